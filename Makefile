@@ -1,0 +1,53 @@
+# procsimp: two commands set everything up.
+#   make demo   install and run the whole flow on the bundled event_logs/ into outputs/
+#   make test   install and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JS := tests/js
+APT_PACKAGES := graphviz fonts-noto-core fonts-dejavu-core
+TEST_APT_PACKAGES := chromium nodejs npm
+
+.PHONY: demo test install system-deps test-system-deps js-deps lint bench clean
+
+demo: install
+	$(BIN)/procsimp demo --out outputs
+
+test: install test-system-deps js-deps
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+install: system-deps $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+# Graphviz (dot) and fonts with Vietnamese diacritics. Installed with apt-get when run as root;
+# otherwise the exact command to run is printed.
+system-deps:
+	@scripts/ensure-system-deps dot "$(APT_PACKAGES)"
+
+# Headless Chromium (HTML report, bpmn-js) and node/npm (bpmn-moddle) for the tests.
+test-system-deps: system-deps
+	@scripts/ensure-system-deps chromium "$(TEST_APT_PACKAGES)"
+	@scripts/ensure-system-deps node "$(TEST_APT_PACKAGES)"
+
+js-deps: $(JS)/node_modules/.installed
+
+$(JS)/node_modules/.installed: $(JS)/package.json $(JS)/package-lock.json
+	cd $(JS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: install
+	$(BIN)/ruff check procsimp tests benchmarks
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(JS)/node_modules .pytest_cache .hypothesis

@@ -1,0 +1,70 @@
+"""procsimp: simplify public-service procedures with process mining.
+
+The flow, one public function per stage::
+
+    log = procsimp.read_log("dossiers.csv")        # EventLog
+    prof = procsimp.profile(log)                     # Profile: KPIs per service
+    pmap = procsimp.mine(log, service="...")         # ProcessMap: DFG + BPMN model
+    flags = procsimp.flag_steps(log, service="...")  # list[Flag]
+    plan = procsimp.propose(log, flags)              # Proposal: to-be + before/after KPIs
+    procsimp.report(log, out="outputs")              # HTML report, tables, diagrams
+
+Names are imported lazily, so ``import procsimp`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "EventLog": "procsimp.log",
+    "ColumnMapping": "procsimp.log",
+    "read_log": "procsimp.io",
+    "write_log": "procsimp.io",
+    "profile": "procsimp.stats",
+    "Profile": "procsimp.stats",
+    "mine": "procsimp.mining",
+    "ProcessMap": "procsimp.mining",
+    "flag_steps": "procsimp.detect",
+    "Flag": "procsimp.detect",
+    "propose": "procsimp.redesign",
+    "Proposal": "procsimp.redesign",
+    "report": "procsimp.report",
+    "generate": "procsimp.synth",
+    "load_catalog": "procsimp.catalog",
+    "Catalog": "procsimp.catalog",
+    "WorkCalendar": "procsimp.calendar",
+    "ProcsimpError": "procsimp.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.calendar import WorkCalendar
+    from procsimp.catalog import Catalog, load_catalog
+    from procsimp.detect import Flag, flag_steps
+    from procsimp.errors import ProcsimpError
+    from procsimp.io import read_log, write_log
+    from procsimp.log import ColumnMapping, EventLog
+    from procsimp.mining import ProcessMap, mine
+    from procsimp.redesign import Proposal, propose
+    from procsimp.report import report
+    from procsimp.stats import Profile, profile
+    from procsimp.synth import generate
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'procsimp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

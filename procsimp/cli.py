@@ -1,0 +1,189 @@
+"""Command-line interface: each command is a thin wrapper over one public function.
+
+Library errors (:class:`procsimp.errors.ProcsimpError`) become one ``Error: ...`` line on stderr
+and exit code 1, never a traceback. The mapping used to read a log, and the log's warnings, go to
+stderr, so that stdout stays machine-readable (``--format json``).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from procsimp.errors import ProcsimpError
+
+_LOG_ROLE_OPTIONS = (
+    ("case", "column with the dossier (case) id"),
+    ("activity", "column with the step (activity) name"),
+    ("timestamp", "column with the completion time of the step"),
+    ("start", "column with the start time of the step"),
+    ("resource", "column with the officer who did the step"),
+    ("unit", "column with the unit (department) that did the step"),
+    ("service-column", "column with the procedure (service) of the dossier"),
+    ("channel", "column with the submission channel (online / counter / postal)"),
+    ("received", "column with the time the dossier was received"),
+    ("due", "column with the statutory due date of the dossier"),
+    ("outcome", "column with the outcome of the dossier (approved / rejected ...)"),
+)
+
+
+class _Group(click.Group):
+    """A click group that turns procsimp errors into one clean ``Error:`` line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProcsimpError as exc:
+            raise click.ClickException(_one_line(str(exc))) from None
+        except OSError as exc:  # a file we were asked to write or read could not be used
+            raise click.ClickException(_one_line(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": "))) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # definition order, not alphabetical
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="procsimp", prog_name="procsimp")
+def main() -> None:
+    """procsimp: evidence for simplifying public-service procedures.
+
+    Read a dossier event log, profile each service, mine its process, flag unneeded steps,
+    propose a simpler workflow and export diagrams, BPMN and an HTML report.
+    """
+
+
+# ---------------------------------------------------------------------------- shared options
+def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bool = False) -> Any:
+    """Add the LOG argument and the column-mapping options to a command.
+
+    The decorated command receives ``log_args`` (a dict for :func:`procsimp.read_log`) instead of
+    the individual options. ``--service-column`` maps the service column everywhere; commands
+    that do not select a service (``validate``, ``profile``) also accept it as ``--service``.
+    Commands that select a service use ``--service S`` for the selection.
+    """
+    if func is None:
+        return functools.partial(log_options, service_is_column=service_is_column)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        columns = {
+            role.replace("-column", ""): kwargs.pop(role.replace("-", "_"))
+            for role, _ in _LOG_ROLE_OPTIONS
+        }
+        if "service_alias" in kwargs:  # validate/profile: --service names the column
+            columns["service"] = columns["service"] or kwargs.pop("service_alias")
+        log_args = {
+            "path": kwargs.pop("log"),
+            "mapping": kwargs.pop("mapping"),
+            "timezone": kwargs.pop("timezone"),
+            **{role: col for role, col in columns.items() if col},
+        }
+        return func(*args, log_args=log_args, **kwargs)
+
+    for role, help_text in reversed(_LOG_ROLE_OPTIONS):
+        wrapper = click.option(f"--{role}", metavar="COLUMN", default=None, help=help_text)(wrapper)
+    if service_is_column:
+        wrapper = click.option(
+            "--service",
+            "service_alias",
+            metavar="COLUMN",
+            default=None,
+            help="same as --service-column",
+        )(wrapper)
+    wrapper = click.option(
+        "--timezone",
+        default=None,
+        metavar="TZ",
+        help="timezone for times that carry none (default Asia/Ho_Chi_Minh)",
+    )(wrapper)
+    wrapper = click.option(
+        "--mapping",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="YAML file mapping roles to column names (case: Mã hồ sơ ...)",
+    )(wrapper)
+    wrapper = click.argument("log", type=click.Path(path_type=Path))(wrapper)
+    return wrapper
+
+
+def load_log(log_args: dict[str, Any], *, quiet: bool = False) -> Any:
+    """Read the log for a command, echoing the mapping and warnings to stderr."""
+    from procsimp.io import read_log
+
+    args = dict(log_args)
+    if args.get("timezone") is None:
+        args.pop("timezone", None)
+    log = read_log(**args)
+    if not quiet:
+        echo_mapping(log, err=True)
+    return log
+
+
+def echo_mapping(log: Any, *, err: bool) -> None:
+    click.echo(f"Columns used for {log.source}:", err=err)
+    for line in log.mapping.describe():
+        click.echo(f"  {line}", err=err)
+    for warning in log.warnings:
+        click.echo(f"Warning: {warning}", err=err)
+
+
+def out_option(default: str | None = "outputs") -> Callable[..., Any]:
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=default is not None,
+        help="folder to write the outputs to",
+    )
+
+
+def catalog_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--catalog",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="your own service catalog (YAML or CSV) extending or overriding the built-in one",
+    )(func)
+
+
+def protect_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--protect",
+        multiple=True,
+        metavar="ACTIVITY",
+        help="a step that must never be removed or merged (repeatable)",
+    )(func)
+
+
+def service_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--service", "service", default=None, metavar="S", help="only this service (procedure)"
+    )(func)
+
+
+# ---------------------------------------------------------------------------- commands
+# Each command lives in its own module procsimp/commands/<name>.py, which defines a click
+# command wrapping one public function; procsimp.commands lists them in CLI order.
+
+
+def _register_commands() -> None:
+    from procsimp.commands import load_commands
+
+    for command in load_commands():
+        main.add_command(command)
+
+
+_register_commands()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""The event log: a pandas DataFrame that knows its column mapping.
+
+Once a log is read, no function asks for column names again. Columns carry pm4py's names, so a
+pm4py function accepts ``log.to_pm4py()`` as it is.
+
+Invariants of ``EventLog.df`` (checked by :meth:`EventLog.check`):
+
+* events are sorted by case, then by completion time; ties keep the order of the source file;
+* ``time:timestamp`` (and ``start_timestamp``, ``case:received``, ``case:due`` when present) are
+  timezone-aware ``datetime64[ns, tz]``;
+* text columns (case id, activity, officer, unit, service, channel, outcome) are categorical,
+  and their values are Unicode NFC;
+* the index is a ``RangeIndex``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from procsimp.errors import MissingColumnError, ParameterError
+
+__all__ = [
+    "CASE",
+    "ACTIVITY",
+    "TIMESTAMP",
+    "START",
+    "RESOURCE",
+    "UNIT",
+    "SERVICE",
+    "CHANNEL",
+    "RECEIVED",
+    "DUE",
+    "OUTCOME",
+    "ROLES",
+    "REQUIRED_ROLES",
+    "TEXT_ROLES",
+    "TIME_ROLES",
+    "DEFAULT_TIMEZONE",
+    "ColumnMapping",
+    "EventLog",
+]
+
+CASE = "case:concept:name"
+ACTIVITY = "concept:name"
+TIMESTAMP = "time:timestamp"
+START = "start_timestamp"
+RESOURCE = "org:resource"
+UNIT = "org:group"
+SERVICE = "case:service"
+CHANNEL = "case:channel"
+RECEIVED = "case:received"
+DUE = "case:due"
+OUTCOME = "case:outcome"
+
+#: role name (as used by keyword arguments, CLI options and mapping files) -> standard column
+ROLES: dict[str, str] = {
+    "case": CASE,
+    "activity": ACTIVITY,
+    "timestamp": TIMESTAMP,
+    "start": START,
+    "resource": RESOURCE,
+    "unit": UNIT,
+    "service": SERVICE,
+    "channel": CHANNEL,
+    "received": RECEIVED,
+    "due": DUE,
+    "outcome": OUTCOME,
+}
+REQUIRED_ROLES: tuple[str, ...] = ("case", "activity", "timestamp")
+TEXT_ROLES: tuple[str, ...] = ("case", "activity", "resource", "unit", "service", "channel", "outcome")
+TIME_ROLES: tuple[str, ...] = ("timestamp", "start", "received", "due")
+#: roles whose value belongs to the dossier, not to one event
+CASE_ROLES: tuple[str, ...] = ("service", "channel", "received", "due", "outcome")
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which source column fills each role, and how that was decided.
+
+    ``columns`` maps a role (``"case"``, ``"activity"``, ...) to the column name in the source
+    file. ``how`` maps the same role to where the choice came from: ``"argument"`` (keyword
+    argument or CLI option), ``"file"`` (YAML mapping file), ``"detected"`` (a known header) or
+    ``"xes"`` (the standard XES attribute).
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    how: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.columns) - set(ROLES))
+        if unknown:
+            raise ParameterError(
+                f"unknown role(s) {', '.join(map(repr, unknown))} in the column mapping; "
+                f"allowed roles are: {', '.join(ROLES)}"
+            )
+
+    def __contains__(self, role: object) -> bool:
+        return role in self.columns
+
+    def source(self, role: str) -> str | None:
+        """The source column mapped to ``role``, or None."""
+        return self.columns.get(role)
+
+    def describe(self) -> list[str]:
+        """One line per mapped role: ``case      <- Mã hồ sơ (detected)``."""
+        width = max((len(r) for r in ROLES), default=0)
+        return [
+            f"{role:<{width}} <- {self.columns[role]} ({self.how.get(role, 'argument')})"
+            for role in ROLES
+            if role in self.columns
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": dict(self.columns), "how": dict(self.how)}
+
+
+@dataclass(frozen=True, eq=False)
+class EventLog:
+    """An event log: ``df`` with pm4py column names, plus the mapping it was read with.
+
+    Build one with :func:`procsimp.read_log` (from a file) or :meth:`EventLog.from_frame` (from a
+    DataFrame). Methods never mutate the log; they return a new one.
+    """
+
+    df: pd.DataFrame
+    mapping: ColumnMapping = field(default_factory=ColumnMapping)
+    source: str = "<memory>"
+    timezone: str = DEFAULT_TIMEZONE
+    warnings: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        mapping: Mapping[str, str] | ColumnMapping | None = None,
+        *,
+        timezone: str = DEFAULT_TIMEZONE,
+        source: str = "<memory>",
+        **columns: str,
+    ) -> EventLog:
+        """Validate and normalise a DataFrame into an EventLog (same rules as ``read_log``)."""
+        from procsimp.io.frame import frame_to_log
+
+        return frame_to_log(
+            frame, mapping=mapping, timezone=timezone, source=source, **columns
+        )
+
+    def replace(self, **changes: Any) -> EventLog:
+        """A copy with some fields replaced (the DataFrame is not copied unless given)."""
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ facts
+    def has(self, role_or_column: str) -> bool:
+        """Whether the log has a column for a role (``"due"``) or a standard column name."""
+        column = ROLES.get(role_or_column, role_or_column)
+        return column in self.df.columns and bool(self.df[column].notna().any())
+
+    @property
+    def n_events(self) -> int:
+        return len(self.df)
+
+    @property
+    def n_cases(self) -> int:
+        return int(self.df[CASE].nunique())
+
+    @property
+    def activities(self) -> list[str]:
+        """Activity names in order of first appearance."""
+        return [str(a) for a in pd.unique(self.df[ACTIVITY].astype(str))]
+
+    @property
+    def services(self) -> list[str]:
+        """Service names (``case:service``) sorted; ``[]`` when the log has no service column."""
+        if not self.has("service"):
+            return []
+        return sorted(str(s) for s in self.df[SERVICE].dropna().unique())
+
+    @property
+    def time_span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        if self.df.empty:
+            return None
+        ts = self.df[TIMESTAMP]
+        first = ts.min()
+        if self.has("start"):
+            first = min(first, self.df[START].min())
+        return first, ts.max()
+
+    # ------------------------------------------------------------------ views
+    def for_service(self, service: str | Iterable[str] | None) -> EventLog:
+        """The events of one service (or several); ``None`` returns the log itself.
+
+        A log without a service column is treated as one service: asking for it by any name
+        raises, listing what exists.
+        """
+        if service is None:
+            return self
+        wanted = [service] if isinstance(service, str) else list(service)
+        available = self.services
+        missing = [s for s in wanted if s not in available]
+        if missing:
+            shown = ", ".join(repr(s) for s in available[:20]) or "(the log has no service column)"
+            raise ParameterError(
+                f"service {missing[0]!r} is not in the log {self.source}; "
+                f"services in the log: {shown}"
+            )
+        mask = self.df[SERVICE].isin(wanted)
+        df = self.df.loc[mask].reset_index(drop=True)
+        for col in df.columns:
+            if isinstance(df[col].dtype, pd.CategoricalDtype):
+                df[col] = df[col].cat.remove_unused_categories()
+        return self.replace(df=df)
+
+    def column(self, role: str) -> pd.Series:
+        """The column for a role; raises a clear error listing what exists when absent."""
+        name = ROLES.get(role, role)
+        if name not in self.df.columns:
+            raise MissingColumnError(
+                f"the log {self.source} has no {role!r} column; "
+                f"columns present: {', '.join(self.df.columns)}"
+            )
+        return self.df[name]
+
+    def to_pm4py(self) -> pd.DataFrame:
+        """A plain DataFrame for pm4py functions: text columns as str, pm4py's column names."""
+        df = self.df.copy()
+        for col in df.columns:
+            if isinstance(df[col].dtype, pd.CategoricalDtype):
+                df[col] = df[col].astype(object).where(df[col].notna(), None)
+        return df
+
+    def check(self) -> None:
+        """Assert the invariants listed in the module docstring (used by tests and readers)."""
+        df = self.df
+        for role in REQUIRED_ROLES:
+            if ROLES[role] not in df.columns:
+                raise MissingColumnError(f"EventLog is missing required column {ROLES[role]!r}")
+        assert isinstance(df.index, pd.RangeIndex), "index must be a RangeIndex"
+        for role in TIME_ROLES:
+            col = ROLES[role]
+            if col in df.columns:
+                assert isinstance(df[col].dtype, pd.DatetimeTZDtype), f"{col} must be tz-aware"
+        codes = df[CASE].cat.codes.to_numpy() if isinstance(df[CASE].dtype, pd.CategoricalDtype) else None
+        if codes is not None and len(codes) > 1:
+            # events of a case are contiguous and time-ordered
+            change = codes[1:] != codes[:-1]
+            n_blocks = int(change.sum()) + 1
+            assert n_blocks == df[CASE].nunique(), "events of a case must be contiguous"
+            ts = df[TIMESTAMP].to_numpy()
+            same = ~change
+            assert bool((ts[1:][same] >= ts[:-1][same]).all()), "events must be time-ordered"
+
+    # ------------------------------------------------------------------ display
+    def summary(self) -> dict[str, Any]:
+        span = self.time_span
+        return {
+            "source": self.source,
+            "cases": self.n_cases,
+            "events": self.n_events,
+            "activities": int(self.df[ACTIVITY].nunique()),
+            "services": len(self.services) if self.services else 1,
+            "first_event": None if span is None else span[0].isoformat(),
+            "last_event": None if span is None else span[1].isoformat(),
+            "timezone": self.timezone,
+            "mapping": dict(self.mapping.columns),
+            "warnings": list(self.warnings),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"EventLog(source={self.source!r}, cases={self.n_cases}, events={self.n_events}, "
+            f"activities={self.df[ACTIVITY].nunique()}, services={len(self.services) or 1})"
+        )
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            for k, v in s.items()
+            if k not in ("mapping", "warnings")
+        )
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        return (
+            f"<div><strong>procsimp EventLog</strong><table>{rows}</table>"
+            + (f"<details><summary>{len(self.warnings)} warning(s)</summary><ul>{warn}</ul></details>" if warn else "")
+            + self.df.head(10).to_html(max_cols=12)
+            + "</div>"
+        )
