@@ -7,7 +7,7 @@ Invariants of ``EventLog.df`` (checked by :meth:`EventLog.check`):
 
 * events are sorted by case, then by completion time; ties keep the order of the source file;
 * ``time:timestamp`` (and ``start_timestamp``, ``case:received``, ``case:due`` when present) are
-  timezone-aware ``datetime64[ns, tz]``;
+  timezone-aware ``datetime64[..., tz]`` (any resolution);
 * text columns (case id, activity, officer, unit, service, channel, outcome) are categorical,
   and their values are Unicode NFC;
 * the index is a ``RangeIndex``.
@@ -254,7 +254,7 @@ class EventLog:
             change = codes[1:] != codes[:-1]
             n_blocks = int(change.sum()) + 1
             assert n_blocks == df[CASE].nunique(), "events of a case must be contiguous"
-            ts = df[TIMESTAMP].to_numpy()
+            ts = df[TIMESTAMP].array.asi8
             same = ~change
             assert bool((ts[1:][same] >= ts[:-1][same]).all()), "events must be time-ordered"
 
