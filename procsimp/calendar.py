@@ -1,0 +1,592 @@
+"""Working-day calendar: office hours, weekends and Vietnamese public holidays.
+
+Statutory deadlines of public services count *working* days, so lead times, waiting times and due
+dates must skip nights, lunch breaks, weekends and public holidays. :class:`WorkCalendar` turns any
+time into a number of *working minutes since a fixed epoch* (2000-01-01 00:00 local time); every
+other computation is a difference or an inverse of that number, vectorised with numpy over whole
+logs.
+
+Rules:
+
+* a day is a working day when its weekday is in ``weekdays`` or it is an official swapped working
+  day (Vietnam moves a working Saturday next to a holiday), and it is not a public holiday of
+  ``country`` (from the maintained ``holidays`` package, lunar New Year included);
+  ``extra_holidays`` and ``extra_workdays`` override both;
+* a working day has the office ``hours`` (default 07:30-11:30 and 13:30-17:00, 450 minutes);
+* a time outside office hours counts as the end of the previous working period (a dossier
+  received at 18:00 starts its clock at the next opening);
+* the inverse maps a value on a period boundary to the end of the earlier working period
+  (``from_work_minutes`` of Monday 07:30 gives the previous Friday 17:00).
+
+Example::
+
+    >>> cal = WorkCalendar()
+    >>> # Friday before the lunar New Year to the Monday after it: one working day
+    >>> float(cal.working_days_between("2025-01-24 08:00", "2025-02-03 08:00"))
+    1.0
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import html
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from procsimp.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.log import EventLog
+
+__all__ = [
+    "WorkCalendar",
+    "default_calendar",
+    "due_dates",
+    "classify_on_time",
+    "case_due_dates",
+    "TIMELINESS",
+]
+
+#: categories of :func:`classify_on_time`, in order
+TIMELINESS: tuple[str, ...] = ("early", "on_time", "late")
+
+_NS_PER_MIN = 60_000_000_000
+_NS_PER_DAY = 86_400_000_000_000
+_EPOCH = _dt.date(2000, 1, 1)
+_EPOCH_DAY = (_EPOCH - _dt.date(1970, 1, 1)).days  # days since 1970-01-01
+_MIN_YEAR, _MAX_YEAR = 1678, 2261  # what a pandas nanosecond timestamp can hold
+
+
+def _parse_clock(value: Any, what: str) -> float:
+    """'07:30' / '7:30:15' / datetime.time -> minutes after midnight (24:00 allowed)."""
+    if isinstance(value, _dt.time):
+        return value.hour * 60 + value.minute + value.second / 60
+    text = str(value).strip()
+    parts = text.split(":")
+    try:
+        if not 2 <= len(parts) <= 3:
+            raise ValueError
+        h, m = int(parts[0]), int(parts[1])
+        s = int(parts[2]) if len(parts) == 3 else 0
+        if not (0 <= m < 60 and 0 <= s < 60 and 0 <= h <= 24) or (h == 24 and (m or s)):
+            raise ValueError
+    except ValueError:
+        raise ParameterError(
+            f"{what}: {value!r} is not a clock time; write it as 'HH:MM' (00:00-24:00), "
+            "e.g. hours=(('07:30', '11:30'), ('13:30', '17:00'))"
+        ) from None
+    return h * 60 + m + s / 60
+
+
+def _as_date(value: Any, what: str) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        raise ParameterError(
+            f"{what}: {value!r} is not a date; give dates as 'YYYY-MM-DD' or datetime.date"
+        ) from None
+
+
+def _to_datetime_index(times: Any) -> tuple[pd.DatetimeIndex, tuple[int, ...]]:
+    """Any time-like input as a flat DatetimeIndex, plus the input's shape (``()`` for a scalar)."""
+    if isinstance(times, pd.DatetimeIndex):
+        return times, (len(times),)
+    if isinstance(times, pd.Series):
+        values: Any = times
+        shape: tuple[int, ...] = (len(times),)
+    elif isinstance(times, (str, _dt.date, np.datetime64)) or np.ndim(times) == 0:
+        values, shape = [times], ()
+    elif isinstance(times, pd.api.extensions.ExtensionArray | pd.Index):
+        values, shape = times, (len(times),)
+    else:
+        arr = np.asarray(times)
+        values, shape = arr.ravel(), arr.shape
+    try:
+        try:
+            parsed = pd.to_datetime(values)
+        except ValueError:
+            try:
+                parsed = pd.to_datetime(values, format="ISO8601")
+            except ValueError:
+                parsed = pd.to_datetime(values, format="ISO8601", utc=True)  # mixed offsets
+    except (ValueError, TypeError) as exc:
+        shown = str(times)[:60]
+        raise ParameterError(
+            f"cannot read {shown!r} as times ({exc}); give datetimes, Timestamps or ISO strings"
+        ) from None
+    return pd.DatetimeIndex(parsed), shape
+
+
+class WorkCalendar:
+    """Office hours, working weekdays and public holidays of one administration.
+
+    Parameters (keyword-only):
+
+    timezone
+        IANA name; naive times are taken as local times of this zone, aware ones are converted.
+    hours
+        working periods of a working day, as ``(("07:30", "11:30"), ("13:30", "17:00"))``.
+    weekdays
+        working weekdays, Monday = 0 ... Sunday = 6.
+    country
+        ISO code for the public holidays of the ``holidays`` package (``"VN"``), or None.
+    extra_holidays
+        additional days off: an iterable of dates, or a mapping date -> name.
+    extra_workdays
+        additional working days (e.g. a swapped working Saturday not yet in the library).
+
+    All time methods are vectorised: they accept a scalar, a list, a numpy array, a
+    ``DatetimeIndex`` or a ``Series`` and return numpy arrays (``pd.DatetimeIndex`` for times).
+    """
+
+    def __init__(
+        self,
+        *,
+        timezone: str = "Asia/Ho_Chi_Minh",
+        hours: Iterable[tuple[Any, Any]] = (("07:30", "11:30"), ("13:30", "17:00")),
+        weekdays: Iterable[int] = (0, 1, 2, 3, 4),
+        country: str | None = "VN",
+        extra_holidays: Iterable[Any] | Mapping[Any, str] = (),
+        extra_workdays: Iterable[Any] = (),
+    ) -> None:
+        try:
+            pd.Timestamp("2000-01-01").tz_localize(timezone)
+        except Exception:
+            raise ParameterError(
+                f"timezone={timezone!r} is not a known IANA timezone; use a name such as "
+                "'Asia/Ho_Chi_Minh' or 'UTC'"
+            ) from None
+        self.timezone = str(timezone)
+
+        periods = []
+        for i, period in enumerate(hours):
+            try:
+                start, end = period
+            except (TypeError, ValueError):
+                raise ParameterError(
+                    f"hours[{i}]={period!r} is not a (start, end) pair; "
+                    "write hours=(('07:30', '11:30'), ('13:30', '17:00'))"
+                ) from None
+            s, e = _parse_clock(start, f"hours[{i}] start"), _parse_clock(end, f"hours[{i}] end")
+            if e <= s:
+                raise ParameterError(
+                    f"hours[{i}]=({start!r}, {end!r}) ends before it starts; "
+                    "each working period must be (start, end) with start < end"
+                )
+            periods.append((s, e))
+        if not periods:
+            raise ParameterError("hours is empty; give at least one working period, e.g. (('07:30', '17:00'),)")
+        periods.sort()
+        for (_, e0), (s1, _) in zip(periods, periods[1:], strict=False):
+            if s1 < e0:
+                raise ParameterError(
+                    f"hours overlap: a period starts at {s1 / 60:.2f} h before the previous one "
+                    f"ends at {e0 / 60:.2f} h; give non-overlapping periods"
+                )
+        self.hours: tuple[tuple[str, str], ...] = tuple(
+            (f"{int(s // 60):02d}:{int(s % 60):02d}", f"{int(e // 60):02d}:{int(e % 60):02d}")
+            for s, e in periods
+        )
+        self._p_start = np.array([s for s, _ in periods], dtype=float)
+        self._p_end = np.array([e for _, e in periods], dtype=float)
+        lengths = self._p_end - self._p_start
+        self._p_cum_end = np.cumsum(lengths)  # working minutes of a day at each period's end
+        self._p_cum_start = self._p_cum_end - lengths
+        self.minutes_per_day: float = float(lengths.sum())
+
+        wd = sorted({int(d) for d in weekdays})
+        if not wd or any(d < 0 or d > 6 for d in wd):
+            raise ParameterError(
+                f"weekdays={tuple(weekdays)!r} must be a non-empty set of 0 (Monday) .. 6 (Sunday)"
+            )
+        self.weekdays: tuple[int, ...] = tuple(wd)
+
+        self.country = country.upper() if isinstance(country, str) and country else None
+        if self.country is not None:
+            import holidays as _holidays
+
+            try:
+                _holidays.country_holidays(self.country, years=2000)
+            except NotImplementedError:
+                raise ParameterError(
+                    f"country={country!r} has no public-holiday data in the 'holidays' package; "
+                    "use an ISO 3166 code such as 'VN', or country=None with extra_holidays"
+                ) from None
+
+        if isinstance(extra_holidays, Mapping):
+            extra_h = {_as_date(k, "extra_holidays"): str(v) for k, v in extra_holidays.items()}
+        else:
+            extra_h = {_as_date(k, "extra_holidays"): "Extra holiday" for k in extra_holidays}
+        extra_w = {_as_date(k, "extra_workdays") for k in extra_workdays}
+        both = sorted(set(extra_h) & extra_w)
+        if both:
+            raise ParameterError(
+                f"{both[0].isoformat()} is in both extra_holidays and extra_workdays; "
+                "list each date in one of them only"
+            )
+        self.extra_holidays: dict[_dt.date, str] = dict(sorted(extra_h.items()))
+        self.extra_workdays: tuple[_dt.date, ...] = tuple(sorted(extra_w))
+
+        # day table, built lazily over a growing year range (always containing the epoch)
+        self._years: tuple[int, int] | None = None
+        self._day0 = 0  # first day of the table, as days since 1970-01-01
+        self._work = np.zeros(0, dtype=bool)
+        self._cum_before = np.zeros(0, dtype=float)  # working minutes from epoch to day start
+        self._cum_end = np.zeros(0, dtype=float)
+
+    # ------------------------------------------------------------------ day table
+    def _country_days(self, years: range) -> tuple[dict[_dt.date, str], set[_dt.date]]:
+        if self.country is None:
+            return {}, set()
+        import holidays as _holidays
+
+        cal = _holidays.country_holidays(self.country, years=years)
+        names = dict(cal.items())
+        swapped = set(getattr(cal, "weekend_workdays", ()) or ())
+        return names, swapped
+
+    def _ensure(self, first_day: int, last_day: int) -> None:
+        """Make the day table cover days ``first_day .. last_day`` (days since 1970-01-01)."""
+        y_first = (np.datetime64(int(first_day), "D").astype("datetime64[Y]").astype(int) + 1970)
+        y_last = (np.datetime64(int(last_day), "D").astype("datetime64[Y]").astype(int) + 1970)
+        lo = int(min(y_first, _EPOCH.year))
+        hi = int(max(y_last, _EPOCH.year))
+        if self._years is not None and self._years[0] <= lo and hi <= self._years[1]:
+            return
+        if self._years is not None:
+            lo, hi = min(lo, self._years[0]), max(hi, self._years[1])
+        lo, hi = max(lo, _MIN_YEAR), min(hi, _MAX_YEAR)
+        start = _dt.date(lo, 1, 1)
+        n = (_dt.date(hi, 12, 31) - start).days + 1
+        day0 = (start - _dt.date(1970, 1, 1)).days
+        days = np.arange(day0, day0 + n, dtype=np.int64)
+        weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (3)
+        work = np.isin(weekday, np.array(self.weekdays))
+        names, swapped = self._country_days(range(lo, hi + 1))
+
+        def idx(ds: Iterable[_dt.date]) -> np.ndarray:
+            ii = np.array([(d - start).days for d in ds], dtype=np.int64)
+            return ii[(ii >= 0) & (ii < n)]
+
+        work[idx(swapped)] = True
+        work[idx(names)] = False
+        work[idx(self.extra_holidays)] = False
+        work[idx(self.extra_workdays)] = True
+        per_day = np.where(work, self.minutes_per_day, 0.0)
+        cum_end = np.cumsum(per_day)
+        epoch_i = _EPOCH_DAY - day0
+        offset = cum_end[epoch_i] - per_day[epoch_i]  # minutes before the epoch day
+        self._cum_end = cum_end - offset
+        self._cum_before = self._cum_end - per_day
+        self._work = work
+        self._day0 = day0
+        self._years = (lo, hi)
+
+    # ------------------------------------------------------------------ conversions
+    def _local_ns(self, times: Any) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Local wall-clock nanoseconds (int64), a NaT mask and the input shape."""
+        idx, shape = _to_datetime_index(times)
+        local = idx if idx.tz is None else idx.tz_convert(self.timezone).tz_localize(None)
+        local = local.as_unit("ns")
+        return local.asi8.copy(), np.asarray(local.isna()), shape
+
+    def _lookup(self, ns: np.ndarray, nat: np.ndarray) -> np.ndarray:
+        """Day-table index of each local time (0 for NaT)."""
+        days = np.floor_divide(ns, _NS_PER_DAY)
+        if (~nat).any():
+            self._ensure(int(days[~nat].min()), int(days[~nat].max()))
+        else:
+            self._ensure(_EPOCH_DAY, _EPOCH_DAY)
+        return np.where(nat, 0, days - self._day0)
+
+    def work_minutes(self, times: Any) -> np.ndarray:
+        """Cumulative working minutes from the epoch (2000-01-01 00:00 local) to each time.
+
+        Monotone non-decreasing in time; a time outside office hours counts as the end of the
+        previous working period; NaT gives NaN. Differences of two values are working minutes.
+        """
+        ns, nat, shape = self._local_ns(times)
+        i = self._lookup(ns, nat)
+        minute_of_day = (ns - np.floor_divide(ns, _NS_PER_DAY) * _NS_PER_DAY) / _NS_PER_MIN
+        inside = np.clip(
+            minute_of_day[:, None] - self._p_start[None, :], 0.0, (self._p_end - self._p_start)[None, :]
+        ).sum(axis=1)
+        out = self._cum_before[i] + np.where(self._work[i], inside, 0.0)
+        out = np.where(nat, np.nan, out)
+        return out.reshape(shape)
+
+    def from_work_minutes(self, minutes: Any) -> pd.DatetimeIndex:
+        """The time (tz-aware, calendar timezone) at which ``minutes`` working minutes have passed.
+
+        Inverse of :meth:`work_minutes` for times inside office hours; a value on a period
+        boundary maps to the end of the earlier working period; NaN gives NaT.
+        """
+        w = np.ravel(np.asarray(minutes, dtype=float))
+        nan = ~np.isfinite(w)
+        ok = w[~nan]
+        if ok.size:
+            self._ensure(_EPOCH_DAY, _EPOCH_DAY)
+            # grow the table until it covers the requested range
+            for _ in range(64):
+                lo_ok = ok.min() >= self._cum_before[0] or self._years[0] <= _MIN_YEAR  # type: ignore[index]
+                hi_ok = ok.max() <= self._cum_end[-1] or self._years[1] >= _MAX_YEAR  # type: ignore[index]
+                if lo_ok and hi_ok:
+                    break
+                span_days = max(
+                    0.0,
+                    (self._cum_before[0] - ok.min()) / self.minutes_per_day,
+                    (ok.max() - self._cum_end[-1]) / self.minutes_per_day,
+                )
+                grow = int(span_days * 7 / max(len(self.weekdays), 1) * 1.1) + 400
+                first = self._day0 - (grow if not lo_ok else 0)
+                last = self._day0 + len(self._work) - 1 + (grow if not hi_ok else 0)
+                self._ensure(first, last)
+            if ok.min() < self._cum_before[0] or ok.max() > self._cum_end[-1]:
+                raise ParameterError(
+                    f"working minutes {ok.min():.0f}..{ok.max():.0f} fall outside the years "
+                    f"{_MIN_YEAR}-{_MAX_YEAR} that timestamps can hold"
+                )
+        wv = np.where(nan, 0.0, w)
+        if ok.size:
+            wv = np.clip(wv, self._cum_before[0], self._cum_end[-1])
+        day_i = np.searchsorted(self._cum_end, wv, side="left") if ok.size else np.zeros(len(w), dtype=np.int64)
+        day_i = np.minimum(day_i, max(len(self._cum_end) - 1, 0))
+        rest = wv - (self._cum_before[day_i] if ok.size else 0.0)
+        k = np.searchsorted(self._p_cum_end, rest, side="left")
+        k = np.minimum(k, len(self._p_cum_end) - 1)
+        minute = self._p_start[k] + (rest - self._p_cum_start[k])
+        ns = (self._day0 + day_i.astype(np.int64)) * _NS_PER_DAY + np.rint(minute * _NS_PER_MIN).astype(np.int64)
+        ns = np.where(nan, np.iinfo(np.int64).min, ns)
+        local = pd.DatetimeIndex(ns.view("datetime64[ns]"))
+        return local.tz_localize(self.timezone, ambiguous="NaT", nonexistent="shift_forward")
+
+    # ------------------------------------------------------------------ arithmetic
+    def working_minutes_between(self, start: Any, end: Any) -> np.ndarray:
+        """Working minutes from ``start`` to ``end`` (negative when end is earlier; NaT -> NaN)."""
+        return self.work_minutes(end) - self.work_minutes(start)
+
+    def working_days_between(self, start: Any, end: Any) -> np.ndarray:
+        """Working days from ``start`` to ``end``: working minutes / :attr:`minutes_per_day`."""
+        return self.working_minutes_between(start, end) / self.minutes_per_day
+
+    def add_workdays(self, times: Any, n: Any) -> pd.DatetimeIndex:
+        """``times`` + ``n`` working days (n may be fractional, negative, or an array)."""
+        w = np.ravel(self.work_minutes(times))
+        shift = np.ravel(np.asarray(n, dtype=float)) * self.minutes_per_day
+        if shift.size != w.size and 1 not in (shift.size, w.size):
+            raise ParameterError(
+                f"add_workdays: n has {shift.size} values but times has {w.size}; "
+                "give one n, one time, or one n per time"
+            )
+        return self.from_work_minutes(w + shift)
+
+    def is_workday(self, dates: Any) -> np.ndarray:
+        """Whether each date (or the local date of each time) is a working day."""
+        if isinstance(dates, _dt.date) and not isinstance(dates, _dt.datetime):
+            dates = pd.Timestamp(dates)
+        elif isinstance(dates, (list, tuple)):
+            dates = [pd.Timestamp(d) if isinstance(d, _dt.date) else d for d in dates]
+        ns, nat, shape = self._local_ns(dates)
+        i = self._lookup(ns, nat)
+        return np.where(nat, False, self._work[i]).reshape(shape)
+
+    def holidays(self, year: int, *, language: str | None = None) -> dict[_dt.date, str]:
+        """Days off (other than weekends) in ``year``: public holidays plus ``extra_holidays``.
+
+        ``language`` picks the names' language where the ``holidays`` package has it (``"vi"``).
+        Dates listed in ``extra_workdays`` are left out.
+        """
+        year = int(year)
+        out: dict[_dt.date, str] = {}
+        if self.country is not None:
+            import holidays as _holidays
+
+            kwargs = {"language": language} if language else {}
+            try:
+                out.update(_holidays.country_holidays(self.country, years=year, **kwargs).items())
+            except (NotImplementedError, ValueError):
+                out.update(_holidays.country_holidays(self.country, years=year).items())
+        out.update({d: n for d, n in self.extra_holidays.items() if d.year == year})
+        for d in self.extra_workdays:
+            out.pop(d, None)
+        return dict(sorted(out.items()))
+
+    def workday_swaps(self, year: int) -> list[_dt.date]:
+        """Official working days that fall on a weekend in ``year`` (plus ``extra_workdays``)."""
+        _, swapped = self._country_days(range(int(year), int(year) + 1))
+        days = {d for d in swapped if d.year == year} | {d for d in self.extra_workdays if d.year == year}
+        return sorted(d for d in days if d not in self.extra_holidays)
+
+    # ------------------------------------------------------------------ display
+    def describe(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "hours": [list(p) for p in self.hours],
+            "minutes_per_day": self.minutes_per_day,
+            "weekdays": list(self.weekdays),
+            "country": self.country,
+            "extra_holidays": {d.isoformat(): n for d, n in self.extra_holidays.items()},
+            "extra_workdays": [d.isoformat() for d in self.extra_workdays],
+        }
+
+    def __repr__(self) -> str:
+        hours = ", ".join(f"{s}-{e}" for s, e in self.hours)
+        days = "".join("MTWTFSS"[d] for d in self.weekdays)
+        return (
+            f"WorkCalendar(timezone={self.timezone!r}, hours={hours}, weekdays={days}, "
+            f"country={self.country!r}, extra_holidays={len(self.extra_holidays)}, "
+            f"extra_workdays={len(self.extra_workdays)})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+            f"{html.escape(str(v))}</td></tr>"
+            for k, v in self.describe().items()
+        )
+        return f"<div><strong>procsimp WorkCalendar</strong><table>{rows}</table></div>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WorkCalendar) and self.describe() == other.describe()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.describe()))
+
+
+@functools.lru_cache(maxsize=1)
+def default_calendar() -> WorkCalendar:
+    """The shared default calendar: Vietnam, 07:30-11:30 and 13:30-17:00, Monday-Friday."""
+    return WorkCalendar()
+
+
+# ---------------------------------------------------------------------------- dossier deadlines
+def _index_of(values: Any) -> pd.Index | None:
+    return values.index if isinstance(values, pd.Series) else None
+
+
+def due_dates(received: Any, statutory_days: Any, calendar: WorkCalendar | None = None) -> pd.Series:
+    """The statutory deadline of each dossier: ``received`` + ``statutory_days`` working days.
+
+    ``statutory_days`` is one number or one per dossier (NaN/None gives NaT). The result keeps
+    the index of ``received`` when it is a Series and is named ``case:due``.
+    """
+    cal = calendar or default_calendar()
+    index = _index_of(received)
+    days = pd.to_numeric(
+        statutory_days if isinstance(statutory_days, pd.Series) else pd.Series(np.ravel(np.asarray(statutory_days, dtype=object))),
+        errors="coerce",
+    )
+    if isinstance(statutory_days, pd.Series) and index is not None and not statutory_days.index.equals(index):
+        days = days.reindex(index)
+    arr = days.to_numpy(dtype=float)
+    if (arr[np.isfinite(arr)] < 0).any():
+        raise ParameterError(
+            f"statutory_days must be >= 0 working days; received {arr[np.isfinite(arr)].min():g}"
+        )
+    due = cal.add_workdays(received, arr)
+    return pd.Series(due, index=index, name="case:due")
+
+
+def classify_on_time(completed: Any, due: Any, calendar: WorkCalendar | None = None) -> pd.Series:
+    """Classify each dossier as ``early`` / ``on_time`` / ``late`` (ordered categorical).
+
+    * ``early``: completed at least one full working day before the due time;
+    * ``on_time``: completed by the due time, but less than a working day before it;
+    * ``late``: completed after the due time.
+
+    A missing completion or due time gives a missing class.
+    """
+    cal = calendar or default_calendar()
+    index = _index_of(completed)
+    if index is None:
+        index = _index_of(due)
+    lead = np.ravel(cal.working_minutes_between(completed, due))  # working minutes to spare
+    c_ns, c_nat, _ = cal._local_ns(completed)
+    d_ns, d_nat, _ = cal._local_ns(due)
+    if c_ns.size != d_ns.size and 1 not in (c_ns.size, d_ns.size):
+        raise ParameterError(
+            f"classify_on_time: completed has {c_ns.size} values but due has {d_ns.size}; "
+            "give one due time or one per dossier"
+        )
+    late = c_ns > d_ns
+    early = (lead >= cal.minutes_per_day - 1e-9) & ~late
+    codes = np.where(late, 2, np.where(early, 0, 1))
+    codes = np.where(c_nat | d_nat, -1, codes)
+    cat = pd.Categorical.from_codes(codes, categories=list(TIMELINESS), ordered=True)
+    return pd.Series(cat, index=index if index is not None and len(index) == len(cat) else None, name="timeliness")
+
+
+def case_due_dates(
+    log: EventLog,
+    *,
+    catalog: Any = None,
+    calendar: WorkCalendar | None = None,
+) -> pd.DataFrame:
+    """One row per dossier: ``case, service, received, statutory_days, due, due_source``.
+
+    The due date comes from the log's ``case:due`` when present (``due_source = "log"``);
+    otherwise it is ``received`` (or the first event's time) plus the catalog's statutory days
+    for the dossier's service (``"catalog"``); dossiers whose service is not in the catalog, or
+    has no statutory days, get no due date (``"none"``).
+    """
+    from procsimp.log import CASE, DUE, RECEIVED, SERVICE, START, TIMESTAMP
+
+    df = log.df
+    first_time = df[TIMESTAMP]
+    if START in df.columns:
+        first_time = df[START].fillna(df[TIMESTAMP]).where(df[START].notna() & (df[START] < df[TIMESTAMP]), df[TIMESTAMP])
+    cols = {"case": df[CASE], "_first": first_time}
+    if SERVICE in df.columns:
+        cols["service"] = df[SERVICE]
+    if RECEIVED in df.columns:
+        cols["received"] = df[RECEIVED]
+    if DUE in df.columns:
+        cols["due"] = df[DUE]
+    tmp = pd.DataFrame(cols)
+    g = tmp.groupby("case", sort=False, observed=True)
+    out = pd.DataFrame({"case": g["_first"].min().index})
+    out["service"] = (
+        g["service"].first().astype(object).to_numpy() if "service" in tmp else pd.Series([None] * len(out), dtype=object)
+    )
+    received = g["_first"].min().reset_index(drop=True)
+    if "received" in tmp:
+        given = g["received"].first().reset_index(drop=True)
+        received = given.where(given.notna(), received)
+    out["received"] = received
+    due_log = g["due"].first().reset_index(drop=True) if "due" in tmp else pd.Series(pd.NaT, index=out.index)
+    days = pd.Series(np.nan, index=out.index, dtype=float)
+    services = out["service"]
+    if services.notna().any():
+        cat = catalog
+        if cat is None:
+            try:
+                from procsimp.catalog import load_catalog
+
+                cat = load_catalog()
+            except ImportError:  # catalog not installed: no statutory days known
+                cat = None
+        if cat is not None:
+            lookup: dict[str, float] = {}
+            for name in pd.unique(services.dropna()):
+                svc = cat.get(str(name))
+                sd = getattr(svc, "statutory_days", None) if svc is not None else None
+                lookup[str(name)] = float(sd) if sd is not None else np.nan
+            days = services.map(lambda s: lookup.get(str(s), np.nan) if s is not None else np.nan).astype(float)
+    out["statutory_days"] = days
+    computed = due_dates(out["received"], days, calendar)
+    has_log_due = due_log.notna().to_numpy()
+    due = pd.Series(
+        np.where(has_log_due, due_log.to_numpy() if len(due_log) else due_log, computed.to_numpy()),
+        index=out.index,
+    ) if len(out) else computed
+    out["due"] = pd.to_datetime(due, utc=True).dt.tz_convert((calendar or default_calendar()).timezone) if len(out) else computed
+    out["due_source"] = np.where(has_log_due, "log", np.where(np.isfinite(days.to_numpy()), "catalog", "none"))
+    return out

@@ -1,0 +1,1106 @@
+"""``LogAggregates``: every number the detectors need, computed once per log.
+
+The detectors never touch events. :func:`aggregate` reduces the log to a few small tables in one
+vectorised pass over integer codes (the log is already sorted by case then time):
+
+* ``services``: one row per service: cases, events, the dominant start and end steps, the
+  knock-out ends (terminal steps other than the normal end, such as rejection notices), the
+  knock-out and rework rates, the median processing and waiting time of its steps;
+* ``activities``: one row per (service, activity): frequency, processing and waiting time
+  (working hours), successor and predecessor distribution, officer/unit changes, the share of
+  occurrences followed (directly / eventually) by a knock-out or by rework, the outcome
+  influence (entropy of the successor, mutual information between successor and outcome),
+  repeats, its role (start / end / protected / decision) and why;
+* ``pairs``: directly-follows pairs with same-officer and same-unit rates and the waiting between;
+* ``order``: for candidate pairs, how often A comes before B and B before A among cases with both;
+* ``knockouts``: per (service, decider): the knock-out cases decided right after that step, and
+  the effort (processing hours) and elapsed working time spent before it;
+* ``knockout_steps``: per (service, decider, earlier step): how often and at which position the
+  earlier step ran before the knock-out, and what it cost;
+* ``loops``: per (service, repeated step): the rework loops that start at that step, their cost
+  and the steps inside them.
+
+Times are working time from :class:`procsimp.calendar.WorkCalendar` (office hours, weekends and
+public holidays skipped). Processing time needs start times; without them processing and
+waiting are missing (NaN) and only the *sojourn* (completion of the previous step to completion
+of this one) is known.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from procsimp.errors import ParameterError
+from procsimp.log import ACTIVITY, CASE, OUTCOME, RESOURCE, SERVICE, START, TIMESTAMP, UNIT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.calendar import WorkCalendar
+    from procsimp.log import EventLog
+
+__all__ = ["LogAggregates", "aggregate", "ROLE_THRESHOLDS"]
+
+#: thresholds that decide the role of a step (start, end, decision); see :func:`aggregate`
+ROLE_THRESHOLDS: dict[str, float] = {
+    # a step starting (ending) at least this share of the service's cases is a start (end)
+    "start_share": 0.10,
+    "end_share": 0.10,
+    # a step that is the last of its case in at least this share of its occurrences, and ends at
+    # least ``terminal_min_share`` of the cases, is a terminal step (e.g. a rejection notice)
+    "terminal_rate": 0.5,
+    "terminal_min_share": 0.005,
+    # routing varies after a step when its most frequent successor covers less than this share
+    "routing_top_share": 0.9,
+    # a step decides when at least this share of its occurrences leads directly to a knock-out
+    # or starts a rework loop ...
+    "decision_share": 0.02,
+    # ... and at least this many times
+    "decision_min_count": 2,
+    # ... or when its successor tells this much (bits) about the case outcome
+    "decision_mi_bits": 0.05,
+}
+
+_END = -1  # successor code of the last event of a case
+_START = -1  # predecessor code of the first event
+
+
+# ============================================================================ the result
+@dataclass(frozen=True, eq=False)
+class LogAggregates:
+    """The aggregate tables of one log (see the module docstring for each table's columns).
+
+    Build with :func:`aggregate`. Tables are plain DataFrames; never mutate them.
+    """
+
+    services: pd.DataFrame
+    activities: pd.DataFrame
+    pairs: pd.DataFrame
+    order: pd.DataFrame
+    knockouts: pd.DataFrame
+    knockout_steps: pd.DataFrame
+    loops: pd.DataFrame
+    has_start: bool
+    has_resource: bool
+    has_unit: bool
+    minutes_per_day: float
+    source: str = "<memory>"
+    protect: tuple[str, ...] = ()
+    thresholds: dict[str, float] = field(default_factory=lambda: dict(ROLE_THRESHOLDS))
+    _catalog: Any = None
+
+    # ------------------------------------------------------------------ lookups
+    @property
+    def hours_per_day(self) -> float:
+        """Working hours in one working day (7.5 with the default calendar)."""
+        return self.minutes_per_day / 60.0
+
+    @property
+    def service_names(self) -> list[str]:
+        return [str(s) for s in self.services["service"]]
+
+    @property
+    def catalog(self) -> Any:
+        """The service catalog used for protected steps (None when none was available)."""
+        return self._catalog
+
+    def service(self, name: str) -> dict[str, Any]:
+        """The ``services`` row of one service as a dict."""
+        rows = self.services[self.services["service"] == name]
+        if rows.empty:
+            raise ParameterError(
+                f"service {name!r} is not in these aggregates; services: "
+                f"{', '.join(map(repr, self.service_names[:20]))}"
+            )
+        return rows.iloc[0].to_dict()
+
+    def activity(self, service: str, activity: str) -> dict[str, Any] | None:
+        """The ``activities`` row of one step as a dict, or None."""
+        a = self.activities
+        rows = a[(a["service"] == service) & (a["activity"] == activity)]
+        return None if rows.empty else rows.iloc[0].to_dict()
+
+    def is_kept(self, service: str, activity: str) -> bool:
+        """Whether a step must never be eliminated or merged away (start, end, decision, protected)."""
+        row = self.activity(service, activity)
+        return True if row is None else bool(row["kept"])
+
+    def replace(self, **changes: Any) -> LogAggregates:
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------------ display
+    def summary(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "services": len(self.services),
+            "cases": int(self.services["cases"].sum()) if len(self.services) else 0,
+            "events": int(self.services["events"].sum()) if len(self.services) else 0,
+            "activities": len(self.activities),
+            "start times": self.has_start,
+            "officers": self.has_resource,
+            "units": self.has_unit,
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"LogAggregates(source={s['source']!r}, services={s['services']}, cases={s['cases']}, "
+            f"events={s['events']}, activities={s['activities']})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            for k, v in self.summary().items()
+        )
+        cols = [
+            "service", "activity", "events", "cases", "proc_hours_median", "wait_hours_median",
+            "top_successor", "top_successor_share", "knockout_next_share", "loop_start_share", "role",
+        ]
+        return (
+            f"<div><strong>procsimp LogAggregates</strong><table>{rows}</table>"
+            + self.activities[cols].head(30).to_html(index=False, float_format=lambda x: f"{x:.3g}")
+            + "</div>"
+        )
+
+
+# ============================================================================ helpers
+def _codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1 = missing) and the category names of a text column."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cat = series
+    else:
+        cat = series.astype("category")
+    codes = cat.cat.codes.to_numpy().astype(np.int64)
+    return codes, [str(c) for c in cat.cat.categories]
+
+
+def _entropy_bits(counts: np.ndarray) -> float:
+    total = counts.sum()
+    if total <= 0:
+        return 0.0
+    p = counts[counts > 0] / total
+    return float(-(p * np.log2(p)).sum())
+
+
+def _group_median(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Median and 90th percentile of ``values`` per key in 0..n-1 (NaN values ignored)."""
+    ok = np.isfinite(values)
+    med = np.full(n, np.nan)
+    p90 = np.full(n, np.nan)
+    if not ok.any():
+        return med, p90
+    k, v = keys[ok], values[ok]
+    order = np.lexsort((v, k))
+    k, v = k[order], v[order]
+    starts = np.searchsorted(k, np.arange(n), side="left")
+    ends = np.searchsorted(k, np.arange(n), side="right")
+    size = ends - starts
+    has = size > 0
+    for q, out in ((0.5, med), (0.9, p90)):
+        pos = starts[has] + q * (size[has] - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.ceil(pos).astype(np.int64)
+        frac = pos - lo
+        out[has] = v[lo] * (1 - frac) + v[hi] * frac
+    return med, p90
+
+
+def _group_mean(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    ok = np.isfinite(values)
+    s = np.bincount(keys[ok], weights=values[ok], minlength=n)
+    c = np.bincount(keys[ok], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+
+
+def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.maximum(den, 1), np.nan)
+
+
+def _default_service_name() -> str:
+    try:
+        from procsimp.engine import DEFAULT_SERVICE
+
+        return str(DEFAULT_SERVICE)
+    except ImportError:  # engine not available: same convention, spelled here
+        return "(all)"
+
+
+def _load_catalog(catalog: Any) -> Any:
+    """The catalog to use: the given one, the built-in one when None, none when False."""
+    if catalog is False:
+        return None
+    if catalog is not None:
+        if isinstance(catalog, (str, bytes)) or hasattr(catalog, "__fspath__"):
+            from procsimp.catalog import load_catalog
+
+            return load_catalog(catalog)
+        if not hasattr(catalog, "is_protected"):
+            raise ParameterError(
+                f"catalog must be a procsimp Catalog, a path to a catalog file, None (the built-in "
+                f"catalog) or False (no catalog); got {type(catalog).__name__}"
+            )
+        return catalog
+    try:
+        from procsimp.catalog import load_catalog
+    except ImportError:
+        return None
+    return load_catalog()
+
+
+def _protected_by_catalog(catalog: Any, service: str, activity: str) -> bool:
+    if catalog is None:
+        return False
+    try:
+        return bool(catalog.is_protected(service, activity))
+    except (KeyError, LookupError):
+        return False
+
+
+# ============================================================================ the computation
+def aggregate(
+    log: EventLog,
+    *,
+    calendar: WorkCalendar | None = None,
+    catalog: Any = None,
+    protect: Iterable[str] = (),
+    thresholds: dict[str, float] | None = None,
+) -> LogAggregates:
+    """Reduce ``log`` to the tables the detectors read (the log is not modified).
+
+    ``catalog``: a :class:`procsimp.catalog.Catalog`, a path to a catalog file, None for the
+    built-in catalog, or False for none; its protected steps are marked ``protected``.
+    ``protect``: more step names that must never be eliminated or merged, in every service.
+    ``thresholds``: overrides of :data:`ROLE_THRESHOLDS` (which steps count as start, end or
+    decision).
+    """
+    if isinstance(protect, str):
+        protect = (protect,)
+    protect_t = tuple(sorted({str(p) for p in protect}))
+    th = dict(ROLE_THRESHOLDS)
+    if thresholds:
+        unknown = sorted(set(thresholds) - set(ROLE_THRESHOLDS))
+        if unknown:
+            raise ParameterError(
+                f"unknown threshold(s) {', '.join(unknown)}; allowed: {', '.join(ROLE_THRESHOLDS)}"
+            )
+        th.update({k: float(v) for k, v in thresholds.items()})
+    if calendar is None:
+        from procsimp.calendar import default_calendar
+
+        calendar = default_calendar()
+    cat = _load_catalog(catalog)
+    return _Builder(log, calendar, cat, protect_t, th).build()
+
+
+class _Builder:
+    """One pass over the event arrays; each method adds one table."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        calendar: WorkCalendar,
+        catalog: Any,
+        protect: tuple[str, ...],
+        th: dict[str, float],
+    ) -> None:
+        self.log = log
+        self.cal = calendar
+        self.catalog = catalog
+        self.protect = protect
+        self.th = th
+        df = log.df
+        act = df[ACTIVITY]
+        keep = act.notna().to_numpy()
+        if not keep.all():  # events without a step name cannot be judged
+            df = df.loc[keep].reset_index(drop=True)
+        self.df = df
+        n = len(df)
+        self.n = n
+        case_codes, _ = _codes(df[CASE]) if n else (np.zeros(0, np.int64), [])
+        first = np.ones(n, dtype=bool)
+        if n > 1:
+            first[1:] = case_codes[1:] != case_codes[:-1]
+        last = np.ones(n, dtype=bool)
+        if n > 1:
+            last[:-1] = first[1:]
+        self.first, self.last = first, last
+        self.cidx = np.cumsum(first) - 1  # dense case index 0..C-1 in log order
+        self.C = int(first.sum())
+        self.case_first = np.flatnonzero(first)
+        self.case_last = np.flatnonzero(last)
+        self.pos = np.arange(n) - self.case_first[self.cidx] if n else np.zeros(0, np.int64)
+        self.case_len = self.case_last - self.case_first + 1
+
+        # activities: dense codes over the categories that occur
+        acodes, anames = _codes(df[ACTIVITY])
+        used, self.act = np.unique(acodes, return_inverse=True) if n else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self.act = self.act.astype(np.int64)
+        self.anames = [anames[i] for i in used]
+        self.A = max(len(self.anames), 1)
+
+        # services, per case (first event's value)
+        if SERVICE in df.columns and df[SERVICE].notna().any():
+            scodes, snames = _codes(df[SERVICE])
+            sc_case = scodes[self.case_first]
+            missing = sc_case < 0
+            names = list(snames)
+            if missing.any():
+                names.append(_default_service_name())
+                sc_case = np.where(missing, len(names) - 1, sc_case)
+            used_s, sc_case = np.unique(sc_case, return_inverse=True)
+            self.snames = [names[i] for i in used_s]
+            self.svc_case = sc_case.astype(np.int64)
+        else:
+            self.snames = [_default_service_name()]
+            self.svc_case = np.zeros(self.C, dtype=np.int64)
+        self.S = max(len(self.snames), 1)
+        self.svc = self.svc_case[self.cidx] if n else np.zeros(0, np.int64)
+        self.sa = self.svc * self.A + self.act  # (service, activity) key
+        self.K = self.S * self.A
+
+        # neighbours
+        self.nxt = np.full(n, _END, dtype=np.int64)
+        self.prv = np.full(n, _START, dtype=np.int64)
+        if n > 1:
+            self.nxt[:-1] = np.where(last[:-1], _END, self.act[1:])
+            self.prv[1:] = np.where(first[1:], _START, self.act[:-1])
+
+        # officers and units
+        self.has_resource = RESOURCE in df.columns and bool(df[RESOURCE].notna().any())
+        self.has_unit = UNIT in df.columns and bool(df[UNIT].notna().any())
+        self.res = _codes(df[RESOURCE])[0] if self.has_resource else np.full(n, -1, np.int64)
+        self.unit = _codes(df[UNIT])[0] if self.has_unit else np.full(n, -1, np.int64)
+
+        # working minutes
+        self.wc = calendar.work_minutes(pd.DatetimeIndex(df[TIMESTAMP])) if n else np.zeros(0)
+        self.has_start = START in df.columns and bool(df[START].notna().any())
+        if self.has_start:
+            ws = calendar.work_minutes(pd.DatetimeIndex(df[START]))
+            ws = np.where(np.isfinite(ws), np.minimum(ws, self.wc), np.nan)
+            self.ws = ws
+            self.proc = self.wc - ws
+        else:
+            self.ws = np.full(n, np.nan)
+            self.proc = np.full(n, np.nan)
+        prev_wc = np.full(n, np.nan)
+        if n > 1:
+            prev_wc[1:] = np.where(first[1:], np.nan, self.wc[:-1])
+        self.sojourn = self.wc - prev_wc  # NaN for the first event
+        self.wait = np.clip(self.ws - prev_wc, 0.0, None) if self.has_start else np.full(n, np.nan)
+        # the effort of a step: processing when known, else its sojourn
+        self.cost = np.where(np.isfinite(self.proc), self.proc, np.nan)
+
+        self.outcome_codes: np.ndarray | None = None
+        if OUTCOME in df.columns and df[OUTCOME].notna().any():
+            oc = _codes(df[OUTCOME])[0]
+            self.outcome_codes = oc[self.case_first]
+
+    # ------------------------------------------------------------------ building blocks
+    def _occurrences(self) -> None:
+        """Occurrence number of each event's step within its case; loops between occurrences."""
+        n = self.n
+        key = self.cidx * self.A + self.act
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        newgrp = np.ones(n, dtype=bool)
+        if n > 1:
+            newgrp[1:] = ks[1:] != ks[:-1]
+        grp_start = np.maximum.accumulate(np.where(newgrp, np.arange(n), 0)) if n else np.zeros(0, np.int64)
+        occ_sorted = np.arange(n) - grp_start
+        occ = np.empty(n, dtype=np.int64)
+        occ[order] = occ_sorted
+        self.occ = occ
+        # previous occurrence of the same step in the case, for every repeat
+        prev_occ = np.full(n, -1, dtype=np.int64)
+        if n > 1:
+            rep_sorted = ~newgrp
+            prev_occ[order[rep_sorted]] = order[np.flatnonzero(rep_sorted) - 1]
+        self.prev_occ = prev_occ
+        rep = np.flatnonzero(prev_occ >= 0)
+        self.loop_end = rep
+        self.loop_begin = prev_occ[rep]
+        # events strictly inside a loop (between an occurrence and its repeat)
+        diff = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(diff, self.loop_begin + 1, 1)
+        np.add.at(diff, self.loop_end, -1)
+        self.in_loop = np.cumsum(diff[:-1]) > 0 if n else np.zeros(0, dtype=bool)
+        self.loop_start_mark = np.zeros(n, dtype=bool)
+        self.loop_start_mark[self.loop_begin] = True
+        # rework events: repeats and steps inside loops
+        self.rework = (occ > 0) | self.in_loop
+        last_rework = np.full(self.C, -1, dtype=np.int64)
+        idx = np.flatnonzero(self.rework)
+        if idx.size:
+            np.maximum.at(last_rework, self.cidx[idx], idx)
+        self.rework_after = last_rework[self.cidx] > np.arange(n)
+
+    def _roles(self) -> pd.DataFrame:
+        """Per (service, activity): starts, ends, terminal steps; and the knock-out ends."""
+        K, A = self.K, self.A
+        ev = np.bincount(self.sa, minlength=K)
+        starts = np.bincount(self.sa[self.first], minlength=K)
+        ends = np.bincount(self.sa[self.last], minlength=K)
+        cases_per_svc = np.bincount(self.svc_case, minlength=self.S).astype(float)
+        svc_of_k = np.arange(K) // A
+        start_share = _share(starts, cases_per_svc[svc_of_k])
+        end_share = _share(ends, cases_per_svc[svc_of_k])
+        end_rate = _share(ends, ev)
+        th = self.th
+        is_start = np.zeros(K, dtype=bool)
+        is_end = np.zeros(K, dtype=bool)
+        top_start = np.full(self.S, -1, dtype=np.int64)
+        top_end = np.full(self.S, -1, dtype=np.int64)
+        for s in range(self.S):
+            sl = slice(s * A, (s + 1) * A)
+            if starts[sl].sum():
+                top_start[s] = int(np.argmax(starts[sl]))
+                is_start[s * A + top_start[s]] = True
+            if ends[sl].sum():
+                top_end[s] = int(np.argmax(ends[sl]))
+                is_end[s * A + top_end[s]] = True
+        is_start |= start_share >= th["start_share"]
+        is_end |= end_share >= th["end_share"]
+        terminal = (end_rate >= th["terminal_rate"]) & (end_share >= th["terminal_min_share"]) & (ends >= 2)
+        is_end |= terminal
+        # knock-out ends: terminal steps other than the dominant end, whose cases end differently
+        knockout = terminal.copy()
+        for s in range(self.S):
+            if top_end[s] >= 0:
+                knockout[s * A + top_end[s]] = False
+        if self.outcome_codes is not None:
+            # with an outcome column, a knock-out end's cases must mostly have another outcome
+            # than the cases that end at the dominant end
+            last_k = self.sa[self.last]
+            oc = self.outcome_codes
+            for k in np.flatnonzero(knockout):
+                s = k // A
+                dom = s * A + top_end[s]
+                o_dom = oc[last_k == dom]
+                o_k = oc[last_k == k]
+                o_dom, o_k = o_dom[o_dom >= 0], o_k[o_k >= 0]
+                if o_dom.size and o_k.size:
+                    main = np.bincount(o_dom).argmax()
+                    if (o_k == main).mean() > 0.5:
+                        knockout[k] = False
+        self.is_start, self.is_end, self.knockout_end = is_start, is_end, knockout
+        self.top_start, self.top_end = top_start, top_end
+        self.start_share, self.end_share, self.end_rate = start_share, end_share, end_rate
+        # knocked-out cases: the case's last step is a knock-out end
+        self.case_knocked = knockout[self.sa[self.last]]
+        self.ko_after = self.case_knocked[self.cidx] & ~self.last
+        self.ko_next = np.zeros(self.n, dtype=bool)
+        if self.n > 1:
+            nxt_k = self.svc[:-1] * A + np.maximum(self.nxt[:-1], 0)
+            self.ko_next[:-1] = (self.nxt[:-1] >= 0) & knockout[nxt_k] & self.last[1:]
+        return pd.DataFrame()
+
+    # ------------------------------------------------------------------ tables
+    def build(self) -> LogAggregates:
+        if self.n == 0:
+            return self._empty()
+        self._occurrences()
+        self._roles()
+        activities = self._activities()
+        pairs = self._pairs(activities)
+        order = self._order(pairs)
+        knockouts, knockout_steps = self._knockouts()
+        loops = self._loops()
+        services = self._services(activities)
+        return LogAggregates(
+            services=services,
+            activities=activities,
+            pairs=pairs,
+            order=order,
+            knockouts=knockouts,
+            knockout_steps=knockout_steps,
+            loops=loops,
+            has_start=self.has_start,
+            has_resource=self.has_resource,
+            has_unit=self.has_unit,
+            minutes_per_day=float(self.cal.minutes_per_day),
+            source=self.log.source,
+            protect=self.protect,
+            thresholds=dict(self.th),
+            _catalog=self.catalog,
+        )
+
+    def _empty(self) -> LogAggregates:
+        empty = pd.DataFrame()
+        return LogAggregates(
+            services=pd.DataFrame(columns=["service", "cases", "events"]),
+            activities=pd.DataFrame(columns=_ACTIVITY_COLUMNS),
+            pairs=empty,
+            order=empty,
+            knockouts=empty,
+            knockout_steps=empty,
+            loops=empty,
+            has_start=False,
+            has_resource=False,
+            has_unit=False,
+            minutes_per_day=float(self.cal.minutes_per_day),
+            source=self.log.source,
+            protect=self.protect,
+            thresholds=dict(self.th),
+            _catalog=self.catalog,
+        )
+
+    def _activities(self) -> pd.DataFrame:
+        K, A, n = self.K, self.A, self.n
+        sa = self.sa
+        ev = np.bincount(sa, minlength=K)
+        present = np.flatnonzero(ev > 0)
+        cases = np.bincount(sa[self.occ == 0], minlength=K)
+        cases_per_svc = np.bincount(self.svc_case, minlength=self.S)
+        svc_of_k = np.arange(K) // A
+
+        proc_med, proc_p90 = _group_median(sa, self.proc, K)
+        wait_med, wait_p90 = _group_median(sa, self.wait, K)
+        soj_med, _ = _group_median(sa, self.sojourn, K)
+        proc_mean = _group_mean(sa, self.proc, K)
+        wait_mean = _group_mean(sa, self.wait, K)
+        soj_mean = _group_mean(sa, self.sojourn, K)
+        # waiting that follows the step (the successor's waiting), on the same event rows
+        wait_after = np.full(n, np.nan)
+        soj_after = np.full(n, np.nan)
+        if n > 1:
+            wait_after[:-1] = np.where(self.last[:-1], np.nan, self.wait[1:])
+            soj_after[:-1] = np.where(self.last[:-1], np.nan, self.sojourn[1:])
+        wait_after_mean = _group_mean(sa, wait_after, K)
+        soj_after_mean = _group_mean(sa, soj_after, K)
+
+        # successors and predecessors (code + 1, 0 = end / start)
+        succ_key = sa * (A + 1) + (self.nxt + 1)
+        sk, sc = np.unique(succ_key, return_counts=True)
+        succ = pd.DataFrame({"k": sk // (A + 1), "nxt": sk % (A + 1) - 1, "count": sc})
+        pred_key = sa * (A + 1) + (self.prv + 1)
+        pk, pc = np.unique(pred_key, return_counts=True)
+        pred = pd.DataFrame({"k": pk // (A + 1), "prv": pk % (A + 1) - 1, "count": pc})
+
+        def top_of(table: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            t = table.sort_values(["k", "count", col], ascending=[True, False, True], kind="stable")
+            first_rows = t.drop_duplicates("k")
+            top = np.full(K, -2, dtype=np.int64)
+            top_n = np.zeros(K, dtype=np.int64)
+            top[first_rows["k"].to_numpy()] = first_rows[col].to_numpy()
+            top_n[first_rows["k"].to_numpy()] = first_rows["count"].to_numpy()
+            ent = np.zeros(K)
+            distinct = np.zeros(K, dtype=np.int64)
+            for k, grp in t.groupby("k", sort=False)["count"]:
+                c = grp.to_numpy()
+                ent[k] = _entropy_bits(c)
+                distinct[k] = len(c)
+            return top, top_n, ent, distinct
+
+        top_succ, top_succ_n, succ_ent, succ_distinct = top_of(succ, "nxt")
+        top_pred, top_pred_n, _, _ = top_of(pred, "prv")
+
+        # officer / unit changes to the successor and from the predecessor
+        def change_rates(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            nxt_c = np.full(n, -1, dtype=np.int64)
+            prv_c = np.full(n, -1, dtype=np.int64)
+            if n > 1:
+                nxt_c[:-1] = np.where(self.last[:-1], -1, codes[1:])
+                prv_c[1:] = np.where(self.first[1:], -1, codes[:-1])
+            ok_n = (codes >= 0) & (nxt_c >= 0)
+            ok_p = (codes >= 0) & (prv_c >= 0)
+            ch_n = np.bincount(sa[ok_n & (codes != nxt_c)], minlength=K)
+            ch_p = np.bincount(sa[ok_p & (codes != prv_c)], minlength=K)
+            return _share(ch_n, np.bincount(sa[ok_n], minlength=K)), _share(
+                ch_p, np.bincount(sa[ok_p], minlength=K)
+            )
+
+        res_ch_next, res_ch_prev = change_rates(self.res)
+        unit_ch_next, unit_ch_prev = change_rates(self.unit)
+        # hand-offs removed if the step went away: changes pred->a + a->succ - pred->succ
+        handoffs_saved = self._handoffs_saved(self.res if self.has_resource else self.unit)
+        n_res = self._distinct_per_key(self.res)
+        n_unit = self._distinct_per_key(self.unit)
+
+        ko_next = np.bincount(sa[self.ko_next], minlength=K)
+        ko_after = np.bincount(sa[self.ko_after], minlength=K)
+        loop_start = np.bincount(sa[self.loop_start_mark], minlength=K)
+        rework_after = np.bincount(sa[self.rework_after], minlength=K)
+        in_loop = np.bincount(sa[self.in_loop], minlength=K)
+        repeats = np.bincount(sa[self.occ > 0], minlength=K)
+        repeat_cases = np.bincount(sa[self.occ == 1], minlength=K)
+        rel_pos = _share(self.pos, np.maximum(self.case_len[self.cidx] - 1, 1))
+        pos_mean = _group_mean(sa, rel_pos.astype(float), K)
+        step_mean = _group_mean(sa, self.pos.astype(float), K)
+        # knocked-out cases containing the step, and how often
+        ko_case_ev = np.bincount(sa[self.case_knocked[self.cidx] & (self.occ == 0)], minlength=K)
+        mi = self._successor_outcome_mi()
+        outcome_ent = self._outcome_entropy()
+
+        th = self.th
+        top_share = _share(top_succ_n, ev)
+        routing = (top_share < th["routing_top_share"]) & (ev >= 5)
+        ko_dec = (_share(ko_next, ev) >= th["decision_share"]) & (ko_next >= th["decision_min_count"])
+        loop_dec = (_share(loop_start, ev) >= th["decision_share"]) & (loop_start >= th["decision_min_count"])
+        mi_dec = (mi >= th["decision_mi_bits"]) & (ev >= 5)
+        decision = routing | ko_dec | loop_dec | mi_dec
+
+        rows = present
+        names = np.array(self.anames + ["(none)"], dtype=object)
+
+        def name_of(codes: np.ndarray, none: str) -> np.ndarray:
+            out = np.where(codes >= 0, names[np.maximum(codes, 0)], none)
+            return np.where(codes == -2, None, out)
+
+        service_col = np.array(self.snames, dtype=object)[svc_of_k[rows]]
+        activity_col = np.array(self.anames, dtype=object)[rows % A]
+        protected_user = np.array([a in self.protect for a in activity_col], dtype=bool)
+        protected_cat = np.array(
+            [_protected_by_catalog(self.catalog, s, a) for s, a in zip(service_col, activity_col, strict=True)],
+            dtype=bool,
+        )
+        hours = 1.0 / 60.0
+        out = pd.DataFrame(
+            {
+                "service": service_col,
+                "activity": activity_col,
+                "events": ev[rows],
+                "cases": cases[rows],
+                "case_share": _share(cases[rows], cases_per_svc[svc_of_k[rows]]),
+                "events_per_case": _share(ev[rows], cases[rows]),
+                "proc_hours_mean": proc_mean[rows] * hours,
+                "proc_hours_median": proc_med[rows] * hours,
+                "proc_hours_p90": proc_p90[rows] * hours,
+                "wait_hours_mean": wait_mean[rows] * hours,
+                "wait_hours_median": wait_med[rows] * hours,
+                "wait_hours_p90": wait_p90[rows] * hours,
+                "sojourn_hours_mean": soj_mean[rows] * hours,
+                "sojourn_hours_median": soj_med[rows] * hours,
+                "wait_after_hours_mean": wait_after_mean[rows] * hours,
+                "sojourn_after_hours_mean": soj_after_mean[rows] * hours,
+                "top_successor": name_of(top_succ[rows], "■ end"),
+                "top_successor_share": top_share[rows],
+                "successors": succ_distinct[rows],
+                "successor_entropy": succ_ent[rows],
+                "top_predecessor": name_of(top_pred[rows], "▶ start"),
+                "top_predecessor_share": _share(top_pred_n[rows], ev[rows]),
+                "resource_change_next": res_ch_next[rows],
+                "resource_change_prev": res_ch_prev[rows],
+                "unit_change_next": unit_ch_next[rows],
+                "unit_change_prev": unit_ch_prev[rows],
+                "handoffs_saved_per_event": handoffs_saved[rows],
+                "resources": n_res[rows],
+                "units": n_unit[rows],
+                "knockout_next_share": _share(ko_next[rows], ev[rows]),
+                "knockout_next": ko_next[rows],
+                "knockout_after_share": _share(ko_after[rows], ev[rows]),
+                "knockout_case_share": _share(ko_case_ev[rows], cases[rows]),
+                "loop_start_share": _share(loop_start[rows], ev[rows]),
+                "loop_starts": loop_start[rows],
+                "rework_after_share": _share(rework_after[rows], ev[rows]),
+                "in_loop_share": _share(in_loop[rows], ev[rows]),
+                "repeats": repeats[rows],
+                "repeat_case_share": _share(repeat_cases[rows], cases[rows]),
+                "outcome_mi_bits": mi[rows],
+                "outcome_entropy_bits": outcome_ent[rows],
+                "position_mean": pos_mean[rows],
+                "step_index_mean": step_mean[rows],
+                "is_start_share": self.start_share[rows],
+                "is_end_share": self.end_share[rows],
+                "end_rate": self.end_rate[rows],
+                "start": self.is_start[rows],
+                "end": self.is_end[rows],
+                "knockout_end": self.knockout_end[rows],
+                "decision": decision[rows],
+                "decision_routing": routing[rows],
+                "decision_knockout": ko_dec[rows],
+                "decision_rework": loop_dec[rows],
+                "decision_outcome": mi_dec[rows],
+                "protected": protected_user | protected_cat,
+                "protected_by": np.where(protected_user, "protect", np.where(protected_cat, "catalog", "")),
+            }
+        )
+        role = np.where(
+            out["start"],
+            "start",
+            np.where(
+                out["end"],
+                "end",
+                np.where(out["protected"], "protected", np.where(out["decision"], "decision", "")),
+            ),
+        )
+        out["role"] = role
+        out["kept"] = role != ""
+        out = out.sort_values(["service", "step_index_mean", "activity"], kind="stable").reset_index(drop=True)
+        return out[_ACTIVITY_COLUMNS]
+
+    def _distinct_per_key(self, codes: np.ndarray) -> np.ndarray:
+        ok = codes >= 0
+        if not ok.any():
+            return np.zeros(self.K, dtype=np.int64)
+        m = int(codes.max()) + 1
+        pair = np.unique(self.sa[ok] * m + codes[ok])
+        return np.bincount(pair // m, minlength=self.K)
+
+    def _handoffs_saved(self, codes: np.ndarray) -> np.ndarray:
+        """Per (service, activity), mean hand-offs removed per occurrence if the step went away."""
+        n = self.n
+        if n == 0 or not (codes >= 0).any():
+            return np.full(self.K, np.nan)
+        prev_c = np.full(n, -1, dtype=np.int64)
+        next_c = np.full(n, -1, dtype=np.int64)
+        if n > 1:
+            prev_c[1:] = np.where(self.first[1:], -1, codes[:-1])
+            next_c[:-1] = np.where(self.last[:-1], -1, codes[1:])
+        ok = codes >= 0
+        h_in = (prev_c >= 0) & ok & (prev_c != codes)
+        h_out = (next_c >= 0) & ok & (next_c != codes)
+        h_direct = (prev_c >= 0) & (next_c >= 0) & (prev_c != next_c)
+        saved = h_in.astype(float) + h_out - h_direct
+        return _group_mean(self.sa, saved, self.K)
+
+    def _successor_outcome_mi(self) -> np.ndarray:
+        """Mutual information (bits) between a step's successor and the case outcome."""
+        K, A = self.K, self.A
+        if self.outcome_codes is not None and (self.outcome_codes >= 0).any():
+            outcome_case = np.where(self.outcome_codes >= 0, self.outcome_codes, -1)
+        else:
+            # without an outcome column: knocked out or not
+            outcome_case = self.case_knocked.astype(np.int64)
+        oc = outcome_case[self.cidx] + 1
+        M = int(oc.max()) + 1 if self.n else 1
+        key = (self.sa * (A + 1) + (self.nxt + 1)) * M + oc
+        uk, cnt = np.unique(key, return_counts=True)
+        t = pd.DataFrame({"k": uk // M // (A + 1), "s": (uk // M) % (A + 1), "o": uk % M, "n": cnt})
+        mi = np.zeros(K)
+        for k, g in t.groupby("k", sort=False):
+            if g["o"].nunique() < 2 or g["s"].nunique() < 2:
+                continue
+            tab = g.pivot_table(index="s", columns="o", values="n", aggfunc="sum", fill_value=0).to_numpy(float)
+            p = tab / tab.sum()
+            ps = p.sum(axis=1, keepdims=True)
+            po = p.sum(axis=0, keepdims=True)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                terms = np.where(p > 0, p * np.log2(p / (ps * po)), 0.0)
+            mi[k] = float(terms.sum())
+        return mi
+
+    def _outcome_entropy(self) -> np.ndarray:
+        """Entropy (bits) of the case outcome among cases containing the step."""
+        if self.outcome_codes is not None and (self.outcome_codes >= 0).any():
+            outcome_case = self.outcome_codes + 1
+        else:
+            outcome_case = self.case_knocked.astype(np.int64)
+        firsts = self.occ == 0
+        M = int(outcome_case.max()) + 1 if outcome_case.size else 1
+        key = self.sa[firsts] * M + outcome_case[self.cidx[firsts]]
+        uk, cnt = np.unique(key, return_counts=True)
+        ent = np.zeros(self.K)
+        t = pd.DataFrame({"k": uk // M, "n": cnt})
+        for k, g in t.groupby("k", sort=False)["n"]:
+            ent[k] = _entropy_bits(g.to_numpy())
+        return ent
+
+    def _pairs(self, activities: pd.DataFrame) -> pd.DataFrame:
+        """Directly-follows pairs with officer/unit continuity and the waiting between."""
+        n, A = self.n, self.A
+        if n < 2:
+            return pd.DataFrame(columns=_PAIR_COLUMNS)
+        i = np.flatnonzero(~self.last)
+        j = i + 1
+        key = self.sa[i] * A + self.act[j]
+        uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+        P = len(uk)
+        both_r = (self.res[i] >= 0) & (self.res[j] >= 0)
+        same_r = both_r & (self.res[i] == self.res[j])
+        both_u = (self.unit[i] >= 0) & (self.unit[j] >= 0)
+        same_u = both_u & (self.unit[i] == self.unit[j])
+        first_pair = np.zeros(len(i), dtype=bool)
+        # cases having the pair at least once
+        ck = self.cidx[i] * P + inv
+        _, first_idx = np.unique(ck, return_index=True)
+        first_pair[first_idx] = True
+        wait_b = self.wait[j]
+        soj_b = self.sojourn[j]
+        out = pd.DataFrame(
+            {
+                "service": np.array(self.snames, dtype=object)[uk // A // A],
+                "source": np.array(self.anames, dtype=object)[(uk // A) % A],
+                "target": np.array(self.anames, dtype=object)[uk % A],
+                "count": cnt,
+                "cases": np.bincount(inv[first_pair], minlength=P),
+                "same_resource": _share(np.bincount(inv[same_r], minlength=P), np.bincount(inv[both_r], minlength=P)),
+                "same_unit": _share(np.bincount(inv[same_u], minlength=P), np.bincount(inv[both_u], minlength=P)),
+                "wait_hours_mean": _group_mean(inv, wait_b, P) / 60.0,
+                "sojourn_hours_mean": _group_mean(inv, soj_b, P) / 60.0,
+                "source_proc_hours_mean": _group_mean(inv, self.proc[i], P) / 60.0,
+                "target_proc_hours_mean": _group_mean(inv, self.proc[j], P) / 60.0,
+                "rework": np.bincount(inv[self.rework[j]], minlength=P),
+            }
+        )
+        a = activities.set_index(["service", "activity"])
+        src_ev = a["events"].reindex(pd.MultiIndex.from_arrays([out["service"], out["source"]])).to_numpy()
+        tgt_ev = a["events"].reindex(pd.MultiIndex.from_arrays([out["service"], out["target"]])).to_numpy()
+        out["share_of_source"] = out["count"] / src_ev
+        out["share_of_target"] = out["count"] / tgt_ev
+        # units: do the two steps share any unit at all (over the whole log)?
+        out["units_disjoint"] = self._units_disjoint(out)
+        out = out.sort_values(["service", "count", "source", "target"], ascending=[True, False, True, True], kind="stable")
+        return out.reset_index(drop=True)[_PAIR_COLUMNS]
+
+    def _units_disjoint(self, pairs: pd.DataFrame) -> np.ndarray:
+        if not self.has_unit:
+            return np.zeros(len(pairs), dtype=bool)
+        ok = self.unit >= 0
+        m = int(self.unit.max()) + 1
+        uniq = np.unique(self.sa[ok] * m + self.unit[ok])
+        units_of: dict[tuple[str, str], set[int]] = {}
+        for k, u in zip(uniq // m, uniq % m, strict=True):
+            units_of.setdefault((self.snames[k // self.A], self.anames[k % self.A]), set()).add(int(u))
+        out = np.zeros(len(pairs), dtype=bool)
+        for r, (s, a, b) in enumerate(zip(pairs["service"], pairs["source"], pairs["target"], strict=True)):
+            ua, ub = units_of.get((s, a), set()), units_of.get((s, b), set())
+            out[r] = bool(ua) and bool(ub) and not (ua & ub)
+        return out
+
+    def _order(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """A before B vs B before A (first occurrences) among cases with both, for candidate pairs.
+
+        Candidates are the directly-follows pairs of a service (either direction); counting every
+        pair of steps would be quadratic in the number of steps per case.
+        """
+        if pairs.empty:
+            return pd.DataFrame(columns=_ORDER_COLUMNS)
+        cand = pairs[pairs["source"] != pairs["target"]][["service", "source", "target"]]
+        a = np.where(cand["source"] < cand["target"], cand["source"], cand["target"])
+        b = np.where(cand["source"] < cand["target"], cand["target"], cand["source"])
+        cand = pd.DataFrame({"service": cand["service"].to_numpy(), "a": a, "b": b}).drop_duplicates()
+        if cand.empty:
+            return pd.DataFrame(columns=_ORDER_COLUMNS)
+        act_index = {name: i for i, name in enumerate(self.anames)}
+        svc_index = {name: i for i, name in enumerate(self.snames)}
+        # first position of each (case, activity) among the activities of the candidates
+        involved = np.unique(np.concatenate([cand["a"].map(act_index).to_numpy(), cand["b"].map(act_index).to_numpy()]))
+        remap = np.full(self.A, -1, dtype=np.int64)
+        remap[involved] = np.arange(len(involved))
+        sel = (self.occ == 0) & (remap[self.act] >= 0)
+        first_pos = np.full((self.C, len(involved)), -1, dtype=np.int64)
+        first_pos[self.cidx[sel], remap[self.act[sel]]] = self.pos[sel]
+        rows = []
+        for s_name, ga in cand.groupby("service", sort=True):
+            s = svc_index[s_name]
+            in_svc = self.svc_case == s
+            for an, bn in zip(ga["a"], ga["b"], strict=True):
+                ca = first_pos[in_svc, remap[act_index[an]]]
+                cb = first_pos[in_svc, remap[act_index[bn]]]
+                both = (ca >= 0) & (cb >= 0)
+                nb = int(both.sum())
+                ab = int((ca[both] < cb[both]).sum())
+                ba = int((cb[both] < ca[both]).sum())
+                adjacent = int((np.abs(ca[both] - cb[both]) == 1).sum())
+                rows.append((s_name, an, bn, nb, ab, ba, adjacent))
+        out = pd.DataFrame(rows, columns=["service", "a", "b", "cases_both", "a_first", "b_first", "adjacent"])
+        out["minority_share"] = _share(np.minimum(out["a_first"], out["b_first"]).to_numpy(), out["cases_both"].to_numpy())
+        return out[_ORDER_COLUMNS]
+
+    def _knockouts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Per decider (the step right before a knock-out end): cost spent before the decision."""
+        A = self.A
+        ko_cases = np.flatnonzero(self.case_knocked & (self.case_len >= 2))
+        if ko_cases.size == 0:
+            return pd.DataFrame(columns=_KO_COLUMNS), pd.DataFrame(columns=_KO_STEP_COLUMNS)
+        end_i = self.case_last[ko_cases]
+        dec_i = end_i - 1
+        begin = self.case_first[ko_cases]
+        # effort before the decider: processing (or, without start times, nothing known)
+        cost = np.nan_to_num(self.cost, nan=0.0)
+        csum = np.concatenate([[0.0], np.cumsum(cost)])
+        effort_before = csum[dec_i] - csum[begin]
+        start_dec = np.where(np.isfinite(self.ws[dec_i]), self.ws[dec_i], self.wc[dec_i])
+        elapsed_before = start_dec - self.wc[begin]
+        steps_before = dec_i - begin
+        dec_k = self.sa[dec_i]
+        end_k = self.sa[end_i]
+        t = pd.DataFrame(
+            {
+                "k": dec_k,
+                "end_k": end_k,
+                "effort": effort_before / 60.0,
+                "elapsed": elapsed_before / 60.0,
+                "steps": steps_before,
+            }
+        )
+        g = t.groupby("k", sort=True)
+        out = pd.DataFrame(
+            {
+                "knockouts": g.size(),
+                "effort_before_hours_mean": g["effort"].mean(),
+                "elapsed_before_hours_mean": g["elapsed"].mean(),
+                "steps_before_mean": g["steps"].mean(),
+                "end_k": g["end_k"].agg(lambda s: int(s.value_counts().index[0])),
+            }
+        ).reset_index()
+        ev = np.bincount(self.sa, minlength=self.K)
+        out["decider_events"] = ev[out["k"].to_numpy()]
+        out["knockout_rate"] = out["knockouts"] / out["decider_events"]
+        svc_cases = np.bincount(self.svc_case, minlength=self.S)
+        s_of = out["k"].to_numpy() // A
+        out["service_cases"] = svc_cases[s_of]
+        out["service"] = np.array(self.snames, dtype=object)[s_of]
+        out["decider"] = np.array(self.anames, dtype=object)[out["k"].to_numpy() % A]
+        out["end_activity"] = np.array(self.anames, dtype=object)[out["end_k"].to_numpy() % A]
+        knockouts = out[_KO_COLUMNS].sort_values(["service", "decider"], kind="stable").reset_index(drop=True)
+
+        # the steps done before the decider in knocked-out cases (first occurrence per case)
+        lens = steps_before
+        idx = np.repeat(begin, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+        owner = np.repeat(np.arange(len(ko_cases)), lens)
+        st = pd.DataFrame(
+            {
+                "case": owner,
+                "dk": dec_k[owner],
+                "act": self.act[idx],
+                "pos": self.pos[idx],
+                "cost": self.cost[idx] / 60.0,
+                "soj": self.sojourn[idx] / 60.0,
+            }
+        )
+        per_case = st.groupby(["dk", "act", "case"], sort=False).agg(
+            pos=("pos", "min"), cost=("cost", "sum"), soj=("soj", "sum")
+        ).reset_index()
+        g2 = per_case.groupby(["dk", "act"], sort=True)
+        steps = pd.DataFrame(
+            {
+                "cases": g2.size(),
+                "position_mean": g2["pos"].mean(),
+                "proc_hours_mean": g2["cost"].mean(),
+                "sojourn_hours_mean": g2["soj"].mean(),
+            }
+        ).reset_index()
+        n_ko = pd.Series(t.groupby("k").size())
+        steps["share"] = steps["cases"] / n_ko.reindex(steps["dk"]).to_numpy()
+        steps["service"] = np.array(self.snames, dtype=object)[steps["dk"].to_numpy() // A]
+        steps["decider"] = np.array(self.anames, dtype=object)[steps["dk"].to_numpy() % A]
+        steps["activity"] = np.array(self.anames, dtype=object)[steps["act"].to_numpy()]
+        if not self.has_start:
+            steps["proc_hours_mean"] = np.nan
+        steps = steps.sort_values(["service", "decider", "position_mean", "activity"], kind="stable")
+        return knockouts, steps.reset_index(drop=True)[_KO_STEP_COLUMNS]
+
+    def _loops(self) -> pd.DataFrame:
+        """Rework loops: a step repeated later in the same case; cost and the steps in between."""
+        if self.loop_end.size == 0:
+            return pd.DataFrame(columns=_LOOP_COLUMNS)
+        A = self.A
+        b, e = self.loop_begin, self.loop_end
+        k = self.sa[b]
+        elapsed = (self.wc[e] - self.wc[b]) / 60.0
+        # effort inside the loop: processing of the steps after the first occurrence up to the repeat
+        cost = np.nan_to_num(self.proc, nan=0.0)
+        csum = np.concatenate([[0.0], np.cumsum(cost)])
+        effort = (csum[e + 1] - csum[b + 1]) / 60.0
+        length = e - b
+        t = pd.DataFrame({"k": k, "case": self.cidx[b], "elapsed": elapsed, "effort": effort, "len": length,
+                          "via": self.act[b + 1]})
+        g = t.groupby("k", sort=True)
+        out = pd.DataFrame(
+            {
+                "loops": g.size(),
+                "cases": g["case"].nunique(),
+                "elapsed_hours_mean": g["elapsed"].mean(),
+                "effort_hours_mean": g["effort"].mean(),
+                "length_mean": g["len"].mean(),
+                "via_k": g["via"].agg(lambda s: int(s.value_counts().index[0])),
+            }
+        ).reset_index()
+        kk = out["k"].to_numpy()
+        svc_cases = np.bincount(self.svc_case, minlength=self.S)
+        out["service"] = np.array(self.snames, dtype=object)[kk // A]
+        out["activity"] = np.array(self.anames, dtype=object)[kk % A]
+        out["via"] = np.array(self.anames, dtype=object)[out["via_k"].to_numpy()]
+        out["case_share"] = out["cases"] / svc_cases[kk // A]
+        out["elapsed_hours_total"] = out["elapsed_hours_mean"] * out["loops"]
+        return out[_LOOP_COLUMNS].sort_values(["service", "activity"], kind="stable").reset_index(drop=True)
+
+    def _services(self, activities: pd.DataFrame) -> pd.DataFrame:
+        S = self.S
+        cases = np.bincount(self.svc_case, minlength=S)
+        events = np.bincount(self.svc, minlength=S)
+        ko = np.bincount(self.svc_case[self.case_knocked], minlength=S)
+        rework_cases = np.zeros(S, dtype=np.int64)
+        if self.loop_end.size:
+            rc = np.unique(self.cidx[self.loop_end])
+            rework_cases = np.bincount(self.svc_case[rc], minlength=S)
+        proc_med = np.full(S, np.nan)
+        wait_med = np.full(S, np.nan)
+        for s in range(S):
+            m = self.svc == s
+            p = self.proc[m]
+            w = self.wait[m]
+            if np.isfinite(p).any():
+                proc_med[s] = np.nanmedian(p) / 60.0
+            if np.isfinite(w).any():
+                wait_med[s] = np.nanmedian(w) / 60.0
+        lead = (self.wc[self.case_last] - np.where(
+            np.isfinite(self.ws[self.case_first]), self.ws[self.case_first], self.wc[self.case_first]
+        )) / 60.0
+        lead_mean = _group_mean(self.svc_case, lead, S)
+        rows = []
+        for s in range(S):
+            a = activities[activities["service"] == self.snames[s]]
+            rows.append(
+                {
+                    "service": self.snames[s],
+                    "cases": int(cases[s]),
+                    "events": int(events[s]),
+                    "activities": len(a),
+                    "start_activity": self.anames[self.top_start[s]] if self.top_start[s] >= 0 else None,
+                    "end_activity": self.anames[self.top_end[s]] if self.top_end[s] >= 0 else None,
+                    "start_activities": tuple(a.loc[a["start"], "activity"]),
+                    "end_activities": tuple(a.loc[a["end"], "activity"]),
+                    "knockout_ends": tuple(a.loc[a["knockout_end"], "activity"]),
+                    "knockout_share": ko[s] / cases[s] if cases[s] else np.nan,
+                    "rework_case_share": rework_cases[s] / cases[s] if cases[s] else np.nan,
+                    "proc_hours_median": proc_med[s],
+                    "wait_hours_median": wait_med[s],
+                    "lead_hours_mean": lead_mean[s],
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+_ACTIVITY_COLUMNS = [
+    "service", "activity", "events", "cases", "case_share", "events_per_case",
+    "proc_hours_mean", "proc_hours_median", "proc_hours_p90",
+    "wait_hours_mean", "wait_hours_median", "wait_hours_p90",
+    "sojourn_hours_mean", "sojourn_hours_median", "wait_after_hours_mean", "sojourn_after_hours_mean",
+    "top_successor", "top_successor_share", "successors", "successor_entropy",
+    "top_predecessor", "top_predecessor_share",
+    "resource_change_next", "resource_change_prev", "unit_change_next", "unit_change_prev",
+    "handoffs_saved_per_event", "resources", "units",
+    "knockout_next_share", "knockout_next", "knockout_after_share", "knockout_case_share",
+    "loop_start_share", "loop_starts", "rework_after_share", "in_loop_share", "repeats", "repeat_case_share",
+    "outcome_mi_bits", "outcome_entropy_bits", "position_mean", "step_index_mean",
+    "is_start_share", "is_end_share", "end_rate", "start", "end", "knockout_end",
+    "decision", "decision_routing", "decision_knockout", "decision_rework", "decision_outcome",
+    "protected", "protected_by", "role", "kept",
+]
+_PAIR_COLUMNS = [
+    "service", "source", "target", "count", "cases", "share_of_source", "share_of_target",
+    "same_resource", "same_unit", "units_disjoint", "wait_hours_mean", "sojourn_hours_mean",
+    "source_proc_hours_mean", "target_proc_hours_mean", "rework",
+]
+_ORDER_COLUMNS = ["service", "a", "b", "cases_both", "a_first", "b_first", "adjacent", "minority_share"]
+_KO_COLUMNS = [
+    "service", "decider", "end_activity", "knockouts", "decider_events", "knockout_rate", "service_cases",
+    "effort_before_hours_mean", "elapsed_before_hours_mean", "steps_before_mean",
+]
+_KO_STEP_COLUMNS = [
+    "service", "decider", "activity", "cases", "share", "position_mean", "proc_hours_mean", "sojourn_hours_mean",
+]
+_LOOP_COLUMNS = [
+    "service", "activity", "loops", "cases", "case_share", "via", "length_mean",
+    "elapsed_hours_mean", "elapsed_hours_total", "effort_hours_mean",
+]

@@ -1,0 +1,980 @@
+"""Readable process models: BPMN and Petri nets discovered from a variant table.
+
+pm4py's inductive miner is run on the *variant table* (one weighted trace per variant), never on
+raw events. Its process tree is then drawn as BPMN by procsimp itself, so that the model reads
+like one a person would draw:
+
+* a step that repeats on its own (``*(A, τ)``) becomes one task with the BPMN loop marker;
+* "zero or more times" (``×(τ, *(A, τ))``) becomes one loop, not an optional block around a loop;
+* silent steps (τ) become skip flows, never tasks;
+* gateway cascades are collapsed: a gateway with one incoming and one outgoing flow is removed,
+  consecutive splits (or joins) of the same kind are merged.
+
+The default model shows the main flow with at most one gateway per task. When the log's full
+behaviour needs more, infrequent behaviour is filtered step by step (more noise, then fewer
+activities) until it fits, and every step taken is listed in :attr:`Model.notes`. The
+full-fitness model (inductive miner without noise, every activity) is ``full=True``.
+
+The Petri net of a model is pm4py's conversion of the exported BPMN (loop markers expanded into
+their gateways), so the net checked for soundness and replayed for fitness and precision is the
+BPMN the reader sees.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from procsimp.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from procsimp.log import EventLog
+
+__all__ = [
+    "Model",
+    "discover_model",
+    "variant_counts",
+    "bpmn_to_petri",
+    "check_sound",
+    "replay_quality",
+    "bpmn_counts",
+    "is_loop_task",
+    "make_loop_task",
+]
+
+#: gateways allowed per task in the default (simplified) model
+MAX_GATEWAYS_PER_TASK = 1.0
+#: the default model never shows more tasks than this; the rarest activities go first
+MAX_TASKS = 40
+#: noise thresholds tried, in order, before activities are dropped
+_NOISE_STEPS = (0.2, 0.3, 0.4, 0.5)
+#: minimum share of cases an activity must reach to stay in the default model, tried in order
+_ACTIVITY_STEPS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+# ============================================================================ the result
+@dataclass(frozen=True, eq=False)
+class Model:
+    """A discovered process model: BPMN for people, a Petri net for checks.
+
+    ``bpmn`` is a pm4py BPMN graph (tasks that repeat carry the BPMN loop marker, see
+    :func:`is_loop_task`); ``net``, ``initial_marking`` and ``final_marking`` are pm4py's Petri
+    net conversion of that same BPMN. ``sound`` is pm4py's soundness check (WOFLAN) of the net.
+
+    ``fitness`` is pm4py's token-based replay fitness and ``precision`` pm4py's ETC precision,
+    both weighted by the number of cases of each variant, against the log given to
+    :func:`discover_model` (else against the variant table). ``fitting_cases`` is the share of
+    cases the model replays perfectly, counting an activity the model does not show as a
+    deviation; ``event_coverage`` is the share of events whose activity the model shows.
+    """
+
+    bpmn: Any
+    net: Any
+    initial_marking: Any
+    final_marking: Any
+    sound: bool
+    fitness: float | None
+    precision: float | None
+    tasks: int
+    gateways: int
+    kind: str
+    noise: float
+    activities: tuple[str, ...] = ()
+    dropped_activities: tuple[str, ...] = ()
+    loops: int = 0
+    cases: int = 0
+    variants: int = 0
+    fitting_cases: float | None = None
+    event_coverage: float | None = None
+    min_activity_share: float = 0.0
+    service: str | None = None
+    notes: tuple[str, ...] = ()
+    tree: Any = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def gateways_per_task(self) -> float:
+        """Gateways divided by tasks (``inf`` for a model with gateways and no task)."""
+        if self.tasks == 0:
+            return 0.0 if self.gateways == 0 else math.inf
+        return self.gateways / self.tasks
+
+    def summary(self) -> dict[str, Any]:
+        """The model's figures as a plain dict (JSON-ready)."""
+        return {
+            "service": self.service,
+            "kind": self.kind,
+            "tasks": self.tasks,
+            "gateways": self.gateways,
+            "loops": self.loops,
+            "sound": self.sound,
+            "fitness": self.fitness,
+            "precision": self.precision,
+            "fitting_cases": self.fitting_cases,
+            "event_coverage": self.event_coverage,
+            "noise": self.noise,
+            "min_activity_share": self.min_activity_share,
+            "cases": self.cases,
+            "variants": self.variants,
+            "activities": list(self.activities),
+            "dropped_activities": list(self.dropped_activities),
+            "notes": list(self.notes),
+        }
+
+    # ------------------------------------------------------------------ export
+    def to_bpmn_xml(self, *, name: str | None = None) -> str:
+        """BPMN 2.0 XML with diagram layout (see :func:`procsimp.render.bpmn.bpmn_xml`)."""
+        from procsimp.render.bpmn import bpmn_xml
+
+        return bpmn_xml(self, name=name or self.service or "process")
+
+    def write_bpmn(self, path: Any, *, name: str | None = None) -> Any:
+        """Write the BPMN 2.0 file (with BPMNDI) atomically; returns the path."""
+        from procsimp.render.bpmn import write_bpmn
+
+        return write_bpmn(self, path, name=name)
+
+    def write_pnml(self, path: Any) -> Any:
+        """Write the Petri net as PNML atomically; returns the path."""
+        from procsimp.render.pnml import write_pnml
+
+        return write_pnml(self, path)
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        return (
+            f"Model(service={self.service!r}, kind={self.kind!r}, tasks={self.tasks}, "
+            f"gateways={self.gateways}, sound={self.sound}, fitness={_fmt(self.fitness)}, "
+            f"precision={_fmt(self.precision)})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("service", self.service or ""),
+            ("kind", self.kind),
+            ("tasks", self.tasks),
+            ("gateways", f"{self.gateways} ({self.gateways_per_task:.2f} per task)"),
+            ("loop tasks", self.loops),
+            ("sound", "yes" if self.sound else "NO"),
+            ("fitness", _fmt(self.fitness)),
+            ("precision", _fmt(self.precision)),
+            ("cases replayed perfectly", _pct(self.fitting_cases)),
+            ("events of shown activities", _pct(self.event_coverage)),
+            ("noise threshold", f"{self.noise:g}"),
+            ("cases / variants", f"{self.cases} / {self.variants}"),
+        ]
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+        )
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        dropped = ", ".join(self.dropped_activities[:30])
+        if len(self.dropped_activities) > 30:
+            dropped += f", … ({len(self.dropped_activities) - 30} more)"
+        return (
+            "<div><strong>procsimp Model</strong>"
+            f"<table>{body}</table>"
+            + (f"<p>Simplifications:</p><ul>{notes}</ul>" if notes else "")
+            + (
+                f"<details><summary>{len(self.dropped_activities)} activities not shown"
+                f"</summary><p>{html.escape(dropped)}</p></details>"
+                if self.dropped_activities
+                else ""
+            )
+            + "</div>"
+        )
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+# ============================================================================ loop tasks
+def make_loop_task(name: str, *, id: str = "") -> Any:
+    """A pm4py BPMN task carrying the BPMN standard loop marker (it repeats, at least once)."""
+    from pm4py.objects.bpmn.obj import BPMN
+
+    task = BPMN.Task(id=id, name=name)
+    task.procsimp_loop = True  # type: ignore[attr-defined]
+    return task
+
+
+def is_loop_task(node: Any) -> bool:
+    """Whether a BPMN node is a task with the standard loop marker."""
+    return bool(getattr(node, "procsimp_loop", False))
+
+
+# ============================================================================ variants
+def variant_counts(variants: Any) -> tuple[Counter[tuple[str, ...]], str | None]:
+    """The variant table as a ``Counter`` (trace tuple -> cases) and its service name.
+
+    Accepts the table of :func:`procsimp.engine.variants` (columns ``variant`` and ``cases``, an
+    optional ``service`` with a single value), a mapping of trace tuples to counts, or an
+    iterable of ``(trace, count)`` pairs.
+    """
+    import pandas as pd
+
+    service: str | None = None
+    pairs: Iterable[tuple[Any, Any]]
+    if isinstance(variants, pd.DataFrame):
+        missing = [c for c in ("variant", "cases") if c not in variants.columns]
+        if missing:
+            raise ParameterError(
+                f"variants: the table has no {', '.join(map(repr, missing))} column; columns "
+                f"present: {', '.join(map(str, variants.columns)) or '(none)'}. Pass the table "
+                "of procsimp.engine.variants(log) (one row per variant: variant, cases)."
+            )
+        if "service" in variants.columns:
+            names = [str(s) for s in pd.unique(variants["service"].dropna())]
+            if len(names) > 1:
+                shown = ", ".join(repr(s) for s in names[:10])
+                raise ParameterError(
+                    f"variants: the table holds {len(names)} services ({shown}); a model is "
+                    "drawn per service. Select one first, e.g. "
+                    "variants[variants['service'] == name]."
+                )
+            service = names[0] if names else None
+        pairs = zip(variants["variant"].tolist(), variants["cases"].tolist(), strict=True)
+    elif isinstance(variants, Mapping):
+        pairs = variants.items()
+    elif isinstance(variants, Iterable) and not isinstance(variants, (str, bytes)):
+        pairs = variants
+    else:
+        raise ParameterError(
+            f"variants: expected a DataFrame (procsimp.engine.variants), a mapping of trace "
+            f"tuples to counts or (trace, count) pairs; got {type(variants).__name__}"
+        )
+    counter: Counter[tuple[str, ...]] = Counter()
+    for trace, count in pairs:
+        if isinstance(trace, str) or not isinstance(trace, Sequence | tuple | list):
+            if hasattr(trace, "tolist"):
+                trace = trace.tolist()
+            else:
+                raise ParameterError(
+                    f"variants: a variant must be a tuple of activity names, got {trace!r}"
+                )
+        try:
+            n = int(count)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"variants: the case count of variant {tuple(trace)!r} must be a positive "
+                f"integer, got {count!r}"
+            ) from None
+        if n < 0 or n != count:
+            raise ParameterError(
+                f"variants: the case count of variant {tuple(trace)!r} must be a positive "
+                f"integer, got {count!r}"
+            )
+        if n:
+            counter[tuple(str(a) for a in trace)] += n
+    return counter, service
+
+
+def _log_counts(log: Any, service: str | None) -> Counter[tuple[str, ...]]:
+    """Variant counts of an EventLog (restricted to ``service`` when it has that service)."""
+    from procsimp.log import EventLog
+
+    if not isinstance(log, EventLog):
+        raise ParameterError(
+            f"log: expected a procsimp EventLog (procsimp.read_log or EventLog.from_frame), "
+            f"got {type(log).__name__}"
+        )
+    if service is not None and log.has("service") and service in log.services:
+        log = log.for_service(service)
+    from procsimp.engine import variants as engine_variants
+
+    table = engine_variants(log)
+    if "service" in table.columns and table["service"].nunique() > 1:
+        table = table.assign(service="all")  # pooled: the caller gave a multi-service log
+        counter: Counter[tuple[str, ...]] = Counter()
+        for trace, n in zip(table["variant"].tolist(), table["cases"].tolist(), strict=True):
+            counter[tuple(trace)] += int(n)
+        return counter
+    return variant_counts(table)[0]
+
+
+def _canonical(counter: Counter[tuple[str, ...]]) -> Counter[tuple[str, ...]]:
+    """The same counts in a fixed order (most cases first), so discovery is deterministic."""
+    return Counter(dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))))
+
+
+def _project(counter: Counter[tuple[str, ...]], keep: set[str]) -> Counter[tuple[str, ...]]:
+    out: Counter[tuple[str, ...]] = Counter()
+    for trace, n in counter.items():
+        out[tuple(a for a in trace if a in keep)] += n
+    return _canonical(out)
+
+
+def _case_share(counter: Counter[tuple[str, ...]]) -> dict[str, float]:
+    total = sum(counter.values())
+    cases: Counter[str] = Counter()
+    for trace, n in counter.items():
+        for a in set(trace):
+            cases[a] += n
+    return {a: c / total for a, c in cases.items()} if total else {}
+
+
+# ============================================================================ discovery
+def _inductive_tree(counter: Counter[tuple[str, ...]], noise: float) -> Any:
+    """pm4py's inductive miner (IMf when noise > 0) on a variant counter."""
+    from procsimp._pm4py import pm4py
+
+    pm4py()
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
+    from pm4py.algo.discovery.inductive.variants.im import IMUVCL
+    from pm4py.algo.discovery.inductive.variants.imf import IMFUVCL
+    from pm4py.objects.process_tree.utils import generic as pt_util
+
+    params = {"noise_threshold": float(noise), "multiprocessing": False}
+    miner = IMFUVCL(params) if noise > 0 else IMUVCL(params)
+    tree = miner.apply(IMDataStructureUVCL(Counter(counter)), params)
+    tree = pt_util.fold(tree)
+    pt_util.tree_sort(tree)
+    return tree
+
+
+# A tiny immutable process-tree AST: ("task", name) | ("tau",) | (op, (children...))
+# with op in "seq", "xor", "and", "or", "loop" (loop children: do, redo...).
+_OPS = {"->": "seq", "X": "xor", "+": "and", "O": "or", "*": "loop", "<>": "and"}
+TAU: tuple[Any, ...] = ("tau",)
+
+
+def _ast(tree: Any) -> tuple[Any, ...]:
+    if not tree.children:
+        return TAU if tree.label is None else ("task", str(tree.label))
+    op = tree.operator.value if tree.operator is not None else "->"
+    kind = _OPS.get(op)
+    if kind is None:  # partial orders etc. are not produced by the inductive miner
+        raise ParameterError(f"unsupported process tree operator {op!r}")
+    return (kind, tuple(_ast(c) for c in tree.children))
+
+
+def _simplify(node: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Semantics-preserving rewrites that make the BPMN smaller."""
+    if node[0] in ("task", "tau"):
+        return node
+    kind = node[0]
+    children = [_simplify(c) for c in node[1]]
+    if kind == "loop":
+        do, redo = children[0], children[1:]
+        redo = [r for r in redo]
+        if all(r == TAU for r in redo) and do == TAU:
+            return TAU
+        # *(A, τ) with A a task: the task repeats on its own (BPMN loop marker)
+        if do[0] == "task" and all(r == TAU for r in redo):
+            return ("looptask", do[1])
+        # *(τ, A) with A a repeating task: same language as the marked task, optional
+        if do == TAU and len(redo) == 1 and redo[0][0] in ("task", "looptask"):
+            return ("xor", (TAU, ("looptask", redo[0][1])))
+        return ("loop", (do, *redo))
+    if kind in ("seq", "and"):
+        children = [c for c in children if c != TAU]
+        flat: list[tuple[Any, ...]] = []
+        for c in children:
+            flat.extend(c[1] if c[0] == kind else (c,))
+        if not flat:
+            return TAU
+        if len(flat) == 1:
+            return flat[0]
+        return (kind, tuple(flat))
+    if kind == "xor":
+        flat = []
+        for c in children:
+            flat.extend(c[1] if c[0] == "xor" else (c,))
+        has_tau = any(c == TAU for c in flat)
+        rest = [c for c in flat if c != TAU]
+        # ×(τ, *(A, τ)) = "zero or more A"
+        if has_tau and len(rest) == 1 and rest[0][0] == "loop":
+            do, *redo = rest[0][1]
+            if all(r == TAU for r in redo) and do != TAU:
+                return ("loop", (TAU, do))
+        # ×(τ, A↻) stays; an optional "zero or more" needs no extra skip
+        if has_tau and len(rest) == 1 and rest[0][0] == "loop" and rest[0][1][0] == TAU:
+            return rest[0]
+        out = ([TAU] if has_tau else []) + rest
+        if not rest:
+            return TAU
+        if len(out) == 1:
+            return out[0]
+        return ("xor", tuple(out))
+    if kind == "or":
+        rest = [c for c in children if c != TAU]
+        if not rest:
+            return TAU
+        if len(rest) == 1 and len(children) == 1:
+            return rest[0]
+        return ("or", tuple(children))
+    return (kind, tuple(children))
+
+
+# ============================================================================ flow graph
+class _Flow:
+    """A small mutable flow graph used while building and reducing the BPMN."""
+
+    def __init__(self) -> None:
+        self.kind: dict[int, str] = {}  # start | end | task | xor | and | or
+        self.name: dict[int, str] = {}
+        self.loop: set[int] = set()
+        self.edges: list[tuple[int, int]] = []
+        self._next = 0
+
+    def add(self, kind: str, name: str = "", loop: bool = False) -> int:
+        n = self._next
+        self._next += 1
+        self.kind[n] = kind
+        self.name[n] = name
+        if loop:
+            self.loop.add(n)
+        return n
+
+    def connect(self, a: int, b: int) -> None:
+        self.edges.append((a, b))
+
+    def ins(self, n: int) -> list[int]:
+        return [a for a, b in self.edges if b == n]
+
+    def outs(self, n: int) -> list[int]:
+        return [b for a, b in self.edges if a == n]
+
+    def is_gateway(self, n: int) -> bool:
+        return self.kind[n] in ("xor", "and", "or")
+
+    # ------------------------------------------------------------------ build
+    def build(self, node: tuple[Any, ...]) -> tuple[int, int] | None:
+        kind = node[0]
+        if kind == "tau":
+            return None
+        if kind in ("task", "looptask"):
+            n = self.add("task", node[1], loop=kind == "looptask")
+            return n, n
+        children = node[1]
+        if kind == "seq":
+            parts = [p for p in (self.build(c) for c in children) if p is not None]
+            if not parts:
+                return None
+            for (_, a), (b, _) in zip(parts, parts[1:], strict=False):
+                self.connect(a, b)
+            return parts[0][0], parts[-1][1]
+        if kind in ("xor", "and", "or"):
+            split, join = self.add(kind), self.add(kind)
+            skip = False
+            for c in children:
+                part = self.build(c)
+                if part is None:
+                    if kind == "xor" and not skip:
+                        self.connect(split, join)
+                        skip = True
+                    continue
+                self.connect(split, part[0])
+                self.connect(part[1], join)
+            return split, join
+        if kind == "loop":
+            join, split = self.add("xor"), self.add("xor")
+            do = self.build(children[0])
+            if do is None:
+                self.connect(join, split)
+            else:
+                self.connect(join, do[0])
+                self.connect(do[1], split)
+            for redo in children[1:]:
+                part = self.build(redo)
+                if part is None:
+                    self.connect(split, join)
+                else:
+                    self.connect(split, part[0])
+                    self.connect(part[1], join)
+            return join, split
+        raise ParameterError(f"unsupported process tree node {kind!r}")
+
+    # ------------------------------------------------------------------ reduce
+    def reduce(self, *, mixed: bool) -> None:
+        """Collapse gateway cascades; keep the language of the flow graph unchanged."""
+        changed = True
+        while changed:
+            changed = False
+            # exact duplicate flows (two skips between the same exclusive gateways)
+            seen: set[tuple[int, int]] = set()
+            unique = []
+            for e in self.edges:
+                if e in seen and self.kind[e[0]] in ("xor",):
+                    changed = True
+                    continue
+                seen.add(e)
+                unique.append(e)
+            self.edges = unique
+            for n in sorted(self.kind):
+                if not self.is_gateway(n):
+                    continue
+                ins, outs = self.ins(n), self.outs(n)
+                if len(ins) == 1 and len(outs) == 1 and ins[0] != n:
+                    self._drop(n, ins[0], outs[0])
+                    changed = True
+                    break
+            if changed:
+                continue
+            for a, b in list(self.edges):
+                if a == b or not self.is_gateway(a) or self.kind[a] != self.kind[b]:
+                    continue
+                if self.kind[a] == "or":
+                    continue
+                out_a, in_b = self.outs(a), self.ins(b)
+                if len(out_a) != 1 and len(in_b) != 1:
+                    continue
+                if (b, a) in self.edges:
+                    continue
+                n_in = len(self.ins(a)) + len(in_b) - 1
+                n_out = len(out_a) - 1 + len(self.outs(b))
+                if n_in > 1 and n_out > 1 and (not mixed or self.kind[a] != "xor"):
+                    continue
+                self._merge(a, b)
+                changed = True
+                break
+
+    def _drop(self, n: int, pred: int, succ: int) -> None:
+        self.edges = [e for e in self.edges if n not in e]
+        self.edges.append((pred, succ))
+        del self.kind[n], self.name[n]
+
+    def _merge(self, a: int, b: int) -> None:
+        """Merge gateway ``b`` into ``a`` (the flow a -> b disappears)."""
+        edges = []
+        for s, t in self.edges:
+            if (s, t) == (a, b):
+                continue
+            s = a if s == b else s
+            t = a if t == b else t
+            if (s, t) in edges and self.kind[s] == "xor":
+                continue
+            edges.append((s, t))
+        self.edges = edges
+        del self.kind[b], self.name[b]
+
+    # ------------------------------------------------------------------ counts
+    def counts(self) -> tuple[int, int, int]:
+        tasks = sum(1 for k in self.kind.values() if k == "task")
+        gateways = sum(1 for n in self.kind if self.is_gateway(n))
+        return tasks, gateways, len(self.loop & set(self.kind))
+
+    # ------------------------------------------------------------------ to pm4py
+    def to_bpmn(self, name: str = "") -> Any:
+        from procsimp._pm4py import pm4py
+
+        pm4py()
+        from pm4py.objects.bpmn.obj import BPMN
+
+        bpmn = BPMN(process_id="procsimp_process", name=name)
+        nodes: dict[int, Any] = {}
+        gw = 0
+        for n in sorted(self.kind):
+            kind = self.kind[n]
+            if kind == "start":
+                obj = BPMN.StartEvent(id="StartEvent_1", name="", isInterrupting=False)
+            elif kind == "end":
+                obj = BPMN.EndEvent(id="EndEvent_1", name="")
+            elif kind == "task":
+                obj = (make_loop_task if n in self.loop else _plain_task)(
+                    self.name[n], id=f"Task_{n}"
+                )
+            else:
+                gw += 1
+                direction = _direction(len(self.ins(n)), len(self.outs(n)))
+                cls = {
+                    "xor": BPMN.ExclusiveGateway,
+                    "and": BPMN.ParallelGateway,
+                    "or": BPMN.InclusiveGateway,
+                }[kind]
+                obj = cls(id=f"Gateway_{n}", gateway_direction=direction)
+            nodes[n] = obj
+            bpmn.add_node(obj)
+        for i, (a, b) in enumerate(self.edges, start=1):
+            bpmn.add_flow(BPMN.SequenceFlow(nodes[a], nodes[b], id=f"Flow_{i}"))
+        return bpmn
+
+
+def _plain_task(name: str, *, id: str = "") -> Any:
+    from pm4py.objects.bpmn.obj import BPMN
+
+    return BPMN.Task(id=id, name=name)
+
+
+def _direction(n_in: int, n_out: int) -> Any:
+    from pm4py.objects.bpmn.obj import BPMN
+
+    if n_out > 1 and n_in <= 1:
+        return BPMN.Gateway.Direction.DIVERGING
+    if n_in > 1 and n_out <= 1:
+        return BPMN.Gateway.Direction.CONVERGING
+    return BPMN.Gateway.Direction.UNSPECIFIED
+
+
+def _flow_from_ast(ast: tuple[Any, ...], *, mixed: bool) -> _Flow:
+    flow = _Flow()
+    start = flow.add("start")
+    part = flow.build(ast)
+    end = flow.add("end")
+    if part is None:
+        flow.connect(start, end)
+    else:
+        flow.connect(start, part[0])
+        flow.connect(part[1], end)
+    flow.reduce(mixed=mixed)
+    return flow
+
+
+# ============================================================================ BPMN -> Petri net
+def bpmn_counts(bpmn: Any) -> tuple[int, int]:
+    """``(tasks, gateways)`` of a pm4py BPMN graph."""
+    from pm4py.objects.bpmn.obj import BPMN
+
+    nodes = bpmn.get_nodes()
+    tasks = sum(1 for n in nodes if isinstance(n, BPMN.Activity))
+    gateways = sum(1 for n in nodes if isinstance(n, BPMN.Gateway))
+    return tasks, gateways
+
+
+def _expand_loops(bpmn: Any) -> Any:
+    """A copy of ``bpmn`` where every loop-marked task is drawn with explicit gateways."""
+    from pm4py.objects.bpmn.obj import BPMN
+
+    out = BPMN(process_id=bpmn.get_process_id(), name=bpmn.get_name())
+    mapping: dict[Any, tuple[Any, Any]] = {}
+    for node in sorted(bpmn.get_nodes(), key=lambda n: str(n.get_id())):
+        if is_loop_task(node):
+            join = BPMN.ExclusiveGateway(id=f"{node.get_id()}_loopjoin")
+            task = BPMN.Task(id=str(node.get_id()), name=node.get_name())
+            split = BPMN.ExclusiveGateway(id=f"{node.get_id()}_loopsplit")
+            for n in (join, task, split):
+                out.add_node(n)
+            out.add_flow(BPMN.SequenceFlow(join, task, id=f"{node.get_id()}_loop_in"))
+            out.add_flow(BPMN.SequenceFlow(task, split, id=f"{node.get_id()}_loop_out"))
+            out.add_flow(BPMN.SequenceFlow(split, join, id=f"{node.get_id()}_loop_back"))
+            mapping[node] = (join, split)
+        else:
+            mapping[node] = (node, node)
+            out.add_node(node)
+    for flow in sorted(bpmn.get_flows(), key=lambda f: str(f.get_id())):
+        source = mapping[flow.get_source()][1]
+        target = mapping[flow.get_target()][0]
+        if source is flow.get_source() and target is flow.get_target():
+            out.add_flow(flow)
+        else:
+            out.add_flow(BPMN.SequenceFlow(source, target, id=str(flow.get_id())))
+    return out
+
+
+def bpmn_to_petri(bpmn: Any) -> tuple[Any, Any, Any]:
+    """pm4py's Petri net conversion of a BPMN graph, with deterministic place/transition names.
+
+    Loop-marked tasks (:func:`is_loop_task`) are expanded into their gateways first, so the net
+    has the same language as the BPMN shown.
+    """
+    from procsimp._pm4py import pm4py
+
+    pm = pm4py()
+    has_loops = any(is_loop_task(n) for n in bpmn.get_nodes())
+    source = _expand_loops(bpmn) if has_loops else bpmn
+    net, im, fm = pm.convert_to_petri_net(source)
+    _rename_net(net)
+    return net, im, fm
+
+
+def _rename_net(net: Any) -> None:
+    """Give places and transitions stable names (pm4py uses random uuids)."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for p in net.places:
+        graph.add_node(("p", id(p)), label="p:" + ("source" if p.name == "source" else "sink" if p.name == "sink" else ""))
+    for t in net.transitions:
+        graph.add_node(("t", id(t)), label="t:" + (t.label or ""))
+    for arc in net.arcs:
+        s = ("p", id(arc.source)) if arc.source in net.places else ("t", id(arc.source))
+        d = ("p", id(arc.target)) if arc.target in net.places else ("t", id(arc.target))
+        graph.add_edge(s, d)
+    hashes = nx.weisfeiler_lehman_subgraph_hashes(graph, node_attr="label", iterations=4)
+    objs = {("p", id(p)): p for p in net.places} | {("t", id(t)): t for t in net.transitions}
+    # name by first reach from the source place, ties broken by the neighbourhood hash
+    order: dict[Any, int] = {}
+    sources = [k for k, o in objs.items() if k[0] == "p" and o.name == "source"]
+    frontier = sorted(sources, key=lambda k: hashes[k])
+    while frontier:
+        nxt = []
+        for k in frontier:
+            if k in order:
+                continue
+            order[k] = len(order)
+            nxt.extend(s for s in graph.successors(k) if s not in order)
+        frontier = sorted(set(nxt), key=lambda k: (hashes[k], graph.nodes[k]["label"]))
+    rest = sorted((k for k in objs if k not in order), key=lambda k: (hashes[k], graph.nodes[k]["label"]))
+    for k in rest:
+        order[k] = len(order)
+    n_p = n_t = 0
+    for k in sorted(objs, key=order.__getitem__):
+        obj = objs[k]
+        if k[0] == "p":
+            if obj.name not in ("source", "sink"):
+                n_p += 1
+                obj.name = f"p{n_p}"
+        else:
+            n_t += 1
+            obj.name = f"t{n_t}"
+
+
+def check_sound(net: Any, initial_marking: Any, final_marking: Any) -> bool:
+    """pm4py's soundness check (WOFLAN) of a workflow net."""
+    from procsimp._pm4py import pm4py
+
+    result = pm4py().check_soundness(net, initial_marking, final_marking)
+    sound = result[0] if isinstance(result, tuple) else result
+    return bool(sound)
+
+
+# ============================================================================ quality
+def _fake_log(traces: Iterable[tuple[str, ...]]) -> Any:
+    from pm4py.objects.log.obj import Event, EventLog, Trace
+
+    log = EventLog()
+    for trace in traces:
+        log.append(Trace([Event({"concept:name": a}) for a in trace]))
+    return log
+
+
+def replay_quality(
+    counter: Mapping[tuple[str, ...], int], net: Any, initial_marking: Any, final_marking: Any
+) -> dict[str, float]:
+    """Token-based replay fitness and ETC precision of a net, weighted by variant counts.
+
+    The formulas are pm4py's (``fitness_token_based_replay`` and
+    ``precision_token_based_replay``) applied to a log with ``count`` copies of each variant;
+    each distinct trace and prefix is replayed once. Prefixes are kept as tuples, so activity
+    names that contain commas are handled correctly.
+
+    Returns ``fitness``, ``precision`` and ``fitting_cases`` (share of cases replayed perfectly,
+    an activity absent from the net counting as a deviation).
+    """
+    from procsimp._pm4py import pm4py
+
+    pm4py()
+    from pm4py.algo.conformance.tokenreplay import algorithm as token_replay
+    from pm4py.algo.evaluation.replay_fitness.variants import token_replay as fitness_eval
+    from pm4py.objects.petri_net.utils.align_utils import (
+        get_visible_transitions_eventually_enabled_by_marking,
+    )
+
+    items = sorted(((t, int(n)) for t, n in counter.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    if not items:
+        return {"fitness": math.nan, "precision": math.nan, "fitting_cases": math.nan}
+    variant = token_replay.Variants.TOKEN_REPLAY
+    params = {
+        "consider_remaining_in_fitness": True,
+        "consider_activities_not_in_model_in_fitness": True,
+        "show_progress_bar": False,
+    }
+    results = token_replay.apply(
+        _fake_log(t for t, _ in items), net, initial_marking, final_marking,
+        variant=variant, parameters=params,
+    )
+    weighted = [r for r, (_, n) in zip(results, items, strict=True) for _ in range(n)]
+    fitness = float(fitness_eval.evaluate(weighted)["log_fitness"])
+    total = sum(n for _, n in items)
+    fitting = sum(n for r, (_, n) in zip(results, items, strict=True) if r["trace_is_fit"]) / total
+
+    # ETC precision (Muñoz-Gama & Carmona), as pm4py computes it, with case weights
+    prefix_next: dict[tuple[str, ...], set[str]] = {}
+    prefix_count: Counter[tuple[str, ...]] = Counter()
+    for trace, n in items:
+        for i in range(1, len(trace)):
+            prefix = trace[:i]
+            prefix_next.setdefault(prefix, set()).add(trace[i])
+            prefix_count[prefix] += n
+    keys = list(prefix_next)
+    prec_params = {
+        "consider_remaining_in_fitness": False,
+        "try_to_reach_final_marking_through_hidden": False,
+        "stop_immediately_unfit": True,
+        "walk_through_hidden_trans": True,
+        "show_progress_bar": False,
+    }
+    replayed = token_replay.apply(
+        _fake_log(keys), net, initial_marking, final_marking, variant=variant,
+        parameters=prec_params,
+    ) if keys else []
+    starts = {t[0] for t, _ in items if t}
+    enabled0 = {
+        t.label
+        for t in get_visible_transitions_eventually_enabled_by_marking(net, initial_marking)
+    }
+    sum_at = total * len(enabled0)
+    sum_ee = total * len(enabled0 - starts)
+    for key, res in zip(keys, replayed, strict=True):
+        if res["trace_is_fit"]:
+            enabled = {t.label for t in res["enabled_transitions_in_marking"] if t.label is not None}
+            sum_at += len(enabled) * prefix_count[key]
+            sum_ee += len(enabled - prefix_next[key]) * prefix_count[key]
+    precision = 1.0 - sum_ee / sum_at if sum_at > 0 else 1.0
+    return {"fitness": fitness, "precision": float(precision), "fitting_cases": float(fitting)}
+
+
+# ============================================================================ entry point
+def _check_noise(noise: Any) -> float:
+    try:
+        value = float(noise)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (0.0 <= value < 1.0):
+        raise ParameterError(
+            f"noise must be a number from 0 (keep all behaviour) to below 1 (filter almost "
+            f"everything), got {noise!r}; the default 0.2 filters directly-follows relations "
+            "seen in fewer than 20% of the cases of the most frequent one"
+        )
+    return value
+
+
+def discover_model(
+    variants: pd.DataFrame | Mapping[tuple[str, ...], int] | Iterable[tuple[Sequence[str], int]],
+    *,
+    noise: float = 0.2,
+    full: bool = False,
+    log: EventLog | None = None,
+) -> Model:
+    """Discover a readable, sound BPMN model (and its Petri net) from a variant table.
+
+    ``variants`` is the table of :func:`procsimp.engine.variants` for one service (columns
+    ``variant`` and ``cases``), a mapping of trace tuples to case counts, or ``(trace, count)``
+    pairs.
+
+    The default model runs pm4py's inductive miner (IMf) with ``noise`` on the variants and
+    draws it with at most one gateway per task and at most ``MAX_TASKS`` tasks: when needed, the
+    noise threshold is raised (up to 0.5) and then the rarest activities are left out, step by
+    step; :attr:`Model.notes` lists what was done. ``full=True`` gives the full-fitness model
+    instead (inductive miner without noise filtering, every activity).
+
+    Fitness and precision are measured against ``log`` (an :class:`~procsimp.log.EventLog`; for
+    a multi-service log, the events of the table's service) when it is given, else against the
+    variant table itself.
+    """
+    noise = _check_noise(noise)
+    counter, service = variant_counts(variants)
+    if not counter:
+        raise ParameterError(
+            "variants: the table is empty (no case); a model needs at least one case. Check the "
+            "service name and the filters used to build the table."
+        )
+    counter = _canonical(counter)
+    reference = _canonical(_log_counts(log, service)) if log is not None else counter
+    all_activities = sorted({a for t in counter for a in t})
+    shares = _case_share(counter)
+    notes: list[str] = []
+
+    chosen: tuple[Any, ...] | None = None
+    if full:
+        tree = _inductive_tree(counter, 0.0)
+        flow = _flow_from_ast(_simplify(_ast(tree)), mixed=False)
+        chosen = (tree, flow, 0.0, 0.0, set(all_activities))
+        kind = "full"
+    else:
+        kind = "simplified"
+        noise_steps = [noise] + [s for s in _NOISE_STEPS if s > noise]
+        by_share = sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a))
+        last: tuple[Any, ...] | None = None
+        for min_share in _ACTIVITY_STEPS:
+            keep = {a for a in by_share if shares.get(a, 0.0) >= min_share}
+            if len(keep) > MAX_TASKS:
+                continue
+            if not keep:
+                break
+            projected = _project(counter, keep) if len(keep) < len(all_activities) else counter
+            for step in noise_steps:
+                tree = _inductive_tree(projected, step)
+                candidate = None
+                for mixed in (False, True):
+                    flow = _flow_from_ast(_simplify(_ast(tree)), mixed=mixed)
+                    tasks, gateways, _ = flow.counts()
+                    last = (tree, flow, step, min_share, keep)
+                    if gateways <= MAX_GATEWAYS_PER_TASK * max(tasks, 1):
+                        candidate = last
+                        break
+                if candidate is not None:
+                    chosen = candidate
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            # the most frequent activities by themselves, as strictly as the miner allows
+            keep = set(by_share[: max(1, min(MAX_TASKS, len(by_share)))])
+            if last is None or len(last[4]) > len(keep):
+                projected = _project(counter, keep)
+                tree = _inductive_tree(projected, _NOISE_STEPS[-1])
+                flow = _flow_from_ast(_simplify(_ast(tree)), mixed=True)
+                last = (tree, flow, _NOISE_STEPS[-1], 0.0, keep)
+            chosen = last
+            notes.append(
+                "the log's behaviour could not be shown with at most one gateway per task; "
+                "this is the most filtered model tried"
+            )
+    assert chosen is not None
+    tree, flow, used_noise, min_share, keep = chosen
+    if not full:
+        if used_noise > noise:
+            notes.append(
+                f"noise threshold raised from {noise:g} to {used_noise:g} to keep at most one "
+                "gateway per task"
+            )
+        elif used_noise > 0:
+            notes.append(f"directly-follows relations below {used_noise:g} of the strongest filtered (IMf)")
+        if len(keep) < len(all_activities):
+            dropped_n = len(all_activities) - len(keep)
+            reason = (
+                f"activities in fewer than {min_share:.0%} of the cases"
+                if min_share > 0
+                else "the rarest activities"
+            )
+            notes.append(f"{dropped_n} of {len(all_activities)} activities left out ({reason})")
+    tasks, gateways, loops = flow.counts()
+    bpmn = flow.to_bpmn(name=service or "")
+    net, im, fm = bpmn_to_petri(bpmn)
+    sound = check_sound(net, im, fm)
+    quality = replay_quality(reference, net, im, fm)
+    events_total = sum(len(t) * n for t, n in reference.items())
+    events_kept = sum(sum(1 for a in t if a in keep) * n for t, n in reference.items())
+    shown = tuple(sorted({flow.name[n] for n in flow.kind if flow.kind[n] == "task"}))
+    dropped = tuple(a for a in sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a)) if a not in keep)
+    return Model(
+        bpmn=bpmn,
+        net=net,
+        initial_marking=im,
+        final_marking=fm,
+        sound=sound,
+        fitness=_nan_none(quality["fitness"]),
+        precision=_nan_none(quality["precision"]),
+        tasks=tasks,
+        gateways=gateways,
+        kind=kind,
+        noise=float(used_noise),
+        activities=shown,
+        dropped_activities=dropped,
+        loops=loops,
+        cases=sum(reference.values()),
+        variants=len(reference),
+        fitting_cases=_nan_none(quality["fitting_cases"]),
+        event_coverage=events_kept / events_total if events_total else None,
+        min_activity_share=float(min_share),
+        service=service,
+        notes=tuple(notes),
+        tree=tree,
+    )
+
+
+def _nan_none(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)

@@ -1,0 +1,436 @@
+"""The aggregate engine: every per-event computation of procsimp, as SQL over the event log.
+
+All later stages (profile, mining, detectors, redesign, rendering) work on the small tables
+returned here. Each table has a ``service`` column; a log without a service column is one service
+named :data:`DEFAULT_SERVICE`.
+
+* :func:`dfg`: directly-follows pairs with counts and waiting times;
+* :func:`activity_table`: per activity, counts, processing and waiting times, officers, units;
+* :func:`variants`: the distinct activity sequences with their cases;
+* :func:`start_end`: start and end activities;
+* :func:`case_table`: one row per dossier with its lead time, deadline, hand-offs and rework.
+
+Times are reported twice: ``*_hours`` are *working* hours of the work calendar
+(:func:`procsimp.calendar.default_calendar` unless ``calendar=`` is given) and ``*_days`` are
+calendar days. Waiting before a step is start − previous completion (completion − previous
+completion when the log has no start times); processing is completion − start. The exact
+definitions are in :mod:`procsimp.engine.sql`.
+
+The queries run on DuckDB by default; :mod:`procsimp.engine.backend` is the seam for another
+engine. Results are cached per log and calendar, and returned as fresh copies.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from procsimp.engine.backend import (
+    Backend,
+    DuckDBBackend,
+    get_backend,
+    set_backend,
+    use_backend,
+)
+from procsimp.engine.prepare import DEFAULT_SERVICE, Prepared, encode, prepare
+from procsimp.engine.sql import plan_for
+from procsimp.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.calendar import WorkCalendar
+    from procsimp.log import EventLog
+
+__all__ = [
+    "DEFAULT_SERVICE",
+    "TABLES",
+    "Aggregates",
+    "Backend",
+    "DuckDBBackend",
+    "activity_table",
+    "aggregates",
+    "case_table",
+    "dfg",
+    "filter_variants",
+    "get_backend",
+    "set_backend",
+    "start_end",
+    "use_backend",
+    "variants",
+]
+
+#: the tables :func:`aggregates` can compute
+TABLES: tuple[str, ...] = ("dfg", "activities", "variants", "start_end", "cases")
+
+_NAT = np.iinfo(np.int64).min
+
+# log -> {(calendar, backend name): (Prepared, {table name: raw result})}
+_CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[Prepared, dict[str, pd.DataFrame]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+# ---------------------------------------------------------------------------- running
+def _calendar(calendar: WorkCalendar | None) -> WorkCalendar:
+    if calendar is None:
+        from procsimp.calendar import default_calendar
+
+        return default_calendar()
+    from procsimp.calendar import WorkCalendar
+
+    if not isinstance(calendar, WorkCalendar):
+        raise ParameterError(
+            f"calendar must be a procsimp.calendar.WorkCalendar or None (the default Vietnamese "
+            f"office calendar); got {type(calendar).__name__}"
+        )
+    return calendar
+
+
+def _check_log(log: Any) -> None:
+    from procsimp.log import EventLog
+
+    if not isinstance(log, EventLog):
+        raise ParameterError(
+            f"expected an EventLog, got {type(log).__name__}; read one with procsimp.read_log(path) "
+            "or build one with EventLog.from_frame(df, case=..., activity=..., timestamp=...)"
+        )
+
+
+def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> tuple[Prepared, dict[str, pd.DataFrame]]:
+    """Raw (integer-coded) results of the named queries, computed once per log and calendar."""
+    _check_log(log)
+    cal = _calendar(calendar)
+    backend = get_backend()
+    key = (cal, backend.name, id(backend))
+    per_log = _CACHE.setdefault(log, {})
+    if key not in per_log:
+        per_log[key] = (prepare(log, cal), {})
+    prepared, done = per_log[key]
+    missing = tuple(n for n in dict.fromkeys(names) if n not in done)
+    if missing:
+        plan = plan_for(missing, minutes_per_day=prepared.minutes_per_day)
+        done.update(backend.run(plan, {"events": prepared.table}))
+    return prepared, {n: done[n] for n in names}
+
+
+def _decode(codes: pd.Series, categories: np.ndarray) -> np.ndarray:
+    """Integer codes (possibly nullable) -> object array of names (None where missing)."""
+    values = codes.to_numpy(dtype=np.float64, na_value=np.nan)
+    out = np.full(len(values), None, dtype=object)
+    ok = ~np.isnan(values)
+    if ok.any():
+        out[ok] = categories[values[ok].astype(np.int64)]
+    return out
+
+
+def _text(values: np.ndarray) -> pd.Series:
+    return pd.Series(values, dtype="str") if not any(v is None for v in values) else pd.Series(values, dtype=object)
+
+
+def _times(values: pd.Series, timezone: str) -> pd.Series:
+    micros = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    ints = np.where(np.isnan(micros), _NAT, np.nan_to_num(micros)).astype(np.int64)
+    # the float round trip is exact for microsecond timestamps (< 2**53)
+    index = pd.DatetimeIndex(ints.view("datetime64[us]")).tz_localize("UTC").tz_convert(timezone)
+    return pd.Series(index, dtype=index.dtype)
+
+
+def _variant_tuples(lists: pd.Series, categories: np.ndarray) -> list[tuple[str, ...]]:
+    return [tuple(str(categories[int(a)]) for a in v) for v in lists]
+
+
+def _finish(df: pd.DataFrame, sort: list[str], ascending: list[bool]) -> pd.DataFrame:
+    return df.sort_values(sort, ascending=ascending, kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- tables
+def dfg(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataFrame:
+    """Directly-follows pairs per service.
+
+    Columns: ``service, source, target, count, cases, wait_hours_mean, wait_hours_median,
+    wait_hours_p90`` (working hours of waiting before ``target``), ``wait_days_mean,
+    wait_days_median, wait_days_p90`` (calendar days). Sorted by service, then count descending.
+    Per service, ``count`` sums to events − cases.
+    """
+    prepared, raw = _raw(log, ["dfg"], calendar)
+    r = raw["dfg"]
+    out = pd.DataFrame(
+        {
+            "service": _text(_decode(r["svc"], prepared.services)),
+            "source": _text(_decode(r["source"], prepared.activities)),
+            "target": _text(_decode(r["target"], prepared.activities)),
+            "count": r["count"].astype(np.int64),
+            "cases": r["cases"].astype(np.int64),
+        }
+    )
+    for col in r.columns:
+        if col.startswith(("wait_hours", "wait_days")):
+            out[col] = r[col].astype(np.float64).to_numpy()
+    return _finish(out, ["service", "count", "source", "target"], [True, False, True, True])
+
+
+def activity_table(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataFrame:
+    """One row per service and activity.
+
+    Columns: ``service, activity, events, cases``, processing and waiting times
+    (``proc_hours_*``, ``wait_hours_*`` in working hours; ``proc_days_*``, ``wait_days_*`` in
+    calendar days; each ``mean, median, p90``), ``resources`` and ``units`` (distinct officers
+    and units), ``is_start_share`` / ``is_end_share`` (share of the service's cases that start /
+    end with the activity). Sorted by service, then events descending.
+    """
+    prepared, raw = _raw(log, ["activities"], calendar)
+    r = raw["activities"]
+    out = pd.DataFrame(
+        {
+            "service": _text(_decode(r["svc"], prepared.services)),
+            "activity": _text(_decode(r["activity"], prepared.activities)),
+            "events": r["events"].astype(np.int64),
+            "cases": r["cases"].astype(np.int64),
+        }
+    )
+    for prefix in ("proc_hours", "wait_hours", "proc_days", "wait_days"):
+        for stat in ("mean", "median", "p90"):
+            col = f"{prefix}_{stat}"
+            out[col] = r[col].astype(np.float64).to_numpy()
+    out["resources"] = r["resources"].astype(np.int64).to_numpy()
+    out["units"] = r["units"].astype(np.int64).to_numpy()
+    out["is_start_share"] = r["is_start_share"].astype(np.float64).to_numpy()
+    out["is_end_share"] = r["is_end_share"].astype(np.float64).to_numpy()
+    return _finish(out, ["service", "events", "activity"], [True, False, True])
+
+
+def start_end(log: EventLog) -> pd.DataFrame:
+    """Start and end activities per service.
+
+    Columns: ``service, activity, role`` (``"start"`` or ``"end"``), ``cases``. Per service and
+    role, ``cases`` sums to the number of cases.
+    """
+    prepared, raw = _raw(log, ["start_end"], None)
+    r = raw["start_end"]
+    out = pd.DataFrame(
+        {
+            "service": _text(_decode(r["svc"], prepared.services)),
+            "activity": _text(_decode(r["activity"], prepared.activities)),
+            "role": pd.Series(r["role"].astype(str).to_numpy(), dtype="str"),
+            "cases": r["cases"].astype(np.int64).to_numpy(),
+        }
+    )
+    out["_r"] = (out["role"] == "end").astype(int)
+    out = _finish(out, ["service", "_r", "cases", "activity"], [True, True, False, True])
+    return out.drop(columns="_r")
+
+
+def variants(log: EventLog) -> pd.DataFrame:
+    """The variants (distinct activity sequences) per service.
+
+    Columns: ``service, variant`` (a tuple of activity names), ``cases``, ``share`` (of the
+    service's cases), ``events`` (events of those cases: ``cases × len(variant)``),
+    ``lead_days_mean`` (mean lead time of those cases, calendar days), ``rank`` (1 = most
+    frequent within the service). Sorted by service, then rank.
+    """
+    prepared, raw = _raw(log, ["variants"], None)
+    r = raw["variants"]
+    out = pd.DataFrame(
+        {
+            "service": _text(_decode(r["svc"], prepared.services)),
+            "variant": pd.Series(_variant_tuples(r["variant"], prepared.activities), dtype=object),
+            "cases": r["cases"].astype(np.int64).to_numpy(),
+            "share": r["share"].astype(np.float64).to_numpy(),
+            "events": r["events"].astype(np.int64).to_numpy(),
+            "lead_days_mean": r["lead_days_mean"].astype(np.float64).to_numpy(),
+        }
+    )
+    out["_key"] = [tuple(v) for v in out["variant"]]
+    out = _finish(out, ["service", "cases", "_key"], [True, False, True]).drop(columns="_key")
+    out["rank"] = out.groupby("service", sort=False).cumcount().astype(np.int64) + 1
+    return out
+
+
+def _statutory_days(services: pd.Series, catalog: Any) -> tuple[pd.Series, dict[str, Any]]:
+    """Statutory working days per case from the catalog (NaN when unknown) and the matches."""
+    found: dict[str, Any] = {}
+    if catalog is None:
+        try:
+            from procsimp.catalog import load_catalog
+        except ImportError as exc:  # the catalog package is not available
+            if not (exc.name or "").startswith("procsimp.catalog"):
+                raise
+            return pd.Series(np.nan, index=services.index), found
+        catalog = load_catalog()
+    for name in pd.unique(services.dropna()):
+        found[str(name)] = catalog.get(str(name))
+    days = {
+        name: (float(svc.statutory_days) if svc is not None and svc.statutory_days is not None else np.nan)
+        for name, svc in found.items()
+    }
+    return services.map(lambda s: days.get(s, np.nan) if s is not None else np.nan).astype(float), found
+
+
+def case_table(
+    log: EventLog,
+    *,
+    calendar: WorkCalendar | None = None,
+    catalog: Any = None,
+) -> pd.DataFrame:
+    """One row per case (dossier), in the log's case order.
+
+    Columns: ``service, case, channel, received, first, last, events, lead_days,
+    lead_workdays, due, due_source, on_time, timeliness, handoffs, units, resources, rework,
+    outcome``.
+
+    * ``first`` / ``last``: first start (or completion) and last completion;
+    * ``lead_days`` / ``lead_workdays``: from ``received`` (when the log has it and it is not
+      later than ``first``) or ``first``, to ``last``, in calendar days / working days;
+    * ``due``: the log's ``case:due``; without one, ``received`` (or ``first``) plus the
+      statutory working days of the service in the catalog (``catalog``, default the built-in
+      one); NaT when the service is not in the catalog. ``due_source`` says which
+      (``"log"``, ``"catalog"``, ``"none"``);
+    * ``timeliness``: ``early`` / ``on_time`` / ``late``
+      (:func:`procsimp.calendar.classify_on_time`); ``on_time`` is True unless late, NA when
+      there is no due date;
+    * ``handoffs``: changes of officer or unit between consecutive steps; ``units`` /
+      ``resources``: distinct units / officers; ``rework``: the case repeats a step.
+    """
+    from procsimp.calendar import classify_on_time, due_dates
+
+    cal = _calendar(calendar)
+    prepared, raw = _raw(log, ["cases"], cal)
+    r = raw["cases"].sort_values("case_id", kind="stable").reset_index(drop=True)
+    tz = prepared.timezone
+    service = _text(_decode(r["svc"], prepared.services))
+    received = _times(r["received"], tz)
+    first = _times(r["first"], tz)
+    last = _times(r["last"], tz)
+    due = _times(r["due"], tz)
+    source = np.where(due.notna().to_numpy(), "log", "none").astype(object)
+    need = due.isna().to_numpy()
+    if need.any():
+        days, _ = _statutory_days(service.astype(object).where(service.notna(), None), catalog)
+        use = need & np.isfinite(days.to_numpy())
+        if use.any():
+            start_clock = received.where(received.notna() & (received <= first), first)
+            derived = due_dates(start_clock[use].reset_index(drop=True), days[use].to_numpy(), cal)
+            values = due.copy()
+            values.iloc[np.flatnonzero(use)] = derived.dt.tz_convert(tz).to_numpy()
+            due = values
+            source[use] = "catalog"
+    timeliness = classify_on_time(last.reset_index(drop=True), due.reset_index(drop=True), cal)
+    timeliness.index = range(len(r))
+    on_time = pd.array(
+        np.where(timeliness.isna(), None, timeliness.astype(object) != "late").tolist(),
+        dtype="boolean",
+    )
+    out = pd.DataFrame(
+        {
+            "service": service,
+            "case": _text(_decode(r["case_id"], prepared.cases)),
+            "channel": _decode(r["channel"], prepared.channels),
+            "received": received,
+            "first": first,
+            "last": last,
+            "events": r["events"].astype(np.int64).to_numpy(),
+            "lead_days": r["lead_days"].astype(np.float64).to_numpy(),
+            "lead_workdays": r["lead_workdays"].astype(np.float64).to_numpy(),
+            "due": due,
+            "due_source": pd.Categorical(source, categories=["log", "catalog", "none"]),
+            "on_time": on_time,
+            "timeliness": timeliness.to_numpy(),
+            "handoffs": r["handoffs"].astype(np.int64).to_numpy(),
+            "units": r["units"].astype(np.int64).to_numpy(),
+            "resources": r["resources"].astype(np.int64).to_numpy(),
+            "rework": r["rework"].astype(bool).to_numpy(),
+            "outcome": _decode(r["outcome"], prepared.outcomes),
+        }
+    )
+    out["timeliness"] = pd.Categorical(out["timeliness"], categories=["early", "on_time", "late"], ordered=True)
+    return out
+
+
+# ---------------------------------------------------------------------------- all at once
+@dataclass(frozen=True)
+class Aggregates:
+    """The engine's tables for one log (``None`` for a table that was not asked for)."""
+
+    dfg: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None
+    variants: pd.DataFrame | None = None
+    start_end: pd.DataFrame | None = None
+    cases: pd.DataFrame | None = None
+
+    def _repr_html_(self) -> str:
+        parts = []
+        for name in TABLES:
+            table = getattr(self, name)
+            if table is not None:
+                parts.append(f"<h4>{name} ({len(table)} rows)</h4>{table.head(10).to_html()}")
+        return "<div><strong>procsimp aggregates</strong>" + "".join(parts) + "</div>"
+
+
+def aggregates(
+    log: EventLog,
+    *,
+    calendar: WorkCalendar | None = None,
+    catalog: Any = None,
+    tables: Iterable[str] = TABLES,
+) -> Aggregates:
+    """Several engine tables in one pass over the events (the intermediate tables are shared)."""
+    wanted = tuple(dict.fromkeys(tables))
+    unknown = [t for t in wanted if t not in TABLES]
+    if unknown:
+        raise ParameterError(
+            f"unknown engine table(s) {', '.join(map(repr, unknown))}; choose from: {', '.join(TABLES)}"
+        )
+    _raw(log, wanted, calendar)  # one plan for all of them
+    makers = {
+        "dfg": lambda: dfg(log, calendar=calendar),
+        "activities": lambda: activity_table(log, calendar=calendar),
+        "variants": lambda: variants(log),
+        "start_end": lambda: start_end(log),
+        "cases": lambda: case_table(log, calendar=calendar, catalog=catalog),
+    }
+    return Aggregates(**{name: makers[name]() for name in wanted})
+
+
+# ---------------------------------------------------------------------------- filters
+def filter_variants(
+    log: EventLog,
+    *,
+    top: int | None = None,
+    min_share: float | None = None,
+) -> EventLog:
+    """The cases whose variant is among the ``top`` most frequent of their service and/or covers
+    at least ``min_share`` of the service's cases (ranks as in :func:`variants`)."""
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise ParameterError(f"top_variants must be a whole number >= 1, got {top!r}")
+    if min_share is not None and not (isinstance(min_share, (int, float)) and 0 <= min_share <= 1):
+        raise ParameterError(
+            f"min_case_share must be a share between 0 and 1 (0.01 for 1%), got {min_share!r}"
+        )
+    if top is None and min_share is None:
+        return log
+    table = variants(log)
+    keep = np.ones(len(table), dtype=bool)
+    if top is not None:
+        keep &= table["rank"].to_numpy() <= int(top)
+    if min_share is not None:
+        keep &= table["share"].to_numpy() >= float(min_share) - 1e-12
+    kept = set(zip(table["service"].astype(object).where(table["service"].notna(), None)[keep], table["variant"][keep], strict=True))
+    prepared, raw = _raw(log, ["cases"], None)
+    r = raw["cases"]
+    services = _decode(r["svc"], prepared.services)
+    seqs = _variant_tuples(r["variant"], prepared.activities)
+    keep_codes = np.array(
+        [int(c) for c, s, v in zip(r["case_id"], services, seqs, strict=True) if (s, v) in kept],
+        dtype=np.int64,
+    )
+    codes, _ = encode(log.column("case"), len(log.df))
+    mask = np.isin(codes, keep_codes)
+    df = log.df.loc[mask].reset_index(drop=True)
+    for col in df.columns:
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            df[col] = df[col].cat.remove_unused_categories()
+    return log.replace(df=df)

@@ -1,0 +1,123 @@
+"""Where the aggregate queries run: a small backend seam with an embedded DuckDB default.
+
+A :class:`Backend` receives a *plan*: an ordered mapping ``name -> SQL`` plus the input tables
+(Arrow tables). It runs the queries in order. A query whose name starts with ``_`` is
+materialised as a temporary table that later queries can read, and is not returned; every other
+query is returned as a pandas DataFrame under its name.
+
+The SQL is plain and portable (window functions, ``GROUP BY``, ``quantile_cont``, ordered
+``list`` aggregates), so a distributed engine can run the same plan by registering the inputs as
+views and materialising the ``_`` tables as cached temporary views.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from procsimp.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["Backend", "DuckDBBackend", "get_backend", "set_backend", "use_backend"]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Runs a plan of SQL queries over named input tables."""
+
+    name: str
+
+    def run(
+        self, plan: Mapping[str, str], tables: Mapping[str, pa.Table]
+    ) -> dict[str, pd.DataFrame]:
+        """Run ``plan`` in order over ``tables``; return the results of the non-``_`` queries."""
+        ...
+
+
+class DuckDBBackend:
+    """The default backend: an in-memory DuckDB connection per plan.
+
+    ``threads`` limits DuckDB's worker threads (default: DuckDB's own choice, or the
+    ``PROCSIMP_THREADS`` environment variable). ``memory_limit`` is passed to DuckDB as is
+    (``"2GB"``); DuckDB spills to disk beyond it.
+    """
+
+    name = "duckdb"
+
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+        if threads is not None and (not isinstance(threads, int) or threads < 1):
+            raise ParameterError(f"DuckDBBackend(threads=...) must be a positive integer, got {threads!r}")
+        env = os.environ.get("PROCSIMP_THREADS")
+        if threads is None and env:
+            try:
+                threads = max(1, int(env))
+            except ValueError:
+                raise ParameterError(
+                    f"PROCSIMP_THREADS={env!r} is not a whole number; set it to e.g. 2 or unset it"
+                ) from None
+        self.threads = threads
+        self.memory_limit = memory_limit
+
+    def run(
+        self, plan: Mapping[str, str], tables: Mapping[str, pa.Table]
+    ) -> dict[str, pd.DataFrame]:
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        try:
+            if self.threads is not None:
+                con.execute(f"SET threads = {int(self.threads)}")
+            if self.memory_limit is not None:
+                con.execute("SET memory_limit = ?", [self.memory_limit])
+            for name, table in tables.items():
+                con.register(name, table)
+            out: dict[str, pd.DataFrame] = {}
+            for name, sql in plan.items():
+                if name.startswith("_"):
+                    con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+                else:
+                    out[name] = con.execute(sql).df()
+            return out
+        finally:
+            con.close()
+
+    def __repr__(self) -> str:
+        return f"DuckDBBackend(threads={self.threads!r}, memory_limit={self.memory_limit!r})"
+
+
+_current: Backend | None = None
+
+
+def get_backend() -> Backend:
+    """The backend the engine uses (DuckDB unless :func:`set_backend` chose another)."""
+    global _current
+    if _current is None:
+        _current = DuckDBBackend()
+    return _current
+
+
+def set_backend(backend: Backend | None) -> Backend | None:
+    """Use ``backend`` for all engine queries (``None`` restores DuckDB); returns the previous one."""
+    global _current
+    if backend is not None and not isinstance(backend, Backend):
+        raise ParameterError(
+            f"set_backend() needs an object with a `name` and a `run(plan, tables)` method "
+            f"(see procsimp.engine.Backend); got {type(backend).__name__}"
+        )
+    previous, _current = _current, backend
+    return previous
+
+
+@contextmanager
+def use_backend(backend: Backend) -> Iterator[Backend]:
+    """Run the engine on ``backend`` inside a ``with`` block."""
+    previous = set_backend(backend)
+    try:
+        yield backend
+    finally:
+        set_backend(previous)

@@ -1,0 +1,172 @@
+"""Turn an :class:`~procsimp.log.EventLog` into the integer-coded ``events`` table of the engine.
+
+Text columns become their categorical codes (``int32``, NULL when missing) and times become
+microseconds since the epoch plus cumulative working minutes of the work calendar, computed once
+per distinct timestamp with numpy. The queries then never touch a string, and the codes are
+mapped back to names on the small result tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from procsimp.log import (
+    ACTIVITY,
+    CASE,
+    CHANNEL,
+    DUE,
+    OUTCOME,
+    RECEIVED,
+    RESOURCE,
+    SERVICE,
+    START,
+    TIMESTAMP,
+    UNIT,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
+    from procsimp.calendar import WorkCalendar
+    from procsimp.log import EventLog
+
+__all__ = ["DEFAULT_SERVICE", "Prepared", "prepare", "encode", "to_micros"]
+
+#: the service name used for a log without a service column (and for cases without a service)
+DEFAULT_SERVICE = "all"
+
+_NAT = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """The ``events`` table plus the dictionaries that decode its integer codes."""
+
+    table: pa.Table
+    services: np.ndarray
+    activities: np.ndarray
+    cases: np.ndarray
+    channels: np.ndarray
+    outcomes: np.ndarray
+    timezone: str
+    minutes_per_day: float
+    has_start: bool
+    has_due: bool
+    has_received: bool
+
+
+def encode(series: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes int32 with -1 for missing, categories as an object array of str)``."""
+    if series is None:
+        return np.full(n, -1, dtype=np.int32), np.array([], dtype=object)
+    cat = series if isinstance(series.dtype, pd.CategoricalDtype) else series.astype("category")
+    codes = cat.cat.codes.to_numpy().astype(np.int32, copy=False)
+    categories = np.array([str(c) for c in cat.cat.categories], dtype=object)
+    return codes, categories
+
+
+def to_micros(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(int64 microseconds since the epoch (UTC), missing mask)`` of a datetime column."""
+    s = series
+    if not isinstance(s.dtype, (pd.DatetimeTZDtype, np.dtypes.DateTime64DType)):
+        s = pd.to_datetime(s, utc=True)
+    values = s.dt.as_unit("us").array.asi8 if hasattr(s, "dt") else s.asi8
+    values = np.asarray(values, dtype=np.int64)
+    mask = values == _NAT
+    return values, mask
+
+
+def _work_minutes(micros: np.ndarray, mask: np.ndarray, calendar: WorkCalendar) -> np.ndarray:
+    """Working minutes of each time, computed once per distinct value; NaN where missing."""
+    out = np.full(len(micros), np.nan)
+    if (~mask).any():
+        uniq, inverse = np.unique(micros[~mask], return_inverse=True)
+        index = pd.DatetimeIndex(uniq.view("datetime64[us]")).tz_localize("UTC")
+        wm = np.asarray(calendar.work_minutes(index), dtype=float)
+        out[~mask] = wm[inverse]
+    return out
+
+
+def _column(df: pd.DataFrame, name: str) -> pd.Series | None:
+    if name in df.columns and bool(df[name].notna().any()):
+        return df[name]
+    return None
+
+
+def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
+    """Build the engine's ``events`` table for ``log`` (the log is not modified)."""
+    import pyarrow as pa
+
+    df = log.df
+    n = len(df)
+
+    def codes(values: np.ndarray) -> pa.Array:
+        return pa.array(values, type=pa.int32(), mask=values < 0)
+
+    case_codes, case_cats = encode(df[CASE], n)
+    act_codes, act_cats = encode(df[ACTIVITY], n)
+    svc_codes, svc_cats = encode(_column(df, SERVICE), n)
+    if (svc_codes < 0).any():  # no service column, or cases without a service
+        svc_cats = np.append(svc_cats, DEFAULT_SERVICE)
+        svc_codes = np.where(svc_codes < 0, len(svc_cats) - 1, svc_codes).astype(np.int32)
+    res_codes, _ = encode(_column(df, RESOURCE), n)
+    unit_codes, _ = encode(_column(df, UNIT), n)
+    ch_codes, ch_cats = encode(_column(df, CHANNEL), n)
+    out_codes, out_cats = encode(_column(df, OUTCOME), n)
+
+    t_end, end_na = to_micros(df[TIMESTAMP])
+    columns: dict[str, Any] = {
+        "rn": pa.array(np.arange(n, dtype=np.int64)),
+        "case_id": codes(case_codes),
+        "act": codes(act_codes),
+        "svc": codes(svc_codes),
+        "res": codes(res_codes),
+        "unit": codes(unit_codes),
+        "channel": codes(ch_codes),
+        "outcome": codes(out_codes),
+        "t_end": pa.array(t_end, mask=end_na),
+        "wm_end": pa.array(_work_minutes(t_end, end_na, calendar), mask=end_na),
+    }
+    start = _column(df, START)
+    has_start = start is not None
+    if start is not None:
+        t_start, start_na = to_micros(start)
+        wm_start = _work_minutes(t_start, start_na, calendar)
+    else:
+        t_start, start_na, wm_start = np.zeros(n, np.int64), np.ones(n, bool), np.full(n, np.nan)
+    columns["t_start"] = pa.array(t_start, mask=start_na)
+    columns["wm_start"] = pa.array(wm_start, mask=start_na)
+
+    received = _column(df, RECEIVED)
+    if received is not None:
+        t_recv, recv_na = to_micros(received)
+        wm_recv = _work_minutes(t_recv, recv_na, calendar)
+    else:
+        t_recv, recv_na, wm_recv = np.zeros(n, np.int64), np.ones(n, bool), np.full(n, np.nan)
+    columns["t_recv"] = pa.array(t_recv, mask=recv_na)
+    columns["wm_recv"] = pa.array(wm_recv, mask=recv_na)
+
+    due = _column(df, DUE)
+    if due is not None:
+        t_due, due_na = to_micros(due)
+    else:
+        t_due, due_na = np.zeros(n, np.int64), np.ones(n, bool)
+    columns["t_due"] = pa.array(t_due, mask=due_na)
+
+    return Prepared(
+        table=pa.table(columns),
+        services=svc_cats,
+        activities=act_cats,
+        cases=case_cats,
+        channels=ch_cats,
+        outcomes=out_cats,
+        timezone=log.timezone,
+        minutes_per_day=float(calendar.minutes_per_day),
+        has_start=has_start,
+        has_due=due is not None,
+        has_received=received is not None,
+    )
