@@ -350,7 +350,7 @@ def profile(
             ),
         }
         entry = found.get(name)
-        row["in_catalog"] = entry is not None
+        row["in_catalog"] = pd.NA if name in skip else entry is not None
         row["catalog_id"] = getattr(entry, "id", None)
         days = getattr(entry, "statutory_days", None)
         row["statutory_days"] = float(days) if days is not None else np.nan

@@ -1,0 +1,230 @@
+"""The detector contract: a small class with keyword-only, validated parameters.
+
+Like a scikit-learn estimator, a detector's ``__init__`` only stores its keyword-only parameters
+(checked against the constraints declared in ``_constraints``); :meth:`Detector.detect` reads a
+:class:`~procsimp.detect.aggregates.LogAggregates` and returns a new list of
+:class:`~procsimp.detect.flag.Flag`. Detectors never see events and never mutate anything.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from procsimp.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.detect.aggregates import LogAggregates
+    from procsimp.detect.flag import Flag
+
+__all__ = [
+    "Detector",
+    "Interval",
+    "confidence",
+    "margin",
+    "keyword_hint",
+    "fmt_hours",
+    "fmt_hours_vi",
+    "fmt_pct",
+    "quote",
+    "evidence",
+]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An allowed range for a numeric parameter."""
+
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    low_open: bool = False
+    high_open: bool = False
+
+    def check(self, owner: str, name: str, value: Any) -> None:
+        ok_type = isinstance(value, (int, np.integer)) if self.integer else isinstance(
+            value, (int, float, np.integer, np.floating)
+        )
+        if isinstance(value, bool) or not ok_type or (not self.integer and not math.isfinite(float(value))):
+            kind = "a whole number" if self.integer else "a number"
+            raise ParameterError(
+                f"{owner}({name}={value!r}): {name} must be {kind} {self.describe()}"
+            )
+        v = float(value)
+        low_bad = self.low is not None and (v <= self.low if self.low_open else v < self.low)
+        high_bad = self.high is not None and (v >= self.high if self.high_open else v > self.high)
+        if low_bad or high_bad:
+            raise ParameterError(
+                f"{owner}({name}={value!r}): {name} must be {self.describe()}; "
+                f"pass a value in that range"
+            )
+
+    def describe(self) -> str:
+        if self.low is not None and self.high is not None:
+            lo = "(" if self.low_open else "["
+            hi = ")" if self.high_open else "]"
+            return f"in {lo}{_num(self.low)}, {_num(self.high)}{hi}"
+        if self.low is not None:
+            return f"{'>' if self.low_open else '>='} {_num(self.low)}"
+        if self.high is not None:
+            return f"{'<' if self.high_open else '<='} {_num(self.high)}"
+        return "any number"
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+class Detector:
+    """Base class of every detector.
+
+    Subclasses set ``name`` (the flag ``kind``), ``action`` (the redesign action of their
+    flags) and ``_constraints`` (parameter name -> :class:`Interval`), define ``__init__`` with
+    keyword-only parameters that it passes to ``super().__init__(**params)``, and implement
+    :meth:`detect`.
+    """
+
+    name: ClassVar[str] = ""
+    action: ClassVar[str] = ""
+    _constraints: ClassVar[dict[str, Interval]] = {}
+
+    def __init__(self, **params: Any) -> None:
+        owner = type(self).__name__
+        unknown = sorted(set(params) - set(self._constraints))
+        if unknown:
+            raise ParameterError(
+                f"{owner} has no parameter {unknown[0]!r}; its parameters are: "
+                f"{', '.join(self._constraints) or '(none)'}"
+            )
+        for key, value in params.items():
+            self._constraints[key].check(owner, key, value)
+            setattr(self, key, value)
+
+    # ------------------------------------------------------------------ contract
+    def get_params(self) -> dict[str, Any]:
+        """The parameters as given (or defaulted) at construction."""
+        return {k: getattr(self, k) for k in self._constraints}
+
+    def detect(self, aggregates: LogAggregates) -> list[Flag]:  # pragma: no cover - abstract
+        """Flags found in ``aggregates`` (a new list; nothing is mutated)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{html.escape(repr(v))}</td></tr>"
+            for k, v in self.get_params().items()
+        )
+        doc = (type(self).__doc__ or "").strip().splitlines()[0] if type(self).__doc__ else ""
+        return (
+            f"<div><strong>{html.escape(type(self).__name__)}</strong> "
+            f"(<code>{html.escape(self.name)}</code> → {html.escape(self.action)})"
+            f"<p>{html.escape(doc)}</p><table>{rows}</table></div>"
+        )
+
+
+# ============================================================================ shared helpers
+def margin(value: float, threshold: float, ideal: float) -> float:
+    """How far ``value`` passes ``threshold`` towards ``ideal``, in 0..1 (either direction)."""
+    if value is None or not np.isfinite(value):
+        return 0.0
+    span = ideal - threshold
+    if span == 0:
+        return 1.0
+    return float(np.clip((value - threshold) / span, 0.0, 1.0))
+
+
+def confidence(margins: Iterable[float], *, hint: bool = False, cap: float = 1.0) -> float:
+    """Confidence from how clearly each threshold is passed, plus a small bonus for a name hint.
+
+    Passing every threshold just barely gives 0.5; passing all of them by far gives 0.9. A
+    matching name keyword adds 0.1. ``cap`` limits the result (e.g. when a signal could not be
+    measured).
+    """
+    m = [float(x) for x in margins]
+    base = 0.5 + 0.4 * (sum(m) / len(m) if m else 0.0)
+    return round(float(min(cap, base + (0.1 if hint else 0.0), 1.0)), 3)
+
+
+def keyword_hint(activity: str, kinds: Iterable[str]) -> bool:
+    """Whether the step's name contains a keyword of one of ``kinds`` (a hint, never a reason).
+
+    Uses the catalog's multilingual (Vietnamese / English) keyword lists; without the catalog
+    there are no hints. Opaque codes (``01_HOOFD_010``) never match.
+    """
+    try:
+        from procsimp.catalog.stages import hint_kinds
+    except ImportError:
+        return False
+    return bool(set(_hint_kinds_cached(activity, hint_kinds)) & set(kinds))
+
+
+_HINTS: dict[str, tuple[str, ...]] = {}
+
+
+def _hint_kinds_cached(activity: str, fn: Any) -> tuple[str, ...]:
+    if activity not in _HINTS:
+        if len(_HINTS) > 50_000:
+            _HINTS.clear()
+        _HINTS[activity] = tuple(fn(activity))
+    return _HINTS[activity]
+
+
+def fmt_hours(hours: float, per_day: float = 7.5) -> str:
+    """Working hours, readable: '12 min', '3.5 h', '2.4 working days' (``per_day`` hours a day)."""
+    if hours is None or not np.isfinite(hours):
+        return "n/a"
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 2 * per_day:
+        return f"{hours:.1f} h"
+    return f"{hours / per_day:.1f} working days"
+
+
+def fmt_hours_vi(hours: float, per_day: float = 7.5) -> str:
+    """Vietnamese form of :func:`fmt_hours`."""
+    if hours is None or not np.isfinite(hours):
+        return "không rõ"
+    if hours < 1:
+        return f"{hours * 60:.0f} phút"
+    if hours < 2 * per_day:
+        return f"{hours:.1f} giờ"
+    return f"{hours / per_day:.1f} ngày làm việc"
+
+
+def fmt_pct(share: float) -> str:
+    if share is None or not np.isfinite(share):
+        return "n/a"
+    return f"{100 * share:.0f}%"
+
+
+def quote(name: str) -> str:
+    return f"“{name}”"
+
+
+def clean_number(x: Any, digits: int = 4) -> Any:
+    """A JSON-friendly number: Python int/float rounded, NaN -> None."""
+    if x is None:
+        return None
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        f = float(x)
+        return None if not math.isfinite(f) else round(f, digits)
+    return x
+
+
+def evidence(**values: Any) -> dict[str, Any]:
+    """Evidence as plain JSON values (numbers rounded, NaN as None)."""
+    return {k: clean_number(v) for k, v in values.items()}
