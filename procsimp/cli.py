@@ -33,18 +33,40 @@ _LOG_ROLE_OPTIONS = (
 
 
 class _Group(click.Group):
-    """A click group that turns procsimp errors into one clean ``Error:`` line."""
+    """A click group that turns procsimp errors into one clean ``Error:`` line.
+
+    Commands are loaded on first use (see :mod:`procsimp.commands`), so that a command module
+    can import the shared options from here without an import cycle.
+    """
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            from procsimp.commands import load_commands
+
+            for command in load_commands():
+                self.add_command(command)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ProcsimpError as exc:
             raise click.ClickException(_one_line(str(exc))) from None
+        except BrokenPipeError:  # `procsimp ... | head`: the reader left, nothing to report
+            sys.stderr.close()
+            raise SystemExit(0) from None
         except OSError as exc:  # a file we were asked to write or read could not be used
             raise click.ClickException(_one_line(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": "))) from None
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        self._load()
         return list(self.commands)  # definition order, not alphabetical
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        self._load()
+        return self.commands.get(cmd_name)
 
 
 def _one_line(message: str) -> str:
@@ -170,19 +192,8 @@ def service_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-# ---------------------------------------------------------------------------- commands
 # Each command lives in its own module procsimp/commands/<name>.py, which defines a click
 # command wrapping one public function; procsimp.commands lists them in CLI order.
-
-
-def _register_commands() -> None:
-    from procsimp.commands import load_commands
-
-    for command in load_commands():
-        main.add_command(command)
-
-
-_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

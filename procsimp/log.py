@@ -93,6 +93,8 @@ class ColumnMapping:
 
     columns: Mapping[str, str] = field(default_factory=dict)
     how: Mapping[str, str] = field(default_factory=dict)
+    #: role -> how the values were read, for time roles (``"dd/mm/yyyy HH:MM:SS"``, ``"ISO 8601"``)
+    formats: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.columns) - set(ROLES))
@@ -113,13 +115,14 @@ class ColumnMapping:
         """One line per mapped role: ``case      <- Mã hồ sơ (detected)``."""
         width = max((len(r) for r in ROLES), default=0)
         return [
-            f"{role:<{width}} <- {self.columns[role]} ({self.how.get(role, 'argument')})"
+            f"{role:<{width}} <- {self.columns[role]} ({self.how.get(role, 'argument')}"
+            + (f", {self.formats[role]})" if self.formats.get(role) else ")")
             for role in ROLES
             if role in self.columns
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"columns": dict(self.columns), "how": dict(self.how)}
+        return {"columns": dict(self.columns), "how": dict(self.how), "formats": dict(self.formats)}
 
 
 @dataclass(frozen=True, eq=False)

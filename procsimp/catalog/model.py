@@ -34,7 +34,7 @@ _CODE_LAST = re.compile(r"^\s*(?P<name>.+?)\s*[(\[](?P<code>[^()\[\]]+)[)\]]\s*$
 
 
 def _looks_like_code(text: str) -> bool:
-    """A procedure code has no spaces and a digit ("1.001612") or is upper case ("DKKS")."""
+    """A procedure code has no spaces and a digit ("9.000123") or is upper case ("DKKS")."""
     text = text.strip()
     return bool(text) and " " not in text and (any(ch.isdigit() for ch in text) or text.isupper())
 
@@ -125,7 +125,15 @@ class Catalog:
     (by default the canonical *receive*, *sign* and *return* stages, in both languages).
     """
 
-    __slots__ = ("_services", "_protected_for_all", "_origins", "_by_id", "_exact", "_loose", "_protect_cache")
+    __slots__ = (
+        "_services",
+        "_protected_for_all",
+        "_origins",
+        "_by_id",
+        "_exact",
+        "_loose",
+        "_protect_cache",
+    )
 
     def __init__(
         self,
@@ -140,9 +148,13 @@ class Catalog:
         seen: dict[str, Service] = {}
         for svc in self._services:
             if not isinstance(svc, Service):
-                raise ParameterError(f"Catalog: every entry must be a Service, got {type(svc).__name__}")
+                raise ParameterError(
+                    f"Catalog: every entry must be a Service, got {type(svc).__name__}"
+                )
             if svc.id in seen:
-                raise CatalogError(f"Catalog: service id {svc.id!r} appears twice; ids must be unique")
+                raise CatalogError(
+                    f"Catalog: service id {svc.id!r} appears twice; ids must be unique"
+                )
             seen[svc.id] = svc
         self._by_id: dict[str, Service] = seen
         self._exact: dict[str, Service] = {}
@@ -160,7 +172,9 @@ class Catalog:
                 self._exact[k] = svc
                 loose.setdefault(loose_key(key), set()).add(svc.id)
         # a loose key that names two services is ambiguous: it matches neither
-        self._loose: dict[str, Service] = {k: seen[next(iter(v))] for k, v in loose.items() if len(v) == 1}
+        self._loose: dict[str, Service] = {
+            k: seen[next(iter(v))] for k, v in loose.items() if len(v) == 1
+        }
         self._protect_cache: dict[str | None, tuple[frozenset[str], frozenset[str]]] = {}
 
     # ------------------------------------------------------------------ basic protocol
@@ -202,8 +216,8 @@ class Catalog:
 
         Matching ignores case, Unicode form (NFC) and spacing, then, if nothing matched,
         diacritics and punctuation (only when that names exactly one service). A log value
-        that combines a code and a name, such as ``"1.000894 - Đăng ký khai sinh"`` or
-        ``"Đăng ký khai sinh (1.000894)"``, matches by its code or its name. Returns ``None``
+        that combines a code and a name, such as ``"<code> - Đăng ký khai sinh"`` or
+        ``"Đăng ký khai sinh (<code>)"``, matches by its code or its name. Returns ``None``
         when nothing matches.
         """
         if key is None:
@@ -275,7 +289,9 @@ class Catalog:
             )
         columns = ["service", "id", "name_vi", "name_en", "statutory_days", "status"]
         frame = pd.DataFrame(rows, columns=columns)
-        frame["statutory_days"] = pd.to_numeric(frame["statutory_days"], errors="coerce").astype(float)
+        frame["statutory_days"] = pd.to_numeric(frame["statutory_days"], errors="coerce").astype(
+            float
+        )
         return frame
 
     # ------------------------------------------------------------------ protection
@@ -358,7 +374,9 @@ class Catalog:
         """A new catalog with ``services`` (same catalog-wide protection unless given)."""
         return Catalog(
             services,
-            protected_for_all=self._protected_for_all if protected_for_all is None else protected_for_all,
+            protected_for_all=self._protected_for_all
+            if protected_for_all is None
+            else protected_for_all,
             origins=(*self._origins, origin) if origin else self._origins,
         )
 
@@ -372,8 +390,20 @@ class Catalog:
         import pandas as pd
 
         columns = [
-            "id", "code", "name_vi", "name_en", "group", "level", "agency", "statutory_days",
-            "essential", "verified", "protected_steps", "sources", "notes", "aliases",
+            "id",
+            "code",
+            "name_vi",
+            "name_en",
+            "group",
+            "level",
+            "agency",
+            "statutory_days",
+            "essential",
+            "verified",
+            "protected_steps",
+            "sources",
+            "notes",
+            "aliases",
         ]
         rows = []
         for s in self._services:
@@ -396,7 +426,9 @@ class Catalog:
                 }
             )
         frame = pd.DataFrame(rows, columns=columns)
-        frame["statutory_days"] = pd.to_numeric(frame["statutory_days"], errors="coerce").astype(float)
+        frame["statutory_days"] = pd.to_numeric(frame["statutory_days"], errors="coerce").astype(
+            float
+        )
         frame["essential"] = frame["essential"].astype(bool)
         frame["verified"] = frame["verified"].astype(bool)
         return frame
@@ -411,7 +443,16 @@ class Catalog:
         )
         header = "".join(
             f"<th>{h}</th>"
-            for h in ("id", "name (vi)", "name (en)", "level", "days", "essential", "verified", "protected steps")
+            for h in (
+                "id",
+                "name (vi)",
+                "name (en)",
+                "level",
+                "days",
+                "essential",
+                "verified",
+                "protected steps",
+            )
         )
         rows = []
         for s in self._services:
@@ -421,12 +462,18 @@ class Catalog:
                 + "".join(
                     f"<td>{e(str(v))}</td>"
                     for v in (
-                        s.id, s.name_vi, s.name_en, s.level, days,
-                        "yes" if s.essential else "no", "yes" if s.verified else "no",
+                        s.id,
+                        s.name_vi,
+                        s.name_en,
+                        s.level,
+                        days,
+                        "yes" if s.essential else "no",
+                        "yes" if s.verified else "no",
                         "; ".join(s.protected_steps),
                     )
                 )
                 + "</tr>"
             )
-        return f"{head}<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
+        return (
+            f"{head}<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )

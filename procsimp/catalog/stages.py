@@ -106,7 +106,9 @@ def _parse(data: Any) -> _Vocabulary:
         raise _fail("top level", None, "expected a mapping with 'stages', 'kinds' and 'aliases'")
     unknown = set(data) - {"stages", "kinds", "aliases"}
     if unknown:
-        raise _fail("top level", None, f"unknown keys {sorted(unknown)}; allowed: stages, kinds, aliases")
+        raise _fail(
+            "top level", None, f"unknown keys {sorted(unknown)}; allowed: stages, kinds, aliases"
+        )
     raw_kinds = data.get("kinds")
     if not isinstance(raw_kinds, dict) or not raw_kinds:
         raise _fail("top level", "kinds", "expected a mapping of kind -> keyword lists")
@@ -117,7 +119,9 @@ def _parse(data: Any) -> _Vocabulary:
             raise _fail(entry, None, f"expected a mapping with vi/en keyword lists, got {spec!r}")
         bad = set(spec) - {"vi", "en", "exclude_vi", "exclude_en"}
         if bad:
-            raise _fail(entry, sorted(bad)[0], "unknown field; allowed: vi, en, exclude_vi, exclude_en")
+            raise _fail(
+                entry, sorted(bad)[0], "unknown field; allowed: vi, en, exclude_vi, exclude_en"
+            )
         vi = _phrases(spec.get("vi"), entry, "vi")
         en = _phrases(spec.get("en"), entry, "en")
         if not vi or not en:
@@ -152,14 +156,20 @@ def _parse(data: Any) -> _Vocabulary:
         )
     ids = tuple(s.id for s in out)
     if ids != STAGE_IDS:
-        raise _fail("top level", "stages", f"the stage ids must be {list(STAGE_IDS)} in that order, got {list(ids)}")
+        raise _fail(
+            "top level",
+            "stages",
+            f"the stage ids must be {list(STAGE_IDS)} in that order, got {list(ids)}",
+        )
     aliases = data.get("aliases") or {}
     if not isinstance(aliases, dict):
         raise _fail("top level", "aliases", "expected a mapping alias -> kind")
     for alias, target in aliases.items():
         if target not in kinds:
             raise _fail(f"alias {alias!r}", None, f"points to {target!r}, which is not a kind")
-    return _Vocabulary(stages=tuple(out), kinds=kinds, aliases={str(k): str(v) for k, v in aliases.items()})
+    return _Vocabulary(
+        stages=tuple(out), kinds=kinds, aliases={str(k): str(v) for k, v in aliases.items()}
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -170,7 +180,7 @@ def _vocabulary() -> _Vocabulary:
 
     text = files("procsimp.catalog").joinpath(_FILE).read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:  # pragma: no cover - packaged data
         raise CatalogError(f"{_FILE}: not valid YAML: {exc}") from None
     return _parse(data)
@@ -215,9 +225,7 @@ def _resolve_kind(kind: str) -> str:
         if key == s.id:
             return s.kind
     allowed = sorted(set(vocab.kinds) | set(vocab.aliases) | {s.id for s in vocab.stages})
-    raise ParameterError(
-        f"keywords: kind {kind!r} is not known; use one of {', '.join(allowed)}"
-    )
+    raise ParameterError(f"keywords: kind {kind!r} is not known; use one of {', '.join(allowed)}")
 
 
 def keywords(kind: str) -> tuple[str, ...]:

@@ -133,18 +133,18 @@ def _write_table(frame: Any, path: Path) -> Path:
 
 
 def _counts(pmap: Any) -> dict[str, Any]:
-    """Activities and paths kept and in total, from the map's filter record."""
+    """Activities and edges (start and end edges included) kept and in total."""
     filters: Mapping[str, Any] = getattr(pmap, "filters", None) or {}
     graph = pmap.graph
     from procsimp.render.graphviz import END_NODE, START_NODE
 
     kept_acts = sum(1 for n in graph.nodes if n not in (START_NODE, END_NODE))
-    kept_edges = sum(1 for u, v in graph.edges if u != START_NODE and v != END_NODE)
+    kept_edges = graph.number_of_edges()
     return {
-        "activities_kept": kept_acts,
+        "activities_kept": _plain(filters.get("activities_kept", kept_acts)),
         "activities_total": _plain(filters.get("activities_total", kept_acts)),
-        "paths_kept": kept_edges,
-        "paths_total": _plain(filters.get("paths_total", kept_edges)),
+        "edges_kept": _plain(filters.get("edges_kept", kept_edges)),
+        "edges_total": _plain(filters.get("edges_total", kept_edges)),
     }
 
 
@@ -364,7 +364,7 @@ def _echo_summary(record: Mapping[str, Any], folder: Path) -> None:
     click.echo(f"  {record['cases']:,} cases, {record['events']:,} events")
     click.echo(
         f"  activities kept {record['activities_kept']}/{record['activities_total']}, "
-        f"edges kept {record['paths_kept']}/{record['paths_total']}"
+        f"edges kept {record['edges_kept']}/{record['edges_total']}"
     )
     model = record.get("model")
     if model:

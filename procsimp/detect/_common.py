@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
+from procsimp.detect.aggregates import Row
 from procsimp.detect.base import clean_number
 from procsimp.detect.flag import Flag
 
@@ -15,13 +15,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.detect.aggregates import LogAggregates
 
 
-def per_service(ag: LogAggregates) -> Iterator[tuple[dict[str, Any], pd.DataFrame]]:
-    """(service row, its activities) for every service, in service order."""
-    acts = ag.activities
-    if acts.empty:
-        return
-    for _, srow in ag.services.iterrows():
-        yield srow.to_dict(), acts[acts["service"] == srow["service"]]
+def per_service(ag: LogAggregates) -> Iterator[tuple[Row, list[Row]]]:
+    """(service row, its activity rows) for every service, in service order."""
+    rows = ag.activity_rows()
+    for srow in ag.service_rows():
+        yield srow, rows.get(srow["service"], [])
 
 
 def finite(x: Any) -> bool:
@@ -36,16 +34,21 @@ def val(x: Any, default: float = 0.0) -> float:
     return float(x) if finite(x) else default
 
 
-def work_hours_scale(acts: pd.DataFrame, min_case_share: float = 0.3) -> float:
-    """The processing time (median hours) of the service's main work step.
+def work_step(acts: list[Row], min_case_share: float = 0.3) -> Row | None:
+    """The service's main work step: the largest median processing time among the steps present
+    in a fair share of the cases (None when processing times are unknown)."""
+    best: Row | None = None
+    for r in acts:
+        if val(r["case_share"]) >= min_case_share and finite(r["proc_hours_median"]):
+            if best is None or r["proc_hours_median"] > best["proc_hours_median"]:
+                best = r
+    return best
 
-    The largest median processing time among steps present in a fair share of the cases; NaN
-    when processing times are unknown.
-    """
-    common = acts[acts["case_share"] >= min_case_share]
-    p = common["proc_hours_median"].to_numpy(dtype=float)
-    p = p[np.isfinite(p)]
-    return float(p.max()) if p.size else float("nan")
+
+def work_hours_scale(acts: list[Row], min_case_share: float = 0.3) -> float:
+    """The median processing time (hours) of :func:`work_step`; NaN when unknown."""
+    best = work_step(acts, min_case_share)
+    return float("nan") if best is None else float(best["proc_hours_median"])
 
 
 def make_flag(

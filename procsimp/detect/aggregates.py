@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.log import EventLog
 
-__all__ = ["LogAggregates", "aggregate", "ROLE_THRESHOLDS"]
+__all__ = ["LogAggregates", "Row", "aggregate", "ROLE_THRESHOLDS"]
 
 #: thresholds that decide the role of a step (start, end, decision); see :func:`aggregate`
 ROLE_THRESHOLDS: dict[str, float] = {
@@ -70,6 +70,18 @@ _START = -1  # predecessor code of the first event
 
 
 # ============================================================================ the result
+class Row(dict):  # type: ignore[type-arg]
+    """A table row: a dict whose keys are also attributes (``row.activity``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 @dataclass(frozen=True, eq=False)
 class LogAggregates:
     """The aggregate tables of one log (see the module docstring for each table's columns).
@@ -92,6 +104,39 @@ class LogAggregates:
     protect: tuple[str, ...] = ()
     thresholds: dict[str, float] = field(default_factory=lambda: dict(ROLE_THRESHOLDS))
     _catalog: Any = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ plain-Python views
+    def service_rows(self) -> list[Row]:
+        """The ``services`` table as rows (dicts with attribute access), in table order."""
+        if "service_rows" not in self._cache:
+            self._cache["service_rows"] = [Row(r) for r in self.services.to_dict("records")]
+        return self._cache["service_rows"]
+
+    def activity_rows(self) -> dict[str, list[Row]]:
+        """The ``activities`` table as rows per service, in table order (by usual position)."""
+        if "activity_rows" not in self._cache:
+            out: dict[str, list[Row]] = {s: [] for s in self.service_names}
+            for r in self.activities.to_dict("records"):
+                out.setdefault(r["service"], []).append(Row(r))
+            self._cache["activity_rows"] = out
+        return self._cache["activity_rows"]
+
+    def row(self, service: str, activity: str) -> Row | None:
+        """One ``activities`` row, or None."""
+        if "row_index" not in self._cache:
+            self._cache["row_index"] = {
+                (r["service"], r["activity"]): r for rows in self.activity_rows().values() for r in rows
+            }
+        return self._cache["row_index"].get((service, activity))
+
+    def rows(self, table: str) -> list[Row]:
+        """Any table (``pairs``, ``order``, ``knockouts``, ``knockout_steps``, ``loops``) as rows."""
+        key = f"rows:{table}"
+        if key not in self._cache:
+            frame = getattr(self, table)
+            self._cache[key] = [Row(r) for r in frame.to_dict("records")] if len(frame) else []
+        return self._cache[key]
 
     # ------------------------------------------------------------------ lookups
     @property
@@ -110,27 +155,26 @@ class LogAggregates:
 
     def service(self, name: str) -> dict[str, Any]:
         """The ``services`` row of one service as a dict."""
-        rows = self.services[self.services["service"] == name]
-        if rows.empty:
-            raise ParameterError(
-                f"service {name!r} is not in these aggregates; services: "
-                f"{', '.join(map(repr, self.service_names[:20]))}"
-            )
-        return rows.iloc[0].to_dict()
+        for r in self.service_rows():
+            if r["service"] == name:
+                return dict(r)
+        raise ParameterError(
+            f"service {name!r} is not in these aggregates; services: "
+            f"{', '.join(map(repr, self.service_names[:20]))}"
+        )
 
     def activity(self, service: str, activity: str) -> dict[str, Any] | None:
         """The ``activities`` row of one step as a dict, or None."""
-        a = self.activities
-        rows = a[(a["service"] == service) & (a["activity"] == activity)]
-        return None if rows.empty else rows.iloc[0].to_dict()
+        row = self.row(service, activity)
+        return None if row is None else dict(row)
 
     def is_kept(self, service: str, activity: str) -> bool:
         """Whether a step must never be eliminated or merged away (start, end, decision, protected)."""
-        row = self.activity(service, activity)
+        row = self.row(service, activity)
         return True if row is None else bool(row["kept"])
 
     def replace(self, **changes: Any) -> LogAggregates:
-        return replace(self, **changes)
+        return replace(self, _cache={}, **changes)
 
     # ------------------------------------------------------------------ display
     def summary(self) -> dict[str, Any]:
@@ -189,25 +233,30 @@ def _entropy_bits(counts: np.ndarray) -> float:
 
 
 def _group_median(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Median and 90th percentile of ``values`` per key in 0..n-1 (NaN values ignored)."""
+    """Median and 90th percentile of ``values`` per key in 0..n-1 (NaN values ignored).
+
+    One sort of ``key * span + value`` (exact enough: values are minutes) instead of a lexsort.
+    """
     ok = np.isfinite(values)
     med = np.full(n, np.nan)
     p90 = np.full(n, np.nan)
     if not ok.any():
         return med, p90
     k, v = keys[ok], values[ok]
-    order = np.lexsort((v, k))
-    k, v = k[order], v[order]
-    starts = np.searchsorted(k, np.arange(n), side="left")
-    ends = np.searchsorted(k, np.arange(n), side="right")
-    size = ends - starts
-    has = size > 0
+    lo_v = float(v.min())
+    span = float(v.max()) - lo_v + 1.0
+    combined = np.sort(k.astype(np.float64) * span + (v - lo_v))
+    k_sorted = np.floor(combined / span).astype(np.int64)
+    v_sorted = combined - k_sorted * span + lo_v
+    counts = np.bincount(k_sorted, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts > 0
     for q, out in ((0.5, med), (0.9, p90)):
-        pos = starts[has] + q * (size[has] - 1)
+        pos = starts[has] + q * (counts[has] - 1)
         lo = np.floor(pos).astype(np.int64)
         hi = np.ceil(pos).astype(np.int64)
         frac = pos - lo
-        out[has] = v[lo] * (1 - frac) + v[hi] * frac
+        out[has] = v_sorted[lo] * (1 - frac) + v_sorted[hi] * frac
     return med, p90
 
 
@@ -442,7 +491,7 @@ class _Builder:
             np.maximum.at(last_rework, self.cidx[idx], idx)
         self.rework_after = last_rework[self.cidx] > np.arange(n)
 
-    def _roles(self) -> pd.DataFrame:
+    def _roles(self) -> None:
         """Per (service, activity): starts, ends, terminal steps; and the knock-out ends."""
         K, A = self.K, self.A
         ev = np.bincount(self.sa, minlength=K)
@@ -500,7 +549,6 @@ class _Builder:
         if self.n > 1:
             nxt_k = self.svc[:-1] * A + np.maximum(self.nxt[:-1], 0)
             self.ko_next[:-1] = (self.nxt[:-1] >= 0) & knockout[nxt_k] & self.last[1:]
-        return pd.DataFrame()
 
     # ------------------------------------------------------------------ tables
     def build(self) -> LogAggregates:
@@ -771,21 +819,20 @@ class _Builder:
             outcome_case = self.case_knocked.astype(np.int64)
         oc = outcome_case[self.cidx] + 1
         M = int(oc.max()) + 1 if self.n else 1
-        key = (self.sa * (A + 1) + (self.nxt + 1)) * M + oc
-        uk, cnt = np.unique(key, return_counts=True)
-        t = pd.DataFrame({"k": uk // M // (A + 1), "s": (uk // M) % (A + 1), "o": uk % M, "n": cnt})
-        mi = np.zeros(K)
-        for k, g in t.groupby("k", sort=False):
-            if g["o"].nunique() < 2 or g["s"].nunique() < 2:
-                continue
-            tab = g.pivot_table(index="s", columns="o", values="n", aggfunc="sum", fill_value=0).to_numpy(float)
-            p = tab / tab.sum()
-            ps = p.sum(axis=1, keepdims=True)
-            po = p.sum(axis=0, keepdims=True)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                terms = np.where(p > 0, p * np.log2(p / (ps * po)), 0.0)
-            mi[k] = float(terms.sum())
-        return mi
+        ks = self.sa * (A + 1) + (self.nxt + 1)
+        uk, n_kso = np.unique(ks * M + oc, return_counts=True)
+        k_of = uk // M // (A + 1)
+        ks_of = uk // M
+        ko_of = k_of * M + uk % M
+        _, inv_ks = np.unique(ks_of, return_inverse=True)
+        _, inv_ko = np.unique(ko_of, return_inverse=True)
+        n_ks = np.bincount(inv_ks, weights=n_kso)[inv_ks]
+        n_ko = np.bincount(inv_ko, weights=n_kso)[inv_ko]
+        n_k_all = np.bincount(k_of, weights=n_kso, minlength=K)
+        n_k = n_k_all[k_of]
+        terms = n_kso / n_k * np.log2(n_kso * n_k / (n_ks * n_ko))
+        mi = np.bincount(k_of, weights=terms, minlength=K)
+        return np.clip(mi, 0.0, None)
 
     def _outcome_entropy(self) -> np.ndarray:
         """Entropy (bits) of the case outcome among cases containing the step."""
@@ -797,11 +844,12 @@ class _Builder:
         M = int(outcome_case.max()) + 1 if outcome_case.size else 1
         key = self.sa[firsts] * M + outcome_case[self.cidx[firsts]]
         uk, cnt = np.unique(key, return_counts=True)
-        ent = np.zeros(self.K)
-        t = pd.DataFrame({"k": uk // M, "n": cnt})
-        for k, g in t.groupby("k", sort=False)["n"]:
-            ent[k] = _entropy_bits(g.to_numpy())
-        return ent
+        k_of = uk // M
+        n_k = np.bincount(k_of, weights=cnt, minlength=self.K)
+        s = np.bincount(k_of, weights=cnt * np.log2(cnt), minlength=self.K)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ent = np.where(n_k > 0, np.log2(np.maximum(n_k, 1)) - s / np.maximum(n_k, 1), 0.0)
+        return np.clip(ent, 0.0, None)
 
     def _pairs(self, activities: pd.DataFrame) -> pd.DataFrame:
         """Directly-follows pairs with officer/unit continuity and the waiting between."""
@@ -1033,16 +1081,8 @@ class _Builder:
         if self.loop_end.size:
             rc = np.unique(self.cidx[self.loop_end])
             rework_cases = np.bincount(self.svc_case[rc], minlength=S)
-        proc_med = np.full(S, np.nan)
-        wait_med = np.full(S, np.nan)
-        for s in range(S):
-            m = self.svc == s
-            p = self.proc[m]
-            w = self.wait[m]
-            if np.isfinite(p).any():
-                proc_med[s] = np.nanmedian(p) / 60.0
-            if np.isfinite(w).any():
-                wait_med[s] = np.nanmedian(w) / 60.0
+        proc_med = _group_median(self.svc, self.proc, S)[0] / 60.0
+        wait_med = _group_median(self.svc, self.wait, S)[0] / 60.0
         lead = (self.wc[self.case_last] - np.where(
             np.isfinite(self.ws[self.case_first]), self.ws[self.case_first], self.wc[self.case_first]
         )) / 60.0

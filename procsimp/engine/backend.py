@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from procsimp.errors import ParameterError
 
@@ -40,7 +40,7 @@ class Backend(Protocol):
 
 
 class DuckDBBackend:
-    """The default backend: an in-memory DuckDB connection per plan.
+    """The default backend: embedded, in-memory DuckDB.
 
     ``threads`` limits DuckDB's worker threads (default: DuckDB's own choice, or the
     ``PROCSIMP_THREADS`` environment variable). ``memory_limit`` is passed to DuckDB as is
@@ -62,18 +62,26 @@ class DuckDBBackend:
                 ) from None
         self.threads = threads
         self.memory_limit = memory_limit
+        self._db: Any = None
+
+    def _database(self) -> Any:
+        """One in-memory database per backend; each plan runs on its own cursor (connection)."""
+        if self._db is None:
+            import duckdb
+
+            db = duckdb.connect(":memory:")
+            if self.threads is not None:
+                db.execute(f"SET threads = {int(self.threads)}")
+            if self.memory_limit is not None:
+                db.execute("SET memory_limit = ?", [self.memory_limit])
+            self._db = db
+        return self._db
 
     def run(
         self, plan: Mapping[str, str], tables: Mapping[str, pa.Table]
     ) -> dict[str, pd.DataFrame]:
-        import duckdb
-
-        con = duckdb.connect(":memory:")
+        con = self._database().cursor()  # temporary tables and views are local to it
         try:
-            if self.threads is not None:
-                con.execute(f"SET threads = {int(self.threads)}")
-            if self.memory_limit is not None:
-                con.execute("SET memory_limit = ?", [self.memory_limit])
             for name, table in tables.items():
                 con.register(name, table)
             out: dict[str, pd.DataFrame] = {}

@@ -1,25 +1,40 @@
 """Turn a raw DataFrame into a validated, normalised :class:`EventLog`.
 
 Every reader (CSV, Excel, XES, Parquet) ends here, so the rules are the same whatever the format:
-map the columns, parse the times, normalise text to Unicode NFC, encode text as categoricals,
-sort stably by case then time.
+
+1. map the columns (keyword arguments, mapping file, detected headers);
+2. text to Unicode NFC, stripped, as categoricals with sorted categories;
+3. times parsed per column (:mod:`procsimp.io.times`) to ``datetime64[ns, timezone]``;
+4. XES lifecycle transitions paired (start + complete -> one event with ``start_timestamp``);
+5. rules checked: errors for what cannot be analysed (bad times, an end before its start, a dossier
+   in two services), warnings for what can (duplicates, events out of order, single-event cases,
+   day-resolution ties, missing officers);
+6. events sorted stably by case, then completion time; ties keep the order of the source.
 """
 
 from __future__ import annotations
 
+import os
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from procsimp.errors import MissingColumnError, ParameterError
+from procsimp.errors import LogReadError, LogValidationError
+from procsimp.io import times as _times
+from procsimp.io.mapping import normalise_header, option_for, resolve_columns
 from procsimp.log import (
+    ACTIVITY,
     CASE,
+    CASE_ROLES,
     DEFAULT_TIMEZONE,
-    REQUIRED_ROLES,
+    RESOURCE,
     ROLES,
+    START,
     TEXT_ROLES,
     TIME_ROLES,
     TIMESTAMP,
@@ -27,109 +42,500 @@ from procsimp.log import (
     EventLog,
 )
 
-__all__ = ["frame_to_log", "nfc_categorical", "resolve_mapping"]
+__all__ = ["frame_to_log", "nfc_categorical", "nfc_strings", "Rows"]
+
+_NAT = np.iinfo(np.int64).min
+_DAY_NS = 86_400 * 1_000_000_000
+#: text columns with at most this share of distinct values become categoricals
+_CATEGORICAL_MAX_SHARE = 0.5
 
 
-def resolve_mapping(
-    columns: list[str],
-    mapping: Mapping[str, str] | ColumnMapping | None = None,
-    **given: str,
-) -> ColumnMapping:
-    """Combine keyword arguments, a mapping and standard pm4py names into a ColumnMapping."""
-    chosen: dict[str, str] = {}
-    how: dict[str, str] = {}
-    if isinstance(mapping, ColumnMapping):
-        chosen.update(mapping.columns)
-        how.update(mapping.how)
-    elif mapping:
-        chosen.update(mapping)
-        how.update({role: "file" for role in mapping})
-    for role, column in given.items():
-        if role not in ROLES:
-            raise ParameterError(
-                f"unknown column role {role!r}; allowed roles are: {', '.join(ROLES)}"
-            )
-        if column:
-            chosen[role] = column
-            how[role] = "argument"
-    for role, standard in ROLES.items():
-        if role not in chosen and standard in columns:
-            chosen[role] = standard
-            how[role] = "standard"
-    return ColumnMapping(columns=chosen, how=how)
+# ---------------------------------------------------------------------------- text
+def _as_arrow_strings(values: pd.Series) -> pa.Array:
+    """A pyarrow string array for text-like values (numbers become their text, 1001.0 -> '1001')."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        values = values.astype(object).where(values.notna(), None).map(str, na_action="ignore")
+    elif pd.api.types.is_numeric_dtype(values.dtype):
+        num = pd.to_numeric(values, errors="coerce")
+        if pd.api.types.is_float_dtype(num.dtype) and bool(np.all(np.mod(num.dropna(), 1) == 0)):
+            num = num.astype("Int64")
+        values = num.astype("str").where(num.notna(), None)
+    elif values.dtype == object:
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred not in ("string", "empty"):
+            def text(v: Any) -> Any:
+                if isinstance(v, float) and v.is_integer():
+                    return str(int(v))
+                return v if isinstance(v, str) else str(v)
+
+            values = values.map(text, na_action="ignore")
+    arr = pa.array(values, type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr
 
 
 def nfc_categorical(values: pd.Series) -> pd.Series:
-    """Text as a categorical of NFC-normalised, stripped strings (missing stays missing).
+    """Text as a categorical of NFC-normalised, stripped strings; sorted categories; '' is missing.
 
-    Normalising the categories, not every row, keeps this fast on large logs.
+    The work is done on the distinct values only, so it stays fast on large logs.
     """
-    cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
-    cats = cat.cat.categories
-    normal = pd.Index([unicodedata.normalize("NFC", str(c)).strip() for c in cats])
-    if not normal.equals(pd.Index([str(c) for c in cats])) or cats.dtype != object:
-        codes = cat.cat.codes.to_numpy()
-        uniq, inverse = np.unique(normal.to_numpy(dtype=object), return_inverse=True)
-        new_codes = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1)
-        cat = pd.Series(
-            pd.Categorical.from_codes(new_codes, categories=pd.Index(uniq, dtype=object)),
-            index=values.index,
-            name=values.name,
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        dic = _as_arrow_strings(pd.Series(cats, dtype=cats.dtype if cats.dtype != object else object))
+        idx = values.cat.codes.to_numpy().astype(np.int64)
+    else:
+        enc = _as_arrow_strings(values).dictionary_encode()
+        dic = enc.dictionary
+        idx = pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+    norm = pc.utf8_trim_whitespace(pc.utf8_normalize(dic, "NFC"))
+    uniq = pc.unique(norm.filter(pc.and_(pc.is_valid(norm), pc.not_equal(norm, ""))))
+    uniq = uniq.take(pc.sort_indices(uniq))
+    remap = pc.fill_null(pc.index_in(norm, value_set=uniq), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    remap = np.append(remap, -1)  # index -1 (missing) maps to -1
+    codes = remap[idx]
+    categories = pd.Index(uniq.to_pandas(types_mapper=None).astype("str"), dtype="str")
+    cat = pd.Categorical.from_codes(codes, categories=categories)
+    return pd.Series(cat, index=values.index, name=values.name)
+
+
+def nfc_strings(values: pd.Series) -> pd.Series:
+    """Text as pandas strings, NFC-normalised and stripped ('' stays '')."""
+    arr = pc.utf8_trim_whitespace(pc.utf8_normalize(_as_arrow_strings(values), "NFC"))
+    return pd.Series(arr.to_pandas(), index=values.index, name=values.name).astype("str")
+
+
+def _is_text(values: pd.Series) -> bool:
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
+        return True
+    if dtype == object:
+        return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty", "mixed", "mixed-integer")
+    return False
+
+
+def _extra_column(values: pd.Series, timezone: str) -> pd.Series:
+    """An unmapped column, kept as an attribute: text as categorical (NFC), times tz-aware."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert(timezone).astype(f"datetime64[ns, {timezone}]")
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return values.dt.tz_localize(timezone, ambiguous=np.zeros(len(values), dtype=bool),
+                                     nonexistent="shift_forward").astype(f"datetime64[ns, {timezone}]")
+    if _is_text(values):
+        n = len(values)
+        distinct = values.nunique(dropna=True) if not isinstance(dtype, pd.CategoricalDtype) else len(dtype.categories)
+        if n == 0 or distinct <= max(1, _CATEGORICAL_MAX_SHARE * n):
+            return nfc_categorical(values)
+        return nfc_strings(values)
+    return values
+
+
+# ---------------------------------------------------------------------------- where
+class Rows:
+    """Say where events are in the source: file rows, DataFrame positions or XES cases."""
+
+    def __init__(self, kind: str = "positions", base: int = 0, cases: pd.Series | None = None) -> None:
+        self.kind = kind
+        self.base = base
+        self.cases = cases
+
+    @classmethod
+    def file(cls, first_row: int) -> Rows:
+        """Row ``i`` of the frame is row ``first_row + i`` of the file (header is row 1)."""
+        return cls("rows", first_row)
+
+    @classmethod
+    def xes(cls) -> Rows:
+        return cls("xes")
+
+    def __call__(self, positions: np.ndarray, limit: int = 5) -> str:
+        positions = np.asarray(positions)
+        more = len(positions) - limit
+        tail = f" and {more} more" if more > 0 else ""
+        if self.kind == "xes" and self.cases is not None:
+            shown = pd.unique(self.cases.iloc[positions[: limit * 20]].astype(str))[:limit]
+            return "in cases " + ", ".join(repr(c) for c in shown) + ("" if len(positions) <= limit else " ...")
+        label = "rows" if self.kind == "rows" else "positions"
+        if len(positions) == 1:
+            label = label[:-1]
+        return f"on {label} " + ", ".join(str(int(p) + self.base) for p in positions[:limit]) + tail
+
+
+def _samples(values: pd.Series, positions: np.ndarray, limit: int = 3) -> str:
+    shown = [str(v) for v in values.iloc[positions[:limit]]]
+    return ", ".join(repr(v) for v in shown)
+
+
+# ---------------------------------------------------------------------------- lifecycle
+def _lifecycle_column(frame: pd.DataFrame, used: set[str]) -> str | None:
+    for col in frame.columns:
+        if col not in used and normalise_header(col) in ("lifecycletransition", "lifecycle"):
+            return str(col)
+    return None
+
+
+def _pair_lifecycle(case: np.ndarray, act: np.ndarray, ts: np.ndarray, lifecycle: pd.Series,
+                    column: str) -> tuple[np.ndarray, np.ndarray | None, str | None]:
+    """(rows to keep, start times for the kept rows or None, warning or None).
+
+    START is paired with the next COMPLETE of the same activity in the same case; one event per
+    completed activity instance is kept. Other transitions (SCHEDULE, ...) are dropped.
+    """
+    lc = lifecycle.astype("str").str.strip().str.lower().fillna("complete")
+    lc = lc.where(lc != "", "complete").to_numpy(dtype=object)
+    is_start = lc == "start"
+    is_complete = lc == "complete"
+    n = len(lc)
+    others = ~(is_start | is_complete)
+    if not is_start.any() or not is_complete.any():
+        if not others.any() or not is_complete.any():
+            return np.arange(n), None, None
+        keep = np.flatnonzero(is_complete)
+        dropped = pd.Series(lc[others]).value_counts()
+        what = ", ".join(f"{cnt} {name!r}" for name, cnt in dropped.items())
+        return keep, None, (
+            f"column {column!r} has lifecycle transitions: kept the {len(keep)} 'complete' events, "
+            f"dropped {what} events"
         )
-    empty = [c for c in cat.cat.categories if c == ""]
-    if empty:
-        cat = cat.cat.remove_categories(empty)
-    return cat
+    sel = np.flatnonzero(is_start | is_complete)
+    rank = np.where(is_start[sel], 0, 1)
+    order = sel[np.lexsort((sel, rank, ts[sel], act[sel], case[sel]))]
+    c, a, s = case[order], act[order], is_start[order]
+    same_prev = np.zeros(len(order), dtype=bool)
+    same_prev[1:] = (c[1:] == c[:-1]) & (a[1:] == a[:-1])
+    prev_start = np.zeros(len(order), dtype=bool)
+    prev_start[1:] = s[:-1]
+    paired_complete = ~s & same_prev & prev_start
+    start_ts = np.full(n, _NAT, dtype=np.int64)
+    start_ts[order[paired_complete]] = ts[order[np.flatnonzero(paired_complete) - 1]]
+    n_paired = int(paired_complete.sum())
+    n_unmatched = int(s.sum()) - n_paired
+    keep = np.flatnonzero(is_complete)
+    parts = [f"paired {n_paired} 'start' events with their 'complete' event (kept as start_timestamp)"]
+    if n_unmatched:
+        parts.append(f"dropped {n_unmatched} 'start' events with no completion")
+    if others.any():
+        dropped = pd.Series(lc[others]).value_counts()
+        parts.append("dropped " + ", ".join(f"{cnt} {name!r}" for name, cnt in dropped.items()) + " events")
+    return keep, start_ts[keep], (
+        f"column {column!r} has lifecycle transitions: " + "; ".join(parts)
+        + f"; one event per completed activity instance is kept ({len(keep)} events)"
+    )
 
 
-def _to_time(values: pd.Series, timezone: str) -> pd.Series:
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert(timezone)
-    parsed = pd.to_datetime(values, errors="raise", format="ISO8601") if values.dtype == object else pd.to_datetime(values)
-    if parsed.dt.tz is None:
-        return parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
-    return parsed.dt.tz_convert(timezone)
-
-
+# ---------------------------------------------------------------------------- main
 def frame_to_log(
     frame: pd.DataFrame,
-    mapping: Mapping[str, str] | ColumnMapping | None = None,
+    mapping: Mapping[str, str] | ColumnMapping | str | os.PathLike[str] | None = None,
     *,
     timezone: str = DEFAULT_TIMEZONE,
     source: str = "<memory>",
-    warnings: tuple[str, ...] = (),
-    **columns: str,
+    warnings: tuple[str, ...] | list[str] = (),
+    dayfirst: bool | None = None,
+    rows: Rows | None = None,
+    xes: bool = False,
+    **columns: str | None,
 ) -> EventLog:
-    """Validate and normalise ``frame`` into an EventLog; ``frame`` is not modified."""
-    cmap = resolve_mapping(list(frame.columns), mapping, **columns)
-    for role in REQUIRED_ROLES:
-        col = cmap.source(role)
-        if col is None or col not in frame.columns:
-            raise MissingColumnError(
-                f"{source}: no column for the required role {role!r}"
-                + (f" (column {col!r} not found)" if col else "")
-                + f"; columns present: {', '.join(map(str, frame.columns))}. "
-                f"Name it with --{role} COLUMN or a mapping file."
-            )
-    data: dict[str, Any] = {}
-    for role, col in cmap.columns.items():
-        if col not in frame.columns:
-            raise MissingColumnError(
-                f"{source}: column {col!r} given for {role!r} does not exist; "
-                f"columns present: {', '.join(map(str, frame.columns))}"
-            )
-        series = frame[col]
-        if role in TEXT_ROLES:
-            series = nfc_categorical(series)
-        elif role in TIME_ROLES:
-            series = _to_time(series, timezone)
-        data[ROLES[role]] = series.reset_index(drop=True)
-    # keep unmapped columns as extra attributes
+    """Validate and normalise ``frame`` into an EventLog; ``frame`` is not modified.
+
+    ``mapping`` may be a dict of role -> column, a :class:`ColumnMapping` or the path of a YAML
+    mapping file; keyword arguments (``case="Mã hồ sơ"`` ...) win over it; other roles are
+    detected from known headers. ``dayfirst`` decides dates like ``03/04/2025`` when no value
+    of the file tells (default: day first). Raises :class:`~procsimp.errors.LogValidationError`
+    or :class:`~procsimp.errors.MappingError` with a message naming the source, the column, the
+    rows and the fix.
+    """
+    _check_timezone(timezone)
+    frame = frame.rename(columns=lambda c: unicodedata.normalize("NFC", str(c)))
+    if frame.columns.duplicated().any():
+        dup = frame.columns[frame.columns.duplicated()][0]
+        raise LogReadError(f"{source}: two columns are called {dup!r}; give each column its own header")
+    cmap = resolve_columns(list(frame.columns), mapping, columns, source=source, xes=xes)
+    if len(frame) == 0:
+        raise LogReadError(
+            f"{source}: the log has columns ({', '.join(map(repr, list(frame.columns)[:12]))}) but no events; "
+            "export the log again with its rows"
+        )
+    where = rows or Rows()
+    warn: list[str] = list(warnings)
+    frame = frame.reset_index(drop=True)
+    if where.kind == "xes":
+        where = Rows("xes", cases=frame[cmap.columns["case"]])
     used = set(cmap.columns.values())
+
+    # -- text roles
+    data: dict[str, pd.Series] = {}
+    for role in TEXT_ROLES:
+        if role in cmap:
+            data[ROLES[role]] = nfc_categorical(frame[cmap.columns[role]])
+
+    # -- time roles (all columns agree on day/month order when one of them tells)
+    parsers = {}
+    for role in TIME_ROLES:
+        if role in cmap:
+            col = cmap.columns[role]
+            parsers[role] = _times.prepare(frame[col], column=col, role=role, source=source, where=where)
+    told = {p.order for p in parsers.values() if p.mode == "strings" and p.order is not None}
+    if len(told) > 1:
+        raise LogValidationError(
+            f"{source}: the time columns disagree on the date order (one is day first, another month first); "
+            "make them use one order"
+        )
+    order = dayfirst if dayfirst is not None else (told.pop() if told else None)
+    formats: dict[str, str] = {}
+    for role, parser in parsers.items():
+        col = cmap.columns[role]
+        tc = parser.finish(timezone, order)
+        values = tc.values
+        if len(tc.bad):
+            n_present = int(frame[col].notna().sum())
+            if role in ("timestamp", "start") or len(tc.bad) >= n_present:
+                raise LogValidationError(
+                    f"{source}: column {col!r} ({role}) has {len(tc.bad)} value(s) that are not valid times, "
+                    f"{where(tc.bad)}: {', '.join(repr(v) for v in tc.bad_values[:3])}; accepted formats: "
+                    f"{_times.ACCEPTED_FORMATS} (years {_times.NS_MIN_YEAR}-{_times.NS_MAX_YEAR}); "
+                    f"correct those cells or map another column with {option_for(role)}"
+                )
+            warn.append(
+                f"column {col!r} ({role}) has {len(tc.bad)} value(s) that are not valid times "
+                f"({', '.join(repr(v) for v in tc.bad_values[:3])}, {where(tc.bad)}); they are left empty"
+            )
+        if tc.dayfirst is not None and not tc.dayfirst_from_data:
+            how_decided = "as you asked" if dayfirst is not None else (
+                "like the other time columns of the file" if order is not None else
+                "the Vietnamese convention; pass dayfirst=False to read_log if the file is month first")
+            warn.append(
+                f"column {col!r} ({role}): every date has day and month at most 12, so the order cannot be "
+                f"told from the data; read as {'day' if tc.dayfirst else 'month'} first "
+                f"({'dd/mm/yyyy' if tc.dayfirst else 'mm/dd/yyyy'}), {how_decided}"
+            )
+        formats[role] = tc.format
+        data[ROLES[role]] = values
+
+    # -- extra attributes
+    extras: dict[str, pd.Series] = {}
     for col in frame.columns:
-        if col not in used and col not in data:
-            data[str(col)] = frame[col].reset_index(drop=True)
-    df = pd.DataFrame(data)
-    order = np.lexsort((np.arange(len(df)), df[TIMESTAMP].array.asi8, df[CASE].cat.codes.to_numpy()))
-    df = df.iloc[order].reset_index(drop=True)
-    return EventLog(df=df, mapping=cmap, source=source, timezone=timezone, warnings=tuple(warnings))
+        if col in used:
+            continue
+        name = str(col)
+        if name in data:
+            name = f"{name} (unmapped)"
+        extras[name] = _extra_column(frame[col], timezone)
+
+    standard = {ROLES[role]: data[ROLES[role]] for role in ROLES if ROLES[role] in data}
+    df = pd.DataFrame({**standard, **extras})
+    n_source = len(df)
+
+    # -- events that cannot be placed
+    missing = {
+        "case": df[CASE].isna().to_numpy(),
+        "activity": df[ACTIVITY].isna().to_numpy(),
+        "timestamp": df[TIMESTAMP].isna().to_numpy(),
+    }
+    drop = missing["case"] | missing["activity"] | missing["timestamp"]
+    if drop.all():
+        raise LogValidationError(
+            f"{source}: no event has a case id, a step and a time (columns "
+            f"{cmap.columns['case']!r}, {cmap.columns['activity']!r}, {cmap.columns['timestamp']!r} are empty); "
+            "check the mapping printed above"
+        )
+    for role, mask in missing.items():
+        if mask.any():
+            pos = np.flatnonzero(mask)
+            what = {"case": "no case id", "activity": "no step name", "timestamp": "no completion time"}[role]
+            warn.append(
+                f"dropped {len(pos)} event(s) with {what} (column {cmap.columns[role]!r}, {where(pos)})"
+                + ("; they may be steps still in progress" if role == "timestamp" else "")
+            )
+    keep = np.flatnonzero(~drop)
+
+    # -- lifecycle transitions
+    lc_col = _lifecycle_column(frame, used) if "start" not in cmap else None
+    if lc_col is not None:
+        sub = df.iloc[keep]
+        kept, start_ts, note = _pair_lifecycle(
+            sub[CASE].cat.codes.to_numpy(), sub[ACTIVITY].cat.codes.to_numpy(),
+            sub[TIMESTAMP].array.asi8, sub[lc_col], lc_col,
+        )
+        keep = keep[kept]
+        if note:
+            warn.append(note)
+        if start_ts is not None:
+            col_values = np.full(n_source, _NAT, dtype=np.int64)
+            col_values[keep] = start_ts
+            df[START] = _from_ns(col_values, timezone, index=df.index)
+            cols = [c for c in df.columns if c != START]
+            cols.insert(cols.index(TIMESTAMP) + 1, START)
+            df = df[cols]
+    if len(keep) < n_source:
+        df = df.iloc[keep]
+    positions = keep  # source positions of the remaining rows
+
+    # -- end before start
+    if START in df.columns and "start" in cmap:
+        s = df[START].array.asi8
+        e = df[TIMESTAMP].array.asi8
+        bad = np.flatnonzero((s != _NAT) & (e != _NAT) & (s > e))
+        if len(bad):
+            src_pos = positions[bad]
+            s_col, e_col = cmap.columns["start"], cmap.columns["timestamp"]
+            pairs = ", ".join(
+                f"{frame[s_col].iloc[p]!s} > {frame[e_col].iloc[p]!s}" for p in src_pos[:2]
+            )
+            raise LogValidationError(
+                f"{source}: {len(bad)} event(s) end before they start ({s_col!r} after {e_col!r}) "
+                f"{where(src_pos)}: {pairs}; correct those times, or swap the columns with --start/--timestamp "
+                "if they are mapped the wrong way round"
+            )
+
+    # -- one service per dossier; other dossier attributes made constant per dossier
+    case_codes = df[CASE].cat.codes.to_numpy().astype(np.int64)
+    for role in CASE_ROLES:
+        if role not in cmap:
+            continue
+        col = ROLES[role]
+        series = df[col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            vals = series.cat.codes.to_numpy().astype(np.int64)
+            present = vals >= 0
+        else:
+            vals = series.array.asi8
+            present = vals != _NAT
+        if not present.any():
+            continue
+        pairs = pd.DataFrame({"c": case_codes[present], "v": vals[present]}).drop_duplicates()
+        counts = pairs["c"].value_counts()
+        conflicted = counts.index[counts > 1].to_numpy()
+        if len(conflicted) and role == "service":
+            cat = df[CASE].cat.categories
+            first = conflicted[0]
+            names = series[case_codes == first].dropna().unique()[:3]
+            where_rows = positions[np.isin(case_codes, conflicted[:3])]
+            raise LogValidationError(
+                f"{source}: {len(conflicted)} dossier(s) have more than one service (column "
+                f"{cmap.columns['service']!r}), e.g. case {cat[first]!r}: {', '.join(repr(str(x)) for x in names)} "
+                f"({where(where_rows)}); a dossier belongs to one procedure: fix those rows, or map another column "
+                "with --service-column"
+            )
+        if len(conflicted):
+            cat = df[CASE].cat.categories
+            warn.append(
+                f"column {cmap.columns[role]!r} ({role}) has different values within {len(conflicted)} dossier(s) "
+                f"(e.g. case {cat[conflicted[0]]!r}); each dossier takes the value of its first event"
+            )
+        if len(conflicted) or not present.all():
+            # every event of a dossier takes the first value of the dossier (rows are in source order)
+            rows_present = np.flatnonzero(present)
+            first_cases, first_idx = np.unique(case_codes[rows_present], return_index=True)
+            missing_value = -1 if isinstance(series.dtype, pd.CategoricalDtype) else _NAT
+            lookup = np.full(len(df[CASE].cat.categories), missing_value, dtype=np.int64)
+            lookup[first_cases] = vals[rows_present[first_idx]]
+            new_vals = lookup[case_codes]
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                df[col] = pd.Categorical.from_codes(new_vals, dtype=series.dtype)
+            else:
+                df[col] = _from_ns(new_vals, timezone, index=df.index)
+
+    # -- order: by case, then time; ties keep source order
+    ts = df[TIMESTAMP].array.asi8
+    order_final = np.lexsort((positions, ts, case_codes))
+    order_file = np.lexsort((positions, case_codes))
+    moved = order_final != order_file
+    if moved.any():
+        n_cases_moved = len(np.unique(case_codes[order_file[moved]]))
+        warn.append(
+            f"events of {n_cases_moved} dossier(s) were not in time order in the source; they are sorted by time"
+        )
+    df = df.iloc[order_final].reset_index(drop=True)
+    positions = positions[order_final]
+    case_codes = case_codes[order_final]
+    ts = ts[order_final]
+    df = _unused_categories_removed(df)
+
+    # -- data-quality warnings
+    warn.extend(_quality_warnings(df, cmap, case_codes, ts, timezone, positions, where))
+
+    mapping_out = ColumnMapping(columns=dict(cmap.columns), how=dict(cmap.how), formats=formats)
+    return EventLog(df=df, mapping=mapping_out, source=source, timezone=timezone, warnings=tuple(warn))
+
+
+def _from_ns(values: np.ndarray, timezone: str, index: pd.Index | None = None) -> pd.Series:
+    """int64 nanoseconds since the epoch (UTC; int64 min = missing) as datetime64[ns, timezone]."""
+    out = pd.Series(pd.to_datetime(values, unit="ns", utc=True), index=index).dt.tz_convert(timezone)
+    return out.astype(f"datetime64[ns, {timezone}]")
+
+
+def _unused_categories_removed(df: pd.DataFrame) -> pd.DataFrame:
+    for col in df.columns:
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            codes = df[col].cat.codes.to_numpy()
+            if len(df[col].cat.categories) and len(np.unique(codes[codes >= 0])) < len(df[col].cat.categories):
+                df[col] = df[col].cat.remove_unused_categories()
+    return df
+
+
+def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndarray, ts: np.ndarray,
+                      timezone: str, positions: np.ndarray, where: Callable[[np.ndarray], str]) -> list[str]:
+    warn: list[str] = []
+    n = len(df)
+    # duplicates: every column equal
+    dup = df.duplicated(keep="first").to_numpy()
+    if dup.any():
+        k = int(dup.sum())
+        warn.append(
+            f"{k} event(s) ({k / n:.1%}) are exact duplicates of another event (same case, step, time and "
+            f"attributes, {where(np.sort(positions[dup]))}); they are kept: remove them at the source if they are "
+            "double entries"
+        )
+    # single-event dossiers
+    counts = np.bincount(case_codes, minlength=len(df[CASE].cat.categories))
+    counts = counts[counts > 0]
+    single = int((counts == 1).sum())
+    if single:
+        warn.append(
+            f"{single} of {len(counts)} dossier(s) ({single / len(counts):.1%}) have a single event; "
+            "they have no flow between steps"
+        )
+    # ties within dossiers (day-resolution data)
+    same_case = case_codes[1:] == case_codes[:-1]
+    ties = int((same_case & (ts[1:] == ts[:-1])).sum())
+    if ties:
+        local = df[TIMESTAMP].dt.tz_localize(None).array.asi8
+        midnight = float(np.mean(local % _DAY_NS == 0))
+        warn.append(
+            f"{ties / n:.1%} of events ({ties}) share their time with the previous event of the dossier, and "
+            f"{midnight:.1%} of events are at exactly midnight: the times look day-resolution, so the order of "
+            "those steps is uncertain (they keep the order of the source)"
+        )
+    # officers
+    if RESOURCE in df.columns:
+        miss = float(df[RESOURCE].isna().mean())
+        if miss > 0:
+            warn.append(
+                f"{miss:.1%} of events have no officer (column {cmap.columns['resource']!r}); "
+                "hand-offs are counted only between events that have one"
+            )
+    else:
+        warn.append(
+            "no officer (resource) column was found, so hand-offs between officers cannot be measured; "
+            "map one with --resource COLUMN if the log has it"
+        )
+    return warn
+
+
+def _check_timezone(timezone: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise LogValidationError(
+            f"unknown timezone {timezone!r}; use an IANA name such as 'Asia/Ho_Chi_Minh' or 'UTC'"
+        ) from None
+
+
+def warning_lines(log: EventLog) -> list[str]:
+    """The warnings of a log, one line each."""
+    return [" ".join(w.split()) for w in log.warnings]
+

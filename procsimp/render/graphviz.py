@@ -327,15 +327,25 @@ def _wrap_name(name: str) -> tuple[list[str], bool]:
 
 
 def _html(text: str) -> str:
-    """Text for a Graphviz HTML-like label (entities for &, <, >)."""
-    return html.escape(text, quote=False)
+    """Text for a Graphviz HTML-like label: entities for &, <, >; backslashes kept literal.
+
+    Graphviz expands escapes such as ``\\N`` (the node id) even in HTML-like labels, and turns
+    ``\\\\`` into one backslash (an entity such as ``&#92;`` would be expanded too).
+    """
+    return html.escape(text, quote=False).replace("\\", "\\\\")
 
 
-def _tooltip(lines: Iterable[str]) -> Any:
-    """A DOT escString tooltip: backslashes literal, lines joined by the \\n escape."""
+def _tooltip(lines: Iterable[str], *, node: bool = False) -> Any:
+    """A DOT escString tooltip, lines joined by the ``\\n`` escape.
+
+    An edge tooltip keeps a backslash literal when it is doubled. A node tooltip is expanded
+    twice by Graphviz (so ``\\\\N`` still becomes the node id), and how often differs between
+    versions: there a backslash is drawn as the look-alike "⧵" (U+29F5) instead.
+    """
     import graphviz
 
-    body = "\\n".join(_clean(line).replace("\\", "\\\\") for line in lines)
+    twin = "⧵" if node else "\\\\"
+    body = "\\n".join(_clean(line).replace("\\", twin) for line in lines)
     return graphviz.nohtml(body)
 
 
@@ -423,8 +433,10 @@ def _default_title(pmap: Any, view: str, n_acts: int, n_edges: int, lang: str) -
     if n_events is not None:
         facts.append(f"{_fmt_int(n_events, lang)} {t['events']}")
     filters = getattr(pmap, "filters", None) or {}
-    total_acts = _num(filters.get("activities_total")) if isinstance(filters, Mapping) else None
-    total_edges = _num(filters.get("paths_total")) if isinstance(filters, Mapping) else None
+    if not isinstance(filters, Mapping):
+        filters = {}
+    total_acts = _num(filters.get("activities_total"))
+    total_edges = _num(filters.get("edges_total"))
     acts = _fmt_int(n_acts, lang)
     if total_acts is not None:
         acts += f" {t['of']} {_fmt_int(total_acts, lang)}"
@@ -533,14 +545,13 @@ def map_dot(
         (e for e in graph.edges if e[0] in rank and e[1] in rank),
         key=lambda e: (rank[e[0]], rank[e[1]]),
     )
-    act_edges = [e for e in edges if e[0] != START_NODE and e[1] != END_NODE]
     counts = [c for c in (_num(graph.edges[e].get("count")) for e in edges) if c and c > 0]
     c_lo, c_hi = (min(counts), max(counts)) if counts else (1.0, 1.0)
     events = [v for v in (_num(graph.nodes[a].get("events")) for a in acts) if v and v > 0]
     e_lo, e_hi = (min(events), max(events)) if events else (1.0, 1.0)
 
     if title is None:
-        title_lines = _default_title(pmap, view, len(acts), len(act_edges), lang)
+        title_lines = _default_title(pmap, view, len(acts), len(edges), lang)
     else:
         title_lines = [title] if isinstance(title, str) else list(title)
     label = ""
@@ -595,7 +606,7 @@ def map_dot(
             fillcolor="#d9f0d3",
             color="#1b7837",
             fontcolor="#1b7837",
-            tooltip=_tooltip([t["start"], f"{_fmt_int(start_cases, lang)} {t['cases']}"]),
+            tooltip=_tooltip([t["start"], f"{_fmt_int(start_cases, lang)} {t['cases']}"], node=True),
             **terminal,
         )
     with dot.subgraph(name=f"{id_prefix}end_rank") as sub:
@@ -606,7 +617,7 @@ def map_dot(
             fillcolor="#fddbc7",
             color="#b2182b",
             fontcolor="#b2182b",
-            tooltip=_tooltip([t["end"], f"{_fmt_int(end_cases, lang)} {t['cases']}"]),
+            tooltip=_tooltip([t["end"], f"{_fmt_int(end_cases, lang)} {t['cases']}"], node=True),
             **terminal,
         )
 
@@ -643,7 +654,7 @@ def map_dot(
                 tip.append(line)
         if ghosted:
             tip.append(t["removed"])
-        attrs["tooltip"] = _tooltip(tip)
+        attrs["tooltip"] = _tooltip(tip, node=True)
         dot.node(ids[act], **attrs)
 
     # arrows
@@ -700,7 +711,7 @@ def map_dot(
                 label=_legend_html(view, hpd, lang, bool(ghost_nodes or ghost_edges)),
                 shape="plain",
                 style="",
-                tooltip=_tooltip([t["legend"]]),
+                tooltip=_tooltip([t["legend"]], node=True),
             )
         # keep the legend below the end node, out of the flow
         dot.edge(ids[END_NODE], f"{id_prefix}legend", style="invis", minlen="1")

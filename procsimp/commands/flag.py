@@ -1,0 +1,81 @@
+"""``procsimp flag LOG``: list the steps that can go or change, with the evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from procsimp.cli import catalog_option, load_log, log_options, protect_option, service_option
+
+
+@click.command("flag")
+@log_options
+@service_option
+@protect_option
+@catalog_option
+@click.option(
+    "--min-confidence",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="X",
+    help="only flags at least this confident (0-1)",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="how to print the flags on stdout",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="also write flags.json and flags.csv into this folder",
+)
+def flag(
+    log_args: dict[str, Any],
+    service: str | None,
+    protect: tuple[str, ...],
+    catalog: Path | None,
+    min_confidence: float,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """Flag unneeded steps of each service (eliminate, merge, parallelise, move earlier ...).
+
+    Every flag carries the numbers behind it, a confidence, the estimated saving in working
+    days per dossier and a one-sentence explanation in English and Vietnamese. Start and end
+    steps, steps with real decisions, catalog-protected steps and every --protect ACTIVITY are
+    never proposed for elimination or merge. With --format json, stdout is a JSON list of flags
+    (the column mapping goes to stderr).
+    """
+    from procsimp.detect import flag_steps
+    from procsimp.detect.output import flags_table, flags_to_csv, flags_to_json, write_flags
+
+    log = load_log(log_args)
+    catalog_arg: Any = None
+    if catalog is not None:
+        from procsimp.catalog import load_catalog
+
+        catalog_arg = load_catalog(catalog)
+    flags = flag_steps(
+        log,
+        service,
+        protect=protect,
+        catalog=catalog_arg,
+        min_confidence=min_confidence,
+    )
+    if fmt == "json":
+        click.echo(flags_to_json(flags), nl=False)
+    elif fmt == "csv":
+        click.echo(flags_to_csv(flags), nl=False)
+    else:
+        click.echo(flags_table(flags))
+    if out is not None:
+        paths = write_flags(flags, out)
+        click.echo(f"Wrote {', '.join(str(p) for p in paths)}", err=True)

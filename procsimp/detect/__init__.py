@@ -1,0 +1,51 @@
+"""Flag unneeded steps: one module per detector, a registry, and :func:`flag_steps`.
+
+    flags = procsimp.flag_steps(log, service="...", protect=["Ký duyệt kết quả"])
+
+Detectors judge *behaviour* (processing and waiting times, successors, hand-offs, rejections,
+rework, order), computed once per log in :class:`LogAggregates`. Activity names only add a
+little confidence, so every detector works on opaque activity codes too. Start and end steps,
+steps with real decisions, and protected steps are never proposed for elimination or merge.
+"""
+
+from __future__ import annotations
+
+from procsimp.detect.aggregates import ROLE_THRESHOLDS, LogAggregates, aggregate
+from procsimp.detect.base import Detector, Interval
+from procsimp.detect.duplicate_check import DuplicateCheck
+from procsimp.detect.flag import ACTIONS, FIELDS, Flag
+from procsimp.detect.late_knockout import LateKnockout
+from procsimp.detect.mergeable import Mergeable
+from procsimp.detect.parallelizable import Parallelizable
+from procsimp.detect.pipeline import REMOVING_ACTIONS, flag_steps, run_detectors
+from procsimp.detect.registry import DETECTORS, get_detector, make_detectors, register
+from procsimp.detect.relay_handoff import RelayHandoff
+from procsimp.detect.rework_loop import ReworkLoop
+from procsimp.detect.rubber_stamp import RubberStamp
+from procsimp.detect.waiting_hotspot import WaitingHotspot
+
+__all__ = [
+    "ACTIONS",
+    "DETECTORS",
+    "FIELDS",
+    "REMOVING_ACTIONS",
+    "ROLE_THRESHOLDS",
+    "Detector",
+    "DuplicateCheck",
+    "Flag",
+    "Interval",
+    "LateKnockout",
+    "LogAggregates",
+    "Mergeable",
+    "Parallelizable",
+    "RelayHandoff",
+    "ReworkLoop",
+    "RubberStamp",
+    "WaitingHotspot",
+    "aggregate",
+    "flag_steps",
+    "get_detector",
+    "make_detectors",
+    "register",
+    "run_detectors",
+]

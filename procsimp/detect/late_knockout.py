@@ -1,0 +1,179 @@
+"""Late knock-out: rejections decided after costly steps.
+
+Signals: a step is regularly the last one before a rejection notice (or another knock-out end),
+and the rejected dossiers went through costly work before it. The check can run earlier, right
+after the last screening decision (or the intake) that comes before the costly work, so that
+rejected dossiers skip that work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from procsimp.detect._common import make_flag, sentence, val, work_hours_scale
+from procsimp.detect.base import (
+    Detector,
+    Interval,
+    confidence,
+    fmt_hours,
+    fmt_hours_vi,
+    fmt_pct,
+    keyword_hint,
+    margin,
+    quote,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.detect.aggregates import LogAggregates, Row
+    from procsimp.detect.flag import Flag
+
+__all__ = ["LateKnockout"]
+
+
+class LateKnockout(Detector):
+    """Knock-out decisions that come after costly steps: move the check earlier.
+
+    Parameters
+    ----------
+    min_knockouts
+        knock-outs decided right after the step.
+    min_knockout_share
+        share of the service's cases knocked out right after the step.
+    min_step_share
+        an earlier step counts when it ran before the decision in at least this share of the
+        knocked-out cases.
+    min_cost_share
+        an earlier step is costly when its processing is at least this share of the service's
+        main work step ...
+    min_cost_hours
+        ... and at least this many working hours.
+    """
+
+    name = "late_knockout"
+    action = "move_earlier"
+    _constraints = {
+        "min_knockouts": Interval(1, None, integer=True),
+        "min_knockout_share": Interval(0, 1),
+        "min_step_share": Interval(0, 1),
+        "min_cost_share": Interval(0, 1),
+        "min_cost_hours": Interval(0, None),
+    }
+
+    def __init__(
+        self,
+        *,
+        min_knockouts: int = 5,
+        min_knockout_share: float = 0.01,
+        min_step_share: float = 0.5,
+        min_cost_share: float = 0.3,
+        min_cost_hours: float = 0.5,
+    ) -> None:
+        super().__init__(
+            min_knockouts=min_knockouts,
+            min_knockout_share=min_knockout_share,
+            min_step_share=min_step_share,
+            min_cost_share=min_cost_share,
+            min_cost_hours=min_cost_hours,
+        )
+
+    def detect(self, aggregates: LogAggregates) -> list[Flag]:
+        ag = aggregates
+        if ag.knockouts.empty:
+            return []
+        per_day = ag.hours_per_day
+        acts_of = ag.activity_rows()
+        steps_of: dict[tuple[str, str], list[Row]] = {}
+        for st in ag.rows("knockout_steps"):
+            steps_of.setdefault((st.service, st.decider), []).append(st)
+        flags: list[Flag] = []
+        for k in ag.rows("knockouts"):
+            share = k.knockouts / max(k.service_cases, 1)
+            if k.knockouts < self.min_knockouts or share < self.min_knockout_share:
+                continue
+            acts = acts_of.get(k.service, [])
+            role = {r.activity: r.role for r in acts}
+            if role.get(k.decider, "") == "start":
+                continue
+            steps = [
+                st
+                for st in steps_of.get((k.service, k.decider), [])
+                if st.share >= self.min_step_share and st.activity != k.decider
+            ]
+            if not steps:
+                continue
+            if ag.has_start:
+                work = work_hours_scale(acts)
+                need = max(self.min_cost_hours, self.min_cost_share * val(work))
+                cost_col = "proc_hours_mean"
+                cap = 1.0
+            else:
+                # without processing times, the elapsed working time a step adds stands for its cost
+                need = max(self.min_cost_hours, 1.0 * ag.hours_per_day)
+                cost_col = "sojourn_hours_mean"
+                cap = 0.6
+            costly = [st for st in steps if val(st[cost_col]) >= need and role.get(st.activity) != "start"]
+            if not costly:
+                continue
+            first_costly_pos = min(st.position_mean for st in costly)
+            anchors = [
+                st
+                for st in steps
+                if st.position_mean < first_costly_pos and role.get(st.activity) in ("start", "decision")
+            ]
+            if not anchors:
+                continue
+            anchor = max(anchors, key=lambda st: st.position_mean)
+            into = str(anchor.activity)
+            skipped = [st for st in steps if st.position_mean > anchor.position_mean]
+            if not skipped:
+                continue
+            effort = float(sum(val(st.proc_hours_mean) * st.share for st in skipped))
+            elapsed = float(sum(val(st.sojourn_hours_mean) * st.share for st in skipped))
+            costly_names = [str(st.activity) for st in costly]
+            per_case = elapsed * k.knockouts / max(k.service_cases, 1) / per_day
+            hint = keyword_hint(k.decider, ("check", "verify"))
+            cost_value = effort if ag.has_start else elapsed
+            conf = confidence(
+                [
+                    margin(share, self.min_knockout_share, 10 * self.min_knockout_share),
+                    margin(cost_value, need, 4 * need),
+                    margin(k.knockouts, self.min_knockouts, 10 * self.min_knockouts),
+                ],
+                hint=hint,
+                cap=cap,
+            )
+            ev = {
+                "knockouts": k.knockouts,
+                "knockout_share_of_cases": share,
+                "knockout_rate_at_step": k.knockout_rate,
+                "end_activity": k.end_activity,
+                "costly_steps_before": costly_names,
+                "skipped_steps": [str(st.activity) for st in skipped],
+                "effort_hours_before_mean": k.effort_before_hours_mean if ag.has_start else None,
+                "elapsed_hours_before_mean": k.elapsed_before_hours_mean,
+                "effort_hours_avoidable_per_knockout": effort if ag.has_start else None,
+                "elapsed_hours_avoidable_per_knockout": elapsed,
+                "processing_known": ag.has_start,
+                "name_hint": hint,
+            }
+            costly_txt = ", ".join(quote(c) for c in costly_names[:3])
+            en = sentence(
+                f"{k.knockouts} dossiers ({fmt_pct(share)}) are rejected right after {quote(k.decider)}, "
+                f"only after {costly_txt} "
+                + (f"cost {fmt_hours(effort, per_day)} of work" if ag.has_start else f"took {fmt_hours(elapsed, per_day)}")
+                + f" each, so run {quote(k.decider)} right after {quote(into)}"
+            )
+            vi = sentence(
+                f"{k.knockouts} hồ sơ ({fmt_pct(share)}) bị từ chối ngay sau {quote(k.decider)}, "
+                f"sau khi {costly_txt} đã "
+                + (f"tốn {fmt_hours_vi(effort, per_day)} công xử lý" if ag.has_start else f"mất {fmt_hours_vi(elapsed, per_day)}")
+                + f" mỗi hồ sơ, nên thực hiện {quote(k.decider)} ngay sau {quote(into)}"
+            )
+            flags.append(
+                make_flag(
+                    service=k.service, activity=k.decider, into=into, kind=self.name, action=self.action,
+                    confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=0.0,
+                    en=en, vi=vi, effort_hours_per_knockout=effort if ag.has_start else float("nan"),
+                )
+            )
+        return flags

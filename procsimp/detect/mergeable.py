@@ -1,0 +1,151 @@
+"""Mergeable steps: two consecutive steps done by the same officer.
+
+Signals: step A is (nearly) always directly followed by step B, B is (nearly) always directly
+preceded by A, and the same officer does both. One of them can be folded into the other. The
+step that disappears (``activity``) is never a start, end, decision or protected step; when both
+could go, the one with less processing is absorbed by the other (``into``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from procsimp.detect._common import make_flag, sentence, val
+from procsimp.detect.base import (
+    Detector,
+    Interval,
+    confidence,
+    fmt_hours,
+    fmt_hours_vi,
+    fmt_pct,
+    margin,
+    quote,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.detect.aggregates import LogAggregates
+    from procsimp.detect.flag import Flag
+
+__all__ = ["Mergeable"]
+
+
+class Mergeable(Detector):
+    """Consecutive steps by the same officer that can be one step.
+
+    Parameters
+    ----------
+    min_same_officer
+        share of the pair's occurrences done by one officer.
+    min_pair_share
+        share of the first step's occurrences followed by the second, and of the second's
+        occurrences preceded by the first.
+    min_cases
+        cases with the pair.
+    min_case_share
+        share of the service's cases with the pair.
+    """
+
+    name = "mergeable"
+    action = "merge"
+    _constraints = {
+        "min_same_officer": Interval(0, 1),
+        "min_pair_share": Interval(0, 1),
+        "min_cases": Interval(1, None, integer=True),
+        "min_case_share": Interval(0, 1),
+    }
+
+    def __init__(
+        self,
+        *,
+        min_same_officer: float = 0.9,
+        min_pair_share: float = 0.9,
+        min_cases: int = 10,
+        min_case_share: float = 0.05,
+    ) -> None:
+        super().__init__(
+            min_same_officer=min_same_officer,
+            min_pair_share=min_pair_share,
+            min_cases=min_cases,
+            min_case_share=min_case_share,
+        )
+
+    def detect(self, aggregates: LogAggregates) -> list[Flag]:
+        ag = aggregates
+        if not ag.has_resource or ag.pairs.empty:
+            return []  # "the same officer" needs officers
+        per_day = ag.hours_per_day
+        cases_of = {r.service: r.cases for r in ag.service_rows()}
+        flags: list[Flag] = []
+        for p in ag.rows("pairs"):
+            if p.source == p.target or p.cases < self.min_cases:
+                continue
+            n_cases = cases_of.get(p.service, 0)
+            if p.cases / max(n_cases, 1) < self.min_case_share:
+                continue
+            if val(p.same_resource) < self.min_same_officer:
+                continue
+            if val(p.share_of_source) < self.min_pair_share or val(p.share_of_target) < self.min_pair_share:
+                continue
+            a = ag.row(p.service, p.source)
+            b = ag.row(p.service, p.target)
+            if a is None or b is None:
+                continue
+            a_ok, b_ok = not bool(a["kept"]), not bool(b["kept"])
+            if not (a_ok or b_ok):
+                continue
+            if a_ok and b_ok:
+                # the smaller step is absorbed; ties: the later one into the earlier one
+                remove_first = val(a["proc_hours_median"], 0.0) < val(b["proc_hours_median"], 0.0)
+            else:
+                remove_first = a_ok
+            gone, keep = (p.source, p.target) if remove_first else (p.target, p.source)
+            g = a if remove_first else b
+            # merging removes the waiting between the two steps (the hand-over inside one desk)
+            between = val(p.wait_hours_mean) if ag.has_start else val(p.sojourn_hours_mean)
+            per_case = between * p.count / max(n_cases, 1)
+            handoffs = (1.0 - val(p.same_resource)) * p.count / max(n_cases, 1)
+            conf = confidence(
+                [
+                    margin(p.same_resource, self.min_same_officer, 1.0),
+                    margin(min(p.share_of_source, p.share_of_target), self.min_pair_share, 1.0),
+                    margin(p.cases, self.min_cases, 10 * self.min_cases),
+                ]
+            )
+            ev = {
+                "cases": p.cases,
+                "pair_count": p.count,
+                "first": p.source,
+                "second": p.target,
+                "same_officer": p.same_resource,
+                "same_unit": p.same_unit,
+                "first_followed_by_second": p.share_of_source,
+                "second_preceded_by_first": p.share_of_target,
+                "proc_hours_median_removed_step": g["proc_hours_median"],
+                "wait_hours_between_mean": p.wait_hours_mean,
+            }
+            en = sentence(
+                f"{quote(p.source)} and {quote(p.target)} are done one after the other by the same officer in "
+                f"{fmt_pct(p.same_resource)} of {p.count} dossiers, with {fmt_hours(between, per_day)} waiting "
+                f"between them, so fold {quote(gone)} into {quote(keep)}"
+            )
+            vi = sentence(
+                f"{quote(p.source)} và {quote(p.target)} do cùng một cán bộ thực hiện liền nhau ở "
+                f"{fmt_pct(p.same_resource)} trong {p.count} hồ sơ, chờ {fmt_hours_vi(between, per_day)} "
+                f"giữa hai bước, nên gộp {quote(gone)} vào {quote(keep)}"
+            )
+            flags.append(
+                make_flag(
+                    service=p.service,
+                    activity=gone,
+                    into=keep,
+                    kind=self.name,
+                    action=self.action,
+                    confidence=conf,
+                    evidence=ev,
+                    workdays_per_case=per_case / per_day,
+                    handoffs_removed=handoffs,
+                    en=en,
+                    vi=vi,
+                )
+            )
+        return flags

@@ -1,0 +1,213 @@
+"""Parallelisable steps: independent work done one after the other.
+
+Two signals, each enough on its own:
+
+* **both orders:** in the cases that have both steps, A comes before B in some and B before A
+  in others, and they are usually adjacent: neither needs the other's result;
+* **sequential appraisals by different units:** A is (nearly) always directly followed by B, the
+  two are done by units that never do each other's step, and both are substantial work (a large
+  share of the service's main work step), not a hand-off or a review.
+
+``activity`` is the step observed first, ``into`` the other one. Running them in parallel saves
+the shorter of the two (waiting plus processing) per dossier.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from procsimp.detect._common import make_flag, sentence, val, work_hours_scale
+from procsimp.detect.base import (
+    Detector,
+    Interval,
+    confidence,
+    fmt_hours,
+    fmt_hours_vi,
+    fmt_pct,
+    keyword_hint,
+    margin,
+    quote,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.detect.aggregates import LogAggregates
+    from procsimp.detect.flag import Flag
+
+__all__ = ["Parallelizable"]
+
+
+class Parallelizable(Detector):
+    """Steps that could run at the same time.
+
+    Parameters
+    ----------
+    min_minority_share
+        share of the cases with both steps in the less frequent order (both-orders signal).
+    min_adjacent_share
+        share of those cases in which the two are adjacent (both-orders signal).
+    min_pair_share
+        share of B's occurrences directly preceded by A (sequential-units signal).
+    min_work_share
+        processing of each step at least this share of the service's main work step.
+    min_proc_hours
+        ... and at least this many working hours.
+    min_cases
+        cases that must have both steps.
+    """
+
+    name = "parallelizable"
+    action = "parallelize"
+    _constraints = {
+        "min_minority_share": Interval(0, 0.5),
+        "min_adjacent_share": Interval(0, 1),
+        "min_pair_share": Interval(0, 1),
+        "min_work_share": Interval(0, 1),
+        "min_proc_hours": Interval(0, None),
+        "min_cases": Interval(1, None, integer=True),
+    }
+
+    def __init__(
+        self,
+        *,
+        min_minority_share: float = 0.1,
+        min_adjacent_share: float = 0.5,
+        min_pair_share: float = 0.9,
+        min_work_share: float = 0.3,
+        min_proc_hours: float = 0.5,
+        min_cases: int = 10,
+    ) -> None:
+        super().__init__(
+            min_minority_share=min_minority_share,
+            min_adjacent_share=min_adjacent_share,
+            min_pair_share=min_pair_share,
+            min_work_share=min_work_share,
+            min_proc_hours=min_proc_hours,
+            min_cases=min_cases,
+        )
+
+    def detect(self, aggregates: LogAggregates) -> list[Flag]:
+        ag = aggregates
+        if ag.activities.empty:
+            return []
+        per_day = ag.hours_per_day
+        cases_of = {r.service: r.cases for r in ag.service_rows()}
+        flags: list[Flag] = []
+        seen: set[tuple[str, frozenset[str]]] = set()
+
+        def saving(first: str, second: str, service: str, cases: int) -> float:
+            a, b = ag.row(service, first), ag.row(service, second)
+            da, db = val(a["sojourn_hours_mean"]), val(b["sojourn_hours_mean"])
+            return min(da, db) * cases / max(cases_of.get(service, 0), 1) / per_day
+
+        # --- both orders
+        for o in ag.rows("order"):
+            if o.cases_both < self.min_cases or val(o.minority_share) < self.min_minority_share:
+                continue
+            if o.adjacent / max(o.cases_both, 1) < self.min_adjacent_share:
+                continue
+            a_row, b_row = ag.row(o.service, o.a), ag.row(o.service, o.b)
+            if any(bool(x["start"]) or bool(x["end"]) for x in (a_row, b_row)):
+                continue
+            if val(a_row["in_loop_share"]) > 0.5 or val(b_row["in_loop_share"]) > 0.5:
+                continue  # a rework loop, not two independent steps
+            first, second = (o.a, o.b) if o.a_first >= o.b_first else (o.b, o.a)
+            key = (o.service, frozenset((o.a, o.b)))
+            seen.add(key)
+            minority = min(o.a_first, o.b_first)
+            conf = confidence(
+                [
+                    margin(o.minority_share, self.min_minority_share, 0.5),
+                    margin(o.adjacent / max(o.cases_both, 1), self.min_adjacent_share, 1.0),
+                    margin(o.cases_both, self.min_cases, 10 * self.min_cases),
+                ]
+            )
+            per_case = saving(first, second, o.service, o.cases_both)
+            ev = {
+                "signal": "both_orders",
+                "cases_both": o.cases_both,
+                "first_before_second": max(o.a_first, o.b_first),
+                "second_before_first": minority,
+                "minority_share": o.minority_share,
+                "adjacent_share": o.adjacent / max(o.cases_both, 1),
+            }
+            en = sentence(
+                f"{quote(first)} and {quote(second)} are done in either order ({minority} of {o.cases_both} "
+                f"dossiers in the reverse order), so neither needs the other's result: run them in parallel"
+            )
+            vi = sentence(
+                f"{quote(first)} và {quote(second)} được làm theo thứ tự bất kỳ ({minority} trên {o.cases_both} "
+                f"hồ sơ theo thứ tự ngược lại), nên bước này không cần kết quả của bước kia: cho làm song song"
+            )
+            flags.append(
+                make_flag(
+                    service=o.service, activity=first, into=second, kind=self.name, action=self.action,
+                    confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=0.0, en=en, vi=vi,
+                )
+            )
+
+        # --- sequential substantial work by different units
+        if not (ag.has_unit and ag.has_start) or ag.pairs.empty:
+            return flags
+        scale = {s: work_hours_scale(rows) for s, rows in ag.activity_rows().items()}
+        for p in ag.rows("pairs"):
+            if p.source == p.target or p.cases < self.min_cases:
+                continue
+            key = (p.service, frozenset((p.source, p.target)))
+            if key in seen:
+                continue
+            if not bool(p.units_disjoint) or val(p.share_of_target) < self.min_pair_share:
+                continue
+            a, b = ag.row(p.service, p.source), ag.row(p.service, p.target)
+            if any(bool(x["start"]) or bool(x["end"]) or bool(x["knockout_end"]) for x in (a, b)):
+                continue
+            if val(a["in_loop_share"]) > 0.5 or val(b["in_loop_share"]) > 0.5:
+                continue
+            work = scale.get(p.service, float("nan"))
+            need = max(self.min_proc_hours, self.min_work_share * val(work))
+            pa, pb = val(a["proc_hours_median"]), val(b["proc_hours_median"])
+            if pa < need or pb < need:
+                continue
+            seen.add(key)
+            hint = keyword_hint(p.source, ("appraise", "verify")) and keyword_hint(p.target, ("appraise", "verify"))
+            conf = confidence(
+                [
+                    margin(p.share_of_target, self.min_pair_share, 1.0),
+                    margin(min(pa, pb), need, 2 * need),
+                    margin(p.cases, self.min_cases, 10 * self.min_cases),
+                ],
+                hint=hint,
+                cap=0.9,
+            )
+            per_case = saving(p.source, p.target, p.service, p.cases)
+            ev = {
+                "signal": "sequential_units",
+                "cases": p.cases,
+                "second_preceded_by_first": p.share_of_target,
+                "first_followed_by_second": p.share_of_source,
+                "units_disjoint": True,
+                "first_units": a["units"],
+                "second_units": b["units"],
+                "first_proc_hours_median": pa,
+                "second_proc_hours_median": pb,
+                "wait_hours_between_mean": p.wait_hours_mean,
+                "name_hint": hint,
+            }
+            en = sentence(
+                f"{quote(p.source)} and {quote(p.target)} are substantial work "
+                f"({fmt_hours(pa, per_day)} and {fmt_hours(pb, per_day)}) done by different units one after the other "
+                f"in {fmt_pct(p.share_of_target)} of cases, with {fmt_hours(val(p.wait_hours_mean), per_day)} waiting "
+                f"between them, so run them in parallel"
+            )
+            vi = sentence(
+                f"{quote(p.source)} và {quote(p.target)} là hai phần việc lớn "
+                f"({fmt_hours_vi(pa, per_day)} và {fmt_hours_vi(pb, per_day)}) do hai đơn vị khác nhau làm nối tiếp "
+                f"ở {fmt_pct(p.share_of_target)} hồ sơ, chờ {fmt_hours_vi(val(p.wait_hours_mean), per_day)} giữa hai bước, "
+                f"nên cho làm song song"
+            )
+            flags.append(
+                make_flag(
+                    service=p.service, activity=p.source, into=p.target, kind=self.name, action=self.action,
+                    confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=0.0, en=en, vi=vi,
+                )
+            )
+        return flags

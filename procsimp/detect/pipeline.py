@@ -1,0 +1,144 @@
+"""``flag_steps``: run the detectors over a log and return defensible flags.
+
+The steps:
+
+1. reduce the log to :class:`~procsimp.detect.aggregates.LogAggregates` (once, whatever the
+   number of detectors);
+2. run every detector;
+3. enforce the rules no detector may break: never eliminate or merge away a start or end step, a
+   step with real decisions, or a protected step (catalog or ``protect=``);
+4. keep one flag per (service, action, activity, into), the most confident, noting the other
+   detectors that agreed; resolve conflicts (a step is either eliminated or merged, and a step
+   that is eliminated cannot absorb another one);
+5. drop flags below ``min_confidence`` and sort: by service, then estimated saving (largest
+   first), then confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from procsimp.detect.aggregates import LogAggregates, aggregate
+from procsimp.detect.flag import Flag
+from procsimp.detect.registry import make_detectors
+from procsimp.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.calendar import WorkCalendar
+    from procsimp.log import EventLog
+
+__all__ = ["flag_steps", "run_detectors", "REMOVING_ACTIONS"]
+
+#: actions that take a step out of the workflow
+REMOVING_ACTIONS: tuple[str, ...] = ("eliminate", "merge")
+
+
+def _check_confidence(min_confidence: Any) -> float:
+    try:
+        value = float(min_confidence)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(min_confidence, bool) or not 0.0 <= value <= 1.0:
+        raise ParameterError(
+            f"min_confidence={min_confidence!r} must be a number between 0 and 1 "
+            "(0 keeps every flag, 0.8 only confident ones)"
+        )
+    return value
+
+
+def _sort_key(flag: Flag) -> tuple[Any, ...]:
+    saving = float(flag.saving.get("workdays_per_case") or 0.0)
+    return (flag.service, -round(saving, 6), -flag.confidence, flag.action, flag.activity, flag.into or "")
+
+
+def run_detectors(aggregates: LogAggregates, detectors: Any = None) -> list[Flag]:
+    """Run detectors over aggregates and apply the rules of :func:`flag_steps` (no confidence filter)."""
+    raw: list[Flag] = []
+    for detector in make_detectors(detectors):
+        raw.extend(detector.detect(aggregates))
+    return _resolve(aggregates, raw)
+
+
+def _resolve(ag: LogAggregates, raw: list[Flag]) -> list[Flag]:
+    kept = {(r.service, r.activity): r.role for rows in ag.activity_rows().values() for r in rows if r.role}
+    # 1. rules: a kept step is never removed
+    flags = [f for f in raw if not (f.action in REMOVING_ACTIONS and (f.service, f.activity) in kept)]
+    # 2. one flag per key, the most confident; others that agree are noted
+    best: dict[tuple[str, str, str, str | None], Flag] = {}
+    agree: dict[tuple[str, str, str, str | None], list[str]] = {}
+    for f in flags:
+        k = f.key
+        agree.setdefault(k, [])
+        if f.kind not in agree[k]:
+            agree[k].append(f.kind)
+        if k not in best or f.confidence > best[k].confidence:
+            best[k] = f
+    out: list[Flag] = []
+    for k, f in best.items():
+        others = [kind for kind in agree[k] if kind != f.kind]
+        if others:
+            ev = dict(f.evidence)
+            ev["also_flagged_by"] = others
+            f = f.replace(evidence=ev, confidence=min(1.0, round(f.confidence + 0.05 * len(others), 3)))
+        out.append(f)
+    # 3. a step leaves the workflow at most one way: keep the most confident removal
+    removal: dict[tuple[str, str], Flag] = {}
+    for f in out:
+        if f.action in REMOVING_ACTIONS:
+            k2 = (f.service, f.activity)
+            if k2 not in removal or (f.confidence, f.action == "eliminate") > (
+                removal[k2].confidence,
+                removal[k2].action == "eliminate",
+            ):
+                removal[k2] = f
+    out = [f for f in out if f.action not in REMOVING_ACTIONS or removal[(f.service, f.activity)] is f]
+    # a step that is eliminated cannot absorb another one
+    eliminated = {(f.service, f.activity) for f in out if f.action == "eliminate"}
+    out = [f for f in out if not (f.action == "merge" and (f.service, f.into) in eliminated)]
+    return sorted(out, key=_sort_key)
+
+
+def flag_steps(
+    log: EventLog,
+    service: str | Iterable[str] | None = None,
+    *,
+    protect: Iterable[str] = (),
+    catalog: Any = None,
+    detectors: Any = None,
+    min_confidence: float = 0.0,
+    calendar: WorkCalendar | None = None,
+) -> list[Flag]:
+    """Flag the steps of each service that can go or change, with the evidence for each.
+
+    Parameters
+    ----------
+    log
+        the event log (not modified).
+    service
+        one service (or several) to look at; None: every service of the log.
+    protect
+        step names that must never be eliminated or merged away (in every service), on top of
+        the catalog's protected steps.
+    catalog
+        a :class:`procsimp.catalog.Catalog`, a path to a catalog file, None for the built-in
+        catalog, or False for no catalog.
+    detectors
+        which detectors to run: None (all of :data:`procsimp.detect.DETECTORS`), names,
+        classes, instances, or a mapping name -> parameters.
+    min_confidence
+        drop flags less confident than this (0-1).
+    calendar
+        the working-time calendar (default: :func:`procsimp.calendar.default_calendar`).
+
+    Returns a new list of :class:`Flag`, ordered by service, then estimated saving (working
+    days per dossier, largest first), then confidence.
+    """
+    threshold = _check_confidence(min_confidence)
+    if isinstance(protect, str):
+        protect = (protect,)
+    chosen = log.for_service(service) if service is not None else log
+    detector_list = make_detectors(detectors)  # validate before the heavy work
+    ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect)
+    flags = run_detectors(ag, detector_list)
+    return [f for f in flags if f.confidence >= threshold]

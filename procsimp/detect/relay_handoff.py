@@ -1,0 +1,166 @@
+"""Relay hand-off: a step that only forwards the dossier.
+
+Signals: near-zero processing time, nearly always the same successor, a change of officer or
+unit, and waiting added before it. Such a step can go (route the dossier automatically).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from procsimp.detect._common import make_flag, per_service, sentence, val, work_hours_scale
+from procsimp.detect.base import (
+    Detector,
+    Interval,
+    confidence,
+    fmt_hours,
+    fmt_hours_vi,
+    fmt_pct,
+    keyword_hint,
+    margin,
+    quote,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.detect.aggregates import LogAggregates
+    from procsimp.detect.flag import Flag
+
+__all__ = ["RelayHandoff"]
+
+
+class RelayHandoff(Detector):
+    """Forwarding steps: near-zero processing, one successor, a hand-off, waiting added.
+
+    Parameters
+    ----------
+    max_proc_minutes
+        median processing time (working minutes) at or below which a step only forwards.
+    max_proc_share
+        ... and at most this share of the processing time of the service's main work step.
+    min_top_successor
+        share of the step's occurrences followed by its most frequent successor.
+    min_handoff
+        share of occurrences where the next step is done by another officer (or unit).
+    min_cases
+        cases that must contain the step.
+    min_case_share
+        share of the service's cases that must contain the step.
+    """
+
+    name = "relay_handoff"
+    action = "eliminate"
+    _constraints = {
+        "max_proc_minutes": Interval(0, 480),
+        "max_proc_share": Interval(0, 1),
+        "min_top_successor": Interval(0.5, 1),
+        "min_handoff": Interval(0, 1),
+        "min_cases": Interval(1, None, integer=True),
+        "min_case_share": Interval(0, 1),
+    }
+
+    def __init__(
+        self,
+        *,
+        max_proc_minutes: float = 10.0,
+        max_proc_share: float = 0.1,
+        min_top_successor: float = 0.9,
+        min_handoff: float = 0.8,
+        min_cases: int = 5,
+        min_case_share: float = 0.05,
+    ) -> None:
+        super().__init__(
+            max_proc_minutes=max_proc_minutes,
+            max_proc_share=max_proc_share,
+            min_top_successor=min_top_successor,
+            min_handoff=min_handoff,
+            min_cases=min_cases,
+            min_case_share=min_case_share,
+        )
+
+    def detect(self, aggregates: LogAggregates) -> list[Flag]:
+        ag = aggregates
+        flags: list[Flag] = []
+        per_day = ag.hours_per_day
+        for srow, acts in per_service(ag):
+            n_cases = srow["cases"]
+            work = work_hours_scale(acts)
+            for r in acts:
+                if r.kept or r.cases < self.min_cases or val(r.case_share) < self.min_case_share:
+                    continue
+                if val(r.top_successor_share) < self.min_top_successor or r.knockout_next > 0 or r.loop_starts > 0:
+                    continue
+                handoff = max(val(r.resource_change_next), val(r.unit_change_next))
+                if handoff < self.min_handoff:
+                    continue
+                limit_h = self.max_proc_minutes / 60.0
+                if ag.has_start:
+                    proc = val(r.proc_hours_median, float("inf"))
+                    if val(work) > 0:
+                        limit_h = min(limit_h, self.max_proc_share * work) if work > 0 else limit_h
+                    if proc > limit_h:
+                        continue
+                    cap = 1.0
+                else:
+                    # no start times: the step must complete right after its predecessor
+                    proc = val(r.sojourn_hours_median, float("inf"))
+                    if proc > limit_h:
+                        continue
+                    cap = 0.7
+                added = val(r.sojourn_hours_mean)  # waiting + processing the step adds
+                per_case = added * r.events / max(n_cases, 1)
+                handoffs = val(r.handoffs_saved_per_event) * r.events / max(n_cases, 1)
+                hint = keyword_hint(r.activity, ("transfer", "assign"))
+                conf = confidence(
+                    [
+                        margin(r.top_successor_share, self.min_top_successor, 1.0),
+                        margin(handoff, self.min_handoff, 1.0),
+                        1.0 - margin(proc, 0.0, limit_h) if limit_h > 0 else 1.0,
+                    ],
+                    hint=hint,
+                    cap=cap,
+                )
+                ev = {
+                    "cases": r.cases,
+                    "case_share": r.case_share,
+                    "proc_hours_median": r.proc_hours_median,
+                    "wait_hours_mean": r.wait_hours_mean,
+                    "sojourn_hours_mean": r.sojourn_hours_mean,
+                    "top_successor": r.top_successor,
+                    "top_successor_share": r.top_successor_share,
+                    "officer_change_next": r.resource_change_next,
+                    "unit_change_next": r.unit_change_next,
+                    "knockouts_after": r.knockout_next,
+                    "processing_known": ag.has_start,
+                    "name_hint": hint,
+                }
+                wait_txt = fmt_hours(val(r.wait_hours_mean if ag.has_start else r.sojourn_hours_mean), per_day)
+                wait_vi = fmt_hours_vi(val(r.wait_hours_mean if ag.has_start else r.sojourn_hours_mean), per_day)
+                proc_txt = fmt_hours(proc, per_day) if ag.has_start else "no recorded"
+                en = sentence(
+                    f"{quote(r.activity)} only forwards the dossier: {proc_txt} processing (median), "
+                    f"{fmt_pct(r.top_successor_share)} of the time it is followed by {quote(r.top_successor)}, "
+                    f"the officer or unit changes {fmt_pct(handoff)} of the time and it adds {wait_txt} "
+                    f"of waiting, so route the dossier automatically and drop the step"
+                )
+                vi = sentence(
+                    f"{quote(r.activity)} chỉ chuyển tiếp hồ sơ: thời gian xử lý (trung vị) "
+                    f"{fmt_hours_vi(proc, per_day) if ag.has_start else 'không ghi nhận'}, "
+                    f"{fmt_pct(r.top_successor_share)} số lần tiếp theo là {quote(r.top_successor)}, "
+                    f"đổi người hoặc đơn vị xử lý {fmt_pct(handoff)} số lần và thêm {wait_vi} chờ đợi, "
+                    f"nên chuyển hồ sơ tự động và bỏ bước này"
+                )
+                flags.append(
+                    make_flag(
+                        service=srow["service"],
+                        activity=r.activity,
+                        kind=self.name,
+                        action=self.action,
+                        confidence=conf,
+                        evidence=ev,
+                        workdays_per_case=per_case / per_day,
+                        handoffs_removed=handoffs,
+                        en=en,
+                        vi=vi,
+                    )
+                )
+        return flags

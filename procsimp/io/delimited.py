@@ -1,0 +1,268 @@
+"""Delimited text (CSV, TSV, TXT): encoding and delimiter detection, then a fast Arrow read.
+
+Encodings seen in exports: UTF-8 (with or without BOM), UTF-16 LE/BE (with BOM, sometimes
+without), and Windows-1258, whose Vietnamese letters decode to base letters plus combining marks
+(normalised to NFC later, like every text value). The delimiter is the one of ``,``, ``;``, tab and
+``|`` that splits the first lines into the same number of fields.
+
+Every column is read as text by pyarrow's multi-threaded CSV reader; a column whose values are all
+plain numbers (no leading zeros) becomes numeric. Roles are mapped and times parsed afterwards
+(:func:`procsimp.io.frame.frame_to_log`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from procsimp.errors import LogReadError
+
+__all__ = ["read_delimited", "detect_encoding", "detect_delimiter", "DelimitedInfo"]
+
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_NULLS = ["", "NULL", "null", "NaN", "nan", "N/A", "n/a", "#N/A", "None"]
+_NUMERIC = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
+_HEAD = 1 << 16
+
+
+@dataclass
+class DelimitedInfo:
+    encoding: str
+    delimiter: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def detect_encoding(data: bytes, source: str) -> tuple[str, int]:
+    """(Python codec name, length of the byte-order mark) for the text in ``data``."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8", 3
+    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        return ("utf-32-le" if data.startswith(codecs.BOM_UTF32_LE) else "utf-32-be"), 4
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le", 2
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be", 2
+    head = data[:_HEAD]
+    if len(head) >= 4 and b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le", 0
+        if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be", 0
+        pos = head.index(b"\x00")
+        raise LogReadError(
+            f"{source}: the file holds binary data (a NUL byte at offset {pos}), not delimited text; "
+            "give a CSV, Excel (.xlsx), XES or Parquet file"
+        )
+    try:
+        head.decode("utf-8")
+        return "utf-8", 0
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3 and exc.reason.startswith("unexpected end"):
+            return "utf-8", 0  # a character cut by the sample boundary
+    return _single_byte_encoding(data, source), 0
+
+
+def _single_byte_encoding(data: bytes, source: str) -> str:
+    """A single-byte encoding for non-UTF-8 text: Windows-1258 first (Vietnamese exports)."""
+    try:
+        data.decode("cp1258")
+        return "cp1258"
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[: 1 << 20]).best()
+        if best is not None and best.encoding not in ("utf_8", "cp1258"):
+            data.decode(best.encoding)
+            return best.encoding
+    except (ImportError, UnicodeDecodeError, LookupError):
+        pass
+    raise LogReadError(
+        f"{source}: the text cannot be decoded as UTF-8, UTF-16 or Windows-1258 (byte 0x{data[bad]:02x} at "
+        f"offset {bad}); save the file again as UTF-8 CSV"
+    )
+
+
+def _check_binary(text: str, source: str) -> None:
+    sample = text[:_HEAD]
+    if not sample:
+        return
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
+    if "\x00" in sample or control > 0.05 * len(sample):
+        raise LogReadError(
+            f"{source}: the file holds binary data ({control} control characters in the first "
+            f"{len(sample)}), not delimited text; give a CSV, Excel (.xlsx), XES or Parquet file"
+        )
+
+
+def detect_delimiter(head: str, source: str) -> str:
+    """The delimiter that splits the first lines of ``head`` into the same number of fields."""
+    lines = head.splitlines()
+    if len(head) >= _HEAD and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    lines = [ln for ln in lines[:50] if ln.strip()]
+    best: tuple[float, int, str] | None = None
+    for d in _DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=d)]
+        if not counts or counts[0] < 2:
+            continue
+        share = sum(c == counts[0] for c in counts) / len(counts)
+        key = (round(share, 2), counts[0], d)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    if best is None:
+        first = lines[0][:80] if lines else ""
+        raise LogReadError(
+            f"{source}: found a single column (header {first!r}); procsimp splits columns at a comma, "
+            "semicolon, tab or '|': save the log as CSV with one of these delimiters"
+        )
+    return best[2]
+
+
+def _header(head: str, delimiter: str) -> list[str]:
+    row = next(csv.reader(io.StringIO(head), delimiter=delimiter))
+    names: list[str] = []
+    for i, raw in enumerate(row):
+        name = unicodedata.normalize("NFC", raw.strip().lstrip("\ufeff")) or f"column {i + 1}"
+        base, k = name, 2
+        while name in names:
+            name = f"{base} ({k})"
+            k += 1
+        names.append(name)
+    return names
+
+
+def read_delimited(path: Path, source: str, data: bytes | None = None) -> tuple[pd.DataFrame, DelimitedInfo]:
+    """Read a delimited text file into a DataFrame of text (and plain-number) columns."""
+    if data is None:
+        data = path.read_bytes()
+    if not data.strip():
+        raise LogReadError(f"{source}: the file is empty ({len(data)} bytes); export the log again")
+    encoding, bom = detect_encoding(data, source)
+    warnings: list[str] = []
+    body = data[bom:]
+    if encoding == "utf-8":
+        utf8 = body
+        text_head = body[:_HEAD].decode("utf-8", errors="ignore")
+    else:
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise LogReadError(
+                f"{source}: the text cannot be decoded as {encoding} (byte 0x{body[exc.start]:02x} at offset "
+                f"{exc.start + bom}); save the file again as UTF-8 CSV"
+            ) from None
+        utf8 = text.encode("utf-8")
+        text_head = text[:_HEAD]
+        if encoding == "cp1258":
+            warnings.append("the file is not UTF-8; it was read as Windows-1258 (Vietnamese)")
+    _check_binary(text_head, source)
+    if not text_head.strip():
+        raise LogReadError(f"{source}: the file is empty (only blank text); export the log again")
+    delimiter = detect_delimiter(text_head, source)
+    names = _header(text_head, delimiter)
+    try:
+        table = _arrow_read(utf8, names, delimiter, source, newlines=False)
+    except _Retry:
+        table = _arrow_read(utf8, names, delimiter, source, newlines=True)
+    except UnicodeError:
+        raise
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            text = _decode_fallback(body, source)
+            warnings.append("the file is not UTF-8; it was read as Windows-1258 (Vietnamese)")
+            table = _arrow_read(text.encode("utf-8"), names, delimiter, source, newlines=False)
+        else:
+            raise LogReadError(f"{source}: cannot be read as delimited text ({_first_line(exc)})") from None
+    if table.num_rows == 0:
+        raise LogReadError(
+            f"{source}: the file has a header ({', '.join(repr(n) for n in names[:12])}) but no events; "
+            "export the log again with its rows"
+        )
+    columns = {}
+    for name in names:
+        col = table.column(name)
+        columns[name] = _maybe_numeric(col)
+    frame = pd.DataFrame(columns)
+    return frame, DelimitedInfo(encoding=encoding, delimiter=delimiter, warnings=warnings)
+
+
+class _Retry(Exception):
+    pass
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _decode_fallback(body: bytes, source: str) -> str:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    enc = _single_byte_encoding(body, source)
+    return body.decode(enc)
+
+
+def _arrow_read(utf8: bytes, names: list[str], delimiter: str, source: str, *, newlines: bool) -> pa.Table:
+    invalid: list[pacsv.InvalidRow] = []
+
+    def handler(row: pacsv.InvalidRow) -> str:
+        invalid.append(row)
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(utf8),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True,
+                                       block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines,
+                                         invalid_row_handler=handler),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=_NULLS,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if invalid:
+        if not newlines and b'"' in utf8:
+            raise _Retry()
+        rows = [r for r in invalid][:3]
+        where = ", ".join(
+            f"row {r.number}" if r.number is not None else repr(r.text[:40]) for r in rows
+        )
+        example = invalid[0]
+        raise LogReadError(
+            f"{source}: {len(invalid)} row(s) have a different number of fields than the header "
+            f"({example.actual_columns} instead of {example.expected_columns}; {where}); quote values that "
+            f"contain the delimiter ({_DELIMITER_NAMES[delimiter]}) or fix those rows"
+        )
+    return table
+
+
+def _maybe_numeric(col: pa.ChunkedArray) -> pa.ChunkedArray | pd.Series:
+    """A text column as numbers when every value is a plain number; else as pandas strings."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    valid = arr.drop_null()
+    if len(valid) and pc.all(pc.match_substring_regex(valid.slice(0, 2000), _NUMERIC)).as_py():
+        if pc.all(pc.match_substring_regex(valid, _NUMERIC)).as_py():
+            has_dot = pc.any(pc.match_substring(valid, ".")).as_py()
+            if not has_dot:
+                try:
+                    return pc.cast(arr, pa.int64()).to_pandas()
+                except pa.ArrowInvalid:
+                    pass
+            return pc.cast(arr, pa.float64()).to_pandas()
+    return arr.to_pandas()

@@ -1,0 +1,479 @@
+"""Vectorised timestamp parsing, decided per column from the data.
+
+Accepted forms:
+
+* ISO 8601: ``2025-03-31``, ``2025-03-31 14:05``, ``2025-03-31T14:05:09.123+07:00``, ``...Z``
+  (also with ``/`` or ``.`` between year, month and day);
+* day or month first: ``31/03/2025``, ``31/03/2025 14:05[:09]``, ``31-03-2025``, ``31.03.2025``,
+  with an optional ``AM``/``PM`` (or Vietnamese ``SA``/``CH``) and an optional offset;
+  time first: ``14:05 31/03/2025``;
+* ``yyyymmdd`` numbers, Excel serial numbers (days since 1899-12-30), epoch seconds,
+  milliseconds, microseconds or nanoseconds.
+
+Day first or month first is decided per column from the data: a first field above 12 means day
+first, a second field above 12 means month first. When every value is ambiguous the caller's
+hint decides (another column of the same file, or ``dayfirst=``), else day first, the Vietnamese
+convention, and the caller is told so. Nothing is parsed row by row in Python: each distinct value
+is matched with a few regular expressions (Arrow compute) and converted with numpy arithmetic.
+
+Naive times take the ``timezone`` setting; values with an offset (or epoch values) are instants.
+A column mixing naive times with offsets, or offsets that cannot come from one zone (more than two
+distinct offsets, or two more than an hour apart), is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from procsimp.errors import LogValidationError
+
+__all__ = ["TimeColumn", "parse_times", "ACCEPTED_FORMATS", "NS_MIN_YEAR", "NS_MAX_YEAR"]
+
+ACCEPTED_FORMATS = (
+    "ISO 8601 (2025-03-31 14:05[:09][+07:00]), dd/mm/yyyy HH:MM[:SS], dd/mm/yyyy, dd-mm-yyyy, "
+    "Excel serial numbers, epoch seconds or milliseconds"
+)
+#: plausible years; values outside are placeholders (31/12/9999) or typing errors
+NS_MIN_YEAR = 1900
+NS_MAX_YEAR = 2200
+
+_TIME = r"(?P<H>\d{1,2}):(?P<Mi>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9})\d*)?)?"
+_AMPM = r"(?:\s*(?P<ap>[AaPp]\.?[Mm]\.?|SA|CH|sa|ch))?"
+_TZ = r"(?:\s*(?P<tz>Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?))?"
+_PATTERNS: dict[str, str] = {
+    "iso": r"^(?P<y>\d{4})[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})(?:(?:T|\s+)" + _TIME + r")?" + _AMPM + _TZ + r"$",
+    "dmy": r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})(?:(?:T|\s+|,\s*)" + _TIME + r")?" + _AMPM + _TZ + r"$",
+    "tdmy": r"^" + _TIME + _AMPM + r"\s+(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})$",
+    "num": r"^(?P<num>[+-]?\d+(?:\.\d+)?)$",
+}
+
+_NS = 1_000_000_000
+_DAY_NS = 86_400 * _NS
+_EXCEL_EPOCH_SERIAL = 25569  # Excel serial of 1970-01-01 (days since 1899-12-30)
+_NAT = np.iinfo(np.int64).min
+
+
+@dataclass
+class TimeColumn:
+    """The result of parsing one column."""
+
+    values: pd.Series  #: datetime64[ns, timezone]
+    format: str  #: human description of what was found, e.g. "dd/mm/yyyy HH:MM:SS"
+    dayfirst: bool | None = None  #: the day/month order used, None when no d/m/y values
+    dayfirst_from_data: bool = False  #: whether the data itself decided the order
+    bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  #: positions not parsed
+    bad_values: list[str] = field(default_factory=list)  #: a few distinct unparsed values
+
+
+# ---------------------------------------------------------------------------- helpers
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (vectorised)."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = np.where(m > 2, m - 3, m + 9)
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+    table = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    mm = np.clip(m, 1, 12) - 1
+    return table[mm] + ((mm == 1) & leap)
+
+
+def _int_field(struct: pa.StructArray, name: str, default: int = 0) -> np.ndarray:
+    col = struct.field(name)
+    col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+    return pc.fill_null(pc.cast(col, pa.int64()), default).to_numpy(zero_copy_only=False)
+
+
+def _str_field(struct: pa.StructArray, name: str) -> np.ndarray:
+    return np.asarray(struct.field(name).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _has(struct: pa.StructArray, name: str) -> np.ndarray:
+    return pc.not_equal(struct.field(name), "").to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _offset_minutes(tz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(has offset, offset in minutes) from strings like '', 'Z', '+07', '+0700', '+07:00'."""
+    s = pd.Series(tz, dtype=object).fillna("")
+    has = (s != "").to_numpy()
+    upper = s.str.upper()
+    zero = upper.isin(["Z", "UTC", "GMT"]).to_numpy()
+    sign = np.where(s.str[:1] == "-", -1, 1)
+    digits = s.str.replace(":", "", regex=False).str[1:]
+    hh = pd.to_numeric(digits.str[:2], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    mm = pd.to_numeric(digits.str[2:4], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    minutes = np.where(zero, 0, sign * (hh * 60 + mm))
+    return has, minutes.astype(np.int64)
+
+
+@dataclass
+class _Classified:
+    """Distinct values of a column, classified and broken into fields."""
+
+    uniq: pa.Array  # distinct values (stripped strings)
+    kind: np.ndarray  # per distinct value: "iso", "dmy", "tdmy", "num" or "" (unmatched) / "null"
+    structs: dict[str, pa.StructArray]
+    positions: dict[str, np.ndarray]
+
+
+def _classify(uniq: pa.Array) -> _Classified:
+    n = len(uniq)
+    kind = np.full(n, "", dtype=object)
+    null = pc.is_null(uniq).to_numpy(zero_copy_only=False)
+    empty = pc.fill_null(pc.equal(uniq, ""), True).to_numpy(zero_copy_only=False)
+    kind[null | empty] = "null"
+    structs: dict[str, pa.StructArray] = {}
+    positions: dict[str, np.ndarray] = {}
+    remaining = np.flatnonzero(kind == "")
+    for name, pattern in _PATTERNS.items():
+        if len(remaining) == 0:
+            break
+        sub = uniq.take(pa.array(remaining))
+        matched = pc.fill_null(pc.match_substring_regex(sub, pattern), False).to_numpy(zero_copy_only=False)
+        if not matched.any():
+            continue
+        pos = remaining[matched]
+        kind[pos] = name
+        structs[name] = pc.extract_regex(uniq.take(pa.array(pos)), pattern)
+        positions[name] = pos
+        remaining = remaining[~matched]
+    return _Classified(uniq=uniq, kind=kind, structs=structs, positions=positions)
+
+
+def _dmy_order(c: _Classified) -> tuple[bool | None, str | None]:
+    """(day first?, conflict sample) decided from the d/m/y values of a column."""
+    firsts, seconds, samples_a, samples_b = [], [], [], []
+    for name in ("dmy", "tdmy"):
+        if name in c.structs:
+            a = _int_field(c.structs[name], "a")
+            b = _int_field(c.structs[name], "b")
+            firsts.append(a)
+            seconds.append(b)
+            vals = c.uniq.take(pa.array(c.positions[name])).to_pylist()
+            samples_a += [v for v, x in zip(vals, a) if x > 12][:1]
+            samples_b += [v for v, x in zip(vals, b) if x > 12][:1]
+    if not firsts:
+        return None, None
+    a = np.concatenate(firsts)
+    b = np.concatenate(seconds)
+    day_first = bool((a > 12).any())
+    month_first = bool((b > 12).any())
+    if day_first and month_first:
+        return None, f"{samples_a[0]!r} (day first) and {samples_b[0]!r} (month first)"
+    if day_first:
+        return True, None
+    if month_first:
+        return False, None
+    return None, None
+
+
+# ---------------------------------------------------------------------------- the parser
+class _ColumnParser:
+    """Parse one column in two steps, so that several columns can agree on day/month order."""
+
+    def __init__(self, values: pd.Series, *, column: str, role: str, source: str,
+                 where: Callable[[np.ndarray], str]) -> None:
+        self.values = values
+        self.column = column
+        self.role = role
+        self.source = source
+        self.where = where
+        self.n = len(values)
+        self.mode = "strings"
+        self.classified: _Classified | None = None
+        self.indices: np.ndarray | None = None
+        self.order: bool | None = None
+        dtype = values.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+            self.mode = "datetime"
+            return
+        if pd.api.types.is_bool_dtype(dtype):
+            self.mode = "strings"
+        elif pd.api.types.is_numeric_dtype(dtype):
+            self.mode = "numeric"
+            return
+        if dtype == object:
+            inferred = pd.api.types.infer_dtype(values, skipna=True)
+            if inferred in ("datetime", "datetime64", "date"):
+                self.mode = "datetime"
+                return
+            if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+                self.mode = "numeric"
+                return
+            if inferred not in ("string", "empty"):
+                values = values.map(lambda v: v if v is None or isinstance(v, str) else str(v), na_action="ignore")
+        self._prepare_strings(values)
+
+    # -- strings
+    def _prepare_strings(self, values: pd.Series) -> None:
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            cats = pa.array(values.cat.categories.astype(str).to_numpy(dtype=object), type=pa.string())
+            codes = values.cat.codes.to_numpy().astype(np.int64)
+            uniq, indices = cats, codes
+        else:
+            arr = pa.array(values, type=pa.string(), from_pandas=True)
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            enc = arr.dictionary_encode()
+            uniq = enc.dictionary
+            indices = pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+        uniq = pc.utf8_trim_whitespace(uniq)
+        self.indices = indices
+        self.classified = _classify(uniq)
+        self.order, self.conflict = _dmy_order(self.classified)
+        if self.conflict:
+            raise LogValidationError(
+                f"{self.source}: column {self.column!r} ({self.role}) mixes day-first and month-first "
+                f"dates: {self.conflict}; make the column use one order"
+            )
+
+    @property
+    def has_dmy(self) -> bool:
+        return self.classified is not None and any(k in self.classified.structs for k in ("dmy", "tdmy"))
+
+    # -- numbers
+    def _numbers(self, nums: np.ndarray, where_pos: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
+        """(ns, aware mask, description, bad mask) for numeric values (NaN = missing)."""
+        ok = np.isfinite(nums)
+        ns = np.full(len(nums), _NAT, dtype=np.int64)
+        aware = np.zeros(len(nums), dtype=bool)
+        bad = np.zeros(len(nums), dtype=bool)
+        if not ok.any():
+            return ns, aware, "", bad
+        v = nums[ok]
+        lo, hi = float(v.min()), float(v.max())
+        integral = bool(np.all(v == np.floor(v)))
+        kind = None
+        for name, (a, b) in {
+            "yyyymmdd": (19000101, 22001232),
+            "Excel serial dates": (1, 110_000),
+            "epoch seconds": (1e8, 1e10),
+            "epoch milliseconds": (1e11, 1e13),
+            "epoch microseconds": (1e14, 1e16),
+            "epoch nanoseconds": (1e17, 1e19),
+        }.items():
+            if a <= lo and hi < b and (integral or name in ("Excel serial dates", "epoch seconds", "epoch milliseconds")):
+                kind = name
+                break
+        if kind is None:
+            raise LogValidationError(
+                f"{self.source}: column {self.column!r} ({self.role}) holds numbers from {lo:g} to {hi:g} "
+                f"that are not one kind of time (Excel serial dates 1..110000, epoch seconds 1e8..1e10 or "
+                f"milliseconds 1e11..1e13); accepted formats: {ACCEPTED_FORMATS}"
+            )
+        out = np.full(len(v), _NAT, dtype=np.int64)
+        if kind == "yyyymmdd":
+            iv = v.astype(np.int64)
+            y, m, d = iv // 10000, iv // 100 % 100, iv % 100
+            valid = (m >= 1) & (m <= 12) & (d >= 1) & (d <= _days_in_month(y, m))
+            out[valid] = _days_from_civil(y[valid], m[valid], d[valid]) * _DAY_NS
+            bad_sub = ~valid
+        elif kind == "Excel serial dates":
+            ms = np.round((v - _EXCEL_EPOCH_SERIAL) * 86_400_000.0).astype(np.int64)
+            out = ms * 1_000_000
+            bad_sub = np.zeros(len(v), dtype=bool)
+        else:
+            scale = {"epoch seconds": 1e9, "epoch milliseconds": 1e6, "epoch microseconds": 1e3, "epoch nanoseconds": 1}[kind]
+            if integral and scale >= 1:
+                out = v.astype(np.int64) * int(scale)
+            else:
+                out = np.round(v * scale).astype(np.int64)
+            aware[np.flatnonzero(ok)] = True
+            bad_sub = np.zeros(len(v), dtype=bool)
+        ns[ok] = out
+        bad[np.flatnonzero(ok)[bad_sub]] = True
+        ns[bad] = _NAT
+        return ns, aware, kind, bad
+
+    # -- finish
+    def finish(self, timezone: str, dayfirst: bool | None) -> TimeColumn:
+        if self.mode == "datetime":
+            return self._finish_datetime(timezone)
+        if self.mode == "numeric":
+            nums = pd.to_numeric(self.values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            ns, aware, desc, bad = self._numbers(nums, lambda p: p)
+            return self._build(ns, aware, np.zeros(len(ns), dtype=np.int64), timezone, desc, bad, None, False,
+                               bad_values=[str(x) for x in nums[bad][:5]], indices=None)
+        assert self.classified is not None and self.indices is not None
+        c = self.classified
+        order = self.order if self.order is not None else (dayfirst if dayfirst is not None else True)
+        from_data = self.order is not None
+        n = len(c.uniq)
+        ns = np.full(n, _NAT, dtype=np.int64)
+        aware = np.zeros(n, dtype=bool)
+        offset = np.zeros(n, dtype=np.int64)
+        bad = c.kind == ""
+        descs: list[str] = []
+        for name in ("iso", "dmy", "tdmy"):
+            if name not in c.structs:
+                continue
+            st = c.structs[name]
+            pos = c.positions[name]
+            y = _int_field(st, "y")
+            if name == "iso":
+                mo, d = _int_field(st, "mo"), _int_field(st, "d")
+            else:
+                a, b = _int_field(st, "a"), _int_field(st, "b")
+                d, mo = (a, b) if order else (b, a)
+            H, Mi, S = _int_field(st, "H"), _int_field(st, "Mi"), _int_field(st, "S")
+            frac = _str_field(st, "f")
+            has_time, has_sec = _has(st, "H"), _has(st, "S")
+            ap = pd.Series(_str_field(st, "ap"), dtype=object).fillna("").str.upper().str.replace(".", "", regex=False)
+            pm = ap.isin(["PM", "CH"]).to_numpy()
+            has_ap = (ap != "").to_numpy()
+            valid_ap = ~has_ap | ((H >= 1) & (H <= 12))
+            H = np.where(has_ap, H % 12 + np.where(pm, 12, 0), H)
+            fr = pd.Series(frac, dtype=object).fillna("")
+            frac_ns = pd.to_numeric(fr.str.ljust(9, "0").where(fr != "", "0"), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+            valid = (
+                (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= _days_in_month(y, mo))
+                & (H < 24) & (Mi < 60) & (S < 60) & valid_ap
+                & (y >= NS_MIN_YEAR) & (y <= NS_MAX_YEAR)
+            )
+            days = _days_from_civil(y, mo, d)
+            local = ((days * 24 + H) * 60 + Mi) * 60 + S
+            vals = np.where(valid, local * _NS + frac_ns, _NAT)
+            if name != "tdmy":
+                has_tz, minutes = _offset_minutes(_str_field(st, "tz"))
+            else:
+                has_tz, minutes = np.zeros(len(pos), dtype=bool), np.zeros(len(pos), dtype=np.int64)
+            vals = np.where(valid & has_tz, vals - minutes * 60 * _NS, vals)
+            ns[pos] = vals
+            aware[pos] = has_tz & valid
+            offset[pos] = minutes
+            bad[pos] = ~valid
+            if name == "iso":
+                descs.append("ISO 8601" + (" with offset" if has_tz.any() else ""))
+            else:
+                date = "dd/mm/yyyy" if order else "mm/dd/yyyy"
+                clock = (" HH:MM:SS" if has_sec.any() else " HH:MM") if has_time.any() else ""
+                if name == "tdmy":
+                    descs.append(f"{clock.strip()} {date}")
+                else:
+                    descs.append(f"{date}{clock}" + (" with offset" if has_tz.any() else ""))
+        if "num" in c.structs:
+            pos = c.positions["num"]
+            nums = pc.cast(c.structs["num"].field("num"), pa.float64()).to_numpy(zero_copy_only=False)
+            if not pc.any(pc.match_substring(c.structs["num"].field("num"), ".")).as_py():
+                ints = pc.cast(c.structs["num"].field("num"), pa.int64()).to_numpy(zero_copy_only=False)
+                if np.abs(ints).max(initial=0) >= 2**53:
+                    nums = ints.astype(np.float64)
+            nns, naware, desc, nbad = self._numbers(nums, lambda p: p)
+            ns[pos] = nns
+            aware[pos] = naware
+            bad[pos] = nbad
+            descs.append(desc)
+        bad_values = [str(v) for v in c.uniq.take(pa.array(np.flatnonzero(bad)[:5])).to_pylist()]
+        return self._build(ns, aware, offset, timezone, " + ".join(d for d in descs if d), bad,
+                           order if self.has_dmy else None, from_data, bad_values=bad_values,
+                           indices=self.indices, null=c.kind == "null")
+
+    def _finish_datetime(self, timezone: str) -> TimeColumn:
+        s = self.values
+        if s.dtype == object:
+            s = pd.to_datetime(s, errors="coerce", utc=False)
+            if s.dtype == object:  # mixed aware/naive python datetimes
+                raise LogValidationError(
+                    f"{self.source}: column {self.column!r} ({self.role}) mixes times with and without a "
+                    "timezone; give every value the same form"
+                )
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out = s.dt.tz_convert(timezone)
+            desc = "times with timezone"
+        else:
+            out = s.dt.tz_localize(timezone, ambiguous=np.zeros(len(s), dtype=bool), nonexistent="shift_forward")
+            desc = "date-time values"
+        out = out.astype(f"datetime64[ns, {timezone}]")
+        years = out.dt.year
+        bad = (years.notna() & ((years < NS_MIN_YEAR) | (years > NS_MAX_YEAR))).to_numpy()
+        bad_values = [str(v) for v in out[bad].head(5)]
+        if bad.any():
+            out = out.where(~bad)
+        return TimeColumn(values=out.reset_index(drop=True), format=desc, bad=np.flatnonzero(bad), bad_values=bad_values)
+
+    def _build(self, ns: np.ndarray, aware: np.ndarray, offset: np.ndarray, timezone: str, desc: str,
+               bad: np.ndarray, dayfirst: bool | None, from_data: bool, *, bad_values: list[str],
+               indices: np.ndarray | None, null: np.ndarray | None = None) -> TimeColumn:
+        present = ns != _NAT
+        if (present & aware).any() and (present & ~aware).any():
+            a_pos = np.flatnonzero(present & aware)
+            n_pos = np.flatnonzero(present & ~aware)
+            ex_a, ex_n = self._example(a_pos[:1], indices), self._example(n_pos[:1], indices)
+            raise LogValidationError(
+                f"{self.source}: column {self.column!r} ({self.role}) mixes times with a timezone offset "
+                f"({ex_a}) and times without one ({ex_n}); give every value an offset, or none "
+                f"(naive times are read in the timezone setting, --timezone)"
+            )
+        if (present & aware).any() and "epoch" not in desc:
+            offs = np.unique(offset[present & aware])
+            if len(offs) > 2 or (len(offs) == 2 and abs(int(offs[1]) - int(offs[0])) > 60):
+                shown = ", ".join(_fmt_offset(o) for o in offs[:4])
+                raise LogValidationError(
+                    f"{self.source}: column {self.column!r} ({self.role}) mixes timezone offsets {shown}, "
+                    f"which cannot come from one timezone; convert the column to one timezone before reading"
+                )
+        if (present & aware).any():
+            idx = pd.DatetimeIndex(pd.to_datetime(np.where(present, ns, _NAT), unit="ns", utc=True)).tz_convert(timezone)
+            utc = idx.asi8.copy()
+        else:
+            naive = pd.DatetimeIndex(np.where(present, ns, _NAT).view("M8[ns]"))
+            loc = naive.tz_localize(timezone, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
+            utc = loc.asi8.copy()
+        utc[~present] = _NAT
+        if indices is not None:
+            full = np.where(indices >= 0, utc[np.maximum(indices, 0)], _NAT)
+            bad_rows = np.flatnonzero(np.isin(indices, np.flatnonzero(bad))) if bad.any() else np.zeros(0, dtype=np.int64)
+        else:
+            full = utc
+            bad_rows = np.flatnonzero(bad)
+        values = pd.Series(pd.to_datetime(full, unit="ns", utc=True)).dt.tz_convert(timezone)
+        values = values.astype(f"datetime64[ns, {timezone}]")
+        return TimeColumn(values=values, format=desc, dayfirst=dayfirst, dayfirst_from_data=from_data,
+                          bad=bad_rows, bad_values=bad_values)
+
+    def _example(self, pos: np.ndarray, indices: np.ndarray | None) -> str:
+        if self.classified is not None:
+            return repr(self.classified.uniq[int(pos[0])].as_py())
+        return repr(str(self.values.iloc[int(pos[0])]))
+
+
+def _fmt_offset(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    m = abs(int(minutes))
+    return f"{sign}{m // 60:02d}:{m % 60:02d}"
+
+
+def prepare(values: pd.Series, *, column: str, role: str, source: str,
+            where: Callable[[np.ndarray], str]) -> _ColumnParser:
+    """First step: classify the distinct values (raises on a day/month conflict)."""
+    return _ColumnParser(values, column=column, role=role, source=source, where=where)
+
+
+def parse_times(values: pd.Series, *, timezone: str, column: str = "time", role: str = "timestamp",
+                source: str = "<memory>", dayfirst: bool | None = None,
+                where: Callable[[np.ndarray], str] | None = None) -> TimeColumn:
+    """Parse one column of times into ``datetime64[ns, timezone]``.
+
+    Values that cannot be read are reported in ``TimeColumn.bad`` (positions) and become NaT;
+    the caller decides whether that is an error. Mixed timezones and day/month conflicts raise
+    :class:`LogValidationError`.
+    """
+    parser = prepare(values, column=column, role=role, source=source,
+                     where=where or (lambda p: ", ".join(str(i) for i in p)))
+    return parser.finish(timezone, dayfirst)
+
+
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")

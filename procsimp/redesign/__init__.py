@@ -1,0 +1,57 @@
+"""Proposals: simplified to-be workflows with their measured effect.
+
+* :func:`propose` turns accepted flags into typed edits (:mod:`procsimp.redesign.edits`),
+  replays every dossier under them (:mod:`procsimp.redesign.apply`), rediscovers a sound to-be
+  model and reports before / after key figures (:mod:`procsimp.redesign.impact`);
+* :meth:`Proposal.simulate` checks the estimate under load with a discrete-event simulation
+  (:mod:`procsimp.redesign.simulate`, SimPy);
+* :meth:`Proposal.diagram` draws the as-is and to-be maps side by side
+  (:mod:`procsimp.redesign.diagram`).
+"""
+
+from __future__ import annotations
+
+from procsimp.redesign.apply import ApplyResult, EditEffect, Timeline, apply_edits, timeline
+from procsimp.redesign.edits import (
+    Edit,
+    EditFile,
+    Eliminate,
+    Merge,
+    MoveEarlier,
+    Parallelize,
+    Refusal,
+    edit_from_dict,
+    edit_from_flag,
+    edits_from_flags,
+    load_edit_file,
+)
+from procsimp.redesign.impact import KPI_LABELS, KPI_NAMES, kpi_deltas, kpi_table, kpis
+from procsimp.redesign.proposal import Proposal, propose, propose_all, select_flags
+
+__all__ = [
+    "ApplyResult",
+    "Edit",
+    "EditEffect",
+    "EditFile",
+    "Eliminate",
+    "KPI_LABELS",
+    "KPI_NAMES",
+    "Merge",
+    "MoveEarlier",
+    "Parallelize",
+    "Proposal",
+    "Refusal",
+    "Timeline",
+    "apply_edits",
+    "edit_from_dict",
+    "edit_from_flag",
+    "edits_from_flags",
+    "kpi_deltas",
+    "kpi_table",
+    "kpis",
+    "load_edit_file",
+    "propose",
+    "propose_all",
+    "select_flags",
+    "timeline",
+]

@@ -1,0 +1,251 @@
+"""As-is and to-be process maps in one drawing, with the proposal's changes marked.
+
+Both maps are drawn by :func:`procsimp.render.graphviz.map_dot` (one renderer for every map)
+and placed in one Graphviz graph as two clusters, the as-is above the to-be so that their steps
+line up from left to right:
+
+* in the as-is, the steps the proposal removes (eliminated, or merged into another step) are
+  ghosted (grey, dashed), and each merged step is boxed together with the step that absorbs it;
+* in the to-be, a step that absorbed another has a double border and says what it absorbed;
+  steps made parallel are boxed together as parallel branches; a knock-out check moved earlier
+  has a bold border;
+* the caption gives the key figures before and after, with the change.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from procsimp.errors import ParameterError
+from procsimp.redesign.edits import Merge, MoveEarlier, Parallelize
+
+if TYPE_CHECKING:  # pragma: no cover
+    import graphviz
+
+    from procsimp.redesign.proposal import Proposal
+
+__all__ = ["side_by_side", "caption_lines"]
+
+_TEXT = {
+    "en": {
+        "as_is": "As-is",
+        "to_be": "To-be (proposal)",
+        "merged": "merged",
+        "absorbs": "+ {x}",
+        "parallel": "in parallel",
+        "moved": "moved earlier",
+        "lead": "Lead time (mean)",
+        "lead_p90": "Lead time (p90)",
+        "workdays": "working days",
+        "days": "days",
+        "steps": "Steps per dossier",
+        "handoffs": "Hand-offs per dossier",
+        "units": "Units per dossier",
+        "on_time": "On time",
+        "edits": "Changes",
+        "no_edits": "no change accepted",
+    },
+    "vi": {
+        "as_is": "Hiện trạng",
+        "to_be": "Đề xuất",
+        "merged": "gộp",
+        "absorbs": "+ {x}",
+        "parallel": "song song",
+        "moved": "đưa lên sớm",
+        "lead": "Thời gian giải quyết (TB)",
+        "lead_p90": "Thời gian giải quyết (p90)",
+        "workdays": "ngày làm việc",
+        "days": "ngày",
+        "steps": "Số bước mỗi hồ sơ",
+        "handoffs": "Chuyển giao mỗi hồ sơ",
+        "units": "Đơn vị mỗi hồ sơ",
+        "on_time": "Đúng hạn",
+        "edits": "Thay đổi",
+        "no_edits": "không có thay đổi nào được chấp nhận",
+    },
+}
+
+
+def _num(value: Any, digits: int, lang: str) -> str:
+    text = f"{float(value):,.{digits}f}"
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def _delta(before: Any, after: Any, *, digits: int, unit: str, lang: str, percent: bool = False) -> str | None:
+    if before is None or after is None:
+        return None
+    if percent:
+        b, a = 100 * float(before), 100 * float(after)
+        return f"{_num(b, 1, lang)}% → {_num(a, 1, lang)}% ({'+' if a - b >= 0 else '−'}{_num(abs(a - b), 1, lang)} pt)"
+    b, a = float(before), float(after)
+    rel = f" ({'+' if a - b >= 0 else '−'}{_num(abs(a - b) / b * 100, 0, lang)}%)" if b else ""
+    return f"{_num(b, digits, lang)} → {_num(a, digits, lang)}{(' ' + unit) if unit else ''}{rel}"
+
+
+def caption_lines(proposal: Proposal, lang: str = "en") -> list[str]:
+    """The caption: key figures before → after, and the changes made."""
+    t = _TEXT[lang]
+    b, a = proposal.kpis_before, proposal.kpis_after
+    lines = []
+    parts = [
+        (t["lead"], _delta(b.get("lead_time_workdays_mean"), a.get("lead_time_workdays_mean"), digits=1, unit=t["workdays"], lang=lang)),
+        ("", _delta(b.get("lead_time_days_mean"), a.get("lead_time_days_mean"), digits=1, unit=t["days"], lang=lang)),
+        (t["lead_p90"], _delta(b.get("lead_time_workdays_p90"), a.get("lead_time_workdays_p90"), digits=1, unit=t["workdays"], lang=lang)),
+        (t["on_time"], _delta(b.get("on_time_rate"), a.get("on_time_rate"), digits=1, unit="", lang=lang, percent=True)),
+        (t["steps"], _delta(b.get("steps_per_case"), a.get("steps_per_case"), digits=1, unit="", lang=lang)),
+        (t["handoffs"], _delta(b.get("handoffs_per_case"), a.get("handoffs_per_case"), digits=1, unit="", lang=lang)),
+        (t["units"], _delta(b.get("units_per_case"), a.get("units_per_case"), digits=1, unit="", lang=lang)),
+    ]
+    lead = [p for p in parts[:2] if p[1]]
+    if lead:
+        lines.append(f"{t['lead']}: " + " · ".join(p[1] for p in lead if p[1]))
+    for label, text in parts[2:]:
+        if text:
+            lines.append(f"{label}: {text}")
+    edits = [e.describe(lang) for e in proposal.edits]
+    lines.append(f"{t['edits']}: " + (" ".join(edits) if edits else t["no_edits"]))
+    return lines
+
+
+def _node_ids(pmap: Any, prefix: str) -> dict[str, str]:
+    """Activity name -> node id in :func:`map_dot`'s drawing of ``pmap`` with ``prefix``.
+
+    Read back from the drawing itself (each activity box's tooltip starts with its full name),
+    so the ids always match what was drawn.
+    """
+    from procsimp.render.graphviz import map_dot
+
+    dot = map_dot(pmap, id_prefix=prefix, legend=False, title="")
+    out: dict[str, str] = {}
+    pattern = re.compile(r'^\s*(' + re.escape(prefix) + r'a\d+)\s+\[.*?tooltip="((?:[^"\\]|\\.)*)"', re.S)
+    for line in dot.body:
+        m = pattern.match(line)
+        if m:
+            first = m.group(2).split("\\n", 1)[0].replace("\\\\", "\\").replace('\\"', '"')
+            out[first] = m.group(1)
+    return out
+
+
+def _subgraph(dot: graphviz.Digraph, name: str) -> graphviz.Digraph:
+    """``dot``'s statements as a cluster (its title becomes the cluster's label)."""
+    import graphviz
+
+    sub = graphviz.Digraph(name=name)
+    sub.body.extend(dot.body)
+    sub.attr("graph", style="rounded", color="#bdbdbd", margin="12")
+    return sub
+
+
+def _title(label: str, pmap: Any, lang: str) -> list[str]:
+    from procsimp.redesign.impact import KPI_LABELS
+
+    cases = getattr(pmap, "n_cases", None)
+    events = getattr(pmap, "n_events", None)
+    facts = []
+    if cases is not None:
+        facts.append(f"{_num(cases, 0, lang)} {KPI_LABELS[lang]['cases']}")
+    if events is not None:
+        facts.append(f"{_num(events, 0, lang)} {'events' if lang == 'en' else 'sự kiện'}")
+    return [label, " · ".join(facts)] if facts else [label]
+
+
+def side_by_side(
+    proposal: Proposal,
+    *,
+    lang: str = "en",
+    view: str = "performance",
+    maps: Sequence[Any] | None = None,
+) -> graphviz.Digraph:
+    """One Graphviz drawing with the as-is map above the to-be map (see the module docstring).
+
+    ``maps`` may pass the two :class:`procsimp.mining.ProcessMap` objects (as-is, to-be) when
+    they are already mined; by default both are mined with the default simplification.
+    """
+    import graphviz
+
+    from procsimp.mining import mine
+    from procsimp.render.fonts import font_family
+    from procsimp.render.graphviz import map_dot
+
+    if lang not in _TEXT:
+        raise ParameterError(f"lang={lang!r} is not allowed; use 'en' or 'vi'")
+    t = _TEXT[lang]
+    font = font_family()
+    if maps is None:
+        cal = proposal.calendar
+        before = mine(proposal.as_is, calendar=cal)
+        after = mine(proposal.to_be, calendar=cal)
+    else:
+        before, after = maps
+    removed = list(proposal.removed)
+    d_before = map_dot(before, view=view, ghost=removed, lang=lang, id_prefix="asis_", legend=False,
+                       title=_title(t["as_is"], before, lang))
+    d_after = map_dot(after, view=view, lang=lang, id_prefix="tobe_", legend=True,
+                      title=_title(t["to_be"], after, lang))
+    ids_before = _node_ids(before, "asis_")
+    ids_after = _node_ids(after, "tobe_")
+
+    c_before = _subgraph(d_before, "cluster_asis")
+    c_after = _subgraph(d_after, "cluster_tobe")
+
+    # merged steps: boxed together in the as-is; the absorbing step marked in the to-be
+    absorbed: dict[str, list[str]] = {}
+    for i, e in enumerate(proposal.edits):
+        if isinstance(e, Merge):
+            absorbed.setdefault(e.into, []).append(e.activity)
+            if e.activity in ids_before and e.into in ids_before:
+                with c_before.subgraph(name=f"cluster_asis_merge{i}") as sub:
+                    sub.attr(label=f"{t['merged']}", style="dashed,rounded", color="#6a51a3",
+                             fontcolor="#6a51a3", fontsize="10", fontname=font)
+                    sub.node(ids_before[e.activity])
+                    sub.node(ids_before[e.into])
+        elif isinstance(e, Parallelize):
+            if e.a in ids_after and e.b in ids_after:
+                with c_after.subgraph(name=f"cluster_tobe_par{i}") as sub:
+                    sub.attr(label=f"∥ {t['parallel']}", style="dashed,rounded", color="#2171b5",
+                             fontcolor="#2171b5", fontsize="10", fontname=font)
+                    sub.node(ids_after[e.a])
+                    sub.node(ids_after[e.b])
+                c_after.edge(ids_after[e.a], ids_after[e.b], style="dotted", color="#2171b5", arrowhead="none",
+                             constraint="false")
+        elif isinstance(e, MoveEarlier) and e.activity in ids_after:
+            c_after.node(ids_after[e.activity], penwidth="2.5", color="#238b45",
+                         xlabel=f"↶ {t['moved']}", fontname=font)
+    for into, parts in absorbed.items():
+        if into in ids_after:
+            c_after.node(
+                ids_after[into], peripheries="2", color="#6a51a3",
+                xlabel=" ".join(t["absorbs"].format(x=p) for p in parts), fontname=font,
+            )
+
+    dot = graphviz.Digraph(name="proposal")
+    caption = caption_lines(proposal, lang)
+    head = html.escape(proposal.service)
+    rows = "".join(
+        f'<tr><td align="left"><font point-size="11">{html.escape(x)}</font></td></tr>' for x in caption
+    )
+    dot.attr(
+        "graph",
+        rankdir="LR",
+        fontname=font,
+        bgcolor="white",
+        pad="0.3",
+        nodesep="0.3",
+        ranksep="0.45",
+        outputorder="edgesfirst",
+        labelloc="b",
+        labeljust="l",
+        forcelabels="true",
+        label=(
+            '<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
+            f'<tr><td align="left"><font point-size="14"><b>{head}</b></font></td></tr>{rows}</table>>'
+        ),
+    )
+    dot.subgraph(c_before)
+    dot.subgraph(c_after)
+    return dot

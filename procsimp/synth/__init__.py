@@ -1,0 +1,448 @@
+"""Synthetic dossier logs with known waste: the ground truth that procsimp is measured against.
+
+Real dossier logs of the national public-service systems are not public, so procsimp generates
+realistic ones whose inefficiencies are known::
+
+    from procsimp.synth import generate
+    res = generate(services=["birth_registration", "passport"], cases=2000, seed=1, to_be=True)
+    res.log        # EventLog: the as-is dossiers
+    res.to_be      # EventLog: the same dossiers with the waste removed (the counterfactual)
+    res.truth      # dict: per service, the injected waste, the steps to keep and the KPIs
+    res.write("out", formats=("csv", "parquet", "xes"))
+
+Each service follows a template (:mod:`procsimp.synth.templates`) with the one-stop-shop stages
+(receive, completeness check, supplement request and resubmission, transfer, assignment,
+appraisal, review, signature, rejection notice, return of the result) and service-specific
+steps. Dossiers arrive over months in office hours; every event has a start and a completion
+time built in working minutes with :class:`procsimp.calendar.WorkCalendar` (Vietnamese
+holidays and office hours), an officer and a unit.
+
+Injected waste, recorded in the ground truth with the redesign action that removes it:
+relay hand-offs, rubber-stamp reviews and duplicate checks (``eliminate``), steps always done
+by the same officer as the step before (``merge``), independent steps done one after the other
+(``parallelize``), late knock-out checks (``move_earlier``) and rework loops (``fix_rework``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from procsimp.calendar import WorkCalendar, default_calendar
+from procsimp.errors import ParameterError
+from procsimp.log import (
+    ACTIVITY,
+    CASE,
+    CHANNEL,
+    DUE,
+    OUTCOME,
+    RECEIVED,
+    RESOURCE,
+    SERVICE,
+    START,
+    TIMESTAMP,
+    UNIT,
+    EventLog,
+)
+from procsimp.synth._engine import CHANNELS, Officers, ServiceRun, run_service
+from procsimp.synth.templates import ACTIONS, STRUCTURES, TEMPLATES, WASTE_KINDS, Template, template
+
+__all__ = [
+    "generate",
+    "SynthResult",
+    "SERVICE_IDS",
+    "STRUCTURES",
+    "WASTE_KINDS",
+    "FORMATS",
+    "CHANNEL_LABELS",
+    "OUTCOME_LABELS",
+]
+
+#: ids of the service templates (catalog ids), in generation order
+SERVICE_IDS: tuple[str, ...] = tuple(t.id for t in TEMPLATES)
+FORMATS: tuple[str, ...] = ("csv", "parquet", "xes")
+LANGS: tuple[str, ...] = ("vi", "en")
+CHANNEL_LABELS: dict[str, tuple[str, str, str]] = {
+    "vi": ("Trực tuyến", "Trực tiếp", "Bưu chính"),
+    "en": CHANNELS,
+}
+OUTCOME_LABELS: dict[str, tuple[str, str]] = {  # approved, rejected
+    "vi": ("Đã giải quyết", "Từ chối"),
+    "en": ("approved", "rejected"),
+}
+_TRUTH_FORMAT = 1
+
+
+# ---------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class SynthResult:
+    """What :func:`generate` returns.
+
+    ``log``: the as-is dossiers; ``to_be``: the counterfactual (same dossiers, waste removed)
+    or ``None``; ``truth``: the ground truth (see ``event_logs/README.md`` for its layout).
+    """
+
+    log: EventLog
+    truth: dict[str, Any]
+    to_be: EventLog | None = None
+
+    @property
+    def lang(self) -> str:
+        return str(self.truth["generator"]["lang"])
+
+    def kpis(self) -> pd.DataFrame:
+        """One row per service and log (``as_is``/``to_be``) with the truth's KPIs."""
+        rows = []
+        for name, svc in self.truth["services"].items():
+            for which, k in svc["kpis"].items():
+                rows.append({"service": name, "log": which, **k})
+        return pd.DataFrame(rows)
+
+    def waste(self) -> pd.DataFrame:
+        """The injected waste as a table: service, kind, action, activity, into."""
+        rows = [
+            {"service": name, **{k: w.get(k) for k in ("kind", "action", "activity", "into")}}
+            for name, svc in self.truth["services"].items()
+            for w in svc["waste"]
+        ]
+        return pd.DataFrame(rows, columns=["service", "kind", "action", "activity", "into"])
+
+    def write(
+        self,
+        out: str | Path,
+        formats: Iterable[str] = ("csv",),
+        *,
+        stem: str = "dossiers",
+        truth_name: str = "ground_truth.json",
+    ) -> list[Path]:
+        """Write ``<stem>.<ext>`` (+ ``<stem>_to_be.<ext>``) and the ground truth into ``out``."""
+        from procsimp.synth._write import write_log_file, write_truth
+
+        fmts = _check_formats(formats)
+        out = Path(out)
+        paths = []
+        for fmt in fmts:
+            paths.append(write_log_file(self.log, out / f"{stem}.{fmt}", fmt, self.lang))
+            if self.to_be is not None:
+                paths.append(write_log_file(self.to_be, out / f"{stem}_to_be.{fmt}", fmt, self.lang))
+        paths.append(write_truth(self.truth, out / truth_name))
+        return paths
+
+    def __repr__(self) -> str:
+        g = self.truth["generator"]
+        return (
+            f"SynthResult(services={len(self.truth['services'])}, cases={self.log.n_cases}, "
+            f"events={self.log.n_events}, seed={g['seed']}, lang={g['lang']!r}, "
+            f"structure={g['structure']!r}, to_be={self.to_be is not None})"
+        )
+
+    def _repr_html_(self) -> str:
+        k = self.kpis()
+        cols = ["service", "log", "cases", "steps_per_case", "lead_time_workdays_mean", "on_time_rate"]
+        table = k[cols].to_html(index=False, float_format=lambda x: f"{x:.2f}") if len(k) else ""
+        w = self.waste()
+        return (
+            f"<div><strong>{html.escape(repr(self))}</strong>{table}"
+            f"<details><summary>{len(w)} injected waste items</summary>"
+            f"{w.to_html(index=False)}</details></div>"
+        )
+
+
+# ---------------------------------------------------------------------------- parameters
+def _check_formats(formats: Iterable[str] | str) -> tuple[str, ...]:
+    if isinstance(formats, str):
+        formats = [f for f in formats.split(",") if f.strip()]
+    fmts = tuple(dict.fromkeys(f.strip().lower() for f in formats))
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise ParameterError(
+            f"format {bad[0] if bad else ''!r} is not supported; choose one or more of "
+            f"{', '.join(FORMATS)} (comma-separated, e.g. csv,parquet)"
+        )
+    return fmts
+
+
+def _catalog() -> Any:
+    try:
+        from procsimp.catalog import load_catalog
+    except ImportError:  # pragma: no cover - the catalog is part of procsimp
+        return None
+    return load_catalog()
+
+
+def _resolve_services(services: Iterable[str] | str | None, catalog: Any) -> list[str]:
+    if services is None:
+        return list(SERVICE_IDS)
+    if isinstance(services, str):
+        services = [s for s in services.split(",") if s.strip()]
+    out: list[str] = []
+    for raw in services:
+        key = str(raw).strip()
+        sid = key if key in SERVICE_IDS else None
+        if sid is None and catalog is not None:
+            svc = catalog.get(key)
+            sid = svc.id if svc is not None and svc.id in SERVICE_IDS else None
+        if sid is None:
+            raise ParameterError(
+                f"service {key!r} has no synthetic template; available: {', '.join(SERVICE_IDS)}"
+            )
+        if sid not in out:
+            out.append(sid)
+    if not out:
+        raise ParameterError(f"services is empty; give one or more of: {', '.join(SERVICE_IDS)}")
+    return out
+
+
+def _allocate(cases: int | Mapping[str, int], ids: Sequence[str]) -> dict[str, int]:
+    if isinstance(cases, Mapping):
+        unknown = [k for k in cases if k not in ids]
+        if unknown:
+            raise ParameterError(
+                f"cases names service {unknown[0]!r}, which is not among the services generated "
+                f"({', '.join(ids)})"
+            )
+        counts = {sid: int(cases.get(sid, 0)) for sid in ids}
+        if any(v < 0 for v in counts.values()) or sum(counts.values()) < 1:
+            raise ParameterError("cases per service must be >= 0, with at least one dossier in total")
+        return counts
+    if isinstance(cases, bool) or not isinstance(cases, (int, np.integer)) or cases < 1:
+        raise ParameterError(f"cases must be a whole number >= 1 (dossiers in total); received {cases!r}")
+    weights = np.array([next(t.weight for t in TEMPLATES if t.id == sid) for sid in ids])
+    share = weights / weights.sum() * int(cases)
+    base = np.floor(share).astype(int)
+    rest = int(cases) - int(base.sum())
+    order = np.argsort(-(share - base), kind="stable")
+    base[order[:rest]] += 1
+    return {sid: int(c) for sid, c in zip(ids, base, strict=True)}
+
+
+# ---------------------------------------------------------------------------- generate
+def generate(
+    services: Iterable[str] | str | None = None,
+    cases: int | Mapping[str, int] = 2000,
+    seed: int = 0,
+    lang: str = "vi",
+    structure: str = "standard",
+    to_be: bool = False,
+    start: str = "2025-01-01",
+    months: int = 6,
+    *,
+    calendar: WorkCalendar | None = None,
+) -> SynthResult:
+    """Generate a synthetic dossier log with its ground truth (and, with ``to_be``, its counterfactual).
+
+    Parameters
+    ----------
+    services
+        template ids (see :data:`SERVICE_IDS`) or catalog names; ``None`` for all.
+    cases
+        dossiers in total, split over the services by their usual volume; or a mapping
+        ``{service id: dossiers}``.
+    seed
+        the same seed gives the same log, event for event.
+    lang
+        ``"vi"`` (Vietnamese labels, with diacritics) or ``"en"``.
+    structure
+        ``"standard"``; ``"alt"``, a second structure with other wording, units, timings and
+        waste intensities; ``"codes"``, the alt structure with opaque step codes (``KS_030``).
+    to_be
+        also build the counterfactual log: the same dossiers and random draws with the waste
+        removed (rework loops stay).
+    start, months
+        dossiers arrive from ``start`` (``YYYY-MM-DD``) over ``months`` months.
+    calendar
+        working calendar (default: :func:`procsimp.calendar.default_calendar`).
+    """
+    if lang not in LANGS:
+        raise ParameterError(f"lang must be 'vi' or 'en'; received {lang!r}")
+    if structure not in STRUCTURES:
+        raise ParameterError(f"structure must be one of {', '.join(STRUCTURES)}; received {structure!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a whole number >= 0; received {seed!r}")
+    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or not 1 <= months <= 120:
+        raise ParameterError(f"months must be a whole number from 1 to 120; received {months!r}")
+    try:
+        t0 = pd.Timestamp(start)
+    except (ValueError, TypeError):
+        t0 = None
+    if t0 is None or t0 is pd.NaT or t0.tzinfo is not None or t0 != t0.normalize():
+        raise ParameterError(f"start must be a date written YYYY-MM-DD; received {start!r}")
+    t1 = t0 + pd.DateOffset(months=int(months))
+    cal = calendar or default_calendar()
+    catalog = _catalog()
+    ids = _resolve_services(services, catalog)
+    counts = _allocate(cases, ids)
+    officers = Officers()
+    runs: list[tuple[Template, ServiceRun, dict[str, Any]]] = []
+    for sid in ids:
+        tpl = template(sid, structure)
+        meta = _service_meta(tpl, lang, catalog)
+        run = run_service(
+            tpl, counts[sid], seed=int(seed), start=t0, end=t1, calendar=cal,
+            statutory_days=meta["statutory_days"], officers=officers, to_be=to_be,
+        )
+        runs.append((tpl, run, meta))
+    from procsimp.synth._assemble import assemble
+
+    log, tb, kpis = assemble(runs, officers, lang=lang, calendar=cal, to_be=to_be)
+    truth = {
+        "generator": {
+            "format": _TRUTH_FORMAT,
+            "seed": int(seed),
+            "lang": lang,
+            "structure": structure,
+            "cases": int(sum(counts.values())),
+            "start": t0.strftime("%Y-%m-%d"),
+            "months": int(months),
+            "to_be": bool(to_be),
+            "services": ids,
+            "calendar": cal.describe(),
+            "time_model": (
+                "each event = waiting (queue) + processing, in working minutes of the calendar; "
+                "lognormal, step- and service-specific; the to-be log reuses the same draws"
+            ),
+            "lead_time": "from case:received to the completion of the case's last event",
+            "on_time": "the last event completes no later than case:due (received + statutory working days)",
+            "handoffs": "changes of officer between consecutive events of a dossier",
+            "channels": dict(zip(CHANNELS, CHANNEL_LABELS[lang], strict=True)),
+            "outcomes": dict(zip(("approved", "rejected"), OUTCOME_LABELS[lang], strict=True)),
+            "matching": (
+                "flags match waste by (service, action, activity, into); merge: activity disappears "
+                "into `into`; parallelize: the pair in its most frequent observed order (order-free "
+                "when `order` is 'varies'); move_earlier: `into` is the step the check should follow; "
+                "fix_rework: activity is the supplement request or the repeated step, `trigger` the "
+                "step that sends the dossier back. `keep` steps must never be eliminated or merged away."
+            ),
+        },
+        "services": {},
+    }
+    for (tpl, run, meta), k in zip(runs, kpis, strict=True):
+        truth["services"][meta["name"]] = _service_truth(tpl, run, meta, lang, k)
+    return SynthResult(log=log, truth=truth, to_be=tb)
+
+
+# ---------------------------------------------------------------------------- truth
+def _service_meta(tpl: Template, lang: str, catalog: Any) -> dict[str, Any]:
+    svc = catalog.get(tpl.id) if catalog is not None else None
+    days = getattr(svc, "statutory_days", None) if svc is not None else None
+    name = (svc.name_vi if lang == "vi" else svc.name_en) if svc is not None else (
+        tpl.name_vi if lang == "vi" else tpl.name_en
+    )
+    protected: set[str] = set()
+    for key in (*tpl.keys, "notify_rejection"):
+        std = template(tpl.id, "standard")
+        labels = [std.label(key, "vi"), std.label(key, "en")]
+        if catalog is not None:
+            if any(catalog.is_protected(tpl.id, lab) for lab in labels):
+                protected.add(key)
+        elif key in ("receive", "sign", "return"):
+            protected.add(key)
+    return {
+        "name": name,
+        "statutory_days": float(days) if days is not None else float(tpl.statutory_days),
+        "statutory_days_source": "catalog" if days is not None else "generator",
+        "protected": protected,
+    }
+
+
+def _service_truth(tpl: Template, run: ServiceRun, meta: dict[str, Any], lang: str,
+                   kpis: dict[str, dict[str, float]]) -> dict[str, Any]:
+    lab = {k: tpl.label(k, lang) for k in (*tpl.keys, "request_supplement", "resubmit", "notify_rejection")}
+    ev = run.as_is
+    key_of = np.asarray(run.keys, dtype=object)
+    n = max(run.n, 1)
+
+    def cases_with(key: str, rep_at_least: int = 1) -> float:
+        mask = (key_of[ev["key"].astype(int)] == key) & (ev["rep"] >= rep_at_least)
+        return float(len(np.unique(ev["case"][mask])) / n)
+
+    waste: list[dict[str, Any]] = []
+    for kind, key in tpl.eliminate:
+        s = tpl.step(key)
+        waste.append({
+            "kind": kind, "action": ACTIONS[kind], "activity": lab[key], "into": None,
+            "injected": {"processing_minutes_median": s.proc, "waiting_minutes_median": s.wait},
+        })
+    for key, into in tpl.merge:
+        waste.append({
+            "kind": "mergeable", "action": "merge", "activity": lab[key], "into": lab[into],
+            "injected": {"same_officer": True, "processing_minutes_median": tpl.step(key).proc},
+        })
+    for a, b, share in tpl.parallel:
+        first, second = (b, a) if share > 0.5 else (a, b)
+        waste.append({
+            "kind": "parallelizable", "action": "parallelize", "activity": lab[first], "into": lab[second],
+            "order": "varies" if 0.0 < share < 1.0 else "fixed",
+            "injected": {"other_order_share": round(min(share, 1 - share), 4)},
+        })
+    if tpl.knockout:
+        ko, into = tpl.knockout
+        rej = float(run.as_is["rejected"].mean()) if run.n else 0.0
+        waste.append({
+            "kind": "late_knockout", "action": "move_earlier", "activity": lab[ko], "into": lab[into],
+            "injected": {"reject_share": tpl.step(ko).reject, "rejected_share_all_steps": round(rej, 4)},
+        })
+    for activity, trigger, share in tpl.rework():
+        waste.append({
+            "kind": "rework_loop", "action": "fix_rework", "activity": lab[activity], "into": None,
+            "trigger": lab[trigger],
+            "injected": {"share": share, "observed_share": round(cases_with(activity, 1), 4)},
+        })
+
+    removed = {k for _, k in tpl.eliminate} | {k for k, _ in tpl.merge}
+    reasons: dict[str, list[str]] = {}
+
+    def add(key: str, reason: str) -> None:
+        if key in removed:
+            from procsimp.errors import ProcsimpError
+
+            raise ProcsimpError(f"template {tpl.id}: step {key!r} is both waste and kept ({reason})")
+        reasons.setdefault(key, []).append(reason)
+
+    add(tpl.keys[0], "start")
+    add("return", "end")
+    add("notify_rejection", "end")
+    for key in tpl.keys:
+        if key in meta["protected"]:
+            add(key, "legal")
+    ko = tpl.knockout[0] if tpl.knockout else None
+    for s in tpl.steps:
+        if (s.reject or s.supplement or s.back) and s.key != ko:
+            add(s.key, "decision")
+    order = [*tpl.keys, "notify_rejection"]
+    keep = [
+        {"activity": lab[k], "reason": reasons[k][0], "reasons": reasons[k]}
+        for k in order if k in reasons
+    ]
+    waste_keys = removed | {k for a, b, _ in tpl.parallel for k in (a, b)} | ({ko} if ko else set())
+    waste_keys |= {a for a, _, _ in tpl.rework()}
+    emitted = list(dict.fromkeys([*tpl.keys[:-1], "request_supplement", "resubmit", "notify_rejection", tpl.keys[-1]]))
+    emitted = [k for k in emitted if k in run.keys or k in tpl.keys]
+    steps = [
+        {
+            "activity": lab[k], "key": k,
+            "role": "keep" if k in reasons else "waste" if k in waste_keys else "neutral",
+            "removed_in_to_be": k in removed,
+        }
+        for k in emitted
+    ]
+    return {
+        "service_id": tpl.id,
+        "statutory_days": meta["statutory_days"],
+        "statutory_days_source": meta["statutory_days_source"],
+        "structure": tpl.structure,
+        "cases": int(run.n),
+        "events": int(len(run.as_is["case"])),
+        "steps": steps,
+        "waste": waste,
+        "keep": keep,
+        "kpis": kpis,
+    }
+

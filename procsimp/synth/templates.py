@@ -1,0 +1,455 @@
+"""Service templates of the synthetic dossier generator.
+
+A template describes one public service as an ordered list of steps (the as-is workflow), the
+units and officer pools that do them, their timing (waiting and processing, in working minutes),
+the decisions they take (rejection, supplement requests, sending a dossier back) and the waste
+injected into them, with the redesign action that removes it.
+
+Step labels come from a vocabulary with the canonical one-stop-shop stage names (Vietnamese and
+English) and, for the ``alt`` structure, a second, agency-specific wording. Templates are data:
+the engine in :mod:`procsimp.synth._engine` turns them into event arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["Step", "Template", "VOCAB", "UNITS", "TEMPLATES", "template", "alt_template", "STRUCTURES"]
+
+STRUCTURES: tuple[str, ...] = ("standard", "alt", "codes")
+
+# ---------------------------------------------------------------------------- vocabulary
+#: step key -> (vi, en, alt vi, alt en). The first eleven are the canonical stages.
+VOCAB: dict[str, tuple[str, str, str, str]] = {
+    "receive": ("Tiếp nhận hồ sơ", "Receive dossier", "Nhận hồ sơ, cấp giấy biên nhận", "Intake and issue receipt"),
+    "check_completeness": ("Kiểm tra tính đầy đủ", "Check completeness", "Xem xét tính hợp lệ", "Validate dossier"),
+    "request_supplement": ("Yêu cầu bổ sung hồ sơ", "Request supplement", "Hướng dẫn hoàn thiện hồ sơ", "Ask citizen to complete dossier"),
+    "resubmit": ("Nộp bổ sung hồ sơ", "Resubmit dossier", "Công dân bổ sung giấy tờ", "Citizen adds documents"),
+    "transfer": ("Chuyển hồ sơ đến phòng chuyên môn", "Transfer to handling unit", "Luân chuyển hồ sơ", "Route dossier"),
+    "assign": ("Phân công xử lý", "Assign officer", "Giao thụ lý", "Dispatch to case officer"),
+    "appraise": ("Thẩm định hồ sơ", "Appraise dossier", "Thụ lý, đề xuất", "Examine and propose"),
+    "review": ("Xem xét, trình ký", "Review and submit for signature", "Kiểm soát, trình lãnh đạo", "Control and present to management"),
+    "sign": ("Ký duyệt kết quả", "Sign decision", "Phê duyệt, ký số", "Approve and e-sign"),
+    "notify_rejection": ("Thông báo từ chối", "Notify rejection", "Trả lời không giải quyết", "Send refusal letter"),
+    "return": ("Trả kết quả", "Return result", "Bàn giao kết quả", "Deliver outcome"),
+    # service-specific steps
+    "digitise": ("Số hóa hồ sơ", "Digitise dossier", "Số hóa thành phần hồ sơ", "Scan and digitise documents"),
+    "enter_civil_data": ("Nhập dữ liệu hộ tịch", "Enter civil-status data", "Cập nhật phần mềm hộ tịch", "Key data into the civil-status system"),
+    "print_birth_cert": ("In Giấy khai sinh", "Print birth certificate", "In trích lục khai sinh", "Print birth extract"),
+    "record_register": ("Ghi vào Sổ hộ tịch", "Record in the civil status register", "Vào sổ đăng ký khai sinh", "Enter in the birth book"),
+    "verify_residence": ("Xác minh thông tin cư trú", "Verify residence data", "Đối chiếu dữ liệu cư trú", "Cross-match residence records"),
+    "residence_eligibility": ("Kiểm tra điều kiện đăng ký thường trú", "Check permanent-residence conditions", "Xét điều kiện diện tích nhà ở", "Assess the floor-area condition"),
+    "capture_biometrics": ("Thu nhận ảnh, vân tay", "Capture photo and fingerprints", "Lấy sinh trắc học", "Take biometrics"),
+    "verify_identity": ("Xác minh nhân thân", "Verify identity", "Tra cứu cơ sở dữ liệu dân cư", "Query the population database"),
+    "security_check": ("Xác minh an ninh", "Security clearance", "Thẩm tra an ninh", "Security vetting"),
+    "recheck": ("Kiểm tra lại hồ sơ", "Re-check dossier", "Soát xét lại thành phần hồ sơ", "Second completeness review"),
+    "print_passport": ("In hộ chiếu", "Print passport", "Sản xuất hộ chiếu", "Produce passport booklet"),
+    "search_records": ("Tra cứu thông tin lý lịch tư pháp", "Search judicial record data", "Tra cứu cơ sở dữ liệu LLTP", "Query the judicial-records database"),
+    "police_check": ("Xác minh tại cơ quan Công an", "Verify with the police", "Gửi phiếu xác minh Công an tỉnh", "Police verification request"),
+    "court_check": ("Xác minh tại Tòa án", "Verify with the court", "Đề nghị Tòa án cung cấp thông tin", "Court information request"),
+    "health_check": ("Kiểm tra giấy khám sức khỏe", "Check health certificate", "Đối chiếu hồ sơ sức khỏe điện tử", "Match the e-health record"),
+    "enter_data": ("Nhập thông tin hồ sơ", "Enter dossier data", "Cập nhật dữ liệu vào hệ thống", "Key in dossier data"),
+    "capture_photo": ("Chụp ảnh chân dung", "Take portrait photo", "Chụp ảnh tại quầy", "Photo at the desk"),
+    "print_licence": ("In giấy phép lái xe", "Print driving licence", "Sản xuất thẻ giấy phép lái xe", "Produce licence card"),
+    "recheck_documents": ("Rà soát lại hồ sơ", "Re-verify documents", "Kiểm tra chéo hồ sơ", "Cross-review dossier"),
+    "site_inspection": ("Kiểm tra thực địa", "Inspect the site", "Đo đạc, kiểm tra hiện trạng", "Survey the parcel"),
+    "forward_tax": ("Chuyển thông tin đến cơ quan thuế", "Forward data to the tax office", "Gửi phiếu chuyển thông tin địa chính", "Send cadastral data slip"),
+    "financial_obligation": ("Xác định nghĩa vụ tài chính", "Determine financial obligations", "Tính thuế, lệ phí trước bạ", "Calculate taxes and fees"),
+    "transfer_eligibility": ("Kiểm tra điều kiện chuyển quyền", "Check transfer eligibility", "Xét điều kiện thực hiện quyền", "Assess the right to transfer"),
+    "update_cadastre": ("Cập nhật hồ sơ địa chính", "Update the cadastral records", "Chỉnh lý cơ sở dữ liệu đất đai", "Correct the land database"),
+    "cross_check_tax": ("Đối chiếu dữ liệu đăng ký", "Cross-check registration data", "So khớp dữ liệu dân cư", "Match population data"),
+    "verify_insurance": ("Xác minh quá trình đóng bảo hiểm thất nghiệp", "Verify unemployment-insurance contributions", "Xác nhận thời gian tham gia BHTN", "Confirm insured period"),
+    "employment_status": ("Kiểm tra tình trạng việc làm", "Check employment status", "Xác minh người lao động chưa có việc làm", "Confirm the claimant is still jobless"),
+}
+
+#: unit key -> (vi, en, alt vi, alt en)
+UNITS: dict[str, tuple[str, str, str, str]] = {
+    "mc": ("Bộ phận một cửa", "One-stop shop", "Trung tâm Phục vụ hành chính công", "Public service centre"),
+    "lead": ("Lãnh đạo", "Leadership", "Ban Giám đốc", "Board of directors"),
+    "postal": ("Bưu điện", "Postal service", "Bưu chính công ích", "Public postal service"),
+    "office": ("Văn phòng UBND xã", "Commune office", "Văn phòng HĐND-UBND", "Council office"),
+    "civil": ("Công chức Tư pháp - Hộ tịch", "Civil-status officers", "Bộ phận Tư pháp", "Justice desk"),
+    "police_team": ("Tổ đăng ký cư trú", "Residence registration team", "Đội Cảnh sát quản lý hành chính", "Administrative police team"),
+    "police_lead": ("Lãnh đạo Công an xã", "Commune police command", "Chỉ huy Công an xã", "Police station command"),
+    "immigration": ("Phòng Quản lý xuất nhập cảnh", "Immigration division", "Đội Xuất nhập cảnh", "Exit-entry team"),
+    "popdata": ("Trung tâm dữ liệu dân cư", "Population data centre", "Trung tâm RAR", "RAR data centre"),
+    "security": ("Phòng An ninh", "Security division", "Đội An ninh nội địa", "Internal security team"),
+    "print_centre": ("Trung tâm in hộ chiếu", "Passport printing centre", "Xưởng in giấy tờ", "Document print shop"),
+    "records": ("Phòng Lý lịch tư pháp", "Judicial records division", "Trung tâm Lý lịch tư pháp", "Judicial records centre"),
+    "records_lead": ("Lãnh đạo phòng Lý lịch tư pháp", "Head of judicial records", "Lãnh đạo Trung tâm LLTP", "Records centre management"),
+    "police": ("Cơ quan Công an", "Police", "Phòng Hồ sơ nghiệp vụ", "Police records office"),
+    "court": ("Tòa án nhân dân", "People's Court", "Văn phòng Tòa án", "Court registry"),
+    "drivers": ("Phòng Quản lý phương tiện và người lái", "Vehicles and drivers division", "Đội Sát hạch, cấp phép", "Testing and licensing team"),
+    "drivers_lead": ("Lãnh đạo phòng Quản lý người lái", "Head of drivers division", "Đội trưởng cấp phép", "Licensing team leader"),
+    "card_print": ("Tổ in thẻ", "Card printing desk", "Trung tâm sản xuất thẻ", "Card production centre"),
+    "land": ("Văn phòng đăng ký đất đai", "Land registration office", "Chi nhánh đăng ký đất đai", "Land registry branch"),
+    "land_lead": ("Lãnh đạo Văn phòng đăng ký đất đai", "Land office management", "Giám đốc chi nhánh", "Branch director"),
+    "survey": ("Đội đo đạc", "Survey team", "Tổ kỹ thuật địa chính", "Cadastral technicians"),
+    "tax": ("Chi cục Thuế", "Tax department", "Đội Thuế liên xã", "Inter-commune tax team"),
+    "tax_team": ("Đội Kê khai - Kế toán thuế", "Tax declaration team", "Tổ Đăng ký thuế", "Tax registration desk"),
+    "tax_lead": ("Lãnh đạo Chi cục Thuế", "Tax department management", "Đội trưởng Đội Thuế", "Tax team leader"),
+    "employment": ("Phòng Bảo hiểm thất nghiệp", "Unemployment insurance division", "Tổ Trợ cấp thất nghiệp", "Unemployment benefit desk"),
+    "employment_lead": ("Lãnh đạo Trung tâm Dịch vụ việc làm", "Employment centre management", "Giám đốc Trung tâm", "Centre director"),
+    "social_insurance": ("Bảo hiểm xã hội", "Social insurance agency", "BHXH huyện", "District social insurance"),
+}
+
+WASTE_KINDS: tuple[str, ...] = (
+    "relay_handoff",
+    "rubber_stamp",
+    "duplicate_check",
+    "rework_loop",
+    "mergeable",
+    "parallelizable",
+    "late_knockout",
+)
+ACTIONS: dict[str, str] = {
+    "relay_handoff": "eliminate",
+    "rubber_stamp": "eliminate",
+    "duplicate_check": "eliminate",
+    "rework_loop": "fix_rework",
+    "mergeable": "merge",
+    "parallelizable": "parallelize",
+    "late_knockout": "move_earlier",
+}
+
+
+# ---------------------------------------------------------------------------- data model
+@dataclass(frozen=True)
+class Step:
+    """One step of a template, in working minutes.
+
+    ``proc``/``wait``: median processing time and median waiting before the step (lognormal
+    with ``proc_sigma``/``wait_sigma``). ``reject``: share of dossiers rejected right after this
+    step (a rejection notice follows and the dossier ends). ``supplement``: share of dossiers
+    sent back for a supplement at this completeness check (repeated up to twice).
+    ``back_to``/``back``: share of dossiers sent back to an earlier step, which is repeated.
+    ``same_officer_as``: the step is always done by the officer of that (earlier) step.
+    """
+
+    key: str
+    unit: str
+    proc: float
+    wait: float
+    proc_sigma: float = 0.45
+    wait_sigma: float = 0.75
+    reject: float = 0.0
+    supplement: float = 0.0
+    back_to: str | None = None
+    back: float = 0.0
+    same_officer_as: str | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A service: its steps, units and injected waste.
+
+    ``eliminate``: (kind, step) pairs of steps that only add time (relay hand-offs, rubber-stamp
+    reviews, duplicate checks). ``merge``: (step, into) pairs, ``step`` directly follows ``into``
+    and is always done by the same officer. ``parallel``: (first, second, swapped share) pairs of
+    consecutive independent steps; the share of dossiers that do them in the other order.
+    ``knockout``: (check, step it should follow) for a late eligibility check.
+    """
+
+    id: str
+    prefix: str
+    name_vi: str
+    name_en: str
+    statutory_days: float
+    weight: float
+    channels: tuple[float, float, float]  # online, counter, postal
+    pools: Mapping[str, int]
+    steps: tuple[Step, ...]
+    eliminate: tuple[tuple[str, str], ...] = ()
+    merge: tuple[tuple[str, str], ...] = ()
+    parallel: tuple[tuple[str, str, float], ...] = ()
+    knockout: tuple[str, str] | None = None
+    structure: str = "standard"
+    pace: float = 1.0  # factor on every step's waiting time
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.steps)
+
+    def step(self, key: str) -> Step:
+        for s in self.steps:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def label(self, key: str, lang: str) -> str:
+        vi, en, alt_vi, alt_en = VOCAB[key]
+        if self.structure == "codes":
+            return self.code(key)
+        if self.structure == "alt":
+            return alt_vi if lang == "vi" else alt_en
+        return vi if lang == "vi" else en
+
+    def code(self, key: str) -> str:
+        """An opaque step code (``KS_030``), like the codes of real case-management systems."""
+        fixed = {"request_supplement": 910, "resubmit": 920, "notify_rejection": 980, "return": 990}
+        number = fixed.get(key) or (self.keys.index(key) + 1) * 10
+        return f"{self.prefix}_{number:03d}"
+
+    def unit_label(self, unit: str, lang: str) -> str:
+        vi, en, alt_vi, alt_en = UNITS[unit]
+        if self.structure in ("alt", "codes"):
+            return alt_vi if lang == "vi" else alt_en
+        return vi if lang == "vi" else en
+
+    def rework(self) -> list[tuple[str, str, float]]:
+        """(activity, trigger, share) of each rework loop: supplement requests and send-backs."""
+        out = []
+        for s in self.steps:
+            if s.supplement > 0:
+                out.append(("request_supplement", s.key, s.supplement))
+            if s.back_to and s.back > 0:
+                out.append((s.back_to, s.key, s.back))
+        return out
+
+
+def _t(**kw: object) -> Template:
+    return Template(**kw)  # type: ignore[arg-type]
+
+
+S = Step
+# Working minutes: a working day is 450 minutes (07:30-11:30, 13:30-17:00).
+TEMPLATES: tuple[Template, ...] = (
+    _t(
+        id="birth_registration", prefix="KS",
+        name_vi="Đăng ký khai sinh", name_en="Register a birth",
+        statutory_days=1, weight=1.6, channels=(0.45, 0.52, 0.03),
+        pools={"mc": 3, "civil": 3, "office": 2, "lead": 2, "postal": 2},
+        steps=(
+            S("receive", "mc", 8, 4),
+            S("check_completeness", "mc", 12, 8, supplement=0.12),
+            S("enter_civil_data", "civil", 28, 25),
+            S("print_birth_cert", "civil", 6, 3, same_officer_as="enter_civil_data"),
+            S("record_register", "civil", 16, 18),
+            S("review", "office", 7, 35),
+            S("sign", "lead", 6, 45, reject=0.02),
+            S("return", "mc", 5, 35),
+        ),
+        eliminate=(("rubber_stamp", "review"),),
+        merge=(("print_birth_cert", "enter_civil_data"),),
+    ),
+    _t(
+        id="permanent_residence", prefix="TT",
+        name_vi="Đăng ký thường trú", name_en="Register permanent residence",
+        pace=0.72, statutory_days=7, weight=1.5, channels=(0.62, 0.34, 0.04),
+        pools={"mc": 4, "police_team": 5, "police_lead": 2, "lead": 1, "postal": 2},
+        steps=(
+            S("receive", "mc", 10, 5),
+            S("check_completeness", "mc", 15, 20, supplement=0.20),
+            S("transfer", "mc", 2, 240, proc_sigma=0.3, wait_sigma=0.6),
+            S("assign", "police_lead", 40, 180),
+            S("verify_residence", "police_team", 120, 420),
+            S("appraise", "police_team", 60, 220),
+            S("residence_eligibility", "police_team", 40, 160, reject=0.10),
+            S("review", "police_lead", 30, 220, back_to="verify_residence", back=0.12),
+            S("sign", "lead", 10, 260, reject=0.02),
+            S("return", "mc", 5, 260),
+        ),
+        eliminate=(("relay_handoff", "transfer"),),
+        knockout=("residence_eligibility", "check_completeness"),
+    ),
+    _t(
+        id="passport", prefix="HC",
+        name_vi="Cấp hộ chiếu phổ thông ở trong nước", name_en="Issue an ordinary passport in Viet Nam",
+        pace=0.7, statutory_days=8, weight=1.0, channels=(0.55, 0.41, 0.04),
+        pools={"mc": 4, "popdata": 3, "security": 3, "immigration": 4, "lead": 2, "print_centre": 2, "postal": 2},
+        steps=(
+            S("receive", "mc", 10, 6),
+            S("check_completeness", "mc", 15, 12, supplement=0.08),
+            S("capture_biometrics", "mc", 30, 15, proc_sigma=0.35),
+            S("transfer", "mc", 45, 120),
+            S("verify_identity", "popdata", 60, 420),
+            S("security_check", "security", 90, 540),
+            S("recheck", "immigration", 12, 220),
+            S("appraise", "immigration", 60, 220, reject=0.05),
+            S("sign", "lead", 8, 260, reject=0.01),
+            S("print_passport", "print_centre", 60, 380),
+            S("return", "mc", 5, 260),
+        ),
+        eliminate=(("duplicate_check", "recheck"),),
+        parallel=(("verify_identity", "security_check", 0.0),),
+    ),
+    _t(
+        id="judicial_record", prefix="LLTP",
+        name_vi="Cấp Phiếu lý lịch tư pháp", name_en="Issue a judicial record certificate",
+        pace=0.7, statutory_days=10, weight=0.9, channels=(0.50, 0.36, 0.14),
+        pools={"mc": 3, "records_lead": 2, "records": 4, "police": 3, "court": 2, "lead": 2, "postal": 2},
+        steps=(
+            S("receive", "mc", 10, 6),
+            S("check_completeness", "mc", 15, 12, supplement=0.10),
+            S("transfer", "mc", 2, 300, proc_sigma=0.3, wait_sigma=0.6),
+            S("assign", "records_lead", 40, 150),
+            S("search_records", "records", 90, 300),
+            S("police_check", "police", 120, 850),
+            S("court_check", "court", 90, 650),
+            S("appraise", "records", 60, 220),
+            S("review", "records_lead", 9, 220),
+            S("sign", "lead", 8, 280, reject=0.02),
+            S("return", "mc", 5, 320),
+        ),
+        eliminate=(("relay_handoff", "transfer"), ("rubber_stamp", "review")),
+        parallel=(("police_check", "court_check", 0.45),),
+    ),
+    _t(
+        id="driving_licence_exchange", prefix="GPLX",
+        name_vi="Đổi giấy phép lái xe", name_en="Exchange a driving licence",
+        statutory_days=5, weight=1.0, channels=(0.46, 0.44, 0.10),
+        pools={"mc": 4, "drivers": 4, "drivers_lead": 2, "lead": 2, "card_print": 2, "postal": 2},
+        steps=(
+            S("receive", "mc", 8, 6),
+            S("check_completeness", "mc", 12, 10, supplement=0.06),
+            S("health_check", "drivers", 20, 60, reject=0.05),
+            S("enter_data", "drivers", 40, 80),
+            S("capture_photo", "drivers", 8, 4, same_officer_as="enter_data"),
+            S("transfer", "drivers", 2, 220, proc_sigma=0.3, wait_sigma=0.6),
+            S("recheck", "drivers_lead", 12, 180),
+            S("sign", "lead", 8, 220, reject=0.02),
+            S("print_licence", "card_print", 45, 260),
+            S("return", "mc", 5, 260),
+        ),
+        eliminate=(("relay_handoff", "transfer"), ("duplicate_check", "recheck")),
+        merge=(("capture_photo", "enter_data"),),
+    ),
+    _t(
+        id="land_change_registration", prefix="DD",
+        name_vi="Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+        name_en="Register a change of land-use rights and attached property",
+        pace=0.72, statutory_days=10, weight=0.9, channels=(0.22, 0.74, 0.04),
+        pools={"mc": 4, "land_lead": 2, "land": 5, "survey": 3, "tax": 3, "lead": 2, "postal": 2},
+        steps=(
+            S("receive", "mc", 12, 6),
+            S("check_completeness", "mc", 20, 15, supplement=0.25),
+            S("transfer", "mc", 40, 150),
+            S("assign", "land_lead", 40, 160),
+            S("appraise", "land", 180, 330),
+            S("site_inspection", "survey", 240, 480),
+            S("forward_tax", "land", 2, 260, proc_sigma=0.3, wait_sigma=0.6),
+            S("financial_obligation", "tax", 120, 380),
+            S("transfer_eligibility", "land", 45, 200, reject=0.12),
+            S("review", "land_lead", 30, 170, reject=0.03),
+            S("sign", "lead", 10, 240, reject=0.01),
+            S("update_cadastre", "land", 60, 160),
+            S("return", "mc", 5, 260),
+        ),
+        eliminate=(("relay_handoff", "forward_tax"),),
+        parallel=(("appraise", "site_inspection", 0.40),),
+        knockout=("transfer_eligibility", "check_completeness"),
+    ),
+    _t(
+        id="tax_registration", prefix="MST",
+        name_vi="Đăng ký thuế lần đầu cho cá nhân",
+        name_en="Register an individual for a tax identification number",
+        statutory_days=3, weight=0.9, channels=(0.88, 0.09, 0.03),
+        pools={"mc": 3, "tax_team": 4, "tax_lead": 2, "lead": 2, "postal": 2},
+        steps=(
+            S("receive", "mc", 6, 5),
+            S("check_completeness", "tax_team", 12, 50, reject=0.04),
+            S("assign", "tax_lead", 40, 90),
+            S("enter_data", "tax_team", 40, 90),
+            S("cross_check_tax", "tax_team", 12, 5, same_officer_as="enter_data"),
+            S("appraise", "tax_team", 45, 110, reject=0.06),
+            S("review", "tax_lead", 8, 130),
+            S("sign", "lead", 6, 150, reject=0.01),
+            S("return", "mc", 5, 45),
+        ),
+        eliminate=(("rubber_stamp", "review"),),
+        merge=(("cross_check_tax", "enter_data"),),
+    ),
+    _t(
+        id="unemployment_benefit", prefix="TCTN",
+        name_vi="Giải quyết hưởng trợ cấp thất nghiệp", name_en="Grant unemployment benefit",
+        statutory_days=20, weight=0.7, channels=(0.38, 0.58, 0.04),
+        pools={"mc": 3, "social_insurance": 3, "employment": 4, "employment_lead": 2, "lead": 1, "postal": 2},
+        steps=(
+            S("receive", "mc", 10, 6),
+            S("check_completeness", "mc", 15, 12, supplement=0.18),
+            S("transfer", "mc", 2, 450, proc_sigma=0.3, wait_sigma=0.6),
+            S("verify_insurance", "social_insurance", 60, 1200),
+            S("recheck_documents", "employment", 15, 300),
+            S("appraise", "employment", 120, 800),
+            S("employment_status", "employment", 45, 420, reject=0.10),
+            S("review", "employment_lead", 30, 420, back_to="appraise", back=0.10),
+            S("sign", "lead", 10, 800, reject=0.01),
+            S("return", "mc", 5, 800),
+        ),
+        eliminate=(("relay_handoff", "transfer"), ("duplicate_check", "recheck_documents")),
+        knockout=("employment_status", "check_completeness"),
+    ),
+)
+
+_BY_ID = {t.id: t for t in TEMPLATES}
+
+
+def _factor(key: str, salt: str, lo: float, hi: float) -> float:
+    """A fixed pseudo-random factor in [lo, hi] from a key (stable across runs and platforms)."""
+    import hashlib
+
+    h = int.from_bytes(hashlib.sha256(f"{salt}:{key}".encode()).digest()[:8], "big")
+    return lo + (hi - lo) * (h / 2**64)
+
+
+def alt_template(tpl: Template, structure: str = "alt") -> Template:
+    """The second structure of a service: other wording, units, timings and waste intensities.
+
+    The waste kinds stay; their intensities change (more or fewer supplements, another
+    knock-out rate, a fixed order becomes varying and the other way round); a digitising step
+    is added after the intake; waiting and processing times are rescaled step by step.
+    """
+    relay_steps = {s for k, s in tpl.eliminate if k == "relay_handoff"}
+    stamp_steps = {s for k, s in tpl.eliminate if k in ("rubber_stamp", "duplicate_check")}
+    merged = {s for s, _ in tpl.merge}
+    steps: list[Step] = []
+    for s in tpl.steps:
+        wait = s.wait * _factor(s.key, tpl.id + ":wait", 0.6, 1.5)
+        proc = s.proc
+        if s.key in relay_steps:
+            proc = _factor(s.key, tpl.id + ":relay", 0.8, 2.5)
+            wait = s.wait * _factor(s.key, tpl.id + ":relaywait", 1.2, 2.0)
+        elif s.key in stamp_steps:
+            proc = s.proc * _factor(s.key, tpl.id + ":stamp", 0.6, 1.2)
+        elif s.key in merged:
+            proc = s.proc * _factor(s.key, tpl.id + ":merge", 0.8, 1.4)
+            wait = s.wait * 0.8
+        elif s.key not in ("receive", "return", "sign", "notify_rejection"):
+            proc = max(s.proc * _factor(s.key, tpl.id + ":proc", 0.7, 1.6), 30.0)
+        supplement = min(0.30, s.supplement * _factor(s.key, tpl.id + ":supp", 0.7, 1.6)) if s.supplement else 0.0
+        reject = s.reject
+        if tpl.knockout and s.key == tpl.knockout[0]:
+            reject = min(0.20, max(0.05, s.reject * _factor(s.key, tpl.id + ":ko", 0.6, 1.7)))
+        back = min(0.30, s.back * _factor(s.key, tpl.id + ":back", 0.8, 1.8)) if s.back else 0.0
+        steps.append(dataclasses.replace(
+            s, wait=round(wait, 1), proc=round(proc, 1), supplement=round(supplement, 3),
+            reject=round(reject, 3), back=round(back, 3),
+        ))
+        if s.key == "receive":
+            steps.append(Step("digitise", "mc", 35, 25, proc_sigma=0.35))
+    parallel = tuple(
+        (a, b, 0.35 if share == 0.0 else 0.0 if share >= 0.4 else round(1 - share, 2))
+        for a, b, share in tpl.parallel
+    )
+    online, counter, postal = tpl.channels
+    shift = _factor(tpl.id, "channels", -0.15, 0.15)
+    online2 = min(0.95, max(0.05, online + shift))
+    rest = 1.0 - online2 - postal
+    channels = (round(online2, 3), round(rest, 3), postal)
+    pools = dict(tpl.pools)
+    for unit, size in tpl.pools.items():
+        if unit not in ("lead", "postal"):
+            pools[unit] = max(2, size + (1 if _factor(unit, tpl.id + ":pool", 0, 1) > 0.5 else -1))
+    return dataclasses.replace(
+        tpl, steps=tuple(steps), parallel=parallel, channels=channels, pools=pools, structure=structure,
+    )
+
+
+def template(service: str, structure: str = "standard") -> Template:
+    """The template of a service id in a structure (``standard``, ``alt`` or ``codes``)."""
+    tpl = _BY_ID[service]
+    if structure == "standard":
+        return tpl
+    return alt_template(tpl, structure)

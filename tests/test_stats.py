@@ -1,0 +1,214 @@
+"""profile(): KPIs per service, checked against hand-computed values; the profile command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from procsimp.cli import main
+from procsimp.log import EventLog
+from procsimp.stats import TOTAL, Profile, profile
+from tests.conftest import real_log_path
+
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def frame() -> pd.DataFrame:
+    """Three dossiers; 3 March 2025 is a Monday (an ordinary working day in Vietnam)."""
+    return pd.DataFrame(
+        {
+            "case": ["a", "a", "a", "b", "b", "c"],
+            "act": ["R", "C", "R", "R", "X", "R"],
+            "end": pd.to_datetime(
+                ["2025-03-03 08:00", "2025-03-03 09:00", "2025-03-04 10:00", "2025-03-03 08:00", "2025-03-05 08:00", "2025-03-06 09:00"]
+            ),
+            "start": pd.to_datetime(
+                ["2025-03-03 07:45", "2025-03-03 08:30", "2025-03-04 09:00", None, "2025-03-04 08:00", "2025-03-06 08:00"]
+            ),
+            "res": ["u1", "u2", None, "u1", "u1", "u3"],
+            "unit": ["D1", "D1", "D2", "D1", None, "D1"],
+            "svc": ["S1", "S1", "S1", "S2", "S2", "S1"],
+            "ch": ["online", "online", "online", "counter", "counter", "online"],
+            "recv": pd.to_datetime(["2025-03-02 10:00"] * 3 + [None] * 3),
+            "due": pd.to_datetime(["2025-03-06 17:00"] * 3 + ["2025-03-04 17:00"] * 2 + [None]),
+        }
+    )
+
+
+COLUMNS = dict(
+    case="case", activity="act", timestamp="end", start="start", resource="res", unit="unit",
+    service="svc", channel="ch", received="recv", due="due",
+)
+
+
+def small_log() -> EventLog:
+    return EventLog.from_frame(frame(), **COLUMNS)
+
+
+def test_profile_hand_computed() -> None:
+    p = profile(small_log())
+    assert isinstance(p, Profile)
+    assert list(p.table["service"]) == ["S1", "S2", TOTAL]
+    s1, s2, total = p.row("S1"), p.row("S2"), p.total
+
+    assert (s1["cases"], s1["events"], s1["activities"], s1["variants"]) == (2, 4, 2, 2)
+    # a: received Sun 10:00 -> done Tue 10:00 = 2 days; c: Thu 08:00 -> 09:00 = 1 hour
+    lead = [2.0, 1 / 24]
+    assert s1["lead_days_mean"] == pytest.approx(sum(lead) / 2)
+    assert s1["lead_days_median"] == pytest.approx(sum(lead) / 2)
+    assert s1["lead_days_p90"] == pytest.approx(1 / 24 + 0.9 * (2 - 1 / 24))
+    # working days: a = Mon 07:30..17:00 + Tue 07:30..10:00 = 600 min; c = 60 min; 450 min a day
+    assert s1["lead_workdays_mean"] == pytest.approx((600 + 60) / 2 / 450)
+    assert s1["on_time_rate"] == pytest.approx(1.0)  # a is early; c has no due date
+    assert s1["due_cases"] == 1
+    assert s1["channel_online"] == pytest.approx(1.0) and s1["channel_counter"] == 0.0
+    assert s1["steps_per_case"] == pytest.approx(2.0)
+    assert s1["handoffs_per_case"] == pytest.approx(1.0)  # a: u1->u2, D1->D2; c: none
+    assert s1["rework_rate"] == pytest.approx(0.5)
+    assert s1["units_per_case"] == pytest.approx(1.5)
+
+    assert (s2["cases"], s2["events"], s2["variants"]) == (1, 2, 1)
+    assert s2["lead_days_mean"] == pytest.approx(2.0) and s2["lead_workdays_mean"] == pytest.approx(2.0)
+    assert s2["on_time_rate"] == 0.0 and s2["channel_counter"] == 1.0
+
+    assert (total["cases"], total["events"], total["activities"], total["variants"]) == (3, 6, 3, 3)
+    assert total["on_time_rate"] == pytest.approx(0.5) and total["due_cases"] == 2
+    assert total["channel_online"] == pytest.approx(2 / 3)
+    assert total["handoffs_per_case"] == pytest.approx(2 / 3)
+    assert total["rework_rate"] == pytest.approx(1 / 3)
+    assert total["units_per_case"] == pytest.approx(4 / 3)
+    assert total["lead_days_median"] == pytest.approx(2.0)
+    assert bool(s1["in_catalog"]) is False and pd.isna(total["in_catalog"])
+    assert math.isnan(s1["statutory_days"])
+    assert len(p.cases) == 3
+
+
+def test_profile_without_optional_columns_reports_unknown_not_zero() -> None:
+    df = frame()[["case", "act", "end"]]
+    p = profile(EventLog.from_frame(df, case="case", activity="act", timestamp="end"))
+    row = p.services.iloc[0]
+    assert row["service"] == "all" and row["cases"] == 3
+    assert pd.isna(row["on_time_rate"]) and row["due_cases"] == 0
+    assert math.isnan(row["handoffs_per_case"]) and math.isnan(row["units_per_case"])
+    assert pd.isna(row["in_catalog"])  # a log without services is not looked up in the catalog
+    assert not any(c.startswith("channel_") for c in p.table.columns)
+
+
+def test_profile_files_are_written_and_formulas_neutralised(tmp_path: Path) -> None:
+    df = frame()
+    df["svc"] = df["svc"].replace({"S1": "=HYPERLINK(\"http://x\")"})
+    p = profile(EventLog.from_frame(df, **COLUMNS))
+    csv_path = p.to_csv(tmp_path / "out" / "profile.csv")
+    json_path = p.to_json(tmp_path / "out" / "profile.json")
+    with open(csv_path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["service"] for r in rows] == ["'=HYPERLINK(\"http://x\")", "S2", TOTAL]
+    assert rows[1]["cases"] == "1"
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    assert data["columns"] == list(p.table.columns)
+    by = {r["service"]: r for r in data["services"]}
+    assert by["=HYPERLINK(\"http://x\")"]["cases"] == 2  # JSON keeps the true value
+    assert by[TOTAL]["in_catalog"] is None and by[TOTAL]["statutory_days"] is None
+    assert by["S2"]["on_time_rate"] == 0.0
+    assert data["calendar"]["minutes_per_day"] == 450.0
+    assert sorted(x.name for x in (tmp_path / "out").iterdir()) == ["profile.csv", "profile.json"]
+
+
+def test_profile_text_and_html() -> None:
+    p = profile(small_log())
+    text = p.to_text(width=100)
+    lines = text.splitlines()
+    assert lines[0].split() == ["S1", "S2", TOTAL.split()[0], *TOTAL.split()[1:]]
+    assert lines[2].split() == ["cases", "2", "1", "3"]
+    assert any(line.split()[:2] == ["on", "time"] and line.split()[2:] == ["100.0%", "0.0%", "50.0%"] for line in lines)
+    html = p._repr_html_()
+    assert "<table>" in html and "S2" in html and "hand-offs per case" in html
+    with pytest.raises(Exception, match=r"service 'S9' is not in the profile; services: 'S1', 'S2'"):
+        p.row("S9")
+
+
+def test_profile_does_not_mutate_the_log() -> None:
+    log = small_log()
+    before = log.df.copy()
+    profile(log)
+    pd.testing.assert_frame_equal(log.df, before)
+
+
+# ---------------------------------------------------------------------------- CLI
+def _csv_log(tmp_path: Path) -> Path:
+    path = tmp_path / "dossiers.csv"
+    df = frame()
+    for col in ("end", "start", "recv", "due"):
+        df[col] = df[col].dt.strftime("%Y-%m-%d %H:%M:%S")
+    df.rename(columns={"case": "case_id", "act": "activity", "svc": "service"}).to_csv(path, index=False)
+    return path
+
+
+def _cli_args(path: Path) -> list[str]:
+    return [
+        str(path), "--timestamp", "end", "--start", "start", "--resource", "res", "--unit", "unit",
+        "--channel", "ch", "--received", "recv", "--due", "due",
+    ]
+
+
+def test_profile_command_table_and_files(tmp_path: Path) -> None:
+    path = _csv_log(tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["profile", *_cli_args(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Profile of {path}"
+    assert ["cases", "2", "1", "3"] in [line.split() for line in lines]
+    assert (out / "profile.csv").exists() and (out / "profile.json").exists()
+    data = json.loads((out / "profile.json").read_text(encoding="utf-8"))
+    assert [r["service"] for r in data["services"]] == ["S1", "S2", TOTAL]
+
+
+def test_profile_command_json_is_clean_on_stdout(tmp_path: Path) -> None:
+    path = _csv_log(tmp_path)
+    result = CliRunner().invoke(main, ["profile", *_cli_args(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {r["service"]: r["cases"] for r in data["services"]} == {"S1": 2, "S2": 1, TOTAL: 3}
+
+
+def test_profile_command_csv(tmp_path: Path) -> None:
+    path = _csv_log(tmp_path)
+    result = CliRunner().invoke(main, ["profile", *_cli_args(path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert [(r["service"], r["events"]) for r in rows] == [("S1", "4"), ("S2", "2"), (TOTAL, "6")]
+
+
+def test_profile_command_bad_catalog_is_one_error_line(tmp_path: Path) -> None:
+    path = _csv_log(tmp_path)
+    bad = tmp_path / "catalog.yaml"
+    bad.write_text("services: [1, 2", encoding="utf-8")
+    result = CliRunner().invoke(main, ["profile", *_cli_args(path), "--catalog", str(bad)])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and str(bad) in errors[0]
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.real_logs
+@pytest.mark.parametrize(
+    ("name", "cases", "events"),
+    [
+        ("BPIC15_1.xes.gz", "1,199", "52,217"),
+        ("Receipt_phase_of_an_environmental_permit_application_process_WABO_CoSeLoG_project.xes.gz", "1,434", "8,577"),
+    ],
+)
+def test_profile_command_on_real_logs(name: str, cases: str, events: str) -> None:
+    path = real_log_path(name)
+    result = CliRunner().invoke(main, ["profile", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines() if line.split()}
+    assert rows["cases"] == [cases, cases]  # the service and the total
+    assert rows["events"] == [events, events]
