@@ -532,61 +532,58 @@ def case_due_dates(
 ) -> pd.DataFrame:
     """One row per dossier: ``case, service, received, statutory_days, due, due_source``.
 
-    The due date comes from the log's ``case:due`` when present (``due_source = "log"``);
-    otherwise it is ``received`` (or the first event's time) plus the catalog's statutory days
-    for the dossier's service (``"catalog"``); dossiers whose service is not in the catalog, or
-    has no statutory days, get no due date (``"none"``).
+    The due date is the log's ``case:due`` when the dossier has one (``due_source = "log"``);
+    otherwise ``received`` (``case:received``, or the dossier's first time) plus the statutory
+    working days of its service in the catalog (``"catalog"``; the built-in catalog unless
+    ``catalog`` is given); a dossier whose service is unknown to the catalog, or has no
+    statutory days, gets no due date (``"none"``).
     """
     from procsimp.log import CASE, DUE, RECEIVED, SERVICE, START, TIMESTAMP
 
+    cal = calendar or default_calendar()
     df = log.df
-    first_time = df[TIMESTAMP]
+    first = df[TIMESTAMP]
     if START in df.columns:
-        first_time = df[START].fillna(df[TIMESTAMP]).where(df[START].notna() & (df[START] < df[TIMESTAMP]), df[TIMESTAMP])
-    cols = {"case": df[CASE], "_first": first_time}
-    if SERVICE in df.columns:
-        cols["service"] = df[SERVICE]
-    if RECEIVED in df.columns:
-        cols["received"] = df[RECEIVED]
-    if DUE in df.columns:
-        cols["due"] = df[DUE]
-    tmp = pd.DataFrame(cols)
-    g = tmp.groupby("case", sort=False, observed=True)
-    out = pd.DataFrame({"case": g["_first"].min().index})
-    out["service"] = (
-        g["service"].first().astype(object).to_numpy() if "service" in tmp else pd.Series([None] * len(out), dtype=object)
-    )
-    received = g["_first"].min().reset_index(drop=True)
-    if "received" in tmp:
-        given = g["received"].first().reset_index(drop=True)
-        received = given.where(given.notna(), received)
-    out["received"] = received
-    due_log = g["due"].first().reset_index(drop=True) if "due" in tmp else pd.Series(pd.NaT, index=out.index)
-    days = pd.Series(np.nan, index=out.index, dtype=float)
-    services = out["service"]
-    if services.notna().any():
-        cat = catalog
-        if cat is None:
-            try:
-                from procsimp.catalog import load_catalog
+        first = df[START].where(df[START].notna() & (df[START] < df[TIMESTAMP]), df[TIMESTAMP])
+    g = pd.DataFrame({"case": df[CASE], "first": first}).groupby("case", sort=False, observed=True)
+    out = pd.DataFrame({"case": pd.Series(g["first"].min().index, dtype=object)})
+    received = g["first"].min().reset_index(drop=True)
 
-                cat = load_catalog()
-            except ImportError:  # catalog not installed: no statutory days known
-                cat = None
-        if cat is not None:
-            lookup: dict[str, float] = {}
-            for name in pd.unique(services.dropna()):
-                svc = cat.get(str(name))
-                sd = getattr(svc, "statutory_days", None) if svc is not None else None
-                lookup[str(name)] = float(sd) if sd is not None else np.nan
-            days = services.map(lambda s: lookup.get(str(s), np.nan) if s is not None else np.nan).astype(float)
+    def per_case(column: str) -> pd.Series | None:
+        if column not in df.columns:
+            return None
+        frame = pd.DataFrame({"case": df[CASE], "v": df[column]})
+        return frame.groupby("case", sort=False, observed=True)["v"].first().reset_index(drop=True)
+
+    services = per_case(SERVICE)
+    out["service"] = services.astype(object) if services is not None else None
+    given_received = per_case(RECEIVED)
+    if given_received is not None:
+        received = given_received.where(given_received.notna(), received)
+    out["received"] = received.dt.tz_convert(cal.timezone)
+
+    days = pd.Series(np.nan, index=out.index, dtype=float)
+    if services is not None and services.notna().any():
+        if catalog is None:
+            from procsimp.catalog import load_catalog
+
+            catalog = load_catalog()
+        lookup: dict[str, float] = {}
+        for name in pd.unique(services.dropna().astype(str)):
+            svc = catalog.get(name)
+            value = getattr(svc, "statutory_days", None) if svc is not None else None
+            lookup[name] = float(value) if value is not None else np.nan
+        days = services.astype(object).map(lambda v: lookup.get(str(v), np.nan) if pd.notna(v) else np.nan)
+        days = days.astype(float)
     out["statutory_days"] = days
-    computed = due_dates(out["received"], days, calendar)
-    has_log_due = due_log.notna().to_numpy()
-    due = pd.Series(
-        np.where(has_log_due, due_log.to_numpy() if len(due_log) else due_log, computed.to_numpy()),
-        index=out.index,
-    ) if len(out) else computed
-    out["due"] = pd.to_datetime(due, utc=True).dt.tz_convert((calendar or default_calendar()).timezone) if len(out) else computed
-    out["due_source"] = np.where(has_log_due, "log", np.where(np.isfinite(days.to_numpy()), "catalog", "none"))
+    derived = due_dates(out["received"], days, cal)
+    log_due = per_case(DUE)
+    if log_due is not None:
+        log_due = log_due.dt.tz_convert(cal.timezone)
+        has_log = log_due.notna()
+        out["due"] = log_due.where(has_log, derived)
+    else:
+        has_log = pd.Series(False, index=out.index)
+        out["due"] = derived
+    out["due_source"] = np.where(has_log, "log", np.where(np.isfinite(days.to_numpy()), "catalog", "none"))
     return out

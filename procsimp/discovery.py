@@ -42,7 +42,9 @@ __all__ = [
     "variant_counts",
     "bpmn_to_petri",
     "check_sound",
-    "replay_quality",
+    "token_fitness",
+    "language_quality",
+    "StateSpace",
     "bpmn_counts",
     "is_loop_task",
     "make_loop_task",
@@ -94,6 +96,7 @@ class Model:
     event_coverage: float | None = None
     min_activity_share: float = 0.0
     service: str | None = None
+    soundness: str = ""
     notes: tuple[str, ...] = ()
     tree: Any = field(default=None, repr=False)
 
@@ -731,13 +734,193 @@ def _rename_net(net: Any) -> None:
             obj.name = f"t{n_t}"
 
 
-def check_sound(net: Any, initial_marking: Any, final_marking: Any) -> bool:
-    """pm4py's soundness check (WOFLAN) of a workflow net."""
-    from procsimp._pm4py import pm4py
+#: markings explored at most by the state-space checks (soundness, precision, fitting cases)
+MAX_STATES = 200_000
 
-    result = pm4py().check_soundness(net, initial_marking, final_marking)
-    sound = result[0] if isinstance(result, tuple) else result
-    return bool(sound)
+
+class StateSpace:
+    """The reachability graph of a Petri net, explored breadth-first with pm4py's net objects.
+
+    Markings are tuples of token counts over the places (sorted by name). Exploration stops at
+    ``max_states`` markings (``complete`` is then False) or when a marking strictly covers one
+    of its ancestors (the net is unbounded: ``bounded`` is False).
+    """
+
+    def __init__(self, net: Any, initial_marking: Any, final_marking: Any, *, max_states: int = MAX_STATES) -> None:
+        self.places = sorted(net.places, key=lambda p: str(p.name))
+        index = {p: i for i, p in enumerate(self.places)}
+        self.transitions = sorted(net.transitions, key=lambda t: str(t.name))
+        self.pre: list[tuple[tuple[int, int], ...]] = []
+        self.post: list[tuple[tuple[int, int], ...]] = []
+        for t in self.transitions:
+            self.pre.append(tuple(sorted((index[a.source], int(a.weight)) for a in t.in_arcs)))
+            self.post.append(tuple(sorted((index[a.target], int(a.weight)) for a in t.out_arcs)))
+        self.labels: list[str | None] = [t.label for t in self.transitions]
+        self.initial = self._marking(initial_marking, index)
+        self.final = self._marking(final_marking, index)
+        self.max_states = max_states
+        self.states: dict[tuple[int, ...], int] = {}
+        self.markings: list[tuple[int, ...]] = []
+        self.edges: list[list[tuple[int, int]]] = []  # per state: (transition, next state)
+        self.complete = True
+        self.bounded = True
+        self.unbounded_place: str | None = None
+        self._explore()
+
+    def _marking(self, marking: Any, index: dict[Any, int]) -> tuple[int, ...]:
+        m = [0] * len(self.places)
+        for p, n in marking.items():
+            m[index[p]] = int(n)
+        return tuple(m)
+
+    def _explore(self) -> None:
+        from collections import deque
+
+        parent: list[int] = []
+        self._add(self.initial, parent, -1)
+        queue = deque([0])
+        while queue:
+            s = queue.popleft()
+            m = self.markings[s]
+            out = self.edges[s]
+            for t, (pre, post) in enumerate(zip(self.pre, self.post, strict=True)):
+                if any(m[p] < w for p, w in pre):
+                    continue
+                nm = list(m)
+                for p, w in pre:
+                    nm[p] -= w
+                for p, w in post:
+                    nm[p] += w
+                key = tuple(nm)
+                target = self.states.get(key)
+                if target is None:
+                    if len(self.markings) >= self.max_states:
+                        self.complete = False
+                        return
+                    if max(key) > 1 and self._covers_ancestor(key, s, parent):
+                        self.bounded = False
+                        self.complete = False
+                        return
+                    target = self._add(key, parent, s)
+                    queue.append(target)
+                out.append((t, target))
+
+    def _add(self, key: tuple[int, ...], parent: list[int], origin: int) -> int:
+        n = len(self.markings)
+        self.states[key] = n
+        self.markings.append(key)
+        self.edges.append([])
+        parent.append(origin)
+        return n
+
+    def _covers_ancestor(self, key: tuple[int, ...], s: int, parent: list[int]) -> bool:
+        while s >= 0:
+            m = self.markings[s]
+            if m != key and all(a <= b for a, b in zip(m, key, strict=True)):
+                grown = [i for i, (a, b) in enumerate(zip(m, key, strict=True)) if b > a]
+                self.unbounded_place = str(self.places[grown[0]].name)
+                return True
+            s = parent[s]
+        return False
+
+    # ------------------------------------------------------------------ soundness
+    def soundness(self) -> tuple[bool, str]:
+        """Classical soundness: option to complete, proper completion, no dead transition."""
+        if not self.bounded:
+            return False, f"unbounded: place {self.unbounded_place} can collect tokens without limit"
+        if not self.complete:
+            return False, f"not verified: the state space has more than {self.max_states} markings"
+        final = self.states.get(self.final)
+        if final is None:
+            return False, "the final marking cannot be reached"
+        for m in self.markings:
+            if m != self.final and all(b >= a for a, b in zip(self.final, m, strict=True)):
+                return False, "improper completion: tokens are left behind when the end is reached"
+        reverse: list[list[int]] = [[] for _ in self.markings]
+        fired = [False] * len(self.transitions)
+        for s, out in enumerate(self.edges):
+            for t, d in out:
+                reverse[d].append(s)
+                fired[t] = True
+        seen = {final}
+        stack = [final]
+        while stack:
+            for s in reverse[stack.pop()]:
+                if s not in seen:
+                    seen.add(s)
+                    stack.append(s)
+        if len(seen) < len(self.markings):
+            return False, f"{len(self.markings) - len(seen)} reachable markings cannot complete (deadlock or livelock)"
+        dead = [self.labels[t] or str(self.transitions[t].name) for t, ok in enumerate(fired) if not ok]
+        if dead:
+            return False, f"dead transitions (never enabled): {', '.join(sorted(map(str, dead))[:5])}"
+        return True, "sound"
+
+    # ------------------------------------------------------------------ language
+    def closure(self, states: Iterable[int]) -> frozenset[int]:
+        """The states reachable through silent transitions only."""
+        seen = set(states)
+        stack = list(seen)
+        while stack:
+            for t, d in self.edges[stack.pop()]:
+                if self.labels[t] is None and d not in seen:
+                    seen.add(d)
+                    stack.append(d)
+        return frozenset(seen)
+
+    def step(self, states: frozenset[int], label: str) -> frozenset[int]:
+        """The silent closure of the states reached by one ``label`` transition."""
+        nxt = {d for s in states for t, d in self.edges[s] if self.labels[t] == label}
+        return self.closure(nxt) if nxt else frozenset()
+
+    def enabled(self, states: frozenset[int]) -> set[str]:
+        """Visible labels enabled in a closed set of states."""
+        return {self.labels[t] for s in states for t, _ in self.edges[s] if self.labels[t] is not None}  # type: ignore[misc]
+
+
+def check_sound(
+    net: Any, initial_marking: Any, final_marking: Any, *, method: str = "state-space"
+) -> bool:
+    """Whether a workflow net is sound.
+
+    ``method="state-space"`` (default) checks the classical definition on the reachability
+    graph (option to complete, proper completion, no dead transitions, boundedness), exploring
+    at most :data:`MAX_STATES` markings. ``method="woflan"`` runs pm4py's WOFLAN
+    (``pm4py.check_soundness``), which gives the same verdict but is much slower on models with
+    concurrency (tens of seconds for a net with a few hundred markings).
+    """
+    if method == "woflan":
+        import warnings
+
+        from procsimp._pm4py import pm4py
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = pm4py().check_soundness(net, initial_marking, final_marking)
+        return bool(result[0] if isinstance(result, tuple) else result)
+    if method != "state-space":
+        raise ParameterError(f"method must be 'state-space' or 'woflan', got {method!r}")
+    if not _is_workflow_net(net, initial_marking, final_marking):
+        return False
+    return StateSpace(net, initial_marking, final_marking).soundness()[0]
+
+
+def _is_workflow_net(net: Any, initial_marking: Any, final_marking: Any) -> bool:
+    """One source place (initially marked), one sink place (finally marked), all on a path."""
+    import networkx as nx
+
+    sources = [p for p in net.places if not p.in_arcs]
+    sinks = [p for p in net.places if not p.out_arcs]
+    if len(sources) != 1 or len(sinks) != 1:
+        return False
+    if dict(initial_marking) != {sources[0]: 1} or dict(final_marking) != {sinks[0]: 1}:
+        return False
+    graph = nx.DiGraph()
+    for arc in net.arcs:
+        graph.add_edge(id(arc.source), id(arc.target))
+    graph.add_edge(id(sinks[0]), id(sources[0]))  # short-circuit
+    nodes = {id(p) for p in net.places} | {id(t) for t in net.transitions}
+    return set(graph.nodes) == nodes and nx.is_strongly_connected(graph)
 
 
 # ============================================================================ quality
@@ -750,80 +933,123 @@ def _fake_log(traces: Iterable[tuple[str, ...]]) -> Any:
     return log
 
 
-def replay_quality(
-    counter: Mapping[tuple[str, ...], int], net: Any, initial_marking: Any, final_marking: Any
-) -> dict[str, float]:
-    """Token-based replay fitness and ETC precision of a net, weighted by variant counts.
+#: distinct variants replayed at most by pm4py's token replay (the rest is sampled)
+MAX_REPLAY_VARIANTS = 300
 
-    The formulas are pm4py's (``fitness_token_based_replay`` and
-    ``precision_token_based_replay``) applied to a log with ``count`` copies of each variant;
-    each distinct trace and prefix is replayed once. Prefixes are kept as tuples, so activity
-    names that contain commas are handled correctly.
 
-    Returns ``fitness``, ``precision`` and ``fitting_cases`` (share of cases replayed perfectly,
-    an activity absent from the net counting as a deviation).
+def token_fitness(
+    counter: Mapping[tuple[str, ...], int],
+    net: Any,
+    initial_marking: Any,
+    final_marking: Any,
+    *,
+    max_variants: int | None = MAX_REPLAY_VARIANTS,
+    seed: int = 0,
+) -> tuple[float, int]:
+    """pm4py's token-based replay fitness (``log_fitness``), weighted by variant counts.
+
+    Each distinct variant is replayed once with pm4py and its token counts are weighted by its
+    cases, which gives exactly ``pm4py.fitness_token_based_replay`` on the full log. pm4py's
+    replay costs about 10 ms per variant on a noisy log, so when there are more than
+    ``max_variants`` distinct variants, the most frequent half of that budget is replayed
+    exactly and the rest is estimated from a seeded uniform sample of the remaining variants
+    (Horvitz-Thompson weights). Returns ``(fitness, variants replayed)``.
     """
+    import numpy as np
+
     from procsimp._pm4py import pm4py
 
     pm4py()
     from pm4py.algo.conformance.tokenreplay import algorithm as token_replay
-    from pm4py.algo.evaluation.replay_fitness.variants import token_replay as fitness_eval
-    from pm4py.objects.petri_net.utils.align_utils import (
-        get_visible_transitions_eventually_enabled_by_marking,
-    )
 
     items = sorted(((t, int(n)) for t, n in counter.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
     if not items:
-        return {"fitness": math.nan, "precision": math.nan, "fitting_cases": math.nan}
-    variant = token_replay.Variants.TOKEN_REPLAY
-    params = {
-        "consider_remaining_in_fitness": True,
-        "consider_activities_not_in_model_in_fitness": True,
-        "show_progress_bar": False,
-    }
+        return math.nan, 0
+    sample: list[tuple[tuple[str, ...], float]]
+    if max_variants is None or len(items) <= max_variants:
+        sample = [(t, float(n)) for t, n in items]
+    else:
+        head_n = max(1, max_variants // 2)
+        head, tail = items[:head_n], items[head_n:]
+        k = max(1, max_variants - head_n)
+        rng = np.random.default_rng(seed)
+        picked = sorted(rng.choice(len(tail), size=min(k, len(tail)), replace=False).tolist())
+        scale = len(tail) / len(picked)
+        sample = [(t, float(n)) for t, n in head] + [(tail[i][0], tail[i][1] * scale) for i in picked]
     results = token_replay.apply(
-        _fake_log(t for t, _ in items), net, initial_marking, final_marking,
-        variant=variant, parameters=params,
+        _fake_log(t for t, _ in sample),
+        net,
+        initial_marking,
+        final_marking,
+        variant=token_replay.Variants.TOKEN_REPLAY,
+        parameters={"consider_remaining_in_fitness": True, "show_progress_bar": False},
     )
-    weighted = [r for r, (_, n) in zip(results, items, strict=True) for _ in range(n)]
-    fitness = float(fitness_eval.evaluate(weighted)["log_fitness"])
-    total = sum(n for _, n in items)
-    fitting = sum(n for r, (_, n) in zip(results, items, strict=True) if r["trace_is_fit"]) / total
+    totals = dict.fromkeys(("missing_tokens", "consumed_tokens", "remaining_tokens", "produced_tokens"), 0.0)
+    for r, (_, w) in zip(results, sample, strict=True):
+        for key in totals:
+            totals[key] += w * r[key]
+    m, c = totals["missing_tokens"], totals["consumed_tokens"]
+    r_, p = totals["remaining_tokens"], totals["produced_tokens"]
+    if c <= 0 or p <= 0:
+        return 0.0, len(sample)
+    # pm4py's formula (pm4py.algo.evaluation.replay_fitness.variants.token_replay.evaluate)
+    return 0.5 * (1 - m / c) + 0.5 * (1 - r_ / p), len(sample)
 
-    # ETC precision (Muñoz-Gama & Carmona), as pm4py computes it, with case weights
-    prefix_next: dict[tuple[str, ...], set[str]] = {}
-    prefix_count: Counter[tuple[str, ...]] = Counter()
+
+def language_quality(counter: Mapping[tuple[str, ...], int], space: StateSpace) -> dict[str, float]:
+    """ETC precision and the share of perfectly fitting cases, on the net's state space.
+
+    Precision follows Muñoz-Gama & Carmona's escaping-edges measure as pm4py computes it
+    (prefixes of every case, weighted by how many cases share them, plus the start), but the
+    activities the model allows after a prefix are read from the reachability graph, through
+    silent steps. pm4py's token-replay version counts only transitions enabled without a silent
+    step (so a choice behind a gateway allows "nothing") and splits prefixes at commas, which
+    breaks names such as "Xem xét, trình ký". Prefixes the model cannot replay are skipped, as
+    in pm4py.
+    """
+    items = [(t, int(n)) for t, n in counter.items() if n > 0]
+    total = sum(n for _, n in items)
+    if not total:
+        return {"precision": math.nan, "fitting_cases": math.nan}
+    init = space.closure([0])
+    final = space.states.get(space.final)
+    observed: dict[tuple[str, ...], set[str]] = {}
+    weight: Counter[tuple[str, ...]] = Counter()
+    reached: dict[tuple[str, ...], frozenset[int]] = {(): init}
+    fitting = 0
     for trace, n in items:
-        for i in range(1, len(trace)):
+        current = init
+        for i, activity in enumerate(trace):
             prefix = trace[:i]
-            prefix_next.setdefault(prefix, set()).add(trace[i])
-            prefix_count[prefix] += n
-    keys = list(prefix_next)
-    prec_params = {
-        "consider_remaining_in_fitness": False,
-        "try_to_reach_final_marking_through_hidden": False,
-        "stop_immediately_unfit": True,
-        "walk_through_hidden_trans": True,
-        "show_progress_bar": False,
-    }
-    replayed = token_replay.apply(
-        _fake_log(keys), net, initial_marking, final_marking, variant=variant,
-        parameters=prec_params,
-    ) if keys else []
+            if i:
+                observed.setdefault(prefix, set()).add(activity)
+                weight[prefix] += n
+            nxt_key = trace[: i + 1]
+            nxt = reached.get(nxt_key)
+            if nxt is None:
+                nxt = space.step(current, activity) if current else frozenset()
+                reached[nxt_key] = nxt
+            current = nxt
+            if not current:
+                break
+        if current and final is not None and final in current:
+            fitting += n
+    enabled0 = space.enabled(init)
     starts = {t[0] for t, _ in items if t}
-    enabled0 = {
-        t.label
-        for t in get_visible_transitions_eventually_enabled_by_marking(net, initial_marking)
-    }
     sum_at = total * len(enabled0)
     sum_ee = total * len(enabled0 - starts)
-    for key, res in zip(keys, replayed, strict=True):
-        if res["trace_is_fit"]:
-            enabled = {t.label for t in res["enabled_transitions_in_marking"] if t.label is not None}
-            sum_at += len(enabled) * prefix_count[key]
-            sum_ee += len(enabled - prefix_next[key]) * prefix_count[key]
+    enabled_cache: dict[frozenset[int], set[str]] = {}
+    for prefix, nexts in observed.items():
+        states = reached.get(prefix)
+        if not states:
+            continue
+        enabled = enabled_cache.get(states)
+        if enabled is None:
+            enabled = enabled_cache[states] = space.enabled(states)
+        sum_at += len(enabled) * weight[prefix]
+        sum_ee += len(enabled - nexts) * weight[prefix]
     precision = 1.0 - sum_ee / sum_at if sum_at > 0 else 1.0
-    return {"fitness": fitness, "precision": float(precision), "fitting_cases": float(fitting)}
+    return {"precision": float(precision), "fitting_cases": fitting / total}
 
 
 # ============================================================================ entry point
@@ -944,20 +1170,38 @@ def discover_model(
     tasks, gateways, loops = flow.counts()
     bpmn = flow.to_bpmn(name=service or "")
     net, im, fm = bpmn_to_petri(bpmn)
-    sound = check_sound(net, im, fm)
-    quality = replay_quality(reference, net, im, fm)
+    space = StateSpace(net, im, fm)
+    sound, soundness = space.soundness()
+    if sound and not _is_workflow_net(net, im, fm):
+        sound, soundness = False, "not a workflow net (one source and one sink place expected)"
+    language = (
+        language_quality(reference, space)
+        if space.complete
+        else {"precision": math.nan, "fitting_cases": math.nan}
+    )
+    fitness, replayed = token_fitness(reference, net, im, fm)
+    if replayed < len(reference):
+        notes.append(
+            f"fitness estimated by token replay of {replayed} of {len(reference)} variants "
+            "(the most frequent, plus a seeded sample of the rest)"
+        )
+    if not space.complete:
+        notes.append(f"precision not computed: {soundness}")
+    shown_set = {flow.name[n] for n in flow.kind if flow.kind[n] == "task"}
     events_total = sum(len(t) * n for t, n in reference.items())
-    events_kept = sum(sum(1 for a in t if a in keep) * n for t, n in reference.items())
-    shown = tuple(sorted({flow.name[n] for n in flow.kind if flow.kind[n] == "task"}))
-    dropped = tuple(a for a in sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a)) if a not in keep)
+    events_kept = sum(sum(1 for a in t if a in shown_set) * n for t, n in reference.items())
+    shown = tuple(sorted(shown_set))
+    dropped = tuple(
+        a for a in sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a)) if a not in shown_set
+    )
     return Model(
         bpmn=bpmn,
         net=net,
         initial_marking=im,
         final_marking=fm,
         sound=sound,
-        fitness=_nan_none(quality["fitness"]),
-        precision=_nan_none(quality["precision"]),
+        fitness=_nan_none(fitness),
+        precision=_nan_none(language["precision"]),
         tasks=tasks,
         gateways=gateways,
         kind=kind,
@@ -967,7 +1211,8 @@ def discover_model(
         loops=loops,
         cases=sum(reference.values()),
         variants=len(reference),
-        fitting_cases=_nan_none(quality["fitting_cases"]),
+        fitting_cases=_nan_none(language["fitting_cases"]),
+        soundness=soundness,
         event_coverage=events_kept / events_total if events_total else None,
         min_activity_share=float(min_share),
         service=service,

@@ -118,7 +118,7 @@ class ProcessMap:
         Settings not given keep their current value; ``None`` restores the default.
         """
         current = self.filters
-        settings = {
+        settings: dict[str, Any] = {
             "activities": current.get("activities") if activities is ... else activities,
             "paths": current.get("paths") if paths is ... else paths,
             "top_variants": current.get("top_variants") if top_variants is ... else top_variants,

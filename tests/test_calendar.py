@@ -307,3 +307,27 @@ def test_repr_and_equality() -> None:
     assert "<table>" in WorkCalendar()._repr_html_()
     assert WorkCalendar() == default_calendar()
     assert WorkCalendar(country=None) != default_calendar()
+
+
+def test_case_due_dates_with_the_built_in_catalog() -> None:
+    from procsimp.log import EventLog
+
+    df = pd.DataFrame({
+        "case:concept:name": ["a", "b"],
+        "concept:name": ["Tiếp nhận hồ sơ", "Tiếp nhận hồ sơ"],
+        "time:timestamp": [ts("2025-04-25 10:00"), ts("2025-04-25 10:00")],
+        "case:service": ["Đăng ký thường trú", "Register a birth"],
+        "case:received": [ts("2025-04-25 09:00"), ts("2025-04-25 09:00")],
+    })
+    out = case_due_dates(EventLog.from_frame(df)).set_index("case")
+    assert list(out["statutory_days"]) == [7.0, 1.0]
+    # 7 working days from Friday 25/4 09:00: Sat 26/4 (swapped working day), 28, 29/4,
+    # [30/4-2/5 off], 5, 6, 7, 8/5 -> Thursday 8 May 09:00
+    assert out.loc["a", "due"] == ts("2025-05-08 09:00")
+    assert out.loc["b", "due"] == ts("2025-04-26 09:00")
+
+
+def test_far_years_round_trip() -> None:
+    cal = WorkCalendar()
+    t = pd.DatetimeIndex([ts("1990-03-06 09:00"), ts("2095-06-07 14:00")])
+    assert (cal.from_work_minutes(cal.work_minutes(t)) == t).all()

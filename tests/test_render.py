@@ -411,3 +411,19 @@ def test_missing_dot_program_names_the_install_command(tmp_path: Path, monkeypat
     assert not (tmp_path / "m.svg").exists()
     # the DOT source needs no program
     assert gv.write_map(pmap, tmp_path / "m.dot").read_text(encoding="utf-8").startswith("digraph")
+
+
+@needs_dot
+def test_combined_maps_stack_in_order_with_a_caption_and_no_id_clash() -> None:
+    asis = gv.map_dot(fixed_map(), id_prefix="asis_", title="As-is", legend=False)
+    tobe = gv.map_dot(fixed_map(), id_prefix="tobe_", title="To-be", ghost=["Thẩm định hồ sơ"])
+    both = gv.combine_maps([asis, tobe], caption=["Lead time −2.1 d", "On time +12 points"])
+    svg = both.pipe(format="svg")
+    root = etree.fromstring(svg)
+    y = {"".join(t.itertext()): float(t.get("y")) for t in root.iterfind(".//svg:text", SVG_NS)}
+    assert y["As-is"] < y["To-be"] < y["Lead time −2.1 d"]  # top to bottom (SVG y grows down)
+    assert svg_texts(svg).count("Tiếp nhận hồ sơ") == 2
+    titles = [t.text for t in root.iterfind(".//svg:g[@class='node']/svg:title", SVG_NS)]
+    assert len(titles) == len(set(titles)) == 2 * (8 + 2) + 1  # two maps, one legend
+    with pytest.raises(ParameterError, match="distinct id_prefix"):
+        gv.combine_maps([asis, gv.map_dot(fixed_map(), id_prefix="asis_")])

@@ -34,7 +34,11 @@ def demo(logs: Path | None, simulate: bool, out: Path) -> None:
     from procsimp.report import report
 
     folder = logs or bundled_logs_dir()
-    files = sorted(p for p in folder.glob("dossiers_*.csv")) if folder.is_dir() else []
+    files = (
+        sorted(p for p in folder.glob("dossiers_*.csv") if not p.stem.endswith("_to_be"))
+        if folder.is_dir()
+        else []
+    )
     if not files:
         raise LogReadError(
             f"{folder}: no sample logs (dossiers_*.csv) found; regenerate them with the commands "

@@ -231,7 +231,9 @@ def mine(
     Writes OUT/<service>/map_<view>.<svg|png|pdf|dot>, model.bpmn, model.pnml, dfg.csv,
     activities.csv and variants.csv for every service (or only --service S), and OUT/mine.json.
     Filters are percentages: --activities 80 --paths 50 keeps the activities covering 80% of
-    events and the paths covering 50% of transitions. --full keeps everything.
+    events and the paths covering 50% of transitions. --full keeps everything. The model (its
+    tasks, gateways, fitness and precision in the summary) is discovered when bpmn or pnml is
+    among the formats.
     """
     from procsimp.render.graphviz import MAP_FORMATS, MODEL_FORMATS, parse_formats, render_formats
 
@@ -264,11 +266,11 @@ def mine(
     slugs = service_slugs([str(p.service) for p in maps])
     for pmap in maps:
         folder = out / slugs[str(pmap.service)]
-        # the summary reports the model's size and quality, so it is discovered in any case
-        model = pmap.model(noise=noise, full=full)
+        model_fmts = [f for f in chosen if f in MODEL_FORMATS]
+        # discovery (with fitness and precision) runs only when a model file is asked for
+        model = pmap.model(noise=noise, full=full) if model_fmts else None
         written: dict[str, Path] = {}
         map_fmts = [f for f in chosen if f in MAP_FORMATS]
-        model_fmts = [f for f in chosen if f in MODEL_FORMATS]
         if map_fmts:
             written.update(render_formats(pmap, folder, f"map_{view}", map_fmts, view, lang=lang))
         if model_fmts:
@@ -343,6 +345,7 @@ def _record(
         "events": _plain(pmap.n_events),
         **_counts(pmap),
     }
+    record["model"] = None
     if model is not None:
         record["model"] = {
             "kind": getattr(model, "kind", None),
@@ -367,7 +370,9 @@ def _echo_summary(record: Mapping[str, Any], folder: Path) -> None:
         f"edges kept {record['edges_kept']}/{record['edges_total']}"
     )
     model = record.get("model")
-    if model:
+    if not model:
+        click.echo("  model: not discovered (add bpmn or pnml to --format)")
+    else:
         sound = "sound" if model.get("sound") else "NOT sound"
         click.echo(
             f"  model: {model['tasks']} tasks, {model['gateways']} gateways, "

@@ -57,7 +57,7 @@ ROLE_THRESHOLDS: dict[str, float] = {
     # routing varies after a step when its most frequent successor covers less than this share
     "routing_top_share": 0.9,
     # a step decides when at least this share of its occurrences leads directly to a knock-out
-    # or starts a rework loop ...
+    # or to rework (a supplement request, or a step done again) ...
     "decision_share": 0.02,
     # ... and at least this many times
     "decision_min_count": 2,
@@ -169,7 +169,8 @@ class LogAggregates:
         return None if row is None else dict(row)
 
     def is_kept(self, service: str, activity: str) -> bool:
-        """Whether a step must never be eliminated or merged away (start, end, decision, protected)."""
+        """Whether a step must never be eliminated or merged away (start, end, protected,
+        decision, or a step that exists only for rework)."""
         row = self.row(service, activity)
         return True if row is None else bool(row["kept"])
 
@@ -483,8 +484,13 @@ class _Builder:
         self.in_loop = np.cumsum(diff[:-1]) > 0 if n else np.zeros(0, dtype=bool)
         self.loop_start_mark = np.zeros(n, dtype=bool)
         self.loop_start_mark[self.loop_begin] = True
-        # rework events: repeats and steps inside loops
-        self.rework = (occ > 0) | self.in_loop
+        # rework events: repeats, and steps that exist only inside loops (supplement requests,
+        # resubmissions); a first pass through the steps of a send-back loop is not rework
+        K = self.K
+        ev = np.bincount(self.sa, minlength=K)
+        inside = np.bincount(self.sa[self.in_loop], minlength=K)
+        self.loop_only = _share(inside, ev) >= 0.9
+        self.rework = (occ > 0) | (self.loop_only[self.sa] & self.in_loop)
         last_rework = np.full(self.C, -1, dtype=np.int64)
         idx = np.flatnonzero(self.rework)
         if idx.size:
@@ -672,6 +678,12 @@ class _Builder:
         n_res = self._distinct_per_key(self.res)
         n_unit = self._distinct_per_key(self.unit)
 
+        rework_next_ev = np.zeros(n, dtype=bool)
+        if n > 1:
+            # entering rework: the next event is rework while this one is not
+            rework_next_ev[:-1] = ~self.last[:-1] & self.rework[1:] & ~self.rework[:-1]
+        rework_next = np.bincount(sa[rework_next_ev], minlength=K)
+        unit_exclusive = self._unit_exclusive()
         ko_next = np.bincount(sa[self.ko_next], minlength=K)
         ko_after = np.bincount(sa[self.ko_after], minlength=K)
         loop_start = np.bincount(sa[self.loop_start_mark], minlength=K)
@@ -691,7 +703,7 @@ class _Builder:
         top_share = _share(top_succ_n, ev)
         routing = (top_share < th["routing_top_share"]) & (ev >= 5)
         ko_dec = (_share(ko_next, ev) >= th["decision_share"]) & (ko_next >= th["decision_min_count"])
-        loop_dec = (_share(loop_start, ev) >= th["decision_share"]) & (loop_start >= th["decision_min_count"])
+        loop_dec = (_share(rework_next, ev) >= th["decision_share"]) & (rework_next >= th["decision_min_count"])
         mi_dec = (mi >= th["decision_mi_bits"]) & (ev >= 5)
         decision = routing | ko_dec | loop_dec | mi_dec
 
@@ -741,6 +753,7 @@ class _Builder:
                 "handoffs_saved_per_event": handoffs_saved[rows],
                 "resources": n_res[rows],
                 "units": n_unit[rows],
+                "unit_exclusive_share": unit_exclusive[rows],
                 "knockout_next_share": _share(ko_next[rows], ev[rows]),
                 "knockout_next": ko_next[rows],
                 "knockout_after_share": _share(ko_after[rows], ev[rows]),
@@ -748,6 +761,7 @@ class _Builder:
                 "loop_start_share": _share(loop_start[rows], ev[rows]),
                 "loop_starts": loop_start[rows],
                 "rework_after_share": _share(rework_after[rows], ev[rows]),
+                "rework_next_share": _share(rework_next[rows], ev[rows]),
                 "in_loop_share": _share(in_loop[rows], ev[rows]),
                 "repeats": repeats[rows],
                 "repeat_case_share": _share(repeat_cases[rows], cases[rows]),
@@ -770,19 +784,36 @@ class _Builder:
                 "protected_by": np.where(protected_user, "protect", np.where(protected_cat, "catalog", "")),
             }
         )
-        role = np.where(
-            out["start"],
-            "start",
-            np.where(
-                out["end"],
-                "end",
-                np.where(out["protected"], "protected", np.where(out["decision"], "decision", "")),
-            ),
+        out["rework_only"] = self.loop_only[rows]
+        role = np.select(
+            [out["start"], out["end"], out["protected"], out["decision"], out["rework_only"]],
+            ["start", "end", "protected", "decision", "rework"],
+            default="",
         )
         out["role"] = role
         out["kept"] = role != ""
         out = out.sort_values(["service", "step_index_mean", "activity"], kind="stable").reset_index(drop=True)
         return out[_ACTIVITY_COLUMNS]
+
+    def _unit_exclusive(self, min_focus: float = 0.95) -> np.ndarray:
+        """Per (service, activity): share of its events done by a unit that (in that service)
+        does this step only (at least ``min_focus`` of the unit's events): a body consulted for
+        this one step, such as the police or a court."""
+        K = self.K
+        ok = self.unit >= 0
+        if not ok.any():
+            return np.full(K, np.nan)
+        m = int(self.unit.max()) + 1
+        su = self.svc[ok] * m + self.unit[ok]  # (service, unit)
+        su_events = np.bincount(su, minlength=self.S * m)
+        pair = self.sa[ok] * m + self.unit[ok]  # (service, activity, unit)
+        uk, cnt = np.unique(pair, return_counts=True)
+        k_of = uk // m
+        su_of = (k_of // self.A) * m + uk % m
+        focused = cnt >= min_focus * su_events[su_of]
+        exclusive = np.bincount(k_of[focused], weights=cnt[focused], minlength=K)
+        total = np.bincount(k_of, weights=cnt, minlength=K)
+        return _share(exclusive, total)
 
     def _distinct_per_key(self, codes: np.ndarray) -> np.ndarray:
         ok = codes >= 0
@@ -1042,7 +1073,10 @@ class _Builder:
         if self.loop_end.size == 0:
             return pd.DataFrame(columns=_LOOP_COLUMNS)
         A = self.A
-        b, e = self.loop_begin, self.loop_end
+        primary = ~self.in_loop[self.loop_begin]  # loops that do not start inside another loop
+        b, e = self.loop_begin[primary], self.loop_end[primary]
+        if b.size == 0:
+            return pd.DataFrame(columns=_LOOP_COLUMNS)
         k = self.sa[b]
         elapsed = (self.wc[e] - self.wc[b]) / 60.0
         # effort inside the loop: processing of the steps after the first occurrence up to the repeat
@@ -1051,7 +1085,7 @@ class _Builder:
         effort = (csum[e + 1] - csum[b + 1]) / 60.0
         length = e - b
         t = pd.DataFrame({"k": k, "case": self.cidx[b], "elapsed": elapsed, "effort": effort, "len": length,
-                          "via": self.act[b + 1]})
+                          "via": self.act[b + 1], "back": self.act[e - 1]})
         g = t.groupby("k", sort=True)
         out = pd.DataFrame(
             {
@@ -1061,6 +1095,7 @@ class _Builder:
                 "effort_hours_mean": g["effort"].mean(),
                 "length_mean": g["len"].mean(),
                 "via_k": g["via"].agg(lambda s: int(s.value_counts().index[0])),
+                "back_k": g["back"].agg(lambda s: int(s.value_counts().index[0])),
             }
         ).reset_index()
         kk = out["k"].to_numpy()
@@ -1068,6 +1103,7 @@ class _Builder:
         out["service"] = np.array(self.snames, dtype=object)[kk // A]
         out["activity"] = np.array(self.anames, dtype=object)[kk % A]
         out["via"] = np.array(self.anames, dtype=object)[out["via_k"].to_numpy()]
+        out["sent_back_by"] = np.array(self.anames, dtype=object)[out["back_k"].to_numpy()]
         out["case_share"] = out["cases"] / svc_cases[kk // A]
         out["elapsed_hours_total"] = out["elapsed_hours_mean"] * out["loops"]
         return out[_LOOP_COLUMNS].sort_values(["service", "activity"], kind="stable").reset_index(drop=True)
@@ -1119,13 +1155,14 @@ _ACTIVITY_COLUMNS = [
     "top_successor", "top_successor_share", "successors", "successor_entropy",
     "top_predecessor", "top_predecessor_share",
     "resource_change_next", "resource_change_prev", "unit_change_next", "unit_change_prev",
-    "handoffs_saved_per_event", "resources", "units",
+    "handoffs_saved_per_event", "resources", "units", "unit_exclusive_share",
     "knockout_next_share", "knockout_next", "knockout_after_share", "knockout_case_share",
-    "loop_start_share", "loop_starts", "rework_after_share", "in_loop_share", "repeats", "repeat_case_share",
+    "loop_start_share", "loop_starts", "rework_after_share", "rework_next_share", "in_loop_share", "repeats",
+    "repeat_case_share",
     "outcome_mi_bits", "outcome_entropy_bits", "position_mean", "step_index_mean",
     "is_start_share", "is_end_share", "end_rate", "start", "end", "knockout_end",
     "decision", "decision_routing", "decision_knockout", "decision_rework", "decision_outcome",
-    "protected", "protected_by", "role", "kept",
+    "rework_only", "protected", "protected_by", "role", "kept",
 ]
 _PAIR_COLUMNS = [
     "service", "source", "target", "count", "cases", "share_of_source", "share_of_target",
@@ -1141,6 +1178,6 @@ _KO_STEP_COLUMNS = [
     "service", "decider", "activity", "cases", "share", "position_mean", "proc_hours_mean", "sojourn_hours_mean",
 ]
 _LOOP_COLUMNS = [
-    "service", "activity", "loops", "cases", "case_share", "via", "length_mean",
+    "service", "activity", "loops", "cases", "case_share", "via", "sent_back_by", "length_mean",
     "elapsed_hours_mean", "elapsed_hours_total", "effort_hours_mean",
 ]

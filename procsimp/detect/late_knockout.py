@@ -2,15 +2,16 @@
 
 Signals: a step is regularly the last one before a rejection notice (or another knock-out end),
 and the rejected dossiers went through costly work before it. The check can run earlier, right
-after the last screening decision (or the intake) that comes before the costly work, so that
-rejected dossiers skip that work.
+after the last screening decision (a step that rejects dossiers or sends them back for a
+supplement) or the intake that comes before the costly work, so that rejected dossiers skip that
+work.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, sentence, val, work_hours_scale
+from procsimp.detect._common import make_flag, sentence, val, wilson_lower, work_hours_scale
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -47,6 +48,16 @@ class LateKnockout(Detector):
         main work step ...
     min_cost_hours
         ... and at least this many working hours.
+    min_knockout_rate
+        share of the step's own occurrences followed by a knock-out (a check that matters); the
+        lower 95% confidence bound of the observed share must reach it.
+    max_check_share
+        the check's processing is at most this share of the costliest step before it: a quick
+        check placed after expensive work, not the main appraisal itself.
+
+    Protected steps (a signature the law places at the end) are never moved. Per service only
+    the main late knock-out (the one deciding most knock-outs) is reported; the others are listed
+    in its evidence.
     """
 
     name = "late_knockout"
@@ -54,9 +65,11 @@ class LateKnockout(Detector):
     _constraints = {
         "min_knockouts": Interval(1, None, integer=True),
         "min_knockout_share": Interval(0, 1),
+        "min_knockout_rate": Interval(0, 1),
         "min_step_share": Interval(0, 1),
         "min_cost_share": Interval(0, 1),
         "min_cost_hours": Interval(0, None),
+        "max_check_share": Interval(0, 1),
     }
 
     def __init__(
@@ -64,16 +77,20 @@ class LateKnockout(Detector):
         *,
         min_knockouts: int = 5,
         min_knockout_share: float = 0.01,
+        min_knockout_rate: float = 0.03,
         min_step_share: float = 0.5,
         min_cost_share: float = 0.3,
         min_cost_hours: float = 0.5,
+        max_check_share: float = 0.5,
     ) -> None:
         super().__init__(
             min_knockouts=min_knockouts,
             min_knockout_share=min_knockout_share,
+            min_knockout_rate=min_knockout_rate,
             min_step_share=min_step_share,
             min_cost_share=min_cost_share,
             min_cost_hours=min_cost_hours,
+            max_check_share=max_check_share,
         )
 
     def detect(self, aggregates: LogAggregates) -> list[Flag]:
@@ -85,14 +102,17 @@ class LateKnockout(Detector):
         steps_of: dict[tuple[str, str], list[Row]] = {}
         for st in ag.rows("knockout_steps"):
             steps_of.setdefault((st.service, st.decider), []).append(st)
-        flags: list[Flag] = []
+        candidates: list[tuple[str, int, float, str, Flag]] = []
         for k in ag.rows("knockouts"):
             share = k.knockouts / max(k.service_cases, 1)
             if k.knockouts < self.min_knockouts or share < self.min_knockout_share:
                 continue
+            rate_low = wilson_lower(k.knockouts, k.decider_events)
+            if rate_low < self.min_knockout_rate:
+                continue
             acts = acts_of.get(k.service, [])
-            role = {r.activity: r.role for r in acts}
-            if role.get(k.decider, "") == "start":
+            decider = ag.row(k.service, k.decider)
+            if decider is None or decider.start or decider.protected:
                 continue
             steps = [
                 st
@@ -104,29 +124,41 @@ class LateKnockout(Detector):
             if ag.has_start:
                 work = work_hours_scale(acts)
                 need = max(self.min_cost_hours, self.min_cost_share * val(work))
-                cost_col = "proc_hours_mean"
+                cost_col = "proc_hours_median"
                 cap = 1.0
             else:
                 # without processing times, the elapsed working time a step adds stands for its cost
                 need = max(self.min_cost_hours, 1.0 * ag.hours_per_day)
-                cost_col = "sojourn_hours_mean"
+                cost_col = "sojourn_hours_median"
                 cap = 0.6
-            costly = [st for st in steps if val(st[cost_col]) >= need and role.get(st.activity) != "start"]
+
+            def is_anchor(name: str, service: str = k.service) -> bool:
+                # the intake, or a screening decision that rejects or sends dossiers back
+                row = ag.row(service, name)
+                return row is not None and bool(row.start or row.decision_knockout or row.decision_rework)
+
+            def cost_of(name: str, service: str = k.service, col: str = cost_col) -> float:
+                row = ag.row(service, name)
+                return val(row[col]) if row is not None else 0.0
+
+            costly = [st for st in steps if not is_anchor(st.activity) and cost_of(st.activity) >= need and not ag.row(k.service, st.activity).start]
             if not costly:
                 continue
-            first_costly_pos = min(st.position_mean for st in costly)
-            anchors = [
-                st
-                for st in steps
-                if st.position_mean < first_costly_pos and role.get(st.activity) in ("start", "decision")
-            ]
-            if not anchors:
+            if ag.has_start:
+                biggest = max(cost_of(st.activity) for st in costly)
+                if val(decider.proc_hours_median, float("inf")) > self.max_check_share * biggest:
+                    continue  # the decision is as costly as the work before it: the appraisal itself
+            # the latest screening point that still has costly work after it
+            anchor = None
+            for st in sorted(steps, key=lambda x: x.position_mean, reverse=True):
+                if is_anchor(st.activity) and any(c.position_mean > st.position_mean for c in costly):
+                    anchor = st
+                    break
+            if anchor is None:
                 continue
-            anchor = max(anchors, key=lambda st: st.position_mean)
             into = str(anchor.activity)
             skipped = [st for st in steps if st.position_mean > anchor.position_mean]
-            if not skipped:
-                continue
+            costly = [c for c in costly if c.position_mean > anchor.position_mean]
             effort = float(sum(val(st.proc_hours_mean) * st.share for st in skipped))
             elapsed = float(sum(val(st.sojourn_hours_mean) * st.share for st in skipped))
             costly_names = [str(st.activity) for st in costly]
@@ -146,6 +178,7 @@ class LateKnockout(Detector):
                 "knockouts": k.knockouts,
                 "knockout_share_of_cases": share,
                 "knockout_rate_at_step": k.knockout_rate,
+                "knockout_rate_lower_bound": rate_low,
                 "end_activity": k.end_activity,
                 "costly_steps_before": costly_names,
                 "skipped_steps": [str(st.activity) for st in skipped],
@@ -169,11 +202,23 @@ class LateKnockout(Detector):
                 + (f"tốn {fmt_hours_vi(effort, per_day)} công xử lý" if ag.has_start else f"mất {fmt_hours_vi(elapsed, per_day)}")
                 + f" mỗi hồ sơ, nên thực hiện {quote(k.decider)} ngay sau {quote(into)}"
             )
-            flags.append(
+            candidates.append((k.service, k.knockouts, val(k.knockout_rate), k.decider,
                 make_flag(
                     service=k.service, activity=k.decider, into=into, kind=self.name, action=self.action,
                     confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=0.0,
                     en=en, vi=vi, effort_hours_per_knockout=effort if ag.has_start else float("nan"),
                 )
-            )
+            ))
+        flags: list[Flag] = []
+        by_service: dict[str, list[tuple[str, int, float, str, Flag]]] = {}
+        for c in candidates:
+            by_service.setdefault(c[0], []).append(c)
+        for group in by_service.values():
+            group.sort(key=lambda c: (-c[1], -c[2], c[3]))
+            best = group[0][4]
+            if len(group) > 1:
+                ev = dict(best.evidence)
+                ev["other_late_deciders"] = [c[3] for c in group[1:]]
+                best = best.replace(evidence=ev)
+            flags.append(best)
         return flags

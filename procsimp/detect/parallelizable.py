@@ -5,8 +5,12 @@ Two signals, each enough on its own:
 * **both orders:** in the cases that have both steps, A comes before B in some and B before A
   in others, and they are usually adjacent: neither needs the other's result;
 * **sequential appraisals by different units:** A is (nearly) always directly followed by B, the
-  two are done by units that never do each other's step, and both are substantial work (a large
-  share of the service's main work step), not a hand-off or a review.
+  two are done by units that never do each other's step, both are substantial work (a large
+  share of the service's main work step, not a hand-off or a review), and at least one of them
+  is done by a unit that does nothing else in the service (a body consulted for that one step,
+  such as the police or a court). A pair where both units are such bodies comes first; a pair
+  with one is only reported when neither of its steps is already in a reported pair. Neither
+  step may be a start, end or decision step: a check that can reject is better done first.
 
 ``activity`` is the step observed first, ``into`` the other one. Running them in parallel saves
 the shorter of the two (waiting plus processing) per dossier.
@@ -72,7 +76,7 @@ class Parallelizable(Detector):
         min_minority_share: float = 0.1,
         min_adjacent_share: float = 0.5,
         min_pair_share: float = 0.9,
-        min_work_share: float = 0.3,
+        min_work_share: float = 0.5,
         min_proc_hours: float = 0.5,
         min_cases: int = 10,
     ) -> None:
@@ -106,7 +110,7 @@ class Parallelizable(Detector):
             if o.adjacent / max(o.cases_both, 1) < self.min_adjacent_share:
                 continue
             a_row, b_row = ag.row(o.service, o.a), ag.row(o.service, o.b)
-            if any(bool(x["start"]) or bool(x["end"]) for x in (a_row, b_row)):
+            if a_row is None or b_row is None or any(x.start or x.end for x in (a_row, b_row)):
                 continue
             if val(a_row["in_loop_share"]) > 0.5 or val(b_row["in_loop_share"]) > 0.5:
                 continue  # a rework loop, not two independent steps
@@ -149,34 +153,49 @@ class Parallelizable(Detector):
         if not (ag.has_unit and ag.has_start) or ag.pairs.empty:
             return flags
         scale = {s: work_hours_scale(rows) for s, rows in ag.activity_rows().items()}
+        candidates = []
         for p in ag.rows("pairs"):
             if p.source == p.target or p.cases < self.min_cases:
                 continue
-            key = (p.service, frozenset((p.source, p.target)))
-            if key in seen:
+            if (p.service, frozenset((p.source, p.target))) in seen:
                 continue
             if not bool(p.units_disjoint) or val(p.share_of_target) < self.min_pair_share:
                 continue
+            if val(p.share_of_source) < self.min_pair_share:
+                continue
             a, b = ag.row(p.service, p.source), ag.row(p.service, p.target)
-            if any(bool(x["start"]) or bool(x["end"]) or bool(x["knockout_end"]) for x in (a, b)):
+            if a is None or b is None:
                 continue
-            if val(a["in_loop_share"]) > 0.5 or val(b["in_loop_share"]) > 0.5:
+            if any(x.start or x.end or x.knockout_end or x.decision for x in (a, b)):
                 continue
-            work = scale.get(p.service, float("nan"))
-            need = max(self.min_proc_hours, self.min_work_share * val(work))
-            pa, pb = val(a["proc_hours_median"]), val(b["proc_hours_median"])
+            if val(a.in_loop_share) > 0.5 or val(b.in_loop_share) > 0.5:
+                continue
+            work = val(scale.get(p.service, float("nan")))
+            need = max(self.min_proc_hours, self.min_work_share * work)
+            pa, pb = val(a.proc_hours_median), val(b.proc_hours_median)
             if pa < need or pb < need:
                 continue
-            seen.add(key)
+            exclusive = sum(val(x.unit_exclusive_share) >= 0.9 for x in (a, b))
+            if exclusive == 0:
+                continue
+            candidates.append((exclusive, p, pa, pb, need))
+        taken: set[tuple[str, str]] = {(s, x) for s, pair in seen for x in pair}
+        for exclusive, p, pa, pb, need in sorted(
+            candidates, key=lambda c: (-c[0], c[1].service, -c[1].count, c[1].source, c[1].target)
+        ):
+            if exclusive < 2 and ((p.service, p.source) in taken or (p.service, p.target) in taken):
+                continue
+            taken |= {(p.service, p.source), (p.service, p.target)}
             hint = keyword_hint(p.source, ("appraise", "verify")) and keyword_hint(p.target, ("appraise", "verify"))
             conf = confidence(
                 [
                     margin(p.share_of_target, self.min_pair_share, 1.0),
                     margin(min(pa, pb), need, 2 * need),
+                    exclusive / 2.0,
                     margin(p.cases, self.min_cases, 10 * self.min_cases),
                 ],
                 hint=hint,
-                cap=0.9,
+                cap=0.85,
             )
             per_case = saving(p.source, p.target, p.service, p.cases)
             ev = {
@@ -185,8 +204,7 @@ class Parallelizable(Detector):
                 "second_preceded_by_first": p.share_of_target,
                 "first_followed_by_second": p.share_of_source,
                 "units_disjoint": True,
-                "first_units": a["units"],
-                "second_units": b["units"],
+                "single_purpose_units": exclusive,
                 "first_proc_hours_median": pa,
                 "second_proc_hours_median": pb,
                 "wait_hours_between_mean": p.wait_hours_mean,
@@ -194,15 +212,15 @@ class Parallelizable(Detector):
             }
             en = sentence(
                 f"{quote(p.source)} and {quote(p.target)} are substantial work "
-                f"({fmt_hours(pa, per_day)} and {fmt_hours(pb, per_day)}) done by different units one after the other "
-                f"in {fmt_pct(p.share_of_target)} of cases, with {fmt_hours(val(p.wait_hours_mean), per_day)} waiting "
-                f"between them, so run them in parallel"
+                f"({fmt_hours(pa, per_day)} and {fmt_hours(pb, per_day)}) by different units, done one after the other "
+                f"in {fmt_pct(p.share_of_target)} of cases with {fmt_hours(val(p.wait_hours_mean), per_day)} waiting "
+                f"between them; unless one needs the other's result, run them in parallel"
             )
             vi = sentence(
                 f"{quote(p.source)} và {quote(p.target)} là hai phần việc lớn "
-                f"({fmt_hours_vi(pa, per_day)} và {fmt_hours_vi(pb, per_day)}) do hai đơn vị khác nhau làm nối tiếp "
-                f"ở {fmt_pct(p.share_of_target)} hồ sơ, chờ {fmt_hours_vi(val(p.wait_hours_mean), per_day)} giữa hai bước, "
-                f"nên cho làm song song"
+                f"({fmt_hours_vi(pa, per_day)} và {fmt_hours_vi(pb, per_day)}) của hai đơn vị khác nhau, làm nối tiếp "
+                f"ở {fmt_pct(p.share_of_target)} hồ sơ, chờ {fmt_hours_vi(val(p.wait_hours_mean), per_day)} giữa hai bước; "
+                f"nếu bước sau không cần kết quả của bước trước thì cho làm song song"
             )
             flags.append(
                 make_flag(

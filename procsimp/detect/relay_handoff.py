@@ -1,14 +1,23 @@
 """Relay hand-off: a step that only forwards the dossier.
 
 Signals: near-zero processing time, nearly always the same successor, a change of officer or
-unit, and waiting added before it. Such a step can go (route the dossier automatically).
+unit on the way in and out, waiting added before it, and a performer that handles other steps
+too (a step done by a level or body that appears only for it, such as a signature, is an
+authority, not a relay). Such a step can go (route the dossier automatically).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, per_service, sentence, val, work_hours_scale
+from procsimp.detect._common import (
+    is_quiet,
+    make_flag,
+    per_service,
+    sentence,
+    val,
+    work_hours_scale,
+)
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -52,6 +61,8 @@ class RelayHandoff(Detector):
     _constraints = {
         "max_proc_minutes": Interval(0, 480),
         "max_proc_share": Interval(0, 1),
+        "min_wait_minutes": Interval(0, None),
+        "min_wait_ratio": Interval(0, None),
         "min_top_successor": Interval(0.5, 1),
         "min_handoff": Interval(0, 1),
         "min_cases": Interval(1, None, integer=True),
@@ -63,6 +74,8 @@ class RelayHandoff(Detector):
         *,
         max_proc_minutes: float = 10.0,
         max_proc_share: float = 0.1,
+        min_wait_minutes: float = 30.0,
+        min_wait_ratio: float = 3.0,
         min_top_successor: float = 0.9,
         min_handoff: float = 0.8,
         min_cases: int = 5,
@@ -71,6 +84,8 @@ class RelayHandoff(Detector):
         super().__init__(
             max_proc_minutes=max_proc_minutes,
             max_proc_share=max_proc_share,
+            min_wait_minutes=min_wait_minutes,
+            min_wait_ratio=min_wait_ratio,
             min_top_successor=min_top_successor,
             min_handoff=min_handoff,
             min_cases=min_cases,
@@ -83,21 +98,29 @@ class RelayHandoff(Detector):
         per_day = ag.hours_per_day
         for srow, acts in per_service(ag):
             n_cases = srow["cases"]
-            work = work_hours_scale(acts)
+            work = val(work_hours_scale(acts))
             for r in acts:
                 if r.kept or r.cases < self.min_cases or val(r.case_share) < self.min_case_share:
                     continue
-                if val(r.top_successor_share) < self.min_top_successor or r.knockout_next > 0 or r.loop_starts > 0:
+                if not is_quiet(r, self.min_top_successor, 0.05):
                     continue
+                if val(r.unit_exclusive_share) >= 0.9:
+                    continue  # a level or body that appears only for this step: an authority, not a relay
+                # the dossier changes hands on the way in and on the way out
                 handoff = max(val(r.resource_change_next), val(r.unit_change_next))
-                if handoff < self.min_handoff:
+                handoff_in = max(val(r.resource_change_prev), val(r.unit_change_prev))
+                if min(handoff, handoff_in) < self.min_handoff:
                     continue
                 limit_h = self.max_proc_minutes / 60.0
                 if ag.has_start:
                     proc = val(r.proc_hours_median, float("inf"))
-                    if val(work) > 0:
-                        limit_h = min(limit_h, self.max_proc_share * work) if work > 0 else limit_h
+                    if work > 0:
+                        limit_h = min(limit_h, self.max_proc_share * work)
                     if proc > limit_h:
+                        continue
+                    # waiting added: a queue in front of a step that does nothing
+                    wait_min = 60.0 * val(r.wait_hours_median)
+                    if wait_min < max(self.min_wait_minutes, self.min_wait_ratio * 60.0 * proc):
                         continue
                     cap = 1.0
                 else:
@@ -113,7 +136,7 @@ class RelayHandoff(Detector):
                 conf = confidence(
                     [
                         margin(r.top_successor_share, self.min_top_successor, 1.0),
-                        margin(handoff, self.min_handoff, 1.0),
+                        margin(min(handoff, handoff_in), self.min_handoff, 1.0),
                         1.0 - margin(proc, 0.0, limit_h) if limit_h > 0 else 1.0,
                     ],
                     hint=hint,

@@ -34,15 +34,17 @@ __all__ = ["ReworkLoop"]
 class ReworkLoop(Detector):
     """Steps that dossiers come back to: fix the cause of the rework.
 
+    A loop that goes through steps existing only for rework (a supplement request, the
+    citizen's resubmission) is reported at that first rework step, with the check that
+    triggers it; a loop that sends the dossier back to an earlier regular step is reported at the
+    repeated step, with the step that sends it back.
+
     Parameters
     ----------
     min_case_share
         share of the service's cases with the loop.
     min_loops
         loops observed.
-    max_in_loop_share
-        a loop is reported at its outermost step: a step that is itself mostly inside another
-        loop (share of its occurrences) is not reported separately.
     """
 
     name = "rework_loop"
@@ -50,11 +52,10 @@ class ReworkLoop(Detector):
     _constraints = {
         "min_case_share": Interval(0, 1),
         "min_loops": Interval(1, None, integer=True),
-        "max_in_loop_share": Interval(0, 1),
     }
 
-    def __init__(self, *, min_case_share: float = 0.03, min_loops: int = 5, max_in_loop_share: float = 0.5) -> None:
-        super().__init__(min_case_share=min_case_share, min_loops=min_loops, max_in_loop_share=max_in_loop_share)
+    def __init__(self, *, min_case_share: float = 0.03, min_loops: int = 5) -> None:
+        super().__init__(min_case_share=min_case_share, min_loops=min_loops)
 
     def detect(self, aggregates: LogAggregates) -> list[Flag]:
         ag = aggregates
@@ -66,15 +67,19 @@ class ReworkLoop(Detector):
         for lp in ag.rows("loops"):
             if lp.loops < self.min_loops or val(lp.case_share) < self.min_case_share:
                 continue
-            a = ag.row(lp.service, lp.activity)
-            if a is None:
+            start = ag.row(lp.service, lp.activity)
+            via = ag.row(lp.service, lp.via)
+            if start is None or via is None:
                 continue
-            if val(a["in_loop_share"]) > self.max_in_loop_share:
-                continue
+            supplement = val(via["in_loop_share"]) >= 0.9 and lp.via != lp.activity
+            if supplement:
+                activity, trigger = lp.via, lp.activity
+            else:
+                activity, trigger = lp.activity, lp.sent_back_by
             n_cases = cases_of.get(lp.service, 0)
             per_case = val(lp.elapsed_hours_total) / max(n_cases, 1) / per_day
-            handoffs = val(a["handoffs_saved_per_event"]) * lp.loops / max(n_cases, 1)
-            hint = keyword_hint(lp.via, ("supplement", "resubmit")) or keyword_hint(lp.activity, ("check",))
+            handoffs = val(start["handoffs_saved_per_event"]) * lp.loops / max(n_cases, 1)
+            hint = keyword_hint(lp.via, ("supplement", "resubmit")) or keyword_hint(trigger, ("check", "review"))
             conf = confidence(
                 [
                     margin(lp.case_share, self.min_case_share, 10 * self.min_case_share),
@@ -84,30 +89,44 @@ class ReworkLoop(Detector):
             )
             days = val(lp.elapsed_hours_mean) / per_day
             ev = {
+                "loop": "supplement" if supplement else "send_back",
+                "trigger": trigger,
+                "repeated_step": lp.activity,
                 "loops": lp.loops,
                 "cases": lp.cases,
                 "case_share": lp.case_share,
-                "loop_via": lp.via,
                 "loop_length_mean": lp.length_mean,
                 "elapsed_workdays_per_loop": days,
                 "effort_hours_per_loop": lp.effort_hours_mean if ag.has_start else None,
                 "name_hint": hint,
             }
-            en = sentence(
-                f"{fmt_pct(lp.case_share)} of dossiers ({lp.cases}) go back to {quote(lp.activity)} "
-                f"through {quote(lp.via)}, {lp.loops} times in all, each costing "
-                f"{fmt_hours(val(lp.elapsed_hours_mean), per_day)}, so remove the cause (for example, "
-                f"validate completeness at intake)"
-            )
-            vi = sentence(
-                f"{fmt_pct(lp.case_share)} hồ sơ ({lp.cases}) phải quay lại {quote(lp.activity)} "
-                f"qua bước {quote(lp.via)}, tổng cộng {lp.loops} lần, mỗi lần mất "
-                f"{fmt_hours_vi(val(lp.elapsed_hours_mean), per_day)}, nên khắc phục nguyên nhân (ví dụ "
-                f"kiểm tra tính đầy đủ ngay khi tiếp nhận)"
-            )
+            cost_en = fmt_hours(val(lp.elapsed_hours_mean), per_day)
+            cost_vi = fmt_hours_vi(val(lp.elapsed_hours_mean), per_day)
+            if supplement:
+                en = sentence(
+                    f"{quote(trigger)} sends {fmt_pct(lp.case_share)} of dossiers ({lp.cases}) to "
+                    f"{quote(activity)} and back, {lp.loops} times in all, each round costing {cost_en}, "
+                    f"so remove the cause (for example, validate completeness at intake)"
+                )
+                vi = sentence(
+                    f"{quote(trigger)} chuyển {fmt_pct(lp.case_share)} hồ sơ ({lp.cases}) sang "
+                    f"{quote(activity)} rồi quay lại, tổng cộng {lp.loops} lần, mỗi vòng mất {cost_vi}, "
+                    f"nên khắc phục nguyên nhân (ví dụ kiểm tra tính đầy đủ ngay khi tiếp nhận)"
+                )
+            else:
+                en = sentence(
+                    f"{quote(trigger)} sends {fmt_pct(lp.case_share)} of dossiers ({lp.cases}) back to "
+                    f"{quote(activity)}, {lp.loops} times in all, each round costing {cost_en}, "
+                    f"so remove the cause (clear criteria for {quote(activity)}, a checklist before {quote(trigger)})"
+                )
+                vi = sentence(
+                    f"{quote(trigger)} trả {fmt_pct(lp.case_share)} hồ sơ ({lp.cases}) về lại "
+                    f"{quote(activity)}, tổng cộng {lp.loops} lần, mỗi vòng mất {cost_vi}, "
+                    f"nên khắc phục nguyên nhân (tiêu chí rõ ràng cho {quote(activity)}, danh mục kiểm tra trước {quote(trigger)})"
+                )
             flags.append(
                 make_flag(
-                    service=lp.service, activity=lp.activity, kind=self.name, action=self.action,
+                    service=lp.service, activity=activity, kind=self.name, action=self.action,
                     confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=handoffs,
                     en=en, vi=vi,
                 )

@@ -1,8 +1,9 @@
 """Waiting hot spot: dossiers wait before a step far longer than the step takes.
 
 Signals: the mean waiting before the step is many times its processing time, long in absolute
-terms, and well above the service's usual waiting. The step itself is not a start, end,
-decision or protected step (those are never proposed for change). Automate the step or
+terms, and well above the service's usual waiting; the step itself is light (a fraction of the
+main work step). The step is not a start, end, decision or protected step (those are never
+proposed for change). Automate the step or
 reassign it (more officers, delegation, a deadline), so that the queue disappears.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, per_service, sentence, val
+from procsimp.detect._common import make_flag, per_service, sentence, val, work_hours_scale
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -39,6 +40,10 @@ class WaitingHotspot(Detector):
         mean waiting at least this many working hours.
     min_service_ratio
         mean waiting at least this many times the service's median waiting per step.
+    max_proc_share
+        the step is light: its median processing is at most this share of the service's main
+        work step (automating or reassigning a light step is realistic; a long appraisal needs
+        capacity, which the profile shows).
     min_cases
         cases that must contain the step.
     """
@@ -49,6 +54,7 @@ class WaitingHotspot(Detector):
         "min_wait_ratio": Interval(1, None),
         "min_wait_hours": Interval(0, None),
         "min_service_ratio": Interval(1, None),
+        "max_proc_share": Interval(0, 1),
         "min_cases": Interval(1, None, integer=True),
     }
 
@@ -58,12 +64,14 @@ class WaitingHotspot(Detector):
         min_wait_ratio: float = 5.0,
         min_wait_hours: float = 7.5,
         min_service_ratio: float = 3.0,
+        max_proc_share: float = 0.5,
         min_cases: int = 10,
     ) -> None:
         super().__init__(
             min_wait_ratio=min_wait_ratio,
             min_wait_hours=min_wait_hours,
             min_service_ratio=min_service_ratio,
+            max_proc_share=max_proc_share,
             min_cases=min_cases,
         )
 
@@ -76,8 +84,11 @@ class WaitingHotspot(Detector):
         for srow, acts in per_service(ag):
             n_cases = srow["cases"]
             typical = val(srow["wait_hours_median"], 0.0)
+            work = val(work_hours_scale(acts), float("inf"))
             for r in acts:
                 if r.kept or r.cases < self.min_cases:
+                    continue
+                if val(r.proc_hours_median, float("inf")) > self.max_proc_share * work:
                     continue
                 wait, proc = val(r.wait_hours_mean), val(r.proc_hours_mean)
                 if wait < self.min_wait_hours or wait < self.min_wait_ratio * max(proc, 1e-9):

@@ -117,18 +117,18 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
     return prepared, {n: done[n] for n in names}
 
 
-def _decode(codes: pd.Series, categories: np.ndarray) -> np.ndarray:
+def _decode(codes: pd.Series, prepared: Prepared, kind: str) -> np.ndarray:
     """Integer codes (possibly nullable) -> object array of names (None where missing)."""
     values = codes.to_numpy(dtype=np.float64, na_value=np.nan)
     out = np.full(len(values), None, dtype=object)
     ok = ~np.isnan(values)
     if ok.any():
-        out[ok] = categories[values[ok].astype(np.int64)]
+        out[ok] = prepared.names(kind)[values[ok].astype(np.int64)]
     return out
 
 
 def _text(values: np.ndarray) -> pd.Series:
-    return pd.Series(values, dtype="str") if not any(v is None for v in values) else pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=object) if pd.isnull(values).any() else pd.Series(values, dtype="str")
 
 
 def _times(values: pd.Series, timezone: str) -> pd.Series:
@@ -139,8 +139,9 @@ def _times(values: pd.Series, timezone: str) -> pd.Series:
     return pd.Series(index, dtype=index.dtype)
 
 
-def _variant_tuples(lists: pd.Series, categories: np.ndarray) -> list[tuple[str, ...]]:
-    return [tuple(str(categories[int(a)]) for a in v) for v in lists]
+def _variant_tuples(lists: pd.Series, prepared: Prepared) -> list[tuple[str, ...]]:
+    names = prepared.names("activities")
+    return [tuple(names[np.asarray(v, dtype=np.int64)]) for v in lists]
 
 
 def _finish(df: pd.DataFrame, sort: list[str], ascending: list[bool]) -> pd.DataFrame:
@@ -160,9 +161,9 @@ def dfg(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataFrame:
     r = raw["dfg"]
     out = pd.DataFrame(
         {
-            "service": _text(_decode(r["svc"], prepared.services)),
-            "source": _text(_decode(r["source"], prepared.activities)),
-            "target": _text(_decode(r["target"], prepared.activities)),
+            "service": _text(_decode(r["svc"], prepared, "services")),
+            "source": _text(_decode(r["source"], prepared, "activities")),
+            "target": _text(_decode(r["target"], prepared, "activities")),
             "count": r["count"].astype(np.int64),
             "cases": r["cases"].astype(np.int64),
         }
@@ -186,8 +187,8 @@ def activity_table(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd
     r = raw["activities"]
     out = pd.DataFrame(
         {
-            "service": _text(_decode(r["svc"], prepared.services)),
-            "activity": _text(_decode(r["activity"], prepared.activities)),
+            "service": _text(_decode(r["svc"], prepared, "services")),
+            "activity": _text(_decode(r["activity"], prepared, "activities")),
             "events": r["events"].astype(np.int64),
             "cases": r["cases"].astype(np.int64),
         }
@@ -213,8 +214,8 @@ def start_end(log: EventLog) -> pd.DataFrame:
     r = raw["start_end"]
     out = pd.DataFrame(
         {
-            "service": _text(_decode(r["svc"], prepared.services)),
-            "activity": _text(_decode(r["activity"], prepared.activities)),
+            "service": _text(_decode(r["svc"], prepared, "services")),
+            "activity": _text(_decode(r["activity"], prepared, "activities")),
             "role": pd.Series(r["role"].astype(str).to_numpy(), dtype="str"),
             "cases": r["cases"].astype(np.int64).to_numpy(),
         }
@@ -236,18 +237,16 @@ def variants(log: EventLog) -> pd.DataFrame:
     r = raw["variants"]
     out = pd.DataFrame(
         {
-            "service": _text(_decode(r["svc"], prepared.services)),
-            "variant": pd.Series(_variant_tuples(r["variant"], prepared.activities), dtype=object),
+            "service": _text(_decode(r["svc"], prepared, "services")),
+            "variant": pd.Series(_variant_tuples(r["variant"], prepared), dtype=object),
             "cases": r["cases"].astype(np.int64).to_numpy(),
             "share": r["share"].astype(np.float64).to_numpy(),
             "events": r["events"].astype(np.int64).to_numpy(),
             "lead_days_mean": r["lead_days_mean"].astype(np.float64).to_numpy(),
+            "rank": r["rank"].astype(np.int64).to_numpy(),
         }
     )
-    out["_key"] = [tuple(v) for v in out["variant"]]
-    out = _finish(out, ["service", "cases", "_key"], [True, False, True]).drop(columns="_key")
-    out["rank"] = out.groupby("service", sort=False).cumcount().astype(np.int64) + 1
-    return out
+    return _finish(out, ["service", "rank"], [True, True])
 
 
 def _statutory_days(services: pd.Series, catalog: Any) -> tuple[pd.Series, dict[str, Any]]:
@@ -267,7 +266,7 @@ def _statutory_days(services: pd.Series, catalog: Any) -> tuple[pd.Series, dict[
         name: (float(svc.statutory_days) if svc is not None and svc.statutory_days is not None else np.nan)
         for name, svc in found.items()
     }
-    return services.map(lambda s: days.get(s, np.nan) if s is not None else np.nan).astype(float), found
+    return services.map(days).astype(float), found
 
 
 def case_table(
@@ -301,7 +300,7 @@ def case_table(
     prepared, raw = _raw(log, ["cases"], cal)
     r = raw["cases"].sort_values("case_id", kind="stable").reset_index(drop=True)
     tz = prepared.timezone
-    service = _text(_decode(r["svc"], prepared.services))
+    service = _text(_decode(r["svc"], prepared, "services"))
     received = _times(r["received"], tz)
     first = _times(r["first"], tz)
     last = _times(r["last"], tz)
@@ -320,15 +319,13 @@ def case_table(
             source[use] = "catalog"
     timeliness = classify_on_time(last.reset_index(drop=True), due.reset_index(drop=True), cal)
     timeliness.index = range(len(r))
-    on_time = pd.array(
-        np.where(timeliness.isna(), None, timeliness.astype(object) != "late").tolist(),
-        dtype="boolean",
-    )
+    on_time = pd.array((timeliness.astype(object) != "late").to_numpy(), dtype="boolean")
+    on_time[timeliness.isna().to_numpy()] = pd.NA
     out = pd.DataFrame(
         {
             "service": service,
-            "case": _text(_decode(r["case_id"], prepared.cases)),
-            "channel": _decode(r["channel"], prepared.channels),
+            "case": _text(_decode(r["case_id"], prepared, "cases")),
+            "channel": _decode(r["channel"], prepared, "channels"),
             "received": received,
             "first": first,
             "last": last,
@@ -343,7 +340,7 @@ def case_table(
             "units": r["units"].astype(np.int64).to_numpy(),
             "resources": r["resources"].astype(np.int64).to_numpy(),
             "rework": r["rework"].astype(bool).to_numpy(),
-            "outcome": _decode(r["outcome"], prepared.outcomes),
+            "outcome": _decode(r["outcome"], prepared, "outcomes"),
         }
     )
     out["timeliness"] = pd.Categorical(out["timeliness"], categories=["early", "on_time", "late"], ordered=True)
@@ -421,8 +418,8 @@ def filter_variants(
     kept = set(zip(table["service"].astype(object).where(table["service"].notna(), None)[keep], table["variant"][keep], strict=True))
     prepared, raw = _raw(log, ["cases"], None)
     r = raw["cases"]
-    services = _decode(r["svc"], prepared.services)
-    seqs = _variant_tuples(r["variant"], prepared.activities)
+    services = _decode(r["svc"], prepared, "services")
+    seqs = _variant_tuples(r["variant"], prepared)
     keep_codes = np.array(
         [int(c) for c, s, v in zip(r["case_id"], services, seqs, strict=True) if (s, v) in kept],
         dtype=np.int64,

@@ -1,8 +1,9 @@
 """Where the aggregate queries run: a small backend seam with an embedded DuckDB default.
 
 A :class:`Backend` receives a *plan*: an ordered mapping ``name -> SQL`` plus the input tables
-(Arrow tables). It runs the queries in order. A query whose name starts with ``_`` is
-materialised as a temporary table that later queries can read, and is not returned; every other
+(Arrow tables). It runs the queries in order. A query whose name starts with ``_`` is an
+intermediate table that later queries can read (materialised when several of them read it), and
+is not returned; every other
 query is returned as a pandas DataFrame under its name.
 
 The SQL is plain and portable (window functions, ``GROUP BY``, ``quantile_cont``, ordered
@@ -70,6 +71,7 @@ class DuckDBBackend:
             import duckdb
 
             db = duckdb.connect(":memory:")
+            db.execute("SET preserve_insertion_order = false")  # results are sorted afterwards
             if self.threads is not None:
                 db.execute(f"SET threads = {int(self.threads)}")
             if self.memory_limit is not None:
@@ -85,9 +87,13 @@ class DuckDBBackend:
             for name, table in tables.items():
                 con.register(name, table)
             out: dict[str, pd.DataFrame] = {}
-            for name, sql in plan.items():
+            names = list(plan)
+            for i, (name, sql) in enumerate(plan.items()):
                 if name.startswith("_"):
-                    con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+                    # materialise what several later queries read; inline what one query reads
+                    users = sum(name in plan[later] for later in names[i + 1 :])
+                    kind = "TABLE" if users > 1 else "VIEW"
+                    con.execute(f"CREATE TEMP {kind} {name} AS {sql}")
                 else:
                     out[name] = con.execute(sql).df()
             return out

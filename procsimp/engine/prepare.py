@@ -8,7 +8,7 @@ mapped back to names on the small result tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,26 +47,33 @@ class Prepared:
     """The ``events`` table plus the dictionaries that decode its integer codes."""
 
     table: pa.Table
-    services: np.ndarray
-    activities: np.ndarray
-    cases: np.ndarray
-    channels: np.ndarray
-    outcomes: np.ndarray
+    services: pd.Index
+    activities: pd.Index
+    cases: pd.Index
+    channels: pd.Index
+    outcomes: pd.Index
     timezone: str
     minutes_per_day: float
     has_start: bool
     has_due: bool
     has_received: bool
+    _names: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def names(self, kind: str) -> np.ndarray:
+        """The names of one dictionary (``"activities"``, ``"cases"`` ...) as an object array."""
+        if kind not in self._names:
+            index = getattr(self, kind)
+            self._names[kind] = np.array(index.astype(object), dtype=object) if len(index) else np.array([], dtype=object)
+        return self._names[kind]
 
 
-def encode(series: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes int32 with -1 for missing, categories as an object array of str)``."""
+def encode(series: pd.Series | None, n: int) -> tuple[np.ndarray, pd.Index]:
+    """``(codes int32 with -1 for missing, categories)``; decode with ``categories.take``."""
     if series is None:
-        return np.full(n, -1, dtype=np.int32), np.array([], dtype=object)
+        return np.full(n, -1, dtype=np.int32), pd.Index([], dtype=object)
     cat = series if isinstance(series.dtype, pd.CategoricalDtype) else series.astype("category")
     codes = cat.cat.codes.to_numpy().astype(np.int32, copy=False)
-    categories = np.array([str(c) for c in cat.cat.categories], dtype=object)
-    return codes, categories
+    return codes, cat.cat.categories
 
 
 def to_micros(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -81,13 +88,11 @@ def to_micros(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _work_minutes(micros: np.ndarray, mask: np.ndarray, calendar: WorkCalendar) -> np.ndarray:
-    """Working minutes of each time, computed once per distinct value; NaN where missing."""
+    """Working minutes of each time (one vectorised calendar call); NaN where missing."""
     out = np.full(len(micros), np.nan)
     if (~mask).any():
-        uniq, inverse = np.unique(micros[~mask], return_inverse=True)
-        index = pd.DatetimeIndex(uniq.view("datetime64[us]")).tz_localize("UTC")
-        wm = np.asarray(calendar.work_minutes(index), dtype=float)
-        out[~mask] = wm[inverse]
+        index = pd.DatetimeIndex(micros[~mask].view("datetime64[us]")).tz_localize("UTC")
+        out[~mask] = np.asarray(calendar.work_minutes(index), dtype=float)
     return out
 
 
@@ -111,7 +116,7 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     act_codes, act_cats = encode(df[ACTIVITY], n)
     svc_codes, svc_cats = encode(_column(df, SERVICE), n)
     if (svc_codes < 0).any():  # no service column, or cases without a service
-        svc_cats = np.append(svc_cats, DEFAULT_SERVICE)
+        svc_cats = svc_cats.append(pd.Index([DEFAULT_SERVICE], dtype=svc_cats.dtype if len(svc_cats) else object))
         svc_codes = np.where(svc_codes < 0, len(svc_cats) - 1, svc_codes).astype(np.int32)
     res_codes, _ = encode(_column(df, RESOURCE), n)
     unit_codes, _ = encode(_column(df, UNIT), n)

@@ -24,7 +24,8 @@ Definitions (per event, within its case):
 * waiting = start − previous completion, or completion − previous completion when the event has
   no start; never negative (overlapping steps wait 0); NULL for the first event of a case;
 * processing = completion − start (NULL without a start);
-* hand-off = the officer or the unit differs from the last known one before it in the case;
+* hand-off = the officer or the unit differs from the last known one before it in the case
+  (missing values are skipped);
 * the lead time of a case runs from ``least(received, first start or completion)`` to the last
   completion.
 """
@@ -34,40 +35,36 @@ from __future__ import annotations
 __all__ = ["STEPS", "CASES", "QUERIES", "plan_for"]
 
 
-def _stats(expr: str, scale: str, name: str) -> str:
-    """mean / median / p90 of ``expr / scale`` as ``name_mean``, ``name_median``, ``name_p90``."""
-    return (
-        f"avg({expr}) / {scale} AS {name}_mean, "
-        f"quantile_cont({expr}, 0.5) / {scale} AS {name}_median, "
-        f"quantile_cont({expr}, 0.9) / {scale} AS {name}_p90"
-    )
+def _clip0(expr: str) -> str:
+    """``expr`` clipped at 0, NULL staying NULL."""
+    return f"CASE WHEN ({expr}) < 0 THEN 0 ELSE ({expr}) END"
 
 
-#: every event with its predecessor in the case, waiting, processing and hand-off
-STEPS = """
-SELECT *,
-  CASE WHEN wait_raw_us < 0 THEN 0 ELSE wait_raw_us END / 1e6 AS wait_s,
-  CASE WHEN wait_raw_wm < 0 THEN 0 ELSE wait_raw_wm END AS wait_wm,
-  CASE WHEN t_end - t_start < 0 THEN 0 ELSE t_end - t_start END / 1e6 AS proc_s,
-  CASE WHEN wm_end - wm_start < 0 THEN 0 ELSE wm_end - wm_start END AS proc_wm,
-  coalesce(res <> prev_res, FALSE) OR coalesce(unit <> prev_unit, FALSE) AS handoff
+#: every event with its predecessor in the case, waiting and processing. The log is sorted by
+#: case, so one window over the row order sees each case's events together; the previous row
+#: belongs to the same case exactly when its case_id is equal.
+STEPS = f"""
+SELECT svc, case_id, rn, act, res, unit, is_start, is_end,
+  CASE WHEN is_start THEN NULL ELSE prev_act END AS prev_act,
+  CASE WHEN is_start THEN NULL ELSE {_clip0("coalesce(t_start, t_end) - prev_end")} / 1e6 END AS wait_s,
+  CASE WHEN is_start THEN NULL ELSE {_clip0("coalesce(wm_start, wm_end) - prev_wm")} END AS wait_wm,
+  {_clip0("t_end - t_start")} / 1e6 AS proc_s,
+  {_clip0("wm_end - wm_start")} AS proc_wm
 FROM (
-  SELECT *,
+  SELECT svc, case_id, rn, act, res, unit, t_start, t_end, wm_start, wm_end,
+    LAG(case_id) OVER w IS DISTINCT FROM case_id AS is_start,
+    LEAD(case_id) OVER w IS DISTINCT FROM case_id AS is_end,
     LAG(act) OVER w AS prev_act,
-    LAG(rn) OVER w IS NULL AS is_start,
-    LEAD(rn) OVER w IS NULL AS is_end,
-    coalesce(t_start, t_end) - LAG(t_end) OVER w AS wait_raw_us,
-    coalesce(wm_start, wm_end) - LAG(wm_end) OVER w AS wait_raw_wm,
-    LAG(res IGNORE NULLS) OVER w AS prev_res,
-    LAG(unit IGNORE NULLS) OVER w AS prev_unit
+    LAG(t_end) OVER w AS prev_end,
+    LAG(wm_end) OVER w AS prev_wm
   FROM events
-  WINDOW w AS (PARTITION BY case_id ORDER BY rn)
+  WINDOW w AS (ORDER BY rn)
 )
 """
 
 #: one row per case
 CASES = """
-SELECT *,
+SELECT c.*, coalesce(h.handoffs, 0) AS handoffs,
   (last - least(received, first)) / 86400e6 AS lead_days,
   (wm_last - least(wm_recv, wm_first)) / {minutes_per_day} AS lead_workdays
 FROM (
@@ -83,42 +80,88 @@ FROM (
     min(coalesce(wm_start, wm_end)) AS wm_first,
     max(t_end) AS last,
     max(wm_end) AS wm_last,
-    CAST(sum(CAST(handoff AS INTEGER)) AS BIGINT) AS handoffs,
     count(DISTINCT unit) AS units,
     count(DISTINCT res) AS resources,
     count(*) > count(DISTINCT act) AS rework
-  FROM _steps
+  FROM events
   GROUP BY svc, case_id
-)
+) AS c
+LEFT JOIN (
+  -- a hand-off: the officer or the unit differs from the last known one in the case
+  SELECT case_id, count(*) AS handoffs
+  FROM (
+    SELECT case_id, res, unit,
+      LAG(res IGNORE NULLS) OVER w AS prev_res,
+      LAG(unit IGNORE NULLS) OVER w AS prev_unit
+    FROM events
+    WHERE res IS NOT NULL OR unit IS NOT NULL
+    WINDOW w AS (PARTITION BY case_id ORDER BY rn)
+  )
+  WHERE coalesce(res <> prev_res, FALSE) OR coalesce(unit <> prev_unit, FALSE)
+  GROUP BY case_id
+) AS h USING (case_id)
 """
 
+
+def _stats(expr: str, scale: str, name: str) -> str:
+    """``name_mean`` and ``name_q`` (median and p90 in one sort) of ``expr / scale``."""
+    return f"avg({expr}) / {scale} AS {name}_mean, quantile_cont({expr}, [0.5, 0.9]) AS {name}_q"
+
+
+def _pick(name: str, scale: str) -> str:
+    """``name_mean, name_median, name_p90`` from the columns made by :func:`_stats`."""
+    return f"{name}_mean, {name}_q[1] / {scale} AS {name}_median, {name}_q[2] / {scale} AS {name}_p90"
+
+
 QUERIES: dict[str, str] = {
+    # distinct cases per edge come from a two-level count, cheaper than count(DISTINCT ...)
     "dfg": f"""
-SELECT svc, prev_act AS source, act AS target,
-  count(*) AS count,
-  count(DISTINCT case_id) AS cases,
-  {_stats("wait_wm", "60.0", "wait_hours")},
-  {_stats("wait_s", "86400.0", "wait_days")}
-FROM _steps
-WHERE prev_act IS NOT NULL
-GROUP BY svc, prev_act, act
+WITH per_case AS (
+  SELECT svc, prev_act, act, count(*) AS n
+  FROM _steps WHERE prev_act IS NOT NULL
+  GROUP BY svc, prev_act, act, case_id
+), freq AS (
+  SELECT svc, prev_act, act, CAST(sum(n) AS BIGINT) AS count, count(*) AS cases
+  FROM per_case GROUP BY svc, prev_act, act
+), perf AS (
+  SELECT svc, prev_act, act,
+    {_stats("wait_wm", "60.0", "wait_hours")},
+    {_stats("wait_s", "86400.0", "wait_days")}
+  FROM _steps WHERE prev_act IS NOT NULL
+  GROUP BY svc, prev_act, act
+)
+SELECT svc, prev_act AS source, act AS target, count, cases,
+  {_pick("wait_hours", "60.0")},
+  {_pick("wait_days", "86400.0")}
+FROM freq JOIN perf USING (svc, prev_act, act)
 """,
     "activities": f"""
-SELECT svc, act AS activity,
-  count(*) AS events,
-  count(DISTINCT case_id) AS cases,
-  {_stats("proc_wm", "60.0", "proc_hours")},
-  {_stats("wait_wm", "60.0", "wait_hours")},
-  {_stats("proc_s", "86400.0", "proc_days")},
-  {_stats("wait_s", "86400.0", "wait_days")},
-  count(DISTINCT res) AS resources,
-  count(DISTINCT unit) AS units,
-  sum(CAST(is_start AS INTEGER)) / sum(sum(CAST(is_start AS INTEGER))) OVER (PARTITION BY svc)
-    AS is_start_share,
-  sum(CAST(is_end AS INTEGER)) / sum(sum(CAST(is_end AS INTEGER))) OVER (PARTITION BY svc)
-    AS is_end_share
-FROM _steps
-GROUP BY svc, act
+WITH per_case AS (
+  SELECT svc, act, count(*) AS n FROM _steps GROUP BY svc, act, case_id
+), freq AS (
+  SELECT svc, act, CAST(sum(n) AS BIGINT) AS events, count(*) AS cases
+  FROM per_case GROUP BY svc, act
+), perf AS (
+  SELECT svc, act,
+    {_stats("proc_wm", "60.0", "proc_hours")},
+    {_stats("wait_wm", "60.0", "wait_hours")},
+    {_stats("proc_s", "86400.0", "proc_days")},
+    {_stats("wait_s", "86400.0", "wait_days")},
+    count(DISTINCT res) AS resources,
+    count(DISTINCT unit) AS units,
+    sum(CAST(is_start AS INTEGER)) AS starts,
+    sum(CAST(is_end AS INTEGER)) AS ends
+  FROM _steps GROUP BY svc, act
+)
+SELECT svc, act AS activity, events, cases,
+  {_pick("proc_hours", "60.0")},
+  {_pick("wait_hours", "60.0")},
+  {_pick("proc_days", "86400.0")},
+  {_pick("wait_days", "86400.0")},
+  resources, units,
+  starts / sum(starts) OVER (PARTITION BY svc) AS is_start_share,
+  ends / sum(ends) OVER (PARTITION BY svc) AS is_end_share
+FROM freq JOIN perf USING (svc, act)
 """,
     "start_end": """
 SELECT svc, act AS activity, 'start' AS role, count(*) AS cases FROM _steps WHERE is_start
@@ -132,7 +175,8 @@ SELECT svc, variant,
   count(*) AS cases,
   count(*) / sum(count(*)) OVER (PARTITION BY svc) AS share,
   CAST(sum(events) AS BIGINT) AS events,
-  avg(lead_days) AS lead_days_mean
+  avg(lead_days) AS lead_days_mean,
+  row_number() OVER (PARTITION BY svc ORDER BY count(*) DESC, variant) AS rank
 FROM _cases
 GROUP BY svc, variant
 """,
@@ -148,8 +192,8 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "dfg": ("_steps",),
     "activities": ("_steps",),
     "start_end": ("_steps",),
-    "variants": ("_steps", "_cases"),
-    "cases": ("_steps", "_cases"),
+    "variants": ("_cases",),
+    "cases": ("_cases",),
 }
 
 

@@ -74,21 +74,16 @@ def detect_encoding(data: bytes, source: str) -> tuple[str, int]:
 
 
 def _single_byte_encoding(data: bytes, source: str) -> str:
-    """A single-byte encoding for non-UTF-8 text: Windows-1258 first (Vietnamese exports)."""
+    """Windows-1258 for non-UTF-8 text (Vietnamese exports); anything else is refused.
+
+    Legacy Vietnamese font encodings (TCVN3, VNI) and other code pages would decode to wrong
+    letters without an error, so they are not guessed.
+    """
     try:
         data.decode("cp1258")
         return "cp1258"
     except UnicodeDecodeError as exc:
         bad = exc.start
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[: 1 << 20]).best()
-        if best is not None and best.encoding not in ("utf_8", "cp1258"):
-            data.decode(best.encoding)
-            return best.encoding
-    except (ImportError, UnicodeDecodeError, LookupError):
-        pass
     raise LogReadError(
         f"{source}: the text cannot be decoded as UTF-8, UTF-16 or Windows-1258 (byte 0x{data[bad]:02x} at "
         f"offset {bad}); save the file again as UTF-8 CSV"
@@ -148,7 +143,7 @@ def read_delimited(path: Path, source: str, data: bytes | None = None) -> tuple[
     """Read a delimited text file into a DataFrame of text (and plain-number) columns."""
     if data is None:
         data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         raise LogReadError(f"{source}: the file is empty ({len(data)} bytes); export the log again")
     encoding, bom = detect_encoding(data, source)
     warnings: list[str] = []
@@ -239,10 +234,7 @@ def _arrow_read(utf8: bytes, names: list[str], delimiter: str, source: str, *, n
     if invalid:
         if not newlines and b'"' in utf8:
             raise _Retry()
-        rows = [r for r in invalid][:3]
-        where = ", ".join(
-            f"row {r.number}" if r.number is not None else repr(r.text[:40]) for r in rows
-        )
+        where = ", ".join(_row_label(r, utf8) for r in invalid[:3])
         example = invalid[0]
         raise LogReadError(
             f"{source}: {len(invalid)} row(s) have a different number of fields than the header "
@@ -250,6 +242,17 @@ def _arrow_read(utf8: bytes, names: list[str], delimiter: str, source: str, *, n
             f"contain the delimiter ({_DELIMITER_NAMES[delimiter]}) or fix those rows"
         )
     return table
+
+
+def _row_label(row: pacsv.InvalidRow, utf8: bytes) -> str:
+    """'row N' (the header is row 1) for an invalid row, found by its text when Arrow has no number."""
+    if row.number is not None:
+        return f"row {row.number}"
+    at = utf8.find(row.text.encode("utf-8"))
+    if at < 0:
+        return repr(row.text[:40])
+    line = utf8.count(b"\n", 0, at) + 1
+    return f"row {line}"
 
 
 def _maybe_numeric(col: pa.ChunkedArray) -> pa.ChunkedArray | pd.Series:

@@ -235,6 +235,7 @@ def frame_to_log(
     dayfirst: bool | None = None,
     rows: Rows | None = None,
     xes: bool = False,
+    source_offsets: list[int] | None = None,
     **columns: str | None,
 ) -> EventLog:
     """Validate and normalise ``frame`` into an EventLog; ``frame`` is not modified.
@@ -242,7 +243,8 @@ def frame_to_log(
     ``mapping`` may be a dict of role -> column, a :class:`ColumnMapping` or the path of a YAML
     mapping file; keyword arguments (``case="Mã hồ sơ"`` ...) win over it; other roles are
     detected from known headers. ``dayfirst`` decides dates like ``03/04/2025`` when no value
-    of the file tells (default: day first). Raises :class:`~procsimp.errors.LogValidationError`
+    of the file tells (default: day first). ``source_offsets`` (minutes) are the UTC offsets the
+    source wrote its times with, used to tell day-resolution data (times at local midnight). Raises :class:`~procsimp.errors.LogValidationError`
     or :class:`~procsimp.errors.MappingError` with a message naming the source, the column, the
     rows and the fix.
     """
@@ -312,6 +314,8 @@ def frame_to_log(
             )
         formats[role] = tc.format
         data[ROLES[role]] = values
+        if role == "timestamp" and tc.offsets and not source_offsets:
+            source_offsets = tc.offsets
 
     # -- extra attributes
     extras: dict[str, pd.Series] = {}
@@ -454,7 +458,7 @@ def frame_to_log(
     df = _unused_categories_removed(df)
 
     # -- data-quality warnings
-    warn.extend(_quality_warnings(df, cmap, case_codes, ts, timezone, positions, where))
+    warn.extend(_quality_warnings(df, cmap, case_codes, ts, positions, where, source_offsets))
 
     mapping_out = ColumnMapping(columns=dict(cmap.columns), how=dict(cmap.how), formats=formats)
     return EventLog(df=df, mapping=mapping_out, source=source, timezone=timezone, warnings=tuple(warn))
@@ -475,8 +479,20 @@ def _unused_categories_removed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _midnight_share(df: pd.DataFrame, ts: np.ndarray, offsets: list[int] | None) -> float:
+    """Share of events at exactly midnight, local to the source (its offsets, else the timezone)."""
+    if offsets:
+        hit = np.zeros(len(ts), dtype=bool)
+        for minutes in offsets:
+            hit |= (ts + minutes * 60 * 1_000_000_000) % _DAY_NS == 0
+        return float(hit.mean())
+    local = df[TIMESTAMP].dt.tz_localize(None).array.asi8
+    return float(np.mean(local % _DAY_NS == 0))
+
+
 def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndarray, ts: np.ndarray,
-                      timezone: str, positions: np.ndarray, where: Callable[[np.ndarray], str]) -> list[str]:
+                      positions: np.ndarray, where: Callable[[np.ndarray], str],
+                      offsets: list[int] | None) -> list[str]:
     warn: list[str] = []
     n = len(df)
     # duplicates: every column equal
@@ -501,8 +517,7 @@ def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndar
     same_case = case_codes[1:] == case_codes[:-1]
     ties = int((same_case & (ts[1:] == ts[:-1])).sum())
     if ties:
-        local = df[TIMESTAMP].dt.tz_localize(None).array.asi8
-        midnight = float(np.mean(local % _DAY_NS == 0))
+        midnight = _midnight_share(df, ts, offsets)
         warn.append(
             f"{ties / n:.1%} of events ({ties}) share their time with the previous event of the dossier, and "
             f"{midnight:.1%} of events are at exactly midnight: the times look day-resolution, so the order of "

@@ -5,8 +5,9 @@ wins over detection. Detection compares *normalised* headers: Unicode NFC, Vietn
 removed (``đ`` becomes ``d``), lower case, and every character that is not a letter or a digit
 dropped, so ``Mã hồ sơ``, ``ma_ho_so``, ``MA HO SO`` and ``MaHoSo`` are the same header.
 
-Detection never guesses: when two headers are plausible for one role, :class:`MappingError`
-names both and the option that chooses one.
+Detection never guesses: a standard pm4py/XES name (``case:concept:name``, ``concept:name``,
+``time:timestamp`` ...) declares its role; otherwise, when two headers are plausible for one role,
+:class:`MappingError` names both and the option that chooses one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ SYNONYMS: dict[str, frozenset[str]] = {
         "case", "caseid", "caseno", "casenumber", "casecode", "caseconceptname", "traceid",
         "dossier", "dossierid", "dossierno", "dossiernumber", "dossiercode",
         "applicationid", "applicationno", "applicationnumber",
-        "mahoso", "sohoso", "mahs", "sohs", "idhoso", "hosoid", "mahosoid",
+        "mahoso", "sohoso", "mahs", "sohs", "idhoso", "hosoid", "mahosoid", "sobiennhan",
+        "mabiennhan",
     }),
     "activity": frozenset({
         "activity", "activityname", "conceptname", "step", "stepname", "task", "taskname",
@@ -182,7 +184,8 @@ def _role_candidates(role: str, columns: Sequence[str], *, xes: bool) -> tuple[l
     return standard, detected
 
 
-def detect_mapping(columns: Sequence[str], *, xes: bool = False, skip: Mapping[str, str] | None = None) -> ColumnMapping:
+def detect_mapping(columns: Sequence[str], *, xes: bool = False, skip: Mapping[str, str] | None = None,
+                   source: str = "<memory>") -> ColumnMapping:
     """Detect roles from known headers; ``skip`` holds roles (and their columns) already chosen."""
     chosen: dict[str, str] = {}
     how: dict[str, str] = {}
@@ -192,11 +195,12 @@ def detect_mapping(columns: Sequence[str], *, xes: bool = False, skip: Mapping[s
         if skip and role in skip:
             continue
         standard, detected = _role_candidates(role, free, xes=xes)
-        candidates = standard + detected
+        # a standard (pm4py / XES) name declares its role: it is not a guess
+        candidates = standard or detected
         if len(candidates) > 1:
             shown = " and ".join(repr(c) for c in candidates[:3])
             raise MappingError(
-                f"two columns could be the {role!r} column: {shown}; choose one with {_hint(role)}"
+                f"{source}: two columns could be the {role!r} column: {shown}; choose one with {_hint(role)}"
             )
         if candidates:
             chosen[role] = candidates[0]
@@ -266,7 +270,7 @@ def resolve_columns(
         raise MappingError(
             f"{source}: column {col!r} is mapped to more than one role ({', '.join(roles)}); map each role to its own column"
         )
-    detected = detect_mapping(columns, xes=xes, skip=resolved)
+    detected = detect_mapping(columns, xes=xes, skip=resolved, source=source)
     final = dict(resolved)
     final_how = {role: how[role] for role in resolved}
     final.update(detected.columns)

@@ -23,7 +23,6 @@ distinct offsets, or two more than an hour apart), is an error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -70,6 +69,7 @@ class TimeColumn:
     dayfirst_from_data: bool = False  #: whether the data itself decided the order
     bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  #: positions not parsed
     bad_values: list[str] = field(default_factory=list)  #: a few distinct unparsed values
+    offsets: list[int] = field(default_factory=list)  #: distinct UTC offsets (minutes) of values that had one
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -97,26 +97,40 @@ def _int_field(struct: pa.StructArray, name: str, default: int = 0) -> np.ndarra
     return pc.fill_null(pc.cast(col, pa.int64()), default).to_numpy(zero_copy_only=False)
 
 
-def _str_field(struct: pa.StructArray, name: str) -> np.ndarray:
-    return np.asarray(struct.field(name).to_numpy(zero_copy_only=False), dtype=object)
-
-
 def _has(struct: pa.StructArray, name: str) -> np.ndarray:
     return pc.not_equal(struct.field(name), "").to_numpy(zero_copy_only=False).astype(bool)
 
 
-def _offset_minutes(tz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(has offset, offset in minutes) from strings like '', 'Z', '+07', '+0700', '+07:00'."""
-    s = pd.Series(tz, dtype=object).fillna("")
-    has = (s != "").to_numpy()
-    upper = s.str.upper()
-    zero = upper.isin(["Z", "UTC", "GMT"]).to_numpy()
-    sign = np.where(s.str[:1] == "-", -1, 1)
-    digits = s.str.replace(":", "", regex=False).str[1:]
-    hh = pd.to_numeric(digits.str[:2], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
-    mm = pd.to_numeric(digits.str[2:4], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
-    minutes = np.where(zero, 0, sign * (hh * 60 + mm))
-    return has, minutes.astype(np.int64)
+def _by_distinct(field: pa.Array, fn: Callable[[str], int]) -> np.ndarray:
+    """Apply ``fn`` to the few distinct strings of ``field`` and spread the result (vectorised)."""
+    uniq = pc.unique(field)
+    table = np.array([fn(v or "") for v in uniq.to_pylist()], dtype=np.int64)
+    idx = pc.index_in(field, value_set=uniq).to_numpy(zero_copy_only=False)
+    return table[idx.astype(np.int64)]
+
+
+def _offset_of(text: str) -> int:
+    """Minutes east of UTC for '', 'Z', '+07', '+0700', '+07:00' ('' is 0)."""
+    t = text.strip().upper()
+    if t in ("", "Z", "UTC", "GMT"):
+        return 0
+    sign = -1 if t.startswith("-") else 1
+    digits = t[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 60 + int(digits[2:4] or 0))
+
+
+def _offset_minutes(struct: pa.StructArray) -> tuple[np.ndarray, np.ndarray]:
+    """(has offset, offset in minutes) of the 'tz' field."""
+    field = struct.field("tz")
+    return _has(struct, "tz"), _by_distinct(field, _offset_of)
+
+
+def _fraction_ns(struct: pa.StructArray) -> np.ndarray:
+    """Nanoseconds from the fraction digits ('5' -> 500000000)."""
+    field = struct.field("f")
+    padded = pc.utf8_rpad(field, 9, "0")
+    padded = pc.if_else(pc.equal(field, ""), pa.scalar(None, pa.string()), padded)
+    return pc.fill_null(pc.cast(padded, pa.int64()), 0).to_numpy(zero_copy_only=False)
 
 
 @dataclass
@@ -329,15 +343,12 @@ class _ColumnParser:
                 a, b = _int_field(st, "a"), _int_field(st, "b")
                 d, mo = (a, b) if order else (b, a)
             H, Mi, S = _int_field(st, "H"), _int_field(st, "Mi"), _int_field(st, "S")
-            frac = _str_field(st, "f")
             has_time, has_sec = _has(st, "H"), _has(st, "S")
-            ap = pd.Series(_str_field(st, "ap"), dtype=object).fillna("").str.upper().str.replace(".", "", regex=False)
-            pm = ap.isin(["PM", "CH"]).to_numpy()
-            has_ap = (ap != "").to_numpy()
+            has_ap = _has(st, "ap")
+            pm = _by_distinct(st.field("ap"), lambda v: int(v.upper().replace(".", "") in ("PM", "CH"))) == 1
             valid_ap = ~has_ap | ((H >= 1) & (H <= 12))
             H = np.where(has_ap, H % 12 + np.where(pm, 12, 0), H)
-            fr = pd.Series(frac, dtype=object).fillna("")
-            frac_ns = pd.to_numeric(fr.str.ljust(9, "0").where(fr != "", "0"), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+            frac_ns = _fraction_ns(st)
             valid = (
                 (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= _days_in_month(y, mo))
                 & (H < 24) & (Mi < 60) & (S < 60) & valid_ap
@@ -347,7 +358,7 @@ class _ColumnParser:
             local = ((days * 24 + H) * 60 + Mi) * 60 + S
             vals = np.where(valid, local * _NS + frac_ns, _NAT)
             if name != "tdmy":
-                has_tz, minutes = _offset_minutes(_str_field(st, "tz"))
+                has_tz, minutes = _offset_minutes(st)
             else:
                 has_tz, minutes = np.zeros(len(pos), dtype=bool), np.zeros(len(pos), dtype=np.int64)
             vals = np.where(valid & has_tz, vals - minutes * 60 * _NS, vals)
@@ -441,8 +452,9 @@ class _ColumnParser:
             bad_rows = np.flatnonzero(bad)
         values = pd.Series(pd.to_datetime(full, unit="ns", utc=True)).dt.tz_convert(timezone)
         values = values.astype(f"datetime64[ns, {timezone}]")
+        offsets = sorted(int(o) for o in np.unique(offset[present & aware])) if "epoch" not in desc else []
         return TimeColumn(values=values, format=desc, dayfirst=dayfirst, dayfirst_from_data=from_data,
-                          bad=bad_rows, bad_values=bad_values)
+                          bad=bad_rows, bad_values=bad_values, offsets=offsets)
 
     def _example(self, pos: np.ndarray, indices: np.ndarray | None) -> str:
         if self.classified is not None:
@@ -475,5 +487,3 @@ def parse_times(values: pd.Series, *, timezone: str, column: str = "time", role:
                      where=where or (lambda p: ", ".join(str(i) for i in p)))
     return parser.finish(timezone, dayfirst)
 
-
-_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")

@@ -84,7 +84,6 @@ class Timeline:
     knocked: np.ndarray
     names: tuple[str, ...]
     terminal: frozenset[str] = frozenset()
-    protected: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ helpers
     def code(self, activity: str) -> int:
@@ -171,7 +170,6 @@ def timeline(
     calendar: WorkCalendar | None = None,
     knocked: np.ndarray | None = None,
     terminal: Iterable[str] = (),
-    protected: Iterable[str] = (),
 ) -> Timeline:
     """The working-minute model of ``log`` (see the module docstring).
 
@@ -248,7 +246,6 @@ def timeline(
         knocked=knocked,
         names=names,
         terminal=frozenset(str(t) for t in terminal),
-        protected=frozenset(str(p) for p in protected),
     )
 
 
@@ -420,8 +417,6 @@ def _move_earlier(tl: Timeline, edit: MoveEarlier) -> tuple[Timeline, EditEffect
     np.add.at(diff, prv_a[r_pos] + 1, 1)
     np.add.at(diff, r_pos, -1)
     skipped = np.cumsum(diff[:-1]) > 0
-    prot_codes = np.array([tl.code(p) for p in tl.protected] or [-3])
-    skipped &= ~np.isin(a, prot_codes)  # steps required by law stay, even in rejected dossiers
     stage = tl.stage.copy()
     mv = np.flatnonzero(moving)
     stage[o[mv]] = s[prv_a[mv]] + 0.5
@@ -464,14 +459,12 @@ def apply_edits(
     calendar: WorkCalendar | None = None,
     knocked: np.ndarray | None = None,
     terminal: Iterable[str] = (),
-    protected: Iterable[str] = (),
 ) -> ApplyResult:
     """Replay ``log`` under ``edits`` and return the to-be log (a new EventLog).
 
     ``knocked`` marks (one value per case, in log order) the dossiers that end in a knock-out;
     ``terminal`` names the steps that only close a dossier (the end steps and knock-out
-    notices); ``protected`` the steps a rejected dossier never skips. They matter only for
-    :class:`MoveEarlier`. Events that do not move keep their
+    notices). Both matter only for :class:`MoveEarlier`. Events that do not move keep their
     original timestamps, so an empty list of edits gives back the same events and times.
     """
     from procsimp.calendar import default_calendar
@@ -482,7 +475,7 @@ def apply_edits(
             raise ParameterError(
                 f"edits must be Eliminate, Merge, Parallelize or MoveEarlier objects; got {e!r}"
             )
-    base = timeline(log, calendar=cal, knocked=knocked, terminal=terminal, protected=protected)
+    base = timeline(log, calendar=cal, knocked=knocked, terminal=terminal)
     tl = base
     effects: list[EditEffect] = []
     for e in order_edits(list(edits)):

@@ -246,6 +246,8 @@ def side_by_side(
             f'<tr><td align="left"><font point-size="14"><b>{head}</b></font></td></tr>{rows}</table>>'
         ),
     )
-    dot.subgraph(c_before)
+    # dot stacks the two disconnected maps bottom-up in the order they are declared: the to-be
+    # first puts the as-is on top
     dot.subgraph(c_after)
+    dot.subgraph(c_before)
     return dot

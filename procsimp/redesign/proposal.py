@@ -18,6 +18,7 @@ import inspect
 import math
 import os
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -420,13 +421,29 @@ class _Roles:
     knockout_ends: frozenset[str]
 
 
-def _roles(log: EventLog, service: str, calendar: Any, catalog: Any, protect: Sequence[str]) -> _Roles:
+# log -> {(calendar, catalog id, protect): LogAggregates}: one computation per log serves every
+# service of it (propose_all, the CLI)
+_AGGREGATES: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _aggregates(log: EventLog, calendar: Any, catalog: Any, protect: Sequence[str]) -> Any:
     from procsimp.detect.aggregates import aggregate
 
-    ag = aggregate(log, calendar=calendar, catalog=catalog, protect=protect)
+    key = (calendar, id(catalog), tuple(sorted(protect)))
+    per_log = _AGGREGATES.setdefault(log, {})
+    if key not in per_log:
+        per_log.clear()  # keep one entry per log: the latest settings
+        per_log[key] = (aggregate(log, calendar=calendar, catalog=catalog, protect=protect), catalog)
+    return per_log[key][0]
+
+
+def _roles(log: EventLog, service: str, calendar: Any, catalog: Any, protect: Sequence[str]) -> _Roles:
+    ag = _aggregates(log, calendar, catalog, protect)
     acts = ag.activities
     if len(acts) and "service" in acts:
-        acts = acts[acts["service"] == service] if (acts["service"] == service).any() else acts
+        mine = acts["service"] == service
+        if mine.any() or acts["service"].nunique() > 1:
+            acts = acts[mine]
     kept: dict[str, str] = {}
     protected: set[str] = set()
     for row in acts.itertuples(index=False):
@@ -450,11 +467,12 @@ def _roles(log: EventLog, service: str, calendar: Any, catalog: Any, protect: Se
     terminal: set[str] = set()
     if len(services):
         srow = services[services["service"] == service]
-        if srow.empty:
-            srow = services.iloc[:1]
-        r = srow.iloc[0]
-        knockout_ends = {str(a) for a in (r.get("knockout_ends") or ())}
-        terminal = knockout_ends | {str(a) for a in (r.get("end_activities") or ())}
+        if srow.empty and len(services) == 1:
+            srow = services
+        if not srow.empty:
+            r = srow.iloc[0]
+            knockout_ends = {str(a) for a in (r.get("knockout_ends") or ())}
+            terminal = knockout_ends | {str(a) for a in (r.get("end_activities") or ())}
     return _Roles(
         kept=kept, protected=frozenset(protected), terminal=frozenset(terminal),
         knockout_ends=frozenset(knockout_ends),
@@ -603,12 +621,13 @@ def _assumptions(
         add(
             "A knock-out check moved earlier runs right after the named step, with its own "
             "observed wait and processing. Dossiers it rejects (those that end in a knock-out "
-            "right after the check) skip the steps that used to come before it, except protected "
-            "steps; other dossiers do the same steps in a new order, in the same total time.",
+            "right after the check) skip every step that used to come between (those steps only "
+            "serve dossiers that are granted); other dossiers do the same steps in a new order, "
+            "in the same total time.",
             "Bước kiểm tra loại hồ sơ được đưa lên sớm chạy ngay sau bước đã chỉ định, với thời gian "
             "chờ và xử lý thực tế của nó. Hồ sơ bị từ chối (kết thúc bằng bước từ chối ngay sau "
-            "bước kiểm tra) bỏ qua các bước trước đây đứng trước nó, trừ bước được bảo vệ; các hồ "
-            "sơ khác làm cùng các bước theo thứ tự mới, tổng thời gian không đổi.",
+            "bước kiểm tra) bỏ qua mọi bước trước đây nằm giữa (các bước đó chỉ phục vụ hồ sơ được "
+            "giải quyết); các hồ sơ khác làm cùng các bước theo thứ tự mới, tổng thời gian không đổi.",
         )
     add(
         "Rework loops, supplement requests and automation recommendations are not counted: "
@@ -784,8 +803,11 @@ def propose(
         for i, f in enumerate(all_flags):
             if not (hasattr(f, "action") and hasattr(f, "activity") and hasattr(f, "service")):
                 raise ParameterError(f"flags[{i}] is not a Flag: {f!r}")
-    # flags of other services are ignored (a log-wide flag list may be passed)
-    svc_flags = [f for f in all_flags if _nfc(f.service) == _nfc(name) or not svc_log.services]
+    # flags of other services are ignored (a log-wide flag list may be passed); a log without a
+    # service column takes the flags named after its default service, or else all of them
+    svc_flags = [f for f in all_flags if _nfc(f.service) == _nfc(name)]
+    if not svc_log.services and not svc_flags:
+        svc_flags = list(all_flags)
     accepted, extra = select_flags(svc_flags, accept, reject)
     wanted: list[Edit] = []
     recommendations: list[Any] = []
@@ -801,14 +823,14 @@ def propose(
             raise ParameterError(f"edits must be Eliminate, Merge, Parallelize or MoveEarlier objects; got {e!r}")
         wanted.append(e)
 
-    roles = _roles(svc_log, name, cal, cat if cat is not None else None, protect_t)
+    # roles and the as-is case table are computed on the whole log once and shared by services
+    roles = _roles(log, name, cal, cat, protect_t)
     activities = {str(a) for a in svc_log.df[ACTIVITY].dropna().unique()}
     ok, refused = _validate(wanted, activities, roles)
 
     knocked = _knocked_cases(svc_log, roles)
     result = apply_edits(
-        svc_log, ok, calendar=cal, knocked=knocked, terminal=roles.terminal,
-        protected=roles.protected,
+        svc_log, ok, calendar=cal, knocked=knocked, terminal=roles.terminal
     )
     applied: list[Edit] = []
     effects: list[EditEffect] = []
@@ -823,7 +845,11 @@ def propose(
 
     from procsimp.engine import case_table, dfg, variants
 
-    cases_before = case_table(svc_log, calendar=cal, catalog=cat)
+    cases_all = case_table(log, calendar=cal, catalog=cat)
+    cases_before = (
+        cases_all[cases_all["service"].astype(object) == name].reset_index(drop=True)
+        if log.services else cases_all
+    )
     cases_after = case_table(to_be, calendar=cal, catalog=cat)
     before = kpis(svc_log, cases=cases_before)
     after = kpis(to_be, cases=cases_after)

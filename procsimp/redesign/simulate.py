@@ -164,6 +164,7 @@ class _Routes:
     """Per case of one log: its stages and events (activity, unit), deadline and structure."""
 
     case_events: list[list[list[tuple[int, int]]]]  # case -> stages -> (activity code, unit idx)
+    case_acts: list[np.ndarray]  # case -> activity codes in stage order (flattened)
     due_offset: np.ndarray  # working minutes from origin to deadline (NaN: none)
     steps: np.ndarray
     handoffs: np.ndarray
@@ -219,6 +220,7 @@ def _routes(log: EventLog, tl: Timeline, cases: pd.DataFrame, unit_idx: np.ndarr
     due_wm = np.asarray(cal.work_minutes(due), dtype=float)
     return _Routes(
         case_events=case_events,
+        case_acts=[np.array([a for stage in c for a, _ in stage], dtype=np.int64) for c in case_events],
         due_offset=due_wm - tl.origin,
         steps=cases["events"].to_numpy(dtype=float),
         handoffs=cases["handoffs"].to_numpy(dtype=float),
@@ -226,6 +228,28 @@ def _routes(log: EventLog, tl: Timeline, cases: pd.DataFrame, unit_idx: np.ndarr
         proc_pool=proc_pool,
         wait_pool=wait_pool,
     )
+
+
+def _draws(
+    routes: _Routes, picks: np.ndarray, delay_scale: Mapping[int, float], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Delay and processing time of every event of the picked dossiers (vectorised), and the
+    offset of each dossier's first event in those arrays."""
+    acts = [routes.case_acts[int(k)] for k in picks]
+    sizes = np.fromiter((len(a) for a in acts), dtype=np.int64, count=len(acts))
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    flat = np.concatenate(acts) if acts else np.zeros(0, dtype=np.int64)
+    delay = np.zeros(len(flat))
+    proc = np.zeros(len(flat))
+    for code in np.unique(flat):
+        where = np.flatnonzero(flat == code)
+        waits = routes.wait_pool.get(int(code))
+        procs = routes.proc_pool.get(int(code))
+        if waits is not None and len(waits):
+            delay[where] = waits[rng.integers(len(waits), size=len(where))] * delay_scale.get(int(code), 1.0)
+        if procs is not None and len(procs):
+            proc[where] = procs[rng.integers(len(procs), size=len(where))]
+    return delay, proc, offsets
 
 
 def _run_once(
@@ -246,9 +270,7 @@ def _run_once(
     done = np.full(len(picks), np.nan)
     queue_times: dict[int, list[float]] = {}
     busy = np.zeros(len(capacity))
-
-    def draw(pool: np.ndarray) -> float:
-        return float(pool[rng.integers(len(pool))]) if len(pool) else 0.0
+    delays, procs, offsets = _draws(routes, picks, delay_scale, rng)
 
     def step(act: int, unit: int, delay: float, proc: float) -> Any:
         if delay > 0:
@@ -266,24 +288,25 @@ def _run_once(
                     yield env.timeout(proc)
         busy[unit] += proc
 
-    def dossier(i: int, template: list[list[tuple[int, int]]], start: float) -> Any:
+    def dossier(i: int, template: list[list[tuple[int, int]]], start: float, k: int) -> Any:
         if start > env.now:
             yield env.timeout(start - env.now)
         for stage in template:
+            if len(stage) == 1:  # one step: no sub-process needed
+                act, unit = stage[0]
+                yield from step(act, unit, delays[k], procs[k])
+                k += 1
+                continue
             jobs = []
             for act, unit in stage:
-                delay = draw(routes.wait_pool.get(act, np.zeros(0))) * delay_scale.get(act, 1.0)
-                proc = draw(routes.proc_pool.get(act, np.zeros(0)))
-                jobs.append(env.process(step(act, unit, delay, proc)))
-            if len(jobs) == 1:
-                yield jobs[0]
-            else:
-                yield env.all_of(jobs)
+                jobs.append(env.process(step(act, unit, delays[k], procs[k])))
+                k += 1
+            yield env.all_of(jobs)
         done[i] = env.now
 
     t0 = float(arrivals.min()) if len(arrivals) else 0.0
     for i, (k, a) in enumerate(zip(picks, arrivals, strict=True)):
-        env.process(dossier(i, routes.case_events[int(k)], float(a - t0)))
+        env.process(dossier(i, routes.case_events[int(k)], float(a - t0), int(offsets[i])))
     env.run()
     return done + t0, queue_times, busy
 
@@ -441,6 +464,7 @@ def _simulate(
         counts = pairs.groupby("u")["r"].nunique()
         officers[counts.index.to_numpy()] = counts.to_numpy()
     has_officers = officers > 0
+    cap_observed = np.where(has_officers, officers, 0).astype(np.int64)
     cap = np.where(has_officers, np.ceil(officers * float(staff_factor)), 0).astype(np.int64)
     names_by_idx = {i: n for n, i in unit_names.items()}
     if capacity:
@@ -463,13 +487,14 @@ def _simulate(
     rng_master = np.random.default_rng(seed)
     run_seeds = rng_master.integers(0, 2**63 - 1, size=replications + 1)
 
-    # calibration: how much of each activity's observed waiting is queueing for an officer
+    # calibration, with the staff seen in the log: how much of each activity's observed waiting
+    # is queueing for an officer (the rest is delay that stays whatever the staffing)
     delay_scale: dict[int, float] = {}
-    if calibrate and cap.any():
+    if calibrate and cap_observed.any():
         rng = np.random.default_rng(run_seeds[-1])
         picks = rng.integers(0, n, size=n)
         arr = np.sort(rng.choice(origin_wm, size=n, replace=True))
-        _, queues, _ = _run_once(routes_a, picks, arr, cap, {}, rng)
+        _, queues, _ = _run_once(routes_a, picks, arr, cap_observed, {}, rng)
         for act, q in queues.items():
             wait_mean = float(routes_a.wait_pool.get(act, np.zeros(1)).mean()) if len(routes_a.wait_pool.get(act, [])) else 0.0
             q_mean = float(np.mean(q)) if q else 0.0
@@ -520,7 +545,10 @@ def _simulate(
             ],
         }
     )
-    en, vi = _assumptions(replications, seed, calibrate and bool(cap.any()), bool(has_officers.any()), calib)
+    en, vi = _assumptions(
+        replications, seed, calibrate and bool(cap_observed.any()), bool(has_officers.any()), calib,
+        staffing_changed=bool(capacity) or staff_factor != 1.0,
+    )
     return SimulationResult(
         as_is=summary_a,
         to_be=summary_b,
@@ -537,7 +565,8 @@ def _simulate(
 
 
 def _assumptions(
-    replications: int, seed: int, calibrated: bool, has_officers: bool, calib: float | None
+    replications: int, seed: int, calibrated: bool, has_officers: bool, calib: float | None,
+    *, staffing_changed: bool = False,
 ) -> tuple[list[str], list[str]]:
     en = [
         f"Simulation: {replications} replications (seed {seed}) of a discrete-event model "
@@ -565,6 +594,9 @@ def _assumptions(
     else:
         en.append("The log names no officers: the simulation assumes unlimited capacity (no queueing).")
         vi.append("Nhật ký không có cán bộ: mô phỏng giả định năng lực không giới hạn (không xếp hàng).")
+    if staffing_changed:
+        en.append("Simulation staffing differs from the log's (what-if capacity); see the units table.")
+        vi.append("Số cán bộ trong mô phỏng khác với nhật ký (giả định năng lực); xem bảng đơn vị.")
     if calibrated:
         text = (
             "Observed waiting is split into queueing for an officer (simulated) and other delay "

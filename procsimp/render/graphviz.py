@@ -56,6 +56,7 @@ __all__ = [
     "TIME_COLOURS",
     "GRAPHVIZ_INSTALL_HINT",
     "map_dot",
+    "combine_maps",
     "write_map",
     "write_dot",
     "render_formats",
@@ -425,6 +426,10 @@ def _default_title(pmap: Any, view: str, n_acts: int, n_edges: int, lang: str) -
     t = _TEXT[lang]
     service = getattr(pmap, "service", None)
     first = _clean(service) if service else ""
+    log = getattr(pmap, "log", None)
+    source = str(getattr(log, "source", "") or "")
+    if log is not None and source and source != "<memory>" and not getattr(log, "services", True):
+        first = Path(source).name  # a log without services: name it by its file
     facts = []
     n_cases = _num(getattr(pmap, "n_cases", None))
     n_events = _num(getattr(pmap, "n_events", None))
@@ -718,6 +723,49 @@ def map_dot(
     return dot
 
 
+def combine_maps(
+    drawings: Sequence[graphviz.Digraph],
+    *,
+    caption: str | Sequence[str] | None = None,
+    name: str = "maps",
+) -> graphviz.Digraph:
+    """Several :func:`map_dot` drawings in one diagram, each in its own frame (top to bottom).
+
+    Give each drawing its own ``id_prefix`` (``map_dot(asis, id_prefix="asis_")``) so that no
+    node ids collide; ``caption`` (one string or lines, e.g. the KPI deltas) goes below. Used
+    for the as-is and to-be side by side.
+    """
+    import graphviz
+
+    from procsimp.render.fonts import font_family
+
+    names = [d.name or "" for d in drawings]
+    if len(drawings) < 1 or len(set(names)) != len(names):
+        raise ParameterError(
+            f"combine_maps needs drawings made with distinct id_prefix values, got names {names!r}; "
+            "use map_dot(pmap, id_prefix='asis_') and map_dot(other, id_prefix='tobe_')"
+        )
+    font = font_family()
+    out = graphviz.Digraph(name=name)
+    out.attr("graph", rankdir="LR", fontname=font, bgcolor="white", pad="0.25",
+             labelloc="b", labeljust="l")
+    if caption:
+        lines = [caption] if isinstance(caption, str) else list(caption)
+        out.attr("graph", label="<" + "<br/>".join(_html(_clean(x)) for x in lines) + ">",
+                 fontsize="11")
+    # in a left-to-right layout Graphviz stacks unconnected frames bottom-up: add them in reverse
+    # so that the first drawing ends up on top
+    for drawing in reversed(drawings):
+        sub = graphviz.Digraph(name=f"cluster_{drawing.name}")
+        sub.graph_attr.update(drawing.graph_attr)
+        sub.graph_attr.update(color="#bdbdbd", style="rounded", margin="12")
+        sub.node_attr.update(drawing.node_attr)
+        sub.edge_attr.update(drawing.edge_attr)
+        sub.body += drawing.body
+        out.subgraph(sub)
+    return out
+
+
 # ---------------------------------------------------------------------------- output
 def _pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
     import graphviz
@@ -736,11 +784,18 @@ def _pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
         raise ProcsimpError(f"Graphviz could not render the {fmt.upper()} diagram: {detail}") from None
 
 
-def write_dot(dot: graphviz.Digraph, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+def write_dot(
+    dot: graphviz.Digraph,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    dpi: float | None = None,
+) -> Path:
     """Write any Graphviz ``Digraph`` to ``path`` as svg, png, pdf or dot, atomically.
 
-    ``format`` defaults to the file's suffix. PNG is rendered at 144 dpi so that small labels
-    stay legible.
+    ``format`` defaults to the file's suffix. ``dpi`` sets the PNG resolution (default: 144 for
+    a drawing of up to 20 boxes, 96 above, so that labels stay sharp and big maps stay a
+    manageable size); it does not change the other formats.
     """
     target = Path(path)
     fmt = format if format is not None else target.suffix.lstrip(".").lower()
@@ -753,8 +808,13 @@ def write_dot(dot: graphviz.Digraph, path: str | os.PathLike[str], *, format: st
     if fmt == "dot":
         return write_text(target, dot.source)
     if fmt == "png":
+        if dpi is None:
+            boxes = sum(1 for line in dot.body if re.match(r"\s*\w+ \[", line))
+            dpi = 144 if boxes <= 22 else 96
+        if not (math.isfinite(dpi) and 30 <= dpi <= 600):
+            raise ParameterError(f"dpi must be between 30 and 600, got {dpi!r}; e.g. dpi=144")
         dot = dot.copy()
-        dot.graph_attr["dpi"] = "144"
+        dot.graph_attr["dpi"] = f"{dpi:g}"
     return write_bytes(target, _pipe(dot, fmt))
 
 

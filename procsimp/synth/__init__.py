@@ -26,7 +26,6 @@ by the same officer as the step before (``merge``), independent steps done one a
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,20 +36,7 @@ import pandas as pd
 
 from procsimp.calendar import WorkCalendar, default_calendar
 from procsimp.errors import ParameterError
-from procsimp.log import (
-    ACTIVITY,
-    CASE,
-    CHANNEL,
-    DUE,
-    OUTCOME,
-    RECEIVED,
-    RESOURCE,
-    SERVICE,
-    START,
-    TIMESTAMP,
-    UNIT,
-    EventLog,
-)
+from procsimp.log import EventLog
 from procsimp.synth._engine import CHANNELS, Officers, ServiceRun, run_service
 from procsimp.synth.templates import ACTIONS, STRUCTURES, TEMPLATES, WASTE_KINDS, Template, template
 

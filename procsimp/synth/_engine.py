@@ -114,7 +114,7 @@ def arrivals(
     if len(days) == 0:
         days = pd.DatetimeIndex([start])
     day_ns = days.as_unit("ns").asi8
-    weekday = days.weekday.to_numpy()
+    weekday = np.asarray(days.day_of_week)
     workday = calendar.is_workday(days)
     week_factor = np.array([1.3, 1.1, 1.0, 0.95, 0.85, 0.6, 0.5])[weekday]
     noise = rng.gamma(20.0, 1 / 20.0, len(days))
@@ -204,33 +204,46 @@ class _Walker:
         tpl, n = self.tpl, self.n
         out: dict[str, np.ndarray] = {}
 
-        def pick(key: str, unit: str, stream: int, distinct_from: np.ndarray | None) -> np.ndarray:
+        def pick(key: str, unit: str, stream: int, avoid: list[np.ndarray]) -> np.ndarray:
+            """Officers of ``unit`` for every dossier, avoiding the officers in ``avoid`` when the
+            pool allows (a different person from the step before, as in a real hand-off)."""
             pool = officers.pool(tpl.id + ":" + tpl.structure, unit, int(tpl.pools.get(unit, 2)))
             weights = 1.0 / np.sqrt(np.arange(1, len(pool) + 1))
             cum = np.cumsum(weights) / weights.sum()
             j = np.minimum(np.searchsorted(cum, self._rng(4000 + stream).random(n), side="right"), len(pool) - 1)
             chosen = pool[j]
-            if distinct_from is not None and len(pool) > 1:
-                same = chosen == distinct_from
-                chosen = np.where(same, pool[(j + 1) % len(pool)], chosen)
+            if avoid and len(pool) > 1:
+                todo = np.zeros(n, dtype=bool)
+                for a in avoid:
+                    todo |= chosen == a
+                for k in range(1, len(pool)):
+                    if not todo.any():
+                        break
+                    cand = pool[(j + k) % len(pool)]
+                    ok = np.ones(n, dtype=bool)
+                    for a in avoid:
+                        ok &= cand != a
+                    take = todo & ok
+                    chosen = np.where(take, cand, chosen)
+                    todo &= ~take
             return chosen
 
-        prev: np.ndarray | None = None
+        history: list[np.ndarray] = []  # officers of the previous steps, most recent last
         for i, s in enumerate(tpl.steps):
             if s.same_officer_as:
                 out[s.key] = out[s.same_officer_as]
             elif s.key == "return":
-                mc = pick("return", s.unit, i, prev)
-                post = pick("return:postal", "postal", 99, None)
+                mc = pick("return", s.unit, i, history[-2:])
+                post = pick("return:postal", "postal", 99, [])
                 out[s.key] = np.where(postal, post, mc)
             else:
-                out[s.key] = pick(s.key, s.unit, i, prev)
-            prev = out[s.key]
+                out[s.key] = pick(s.key, s.unit, i, history[-2:])
+            history.append(out[s.key])
         check = next((s for s in tpl.steps if s.supplement), None)
         if check is not None:
-            out["request_supplement"] = pick("request_supplement", check.unit, 101, out[check.key])
-            out["resubmit"] = pick("resubmit", "mc", 102, out["request_supplement"])
-        out["notify_rejection"] = pick("notify_rejection", "mc", 103, None)
+            out["request_supplement"] = pick("request_supplement", check.unit, 101, [out[check.key]])
+            out["resubmit"] = pick("resubmit", "mc", 102, [out["request_supplement"], out[check.key]])
+        out["notify_rejection"] = pick("notify_rejection", "mc", 103, [])
         return out
 
     # ------------------------------------------------------------------ walks

@@ -261,7 +261,7 @@ TEMPLATES: tuple[Template, ...] = (
         pools={"mc": 4, "popdata": 3, "security": 3, "immigration": 4, "lead": 2, "print_centre": 2, "postal": 2},
         steps=(
             S("receive", "mc", 10, 6),
-            S("check_completeness", "mc", 15, 12, supplement=0.08),
+            S("check_completeness", "mc", 15, 12, supplement=0.10),
             S("capture_biometrics", "mc", 30, 15, proc_sigma=0.35),
             S("transfer", "mc", 45, 120),
             S("verify_identity", "popdata", 60, 420),
@@ -294,7 +294,7 @@ TEMPLATES: tuple[Template, ...] = (
             S("return", "mc", 5, 320),
         ),
         eliminate=(("relay_handoff", "transfer"), ("rubber_stamp", "review")),
-        parallel=(("police_check", "court_check", 0.45),),
+        parallel=(("police_check", "court_check", 0.35),),
     ),
     _t(
         id="driving_licence_exchange", prefix="GPLX",
@@ -303,7 +303,7 @@ TEMPLATES: tuple[Template, ...] = (
         pools={"mc": 4, "drivers": 4, "drivers_lead": 2, "lead": 2, "card_print": 2, "postal": 2},
         steps=(
             S("receive", "mc", 8, 6),
-            S("check_completeness", "mc", 12, 10, supplement=0.06),
+            S("check_completeness", "mc", 12, 10, supplement=0.10),
             S("health_check", "drivers", 20, 60, reject=0.05),
             S("enter_data", "drivers", 40, 80),
             S("capture_photo", "drivers", 8, 4, same_officer_as="enter_data"),
@@ -338,7 +338,7 @@ TEMPLATES: tuple[Template, ...] = (
             S("return", "mc", 5, 260),
         ),
         eliminate=(("relay_handoff", "forward_tax"),),
-        parallel=(("appraise", "site_inspection", 0.40),),
+        parallel=(("appraise", "site_inspection", 0.30),),
         knockout=("transfer_eligibility", "check_completeness"),
     ),
     _t(
@@ -418,19 +418,20 @@ def alt_template(tpl: Template, structure: str = "alt") -> Template:
             wait = s.wait * 0.8
         elif s.key not in ("receive", "return", "sign", "notify_rejection"):
             proc = max(s.proc * _factor(s.key, tpl.id + ":proc", 0.7, 1.6), 30.0)
-        supplement = min(0.30, s.supplement * _factor(s.key, tpl.id + ":supp", 0.7, 1.6)) if s.supplement else 0.0
+        supplement = min(0.30, max(0.10, s.supplement * _factor(s.key, tpl.id + ":supp", 0.7, 1.6))) if s.supplement else 0.0
         reject = s.reject
         if tpl.knockout and s.key == tpl.knockout[0]:
             reject = min(0.20, max(0.05, s.reject * _factor(s.key, tpl.id + ":ko", 0.6, 1.7)))
-        back = min(0.30, s.back * _factor(s.key, tpl.id + ":back", 0.8, 1.8)) if s.back else 0.0
+        back = min(0.30, max(0.10, s.back * _factor(s.key, tpl.id + ":back", 0.8, 1.8))) if s.back else 0.0
         steps.append(dataclasses.replace(
             s, wait=round(wait, 1), proc=round(proc, 1), supplement=round(supplement, 3),
             reject=round(reject, 3), back=round(back, 3),
         ))
         if s.key == "receive":
             steps.append(Step("digitise", "mc", 35, 25, proc_sigma=0.35))
+    # a fixed order starts to vary; a varying one is fixed or flips its usual order
     parallel = tuple(
-        (a, b, 0.35 if share == 0.0 else 0.0 if share >= 0.4 else round(1 - share, 2))
+        (a, b, 0.35 if share == 0.0 else round(1 - share, 2) if share > 0.32 else 0.0)
         for a, b, share in tpl.parallel
     )
     online, counter, postal = tpl.channels
@@ -441,7 +442,7 @@ def alt_template(tpl: Template, structure: str = "alt") -> Template:
     pools = dict(tpl.pools)
     for unit, size in tpl.pools.items():
         if unit not in ("lead", "postal"):
-            pools[unit] = max(2, size + (1 if _factor(unit, tpl.id + ":pool", 0, 1) > 0.5 else -1))
+            pools[unit] = max(3 if unit == "mc" else 2, size + (1 if _factor(unit, tpl.id + ":pool", 0, 1) > 0.5 else -1))
     return dataclasses.replace(
         tpl, steps=tuple(steps), parallel=parallel, channels=channels, pools=pools, structure=structure,
     )

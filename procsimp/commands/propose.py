@@ -1,0 +1,273 @@
+"""``procsimp propose LOG``: a simplified to-be workflow per service (wraps :func:`procsimp.propose`).
+
+For each service (every service of the log unless ``--service`` names one) it writes, into
+``OUT/<service-slug>/``:
+
+* ``to_be.bpmn``: the to-be model, BPMN 2.0 with diagram layout (``--format bpmn``);
+* ``as_is_vs_to_be.svg|png|pdf|dot``: the as-is and to-be maps in one drawing;
+* ``proposal.json``: the edits, refused edits, recommendations, key figures and assumptions;
+
+plus, in ``OUT/``:
+
+* ``kpis.json``: a list with one object per service: ``service``, ``before``, ``after``,
+  ``assumptions`` (and ``simulated`` with ``--simulate``);
+* ``kpis.csv``: one row per service and key figure: before, after, change (and the simulated
+  to-be with its 95% interval);
+* ``edits.yaml``: every flag with ``accept: true/false``: edit it and pass it back with
+  ``--accept`` to choose the changes one by one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from procsimp.cli import catalog_option, load_log, log_options, out_option, protect_option, service_option
+from procsimp.errors import ParameterError
+
+__all__ = ["propose", "DEFAULT_FORMATS", "PROPOSE_FORMATS"]
+
+DEFAULT_FORMATS = "svg,png,bpmn"
+PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
+
+
+@click.command(name="propose")
+@log_options
+@service_option
+@protect_option
+@catalog_option
+@click.option(
+    "--accept",
+    "accept_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="YAML edit file: the flags (or edits) to accept and/or reject, e.g. the edits.yaml "
+    "a previous run wrote [default: accept every flag]",
+)
+@click.option("--simulate", is_flag=True, help="also run the what-if simulation (SimPy) of the as-is and to-be")
+@click.option(
+    "--replications", type=int, default=10, show_default=True, metavar="N",
+    help="simulation runs (with --simulate)",
+)
+@click.option("--seed", type=int, default=0, show_default=True, metavar="S", help="simulation seed")
+@click.option(
+    "--format",
+    "formats",
+    default=DEFAULT_FORMATS,
+    show_default=True,
+    metavar="LIST",
+    help="comma-separated: svg, png, pdf, dot (the as-is/to-be diagram), bpmn (the to-be model), or all",
+)
+@click.option(
+    "--view",
+    type=click.Choice(["performance", "frequency"]),
+    default="performance",
+    show_default=True,
+    help="the maps' view: mean times (performance) or counts (frequency)",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "vi"]),
+    default="en",
+    show_default=True,
+    help="language of the diagram's titles, legend and caption",
+)
+@click.option(
+    "--noise", type=float, default=0.2, show_default=True,
+    help="noise threshold of the to-be model discovery (0-1)",
+)
+@out_option()
+def propose(
+    log_args: dict[str, Any],
+    service: str | None,
+    protect: tuple[str, ...],
+    catalog: Path | None,
+    accept_file: Path | None,
+    simulate: bool,
+    replications: int,
+    seed: int,
+    formats: str,
+    view: str,
+    lang: str,
+    noise: float,
+    out: Path,
+) -> None:
+    """Propose a simplified to-be workflow per service, with its effect measured.
+
+    Applies the flags (every flag, or those chosen with --accept FILE) as edits: eliminate,
+    merge, parallelise, move a knock-out check earlier. Start and end steps, decisions,
+    catalog-protected steps and --protect ACTIVITY always stay; edits that would remove them are
+    listed as refused. Every dossier is replayed under the to-be (in working time) to give the
+    lead time, steps, hand-offs, units and on-time rate before and after; --simulate checks the
+    estimate with a discrete-event simulation under load. Writes OUT/kpis.json, OUT/kpis.csv,
+    OUT/edits.yaml and, per service, OUT/<service>/to_be.bpmn and the as-is/to-be diagram.
+    """
+    from procsimp.detect import flag_steps
+    from procsimp.redesign import load_edit_file
+    from procsimp.redesign import propose as run_propose
+    from procsimp.render.graphviz import parse_formats
+
+    chosen = parse_formats(formats, PROPOSE_FORMATS)
+    if not (0 <= noise < 1):
+        raise ParameterError(f"--noise must be from 0 to below 1, got {noise:g}; e.g. --noise 0.2")
+    if simulate and not 1 <= replications <= 1000:
+        raise ParameterError(f"--replications must be from 1 to 1000, got {replications}; e.g. --replications 10")
+    if seed < 0:
+        raise ParameterError(f"--seed must be a whole number >= 0, got {seed}")
+    edit_file = load_edit_file(accept_file) if accept_file is not None else None
+
+    log = load_log(log_args)
+    catalog_arg: Any = None
+    if catalog is not None:
+        from procsimp.catalog import load_catalog
+
+        catalog_arg = load_catalog(catalog)
+    if service is not None:
+        log.for_service(service)  # a clear error listing the services when it is not there
+        names: list[str | None] = [service]
+    else:
+        names = list(log.services) or [None]
+    if edit_file is not None:
+        _check_edit_services(edit_file, log, accept_file)
+
+    flags = flag_steps(log, service, protect=protect, catalog=catalog_arg)
+
+    from procsimp.commands.mine import service_slugs
+
+    out = Path(out)
+    proposals = []
+    for name in names:
+        accept = reject = None
+        if edit_file is not None:
+            scoped = edit_file.for_service(name) if name is not None else edit_file
+            accept = None if scoped.accept is None else list(scoped.accept)
+            reject = list(scoped.reject)
+        p = run_propose(
+            log, flags, service=name, protect=protect, catalog=catalog_arg,
+            accept=accept, reject=reject, noise=noise,
+        )
+        if simulate:
+            p = p.simulate(replications=replications, seed=seed)
+        proposals.append(p)
+
+    slugs = service_slugs([p.service for p in proposals])
+    records = []
+    for p in proposals:
+        folder = out / slugs[p.service]
+        written = _write_service(p, folder, chosen, view=view, lang=lang)
+        record = p.kpis_json()
+        record["folder"] = folder.relative_to(out).as_posix()
+        record["files"] = sorted(f.relative_to(out).as_posix() for f in written)
+        records.append(record)
+        _echo(p, folder, written)
+
+    from procsimp._atomic import write_text
+
+    kpis_json = write_text(out / "kpis.json", json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    kpis_csv = _write_kpis_csv(proposals, out / "kpis.csv")
+    edits = write_text(out / "edits.yaml", _edits_yaml(proposals))
+    click.echo(f"Wrote {kpis_json}, {kpis_csv} and {edits}")
+
+
+def _check_edit_services(edit_file: Any, log: Any, path: Path | None) -> None:
+    known = set(log.services)
+    for entry in [*(edit_file.accept or ()), *edit_file.reject]:
+        svc = entry.get("service")
+        if svc is not None and known and svc not in known:
+            shown = ", ".join(repr(s) for s in sorted(known)[:10])
+            raise ParameterError(
+                f"edit file {path}: service {svc!r} is not in the log; services in the log: {shown}"
+            )
+
+
+def _write_service(p: Any, folder: Path, formats: list[str], *, view: str, lang: str) -> list[Path]:
+    from procsimp._atomic import write_text
+    from procsimp.render.graphviz import write_dot
+
+    written: list[Path] = []
+    diagram_formats = [f for f in formats if f != "bpmn"]
+    if diagram_formats:
+        dot = p.diagram(lang=lang, view=view)
+        for fmt in diagram_formats:
+            written.append(write_dot(dot, folder / f"as_is_vs_to_be.{fmt}", format=fmt))
+    if "bpmn" in formats and p.model is not None:
+        written.append(p.write_bpmn(folder / "to_be.bpmn"))
+    written.append(
+        write_text(folder / "proposal.json", json.dumps(p.kpis_json(), ensure_ascii=False, indent=2) + "\n")
+    )
+    return written
+
+
+def _write_kpis_csv(proposals: list[Any], path: Path) -> Path:
+    import pandas as pd
+
+    from procsimp._atomic import write_text
+    from procsimp.stats import neutralise_csv
+
+    frame = pd.concat([p.kpi_frame() for p in proposals], ignore_index=True)
+    return write_text(path, neutralise_csv(frame).to_csv(index=False, lineterminator="\n"))
+
+
+def _edits_yaml(proposals: list[Any]) -> str:
+    """Every flag of every service with ``accept: true/false``, ready to edit."""
+    import yaml
+
+    entries = []
+    for p in proposals:
+        accepted = {id(f) for f in (*p.accepted_flags, *p.recommendations)}
+        refused = {r.edit.key: r.reason for r in p.refused}
+        for f in p.flags:
+            entry = {
+                "service": p.service,
+                "action": f.action,
+                "activity": f.activity,
+                "into": f.into,
+                "accept": id(f) in accepted,
+                "kind": f.kind,
+                "confidence": round(float(f.confidence), 3),
+            }
+            reason = refused.get((f.action, f.activity, f.into))
+            if reason:
+                entry["note"] = f"refused: {reason}"
+            entries.append(entry)
+    header = (
+        "# procsimp edit file: set accept to false for a flag you do not want, or add entries\n"
+        "# such as {service: ..., action: merge, activity: A, into: B}; then run\n"
+        "#   procsimp propose LOG --accept edits.yaml --out DIR\n"
+    )
+    return header + yaml.safe_dump({"flags": entries}, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _echo(p: Any, folder: Path, written: list[Path]) -> None:
+    b, a = p.kpis_before, p.kpis_after
+    click.echo(f"{p.service} -> {folder}")
+    click.echo(
+        f"  {len(p.edits)} edit(s), {len(p.refused)} refused, {len(p.recommendations)} recommendation(s)"
+    )
+    for e in p.edits:
+        click.echo(f"    + {e.describe('en')}")
+    for r in p.refused:
+        click.echo(f"    - refused: {r.edit.describe('en')} ({r.reason})")
+    lead_b, lead_a = b.get("lead_time_days_mean"), a.get("lead_time_days_mean")
+    if lead_b is not None and lead_a is not None:
+        click.echo(f"  lead time (mean): {lead_b:.2f} -> {lead_a:.2f} days")
+    ot_b, ot_a = b.get("on_time_rate"), a.get("on_time_rate")
+    if ot_b is not None and ot_a is not None:
+        click.echo(f"  on time: {100 * ot_b:.1f}% -> {100 * ot_a:.1f}%")
+    if p.model is not None:
+        sound = "sound" if p.model.sound else "NOT sound"
+        fit = "n/a" if p.model.fitness is None else f"{p.model.fitness:.3f}"
+        click.echo(f"  to-be model: {p.model.tasks} tasks, {p.model.gateways} gateways, fitness {fit} ({sound})")
+    if p.simulated is not None:
+        s = p.simulated.to_be or {}
+        iv = s.get("lead_time_days_mean") or {}
+        if iv.get("mean") is not None:
+            click.echo(
+                f"  simulated to-be lead time (mean): {iv['mean']:.2f} days "
+                f"[95% CI {iv['low']:.2f}-{iv['high']:.2f}]"
+            )
+    click.echo("  wrote " + ", ".join(f.name for f in written))

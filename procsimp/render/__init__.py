@@ -1,0 +1,39 @@
+"""Diagrams and model files: Graphviz maps, BPMN 2.0 with diagram layout, PNML.
+
+Names are imported lazily (Graphviz, pm4py and lxml load only when used)::
+
+    from procsimp.render import bpmn_xml, write_bpmn, write_pnml, map_dot, write_map
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "bpmn_xml": "procsimp.render.bpmn",
+    "write_bpmn": "procsimp.render.bpmn",
+    "layout_bpmn": "procsimp.render.bpmn",
+    "bpmn_svg": "procsimp.render.bpmn",
+    "write_pnml": "procsimp.render.pnml",
+    "pnml_xml": "procsimp.render.pnml",
+    "map_dot": "procsimp.render.graphviz",
+    "write_map": "procsimp.render.graphviz",
+    "render_formats": "procsimp.render.graphviz",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'procsimp.render' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
