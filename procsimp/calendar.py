@@ -242,6 +242,11 @@ class WorkCalendar:
         self._cum_before = np.zeros(0, dtype=float)  # working minutes from epoch to day start
         self._cum_end = np.zeros(0, dtype=float)
 
+    @property
+    def periods(self) -> tuple[tuple[float, float], ...]:
+        """The working periods of a working day, in minutes after midnight: ``((450, 690), (810, 1020))``."""
+        return tuple((float(a), float(b)) for a, b in zip(self._p_start, self._p_end, strict=True))
+
     # ------------------------------------------------------------------ day table
     def _country_days(self, years: range) -> tuple[dict[_dt.date, str], set[_dt.date]]:
         if self.country is None:
@@ -297,6 +302,14 @@ class WorkCalendar:
         local = idx if idx.tz is None else idx.tz_convert(self.timezone).tz_localize(None)
         local = local.as_unit("ns")
         return local.asi8.copy(), np.asarray(local.isna()), shape
+
+    def _instants(self, times: Any) -> tuple[np.ndarray, np.ndarray]:
+        """UTC nanoseconds (naive times are local times of the calendar) and a NaT mask."""
+        idx, _ = _to_datetime_index(times)
+        if idx.tz is None:
+            idx = idx.tz_localize(self.timezone, ambiguous="NaT", nonexistent="shift_forward")
+        idx = idx.as_unit("ns")
+        return idx.asi8.copy(), np.asarray(idx.isna())
 
     def _lookup(self, ns: np.ndarray, nat: np.ndarray) -> np.ndarray:
         """Day-table index of each local time (0 for NaT)."""
@@ -409,11 +422,11 @@ class WorkCalendar:
         if self.country is not None:
             import holidays as _holidays
 
-            kwargs = {"language": language} if language else {}
             try:
-                out.update(_holidays.country_holidays(self.country, years=year, **kwargs).items())
-            except (NotImplementedError, ValueError):
-                out.update(_holidays.country_holidays(self.country, years=year).items())
+                found = _holidays.country_holidays(self.country, years=year, language=language)
+            except (NotImplementedError, ValueError):  # no names in that language
+                found = _holidays.country_holidays(self.country, years=year)
+            out.update(found.items())
         out.update({d: n for d, n in self.extra_holidays.items() if d.year == year})
         for d in self.extra_workdays:
             out.pop(d, None)
@@ -508,15 +521,15 @@ def classify_on_time(completed: Any, due: Any, calendar: WorkCalendar | None = N
     index = _index_of(completed)
     if index is None:
         index = _index_of(due)
-    lead = np.ravel(cal.working_minutes_between(completed, due))  # working minutes to spare
-    c_ns, c_nat, _ = cal._local_ns(completed)
-    d_ns, d_nat, _ = cal._local_ns(due)
+    c_ns, c_nat = cal._instants(completed)
+    d_ns, d_nat = cal._instants(due)
     if c_ns.size != d_ns.size and 1 not in (c_ns.size, d_ns.size):
         raise ParameterError(
             f"classify_on_time: completed has {c_ns.size} values but due has {d_ns.size}; "
             "give one due time or one per dossier"
         )
-    late = c_ns > d_ns
+    lead = np.ravel(cal.working_minutes_between(completed, due))  # working minutes to spare
+    late = c_ns > d_ns  # absolute instants: right across daylight-saving changes too
     early = (lead >= cal.minutes_per_day - 1e-9) & ~late
     codes = np.where(late, 2, np.where(early, 0, 1))
     codes = np.where(c_nat | d_nat, -1, codes)

@@ -233,7 +233,8 @@ def format_profile(table: pd.DataFrame, *, width: int = 100) -> str:
     """Text table of a profile, services side by side in blocks that fit ``width``."""
     shown = _display_frame(table)
     label_w = max((len(s) for s in shown.index), default=0)
-    col_w = 18
+    longest = max([len(str(n)) for n in shown.columns] + [len(v) for v in shown.to_numpy().ravel()], default=0)
+    col_w = min(26, max(10, longest))
     per_block = max(1, (width - label_w - 2) // (col_w + 2))
     blocks = []
     names = list(shown.columns)
@@ -244,6 +245,7 @@ def format_profile(table: pd.DataFrame, *, width: int = 100) -> str:
         lines.append(" " * label_w + "  " + "  ".join("-" * col_w for _ in part))
         for label, row in shown[part].iterrows():
             lines.append(f"{label:<{label_w}}  " + "  ".join(f"{v:>{col_w}}" for v in row))
+        lines.extend(f"  {h} = {n}" for h, n in zip(heads, part, strict=True) if h != n)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

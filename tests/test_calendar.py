@@ -89,6 +89,7 @@ def test_no_country_holidays() -> None:
 # ---------------------------------------------------------------------------- arithmetic
 def test_minutes_per_day_and_custom_hours() -> None:
     assert default_calendar().minutes_per_day == 450.0
+    assert default_calendar().periods == ((450.0, 690.0), (810.0, 1020.0))
     cal = WorkCalendar(hours=(("08:00", "12:00"), ("13:00", "17:00")), weekdays=(0, 1, 2, 3, 4, 5))
     assert cal.minutes_per_day == 480.0
     assert cal.is_workday(["2025-03-08"])[0]  # Saturday works here
@@ -331,3 +332,21 @@ def test_far_years_round_trip() -> None:
     cal = WorkCalendar()
     t = pd.DatetimeIndex([ts("1990-03-06 09:00"), ts("2095-06-07 14:00")])
     assert (cal.from_work_minutes(cal.work_minutes(t)) == t).all()
+
+
+def test_classify_on_time_rejects_mismatched_lengths() -> None:
+    with pytest.raises(ParameterError, match="completed has 3 values but due has 2"):
+        classify_on_time(
+            pd.Series([ts("2025-03-03 09:00")] * 3), pd.Series([ts("2025-03-04 09:00")] * 2)
+        )
+
+
+def test_daylight_saving_zone_counts_wall_clock_hours() -> None:
+    cal = WorkCalendar(timezone="Europe/Berlin", country="DE", hours=(("08:00", "12:00"), ("13:00", "17:00")))
+    berlin = "Europe/Berlin"
+    # the clocks go forward on Sunday 30 March 2025; office hours are wall-clock hours
+    start, end = pd.Timestamp("2025-03-28 16:00", tz=berlin), pd.Timestamp("2025-03-31 08:30", tz=berlin)
+    assert float(cal.working_minutes_between(start, end)) == 90.0
+    assert cal.add_workdays(start, 1)[0] == pd.Timestamp("2025-03-31 16:00", tz=berlin)
+    # Good Friday 2025 (18 April) is a public holiday in Germany
+    assert not cal.is_workday(["2025-04-18"])[0]

@@ -356,7 +356,7 @@ def _oracle(log: EventLog) -> dict[str, object]:
     return {"edges": edges, "edge_cases": edge_cases, "handoffs": handoffs, "rework": rework}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_logs())
 def test_engine_matches_a_plain_python_oracle(log: EventLog) -> None:
     oracle = _oracle(log)
@@ -371,7 +371,7 @@ def test_engine_matches_a_plain_python_oracle(log: EventLog) -> None:
     assert (d["wait_hours_mean"].dropna() >= 0).all() and (d["wait_days_mean"].dropna() >= 0).all()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_logs())
 def test_counts_add_up(log: EventLog) -> None:
     check_invariants(log)
@@ -427,7 +427,7 @@ def _pm4py_agrees(log: EventLog) -> None:
         }
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_logs(with_start=False))
 def test_dfg_and_performance_dfg_match_pm4py_on_random_logs(log: EventLog) -> None:
     _pm4py_agrees(log)

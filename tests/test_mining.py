@@ -143,7 +143,7 @@ def test_model_is_discovered_from_the_variant_table() -> None:
 
 
 # ---------------------------------------------------------------------------- properties
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     random_logs(),
     st.one_of(st.none(), st.floats(0.05, 1.0)),

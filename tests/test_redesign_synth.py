@@ -29,7 +29,7 @@ def services_for(seed: int) -> list[str]:
     return [ids[(seed * PER_SEED + i) % len(ids)] for i in range(PER_SEED)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def synth(seed: int) -> SynthResult:
     return generate(
         services=services_for(seed),

@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def small_log():
-    return generate(services=["birth_registration", "land_use_change_registration"], cases=120, seed=3, lang="vi").log
+    return generate(services=["birth_registration", "land_change_registration"], cases=120, seed=3, lang="vi").log
 
 
 @pytest.fixture(scope="module")

@@ -212,3 +212,51 @@ def test_profile_command_on_real_logs(name: str, cases: str, events: str) -> Non
     rows = [line.split() for line in result.stdout.splitlines()]
     assert ["cases", cases, cases] in rows  # the service and the total
     assert ["events", events, events] in rows
+
+
+def test_profile_uses_the_built_in_catalog_for_deadlines() -> None:
+    """Without case:due, the deadline is receipt + the statutory working days of the catalog."""
+    from procsimp.calendar import default_calendar
+    from procsimp.catalog import load_catalog
+
+    entry = load_catalog().get("Đăng ký tạm trú")
+    assert entry is not None and entry.statutory_days is not None
+    df = frame().drop(columns=["due"])
+    df["svc"] = df["svc"].replace({"S1": "Đăng ký tạm trú"})
+    p = profile(EventLog.from_frame(df, **{k: v for k, v in COLUMNS.items() if k != "due"}))
+    row = p.row("Đăng ký tạm trú")
+    assert bool(row["in_catalog"]) is True and row["catalog_id"] == entry.id
+    assert row["statutory_days"] == entry.statutory_days
+    assert row["due_cases"] == 2
+    cases = p.cases.set_index("case")
+    expected = default_calendar().add_workdays(pd.DatetimeIndex([pd.Timestamp("2025-03-02 10:00", tz=TZ)]), entry.statutory_days)[0]
+    assert cases.loc["a", "due"] == expected and cases.loc["a", "due_source"] == "catalog"
+    assert row["on_time_rate"] == 1.0  # both dossiers finish within days, well before the deadline
+    other = p.row("S2")
+    assert bool(other["in_catalog"]) is False and other["due_cases"] == 0 and pd.isna(other["on_time_rate"])
+
+
+def test_profile_accepts_a_user_catalog_file(tmp_path: Path) -> None:
+    from procsimp.catalog import load_catalog
+
+    user = tmp_path / "mine.yaml"
+    user.write_text(
+        "services:\n"
+        "  - id: s2_local\n"
+        "    name_vi: S2\n"
+        "    name_en: Local service two\n"
+        "    level: commune\n"
+        "    agency: UBND xã\n"
+        "    statutory_days: 1\n",
+        encoding="utf-8",
+    )
+    try:
+        load_catalog(extra=user)
+    except Exception as exc:  # noqa: BLE001 - the test documents the file format it relies on
+        pytest.fail(f"the catalog does not accept this user file: {exc}")
+    df = frame().drop(columns=["due"])
+    p = profile(EventLog.from_frame(df, **{k: v for k, v in COLUMNS.items() if k != "due"}), catalog=user)
+    row = p.row("S2")
+    assert row["catalog_id"] == "s2_local" and row["statutory_days"] == 1.0
+    # b: first step Mon 08:00 + 1 working day = Tue 08:00; finished Wed 08:00 -> late
+    assert row["on_time_rate"] == 0.0

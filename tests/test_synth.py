@@ -443,6 +443,15 @@ def test_truth_kpis_recomputed_from_the_log(std_vi) -> None:
             assert k["lead_time_days_mean"] == pytest.approx(lead_d.mean(), abs=1e-4)
 
 
+def test_logs_are_what_a_reader_makes(result) -> None:
+    """The generator builds the EventLog directly; it must equal the normalised frame."""
+    from procsimp.log import EventLog
+
+    for log in (result.log, result.to_be):
+        log.check()
+        pd.testing.assert_frame_equal(EventLog.from_frame(log.df).df, log.df)
+
+
 # ---------------------------------------------------------------------------- counterfactual
 def test_counterfactual(result) -> None:
     as_is, to_be = result.log.df, result.to_be.df
@@ -638,3 +647,13 @@ def test_bundled_vi_log_content() -> None:
     head = path.read_text(encoding="utf-8").splitlines()[:2]
     assert head[0].startswith("ma_ho_so,thu_tuc,buoc,")
     assert 2000 <= sum(s["cases"] for s in truth["services"].values()) <= 6000
+
+
+@pytest.mark.parametrize("command", ["validate", "profile"])
+def test_validate_and_profile_read_the_bundled_logs(command: str) -> None:
+    from procsimp.cli import main
+
+    for name in ("dossiers_vi.csv", "dossiers_en.csv"):
+        r = CliRunner().invoke(main, [command, str(ROOT / "event_logs" / name)])
+        assert r.exit_code == 0, r.output
+        assert "Error" not in r.output

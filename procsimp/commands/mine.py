@@ -85,16 +85,17 @@ def service_slugs(names: Iterable[str], *, max_length: int = 60) -> dict[str, st
 
 
 # ---------------------------------------------------------------------------- options
-def percent(option: str, value: float | None, *, allow_zero: bool = False) -> float | None:
-    """Check a percentage option (0–100) and return it as a fraction (0–1); None stays None."""
+def percent(option: str, value: float | None, *, example: str = "") -> float | None:
+    """Check a percentage option (above 0, at most 100) and return it as a share (0–1].
+
+    None stays None. ``example`` ends the error message (``"--activities 80 keeps ..."``).
+    """
     if value is None:
         return None
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not (math.isfinite(value) and low_ok and value <= 100):
-        low = "0" if allow_zero else "more than 0"
+    if not (math.isfinite(value) and 0 < value <= 100):
+        hint = f"; e.g. {example}" if example else ""
         raise ParameterError(
-            f"{option} must be a percentage from {low} to 100, got {value:g}; "
-            f"e.g. {option} 80 keeps what covers 80%"
+            f"{option} must be a percentage above 0 and at most 100, got {value:g}{hint}"
         )
     return value / 100.0
 
@@ -164,7 +165,7 @@ def _counts(pmap: Any) -> dict[str, Any]:
     type=float,
     default=None,
     metavar="PCT",
-    help="keep the most frequent activities that cover PCT%% of events (0-100) "
+    help="keep the most frequent activities that cover PCT% of events (0-100) "
     "[default: chosen so that the map stays readable]",
 )
 @click.option(
@@ -172,17 +173,22 @@ def _counts(pmap: Any) -> dict[str, Any]:
     type=float,
     default=None,
     metavar="PCT",
-    help="keep the most frequent paths that cover PCT%% of transitions (0-100) [default: readable]",
+    help="keep the most frequent paths that cover PCT% of transitions (0-100) [default: readable]",
 )
 @click.option(
-    "--top-variants", type=int, default=None, metavar="K", help="only the K most frequent variants"
+    "--top-variants",
+    type=int,
+    default=None,
+    metavar="K",
+    help="keep only the cases of the K most frequent variants",
 )
 @click.option(
     "--min-case-share",
     type=float,
     default=None,
     metavar="PCT",
-    help="drop activities and paths seen in fewer than PCT%% of cases (0-100)",
+    help="keep only the cases whose variant (sequence of steps) is followed by at least PCT% "
+    "of the cases (0-100)",
 )
 @click.option(
     "--full",
@@ -320,13 +326,21 @@ def _filters(
         return {"activities": 1.0, "paths": 1.0}
     filters: dict[str, Any] = {}
     if activities is not None:
-        filters["activities"] = percent("--activities", activities)
+        filters["activities"] = percent(
+            "--activities", activities,
+            example="--activities 80 keeps the activities covering 80% of events",
+        )
     if paths is not None:
-        filters["paths"] = percent("--paths", paths)
+        filters["paths"] = percent(
+            "--paths", paths, example="--paths 50 keeps the paths covering 50% of transitions"
+        )
     if top_variants is not None:
         filters["top_variants"] = top_variants
     if min_case_share is not None:
-        filters["min_case_share"] = percent("--min-case-share", min_case_share, allow_zero=True)
+        filters["min_case_share"] = percent(
+            "--min-case-share", min_case_share,
+            example="--min-case-share 5 keeps the variants followed by at least 5% of cases",
+        )
     return filters
 
 

@@ -25,7 +25,14 @@ from typing import Any
 
 import click
 
-from procsimp.cli import catalog_option, load_log, log_options, out_option, protect_option, service_option
+from procsimp.cli import (
+    catalog_option,
+    load_log,
+    log_options,
+    out_option,
+    protect_option,
+    service_option,
+)
 from procsimp.errors import ParameterError
 
 __all__ = ["propose", "DEFAULT_FORMATS", "PROPOSE_FORMATS"]

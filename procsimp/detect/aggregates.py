@@ -5,14 +5,17 @@ vectorised pass over integer codes (the log is already sorted by case then time)
 
 * ``services``: one row per service: cases, events, the dominant start and end steps, the
   knock-out ends (terminal steps other than the normal end, such as rejection notices), the
-  knock-out and rework rates, the median processing and waiting time of its steps;
+  knock-out and rework rates, the median processing and waiting time of its steps, and the share
+  of events whose time equals the previous event's (``tie_share``: a data-quality warning, since
+  ties make the order of steps uncertain);
 * ``activities``: one row per (service, activity): frequency, processing and waiting time
   (working hours), successor and predecessor distribution, officer/unit changes, the share of
   occurrences followed (directly / eventually) by a knock-out or by rework, the outcome
   influence (entropy of the successor, mutual information between successor and outcome),
   repeats, its role (start / end / protected / decision) and why;
 * ``pairs``: directly-follows pairs with same-officer and same-unit rates and the waiting between;
-* ``order``: for candidate pairs, how often A comes before B and B before A among cases with both;
+* ``order``: for candidate pairs, how often A comes before B and B before A among cases with both
+  (by time; equal times are counted as ties, not as an order);
 * ``knockouts``: per (service, decider): the knock-out cases decided right after that step, and
   the effort (processing hours) and elapsed working time spent before it;
 * ``knockout_steps``: per (service, decider, earlier step): how often and at which position the
@@ -110,15 +113,15 @@ class LogAggregates:
     def service_rows(self) -> list[Row]:
         """The ``services`` table as rows (dicts with attribute access), in table order."""
         if "service_rows" not in self._cache:
-            self._cache["service_rows"] = [Row(r) for r in self.services.to_dict("records")]
+            self._cache["service_rows"] = _records(self.services)
         return self._cache["service_rows"]
 
     def activity_rows(self) -> dict[str, list[Row]]:
         """The ``activities`` table as rows per service, in table order (by usual position)."""
         if "activity_rows" not in self._cache:
             out: dict[str, list[Row]] = {s: [] for s in self.service_names}
-            for r in self.activities.to_dict("records"):
-                out.setdefault(r["service"], []).append(Row(r))
+            for r in _records(self.activities):
+                out.setdefault(r["service"], []).append(r)
             self._cache["activity_rows"] = out
         return self._cache["activity_rows"]
 
@@ -135,7 +138,7 @@ class LogAggregates:
         key = f"rows:{table}"
         if key not in self._cache:
             frame = getattr(self, table)
-            self._cache[key] = [Row(r) for r in frame.to_dict("records")] if len(frame) else []
+            self._cache[key] = _records(frame)
         return self._cache[key]
 
     # ------------------------------------------------------------------ lookups
@@ -215,6 +218,39 @@ class LogAggregates:
 
 
 # ============================================================================ helpers
+def _records(frame: pd.DataFrame) -> list[Row]:
+    """The rows of a table as :class:`Row` dicts of plain Python values (fast on Arrow strings)."""
+    if not len(frame):
+        return []
+    cols = [str(c) for c in frame.columns]
+    values = frame.astype(object).itertuples(index=False, name=None)
+    return [Row(zip(cols, row, strict=True)) for row in values]
+
+
+def _key_counts(keys: np.ndarray, space: int, *, inverse: bool = False) -> Any:
+    """Distinct integer keys in ``0..space-1`` with their counts (and each key's index).
+
+    Counting sort (``bincount``) when the key space is small, a hash/sort otherwise: much faster
+    than ``np.unique`` on the small key spaces of (service, activity, ...) codes.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    if space <= _BINCOUNT_LIMIT:
+        counts = np.bincount(keys, minlength=space)
+        uk = np.flatnonzero(counts)
+        if not inverse:
+            return uk, counts[uk]
+        lookup = np.full(space, -1, dtype=np.int64)
+        lookup[uk] = np.arange(len(uk))
+        return uk, counts[uk], lookup[keys]
+    if not inverse:
+        return np.unique(keys, return_counts=True)
+    uk, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
+    return uk, cnt, inv
+
+
+_BINCOUNT_LIMIT = 20_000_000
+
+
 def _codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes (-1 = missing) and the category names of a text column."""
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -223,6 +259,13 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
         cat = series.astype("category")
     codes = cat.cat.codes.to_numpy().astype(np.int64)
     return codes, [str(c) for c in cat.cat.categories]
+
+
+def _case_codes(series: pd.Series) -> np.ndarray:
+    """Integer codes of the case column (names are not needed: only where a case changes)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(series, sort=False)[0].astype(np.int64)
 
 
 def _entropy_bits(counts: np.ndarray) -> float:
@@ -374,7 +417,7 @@ class _Builder:
         self.df = df
         n = len(df)
         self.n = n
-        case_codes, _ = _codes(df[CASE]) if n else (np.zeros(0, np.int64), [])
+        case_codes = _case_codes(df[CASE]) if n else np.zeros(0, np.int64)
         first = np.ones(n, dtype=bool)
         if n > 1:
             first[1:] = case_codes[1:] != case_codes[:-1]
@@ -391,7 +434,10 @@ class _Builder:
 
         # activities: dense codes over the categories that occur
         acodes, anames = _codes(df[ACTIVITY])
-        used, self.act = np.unique(acodes, return_inverse=True) if n else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if n:
+            used, _, self.act = _key_counts(np.maximum(acodes, 0), max(len(anames), 1), inverse=True)
+        else:
+            used, self.act = np.zeros(0, np.int64), np.zeros(0, np.int64)
         self.act = self.act.astype(np.int64)
         self.anames = [anames[i] for i in used]
         self.A = max(len(self.anames), 1)
@@ -405,7 +451,7 @@ class _Builder:
             if missing.any():
                 names.append(_default_service_name())
                 sc_case = np.where(missing, len(names) - 1, sc_case)
-            used_s, sc_case = np.unique(sc_case, return_inverse=True)
+            used_s, _, sc_case = _key_counts(sc_case, len(names), inverse=True)
             self.snames = [names[i] for i in used_s]
             self.svc_case = sc_case.astype(np.int64)
         else:
@@ -447,6 +493,19 @@ class _Builder:
         self.wait = np.clip(self.ws - prev_wc, 0.0, None) if self.has_start else np.full(n, np.nan)
         # the effort of a step: processing when known, else its sojourn
         self.cost = np.where(np.isfinite(self.proc), self.proc, np.nan)
+
+        # the time that orders two steps: start when known, else completion (raw, not working time)
+        t_end = df[TIMESTAMP].array.asi8.astype(np.float64) if n else np.zeros(0)
+        if self.has_start:
+            t_start = df[START].array.asi8.astype(np.float64)
+            t_start = np.where(df[START].isna().to_numpy(), t_end, np.minimum(t_start, t_end))
+            self.order_time = t_start
+        else:
+            self.order_time = t_end
+        tie = np.zeros(n, dtype=bool)
+        if n > 1:
+            tie[1:] = ~first[1:] & (t_end[1:] == t_end[:-1])
+        self.tie = tie
 
         self.outcome_codes: np.ndarray | None = None
         if OUTCOME in df.columns and df[OUTCOME].notna().any():
@@ -617,7 +676,10 @@ class _Builder:
 
         proc_med, proc_p90 = _group_median(sa, self.proc, K)
         wait_med, wait_p90 = _group_median(sa, self.wait, K)
-        soj_med, _ = _group_median(sa, self.sojourn, K)
+        if self.has_start:  # the sojourn median stands in for processing only without start times
+            soj_med = np.full(K, np.nan)
+        else:
+            soj_med, _ = _group_median(sa, self.sojourn, K)
         proc_mean = _group_mean(sa, self.proc, K)
         wait_mean = _group_mean(sa, self.wait, K)
         soj_mean = _group_mean(sa, self.sojourn, K)
@@ -632,10 +694,10 @@ class _Builder:
 
         # successors and predecessors (code + 1, 0 = end / start)
         succ_key = sa * (A + 1) + (self.nxt + 1)
-        sk, sc = np.unique(succ_key, return_counts=True)
+        sk, sc = _key_counts(succ_key, K * (A + 1))
         succ = pd.DataFrame({"k": sk // (A + 1), "nxt": sk % (A + 1) - 1, "count": sc})
         pred_key = sa * (A + 1) + (self.prv + 1)
-        pk, pc = np.unique(pred_key, return_counts=True)
+        pk, pc = _key_counts(pred_key, K * (A + 1))
         pred = pd.DataFrame({"k": pk // (A + 1), "prv": pk % (A + 1) - 1, "count": pc})
 
         def top_of(table: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -807,7 +869,7 @@ class _Builder:
         su = self.svc[ok] * m + self.unit[ok]  # (service, unit)
         su_events = np.bincount(su, minlength=self.S * m)
         pair = self.sa[ok] * m + self.unit[ok]  # (service, activity, unit)
-        uk, cnt = np.unique(pair, return_counts=True)
+        uk, cnt = _key_counts(pair, K * m)
         k_of = uk // m
         su_of = (k_of // self.A) * m + uk % m
         focused = cnt >= min_focus * su_events[su_of]
@@ -820,7 +882,7 @@ class _Builder:
         if not ok.any():
             return np.zeros(self.K, dtype=np.int64)
         m = int(codes.max()) + 1
-        pair = np.unique(self.sa[ok] * m + codes[ok])
+        pair, _ = _key_counts(self.sa[ok] * m + codes[ok], self.K * m)
         return np.bincount(pair // m, minlength=self.K)
 
     def _handoffs_saved(self, codes: np.ndarray) -> np.ndarray:
@@ -851,12 +913,12 @@ class _Builder:
         oc = outcome_case[self.cidx] + 1
         M = int(oc.max()) + 1 if self.n else 1
         ks = self.sa * (A + 1) + (self.nxt + 1)
-        uk, n_kso = np.unique(ks * M + oc, return_counts=True)
+        uk, n_kso = _key_counts(ks * M + oc, K * (A + 1) * M)
         k_of = uk // M // (A + 1)
         ks_of = uk // M
         ko_of = k_of * M + uk % M
-        _, inv_ks = np.unique(ks_of, return_inverse=True)
-        _, inv_ko = np.unique(ko_of, return_inverse=True)
+        _, _, inv_ks = _key_counts(ks_of, K * (A + 1), inverse=True)
+        _, _, inv_ko = _key_counts(ko_of, K * M, inverse=True)
         n_ks = np.bincount(inv_ks, weights=n_kso)[inv_ks]
         n_ko = np.bincount(inv_ko, weights=n_kso)[inv_ko]
         n_k_all = np.bincount(k_of, weights=n_kso, minlength=K)
@@ -874,7 +936,7 @@ class _Builder:
         firsts = self.occ == 0
         M = int(outcome_case.max()) + 1 if outcome_case.size else 1
         key = self.sa[firsts] * M + outcome_case[self.cidx[firsts]]
-        uk, cnt = np.unique(key, return_counts=True)
+        uk, cnt = _key_counts(key, self.K * M)
         k_of = uk // M
         n_k = np.bincount(k_of, weights=cnt, minlength=self.K)
         s = np.bincount(k_of, weights=cnt * np.log2(cnt), minlength=self.K)
@@ -885,22 +947,29 @@ class _Builder:
     def _pairs(self, activities: pd.DataFrame) -> pd.DataFrame:
         """Directly-follows pairs with officer/unit continuity and the waiting between."""
         n, A = self.n, self.A
+        self.pair_keys = np.zeros(0, dtype=np.int64)
         if n < 2:
             return pd.DataFrame(columns=_PAIR_COLUMNS)
         i = np.flatnonzero(~self.last)
         j = i + 1
         key = self.sa[i] * A + self.act[j]
-        uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+        uk, cnt, inv = _key_counts(key, self.K * A, inverse=True)
+        self.pair_keys = uk
         P = len(uk)
         both_r = (self.res[i] >= 0) & (self.res[j] >= 0)
         same_r = both_r & (self.res[i] == self.res[j])
         both_u = (self.unit[i] >= 0) & (self.unit[j] >= 0)
         same_u = both_u & (self.unit[i] == self.unit[j])
-        first_pair = np.zeros(len(i), dtype=bool)
-        # cases having the pair at least once
-        ck = self.cidx[i] * P + inv
-        _, first_idx = np.unique(ck, return_index=True)
-        first_pair[first_idx] = True
+        # cases having the pair at least once: a pair can only repeat in a case that repeats a
+        # step, so only those cases need the (slower) distinct count
+        repeating = np.bincount(self.cidx[self.occ > 0], minlength=self.C) > 0
+        in_rep = repeating[self.cidx[i]]
+        first_pair = ~in_rep
+        sub = np.flatnonzero(in_rep)
+        if sub.size:
+            ck = self.cidx[i[sub]] * P + inv[sub]
+            _, first_idx = np.unique(ck, return_index=True)
+            first_pair[sub[first_idx]] = True
         wait_b = self.wait[j]
         soj_b = self.sojourn[j]
         out = pd.DataFrame(
@@ -934,7 +1003,7 @@ class _Builder:
             return np.zeros(len(pairs), dtype=bool)
         ok = self.unit >= 0
         m = int(self.unit.max()) + 1
-        uniq = np.unique(self.sa[ok] * m + self.unit[ok])
+        uniq, _ = _key_counts(self.sa[ok] * m + self.unit[ok], self.K * m)
         units_of: dict[tuple[str, str], set[int]] = {}
         for k, u in zip(uniq // m, uniq % m, strict=True):
             units_of.setdefault((self.snames[k // self.A], self.anames[k % self.A]), set()).add(int(u))
@@ -948,123 +1017,143 @@ class _Builder:
         """A before B vs B before A (first occurrences) among cases with both, for candidate pairs.
 
         Candidates are the directly-follows pairs of a service (either direction); counting every
-        pair of steps would be quadratic in the number of steps per case.
+        pair of steps would be quadratic in the number of steps per case. Order is by time (start
+        when known, else completion); equal times count as ties.
         """
-        if pairs.empty:
+        if pairs.empty or self.pair_keys.size == 0:
             return pd.DataFrame(columns=_ORDER_COLUMNS)
-        cand = pairs[pairs["source"] != pairs["target"]][["service", "source", "target"]]
-        a = np.where(cand["source"] < cand["target"], cand["source"], cand["target"])
-        b = np.where(cand["source"] < cand["target"], cand["target"], cand["source"])
-        cand = pd.DataFrame({"service": cand["service"].to_numpy(), "a": a, "b": b}).drop_duplicates()
-        if cand.empty:
+        A = self.A
+        pk = self.pair_keys  # service * A * A + source * A + target
+        svc_p, src, tgt = pk // (A * A), (pk // A) % A, pk % A
+        keep = src != tgt
+        lo, hi = np.minimum(src, tgt)[keep], np.maximum(src, tgt)[keep]
+        cand, _ = _key_counts(svc_p[keep] * A * A + lo * A + hi, self.S * A * A)
+        if cand.size == 0:
             return pd.DataFrame(columns=_ORDER_COLUMNS)
-        act_index = {name: i for i, name in enumerate(self.anames)}
-        svc_index = {name: i for i, name in enumerate(self.snames)}
-        # first position of each (case, activity) among the activities of the candidates
-        involved = np.unique(np.concatenate([cand["a"].map(act_index).to_numpy(), cand["b"].map(act_index).to_numpy()]))
-        remap = np.full(self.A, -1, dtype=np.int64)
+        c_svc, c_a, c_b = cand // (A * A), (cand // A) % A, cand % A
+        # first position and time of each (case, activity) among the activities of the candidates
+        involved = np.flatnonzero(np.bincount(np.concatenate([c_a, c_b]), minlength=A))
+        remap = np.full(A, -1, dtype=np.int64)
         remap[involved] = np.arange(len(involved))
         sel = (self.occ == 0) & (remap[self.act] >= 0)
         first_pos = np.full((self.C, len(involved)), -1, dtype=np.int64)
         first_pos[self.cidx[sel], remap[self.act[sel]]] = self.pos[sel]
-        rows = []
-        for s_name, ga in cand.groupby("service", sort=True):
-            s = svc_index[s_name]
-            in_svc = self.svc_case == s
-            for an, bn in zip(ga["a"], ga["b"], strict=True):
-                ca = first_pos[in_svc, remap[act_index[an]]]
-                cb = first_pos[in_svc, remap[act_index[bn]]]
+        first_t = np.zeros((self.C, len(involved)), dtype=np.float64)
+        first_t[self.cidx[sel], remap[self.act[sel]]] = self.order_time[sel]
+        counts = np.zeros((len(cand), 5), dtype=np.int64)
+        for sv in np.unique(c_svc):
+            rows_s = np.flatnonzero(c_svc == sv)
+            in_svc = self.svc_case == sv
+            pos_s, t_s = first_pos[in_svc], first_t[in_svc]
+            ia, ib = remap[c_a[rows_s]], remap[c_b[rows_s]]
+            # columns gathered in chunks, so that memory stays bounded on logs with many cases
+            step = max(1, 20_000_000 // max(len(pos_s), 1))
+            for lo_i in range(0, len(rows_s), step):
+                sl = slice(lo_i, lo_i + step)
+                ca, cb = pos_s[:, ia[sl]], pos_s[:, ib[sl]]
+                ta, tb = t_s[:, ia[sl]], t_s[:, ib[sl]]
                 both = (ca >= 0) & (cb >= 0)
-                nb = int(both.sum())
-                ab = int((ca[both] < cb[both]).sum())
-                ba = int((cb[both] < ca[both]).sum())
-                adjacent = int((np.abs(ca[both] - cb[both]) == 1).sum())
-                rows.append((s_name, an, bn, nb, ab, ba, adjacent))
-        out = pd.DataFrame(rows, columns=["service", "a", "b", "cases_both", "a_first", "b_first", "adjacent"])
+                r = rows_s[sl]
+                counts[r, 0] = both.sum(axis=0)
+                counts[r, 1] = (both & (ta < tb)).sum(axis=0)
+                counts[r, 2] = (both & (tb < ta)).sum(axis=0)
+                counts[r, 3] = (both & (np.abs(ca - cb) == 1)).sum(axis=0)
+        counts[:, 4] = counts[:, 0] - counts[:, 1] - counts[:, 2]
+        snames = np.array(self.snames, dtype=object)
+        anames = np.array(self.anames, dtype=object)
+        out = pd.DataFrame(
+            {
+                "service": snames[c_svc],
+                "a": anames[c_a],
+                "b": anames[c_b],
+                "cases_both": counts[:, 0],
+                "a_first": counts[:, 1],
+                "b_first": counts[:, 2],
+                "ties": counts[:, 4],
+                "adjacent": counts[:, 3],
+            }
+        )
+        out = out[out["cases_both"] > 0]
         out["minority_share"] = _share(np.minimum(out["a_first"], out["b_first"]).to_numpy(), out["cases_both"].to_numpy())
+        out = out.sort_values(["service", "a", "b"], kind="stable").reset_index(drop=True)
         return out[_ORDER_COLUMNS]
+
+    def _mode_per_key(self, keys: np.ndarray, values: np.ndarray, n_keys: int, n_values: int) -> np.ndarray:
+        """The most frequent value per key (ties: the smallest value); -1 for keys never seen."""
+        uk, cnt = _key_counts(keys * n_values + values, n_keys * n_values)
+        k_of, v_of = uk // n_values, uk % n_values
+        order = np.lexsort((v_of, -cnt, k_of))
+        k_sorted = k_of[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = k_sorted[1:] != k_sorted[:-1]
+        out = np.full(n_keys, -1, dtype=np.int64)
+        out[k_sorted[first]] = v_of[order][first]
+        return out
 
     def _knockouts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Per decider (the step right before a knock-out end): cost spent before the decision."""
-        A = self.A
+        A, K = self.A, self.K
         ko_cases = np.flatnonzero(self.case_knocked & (self.case_len >= 2))
         if ko_cases.size == 0:
             return pd.DataFrame(columns=_KO_COLUMNS), pd.DataFrame(columns=_KO_STEP_COLUMNS)
         end_i = self.case_last[ko_cases]
         dec_i = end_i - 1
         begin = self.case_first[ko_cases]
-        # effort before the decider: processing (or, without start times, nothing known)
+        # effort before the decider: processing (unknown without start times)
         cost = np.nan_to_num(self.cost, nan=0.0)
         csum = np.concatenate([[0.0], np.cumsum(cost)])
-        effort_before = csum[dec_i] - csum[begin]
+        effort_before = (csum[dec_i] - csum[begin]) / 60.0
         start_dec = np.where(np.isfinite(self.ws[dec_i]), self.ws[dec_i], self.wc[dec_i])
-        elapsed_before = start_dec - self.wc[begin]
+        elapsed_before = (start_dec - self.wc[begin]) / 60.0
         steps_before = dec_i - begin
         dec_k = self.sa[dec_i]
-        end_k = self.sa[end_i]
-        t = pd.DataFrame(
+        n_ko = np.bincount(dec_k, minlength=K)
+        ks = np.flatnonzero(n_ko)
+        end_mode = self._mode_per_key(dec_k, self.act[end_i], K, A)
+        ev = np.bincount(self.sa, minlength=K)
+        svc_cases = np.bincount(self.svc_case, minlength=self.S)
+        snames = np.array(self.snames, dtype=object)
+        anames = np.array(self.anames, dtype=object)
+        knockouts = pd.DataFrame(
             {
-                "k": dec_k,
-                "end_k": end_k,
-                "effort": effort_before / 60.0,
-                "elapsed": elapsed_before / 60.0,
-                "steps": steps_before,
+                "service": snames[ks // A],
+                "decider": anames[ks % A],
+                "end_activity": anames[end_mode[ks]],
+                "knockouts": n_ko[ks],
+                "decider_events": ev[ks],
+                "knockout_rate": n_ko[ks] / ev[ks],
+                "service_cases": svc_cases[ks // A],
+                "effort_before_hours_mean": _group_mean(dec_k, effort_before, K)[ks],
+                "elapsed_before_hours_mean": _group_mean(dec_k, elapsed_before, K)[ks],
+                "steps_before_mean": _group_mean(dec_k, steps_before.astype(float), K)[ks],
             }
         )
-        g = t.groupby("k", sort=True)
-        out = pd.DataFrame(
-            {
-                "knockouts": g.size(),
-                "effort_before_hours_mean": g["effort"].mean(),
-                "elapsed_before_hours_mean": g["elapsed"].mean(),
-                "steps_before_mean": g["steps"].mean(),
-                "end_k": g["end_k"].agg(lambda s: int(s.value_counts().index[0])),
-            }
-        ).reset_index()
-        ev = np.bincount(self.sa, minlength=self.K)
-        out["decider_events"] = ev[out["k"].to_numpy()]
-        out["knockout_rate"] = out["knockouts"] / out["decider_events"]
-        svc_cases = np.bincount(self.svc_case, minlength=self.S)
-        s_of = out["k"].to_numpy() // A
-        out["service_cases"] = svc_cases[s_of]
-        out["service"] = np.array(self.snames, dtype=object)[s_of]
-        out["decider"] = np.array(self.anames, dtype=object)[out["k"].to_numpy() % A]
-        out["end_activity"] = np.array(self.anames, dtype=object)[out["end_k"].to_numpy() % A]
-        knockouts = out[_KO_COLUMNS].sort_values(["service", "decider"], kind="stable").reset_index(drop=True)
+        knockouts = knockouts.sort_values(["service", "decider"], kind="stable").reset_index(drop=True)
 
-        # the steps done before the decider in knocked-out cases (first occurrence per case)
+        # the steps done before the decider in knocked-out cases
         lens = steps_before
         idx = np.repeat(begin, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-        owner = np.repeat(np.arange(len(ko_cases)), lens)
-        st = pd.DataFrame(
-            {
-                "case": owner,
-                "dk": dec_k[owner],
-                "act": self.act[idx],
-                "pos": self.pos[idx],
-                "cost": self.cost[idx] / 60.0,
-                "soj": self.sojourn[idx] / 60.0,
-            }
-        )
-        per_case = st.groupby(["dk", "act", "case"], sort=False).agg(
-            pos=("pos", "min"), cost=("cost", "sum"), soj=("soj", "sum")
-        ).reset_index()
-        g2 = per_case.groupby(["dk", "act"], sort=True)
+        owner_k = np.repeat(dec_k, lens)
+        key = owner_k * A + self.act[idx]
+        space = K * A
+        first = self.occ[idx] == 0  # one per (case, step): its first occurrence is in the prefix too
+        uk, cases = _key_counts(key[first], space)
+        pos_sum = np.bincount(key[first], weights=self.pos[idx][first].astype(float), minlength=space)[uk]
+        cost_sum = np.bincount(key, weights=np.nan_to_num(self.cost[idx]), minlength=space)[uk]
+        soj_sum = np.bincount(key, weights=np.nan_to_num(self.sojourn[idx]), minlength=space)[uk]
+        dk = uk // A
         steps = pd.DataFrame(
             {
-                "cases": g2.size(),
-                "position_mean": g2["pos"].mean(),
-                "proc_hours_mean": g2["cost"].mean(),
-                "sojourn_hours_mean": g2["soj"].mean(),
+                "service": snames[dk // A],
+                "decider": anames[dk % A],
+                "activity": anames[uk % A],
+                "cases": cases,
+                "share": cases / n_ko[dk],
+                "position_mean": pos_sum / cases,
+                "proc_hours_mean": cost_sum / cases / 60.0 if self.has_start else np.nan,
+                "sojourn_hours_mean": soj_sum / cases / 60.0,
             }
-        ).reset_index()
-        n_ko = pd.Series(t.groupby("k").size())
-        steps["share"] = steps["cases"] / n_ko.reindex(steps["dk"]).to_numpy()
-        steps["service"] = np.array(self.snames, dtype=object)[steps["dk"].to_numpy() // A]
-        steps["decider"] = np.array(self.anames, dtype=object)[steps["dk"].to_numpy() % A]
-        steps["activity"] = np.array(self.anames, dtype=object)[steps["act"].to_numpy()]
-        if not self.has_start:
-            steps["proc_hours_mean"] = np.nan
+        )
         steps = steps.sort_values(["service", "decider", "position_mean", "activity"], kind="stable")
         return knockouts, steps.reset_index(drop=True)[_KO_STEP_COLUMNS]
 
@@ -1072,7 +1161,7 @@ class _Builder:
         """Rework loops: a step repeated later in the same case; cost and the steps in between."""
         if self.loop_end.size == 0:
             return pd.DataFrame(columns=_LOOP_COLUMNS)
-        A = self.A
+        A, K = self.A, self.K
         primary = ~self.in_loop[self.loop_begin]  # loops that do not start inside another loop
         b, e = self.loop_begin[primary], self.loop_end[primary]
         if b.size == 0:
@@ -1083,29 +1172,34 @@ class _Builder:
         cost = np.nan_to_num(self.proc, nan=0.0)
         csum = np.concatenate([[0.0], np.cumsum(cost)])
         effort = (csum[e + 1] - csum[b + 1]) / 60.0
-        length = e - b
-        t = pd.DataFrame({"k": k, "case": self.cidx[b], "elapsed": elapsed, "effort": effort, "len": length,
-                          "via": self.act[b + 1], "back": self.act[e - 1]})
-        g = t.groupby("k", sort=True)
+        length = (e - b).astype(float)
+        loops = np.bincount(k, minlength=K)
+        ks = np.flatnonzero(loops)
+        case_key, _ = _key_counts(self.cidx[b] * K + k, self.C * K) if self.C * K <= _BINCOUNT_LIMIT else (
+            np.unique(self.cidx[b] * K + k), None
+        )
+        cases = np.bincount(case_key % K, minlength=K)
+        via = self._mode_per_key(k, self.act[b + 1], K, A)
+        back = self._mode_per_key(k, self.act[e - 1], K, A)
+        svc_cases = np.bincount(self.svc_case, minlength=self.S)
+        snames = np.array(self.snames, dtype=object)
+        anames = np.array(self.anames, dtype=object)
+        mean_el = _group_mean(k, elapsed, K)
         out = pd.DataFrame(
             {
-                "loops": g.size(),
-                "cases": g["case"].nunique(),
-                "elapsed_hours_mean": g["elapsed"].mean(),
-                "effort_hours_mean": g["effort"].mean(),
-                "length_mean": g["len"].mean(),
-                "via_k": g["via"].agg(lambda s: int(s.value_counts().index[0])),
-                "back_k": g["back"].agg(lambda s: int(s.value_counts().index[0])),
+                "service": snames[ks // A],
+                "activity": anames[ks % A],
+                "loops": loops[ks],
+                "cases": cases[ks],
+                "case_share": cases[ks] / svc_cases[ks // A],
+                "via": anames[via[ks]],
+                "sent_back_by": anames[back[ks]],
+                "length_mean": _group_mean(k, length, K)[ks],
+                "elapsed_hours_mean": mean_el[ks],
+                "elapsed_hours_total": mean_el[ks] * loops[ks],
+                "effort_hours_mean": _group_mean(k, effort, K)[ks],
             }
-        ).reset_index()
-        kk = out["k"].to_numpy()
-        svc_cases = np.bincount(self.svc_case, minlength=self.S)
-        out["service"] = np.array(self.snames, dtype=object)[kk // A]
-        out["activity"] = np.array(self.anames, dtype=object)[kk % A]
-        out["via"] = np.array(self.anames, dtype=object)[out["via_k"].to_numpy()]
-        out["sent_back_by"] = np.array(self.anames, dtype=object)[out["back_k"].to_numpy()]
-        out["case_share"] = out["cases"] / svc_cases[kk // A]
-        out["elapsed_hours_total"] = out["elapsed_hours_mean"] * out["loops"]
+        )
         return out[_LOOP_COLUMNS].sort_values(["service", "activity"], kind="stable").reset_index(drop=True)
 
     def _services(self, activities: pd.DataFrame) -> pd.DataFrame:
@@ -1113,35 +1207,54 @@ class _Builder:
         cases = np.bincount(self.svc_case, minlength=S)
         events = np.bincount(self.svc, minlength=S)
         ko = np.bincount(self.svc_case[self.case_knocked], minlength=S)
+        n_acts = np.bincount(np.flatnonzero(np.bincount(self.sa, minlength=self.K)) // self.A, minlength=S)
         rework_cases = np.zeros(S, dtype=np.int64)
         if self.loop_end.size:
             rc = np.unique(self.cidx[self.loop_end])
             rework_cases = np.bincount(self.svc_case[rc], minlength=S)
-        proc_med = _group_median(self.svc, self.proc, S)[0] / 60.0
-        wait_med = _group_median(self.svc, self.wait, S)[0] / 60.0
+        # service-wide medians are thresholds only: a deterministic sample of at most 200k events
+        stride = max(1, self.n // 200_000)
+        proc_med = _group_median(self.svc[::stride], self.proc[::stride], S)[0] / 60.0
+        wait_med = _group_median(self.svc[::stride], self.wait[::stride], S)[0] / 60.0
         lead = (self.wc[self.case_last] - np.where(
             np.isfinite(self.ws[self.case_first]), self.ws[self.case_first], self.wc[self.case_first]
         )) / 60.0
         lead_mean = _group_mean(self.svc_case, lead, S)
+        non_first = np.bincount(self.svc[~self.first], minlength=S)
+        ties = np.bincount(self.svc[self.tie], minlength=S)
+        tie_share = _share(ties, non_first)
         rows = []
+        by_service: dict[str, dict[str, list[str]]] = {name: {"start": [], "end": [], "ko": []} for name in self.snames}
+        for sv, act, st, en, is_ko in zip(
+            activities["service"].astype(object), activities["activity"].astype(object),
+            activities["start"], activities["end"], activities["knockout_end"], strict=True,
+        ):
+            d = by_service[sv]
+            if st:
+                d["start"].append(act)
+            if en:
+                d["end"].append(act)
+            if is_ko:
+                d["ko"].append(act)
         for s in range(S):
-            a = activities[activities["service"] == self.snames[s]]
+            d = by_service[self.snames[s]]
             rows.append(
                 {
                     "service": self.snames[s],
                     "cases": int(cases[s]),
                     "events": int(events[s]),
-                    "activities": len(a),
+                    "activities": int(n_acts[s]),
                     "start_activity": self.anames[self.top_start[s]] if self.top_start[s] >= 0 else None,
                     "end_activity": self.anames[self.top_end[s]] if self.top_end[s] >= 0 else None,
-                    "start_activities": tuple(a.loc[a["start"], "activity"]),
-                    "end_activities": tuple(a.loc[a["end"], "activity"]),
-                    "knockout_ends": tuple(a.loc[a["knockout_end"], "activity"]),
+                    "start_activities": tuple(d["start"]),
+                    "end_activities": tuple(d["end"]),
+                    "knockout_ends": tuple(d["ko"]),
                     "knockout_share": ko[s] / cases[s] if cases[s] else np.nan,
                     "rework_case_share": rework_cases[s] / cases[s] if cases[s] else np.nan,
                     "proc_hours_median": proc_med[s],
                     "wait_hours_median": wait_med[s],
                     "lead_hours_mean": lead_mean[s],
+                    "tie_share": tie_share[s],
                 }
             )
         return pd.DataFrame(rows)
@@ -1169,7 +1282,9 @@ _PAIR_COLUMNS = [
     "same_resource", "same_unit", "units_disjoint", "wait_hours_mean", "sojourn_hours_mean",
     "source_proc_hours_mean", "target_proc_hours_mean", "rework",
 ]
-_ORDER_COLUMNS = ["service", "a", "b", "cases_both", "a_first", "b_first", "adjacent", "minority_share"]
+_ORDER_COLUMNS = [
+    "service", "a", "b", "cases_both", "a_first", "b_first", "ties", "adjacent", "minority_share",
+]
 _KO_COLUMNS = [
     "service", "decider", "end_activity", "knockouts", "decider_events", "knockout_rate", "service_cases",
     "effort_before_hours_mean", "elapsed_before_hours_mean", "steps_before_mean",

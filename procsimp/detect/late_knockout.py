@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, sentence, val, wilson_lower, work_hours_scale
+from procsimp.detect._common import (
+    make_flag,
+    produces_result,
+    releases_result,
+    sentence,
+    val,
+    wilson_lower,
+    work_hours_scale,
+)
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -55,7 +63,8 @@ class LateKnockout(Detector):
         the check's processing is at most this share of the costliest step before it: a quick
         check placed after expensive work, not the main appraisal itself.
 
-    Protected steps (a signature the law places at the end) are never moved. Per service only
+    Protected steps (a signature the law places at the end) are never moved, nor is the final
+    approval that releases the result (its next step produces or delivers it). Per service only
     the main late knock-out (the one deciding most knock-outs) is reported; the others are listed
     in its evidence.
     """
@@ -77,7 +86,7 @@ class LateKnockout(Detector):
         *,
         min_knockouts: int = 5,
         min_knockout_share: float = 0.01,
-        min_knockout_rate: float = 0.03,
+        min_knockout_rate: float = 0.02,
         min_step_share: float = 0.5,
         min_cost_share: float = 0.3,
         min_cost_hours: float = 0.5,
@@ -114,6 +123,9 @@ class LateKnockout(Detector):
             decider = ag.row(k.service, k.decider)
             if decider is None or decider.start or decider.protected:
                 continue
+            rows = {r.activity: r for r in acts}
+            if produces_result(decider, rows) or releases_result(decider, rows):
+                continue  # the final approval that releases the result needs the work before it
             steps = [
                 st
                 for st in steps_of.get((k.service, k.decider), [])

@@ -3,7 +3,9 @@
 Two signals, each enough on its own:
 
 * **both orders:** in the cases that have both steps, A comes before B in some and B before A
-  in others, and they are usually adjacent: neither needs the other's result;
+  in others (by time: steps recorded at the same time, as in logs with day-resolution dates,
+  have no order and do not count), and they are usually adjacent: neither needs the other's
+  result;
 * **sequential appraisals by different units:** A is (nearly) always directly followed by B, the
   two are done by units that never do each other's step, both are substantial work (a large
   share of the service's main work step, not a hand-off or a review), and at least one of them
@@ -131,6 +133,7 @@ class Parallelizable(Detector):
                 "cases_both": o.cases_both,
                 "first_before_second": max(o.a_first, o.b_first),
                 "second_before_first": minority,
+                "same_time": o.ties,
                 "minority_share": o.minority_share,
                 "adjacent_share": o.adjacent / max(o.cases_both, 1),
             }

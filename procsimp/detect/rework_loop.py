@@ -89,7 +89,7 @@ class ReworkLoop(Detector):
             )
             days = val(lp.elapsed_hours_mean) / per_day
             ev = {
-                "loop": "supplement" if supplement else "send_back",
+                "loop": "supplement" if supplement else ("repeat" if trigger == activity else "send_back"),
                 "trigger": trigger,
                 "repeated_step": lp.activity,
                 "loops": lp.loops,
@@ -112,6 +112,17 @@ class ReworkLoop(Detector):
                     f"{quote(trigger)} chuyển {fmt_pct(lp.case_share)} hồ sơ ({lp.cases}) sang "
                     f"{quote(activity)} rồi quay lại, tổng cộng {lp.loops} lần, mỗi vòng mất {cost_vi}, "
                     f"nên khắc phục nguyên nhân (ví dụ kiểm tra tính đầy đủ ngay khi tiếp nhận)"
+                )
+            elif trigger == activity:
+                en = sentence(
+                    f"{quote(activity)} is done again right after itself in {fmt_pct(lp.case_share)} of dossiers "
+                    f"({lp.cases}), {lp.loops} times in all, each repeat costing {cost_en}, so find out why "
+                    f"the first pass does not suffice"
+                )
+                vi = sentence(
+                    f"{quote(activity)} phải làm lại ngay sau lần đầu ở {fmt_pct(lp.case_share)} hồ sơ "
+                    f"({lp.cases}), tổng cộng {lp.loops} lần, mỗi lần mất {cost_vi}, nên tìm hiểu vì sao "
+                    f"lần xử lý đầu chưa đủ"
                 )
             else:
                 en = sentence(

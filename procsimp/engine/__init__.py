@@ -204,13 +204,14 @@ def activity_table(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd
     return _finish(out, ["service", "events", "activity"], [True, False, True])
 
 
-def start_end(log: EventLog) -> pd.DataFrame:
+def start_end(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataFrame:
     """Start and end activities per service.
 
     Columns: ``service, activity, role`` (``"start"`` or ``"end"``), ``cases``. Per service and
-    role, ``cases`` sums to the number of cases.
+    role, ``cases`` sums to the number of cases. (``calendar`` only shares the cache with the
+    other tables computed with it.)
     """
-    prepared, raw = _raw(log, ["start_end"], None)
+    prepared, raw = _raw(log, ["start_end"], calendar)
     r = raw["start_end"]
     out = pd.DataFrame(
         {
@@ -225,15 +226,16 @@ def start_end(log: EventLog) -> pd.DataFrame:
     return out.drop(columns="_r")
 
 
-def variants(log: EventLog) -> pd.DataFrame:
+def variants(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataFrame:
     """The variants (distinct activity sequences) per service.
 
     Columns: ``service, variant`` (a tuple of activity names), ``cases``, ``share`` (of the
     service's cases), ``events`` (events of those cases: ``cases × len(variant)``),
     ``lead_days_mean`` (mean lead time of those cases, calendar days), ``rank`` (1 = most
-    frequent within the service). Sorted by service, then rank.
+    frequent within the service; ties in order of the activity codes). Sorted by service, then
+    rank. (``calendar`` only shares the cache with the other tables computed with it.)
     """
-    prepared, raw = _raw(log, ["variants"], None)
+    prepared, raw = _raw(log, ["variants"], calendar)
     r = raw["variants"]
     out = pd.DataFrame(
         {
@@ -385,8 +387,8 @@ def aggregates(
     makers = {
         "dfg": lambda: dfg(log, calendar=calendar),
         "activities": lambda: activity_table(log, calendar=calendar),
-        "variants": lambda: variants(log),
-        "start_end": lambda: start_end(log),
+        "variants": lambda: variants(log, calendar=calendar),
+        "start_end": lambda: start_end(log, calendar=calendar),
         "cases": lambda: case_table(log, calendar=calendar, catalog=catalog),
     }
     return Aggregates(**{name: makers[name]() for name in wanted})
@@ -398,6 +400,7 @@ def filter_variants(
     *,
     top: int | None = None,
     min_share: float | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> EventLog:
     """The cases whose variant is among the ``top`` most frequent of their service and/or covers
     at least ``min_share`` of the service's cases (ranks as in :func:`variants`)."""
@@ -409,14 +412,14 @@ def filter_variants(
         )
     if top is None and min_share is None:
         return log
-    table = variants(log)
+    table = variants(log, calendar=calendar)
     keep = np.ones(len(table), dtype=bool)
     if top is not None:
         keep &= table["rank"].to_numpy() <= int(top)
     if min_share is not None:
         keep &= table["share"].to_numpy() >= float(min_share) - 1e-12
     kept = set(zip(table["service"].astype(object).where(table["service"].notna(), None)[keep], table["variant"][keep], strict=True))
-    prepared, raw = _raw(log, ["cases"], None)
+    prepared, raw = _raw(log, ["cases"], calendar)
     r = raw["cases"]
     services = _decode(r["svc"], prepared, "services")
     seqs = _variant_tuples(r["variant"], prepared)

@@ -2,9 +2,9 @@
 
 A :class:`Backend` receives a *plan*: an ordered mapping ``name -> SQL`` plus the input tables
 (Arrow tables). It runs the queries in order. A query whose name starts with ``_`` is an
-intermediate table that later queries can read (materialised when several of them read it), and
-is not returned; every other
-query is returned as a pandas DataFrame under its name.
+intermediate table that later queries read by name; it is not returned. Every other query is
+returned as a pandas DataFrame under its name. (DuckDB runs each intermediate as a materialised
+common table expression of the queries that read it.)
 
 The SQL is plain and portable (window functions, ``GROUP BY``, ``quantile_cont``, ordered
 ``list`` aggregates), so a distributed engine can run the same plan by registering the inputs as
@@ -14,6 +14,7 @@ views and materialising the ``_`` tables as cached temporary views.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -87,21 +88,39 @@ class DuckDBBackend:
             for name, table in tables.items():
                 con.register(name, table)
             out: dict[str, pd.DataFrame] = {}
-            names = list(plan)
-            for i, (name, sql) in enumerate(plan.items()):
-                if name.startswith("_"):
-                    # materialise what several later queries read; inline what one query reads
-                    users = sum(name in plan[later] for later in names[i + 1 :])
-                    kind = "TABLE" if users > 1 else "VIEW"
-                    con.execute(f"CREATE TEMP {kind} {name} AS {sql}")
-                else:
-                    out[name] = con.execute(sql).df()
+            for name, sql in plan.items():
+                if not name.startswith("_"):
+                    out[name] = con.execute(_with_intermediates(sql, plan)).df()
             return out
         finally:
             con.close()
 
     def __repr__(self) -> str:
         return f"DuckDBBackend(threads={self.threads!r}, memory_limit={self.memory_limit!r})"
+
+
+def _with_intermediates(sql: str, plan: Mapping[str, str]) -> str:
+    """``sql`` preceded by the intermediate tables it reads, as materialised CTEs.
+
+    Measured on DuckDB: a materialised CTE costs about half of a temporary table (which is
+    compressed on creation) and a third of a view that a query reads twice.
+    """
+    needed: list[str] = []
+
+    def visit(text: str) -> None:
+        for name, body in plan.items():
+            if name.startswith("_") and name not in needed and re.search(rf"\b{name}\b", text):
+                visit(body)
+                needed.append(name)
+
+    visit(sql)
+    if not needed:
+        return sql
+    ctes = ",\n".join(f"{name} AS MATERIALIZED ({plan[name]})" for name in needed)
+    head = re.match(r"\s*WITH\s", sql, flags=re.IGNORECASE)
+    if head:
+        return f"WITH {ctes},\n{sql[head.end():]}"
+    return f"WITH {ctes}\n{sql}"
 
 
 _current: Backend | None = None

@@ -5,26 +5,47 @@
   :mod:`procsimp.io.frame`), with a Parquet cache for large files (:mod:`procsimp.io.cache`);
 * :func:`write_log` writes an EventLog as CSV, Parquet or XES, atomically;
 * :func:`frame_to_log` turns an in-memory DataFrame into an EventLog with the same rules.
+
+Names are imported lazily, so that ``import procsimp.io`` (and the XES worker process) stay light.
 """
 
 from __future__ import annotations
 
-from procsimp.io.frame import frame_to_log, nfc_categorical
-from procsimp.io.mapping import SYNONYMS, detect_mapping, load_mapping_file, normalise_header
-from procsimp.io.read import read_log, sniff_format
-from procsimp.io.times import parse_times
-from procsimp.io.write import neutralise_formulas, write_log
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "read_log",
-    "write_log",
-    "frame_to_log",
-    "sniff_format",
-    "parse_times",
-    "detect_mapping",
-    "load_mapping_file",
-    "normalise_header",
-    "nfc_categorical",
-    "neutralise_formulas",
-    "SYNONYMS",
-]
+_EXPORTS: dict[str, str] = {
+    "read_log": "procsimp.io.read",
+    "sniff_format": "procsimp.io.read",
+    "write_log": "procsimp.io.write",
+    "neutralise_formulas": "procsimp.io.write",
+    "frame_to_log": "procsimp.io.frame",
+    "nfc_categorical": "procsimp.io.frame",
+    "parse_times": "procsimp.io.times",
+    "detect_mapping": "procsimp.io.mapping",
+    "load_mapping_file": "procsimp.io.mapping",
+    "normalise_header": "procsimp.io.mapping",
+    "SYNONYMS": "procsimp.io.mapping",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.io.frame import frame_to_log, nfc_categorical
+    from procsimp.io.mapping import SYNONYMS, detect_mapping, load_mapping_file, normalise_header
+    from procsimp.io.read import read_log, sniff_format
+    from procsimp.io.times import parse_times
+    from procsimp.io.write import neutralise_formulas, write_log
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'procsimp.io' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -168,17 +168,18 @@ def read_delimited(path: Path, source: str, data: bytes | None = None) -> tuple[
         raise LogReadError(f"{source}: the file is empty (only blank text); export the log again")
     delimiter = detect_delimiter(text_head, source)
     names = _header(text_head, delimiter)
+    coded = _repetitive_columns(text_head, delimiter, names)
     try:
-        table = _arrow_read(utf8, names, delimiter, source, newlines=False)
+        table = _arrow_read(utf8, names, delimiter, source, newlines=False, coded=coded)
     except _Retry:
-        table = _arrow_read(utf8, names, delimiter, source, newlines=True)
+        table = _arrow_read(utf8, names, delimiter, source, newlines=True, coded=coded)
     except UnicodeError:
         raise
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
             text = _decode_fallback(body, source)
             warnings.append("the file is not UTF-8; it was read as Windows-1258 (Vietnamese)")
-            table = _arrow_read(text.encode("utf-8"), names, delimiter, source, newlines=False)
+            table = _arrow_read(text.encode("utf-8"), names, delimiter, source, newlines=False, coded=coded)
         else:
             raise LogReadError(f"{source}: cannot be read as delimited text ({_first_line(exc)})") from None
     if table.num_rows == 0:
@@ -211,7 +212,24 @@ def _decode_fallback(body: bytes, source: str) -> str:
     return body.decode(enc)
 
 
-def _arrow_read(utf8: bytes, names: list[str], delimiter: str, source: str, *, newlines: bool) -> pa.Table:
+def _repetitive_columns(head: str, delimiter: str, names: list[str]) -> set[str]:
+    """Columns whose first values repeat a lot (ids, names, codes): read dictionary-encoded."""
+    lines = head.splitlines()[1:-1][:2000]
+    rows = [r for r in csv.reader(lines, delimiter=delimiter) if len(r) == len(names)]
+    if len(rows) < 20:
+        return set()
+    coded = set()
+    for i, name in enumerate(names):
+        values = [r[i] for r in rows]
+        distinct = len(set(values))
+        numeric = all(v.replace(".", "", 1).lstrip("-").isdigit() for v in values if v)
+        if distinct <= 0.5 * len(values) and not numeric:
+            coded.add(name)
+    return coded
+
+
+def _arrow_read(utf8: bytes, names: list[str], delimiter: str, source: str, *, newlines: bool,
+                coded: set[str] = frozenset()) -> pa.Table:
     invalid: list[pacsv.InvalidRow] = []
 
     def handler(row: pacsv.InvalidRow) -> str:
@@ -221,11 +239,12 @@ def _arrow_read(utf8: bytes, names: list[str], delimiter: str, source: str, *, n
     table = pacsv.read_csv(
         pa.BufferReader(utf8),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True,
-                                       block_size=1 << 24),
+                                       block_size=1 << 22),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines,
                                          invalid_row_handler=handler),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
+            column_types={n: pa.dictionary(pa.int32(), pa.string()) if n in coded else pa.string()
+                          for n in names},
             null_values=_NULLS,
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
@@ -257,6 +276,8 @@ def _row_label(row: pacsv.InvalidRow, utf8: bytes) -> str:
 
 def _maybe_numeric(col: pa.ChunkedArray) -> pa.ChunkedArray | pd.Series:
     """A text column as numbers when every value is a plain number; else as pandas strings."""
+    if pa.types.is_dictionary(col.type):
+        return col.to_pandas()
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     valid = arr.drop_null()
     if len(valid) and pc.all(pc.match_substring_regex(valid.slice(0, 2000), _NUMERIC)).as_py():

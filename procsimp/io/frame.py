@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from procsimp.errors import LogReadError, LogValidationError
 from procsimp.io import times as _times
+from procsimp.io.times import _text_array
 from procsimp.io.mapping import normalise_header, option_for, resolve_columns
 from procsimp.log import (
     ACTIVITY,
@@ -69,10 +70,7 @@ def _as_arrow_strings(values: pd.Series) -> pa.Array:
                 return v if isinstance(v, str) else str(v)
 
             values = values.map(text, na_action="ignore")
-    arr = pa.array(values, type=pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr
+    return _text_array(values)
 
 
 def nfc_categorical(values: pd.Series) -> pd.Series:
@@ -393,55 +391,8 @@ def frame_to_log(
                 "if they are mapped the wrong way round"
             )
 
-    # -- one service per dossier; other dossier attributes made constant per dossier
-    case_codes = df[CASE].cat.codes.to_numpy().astype(np.int64)
-    for role in CASE_ROLES:
-        if role not in cmap:
-            continue
-        col = ROLES[role]
-        series = df[col]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            vals = series.cat.codes.to_numpy().astype(np.int64)
-            present = vals >= 0
-        else:
-            vals = series.array.asi8
-            present = vals != _NAT
-        if not present.any():
-            continue
-        pairs = pd.DataFrame({"c": case_codes[present], "v": vals[present]}).drop_duplicates()
-        counts = pairs["c"].value_counts()
-        conflicted = counts.index[counts > 1].to_numpy()
-        if len(conflicted) and role == "service":
-            cat = df[CASE].cat.categories
-            first = conflicted[0]
-            names = series[case_codes == first].dropna().unique()[:3]
-            where_rows = positions[np.isin(case_codes, conflicted[:3])]
-            raise LogValidationError(
-                f"{source}: {len(conflicted)} dossier(s) have more than one service (column "
-                f"{cmap.columns['service']!r}), e.g. case {cat[first]!r}: {', '.join(repr(str(x)) for x in names)} "
-                f"({where(where_rows)}); a dossier belongs to one procedure: fix those rows, or map another column "
-                "with --service-column"
-            )
-        if len(conflicted):
-            cat = df[CASE].cat.categories
-            warn.append(
-                f"column {cmap.columns[role]!r} ({role}) has different values within {len(conflicted)} dossier(s) "
-                f"(e.g. case {cat[conflicted[0]]!r}); each dossier takes the value of its first event"
-            )
-        if len(conflicted) or not present.all():
-            # every event of a dossier takes the first value of the dossier (rows are in source order)
-            rows_present = np.flatnonzero(present)
-            first_cases, first_idx = np.unique(case_codes[rows_present], return_index=True)
-            missing_value = -1 if isinstance(series.dtype, pd.CategoricalDtype) else _NAT
-            lookup = np.full(len(df[CASE].cat.categories), missing_value, dtype=np.int64)
-            lookup[first_cases] = vals[rows_present[first_idx]]
-            new_vals = lookup[case_codes]
-            if isinstance(series.dtype, pd.CategoricalDtype):
-                df[col] = pd.Categorical.from_codes(new_vals, dtype=series.dtype)
-            else:
-                df[col] = _from_ns(new_vals, timezone, index=df.index)
-
     # -- order: by case, then time; ties keep source order
+    case_codes = df[CASE].cat.codes.to_numpy().astype(np.int64)
     ts = df[TIMESTAMP].array.asi8
     order_final = np.lexsort((positions, ts, case_codes))
     order_file = np.lexsort((positions, case_codes))
@@ -451,10 +402,20 @@ def frame_to_log(
         warn.append(
             f"events of {n_cases_moved} dossier(s) were not in time order in the source; they are sorted by time"
         )
-    df = df.iloc[order_final].reset_index(drop=True)
+    if not (order_final == np.arange(len(order_final))).all():
+        df = df.iloc[order_final]
+    df = df.reset_index(drop=True)
     positions = positions[order_final]
     case_codes = case_codes[order_final]
     ts = ts[order_final]
+
+    # -- one service per dossier; other dossier attributes made constant per dossier
+    for role in CASE_ROLES:
+        if role in cmap:
+            note = _one_value_per_case(df, role, cmap, case_codes, positions, where, source, timezone)
+            if note:
+                warn.append(note)
+
     df = _unused_categories_removed(df)
 
     # -- data-quality warnings
@@ -468,6 +429,54 @@ def _from_ns(values: np.ndarray, timezone: str, index: pd.Index | None = None) -
     """int64 nanoseconds since the epoch (UTC; int64 min = missing) as datetime64[ns, timezone]."""
     out = pd.Series(pd.to_datetime(values, unit="ns", utc=True), index=index).dt.tz_convert(timezone)
     return out.astype(f"datetime64[ns, {timezone}]")
+
+
+def _one_value_per_case(df: pd.DataFrame, role: str, cmap: ColumnMapping, case_codes: np.ndarray,
+                        positions: np.ndarray, where: Callable[[np.ndarray], str], source: str,
+                        timezone: str) -> str | None:
+    """Check a dossier attribute on case-sorted events; fill it from the dossier's first value.
+
+    A dossier with two services is an error; other attributes with two values get a warning.
+    Returns the warning, if any. ``df`` is changed in place (it is the reader's own frame).
+    """
+    col = ROLES[role]
+    series = df[col]
+    categorical = isinstance(series.dtype, pd.CategoricalDtype)
+    vals = series.cat.codes.to_numpy().astype(np.int64) if categorical else series.array.asi8
+    present = vals >= 0 if categorical else vals != _NAT
+    if not present.any():
+        return None
+    rows = np.flatnonzero(present)
+    c, v = case_codes[rows], vals[rows]
+    change = (c[1:] == c[:-1]) & (v[1:] != v[:-1])
+    conflicted = np.unique(c[1:][change])
+    note = None
+    if len(conflicted):
+        cats = df[CASE].cat.categories
+        first = conflicted[0]
+        if role == "service":
+            names = series[case_codes == first].dropna().unique()[:3]
+            where_rows = np.sort(positions[np.isin(case_codes, conflicted[:3])])
+            raise LogValidationError(
+                f"{source}: {len(conflicted)} dossier(s) have more than one service (column "
+                f"{cmap.columns['service']!r}), e.g. case {cats[first]!r}: {', '.join(repr(str(x)) for x in names)} "
+                f"({where(where_rows)}); a dossier belongs to one procedure: fix those rows, or map another column "
+                "with --service-column"
+            )
+        note = (
+            f"column {cmap.columns[role]!r} ({role}) has different values within {len(conflicted)} dossier(s) "
+            f"(e.g. case {cats[first]!r}); each dossier takes the value of its first event"
+        )
+    if len(conflicted) or not present.all():
+        first_cases, first_idx = np.unique(c, return_index=True)
+        lookup = np.full(len(df[CASE].cat.categories), -1 if categorical else _NAT, dtype=np.int64)
+        lookup[first_cases] = v[first_idx]
+        new_vals = lookup[case_codes]
+        if categorical:
+            df[col] = pd.Categorical.from_codes(new_vals, dtype=series.dtype)
+        else:
+            df[col] = _from_ns(new_vals, timezone, index=df.index)
+    return note
 
 
 def _unused_categories_removed(df: pd.DataFrame) -> pd.DataFrame:
@@ -495,8 +504,15 @@ def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndar
                       offsets: list[int] | None) -> list[str]:
     warn: list[str] = []
     n = len(df)
-    # duplicates: every column equal
-    dup = df.duplicated(keep="first").to_numpy()
+    # duplicates: every column equal; only events tied with a neighbour (same case and time) can be
+    same = (case_codes[1:] == case_codes[:-1]) & (ts[1:] == ts[:-1])
+    tied = np.zeros(n, dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    dup = np.zeros(n, dtype=bool)
+    candidates = np.flatnonzero(tied)
+    if len(candidates):
+        dup[candidates] = df.iloc[candidates].duplicated(keep="first").to_numpy()
     if dup.any():
         k = int(dup.sum())
         warn.append(

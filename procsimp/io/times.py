@@ -23,6 +23,7 @@ distinct offsets, or two more than an hour apart), is an error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -91,6 +92,16 @@ def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
     return table[mm] + ((mm == 1) & leap)
 
 
+def _text_array(values: pd.Series) -> pa.Array:
+    """The strings of ``values`` as an Arrow (large) string array, zero-copy when possible."""
+    arr = pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return arr
+
+
 def _int_field(struct: pa.StructArray, name: str, default: int = 0) -> np.ndarray:
     col = struct.field(name)
     col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
@@ -133,65 +144,123 @@ def _fraction_ns(struct: pa.StructArray) -> np.ndarray:
     return pc.fill_null(pc.cast(padded, pa.int64()), 0).to_numpy(zero_copy_only=False)
 
 
-@dataclass
 class _Classified:
-    """Distinct values of a column, classified and broken into fields."""
+    """Distinct values of a column, classified; fields are extracted only when needed."""
 
-    uniq: pa.Array  # distinct values (stripped strings)
-    kind: np.ndarray  # per distinct value: "iso", "dmy", "tdmy", "num" or "" (unmatched) / "null"
-    structs: dict[str, pa.StructArray]
-    positions: dict[str, np.ndarray]
+    def __init__(self, uniq: pa.Array) -> None:
+        self.uniq = uniq
+        n = len(uniq)
+        kind = np.full(n, "", dtype=object)
+        null = pc.is_null(uniq).to_numpy(zero_copy_only=False)
+        empty = pc.fill_null(pc.equal(uniq, ""), True).to_numpy(zero_copy_only=False)
+        kind[null | empty] = "null"
+        self.positions: dict[str, np.ndarray] = {}
+        self._values: dict[str, pa.Array] = {}
+        self._structs: dict[str, pa.StructArray] = {}
+        remaining = np.flatnonzero(kind == "")
+        for name, pattern in _PATTERNS.items():
+            if len(remaining) == 0:
+                break
+            sub = uniq.take(pa.array(remaining))
+            matched = pc.fill_null(pc.match_substring_regex(sub, pattern), False).to_numpy(zero_copy_only=False)
+            if not matched.any():
+                continue
+            pos = remaining[matched]
+            kind[pos] = name
+            self.positions[name] = pos
+            self._values[name] = sub.filter(pa.array(matched))
+            remaining = remaining[~matched]
+        self.kind = kind
+
+    def values(self, name: str) -> pa.Array:
+        return self._values[name]
+
+    def struct(self, name: str) -> pa.StructArray:
+        if name not in self._structs:
+            self._structs[name] = pc.extract_regex(self._values[name], _PATTERNS[name])
+        return self._structs[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.positions
 
 
-def _classify(uniq: pa.Array) -> _Classified:
-    n = len(uniq)
-    kind = np.full(n, "", dtype=object)
-    null = pc.is_null(uniq).to_numpy(zero_copy_only=False)
-    empty = pc.fill_null(pc.equal(uniq, ""), True).to_numpy(zero_copy_only=False)
-    kind[null | empty] = "null"
-    structs: dict[str, pa.StructArray] = {}
-    positions: dict[str, np.ndarray] = {}
-    remaining = np.flatnonzero(kind == "")
-    for name, pattern in _PATTERNS.items():
-        if len(remaining) == 0:
-            break
-        sub = uniq.take(pa.array(remaining))
-        matched = pc.fill_null(pc.match_substring_regex(sub, pattern), False).to_numpy(zero_copy_only=False)
-        if not matched.any():
-            continue
-        pos = remaining[matched]
-        kind[pos] = name
-        structs[name] = pc.extract_regex(uniq.take(pa.array(pos)), pattern)
-        positions[name] = pos
-        remaining = remaining[~matched]
-    return _Classified(uniq=uniq, kind=kind, structs=structs, positions=positions)
+def _matches(values: pa.Array, pattern: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(values, pattern), False).to_numpy(zero_copy_only=False)
+
+
+_DAY_FIRST = {"dmy": r"^(1[3-9]|2\d|3[01])[/.-]", "tdmy": r"\s(1[3-9]|2\d|3[01])[/.-]\d{1,2}[/.-]\d{4}$"}
+_MONTH_FIRST = {"dmy": r"^\d{1,2}[/.-](1[3-9]|2\d|3[01])[/.-]", "tdmy": r"\s\d{1,2}[/.-](1[3-9]|2\d|3[01])[/.-]\d{4}$"}
 
 
 def _dmy_order(c: _Classified) -> tuple[bool | None, str | None]:
     """(day first?, conflict sample) decided from the d/m/y values of a column."""
-    firsts, seconds, samples_a, samples_b = [], [], [], []
+    day_sample = month_sample = None
     for name in ("dmy", "tdmy"):
-        if name in c.structs:
-            a = _int_field(c.structs[name], "a")
-            b = _int_field(c.structs[name], "b")
-            firsts.append(a)
-            seconds.append(b)
-            vals = c.uniq.take(pa.array(c.positions[name])).to_pylist()
-            samples_a += [v for v, x in zip(vals, a) if x > 12][:1]
-            samples_b += [v for v, x in zip(vals, b) if x > 12][:1]
-    if not firsts:
-        return None, None
-    a = np.concatenate(firsts)
-    b = np.concatenate(seconds)
-    day_first = bool((a > 12).any())
-    month_first = bool((b > 12).any())
-    if day_first and month_first:
-        return None, f"{samples_a[0]!r} (day first) and {samples_b[0]!r} (month first)"
-    if day_first:
+        if name not in c:
+            continue
+        vals = c.values(name)
+        d = _matches(vals, _DAY_FIRST[name])
+        m = _matches(vals, _MONTH_FIRST[name])
+        if d.any() and day_sample is None:
+            day_sample = vals[int(np.flatnonzero(d)[0])].as_py()
+        if m.any() and month_sample is None:
+            month_sample = vals[int(np.flatnonzero(m)[0])].as_py()
+    if day_sample is not None and month_sample is not None:
+        return None, f"{day_sample!r} (day first) and {month_sample!r} (month first)"
+    if day_sample is not None:
         return True, None
-    if month_first:
+    if month_sample is not None:
         return False, None
     return None, None
+
+
+_SUFFIX = re.compile(r"(Z|z|[+-]\d\d(?::?\d\d)?)$")
+
+
+def _fast_iso(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, bool] | None:
+    """(ns, aware, offset minutes, has time, has seconds) by Arrow's ISO 8601 cast, or None."""
+    aware = _matches(values, r"(Z|z|[+-]\d\d(:?\d\d)?)$")
+    ns = np.zeros(len(values), dtype=np.int64)
+    offset = np.zeros(len(values), dtype=np.int64)
+    try:
+        if (~aware).any():
+            naive = values.filter(pa.array(~aware))
+            ns[~aware] = pc.cast(naive, pa.timestamp("ns")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        if aware.any():
+            sub = values.filter(pa.array(aware))
+            ns[aware] = pc.cast(sub, pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+            tails = pc.utf8_slice_codeunits(sub, -6)
+            offset[aware] = _by_distinct(tails, lambda t: _offset_of(m.group(1)) if (m := _SUFFIX.search(t)) else 0)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    has_time = bool(_matches(values, r"^\d{4}-\d\d-\d\d[T ]").any())
+    has_sec = bool(_matches(values, r"[T ]\d\d:\d\d:\d\d").any())
+    return ns, aware, offset, has_time, has_sec
+
+
+def _fast_dmy(values: pa.Array, dayfirst: bool) -> tuple[np.ndarray, bool, bool] | None:
+    """(naive ns, has time, has seconds) for plain dd/mm/yyyy [HH:MM[:SS[.f]]] values, or None.
+
+    The values are rewritten to ISO 8601 with Arrow's regex replace and cast by Arrow, which
+    rejects impossible dates; any problem returns None (the caller takes the slower path).
+    """
+    if _matches(values, r"[AaPp]\.?[Mm]|SA|CH|sa|ch|Z$|[+-]\d\d(:?\d\d)?$").any():
+        return None
+    s = pc.replace_substring_regex(values, r"^(\d)([/.-])", r"0\1\2")
+    s = pc.replace_substring_regex(s, r"^(\d\d[/.-])(\d)([/.-])", r"\10\2\3")
+    order = r"\3-\2-\1" if dayfirst else r"\3-\1-\2"
+    s = pc.replace_substring_regex(s, r"^(\d\d)[/.-](\d\d)[/.-](\d{4})", order)
+    s = pc.replace_substring_regex(s, r"^(\d{4}-\d\d-\d\d)(?:T|\s+|,\s*)", r"\1 ")
+    s = pc.replace_substring_regex(s, r"^(\d{4}-\d\d-\d\d )(\d):", r"\10\2:")
+    s = pc.replace_substring_regex(s, r"(:\d\d),(\d)", r"\1.\2")
+    s = pc.utf8_rtrim_whitespace(s)
+    try:
+        ns = pc.cast(s, pa.timestamp("ns")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    has_time = bool(_matches(s, r"^\d{4}-\d\d-\d\d \d").any())
+    has_sec = bool(_matches(s, r" \d\d:\d\d:\d\d").any())
+    return ns, has_time, has_sec
 
 
 # ---------------------------------------------------------------------------- the parser
@@ -210,6 +279,7 @@ class _ColumnParser:
         self.classified: _Classified | None = None
         self.indices: np.ndarray | None = None
         self.order: bool | None = None
+        self.fast = None
         dtype = values.dtype
         if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
             self.mode = "datetime"
@@ -229,7 +299,93 @@ class _ColumnParser:
                 return
             if inferred not in ("string", "empty"):
                 values = values.map(lambda v: v if v is None or isinstance(v, str) else str(v), na_action="ignore")
-        self._prepare_strings(values)
+        self.fast: str | None = None
+        self.string_values = values
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            self.arrow = _text_array(values)
+            self._plan_fast(self.arrow)
+        if self.fast is None:
+            self._prepare_strings(values)
+
+    # -- fast path: one Arrow conversion of the whole column, planned from a sample
+    def _plan_fast(self, arr: pa.Array) -> None:
+        sample = arr.slice(0, 4000).drop_null()
+        if len(sample) == 0 or len(arr) < 2000:
+            return
+        c = _Classified(sample)
+        kinds = set(c.kind) - {"null"}
+        if kinds == {"iso"}:
+            aware = _matches(sample, r"(Z|z|[+-]\d\d(:?\d\d)?)$")
+            if aware.all():
+                self.fast = "iso_aware"
+            elif not aware.any():
+                self.fast = "iso_naive"
+        elif kinds == {"dmy"}:
+            lengths = pc.utf8_length(sample).to_numpy(zero_copy_only=False)
+            first = sample[0].as_py()
+            layout = {10: "", 16: " %H:%M", 19: " %H:%M:%S"}
+            if len(set(lengths)) == 1 and int(lengths[0]) in layout and first[2] == first[5] and first[2] in "/.-":
+                fixed = r"^\d\d" + re.escape(first[2]) + r"\d\d" + re.escape(first[2]) + r"\d{4}"
+                fixed += {10: "", 16: r" \d\d:\d\d", 19: r" \d\d:\d\d:\d\d"}[int(lengths[0])] + "$"
+                if _matches(sample, fixed).all():
+                    a = pc.cast(pc.utf8_slice_codeunits(arr, 0, 2), pa.int64(), safe=False)
+                    b = pc.cast(pc.utf8_slice_codeunits(arr, 3, 5), pa.int64(), safe=False)
+                    try:
+                        a_np = pc.fill_null(a, 0).to_numpy(zero_copy_only=False)
+                        b_np = pc.fill_null(b, 0).to_numpy(zero_copy_only=False)
+                    except pa.ArrowInvalid:  # pragma: no cover - casts above already failed
+                        return
+                    day_first, month_first = bool((a_np > 12).any()), bool((b_np > 12).any())
+                    if day_first and month_first:
+                        return  # the slow path reports the conflict with samples
+                    self.order = True if day_first else (False if month_first else None)
+                    self.fast = "dmy"
+                    self.fast_layout = (first[2], layout[int(lengths[0])], a_np, b_np)
+
+    def _finish_fast(self, timezone: str, dayfirst: bool | None) -> TimeColumn | None:
+        arr = self.arrow
+        n_null = arr.null_count
+        try:
+            if self.fast == "iso_aware":
+                ns = pc.cast(arr, pa.timestamp("ns", tz="UTC")).cast(pa.int64())
+                tails = pc.unique(pc.utf8_slice_codeunits(arr, -6)).drop_null().to_pylist()
+                found = [_SUFFIX.search(t) for t in tails]
+                if not all(found):
+                    return None
+                offsets = sorted({_offset_of(m.group(1)) for m in found if m})
+                desc = "ISO 8601 with offset"
+            elif self.fast == "iso_naive":
+                ns = pc.cast(arr, pa.timestamp("ns")).cast(pa.int64())
+                offsets = []
+                desc = "ISO 8601"
+            else:
+                sep, clock, a_np, b_np = self.fast_layout
+                order = self.order if self.order is not None else (dayfirst if dayfirst is not None else True)
+                date = f"%d{sep}%m{sep}%Y" if order else f"%m{sep}%d{sep}%Y"
+                ns = pc.strptime(arr, format=date + clock, unit="ns", error_is_null=True).cast(pa.int64())
+                offsets = []
+                label = "dd/mm/yyyy" if order else "mm/dd/yyyy"
+                desc = label + {"": "", " %H:%M": " HH:MM", " %H:%M:%S": " HH:MM:SS"}[clock]
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if ns.null_count != n_null:
+            return None
+        values = pc.fill_null(ns, _NAT).to_numpy(zero_copy_only=False)
+        present = values != _NAT
+        if self.fast == "dmy":
+            # Arrow's strptime rolls 31/02 over into March: the month must be the one written
+            month_written = b_np if order else a_np
+            months = values.view("M8[ns]").astype("M8[M]").astype(np.int64) % 12 + 1
+            if (present & (months != month_written)).any():
+                return None
+        years = values.view("M8[ns]").astype("M8[Y]").astype(np.int64) + 1970
+        if (present & ((years < NS_MIN_YEAR) | (years > NS_MAX_YEAR))).any():
+            return None
+        aware = np.full(len(values), self.fast == "iso_aware")
+        bad = np.zeros(len(values), dtype=bool)
+        dayfirst_used = (order if self.fast == "dmy" else None)
+        return self._build(values, aware, None, timezone, desc, bad, dayfirst_used,
+                           self.order is not None, bad_values=[], indices=None, given_offsets=offsets)
 
     # -- strings
     def _prepare_strings(self, values: pd.Series) -> None:
@@ -238,15 +394,13 @@ class _ColumnParser:
             codes = values.cat.codes.to_numpy().astype(np.int64)
             uniq, indices = cats, codes
         else:
-            arr = pa.array(values, type=pa.string(), from_pandas=True)
-            if isinstance(arr, pa.ChunkedArray):
-                arr = arr.combine_chunks()
+            arr = _text_array(values)
             enc = arr.dictionary_encode()
             uniq = enc.dictionary
             indices = pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
         uniq = pc.utf8_trim_whitespace(uniq)
         self.indices = indices
-        self.classified = _classify(uniq)
+        self.classified = _Classified(uniq)
         self.order, self.conflict = _dmy_order(self.classified)
         if self.conflict:
             raise LogValidationError(
@@ -256,12 +410,14 @@ class _ColumnParser:
 
     @property
     def has_dmy(self) -> bool:
-        return self.classified is not None and any(k in self.classified.structs for k in ("dmy", "tdmy"))
+        if getattr(self, "fast", None) == "dmy":
+            return True
+        return self.classified is not None and any(k in self.classified for k in ("dmy", "tdmy"))
 
     # -- numbers
-    def _numbers(self, nums: np.ndarray, where_pos: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
-        """(ns, aware mask, description, bad mask) for numeric values (NaN = missing)."""
-        ok = np.isfinite(nums)
+    def _numbers(self, nums: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
+        """(ns, aware mask, description, bad mask) for numbers (int64, or float64 with NaN = missing)."""
+        ok = np.isfinite(nums) if nums.dtype.kind == "f" else np.ones(len(nums), dtype=bool)
         ns = np.full(len(nums), _NAT, dtype=np.int64)
         aware = np.zeros(len(nums), dtype=bool)
         bad = np.zeros(len(nums), dtype=bool)
@@ -269,7 +425,7 @@ class _ColumnParser:
             return ns, aware, "", bad
         v = nums[ok]
         lo, hi = float(v.min()), float(v.max())
-        integral = bool(np.all(v == np.floor(v)))
+        integral = v.dtype.kind in "iu" or bool(np.all(v == np.floor(v)))
         kind = None
         for name, (a, b) in {
             "yyyymmdd": (19000101, 22001232),
@@ -301,7 +457,7 @@ class _ColumnParser:
             bad_sub = np.zeros(len(v), dtype=bool)
         else:
             scale = {"epoch seconds": 1e9, "epoch milliseconds": 1e6, "epoch microseconds": 1e3, "epoch nanoseconds": 1}[kind]
-            if integral and scale >= 1:
+            if v.dtype.kind in "iu":
                 out = v.astype(np.int64) * int(scale)
             else:
                 out = np.round(v * scale).astype(np.int64)
@@ -314,11 +470,17 @@ class _ColumnParser:
 
     # -- finish
     def finish(self, timezone: str, dayfirst: bool | None) -> TimeColumn:
+        if self.mode == "strings" and self.fast is not None:
+            done = self._finish_fast(timezone, dayfirst)
+            if done is not None:
+                return done
+            self.fast = None
+            self._prepare_strings(self.string_values)
         if self.mode == "datetime":
             return self._finish_datetime(timezone)
         if self.mode == "numeric":
             nums = pd.to_numeric(self.values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            ns, aware, desc, bad = self._numbers(nums, lambda p: p)
+            ns, aware, desc, bad = self._numbers(nums)
             return self._build(ns, aware, np.zeros(len(ns), dtype=np.int64), timezone, desc, bad, None, False,
                                bad_values=[str(x) for x in nums[bad][:5]], indices=None)
         assert self.classified is not None and self.indices is not None
@@ -332,36 +494,25 @@ class _ColumnParser:
         bad = c.kind == ""
         descs: list[str] = []
         for name in ("iso", "dmy", "tdmy"):
-            if name not in c.structs:
+            if name not in c:
                 continue
-            st = c.structs[name]
             pos = c.positions[name]
-            y = _int_field(st, "y")
+            fast = None
             if name == "iso":
-                mo, d = _int_field(st, "mo"), _int_field(st, "d")
+                fast = _fast_iso(c.values(name))
+            elif name == "dmy":
+                quick = _fast_dmy(c.values(name), order)
+                if quick is not None:
+                    fast = (quick[0], np.zeros(len(pos), dtype=bool), np.zeros(len(pos), dtype=np.int64),
+                            quick[1], quick[2])
+            if fast is not None:
+                vals, has_tz, minutes, any_time, any_sec = fast
+                local = np.where(has_tz, vals + minutes * 60 * _NS, vals)
+                year = local.view("M8[ns]").astype("M8[Y]").astype(np.int64) + 1970
+                valid = (year >= NS_MIN_YEAR) & (year <= NS_MAX_YEAR)
+                vals = np.where(valid, vals, _NAT)
             else:
-                a, b = _int_field(st, "a"), _int_field(st, "b")
-                d, mo = (a, b) if order else (b, a)
-            H, Mi, S = _int_field(st, "H"), _int_field(st, "Mi"), _int_field(st, "S")
-            has_time, has_sec = _has(st, "H"), _has(st, "S")
-            has_ap = _has(st, "ap")
-            pm = _by_distinct(st.field("ap"), lambda v: int(v.upper().replace(".", "") in ("PM", "CH"))) == 1
-            valid_ap = ~has_ap | ((H >= 1) & (H <= 12))
-            H = np.where(has_ap, H % 12 + np.where(pm, 12, 0), H)
-            frac_ns = _fraction_ns(st)
-            valid = (
-                (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= _days_in_month(y, mo))
-                & (H < 24) & (Mi < 60) & (S < 60) & valid_ap
-                & (y >= NS_MIN_YEAR) & (y <= NS_MAX_YEAR)
-            )
-            days = _days_from_civil(y, mo, d)
-            local = ((days * 24 + H) * 60 + Mi) * 60 + S
-            vals = np.where(valid, local * _NS + frac_ns, _NAT)
-            if name != "tdmy":
-                has_tz, minutes = _offset_minutes(st)
-            else:
-                has_tz, minutes = np.zeros(len(pos), dtype=bool), np.zeros(len(pos), dtype=np.int64)
-            vals = np.where(valid & has_tz, vals - minutes * 60 * _NS, vals)
+                vals, has_tz, minutes, valid, any_time, any_sec = self._slow(name, order)
             ns[pos] = vals
             aware[pos] = has_tz & valid
             offset[pos] = minutes
@@ -370,19 +521,19 @@ class _ColumnParser:
                 descs.append("ISO 8601" + (" with offset" if has_tz.any() else ""))
             else:
                 date = "dd/mm/yyyy" if order else "mm/dd/yyyy"
-                clock = (" HH:MM:SS" if has_sec.any() else " HH:MM") if has_time.any() else ""
+                clock = (" HH:MM:SS" if any_sec else " HH:MM") if any_time else ""
                 if name == "tdmy":
                     descs.append(f"{clock.strip()} {date}")
                 else:
                     descs.append(f"{date}{clock}" + (" with offset" if has_tz.any() else ""))
-        if "num" in c.structs:
+        if "num" in c:
             pos = c.positions["num"]
-            nums = pc.cast(c.structs["num"].field("num"), pa.float64()).to_numpy(zero_copy_only=False)
-            if not pc.any(pc.match_substring(c.structs["num"].field("num"), ".")).as_py():
-                ints = pc.cast(c.structs["num"].field("num"), pa.int64()).to_numpy(zero_copy_only=False)
-                if np.abs(ints).max(initial=0) >= 2**53:
-                    nums = ints.astype(np.float64)
-            nns, naware, desc, nbad = self._numbers(nums, lambda p: p)
+            text = c.values("num")
+            if pc.any(pc.match_substring(text, ".")).as_py():
+                nums: np.ndarray = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+            else:
+                nums = pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
+            nns, naware, desc, nbad = self._numbers(nums)
             ns[pos] = nns
             aware[pos] = naware
             bad[pos] = nbad
@@ -391,6 +542,39 @@ class _ColumnParser:
         return self._build(ns, aware, offset, timezone, " + ".join(d for d in descs if d), bad,
                            order if self.has_dmy else None, from_data, bad_values=bad_values,
                            indices=self.indices, null=c.kind == "null")
+
+    def _slow(self, name: str, order: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, bool]:
+        """Field by field (regex extraction and numpy calendar arithmetic), with per-value validity."""
+        assert self.classified is not None
+        st = self.classified.struct(name)
+        n = len(st)
+        y = _int_field(st, "y")
+        if name == "iso":
+            mo, d = _int_field(st, "mo"), _int_field(st, "d")
+        else:
+            a, b = _int_field(st, "a"), _int_field(st, "b")
+            d, mo = (a, b) if order else (b, a)
+        H, Mi, S = _int_field(st, "H"), _int_field(st, "Mi"), _int_field(st, "S")
+        has_time, has_sec = _has(st, "H"), _has(st, "S")
+        has_ap = _has(st, "ap")
+        pm = _by_distinct(st.field("ap"), lambda v: int(v.upper().replace(".", "") in ("PM", "CH"))) == 1
+        valid_ap = ~has_ap | ((H >= 1) & (H <= 12))
+        H = np.where(has_ap, H % 12 + np.where(pm, 12, 0), H)
+        frac_ns = _fraction_ns(st)
+        valid = (
+            (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= _days_in_month(y, mo))
+            & (H < 24) & (Mi < 60) & (S < 60) & valid_ap
+            & (y >= NS_MIN_YEAR) & (y <= NS_MAX_YEAR)
+        )
+        days = _days_from_civil(y, mo, d)
+        local = ((days * 24 + H) * 60 + Mi) * 60 + S
+        vals = np.where(valid, local * _NS + frac_ns, _NAT)
+        if name != "tdmy":
+            has_tz, minutes = _offset_minutes(st)
+        else:
+            has_tz, minutes = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+        vals = np.where(valid & has_tz, vals - minutes * 60 * _NS, vals)
+        return vals, has_tz, minutes, valid, bool(has_time.any()), bool(has_sec.any())
 
     def _finish_datetime(self, timezone: str) -> TimeColumn:
         s = self.values
@@ -415,9 +599,10 @@ class _ColumnParser:
             out = out.where(~bad)
         return TimeColumn(values=out.reset_index(drop=True), format=desc, bad=np.flatnonzero(bad), bad_values=bad_values)
 
-    def _build(self, ns: np.ndarray, aware: np.ndarray, offset: np.ndarray, timezone: str, desc: str,
+    def _build(self, ns: np.ndarray, aware: np.ndarray, offset: np.ndarray | None, timezone: str, desc: str,
                bad: np.ndarray, dayfirst: bool | None, from_data: bool, *, bad_values: list[str],
-               indices: np.ndarray | None, null: np.ndarray | None = None) -> TimeColumn:
+               indices: np.ndarray | None, null: np.ndarray | None = None,
+               given_offsets: list[int] | None = None) -> TimeColumn:
         present = ns != _NAT
         if (present & aware).any() and (present & ~aware).any():
             a_pos = np.flatnonzero(present & aware)
@@ -428,31 +613,31 @@ class _ColumnParser:
                 f"({ex_a}) and times without one ({ex_n}); give every value an offset, or none "
                 f"(naive times are read in the timezone setting, --timezone)"
             )
+        distinct = (np.unique(offset[present & aware]) if offset is not None else np.asarray(sorted(given_offsets or [])))
         if (present & aware).any() and "epoch" not in desc:
-            offs = np.unique(offset[present & aware])
+            offs = distinct
             if len(offs) > 2 or (len(offs) == 2 and abs(int(offs[1]) - int(offs[0])) > 60):
                 shown = ", ".join(_fmt_offset(o) for o in offs[:4])
                 raise LogValidationError(
                     f"{self.source}: column {self.column!r} ({self.role}) mixes timezone offsets {shown}, "
                     f"which cannot come from one timezone; convert the column to one timezone before reading"
                 )
+        ns = np.where(present, ns, _NAT)
         if (present & aware).any():
-            idx = pd.DatetimeIndex(pd.to_datetime(np.where(present, ns, _NAT), unit="ns", utc=True)).tz_convert(timezone)
-            utc = idx.asi8.copy()
+            utc = ns
         else:
-            naive = pd.DatetimeIndex(np.where(present, ns, _NAT).view("M8[ns]"))
+            naive = pd.DatetimeIndex(ns.view("M8[ns]"))
             loc = naive.tz_localize(timezone, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
             utc = loc.asi8.copy()
-        utc[~present] = _NAT
+            utc[~present] = _NAT
         if indices is not None:
             full = np.where(indices >= 0, utc[np.maximum(indices, 0)], _NAT)
             bad_rows = np.flatnonzero(np.isin(indices, np.flatnonzero(bad))) if bad.any() else np.zeros(0, dtype=np.int64)
         else:
             full = utc
             bad_rows = np.flatnonzero(bad)
-        values = pd.Series(pd.to_datetime(full, unit="ns", utc=True)).dt.tz_convert(timezone)
-        values = values.astype(f"datetime64[ns, {timezone}]")
-        offsets = sorted(int(o) for o in np.unique(offset[present & aware])) if "epoch" not in desc else []
+        values = _series_from_utc(full, timezone)
+        offsets = sorted(int(o) for o in distinct) if "epoch" not in desc and (present & aware).any() else []
         return TimeColumn(values=values, format=desc, dayfirst=dayfirst, dayfirst_from_data=from_data,
                           bad=bad_rows, bad_values=bad_values, offsets=offsets)
 
@@ -460,6 +645,12 @@ class _ColumnParser:
         if self.classified is not None:
             return repr(self.classified.uniq[int(pos[0])].as_py())
         return repr(str(self.values.iloc[int(pos[0])]))
+
+
+def _series_from_utc(ns: np.ndarray, timezone: str) -> pd.Series:
+    """int64 UTC nanoseconds (int64 min = NaT) as a datetime64[ns, timezone] Series."""
+    idx = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("M8[ns]")).tz_localize("UTC").tz_convert(timezone)
+    return pd.Series(idx, index=pd.RangeIndex(len(idx)))
 
 
 def _fmt_offset(minutes: int) -> str:

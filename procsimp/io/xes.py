@@ -33,17 +33,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procsimp.errors import LogReadError, LogValidationError
+from procsimp.io._xes_scan import _CHUNK, _Fallback, _rust_parse, _Scan, _scan_file, _short
 
 __all__ = ["read_xes_frame", "write_xes", "XesInfo"]
 
 XES_NS = "http://www.xes-standard.org/"
-_CHUNK = 1 << 23
-_OVERLAP = 1 << 12
 _GZIP_MAGIC = b"\x1f\x8b"
 _ATTR_TAGS = {"string", "date", "int", "float", "boolean", "id"}
 
-_BAD_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
-_KEY = re.compile(rb'key\s*=\s*"([^"]*)"')
 _ENCODING_DECL = re.compile(rb'^\s*<\?xml[^>]*encoding\s*=\s*["\']([A-Za-z0-9._-]+)["\']')
 
 
@@ -54,19 +51,6 @@ class XesInfo:
     offsets: list[int] = field(default_factory=list)  #: distinct UTC offsets (minutes) of the dates
 
 
-@dataclass
-class _Scan:
-    naive: tuple[str, str] | None = None  # (key, value) of a date without offset
-    offset_sample: tuple[str, str] | None = None
-    offsets: set[str] = field(default_factory=set)
-    bad_entity: bool = False
-
-
-class _Fallback(Exception):
-    """rustxes cannot be trusted for this file; use the lxml parser."""
-
-
-# ---------------------------------------------------------------------------- prolog
 def _check_prolog(head: bytes, source: str) -> str:
     """Refuse DTDs and non-XML content; return the encoding to use ('utf-8' or other)."""
     encoding = "utf-8"
@@ -136,34 +120,6 @@ def _check_prolog(head: bytes, source: str) -> str:
     return encoding
 
 
-# ---------------------------------------------------------------------------- byte scan
-_DATE_SUFFIX = re.compile(rb'<date\s[^>]*?value\s*=\s*"\d{4}-\d\d-\d\d(?:T[0-9:.]+)?([^"]*)"')
-
-
-def _scan_chunk(buf: bytes, scan: _Scan) -> None:
-    """Note undeclared entities and the timezone suffixes of every date value."""
-    if not scan.bad_entity and _BAD_ENTITY.search(buf):
-        scan.bad_entity = True
-    for suffix in set(_DATE_SUFFIX.findall(buf)):
-        text = suffix.decode("utf-8", "replace").strip()
-        if text == "":
-            if scan.naive is None:
-                scan.naive = _sample(buf, rb"")
-        elif re.fullmatch(r"Z|[+-]\d\d(?::?\d\d)?", text):
-            if text not in scan.offsets and scan.offset_sample is None:
-                scan.offset_sample = _sample(buf, suffix)
-            scan.offsets.add(text)
-
-
-def _sample(buf: bytes, suffix: bytes) -> tuple[str, str]:
-    """(key, value) of the first date whose value ends with the time and then ``suffix``."""
-    m = re.search(rb'<date\s[^>]*?value\s*=\s*"(\d{4}-\d\d-\d\d(?:T[0-9:.]+)?' + re.escape(suffix) + rb')"', buf)
-    if m is None:
-        return ("?", "?")
-    key = _KEY.search(buf, m.start(), m.end())
-    return ((key.group(1) if key else b"?").decode("utf-8", "replace"), m.group(1).decode("utf-8", "replace"))
-
-
 def _canonical_offsets(offsets: set[str]) -> list[str]:
     out = set()
     for o in offsets:
@@ -177,24 +133,20 @@ def _canonical_offsets(offsets: set[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, _Scan, str]]:
-    """The uncompressed XES file (a temporary copy for gzip input), scanned on the way."""
-    scan = _Scan()
+def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, str]]:
+    """(uncompressed XES file, encoding): a temporary copy for gzip input; the prolog checked."""
     with open(path, "rb") as raw:
         magic = raw.read(2)
     compressed = magic == _GZIP_MAGIC
     tmp_name: str | None = None
+    out: IO[bytes] | None = None
     try:
         if compressed:
             fd, tmp_name = tempfile.mkstemp(prefix="procsimp-", suffix=".xes")
-            out: IO[bytes] | None = os.fdopen(fd, "wb")
-        else:
-            out = None
+            out = os.fdopen(fd, "wb")
         encoding = "utf-8"
         with _open_stream(path, compressed) as stream:
-            tail = b""
             first = True
-            in_traces = False
             while True:
                 try:
                     chunk = stream.read(_CHUNK)
@@ -208,33 +160,23 @@ def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, _Scan, str]]:
                         raise LogReadError(f"{source}: the file is empty; export the log again")
                     encoding = _check_prolog(chunk[: 1 << 16], source)
                     first = False
+                    if out is None:
+                        break  # a plain file: the prolog was all we needed
                 if not chunk:
                     break
                 if out is not None:
                     out.write(chunk)
-                if encoding == "utf-8":
-                    buf = tail + chunk
-                    if not in_traces:  # skip the header: <global> defaults are not data
-                        at = buf.find(b"<trace")
-                        in_traces = at >= 0
-                        buf = buf[at:] if in_traces else b""
-                    if buf:
-                        _scan_chunk(buf, scan)
-                tail = chunk[-_OVERLAP:]
-            if first:
-                raise LogReadError(f"{source}: the file is empty (0 bytes); export the log again")
         if out is not None:
             out.close()
             out = None
-        yield (Path(tmp_name) if tmp_name else path), scan, encoding
+        yield (Path(tmp_name) if tmp_name else path), encoding
     finally:
-        if compressed:
+        if out is not None:
             with contextlib.suppress(Exception):
-                if out is not None:
-                    out.close()
-            if tmp_name:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp_name)
+                out.close()
+        if tmp_name:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
 
 
 @contextlib.contextmanager
@@ -247,56 +189,10 @@ def _open_stream(path: Path, compressed: bool) -> Iterator[IO[bytes]]:
             yield f
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 # ---------------------------------------------------------------------------- rustxes
-@contextlib.contextmanager
-def _captured_output() -> Iterator[IO[bytes]]:
-    """Send file descriptors 1 and 2 to a temporary file (rustxes prints to them)."""
-    tmp = tempfile.TemporaryFile()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    saved = []
-    try:
-        for fd in (1, 2):
-            saved.append((fd, os.dup(fd)))
-            os.dup2(tmp.fileno(), fd)
-        yield tmp
-    finally:
-        for fd, copy in saved:
-            os.dup2(copy, fd)
-            os.close(copy)
-        tmp.seek(0)
-
-
-def _read_rustxes(path: Path) -> pd.DataFrame:
-    try:
-        import rustxes
-    except ImportError as exc:
-        raise _Fallback("rustxes is not installed") from exc
-    old = os.environ.get("RUST_BACKTRACE")
-    os.environ["RUST_BACKTRACE"] = "0"
-    try:
-        with _captured_output() as out:
-            try:
-                result = rustxes.import_xes(str(path))
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:  # pyo3 PanicException derives from BaseException
-                raise _Fallback(_short(exc)) from None
-        printed = out.read().decode("utf-8", "replace")
-    finally:
-        if old is None:
-            os.environ.pop("RUST_BACKTRACE", None)
-        else:
-            os.environ["RUST_BACKTRACE"] = old
-    if "Failed to parse" in printed:
-        raise _Fallback(printed.strip().splitlines()[0])
-    table = result[0].to_arrow()
+def _to_pandas(frame: Any) -> pd.DataFrame:
+    """A polars frame as pandas: text as categoricals (via Arrow dictionaries), the rest as is."""
+    table = frame.to_arrow()
     columns: dict[str, Any] = {}
     for name in table.column_names:
         col = table.column(name)
@@ -313,6 +209,89 @@ def _read_rustxes(path: Path) -> pd.DataFrame:
         else:
             columns[name] = col.to_pandas()
     return pd.DataFrame(columns)
+
+
+# ---------------------------------------------------------------------------- two processes
+#: uncompressed size from which the file is parsed in two halves, one in a second process
+SPLIT_BYTES = 48 << 20
+
+
+def _split_point(path: Path) -> tuple[int, int] | None:
+    """(end of the header, start of a trace near the middle), or None."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+        first = head.find(b"<trace")
+        if first < 0:
+            return None
+        f.seek(size // 2)
+        window = f.read(1 << 22)
+        at = window.find(b"</trace>")
+        if at < 0:
+            return None
+        split = size // 2 + at + len(b"</trace>")
+    return first, split
+
+
+def _write_parts(path: Path, header_end: int, split: int, folder: str) -> tuple[Path, Path]:
+    """Two valid XES files: the first traces (+ </log>), and the header + the other traces."""
+    a, b = Path(folder) / "a.xes", Path(folder) / "b.xes"
+    with open(path, "rb") as src, open(a, "wb") as fa, open(b, "wb") as fb:
+        header = src.read(header_end)
+        fa.write(header)
+        fb.write(header)
+        remaining = split - header_end
+        while remaining > 0:
+            chunk = src.read(min(_CHUNK, remaining))
+            if not chunk:
+                break
+            fa.write(chunk)
+            remaining -= len(chunk)
+        fa.write(b"\n</log>\n")
+        while True:
+            chunk = src.read(_CHUNK)
+            if not chunk:
+                break
+            fb.write(chunk)
+    return a, b
+
+
+def _parse_in_two(plain: Path) -> tuple[Any, _Scan] | None:
+    """Parse the halves in parallel (this process and a worker); None when that is not possible."""
+    import subprocess
+
+    import polars as pl
+
+    point = _split_point(plain)
+    if point is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="procsimp-xes-") as folder:
+        part_a, part_b = _write_parts(plain, point[0], point[1], folder)
+        out_arrow, out_json = Path(folder) / "b.arrow", Path(folder) / "b.json"
+        env = {**os.environ, "RUST_BACKTRACE": "0"}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "procsimp.io._xes_worker", str(part_b), str(out_arrow), str(out_json)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        )
+        try:
+            scan = _scan_file(part_a)
+            first = _rust_parse(part_a) if scan.trusted else None
+        except BaseException:
+            worker.kill()
+            worker.wait()
+            raise
+        code = worker.wait()
+        if first is None or code != 0 or not out_json.exists():
+            return None
+        import json
+
+        report = json.loads(out_json.read_text(encoding="utf-8"))
+        scan.merge(_Scan.from_dict(report["scan"]))
+        if not report["ok"]:
+            return None
+        second = pl.read_ipc(out_arrow)
+        frame = pl.concat([first, second], how="diagonal_relaxed")
+    return frame, scan
 
 
 # ---------------------------------------------------------------------------- lxml
@@ -404,7 +383,24 @@ def _read_lxml(path: Path, source: str, timezone: str) -> pd.DataFrame:
 def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame, XesInfo]:
     """Read an XES file into a raw frame (trace attributes prefixed ``case:``)."""
     info = XesInfo()
-    with _plain_file(path, source) as (plain, scan, encoding):
+    with _plain_file(path, source) as (plain, encoding):
+        polars_frame = None
+        scan = _Scan()
+        if encoding == "utf-8":
+            parsed = None
+            if plain.stat().st_size >= SPLIT_BYTES and (os.cpu_count() or 1) >= 2:
+                with contextlib.suppress(_Fallback, OSError, ImportError):
+                    parsed = _parse_in_two(plain)
+            if parsed is not None:
+                polars_frame, scan = parsed
+                info.parser = "rustxes (two processes)"
+            else:
+                scan = _scan_file(plain)
+                if scan.trusted:
+                    try:
+                        polars_frame = _rust_parse(plain)
+                    except _Fallback as exc:
+                        info.parser = f"lxml (rustxes: {exc})"
         if scan.naive and scan.offsets:
             key, value = scan.offset_sample or ("?", "?")
             raise LogValidationError(
@@ -419,20 +415,15 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
                 "timezone; convert the dates to one timezone before reading"
             )
         info.offsets = [_minutes(o) for o in offsets]
-        frame: pd.DataFrame | None = None
-        if encoding == "utf-8" and not scan.bad_entity:
-            try:
-                frame = _read_rustxes(plain)
-            except _Fallback as exc:
-                info.parser = f"lxml (rustxes: {exc})"
-        else:
-            info.parser = "lxml"
-        if frame is None:
+        if polars_frame is None or not scan.trusted:
+            info.parser = info.parser if info.parser.startswith("lxml") else "lxml"
             frame = _read_lxml(plain, source, timezone)
-        elif scan.offsets:
-            for col in frame.columns:
-                if pd.api.types.is_datetime64_dtype(frame[col].dtype):
-                    frame[col] = frame[col].dt.tz_localize("UTC").dt.tz_convert(timezone)
+        else:
+            frame = _to_pandas(polars_frame)
+            if scan.offsets:
+                for col in frame.columns:
+                    if pd.api.types.is_datetime64_dtype(frame[col].dtype):
+                        frame[col] = frame[col].dt.tz_localize("UTC").dt.tz_convert(timezone)
     if frame.empty or len(frame.columns) == 0:
         raise LogReadError(f"{source}: the XES log has no events; export the log again with its traces")
     return frame, info

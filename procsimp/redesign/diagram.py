@@ -47,6 +47,7 @@ _TEXT = {
         "on_time": "On time",
         "edits": "Changes",
         "no_edits": "no change accepted",
+        "ghost": "In the as-is, grey dashed steps are the ones the proposal removes.",
     },
     "vi": {
         "as_is": "Hiện trạng",
@@ -65,6 +66,7 @@ _TEXT = {
         "on_time": "Đúng hạn",
         "edits": "Thay đổi",
         "no_edits": "không có thay đổi nào được chấp nhận",
+        "ghost": "Trong sơ đồ hiện trạng, các bước xám nét đứt là các bước bị loại bỏ theo đề xuất.",
     },
 }
 
@@ -109,6 +111,8 @@ def caption_lines(proposal: Proposal, lang: str = "en") -> list[str]:
             lines.append(f"{label}: {text}")
     edits = [e.describe(lang) for e in proposal.edits]
     lines.append(f"{t['edits']}: " + (" ".join(edits) if edits else t["no_edits"]))
+    if proposal.removed:
+        lines.append(t["ghost"])
     return lines
 
 

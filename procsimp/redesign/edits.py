@@ -276,9 +276,13 @@ def edit_from_dict(data: Mapping[str, Any], *, where: str = "edit") -> Edit:
     action = str(data.get("action", "")).strip().lower()
     cls = _CLASSES.get(action)
     if cls is None:
+        extra = (
+            f" ({action} flags are recommendations: they can be accepted or rejected, not added)"
+            if action in RECOMMENDATION_ACTIONS else ""
+        )
         raise ParameterError(
             f"{where}: action {data.get('action')!r} is not an edit; use one of: "
-            f"eliminate, merge, parallelize, move_earlier"
+            f"eliminate, merge, parallelize, move_earlier{extra}"
         )
     activity = data.get("activity", data.get("a"))
     into = data.get("into", data.get("after", data.get("b")))
@@ -332,8 +336,14 @@ def _entry(item: Any, where: str) -> dict[str, Any]:
             f"{where}: unknown key(s) {', '.join(unknown)}; an entry has action, activity, into "
             "and optionally service"
         )
-    edit = edit_from_dict(item, where=where)  # validates action and names
-    action, activity, into = edit.key
+    action = str(item.get("action", "")).strip().lower()
+    if action in RECOMMENDATION_ACTIONS:  # a recommendation flag: matched, never an edit
+        activity = _name(item.get("activity"), f"{where}: activity")
+        into = item.get("into")
+        into = _name(into, f"{where}: into") if into else None
+    else:
+        edit = edit_from_dict(item, where=where)  # validates action and names
+        action, activity, into = edit.key
     service = item.get("service")
     if service is not None:
         service = unicodedata.normalize("NFC", str(service)).strip()

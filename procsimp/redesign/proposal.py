@@ -35,13 +35,12 @@ from procsimp.redesign.edits import (
     Edit,
     Eliminate,
     Merge,
-    MoveEarlier,
     Parallelize,
     Refusal,
     edit_from_dict,
     edit_from_flag,
 )
-from procsimp.redesign.impact import KPI_LABELS, KPI_NAMES, kpi_deltas, kpis
+from procsimp.redesign.impact import KPI_LABELS, kpi_deltas, kpis
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -327,8 +326,13 @@ def _item_matcher(item: Any, flags: Sequence[Any], where: str) -> tuple[list[int
         service = None
         edit: Edit | None = item
     elif isinstance(item, Mapping):
-        edit = edit_from_dict(item, where=where)
-        triple = edit.key
+        action = str(item.get("action", "")).strip().lower()
+        if action in RECOMMENDATION_ACTIONS:
+            edit = None
+            triple = (action, _nfc(item.get("activity")), _nfc(item.get("into")) or None)
+        else:
+            edit = edit_from_dict(item, where=where)
+            triple = edit.key
         service = _nfc(item.get("service"))
     elif isinstance(item, tuple) and len(item) in (3, 4) and all(x is None or isinstance(x, str) for x in item):
         if len(item) == 4:

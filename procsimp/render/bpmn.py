@@ -188,7 +188,7 @@ def _graph(bpmn: Any) -> tuple[list[_Node], list[_Edge]]:
         pairs.append((s, t, _clean(f.get_name())))
     graph = nx.MultiDiGraph()
     for i, n in enumerate(nodes):
-        graph.add_node(i, label=f"{n.kind}|{n.name}|{int(n.loop)}")
+        graph.add_node(i, label=f"{n.kind}|{n.name}|{int(n.loop)}".encode("unicode_escape").decode("ascii"))
     for s, t, _ in pairs:
         graph.add_edge(s, t)
     with warnings.catch_warnings():

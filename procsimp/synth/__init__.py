@@ -55,7 +55,7 @@ __all__ = [
 SERVICE_IDS: tuple[str, ...] = tuple(t.id for t in TEMPLATES)
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xes")
 LANGS: tuple[str, ...] = ("vi", "en")
-CHANNEL_LABELS: dict[str, tuple[str, str, str]] = {
+CHANNEL_LABELS: dict[str, tuple[str, ...]] = {
     "vi": ("Trực tuyến", "Trực tiếp", "Bưu chính"),
     "en": CHANNELS,
 }
@@ -398,16 +398,17 @@ def _service_truth(tpl: Template, run: ServiceRun, meta: dict[str, Any], lang: s
     for key in tpl.keys:
         if key in meta["protected"]:
             add(key, "legal")
-    ko = tpl.knockout[0] if tpl.knockout else None
+    knockout = tpl.knockout[0] if tpl.knockout else None
     for s in tpl.steps:
-        if (s.reject or s.supplement or s.back) and s.key != ko:
+        if (s.reject or s.supplement or s.back) and s.key != knockout:
             add(s.key, "decision")
     order = [*tpl.keys, "notify_rejection"]
     keep = [
         {"activity": lab[k], "reason": reasons[k][0], "reasons": reasons[k]}
         for k in order if k in reasons
     ]
-    waste_keys = removed | {k for a, b, _ in tpl.parallel for k in (a, b)} | ({ko} if ko else set())
+    waste_keys = removed | {k for a, b, _ in tpl.parallel for k in (a, b)}
+    waste_keys |= {knockout} if knockout else set()
     waste_keys |= {a for a, _, _ in tpl.rework()}
     emitted = list(dict.fromkeys([*tpl.keys[:-1], "request_supplement", "resubmit", "notify_rejection", tpl.keys[-1]]))
     emitted = [k for k in emitted if k in run.keys or k in tpl.keys]

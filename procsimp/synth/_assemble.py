@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -16,10 +17,12 @@ from procsimp.log import (
     OUTCOME,
     RECEIVED,
     RESOURCE,
+    ROLES,
     SERVICE,
     START,
     TIMESTAMP,
     UNIT,
+    ColumnMapping,
     EventLog,
 )
 from procsimp.synth._engine import Officers, ServiceRun
@@ -138,7 +141,7 @@ def assemble(
     rank = np.empty(len(all_ids), dtype=np.int64)
     rank[order] = np.arange(len(all_ids))
     offsets = np.cumsum([0] + [run.n for _, run, _ in runs])
-    case_categories = pd.Index(all_ids[order].astype(str), dtype=object)
+    case_categories = pd.Index(all_ids[order].astype(str))
 
     # ---- text categories
     unit_keys = sorted(set(officers.unit_keys))
@@ -186,13 +189,18 @@ def assemble(
             return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz))
 
         def categorical(codes: np.ndarray, categories: list[str] | pd.Index) -> pd.Categorical:
-            return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories), dtype=object))
+            """NFC categories in sorted order, as the readers make them."""
+            labels = np.array([unicodedata.normalize("NFC", str(c)) for c in categories], dtype=object)
+            uniq, inverse = np.unique(labels, return_inverse=True)
+            new_codes = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1) if len(labels) else codes
+            cat = pd.Categorical.from_codes(new_codes, categories=pd.Index(uniq.astype(str)))
+            return cat.remove_unused_categories()
 
         df = pd.DataFrame({
             CASE: categorical(cat["case"], case_categories),
             ACTIVITY: categorical(cat["act"], labels),
-            START: times(cat["start"]),
             TIMESTAMP: times(cat["end"]),
+            START: times(cat["start"]),
             RESOURCE: categorical(cat["officer"], officers.names),
             UNIT: categorical(officer_unit[cat["officer"]], unit_labels),
             SERVICE: categorical(cat["svc"], services),
@@ -202,7 +210,10 @@ def assemble(
             OUTCOME: categorical(cat["out"], list(OUTCOME_LABELS[lang])),
         })
         source = "procsimp.synth" + ("" if which == "as_is" else " (to-be)")
-        return EventLog.from_frame(df, timezone=tz, source=source), kpis
+        # the frame is already what a reader makes (sorted, NFC categoricals, tz-aware times)
+        mapping = ColumnMapping(columns={role: col for role, col in ROLES.items() if col in df.columns},
+                                how={role: "standard" for role, col in ROLES.items() if col in df.columns})
+        return EventLog(df=df, mapping=mapping, source=source, timezone=tz), kpis
 
     log, kpi_as_is = build("as_is")
     tb, kpi_to_be = build("to_be") if to_be else (None, None)

@@ -127,7 +127,8 @@ def arrivals(
     pick_work = np.searchsorted(np.cumsum(w_work) / w_work.sum(), u_day, side="right")
     pick_any = np.searchsorted(np.cumsum(w_any) / w_any.sum(), u_day, side="right")
     day = np.where(off_hours, np.minimum(pick_any, len(days) - 1), np.minimum(pick_work, len(days) - 1))
-    p_start, p_end = calendar._p_start, calendar._p_end
+    p_start = np.array([a for a, _ in calendar.periods])
+    p_end = np.array([b for _, b in calendar.periods])
     length = p_end - p_start
     weights = length * np.where(np.arange(len(length)) == 0, 1.3, 1.0)
     period = np.searchsorted(np.cumsum(weights) / weights.sum(), u_period, side="right")

@@ -110,6 +110,7 @@ def _time_text(series: pd.Series, timezone: str, style: str) -> pa.Array:
     year = yoe + era * 400 + (month <= 2)
     hour, rest = np.divmod(sod, 3600)
     minute, second = np.divmod(rest, 60)
+    fields: tuple[tuple[int, np.ndarray, int], ...]
     if style == "vi":
         layout = "dd/mm/yyyy HH:MM:SS"
         fields = ((0, day, 2), (3, month, 2), (6, year, 4), (11, hour, 2), (14, minute, 2), (17, second, 2))

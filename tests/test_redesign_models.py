@@ -1,0 +1,90 @@
+"""To-be models: sound Petri nets (pm4py), to-be logs that fit them, and BPMN files that import
+into bpmn-moddle (the parser of bpmn.io) without warnings, for every bundled service and for the
+real-log services."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import procsimp
+from procsimp._pm4py import pm4py
+from procsimp.io import read_log
+from procsimp.redesign import propose_all
+from tests.conftest import EVENT_LOGS, ROOT, real_log_path
+
+JS = ROOT / "tests" / "js"
+CHECKER = JS / "check_bpmn.mjs"
+RECEIPT = "Receipt_phase_of_an_environmental_permit_application_process_WABO_CoSeLoG_project.xes.gz"
+
+
+def check_bpmn(files: list[Path]) -> list[dict]:
+    """Reports of tests/js/check_bpmn.mjs (bpmn-moddle) for ``files``."""
+    node = shutil.which("node")
+    if node is None or not (JS / "node_modules" / "bpmn-moddle").is_dir():
+        pytest.skip("node or the npm packages in tests/js are missing (run `make js-deps`)")
+    done = subprocess.run(
+        [node, str(CHECKER), *map(str, files)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr or done.stdout
+    return json.loads(done.stdout)["files"]
+
+
+def assert_clean(report: dict) -> None:
+    assert report["error"] is None, report
+    assert report["warnings"] == [], report["warnings"]
+    for key in ("nodes_without_shape", "flows_without_edge", "short_edges", "detached_edges", "bad_refs", "overlaps"):
+        assert report[key] == [], (report["file"], key, report[key])
+    assert report["tasks"] > 0 and report["events"] == 2
+
+
+def check_proposals(proposals, tmp_path: Path, *, min_fitness: float | None) -> list[dict]:
+    files = []
+    for i, p in enumerate(proposals):
+        assert p.model is not None
+        # pm4py's own soundness check (WOFLAN) on the to-be Petri net
+        sound = pm4py().check_soundness(p.model.net, p.model.initial_marking, p.model.final_marking)
+        assert (sound[0] if isinstance(sound, tuple) else sound) is True, p.service
+        assert p.model.sound is True
+        assert p.model.fitness is not None
+        if min_fitness is not None:
+            assert p.model.fitness >= min_fitness, f"{p.service}: to-be fitness {p.model.fitness:.3f}"
+        files.append(p.write_bpmn(tmp_path / f"s{i}.bpmn"))
+    reports = check_bpmn(files)
+    for report in reports:
+        assert_clean(report)
+    return reports
+
+
+def test_every_bundled_service(tmp_path: Path) -> None:
+    path = EVENT_LOGS / "dossiers_vi.csv"
+    assert path.exists(), f"the bundled log {path} is missing; regenerate it (event_logs/README.md)"
+    log = read_log(path)
+    flags = procsimp.flag_steps(log)
+    proposals = propose_all(log, flags)
+    assert len(proposals) == len(log.services) >= 6
+    assert sum(len(p.edits) for p in proposals) >= len(proposals)
+    check_proposals(proposals, tmp_path, min_fitness=0.95)
+    # the fitness reported is pm4py's token-based replay of the to-be log on the net
+    p = proposals[0]
+    fit = pm4py().fitness_token_based_replay(
+        p.to_be.to_pm4py(), p.model.net, p.model.initial_marking, p.model.final_marking
+    )["log_fitness"]
+    assert fit >= 0.95
+
+
+@pytest.mark.real_logs
+@pytest.mark.parametrize("name", [RECEIPT, "BPIC15_1.xes.gz"])
+def test_real_log_services(name: str, tmp_path: Path) -> None:
+    log = read_log(real_log_path(name))
+    flags = procsimp.flag_steps(log)
+    proposals = propose_all(log, flags)
+    # real logs: the simplified model leaves rare activities out, so fitness is reported, not 0.95
+    check_proposals(proposals, tmp_path, min_fitness=0.8)
+    for p in proposals:
+        assert p.kpis_after["lead_time_days_mean"] <= p.kpis_before["lead_time_days_mean"] + 1e-9
+        assert p.to_be.n_events <= p.as_is.n_events
