@@ -367,12 +367,16 @@ def _ast(tree: Any) -> tuple[Any, ...]:
     return (kind, tuple(_ast(c) for c in tree.children))
 
 
-def _simplify(node: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Semantics-preserving rewrites that make the BPMN smaller."""
+def _simplify(node: tuple[Any, ...], *, compact: bool = False) -> tuple[Any, ...]:
+    """Semantics-preserving rewrites that make the BPMN smaller.
+
+    ``compact`` draws "zero or more A" as one loop gateway around A (a mixed gateway) instead
+    of an optional A with the loop marker (a split and a join).
+    """
     if node[0] in ("task", "tau"):
         return node
     kind = node[0]
-    children = [_simplify(c) for c in node[1]]
+    children = [_simplify(c, compact=compact) for c in node[1]]
     if kind == "loop":
         do, redo = children[0], children[1:]
         redo = [r for r in redo]
@@ -381,8 +385,8 @@ def _simplify(node: tuple[Any, ...]) -> tuple[Any, ...]:
         # *(A, τ) with A a task: the task repeats on its own (BPMN loop marker)
         if do[0] == "task" and all(r == TAU for r in redo):
             return ("looptask", do[1])
-        # *(τ, A) with A a repeating task: same language as the marked task, optional
-        if do == TAU and len(redo) == 1 and redo[0][0] in ("task", "looptask"):
+        # *(τ, A) with A a task: "zero or more A", an optional task with the loop marker
+        if do == TAU and len(redo) == 1 and redo[0][0] in ("task", "looptask") and not compact:
             return ("xor", (TAU, ("looptask", redo[0][1])))
         return ("loop", (do, *redo))
     if kind in ("seq", "and"):
@@ -401,6 +405,9 @@ def _simplify(node: tuple[Any, ...]) -> tuple[Any, ...]:
             flat.extend(c[1] if c[0] == "xor" else (c,))
         has_tau = any(c == TAU for c in flat)
         rest = [c for c in flat if c != TAU]
+        # ×(τ, A↻) = "zero or more A": one loop gateway when compact
+        if compact and has_tau and len(rest) == 1 and rest[0][0] == "looptask":
+            return ("loop", (TAU, ("task", rest[0][1])))
         # ×(τ, *(A, τ)) = "zero or more A"
         if has_tau and len(rest) == 1 and rest[0][0] == "loop":
             do, *redo = rest[0][1]
@@ -625,6 +632,11 @@ def _direction(n_in: int, n_out: int) -> Any:
     return BPMN.Gateway.Direction.UNSPECIFIED
 
 
+def _flow_from_tree(tree: Any, *, compact: bool) -> _Flow:
+    """The reduced flow graph of a pm4py process tree (``compact`` allows mixed gateways)."""
+    return _flow_from_ast(_simplify(_ast(tree), compact=compact), mixed=compact)
+
+
 def _flow_from_ast(ast: tuple[Any, ...], *, mixed: bool) -> _Flow:
     flow = _Flow()
     start = flow.add("start")
@@ -796,6 +808,9 @@ def _rename_net(net: Any) -> None:
 
 #: markings explored at most by the state-space checks (soundness, precision, fitting cases)
 MAX_STATES = 200_000
+#: a default model may reach at most this many markings (more means a wall of concurrency
+#: that nobody can read, and slow checks)
+MAX_MODEL_STATES = 5_000
 
 
 class StateSpace:
@@ -1133,6 +1148,71 @@ def _check_noise(noise: Any) -> float:
     return value
 
 
+@dataclass
+class _Candidate:
+    tree: Any
+    flow: _Flow
+    noise: float
+    min_share: float
+    keep: frozenset[str]
+    bpmn: Any = None
+    net: Any = None
+    im: Any = None
+    fm: Any = None
+    space: StateSpace | None = None
+
+    def build(self, service: str | None, max_states: int) -> _Candidate:
+        self.bpmn = self.flow.to_bpmn(name=service or "")
+        self.net, self.im, self.fm = bpmn_to_petri(self.bpmn)
+        self.space = StateSpace(self.net, self.im, self.fm, max_states=max_states)
+        return self
+
+
+def _activity_levels(all_activities: list[str], shares: dict[str, float]) -> list[tuple[float, frozenset[str]]]:
+    """Activity sets tried by the default model, largest first (at most MAX_TASKS each)."""
+    by_share = sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a))
+    levels: list[tuple[float, frozenset[str]]] = []
+    for min_share in _ACTIVITY_STEPS:
+        keep = [a for a in by_share if shares.get(a, 0.0) >= min_share][:MAX_TASKS]
+        if keep and all(frozenset(keep) != k for _, k in levels):
+            levels.append((min_share, frozenset(keep)))
+    return levels
+
+
+def _simplified(
+    counter: Counter[tuple[str, ...]],
+    noise: float,
+    all_activities: list[str],
+    shares: dict[str, float],
+    service: str | None,
+) -> tuple[_Candidate, list[str]]:
+    """The least filtered model that is readable: gateways <= tasks, a small state space."""
+    notes: list[str] = []
+    noise_steps = [noise] + [x for x in _NOISE_STEPS if x > noise]
+    last: _Candidate | None = None
+    for min_share, keep in _activity_levels(all_activities, shares):
+        projected = counter if len(keep) == len(all_activities) else _project(counter, set(keep))
+        for step in noise_steps:
+            tree = _inductive_tree(projected, step)
+            for compact in (False, True):
+                flow = _flow_from_tree(tree, compact=compact)
+                last = _Candidate(tree, flow, step, min_share, keep)
+                tasks, gateways, _ = flow.counts()
+                if gateways > MAX_GATEWAYS_PER_TASK * max(tasks, 1):
+                    continue
+                last.build(service, MAX_MODEL_STATES)
+                assert last.space is not None
+                if last.space.complete:
+                    return last, notes
+                break  # too much concurrency: filter more
+    assert last is not None
+    notes.append(
+        "the log's behaviour could not be shown with at most one gateway per task and at most "
+        f"{MAX_MODEL_STATES} reachable states; this is the most filtered model tried"
+    )
+    return last.build(service, MAX_STATES), notes
+
+
 def discover_model(
     variants: pd.DataFrame | Mapping[tuple[str, ...], int] | Iterable[tuple[Sequence[str], int]],
     *,
@@ -1147,14 +1227,15 @@ def discover_model(
     pairs.
 
     The default model runs pm4py's inductive miner (IMf) with ``noise`` on the variants and
-    draws it with at most one gateway per task and at most ``MAX_TASKS`` tasks: when needed, the
-    noise threshold is raised (up to 0.5) and then the rarest activities are left out, step by
-    step; :attr:`Model.notes` lists what was done. ``full=True`` gives the full-fitness model
-    instead (inductive miner without noise filtering, every activity).
+    keeps it readable: at most one gateway per task, at most :data:`MAX_TASKS` tasks and at
+    most :data:`MAX_MODEL_STATES` reachable states (no wall of concurrent optional steps).
+    When needed, the noise threshold is raised (up to 0.5) and then the rarest activities are
+    left out, step by step; :attr:`Model.notes` lists what was done. ``full=True`` gives the
+    full-fitness model instead (inductive miner without noise filtering, every activity).
 
     Fitness and precision are measured against ``log`` (an :class:`~procsimp.log.EventLog`; for
     a multi-service log, the events of the table's service) when it is given, else against the
-    variant table itself.
+    variant table itself. The input is never modified.
     """
     noise = _check_noise(noise)
     counter, service = variant_counts(variants)
@@ -1168,8 +1249,6 @@ def discover_model(
     all_activities = sorted({a for t in counter for a in t})
     shares = _case_share(counter)
     notes: list[str] = []
-
-    chosen: tuple[Any, ...] | None = None
     if full:
         if len(all_activities) > MAX_FULL_ACTIVITIES:
             raise ParameterError(
@@ -1179,96 +1258,56 @@ def discover_model(
                 "procsimp.mine(log, activities=0.8).model(full=True), or use the default model"
             )
         tree = _inductive_tree(counter, 0.0)
-        flow = _flow_from_ast(_simplify(_ast(tree)), mixed=False)
-        chosen = (tree, flow, 0.0, 0.0, set(all_activities))
+        chosen = _Candidate(tree, _flow_from_tree(tree, compact=False), 0.0, 0.0, frozenset(all_activities))
+        chosen.build(service, MAX_STATES)
         kind = "full"
     else:
+        chosen, notes = _simplified(counter, noise, all_activities, shares, service)
         kind = "simplified"
-        noise_steps = [noise] + [s for s in _NOISE_STEPS if s > noise]
-        by_share = sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a))
-        last: tuple[Any, ...] | None = None
-        for min_share in _ACTIVITY_STEPS:
-            keep = {a for a in by_share if shares.get(a, 0.0) >= min_share}
-            if len(keep) > MAX_TASKS:
-                continue
-            if not keep:
-                break
-            projected = _project(counter, keep) if len(keep) < len(all_activities) else counter
-            for step in noise_steps:
-                tree = _inductive_tree(projected, step)
-                candidate = None
-                for mixed in (False, True):
-                    flow = _flow_from_ast(_simplify(_ast(tree)), mixed=mixed)
-                    tasks, gateways, _ = flow.counts()
-                    last = (tree, flow, step, min_share, keep)
-                    if gateways <= MAX_GATEWAYS_PER_TASK * max(tasks, 1):
-                        candidate = last
-                        break
-                if candidate is not None:
-                    chosen = candidate
-                    break
-            if chosen is not None:
-                break
-        if chosen is None:
-            # the most frequent activities by themselves, as strictly as the miner allows
-            keep = set(by_share[: max(1, min(MAX_TASKS, len(by_share)))])
-            if last is None or len(last[4]) > len(keep):
-                projected = _project(counter, keep)
-                tree = _inductive_tree(projected, _NOISE_STEPS[-1])
-                flow = _flow_from_ast(_simplify(_ast(tree)), mixed=True)
-                last = (tree, flow, _NOISE_STEPS[-1], 0.0, keep)
-            chosen = last
+        if chosen.noise > noise:
             notes.append(
-                "the log's behaviour could not be shown with at most one gateway per task; "
-                "this is the most filtered model tried"
+                f"noise threshold raised from {noise:g} to {chosen.noise:g} to keep the model "
+                "readable"
             )
-    assert chosen is not None
-    tree, flow, used_noise, min_share, keep = chosen
-    if not full:
-        if used_noise > noise:
+        elif chosen.noise > 0:
             notes.append(
-                f"noise threshold raised from {noise:g} to {used_noise:g} to keep at most one "
-                "gateway per task"
+                f"infrequent behaviour filtered (inductive miner IMf, noise threshold {chosen.noise:g})"
             )
-        elif used_noise > 0:
-            notes.append(f"directly-follows relations below {used_noise:g} of the strongest filtered (IMf)")
-        if len(keep) < len(all_activities):
-            dropped_n = len(all_activities) - len(keep)
+        if len(chosen.keep) < len(all_activities):
+            dropped_n = len(all_activities) - len(chosen.keep)
             reason = (
-                f"activities in fewer than {min_share:.0%} of the cases"
-                if min_share > 0
-                else "the rarest activities"
+                f"activities in fewer than {chosen.min_share:.0%} of the cases"
+                if len(chosen.keep) < MAX_TASKS or chosen.min_share > 0
+                else f"only the {len(chosen.keep)} activities in the most cases are kept"
             )
             notes.append(f"{dropped_n} of {len(all_activities)} activities left out ({reason})")
-    tasks, gateways, loops = flow.counts()
-    bpmn = flow.to_bpmn(name=service or "")
-    net, im, fm = bpmn_to_petri(bpmn)
-    space = StateSpace(net, im, fm)
+    space = chosen.space
+    assert space is not None
+    net, im, fm = chosen.net, chosen.im, chosen.fm
     sound, soundness = space.soundness()
     if sound and not _is_workflow_net(net, im, fm):
         sound, soundness = False, "not a workflow net (one source and one sink place expected)"
-    language = (
-        language_quality(reference, space)
-        if space.complete
-        else {"precision": math.nan, "fitting_cases": math.nan}
-    )
+    if space.complete:
+        language = language_quality(reference, space)
+    else:
+        language = {"precision": math.nan, "fitting_cases": math.nan}
+        notes.append(f"precision not computed: {soundness}")
     fitness, replayed = token_fitness(reference, net, im, fm)
     if replayed < len(reference):
         notes.append(
             f"fitness estimated by token replay of {replayed} of {len(reference)} variants "
             "(the most frequent, plus a seeded sample of the rest)"
         )
-    if not space.complete:
-        notes.append(f"precision not computed: {soundness}")
+    flow = chosen.flow
+    tasks, gateways, loops = flow.counts()
     shown_set = {flow.name[n] for n in flow.kind if flow.kind[n] == "task"}
     events_total = sum(len(t) * n for t, n in reference.items())
     events_kept = sum(sum(1 for a in t if a in shown_set) * n for t, n in reference.items())
-    shown = tuple(sorted(shown_set))
     dropped = tuple(
         a for a in sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a)) if a not in shown_set
     )
     return Model(
-        bpmn=bpmn,
+        bpmn=chosen.bpmn,
         net=net,
         initial_marking=im,
         final_marking=fm,
@@ -1278,19 +1317,19 @@ def discover_model(
         tasks=tasks,
         gateways=gateways,
         kind=kind,
-        noise=float(used_noise),
-        activities=shown,
+        noise=float(chosen.noise),
+        activities=tuple(sorted(shown_set)),
         dropped_activities=dropped,
         loops=loops,
         cases=sum(reference.values()),
         variants=len(reference),
         fitting_cases=_nan_none(language["fitting_cases"]),
-        soundness=soundness,
         event_coverage=events_kept / events_total if events_total else None,
-        min_activity_share=float(min_share),
+        min_activity_share=float(chosen.min_share),
         service=service,
+        soundness=soundness,
         notes=tuple(notes),
-        tree=tree,
+        tree=chosen.tree,
     )
 
 

@@ -222,6 +222,39 @@ def test_parallel_steps_start_together_and_the_next_waits_for_the_longer(relay_l
     pd.testing.assert_frame_equal(out.df, out2.df)
 
 
+def test_without_start_times_all_time_between_completions_is_waiting() -> None:
+    df = pd.DataFrame({
+        "c": ["a"] * 4,
+        "x": ["S", "Relay", "Work", "T"],
+        "t": ["2025-03-03 08:00", "2025-03-03 10:00", "2025-03-03 14:00", "2025-03-04 08:00"],
+    })
+    log = EventLog.from_frame(df, case="c", activity="x", timestamp="t")
+    p = propose(log, [], edits=[Eliminate("Relay")], model=False)
+    out = p.to_be.df
+    assert START not in out.columns
+    # Relay took the 120 working minutes since S; Work and T move 120 working minutes earlier
+    # (across the lunch break, and across the night for T)
+    assert list(out[TIMESTAMP]) == [ts("2025-03-03 08:00"), ts("2025-03-03 10:00"), ts("2025-03-03 15:30")]
+    assert any("no start times" in a for a in p.assumptions)
+
+
+def test_overlapping_steps_share_a_stage() -> None:
+    log = make_log({"o": [
+        ("S", "2025-03-03 07:45", "2025-03-03 08:00", "o1", "U"),
+        ("A", "2025-03-03 08:00", "2025-03-03 09:00", "o1", "U"),
+        ("B", "2025-03-03 08:30", "2025-03-03 10:00", "o2", "U"),  # starts while A runs
+        ("T", "2025-03-03 10:30", "2025-03-03 11:00", "o1", "U"),
+    ]})
+    tl = timeline(log)
+    assert list(tl.stage) == [0.0, 1.0, 1.0, 2.0]
+    # without A, B still runs as observed: A never delayed it
+    no_a = events(apply_edits(log, [Eliminate("A")]).log, "o")
+    assert no_a[1:] == events(log, "o")[2:]
+    # without B, the stage ends when A ends: T moves 60 minutes earlier
+    no_b = events(apply_edits(log, [Eliminate("B")]).log, "o")
+    assert no_b[-1][1:] == (ts("2025-03-03 09:30"), ts("2025-03-03 10:00"))
+
+
 KO_CASES = {}
 for i, rejected in enumerate([True, True, False, False, False]):
     day = f"2025-03-{3 + i:02d}"

@@ -13,6 +13,7 @@ import pytest
 
 import procsimp
 from procsimp._pm4py import pm4py
+from procsimp.discovery import bpmn_to_petri
 from procsimp.io import read_log
 from procsimp.redesign import propose_all
 from tests.conftest import EVENT_LOGS, ROOT, real_log_path
@@ -42,14 +43,16 @@ def assert_clean(report: dict) -> None:
     assert report["tasks"] > 0 and report["events"] == 2
 
 
-def check_proposals(proposals, tmp_path: Path, *, min_fitness: float | None) -> list[dict]:
+def check_proposals(proposals, tmp_path: Path, *, min_fitness: float | None, recheck: bool) -> list[dict]:
     files = []
     for i, p in enumerate(proposals):
         assert p.model is not None
-        # pm4py's own soundness check (WOFLAN) on the to-be Petri net
-        sound = pm4py().check_soundness(p.model.net, p.model.initial_marking, p.model.final_marking)
-        assert (sound[0] if isinstance(sound, tuple) else sound) is True, p.service
-        assert p.model.sound is True
+        # Model.sound is pm4py's soundness check (WOFLAN) of the to-be net
+        assert p.model.sound is True, p.service
+        if recheck:  # and once more, on a fresh conversion of the exported BPMN
+            net, im, fm = bpmn_to_petri(p.model.bpmn)
+            sound = pm4py().check_soundness(net, im, fm)
+            assert (sound[0] if isinstance(sound, tuple) else sound) is True, p.service
         assert p.model.fitness is not None
         if min_fitness is not None:
             assert p.model.fitness >= min_fitness, f"{p.service}: to-be fitness {p.model.fitness:.3f}"
@@ -68,7 +71,7 @@ def test_every_bundled_service(tmp_path: Path) -> None:
     proposals = propose_all(log, flags)
     assert len(proposals) == len(log.services) >= 6
     assert sum(len(p.edits) for p in proposals) >= len(proposals)
-    check_proposals(proposals, tmp_path, min_fitness=0.95)
+    check_proposals(proposals, tmp_path, min_fitness=0.95, recheck=True)
     # the fitness reported is pm4py's token-based replay of the to-be log on the net
     p = proposals[0]
     fit = pm4py().fitness_token_based_replay(
@@ -83,8 +86,9 @@ def test_real_log_services(name: str, tmp_path: Path) -> None:
     log = read_log(real_log_path(name))
     flags = procsimp.flag_steps(log)
     proposals = propose_all(log, flags)
-    # real logs: the simplified model leaves rare activities out, so fitness is reported, not 0.95
-    check_proposals(proposals, tmp_path, min_fitness=0.8)
+    # real logs: the simplified model leaves rare activities out, so its fitness is lower than on
+    # the synthetic services; pm4py's WOFLAN on BPIC15's net is slow, so it runs once (Model.sound)
+    check_proposals(proposals, tmp_path, min_fitness=0.8, recheck=False)
     for p in proposals:
         assert p.kpis_after["lead_time_days_mean"] <= p.kpis_before["lead_time_days_mean"] + 1e-9
         assert p.to_be.n_events <= p.as_is.n_events

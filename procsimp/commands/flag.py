@@ -56,7 +56,9 @@ def flag(
     """
     from procsimp.detect import flag_steps
     from procsimp.detect.output import flags_table, flags_to_csv, flags_to_json, write_flags
+    from procsimp.detect.pipeline import check_confidence
 
+    check_confidence(min_confidence)  # fail before reading a large log
     log = load_log(log_args)
     catalog_arg: Any = None
     if catalog is not None:

@@ -24,7 +24,12 @@ vectorised pass over integer codes (the log is already sorted by case then time)
   and the steps inside them.
 
 Times are working time from :class:`procsimp.calendar.WorkCalendar` (office hours, weekends and
-public holidays skipped). Processing time needs start times; without them processing and
+public holidays skipped). The definitions are those of :mod:`procsimp.engine` (processing =
+completion - start; waiting = start - previous completion), and the shared columns (events,
+cases, processing and waiting times, officers, units, start/end shares, directly-follows counts)
+equal the engine's ``activity_table`` and ``dfg``; they are recomputed here in the same pass as
+everything else because one pass over integer codes costs less than querying the engine table by
+table (flagging must stay within twice the time of mining the DFG). Processing time needs start times; without them processing and
 waiting are missing (NaN) and only the *sojourn* (completion of the previous step to completion
 of this one) is known.
 """
@@ -491,8 +496,8 @@ class _Builder:
             prev_wc[1:] = np.where(first[1:], np.nan, self.wc[:-1])
         self.sojourn = self.wc - prev_wc  # NaN for the first event
         self.wait = np.clip(self.ws - prev_wc, 0.0, None) if self.has_start else np.full(n, np.nan)
-        # the effort of a step: processing when known, else its sojourn
-        self.cost = np.where(np.isfinite(self.proc), self.proc, np.nan)
+        # the effort of a step: its processing (unknown without start times)
+        self.cost = self.proc
 
         # the time that orders two steps: start when known, else completion (raw, not working time)
         t_end = df[TIMESTAMP].array.asi8.astype(np.float64) if n else np.zeros(0)
@@ -595,8 +600,8 @@ class _Builder:
             last_k = self.sa[self.last]
             oc = self.outcome_codes
             for k in np.flatnonzero(knockout):
-                s = k // A
-                dom = s * A + top_end[s]
+                svc_i = int(k // A)
+                dom = svc_i * A + top_end[svc_i]
                 o_dom = oc[last_k == dom]
                 o_k = oc[last_k == k]
                 o_dom, o_k = o_dom[o_dom >= 0], o_k[o_k >= 0]
@@ -774,7 +779,7 @@ class _Builder:
 
         def name_of(codes: np.ndarray, none: str) -> np.ndarray:
             out = np.where(codes >= 0, names[np.maximum(codes, 0)], none)
-            return np.where(codes == -2, None, out)
+            return np.where(codes == -2, np.array(None, dtype=object), out)
 
         service_col = np.array(self.snames, dtype=object)[svc_of_k[rows]]
         activity_col = np.array(self.anames, dtype=object)[rows % A]

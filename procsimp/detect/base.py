@@ -8,6 +8,7 @@ Like a scikit-learn estimator, a detector's ``__init__`` only stores its keyword
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Iterable
@@ -80,6 +81,11 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
+def _example(cls: type) -> str:
+    names = list(getattr(cls, "_constraints", {}))
+    return f"{names[0]}=..." if names else ""
+
+
 class Detector:
     """Base class of every detector.
 
@@ -92,6 +98,32 @@ class Detector:
     name: ClassVar[str] = ""
     action: ClassVar[str] = ""
     _constraints: ClassVar[dict[str, Interval]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Wrap a subclass's ``__init__`` so that an unknown or positional parameter gets a clear
+        error naming the detector and listing its parameters."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def checked(self: Detector, *args: Any, **params: Any) -> None:
+            owner = type(self).__name__
+            if args:
+                raise TypeError(
+                    f"{owner} takes keyword-only parameters, e.g. {owner}({_example(cls)}); "
+                    f"got {len(args)} positional argument(s)"
+                )
+            unknown = sorted(set(params) - set(cls._constraints))
+            if unknown:
+                raise ParameterError(
+                    f"{owner} has no parameter {unknown[0]!r}; its parameters are: "
+                    f"{', '.join(cls._constraints) or '(none)'}"
+                )
+            init(self, **params)
+
+        cls.__init__ = checked  # type: ignore[method-assign]
 
     def __init__(self, **params: Any) -> None:
         owner = type(self).__name__
@@ -197,8 +229,8 @@ def fmt_hours_vi(hours: float, per_day: float = 7.5) -> str:
     if hours < 1:
         return f"{hours * 60:.0f} phút"
     if hours < 2 * per_day:
-        return f"{hours:.1f} giờ"
-    return f"{hours / per_day:.1f} ngày làm việc"
+        return f"{hours:.1f} giờ".replace(".", ",")  # Vietnamese decimal comma
+    return f"{hours / per_day:.1f} ngày làm việc".replace(".", ",")
 
 
 def fmt_pct(share: float) -> str:

@@ -73,6 +73,15 @@ class DuplicateCheck(Detector):
         "min_case_share": Interval(0, 1),
     }
 
+    min_top_successor: float
+    max_outcome_bits: float
+    max_proc_share: float
+    min_other_officer: float
+    min_other_unit: float
+    min_controlled_ratio: float
+    min_cases: int
+    min_case_share: float
+
     def __init__(
         self,
         *,

@@ -81,6 +81,14 @@ class LateKnockout(Detector):
         "max_check_share": Interval(0, 1),
     }
 
+    min_knockouts: int
+    min_knockout_share: float
+    min_knockout_rate: float
+    min_step_share: float
+    min_cost_share: float
+    min_cost_hours: float
+    max_check_share: float
+
     def __init__(
         self,
         *,
@@ -153,7 +161,8 @@ class LateKnockout(Detector):
                 row = ag.row(service, name)
                 return val(row[col]) if row is not None else 0.0
 
-            costly = [st for st in steps if not is_anchor(st.activity) and cost_of(st.activity) >= need and not ag.row(k.service, st.activity).start]
+            # costly work: not the intake, not a screening decision, at least ``need`` hours
+            costly = [st for st in steps if not is_anchor(st.activity) and cost_of(st.activity) >= need]
             if not costly:
                 continue
             if ag.has_start:

@@ -54,6 +54,11 @@ class Mergeable(Detector):
         "min_case_share": Interval(0, 1),
     }
 
+    min_same_officer: float
+    min_pair_share: float
+    min_cases: int
+    min_case_share: float
+
     def __init__(
         self,
         *,

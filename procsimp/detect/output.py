@@ -40,7 +40,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "saving",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")  # as procsimp.io.neutralise_formulas
 
 
 def neutralise(value: Any) -> Any:

@@ -48,7 +48,11 @@ class Parallelizable(Detector):
     Parameters
     ----------
     min_minority_share
-        share of the cases with both steps in the less frequent order (both-orders signal).
+        share of the cases with both steps (and a known order) in the less frequent order
+        (both-orders signal).
+    min_ordered_share
+        share of the cases with both steps in which the two have different times, so that their
+        order is known (both-orders signal; day-resolution logs record many steps on the same day).
     min_adjacent_share
         share of those cases in which the two are adjacent (both-orders signal).
     min_pair_share
@@ -65,6 +69,7 @@ class Parallelizable(Detector):
     action = "parallelize"
     _constraints = {
         "min_minority_share": Interval(0, 0.5),
+        "min_ordered_share": Interval(0, 1),
         "min_adjacent_share": Interval(0, 1),
         "min_pair_share": Interval(0, 1),
         "min_work_share": Interval(0, 1),
@@ -72,10 +77,19 @@ class Parallelizable(Detector):
         "min_cases": Interval(1, None, integer=True),
     }
 
+    min_minority_share: float
+    min_ordered_share: float
+    min_adjacent_share: float
+    min_pair_share: float
+    min_work_share: float
+    min_proc_hours: float
+    min_cases: int
+
     def __init__(
         self,
         *,
         min_minority_share: float = 0.1,
+        min_ordered_share: float = 0.5,
         min_adjacent_share: float = 0.5,
         min_pair_share: float = 0.9,
         min_work_share: float = 0.5,
@@ -84,6 +98,7 @@ class Parallelizable(Detector):
     ) -> None:
         super().__init__(
             min_minority_share=min_minority_share,
+            min_ordered_share=min_ordered_share,
             min_adjacent_share=min_adjacent_share,
             min_pair_share=min_pair_share,
             min_work_share=min_work_share,
@@ -102,12 +117,18 @@ class Parallelizable(Detector):
 
         def saving(first: str, second: str, service: str, cases: int) -> float:
             a, b = ag.row(service, first), ag.row(service, second)
+            if a is None or b is None:
+                return 0.0
             da, db = val(a["sojourn_hours_mean"]), val(b["sojourn_hours_mean"])
             return min(da, db) * cases / max(cases_of.get(service, 0), 1) / per_day
 
         # --- both orders
         for o in ag.rows("order"):
-            if o.cases_both < self.min_cases or val(o.minority_share) < self.min_minority_share:
+            ordered = o.a_first + o.b_first  # cases where the two steps have different times
+            if ordered < self.min_cases or ordered < self.min_ordered_share * o.cases_both:
+                continue
+            minority_share = min(o.a_first, o.b_first) / ordered
+            if minority_share < self.min_minority_share:
                 continue
             if o.adjacent / max(o.cases_both, 1) < self.min_adjacent_share:
                 continue
@@ -122,9 +143,10 @@ class Parallelizable(Detector):
             minority = min(o.a_first, o.b_first)
             conf = confidence(
                 [
-                    margin(o.minority_share, self.min_minority_share, 0.5),
+                    margin(minority_share, self.min_minority_share, 0.5),
                     margin(o.adjacent / max(o.cases_both, 1), self.min_adjacent_share, 1.0),
-                    margin(o.cases_both, self.min_cases, 10 * self.min_cases),
+                    margin(ordered, self.min_cases, 10 * self.min_cases),
+                    margin(ordered / max(o.cases_both, 1), self.min_ordered_share, 1.0),
                 ]
             )
             per_case = saving(first, second, o.service, o.cases_both)
@@ -134,15 +156,15 @@ class Parallelizable(Detector):
                 "first_before_second": max(o.a_first, o.b_first),
                 "second_before_first": minority,
                 "same_time": o.ties,
-                "minority_share": o.minority_share,
+                "minority_share": minority_share,
                 "adjacent_share": o.adjacent / max(o.cases_both, 1),
             }
             en = sentence(
-                f"{quote(first)} and {quote(second)} are done in either order ({minority} of {o.cases_both} "
+                f"{quote(first)} and {quote(second)} are done in either order ({minority} of {ordered} "
                 f"dossiers in the reverse order), so neither needs the other's result: run them in parallel"
             )
             vi = sentence(
-                f"{quote(first)} và {quote(second)} được làm theo thứ tự bất kỳ ({minority} trên {o.cases_both} "
+                f"{quote(first)} và {quote(second)} được làm theo thứ tự bất kỳ ({minority} trên {ordered} "
                 f"hồ sơ theo thứ tự ngược lại), nên bước này không cần kết quả của bước kia: cho làm song song"
             )
             flags.append(

@@ -28,13 +28,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.log import EventLog
 
-__all__ = ["flag_steps", "run_detectors", "REMOVING_ACTIONS"]
+__all__ = ["flag_steps", "run_detectors", "check_confidence", "REMOVING_ACTIONS"]
 
 #: actions that take a step out of the workflow
 REMOVING_ACTIONS: tuple[str, ...] = ("eliminate", "merge")
 
 
-def _check_confidence(min_confidence: Any) -> float:
+def check_confidence(min_confidence: Any) -> float:
+    """``min_confidence`` as a float in 0..1, or a ParameterError that says what is allowed."""
     try:
         value = float(min_confidence)
     except (TypeError, ValueError):
@@ -134,7 +135,7 @@ def flag_steps(
     Returns a new list of :class:`Flag`, ordered by service, then estimated saving (working
     days per dossier, largest first), then confidence.
     """
-    threshold = _check_confidence(min_confidence)
+    threshold = check_confidence(min_confidence)
     if isinstance(protect, str):
         protect = (protect,)
     chosen = log.for_service(service) if service is not None else log

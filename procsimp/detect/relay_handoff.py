@@ -69,6 +69,15 @@ class RelayHandoff(Detector):
         "min_case_share": Interval(0, 1),
     }
 
+    max_proc_minutes: float
+    max_proc_share: float
+    min_wait_minutes: float
+    min_wait_ratio: float
+    min_top_successor: float
+    min_handoff: float
+    min_cases: int
+    min_case_share: float
+
     def __init__(
         self,
         *,

@@ -54,6 +54,9 @@ class ReworkLoop(Detector):
         "min_loops": Interval(1, None, integer=True),
     }
 
+    min_case_share: float
+    min_loops: int
+
     def __init__(self, *, min_case_share: float = 0.03, min_loops: int = 5) -> None:
         super().__init__(min_case_share=min_case_share, min_loops=min_loops)
 
@@ -103,15 +106,19 @@ class ReworkLoop(Detector):
             cost_en = fmt_hours(val(lp.elapsed_hours_mean), per_day)
             cost_vi = fmt_hours_vi(val(lp.elapsed_hours_mean), per_day)
             if supplement:
+                # the wording of the remedy may follow the name; whether there is a flag does not
+                asks_citizen = keyword_hint(activity, ("supplement", "resubmit"))
+                fix_en = "validate completeness at intake" if asks_citizen else "settle it in the first pass"
+                fix_vi = "kiểm tra tính đầy đủ ngay khi tiếp nhận" if asks_citizen else "giải quyết ngay ở lần xử lý đầu"
                 en = sentence(
                     f"{quote(trigger)} sends {fmt_pct(lp.case_share)} of dossiers ({lp.cases}) to "
                     f"{quote(activity)} and back, {lp.loops} times in all, each round costing {cost_en}, "
-                    f"so remove the cause (for example, validate completeness at intake)"
+                    f"so remove the cause (for example, {fix_en})"
                 )
                 vi = sentence(
                     f"{quote(trigger)} chuyển {fmt_pct(lp.case_share)} hồ sơ ({lp.cases}) sang "
                     f"{quote(activity)} rồi quay lại, tổng cộng {lp.loops} lần, mỗi vòng mất {cost_vi}, "
-                    f"nên khắc phục nguyên nhân (ví dụ kiểm tra tính đầy đủ ngay khi tiếp nhận)"
+                    f"nên khắc phục nguyên nhân (ví dụ {fix_vi})"
                 )
             elif trigger == activity:
                 en = sentence(

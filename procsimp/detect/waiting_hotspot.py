@@ -58,6 +58,12 @@ class WaitingHotspot(Detector):
         "min_cases": Interval(1, None, integer=True),
     }
 
+    min_wait_ratio: float
+    min_wait_hours: float
+    min_service_ratio: float
+    max_proc_share: float
+    min_cases: int
+
     def __init__(
         self,
         *,

@@ -28,7 +28,19 @@ _EXPORTS: dict[str, str] = {
     "SYNONYMS": "procsimp.io.mapping",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "SYNONYMS",
+    "detect_mapping",
+    "frame_to_log",
+    "load_mapping_file",
+    "neutralise_formulas",
+    "nfc_categorical",
+    "normalise_header",
+    "parse_times",
+    "read_log",
+    "sniff_format",
+    "write_log",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.io.frame import frame_to_log, nfc_categorical

@@ -7,6 +7,7 @@ Kept free of pandas and pyarrow so that the worker process of a two-process pars
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import re
 import sys
@@ -20,6 +21,8 @@ _CHUNK = 1 << 23
 _OVERLAP = 1 << 12
 _BAD_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
 _KEY = re.compile(rb'key\s*=\s*"([^"]*)"')
+_APOSTROPHE = re.compile(rb"'")
+_SINGLE_QUOTED = re.compile(rb"=\s*'")
 
 
 @dataclass
@@ -83,25 +86,16 @@ def _scan_file(path: Path) -> _Scan:
     known: list[bytes] = []
     pattern = _unknown_date(known)
     with open(path, "rb") as f:
-        tail = b""
-        in_traces = False
-        while True:
-            chunk = f.read(_CHUNK)
-            if not chunk:
-                break
-            buf = tail + chunk
-            if not in_traces:  # skip the header: <global> defaults are not data
-                at = buf.find(b"<trace")
-                in_traces = at >= 0
-                if not in_traces:
-                    tail = buf[-_OVERLAP:]
-                    continue
-                buf = buf[at:]
-            if not scan.bad_entity and _BAD_ENTITY.search(buf):
-                scan.bad_entity = True
-            if b"='" in buf or b"= '" in buf:
-                scan.single_quotes = True
-            pos = 0
+        if os.fstat(f.fileno()).st_size == 0:
+            return scan
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            start = buf.find(b"<trace")  # the header's <global> defaults are not data
+            if start < 0:
+                return scan
+            scan.bad_entity = _BAD_ENTITY.search(buf, start) is not None
+            quote = _APOSTROPHE.search(buf, start)  # fast: most logs have none at all
+            scan.single_quotes = quote is not None and _SINGLE_QUOTED.search(buf, quote.start() - 8) is not None
+            pos = start
             while True:
                 m = pattern.search(buf, pos)
                 if m is None:
@@ -123,7 +117,6 @@ def _scan_file(path: Path) -> _Scan:
                     break
                 pattern = _unknown_date(known)
                 pos = m.end()
-            tail = buf[-_OVERLAP:]
     return scan
 
 

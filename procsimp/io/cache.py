@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from procsimp.io.parquet import METADATA_KEY, FORMAT_VERSION, mapping_from_metadata, write_parquet
+from procsimp.io.parquet import FORMAT_VERSION, METADATA_KEY, mapping_from_metadata, write_parquet
 from procsimp.log import ColumnMapping, EventLog
 
 __all__ = ["CACHE_FOLDER", "MIN_BYTES", "cache_dir", "cache_key", "load", "store"]
@@ -59,6 +59,19 @@ def _mapping_token(mapping: Any) -> Any:
     return {"dict": {str(k): str(v) for k, v in dict(mapping).items()}}
 
 
+def _code_fingerprint() -> str:
+    """The reader's own source files (size and time): a changed reader never serves an old entry."""
+    here = Path(__file__).resolve().parent
+    parts = []
+    for file in sorted([*here.glob("*.py"), here.parent / "log.py"]):
+        try:
+            st = file.stat()
+        except OSError:
+            continue
+        parts.append(f"{file.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def cache_key(path: Path, *, mapping: Any, columns: dict[str, Any], timezone: str,
               dayfirst: bool | None) -> tuple[str, str]:
     """(stem shared by every version of this file, full key)."""
@@ -73,7 +86,8 @@ def cache_key(path: Path, *, mapping: Any, columns: dict[str, Any], timezone: st
             "mapping": _mapping_token(mapping),
             "columns": {k: str(v) for k, v in sorted(columns.items()) if v},
             "timezone": timezone, "dayfirst": dayfirst,
-            "reader": READER_VERSION, "format": FORMAT_VERSION, "procsimp": __version__,
+            "reader": READER_VERSION, "code": _code_fingerprint(), "format": FORMAT_VERSION,
+            "procsimp": __version__,
         },
         sort_keys=True, ensure_ascii=False,
     )

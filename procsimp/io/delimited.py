@@ -275,11 +275,16 @@ def _row_label(row: pacsv.InvalidRow, utf8: bytes) -> str:
 
 
 def _maybe_numeric(col: pa.ChunkedArray) -> pa.ChunkedArray | pd.Series:
-    """A text column as numbers when every value is a plain number; else as pandas strings."""
+    """A text column as booleans or numbers when every value is one; else as pandas strings."""
     if pa.types.is_dictionary(col.type):
         return col.to_pandas()
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     valid = arr.drop_null()
+    if len(valid) and pc.all(pc.is_in(pc.utf8_lower(valid.slice(0, 2000)), pa.array(["true", "false"]))).as_py():
+        lower = pc.utf8_lower(arr)
+        if pc.all(pc.is_in(lower.drop_null(), pa.array(["true", "false"]))).as_py():
+            flags = pc.equal(lower, "true")
+            return flags.to_pandas() if flags.null_count else flags.to_numpy(zero_copy_only=False)
     if len(valid) and pc.all(pc.match_substring_regex(valid.slice(0, 2000), _NUMERIC)).as_py():
         if pc.all(pc.match_substring_regex(valid, _NUMERIC)).as_py():
             has_dot = pc.any(pc.match_substring(valid, ".")).as_py()

@@ -128,7 +128,7 @@ def read_excel_frame(path: Path, source: str) -> tuple[pd.DataFrame, list[str], 
             f"{source}: sheet {name!r} has a header ({', '.join(repr(n) for n in names[:12])}) but no events; "
             "export the log again with its rows"
         )
-    cols = list(zip(*body))
+    cols = list(zip(*body, strict=True))
     frame = pd.DataFrame({names[i]: _column(list(cols[i])) for i in range(width)})
     # drop columns that have neither a header nor a value
     empty = [n for i, n in enumerate(names) if n == f"column {i + 1}" and frame[n].isna().all()]

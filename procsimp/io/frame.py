@@ -26,8 +26,8 @@ import pyarrow.compute as pc
 
 from procsimp.errors import LogReadError, LogValidationError
 from procsimp.io import times as _times
-from procsimp.io.times import _text_array
 from procsimp.io.mapping import normalise_header, option_for, resolve_columns
+from procsimp.io.times import _text_array
 from procsimp.log import (
     ACTIVITY,
     CASE,
@@ -61,7 +61,7 @@ def _as_arrow_strings(values: pd.Series) -> pa.Array:
         if pd.api.types.is_float_dtype(num.dtype) and bool(np.all(np.mod(num.dropna(), 1) == 0)):
             num = num.astype("Int64")
         values = num.astype("str").where(num.notna(), None)
-    elif values.dtype == object:
+    elif pd.api.types.is_object_dtype(values.dtype):
         inferred = pd.api.types.infer_dtype(values, skipna=True)
         if inferred not in ("string", "empty"):
             def text(v: Any) -> Any:
@@ -107,7 +107,7 @@ def _is_text(values: pd.Series) -> bool:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
         return True
-    if dtype == object:
+    if pd.api.types.is_object_dtype(dtype):
         return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty", "mixed", "mixed-integer")
     return False
 

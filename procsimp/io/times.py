@@ -289,7 +289,7 @@ class _ColumnParser:
         elif pd.api.types.is_numeric_dtype(dtype):
             self.mode = "numeric"
             return
-        if dtype == object:
+        if pd.api.types.is_object_dtype(dtype):
             inferred = pd.api.types.infer_dtype(values, skipna=True)
             if inferred in ("datetime", "datetime64", "date"):
                 self.mode = "datetime"
@@ -429,7 +429,7 @@ class _ColumnParser:
         kind = None
         for name, (a, b) in {
             "yyyymmdd": (19000101, 22001232),
-            "Excel serial dates": (1, 110_000),
+            "Excel serial dates": (20_000, 110_000),
             "epoch seconds": (1e8, 1e10),
             "epoch milliseconds": (1e11, 1e13),
             "epoch microseconds": (1e14, 1e16),
@@ -441,7 +441,7 @@ class _ColumnParser:
         if kind is None:
             raise LogValidationError(
                 f"{self.source}: column {self.column!r} ({self.role}) holds numbers from {lo:g} to {hi:g} "
-                f"that are not one kind of time (Excel serial dates 1..110000, epoch seconds 1e8..1e10 or "
+                f"that are not one kind of time (Excel serial dates 20000..110000, epoch seconds 1e8..1e10 or "
                 f"milliseconds 1e11..1e13); accepted formats: {ACCEPTED_FORMATS}"
             )
         out = np.full(len(v), _NAT, dtype=np.int64)
@@ -578,9 +578,9 @@ class _ColumnParser:
 
     def _finish_datetime(self, timezone: str) -> TimeColumn:
         s = self.values
-        if s.dtype == object:
+        if pd.api.types.is_object_dtype(s.dtype):
             s = pd.to_datetime(s, errors="coerce", utc=False)
-            if s.dtype == object:  # mixed aware/naive python datetimes
+            if pd.api.types.is_object_dtype(s.dtype):  # mixed aware/naive python datetimes
                 raise LogValidationError(
                     f"{self.source}: column {self.column!r} ({self.role}) mixes times with and without a "
                     "timezone; give every value the same form"

@@ -63,7 +63,7 @@ def _csv_table(df: pd.DataFrame) -> pa.Table:
             arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S%z")
             arr = pc.replace_substring(arr, ".000000000", "")
             arr = pc.replace_substring_regex(arr, r"([+-]\d\d)(\d\d)$", r"\1:\2")
-        elif pd.api.types.is_string_dtype(dtype) or dtype == object:
+        elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
             arr = pa.array(s.astype(object).where(s.notna(), None).map(str, na_action="ignore"),
                            type=pa.string(), from_pandas=True)
             arr = neutralise_formulas(arr)

@@ -344,7 +344,9 @@ def _read_lxml(path: Path, source: str, timezone: str) -> pd.DataFrame:
                         while el.getprevious() is not None:
                             del parent[0]
     except etree.XMLSyntaxError as exc:
-        fatal = [e for e in getattr(exc, "error_log", []) if e.level_name == "FATAL"]
+        # lxml's error log may still hold errors of earlier parses: keep those of this file
+        fatal = [e for e in getattr(exc, "error_log", []) if e.level_name == "FATAL"
+                 and str(e.filename or "").endswith(path.name)]
         if fatal:
             message = f"{fatal[0].message.strip()}, line {fatal[0].line}, column {fatal[0].column}"
         else:
@@ -420,6 +422,7 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
             frame = _read_lxml(plain, source, timezone)
         else:
             frame = _to_pandas(polars_frame)
+            frame = frame[_file_order(plain, list(frame.columns))]
             if scan.offsets:
                 for col in frame.columns:
                     if pd.api.types.is_datetime64_dtype(frame[col].dtype):
@@ -427,6 +430,25 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
     if frame.empty or len(frame.columns) == 0:
         raise LogReadError(f"{source}: the XES log has no events; export the log again with its traces")
     return frame, info
+
+
+def _file_order(path: Path, columns: list[str]) -> list[str]:
+    """``columns`` in the order their keys first appear in the file's first traces (rustxes does
+    not keep it); trace attributes are the ``case:`` columns."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    start = head.find(b"<trace")
+    order: dict[str, int] = {}
+    if start >= 0:
+        depth_event = False
+        for m in re.finditer(rb'<(/?)(event|trace)\b|key\s*=\s*"([^"]*)"', head[start:]):
+            if m.group(2):
+                depth_event = m.group(2) == b"event" and not m.group(1)
+                continue
+            key = m.group(3).decode("utf-8", "replace")
+            name = key if depth_event else f"case:{key}"
+            order.setdefault(name, len(order))
+    return sorted(columns, key=lambda c: (order.get(c, len(order)), c if c not in order else ""))
 
 
 def _minutes(offset: str) -> int:

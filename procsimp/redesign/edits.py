@@ -237,8 +237,8 @@ def edit_from_flag(flag: Any) -> Edit | None:
     action = getattr(flag, "action", None)
     if action in RECOMMENDATION_ACTIONS:
         return None
-    activity = getattr(flag, "activity", None)
-    into = getattr(flag, "into", None)
+    activity: Any = getattr(flag, "activity", None)
+    into: Any = getattr(flag, "into", None)
     if action == "eliminate":
         return Eliminate(activity, flag=flag)
     if action == "merge":

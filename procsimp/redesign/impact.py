@@ -140,7 +140,7 @@ def kpi_deltas(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str,
         b, a = before.get(name), after.get(name)
         change = None
         pct = None
-        if _finite(b) and _finite(a):
+        if b is not None and a is not None and _finite(b) and _finite(a):
             change = float(a) - float(b)
             pct = (change / float(b) * 100.0) if float(b) != 0 else None
         out[name] = {"before": b, "after": a, "change": change, "change_pct": pct}

@@ -516,8 +516,10 @@ def _validate(
             other = removed[gone[0]]
             refused.append(_refuse(
                 e,
-                f"it conflicts with “{other.describe('en')}”: {gone[0]!r} is already removed",
-                f"xung đột với “{other.describe('vi')}”: bước “{gone[0]}” đã bị loại bỏ",
+                f"it conflicts with an earlier edit ({other.describe('en').rstrip('.')}): "
+                f"{gone[0]!r} is already removed",
+                f"xung đột với một thay đổi trước ({other.describe('vi').rstrip('.')}): "
+                f"bước “{gone[0]}” đã bị loại bỏ",
             ))
             continue
         if isinstance(e, (Eliminate, Merge)):
@@ -532,8 +534,10 @@ def _validate(
                 other = touched[e.activity]
                 refused.append(_refuse(
                     e,
-                    f"it conflicts with “{other.describe('en')}”, which keeps {e.activity!r}",
-                    f"xung đột với “{other.describe('vi')}”, đề xuất giữ bước “{e.activity}”",
+                    f"it conflicts with an earlier edit ({other.describe('en').rstrip('.')}), "
+                    f"which keeps {e.activity!r}",
+                    f"xung đột với một thay đổi trước ({other.describe('vi').rstrip('.')}), "
+                    f"đề xuất giữ bước “{e.activity}”",
                 ))
                 continue
             removed[e.activity] = e
@@ -927,7 +931,7 @@ def propose_all(
     **options: Any,
 ) -> list[Proposal]:
     """One :func:`propose` per service of the log (or per service in ``services``)."""
-    names = list(services) if services is not None else (log.services or [None])
+    names: list[str | None] = list(services) if services is not None else [*log.services] or [None]
     flag_list = None if flags is None else list(flags)
     return [propose(log, flag_list, service=s, **options) for s in names]
 

@@ -186,8 +186,8 @@ def bad_files() -> dict[str, bytes]:
             + "]>\n"
             + _XES_TRACE.format(activity="&lol9;")
         ).encode("utf-8"),
-        "mapping_unknown_role.yaml": "case: ma_ho_so\nsteps: buoc\n".encode("utf-8"),
-        "mapping_missing_column.yaml": "case: Số hồ sơ gốc\nactivity: buoc\ntimestamp: ket_thuc\n".encode("utf-8"),
+        "mapping_unknown_role.yaml": b"case: ma_ho_so\nsteps: buoc\n",
+        "mapping_missing_column.yaml": "case: Số hồ sơ gốc\nactivity: buoc\ntimestamp: ket_thuc\n".encode(),
         "mapping_not_yaml.yaml": b"case: [unclosed\n",
     }
 

@@ -1,0 +1,406 @@
+"""read_log / write_log: encodings, delimiters, Excel, XES, Parquet, round trips, the cache,
+lifecycle pairing and the data-quality warnings."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from procsimp.errors import LogReadError, ParameterError
+from procsimp.io import frame_to_log, read_log, write_log
+from procsimp.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, TIMESTAMP, EventLog
+
+DATA = Path(__file__).resolve().parent / "data"
+GOOD = DATA / "good"
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def _make_data():
+    spec = importlib.util.spec_from_file_location("make_data", DATA / "make_data.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+# ---------------------------------------------------------------------------- encodings
+def test_same_dossiers_in_every_encoding_read_to_the_same_log(tmp_path: Path) -> None:
+    gen = _make_data()
+    text = gen.vi_diacritic_text()
+    files = {
+        "utf8": text.encode("utf-8"),
+        "utf8_bom": codecs.BOM_UTF8 + text.encode("utf-8"),
+        "utf16": text.encode("utf-16"),  # BOM + native order
+        "utf16_be": codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
+        "windows1258": gen.to_windows_1258(text),
+    }
+    # the Windows-1258 bytes really decode to decomposed letters: normalisation matters
+    assert files["windows1258"].decode("cp1258") != text
+    logs = {}
+    for name, content in files.items():
+        path = tmp_path / f"dossiers_{name}.csv"
+        path.write_bytes(content)
+        logs[name] = read_log(path, cache=False)
+    reference = logs["utf8"]
+    assert (reference.n_cases, reference.n_events) == (3, 11)
+    assert "Thẩm định hồ sơ" in reference.activities
+    for name, log in logs.items():
+        pd.testing.assert_frame_equal(log.df, reference.df, obj=name)
+        assert dict(log.mapping.columns) == dict(reference.mapping.columns)
+        assert list(log.df.columns[:2]) == [CASE, ACTIVITY]
+    assert logs["windows1258"].warnings == ("the file is not UTF-8; it was read as Windows-1258 (Vietnamese)",)
+    assert reference.warnings == ()
+    # headers written with diacritics map like the plain ones
+    plain = read_log(GOOD / "dossiers_vi.csv", cache=False)
+    pd.testing.assert_frame_equal(plain.df, reference.df)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiters(tmp_path: Path, delimiter: str) -> None:
+    text = (GOOD / "dossiers_en.csv").read_text(encoding="utf-8").replace(",", delimiter)
+    path = tmp_path / "log.txt"
+    path.write_text(text, encoding="utf-8")
+    log = read_log(path, cache=False)
+    pd.testing.assert_frame_equal(log.df, read_log(GOOD / "dossiers_en.csv", cache=False).df)
+
+
+def test_quoted_values_with_delimiters_and_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text(
+        'case_id,activity,end_time,note\n'
+        'C1,"Review, then sign",2025-01-02 08:00,"two\nlines"\n'
+        'C1,Return result,2025-01-03 08:00,plain\n',
+        encoding="utf-8",
+    )
+    log = read_log(path, cache=False)
+    assert log.activities == ["Review, then sign", "Return result"]
+    assert log.df["note"].tolist() == ["two\nlines", "plain"]
+
+
+def test_gzip_csv_and_numbers(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "log.csv.gz"
+    path.write_bytes(gzip.compress(b"case_id,activity,end_time,fee,code\n1001,A,2025-01-02,12.5,007\n"
+                                   b"1001,B,2025-01-03,3,010\n"))
+    log = read_log(path, cache=False)
+    assert log.df[CASE].tolist() == ["1001", "1001"]
+    assert log.df["fee"].tolist() == [12.5, 3.0]
+    assert log.df["code"].astype(str).tolist() == ["007", "010"]  # leading zeros keep the text
+
+
+# ---------------------------------------------------------------------------- Excel
+def _workbook(path: Path, rows: list[list[object]], extra_sheet: bool = False) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Hồ sơ"
+    for row in rows:
+        ws.append(row)
+    if extra_sheet:
+        wb.create_sheet("Ghi chú").append(["note"])
+    wb.save(path)
+
+
+def test_excel_matches_csv(tmp_path: Path) -> None:
+    csv_log = read_log(GOOD / "dossiers_vi.csv", cache=False)
+    frame = pd.read_csv(GOOD / "dossiers_vi.csv", dtype=str)
+    rows: list[list[object]] = [list(frame.columns)]
+    for rec in frame.itertuples(index=False):
+        values: list[object] = []
+        for col, v in zip(frame.columns, rec, strict=True):
+            if col in ("bat_dau", "ket_thuc", "ngay_nhan", "han_xu_ly"):
+                values.append(dt.datetime.strptime(v, "%d/%m/%Y %H:%M:%S"))  # real date cells
+            else:
+                values.append(v)
+        rows.append(values)
+    path = tmp_path / "dossiers.xlsx"
+    _workbook(path, rows, extra_sheet=True)
+    log = read_log(path, cache=False)
+    pd.testing.assert_frame_equal(log.df, csv_log.df)
+    assert log.warnings == ("the workbook has 2 sheets with data; read the first, 'Hồ sơ' (not 'Ghi chú')",)
+
+
+def test_excel_numbers_serials_and_openpyxl_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "serials.xlsx"
+    _workbook(path, [["Mã hồ sơ", "Bước", "Kết thúc"], [1001, "Tiếp nhận", 45747.5], [1001, "Trả kết quả", 45748.25]])
+    log = read_log(path, cache=False)
+    assert log.df[CASE].tolist() == ["1001", "1001"]
+    assert log.df[TIMESTAMP].tolist() == [pd.Timestamp("2025-03-31 12:00", tz=TZ), pd.Timestamp("2025-04-01 06:00", tz=TZ)]
+    assert log.mapping.formats["timestamp"] == "Excel serial dates"
+    import procsimp.io.excel as excel
+
+    def broken(_path: Path) -> None:
+        raise RuntimeError("calamine unavailable")
+
+    monkeypatch.setattr(excel, "_rows_calamine", broken)
+    pd.testing.assert_frame_equal(read_log(path, cache=False).df, log.df)
+
+
+def test_excel_bad_dates_name_the_sheet_row(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xlsx"
+    _workbook(path, [["case_id", "activity", "end_time"], ["c", "a", "2025-01-02"], ["c", "b", "bogus"]])
+    with pytest.raises(Exception, match=r"on row 3: 'bogus'"):
+        read_log(path, cache=False)
+
+
+# ---------------------------------------------------------------------------- round trips
+def _rich_log() -> EventLog:
+    frame = pd.DataFrame({
+        "ma_ho_so": ["HS-2", "HS-1", "HS-1", "HS-2", "HS-1"],
+        "buoc": ["Tiếp nhận", "Tiếp nhận", "Thẩm định", "Trả kết quả", "Trả kết quả"],
+        "bat_dau": ["02/01/2025 08:00:00", "02/01/2025 08:00:00", "13/01/2025 09:00:00", "14/01/2025 10:00:00",
+                    "15/01/2025 10:00:00"],
+        "ket_thuc": ["02/01/2025 08:30:00", "02/01/2025 08:10:00.250", "13/01/2025 11:00:00",
+                     "14/01/2025 10:05:00", "15/01/2025 10:30:00"],
+        "thu_tuc": ["Đăng ký khai sinh", "Cấp phép & <xây dựng>", "Cấp phép & <xây dựng>", "Đăng ký khai sinh",
+                    "Cấp phép & <xây dựng>"],
+        "can_bo": ["An", "Bình", None, "An", "Bình"],
+        "so_trang": [3, 5, 5, 3, 5],
+        "phi": [1.5, 2.25, 2.25, 1.5, 2.25],
+        "khan": [True, False, False, True, False],
+    })
+    return frame_to_log(frame)
+
+
+@pytest.mark.parametrize("name", ["log.csv", "log.parquet", "log.xes", "log.xes.gz"])
+def test_write_then_read_gives_the_same_log(tmp_path: Path, name: str) -> None:
+    log = _rich_log()
+    path = write_log(log, tmp_path / name)
+    back = read_log(path, cache=False)
+    pd.testing.assert_frame_equal(back.df, log.df)
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+    if name.endswith(".parquet"):
+        assert back.mapping == log.mapping  # the mapping travels in the metadata
+
+
+def test_xes_round_trip_keeps_nanoseconds(tmp_path: Path) -> None:
+    log = _rich_log()
+    df = log.df.copy()
+    df[TIMESTAMP] = df[TIMESTAMP] + pd.to_timedelta(np.arange(len(df)) * 123_456_789 + 7, unit="ns")
+    log = log.replace(df=df)
+    back = read_log(write_log(log, tmp_path / "ns.xes"), cache=False)
+    pd.testing.assert_series_equal(back.df[TIMESTAMP], log.df[TIMESTAMP])
+
+
+def test_csv_writer_neutralises_formulas_in_text_only(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"case_id": ["=HYPERLINK(1)", "c2"], "activity": ["+cmd", "@SUM(A1)"],
+                          "end_time": ["2025-01-02", "2025-01-03"], "amount": [-5, 3], "note": ["-2+3", "ok"]})
+    path = write_log(frame_to_log(frame), tmp_path / "out.csv")
+    text = path.read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in text and "'+cmd" in text and "'@SUM(A1)" in text and "'-2+3" in text
+    assert ",-5," in text or text.rstrip().split("\n")[1].split(",")[3] == "-5"
+    assert "'-5" not in text
+
+
+def test_write_log_errors(tmp_path: Path) -> None:
+    log = _rich_log()
+    with pytest.raises(ParameterError, match="cannot tell the format from the file name 'out.json'"):
+        write_log(log, tmp_path / "out.json")
+    with pytest.raises(ParameterError, match="format='xlsx' is not supported"):
+        write_log(log, tmp_path / "out.csv", format="xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- XES parsers
+def test_xes_parsers_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rustxes (one or two processes) and the lxml parser give the same log."""
+    import procsimp.io.xes as xes
+    from procsimp.io._xes_scan import _Fallback
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    frame = pd.DataFrame({
+        "case_id": [f"c{i // 8:04d}" for i in range(n)],
+        "activity": rng.choice(["Tiếp nhận", "Thẩm định", "Ký & trả"], size=n),
+        "end_time": pd.Timestamp("2025-01-01", tz=TZ) + pd.to_timedelta(np.arange(n) * 3600 + rng.integers(0, 60, n), unit="s"),
+        "officer": rng.choice(["An", "Bình", None], size=n),
+        "pages": rng.integers(1, 9, size=n),
+    })
+    path = write_log(frame_to_log(frame), tmp_path / "big.xes")
+    one = read_log(path, cache=False)
+    monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 12)
+    two = read_log(path, cache=False)
+    pd.testing.assert_frame_equal(two.df, one.df)
+
+    def refuse(_path: Path) -> None:
+        raise _Fallback("test")
+
+    monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 40)
+    monkeypatch.setattr(xes, "_rust_parse", refuse)
+    careful = read_log(path, cache=False)
+    pd.testing.assert_frame_equal(careful.df, one.df)
+
+
+def test_xes_naive_dates_take_the_timezone(tmp_path: Path) -> None:
+    text = (GOOD / "small.xes").read_text(encoding="utf-8").replace("+07:00", "")
+    path = tmp_path / "naive.xes"
+    path.write_text(text, encoding="utf-8")
+    log = read_log(path, cache=False, timezone="Europe/Amsterdam")
+    assert log.df[TIMESTAMP].iloc[0] == pd.Timestamp("2025-01-02 08:00", tz="Europe/Amsterdam")
+    mixed = tmp_path / "mixed.xes"
+    mixed.write_text((GOOD / "small.xes").read_text(encoding="utf-8").replace("2025-01-03T09:00:00+07:00",
+                                                                              "2025-01-03T09:00:00"), encoding="utf-8")
+    with pytest.raises(Exception, match="mixes times with a timezone offset"):
+        read_log(mixed, cache=False)
+
+
+def test_lifecycle_start_complete_pairs(tmp_path: Path) -> None:
+    rows = [  # case, activity, lifecycle, time
+        ("c1", "A", "schedule", "2025-01-02T08:00:00+07:00"),
+        ("c1", "A", "start", "2025-01-02T08:10:00+07:00"),
+        ("c1", "A", "complete", "2025-01-02T08:30:00+07:00"),
+        ("c1", "A", "start", "2025-01-02T09:00:00+07:00"),
+        ("c1", "B", "complete", "2025-01-02T09:10:00+07:00"),
+        ("c1", "A", "complete", "2025-01-02T09:20:00+07:00"),
+        ("c1", "C", "start", "2025-01-02T10:00:00+07:00"),
+    ]
+    body = "".join(
+        f'<event><string key="concept:name" value="{a}"/><string key="lifecycle:transition" value="{lc}"/>'
+        f'<date key="time:timestamp" value="{t}"/></event>' for _c, a, lc, t in rows
+    )
+    path = tmp_path / "lc.xes"
+    path.write_text('<?xml version="1.0"?><log xmlns="http://www.xes-standard.org/"><trace>'
+                    f'<string key="concept:name" value="c1"/>{body}</trace></log>', encoding="utf-8")
+    log = read_log(path, cache=False)
+    df = log.df
+    assert df[ACTIVITY].tolist() == ["A", "B", "A"]
+    assert df[START].tolist() == [pd.Timestamp("2025-01-02 08:10", tz=TZ), pd.NaT, pd.Timestamp("2025-01-02 09:00", tz=TZ)]
+    assert (
+        "column 'lifecycle:transition' has lifecycle transitions: paired 2 'start' events with their 'complete' "
+        "event (kept as start_timestamp); dropped 1 'start' events with no completion; dropped 1 'schedule' "
+        "events; one event per completed activity instance is kept (3 events)"
+    ) in log.warnings
+
+
+# ---------------------------------------------------------------------------- warnings and rules
+def test_quality_warnings() -> None:
+    frame = pd.DataFrame({
+        "case_id": ["a", "a", "a", "a", "b", "c", "c", "d"],
+        "activity": ["R", "C", "C", "X", "R", "R", "S", "R"],
+        "end_time": ["2025-01-03", "2025-01-02", "2025-01-02", "2025-01-04", "2025-01-02 10:00", "2025-01-05",
+                     "2025-01-05", None],
+        "officer": ["u1", "u2", "u2", None, "u1", "u1", "u3", "u1"],
+        "channel": ["online", "online", "counter", None, "counter", "online", None, "online"],
+    })
+    log = frame_to_log(frame, source="w.csv")
+    assert log.warnings == (
+        "dropped 1 event(s) with no completion time (column 'end_time', on position 7); they may be steps "
+        "still in progress",
+        "events of 1 dossier(s) were not in time order in the source; they are sorted by time",
+        "column 'channel' (channel) has different values within 1 dossier(s) (e.g. case 'a'); each dossier "
+        "takes the value of its first event",
+        "1 event(s) (14.3%) are exact duplicates of another event (same case, step, time and attributes, on "
+        "position 2); they are kept: remove them at the source if they are double entries",
+        "1 of 3 dossier(s) (33.3%) have a single event; they have no flow between steps",
+        "28.6% of events (2) share their time with the previous event of the dossier, and 85.7% of events are "
+        "at exactly midnight: the times look day-resolution, so the order of those steps is uncertain (they "
+        "keep the order of the source)",
+        "14.3% of events have no officer (column 'officer'); hand-offs are counted only between events that "
+        "have one",
+    )
+    df = log.df
+    assert df[CASE].tolist() == ["a", "a", "a", "a", "b", "c", "c"]
+    assert df[ACTIVITY].tolist()[:4] == ["C", "C", "R", "X"]  # sorted by time, ties in file order
+    assert df["case:channel"].tolist() == ["online"] * 4 + ["counter", "online", "online"]  # first event's value
+    assert df[RESOURCE].isna().sum() == 1
+    log.check()
+    no_officer = frame_to_log(frame.drop(columns=["officer", "channel"]).dropna())
+    assert no_officer.warnings[-1] == (
+        "no officer (resource) column was found, so hand-offs between officers cannot be measured; map one "
+        "with --resource COLUMN if the log has it"
+    )
+
+
+def test_input_frame_is_not_modified() -> None:
+    frame = pd.DataFrame({"case_id": ["b", "a"], "activity": ["x", "y"], "end_time": ["2025-01-02", "2025-01-01"]})
+    before = frame.copy()
+    frame_to_log(frame)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_every_log_keeps_the_invariants() -> None:
+    for path in sorted(GOOD.iterdir()):
+        if path.suffix in (".csv", ".tsv", ".xes", ".gz") and path.name != "custom_headers.tsv":
+            log = read_log(path, cache=False)
+            log.check()
+            assert isinstance(log.df.index, pd.RangeIndex)
+            for col in (CASE, ACTIVITY):
+                assert isinstance(log.df[col].dtype, pd.CategoricalDtype)
+            if SERVICE in log.df:
+                assert str(log.df[SERVICE].cat.categories.dtype) == "str"
+
+
+def test_memory_is_compact() -> None:
+    """Text is dictionary-encoded: far smaller than the same frame with plain strings."""
+    rng = np.random.default_rng(0)
+    n = 50_000
+    frame = pd.DataFrame({
+        "case_id": [f"HS-{i // 10:07d}" for i in range(n)],
+        "activity": rng.choice(["Tiếp nhận hồ sơ", "Thẩm định hồ sơ", "Ký duyệt kết quả", "Trả kết quả"], size=n),
+        "end_time": pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(n) * 60, unit="s"),
+        "officer": rng.choice([f"Cán bộ {i}" for i in range(50)], size=n),
+    })
+    log = frame_to_log(frame)
+    plain = frame.astype({"case_id": object, "activity": object, "officer": object})
+    assert log.df.memory_usage(deep=True).sum() < 0.5 * plain.memory_usage(deep=True).sum()
+
+
+# ---------------------------------------------------------------------------- cache
+def test_cache_reuses_and_invalidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import procsimp.io.read as reader
+
+    src = tmp_path / "log.csv"
+    src.write_bytes((GOOD / "dossiers_vi.csv").read_bytes())
+    cache = tmp_path / "out"
+    first = read_log(src, cache=cache)
+    files = list((cache / ".procsimp-cache").iterdir())
+    assert len(files) == 1 and files[0].suffix == ".parquet"
+    calls = []
+    original = reader._read
+    monkeypatch.setattr(reader, "_read", lambda *a, **k: calls.append(1) or original(*a, **k))
+    again = read_log(src, cache=cache)
+    assert calls == []  # served from the cache
+    pd.testing.assert_frame_equal(again.df, first.df)
+    assert (again.mapping, again.warnings, again.source) == (first.mapping, first.warnings, first.source)
+    # a different mapping or timezone is another entry; a changed file is read again
+    read_log(src, cache=cache, timezone="UTC")
+    assert calls == [1]
+    src.write_bytes((GOOD / "dossiers_vi.csv").read_bytes().replace(b"HS-003", b"HS-004"))
+    os.utime(src, ns=(1, 1))
+    changed = read_log(src, cache=cache)
+    assert calls == [1, 1]
+    assert "HS-004" in changed.df[CASE].cat.categories
+    # cache=False writes nothing; small files are not cached by default
+    other = tmp_path / "elsewhere"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PROCSIMP_CACHE_DIR", raising=False)
+    read_log(src, cache=False)
+    read_log(src)
+    assert not (tmp_path / ".procsimp-cache").exists() and not other.exists()
+    monkeypatch.setenv("PROCSIMP_CACHE_DIR", str(other))
+    read_log(src, cache=True)
+    assert len(list((other / ".procsimp-cache").iterdir())) == 1
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(LogReadError, match="no such file; check the path"):
+        read_log(tmp_path / "none.csv")
+    with pytest.raises(LogReadError, match="is a folder, not a log file"):
+        read_log(tmp_path)
+
+
+def test_content_decides_over_the_extension(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes((GOOD / "small.xes").read_bytes())
+    log = read_log(path, cache=False)
+    assert log.n_events == 2
+    assert log.warnings[0] == "the file is named like delimited text (CSV) but holds XES; read as such"
