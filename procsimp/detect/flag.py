@@ -34,7 +34,7 @@ class Flag:
 
     * ``activity``: the step that disappears for ``eliminate`` and ``merge``; the step concerned
       otherwise (for ``parallelize``, the first of the pair; for ``move_earlier``, the
-      knock-out check to move; for ``fix_rework``, the repeated step).
+      knock-out check to move; for ``fix_rework``, the supplement request or the repeated step).
     * ``into``: for ``merge``, the step that absorbs ``activity``; for ``parallelize``, the
       other step of the pair; for ``move_earlier``, the step it should come right after;
       otherwise None.
