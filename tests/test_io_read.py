@@ -226,10 +226,17 @@ def test_xes_parsers_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         "pages": rng.integers(1, 9, size=n),
     })
     path = write_log(frame_to_log(frame), tmp_path / "big.xes")
+    monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 40)
+    monkeypatch.setattr(xes, "BACKGROUND_SCAN_BYTES", 1 << 40)
     one = read_log(path, cache=False)
-    monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 12)
-    two = read_log(path, cache=False)
-    pd.testing.assert_frame_equal(two.df, one.df)
+    assert one.n_events == n
+    monkeypatch.setattr(xes, "BACKGROUND_SCAN_BYTES", 1 << 12)  # the scan in a worker process
+    pd.testing.assert_frame_equal(read_log(path, cache=False).df, one.df)
+    monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 12)  # two halves, one in a worker process
+    monkeypatch.setattr(xes, "_free_core", lambda: True)
+    parsed = xes._parse_in_two(path)
+    assert parsed is not None and parsed[0].height == n
+    pd.testing.assert_frame_equal(read_log(path, cache=False).df, one.df)
 
     def refuse(_path: Path) -> None:
         raise _Fallback("test")

@@ -46,10 +46,18 @@ class RelayHandoff(Detector):
         median processing time (working minutes) at or below which a step only forwards.
     max_proc_share
         ... and at most this share of the processing time of the service's main work step.
+    min_wait_minutes
+        median waiting before the step (working minutes) at or above which it adds waiting ...
+    min_wait_ratio
+        ... and at least this many times its processing time.
     min_top_successor
         share of the step's occurrences followed by its most frequent successor.
     min_handoff
-        share of occurrences where the next step is done by another officer (or unit).
+        share of occurrences where the dossier changes officer (or unit) on the way in and on
+        the way out.
+
+    Without start times, processing is unknown: the step must then complete right after its
+    predecessor (median sojourn at most ``max_proc_minutes``) and confidence is capped at 0.7.
     min_cases
         cases that must contain the step.
     min_case_share

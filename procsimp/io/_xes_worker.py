@@ -1,7 +1,9 @@
-"""Worker process: parse one half of a large XES file (see :func:`procsimp.io.xes._parse_in_two`).
+"""Worker process for large XES files (see :mod:`procsimp.io.xes`).
 
-``python -m procsimp.io._xes_worker PART.xes OUT.arrow OUT.json`` scans and parses ``PART.xes``,
-writes the events as Arrow IPC and a JSON report ``{"ok": bool, "scan": {...}}``.
+* ``python -m procsimp.io._xes_worker PART.xes OUT.arrow OUT.json`` scans and parses one half of
+  a file, writes the events as Arrow IPC and a JSON report ``{"ok": bool, "scan": {...}}``;
+* ``python -m procsimp.io._xes_worker --scan FILE.xes OUT.json`` only scans (while the calling
+  process parses), and writes ``{"ok": true, "scan": {...}}``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     from procsimp.io._xes_scan import _Fallback, _rust_parse, _scan_file
 
+    if argv and argv[0] == "--scan":
+        source, report = Path(argv[1]), Path(argv[2])
+        report.write_text(json.dumps({"ok": True, "scan": _scan_file(source).to_dict()}), encoding="utf-8")
+        return 0
     part, out_arrow, out_json = (Path(a) for a in argv)
     scan = _scan_file(part)
     ok = scan.trusted

@@ -279,13 +279,16 @@ def _maybe_numeric(col: pa.ChunkedArray) -> pa.ChunkedArray | pd.Series:
     if pa.types.is_dictionary(col.type):
         return col.to_pandas()
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    valid = arr.drop_null()
-    if len(valid) and pc.all(pc.is_in(pc.utf8_lower(valid.slice(0, 2000)), pa.array(["true", "false"]))).as_py():
+    head = arr.slice(0, 4000).drop_null()  # decide on a sample, confirm on the whole column
+    if len(head) == 0:
+        return arr.to_pandas()
+    if pc.all(pc.is_in(pc.utf8_lower(head), pa.array(["true", "false"]))).as_py():
         lower = pc.utf8_lower(arr)
         if pc.all(pc.is_in(lower.drop_null(), pa.array(["true", "false"]))).as_py():
             flags = pc.equal(lower, "true")
             return flags.to_pandas() if flags.null_count else flags.to_numpy(zero_copy_only=False)
-    if len(valid) and pc.all(pc.match_substring_regex(valid.slice(0, 2000), _NUMERIC)).as_py():
+    if pc.all(pc.match_substring_regex(head, _NUMERIC)).as_py():
+        valid = arr.drop_null()
         if pc.all(pc.match_substring_regex(valid, _NUMERIC)).as_py():
             has_dot = pc.any(pc.match_substring(valid, ".")).as_py()
             if not has_dot:

@@ -212,8 +212,65 @@ def _to_pandas(frame: Any) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- two processes
-#: uncompressed size from which the file is parsed in two halves, one in a second process
+#: uncompressed size from which the file is parsed in two halves, one in a second process, when a
+#: core is free (on a busy machine the second process would only add work)
 SPLIT_BYTES = 48 << 20
+#: uncompressed size from which the byte scan runs in a second process while rustxes parses
+BACKGROUND_SCAN_BYTES = 8 << 20
+
+
+def _free_core() -> bool:
+    """Whether a second core is idle enough to run a parallel worker."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # pragma: no cover - not on this platform
+        return cores >= 2
+    return cores >= 2 and load <= cores - 1
+
+
+def _scan_and_parse(plain: Path, *, background: bool) -> tuple[Any, _Scan, str]:
+    """(rustxes frame or None, scan, parser note); the scan runs in a worker while rustxes parses
+    when ``background`` (the worker is light: no pandas, no pyarrow)."""
+    import json
+    import subprocess
+
+    worker = None
+    folder = None
+    if background:
+        folder = tempfile.TemporaryDirectory(prefix="procsimp-scan-")
+        report = Path(folder.name) / "scan.json"
+        try:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "procsimp.io._xes_worker", "--scan", str(plain), str(report)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            worker = None
+    try:
+        if worker is None:
+            scan = _scan_file(plain)
+            if not scan.trusted:
+                return None, scan, "lxml"
+        frame, note = None, ""
+        try:
+            frame = _rust_parse(plain)
+        except _Fallback as exc:
+            note = f"lxml (rustxes: {exc})"
+        if worker is not None:
+            scan = None
+            if worker.wait() == 0 and report.exists():
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    scan = _Scan.from_dict(json.loads(report.read_text(encoding="utf-8"))["scan"])
+            if scan is None:  # the worker could not run: scan here
+                scan = _scan_file(plain)
+        return frame, scan, note
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        if folder is not None:
+            folder.cleanup()
 
 
 def _split_point(path: Path) -> tuple[int, int] | None:
@@ -390,19 +447,17 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
         scan = _Scan()
         if encoding == "utf-8":
             parsed = None
-            if plain.stat().st_size >= SPLIT_BYTES and (os.cpu_count() or 1) >= 2:
+            size = plain.stat().st_size
+            if size >= SPLIT_BYTES and _free_core():
                 with contextlib.suppress(_Fallback, OSError, ImportError):
                     parsed = _parse_in_two(plain)
             if parsed is not None:
                 polars_frame, scan = parsed
                 info.parser = "rustxes (two processes)"
             else:
-                scan = _scan_file(plain)
-                if scan.trusted:
-                    try:
-                        polars_frame = _rust_parse(plain)
-                    except _Fallback as exc:
-                        info.parser = f"lxml (rustxes: {exc})"
+                polars_frame, scan, note = _scan_and_parse(plain, background=size >= BACKGROUND_SCAN_BYTES)
+                if note:
+                    info.parser = note
         if scan.naive and scan.offsets:
             key, value = scan.offset_sample or ("?", "?")
             raise LogValidationError(

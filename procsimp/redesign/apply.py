@@ -451,6 +451,20 @@ class ApplyResult:
     timeline: Timeline
     effects: tuple[EditEffect, ...] = field(default_factory=tuple)
 
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(e.edit.describe('en'))}</td><td>{e.cases}</td>"
+            f"<td>{e.events_removed}</td><td>{html.escape(e.note)}</td></tr>"
+            for e in self.effects
+        )
+        return (
+            f"<div><strong>procsimp to-be replay</strong>: {self.log.n_cases} dossiers, "
+            f"{self.log.n_events} events<table><tr><th>edit</th><th>dossiers changed</th>"
+            f"<th>events removed</th><th>note</th></tr>{rows}</table></div>"
+        )
+
 
 def apply_edits(
     log: EventLog,

@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["side_by_side", "caption_lines"]
 
+#: changes listed one per line in the caption; the rest are counted
+_MAX_EDIT_LINES = 8
+
 _TEXT = {
     "en": {
         "as_is": "As-is",
@@ -48,6 +51,7 @@ _TEXT = {
         "edits": "Changes",
         "no_edits": "no change accepted",
         "ghost": "In the as-is, grey dashed steps are the ones the proposal removes.",
+        "more": "… and {n} more (see proposal.json)",
     },
     "vi": {
         "as_is": "Hiện trạng",
@@ -67,6 +71,7 @@ _TEXT = {
         "edits": "Thay đổi",
         "no_edits": "không có thay đổi nào được chấp nhận",
         "ghost": "Trong sơ đồ hiện trạng, các bước xám nét đứt là các bước bị loại bỏ theo đề xuất.",
+        "more": "… và {n} thay đổi khác (xem proposal.json)",
     },
 }
 
@@ -110,7 +115,14 @@ def caption_lines(proposal: Proposal, lang: str = "en") -> list[str]:
         if text:
             lines.append(f"{label}: {text}")
     edits = [e.describe(lang) for e in proposal.edits]
-    lines.append(f"{t['edits']}: " + (" ".join(edits) if edits else t["no_edits"]))
+    if not edits:
+        lines.append(f"{t['edits']}: {t['no_edits']}")
+    else:
+        lines.append(f"{t['edits']}:")
+        shown = edits[:_MAX_EDIT_LINES]
+        lines.extend(f"  • {e}" for e in shown)
+        if len(edits) > len(shown):
+            lines.append("  " + t["more"].format(n=len(edits) - len(shown)))
     if proposal.removed:
         lines.append(t["ghost"])
     return lines

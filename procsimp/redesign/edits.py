@@ -230,6 +230,12 @@ class Refusal:
     def to_dict(self) -> dict[str, Any]:
         return {**self.edit.to_dict(), "reason": self.reason, "reason_vi": self.reason_vi}
 
+    def _repr_html_(self) -> str:
+        return (
+            f"<span><s>{html.escape(self.edit.describe('en'))}</s> refused: "
+            f"{html.escape(self.reason)}</span>"
+        )
+
 
 # ---------------------------------------------------------------------------- from flags
 def edit_from_flag(flag: Any) -> Edit | None:
