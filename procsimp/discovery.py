@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import math
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -777,7 +778,9 @@ def _rename_net(net: Any) -> None:
         s = ("p", id(arc.source)) if arc.source in net.places else ("t", id(arc.source))
         d = ("p", id(arc.target)) if arc.target in net.places else ("t", id(arc.target))
         graph.add_edge(s, d)
-    hashes = nx.weisfeiler_lehman_subgraph_hashes(graph, node_attr="label", iterations=4)
+    with warnings.catch_warnings():  # networkx notes that its hashes changed in 3.5
+        warnings.simplefilter("ignore")
+        hashes = nx.weisfeiler_lehman_subgraph_hashes(graph, node_attr="label", iterations=4)
     objs = {("p", id(p)): p for p in net.places} | {("t", id(t)): t for t in net.transitions}
     # name by first reach from the source place, ties broken by the neighbourhood hash
     order: dict[Any, int] = {}

@@ -230,10 +230,14 @@ def test_xes_parsers_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(xes, "BACKGROUND_SCAN_BYTES", 1 << 40)
     one = read_log(path, cache=False)
     assert one.n_events == n
+    monkeypatch.setattr(xes, "_free_core", lambda: True)  # as on an idle machine
     monkeypatch.setattr(xes, "BACKGROUND_SCAN_BYTES", 1 << 12)  # the scan in a worker process
+    calls = []
+    scan_file = xes._scan_file
+    monkeypatch.setattr(xes, "_scan_file", lambda p: calls.append(p) or scan_file(p))
     pd.testing.assert_frame_equal(read_log(path, cache=False).df, one.df)
+    assert calls == []  # the worker scanned
     monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 12)  # two halves, one in a worker process
-    monkeypatch.setattr(xes, "_free_core", lambda: True)
     parsed = xes._parse_in_two(path)
     assert parsed is not None and parsed[0].height == n
     pd.testing.assert_frame_equal(read_log(path, cache=False).df, one.df)

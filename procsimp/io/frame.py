@@ -242,9 +242,10 @@ def frame_to_log(
     mapping file; keyword arguments (``case="Mã hồ sơ"`` ...) win over it; other roles are
     detected from known headers. ``dayfirst`` decides dates like ``03/04/2025`` when no value
     of the file tells (default: day first). ``source_offsets`` (minutes) are the UTC offsets the
-    source wrote its times with, used to tell day-resolution data (times at local midnight). Raises :class:`~procsimp.errors.LogValidationError`
-    or :class:`~procsimp.errors.MappingError` with a message naming the source, the column, the
-    rows and the fix.
+    source wrote its times with, used to tell day-resolution data (times at local midnight).
+
+    Raises :class:`~procsimp.errors.LogValidationError` or :class:`~procsimp.errors.MappingError`
+    with a message naming the source, the column, the rows and the fix.
     """
     _check_timezone(timezone)
     frame = frame.rename(columns=lambda c: unicodedata.normalize("NFC", str(c)))
@@ -421,7 +422,11 @@ def frame_to_log(
     # -- data-quality warnings
     warn.extend(_quality_warnings(df, cmap, case_codes, ts, positions, where, source_offsets))
 
-    mapping_out = ColumnMapping(columns=dict(cmap.columns), how=dict(cmap.how), formats=formats)
+    columns_out, how_out = dict(cmap.columns), dict(cmap.how)
+    if lc_col is not None and START in df.columns:
+        columns_out["start"], how_out["start"] = lc_col, "lifecycle start/complete pairs"
+        columns_out = {role: columns_out[role] for role in ROLES if role in columns_out}
+    mapping_out = ColumnMapping(columns=columns_out, how=how_out, formats=formats)
     return EventLog(df=df, mapping=mapping_out, source=source, timezone=timezone, warnings=tuple(warn))
 
 

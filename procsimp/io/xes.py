@@ -11,6 +11,9 @@ installed) on the uncompressed file (Python's zlib decompresses faster than rust
 turns dates with an offset into UTC and leaves dates without one as they are, so a fast scan of
 the raw bytes tells which case applies (and refuses files that mix both). When rustxes cannot be
 trusted (a non-UTF-8 encoding, a value it cannot parse, a crash), the lxml parser reads the file.
+rustxes holds the GIL, so parallel work needs processes: when a core is idle, the byte scan runs
+in a light worker process while rustxes parses, and very large files are parsed in two halves,
+one in a worker (:mod:`procsimp.io._xes_worker`); on a busy machine everything runs here.
 """
 
 from __future__ import annotations
@@ -86,16 +89,14 @@ def _check_prolog(head: bytes, source: str) -> str:
     while True:
         s = s[pos:].lstrip()
         pos = 0
-        if s.startswith("<?"):
-            end = s.find("?>")
+        if s.startswith("<?") or s.startswith("<!--"):
+            end = s.find("?>" if s.startswith("<?") else "-->")
             if end < 0:
-                break
-            pos = end + 2
-        elif s.startswith("<!--"):
-            end = s.find("-->")
-            if end < 0:
-                break
-            pos = end + 3
+                raise LogReadError(
+                    f"{source}: the XML prolog does not end within the first 64 KB (an unclosed comment or "
+                    "processing instruction); the file is damaged or not XES: export it again"
+                )
+            pos = end + (2 if s.startswith("<?") else 3)
         elif s.startswith("<!"):
             kind = "DTD (<!DOCTYPE ...>)" if s[2:9].upper() == "DOCTYPE" else f"declaration ({s[:10]!r}...)"
             raise LogReadError(
@@ -112,11 +113,6 @@ def _check_prolog(head: bytes, source: str) -> str:
                     f"{source}: not an XES log (the root element is <{m.group(1)}>, XES has <log>); give an XES export"
                 )
             break
-    if "<!ENTITY" in text or "<!DOCTYPE" in text:
-        raise LogReadError(
-            f"{source}: the file declares a DTD (<!DOCTYPE ...>), which XES never needs; procsimp refuses DTDs so "
-            "that no external entity is read and no entity expansion can blow up: remove the declaration"
-        )
     return encoding
 
 
@@ -212,10 +208,12 @@ def _to_pandas(frame: Any) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- two processes
-#: uncompressed size from which the file is parsed in two halves, one in a second process, when a
-#: core is free (on a busy machine the second process would only add work)
-SPLIT_BYTES = 48 << 20
+#: uncompressed size (about 350k events) from which the file is parsed in two halves, one in a
+#: second process, when a core is free: below it, starting the worker costs more than it saves,
+#: and on a busy machine the second process would only add work
+SPLIT_BYTES = 128 << 20
 #: uncompressed size from which the byte scan runs in a second process while rustxes parses
+#: (again only when a core is free)
 BACKGROUND_SCAN_BYTES = 8 << 20
 
 
@@ -455,7 +453,8 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
                 polars_frame, scan = parsed
                 info.parser = "rustxes (two processes)"
             else:
-                polars_frame, scan, note = _scan_and_parse(plain, background=size >= BACKGROUND_SCAN_BYTES)
+                background = size >= BACKGROUND_SCAN_BYTES and _free_core()
+                polars_frame, scan, note = _scan_and_parse(plain, background=background)
                 if note:
                     info.parser = note
         if scan.naive and scan.offsets:
@@ -491,7 +490,7 @@ def _file_order(path: Path, columns: list[str]) -> list[str]:
     """``columns`` in the order their keys first appear in the file's first traces (rustxes does
     not keep it); trace attributes are the ``case:`` columns."""
     with open(path, "rb") as f:
-        head = f.read(1 << 20)
+        head = f.read(1 << 16)
     start = head.find(b"<trace")
     order: dict[str, int] = {}
     if start >= 0:

@@ -54,6 +54,8 @@ __all__ = [
     "START_NODE",
     "END_NODE",
     "TIME_COLOURS",
+    "LABELLED_ARROWS_MAX",
+    "CURVED_ARROWS_MAX",
     "GRAPHVIZ_INSTALL_HINT",
     "map_dot",
     "combine_maps",
@@ -97,6 +99,14 @@ _TERMINAL_LINE = "#7f7f7f"
 _MIN_PEN, _MAX_PEN = 1.0, 7.0
 _MAX_TERMINAL_PEN = 3.0
 
+#: above this many arrows, their figures move from labels to tooltips: Graphviz turns every
+#: arrow label into a layout node, and on maps of hundreds of arrows that costs minutes
+LABELLED_ARROWS_MAX = 250
+#: above this many arrows, arrows are straight lines (spline routing costs minutes)
+CURVED_ARROWS_MAX = 1500
+#: Graphviz settings that trade crossing minimisation for speed on large maps
+_FAST_LAYOUT = {"mclimit": "0.05", "nslimit": "0.5", "nslimit1": "0.5", "remincross": "false"}
+
 #: names longer than this are wrapped (at most three lines) and cut with "…"
 _MAX_NAME_ONE_LINE = 36
 _WRAP_WIDTH = 28
@@ -125,6 +135,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "perf_labels": "Box: mean processing time · arrow label: mean waiting time",
         "no_time": "grey arrow or –: time unknown",
         "ghost": "Grey, dashed: removed by the proposal",
+        "no_labels": "Large map: the figures of each arrow are in its tooltip (hover in the SVG)",
         "start": "start",
         "end": "end",
         "starts_here": "dossiers starting here",
@@ -161,6 +172,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "perf_labels": "Ô: thời gian xử lý trung bình · nhãn mũi tên: thời gian chờ trung bình",
         "no_time": "mũi tên xám hoặc –: không rõ thời gian",
         "ghost": "Xám, nét đứt: bị loại bỏ theo đề xuất",
+        "no_labels": "Bản đồ lớn: số liệu của mũi tên hiện khi rê chuột (SVG)",
         "start": "bắt đầu",
         "end": "kết thúc",
         "starts_here": "hồ sơ bắt đầu tại đây",
@@ -454,7 +466,7 @@ def _default_title(pmap: Any, view: str, n_acts: int, n_edges: int, lang: str) -
     return [line for line in (first, " · ".join(facts)) if line]
 
 
-def _legend_html(view: str, hpd: float, lang: str, ghosted: bool) -> str:
+def _legend_html(view: str, hpd: float, lang: str, ghosted: bool, labelled: bool = True) -> str:
     t = _TEXT[lang]
     bins = time_bins(hpd, lang)
     n = len(bins)
@@ -479,6 +491,8 @@ def _legend_html(view: str, hpd: float, lang: str, ghosted: bool) -> str:
     ]
     if ghosted:
         notes.append(t["ghost"])
+    if not labelled:
+        notes.append(t["no_labels"])
     rows += [
         f'<tr><td colspan="{n}" align="left"><font point-size="9">{_html(note)}</font></td></tr>'
         for note in notes
@@ -500,6 +514,7 @@ def map_dot(
     title: str | Sequence[str] | None = None,
     legend: bool = True,
     id_prefix: str = "",
+    arrow_labels: bool | None = None,
 ) -> graphviz.Digraph:
     """The process map as a Graphviz ``Digraph`` (left to right; nothing is rendered yet).
 
@@ -519,6 +534,10 @@ def map_dot(
         legend: whether to add the legend subgraph (``cluster_legend``).
         id_prefix: prefix of every node id, so that two maps can share one drawing (as-is and
             to-be side by side).
+        arrow_labels: whether arrows carry their figure as a label; default: only up to
+            :data:`LABELLED_ARROWS_MAX` arrows (the figures are always in the tooltips). Large
+            maps also get a faster layout, and straight arrows above
+            :data:`CURVED_ARROWS_MAX`; Graphviz still needs minutes for thousands of arrows.
 
     Returns:
         a ``graphviz.Digraph``; ``.source`` is the DOT text, ``.pipe(format="svg")`` renders it,
@@ -555,6 +574,13 @@ def map_dot(
     events = [v for v in (_num(graph.nodes[a].get("events")) for a in acts) if v and v > 0]
     e_lo, e_hi = (min(events), max(events)) if events else (1.0, 1.0)
 
+    labelled = len(edges) <= LABELLED_ARROWS_MAX if arrow_labels is None else bool(arrow_labels)
+    effort: dict[str, str] = {}
+    if len(edges) > LABELLED_ARROWS_MAX:
+        effort.update(_FAST_LAYOUT)
+    if len(edges) > CURVED_ARROWS_MAX:
+        effort["splines"] = "line"
+
     if title is None:
         title_lines = _default_title(pmap, view, len(acts), len(edges), lang)
     else:
@@ -586,6 +612,7 @@ def map_dot(
         labelloc="t",
         labeljust="l",
         **({"label": label} if label else {}),
+        **effort,
     )
     dot.attr(
         "node",
@@ -700,12 +727,13 @@ def map_dot(
         if ghosted:
             attrs.update(color=_GHOST_LINE, style="dashed", fontcolor=_GHOST_TEXT)
             tip.append(t["removed"])
-        if attrs.get("label"):
+        if attrs.get("label") and labelled:
             attrs["label"] = graphviz.nohtml(" " + attrs["label"] + " ")
         else:
             attrs.pop("label", None)
         attrs["tooltip"] = _tooltip(tip)
-        attrs["labeltooltip"] = attrs["tooltip"]
+        if "label" in attrs:
+            attrs["labeltooltip"] = attrs["tooltip"]
         dot.edge(ids[src], ids[dst], **attrs)
 
     if legend:
@@ -713,7 +741,7 @@ def map_dot(
             sub.attr(label="", color="#d9d9d9", style="rounded", margin="6")
             sub.node(
                 f"{id_prefix}legend",
-                label=_legend_html(view, hpd, lang, bool(ghost_nodes or ghost_edges)),
+                label=_legend_html(view, hpd, lang, bool(ghost_nodes or ghost_edges), labelled),
                 shape="plain",
                 style="",
                 tooltip=_tooltip([t["legend"]], node=True),
