@@ -329,11 +329,16 @@ class WorkCalendar:
         ns, nat, shape = self._local_ns(times)
         i = self._lookup(ns, nat)
         minute_of_day = (ns - np.floor_divide(ns, _NS_PER_DAY) * _NS_PER_DAY) / _NS_PER_MIN
-        inside = np.clip(
-            minute_of_day[:, None] - self._p_start[None, :], 0.0, (self._p_end - self._p_start)[None, :]
-        ).sum(axis=1)
-        out = self._cum_before[i] + np.where(self._work[i], inside, 0.0)
-        out = np.where(nat, np.nan, out)
+        # minutes inside each office period of the day, one 1-D pass per period (no n x periods matrix)
+        inside = np.zeros(len(ns))
+        part = np.empty(len(ns))
+        for start, end in zip(self._p_start, self._p_end, strict=True):
+            np.subtract(minute_of_day, start, out=part)
+            np.clip(part, 0.0, end - start, out=part)
+            inside += part
+        out = self._cum_before[i]
+        out += np.where(self._work[i], inside, 0.0)
+        out[nat] = np.nan
         return out.reshape(shape)
 
     def from_work_minutes(self, minutes: Any) -> pd.DatetimeIndex:

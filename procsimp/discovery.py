@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from procsimp.errors import ParameterError
+from procsimp.errors import ParameterError, ProcsimpError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -63,6 +63,13 @@ MAX_FULL_ACTIVITIES = 60
 _NOISE_STEPS = (0.2, 0.3, 0.4, 0.5)
 #: minimum share of cases an activity must reach to stay in the default model, tried in order
 _ACTIVITY_STEPS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+def _quiet_pm4py() -> None:
+    """Import pm4py without its licence banner (before any ``from pm4py...`` import)."""
+    from procsimp._pm4py import pm4py
+
+    pm4py()
 
 
 # ============================================================================ the result
@@ -186,9 +193,16 @@ class Model:
         dropped = ", ".join(self.dropped_activities[:30])
         if len(self.dropped_activities) > 30:
             dropped += f", … ({len(self.dropped_activities) - 30} more)"
+        try:
+            from procsimp.render.bpmn import bpmn_svg
+
+            drawing = bpmn_svg(self, name=self.service or "process", max_width=1200)
+        except ProcsimpError as exc:  # e.g. Graphviz missing: say so instead of a drawing
+            drawing = f"<p>(diagram not drawn: {html.escape(str(exc))})</p>"
         return (
             "<div><strong>procsimp Model</strong>"
             f"<table>{body}</table>"
+            f"<div style='overflow-x:auto'>{drawing}</div>"
             + (f"<p>Simplifications:</p><ul>{notes}</ul>" if notes else "")
             + (
                 f"<details><summary>{len(self.dropped_activities)} activities not shown"
@@ -211,6 +225,7 @@ def _pct(value: float | None) -> str:
 # ============================================================================ loop tasks
 def make_loop_task(name: str, *, id: str = "") -> Any:
     """A pm4py BPMN task carrying the BPMN standard loop marker (it repeats, at least once)."""
+    _quiet_pm4py()
     from pm4py.objects.bpmn.obj import BPMN
 
     task = BPMN.Task(id=id, name=name)
@@ -618,12 +633,14 @@ class _Flow:
 
 
 def _plain_task(name: str, *, id: str = "") -> Any:
+    _quiet_pm4py()
     from pm4py.objects.bpmn.obj import BPMN
 
     return BPMN.Task(id=id, name=name)
 
 
 def _direction(n_in: int, n_out: int) -> Any:
+    _quiet_pm4py()
     from pm4py.objects.bpmn.obj import BPMN
 
     if n_out > 1 and n_in <= 1:
@@ -655,6 +672,7 @@ def _flow_from_ast(ast: tuple[Any, ...], *, mixed: bool) -> _Flow:
 # ============================================================================ BPMN -> Petri net
 def bpmn_counts(bpmn: Any) -> tuple[int, int]:
     """``(tasks, gateways)`` of a pm4py BPMN graph."""
+    _quiet_pm4py()
     from pm4py.objects.bpmn.obj import BPMN
 
     nodes = bpmn.get_nodes()
@@ -665,6 +683,7 @@ def bpmn_counts(bpmn: Any) -> tuple[int, int]:
 
 def _expand_loops(bpmn: Any) -> Any:
     """A copy of ``bpmn`` where every loop-marked task is drawn with explicit gateways."""
+    _quiet_pm4py()
     from pm4py.objects.bpmn.obj import BPMN
 
     out = BPMN(process_id=bpmn.get_process_id(), name=bpmn.get_name())
@@ -726,6 +745,7 @@ def reduce_silent(net: Any, initial_marking: Any, final_marking: Any) -> Any:
       producer, and whose input places feed nothing but ``t``: ``u`` consumes ``t``'s inputs
       directly (pm4py's single-exit rule, without moving a choice).
     """
+    _quiet_pm4py()
     from pm4py.objects.petri_net.utils.petri_utils import (
         add_arc_from_to,
         remove_place,
@@ -1009,6 +1029,7 @@ def _is_workflow_net(net: Any, initial_marking: Any, final_marking: Any) -> bool
 
 # ============================================================================ quality
 def _fake_log(traces: Iterable[tuple[str, ...]]) -> Any:
+    _quiet_pm4py()
     from pm4py.objects.log.obj import Event, EventLog, Trace
 
     log = EventLog()
@@ -1171,14 +1192,25 @@ class _Candidate:
         return self
 
 
-def _activity_levels(all_activities: list[str], shares: dict[str, float]) -> list[tuple[float, frozenset[str]]]:
-    """Activity sets tried by the default model, largest first (at most MAX_TASKS each)."""
+def _activity_levels(
+    all_activities: list[str], shares: dict[str, float], noise_steps: list[float]
+) -> list[tuple[float, frozenset[str], list[float]]]:
+    """``(min case share, activities, noise steps)`` tried by the default model, in order.
+
+    First every activity (at most :data:`MAX_TASKS`, the most frequent), then only those in
+    at least 1%, 2%, 5% ... 50% of the cases, each with rising noise; then, at the highest
+    noise, ever fewer of the most frequent activities (a min share of -1 marks these).
+    """
     by_share = sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a))
-    levels: list[tuple[float, frozenset[str]]] = []
+    levels: list[tuple[float, frozenset[str], list[float]]] = []
     for min_share in _ACTIVITY_STEPS:
-        keep = [a for a in by_share if shares.get(a, 0.0) >= min_share][:MAX_TASKS]
-        if keep and all(frozenset(keep) != k for _, k in levels):
-            levels.append((min_share, frozenset(keep)))
+        keep = frozenset([a for a in by_share if shares.get(a, 0.0) >= min_share][:MAX_TASKS])
+        if keep and all(keep != k for _, k, _ in levels):
+            levels.append((min_share, keep, noise_steps))
+    k = len(levels[-1][1]) if levels else 0
+    while k > 1:
+        k = min(k - 1, int(k * 0.8))
+        levels.append((-1.0, frozenset(by_share[: max(k, 1)]), noise_steps[-1:]))
     return levels
 
 
@@ -1193,9 +1225,9 @@ def _simplified(
     notes: list[str] = []
     noise_steps = [noise] + [x for x in _NOISE_STEPS if x > noise]
     last: _Candidate | None = None
-    for min_share, keep in _activity_levels(all_activities, shares):
+    for min_share, keep, steps in _activity_levels(all_activities, shares, noise_steps):
         projected = counter if len(keep) == len(all_activities) else _project(counter, set(keep))
-        for step in noise_steps:
+        for step in steps:
             tree = _inductive_tree(projected, step)
             for compact in (False, True):
                 flow = _flow_from_tree(tree, compact=compact)
@@ -1280,7 +1312,7 @@ def discover_model(
             dropped_n = len(all_activities) - len(chosen.keep)
             reason = (
                 f"activities in fewer than {chosen.min_share:.0%} of the cases"
-                if len(chosen.keep) < MAX_TASKS or chosen.min_share > 0
+                if chosen.min_share > 0 and len(chosen.keep) < MAX_TASKS
                 else f"only the {len(chosen.keep)} activities in the most cases are kept"
             )
             notes.append(f"{dropped_n} of {len(all_activities)} activities left out ({reason})")
@@ -1328,7 +1360,7 @@ def discover_model(
         variants=len(reference),
         fitting_cases=_nan_none(language["fitting_cases"]),
         event_coverage=events_kept / events_total if events_total else None,
-        min_activity_share=float(chosen.min_share),
+        min_activity_share=max(float(chosen.min_share), 0.0),
         service=service,
         soundness=soundness,
         notes=tuple(notes),

@@ -466,3 +466,35 @@ def test_counter_helpers():
         pd.DataFrame({"service": ["s", "s"], "variant": [("a", "b"), ("a",)], "cases": [2, 3]})
     )
     assert service == "s" and counter == Counter({("a", "b"): 2, ("a",): 3})
+
+
+# ---------------------------------------------------------------------------- properties
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+variant_tables = st.dictionaries(
+    keys=st.lists(st.sampled_from("abcdefg"), min_size=1, max_size=7).map(tuple),
+    values=st.integers(1, 20),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(variant_tables)
+def test_property_full_model_is_sound_and_fits_every_case(traces):
+    m = d.discover_model(traces, full=True)
+    assert m.sound, m.soundness
+    assert m.fitting_cases == 1.0
+    space = d.StateSpace(m.net, m.initial_marking, m.final_marking)
+    assert all(accepts(space, t) for t in traces)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(variant_tables)
+def test_property_default_model_is_sound_and_has_at_most_one_gateway_per_task(traces):
+    m = d.discover_model(traces)
+    assert m.sound, m.soundness
+    assert m.gateways <= max(m.tasks, 1)
+    assert set(m.activities) | set(m.dropped_activities) == {a for t in traces for a in t}
+    assert m.cases == sum(traces.values())

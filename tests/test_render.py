@@ -427,3 +427,56 @@ def test_combined_maps_stack_in_order_with_a_caption_and_no_id_clash() -> None:
     assert len(titles) == len(set(titles)) == 2 * (8 + 2) + 1  # two maps, one legend
     with pytest.raises(ParameterError, match="distinct id_prefix"):
         gv.combine_maps([asis, gv.map_dot(fixed_map(), id_prefix="asis_")])
+
+
+def big_map(n: int = 22) -> ProcessMap:
+    """Every activity followed by every other one: n * (n - 1) arrows plus start and end."""
+    g = nx.DiGraph()
+    g.add_node(START_NODE)
+    g.add_node(END_NODE)
+    names = [f"Bước {i:02d}" for i in range(n)]
+    for i, a in enumerate(names):
+        g.add_node(a, events=100 + i, cases=100, proc_hours_mean=1.0, wait_hours_mean=2.0)
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            if a != b:
+                g.add_edge(a, b, count=1 + (i * j) % 17, cases=1, wait_hours_mean=float(j))
+    g.add_edge(START_NODE, names[0], count=100, cases=100)
+    g.add_edge(names[-1], END_NODE, count=100, cases=100)
+    empty = pd.DataFrame()
+    return ProcessMap(service="big", dfg=empty, activities=empty, variants=empty, start_end=empty,
+                      n_cases=100, n_events=2000, filters={}, graph=g)
+
+
+@needs_dot
+def test_large_maps_move_arrow_figures_to_tooltips_and_lay_out_fast() -> None:
+    pmap = big_map()
+    assert pmap.graph.number_of_edges() > gv.LABELLED_ARROWS_MAX
+    dot = gv.map_dot(pmap)
+    arrows = [x for x in dot.body if "->" in x and "invis" not in x]
+    assert len(arrows) == pmap.graph.number_of_edges()
+    assert not any(re.search(r"(?<![\w])label=", x) for x in arrows)
+    assert all("tooltip=" in x for x in arrows)
+    assert 'mclimit=0.05' in dot.source and "splines" not in dot.source
+    assert "the figures of each arrow are in its tooltip" in dot.source
+    svg = dot.pipe(format="svg")
+    assert "Bước 07" in svg_texts(svg)
+    forced = gv.map_dot(pmap, arrow_labels=True)
+    assert sum(bool(re.search(r"(?<![\w])label=", x)) for x in forced.body if "->" in x) == len(arrows)
+    small = gv.map_dot(fixed_map())
+    assert "mclimit" not in small.source
+
+
+def test_node_ids_match_the_drawing_and_empty_title_draws_none() -> None:
+    pmap = fixed_map(NASTY)
+    ids = gv.node_ids(pmap, id_prefix="asis_")
+    dot = gv.map_dot(pmap, id_prefix="asis_", title="")
+    assert ids[START_NODE] == "asis_start" and ids[END_NODE] == "asis_end"
+    assert len(ids) == pmap.graph.number_of_nodes()
+    for name, node in ids.items():
+        if name in (START_NODE, END_NODE):
+            continue
+        line = next(x for x in dot.body if x.strip().startswith(f"{node} ["))
+        first = gv._wrap_name(name)[0][0]
+        assert f"label=<{gv._html(first)}" in line, name
+    assert not any(x.strip().startswith("graph [") and "label=" in x for x in dot.body)

@@ -241,7 +241,13 @@ def mine(
     tasks, gateways, fitness and precision in the summary) is discovered when bpmn or pnml is
     among the formats.
     """
-    from procsimp.render.graphviz import MAP_FORMATS, MODEL_FORMATS, parse_formats, render_formats
+    from procsimp.render.graphviz import (
+        CURVED_ARROWS_MAX,
+        MAP_FORMATS,
+        MODEL_FORMATS,
+        parse_formats,
+        render_formats,
+    )
 
     chosen = parse_formats(formats)
     filters = _filters(activities, paths, top_variants, min_case_share, full)
@@ -256,11 +262,8 @@ def mine(
             )
 
     log = load_log(log_args)
-    if service is not None:
-        log.for_service(service)  # a clear error listing the services when it is not there
-        names: list[str | None] = [service]
-    else:
-        names = list(log.services) or [None]
+    # mine() names the services of the log when --service is not one of them
+    names: list[str | None] = [service] if service is not None else (list(log.services) or [None])
 
     from procsimp.mining import mine as run_mine
 
@@ -277,6 +280,14 @@ def mine(
         model = pmap.model(noise=noise, full=full) if model_fmts else None
         written: dict[str, Path] = {}
         map_fmts = [f for f in chosen if f in MAP_FORMATS]
+        if map_fmts and pmap.graph.number_of_edges() > CURVED_ARROWS_MAX:
+            click.echo(
+                f"Warning: the map of {pmap.service!r} has {pmap.graph.number_of_nodes() - 2:,} "
+                f"activities and {pmap.graph.number_of_edges():,} arrows; Graphviz may take "
+                "minutes to draw it and it will be hard to read: simplify it with --activities "
+                "and --paths",
+                err=True,
+            )
         if map_fmts:
             written.update(render_formats(pmap, folder, f"map_{view}", map_fmts, view, lang=lang))
         if model_fmts:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,8 @@ def profile(log_args: dict[str, Any], catalog: Path | None, out: Path | None, fm
 
         click.echo(neutralise_csv(result.table).to_csv(index=False, lineterminator="\n"), nl=False)
     else:
-        width = shutil.get_terminal_size((100, 24)).columns
+        # wrap to the terminal; unwrapped when the output goes to a file or a pipe
+        width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 400
         click.echo(f"Profile of {log.source}")
         click.echo(result.to_text(width=max(60, width)))
     if out is not None:

@@ -1,9 +1,15 @@
 """Turn an :class:`~procsimp.log.EventLog` into the integer-coded ``events`` table of the engine.
 
 Text columns become their categorical codes (``int32``, NULL when missing) and times become
-microseconds since the epoch plus cumulative working minutes of the work calendar, computed once
-per distinct timestamp with numpy. The queries then never touch a string, and the codes are
-mapped back to names on the small result tables.
+microseconds since the epoch plus cumulative working minutes of the work calendar (one vectorised
+calendar call per time column). The queries then never touch a string, and the codes are mapped
+back to names on the small result tables.
+
+The log is sorted by case, then time, so the directly-follows predecessor of an event is the row
+before it when that row belongs to the same case. The table carries that alignment as columns
+(``is_start``, ``is_end``, ``prev_act``, ``prev_end``, ``prev_wm``), made with numpy shifts of the
+integer codes: the queries then aggregate plain rows and need no window over the whole log. Arrow
+arrays are built from the numpy buffers without copies where the values have no missing entries.
 """
 
 from __future__ import annotations
@@ -102,6 +108,16 @@ def _column(df: pd.DataFrame, name: str) -> pd.Series | None:
     return None
 
 
+def _shifted(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``values`` moved one row down (row ``i`` holds row ``i - 1``); rows in ``first`` get 0."""
+    out = np.empty_like(values)
+    out[1:] = values[:-1]
+    if len(out):
+        out[0] = 0
+    out[first] = 0
+    return out
+
+
 def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     """Build the engine's ``events`` table for ``log`` (the log is not modified)."""
     import pyarrow as pa
@@ -110,7 +126,15 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     n = len(df)
 
     def codes(values: np.ndarray) -> pa.Array:
-        return pa.array(values, type=pa.int32(), mask=values < 0)
+        missing = values < 0
+        if missing.all():
+            return pa.nulls(n, type=pa.int32())
+        return pa.array(values, type=pa.int32(), mask=missing if missing.any() else None)
+
+    def values_or_null(values: np.ndarray, mask: np.ndarray, kind: pa.DataType) -> pa.Array:
+        if mask.all():
+            return pa.nulls(n, type=kind)
+        return pa.array(values, type=kind, mask=mask if mask.any() else None)
 
     case_codes, case_cats = encode(df[CASE], n)
     act_codes, act_cats = encode(df[ACTIVITY], n)
@@ -123,7 +147,15 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     ch_codes, ch_cats = encode(_column(df, CHANNEL), n)
     out_codes, out_cats = encode(_column(df, OUTCOME), n)
 
+    # case boundaries of the case-sorted log: a case starts where the case code changes
+    is_start = np.ones(n, dtype=bool)
+    np.not_equal(case_codes[1:], case_codes[:-1], out=is_start[1:])
+    is_end = np.ones(n, dtype=bool)
+    is_end[:-1] = is_start[1:]
+
     t_end, end_na = to_micros(df[TIMESTAMP])
+    wm_end = _work_minutes(t_end, end_na, calendar)
+    prev_na = is_start | _shifted(end_na, is_start)
     columns: dict[str, Any] = {
         "rn": pa.array(np.arange(n, dtype=np.int64)),
         "case_id": codes(case_codes),
@@ -133,8 +165,13 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
         "unit": codes(unit_codes),
         "channel": codes(ch_codes),
         "outcome": codes(out_codes),
-        "t_end": pa.array(t_end, mask=end_na),
-        "wm_end": pa.array(_work_minutes(t_end, end_na, calendar), mask=end_na),
+        "is_start": pa.array(is_start),
+        "is_end": pa.array(is_end),
+        "prev_act": codes(np.where(is_start, -1, _shifted(act_codes, is_start))),
+        "t_end": values_or_null(t_end, end_na, pa.int64()),
+        "prev_end": values_or_null(_shifted(t_end, is_start), prev_na, pa.int64()),
+        "wm_end": values_or_null(wm_end, end_na, pa.float64()),
+        "prev_wm": values_or_null(_shifted(wm_end, is_start), prev_na, pa.float64()),
     }
     start = _column(df, START)
     has_start = start is not None
@@ -143,8 +180,8 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
         wm_start = _work_minutes(t_start, start_na, calendar)
     else:
         t_start, start_na, wm_start = np.zeros(n, np.int64), np.ones(n, bool), np.full(n, np.nan)
-    columns["t_start"] = pa.array(t_start, mask=start_na)
-    columns["wm_start"] = pa.array(wm_start, mask=start_na)
+    columns["t_start"] = values_or_null(t_start, start_na, pa.int64())
+    columns["wm_start"] = values_or_null(wm_start, start_na, pa.float64())
 
     received = _column(df, RECEIVED)
     if received is not None:
@@ -152,15 +189,15 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
         wm_recv = _work_minutes(t_recv, recv_na, calendar)
     else:
         t_recv, recv_na, wm_recv = np.zeros(n, np.int64), np.ones(n, bool), np.full(n, np.nan)
-    columns["t_recv"] = pa.array(t_recv, mask=recv_na)
-    columns["wm_recv"] = pa.array(wm_recv, mask=recv_na)
+    columns["t_recv"] = values_or_null(t_recv, recv_na, pa.int64())
+    columns["wm_recv"] = values_or_null(wm_recv, recv_na, pa.float64())
 
     due = _column(df, DUE)
     if due is not None:
         t_due, due_na = to_micros(due)
     else:
         t_due, due_na = np.zeros(n, np.int64), np.ones(n, bool)
-    columns["t_due"] = pa.array(t_due, mask=due_na)
+    columns["t_due"] = values_or_null(t_due, due_na, pa.int64())
 
     return Prepared(
         table=pa.table(columns),

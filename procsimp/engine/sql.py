@@ -17,7 +17,14 @@ wm_start   start time in working minutes
 channel, outcome   integer codes of the case attributes (NULL when missing)
 t_recv, wm_recv    time the dossier was received (NULL when the log has none)
 t_due      the log's due date of the dossier (NULL when the log has none)
+is_start, is_end   the event is the first / last of its case
+prev_act, prev_end, prev_wm   activity, completion time and working-minute completion of the
+           event before it in the case (``rn - 1``), NULL for the first event of a case
 =========  ==========================================================================
+
+The ``prev_*`` columns are the directly-follows alignment of the case-sorted rows, so the step
+queries are plain projections and aggregates with no window over the whole log; they equal
+``LAG(...) OVER (PARTITION BY case_id ORDER BY rn)``.
 
 Definitions (per event, within its case):
 
@@ -40,26 +47,15 @@ def _clip0(expr: str) -> str:
     return f"CASE WHEN ({expr}) < 0 THEN 0 ELSE ({expr}) END"
 
 
-#: every event with its predecessor in the case, waiting and processing. The log is sorted by
-#: case, so one window over the row order sees each case's events together; the previous row
-#: belongs to the same case exactly when its case_id is equal.
+#: every event with its predecessor in the case, waiting and processing (the predecessor
+#: columns come with the input, so this is a projection: no window, no sort)
 STEPS = f"""
-SELECT svc, case_id, rn, act, res, unit, is_start, is_end,
-  CASE WHEN is_start THEN NULL ELSE prev_act END AS prev_act,
-  CASE WHEN is_start THEN NULL ELSE {_clip0("coalesce(t_start, t_end) - prev_end")} / 1e6 END AS wait_s,
-  CASE WHEN is_start THEN NULL ELSE {_clip0("coalesce(wm_start, wm_end) - prev_wm")} END AS wait_wm,
+SELECT svc, case_id, rn, act, res, unit, is_start, is_end, prev_act,
+  {_clip0("coalesce(t_start, t_end) - prev_end")} / 1e6 AS wait_s,
+  {_clip0("coalesce(wm_start, wm_end) - prev_wm")} AS wait_wm,
   {_clip0("t_end - t_start")} / 1e6 AS proc_s,
   {_clip0("wm_end - wm_start")} AS proc_wm
-FROM (
-  SELECT svc, case_id, rn, act, res, unit, t_start, t_end, wm_start, wm_end,
-    LAG(case_id) OVER w IS DISTINCT FROM case_id AS is_start,
-    LEAD(case_id) OVER w IS DISTINCT FROM case_id AS is_end,
-    LAG(act) OVER w AS prev_act,
-    LAG(t_end) OVER w AS prev_end,
-    LAG(wm_end) OVER w AS prev_wm
-  FROM events
-  WINDOW w AS (ORDER BY rn)
-)
+FROM events
 """
 
 #: one row per case
@@ -114,17 +110,17 @@ def _pick(name: str, scale: str) -> str:
 
 
 QUERIES: dict[str, str] = {
-    # distinct cases per edge come from a two-level count, cheaper than count(DISTINCT ...)
+    # distinct cases per edge come from a two-level count (cheaper than count(DISTINCT ...));
+    # the edge count comes with the times
     "dfg": f"""
 WITH per_case AS (
-  SELECT svc, prev_act, act, count(*) AS n
+  SELECT DISTINCT svc, prev_act, act, case_id
   FROM _steps WHERE prev_act IS NOT NULL
-  GROUP BY svc, prev_act, act, case_id
 ), freq AS (
-  SELECT svc, prev_act, act, CAST(sum(n) AS BIGINT) AS count, count(*) AS cases
+  SELECT svc, prev_act, act, count(*) AS cases
   FROM per_case GROUP BY svc, prev_act, act
 ), perf AS (
-  SELECT svc, prev_act, act,
+  SELECT svc, prev_act, act, count(*) AS count,
     {_stats("wait_wm", "60.0", "wait_hours")},
     {_stats("wait_s", "86400.0", "wait_days")}
   FROM _steps WHERE prev_act IS NOT NULL
@@ -133,7 +129,7 @@ WITH per_case AS (
 SELECT svc, prev_act AS source, act AS target, count, cases,
   {_pick("wait_hours", "60.0")},
   {_pick("wait_days", "86400.0")}
-FROM freq JOIN perf USING (svc, prev_act, act)
+FROM perf JOIN freq USING (svc, prev_act, act)
 """,
     "activities": f"""
 WITH per_case AS (

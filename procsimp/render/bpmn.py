@@ -116,6 +116,9 @@ class BpmnLayout:
 
 
 def _kind(obj: Any) -> str:
+    from procsimp.discovery import _quiet_pm4py
+
+    _quiet_pm4py()
     from pm4py.objects.bpmn.obj import BPMN
 
     checks = (

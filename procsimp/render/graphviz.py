@@ -58,6 +58,7 @@ __all__ = [
     "CURVED_ARROWS_MAX",
     "GRAPHVIZ_INSTALL_HINT",
     "map_dot",
+    "node_ids",
     "combine_maps",
     "write_map",
     "write_dot",
@@ -434,6 +435,27 @@ def _flow_order(graph: Any) -> list[Any]:
     return order + rest
 
 
+def _ids(acts: Sequence[Any], id_prefix: str) -> dict[Any, str]:
+    ids: dict[Any, str] = {a: f"{id_prefix}a{i}" for i, a in enumerate(acts)}
+    ids[START_NODE] = f"{id_prefix}start"
+    ids[END_NODE] = f"{id_prefix}end"
+    return ids
+
+
+def node_ids(pmap: ProcessMap, *, id_prefix: str = "") -> dict[str, str]:
+    """``{activity name: node id}`` as :func:`map_dot` draws ``pmap`` with ``id_prefix``.
+
+    Includes :data:`START_NODE` and :data:`END_NODE`. Use it to add statements about given
+    activities to a drawing (frames around merged steps, highlighted boxes ...).
+    """
+    graph = getattr(pmap, "graph", None)
+    if graph is None or not hasattr(graph, "nodes"):
+        raise ParameterError(
+            f"node_ids needs a ProcessMap (from procsimp.mine(log)); got {type(pmap).__name__}"
+        )
+    return {str(k): v for k, v in _ids(_flow_order(graph), id_prefix).items()}
+
+
 def _default_title(pmap: Any, view: str, n_acts: int, n_edges: int, lang: str) -> list[str]:
     t = _TEXT[lang]
     service = getattr(pmap, "service", None)
@@ -561,9 +583,7 @@ def map_dot(
     ghost_nodes, ghost_edges = _ghost_sets(ghost)
 
     acts = _flow_order(graph)
-    ids: dict[Any, str] = {a: f"{id_prefix}a{i}" for i, a in enumerate(acts)}
-    ids[START_NODE] = f"{id_prefix}start"
-    ids[END_NODE] = f"{id_prefix}end"
+    ids = _ids(acts, id_prefix)
     rank = {START_NODE: -1, **{a: i for i, a in enumerate(acts)}, END_NODE: len(acts)}
     edges = sorted(
         (e for e in graph.edges if e[0] in rank and e[1] in rank),
@@ -585,6 +605,7 @@ def map_dot(
         title_lines = _default_title(pmap, view, len(acts), len(edges), lang)
     else:
         title_lines = [title] if isinstance(title, str) else list(title)
+        title_lines = [line for line in title_lines if str(line).strip()]
     label = ""
     if title_lines:
         head, *tail = [_html(_clean(x)) for x in title_lines]

@@ -38,6 +38,14 @@ def _net_id(name: str) -> str:
     return cleaned
 
 
+_ORDER = {"place": 0, "transition": 1, "arc": 2}
+
+
+def _element_key(el: Any) -> tuple[int, str, str, str]:
+    """Places, then transitions, then arcs; each by id (arcs by their ends)."""
+    return (_ORDER.get(el.tag, 3), el.get("source", ""), el.get("target", ""), el.get("id", ""))
+
+
 def pnml_xml(model: Any, *, name: str | None = None) -> bytes:
     """PNML (UTF-8 bytes) of a Model's Petri net, or of a ``(net, im, fm)`` tuple."""
     from procsimp._pm4py import pm4py
@@ -58,18 +66,7 @@ def pnml_xml(model: Any, *, name: str | None = None) -> bytes:
         if text is not None:
             text.text = str(title)
     for page in root.iter("page"):
-        children = list(page)
-        order = {"place": 0, "transition": 1, "arc": 2}
-
-        def key(el: Any) -> tuple[int, str, str, str]:
-            return (
-                order.get(el.tag, 3),
-                el.get("source", ""),
-                el.get("target", ""),
-                el.get("id", ""),
-            )
-
-        children.sort(key=key)
+        children = sorted(page, key=_element_key)
         arcs = 0
         for el in children:
             page.remove(el)
