@@ -21,6 +21,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from procsimp import discovery as d
@@ -151,46 +153,104 @@ def test_checker_reports_problems(tmp_path):
 
 
 # ---------------------------------------------------------------------------- the XML itself
+def xml_problems(xml: bytes | str) -> list[str]:
+    """What breaks the BPMN rules in a file: ids, refs, shapes, edges (empty when all is well)."""
+    root = etree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml)
+    problems: list[str] = []
+    process = root.find("bpmn:process", NS)
+    if process.get("isExecutable") != "false" or not root.get("targetNamespace"):
+        problems.append("isExecutable/targetNamespace")
+    ids = [el.get("id") for el in root.iter() if el.get("id") is not None]
+    if len(ids) != len(set(ids)):
+        problems.append("duplicate ids")
+    problems += [f"bad id {i}" for i in ids if not NCNAME.match(i)]
+    flows = {f.get("id"): f for f in process.findall("bpmn:sequenceFlow", NS)}
+    nodes = [el for el in process if el.tag != f"{{{rb.NS_BPMN}}}sequenceFlow"]
+    for n in nodes:
+        inc = sorted(x.text for x in n.findall("bpmn:incoming", NS))
+        out = sorted(x.text for x in n.findall("bpmn:outgoing", NS))
+        if inc != sorted(f for f, el in flows.items() if el.get("targetRef") == n.get("id")):
+            problems.append(f"incoming of {n.get('id')}")
+        if out != sorted(f for f, el in flows.items() if el.get("sourceRef") == n.get("id")):
+            problems.append(f"outgoing of {n.get('id')}")
+    bounds = {}
+    for shape in root.iter(f"{{{rb.NS_BPMNDI}}}BPMNShape"):
+        b = shape.find("dc:Bounds", NS)
+        bounds[shape.get("bpmnElement")] = tuple(float(b.get(k)) for k in ("x", "y", "width", "height"))
+    problems += [f"no shape for {n.get('id')}" for n in nodes if n.get("id") not in bounds]
+    items = sorted(bounds.items())
+    for i, (a, (x, y, w, h)) in enumerate(items):
+        for b, (x2, y2, w2, h2) in items[i + 1:]:
+            if x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h:
+                problems.append(f"overlap {a} {b}")
+    edges = {e.get("bpmnElement"): e for e in root.iter(f"{{{rb.NS_BPMNDI}}}BPMNEdge")}
+    for fid, flow in flows.items():
+        if fid not in edges:
+            problems.append(f"no edge for {fid}")
+            continue
+        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[fid].findall("di:waypoint", NS)]
+        if len(points) < 2:
+            problems.append(f"short edge {fid}")
+            continue
+        src, tgt = flow.get("sourceRef"), flow.get("targetRef")
+        for (px, py), node in ((points[0], src), (points[-1], tgt)):
+            x, y, w, h = bounds[node]
+            on_x = x - 1 <= px <= x + w + 1 and (abs(py - y) <= 1 or abs(py - y - h) <= 1)
+            on_y = y - 1 <= py <= y + h + 1 and (abs(px - x) <= 1 or abs(px - x - w) <= 1)
+            if not (on_x or on_y):
+                problems.append(f"edge {fid} not on the border of {node}")
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            if not (x0 == x1 or y0 == y1):
+                problems.append(f"diagonal segment in {fid}")
+            for node_id, (x, y, w, h) in bounds.items():  # never through another shape
+                if node_id not in (src, tgt) and (
+                    min(x0, x1) < x + w and max(x0, x1) > x and min(y0, y1) < y + h and max(y0, y1) > y
+                ):
+                    problems.append(f"edge {fid} crosses {node_id}")
+    # left to right: the start event is the leftmost shape, the end event the rightmost
+    start = process.find("bpmn:startEvent", NS).get("id")
+    end = process.find("bpmn:endEvent", NS).get("id")
+    if bounds[start][0] != min(b[0] for b in bounds.values()):
+        problems.append("start event is not leftmost")
+    if bounds[end][0] + bounds[end][2] != max(b[0] + b[2] for b in bounds.values()):
+        problems.append("end event is not rightmost")
+    return problems
+
+
 def test_xml_structure_ids_and_geometry(models):
     for key, (_, path) in models.items():
-        root = etree.parse(str(path)).getroot()
-        process = root.find("bpmn:process", NS)
-        assert process.get("isExecutable") == "false" and root.get("targetNamespace")
-        ids = [el.get("id") for el in root.iter() if el.get("id") is not None]
-        assert len(ids) == len(set(ids)), key
-        assert all(NCNAME.match(i) for i in ids), key
-        flows = {f.get("id"): f for f in process.findall("bpmn:sequenceFlow", NS)}
-        nodes = [el for el in process if el.tag != f"{{{rb.NS_BPMN}}}sequenceFlow"]
-        for n in nodes:
-            inc = [x.text for x in n.findall("bpmn:incoming", NS)]
-            out = [x.text for x in n.findall("bpmn:outgoing", NS)]
-            assert sorted(inc) == sorted(f for f, el in flows.items() if el.get("targetRef") == n.get("id"))
-            assert sorted(out) == sorted(f for f, el in flows.items() if el.get("sourceRef") == n.get("id"))
-            assert inc or out
-        bounds = {}
-        for shape in root.iter(f"{{{rb.NS_BPMNDI}}}BPMNShape"):
-            b = shape.find("dc:Bounds", NS)
-            bounds[shape.get("bpmnElement")] = tuple(float(b.get(k)) for k in ("x", "y", "width", "height"))
-        for edge in root.iter(f"{{{rb.NS_BPMNDI}}}BPMNEdge"):
-            points = [(float(p.get("x")), float(p.get("y"))) for p in edge.findall("di:waypoint", NS)]
-            flow = flows[edge.get("bpmnElement")]
-            assert len(points) >= 2
-            for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-                assert x0 == x1 or y0 == y1, (key, edge.get("bpmnElement"), points)  # orthogonal
-            # no segment runs through a shape other than the flow's own ends
-            ends = {flow.get("sourceRef"), flow.get("targetRef")}
-            for node_id, (x, y, w, h) in bounds.items():
-                if node_id in ends:
-                    continue
-                for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-                    crosses = (min(x0, x1) < x + w and max(x0, x1) > x and
-                               min(y0, y1) < y + h and max(y0, y1) > y)
-                    assert not crosses, (key, edge.get("bpmnElement"), node_id)
-        # left to right: the start event is the leftmost shape, the end event the rightmost
-        start = process.find("bpmn:startEvent", NS).get("id")
-        end = process.find("bpmn:endEvent", NS).get("id")
-        assert bounds[start][0] == min(b[0] for b in bounds.values())
-        assert bounds[end][0] + bounds[end][2] == max(b[0] + b[2] for b in bounds.values())
+        assert xml_problems(path.read_bytes()) == [], key
+
+
+def test_xml_checks_catch_problems():
+    good = rb.bpmn_xml(d.discover_model({("a", "b", "c"): 2, ("a", "c"): 1}))
+    assert xml_problems(good) == []
+    shapes = re.findall(r'<dc:Bounds x="(\d+)" y="(\d+)"', good)
+    (x2, y2), (x1, y1) = shapes[2], shapes[1]
+    moved = good.replace(f'<dc:Bounds x="{x2}" y="{y2}"', f'<dc:Bounds x="{x1}" y="{y1}"', 1)
+    assert any(p.startswith("overlap") for p in xml_problems(moved))
+    diagonal = re.sub(r'(<di:waypoint x=")(\d+)(" y="\d+" />\s*</bpmndi:BPMNEdge>)',
+                      lambda m: m.group(1) + str(int(m.group(2)) + 7) + m.group(3), good, count=1)
+    assert any("diagonal" in p or "border" in p for p in xml_problems(diagonal))
+
+
+variant_tables = st.dictionaries(
+    keys=st.lists(st.sampled_from(["Tiếp nhận", "Kiểm tra", "Thẩm định", "Xem xét, trình ký",
+                                   "Ký duyệt", "Trả kết quả", "Yêu cầu bổ sung"]),
+                  min_size=1, max_size=8).map(tuple),
+    values=st.integers(1, 30),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(variant_tables, st.booleans())
+def test_property_every_model_gets_a_clean_diagram(traces, full):
+    model = d.discover_model(traces, full=full)
+    xml = rb.bpmn_xml(model, name="p")
+    assert xml_problems(xml) == []
+    assert xml == rb.bpmn_xml(model, name="p")
 
 
 def test_vietnamese_names_are_kept_and_special_characters_escaped(tmp_path):

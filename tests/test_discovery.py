@@ -480,7 +480,7 @@ variant_tables = st.dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(variant_tables)
 def test_property_full_model_is_sound_and_fits_every_case(traces):
     m = d.discover_model(traces, full=True)
@@ -490,7 +490,7 @@ def test_property_full_model_is_sound_and_fits_every_case(traces):
     assert all(accepts(space, t) for t in traces)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(variant_tables)
 def test_property_default_model_is_sound_and_has_at_most_one_gateway_per_task(traces):
     m = d.discover_model(traces)
