@@ -395,20 +395,20 @@ def frame_to_log(
     # -- order: by case, then time; ties keep source order
     case_codes = df[CASE].cat.codes.to_numpy().astype(np.int64)
     ts = df[TIMESTAMP].array.asi8
-    order_final = np.lexsort((positions, ts, case_codes))
-    order_file = np.lexsort((positions, case_codes))
-    moved = order_final != order_file
-    if moved.any():
+    order_final, order_file = _case_time_order(case_codes, ts)
+    if order_final is not order_file:
+        moved = order_final != order_file
         n_cases_moved = len(np.unique(case_codes[order_file[moved]]))
         warn.append(
             f"events of {n_cases_moved} dossier(s) were not in time order in the source; they are sorted by time"
         )
-    if not (order_final == np.arange(len(order_final))).all():
+    if order_final is not None:
         df = df.iloc[order_final]
     df = df.reset_index(drop=True)
-    positions = positions[order_final]
-    case_codes = case_codes[order_final]
-    ts = ts[order_final]
+    if order_final is not None:
+        positions = positions[order_final]
+        case_codes = case_codes[order_final]
+        ts = ts[order_final]
 
     # -- one service per dossier; other dossier attributes made constant per dossier
     for role in CASE_ROLES:
@@ -428,6 +428,24 @@ def frame_to_log(
         columns_out = {role: columns_out[role] for role in ROLES if role in columns_out}
     mapping_out = ColumnMapping(columns=columns_out, how=how_out, formats=formats)
     return EventLog(df=df, mapping=mapping_out, source=source, timezone=timezone, warnings=tuple(warn))
+
+
+def _case_time_order(case_codes: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(order by case then time, order by case keeping the source order); None means unchanged.
+
+    Both orders are stable: ties keep the order of the rows, which is the source order. The two
+    are the same object when the events of every case are already in time order. A log already
+    sorted by case costs a few linear checks; one grouped by case, a stable sort that merges runs.
+    """
+    if len(case_codes) < 2:
+        return None, None
+    by_case = bool((case_codes[1:] >= case_codes[:-1]).all())
+    order_file = None if by_case else np.argsort(case_codes, kind="stable")
+    c = case_codes if order_file is None else case_codes[order_file]
+    t = ts if order_file is None else ts[order_file]
+    if not ((c[1:] == c[:-1]) & (t[1:] < t[:-1])).any():
+        return order_file, order_file
+    return np.lexsort((ts, case_codes)), (np.arange(len(case_codes)) if order_file is None else order_file)
 
 
 def _from_ns(values: np.ndarray, timezone: str, index: pd.Index | None = None) -> pd.Series:
@@ -487,8 +505,9 @@ def _one_value_per_case(df: pd.DataFrame, role: str, cmap: ColumnMapping, case_c
 def _unused_categories_removed(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         if isinstance(df[col].dtype, pd.CategoricalDtype):
+            n_cats = len(df[col].cat.categories)
             codes = df[col].cat.codes.to_numpy()
-            if len(df[col].cat.categories) and len(np.unique(codes[codes >= 0])) < len(df[col].cat.categories):
+            if n_cats and not np.bincount(codes[codes >= 0], minlength=n_cats).all():
                 df[col] = df[col].cat.remove_unused_categories()
     return df
 

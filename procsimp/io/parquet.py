@@ -48,9 +48,16 @@ def write_parquet(log: EventLog, path: Path, *, extra: dict[str, Any] | None = N
 
 
 def read_parquet_frame(path: Path, source: str) -> tuple[pd.DataFrame, dict[str, Any] | None]:
-    """(frame, procsimp metadata or None)."""
+    """(frame, procsimp metadata or None).
+
+    Text columns are read dictionary-encoded, straight from the file's own dictionary pages, so
+    they arrive as categoricals: the reader then normalises each distinct value once instead of
+    building a Python string per event.
+    """
     try:
-        table = pq.read_table(path)
+        schema = pq.read_schema(path)
+        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        table = pq.read_table(path, read_dictionary=text or None)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         text = str(exc).strip().splitlines()
         raise LogReadError(

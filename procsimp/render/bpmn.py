@@ -264,7 +264,7 @@ def _graphviz_positions(nodes: list[_Node], edges: list[_Edge]) -> tuple[dict[in
 
     lines = [
         "digraph G {",
-        '  graph [rankdir=LR, nodesep="%.3f", ranksep="0.8", splines=true, newrank=true];'
+        '  graph [rankdir=LR, nodesep="%.3f", ranksep="0.8", splines=true, newrank=false];'
         % (NODESEP / 72),
         '  node [shape=box, fixedsize=true, label=""];',
         "  edge [arrowhead=none];",
@@ -274,6 +274,13 @@ def _graphviz_positions(nodes: list[_Node], edges: list[_Edge]) -> tuple[dict[in
     for e in edges:
         weight = 4 if nodes[e.source].kind not in _GATEWAY_KINDS and nodes[e.target].kind not in _GATEWAY_KINDS else 2
         lines.append(f"  n{e.source} -> n{e.target} [weight={weight}];")
+    # start events in the first column, end events alone in the last one
+    starts = " ".join(f"n{i};" for i, n in enumerate(nodes) if n.kind == "startEvent")
+    ends = " ".join(f"n{i};" for i, n in enumerate(nodes) if n.kind == "endEvent")
+    if starts:
+        lines.append(f"  {{rank=source; {starts}}}")
+    if ends:
+        lines.append(f"  {{rank=sink; {ends}}}")
     lines.append("}")
     try:
         raw = graphviz.Source("\n".join(lines)).pipe(format="json", encoding="utf-8")
@@ -422,7 +429,8 @@ def layout_bpmn(model_or_bpmn: Any, *, name: str = "process") -> BpmnLayout:
     centres, splines = _graphviz_positions(nodes, edges)
     for i, n in enumerate(nodes):
         cx, cy = centres[i]
-        n.x, n.y = cx - n.width / 2, cy - n.height / 2
+        # whole-pixel centres: shapes of different heights on one line stay aligned
+        n.x, n.y = round(cx) - n.width / 2, round(cy) - n.height / 2
     cols = _Columns(nodes)
     outdeg: dict[int, int] = defaultdict(int)
     indeg: dict[int, int] = defaultdict(int)
@@ -467,7 +475,7 @@ def _plan(
     if ct > cs:  # forward: out of the right side, into the left side
         owner = f"n{edge.source}"
         middle = list(range(cs + 1, ct))
-        wants = [_spline_y_at(spline, _column_centre(cols, c)) for c in middle]
+        wants = [_round(_spline_y_at(spline, _column_centre(cols, c))) for c in middle]
         level = next(
             (
                 y
@@ -523,6 +531,10 @@ def _plan(
         route.end = ("left", t.cy)
         route.jogs.append((ct - 1, level, t.cy, merge or own + ".z"))
     return route
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else float(round(value))
 
 
 def _column_centre(cols: _Columns, c: int) -> float:

@@ -87,6 +87,12 @@ def _fmt(value: Any, key: str = "") -> str:
     return str(value)
 
 
+def _fmt_days(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _delta(key: str, before: Any, after: Any) -> tuple[str, str]:
     try:
         b, a = float(before), float(after)
@@ -281,7 +287,12 @@ def _service_entry(
     try:
         m = plan.model
         if m is not None and getattr(m, "fitness", None) is not None:
-            model = f"{m.tasks} tasks, {m.gateways} gateways, fitness {m.fitness:.2f}, precision {m.precision:.2f}, sound: {m.sound}"
+            model = _both(
+                f"to-be model: {m.tasks} tasks, {m.gateways} gateways, fitness {m.fitness:.2f}, "
+                f"precision {m.precision:.2f}, {'sound' if m.sound else 'NOT sound'}",
+                f"mô hình đề xuất: {m.tasks} bước, {m.gateways} cổng rẽ nhánh, độ phù hợp {m.fitness:.2f}, "
+                f"độ chính xác {m.precision:.2f}, {'đúng đắn (sound)' if m.sound else 'KHÔNG đúng đắn'}",
+            )
     except AttributeError:
         model = None
     return {
@@ -295,7 +306,7 @@ def _service_entry(
         "saving_per_case": f"{saving:,.2f}",
         "gain": f"{saving * cases:,.0f}",
         "catalog": (f"{service.name_vi} / {service.name_en}" if service is not None else None),
-        "statutory_days": getattr(service, "statutory_days", None),
+        "statutory_days": _fmt_days(getattr(service, "statutory_days", None)),
         "kpis": kpis,
         "simulated": bool(simulated),
         "frequency_svg": _inline_svg(freq.pipe(format="svg").decode("utf-8")),
