@@ -56,6 +56,7 @@ TIMELINESS: tuple[str, ...] = ("early", "on_time", "late")
 
 _NS_PER_MIN = 60_000_000_000
 _NS_PER_DAY = 86_400_000_000_000
+_TICKS_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 _EPOCH = _dt.date(2000, 1, 1)
 _EPOCH_DAY = (_EPOCH - _dt.date(1970, 1, 1)).days  # days since 1970-01-01
 _MIN_YEAR, _MAX_YEAR = 1678, 2261  # what a pandas nanosecond timestamp can hold
@@ -313,12 +314,18 @@ class WorkCalendar:
 
     def _lookup(self, ns: np.ndarray, nat: np.ndarray) -> np.ndarray:
         """Day-table index of each local time (0 for NaT)."""
-        days = np.floor_divide(ns, _NS_PER_DAY)
-        if (~nat).any():
-            self._ensure(int(days[~nat].min()), int(days[~nat].max()))
-        else:
+        return self._day_index(np.floor_divide(ns, _NS_PER_DAY), nat)
+
+    def _day_index(self, days: np.ndarray, nat: np.ndarray) -> np.ndarray:
+        """Day-table index of each local day number (0 for NaT)."""
+        if nat.all():  # also an empty input
             self._ensure(_EPOCH_DAY, _EPOCH_DAY)
-        return np.where(nat, 0, days - self._day0)
+        else:
+            ok = days[~nat] if nat.any() else days
+            self._ensure(int(ok.min()), int(ok.max()))
+        i = days - self._day0
+        i[nat] = 0
+        return i
 
     def work_minutes(self, times: Any) -> np.ndarray:
         """Cumulative working minutes from the epoch (2000-01-01 00:00 local) to each time.
@@ -326,18 +333,30 @@ class WorkCalendar:
         Monotone non-decreasing in time; a time outside office hours counts as the end of the
         previous working period; NaT gives NaN. Differences of two values are working minutes.
         """
-        ns, nat, shape = self._local_ns(times)
-        i = self._lookup(ns, nat)
-        minute_of_day = (ns - np.floor_divide(ns, _NS_PER_DAY) * _NS_PER_DAY) / _NS_PER_MIN
+        idx, shape = _to_datetime_index(times)
+        local = idx if idx.tz is None else idx.tz_convert(self.timezone).tz_localize(None)
+        # local wall-clock ticks in the input's own unit (no conversion pass); a day and a minute
+        # are whole numbers of ticks, so the minute of the day is the same double in every unit
+        per_second = _TICKS_PER_SECOND[np.datetime_data(local.dtype)[0]]
+        per_day, per_minute = 86_400 * per_second, 60 * per_second
+        ticks = local.asi8
+        nat = np.asarray(local.isna())
+        days = np.floor_divide(ticks, per_day)
+        since_midnight = days * per_day
+        np.subtract(ticks, since_midnight, out=since_midnight)
+        minute_of_day = since_midnight / per_minute
+        del since_midnight
+        i = self._day_index(days, nat)
         # minutes inside each office period of the day, one 1-D pass per period (no n x periods matrix)
-        inside = np.zeros(len(ns))
-        part = np.empty(len(ns))
+        inside = np.zeros(len(ticks))
+        part = np.empty(len(ticks))
         for start, end in zip(self._p_start, self._p_end, strict=True):
             np.subtract(minute_of_day, start, out=part)
             np.clip(part, 0.0, end - start, out=part)
             inside += part
+        inside[~self._work[i]] = 0.0
         out = self._cum_before[i]
-        out += np.where(self._work[i], inside, 0.0)
+        out += inside
         out[nat] = np.nan
         return out.reshape(shape)
 

@@ -5,19 +5,29 @@ raw events. Its process tree is then drawn as BPMN by procsimp itself, so that t
 like one a person would draw:
 
 * a step that repeats on its own (``*(A, τ)``) becomes one task with the BPMN loop marker;
-* "zero or more times" (``×(τ, *(A, τ))``) becomes one loop, not an optional block around a loop;
+* "zero or more times" (``×(τ, *(A, τ))``) becomes an optional task with the loop marker, or
+  one loop gateway when gateways are scarce;
 * silent steps (τ) become skip flows, never tasks;
 * gateway cascades are collapsed: a gateway with one incoming and one outgoing flow is removed,
   consecutive splits (or joins) of the same kind are merged.
 
-The default model shows the main flow with at most one gateway per task. When the log's full
+The default model shows the main flow with at most one gateway per task, at most
+:data:`MAX_TASKS` tasks and at most :data:`MAX_MODEL_STATES` reachable states. When the log's
 behaviour needs more, infrequent behaviour is filtered step by step (more noise, then fewer
-activities) until it fits, and every step taken is listed in :attr:`Model.notes`. The
-full-fitness model (inductive miner without noise, every activity) is ``full=True``.
+activities) until it fits; :attr:`Model.notes` lists every step taken. ``full=True`` gives the
+full-fitness model (inductive miner without noise, every activity).
 
 The Petri net of a model is pm4py's conversion of the exported BPMN (loop markers expanded into
-their gateways), so the net checked for soundness and replayed for fitness and precision is the
-BPMN the reader sees.
+their gateways), so the net that is checked is the BPMN the reader sees:
+
+* soundness is decided on the net's reachability graph (:class:`StateSpace`), exactly as
+  defined (option to complete, proper completion, no dead transition, bounded); pm4py's WOFLAN
+  gives the same verdicts (``check_sound(..., method="woflan")``) but needs tens of seconds
+  for a net with a few hundred reachable markings;
+* fitness is pm4py's token-based replay, each distinct variant replayed once and weighted by
+  its cases (equal to ``pm4py.fitness_token_based_replay`` on the raw log);
+* precision is ETC (escaping edges) read from the reachability graph; on a fitting log it
+  equals ``pm4py.precision_alignments``.
 """
 
 from __future__ import annotations
@@ -79,13 +89,15 @@ class Model:
 
     ``bpmn`` is a pm4py BPMN graph (tasks that repeat carry the BPMN loop marker, see
     :func:`is_loop_task`); ``net``, ``initial_marking`` and ``final_marking`` are pm4py's Petri
-    net conversion of that same BPMN. ``sound`` is pm4py's soundness check (WOFLAN) of the net.
+    net conversion of that same BPMN. ``sound`` says whether the net is a sound workflow net
+    (decided on its reachability graph; ``soundness`` says why not, or "sound").
 
-    ``fitness`` is pm4py's token-based replay fitness and ``precision`` pm4py's ETC precision,
-    both weighted by the number of cases of each variant, against the log given to
+    ``fitness`` is pm4py's token-based replay fitness and ``precision`` ETC precision, both
+    weighted by the number of cases of each variant, against the log given to
     :func:`discover_model` (else against the variant table). ``fitting_cases`` is the share of
     cases the model replays perfectly, counting an activity the model does not show as a
     deviation; ``event_coverage`` is the share of events whose activity the model shows.
+    ``notes`` lists what was filtered to keep the model readable.
     """
 
     bpmn: Any
@@ -807,7 +819,7 @@ def _rename_net(net: Any) -> None:
     sources = [k for k, o in objs.items() if k[0] == "p" and o.name == "source"]
     frontier = sorted(sources, key=lambda k: hashes[k])
     while frontier:
-        nxt = []
+        nxt: list[Any] = []
         for k in frontier:
             if k in order:
                 continue

@@ -424,3 +424,27 @@ def test_bpmn_js_renders_models_in_headless_chromium(models, artifacts_dir):
                 assert shot.stat().st_size > 5_000
         finally:
             browser.close()
+
+
+# ---------------------------------------------------------------------------- missing tools
+def test_missing_node_fails_loudly_unless_switched_off(monkeypatch):
+    monkeypatch.delenv("PROCSIMP_SKIP_NODE", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception) as err:
+        _need_node()
+    assert "node is not installed: run 'make test'" in str(err.value)
+    monkeypatch.setenv("PROCSIMP_SKIP_NODE", "1")
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        _need_node()
+    assert "PROCSIMP_SKIP_NODE=1" in str(skipped.value)
+
+
+def test_missing_npm_packages_fail_loudly(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.delenv("PROCSIMP_SKIP_NODE", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/node")
+    monkeypatch.setattr(sys.modules[__name__], "JS", tmp_path / "js")
+    with pytest.raises(pytest.fail.Exception) as err:
+        _need_node()
+    assert "bpmn-moddle/bpmn-js are not installed" in str(err.value)

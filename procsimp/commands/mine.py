@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from procsimp.cli import load_log, log_options, out_option, service_option
+from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
 from procsimp.errors import ParameterError
 
 __all__ = ["mine", "slugify", "service_slugs", "percent", "DEFAULT_FORMATS"]
@@ -153,11 +154,8 @@ def _counts(pmap: Any) -> dict[str, Any]:
 @click.command(name="mine")
 @log_options
 @service_option
-@click.option(
-    "--view",
-    type=click.Choice(["frequency", "performance"]),
-    default="frequency",
-    show_default=True,
+@view_option(
+    "frequency",
     help="frequency: boxes and arrows show counts; performance: mean processing and waiting time",
 )
 @click.option(
@@ -195,28 +193,12 @@ def _counts(pmap: Any) -> dict[str, Any]:
     is_flag=True,
     help="the full map (every activity and path) and the full-fitness model",
 )
-@click.option(
-    "--noise",
-    type=float,
-    default=0.2,
-    show_default=True,
-    help="noise threshold of model discovery (0-1): higher gives a simpler model",
-)
-@click.option(
-    "--format",
-    "formats",
-    default=DEFAULT_FORMATS,
-    show_default=True,
-    metavar="LIST",
+@noise_option(help="noise threshold of model discovery (0-1): higher gives a simpler model")
+@formats_option(
+    DEFAULT_FORMATS,
     help="comma-separated: svg, png, pdf, dot (the map), bpmn, pnml (the model), or all",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "vi"]),
-    default="en",
-    show_default=True,
-    help="language of the map's title, legend and units",
-)
+@lang_option(help="language of the map's title, legend and units")
 @out_option()
 def mine(
     log_args: dict[str, Any],

@@ -33,6 +33,7 @@ from procsimp.cli import (
     protect_option,
     service_option,
 )
+from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
 from procsimp.errors import ParameterError
 
 __all__ = ["propose", "DEFAULT_FORMATS", "PROPOSE_FORMATS"]
@@ -61,32 +62,13 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
     help="simulation runs (with --simulate)",
 )
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S", help="simulation seed")
-@click.option(
-    "--format",
-    "formats",
-    default=DEFAULT_FORMATS,
-    show_default=True,
-    metavar="LIST",
+@formats_option(
+    DEFAULT_FORMATS,
     help="comma-separated: svg, png, pdf, dot (the as-is/to-be diagram), bpmn (the to-be model), or all",
 )
-@click.option(
-    "--view",
-    type=click.Choice(["performance", "frequency"]),
-    default="performance",
-    show_default=True,
-    help="the maps' view: mean times (performance) or counts (frequency)",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "vi"]),
-    default="en",
-    show_default=True,
-    help="language of the diagram's titles, legend and caption",
-)
-@click.option(
-    "--noise", type=float, default=0.2, show_default=True,
-    help="noise threshold of the to-be model discovery (0-1)",
-)
+@view_option("performance", help="the maps' view: mean times (performance) or counts (frequency)")
+@lang_option(help="language of the diagram's titles, legend and caption")
+@noise_option(help="noise threshold of the to-be model discovery (0-1)")
 @out_option()
 def propose(
     log_args: dict[str, Any],

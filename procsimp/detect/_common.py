@@ -1,14 +1,15 @@
-"""Helpers shared by the detectors: per-service views of the aggregates and flag building."""
+"""Helpers shared by the detectors: per-service views of the aggregates, flag building and the
+base of the control-step detectors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from procsimp.detect.aggregates import Row
-from procsimp.detect.base import clean_number
+from procsimp.detect.base import Detector, Interval, clean_number, confidence, keyword_hint
 from procsimp.detect.flag import Flag
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,6 +21,19 @@ def per_service(ag: LogAggregates) -> Iterator[tuple[Row, list[Row]]]:
     rows = ag.activity_rows()
     for srow in ag.service_rows():
         yield srow, rows.get(srow["service"], [])
+
+
+def frequent_steps(
+    acts: list[Row], min_cases: int, min_case_share: float = 0.0, *, skip_kept: bool = False
+) -> Iterator[Row]:
+    """The steps of ``acts`` in at least ``min_cases`` cases and ``min_case_share`` of the
+    service's cases (and, with ``skip_kept``, not kept: start, end, decision, protected)."""
+    for r in acts:
+        if skip_kept and r.kept:
+            continue
+        if r.cases < min_cases or val(r.case_share) < min_case_share:
+            continue
+        yield r
 
 
 def finite(x: Any) -> bool:
@@ -92,65 +106,6 @@ def is_quiet(r: Row, min_top_successor: float, max_outcome_bits: float) -> bool:
     )
 
 
-def control_context(acts: list[Row]) -> dict[str, Any]:
-    """What the control detectors need about a service: its rows by name and its main work step."""
-    rows = {r["activity"]: r for r in acts}
-    return {"rows": rows, "work": work_step(acts)}
-
-
-def control_step(
-    r: Row,
-    ctx: dict[str, Any],
-    *,
-    has_resource: bool,
-    has_unit: bool,
-    min_top_successor: float,
-    max_outcome_bits: float,
-    max_proc_share: float,
-    min_other_officer: float,
-    min_other_unit: float,
-    min_controlled_ratio: float,
-) -> dict[str, Any] | None:
-    """Whether ``r`` is a control step (a review or re-check) that changes nothing.
-
-    A control step is not kept (start, end, decision, protected, rework), is quiet (see
-    :func:`is_quiet`), is done by another officer than the step before it (and, when the log has
-    units, by another unit: a control is done by another desk or level), takes at most
-    ``max_proc_share`` of the main work step's processing, neither produces the result right
-    before it is delivered nor releases it (see :func:`releases_result`), and follows some step with at least ``min_controlled_ratio`` times its own processing (there is
-    work to control). Returns the numbers that made it one, or None.
-    """
-    work = ctx["work"]
-    if r["kept"] or work is None or not finite(r["proc_hours_median"]):
-        return None
-    if not is_quiet(r, min_top_successor, max_outcome_bits):
-        return None
-    if produces_result(r, ctx["rows"]) or releases_result(r, ctx["rows"]):
-        return None  # it produces or releases the result, it does not control it
-    other = val(r["resource_change_prev"]) if has_resource else val(r["unit_change_prev"])
-    if other < min_other_officer:
-        return None
-    if has_unit and val(r["unit_change_prev"]) < min_other_unit:
-        return None  # control by another desk or level, not the next officer of the same team
-    proc = float(r["proc_hours_median"])
-    work_h = val(work["proc_hours_median"])
-    if work_h <= 0 or proc > max_proc_share * work_h:
-        return None
-    before = usual_predecessors(ctx["rows"], r["activity"])
-    controlled = [p for p in before if val(p["proc_hours_median"]) >= min_controlled_ratio * proc]
-    if not controlled:
-        return None
-    return {
-        "proc": proc,
-        "work": work,
-        "work_hours": work_h,
-        "other": other,
-        "before": before,
-        "controlled": controlled[0],
-        "after_work": val(r["step_index_mean"]) > val(work["step_index_mean"]),
-    }
-
-
 def work_hours_scale(acts: list[Row], min_case_share: float = 0.3) -> float:
     """The median processing time (hours) of :func:`work_step`; NaN when unknown."""
     best = work_step(acts, min_case_share)
@@ -158,11 +113,10 @@ def work_hours_scale(acts: list[Row], min_case_share: float = 0.3) -> float:
 
 
 def make_flag(
+    detector: Detector,
     *,
     service: str,
     activity: str,
-    kind: str,
-    action: str,
     confidence: float,
     evidence: Mapping[str, Any],
     workdays_per_case: float,
@@ -172,6 +126,9 @@ def make_flag(
     into: str | None = None,
     **saving_extra: float,
 ) -> Flag:
+    """A flag of ``detector`` (its ``name`` is the kind, its ``action`` the action): evidence
+    and saving as plain rounded JSON numbers, confidence clipped to 0..1, the English and
+    Vietnamese explanations as one sentence each (see :func:`sentence`)."""
     saving = {
         "workdays_per_case": clean_number(max(0.0, val(workdays_per_case)), 3),
         "handoffs_removed": clean_number(max(0.0, val(handoffs_removed)), 3),
@@ -181,12 +138,50 @@ def make_flag(
         service=str(service),
         activity=str(activity),
         into=None if into is None else str(into),
-        kind=kind,
-        action=action,
+        kind=detector.name,
+        action=detector.action,
         confidence=float(min(1.0, max(0.0, confidence))),
         evidence={k: clean_number(v) for k, v in evidence.items()},
         saving=saving,
-        explanation={"en": en, "vi": vi},
+        explanation={"en": sentence(en), "vi": sentence(vi)},
+    )
+
+
+def step_flag(
+    detector: Detector,
+    ag: LogAggregates,
+    srow: Row,
+    r: Row,
+    *,
+    margins: Iterable[float],
+    hint_kinds: tuple[str, ...],
+    evidence: Mapping[str, Any],
+    en: str,
+    vi: str,
+    cap: float = 1.0,
+) -> Flag:
+    """A flag that takes step ``r`` of the service ``srow`` out of the workflow.
+
+    Each dossier saves the time the step adds (its mean waiting plus processing, over all its
+    occurrences) and the hand-offs it causes. The confidence comes from ``margins`` (see
+    :func:`~procsimp.detect.base.confidence`, capped at ``cap``) plus a bonus when the name
+    matches a keyword of ``hint_kinds``; the evidence ends with that ``name_hint``.
+    """
+    n_cases = srow["cases"]
+    added = val(r.sojourn_hours_mean)  # waiting + processing the step adds
+    per_case = added * r.events / max(n_cases, 1)
+    handoffs = val(r.handoffs_saved_per_event) * r.events / max(n_cases, 1)
+    hint = keyword_hint(r.activity, hint_kinds)
+    return make_flag(
+        detector,
+        service=srow["service"],
+        activity=r.activity,
+        confidence=confidence(margins, hint=hint, cap=cap),
+        evidence={**evidence, "name_hint": hint},
+        workdays_per_case=per_case / ag.hours_per_day,
+        handoffs_removed=handoffs,
+        en=en,
+        vi=vi,
     )
 
 
@@ -205,3 +200,159 @@ def sentence(text: str) -> str:
     """One sentence: collapse whitespace, end with a full stop."""
     text = " ".join(text.split())
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+class ControlStep(Detector):
+    """Base of the detectors of control steps that change nothing (a review, a re-check).
+
+    A control step is not kept (start, end, decision, protected, rework), is quiet (see
+    :func:`is_quiet`), is done by another officer than the step before it (and, when the log has
+    units, by another unit: a control is done by another desk or level), takes at most
+    ``max_proc_share`` of the main work step's processing, neither produces the result right
+    before it is delivered nor releases it (see :func:`releases_result`), and follows some step
+    with at least ``min_controlled_ratio`` times its own processing (there is work to control).
+
+    A subclass sets ``name``, ``action`` and ``hint_kinds`` (the name keywords that add a little
+    confidence) and says which control steps it flags (:meth:`_finding`) and how
+    (:meth:`_describe`). Removing the step saves what it adds (see :func:`step_flag`).
+    """
+
+    hint_kinds: ClassVar[tuple[str, ...]] = ()
+    _constraints = {
+        "min_top_successor": Interval(0.5, 1),
+        "max_outcome_bits": Interval(0, 1),
+        "max_proc_share": Interval(0, 1),
+        "min_other_officer": Interval(0, 1),
+        "min_other_unit": Interval(0, 1),
+        "min_controlled_ratio": Interval(1, None),
+        "min_cases": Interval(1, None, integer=True),
+        "min_case_share": Interval(0, 1),
+    }
+
+    min_top_successor: float
+    max_outcome_bits: float
+    max_proc_share: float
+    min_other_officer: float
+    min_other_unit: float
+    min_controlled_ratio: float
+    min_cases: int
+    min_case_share: float
+
+    def __init__(
+        self,
+        *,
+        min_top_successor: float = 0.95,
+        max_outcome_bits: float = 0.01,
+        max_proc_share: float = 0.4,
+        min_other_officer: float = 0.8,
+        min_other_unit: float = 0.5,
+        min_controlled_ratio: float = 2.0,
+        min_cases: int = 10,
+        min_case_share: float = 0.05,
+    ) -> None:
+        """
+        Parameters
+        ----------
+        min_top_successor
+            share of occurrences followed by the same next step (1.0: always).
+        max_outcome_bits
+            largest mutual information (bits) between the next step and the case outcome.
+        max_proc_share
+            processing time at most this share of the service's main work step.
+        min_other_officer
+            share of occurrences done by another officer than the previous step.
+        min_other_unit
+            share of occurrences done by another unit than the previous step (when the log has
+            units).
+        min_controlled_ratio
+            an earlier step must take at least this many times the control step's processing.
+        min_cases
+            cases that must contain the step.
+        min_case_share
+            share of the service's cases that must contain the step.
+        """
+        super().__init__(
+            min_top_successor=min_top_successor,
+            max_outcome_bits=max_outcome_bits,
+            max_proc_share=max_proc_share,
+            min_other_officer=min_other_officer,
+            min_other_unit=min_other_unit,
+            min_controlled_ratio=min_controlled_ratio,
+            min_cases=min_cases,
+            min_case_share=min_case_share,
+        )
+
+    def detect(self, aggregates: LogAggregates) -> list[Flag]:
+        ag = aggregates
+        if not ag.has_start:
+            return []  # without processing times a control cannot be told from the work it checks
+        flags: list[Flag] = []
+        for srow, acts in per_service(ag):
+            rows = {r["activity"]: r for r in acts}
+            work = work_step(acts)
+            for r in frequent_steps(acts, self.min_cases, self.min_case_share):
+                c = self._control(ag, r, rows, work)
+                found = None if c is None else self._finding(c)
+                if c is None or found is None:
+                    continue
+                margins, evidence, en, vi = self._describe(r, c, found, ag.hours_per_day)
+                flags.append(
+                    step_flag(
+                        self, ag, srow, r, margins=margins, hint_kinds=self.hint_kinds,
+                        evidence=evidence, en=en, vi=vi,
+                    )
+                )
+        return flags
+
+    def _finding(self, c: dict[str, Any]) -> dict[str, Any] | None:  # pragma: no cover - abstract
+        """What makes the control step ``c`` (see :meth:`_control`) one of this detector's, or
+        None when it is not."""
+        raise NotImplementedError
+
+    def _describe(
+        self, r: Row, c: dict[str, Any], found: dict[str, Any], per_day: float
+    ) -> tuple[list[float], dict[str, Any], str, str]:  # pragma: no cover - abstract
+        """The confidence margins, the evidence and the English and Vietnamese explanations of
+        the flag for step ``r``."""
+        raise NotImplementedError
+
+    def _control(
+        self, ag: LogAggregates, r: Row, rows: dict[str, Row], work: Row | None
+    ) -> dict[str, Any] | None:
+        """Whether ``r`` is a control step that changes nothing (see the class documentation),
+        given the service's rows by name and its main work step. Returns the numbers that made
+        it one, or None."""
+        if r["kept"] or work is None or not finite(r["proc_hours_median"]):
+            return None
+        if not is_quiet(r, self.min_top_successor, self.max_outcome_bits):
+            return None
+        if produces_result(r, rows) or releases_result(r, rows):
+            return None  # it produces or releases the result, it does not control it
+        other = val(r["resource_change_prev"]) if ag.has_resource else val(r["unit_change_prev"])
+        if other < self.min_other_officer:
+            return None
+        if ag.has_unit and val(r["unit_change_prev"]) < self.min_other_unit:
+            return None  # control by another desk or level, not the next officer of the same team
+        proc = float(r["proc_hours_median"])
+        work_h = val(work["proc_hours_median"])
+        if work_h <= 0 or proc > self.max_proc_share * work_h:
+            return None
+        before = usual_predecessors(rows, r["activity"])
+        controlled = [
+            p for p in before if val(p["proc_hours_median"]) >= self.min_controlled_ratio * proc
+        ]
+        if not controlled:
+            return None
+        return {
+            "proc": proc,
+            "work": work,
+            "work_hours": work_h,
+            "other": other,
+            "before": before,
+            "controlled": controlled[0],
+            "after_work": val(r["step_index_mean"]) > val(work["step_index_mean"]),
+        }
+
+    def _proc_margin(self, c: dict[str, Any]) -> float:
+        """How far below ``max_proc_share`` of the main work step the control's processing is."""
+        return 1.0 - c["proc"] / (self.max_proc_share * c["work_hours"])

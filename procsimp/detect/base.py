@@ -213,24 +213,32 @@ def _hint_kinds_cached(activity: str, fn: Any) -> tuple[str, ...]:
 
 def fmt_hours(hours: float, per_day: float = 7.5) -> str:
     """Working hours, readable: '12 min', '3.5 h', '2.4 working days' (``per_day`` hours a day)."""
-    if hours is None or not np.isfinite(hours):
-        return "n/a"
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    if hours < 2 * per_day:
-        return f"{hours:.1f} h"
-    return f"{hours / per_day:.1f} working days"
+    return _fmt_hours(hours, per_day, "en")
 
 
 def fmt_hours_vi(hours: float, per_day: float = 7.5) -> str:
     """Vietnamese form of :func:`fmt_hours`."""
+    return _fmt_hours(hours, per_day, "vi")
+
+
+#: lang -> the words for an unknown time, minutes, hours and working days
+_HOUR_WORDS: dict[str, tuple[str, str, str, str]] = {
+    "en": ("n/a", "min", "h", "working days"),
+    "vi": ("không rõ", "phút", "giờ", "ngày làm việc"),
+}
+
+
+def _fmt_hours(hours: float, per_day: float, lang: str) -> str:
+    unknown, minutes, hours_word, days = _HOUR_WORDS[lang]
     if hours is None or not np.isfinite(hours):
-        return "không rõ"
+        return unknown
     if hours < 1:
-        return f"{hours * 60:.0f} phút"
+        return f"{hours * 60:.0f} {minutes}"
     if hours < 2 * per_day:
-        return f"{hours:.1f} giờ".replace(".", ",")  # Vietnamese decimal comma
-    return f"{hours / per_day:.1f} ngày làm việc".replace(".", ",")
+        text = f"{hours:.1f} {hours_word}"
+    else:
+        text = f"{hours / per_day:.1f} {days}"
+    return text.replace(".", ",") if lang == "vi" else text  # Vietnamese decimal comma
 
 
 def fmt_pct(share: float) -> str:

@@ -15,7 +15,6 @@ from procsimp.detect._common import (
     make_flag,
     produces_result,
     releases_result,
-    sentence,
     val,
     wilson_lower,
     work_hours_scale,
@@ -211,13 +210,13 @@ class LateKnockout(Detector):
                 "name_hint": hint,
             }
             costly_txt = ", ".join(quote(c) for c in costly_names[:3])
-            en = sentence(
+            en = (
                 f"{k.knockouts} dossiers ({fmt_pct(share)}) are rejected right after {quote(k.decider)}, "
                 f"only after {costly_txt} "
                 + (f"cost {fmt_hours(effort, per_day)} of work" if ag.has_start else f"took {fmt_hours(elapsed, per_day)}")
                 + f" each, so run {quote(k.decider)} right after {quote(into)}"
             )
-            vi = sentence(
+            vi = (
                 f"{k.knockouts} hồ sơ ({fmt_pct(share)}) bị từ chối ngay sau {quote(k.decider)}, "
                 f"sau khi {costly_txt} đã "
                 + (f"tốn {fmt_hours_vi(effort, per_day)} công xử lý" if ag.has_start else f"mất {fmt_hours_vi(elapsed, per_day)}")
@@ -225,8 +224,8 @@ class LateKnockout(Detector):
             )
             candidates.append((k.service, k.knockouts, val(k.knockout_rate), k.decider,
                 make_flag(
-                    service=k.service, activity=k.decider, into=into, kind=self.name, action=self.action,
-                    confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=0.0,
+                    self, service=k.service, activity=k.decider, into=into, confidence=conf, evidence=ev,
+                    workdays_per_case=per_case, handoffs_removed=0.0,
                     en=en, vi=vi, effort_hours_per_knockout=effort if ag.has_start else float("nan"),
                 )
             ))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, sentence, val
+from procsimp.detect._common import make_flag, val
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -128,23 +128,22 @@ class Mergeable(Detector):
                 "proc_hours_median_removed_step": g["proc_hours_median"],
                 "wait_hours_between_mean": p.wait_hours_mean,
             }
-            en = sentence(
+            en = (
                 f"{quote(p.source)} and {quote(p.target)} are done one after the other by the same officer in "
                 f"{fmt_pct(p.same_resource)} of {p.count} dossiers, with {fmt_hours(between, per_day)} waiting "
                 f"between them, so fold {quote(gone)} into {quote(keep)}"
             )
-            vi = sentence(
+            vi = (
                 f"{quote(p.source)} và {quote(p.target)} do cùng một cán bộ thực hiện liền nhau ở "
                 f"{fmt_pct(p.same_resource)} trong {p.count} hồ sơ, chờ {fmt_hours_vi(between, per_day)} "
                 f"giữa hai bước, nên gộp {quote(gone)} vào {quote(keep)}"
             )
             flags.append(
                 make_flag(
+                    self,
                     service=p.service,
                     activity=gone,
                     into=keep,
-                    kind=self.name,
-                    action=self.action,
                     confidence=conf,
                     evidence=ev,
                     workdays_per_case=per_case / per_day,

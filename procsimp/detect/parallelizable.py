@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, sentence, val, work_hours_scale
+from procsimp.detect._common import make_flag, val, work_hours_scale
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -159,18 +159,18 @@ class Parallelizable(Detector):
                 "minority_share": minority_share,
                 "adjacent_share": o.adjacent / max(o.cases_both, 1),
             }
-            en = sentence(
+            en = (
                 f"{quote(first)} and {quote(second)} are done in either order ({minority} of {ordered} "
                 f"dossiers in the reverse order), so neither needs the other's result: run them in parallel"
             )
-            vi = sentence(
+            vi = (
                 f"{quote(first)} và {quote(second)} được làm theo thứ tự bất kỳ ({minority} trên {ordered} "
                 f"hồ sơ theo thứ tự ngược lại), nên bước này không cần kết quả của bước kia: cho làm song song"
             )
             flags.append(
                 make_flag(
-                    service=o.service, activity=first, into=second, kind=self.name, action=self.action,
-                    confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=0.0, en=en, vi=vi,
+                    self, service=o.service, activity=first, into=second, confidence=conf, evidence=ev,
+                    workdays_per_case=per_case, handoffs_removed=0.0, en=en, vi=vi,
                 )
             )
 
@@ -235,13 +235,13 @@ class Parallelizable(Detector):
                 "wait_hours_between_mean": p.wait_hours_mean,
                 "name_hint": hint,
             }
-            en = sentence(
+            en = (
                 f"{quote(p.source)} and {quote(p.target)} are substantial work "
                 f"({fmt_hours(pa, per_day)} and {fmt_hours(pb, per_day)}) by different units, done one after the other "
                 f"in {fmt_pct(p.share_of_target)} of cases with {fmt_hours(val(p.wait_hours_mean), per_day)} waiting "
                 f"between them; unless one needs the other's result, run them in parallel"
             )
-            vi = sentence(
+            vi = (
                 f"{quote(p.source)} và {quote(p.target)} là hai phần việc lớn "
                 f"({fmt_hours_vi(pa, per_day)} và {fmt_hours_vi(pb, per_day)}) của hai đơn vị khác nhau, làm nối tiếp "
                 f"ở {fmt_pct(p.share_of_target)} hồ sơ, chờ {fmt_hours_vi(val(p.wait_hours_mean), per_day)} giữa hai bước; "
@@ -249,8 +249,8 @@ class Parallelizable(Detector):
             )
             flags.append(
                 make_flag(
-                    service=p.service, activity=p.source, into=p.target, kind=self.name, action=self.action,
-                    confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=0.0, en=en, vi=vi,
+                    self, service=p.service, activity=p.source, into=p.target, confidence=conf, evidence=ev,
+                    workdays_per_case=per_case, handoffs_removed=0.0, en=en, vi=vi,
                 )
             )
         return flags

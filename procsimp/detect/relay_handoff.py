@@ -11,24 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from procsimp.detect._common import (
+    frequent_steps,
     is_quiet,
-    make_flag,
     per_service,
-    sentence,
+    step_flag,
     val,
     work_hours_scale,
 )
-from procsimp.detect.base import (
-    Detector,
-    Interval,
-    confidence,
-    fmt_hours,
-    fmt_hours_vi,
-    fmt_pct,
-    keyword_hint,
-    margin,
-    quote,
-)
+from procsimp.detect.base import Detector, Interval, fmt_hours, fmt_hours_vi, fmt_pct, margin, quote
 
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.detect.aggregates import LogAggregates
@@ -114,11 +104,8 @@ class RelayHandoff(Detector):
         flags: list[Flag] = []
         per_day = ag.hours_per_day
         for srow, acts in per_service(ag):
-            n_cases = srow["cases"]
             work = val(work_hours_scale(acts))
-            for r in acts:
-                if r.kept or r.cases < self.min_cases or val(r.case_share) < self.min_case_share:
-                    continue
+            for r in frequent_steps(acts, self.min_cases, self.min_case_share, skip_kept=True):
                 if not is_quiet(r, self.min_top_successor, 0.05):
                     continue
                 if val(r.unit_exclusive_share) >= 0.9:
@@ -146,19 +133,11 @@ class RelayHandoff(Detector):
                     if proc > limit_h:
                         continue
                     cap = 0.7
-                added = val(r.sojourn_hours_mean)  # waiting + processing the step adds
-                per_case = added * r.events / max(n_cases, 1)
-                handoffs = val(r.handoffs_saved_per_event) * r.events / max(n_cases, 1)
-                hint = keyword_hint(r.activity, ("transfer", "assign"))
-                conf = confidence(
-                    [
-                        margin(r.top_successor_share, self.min_top_successor, 1.0),
-                        margin(min(handoff, handoff_in), self.min_handoff, 1.0),
-                        1.0 - margin(proc, 0.0, limit_h) if limit_h > 0 else 1.0,
-                    ],
-                    hint=hint,
-                    cap=cap,
-                )
+                margins = [
+                    margin(r.top_successor_share, self.min_top_successor, 1.0),
+                    margin(min(handoff, handoff_in), self.min_handoff, 1.0),
+                    1.0 - margin(proc, 0.0, limit_h) if limit_h > 0 else 1.0,
+                ]
                 ev = {
                     "cases": r.cases,
                     "case_share": r.case_share,
@@ -171,18 +150,17 @@ class RelayHandoff(Detector):
                     "unit_change_next": r.unit_change_next,
                     "knockouts_after": r.knockout_next,
                     "processing_known": ag.has_start,
-                    "name_hint": hint,
                 }
                 wait_txt = fmt_hours(val(r.wait_hours_mean if ag.has_start else r.sojourn_hours_mean), per_day)
                 wait_vi = fmt_hours_vi(val(r.wait_hours_mean if ag.has_start else r.sojourn_hours_mean), per_day)
                 proc_txt = fmt_hours(proc, per_day) if ag.has_start else "no recorded"
-                en = sentence(
+                en = (
                     f"{quote(r.activity)} only forwards the dossier: {proc_txt} processing (median), "
                     f"{fmt_pct(r.top_successor_share)} of the time it is followed by {quote(r.top_successor)}, "
                     f"the officer or unit changes {fmt_pct(handoff)} of the time and it adds {wait_txt} "
                     f"of waiting, so route the dossier automatically and drop the step"
                 )
-                vi = sentence(
+                vi = (
                     f"{quote(r.activity)} chỉ chuyển tiếp hồ sơ: thời gian xử lý (trung vị) "
                     f"{fmt_hours_vi(proc, per_day) if ag.has_start else 'không ghi nhận'}, "
                     f"{fmt_pct(r.top_successor_share)} số lần tiếp theo là {quote(r.top_successor)}, "
@@ -190,17 +168,9 @@ class RelayHandoff(Detector):
                     f"nên chuyển hồ sơ tự động và bỏ bước này"
                 )
                 flags.append(
-                    make_flag(
-                        service=srow["service"],
-                        activity=r.activity,
-                        kind=self.name,
-                        action=self.action,
-                        confidence=conf,
-                        evidence=ev,
-                        workdays_per_case=per_case / per_day,
-                        handoffs_removed=handoffs,
-                        en=en,
-                        vi=vi,
+                    step_flag(
+                        self, ag, srow, r, margins=margins, hint_kinds=("transfer", "assign"), cap=cap,
+                        evidence=ev, en=en, vi=vi,
                     )
                 )
         return flags

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, sentence, val
+from procsimp.detect._common import make_flag, val
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -110,43 +110,42 @@ class ReworkLoop(Detector):
                 asks_citizen = keyword_hint(activity, ("supplement", "resubmit"))
                 fix_en = "validate completeness at intake" if asks_citizen else "settle it in the first pass"
                 fix_vi = "kiểm tra tính đầy đủ ngay khi tiếp nhận" if asks_citizen else "giải quyết ngay ở lần xử lý đầu"
-                en = sentence(
+                en = (
                     f"{quote(trigger)} sends {fmt_pct(lp.case_share)} of dossiers ({lp.cases}) to "
                     f"{quote(activity)} and back, {lp.loops} times in all, each round costing {cost_en}, "
                     f"so remove the cause (for example, {fix_en})"
                 )
-                vi = sentence(
+                vi = (
                     f"{quote(trigger)} chuyển {fmt_pct(lp.case_share)} hồ sơ ({lp.cases}) sang "
                     f"{quote(activity)} rồi quay lại, tổng cộng {lp.loops} lần, mỗi vòng mất {cost_vi}, "
                     f"nên khắc phục nguyên nhân (ví dụ {fix_vi})"
                 )
             elif trigger == activity:
-                en = sentence(
+                en = (
                     f"{quote(activity)} is done again right after itself in {fmt_pct(lp.case_share)} of dossiers "
                     f"({lp.cases}), {lp.loops} times in all, each repeat costing {cost_en}, so find out why "
                     f"the first pass does not suffice"
                 )
-                vi = sentence(
+                vi = (
                     f"{quote(activity)} phải làm lại ngay sau lần đầu ở {fmt_pct(lp.case_share)} hồ sơ "
                     f"({lp.cases}), tổng cộng {lp.loops} lần, mỗi lần mất {cost_vi}, nên tìm hiểu vì sao "
                     f"lần xử lý đầu chưa đủ"
                 )
             else:
-                en = sentence(
+                en = (
                     f"{quote(trigger)} sends {fmt_pct(lp.case_share)} of dossiers ({lp.cases}) back to "
                     f"{quote(activity)}, {lp.loops} times in all, each round costing {cost_en}, "
                     f"so remove the cause (clear criteria for {quote(activity)}, a checklist before {quote(trigger)})"
                 )
-                vi = sentence(
+                vi = (
                     f"{quote(trigger)} trả {fmt_pct(lp.case_share)} hồ sơ ({lp.cases}) về lại "
                     f"{quote(activity)}, tổng cộng {lp.loops} lần, mỗi vòng mất {cost_vi}, "
                     f"nên khắc phục nguyên nhân (tiêu chí rõ ràng cho {quote(activity)}, danh mục kiểm tra trước {quote(trigger)})"
                 )
             flags.append(
                 make_flag(
-                    service=lp.service, activity=activity, kind=self.name, action=self.action,
-                    confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=handoffs,
-                    en=en, vi=vi,
+                    self, service=lp.service, activity=activity, confidence=conf, evidence=ev,
+                    workdays_per_case=per_case, handoffs_removed=handoffs, en=en, vi=vi,
                 )
             )
         return flags

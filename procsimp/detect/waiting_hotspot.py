@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, per_service, sentence, val, work_hours_scale
+from procsimp.detect._common import frequent_steps, make_flag, per_service, val, work_hours_scale
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -91,9 +91,7 @@ class WaitingHotspot(Detector):
             n_cases = srow["cases"]
             typical = val(srow["wait_hours_median"], 0.0)
             work = val(work_hours_scale(acts), float("inf"))
-            for r in acts:
-                if r.kept or r.cases < self.min_cases:
-                    continue
+            for r in frequent_steps(acts, self.min_cases, skip_kept=True):
                 if val(r.proc_hours_median, float("inf")) > self.max_proc_share * work:
                     continue
                 wait, proc = val(r.wait_hours_mean), val(r.proc_hours_mean)
@@ -120,21 +118,20 @@ class WaitingHotspot(Detector):
                     "service_wait_hours_median": typical,
                     "assumption": "the waiting falls to the service's median waiting per step",
                 }
-                en = sentence(
+                en = (
                     f"Dossiers wait {fmt_hours(wait, per_day)} on average before {quote(r.activity)}, which itself takes "
                     f"{fmt_hours(proc, per_day)}, against a usual {fmt_hours(typical, per_day)} per step, "
                     f"so automate it or reassign it"
                 )
-                vi = sentence(
+                vi = (
                     f"Hồ sơ chờ trung bình {fmt_hours_vi(wait, per_day)} trước bước {quote(r.activity)}, trong khi bước này chỉ mất "
                     f"{fmt_hours_vi(proc, per_day)} và mức chờ thông thường là {fmt_hours_vi(typical, per_day)} mỗi bước, "
                     f"nên tự động hoá hoặc phân công lại"
                 )
                 flags.append(
                     make_flag(
-                        service=srow["service"], activity=r.activity, kind=self.name, action=self.action,
-                        confidence=conf, evidence=ev, workdays_per_case=per_case, handoffs_removed=0.0,
-                        en=en, vi=vi,
+                        self, service=srow["service"], activity=r.activity, confidence=conf, evidence=ev,
+                        workdays_per_case=per_case, handoffs_removed=0.0, en=en, vi=vi,
                     )
                 )
         return flags

@@ -95,11 +95,11 @@ def to_micros(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _work_minutes(micros: np.ndarray, mask: np.ndarray, calendar: WorkCalendar) -> np.ndarray:
     """Working minutes of each time (one vectorised calendar call); NaN where missing."""
-    out = np.full(len(micros), np.nan)
-    if (~mask).any():
-        index = pd.DatetimeIndex(micros[~mask].view("datetime64[us]")).tz_localize("UTC")
-        out[~mask] = np.asarray(calendar.work_minutes(index), dtype=float)
-    return out
+    if mask.all():
+        return np.full(len(micros), np.nan)
+    # missing times are NaT in the microsecond view, and the calendar gives NaN for them
+    index = pd.DatetimeIndex(micros.view("datetime64[us]"), copy=False).tz_localize("UTC")
+    return np.asarray(calendar.work_minutes(index), dtype=float)
 
 
 def _column(df: pd.DataFrame, name: str) -> pd.Series | None:
@@ -118,34 +118,80 @@ def _shifted(values: np.ndarray, first: np.ndarray) -> np.ndarray:
     return out
 
 
+class _Columns:
+    """Arrow columns of ``n`` rows, built on the numpy buffers (no copy of the values)."""
+
+    def __init__(self, n: int) -> None:
+        import pyarrow as pa
+
+        self.pa = pa
+        self.n = n
+        self._empty: tuple[Any, Any] | None = None
+
+    def null(self, kind: Any) -> Any:
+        """An all-NULL column. Its buffers are shared and freshly zeroed: the pages are only
+        mapped when something reads them, and nothing reads the values of NULLs."""
+        pa = self.pa
+        if self._empty is None:
+            self._empty = (pa.py_buffer(np.zeros((self.n + 7) // 8, np.uint8)), pa.py_buffer(np.zeros(self.n * 8, np.uint8)))
+        return pa.Array.from_buffers(kind, self.n, list(self._empty), null_count=self.n)
+
+    def values(self, values: np.ndarray, missing: np.ndarray | None, kind: Any) -> Any:
+        if missing is not None and missing.all():
+            return self.null(kind)
+        return self.pa.array(values, type=kind, mask=missing if missing is not None and missing.any() else None)
+
+    def codes(self, values: np.ndarray | None) -> Any:
+        """int32 codes, NULL where negative (all NULL for ``None``)."""
+        if values is None:
+            return self.null(self.pa.int32())
+        return self.values(values, values < 0, self.pa.int32())
+
+    def times(self, micros: np.ndarray | None, missing: np.ndarray | None) -> Any:
+        return self.null(self.pa.int64()) if micros is None else self.values(micros, missing, self.pa.int64())
+
+    def floats(self, values: np.ndarray | None, missing: np.ndarray | None) -> Any:
+        return self.null(self.pa.float64()) if values is None else self.values(values, missing, self.pa.float64())
+
+
+def _codes_of(df: pd.DataFrame, name: str, n: int) -> tuple[np.ndarray | None, pd.Index]:
+    """(codes or None when the column is absent or empty, categories)."""
+    series = _column(df, name)
+    if series is None:
+        return None, pd.Index([], dtype=object)
+    return encode(series, n)
+
+
+def _times_of(df: pd.DataFrame, name: str, calendar: WorkCalendar | None) -> tuple[Any, Any, Any]:
+    """(microseconds, missing mask, working minutes or None); all None when the column is absent."""
+    series = _column(df, name)
+    if series is None:
+        return None, None, None
+    micros, missing = to_micros(series)
+    return micros, missing, (_work_minutes(micros, missing, calendar) if calendar is not None else None)
+
+
 def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     """Build the engine's ``events`` table for ``log`` (the log is not modified)."""
     import pyarrow as pa
 
     df = log.df
     n = len(df)
-
-    def codes(values: np.ndarray) -> pa.Array:
-        missing = values < 0
-        if missing.all():
-            return pa.nulls(n, type=pa.int32())
-        return pa.array(values, type=pa.int32(), mask=missing if missing.any() else None)
-
-    def values_or_null(values: np.ndarray, mask: np.ndarray, kind: pa.DataType) -> pa.Array:
-        if mask.all():
-            return pa.nulls(n, type=kind)
-        return pa.array(values, type=kind, mask=mask if mask.any() else None)
+    col = _Columns(n)
 
     case_codes, case_cats = encode(df[CASE], n)
     act_codes, act_cats = encode(df[ACTIVITY], n)
-    svc_codes, svc_cats = encode(_column(df, SERVICE), n)
-    if (svc_codes < 0).any():  # no service column, or cases without a service
-        svc_cats = svc_cats.append(pd.Index([DEFAULT_SERVICE], dtype=svc_cats.dtype if len(svc_cats) else object))
+    svc_codes, svc_cats = _codes_of(df, SERVICE, n)
+    if svc_codes is None:  # no service column: one service
+        svc_cats = pd.Index([DEFAULT_SERVICE], dtype=object)
+        svc_codes = np.zeros(n, dtype=np.int32)
+    elif (svc_codes < 0).any():  # cases without a service
+        svc_cats = svc_cats.append(pd.Index([DEFAULT_SERVICE], dtype=svc_cats.dtype))
         svc_codes = np.where(svc_codes < 0, len(svc_cats) - 1, svc_codes).astype(np.int32)
-    res_codes, _ = encode(_column(df, RESOURCE), n)
-    unit_codes, _ = encode(_column(df, UNIT), n)
-    ch_codes, ch_cats = encode(_column(df, CHANNEL), n)
-    out_codes, out_cats = encode(_column(df, OUTCOME), n)
+    res_codes, _ = _codes_of(df, RESOURCE, n)
+    unit_codes, _ = _codes_of(df, UNIT, n)
+    ch_codes, ch_cats = _codes_of(df, CHANNEL, n)
+    out_codes, out_cats = _codes_of(df, OUTCOME, n)
 
     # case boundaries of the case-sorted log: a case starts where the case code changes
     is_start = np.ones(n, dtype=bool)
@@ -153,52 +199,37 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     is_end = np.ones(n, dtype=bool)
     is_end[:-1] = is_start[1:]
 
-    t_end, end_na = to_micros(df[TIMESTAMP])
-    wm_end = _work_minutes(t_end, end_na, calendar)
+    t_end, end_na, wm_end = _times_of(df, TIMESTAMP, calendar)
+    if t_end is None:  # no completion time at all (not a valid log, but keep the shapes)
+        t_end, end_na, wm_end = np.full(n, _NAT, np.int64), np.ones(n, bool), np.full(n, np.nan)
     prev_na = is_start | _shifted(end_na, is_start)
+    prev_act = _shifted(act_codes, is_start)
+    prev_act[is_start] = -1
+    t_start, start_na, wm_start = _times_of(df, START, calendar)
+    t_recv, recv_na, wm_recv = _times_of(df, RECEIVED, calendar)
+    t_due, due_na, _ = _times_of(df, DUE, None)
     columns: dict[str, Any] = {
         "rn": pa.array(np.arange(n, dtype=np.int64)),
-        "case_id": codes(case_codes),
-        "act": codes(act_codes),
-        "svc": codes(svc_codes),
-        "res": codes(res_codes),
-        "unit": codes(unit_codes),
-        "channel": codes(ch_codes),
-        "outcome": codes(out_codes),
+        "case_id": col.codes(case_codes),
+        "act": col.codes(act_codes),
+        "svc": col.codes(svc_codes),
+        "res": col.codes(res_codes),
+        "unit": col.codes(unit_codes),
+        "channel": col.codes(ch_codes),
+        "outcome": col.codes(out_codes),
         "is_start": pa.array(is_start),
         "is_end": pa.array(is_end),
-        "prev_act": codes(np.where(is_start, -1, _shifted(act_codes, is_start))),
-        "t_end": values_or_null(t_end, end_na, pa.int64()),
-        "prev_end": values_or_null(_shifted(t_end, is_start), prev_na, pa.int64()),
-        "wm_end": values_or_null(wm_end, end_na, pa.float64()),
-        "prev_wm": values_or_null(_shifted(wm_end, is_start), prev_na, pa.float64()),
+        "prev_act": col.codes(prev_act),
+        "t_end": col.times(t_end, end_na),
+        "prev_end": col.times(_shifted(t_end, is_start), prev_na),
+        "wm_end": col.floats(wm_end, end_na),
+        "prev_wm": col.floats(_shifted(wm_end, is_start), prev_na),
+        "t_start": col.times(t_start, start_na),
+        "wm_start": col.floats(wm_start, start_na),
+        "t_recv": col.times(t_recv, recv_na),
+        "wm_recv": col.floats(wm_recv, recv_na),
+        "t_due": col.times(t_due, due_na),
     }
-    start = _column(df, START)
-    has_start = start is not None
-    if start is not None:
-        t_start, start_na = to_micros(start)
-        wm_start = _work_minutes(t_start, start_na, calendar)
-    else:
-        t_start, start_na, wm_start = np.zeros(n, np.int64), np.ones(n, bool), np.full(n, np.nan)
-    columns["t_start"] = values_or_null(t_start, start_na, pa.int64())
-    columns["wm_start"] = values_or_null(wm_start, start_na, pa.float64())
-
-    received = _column(df, RECEIVED)
-    if received is not None:
-        t_recv, recv_na = to_micros(received)
-        wm_recv = _work_minutes(t_recv, recv_na, calendar)
-    else:
-        t_recv, recv_na, wm_recv = np.zeros(n, np.int64), np.ones(n, bool), np.full(n, np.nan)
-    columns["t_recv"] = values_or_null(t_recv, recv_na, pa.int64())
-    columns["wm_recv"] = values_or_null(wm_recv, recv_na, pa.float64())
-
-    due = _column(df, DUE)
-    if due is not None:
-        t_due, due_na = to_micros(due)
-    else:
-        t_due, due_na = np.zeros(n, np.int64), np.ones(n, bool)
-    columns["t_due"] = values_or_null(t_due, due_na, pa.int64())
-
     return Prepared(
         table=pa.table(columns),
         services=svc_cats,
@@ -208,7 +239,7 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
         outcomes=out_cats,
         timezone=log.timezone,
         minutes_per_day=float(calendar.minutes_per_day),
-        has_start=has_start,
-        has_due=due is not None,
-        has_received=received is not None,
+        has_start=t_start is not None,
+        has_due=t_due is not None,
+        has_received=t_recv is not None,
     )

@@ -269,8 +269,10 @@ def _graphviz_positions(nodes: list[_Node], edges: list[_Edge]) -> tuple[dict[in
         '  node [shape=box, fixedsize=true, label=""];',
         "  edge [arrowhead=none];",
     ]
+    main = _main_path(nodes, edges)
     for i, n in enumerate(nodes):
-        lines.append(f'  n{i} [width="{n.width / 72:.4f}", height="{n.height / 72:.4f}"];')
+        group = ', group="main"' if i in main else ""
+        lines.append(f'  n{i} [width="{n.width / 72:.4f}", height="{n.height / 72:.4f}"{group}];')
     for e in edges:
         weight = 4 if nodes[e.source].kind not in _GATEWAY_KINDS and nodes[e.target].kind not in _GATEWAY_KINDS else 2
         lines.append(f"  n{e.source} -> n{e.target} [weight={weight}];")
@@ -321,6 +323,49 @@ def _graphviz_positions(nodes: list[_Node], edges: list[_Edge]) -> tuple[dict[in
     return centres, splines
 
 
+def _main_path(nodes: list[_Node], edges: list[_Edge]) -> set[int]:
+    """The start-to-end path through the most tasks (ignoring loops back); Graphviz keeps the
+    nodes of one ``group`` on a straight line, so the main flow reads as one line."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(nodes)))
+    for e in edges:
+        graph.add_edge(e.source, e.target)
+    starts = [i for i, n in enumerate(nodes) if n.kind == "startEvent"]
+    if not starts:
+        return set()
+    # drop the edges that close a cycle in a depth-first search from the start
+    back: set[tuple[int, int]] = set()
+    state = {starts[0]: 1}  # 1 = on the stack, 2 = done
+    stack = [(starts[0], iter(sorted(graph.successors(starts[0]))))]
+    while stack:
+        node, successors = stack[-1]
+        nxt = next(successors, None)
+        if nxt is None:
+            state[node] = 2
+            stack.pop()
+        elif state.get(nxt) == 1:
+            back.add((node, nxt))
+        elif nxt not in state:
+            state[nxt] = 1
+            stack.append((nxt, iter(sorted(graph.successors(nxt)))))
+    dag = nx.DiGraph([(e.source, e.target) for e in edges if (e.source, e.target) not in back])
+    dag.add_nodes_from(range(len(nodes)))
+    if not nx.is_directed_acyclic_graph(dag):
+        return set()
+    best: dict[int, tuple[int, list[int]]] = {}
+    for v in reversed(list(nx.topological_sort(dag))):
+        gain = 1 if nodes[v].kind in _TASK_KINDS else 0
+        options = [best[w] for w in sorted(dag.successors(v)) if w in best]
+        if nodes[v].kind == "endEvent":
+            best[v] = (gain, [v])
+        elif options:
+            score, path = max(options, key=lambda o: (o[0], [-x for x in o[1]]))
+            best[v] = (score + gain, [v, *path])
+    return set(best.get(starts[0], (0, []))[1])
+
+
 def _spline_y_at(points: list[tuple[float, float]], x: float) -> float | None:
     """The y where a cubic B-spline (Graphviz control points) crosses ``x``, if it does."""
     if len(points) < 4:
@@ -357,11 +402,27 @@ class _Columns:
         self.count = len(merged)
         for n in nodes:
             n.column = min(range(len(merged)), key=lambda k: abs(merged[k] - n.cx))
-        self.members: list[list[_Node]] = [[] for _ in merged]
+        # start events alone in the first column, end events alone in the last one
+        starts = [n for n in nodes if n.kind == "startEvent"]
+        ends = [n for n in nodes if n.kind == "endEvent"]
+        if any(n.column == s.column for s in starts for n in nodes if n.kind != "startEvent"):
+            for n in nodes:
+                n.column = 0 if n.kind == "startEvent" else n.column + 1
+            self.count += 1
+        if any(n.column == e.column for e in ends for n in nodes if n.kind != "endEvent"):
+            for n in ends:
+                n.column = self.count
+            self.count += 1
+        used = sorted({n.column for n in nodes})
+        renumber = {c: k for k, c in enumerate(used)}
+        for n in nodes:
+            n.column = renumber[n.column]
+        self.count = len(used)
+        self.members: list[list[_Node]] = [[] for _ in range(self.count)]
         for n in nodes:
             self.members[n.column].append(n)
         self.width = [max(n.width for n in m) if m else 0 for m in self.members]
-        self.runs: list[list[tuple[float, str]]] = [[] for _ in merged]
+        self.runs: list[list[tuple[float, str]]] = [[] for _ in range(self.count)]
 
     def blocked(self, column: int, owner: str | None = None) -> list[tuple[float, float]]:
         spans = [(n.y - CLEAR, n.bottom + CLEAR) for n in self.members[column]]
@@ -431,6 +492,7 @@ def layout_bpmn(model_or_bpmn: Any, *, name: str = "process") -> BpmnLayout:
         cx, cy = centres[i]
         # whole-pixel centres: shapes of different heights on one line stay aligned
         n.x, n.y = round(cx) - n.width / 2, round(cy) - n.height / 2
+    _snap(nodes, edges)
     cols = _Columns(nodes)
     outdeg: dict[int, int] = defaultdict(int)
     indeg: dict[int, int] = defaultdict(int)
@@ -533,6 +595,26 @@ def _plan(
     return route
 
 
+def _snap(nodes: list[_Node], edges: list[_Edge]) -> None:
+    """Put a node on its predecessor's line when Graphviz left it a few pixels off."""
+    preds: dict[int, list[int]] = defaultdict(list)
+    for e in edges:
+        preds[e.target].append(e.source)
+    for i, n in enumerate(nodes):
+        for p in sorted(preds[i]):
+            q = nodes[p]
+            dy = q.cy - n.cy
+            if p == i or dy == 0 or abs(dy) > 4 or q.cx >= n.cx:
+                continue
+            moved = (n.y + dy, n.bottom + dy)
+            if all(
+                m is n or m.right <= n.x or m.x >= n.right or moved[1] + 10 <= m.y or moved[0] >= m.bottom + 10
+                for m in nodes
+            ):
+                n.y += dy
+            break
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else float(round(value))
 
@@ -579,11 +661,11 @@ def _space_columns(nodes: list[_Node], cols: _Columns, routes: list[_Route]) -> 
     for n in nodes:
         n.x = centre[n.column] - n.width / 2
     out: dict[tuple[int, str], float] = {}
-    for gap, (left, right) in gaps.items():
-        out[(gap, "")] = (left + right) / 2
+    for gap, (lo, hi) in gaps.items():
+        out[(gap, "")] = (lo + hi) / 2
         count = n_tracks.get(gap, 0)
         for key, i in tracks.get(gap, {}).items():
-            out[(gap, key)] = left + (right - left) * (i + 1) / (count + 1)
+            out[(gap, key)] = lo + (hi - lo) * (i + 1) / (count + 1)
     return out
 
 

@@ -25,24 +25,18 @@ import pyarrow.compute as pc
 
 from procsimp._atomic import write_bytes, write_text
 from procsimp.errors import ParameterError
-from procsimp.log import (
-    ACTIVITY,
-    CASE,
-    CHANNEL,
-    DUE,
-    OUTCOME,
-    RECEIVED,
-    RESOURCE,
-    SERVICE,
-    START,
-    TIMESTAMP,
-    UNIT,
-    EventLog,
-)
+from procsimp.log import ROLES, TIME_ROLES, EventLog
 
 __all__ = ["CSV_HEADERS", "write_log_file", "write_csv", "write_truth", "csv_bytes", "truth_text"]
 
-_ROLES = (CASE, SERVICE, ACTIVITY, START, TIMESTAMP, RESOURCE, UNIT, CHANNEL, RECEIVED, DUE, OUTCOME)
+#: the standard columns, in file order
+_ROLES = tuple(
+    ROLES[role]
+    for role in (
+        "case", "service", "activity", "start", "timestamp", "resource", "unit", "channel",
+        "received", "due", "outcome",
+    )
+)
 #: lang -> CSV header per standard column, in file order
 CSV_HEADERS: dict[str, dict[str, str]] = {
     "vi": dict(zip(_ROLES, ("ma_ho_so", "thu_tuc", "buoc", "bat_dau", "ket_thuc", "can_bo", "phong_ban",
@@ -50,7 +44,7 @@ CSV_HEADERS: dict[str, dict[str, str]] = {
     "en": dict(zip(_ROLES, ("case_id", "service", "activity", "start_time", "end_time", "officer", "unit",
                             "channel", "received", "due", "outcome"), strict=True)),
 }
-_TIME_COLUMNS = (START, TIMESTAMP, RECEIVED, DUE)
+_TIME_COLUMNS = frozenset(ROLES[role] for role in TIME_ROLES)
 
 
 # ---------------------------------------------------------------------------- text helpers
