@@ -23,7 +23,13 @@ def render() -> str:
         "Generated from the commands' own `--help` by `scripts/gen_cli_docs.py`; do not edit by hand.",
         "",
     ]
-    ctx = click.Context(main, info_name="procsimp", terminal_width=100, max_content_width=100)
+    ctx = click.Context(
+        main,
+        info_name="procsimp",
+        terminal_width=100,
+        max_content_width=100,
+        help_option_names=["-h", "--help"],
+    )
     lines += ["```text", main.get_help(ctx), "```", ""]
     for name in main.list_commands(ctx):
         command = main.get_command(ctx, name)
