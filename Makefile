@@ -21,6 +21,8 @@ test: install test-system-deps js-deps
 install: system-deps $(STAMP)
 
 $(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null \
+	  || scripts/ensure-system-deps python3-venv "python3-venv python3-pip"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

@@ -24,13 +24,4 @@ COMMANDS: tuple[str, ...] = (
 
 
 def load_commands() -> list[click.Command]:
-    commands = []
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"procsimp.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"procsimp.commands.{name}":
-                continue  # not built yet
-            raise
-        commands.append(getattr(module, name))
-    return commands
+    return [getattr(importlib.import_module(f"procsimp.commands.{name}"), name) for name in COMMANDS]
