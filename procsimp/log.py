@@ -153,9 +153,8 @@ class EventLog:
         """Validate and normalise a DataFrame into an EventLog (same rules as ``read_log``)."""
         from procsimp.io.frame import frame_to_log
 
-        return frame_to_log(
-            frame, mapping=mapping, timezone=timezone, source=source, **columns
-        )
+        options: dict[str, Any] = dict(columns)
+        return frame_to_log(frame, mapping=mapping, timezone=timezone, source=source, **options)
 
     def replace(self, **changes: Any) -> EventLog:
         """A copy with some fields replaced (the DataFrame is not copied unless given)."""

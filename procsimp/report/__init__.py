@@ -173,7 +173,7 @@ def report(
     out = Path(out)
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
     prof = profile(log, catalog=cat)
-    names = list(services) if services else (log.services or [None])
+    names: list[str | None] = list(services) if services else [*log.services] or [None]
     written: list[Path] = []
 
     written += write_table(prof.table, out / "profile")
@@ -338,7 +338,7 @@ def _assumptions(plan: Any) -> list[Any]:
     vi = getattr(plan, "assumptions_vi", None)
     en = list(getattr(plan, "assumptions", ()))
     if vi and len(vi) == len(en):
-        return [_both(e, v) for e, v in zip(en, vi)]
+        return [_both(e, v) for e, v in zip(en, vi, strict=True)]
     return en
 
 
