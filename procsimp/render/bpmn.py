@@ -39,7 +39,7 @@ NS_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS_BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 NS_DC = "http://www.omg.org/spec/DD/20100524/DC"
 NS_DI = "http://www.omg.org/spec/DD/20100524/DI"
-TARGET_NAMESPACE = "https://procsimp.org/bpmn"
+TARGET_NAMESPACE = "urn:procsimp:bpmn"
 
 #: shape sizes in pixels (bpmn-js defaults)
 TASK_SIZE = (100, 80)
