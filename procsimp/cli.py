@@ -137,13 +137,22 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
     return wrapper
 
 
-def load_log(log_args: dict[str, Any], *, quiet: bool = False) -> Any:
-    """Read the log for a command, echoing the mapping and warnings to stderr."""
+def load_log(log_args: dict[str, Any], *, quiet: bool = False, out: Path | None = None) -> Any:
+    """Read the log for a command, echoing the mapping and warnings to stderr.
+
+    With ``out``, a large log's parsed copy is cached as Parquet next to the outputs
+    (``OUT/.procsimp-cache/``), so that the next command on the same file reads it fast.
+    """
     from procsimp.io import read_log
+    from procsimp.io.cache import MIN_BYTES
 
     args = dict(log_args)
     if args.get("timezone") is None:
         args.pop("timezone", None)
+    if out is not None and args.get("cache") is None:
+        path = Path(args["path"])
+        if path.is_file() and path.stat().st_size >= MIN_BYTES:
+            args["cache"] = Path(out)
     log = read_log(**args)
     if not quiet:
         echo_mapping(log, err=True)

@@ -59,7 +59,7 @@ def flag(
     from procsimp.detect.pipeline import check_confidence
 
     check_confidence(min_confidence)  # fail before reading a large log
-    log = load_log(log_args)
+    log = load_log(log_args, out=out)
     catalog_arg: Any = None
     if catalog is not None:
         from procsimp.catalog import load_catalog

@@ -243,7 +243,7 @@ def mine(
                 err=True,
             )
 
-    log = load_log(log_args)
+    log = load_log(log_args, out=out)
     # mine() names the services of the log when --service is not one of them
     names: list[str | None] = [service] if service is not None else (list(log.services) or [None])
 

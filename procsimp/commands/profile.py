@@ -33,7 +33,7 @@ def profile(log_args: dict[str, Any], catalog: Path | None, out: Path | None, fm
     """
     from procsimp.stats import profile as run_profile
 
-    log = load_log(log_args)
+    log = load_log(log_args, out=out)
     result = run_profile(log, catalog=catalog)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -109,7 +109,7 @@ def propose(
         raise ParameterError(f"--seed must be a whole number >= 0, got {seed}")
     edit_file = load_edit_file(accept_file) if accept_file is not None else None
 
-    log = load_log(log_args)
+    log = load_log(log_args, out=out)
     catalog_arg: Any = None
     if catalog is not None:
         from procsimp.catalog import load_catalog

@@ -49,7 +49,7 @@ def report(
     from procsimp.report import report as run_report
 
     formats = parse_formats(fmt)
-    log = load_log(log_args)
+    log = load_log(log_args, out=out)
     result = run_report(
         log,
         out,
