@@ -400,7 +400,10 @@ class WorkCalendar:
         k = np.searchsorted(self._p_cum_end, rest, side="left")
         k = np.minimum(k, len(self._p_cum_end) - 1)
         minute = self._p_start[k] + (rest - self._p_cum_start[k])
-        ns = (self._day0 + day_i.astype(np.int64)) * _NS_PER_DAY + np.rint(minute * _NS_PER_MIN).astype(np.int64)
+        # whole microseconds: float working minutes carry ~1e-8 s of rounding noise, and logs
+        # hold microsecond times, so a round trip must not leave stray nanoseconds
+        us = np.rint(minute * (_NS_PER_MIN // 1000)).astype(np.int64)
+        ns = (self._day0 + day_i.astype(np.int64)) * _NS_PER_DAY + us * 1000
         ns = np.where(nan, np.iinfo(np.int64).min, ns)
         local = pd.DatetimeIndex(ns.view("datetime64[ns]"))
         return local.tz_localize(self.timezone, ambiguous="NaT", nonexistent="shift_forward")

@@ -260,3 +260,20 @@ def test_profile_accepts_a_user_catalog_file(tmp_path: Path) -> None:
     assert row["catalog_id"] == "s2_local" and row["statutory_days"] == 1.0
     # b: first step Mon 08:00 + 1 working day = Tue 08:00; finished Wed 08:00 -> late
     assert row["on_time_rate"] == 0.0
+
+
+def test_due_dates_derived_from_the_catalog_match_the_logged_ones() -> None:
+    """A log without its due-date column gets the statutory deadline from the catalog.
+
+    The bundled log's deadlines were set the same way (received + statutory working days), at
+    arbitrary times of day, so the derived on-time rates must equal the logged ones.
+    """
+    from procsimp.io import read_log
+    from tests.conftest import EVENT_LOGS
+
+    with_due = read_log(EVENT_LOGS / "dossiers_vi.csv")
+    without = with_due.replace(df=with_due.df.drop(columns=["case:due"]))
+    a = profile(with_due).table.set_index("service")["on_time_rate"]
+    b = profile(without).table.set_index("service")["on_time_rate"]
+    assert b.notna().all()
+    pd.testing.assert_series_equal(a, b, check_exact=False, atol=1e-9)

@@ -315,8 +315,8 @@ def case_table(
         if use.any():
             start_clock = received.where(received.notna() & (received <= first), first)
             derived = due_dates(start_clock[use].reset_index(drop=True), days[use].to_numpy(), cal)
-            values = due.copy()
-            values.iloc[np.flatnonzero(use)] = derived.dt.tz_convert(tz).to_numpy()
+            values = due.astype(pd.DatetimeTZDtype("ns", tz))  # one resolution for both
+            values.iloc[np.flatnonzero(use)] = derived.dt.tz_convert(tz).astype(values.dtype).to_numpy()
             due = values
             source[use] = "catalog"
     timeliness = classify_on_time(last.reset_index(drop=True), due.reset_index(drop=True), cal)
