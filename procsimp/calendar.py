@@ -316,14 +316,15 @@ class WorkCalendar:
         """Day-table index of each local time (0 for NaT)."""
         return self._day_index(np.floor_divide(ns, _NS_PER_DAY), nat)
 
-    def _day_index(self, days: np.ndarray, nat: np.ndarray) -> np.ndarray:
-        """Day-table index of each local day number (0 for NaT)."""
+    def _day_index(self, days: np.ndarray, nat: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+        """Day-table index of each local day number (0 for NaT); ``in_place`` reuses ``days``."""
         if nat.all():  # also an empty input
             self._ensure(_EPOCH_DAY, _EPOCH_DAY)
         else:
             ok = days[~nat] if nat.any() else days
             self._ensure(int(ok.min()), int(ok.max()))
-        i = days - self._day0
+        i = days if in_place else days.copy()
+        i -= self._day0
         i[nat] = 0
         return i
 
@@ -336,7 +337,8 @@ class WorkCalendar:
         idx, shape = _to_datetime_index(times)
         local = idx if idx.tz is None else idx.tz_convert(self.timezone).tz_localize(None)
         # local wall-clock ticks in the input's own unit (no conversion pass); a day and a minute
-        # are whole numbers of ticks, so the minute of the day is the same double in every unit
+        # are whole numbers of ticks, so the minute of the day is the same double in every unit.
+        # Few temporaries: on large inputs, fresh memory (page faults) costs as much as the maths.
         per_second = _TICKS_PER_SECOND[np.datetime_data(local.dtype)[0]]
         per_day, per_minute = 86_400 * per_second, 60 * per_second
         ticks = local.asi8
@@ -346,17 +348,24 @@ class WorkCalendar:
         np.subtract(ticks, since_midnight, out=since_midnight)
         minute_of_day = since_midnight / per_minute
         del since_midnight
-        i = self._day_index(days, nat)
-        # minutes inside each office period of the day, one 1-D pass per period (no n x periods matrix)
-        inside = np.zeros(len(ticks))
-        part = np.empty(len(ticks))
-        for start, end in zip(self._p_start, self._p_end, strict=True):
+        i = self._day_index(days, nat, in_place=True)
+        # minutes inside each office period of the day, one 1-D pass per period (no n x periods
+        # matrix), added in period order; the last period reuses the minute-of-day buffer
+        starts, ends = self._p_start, self._p_end
+        inside = np.zeros(len(ticks)) if len(starts) == 0 else None
+        for k, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            last = k == len(starts) - 1
+            part = minute_of_day if last else np.empty(len(ticks))
             np.subtract(minute_of_day, start, out=part)
             np.clip(part, 0.0, end - start, out=part)
-            inside += part
+            if inside is None:
+                inside = part if not last else part.copy()
+            else:
+                inside += part
+        assert inside is not None
         inside[~self._work[i]] = 0.0
-        out = self._cum_before[i]
-        out += inside
+        out = np.take(self._cum_before, i, out=minute_of_day)
+        out += inside  # cumulative minutes before the day + minutes inside the day
         out[nat] = np.nan
         return out.reshape(shape)
 

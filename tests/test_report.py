@@ -127,3 +127,19 @@ def test_report_cli(small_log, tmp_path):
     bad = CliRunner().invoke(main, ["report", str(src), "--format", "gif", "--out", str(tmp_path / "o2")])
     assert bad.exit_code == 2
     assert "'gif' is not a format" in bad.output
+
+
+def test_every_finding_kind_is_translated():
+    from procsimp.detect.registry import DETECTORS
+
+    for kind in DETECTORS:
+        assert f"k_{kind}" in STRINGS, f"the report has no wording for the finding {kind!r}"
+
+
+def test_diagrams_and_lists_come_in_both_languages(written):
+    page = written.html.read_text(encoding="utf-8")
+    # each diagram is drawn once per language, with ids kept unique in the page
+    assert page.count('<div lang="en"><svg') == page.count('<div lang="vi"><svg') >= 3
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "duplicate element ids in the report"
+    assert "Flag(" not in page and "Eliminate(" not in page, "raw Python objects leaked into the page"

@@ -145,7 +145,8 @@ class _Columns:
         """int32 codes, NULL where negative (all NULL for ``None``)."""
         if values is None:
             return self.null(self.pa.int32())
-        return self.values(values, values < 0, self.pa.int32())
+        missing = values < 0 if len(values) and values.min() < 0 else None  # no mask to build: the usual case
+        return self.values(values, missing, self.pa.int32())
 
     def times(self, micros: np.ndarray | None, missing: np.ndarray | None) -> Any:
         return self.null(self.pa.int64()) if micros is None else self.values(micros, missing, self.pa.int64())

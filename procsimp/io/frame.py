@@ -73,6 +73,20 @@ def _as_arrow_strings(values: pd.Series) -> pa.Array:
     return _text_array(values)
 
 
+_STR = pd.Index([], dtype="str").dtype
+
+
+def _already_normal(values: pd.Series, dic: pa.Array, norm: pa.Array) -> bool:
+    """Whether a categorical is already what :func:`nfc_categorical` makes of it: unordered,
+    ``str`` categories that are NFC, stripped, non-empty and sorted (a log read back from
+    procsimp's own Parquet, or ids that the source wrote in order)."""
+    if values.cat.ordered or values.cat.categories.dtype != _STR or len(dic) == 0:
+        return False
+    if norm.null_count or not pc.all(pc.equal(norm, dic)).as_py() or pc.any(pc.equal(norm, "")).as_py():
+        return False
+    return len(norm) < 2 or bool(pc.all(pc.less(norm[:-1], norm[1:])).as_py())
+
+
 def nfc_categorical(values: pd.Series) -> pd.Series:
     """Text as a categorical of NFC-normalised, stripped strings; sorted categories; '' is missing.
 
@@ -81,12 +95,15 @@ def nfc_categorical(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = values.cat.categories
         dic = _as_arrow_strings(pd.Series(cats, dtype=cats.dtype if cats.dtype != object else object))
+        norm = pc.utf8_trim_whitespace(pc.utf8_normalize(dic, "NFC"))
+        if _already_normal(values, dic, norm):
+            return pd.Series(values.array, index=values.index, name=values.name)
         idx = values.cat.codes.to_numpy().astype(np.int64)
     else:
         enc = _as_arrow_strings(values).dictionary_encode()
         dic = enc.dictionary
         idx = pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
-    norm = pc.utf8_trim_whitespace(pc.utf8_normalize(dic, "NFC"))
+        norm = pc.utf8_trim_whitespace(pc.utf8_normalize(dic, "NFC"))
     uniq = pc.unique(norm.filter(pc.and_(pc.is_valid(norm), pc.not_equal(norm, ""))))
     uniq = uniq.take(pc.sort_indices(uniq))
     remap = pc.fill_null(pc.index_in(norm, value_set=uniq), -1).to_numpy(zero_copy_only=False).astype(np.int64)

@@ -58,6 +58,22 @@ _NS = 1_000_000_000
 _DAY_NS = 86_400 * _NS
 _EXCEL_EPOCH_SERIAL = 25569  # Excel serial of 1970-01-01 (days since 1899-12-30)
 _NAT = np.iinfo(np.int64).min
+#: nanosecond instants a day inside the plausible years: any time between them, shifted by any
+#: UTC offset, is inside those years (see :func:`_in_years`)
+_SAFE_FIRST = (int(np.datetime64(f"{NS_MIN_YEAR}-01-01", "D").astype(np.int64)) + 1) * _DAY_NS
+_SAFE_LAST = (int(np.datetime64(f"{NS_MAX_YEAR + 1}-01-01", "D").astype(np.int64)) - 1) * _DAY_NS - 1
+
+
+def _in_years(ns: np.ndarray) -> np.ndarray:
+    """Whether each time (int64 ns, local or UTC; NaT is not) falls in the plausible years.
+
+    The usual column lies well inside them: two reductions tell, and the per-value year is only
+    computed for a column that comes within a day of either end.
+    """
+    if len(ns) and ns.min() >= _SAFE_FIRST and ns.max() <= _SAFE_LAST:  # NaT is the int64 minimum
+        return np.ones(len(ns), dtype=bool)
+    years = ns.view("M8[ns]").astype("M8[Y]").astype(np.int64) + 1970
+    return (ns != _NAT) & (years >= NS_MIN_YEAR) & (years <= NS_MAX_YEAR)
 
 
 @dataclass
@@ -378,8 +394,7 @@ class _ColumnParser:
             months = values.view("M8[ns]").astype("M8[M]").astype(np.int64) % 12 + 1
             if (present & (months != month_written)).any():
                 return None
-        years = values.view("M8[ns]").astype("M8[Y]").astype(np.int64) + 1970
-        if (present & ((years < NS_MIN_YEAR) | (years > NS_MAX_YEAR))).any():
+        if (present & ~_in_years(values)).any():
             return None
         aware = np.full(len(values), self.fast == "iso_aware")
         bad = np.zeros(len(values), dtype=bool)
@@ -508,8 +523,7 @@ class _ColumnParser:
             if fast is not None:
                 vals, has_tz, minutes, any_time, any_sec = fast
                 local = np.where(has_tz, vals + minutes * 60 * _NS, vals)
-                year = local.view("M8[ns]").astype("M8[Y]").astype(np.int64) + 1970
-                valid = (year >= NS_MIN_YEAR) & (year <= NS_MAX_YEAR)
+                valid = _in_years(local)
                 vals = np.where(valid, vals, _NAT)
             else:
                 vals, has_tz, minutes, valid, any_time, any_sec = self._slow(name, order)
@@ -592,8 +606,13 @@ class _ColumnParser:
             out = s.dt.tz_localize(timezone, ambiguous=np.zeros(len(s), dtype=bool), nonexistent="shift_forward")
             desc = "date-time values"
         out = out.astype(f"datetime64[ns, {timezone}]")
-        years = out.dt.year
-        bad = (years.notna() & ((years < NS_MIN_YEAR) | (years > NS_MAX_YEAR))).to_numpy()
+        utc = out.array.asi8
+        present = utc != _NAT
+        if not present.any() or (utc[present].min() >= _SAFE_FIRST and utc.max() <= _SAFE_LAST):
+            bad = np.zeros(len(out), dtype=bool)  # all inside the plausible years, whatever the offset
+        else:
+            years = out.dt.year
+            bad = (years.notna() & ((years < NS_MIN_YEAR) | (years > NS_MAX_YEAR))).to_numpy()
         bad_values = [str(v) for v in out[bad].head(5)]
         if bad.any():
             out = out.where(~bad)

@@ -483,6 +483,15 @@ def _roles(log: EventLog, service: str, calendar: Any, catalog: Any, protect: Se
     )
 
 
+def _day_span(weekdays: Sequence[int], names: Sequence[str]) -> str:
+    """Working weekdays in words: "Monday to Friday", or a list when they are not consecutive."""
+    days = sorted(weekdays)
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        joiner = " đến " if names[0].startswith("thứ") else " to "
+        return f"{names[days[0]]}{joiner}{names[days[-1]]}"
+    return ", ".join(names[d] for d in days)
+
+
 def _refuse(edit: Edit, en: str, vi: str) -> Refusal:
     return Refusal(edit=edit, reason=en, reason_vi=vi)
 
@@ -568,12 +577,13 @@ def _assumptions(
         vi.append(b)
 
     hours = ", ".join(f"{s}–{e}" for s, e in calendar.hours)
-    days = "".join("MTWTFSS"[d] for d in calendar.weekdays)
+    days_en = _day_span(calendar.weekdays, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+    days_vi = _day_span(calendar.weekdays, ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"))
     add(
-        f"Times are replayed in working time of the work calendar ({hours}, weekdays {days}, "
+        f"Times are replayed in working time of the work calendar ({hours}, {days_en}, "
         f"public holidays of {calendar.country or 'no country'}); nights, weekends and holidays "
         "never count as time saved.",
-        f"Thời gian được tính lại theo giờ làm việc ({hours}, các ngày {days}, nghỉ lễ của "
+        f"Thời gian được tính lại theo giờ làm việc ({hours}, {days_vi}, nghỉ lễ của "
         f"{calendar.country or 'không quốc gia nào'}); đêm, cuối tuần và ngày lễ không bao giờ được "
         "tính là thời gian tiết kiệm.",
     )

@@ -19,7 +19,7 @@ import html as _html
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,14 @@ def _fmt(value: Any, key: str = "") -> str:
     return str(value)
 
 
+def _kind_names(kind: str) -> tuple[str, str]:
+    key = f"k_{kind}"
+    if key in STRINGS:
+        return STRINGS[key]["en"], STRINGS[key]["vi"]
+    text = kind.replace("_", " ")
+    return text, text
+
+
 def _fmt_days(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -126,14 +134,28 @@ def _both(en: str, vi: str | None = None) -> dict[str, str]:
 
 
 def _as_pair(item: Any) -> dict[str, str]:
-    """Proposal texts are either plain strings or {"en": ..., "vi": ...}."""
+    """A proposal item in both languages: an edit, a refusal, a flag, a pair or a text."""
     if isinstance(item, dict):
         return _both(str(item.get("en", "")), str(item.get("vi", item.get("en", ""))))
     if isinstance(item, tuple) and len(item) == 2:
         return _both(str(item[0]), str(item[1]))
+    reason = getattr(item, "reason", None)
+    if reason is not None and hasattr(item, "edit"):  # a refused edit
+        return _both(
+            f"{item.edit.describe('en')} Refused: {reason}",
+            f"{item.edit.describe('vi')} Từ chối: {getattr(item, 'reason_vi', reason)}",
+        )
     describe = getattr(item, "describe", None)
     if callable(describe):
-        return _as_pair(describe())
+        return _both(describe("en"), describe("vi"))
+    explanation = getattr(item, "explanation", None)
+    if isinstance(explanation, Mapping):  # a flag kept as a recommendation
+        target = f" → {item.into}" if getattr(item, "into", None) else ""
+        en_action, vi_action = STRINGS[f"a_{item.action}"]["en"], STRINGS[f"a_{item.action}"]["vi"]
+        return _both(
+            f"{en_action.capitalize()}: {item.activity}{target}. {explanation.get('en', '')}",
+            f"{vi_action.capitalize()}: {item.activity}{target}. {explanation.get('vi', explanation.get('en', ''))}",
+        )
     return _both(str(item))
 
 
@@ -192,9 +214,15 @@ def report(
         if simulate:
             plan = plan.simulate(seed=seed)
         files: list[Path] = []
-        freq = map_dot(pmap, view="frequency", lang=lang)
-        perf = map_dot(pmap, view="performance", lang=lang)
-        both_dot = side_by_side(plan, lang=lang)
+        drawings = {
+            lg: (
+                map_dot(pmap, view="frequency", lang=lg),
+                map_dot(pmap, view="performance", lang=lg),
+                side_by_side(plan, lang=lg),
+            )
+            for lg in LANGS
+        }
+        freq, perf, both_dot = drawings[lang]
         for stem, dot in (("map_frequency", freq), ("map_performance", perf), ("as_is_to_be", both_dot)):
             for fmt in formats:
                 if fmt == "bpmn":
@@ -212,7 +240,7 @@ def report(
         files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
         written += files
         entries.append(
-            _service_entry(label, slug, pmap, flags, plan, record, cat, freq, perf, both_dot, files, out)
+            _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
         )
 
     written += write_table(pd.DataFrame(all_flags), out / "flags", json_records=all_flags)
@@ -259,9 +287,7 @@ def _service_entry(
     plan: Any,
     record: dict[str, Any],
     catalog: Any,
-    freq: Any,
-    perf: Any,
-    both_dot: Any,
+    drawings: dict[str, tuple[Any, Any, Any]],
     files: list[Path],
     out: Path,
 ) -> dict[str, Any]:
@@ -309,9 +335,10 @@ def _service_entry(
         "statutory_days": _fmt_days(getattr(service, "statutory_days", None)),
         "kpis": kpis,
         "simulated": bool(simulated),
-        "frequency_svg": _inline_svg(freq.pipe(format="svg").decode("utf-8")),
-        "performance_svg": _inline_svg(perf.pipe(format="svg").decode("utf-8")),
-        "side_by_side_svg": _inline_svg(both_dot.pipe(format="svg").decode("utf-8")),
+        # every diagram in both languages; the page shows the one of the chosen language
+        "frequency_svg": _svgs(drawings, 0, slug),
+        "performance_svg": _svgs(drawings, 1, slug),
+        "side_by_side_svg": _svgs(drawings, 2, slug),
         "model": model,
         "flags": [
             {
@@ -319,6 +346,7 @@ def _service_entry(
                 "into": f.into,
                 "action": f.action,
                 "kind": f.kind,
+                "kind_text": _both(*_kind_names(f.kind)),
                 "confidence": f"{f.confidence:.2f}",
                 "saving": _fmt(f.saving.get("workdays_per_case"), "saving"),
                 "explanation": _both(f.explanation.get("en", ""), f.explanation.get("vi")),
@@ -332,6 +360,19 @@ def _service_entry(
         "assumptions": [_as_pair(a) for a in _assumptions(plan)],
         "files": [p.relative_to(out).as_posix() for p in files],
     }
+
+
+def _svgs(drawings: dict[str, tuple[Any, Any, Any]], index: int, slug: str) -> str:
+    parts = []
+    for lg in LANGS:
+        svg = _inline_svg(drawings[lg][index].pipe(format="svg").decode("utf-8"))
+        # ids must stay unique in the page: every drawing reuses Graphviz's node and edge ids
+        prefix = f"{slug}-{index}-{lg}-"
+        svg = re.sub(r'\bid="', f'id="{prefix}', svg)
+        svg = re.sub(r'(xlink:href|href)="#', rf'\1="#{prefix}', svg)
+        svg = svg.replace("url(#", f"url(#{prefix}")
+        parts.append(f'<div lang="{lg}">{svg}</div>')
+    return "".join(parts)
 
 
 def _assumptions(plan: Any) -> list[Any]:

@@ -75,6 +75,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "a_automate": {"en": "automate or reassign", "vi": "tự động hóa hoặc phân công lại"},
     "a_fix_rework": {"en": "fix the cause of rework", "vi": "khắc phục nguyên nhân làm lại"},
     "none": {"en": "none", "vi": "không có"},
+    "k_relay_handoff": {"en": "relay hand-off", "vi": "bước chuyển tiếp trung gian"},
+    "k_rubber_stamp": {"en": "rubber-stamp review", "vi": "bước xem xét hình thức"},
+    "k_duplicate_check": {"en": "duplicate check", "vi": "kiểm tra trùng lặp"},
+    "k_rework_loop": {"en": "rework loop", "vi": "vòng lặp làm lại"},
+    "k_mergeable": {"en": "mergeable steps", "vi": "các bước có thể gộp"},
+    "k_parallelizable": {"en": "steps that can run in parallel", "vi": "các bước có thể làm song song"},
+    "k_late_knockout": {"en": "late knock-out", "vi": "loại hồ sơ muộn"},
+    "k_waiting_hotspot": {"en": "waiting hot spot", "vi": "điểm nghẽn chờ đợi"},
 }
 
 
