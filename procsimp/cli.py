@@ -52,6 +52,11 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # one line, with where to look, instead of the usage text
+            where = f"procsimp {exc.ctx.info_name}" if exc.ctx is not None and exc.ctx is not ctx else "procsimp"
+            error = click.ClickException(_one_line(f"{exc.format_message()} (see '{where} --help')"))
+            error.exit_code = exc.exit_code
+            raise error from None
         except ProcsimpError as exc:
             raise click.ClickException(_one_line(str(exc))) from None
         except BrokenPipeError:  # `procsimp ... | head`: the reader left, nothing to report
@@ -125,7 +130,8 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         "--timezone",
         default=None,
         metavar="TZ",
-        help="timezone for times that carry none (default Asia/Ho_Chi_Minh)",
+        help="timezone of the log (default Asia/Ho_Chi_Minh): naive times are read in it, "
+        "times with an offset are converted to it",
     )(wrapper)
     wrapper = click.option(
         "--mapping",
@@ -165,6 +171,80 @@ def echo_mapping(log: Any, *, err: bool) -> None:
         click.echo(f"  {line}", err=err)
     for warning in log.warnings:
         click.echo(f"Warning: {warning}", err=err)
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_office_hours(value: str) -> tuple[tuple[str, str], ...]:
+    """``"07:30-11:30,13:30-17:00"`` -> ``(("07:30", "11:30"), ("13:30", "17:00"))``."""
+    periods = []
+    for part in value.split(","):
+        bounds = [b.strip() for b in part.split("-")]
+        ok = len(bounds) == 2 and all(
+            len(b) == 5 and b[2] == ":" and b[:2].isdigit() and b[3:].isdigit() for b in bounds
+        )
+        if not ok:
+            raise click.BadParameter(
+                f"{part.strip()!r} is not a period; write HH:MM-HH:MM, comma-separated, "
+                "e.g. 07:30-11:30,13:30-17:00",
+                param_hint="--office-hours",
+            )
+        periods.append((bounds[0], bounds[1]))
+    return tuple(periods)
+
+
+def parse_workdays(value: str) -> tuple[int, ...]:
+    """``"mon-fri"``, ``"mon-sat"`` or ``"mon,tue,thu"`` -> weekday numbers (Monday = 0)."""
+    days: set[int] = set()
+    for part in value.lower().split(","):
+        ends = [e.strip()[:3] for e in part.split("-")]
+        if not all(e in _DAY_NAMES for e in ends) or len(ends) > 2:
+            raise click.BadParameter(
+                f"{part.strip()!r} is not a day or range of days; use mon..sun, e.g. mon-fri or mon-fri,sat",
+                param_hint="--workdays",
+            )
+        first, last = _DAY_NAMES.index(ends[0]), _DAY_NAMES.index(ends[-1])
+        if last < first:
+            raise click.BadParameter(f"{part.strip()!r} runs backwards; write e.g. mon-fri", param_hint="--workdays")
+        days.update(range(first, last + 1))
+    return tuple(sorted(days))
+
+
+def calendar_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--office-hours`` and ``--workdays``; the command receives ``calendar`` (or None)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        hours, workdays = kwargs.pop("office_hours"), kwargs.pop("workdays")
+        calendar = None
+        if hours is not None or workdays is not None:
+            from procsimp.calendar import WorkCalendar
+
+            options: dict[str, Any] = {}
+            if hours is not None:
+                options["hours"] = parse_office_hours(hours)
+            if workdays is not None:
+                options["weekdays"] = parse_workdays(workdays)
+            log_args = kwargs.get("log_args") or {}
+            if log_args.get("timezone"):
+                options["timezone"] = log_args["timezone"]
+            calendar = WorkCalendar(**options)
+        return func(*args, calendar=calendar, **kwargs)
+
+    wrapper = click.option(
+        "--workdays",
+        metavar="DAYS",
+        default=None,
+        help="working weekdays for working-day figures, e.g. mon-fri (default) or mon-sat",
+    )(wrapper)
+    wrapper = click.option(
+        "--office-hours",
+        metavar="PERIODS",
+        default=None,
+        help="office hours for working-time figures (default 07:30-11:30,13:30-17:00)",
+    )(wrapper)
+    return wrapper
 
 
 def out_option(default: str | None = "outputs") -> Callable[..., Any]:

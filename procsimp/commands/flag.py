@@ -7,11 +7,19 @@ from typing import Any
 
 import click
 
-from procsimp.cli import catalog_option, load_log, log_options, protect_option, service_option
+from procsimp.cli import (
+    calendar_options,
+    catalog_option,
+    load_log,
+    log_options,
+    protect_option,
+    service_option,
+)
 
 
 @click.command("flag")
 @log_options
+@calendar_options
 @service_option
 @protect_option
 @catalog_option
@@ -39,6 +47,7 @@ from procsimp.cli import catalog_option, load_log, log_options, protect_option, 
 )
 def flag(
     log_args: dict[str, Any],
+    calendar: Any,
     service: str | None,
     protect: tuple[str, ...],
     catalog: Path | None,
@@ -71,6 +80,7 @@ def flag(
         protect=protect,
         catalog=catalog_arg,
         min_confidence=min_confidence,
+        calendar=calendar,
     )
     if fmt == "json":
         click.echo(flags_to_json(flags), nl=False)

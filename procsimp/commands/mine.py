@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from procsimp.cli import load_log, log_options, out_option, service_option
+from procsimp.cli import calendar_options, load_log, log_options, out_option, service_option
 from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
 from procsimp.errors import ParameterError
 
@@ -153,6 +153,7 @@ def _counts(pmap: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- the command
 @click.command(name="mine")
 @log_options
+@calendar_options
 @service_option
 @view_option(
     "frequency",
@@ -202,6 +203,7 @@ def _counts(pmap: Any) -> dict[str, Any]:
 @out_option()
 def mine(
     log_args: dict[str, Any],
+    calendar: Any,
     service: str | None,
     view: str,
     activities: float | None,
@@ -253,7 +255,7 @@ def mine(
     records: list[dict[str, Any]] = []
     maps = []
     for name in names:
-        maps.append(run_mine(log, service=name, **filters))
+        maps.append(run_mine(log, service=name, calendar=calendar, **filters))
     slugs = service_slugs([str(p.service) for p in maps])
     for pmap in maps:
         folder = out / slugs[str(pmap.service)]

@@ -10,11 +10,12 @@ from typing import Any
 
 import click
 
-from procsimp.cli import catalog_option, load_log, log_options, out_option
+from procsimp.cli import calendar_options, catalog_option, load_log, log_options, out_option
 
 
 @click.command(name="profile")
 @log_options(service_is_column=True)
+@calendar_options
 @catalog_option
 @out_option(default=None)
 @click.option(
@@ -25,7 +26,9 @@ from procsimp.cli import catalog_option, load_log, log_options, out_option
     show_default=True,
     help="what to print: a readable table, JSON or CSV",
 )
-def profile(log_args: dict[str, Any], catalog: Path | None, out: Path | None, fmt: str) -> None:
+def profile(
+    log_args: dict[str, Any], calendar: Any, catalog: Path | None, out: Path | None, fmt: str
+) -> None:
     """KPIs per service: cases, events, lead times (calendar and working days), on-time rate,
     channels, steps, hand-offs and rework per case.
 
@@ -34,7 +37,7 @@ def profile(log_args: dict[str, Any], catalog: Path | None, out: Path | None, fm
     from procsimp.stats import profile as run_profile
 
     log = load_log(log_args, out=out)
-    result = run_profile(log, catalog=catalog)
+    result = run_profile(log, catalog=catalog, calendar=calendar)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from procsimp.cli import (
+    calendar_options,
     catalog_option,
     load_log,
     log_options,
@@ -44,6 +45,7 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
 
 @click.command(name="propose")
 @log_options
+@calendar_options
 @service_option
 @protect_option
 @catalog_option
@@ -72,6 +74,7 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
 @out_option()
 def propose(
     log_args: dict[str, Any],
+    calendar: Any,
     service: str | None,
     protect: tuple[str, ...],
     catalog: Path | None,
@@ -123,7 +126,7 @@ def propose(
     if edit_file is not None:
         _check_edit_services(edit_file, log, accept_file)
 
-    flags = flag_steps(log, service, protect=protect, catalog=catalog_arg)
+    flags = flag_steps(log, service, protect=protect, catalog=catalog_arg, calendar=calendar)
 
     from procsimp.commands.mine import service_slugs
 
@@ -137,7 +140,7 @@ def propose(
             reject = list(scoped.reject)
         p = run_propose(
             log, flags, service=name, protect=protect, catalog=catalog_arg,
-            accept=accept, reject=reject, noise=noise,
+            accept=accept, reject=reject, noise=noise, calendar=calendar,
         )
         if simulate:
             p = p.simulate(replications=replications, seed=seed)

@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from procsimp.cli import catalog_option, load_log, log_options, out_option, protect_option
+from procsimp.cli import (
+    calendar_options,
+    catalog_option,
+    load_log,
+    log_options,
+    out_option,
+    protect_option,
+)
 
 FORMATS = ("svg", "png", "pdf", "bpmn", "dot")
 
@@ -25,6 +32,7 @@ def parse_formats(value: str) -> tuple[str, ...]:
 
 @click.command(name="report")
 @log_options
+@calendar_options
 @click.option("--service", "services", multiple=True, metavar="S", help="only this service (repeatable)")
 @protect_option
 @catalog_option
@@ -35,6 +43,7 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @out_option()
 def report(
     log_args: dict[str, Any],
+    calendar: Any,
     services: tuple[str, ...],
     protect: tuple[str, ...],
     catalog: Path | None,
@@ -60,6 +69,7 @@ def report(
         simulate=simulate,
         formats=formats,
         seed=seed,
+        calendar=calendar,
     )
     click.echo(f"Report: {result.html}")
     for row in result.ranking.itertuples(index=False):

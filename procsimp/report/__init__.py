@@ -170,11 +170,14 @@ def report(
     simulate: bool = False,
     formats: Sequence[str] = ("svg", "png", "pdf", "bpmn"),
     seed: int = 0,
+    calendar: Any = None,
 ) -> Report:
     """Run the whole flow on ``log`` and write the report into ``out``.
 
     ``lang`` is the language the page opens in (both are always included). ``services`` limits
-    the report to some services; by default every service of the log is reported.
+    the report to some services; by default every service of the log is reported. ``calendar``
+    (a :class:`procsimp.WorkCalendar`) sets office hours, working days and holidays for every
+    working-time figure; by default Vietnamese office hours and public holidays.
     """
     from procsimp.catalog import load_catalog
     from procsimp.detect import flag_steps
@@ -194,7 +197,7 @@ def report(
         )
     out = Path(out)
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
-    prof = profile(log, catalog=cat)
+    prof = profile(log, catalog=cat, calendar=calendar)
     names: list[str | None] = list(services) if services else [*log.services] or [None]
     written: list[Path] = []
 
@@ -208,9 +211,9 @@ def report(
         slug = slugify(label, taken)
         taken.add(slug)
         folder = out / slug
-        pmap = mine(log, service=name)
-        flags = flag_steps(log, service=name, protect=tuple(protect), catalog=cat)
-        plan = propose(log, flags, service=name, protect=tuple(protect), catalog=cat)
+        pmap = mine(log, service=name, calendar=calendar)
+        flags = flag_steps(log, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
+        plan = propose(log, flags, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
         if simulate:
             plan = plan.simulate(seed=seed)
         files: list[Path] = []
