@@ -129,22 +129,22 @@ def caption_lines(proposal: Proposal, lang: str = "en") -> list[str]:
 
 
 def _node_ids(pmap: Any, prefix: str) -> dict[str, str]:
-    """Activity name -> node id in :func:`map_dot`'s drawing of ``pmap`` with ``prefix``.
+    """Activity name -> node id in :func:`map_dot`'s drawing of ``pmap`` with ``prefix``."""
+    from procsimp.render.graphviz import node_ids
 
-    Read back from the drawing itself (each activity box's tooltip starts with its full name),
-    so the ids always match what was drawn.
-    """
-    from procsimp.render.graphviz import map_dot
+    return node_ids(pmap, id_prefix=prefix)
 
-    dot = map_dot(pmap, id_prefix=prefix, legend=False, title="")
-    out: dict[str, str] = {}
-    pattern = re.compile(r'^\s*(' + re.escape(prefix) + r'a\d+)\s+\[.*?tooltip="((?:[^"\\]|\\.)*)"', re.S)
-    for line in dot.body:
-        m = pattern.match(line)
-        if m:
-            first = m.group(2).split("\\n", 1)[0].replace("\\\\", "\\").replace('\\"', '"')
-            out[first] = m.group(1)
-    return out
+
+def _drop_edges_between(dot: graphviz.Digraph, pairs: Sequence[tuple[str, str]]) -> None:
+    """Remove the arrows between the nodes of each pair, both ways (steps now in parallel)."""
+    if not pairs:
+        return
+    pattern = re.compile(
+        r"^\s*(?:" + "|".join(
+            rf"{re.escape(a)} -> {re.escape(b)}|{re.escape(b)} -> {re.escape(a)}" for a, b in pairs
+        ) + r")\s*\["
+    )
+    dot.body[:] = [line for line in dot.body if not pattern.match(line)]
 
 
 def _subgraph(dot: graphviz.Digraph, name: str) -> graphviz.Digraph:
@@ -205,6 +205,15 @@ def side_by_side(
                       title=_title(t["to_be"], after, lang))
     ids_before = _node_ids(before, "asis_")
     ids_after = _node_ids(after, "tobe_")
+    # steps run in parallel in the to-be: their order no longer matters, so no arrows between them
+    _drop_edges_between(
+        d_after,
+        [
+            (ids_after[e.a], ids_after[e.b])
+            for e in proposal.edits
+            if isinstance(e, Parallelize) and e.a in ids_after and e.b in ids_after
+        ],
+    )
 
     c_before = _subgraph(d_before, "cluster_asis")
     c_after = _subgraph(d_after, "cluster_tobe")
