@@ -32,6 +32,12 @@ _LOG_ROLE_OPTIONS = (
 )
 
 
+class _UsageLine(click.ClickException):
+    """A usage error (unknown option, bad value) shown as one ``Error:`` line, exit code 2."""
+
+    exit_code = 2
+
+
 class _Group(click.Group):
     """A click group that turns procsimp errors into one clean ``Error:`` line.
 
@@ -54,9 +60,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:  # one line, with where to look, instead of the usage text
             where = f"procsimp {exc.ctx.info_name}" if exc.ctx is not None and exc.ctx is not ctx else "procsimp"
-            error = click.ClickException(_one_line(f"{exc.format_message()} (see '{where} --help')"))
-            error.exit_code = exc.exit_code
-            raise error from None
+            raise _UsageLine(_one_line(f"{exc.format_message()} (see '{where} --help')")) from None
         except ProcsimpError as exc:
             raise click.ClickException(_one_line(str(exc))) from None
         except BrokenPipeError:  # `procsimp ... | head`: the reader left, nothing to report
