@@ -415,3 +415,70 @@ def test_content_decides_over_the_extension(tmp_path: Path) -> None:
     log = read_log(path, cache=False)
     assert log.n_events == 2
     assert log.warnings[0] == "the file is named like delimited text (CSV) but holds XES; read as such"
+
+
+# ---------------------------------------------------------------------------- fast paths
+def test_case_time_order_equals_a_full_sort() -> None:
+    """The linear checks for already sorted or grouped logs give the orders of a stable lexsort."""
+    from procsimp.io.frame import _case_time_order
+
+    rng = np.random.default_rng(11)
+    for trial in range(200):
+        n = int(rng.integers(0, 40))
+        case = np.sort(rng.integers(0, 6, n)) if trial % 3 == 0 else rng.integers(0, 6, n)
+        if trial % 5 == 0:  # grouped by case, in an order other than the codes'
+            case = rng.permutation(6)[np.sort(rng.integers(0, 6, n))]
+        ts = rng.integers(0, 4, n) if trial % 2 else np.arange(n)
+        final, file = _case_time_order(case.astype(np.int64), ts.astype(np.int64))
+        want_final = np.lexsort((np.arange(n), ts, case))
+        want_file = np.lexsort((np.arange(n), case))
+        got_final = np.arange(n) if final is None else final
+        got_file = np.arange(n) if file is None else file
+        assert np.array_equal(got_final, want_final) and np.array_equal(got_file, want_file), trial
+        assert (final is file) == np.array_equal(want_final, want_file)
+
+
+def test_normalised_categoricals_are_kept_as_they_are() -> None:
+    from procsimp.io.frame import nfc_categorical
+
+    cases = [
+        pd.Categorical(["b", "a", "b", None], categories=["a", "b"]),  # already normal: kept
+        pd.Categorical(["b", "a"], categories=["b", "a"]),  # not sorted
+        pd.Categorical(["a ", "a"], categories=["a", "a "]),  # not stripped
+        pd.Categorical(["", "a"], categories=["", "a"]),  # '' is missing
+        pd.Categorical(["e\u0301", "\u00e9"]),  # not NFC: one value
+        pd.Categorical(["a", "b"], categories=["a", "b"], ordered=True),
+        pd.Categorical(["B", "a"], categories=["B", "a"]),  # byte order
+    ]
+    for cat in cases:
+        got = nfc_categorical(pd.Series(cat))
+        want = nfc_categorical(pd.Series(cat).astype(object))  # the path for plain text
+        pd.testing.assert_series_equal(got, want)
+        assert not got.cat.ordered and got.cat.categories.dtype == "str"
+
+
+def test_plausible_years_checked_exactly_near_the_ends() -> None:
+    from procsimp.io.times import NS_MAX_YEAR, NS_MIN_YEAR, _in_years
+
+    day = 86_400 * 10**9
+    first = int(pd.Timestamp(f"{NS_MIN_YEAR}-01-01").value)
+    end = int(pd.Timestamp(f"{NS_MAX_YEAR + 1}-01-01").value)
+    edges = np.array([first - 1, first, first + day, end - day, end - 1, end, np.iinfo(np.int64).min])
+    assert _in_years(edges).tolist() == [False, True, True, True, True, False, False]
+    inside = np.array([first + 5 * day, end - 5 * day])
+    assert _in_years(inside).all() and len(_in_years(inside[:0])) == 0
+
+
+def test_xes_halves_are_copied_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The byte ranges of the two halves are the same through the kernel copy and through Python."""
+    import procsimp.io.xes as xes
+
+    src = tmp_path / "src.xes"
+    src.write_bytes(bytes(range(256)) * 4000)
+    ranges, tail = [(0, 100), (300_000, 1_024_000)], b"\n</log>\n"
+    fast = xes._write_part(src, tmp_path / "fast.xes", ranges, tail).read_bytes()
+    monkeypatch.delattr(os, "copy_file_range", raising=False)
+    slow = xes._write_part(src, tmp_path / "slow.xes", ranges, tail).read_bytes()
+    data = src.read_bytes()
+    assert fast == slow == data[:100] + data[300_000:] + tail
+    assert 0.2 <= xes._worker_share(1 << 20) < xes._worker_share(1 << 30) <= 0.5

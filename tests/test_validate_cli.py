@@ -61,12 +61,27 @@ EXPECTED: dict[str, str] = {
         "in the timezone setting, --timezone)"
     ),
     "mixed_offsets.csv": (
-        "column 'end_time' (timestamp) mixes timezone offsets +02:00, +07:00, which cannot come from one "
-        "timezone; convert the column to one timezone before reading"
+        "column 'end_time' (timestamp) mixes timezone offsets +02:00 ('2025-01-03T09:00:00+02:00', on row 3) "
+        "and +07:00 ('2025-01-02T08:00:00+07:00', on row 2), which cannot all occur in the timezone "
+        "Asia/Ho_Chi_Minh at those times; convert the column to one timezone before reading, or set --timezone "
+        "to the timezone the times come from"
     ),
+    # an hour apart, like daylight saving, but Asia/Ho_Chi_Minh has none
+    "mixed_offsets_one_hour.csv": (
+        "column 'end_time' (timestamp) mixes timezone offsets +07:00 ('2025-01-02T08:00:00+07:00', on rows 2, "
+        "3) and +08:00 ('2025-01-03T09:00:00+08:00', on row 4), which cannot all occur in the timezone "
+        "Asia/Ho_Chi_Minh at those times; convert the column to one timezone before reading, or set --timezone "
+        "to the timezone the times come from"
+    ),
+    # '13/13/2025' (row 2) is valid in neither order: it is not named as either
     "day_month_conflict.csv": (
-        "column 'end_time' (timestamp) mixes day-first and month-first dates: '25/01/2025' (day first) and "
-        "'01/26/2025' (month first); make the column use one order"
+        "column 'end_time' (timestamp) mixes day-first and month-first dates: '25/01/2025' (day first, on row 3) "
+        "and '01/26/2025' (month first, on row 4); make the column use one order"
+    ),
+    "invalid_dates.csv": (
+        "column 'ket_thuc' (timestamp) has 2 value(s) that are not valid times, on rows 3, 4: "
+        f"'13/13/2025 10:00', '32/13/2025 25:00'; accepted formats: {FORMATS}; correct those cells or map "
+        "another column with --timestamp"
     ),
     "ambiguous_columns.csv": (
         "two columns could be the 'case' column: 'case_id' and 'ma_ho_so'; choose one with --case COLUMN "
@@ -187,7 +202,7 @@ def test_missing_file_and_unknown_column_option() -> None:
     )
     code, output = run(str(log), "--timezone", "Mars/Olympus")
     assert (code, output.strip()) == (
-        1, "Error: unknown timezone 'Mars/Olympus'; use an IANA name such as 'Asia/Ho_Chi_Minh' or 'UTC'"
+        1, "Error: --timezone 'Mars/Olympus' is not a known timezone; use an IANA name such as Asia/Ho_Chi_Minh or UTC"
     )
 
 
@@ -269,3 +284,59 @@ def test_validate_real_logs(name: str, cases: str, events: str) -> None:
     assert f"Cases:      {cases}" in output.splitlines()
     assert f"Events:     {events}" in output.splitlines()
     assert "  timestamp <- time:timestamp (xes, times with timezone)" in output.splitlines()
+
+
+# ---------------------------------------------------------------------------- timezone, cache, due dates
+UNKNOWN_TZ = "Error: --timezone 'Nowhere/X' is not a known timezone; use an IANA name such as Asia/Ho_Chi_Minh or UTC"
+
+
+def test_unknown_timezone_is_one_line_for_every_format(tmp_path: Path) -> None:
+    from procsimp.io import read_log, write_log
+
+    parquet = write_log(read_log(GOOD / "dossiers_vi.csv", cache=False), tmp_path / "dossiers.parquet")
+    for path in (GOOD / "dossiers_vi.csv", GOOD / "small.xes", GOOD / "small.xes.gz", parquet):
+        code, output = run(str(path), "--timezone", "Nowhere/X")
+        assert (code, output.strip()) == (1, UNKNOWN_TZ), path.name
+
+
+@pytest.mark.real_logs
+def test_unknown_timezone_on_a_real_xes_log() -> None:
+    code, output = run(str(real_log_path("roadtraffic100traces.xes")), "--timezone", "Nowhere/X")
+    assert (code, output.strip()) == (1, UNKNOWN_TZ)
+
+
+def test_validate_writes_nothing_for_a_large_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log of 1 MB or more is not copied to a cache (personal data) unless --cache is given."""
+    from procsimp.io.cache import CACHE_FOLDER, MIN_BYTES
+
+    logs, work = tmp_path / "logs", tmp_path / "work"
+    logs.mkdir()
+    work.mkdir()
+    log = logs / "dossiers.csv"
+    log.write_bytes((DATA.parent.parent / "event_logs" / "dossiers_en.csv").read_bytes())
+    assert log.stat().st_size >= MIN_BYTES
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("PROCSIMP_CACHE_DIR", raising=False)
+    code, output = run(str(log))
+    assert code == 0, output
+    assert list(work.iterdir()) == [] and list(logs.iterdir()) == [log]
+    code, output = run(str(log), "--cache")
+    assert code == 0, output
+    assert [p.suffix for p in (work / CACHE_FOLDER).iterdir()] == [".parquet"]
+
+
+def test_date_only_due_dates_are_the_end_of_the_day(tmp_path: Path) -> None:
+    text = (GOOD / "dossiers_vi.csv").read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    due = header.index("han_xu_ly")
+    rows = []
+    for line in text[1:]:
+        cells = line.split(",")
+        cells[due] = cells[due][:10]
+        rows.append(",".join(cells))
+    path = tmp_path / "due_dates.csv"
+    path.write_text("\n".join([text[0], *rows]) + "\n", encoding="utf-8")
+    code, output = run(str(path))
+    assert code == 0, output
+    assert "  due       <- han_xu_ly (detected, dd/mm/yyyy, end of day)" in output.splitlines()
+    assert "  received  <- ngay_nhan (detected, dd/mm/yyyy HH:MM:SS)" in output.splitlines()

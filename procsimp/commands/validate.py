@@ -23,18 +23,19 @@ def _span(log: Any) -> str:
 
 @click.command("validate")
 @log_options(service_is_column=True)
-@click.option("--cache/--no-cache", default=None,
-              help="keep a Parquet copy of the parsed log in .procsimp-cache/ (default: for files of 1 MB or more)")
+@click.option("--cache/--no-cache", default=False,
+              help="keep a Parquet copy of the parsed log in ./.procsimp-cache/ (or $PROCSIMP_CACHE_DIR), so that "
+                   "reading it again is fast; off by default: validate writes nothing")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="print the summary as text or as JSON")
-def validate(log_args: dict[str, Any], cache: bool | None, output_format: str) -> None:
+def validate(log_args: dict[str, Any], cache: bool, output_format: str) -> None:
     """Read LOG and check it: print cases, events, activities, services, the time span, the
     columns used (and how each was chosen) and the warnings.
 
     LOG is a CSV/TSV (any delimiter; UTF-8, UTF-16 or Windows-1258), Excel, XES (.xes/.xes.gz) or
     Parquet file. Columns are detected from common English and Vietnamese headers unless given
     with the options below or a --mapping file. A log that cannot be analysed gives one
-    'Error: ...' line and exit code 1.
+    'Error: ...' line and exit code 1. Nothing is written unless --cache is given.
     """
     from procsimp.io import read_log, sniff_format
 

@@ -281,16 +281,56 @@ def _entropy_bits(counts: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def _group_median(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Median and 90th percentile of ``values`` per key in 0..n-1 (NaN values ignored).
+class _Groups:
+    """Events grouped by an integer key in ``0..n-1``: one stable ordering, reused for several
+    value columns (per-group order statistics without sorting the values)."""
 
-    One sort of ``key * span + value`` (exact enough: values are minutes) instead of a lexsort.
-    """
+    #: above this many groups per event, one global sort beats a partition per group
+    max_groups_per_event = 1 / 400
+
+    def __init__(self, keys: np.ndarray, n: int) -> None:
+        keys = np.asarray(keys)
+        self.keys, self.n = keys, n
+        small = n <= np.iinfo(np.uint16).max + 1
+        # a stable sort of 16-bit keys is a radix sort: a few milliseconds for a million events
+        self.order = np.argsort(keys.astype(np.uint16) if small else keys, kind="stable")
+        self.counts = np.bincount(keys, minlength=n)
+        self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
+        self.present = np.flatnonzero(self.counts)
+
+    def quantiles(self, values: np.ndarray, qs: tuple[float, ...] = (0.5, 0.9)) -> list[np.ndarray]:
+        """Per key, the quantiles ``qs`` of the finite ``values`` (linear interpolation), NaN
+        for keys without any."""
+        out = [np.full(self.n, np.nan) for _ in qs]
+        if len(self.present) > max(64, len(values) * self.max_groups_per_event):
+            return _sorted_quantiles(self.keys, values, self.n, qs)
+        ordered = values[self.order]
+        ok = np.isfinite(ordered)
+        all_ok = bool(ok.all())
+        for g in self.present:
+            s = self.starts[g]
+            seg = ordered[s : s + self.counts[g]]
+            if not all_ok:
+                seg = seg[ok[s : s + self.counts[g]]]
+            m = len(seg)
+            if m == 0:
+                continue
+            pos = [q * (m - 1) for q in qs]
+            kth = sorted({int(np.floor(x)) for x in pos} | {int(np.ceil(x)) for x in pos})
+            part = np.partition(seg, kth)
+            for o, x in zip(out, pos, strict=True):
+                lo, hi = int(np.floor(x)), int(np.ceil(x))
+                frac = x - lo
+                o[g] = part[lo] * (1 - frac) + part[hi] * frac
+        return out
+
+
+def _sorted_quantiles(keys: np.ndarray, values: np.ndarray, n: int, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """:meth:`_Groups.quantiles` for many small groups: one sort of ``key * span + value``."""
     ok = np.isfinite(values)
-    med = np.full(n, np.nan)
-    p90 = np.full(n, np.nan)
+    out = [np.full(n, np.nan) for _ in qs]
     if not ok.any():
-        return med, p90
+        return out
     k, v = keys[ok], values[ok]
     lo_v = float(v.min())
     span = float(v.max()) - lo_v + 1.0
@@ -300,19 +340,30 @@ def _group_median(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndar
     counts = np.bincount(k_sorted, minlength=n)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     has = counts > 0
-    for q, out in ((0.5, med), (0.9, p90)):
-        pos = starts[has] + q * (counts[has] - 1)
+    for q, o in zip(qs, out, strict=True):
+        pos = q * (counts[has] - 1)
         lo = np.floor(pos).astype(np.int64)
         hi = np.ceil(pos).astype(np.int64)
         frac = pos - lo
-        out[has] = v_sorted[lo] * (1 - frac) + v_sorted[hi] * frac
+        o[has] = v_sorted[starts[has] + lo] * (1 - frac) + v_sorted[starts[has] + hi] * frac
+    return out
+
+
+def _group_median(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Median and 90th percentile of ``values`` per key in 0..n-1 (NaN values ignored)."""
+    med, p90 = _Groups(keys, n).quantiles(values)
     return med, p90
 
 
 def _group_mean(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Mean of the finite ``values`` per key in 0..n-1 (NaN for keys without any)."""
     ok = np.isfinite(values)
-    s = np.bincount(keys[ok], weights=values[ok], minlength=n)
-    c = np.bincount(keys[ok], minlength=n)
+    if ok.all():
+        s = np.bincount(keys, weights=values, minlength=n)
+        c = np.bincount(keys, minlength=n)
+    else:  # masked values weigh nothing (adding 0.0 leaves every sum exactly as it was)
+        s = np.bincount(keys, weights=np.where(ok, values, 0.0), minlength=n)
+        c = np.bincount(keys, weights=ok, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
@@ -679,12 +730,13 @@ class _Builder:
         cases_per_svc = np.bincount(self.svc_case, minlength=self.S)
         svc_of_k = np.arange(K) // A
 
-        proc_med, proc_p90 = _group_median(sa, self.proc, K)
-        wait_med, wait_p90 = _group_median(sa, self.wait, K)
+        groups = _Groups(sa, K)  # one ordering of the events by step, for every median
+        proc_med, proc_p90 = groups.quantiles(self.proc)
+        wait_med, wait_p90 = groups.quantiles(self.wait)
         if self.has_start:  # the sojourn median stands in for processing only without start times
             soj_med = np.full(K, np.nan)
         else:
-            soj_med, _ = _group_median(sa, self.sojourn, K)
+            (soj_med,) = groups.quantiles(self.sojourn, (0.5,))
         proc_mean = _group_mean(sa, self.proc, K)
         wait_mean = _group_mean(sa, self.wait, K)
         soj_mean = _group_mean(sa, self.sojourn, K)
@@ -725,17 +777,14 @@ class _Builder:
 
         # officer / unit changes to the successor and from the predecessor
         def change_rates(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            nxt_c = np.full(n, -1, dtype=np.int64)
-            prv_c = np.full(n, -1, dtype=np.int64)
-            if n > 1:
-                nxt_c[:-1] = np.where(self.last[:-1], -1, codes[1:])
-                prv_c[1:] = np.where(self.first[1:], -1, codes[:-1])
-            ok_n = (codes >= 0) & (nxt_c >= 0)
-            ok_p = (codes >= 0) & (prv_c >= 0)
-            ch_n = np.bincount(sa[ok_n & (codes != nxt_c)], minlength=K)
-            ch_p = np.bincount(sa[ok_p & (codes != prv_c)], minlength=K)
-            return _share(ch_n, np.bincount(sa[ok_n], minlength=K)), _share(
-                ch_p, np.bincount(sa[ok_p], minlength=K)
+            valid, changed = self._transitions(codes)
+            if n < 2:
+                return np.full(K, np.nan), np.full(K, np.nan)
+            src, dst = sa[:-1], sa[1:]  # event i and the event after it, in the same case
+            ch_n = np.bincount(src, weights=changed, minlength=K)
+            ch_p = np.bincount(dst, weights=changed, minlength=K)
+            return _share(ch_n, np.bincount(src, weights=valid, minlength=K)), _share(
+                ch_p, np.bincount(dst, weights=valid, minlength=K)
             )
 
         res_ch_next, res_ch_prev = change_rates(self.res)
@@ -890,21 +939,36 @@ class _Builder:
         pair, _ = _key_counts(self.sa[ok] * m + codes[ok], self.K * m)
         return np.bincount(pair // m, minlength=self.K)
 
+    def _transitions(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each event and the next one in the same case (``n - 1`` pairs, log order): both
+        codes known, and the code changes (a hand-off). Cached per code array."""
+        key = id(codes)
+        cache = self.__dict__.setdefault("_transition_cache", {})
+        if key not in cache:
+            if self.n < 2:
+                none = np.zeros(0, dtype=bool)
+                cache[key] = (codes, none, none)
+            else:
+                a, b = codes[:-1], codes[1:]
+                valid = ~self.first[1:] & (a >= 0) & (b >= 0)
+                cache[key] = (codes, valid, valid & (a != b))
+        return cache[key][1], cache[key][2]
+
     def _handoffs_saved(self, codes: np.ndarray) -> np.ndarray:
         """Per (service, activity), mean hand-offs removed per occurrence if the step went away."""
         n = self.n
         if n == 0 or not (codes >= 0).any():
             return np.full(self.K, np.nan)
-        prev_c = np.full(n, -1, dtype=np.int64)
-        next_c = np.full(n, -1, dtype=np.int64)
+        saved = np.zeros(n)
         if n > 1:
-            prev_c[1:] = np.where(self.first[1:], -1, codes[:-1])
-            next_c[:-1] = np.where(self.last[:-1], -1, codes[1:])
-        ok = codes >= 0
-        h_in = (prev_c >= 0) & ok & (prev_c != codes)
-        h_out = (next_c >= 0) & ok & (next_c != codes)
-        h_direct = (prev_c >= 0) & (next_c >= 0) & (prev_c != next_c)
-        saved = h_in.astype(float) + h_out - h_direct
+            _, changed = self._transitions(codes)
+            saved[1:] += changed  # a hand-off into the step
+            saved[:-1] += changed  # a hand-off out of it
+        if n > 2:
+            # the direct hand-off between its predecessor and successor that would replace them
+            c_prev, c_next = codes[:-2], codes[2:]
+            direct = ~self.first[1:-1] & ~self.last[1:-1] & (c_prev >= 0) & (c_next >= 0) & (c_prev != c_next)
+            saved[1:-1] -= direct
         return _group_mean(self.sa, saved, self.K)
 
     def _successor_outcome_mi(self) -> np.ndarray:

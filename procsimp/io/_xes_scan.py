@@ -101,7 +101,11 @@ def _scan_file(path: Path) -> _Scan:
                 m = pattern.search(buf, pos)
                 if m is None:
                     break
-                value = _DATE_VALUE.match(buf, m.start()).group(1).strip()
+                found = _DATE_VALUE.match(buf, m.start())
+                if found is None:  # not expected (the pattern matched a date element): read it carefully
+                    scan.odd = scan.odd or ("?", buf[m.start():m.end()].decode("utf-8", "replace"))
+                    break
+                value = found.group(1).strip()
                 key = _KEY.search(buf, m.start(), m.end())
                 sample = ((key.group(1) if key else b"?").decode("utf-8", "replace"), value.decode("utf-8", "replace"))
                 tz = _OFFSET_TAIL.search(value)

@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,7 +230,7 @@ def _repetitive_columns(head: str, delimiter: str, names: list[str]) -> set[str]
 
 
 def _arrow_read(utf8: bytes, names: list[str], delimiter: str, source: str, *, newlines: bool,
-                coded: set[str] = frozenset()) -> pa.Table:
+                coded: Collection[str] = frozenset()) -> pa.Table:
     invalid: list[pacsv.InvalidRow] = []
 
     def handler(row: pacsv.InvalidRow) -> str:

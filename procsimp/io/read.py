@@ -8,10 +8,10 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from procsimp.errors import LogReadError
+from procsimp.errors import LogReadError, LogValidationError
 from procsimp.log import DEFAULT_TIMEZONE, ColumnMapping, EventLog
 
-__all__ = ["read_log", "sniff_format", "FORMATS"]
+__all__ = ["read_log", "sniff_format", "check_timezone", "FORMATS"]
 
 #: format name -> file name endings
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -67,6 +67,20 @@ def sniff_format(path: str | os.PathLike[str]) -> tuple[str, str | None]:
     return "csv", None
 
 
+def check_timezone(timezone: str) -> None:
+    """Raise :class:`~procsimp.errors.LogValidationError` unless ``timezone`` is an IANA timezone
+    name that this machine knows (checked once, before any reader uses it)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        raise LogValidationError(
+            f"--timezone {str(timezone)!r} is not a known timezone; use an IANA name such as "
+            "Asia/Ho_Chi_Minh or UTC"
+        ) from None
+
+
 def read_log(
     path: str | os.PathLike[str],
     mapping: dict[str, str] | ColumnMapping | str | os.PathLike[str] | None = None,
@@ -82,9 +96,10 @@ def read_log(
     ``timestamp=...``, ``start``, ``resource``, ``unit``, ``service``, ``channel``, ``received``,
     ``due``, ``outcome``), by ``mapping`` (a dict, a :class:`ColumnMapping` or the path of a YAML
     file ``case: Mã hồ sơ``), else detected from common English and Vietnamese headers. Naive times
-    take ``timezone``. ``dayfirst`` decides dates such as ``03/04/2025`` when no value tells (None:
-    day first). ``cache``: a folder for the Parquet cache, True, False, or None (cache files of
-    1 MB or more under ``./.procsimp-cache``); see :mod:`procsimp.io.cache`.
+    take ``timezone`` (an IANA name, checked before the file is read); a due date without a time of
+    day is the end of that day (23:59:59.999999). ``dayfirst`` decides dates such as ``03/04/2025``
+    when no value tells (None: day first). ``cache``: a folder for the Parquet cache, True, False,
+    or None (cache files of 1 MB or more under ``./.procsimp-cache``); see :mod:`procsimp.io.cache`.
 
     Raises :class:`~procsimp.errors.LogReadError` (missing, empty, corrupt or unsafe file),
     :class:`~procsimp.errors.MappingError` and :class:`~procsimp.errors.LogValidationError`,
@@ -96,6 +111,7 @@ def read_log(
     p = Path(path)
     if timezone is None:
         timezone = DEFAULT_TIMEZONE
+    check_timezone(timezone)
     if not p.exists():
         raise LogReadError(f"{source}: no such file; check the path")
     if p.is_dir():

@@ -10,15 +10,24 @@ Accepted forms:
 * ``yyyymmdd`` numbers, Excel serial numbers (days since 1899-12-30), epoch seconds,
   milliseconds, microseconds or nanoseconds.
 
-Day first or month first is decided per column from the data: a first field above 12 means day
-first, a second field above 12 means month first. When every value is ambiguous the caller's
-hint decides (another column of the same file, or ``dayfirst=``), else day first, the Vietnamese
-convention, and the caller is told so. Nothing is parsed row by row in Python: each distinct value
-is matched with a few regular expressions (Arrow compute) and converted with numpy arithmetic.
+Day first or month first is decided per column from the data: a date that is a valid date in
+only one order tells that order (``25/01/2025`` is day first, ``01/25/2025`` month first); a date
+valid in neither order (``13/13/2025``, ``31/02/2025``) tells nothing and is reported as an invalid
+time. When every value is ambiguous the caller's hint decides (another column of the same file, or
+``dayfirst=``), else day first, the Vietnamese convention, and the caller is told so. Nothing is
+parsed row by row in Python: each distinct value is matched with a few regular expressions (Arrow
+compute) and converted with numpy arithmetic.
 
 Naive times take the ``timezone`` setting; values with an offset (or epoch values) are instants.
-A column mixing naive times with offsets, or offsets that cannot come from one zone (more than two
-distinct offsets, or two more than an hour apart), is an error.
+A column mixing naive times with offsets is an error, and so is a column whose offsets differ
+unless each value's offset is the one the ``timezone`` setting has at that instant (the two
+offsets of a daylight-saving zone, when that zone is the setting). Offsets that all agree are
+accepted whatever the setting.
+
+A due date written without a time of day (``16/01/2025``, ``2025-01-16``, a yyyymmdd number, a
+whole Excel serial) means the end of that day: it is read as 23:59:59.999999 local time of that
+date, so that a dossier finished on its due day is on time. Dates without a time in the other
+columns (completion, start, receipt) are read as 00:00 of the day.
 """
 
 from __future__ import annotations
@@ -58,6 +67,17 @@ _NS = 1_000_000_000
 _DAY_NS = 86_400 * _NS
 _EXCEL_EPOCH_SERIAL = 25569  # Excel serial of 1970-01-01 (days since 1899-12-30)
 _NAT = np.iinfo(np.int64).min
+#: roles whose dates without a time of day mean the end of that day (a dossier due on 16/01/2025
+#: may be finished until 23:59:59.999999 that day); other roles read them as 00:00
+END_OF_DAY_ROLES = ("due",)
+_END_OF_DAY_NS = _DAY_NS - 1_000  # 23:59:59.999999: the last microsecond of the day
+#: a time of day in a text value (14:05 after the date, or first: '14:05 31/03/2025'); an offset
+#: such as '+07:00' is not one
+_CLOCK = r"(?:^|[T\s,])\d{1,2}:\d{2}"
+#: roles of values whose offsets the reader of the source checked for the whole file (XES dates):
+#: two offsets up to an hour apart (one daylight-saving zone) are accepted whatever the timezone
+#: setting. In the mapped columns each value's offset must be the timezone's own at that instant.
+SOURCE_CHECKED_ROLES = ("date",)
 #: nanosecond instants a day inside the plausible years: any time between them, shifted by any
 #: UTC offset, is inside those years (see :func:`_in_years`)
 _SAFE_FIRST = (int(np.datetime64(f"{NS_MIN_YEAR}-01-01", "D").astype(np.int64)) + 1) * _DAY_NS
@@ -204,30 +224,45 @@ def _matches(values: pa.Array, pattern: str) -> np.ndarray:
     return pc.fill_null(pc.match_substring_regex(values, pattern), False).to_numpy(zero_copy_only=False)
 
 
-_DAY_FIRST = {"dmy": r"^(1[3-9]|2\d|3[01])[/.-]", "tdmy": r"\s(1[3-9]|2\d|3[01])[/.-]\d{1,2}[/.-]\d{4}$"}
-_MONTH_FIRST = {"dmy": r"^\d{1,2}[/.-](1[3-9]|2\d|3[01])[/.-]", "tdmy": r"\s\d{1,2}[/.-](1[3-9]|2\d|3[01])[/.-]\d{4}$"}
+#: d/m/y values with a field above 12: only these can tell the order (cheap pre-selection)
+_ABOVE_12 = r"((1[3-9]|[2-9]\d)[/.-]\d{1,2}|\d{1,2}[/.-](1[3-9]|[2-9]\d))[/.-]"
+_ORDER_CANDIDATE = {"dmy": "^" + _ABOVE_12, "tdmy": r"\s" + _ABOVE_12 + r"\d{4}$"}
 
 
-def _dmy_order(c: _Classified) -> tuple[bool | None, str | None]:
-    """(day first?, conflict sample) decided from the d/m/y values of a column."""
-    day_sample = month_sample = None
+def _valid_orders(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(valid as day/month/year, valid as month/day/year) for the fields a/b/y of dates."""
+    day_first = (b >= 1) & (b <= 12) & (a >= 1) & (a <= _days_in_month(y, b))
+    month_first = (a >= 1) & (a <= 12) & (b >= 1) & (b <= _days_in_month(y, a))
+    return day_first, month_first
+
+
+def _clock_ok(st: pa.StructArray) -> np.ndarray:
+    """Whether the time of day of each extracted value is valid (no time at all is valid)."""
+    H, Mi, S = _int_field(st, "H"), _int_field(st, "Mi"), _int_field(st, "S")
+    has_ap = _has(st, "ap")
+    return (H < 24) & (Mi < 60) & (S < 60) & (~has_ap | ((H >= 1) & (H <= 12)))
+
+
+def _dmy_evidence(c: _Classified) -> tuple[np.ndarray, np.ndarray]:
+    """(day first, month first): masks over the distinct values of a column of the d/m/y values
+    that are valid in that order only. A value valid in both orders (03/04/2025) tells nothing,
+    and neither does one valid in neither (13/13/2025, 31/02/2025, 25/01/2025 25:00)."""
+    n = len(c.uniq)
+    day, month = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for name in ("dmy", "tdmy"):
         if name not in c:
             continue
         vals = c.values(name)
-        d = _matches(vals, _DAY_FIRST[name])
-        m = _matches(vals, _MONTH_FIRST[name])
-        if d.any() and day_sample is None:
-            day_sample = vals[int(np.flatnonzero(d)[0])].as_py()
-        if m.any() and month_sample is None:
-            month_sample = vals[int(np.flatnonzero(m)[0])].as_py()
-    if day_sample is not None and month_sample is not None:
-        return None, f"{day_sample!r} (day first) and {month_sample!r} (month first)"
-    if day_sample is not None:
-        return True, None
-    if month_sample is not None:
-        return False, None
-    return None, None
+        cand = np.flatnonzero(_matches(vals, _ORDER_CANDIDATE[name]))
+        if len(cand) == 0:
+            continue
+        st = pc.extract_regex(vals.take(pa.array(cand)), _PATTERNS[name])
+        ok_day, ok_month = _valid_orders(_int_field(st, "a"), _int_field(st, "b"), _int_field(st, "y"))
+        clock = _clock_ok(st)
+        pos = c.positions[name][cand]
+        day[pos] = ok_day & ~ok_month & clock
+        month[pos] = ok_month & ~ok_day & clock
+    return day, month
 
 
 _SUFFIX = re.compile(r"(Z|z|[+-]\d\d(?::?\d\d)?)$")
@@ -295,7 +330,9 @@ class _ColumnParser:
         self.classified: _Classified | None = None
         self.indices: np.ndarray | None = None
         self.order: bool | None = None
-        self.fast = None
+        self.fast: str | None = None
+        #: a value without a time of day is the end of its day (due dates), not its start
+        self.end_of_day = role in END_OF_DAY_ROLES
         dtype = values.dtype
         if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
             self.mode = "datetime"
@@ -315,7 +352,6 @@ class _ColumnParser:
                 return
             if inferred not in ("string", "empty"):
                 values = values.map(lambda v: v if v is None or isinstance(v, str) else str(v), na_action="ignore")
-        self.fast: str | None = None
         self.string_values = values
         if not isinstance(values.dtype, pd.CategoricalDtype):
             self.arrow = _text_array(values)
@@ -344,16 +380,23 @@ class _ColumnParser:
                 fixed = r"^\d\d" + re.escape(first[2]) + r"\d\d" + re.escape(first[2]) + r"\d{4}"
                 fixed += {10: "", 16: r" \d\d:\d\d", 19: r" \d\d:\d\d:\d\d"}[int(lengths[0])] + "$"
                 if _matches(sample, fixed).all():
-                    a = pc.cast(pc.utf8_slice_codeunits(arr, 0, 2), pa.int64(), safe=False)
-                    b = pc.cast(pc.utf8_slice_codeunits(arr, 3, 5), pa.int64(), safe=False)
-                    try:
+                    try:  # a value further down with another layout: the slow path reads the column
+                        a = pc.cast(pc.utf8_slice_codeunits(arr, 0, 2), pa.int64(), safe=False)
+                        b = pc.cast(pc.utf8_slice_codeunits(arr, 3, 5), pa.int64(), safe=False)
                         a_np = pc.fill_null(a, 0).to_numpy(zero_copy_only=False)
                         b_np = pc.fill_null(b, 0).to_numpy(zero_copy_only=False)
-                    except pa.ArrowInvalid:  # pragma: no cover - casts above already failed
+                        # only a date valid in one order tells the order (see _dmy_evidence)
+                        cand = np.flatnonzero((a_np > 12) | (b_np > 12))
+                        y = pc.cast(pc.utf8_slice_codeunits(arr.take(pa.array(cand)), 6, 10), pa.int64(), safe=False)
+                        y_np = pc.fill_null(y, 0).to_numpy(zero_copy_only=False)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                         return
-                    day_first, month_first = bool((a_np > 12).any()), bool((b_np > 12).any())
+                    ok_day, ok_month = _valid_orders(a_np[cand], b_np[cand], y_np)
+                    if not (ok_day | ok_month).all():
+                        return  # dates valid in neither order: the slow path names their rows
+                    day_first, month_first = bool(ok_day.any()), bool(ok_month.any())
                     if day_first and month_first:
-                        return  # the slow path reports the conflict with samples
+                        return  # the slow path reports the conflict with samples and rows
                     self.order = True if day_first else (False if month_first else None)
                     self.fast = "dmy"
                     self.fast_layout = (first[2], layout[int(lengths[0])], a_np, b_np)
@@ -369,6 +412,8 @@ class _ColumnParser:
                 if not all(found):
                     return None
                 offsets = sorted({_offset_of(m.group(1)) for m in found if m})
+                if len(offsets) > 1:
+                    return None  # the careful path checks each value's offset against the timezone
                 desc = "ISO 8601 with offset"
             elif self.fast == "iso_naive":
                 ns = pc.cast(arr, pa.timestamp("ns")).cast(pa.int64())
@@ -399,8 +444,15 @@ class _ColumnParser:
         aware = np.full(len(values), self.fast == "iso_aware")
         bad = np.zeros(len(values), dtype=bool)
         dayfirst_used = (order if self.fast == "dmy" else None)
+        date_only = None
+        if self.end_of_day:
+            if self.fast == "dmy":
+                date_only = np.full(len(values), clock == "")
+            else:
+                date_only = ~_matches(arr, _CLOCK)
         return self._build(values, aware, None, timezone, desc, bad, dayfirst_used,
-                           self.order is not None, bad_values=[], indices=None, given_offsets=offsets)
+                           self.order is not None, bad_values=[], indices=None, given_offsets=offsets,
+                           date_only=date_only)
 
     # -- strings
     def _prepare_strings(self, values: pd.Series) -> None:
@@ -416,12 +468,22 @@ class _ColumnParser:
         uniq = pc.utf8_trim_whitespace(uniq)
         self.indices = indices
         self.classified = _Classified(uniq)
-        self.order, self.conflict = _dmy_order(self.classified)
-        if self.conflict:
+        day, month = _dmy_evidence(self.classified)
+        self.order = None if day.any() == month.any() else bool(day.any())
+        if day.any() and month.any():
             raise LogValidationError(
                 f"{self.source}: column {self.column!r} ({self.role}) mixes day-first and month-first "
-                f"dates: {self.conflict}; make the column use one order"
+                f"dates: {self._rows_of(day, 'day first')} and {self._rows_of(month, 'month first')}; "
+                "make the column use one order"
             )
+
+    def _rows_of(self, mask: np.ndarray, label: str) -> str:
+        """``'25/01/2025' (day first, on rows 2, 7)``: the first of the distinct values in ``mask``
+        met in the column, and the rows of all of them."""
+        assert self.classified is not None and self.indices is not None
+        rows = np.flatnonzero(np.isin(self.indices, np.flatnonzero(mask)))
+        sample = self.classified.uniq[int(self.indices[rows[0]])].as_py()
+        return f"{sample!r} ({label}, {self.where(rows)})"
 
     @property
     def has_dmy(self) -> bool:
@@ -497,7 +559,8 @@ class _ColumnParser:
             nums = pd.to_numeric(self.values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             ns, aware, desc, bad = self._numbers(nums)
             return self._build(ns, aware, np.zeros(len(ns), dtype=np.int64), timezone, desc, bad, None, False,
-                               bad_values=[str(x) for x in nums[bad][:5]], indices=None)
+                               bad_values=[str(x) for x in nums[bad][:5]], indices=None,
+                               date_only=_whole_days(nums, desc) if self.end_of_day else None)
         assert self.classified is not None and self.indices is not None
         c = self.classified
         order = self.order if self.order is not None else (dayfirst if dayfirst is not None else True)
@@ -507,11 +570,14 @@ class _ColumnParser:
         aware = np.zeros(n, dtype=bool)
         offset = np.zeros(n, dtype=np.int64)
         bad = c.kind == ""
+        date_only = np.zeros(n, dtype=bool) if self.end_of_day else None
         descs: list[str] = []
         for name in ("iso", "dmy", "tdmy"):
             if name not in c:
                 continue
             pos = c.positions[name]
+            if date_only is not None and name != "tdmy":
+                date_only[pos] = ~_matches(c.values(name), _CLOCK)
             fast = None
             if name == "iso":
                 fast = _fast_iso(c.values(name))
@@ -544,18 +610,20 @@ class _ColumnParser:
             pos = c.positions["num"]
             text = c.values("num")
             if pc.any(pc.match_substring(text, ".")).as_py():
-                nums: np.ndarray = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+                numbers: np.ndarray = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
             else:
-                nums = pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
-            nns, naware, desc, nbad = self._numbers(nums)
+                numbers = pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
+            nns, naware, desc, nbad = self._numbers(numbers)
             ns[pos] = nns
             aware[pos] = naware
             bad[pos] = nbad
+            if date_only is not None:
+                date_only[pos] = _whole_days(numbers, desc)
             descs.append(desc)
         bad_values = [str(v) for v in c.uniq.take(pa.array(np.flatnonzero(bad)[:5])).to_pylist()]
         return self._build(ns, aware, offset, timezone, " + ".join(d for d in descs if d), bad,
                            order if self.has_dmy else None, from_data, bad_values=bad_values,
-                           indices=self.indices, null=c.kind == "null")
+                           indices=self.indices, null=c.kind == "null", date_only=date_only)
 
     def _slow(self, name: str, order: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, bool]:
         """Field by field (regex extraction and numpy calendar arithmetic), with per-value validity."""
@@ -603,8 +671,13 @@ class _ColumnParser:
             out = s.dt.tz_convert(timezone)
             desc = "times with timezone"
         else:
-            out = s.dt.tz_localize(timezone, ambiguous=np.zeros(len(s), dtype=bool), nonexistent="shift_forward")
             desc = "date-time values"
+            present = s.notna()
+            if self.end_of_day and present.any() and bool((s[present] == s[present].dt.normalize()).all()):
+                # dates without a time (Excel date cells, Python dates): due at the end of the day
+                s = s.astype("datetime64[ns]") + pd.Timedelta(_END_OF_DAY_NS, unit="ns")
+                desc = "dates, end of day"
+            out = s.dt.tz_localize(timezone, ambiguous=np.zeros(len(s), dtype=bool), nonexistent="shift_forward")
         out = out.astype(f"datetime64[ns, {timezone}]")
         utc = out.array.asi8
         present = utc != _NAT
@@ -621,7 +694,10 @@ class _ColumnParser:
     def _build(self, ns: np.ndarray, aware: np.ndarray, offset: np.ndarray | None, timezone: str, desc: str,
                bad: np.ndarray, dayfirst: bool | None, from_data: bool, *, bad_values: list[str],
                indices: np.ndarray | None, null: np.ndarray | None = None,
-               given_offsets: list[int] | None = None) -> TimeColumn:
+               given_offsets: list[int] | None = None, date_only: np.ndarray | None = None) -> TimeColumn:
+        """The column from ``ns`` (UTC where ``aware``, else naive local; one element per row, or per
+        distinct value with ``indices``): offsets checked, date-only due dates moved to the end of
+        their day, naive times localised."""
         present = ns != _NAT
         if (present & aware).any() and (present & ~aware).any():
             a_pos = np.flatnonzero(present & aware)
@@ -633,14 +709,23 @@ class _ColumnParser:
                 f"(naive times are read in the timezone setting, --timezone)"
             )
         distinct = (np.unique(offset[present & aware]) if offset is not None else np.asarray(sorted(given_offsets or [])))
-        if (present & aware).any() and "epoch" not in desc:
-            offs = distinct
-            if len(offs) > 2 or (len(offs) == 2 and abs(int(offs[1]) - int(offs[0])) > 60):
-                shown = ", ".join(_fmt_offset(o) for o in offs[:4])
-                raise LogValidationError(
-                    f"{self.source}: column {self.column!r} ({self.role}) mixes timezone offsets {shown}, "
-                    f"which cannot come from one timezone; convert the column to one timezone before reading"
-                )
+        if (present & aware).any() and "epoch" not in desc and len(distinct) > 1:
+            if self.role in SOURCE_CHECKED_ROLES:
+                offs = distinct
+                if len(offs) > 2 or (len(offs) == 2 and abs(int(offs[1]) - int(offs[0])) > 60):
+                    shown = ", ".join(_fmt_offset(o) for o in offs[:4])
+                    raise LogValidationError(
+                        f"{self.source}: column {self.column!r} ({self.role}) mixes timezone offsets {shown}, "
+                        f"which cannot come from one timezone; convert the column to one timezone before reading"
+                    )
+            else:
+                assert offset is not None  # several offsets always take the careful path
+                self._check_offsets(ns, present & aware, offset, distinct, timezone, indices)
+        if date_only is not None:
+            shift = date_only & present
+            if shift.any():
+                ns = np.where(shift, ns + _END_OF_DAY_NS, ns)
+                desc += ", end of day" if shift[present].all() else ", dates without a time at end of day"
         ns = np.where(present, ns, _NAT)
         if (present & aware).any():
             utc = ns
@@ -660,10 +745,45 @@ class _ColumnParser:
         return TimeColumn(values=values, format=desc, dayfirst=dayfirst, dayfirst_from_data=from_data,
                           bad=bad_rows, bad_values=bad_values, offsets=offsets)
 
+    def _check_offsets(self, ns: np.ndarray, aware: np.ndarray, offset: np.ndarray, distinct: np.ndarray,
+                       timezone: str, indices: np.ndarray | None) -> None:
+        """Raise unless every value's offset is the one ``timezone`` has at that instant (values
+        written with the two offsets of a daylight-saving zone, read in that zone)."""
+        sel = np.flatnonzero(aware)
+        utc = ns[sel]
+        local = pd.DatetimeIndex(utc.view("M8[ns]")).tz_localize("UTC").tz_convert(timezone).tz_localize(None)
+        zone_minutes = (local.asi8 - utc) // (60 * _NS)
+        if (zone_minutes == offset[sel]).all():
+            return
+        parts = []
+        for minutes in distinct[:4]:
+            pos = sel[offset[sel] == minutes]
+            rows = np.flatnonzero(np.isin(indices, pos)) if indices is not None else pos
+            parts.append(f"{_fmt_offset(int(minutes))} ({self._example(pos[:1], indices)}, {self.where(rows)})")
+        if len(distinct) > 4:
+            parts.append(f"{len(distinct) - 4} more")
+        shown = ", ".join(parts[:-1]) + " and " + parts[-1]
+        raise LogValidationError(
+            f"{self.source}: column {self.column!r} ({self.role}) mixes timezone offsets {shown}, which cannot "
+            f"all occur in the timezone {timezone} at those times; convert the column to one timezone before "
+            "reading, or set --timezone to the timezone the times come from"
+        )
+
     def _example(self, pos: np.ndarray, indices: np.ndarray | None) -> str:
         if self.classified is not None:
             return repr(self.classified.uniq[int(pos[0])].as_py())
         return repr(str(self.values.iloc[int(pos[0])]))
+
+
+def _whole_days(nums: np.ndarray, kind: str) -> np.ndarray:
+    """Which numbers of a column of ``kind`` (see ``_numbers``) are dates without a time of day:
+    yyyymmdd numbers, and whole Excel serials."""
+    if kind == "yyyymmdd":
+        return np.ones(len(nums), dtype=bool)
+    if kind == "Excel serial dates":
+        with np.errstate(invalid="ignore"):
+            return np.asarray(np.mod(nums, 1) == 0)  # NaN (missing) is not
+    return np.zeros(len(nums), dtype=bool)
 
 
 def _series_from_utc(ns: np.ndarray, timezone: str) -> pd.Series:
@@ -676,6 +796,13 @@ def _fmt_offset(minutes: int) -> str:
     sign = "+" if minutes >= 0 else "-"
     m = abs(int(minutes))
     return f"{sign}{m // 60:02d}:{m % 60:02d}"
+
+
+def _positions(positions: np.ndarray, limit: int = 5) -> str:
+    """``on positions 0, 3``: where values are when the caller gave no rows."""
+    label = "position" if len(positions) == 1 else "positions"
+    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    return f"on {label} " + ", ".join(str(int(p)) for p in positions[:limit]) + more
 
 
 def prepare(values: pd.Series, *, column: str, role: str, source: str,
@@ -693,7 +820,6 @@ def parse_times(values: pd.Series, *, timezone: str, column: str = "time", role:
     the caller decides whether that is an error. Mixed timezones and day/month conflicts raise
     :class:`LogValidationError`.
     """
-    parser = prepare(values, column=column, role=role, source=source,
-                     where=where or (lambda p: ", ".join(str(i) for i in p)))
+    parser = prepare(values, column=column, role=role, source=source, where=where or _positions)
     return parser.finish(timezone, dayfirst)
 

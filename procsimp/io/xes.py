@@ -105,13 +105,14 @@ def _check_prolog(head: bytes, source: str) -> str:
                 "external entity is read and no entity expansion can blow up: remove the declaration"
             )
         else:
-            m = re.match(r"<([A-Za-z_][\w.:-]*)", s)
-            if m is None:
+            element = re.match(r"<([A-Za-z_][\w.:-]*)", s)
+            if element is None:
                 raise LogReadError(f"{source}: not well-formed XML near {s[:30]!r}; the file is damaged or not XES")
-            root = m.group(1).split(":")[-1]
+            root = element.group(1).split(":")[-1]
             if root != "log":
                 raise LogReadError(
-                    f"{source}: not an XES log (the root element is <{m.group(1)}>, XES has <log>); give an XES export"
+                    f"{source}: not an XES log (the root element is <{element.group(1)}>, XES has <log>); "
+                    "give an XES export"
                 )
             break
     return encoding
@@ -273,12 +274,11 @@ def _scan_and_parse(plain: Path, *, background: bool) -> tuple[Any, _Scan, str]:
         except _Fallback as exc:
             note = f"lxml (rustxes: {exc})"
         if worker is not None:
-            scan = None
+            reported: _Scan | None = None
             if worker.wait() == 0 and report.exists():
                 with contextlib.suppress(ValueError, KeyError, TypeError):
-                    scan = _Scan.from_dict(json.loads(report.read_text(encoding="utf-8"))["scan"])
-            if scan is None:  # the worker could not run: scan here
-                scan = _scan_file(plain)
+                    reported = _Scan.from_dict(json.loads(report.read_text(encoding="utf-8"))["scan"])
+            scan = reported if reported is not None else _scan_file(plain)  # the worker could not run: scan here
         return frame, scan, note
     finally:
         if worker is not None and worker.poll() is None:

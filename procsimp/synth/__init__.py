@@ -37,7 +37,7 @@ import pandas as pd
 from procsimp.calendar import WorkCalendar, default_calendar
 from procsimp.errors import ParameterError
 from procsimp.log import EventLog
-from procsimp.synth._engine import CHANNELS, Officers, ServiceRun, run_service
+from procsimp.synth._engine import CHANNELS, COUNTERFACTUAL, Officers, ServiceRun, run_service
 from procsimp.synth.templates import ACTIONS, STRUCTURES, TEMPLATES, WASTE_KINDS, Template, template
 
 __all__ = [
@@ -239,8 +239,11 @@ def generate(
         ``"standard"``; ``"alt"``, a second structure with other wording, units, timings and
         waste intensities; ``"codes"``, the alt structure with opaque step codes (``KS_030``).
     to_be
-        also build the counterfactual log: the same dossiers and random draws with the waste
-        removed (rework loops stay).
+        also build the counterfactual log: the same dossiers, decisions and processing times
+        with the waste removed (rework loops stay). It is an independent truth, not a replay of
+        the as-is times: the steps whose predecessor the edits change wait fresh draws, and
+        units that lose work have slightly shorter queues (``truth["generator"]["counterfactual"]``
+        lists these assumptions; each service's ``counterfactual`` names the steps and factors).
     start, months
         dossiers arrive from ``start`` (``YYYY-MM-DD``) over ``months`` months.
     calendar
@@ -292,7 +295,7 @@ def generate(
             "calendar": cal.describe(),
             "time_model": (
                 "each event = waiting (queue) + processing, in working minutes of the calendar; "
-                "lognormal, step- and service-specific; the to-be log reuses the same draws"
+                "lognormal, step- and service-specific"
             ),
             "lead_time": "from case:received to the completion of the case's last event",
             "on_time": "the last event completes no later than case:due (received + statutory working days)",
@@ -309,6 +312,8 @@ def generate(
         },
         "services": {},
     }
+    if to_be:
+        truth["generator"]["counterfactual"] = dict(COUNTERFACTUAL)
     for (tpl, run, meta), k in zip(runs, kpis, strict=True):
         truth["services"][meta["name"]] = _service_truth(tpl, run, meta, lang, k)
     return SynthResult(log=log, truth=truth, to_be=tb)
@@ -420,7 +425,7 @@ def _service_truth(tpl: Template, run: ServiceRun, meta: dict[str, Any], lang: s
         }
         for k in emitted
     ]
-    return {
+    out = {
         "service_id": tpl.id,
         "statutory_days": meta["statutory_days"],
         "statutory_days_source": meta["statutory_days_source"],
@@ -432,4 +437,12 @@ def _service_truth(tpl: Template, run: ServiceRun, meta: dict[str, Any], lang: s
         "keep": keep,
         "kpis": kpis,
     }
+    if run.to_be is not None:
+        out["counterfactual"] = {
+            "redrawn_waiting": [lab[k] for k in run.redrawn],
+            "queue_factors": {
+                tpl.unit_label(u, lang): f for u, f in (run.queue_factors or {}).items()
+            },
+        }
+    return out
 

@@ -7,8 +7,8 @@ for every dossier still open. Time runs in *working minutes* (see
 ends after its processing time.
 
 All random numbers are drawn up front, per (step, repetition), from seeded streams that do not
-depend on the order of generation. The counterfactual to-be walk reuses the same draws with the
-structural edits applied:
+depend on the order of generation. The counterfactual to-be walk applies the structural edits to
+the same dossiers, decisions and processing times:
 
 * an eliminated step vanishes with its waiting and processing;
 * a merged step vanishes; its processing is added to the step that absorbs it (its waiting,
@@ -17,6 +17,18 @@ structural edits applied:
 * a late knock-out check runs right after the step named as its new predecessor; dossiers it
   rejects skip the steps in between;
 * rework loops stay (fixing their cause is not a workflow edit).
+
+The to-be is an independent truth, not a replay of the as-is times (see :data:`COUNTERFACTUAL`):
+
+* a step whose predecessor the edits change (the successor of an eliminated or merged-away
+  step, the step that absorbs a merge, the branch that ran second of a parallel pair and the
+  join after it, a moved knock-out check and the steps that followed it and its new
+  predecessor) waits a fresh draw from its own waiting distribution, taken from a stream of
+  its own; the other steps keep their draws;
+* a unit that loses work (the processing of eliminated steps, of steps that knocked-out
+  dossiers skip) has shorter queues: every waiting before its steps is scaled by the unit's
+  to-be / as-is processing minutes, never below :data:`QUEUE_FLOOR` (the citizen's time to
+  resubmit a dossier is no queue and is not scaled).
 """
 
 from __future__ import annotations
@@ -29,7 +41,7 @@ import pandas as pd
 from procsimp.calendar import WorkCalendar
 from procsimp.synth.templates import STRUCTURES, TEMPLATES, VOCAB, Template
 
-__all__ = ["ServiceRun", "Officers", "run_service", "arrivals"]
+__all__ = ["ServiceRun", "Officers", "run_service", "arrivals", "COUNTERFACTUAL", "QUEUE_FLOOR"]
 
 CHANNELS: tuple[str, ...] = ("online", "counter", "postal")
 _KEY_INDEX = {k: i for i, k in enumerate(VOCAB)}
@@ -40,6 +52,39 @@ _IMPLICIT: dict[str, tuple[str | None, float, float, float, float]] = {
     "request_supplement": (None, 12.0, 25.0, 0.4, 0.7),  # unit: that of the completeness check
     "resubmit": ("mc", 10.0, 900.0, 0.4, 0.8),  # waiting: the citizen gathers the documents
     "notify_rejection": ("mc", 10.0, 60.0, 0.4, 0.7),
+}
+#: smallest factor on a queue's waiting in the to-be: a unit that loses work has queues at most 2%
+#: shorter, a small effect next to the edits' own (a replay of the as-is times cannot see it)
+QUEUE_FLOOR = 0.98
+#: the counterfactual's assumptions, written into the ground truth
+COUNTERFACTUAL: dict[str, str] = {
+    "same": (
+        "the same dossiers, arrivals, channels, officers, decisions (rejections, supplement "
+        "requests, send-backs) and processing times as the as-is log; rework loops stay"
+    ),
+    "edits": (
+        "eliminated steps vanish with their waiting and processing; a merged step's processing is "
+        "added to the step that absorbs it and the hand-off wait between them vanishes; parallel "
+        "steps start together after their common predecessor and the next step waits for the "
+        "later one; a late knock-out check runs right after the completeness check and the "
+        "dossiers it rejects skip the steps in between"
+    ),
+    "redrawn_waiting": (
+        "steps whose predecessor the edits change, and the step that absorbs a merge (listed "
+        "per service), wait a fresh draw from "
+        "the same waiting distribution as in the as-is (same median, spread, weekly congestion "
+        "and channel factor), from an independent random stream; the other steps keep the "
+        "as-is draws"
+    ),
+    "queues": (
+        "a unit that loses work has shorter queues: the waiting before its steps is scaled by "
+        f"the unit's to-be / as-is processing minutes, by at most {1 - QUEUE_FLOOR:.0%} (factors "
+        "per service); the citizen's time to resubmit a dossier is not scaled"
+    ),
+    "individual_dossiers": (
+        "a dossier may take longer in the to-be than in the as-is when a fresh wait is longer "
+        "than the time the edits save; on average every service is faster"
+    ),
 }
 # channel factors on the waiting before a step (online, counter, postal)
 _CHANNEL_WAIT: dict[str, tuple[float, float, float]] = {
@@ -91,6 +136,9 @@ class ServiceRun:
     as_is: dict[str, np.ndarray]
     to_be: dict[str, np.ndarray] | None
     keys: tuple[str, ...]  # event key code -> step key
+    #: to-be only: steps whose waiting was drawn afresh, and the queue factor of each unit key
+    redrawn: tuple[str, ...] = ()
+    queue_factors: dict[str, float] | None = None
 
 
 def _lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
@@ -148,6 +196,7 @@ class _Walker:
         self.w_received = w_received
         self.keys: list[str] = []
         self._draws: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._fresh: dict[tuple[str, int], np.ndarray] = {}
         lat = self._rng(900)
         self.complexity = np.exp(0.25 * lat.standard_normal(n))
         n_weeks = int(week.max()) + 1 if n else 1
@@ -171,6 +220,7 @@ class _Walker:
         for j, (a, _b, share) in enumerate(tpl.parallel):
             self.swap[a] = self._rng(2000 + j).random(n) < share
         self.officer = self._assign_officers(officers, postal)
+        self.officer_unit = officers.unit_keys  # officer id -> unit key
 
     # ------------------------------------------------------------------ randomness
     def _rng(self, *keys: int) -> np.random.Generator:
@@ -185,21 +235,89 @@ class _Walker:
         s = self.tpl.step(key)
         return s.unit, s.proc, s.wait * self.tpl.pace, s.proc_sigma, s.wait_sigma
 
+    def _waiting(self, r: np.random.Generator, key: str) -> np.ndarray:
+        _, _, wait, _, ws = self._spec(key)
+        w = _lognormal(r, wait, ws, self.n) * self.congestion
+        if key in _CHANNEL_WAIT:
+            w = w * np.asarray(_CHANNEL_WAIT[key])[self.channel]
+        return np.maximum(w, 0.5)
+
     def draw(self, key: str, rep: int) -> tuple[np.ndarray, np.ndarray]:
         """(waiting, processing) in working minutes of every dossier at (step, repetition)."""
         cached = self._draws.get((key, rep))
         if cached is not None:
             return cached
-        _, proc, wait, ps, ws = self._spec(key)
+        _, proc, _, ps, _ = self._spec(key)
         r = self._rng(3000 + _KEY_INDEX[key], rep)
-        w = _lognormal(r, wait, ws, self.n) * self.congestion
-        p = _lognormal(r, proc, ps, self.n) * self.complexity
-        if key in _CHANNEL_WAIT:
-            w = w * np.asarray(_CHANNEL_WAIT[key])[self.channel]
-        w = np.maximum(w, 0.5)
-        p = np.maximum(p, 0.5)
+        w = self._waiting(r, key)
+        p = np.maximum(_lognormal(r, proc, ps, self.n) * self.complexity, 0.5)
         self._draws[(key, rep)] = (w, p)
         return w, p
+
+    def fresh_wait(self, key: str, rep: int) -> np.ndarray:
+        """A second, independent draw of the waiting before (step, repetition): the same
+        distribution as :meth:`draw`'s, from a stream of its own."""
+        cached = self._fresh.get((key, rep))
+        if cached is None:
+            cached = self._fresh[(key, rep)] = self._waiting(self._rng(5000 + _KEY_INDEX[key], rep), key)
+        return cached
+
+    def redraw_plan(self) -> dict[str, np.ndarray]:
+        """Steps of the to-be whose predecessor the edits change, with the dossiers (a mask)
+        whose waiting is drawn afresh; the absorbing step of a merge is included."""
+        tpl, n = self.tpl, self.n
+        keys = list(tpl.keys)
+        removed = {s for _, s in tpl.eliminate} | {b for b, _ in tpl.merge}
+        seq = [k for k in keys if k not in removed]
+        if tpl.knockout:
+            ko, into = tpl.knockout
+            seq.remove(ko)
+            seq.insert(seq.index(into) + 1, ko)
+        second = {b: a for a, b, _ in tpl.parallel}
+        stages: list[tuple[str, ...]] = []
+        for k in seq:
+            if k in second and stages and stages[-1] == (second[k],):
+                stages[-1] = (second[k], k)
+            else:
+                stages.append((k,))
+        everyone = np.ones(n, dtype=bool)
+        plan: dict[str, np.ndarray] = {}
+        for i, stage in enumerate(stages[1:], start=1):
+            before = stages[i - 1]
+            if len(stage) == 1:
+                as_is_before = keys[keys.index(stage[0]) - 1]
+                # after a parallel pair (the join) the step now waits for both branches
+                if as_is_before in second or before != (as_is_before,):
+                    plan[stage[0]] = everyone
+                continue
+            a, b = stage
+            same_pred = before == (keys[keys.index(a) - 1],)
+            swap = self.swap[a]
+            plan[a] = swap if same_pred else everyone  # ran second in swapped dossiers
+            plan[b] = ~swap if same_pred else everyone
+        for _, into in tpl.merge:
+            plan[into] = everyone
+        return {k: plan[k] for k in keys if k in plan and plan[k].any()}
+
+    def queue_factors(self, as_is: dict[str, np.ndarray], to_be: dict[str, np.ndarray]) -> dict[str, float]:
+        """Per unit key that loses work and still works in the to-be: to-be / as-is processing
+        minutes, at least :data:`QUEUE_FLOOR` (rounded to 4 decimals; units left out keep 1)."""
+
+        def work(ev: dict[str, np.ndarray]) -> dict[str, float]:
+            out: dict[str, float] = {}
+            units = np.asarray(self.officer_unit, dtype=object)[ev["officer"].astype(np.int64)]
+            proc = ev["end"] - ev["start"]
+            for u in np.unique(units):
+                out[str(u)] = float(proc[units == u].sum())
+            return out
+
+        before, after = work(as_is), work(to_be)
+        out = {}
+        for u, w in sorted(after.items()):  # units with no work left have no queue to scale
+            f = round(min(1.0, max(QUEUE_FLOOR, w / before[u])), 4) if before.get(u, 0.0) > 0 else 1.0
+            if f < 1.0:
+                out[u] = f
+        return out
 
     def _assign_officers(self, officers: Officers, postal: np.ndarray) -> dict[str, np.ndarray]:
         tpl, n = self.tpl, self.n
@@ -248,8 +366,14 @@ class _Walker:
         return out
 
     # ------------------------------------------------------------------ walks
-    def walk(self, to_be: bool) -> dict[str, np.ndarray]:
+    def walk(self, to_be: bool, queue: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+        """The as-is walk, or the to-be walk (with fresh waits where the edits change a step's
+        predecessor, and the waiting before each unit's steps scaled by ``queue``)."""
         tpl = self.tpl
+        plan = self.redraw_plan() if to_be else {}
+        scale = None
+        if queue:
+            scale = np.array([queue.get(u, 1.0) for u in self.officer_unit])
         n = self.n
         clock = self.w_received.astype(float).copy()
         active = np.ones(n, dtype=bool)
@@ -262,9 +386,14 @@ class _Walker:
             return self.keys.index(key)
 
         def emit(idx: np.ndarray, key: str, rep: int, base: np.ndarray | None = None,
-                 absorb: str | None = None) -> np.ndarray:
+                 absorb: str | None = None, fresh: bool = False) -> np.ndarray:
             wait, proc = self.draw(key, rep)
-            begin = (clock[idx] if base is None else base) + wait[idx]
+            w = wait[idx]
+            if fresh and key in plan:
+                w = np.where(plan[key][idx], self.fresh_wait(key, rep)[idx], w)
+            if scale is not None and key != "resubmit":  # the citizen's time is no queue
+                w = w * scale[self.officer[key][idx]]
+            begin = (clock[idx] if base is None else base) + w
             p = proc[idx]
             if absorb is not None:
                 p = p + self.draw(absorb, rep)[1][idx]
@@ -330,18 +459,18 @@ class _Walker:
                     emit(b, key, 0)
                 else:
                     base = clock[idx].copy()
-                    e1 = emit(idx, key, 0, base=base)
-                    e2 = emit(idx, other, 0, base=base)
+                    e1 = emit(idx, key, 0, base=base, fresh=True)
+                    e2 = emit(idx, other, 0, base=base, fresh=True)
                     clock[idx] = np.maximum(e1, e2)
                 continue
-            emit(idx, key, 0, absorb=absorbs.get(key))
+            emit(idx, key, 0, absorb=absorbs.get(key), fresh=True)
             decisions(key, idx)
             if to_be and key == ko_into and ko is not None:
                 idx2 = np.flatnonzero(active)
-                emit(idx2, ko, 0)
+                emit(idx2, ko, 0, fresh=True)
                 decisions(ko, idx2)
         idx = np.flatnonzero(active)
-        emit(idx, "return", 0)
+        emit(idx, "return", 0, fresh=True)
         out = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
         out["rejected"] = rejected
         return out
@@ -372,8 +501,13 @@ def run_service(
     week = ((recv_ns - recv_ns.min()) // (7 * 86_400_000_000_000)).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
     walker = _Walker(run_seed, tpl, n, channel, w_recv, week, officers)
     as_is = walker.walk(to_be=False)
-    tb = walker.walk(to_be=True) if to_be else None
+    tb, redrawn, queue = None, (), None
+    if to_be:
+        # which events the to-be has, and so each unit's work, does not depend on the waits
+        queue = walker.queue_factors(as_is, walker.walk(to_be=True))
+        tb = walker.walk(to_be=True, queue=queue)
+        redrawn = tuple(walker.redraw_plan())
     return ServiceRun(
         template=tpl, n=n, received_ns=recv_ns, w_received=w_recv, w_due=w_due, channel=channel,
-        as_is=as_is, to_be=tb, keys=tuple(walker.keys),
+        as_is=as_is, to_be=tb, keys=tuple(walker.keys), redrawn=redrawn, queue_factors=queue,
     )

@@ -143,10 +143,24 @@ def bad_files() -> dict[str, bytes]:
             "C1,Receive dossier,2025-01-02T08:00:00+07:00",
             "C1,Return result,2025-01-03T09:00:00+02:00",
         ),
-        "day_month_conflict.csv": _csv(
+        "mixed_offsets_one_hour.csv": _csv(
             "case_id,activity,end_time",
-            "C1,Receive dossier,25/01/2025",
+            "C1,Receive dossier,2025-01-02T08:00:00+07:00",
+            "C1,Check dossier,2025-01-02T10:00:00+07:00",
+            "C1,Return result,2025-01-03T09:00:00+08:00",
+        ),
+        "day_month_conflict.csv": _csv(  # 13/13/2025 is valid in neither order: it tells nothing
+            "case_id,activity,end_time",
+            "C1,Receive dossier,13/13/2025",
+            "C1,Check dossier,25/01/2025",
             "C1,Return result,01/26/2025",
+        ),
+        "invalid_dates.csv": _csv(  # valid in neither order, not a day/month conflict
+            h,
+            "HS-1,Đăng ký khai sinh,Tiếp nhận hồ sơ,02/01/2025 08:00,02/01/2025 08:30",
+            "HS-1,Đăng ký khai sinh,Trả kết quả,04/01/2025 09:00,13/13/2025 10:00",
+            "HS-2,Đăng ký khai sinh,Tiếp nhận hồ sơ,25/01/2025 08:00,32/13/2025 25:00",
+            "HS-2,Đăng ký khai sinh,Trả kết quả,25/01/2025 09:00,25/01/2025 09:30",
         ),
         "ambiguous_columns.csv": _csv(
             "case_id,ma_ho_so,activity,end_time",
