@@ -312,9 +312,9 @@ def test_quality_warnings() -> None:
         "1 event(s) (14.3%) are exact duplicates of another event (same case, step, time and attributes, on "
         "position 2); they are kept: remove them at the source if they are double entries",
         "1 of 3 dossier(s) (33.3%) have a single event; they have no flow between steps",
-        "28.6% of events (2) share their time with the previous event of the dossier, and 85.7% of events are "
-        "at exactly midnight: the times look day-resolution, so the order of those steps is uncertain (they "
-        "keep the order of the source)",
+        "85.7% of events are at exactly midnight and 50.0% of consecutive events of a dossier (2 of 4) share "
+        "their time: the times look day-resolution, so the order of steps on the same day is uncertain (they "
+        "keep the order of the source) and durations within a day are not measured",
         "14.3% of events have no officer (column 'officer'); hand-offs are counted only between events that "
         "have one",
     )
@@ -329,6 +329,93 @@ def test_quality_warnings() -> None:
         "no officer (resource) column was found, so hand-offs between officers cannot be measured; map one "
         "with --resource COLUMN if the log has it"
     )
+
+
+def _ties_frame(n_cases: int, tied_cases: int, *, midnight_cases: int = 0) -> pd.DataFrame:
+    """Cases of 5 events at distinct times; ``tied_cases`` have their last two events at one time,
+    ``midnight_cases`` have every event at midnight on 5 days."""
+    rows = []
+    for c in range(n_cases):
+        for k in range(5):
+            if c < midnight_cases:
+                t = pd.Timestamp("2025-01-01") + pd.Timedelta(days=k)
+            else:
+                t = pd.Timestamp("2025-01-01 08:00") + pd.Timedelta(minutes=c % 600 + 10 * min(k, 3 if c < tied_cases else 4))
+            rows.append((f"c{c}", f"s{k}", t.isoformat(sep=" ")))
+    return pd.DataFrame(rows, columns=["case_id", "activity", "end_time"])
+
+
+def _about_times(log: EventLog) -> list[str]:
+    return [w for w in log.warnings if "share their time" in w]
+
+
+def test_day_resolution_and_tie_warnings_need_a_substantial_share() -> None:
+    # one tied pair among 400 (0.25% of the pairs): no warning
+    assert _about_times(frame_to_log(_ties_frame(100, 1))) == []
+    # 4% of pairs tied, no midnight: still none
+    assert _about_times(frame_to_log(_ties_frame(100, 16))) == []
+    # 5% of pairs tied, times of day: ties, but not day-resolution
+    assert _about_times(frame_to_log(_ties_frame(100, 20))) == [
+        "5.0% of consecutive events of a dossier (20 of 400) share their time; the order of those steps cannot be "
+        "told from the times, so they keep the order of the source"
+    ]
+    # a fifth of the events at midnight: day-resolution, with both shares
+    assert _about_times(frame_to_log(_ties_frame(100, 0, midnight_cases=20))) == [
+        "20.0% of events are at exactly midnight and 0.0% of consecutive events of a dossier (0 of 400) share "
+        "their time: the times look day-resolution, so the order of steps on the same day is uncertain (they "
+        "keep the order of the source) and durations within a day are not measured"
+    ]
+    assert _about_times(frame_to_log(_ties_frame(100, 0, midnight_cases=19))) == []
+
+
+@pytest.mark.parametrize("name", ["dossiers_vi.csv", "dossiers_en.csv", "dossiers_vi_to_be.csv"])
+def test_bundled_logs_have_no_tie_or_day_resolution_warning(name: str) -> None:
+    log = read_log(Path(__file__).resolve().parent.parent / "event_logs" / name, cache=False)
+    assert [w for w in log.warnings if "share their time" in w or "day-resolution" in w] == []
+
+
+def test_date_only_due_dates_keep_the_on_time_classification(tmp_path: Path) -> None:
+    """A due date written without its time is due at the end of that day: cutting the times off
+    ``han_xu_ly`` changes only dossiers finished on their due day after the time it gave."""
+    from procsimp.engine import case_table
+    from procsimp.log import DUE
+
+    source = Path(__file__).resolve().parent.parent / "event_logs" / "dossiers_vi.csv"
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    assert frame["han_xu_ly"].str.len().eq(19).all()  # dd/mm/yyyy HH:MM:SS
+    frame["han_xu_ly"] = frame["han_xu_ly"].str.slice(0, 10)
+    cut_path = tmp_path / "dossiers_due_dates.csv"
+    frame.to_csv(cut_path, index=False)
+    full, cut = read_log(source, cache=False), read_log(cut_path, cache=False)
+    assert cut.mapping.formats["due"] == "dd/mm/yyyy, end of day"
+    assert cut.mapping.describe()[-2] == "due       <- han_xu_ly (detected, dd/mm/yyyy, end of day)"
+    assert full.df[DUE].dt.normalize().equals(cut.df[DUE].dt.normalize())
+    assert (cut.df[DUE].dt.strftime("%H:%M:%S.%f") == "23:59:59.999999").all()
+    a, b = case_table(full), case_table(cut)
+    assert a["case"].tolist() == b["case"].tolist()
+    finished_on_due_day_after_due_time = (
+        (a["last"].dt.normalize() == a["due"].dt.normalize()) & (a["last"] > a["due"])
+    ).to_numpy()
+    assert finished_on_due_day_after_due_time.any()  # the cases that may differ exist ...
+    same = ~finished_on_due_day_after_due_time
+    assert a["on_time"].to_numpy()[same].tolist() == b["on_time"].to_numpy()[same].tolist()
+    assert b["on_time"].to_numpy()[~same].all()  # ... and are on time by the date alone
+    # the profile's on-time rate no longer falls when the due times are cut off
+    import procsimp
+
+    full_rate = procsimp.profile(full).table["on_time_rate"].to_numpy(dtype=float)
+    cut_rate = procsimp.profile(cut).table["on_time_rate"].to_numpy(dtype=float)
+    assert (cut_rate >= full_rate).all()
+
+
+def test_unknown_timezone_is_refused_before_reading(tmp_path: Path) -> None:
+    from procsimp.errors import LogValidationError
+
+    message = "--timezone 'Nowhere/X' is not a known timezone; use an IANA name such as Asia/Ho_Chi_Minh or UTC"
+    for path in (GOOD / "dossiers_vi.csv", GOOD / "small.xes", tmp_path / "missing.parquet"):
+        with pytest.raises(LogValidationError) as exc:
+            read_log(path, cache=False, timezone="Nowhere/X")
+        assert str(exc.value) == message
 
 
 def test_input_frame_is_not_modified() -> None:

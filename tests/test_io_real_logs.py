@@ -57,12 +57,29 @@ def test_bpic15_codes_stay_and_names_are_kept() -> None:
     assert "activityNameEN" in log.df.columns
     pairs = log.df.loc[log.df[ACTIVITY] == "01_HOOFD_010", "activityNameEN"].astype(str).unique()
     assert list(pairs) == ["register submission date request"]
-    ties = [w for w in log.warnings if "share their time with the previous event" in w]
+    ties = [w for w in log.warnings if "share their time" in w]
     assert ties == [
-        "45.1% of events (23556) share their time with the previous event of the dossier, and 45.9% of events "
-        "are at exactly midnight: the times look day-resolution, so the order of those steps is uncertain "
-        "(they keep the order of the source)"
+        "45.9% of events are at exactly midnight and 46.2% of consecutive events of a dossier (23556 of 51018) "
+        "share their time: the times look day-resolution, so the order of steps on the same day is uncertain "
+        "(they keep the order of the source) and durations within a day are not measured"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "day_resolution"),
+    [("BPIC15_1.xes.gz", True), ("roadtraffic100traces.xes", True),
+     ("Sepsis_Cases-Event_Log.xes.gz", False), ("BPIC12.xes.gz", False)],
+)
+def test_day_resolution_warning_only_for_day_resolution_logs(name: str, day_resolution: bool) -> None:
+    """BPIC15 (46% of events at midnight) and the road-traffic fines (dates only) are day-resolution;
+    Sepsis and BPIC12 have ties (events recorded at one instant) but real times of day (0.0-0.1% at
+    midnight): they get the tie warning, never the day-resolution one."""
+    log = read_log(real_log_path(name), cache=False)
+    said = [w for w in log.warnings if "day-resolution" in w]
+    assert len(said) == int(day_resolution), said
+    if not day_resolution:
+        ties = [w for w in log.warnings if "share their time" in w]
+        assert len(ties) == 1 and "the order of those steps cannot be told from the times" in ties[0]
 
 
 def test_bpic12_lifecycle_pairs() -> None:

@@ -110,14 +110,102 @@ def test_timezones() -> None:
     naive = frame_to_log(_frame(["2025-01-02 08:00"]), timezone="Europe/Amsterdam")
     assert naive.df["time:timestamp"].iloc[0] == ts("2025-01-02 08:00", "Europe/Amsterdam")
     assert naive.timezone == "Europe/Amsterdam"
-    # instants keep their meaning in the timezone setting; DST offsets of one zone are fine
-    dst = parse_times(pd.Series(["2025-01-02T08:00:00+01:00", "2025-07-02T08:00:00+02:00"]), timezone=TZ)
-    assert dst.values.tolist() == [ts("2025-01-02 14:00"), ts("2025-07-02 13:00")]
-    assert dst.offsets == [60, 120]
+    # instants keep their meaning in the timezone setting
+    one = parse_times(pd.Series(["2025-01-02T08:00:00+01:00", "2025-07-02T08:00:00+01:00"]), timezone=TZ)
+    assert one.values.tolist() == [ts("2025-01-02 14:00"), ts("2025-07-02 14:00")]
+    assert one.offsets == [60]
     with pytest.raises(LogValidationError, match="mixes times with a timezone offset"):
         parse_times(pd.Series(["2025-01-02T08:00:00+07:00", "2025-01-02 09:00"]), timezone=TZ)
-    with pytest.raises(LogValidationError, match=r"mixes timezone offsets \+00:00, \+07:00"):
+    with pytest.raises(LogValidationError, match=r"mixes timezone offsets \+00:00 \('2025-01-02T08:00:00Z'"):
         parse_times(pd.Series(["2025-01-02T08:00:00Z", "2025-01-02T09:00:00+07:00"]), timezone=TZ)
+
+
+DST = ["2025-01-02T08:00:00+01:00", "2025-07-02T08:00:00+02:00", "2025-10-26T02:30:00+01:00"]
+
+
+def test_two_offsets_are_accepted_only_where_the_timezone_has_them() -> None:
+    # the two offsets of a daylight-saving zone, each at the right time of year, read in that zone
+    dst = parse_times(pd.Series(DST), timezone="Europe/Amsterdam")
+    assert dst.values.tolist() == [ts("2025-01-02 08:00", "Europe/Amsterdam"), ts("2025-07-02 08:00", "Europe/Amsterdam"),
+                                   ts("2025-10-26 01:30", "UTC").tz_convert("Europe/Amsterdam")]
+    assert dst.offsets == [60, 120]
+    # the same values in a zone without daylight saving, or at the wrong time of year
+    message = (
+        "f.csv: column 'end_time' (timestamp) mixes timezone offsets +01:00 ('2025-01-02T08:00:00+01:00', on "
+        "positions 0, 2) and +02:00 ('2025-07-02T08:00:00+02:00', on position 1), which cannot all occur in the "
+        "timezone Asia/Ho_Chi_Minh at those times; convert the column to one timezone before reading, or set "
+        "--timezone to the timezone the times come from"
+    )
+    with pytest.raises(LogValidationError) as exc:
+        parse_times(pd.Series(DST), timezone=TZ, column="end_time", source="f.csv")
+    assert str(exc.value) == message
+    swapped = ["2025-01-02T08:00:00+02:00", "2025-07-02T08:00:00+01:00"]
+    with pytest.raises(LogValidationError, match="cannot all occur in the timezone Europe/Amsterdam"):
+        parse_times(pd.Series(swapped), timezone="Europe/Amsterdam")
+    # +07:00 and +08:00 are an hour apart, like daylight saving, but Viet Nam has none
+    vn = ["2025-01-02T08:00:00+07:00", "2025-01-03T09:00:00+08:00"]
+    with pytest.raises(LogValidationError, match=r"\+07:00 .* and \+08:00 .*Asia/Ho_Chi_Minh"):
+        parse_times(pd.Series(vn), timezone=TZ)
+    # a long column (the whole-column fast path) names the rows too
+    long = pd.Series([vn[0]] * 3000 + [vn[1]])
+    with pytest.raises(LogValidationError, match=r"\+08:00 \('2025-01-03T09:00:00\+08:00', on position 3000\)"):
+        parse_times(long, timezone=TZ)
+    assert parse_times(pd.Series(DST * 1000), timezone="Europe/Amsterdam").offsets == [60, 120]
+
+
+def test_dates_valid_in_neither_order_are_invalid_times() -> None:
+    got = parse_times(pd.Series(["13/13/2025 10:00", "25/01/2025 10:00", "32/13/2025 25:00", "31/02/2025"]),
+                      timezone=TZ)
+    assert (list(got.bad), got.bad_values) == ([0, 2, 3], ["13/13/2025 10:00", "32/13/2025 25:00", "31/02/2025"])
+    assert (got.dayfirst, got.dayfirst_from_data) == (True, True)
+    # alone, they tell no order (and are still invalid)
+    alone = parse_times(pd.Series(["13/13/2025 10:00", "03/04/2025 10:00"]), timezone=TZ)
+    assert (list(alone.bad), alone.dayfirst_from_data) == ([0], False)
+    # a long column goes through the fast path, which sends these values to the careful one
+    long = parse_times(pd.Series(["25/01/2025 10:00:00"] * 3000 + ["13/13/2025 10:00:00"]), timezone=TZ)
+    assert (list(long.bad), long.bad_values) == ([3000], ["13/13/2025 10:00:00"])
+    # the day/month conflict names only values valid in exactly one order, with their positions
+    with pytest.raises(LogValidationError) as exc:
+        parse_times(pd.Series(["13/13/2025", "25/01/2025", "01/26/2025", "01/27/2025", "31/02/2025"]),
+                    timezone=TZ, column="end_time", source="f.csv")
+    assert str(exc.value) == (
+        "f.csv: column 'end_time' (timestamp) mixes day-first and month-first dates: '25/01/2025' (day first, "
+        "on position 1) and '01/26/2025' (month first, on positions 2, 3); make the column use one order"
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "fmt"),
+    [
+        (["16/01/2025", "17/01/2025"], "dd/mm/yyyy, end of day"),
+        (["2025-01-16", "2025-01-17"], "ISO 8601, end of day"),
+        (["16/01/2025", "17/01/2025"] * 1500, "dd/mm/yyyy, end of day"),  # the whole-column fast path
+        (["2025-01-16", "2025-01-17"] * 1500, "ISO 8601, end of day"),
+        ([20250116, 20250117], "yyyymmdd, end of day"),
+        ([45673, 45674], "Excel serial dates, end of day"),
+        ([dt.date(2025, 1, 16), dt.date(2025, 1, 17)], "dates, end of day"),
+        (pd.to_datetime(["2025-01-16", "2025-01-17"]), "dates, end of day"),
+    ],
+)
+def test_date_only_due_dates_are_the_end_of_the_day(values: list, fmt: str) -> None:
+    got = parse_times(pd.Series(values), timezone=TZ, role="due")
+    assert got.values.iloc[:2].tolist() == [ts("2025-01-16 23:59:59.999999"), ts("2025-01-17 23:59:59.999999")]
+    assert got.format == fmt
+    # in the other roles a date is the start of its day
+    for role in ("timestamp", "start", "received"):
+        assert parse_times(pd.Series(values), timezone=TZ, role=role).values.iloc[0] == ts("2025-01-16")
+
+
+def test_due_dates_with_and_without_a_time() -> None:
+    got = parse_times(pd.Series(["16/01/2025", "17/01/2025 10:30", "", None]), timezone=TZ, role="due")
+    assert got.values.iloc[:2].tolist() == [ts("2025-01-16 23:59:59.999999"), ts("2025-01-17 10:30")]
+    assert got.format == "dd/mm/yyyy HH:MM, dates without a time at end of day"
+    assert got.values.iloc[2:].isna().all()
+    # a time written as 00:00 is kept: only a missing time means the end of the day
+    assert parse_times(pd.Series(["16/01/2025 00:00"]), timezone=TZ, role="due").values.iloc[0] == ts("2025-01-16")
+    # an instant with an offset and no time: the end of that day at that offset
+    aware = parse_times(pd.Series(["2025-01-16T10:00:00+07:00", "2025-01-17+07:00"]), timezone=TZ, role="due")
+    assert aware.values.iloc[1] == ts("2025-01-17 23:59:59.999999")
 
 
 FORMATS = {

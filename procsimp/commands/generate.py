@@ -81,9 +81,14 @@ def generate(
     paths = result.write(out, fmts, stem=stem, truth_name=truth_name)
     for path in paths:
         click.echo(str(path))
-    n_waste = sum(len(s["waste"]) for s in result.truth["services"].values())
+    per_service = list(result.truth["services"].values())
+    with_dossiers = [s for s in per_service if s["cases"] > 0]
+    n_waste = sum(len(s["waste"]) for s in with_dossiers)
+    in_services = f"{len(with_dossiers)} services"
+    if len(with_dossiers) < len(per_service):
+        in_services = f"{len(with_dossiers)} of {len(per_service)} services with dossiers"
     click.echo(
         f"{result.log.n_cases} dossiers, {result.log.n_events} events, "
-        f"{len(result.truth['services'])} services, {n_waste} injected waste items",
+        f"{in_services}, {n_waste} injected waste items",
         err=True,
     )

@@ -12,12 +12,17 @@ vectorised pass over integer codes (the log is already sorted by case then time)
   (working hours), successor and predecessor distribution, officer/unit changes, the share of
   occurrences followed (directly / eventually) by a knock-out or by rework, the outcome
   influence (entropy of the successor, mutual information between successor and outcome),
-  repeats, its role (start / end / protected / decision) and why;
-* ``pairs``: directly-follows pairs with same-officer and same-unit rates and the waiting between;
+  repeats, its role (start / end / protected / decision) and why, and for a knock-out end the
+  evidence that its dossiers were rejected (``rejection_evidence``: ``outcome``, ``name``,
+  ``end_step`` or empty when they merely end early);
+* ``pairs``: directly-follows pairs with same-officer and same-unit rates, how often the dossier
+  comes back to the target's unit (``returns_to_target_unit``) and the waiting between;
 * ``order``: for candidate pairs, how often A comes before B and B before A among cases with both
-  (by time; equal times are counted as ties, not as an order);
-* ``knockouts``: per (service, decider): the knock-out cases decided right after that step, and
-  the effort (processing hours) and elapsed working time spent before it;
+  (by time; equal times are counted as ties, not as an order), how often the two overlap in time
+  (start times needed), and each step's processing and the knock-out share by order;
+* ``knockouts``: per (service, decider): the rejected cases decided right after that step (only
+  knock-out ends with evidence of a rejection), and the effort (processing hours) and elapsed
+  working time spent before it;
 * ``knockout_steps``: per (service, decider, earlier step): how often and at which position the
   earlier step ran before the knock-out, and what it cost;
 * ``loops``: per (service, repeated step): the rework loops that start at that step, their cost
@@ -29,9 +34,9 @@ completion - start; waiting = start - previous completion), and the shared colum
 cases, processing and waiting times, officers, units, start/end shares, directly-follows counts)
 equal the engine's ``activity_table`` and ``dfg``; they are recomputed here in the same pass as
 everything else because one pass over integer codes costs less than querying the engine table by
-table (flagging must stay within twice the time of mining the DFG). Processing time needs start times; without them processing and
-waiting are missing (NaN) and only the *sojourn* (completion of the previous step to completion
-of this one) is known.
+table (flagging must stay within twice the time of mining the DFG). Processing time needs start
+times; without them processing and waiting are missing (NaN) and only the *sojourn* (completion
+of the previous step to completion of this one) is known.
 """
 
 from __future__ import annotations
@@ -368,6 +373,14 @@ def _group_mean(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
 
+def _scatter(shape: tuple[int, int], flat: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
+    """A ``shape`` matrix of ``fill`` (in the dtype of ``values``) with ``values`` at the flat
+    positions ``flat``."""
+    out = np.full(shape, fill, dtype=values.dtype)
+    out.reshape(-1)[flat] = values
+    return out
+
+
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.maximum(den, 1), np.nan)
@@ -558,14 +571,16 @@ class _Builder:
             self.order_time = t_start
         else:
             self.order_time = t_end
+        self.end_time = t_end
         tie = np.zeros(n, dtype=bool)
         if n > 1:
             tie[1:] = ~first[1:] & (t_end[1:] == t_end[:-1])
         self.tie = tie
 
         self.outcome_codes: np.ndarray | None = None
+        self.outcome_names: list[str] = []
         if OUTCOME in df.columns and df[OUTCOME].notna().any():
-            oc = _codes(df[OUTCOME])[0]
+            oc, self.outcome_names = _codes(df[OUTCOME])
             self.outcome_codes = oc[self.case_first]
 
     # ------------------------------------------------------------------ building blocks
@@ -665,11 +680,47 @@ class _Builder:
         self.start_share, self.end_share, self.end_rate = start_share, end_share, end_rate
         # knocked-out cases: the case's last step is a knock-out end
         self.case_knocked = knockout[self.sa[self.last]]
+        # ... and rejected ones: the knock-out end is known to be a rejection (an early end alone
+        # is not one: in a log extract, cases also stop where the extract ends)
+        self.rejection_evidence = np.full(K, "", dtype=object)
+        for k in np.flatnonzero(knockout):
+            self.rejection_evidence[k] = self._rejection_evidence(int(k))
+        self.case_rejected = self.case_knocked & (self.rejection_evidence[self.sa[self.last]] != "")
         self.ko_after = self.case_knocked[self.cidx] & ~self.last
         self.ko_next = np.zeros(self.n, dtype=bool)
         if self.n > 1:
             nxt_k = self.svc[:-1] * A + np.maximum(self.nxt[:-1], 0)
             self.ko_next[:-1] = (self.nxt[:-1] >= 0) & knockout[nxt_k] & self.last[1:]
+
+    def _rejection_evidence(self, k: int) -> str:
+        """Why the dossiers that end at knock-out end ``k`` count as rejected: ``"outcome"`` (their
+        usual outcome says so), ``"name"`` (the step's name says so), ``"end_step"`` (a separate
+        end step that nearly always closes the dossier, reached from steps that send most
+        dossiers on: a decision), or ``""`` (no evidence: the dossiers merely end early)."""
+        from procsimp.detect.base import means_rejection
+
+        ends_here = np.flatnonzero(self.sa[self.case_last] == k)  # cases ending at k
+        if self.outcome_codes is not None:
+            oc = self.outcome_codes[ends_here]
+            oc = oc[oc >= 0]
+            if oc.size and means_rejection(self.outcome_names[int(np.bincount(oc).argmax())]):
+                return "outcome"
+        if means_rejection(self.anames[k % self.A]):
+            return "name"
+        last = self.case_last[ends_here]
+        before = last[~self.first[last]] - 1  # the step right before k (cases of two steps or more)
+        if self.end_rate[k] >= 0.9 and before.size:
+            deciders = self.sa[before]
+            to_k = np.bincount(deciders, minlength=self.K)
+            branching = _share(to_k, self._events_per_key()) <= 0.5  # most of their dossiers go on
+            if branching[deciders].mean() >= 0.5:
+                return "end_step"
+        return ""
+
+    def _events_per_key(self) -> np.ndarray:
+        if not hasattr(self, "_ev_per_key"):
+            self._ev_per_key = np.bincount(self.sa, minlength=self.K)
+        return self._ev_per_key
 
     # ------------------------------------------------------------------ tables
     def build(self) -> LogAggregates:
@@ -891,6 +942,7 @@ class _Builder:
                 "start": self.is_start[rows],
                 "end": self.is_end[rows],
                 "knockout_end": self.knockout_end[rows],
+                "rejection_evidence": self.rejection_evidence[rows],
                 "decision": decision[rows],
                 "decision_routing": routing[rows],
                 "decision_knockout": ko_dec[rows],
@@ -1029,6 +1081,10 @@ class _Builder:
         same_r = both_r & (self.res[i] == self.res[j])
         both_u = (self.unit[i] >= 0) & (self.unit[j] >= 0)
         same_u = both_u & (self.unit[i] == self.unit[j])
+        # the dossier comes back: the target's unit also did the step before the source
+        h = np.maximum(i - 1, 0)
+        has_prev = ~self.first[i] & (self.unit[h] >= 0) & (self.unit[j] >= 0)
+        back_u = has_prev & (self.unit[h] == self.unit[j])
         # cases having the pair at least once: a pair can only repeat in a case that repeats a
         # step, so only those cases need the (slower) distinct count
         repeating = np.bincount(self.cidx[self.occ > 0], minlength=self.C) > 0
@@ -1050,6 +1106,9 @@ class _Builder:
                 "cases": np.bincount(inv[first_pair], minlength=P),
                 "same_resource": _share(np.bincount(inv[same_r], minlength=P), np.bincount(inv[both_r], minlength=P)),
                 "same_unit": _share(np.bincount(inv[same_u], minlength=P), np.bincount(inv[both_u], minlength=P)),
+                "returns_to_target_unit": _share(
+                    np.bincount(inv[back_u], minlength=P), np.bincount(inv[has_prev], minlength=P)
+                ),
                 "wait_hours_mean": _group_mean(inv, wait_b, P) / 60.0,
                 "sojourn_hours_mean": _group_mean(inv, soj_b, P) / 60.0,
                 "source_proc_hours_mean": _group_mean(inv, self.proc[i], P) / 60.0,
@@ -1087,7 +1146,10 @@ class _Builder:
 
         Candidates are the directly-follows pairs of a service (either direction); counting every
         pair of steps would be quadratic in the number of steps per case. Order is by time (start
-        when known, else completion); equal times count as ties.
+        when known, else completion); equal times count as ties. With start times, the cases
+        whose two steps overlap in time (already done in parallel) are counted, and so are each
+        step's processing and the knock-outs by order (does the order change the work or the
+        outcome?).
         """
         if pairs.empty or self.pair_keys.size == 0:
             return pd.DataFrame(columns=_ORDER_COLUMNS)
@@ -1100,34 +1162,76 @@ class _Builder:
         if cand.size == 0:
             return pd.DataFrame(columns=_ORDER_COLUMNS)
         c_svc, c_a, c_b = cand // (A * A), (cand // A) % A, cand % A
-        # first position and time of each (case, activity) among the activities of the candidates
-        involved = np.flatnonzero(np.bincount(np.concatenate([c_a, c_b]), minlength=A))
-        remap = np.full(A, -1, dtype=np.int64)
-        remap[involved] = np.arange(len(involved))
-        sel = (self.occ == 0) & (remap[self.act] >= 0)
-        first_pos = np.full((self.C, len(involved)), -1, dtype=np.int64)
-        first_pos[self.cidx[sel], remap[self.act[sel]]] = self.pos[sel]
-        first_t = np.zeros((self.C, len(involved)), dtype=np.float64)
-        first_t[self.cidx[sel], remap[self.act[sel]]] = self.order_time[sel]
-        counts = np.zeros((len(cand), 5), dtype=np.int64)
+        # first occurrence of each (case, step) of a candidate pair: position, times, processing
+        involved = np.zeros(self.K, dtype=bool)
+        involved[c_svc * A + c_a] = True
+        involved[c_svc * A + c_b] = True
+        sel = np.flatnonzero((self.occ == 0) & involved[self.sa])
+        ev_case, ev_act, ev_svc = self.cidx[sel], self.act[sel], self.svc[sel]
+        ev_pos, ev_t = self.pos[sel], self.order_time[sel]
+        ev_end, ev_proc = self.end_time[sel], self.proc[sel]
+        # each case's row among the cases of its service
+        case_row = np.zeros(self.C, dtype=np.int64)
+        case_order = np.argsort(self.svc_case, kind="stable")
+        svc_cases = np.bincount(self.svc_case, minlength=self.S)
+        case_row[case_order] = np.arange(self.C) - np.repeat(np.cumsum(svc_cases) - svc_cases, svc_cases)
+        knocked = self.case_knocked
+        names = ("cases_both", "a_first", "b_first", "adjacent", "overlap", "a_first_ko", "b_first_ko")
+        counts = {k: np.zeros(len(cand), dtype=np.int64) for k in names}
+        proc_names = ("a_proc_first", "a_proc_second", "b_proc_first", "b_proc_second")
+        procs = {k: np.full(len(cand), np.nan) for k in proc_names}
+        ev_rows = np.argsort(ev_svc, kind="stable")
+        ev_bounds = np.concatenate([[0], np.cumsum(np.bincount(ev_svc, minlength=self.S))])
         for sv in np.unique(c_svc):
             rows_s = np.flatnonzero(c_svc == sv)
-            in_svc = self.svc_case == sv
-            pos_s, t_s = first_pos[in_svc], first_t[in_svc]
-            ia, ib = remap[c_a[rows_s]], remap[c_b[rows_s]]
-            # columns gathered in chunks, so that memory stays bounded on logs with many cases
-            step = max(1, 20_000_000 // max(len(pos_s), 1))
+            acts_s = np.unique(np.concatenate([c_a[rows_s], c_b[rows_s]]))
+            col = np.full(A, -1, dtype=np.int64)
+            col[acts_s] = np.arange(len(acts_s))
+            e = ev_rows[ev_bounds[sv] : ev_bounds[sv + 1]]
+            e = e[col[ev_act[e]] >= 0]
+            # one row per step, one column per case of the service: gathering a step's row is
+            # one contiguous copy
+            shape = (len(acts_s), int(svc_cases[sv]))
+            flat = col[ev_act[e]] * shape[1] + case_row[ev_case[e]]
+            pos = _scatter(shape, flat, ev_pos[e], -1)
+            t0 = _scatter(shape, flat, ev_t[e], 0.0)
+            if self.has_start:
+                t1 = _scatter(shape, flat, ev_end[e], 0.0)
+                proc_e = ev_proc[e]
+                fin_e = np.isfinite(proc_e)
+                proc0 = _scatter(shape, flat, np.where(fin_e, proc_e, 0.0), 0.0)
+                fin = _scatter(shape, flat, fin_e, False)
+            ko = knocked[np.flatnonzero(self.svc_case == sv)][None, :]
+            ia, ib = col[c_a[rows_s]], col[c_b[rows_s]]
+            # rows gathered in chunks, so that memory stays bounded on logs with many cases
+            step = max(1, 20_000_000 // max(shape[1], 1))
             for lo_i in range(0, len(rows_s), step):
                 sl = slice(lo_i, lo_i + step)
-                ca, cb = pos_s[:, ia[sl]], pos_s[:, ib[sl]]
-                ta, tb = t_s[:, ia[sl]], t_s[:, ib[sl]]
+                ca, cb = pos[ia[sl]], pos[ib[sl]]
+                ta, tb = t0[ia[sl]], t0[ib[sl]]
                 both = (ca >= 0) & (cb >= 0)
-                r = rows_s[sl]
-                counts[r, 0] = both.sum(axis=0)
-                counts[r, 1] = (both & (ta < tb)).sum(axis=0)
-                counts[r, 2] = (both & (tb < ta)).sum(axis=0)
-                counts[r, 3] = (both & (np.abs(ca - cb) == 1)).sum(axis=0)
-        counts[:, 4] = counts[:, 0] - counts[:, 1] - counts[:, 2]
+                a_first = both & (ta < tb)
+                b_first = both & (tb < ta)
+                rr = rows_s[sl]
+                counts["cases_both"][rr] = np.count_nonzero(both, axis=1)
+                counts["a_first"][rr] = np.count_nonzero(a_first, axis=1)
+                counts["b_first"][rr] = np.count_nonzero(b_first, axis=1)
+                counts["adjacent"][rr] = np.count_nonzero(both & (np.abs(ca - cb) == 1), axis=1)
+                counts["a_first_ko"][rr] = np.count_nonzero(a_first & ko, axis=1)
+                counts["b_first_ko"][rr] = np.count_nonzero(b_first & ko, axis=1)
+                if self.has_start:
+                    ea, eb = t1[ia[sl]], t1[ib[sl]]
+                    counts["overlap"][rr] = np.count_nonzero(both & (np.maximum(ta, tb) < np.minimum(ea, eb)), axis=1)
+                    pa, pb = proc0[ia[sl]], proc0[ib[sl]]
+                    fa, fb = fin[ia[sl]], fin[ib[sl]]
+                    for key, values, known, mask in (
+                        ("a_proc_first", pa, fa, a_first), ("a_proc_second", pa, fa, b_first),
+                        ("b_proc_first", pb, fb, b_first), ("b_proc_second", pb, fb, a_first),
+                    ):
+                        total = np.sum(values, axis=1, where=mask)
+                        with np.errstate(invalid="ignore", divide="ignore"):
+                            procs[key][rr] = total / np.count_nonzero(mask & known, axis=1) / 60.0
+        ties = counts["cases_both"] - counts["a_first"] - counts["b_first"]
         snames = np.array(self.snames, dtype=object)
         anames = np.array(self.anames, dtype=object)
         out = pd.DataFrame(
@@ -1135,15 +1239,23 @@ class _Builder:
                 "service": snames[c_svc],
                 "a": anames[c_a],
                 "b": anames[c_b],
-                "cases_both": counts[:, 0],
-                "a_first": counts[:, 1],
-                "b_first": counts[:, 2],
-                "ties": counts[:, 4],
-                "adjacent": counts[:, 3],
+                "cases_both": counts["cases_both"],
+                "a_first": counts["a_first"],
+                "b_first": counts["b_first"],
+                "ties": ties,
+                "adjacent": counts["adjacent"],
+                "overlap": counts["overlap"],
+                "a_proc_hours_first": procs["a_proc_first"],
+                "a_proc_hours_second": procs["a_proc_second"],
+                "b_proc_hours_first": procs["b_proc_first"],
+                "b_proc_hours_second": procs["b_proc_second"],
+                "knockout_share_a_first": _share(counts["a_first_ko"], counts["a_first"]),
+                "knockout_share_b_first": _share(counts["b_first_ko"], counts["b_first"]),
             }
         )
         out = out[out["cases_both"] > 0]
         out["minority_share"] = _share(np.minimum(out["a_first"], out["b_first"]).to_numpy(), out["cases_both"].to_numpy())
+        out["overlap_share"] = _share(out["overlap"].to_numpy(), out["cases_both"].to_numpy())
         out = out.sort_values(["service", "a", "b"], kind="stable").reset_index(drop=True)
         return out[_ORDER_COLUMNS]
 
@@ -1160,9 +1272,11 @@ class _Builder:
         return out
 
     def _knockouts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Per decider (the step right before a knock-out end): cost spent before the decision."""
+        """Per decider (the step right before a rejection end): cost spent before the decision.
+
+        Only knock-out ends with evidence of a rejection count (see :meth:`_rejection_evidence`)."""
         A, K = self.A, self.K
-        ko_cases = np.flatnonzero(self.case_knocked & (self.case_len >= 2))
+        ko_cases = np.flatnonzero(self.case_rejected & (self.case_len >= 2))
         if ko_cases.size == 0:
             return pd.DataFrame(columns=_KO_COLUMNS), pd.DataFrame(columns=_KO_STEP_COLUMNS)
         end_i = self.case_last[ko_cases]
@@ -1188,6 +1302,7 @@ class _Builder:
                 "service": snames[ks // A],
                 "decider": anames[ks % A],
                 "end_activity": anames[end_mode[ks]],
+                "rejection_evidence": self.rejection_evidence[(ks // A) * A + end_mode[ks]],
                 "knockouts": n_ko[ks],
                 "decider_events": ev[ks],
                 "knockout_rate": n_ko[ks] / ev[ks],
@@ -1342,20 +1457,23 @@ _ACTIVITY_COLUMNS = [
     "loop_start_share", "loop_starts", "rework_after_share", "rework_next_share", "in_loop_share", "repeats",
     "repeat_case_share",
     "outcome_mi_bits", "outcome_entropy_bits", "position_mean", "step_index_mean",
-    "is_start_share", "is_end_share", "end_rate", "start", "end", "knockout_end",
+    "is_start_share", "is_end_share", "end_rate", "start", "end", "knockout_end", "rejection_evidence",
     "decision", "decision_routing", "decision_knockout", "decision_rework", "decision_outcome",
     "rework_only", "protected", "protected_by", "role", "kept",
 ]
 _PAIR_COLUMNS = [
     "service", "source", "target", "count", "cases", "share_of_source", "share_of_target",
-    "same_resource", "same_unit", "units_disjoint", "wait_hours_mean", "sojourn_hours_mean",
+    "same_resource", "same_unit", "units_disjoint", "returns_to_target_unit", "wait_hours_mean", "sojourn_hours_mean",
     "source_proc_hours_mean", "target_proc_hours_mean", "rework",
 ]
 _ORDER_COLUMNS = [
     "service", "a", "b", "cases_both", "a_first", "b_first", "ties", "adjacent", "minority_share",
+    "overlap", "overlap_share", "a_proc_hours_first", "a_proc_hours_second", "b_proc_hours_first",
+    "b_proc_hours_second", "knockout_share_a_first", "knockout_share_b_first",
 ]
 _KO_COLUMNS = [
-    "service", "decider", "end_activity", "knockouts", "decider_events", "knockout_rate", "service_cases",
+    "service", "decider", "end_activity", "rejection_evidence", "knockouts", "decider_events", "knockout_rate",
+    "service_cases",
     "effort_before_hours_mean", "elapsed_before_hours_mean", "steps_before_mean",
 ]
 _KO_STEP_COLUMNS = [

@@ -29,6 +29,7 @@ __all__ = [
     "confidence",
     "margin",
     "keyword_hint",
+    "means_rejection",
     "fmt_hours",
     "fmt_hours_vi",
     "fmt_pct",
@@ -198,6 +199,49 @@ def keyword_hint(activity: str, kinds: Iterable[str]) -> bool:
     except ImportError:
         return False
     return bool(set(_hint_kinds_cached(activity, hint_kinds)) & set(kinds))
+
+
+#: words for a rejection besides the catalog's *reject* keywords: inflected English forms and
+#: the words of logs in other languages (Dutch, German, French)
+REJECTION_WORDS: tuple[str, ...] = (
+    "rejected", "rejects", "denied", "refused", "declined", "not granted", "not approved",
+    "unsuccessful", "negative", "afgewezen", "afwijzing", "geweigerd", "weigering", "abgelehnt",
+    "ablehnung", "rejeté", "refusé", "không giải quyết", "không cấp", "bị từ chối",
+)
+
+
+def means_rejection(text: Any) -> bool:
+    """Whether ``text`` (an outcome value or a step name) says that a dossier was rejected.
+
+    Whole words of the catalog's multilingual *reject* keywords (``từ chối``, ``reject``,
+    ``refusal`` ...) and of :data:`REJECTION_WORDS` (``rejected``, ``denied``, ``afgewezen``
+    ...); text written without diacritics matches their plain forms. Opaque codes never match.
+    """
+    if text is None or (isinstance(text, float) and not math.isfinite(text)):
+        return False
+    from procsimp.catalog._text import fold_diacritics, words
+
+    tokens = words(text)
+    if not tokens:
+        return False
+    plain = all(fold_diacritics(t) == t for t in tokens)
+    for phrase in _rejection_phrases():
+        parts = words(fold_diacritics(phrase)) if plain else words(phrase)
+        n = len(parts)
+        if n and any(tokens[i : i + n] == parts for i in range(len(tokens) - n + 1)):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def _rejection_phrases() -> tuple[str, ...]:
+    try:
+        from procsimp.catalog.stages import keywords
+
+        listed: tuple[str, ...] = keywords("reject")
+    except ImportError:  # pragma: no cover - the catalog is part of procsimp
+        listed = ("từ chối", "reject", "rejection", "refuse", "refusal", "deny", "denial")
+    return tuple(dict.fromkeys((*listed, *REJECTION_WORDS)))
 
 
 _HINTS: dict[str, tuple[str, ...]] = {}

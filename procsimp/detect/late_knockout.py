@@ -5,6 +5,17 @@ and the rejected dossiers went through costly work before it. The check can run 
 after the last screening decision (a step that rejects dossiers or sends them back for a
 supplement) or the intake that comes before the costly work, so that rejected dossiers skip that
 work.
+
+A dossier that ends early is not necessarily rejected (a log extract also cuts dossiers that are
+still open). Only knock-out ends with evidence of a rejection count: the dossiers' outcome says
+so, the end step's name says so (multilingual keywords), or the end step is a separate one that
+closes nearly every dossier reaching it and is reached from decisions that send most dossiers
+on. With that last, structural evidence only, the flag says that dossiers *stop* there, not that
+they are rejected, and its confidence is capped at 0.6.
+
+A service that already screens dossiers out before the costly work (a knock-out decision before
+it that rejects at least as many dossiers) is not flagged: its later rejections are the ones
+that need the work's result.
 """
 
 from __future__ import annotations
@@ -118,8 +129,12 @@ class LateKnockout(Detector):
         steps_of: dict[tuple[str, str], list[Row]] = {}
         for st in ag.rows("knockout_steps"):
             steps_of.setdefault((st.service, st.decider), []).append(st)
+        knockouts_of = {(k.service, k.decider): int(k.knockouts) for k in ag.rows("knockouts")}
         candidates: list[tuple[str, int, float, str, Flag]] = []
         for k in ag.rows("knockouts"):
+            evidence_kind = str(k.rejection_evidence or "")
+            if not evidence_kind:
+                continue  # the dossiers end early, nothing says they are rejected
             share = k.knockouts / max(k.service_cases, 1)
             if k.knockouts < self.min_knockouts or share < self.min_knockout_share:
                 continue
@@ -176,6 +191,13 @@ class LateKnockout(Detector):
                     break
             if anchor is None:
                 continue
+            screened = max(
+                (knockouts_of.get((k.service, str(st.activity)), 0) for st in steps
+                 if st.position_mean <= anchor.position_mean and is_anchor(st.activity)),
+                default=0,
+            )
+            if screened >= k.knockouts:
+                continue  # dossiers are already screened out before the costly work
             into = str(anchor.activity)
             skipped = [st for st in steps if st.position_mean > anchor.position_mean]
             costly = [c for c in costly if c.position_mean > anchor.position_mean]
@@ -185,6 +207,9 @@ class LateKnockout(Detector):
             per_case = elapsed * k.knockouts / max(k.service_cases, 1) / per_day
             hint = keyword_hint(k.decider, ("check", "verify"))
             cost_value = effort if ag.has_start else elapsed
+            rejected = evidence_kind in ("outcome", "name")
+            if not rejected:
+                cap = min(cap, 0.6)  # a separate end step, nothing says it is a rejection
             conf = confidence(
                 [
                     margin(share, self.min_knockout_share, 10 * self.min_knockout_share),
@@ -200,6 +225,7 @@ class LateKnockout(Detector):
                 "knockout_rate_at_step": k.knockout_rate,
                 "knockout_rate_lower_bound": rate_low,
                 "end_activity": k.end_activity,
+                "rejection_evidence": evidence_kind,
                 "costly_steps_before": costly_names,
                 "skipped_steps": [str(st.activity) for st in skipped],
                 "effort_hours_before_mean": k.effort_before_hours_mean if ag.has_start else None,
@@ -210,14 +236,16 @@ class LateKnockout(Detector):
                 "name_hint": hint,
             }
             costly_txt = ", ".join(quote(c) for c in costly_names[:3])
+            ended_en = "are rejected" if rejected else f"stop at {quote(k.end_activity)}"
+            ended_vi = "bị từ chối" if rejected else f"dừng ở bước {quote(k.end_activity)}"
             en = (
-                f"{k.knockouts} dossiers ({fmt_pct(share)}) are rejected right after {quote(k.decider)}, "
+                f"{k.knockouts} dossiers ({fmt_pct(share)}) {ended_en} right after {quote(k.decider)}, "
                 f"only after {costly_txt} "
                 + (f"cost {fmt_hours(effort, per_day)} of work" if ag.has_start else f"took {fmt_hours(elapsed, per_day)}")
                 + f" each, so run {quote(k.decider)} right after {quote(into)}"
             )
             vi = (
-                f"{k.knockouts} hồ sơ ({fmt_pct(share)}) bị từ chối ngay sau {quote(k.decider)}, "
+                f"{k.knockouts} hồ sơ ({fmt_pct(share)}) {ended_vi} ngay sau {quote(k.decider)}, "
                 f"sau khi {costly_txt} đã "
                 + (f"tốn {fmt_hours_vi(effort, per_day)} công xử lý" if ag.has_start else f"mất {fmt_hours_vi(elapsed, per_day)}")
                 + f" mỗi hồ sơ, nên thực hiện {quote(k.decider)} ngay sau {quote(into)}"

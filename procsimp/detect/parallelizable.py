@@ -1,18 +1,29 @@
 """Parallelisable steps: independent work done one after the other.
 
-Two signals, each enough on its own:
+Two signals, each enough on its own, and each needing evidence that the two steps are
+independent:
 
 * **both orders:** in the cases that have both steps, A comes before B in some and B before A
   in others (by time: steps recorded at the same time, as in logs with day-resolution dates,
-  have no order and do not count), and they are usually adjacent: neither needs the other's
+  have no order and do not count), they are usually adjacent, and the order changes neither
+  step's processing time nor how often the dossier is knocked out: neither needs the other's
   result;
 * **sequential appraisals by different units:** A is (nearly) always directly followed by B, the
   two are done by units that never do each other's step, both are substantial work (a large
   share of the service's main work step, not a hand-off or a review), and at least one of them
   is done by a unit that does nothing else in the service (a body consulted for that one step,
-  such as the police or a court). A pair where both units are such bodies comes first; a pair
-  with one is only reported when neither of its steps is already in a reported pair. Neither
-  step may be a start, end or decision step: a check that can reject is better done first.
+  such as the police or a court). No work is handed over between the two: B's unit neither sent
+  the dossier to A and took it back for B (B then waits for A's result, as after a
+  consultation), nor keeps it after B (B then continues what A started, as after an
+  assignment). A pair where both units are such bodies
+  comes first; a pair with one is only reported when neither of its steps is already in a
+  reported pair. Neither step may be a start, end or decision step: a check that can reject is
+  better done first.
+
+Steps that already overlap in time with another step in more than ``max_overlap_share`` of the
+dossiers with both (start times are needed to see it) already run in parallel: in a sequential
+workflow a step never starts before the previous one ends. No pair involving them is reported
+(the step after such a block waits for the later of the two, whatever the order in the log).
 
 ``activity`` is the step observed first, ``into`` the other one. Running them in parallel saves
 the shorter of the two (waiting plus processing) per dossier.
@@ -36,7 +47,7 @@ from procsimp.detect.base import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.detect.aggregates import LogAggregates
+    from procsimp.detect.aggregates import LogAggregates, Row
     from procsimp.detect.flag import Flag
 
 __all__ = ["Parallelizable"]
@@ -63,6 +74,19 @@ class Parallelizable(Detector):
         ... and at least this many working hours.
     min_cases
         cases that must have both steps.
+    max_overlap_share
+        a pair whose steps overlap in time in more than this share of the cases with both is
+        already done in parallel.
+    max_proc_change
+        both-orders signal: the mean processing of either step may change by at most this
+        fraction with the order (otherwise one step uses the other's result).
+    max_outcome_change
+        both-orders signal: the knock-out rate may differ by at most this much between the two
+        orders.
+    max_carry_on_share
+        sequential-units signal: at most this share of the dossiers may come from B's unit to A
+        and go back to it for B, or stay in B's unit for the step after B (otherwise the work is
+        handed over between the two).
     """
 
     name = "parallelizable"
@@ -75,6 +99,10 @@ class Parallelizable(Detector):
         "min_work_share": Interval(0, 1),
         "min_proc_hours": Interval(0, None),
         "min_cases": Interval(1, None, integer=True),
+        "max_overlap_share": Interval(0, 1),
+        "max_proc_change": Interval(0, None),
+        "max_outcome_change": Interval(0, 1),
+        "max_carry_on_share": Interval(0, 1),
     }
 
     min_minority_share: float
@@ -84,6 +112,10 @@ class Parallelizable(Detector):
     min_work_share: float
     min_proc_hours: float
     min_cases: int
+    max_overlap_share: float
+    max_proc_change: float
+    max_outcome_change: float
+    max_carry_on_share: float
 
     def __init__(
         self,
@@ -95,6 +127,10 @@ class Parallelizable(Detector):
         min_work_share: float = 0.5,
         min_proc_hours: float = 0.5,
         min_cases: int = 10,
+        max_overlap_share: float = 0.1,
+        max_proc_change: float = 0.5,
+        max_outcome_change: float = 0.15,
+        max_carry_on_share: float = 0.5,
     ) -> None:
         super().__init__(
             min_minority_share=min_minority_share,
@@ -104,6 +140,10 @@ class Parallelizable(Detector):
             min_work_share=min_work_share,
             min_proc_hours=min_proc_hours,
             min_cases=min_cases,
+            max_overlap_share=max_overlap_share,
+            max_proc_change=max_proc_change,
+            max_outcome_change=max_outcome_change,
+            max_carry_on_share=max_carry_on_share,
         )
 
     def detect(self, aggregates: LogAggregates) -> list[Flag]:
@@ -122,8 +162,19 @@ class Parallelizable(Detector):
             da, db = val(a["sojourn_hours_mean"]), val(b["sojourn_hours_mean"])
             return min(da, db) * cases / max(cases_of.get(service, 0), 1) / per_day
 
+        # steps already done in parallel with another (the two overlap in time) are never
+        # reported: they form a parallel block, and the step after it waits for the later one
+        order_of: dict[tuple[str, frozenset[str]], Row] = {}
+        parallel: set[tuple[str, str]] = set()
+        for o in ag.rows("order"):
+            order_of[(o.service, frozenset((o.a, o.b)))] = o
+            if val(o.overlap_share) > self.max_overlap_share:
+                parallel |= {(o.service, o.a), (o.service, o.b)}
+
         # --- both orders
         for o in ag.rows("order"):
+            if (o.service, o.a) in parallel or (o.service, o.b) in parallel:
+                continue
             ordered = o.a_first + o.b_first  # cases where the two steps have different times
             if ordered < self.min_cases or ordered < self.min_ordered_share * o.cases_both:
                 continue
@@ -137,6 +188,12 @@ class Parallelizable(Detector):
                 continue
             if val(a_row["in_loop_share"]) > 0.5 or val(b_row["in_loop_share"]) > 0.5:
                 continue  # a rework loop, not two independent steps
+            proc_change = self._proc_change(o)
+            if proc_change > self.max_proc_change:
+                continue  # a step takes longer (or shorter) after the other: it uses its result
+            outcome_change = self._outcome_change(o)
+            if outcome_change > self.max_outcome_change:
+                continue  # the order changes how the dossier ends
             first, second = (o.a, o.b) if o.a_first >= o.b_first else (o.b, o.a)
             key = (o.service, frozenset((o.a, o.b)))
             seen.add(key)
@@ -158,6 +215,9 @@ class Parallelizable(Detector):
                 "same_time": o.ties,
                 "minority_share": minority_share,
                 "adjacent_share": o.adjacent / max(o.cases_both, 1),
+                "overlap_share": o.overlap_share if ag.has_start else None,
+                "processing_change_with_order": proc_change if ag.has_start else None,
+                "knockout_share_change_with_order": outcome_change,
             }
             en = (
                 f"{quote(first)} and {quote(second)} are done in either order ({minority} of {ordered} "
@@ -184,12 +244,19 @@ class Parallelizable(Detector):
                 continue
             if (p.service, frozenset((p.source, p.target))) in seen:
                 continue
+            if (p.service, p.source) in parallel or (p.service, p.target) in parallel:
+                continue
             if not bool(p.units_disjoint) or val(p.share_of_target) < self.min_pair_share:
                 continue
             if val(p.share_of_source) < self.min_pair_share:
                 continue
             a, b = ag.row(p.service, p.source), ag.row(p.service, p.target)
             if a is None or b is None:
+                continue
+            # a hand-off of work between the two: B's unit sent the dossier to A and takes it back
+            # for B (B waits for A's result), or keeps it after B (B continues A's work)
+            carry_on = max(val(p.returns_to_target_unit), 1.0 - val(b.unit_change_next, 1.0))
+            if carry_on > self.max_carry_on_share:
                 continue
             if any(x.start or x.end or x.knockout_end or x.decision for x in (a, b)):
                 continue
@@ -203,9 +270,9 @@ class Parallelizable(Detector):
             exclusive = sum(val(x.unit_exclusive_share) >= 0.9 for x in (a, b))
             if exclusive == 0:
                 continue
-            candidates.append((exclusive, p, pa, pb, need))
+            candidates.append((exclusive, p, pa, pb, need, carry_on))
         taken: set[tuple[str, str]] = {(s, x) for s, pair in seen for x in pair}
-        for exclusive, p, pa, pb, need in sorted(
+        for exclusive, p, pa, pb, need, carry_on in sorted(
             candidates, key=lambda c: (-c[0], c[1].service, -c[1].count, c[1].source, c[1].target)
         ):
             if exclusive < 2 and ((p.service, p.source) in taken or (p.service, p.target) in taken):
@@ -233,6 +300,8 @@ class Parallelizable(Detector):
                 "first_proc_hours_median": pa,
                 "second_proc_hours_median": pb,
                 "wait_hours_between_mean": p.wait_hours_mean,
+                "second_unit_holds_dossier": carry_on,
+                "overlap_share": val(getattr(order_of.get((p.service, frozenset((p.source, p.target)))), "overlap_share", 0.0)),
                 "name_hint": hint,
             }
             en = (
@@ -254,3 +323,30 @@ class Parallelizable(Detector):
                 )
             )
         return flags
+
+    @staticmethod
+    def _proc_change(o: Row) -> float:
+        """The largest relative change of either step's mean processing between the two orders
+        (0 when processing times are unknown)."""
+        change = 0.0
+        for when_first, when_second in (
+            (o.a_proc_hours_first, o.a_proc_hours_second),
+            (o.b_proc_hours_first, o.b_proc_hours_second),
+        ):
+            x, y = val(when_first, float("nan")), val(when_second, float("nan"))
+            if x > 0 and y > 0:
+                change = max(change, max(x, y) / min(x, y) - 1.0)
+        return change
+
+    @staticmethod
+    def _outcome_change(o: Row) -> float:
+        """How much the knock-out rate differs between the two orders (0 when it cannot be told
+        apart from chance: under two standard errors)."""
+        n1, n2 = int(o.a_first), int(o.b_first)
+        p1, p2 = val(o.knockout_share_a_first), val(o.knockout_share_b_first)
+        if n1 == 0 or n2 == 0:
+            return 0.0
+        pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+        se = (pooled * (1 - pooled) * (1 / n1 + 1 / n2)) ** 0.5
+        diff = abs(p1 - p2)
+        return diff if diff > 2 * se else 0.0

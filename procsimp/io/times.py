@@ -224,9 +224,17 @@ def _matches(values: pa.Array, pattern: str) -> np.ndarray:
     return pc.fill_null(pc.match_substring_regex(values, pattern), False).to_numpy(zero_copy_only=False)
 
 
-#: d/m/y values with a field above 12: only these can tell the order (cheap pre-selection)
-_ABOVE_12 = r"((1[3-9]|[2-9]\d)[/.-]\d{1,2}|\d{1,2}[/.-](1[3-9]|[2-9]\d))[/.-]"
-_ORDER_CANDIDATE = {"dmy": "^" + _ABOVE_12, "tdmy": r"\s" + _ABOVE_12 + r"\d{4}$"}
+#: the date fields of d/m/y values (the whole pattern matched already: these always match)
+_DATE_FIELDS = {
+    "dmy": r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})",
+    "tdmy": r"(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})$",
+}
+#: an impossible time of day: hour 24 or more, minutes or seconds 60 or more, or a 12-hour clock
+#: (AM/PM, SA/CH) with hour 0 or above 12
+_BAD_CLOCK = (
+    r"(?:^|[T\s,])(?:2[4-9]|[3-9]\d):\d|\d:[6-9]\d"
+    r"|(?:^|[T\s,])(?:0?0|1[3-9]|2\d):\d\d(?::\d\d)?(?:[.,]\d+)?\s*(?:[AaPp]\.?[Mm]\.?|SA|CH|sa|ch)"
+)
 
 
 def _valid_orders(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -234,13 +242,6 @@ def _valid_orders(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
     day_first = (b >= 1) & (b <= 12) & (a >= 1) & (a <= _days_in_month(y, b))
     month_first = (a >= 1) & (a <= 12) & (b >= 1) & (b <= _days_in_month(y, a))
     return day_first, month_first
-
-
-def _clock_ok(st: pa.StructArray) -> np.ndarray:
-    """Whether the time of day of each extracted value is valid (no time at all is valid)."""
-    H, Mi, S = _int_field(st, "H"), _int_field(st, "Mi"), _int_field(st, "S")
-    has_ap = _has(st, "ap")
-    return (H < 24) & (Mi < 60) & (S < 60) & (~has_ap | ((H >= 1) & (H <= 12)))
 
 
 def _dmy_evidence(c: _Classified) -> tuple[np.ndarray, np.ndarray]:
@@ -253,15 +254,14 @@ def _dmy_evidence(c: _Classified) -> tuple[np.ndarray, np.ndarray]:
         if name not in c:
             continue
         vals = c.values(name)
-        cand = np.flatnonzero(_matches(vals, _ORDER_CANDIDATE[name]))
-        if len(cand) == 0:
-            continue
-        st = pc.extract_regex(vals.take(pa.array(cand)), _PATTERNS[name])
+        st = pc.extract_regex(vals, _DATE_FIELDS[name])
         ok_day, ok_month = _valid_orders(_int_field(st, "a"), _int_field(st, "b"), _int_field(st, "y"))
-        clock = _clock_ok(st)
-        pos = c.positions[name][cand]
-        day[pos] = ok_day & ~ok_month & clock
-        month[pos] = ok_month & ~ok_day & clock
+        one = np.flatnonzero(ok_day != ok_month)  # valid in exactly one order, if the time is valid
+        if len(one):
+            one = one[~_matches(vals.take(pa.array(one)), _BAD_CLOCK)]
+        pos = c.positions[name][one]
+        day[pos] = ok_day[one]
+        month[pos] = ok_month[one]
     return day, month
 
 
@@ -448,8 +448,11 @@ class _ColumnParser:
         if self.end_of_day:
             if self.fast == "dmy":
                 date_only = np.full(len(values), clock == "")
-            else:
-                date_only = ~_matches(arr, _CLOCK)
+            else:  # a date alone, even with an offset, has at most 16 characters: test only those
+                short = pc.fill_null(pc.less_equal(pc.utf8_length(arr), 16), False).to_numpy(zero_copy_only=False)
+                date_only = np.zeros(len(values), dtype=bool)
+                if short.any():
+                    date_only[short] = ~_matches(arr.filter(pa.array(short)), _CLOCK)
         return self._build(values, aware, None, timezone, desc, bad, dayfirst_used,
                            self.order is not None, bad_values=[], indices=None, given_offsets=offsets,
                            date_only=date_only)

@@ -200,6 +200,11 @@ def _allocate(cases: int | Mapping[str, int], ids: Sequence[str]) -> dict[str, i
         return counts
     if isinstance(cases, bool) or not isinstance(cases, (int, np.integer)) or cases < 1:
         raise ParameterError(f"cases must be a whole number >= 1 (dossiers in total); received {cases!r}")
+    if cases < len(ids):  # some services would get no dossier, yet their waste be in the truth
+        raise ParameterError(
+            f"cases ({int(cases)}) is fewer than the {len(ids)} services generated: each service "
+            f"needs at least one dossier; give cases >= {len(ids)}, or fewer services"
+        )
     weights = np.array([next(t.weight for t in TEMPLATES if t.id == sid) for sid in ids])
     share = weights / weights.sum() * int(cases)
     base = np.floor(share).astype(int)
@@ -229,8 +234,9 @@ def generate(
     services
         template ids (see :data:`SERVICE_IDS`) or catalog names; ``None`` for all.
     cases
-        dossiers in total, split over the services by their usual volume; or a mapping
-        ``{service id: dossiers}``.
+        dossiers in total, split over the services by their usual volume (at least one per
+        service, so at least as many as there are services); or a mapping
+        ``{service id: dossiers}``, where a service may get none.
     seed
         the same seed gives the same log, event for event.
     lang

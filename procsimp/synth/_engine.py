@@ -501,7 +501,9 @@ def run_service(
     week = ((recv_ns - recv_ns.min()) // (7 * 86_400_000_000_000)).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
     walker = _Walker(run_seed, tpl, n, channel, w_recv, week, officers)
     as_is = walker.walk(to_be=False)
-    tb, redrawn, queue = None, (), None
+    tb: dict[str, np.ndarray] | None = None
+    redrawn: tuple[str, ...] = ()
+    queue: dict[str, float] | None = None
     if to_be:
         # which events the to-be has, and so each unit's work, does not depend on the waits
         queue = walker.queue_factors(as_is, walker.walk(to_be=True))
