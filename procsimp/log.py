@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,6 +207,7 @@ class EventLog:
         if service is None:
             return self
         wanted = [service] if isinstance(service, str) else list(service)
+        wanted = [unicodedata.normalize("NFC", s).strip() if isinstance(s, str) else s for s in wanted]
         available = self.services
         missing = [s for s in wanted if s not in available]
         if missing:

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -92,11 +93,70 @@ def test_out_writes_json_and_csv(log_file: Path, tmp_path: Path) -> None:
 
 def test_protect_keeps_a_step(log_file: Path) -> None:
     plain = as_json(run(log_file, "--format", "json"))
-    protected = as_json(run(log_file, "--format", "json", "--protect", TRANSFER, "--protect", "Nope"))
+    protected = as_json(run(log_file, "--format", "json", "--protect", TRANSFER))
     assert any(f["activity"] == TRANSFER and f["action"] == "eliminate" for f in plain)
     assert not any(f["activity"] == TRANSFER and f["action"] in ("eliminate", "merge") for f in protected)
     others = [f for f in plain if f["activity"] != TRANSFER]
     assert [f for f in protected if f["activity"] != TRANSFER] == others
+
+
+def test_protect_and_service_typed_in_decomposed_unicode_still_match(log_file: Path) -> None:
+    # a name typed in NFD (as some keyboards and Windows-1258 exports do) is the same step
+    review_nfd = unicodedata.normalize("NFD", REVIEW)
+    assert review_nfd != REVIEW
+    plain = as_json(run(log_file, "--format", "json"))
+    assert (TAX, "eliminate", REVIEW) in {(f["service"], f["action"], f["activity"]) for f in plain}
+    nfd = as_json(run(log_file, "--format", "json", "--protect", review_nfd))
+    nfc = as_json(run(log_file, "--format", "json", "--protect", REVIEW))
+    assert nfd == nfc
+    assert not any(f["activity"] == REVIEW and f["action"] in ("eliminate", "merge") for f in nfd)
+    tax_nfd = as_json(run(log_file, "--format", "json", "--service", f" {unicodedata.normalize('NFD', TAX)} "))
+    assert tax_nfd == [f for f in plain if f["service"] == TAX]
+
+
+def test_protect_that_matches_no_step_is_an_error(log_file: Path) -> None:
+    steps = sorted(set(read_log(log_file, cache=False).df["concept:name"].astype(str)))
+    r = run(log_file, "--protect", "Xem xet trinh ky")
+    assert r.exit_code == 1
+    shown = ", ".join(repr(s) for s in steps)
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"Error: protect 'Xem xet trinh ky' matches no step of the log {log_file}; its {len(steps)} steps: "
+        f"{shown}; did you mean '{REVIEW}'?"
+    )
+    # with --service, the step must be one of that service
+    r = run(log_file, "--service", TAX, "--protect", "Xác minh tại Tòa án")
+    assert r.exit_code == 1
+    line = r.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"Error: protect 'Xác minh tại Tòa án' matches no step of service '{TAX}'; its 10 steps: ")
+    assert line.endswith("; write the step name exactly as it is in the log")
+
+
+def test_service_missing_from_the_catalog_is_warned_about(log_file: Path, tmp_path: Path) -> None:
+    bees = "Cấp giấy phép nuôi ong"
+    other = tmp_path / "bees.csv"
+    other.write_text(log_file.read_text(encoding="utf-8").replace(TAX, bees), encoding="utf-8")
+    r = run(other, "--format", "json")
+    assert r.exit_code == 0, r.output
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("Warning:")]
+    assert warnings == [
+        f"Warning: service '{bees}' has no match in the service catalog, so the steps the law requires "
+        "for it are not protected (only the catalog-wide ones are); add it with --catalog FILE, or "
+        "protect its required steps with --protect ACTIVITY"
+    ]
+    json.loads(r.stdout)  # stdout stays pure JSON
+    assert not [line for line in run(log_file).stderr.splitlines() if line.startswith("Warning:")]
+    catalog = tmp_path / "bees.yaml"
+    catalog.write_text(
+        f"services:\n  - id: bees\n    name_vi: {bees}\n    name_en: Beekeeping licence\n    statutory_days: 5\n",
+        encoding="utf-8",
+    )
+    r = run(other, "--catalog", catalog)
+    assert r.exit_code == 0, r.output
+    assert not [line for line in r.stderr.splitlines() if line.startswith("Warning:")]
+    # propose says the same before it proposes anything
+    r = CliRunner().invoke(main, ["propose", str(other), "--service", bees, "--format", "bpmn", "--out", str(tmp_path / "p")])
+    assert r.exit_code == 0, r.output
+    assert [line for line in r.stderr.splitlines() if line.startswith("Warning:")] == warnings
 
 
 def test_catalog_file_protects_steps_of_one_service(log_file: Path, tmp_path: Path) -> None:

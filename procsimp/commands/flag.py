@@ -60,12 +60,13 @@ def flag(
     Every flag carries the numbers behind it, a confidence, the estimated saving in working
     days per dossier and a one-sentence explanation in English and Vietnamese. Start and end
     steps, steps with real decisions, catalog-protected steps and every --protect ACTIVITY are
-    never proposed for elimination or merge. With --format json, stdout is a JSON list of flags
-    (the column mapping goes to stderr).
+    never proposed for elimination or merge; a --protect name must be a step of the chosen
+    service(s) (names are compared in Unicode NFC). A service the catalog does not know gets a warning on stderr.
+    With --format json, stdout is a JSON list of flags (the column mapping goes to stderr).
     """
     from procsimp.detect import flag_steps
     from procsimp.detect.output import flags_table, flags_to_csv, flags_to_json, write_flags
-    from procsimp.detect.pipeline import check_confidence
+    from procsimp.detect.pipeline import caught_catalog_warnings, check_confidence, check_protect
 
     check_confidence(min_confidence)  # fail before reading a large log
     log = load_log(log_args, out=out)
@@ -74,14 +75,18 @@ def flag(
         from procsimp.catalog import load_catalog
 
         catalog_arg = load_catalog(catalog)
-    flags = flag_steps(
-        log,
-        service,
-        protect=protect,
-        catalog=catalog_arg,
-        min_confidence=min_confidence,
-        calendar=calendar,
-    )
+    check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
+    with caught_catalog_warnings() as notes:
+        flags = flag_steps(
+            log,
+            service,
+            protect=protect,
+            catalog=catalog_arg,
+            min_confidence=min_confidence,
+            calendar=calendar,
+        )
+    for note in notes:  # a service without a catalog entry: its legal protections are unknown
+        click.echo(f"Warning: {note}", err=True)
     if fmt == "json":
         click.echo(flags_to_json(flags), nl=False)
     elif fmt == "csv":

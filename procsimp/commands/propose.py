@@ -126,7 +126,13 @@ def propose(
     if edit_file is not None:
         _check_edit_services(edit_file, log, accept_file)
 
-    flags = flag_steps(log, service, protect=protect, catalog=catalog_arg, calendar=calendar)
+    from procsimp.detect.pipeline import caught_catalog_warnings, check_protect
+
+    check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
+    with caught_catalog_warnings() as notes:
+        flags = flag_steps(log, service, protect=protect, catalog=catalog_arg, calendar=calendar)
+    for note in notes:  # a service without a catalog entry: its legal protections are unknown
+        click.echo(f"Warning: {note}", err=True)
 
     from procsimp.commands.mine import service_slugs
 

@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.log import EventLog
 
-__all__ = ["LogAggregates", "Row", "aggregate", "ROLE_THRESHOLDS"]
+__all__ = ["LogAggregates", "Row", "aggregate", "catalog_warnings", "ROLE_THRESHOLDS"]
 
 #: thresholds that decide the role of a step (start, end, decision); see :func:`aggregate`
 ROLE_THRESHOLDS: dict[str, float] = {
@@ -116,6 +116,8 @@ class LogAggregates:
     source: str = "<memory>"
     protect: tuple[str, ...] = ()
     thresholds: dict[str, float] = field(default_factory=lambda: dict(ROLE_THRESHOLDS))
+    #: data-quality and coverage warnings (e.g. services the catalog does not know)
+    warnings: tuple[str, ...] = ()
     _catalog: Any = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -417,6 +419,31 @@ def _load_catalog(catalog: Any) -> Any:
     return load_catalog()
 
 
+def catalog_warnings(services: Iterable[str], catalog: Any, *, has_service: bool = True) -> list[str]:
+    """One message per service that ``catalog`` does not know (none without a catalog).
+
+    ``has_service``: whether the log has a service column (without one, its only service is the
+    default name, which no catalog entry matches).
+    """
+    if catalog is None or not hasattr(catalog, "get"):
+        return []
+    fix = "add it with --catalog FILE, or protect its required steps with --protect ACTIVITY"
+    out = []
+    for name in services:
+        if not has_service:
+            out.append(
+                "the log has no service column, so no catalog entry applies and the steps the law "
+                "requires are not protected (only the catalog-wide ones are); map the service "
+                "column, or protect the required steps with --protect ACTIVITY"
+            )
+        elif catalog.get(name) is None:
+            out.append(
+                f"service {name!r} has no match in the service catalog, so the steps the law "
+                f"requires for it are not protected (only the catalog-wide ones are); {fix}"
+            )
+    return out
+
+
 def _protected_by_catalog(catalog: Any, service: str, activity: str) -> bool:
     if catalog is None:
         return False
@@ -512,7 +539,8 @@ class _Builder:
         self.A = max(len(self.anames), 1)
 
         # services, per case (first event's value)
-        if SERVICE in df.columns and df[SERVICE].notna().any():
+        self.has_service = SERVICE in df.columns and bool(df[SERVICE].notna().any())
+        if self.has_service:
             scodes, snames = _codes(df[SERVICE])
             sc_case = scodes[self.case_first]
             missing = sc_case < 0
@@ -749,6 +777,7 @@ class _Builder:
             source=self.log.source,
             protect=self.protect,
             thresholds=dict(self.th),
+            warnings=tuple(catalog_warnings(self.snames, self.catalog, has_service=self.has_service)),
             _catalog=self.catalog,
         )
 

@@ -12,14 +12,24 @@ The steps:
    that is eliminated cannot absorb another one);
 5. drop flags below ``min_confidence`` and sort: by service, then estimated saving (largest
    first), then confidence.
+
+Service and step names given as arguments (``service=``, ``protect=``) are compared with the log
+after :func:`normalize_name` (Unicode NFC, stripped), as the readers store them, so that a name
+typed in decomposed Unicode still matches. A ``protect`` name that matches no step is an error
+(:func:`check_protect`): a typo must never leave a legally required step unprotected. A service without a catalog entry
+gets a :class:`CatalogWarning`: its own legally required steps are then unknown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import difflib
+import unicodedata
+import warnings
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from procsimp.detect.aggregates import LogAggregates, aggregate
+from procsimp.detect.aggregates import LogAggregates, aggregate, catalog_warnings
 from procsimp.detect.flag import Flag
 from procsimp.detect.registry import make_detectors
 from procsimp.errors import ParameterError
@@ -28,10 +38,95 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.log import EventLog
 
-__all__ = ["flag_steps", "run_detectors", "check_confidence", "REMOVING_ACTIONS"]
+__all__ = [
+    "flag_steps",
+    "run_detectors",
+    "check_confidence",
+    "check_protect",
+    "normalize_name",
+    "normalize_names",
+    "catalog_warnings",
+    "caught_catalog_warnings",
+    "CatalogWarning",
+    "REMOVING_ACTIONS",
+]
 
 #: actions that take a step out of the workflow
 REMOVING_ACTIONS: tuple[str, ...] = ("eliminate", "merge")
+
+
+class CatalogWarning(UserWarning):
+    """A service of the log has no entry in the service catalog: only the catalog-wide protected
+    steps apply to it, not the steps the law requires for that procedure."""
+
+
+def normalize_name(name: Any) -> Any:
+    """A service or step name as the log stores it: Unicode NFC, without surrounding spaces.
+
+    Anything that is not a string is returned as it is.
+    """
+    return unicodedata.normalize("NFC", name).strip() if isinstance(name, str) else name
+
+
+def normalize_names(names: str | Iterable[str] | None) -> tuple[str, ...]:
+    """:func:`normalize_name` of one name or of each of several (a string is one name)."""
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        names = (names,)
+    return tuple(normalize_name(n) for n in names)
+
+
+def check_protect(
+    log: EventLog, protect: str | Iterable[str], service: str | Iterable[str] | None = None
+) -> tuple[str, ...]:
+    """The ``protect`` names, normalised (:func:`normalize_name`); a ParameterError when one
+    matches no step of ``log`` (of its ``service`` or services, when given).
+
+    The error names the value, lists (up to 20) steps that exist and suggests the closest ones.
+    """
+    from procsimp.log import ACTIVITY
+
+    names = normalize_names(protect)
+    if not names:
+        return names
+    if service is None:
+        chosen, scope = log, f"the log {log.source}"
+    else:
+        service = normalize_name(service) if isinstance(service, str) else normalize_names(service)
+        chosen = log.for_service(service)
+        scope = f"service {service!r}" if isinstance(service, str) else f"services {', '.join(map(repr, service))}"
+    steps = sorted(str(a) for a in chosen.df[ACTIVITY].dropna().unique())
+    known = set(steps)
+    for name in names:
+        if name in known:
+            continue
+        folded = {s.casefold(): s for s in steps}
+        close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
+        hint = (
+            f"did you mean {', '.join(repr(folded[c]) for c in close)}?"
+            if close else "write the step name exactly as it is in the log"
+        )
+        shown = ", ".join(repr(s) for s in steps[:20]) + (", ..." if len(steps) > 20 else "")
+        raise ParameterError(
+            f"protect {name!r} matches no step of {scope}; its {len(steps)} steps: {shown}; {hint}"
+        )
+    return names
+
+
+@contextlib.contextmanager
+def caught_catalog_warnings() -> Iterator[list[str]]:
+    """Collect the :class:`CatalogWarning` messages raised inside the block (other warnings pass
+    through), e.g. to print them as ``Warning:`` lines."""
+    messages: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CatalogWarning)
+        yield messages
+    for w in caught:
+        if issubclass(w.category, CatalogWarning):
+            messages.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
 def check_confidence(min_confidence: Any) -> float:
@@ -120,7 +215,8 @@ def flag_steps(
         one service (or several) to look at; None: every service of the log.
     protect
         step names that must never be eliminated or merged away (in every service), on top of
-        the catalog's protected steps.
+        the catalog's protected steps. Each must be a step of ``log`` (of any of its services:
+        a caller may flag service by service with one list).
     catalog
         a :class:`procsimp.catalog.Catalog`, a path to a catalog file, None for the built-in
         catalog, or False for no catalog.
@@ -133,13 +229,17 @@ def flag_steps(
         the working-time calendar (default: :func:`procsimp.calendar.default_calendar`).
 
     Returns a new list of :class:`Flag`, ordered by service, then estimated saving (working
-    days per dossier, largest first), then confidence.
+    days per dossier, largest first), then confidence. Warns (:class:`CatalogWarning`) once per
+    service that the catalog does not know.
     """
     threshold = check_confidence(min_confidence)
-    if isinstance(protect, str):
-        protect = (protect,)
+    protect_t = check_protect(log, protect)  # a typo must not leave a step unprotected
+    if service is not None:
+        service = normalize_name(service) if isinstance(service, str) else normalize_names(service)
     chosen = log.for_service(service) if service is not None else log
     detector_list = make_detectors(detectors)  # validate before the heavy work
-    ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect)
+    ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t)
+    for message in ag.warnings:
+        warnings.warn(message, CatalogWarning, stacklevel=2)
     flags = run_detectors(ag, detector_list)
     return [f for f in flags if f.confidence >= threshold]

@@ -613,14 +613,10 @@ def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndar
 
 
 def _check_timezone(timezone: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    """The same check, and message, as :func:`procsimp.io.read_log`'s."""
+    from procsimp.io.read import check_timezone
 
-    try:
-        ZoneInfo(str(timezone))
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise LogValidationError(
-            f"unknown timezone {timezone!r}; use an IANA name such as 'Asia/Ho_Chi_Minh' or 'UTC'"
-        ) from None
+    check_timezone(timezone)
 
 
 def warning_lines(log: EventLog) -> list[str]:

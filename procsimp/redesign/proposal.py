@@ -17,7 +17,6 @@ import html
 import inspect
 import math
 import os
-import unicodedata
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp.detect.pipeline import check_protect, normalize_name
 from procsimp.errors import ParameterError
 from procsimp.log import ACTIVITY, TIMESTAMP
 from procsimp.redesign.apply import EditEffect, Timeline, apply_edits, order_edits
@@ -295,7 +295,7 @@ def _flag_brief(flag: Any) -> dict[str, Any]:
 
 # ============================================================================ selecting flags
 def _nfc(x: Any) -> Any:
-    return unicodedata.normalize("NFC", x).strip() if isinstance(x, str) else x
+    return normalize_name(x)
 
 
 def _flag_triple(flag: Any) -> tuple[str, str, str | None]:
@@ -727,7 +727,7 @@ def _service_of(log: EventLog, service: str | None) -> tuple[EventLog, str]:
     from procsimp.engine import DEFAULT_SERVICE
 
     if service is not None:
-        return log.for_service(service), service
+        return log.for_service(service), normalize_name(service)
     services = log.services
     if len(services) > 1:
         shown = ", ".join(repr(s) for s in services[:10])
@@ -776,7 +776,8 @@ def propose(
         log: the event log (all services, or one).
         flags: the flags to apply; default :func:`procsimp.flag_steps` on the service.
         service: the service (procedure); required when the log has several.
-        protect: steps that must never be removed or merged (in addition to the catalog's).
+        protect: steps that must never be removed or merged (in addition to the catalog's);
+            each must be a step of the log (a ParameterError names one that is not).
         catalog: a :class:`procsimp.catalog.Catalog` or a path to a catalog file (protected
             steps and statutory days); None for the built-in catalog.
         accept: the flags to accept (default all): indices into ``flags``, flag keys
@@ -804,16 +805,15 @@ def propose(
     cal = calendar or default_calendar()
     if not isinstance(cal, WorkCalendar):
         raise ParameterError(f"calendar must be a procsimp WorkCalendar, got {type(calendar).__name__}")
-    if isinstance(protect, str):
-        protect = (protect,)
-    protect_t = tuple(_nfc(p) for p in protect)
+    protect_t = check_protect(log, protect)  # a typo is an error, never an unprotected step
     cat = _catalog(catalog)
     svc_log, name = _service_of(log, service)
     if svc_log.n_events == 0:
         raise ParameterError(f"service {name!r} has no events in {log.source}")
 
     if flags is None:
-        all_flags = _flag_steps(svc_log, name, protect_t, cat, calendar)
+        steps = set(svc_log.df[ACTIVITY].dropna().astype(str))
+        all_flags = _flag_steps(svc_log, name, [p for p in protect_t if p in steps], cat, calendar)
     else:
         if isinstance(flags, (str, bytes)) or not isinstance(flags, Iterable):
             raise ParameterError(f"flags must be a list of Flag objects or None, got {flags!r}")
