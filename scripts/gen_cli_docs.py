@@ -34,7 +34,7 @@ def render() -> str:
     for name in main.list_commands(ctx):
         command = main.get_command(ctx, name)
         assert command is not None
-        sub = click.Context(command, info_name=f"procsimp {name}", parent=ctx, terminal_width=100, max_content_width=100)
+        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=100, max_content_width=100)
         lines += [f"## procsimp {name}", "", "```text", command.get_help(sub), "```", ""]
     return "\n".join(lines)
 
