@@ -56,8 +56,8 @@ def read_parquet_frame(path: Path, source: str) -> tuple[pd.DataFrame, dict[str,
     """
     try:
         schema = pq.read_schema(path)
-        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-        table = pq.read_table(path, read_dictionary=text or None)
+        text_columns = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        table = pq.read_table(path, read_dictionary=text_columns or None)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         text = str(exc).strip().splitlines()
         raise LogReadError(

@@ -11,10 +11,10 @@ installed) on the uncompressed file (Python's zlib decompresses faster than rust
 turns dates with an offset into UTC and leaves dates without one as they are, so a fast scan of
 the raw bytes tells which case applies (and refuses files that mix both). When rustxes cannot be
 trusted (a non-UTF-8 encoding, a value it cannot parse, a crash), the lxml parser reads the file.
-rustxes holds the GIL, so parallel work needs processes: on a machine with a second core, the
-byte scan runs in a light worker process while rustxes parses, and very large files are parsed
-in two halves, one in a worker (:mod:`procsimp.io._xes_worker`); on a single core everything
-runs here.
+rustxes holds the GIL, so parallel work needs processes: when a core has idle time, the byte
+scan runs in a light worker process while rustxes parses, and very large files are parsed in
+two halves, one in a worker (:mod:`procsimp.io._xes_worker`); on a busy machine everything runs
+here.
 """
 
 from __future__ import annotations
@@ -231,18 +231,24 @@ def _worker_share(size: int) -> float:
 
 
 def _free_core() -> bool:
-    """Whether this process may use a second core for a worker process.
+    """Whether a second core has idle time for a worker process.
 
-    The load average is not consulted. Measured on a shared 2-core machine with both cores busy
-    (load 2-2.5), the worker still shortened the read (a 1M-event file: 6.9 s -> 5.5 s), because
-    the scheduler shares the cores between processes; the work a worker adds (its start-up,
-    writing the second half) is small next to the parsing it takes over.
+    A worker only helps when some core time is idle: the scheduler shares the CPU between
+    sessions, so a second process of ours on a saturated machine splits our share and adds its
+    start-up. Measured on a shared 2-core machine reading 1M events: with the 1-minute load at
+    1.7-2.5, two processes took 5.5 s where one took 6.9-8.9 s; with the load at 4.6-5.1, they
+    took 12.4 s where one took 9.9 s. So a worker runs only while the load average is below the
+    number of cores.
     """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not on this platform
         cores = os.cpu_count() or 1
-    return cores >= 2
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # pragma: no cover - not on this platform
+        return cores >= 2
+    return cores >= 2 and load < cores
 
 
 def _scan_and_parse(plain: Path, *, background: bool) -> tuple[Any, _Scan, str]:
