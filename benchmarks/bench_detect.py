@@ -10,7 +10,9 @@ times, officers, units, rejections and rework), sized to about N events. Timed, 
 * **pm4py.discover_dfg**: on the frame of ``log.to_pm4py()`` (the conversion is not timed).
 
 The target (issue 5) is flag <= 2 x engine.dfg at 1M events. Wall-clock numbers on a shared
-machine are noisy; compare the ratios.
+machine are noisy; compare the ratios. Both sides use more than one core when they can: DuckDB
+runs its query on every core, and ``flag_steps`` builds its independent tables in a second
+thread; on a busy machine both lose that, so the ratio is lowest under load.
 
     python benchmarks/bench_detect.py                  # 1M events
     python benchmarks/bench_detect.py --events 2e5     # a quick run

@@ -61,8 +61,9 @@ def flag(
     days per dossier and a one-sentence explanation in English and Vietnamese. Start and end
     steps, steps with real decisions, catalog-protected steps and every --protect ACTIVITY are
     never proposed for elimination or merge; a --protect name must be a step of the chosen
-    service(s) (names are compared in Unicode NFC). A service the catalog does not know gets a warning on stderr.
-    With --format json, stdout is a JSON list of flags (the column mapping goes to stderr).
+    service(s) (names are compared in Unicode NFC). A service the catalog does not know gets a
+    warning on stderr. With --format json, stdout is a JSON list of flags (the column mapping
+    goes to stderr).
     """
     from procsimp.detect import flag_steps
     from procsimp.detect.output import flags_table, flags_to_csv, flags_to_json, write_flags

@@ -6,6 +6,8 @@ Detectors judge *behaviour* (processing and waiting times, successors, hand-offs
 rework, order), computed once per log in :class:`LogAggregates`. Activity names only add a
 little confidence, so every detector works on opaque activity codes too. Start and end steps,
 steps with real decisions, and protected steps are never proposed for elimination or merge.
+Service and step names are compared in Unicode NFC; a protected step that is not in the log is an
+error, and a service the catalog does not know gets a :class:`CatalogWarning`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from procsimp.detect.flag import ACTIONS, FIELDS, Flag
 from procsimp.detect.late_knockout import LateKnockout
 from procsimp.detect.mergeable import Mergeable
 from procsimp.detect.parallelizable import Parallelizable
-from procsimp.detect.pipeline import REMOVING_ACTIONS, flag_steps, run_detectors
+from procsimp.detect.pipeline import (
+    REMOVING_ACTIONS,
+    CatalogWarning,
+    check_protect,
+    flag_steps,
+    normalize_name,
+    run_detectors,
+)
 from procsimp.detect.registry import DETECTORS, get_detector, make_detectors, register
 from procsimp.detect.relay_handoff import RelayHandoff
 from procsimp.detect.rework_loop import ReworkLoop
@@ -30,6 +39,7 @@ __all__ = [
     "FIELDS",
     "REMOVING_ACTIONS",
     "ROLE_THRESHOLDS",
+    "CatalogWarning",
     "Detector",
     "DuplicateCheck",
     "Flag",
@@ -43,9 +53,11 @@ __all__ = [
     "RubberStamp",
     "WaitingHotspot",
     "aggregate",
+    "check_protect",
     "flag_steps",
     "get_detector",
     "make_detectors",
+    "normalize_name",
     "register",
     "run_detectors",
 ]

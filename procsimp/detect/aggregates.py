@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -280,14 +281,6 @@ def _case_codes(series: pd.Series) -> np.ndarray:
     return pd.factorize(series, sort=False)[0].astype(np.int64)
 
 
-def _entropy_bits(counts: np.ndarray) -> float:
-    total = counts.sum()
-    if total <= 0:
-        return 0.0
-    p = counts[counts > 0] / total
-    return float(-(p * np.log2(p)).sum())
-
-
 class _Groups:
     """Events grouped by an integer key in ``0..n-1``: one stable ordering, reused for several
     value columns (per-group order statistics without sorting the values)."""
@@ -356,21 +349,20 @@ def _sorted_quantiles(keys: np.ndarray, values: np.ndarray, n: int, qs: tuple[fl
     return out
 
 
-def _group_median(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Median and 90th percentile of ``values`` per key in 0..n-1 (NaN values ignored)."""
-    med, p90 = _Groups(keys, n).quantiles(values)
-    return med, p90
+def _group_mean(keys: np.ndarray, values: np.ndarray, n: int, counts: np.ndarray | None = None) -> np.ndarray:
+    """Mean of the finite ``values`` per key in 0..n-1 (NaN for keys without any).
 
-
-def _group_mean(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Mean of the finite ``values`` per key in 0..n-1 (NaN for keys without any)."""
-    ok = np.isfinite(values)
-    if ok.all():
+    ``counts``: ``np.bincount(keys, minlength=n)`` when the caller already has it.
+    """
+    bad = np.flatnonzero(~np.isfinite(values))
+    c = np.bincount(keys, minlength=n) if counts is None else counts
+    if bad.size == 0:
         s = np.bincount(keys, weights=values, minlength=n)
-        c = np.bincount(keys, minlength=n)
-    else:  # masked values weigh nothing (adding 0.0 leaves every sum exactly as it was)
-        s = np.bincount(keys, weights=np.where(ok, values, 0.0), minlength=n)
-        c = np.bincount(keys, weights=ok, minlength=n)
+    else:  # missing values weigh nothing (adding 0.0 leaves every sum exactly as it was)
+        clean = values.copy()
+        clean[bad] = 0.0
+        s = np.bincount(keys, weights=clean, minlength=n)
+        c = c - np.bincount(keys[bad], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
@@ -636,29 +628,30 @@ class _Builder:
         self.loop_end = rep
         self.loop_begin = prev_occ[rep]
         # events strictly inside a loop (between an occurrence and its repeat)
-        diff = np.zeros(n + 1, dtype=np.int64)
-        np.add.at(diff, self.loop_begin + 1, 1)
-        np.add.at(diff, self.loop_end, -1)
+        diff = np.bincount(self.loop_begin + 1, minlength=n + 1) - np.bincount(self.loop_end, minlength=n + 1)
         self.in_loop = np.cumsum(diff[:-1]) > 0 if n else np.zeros(0, dtype=bool)
         self.loop_start_mark = np.zeros(n, dtype=bool)
         self.loop_start_mark[self.loop_begin] = True
         # rework events: repeats, and steps that exist only inside loops (supplement requests,
         # resubmissions); a first pass through the steps of a send-back loop is not rework
         K = self.K
-        ev = np.bincount(self.sa, minlength=K)
+        ev = self._events_per_key()
         inside = np.bincount(self.sa[self.in_loop], minlength=K)
         self.loop_only = _share(inside, ev) >= 0.9
         self.rework = (occ > 0) | (self.loop_only[self.sa] & self.in_loop)
         last_rework = np.full(self.C, -1, dtype=np.int64)
         idx = np.flatnonzero(self.rework)
-        if idx.size:
-            np.maximum.at(last_rework, self.cidx[idx], idx)
+        if idx.size:  # the log is sorted by case: the last rework event of each case
+            c = self.cidx[idx]
+            last = np.ones(idx.size, dtype=bool)
+            last[:-1] = c[1:] != c[:-1]
+            last_rework[c[last]] = idx[last]
         self.rework_after = last_rework[self.cidx] > np.arange(n)
 
     def _roles(self) -> None:
         """Per (service, activity): starts, ends, terminal steps; and the knock-out ends."""
         K, A = self.K, self.A
-        ev = np.bincount(self.sa, minlength=K)
+        ev = self._events_per_key()
         starts = np.bincount(self.sa[self.first], minlength=K)
         ends = np.bincount(self.sa[self.last], minlength=K)
         cases_per_svc = np.bincount(self.svc_case, minlength=self.S).astype(float)
@@ -756,12 +749,19 @@ class _Builder:
             return self._empty()
         self._occurrences()
         self._roles()
-        activities = self._activities()
-        pairs = self._pairs(activities)
-        order = self._order(pairs)
-        knockouts, knockout_steps = self._knockouts()
-        loops = self._loops()
-        services = self._services(activities)
+        self._pair_index()
+        for codes in (self.res, self.unit):  # shared by the tables below: computed once, first
+            self._transitions(codes)
+            self._per_step(codes)
+        self._events_per_key()
+        # the pair, order, knock-out and loop tables read only what is built so far: they are
+        # computed alongside the activity and service tables (numpy releases the GIL, so a
+        # second core shortens the wall time; the results are the same)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(lambda: (self._pairs(), self._order(), self._knockouts(), self._loops()))
+            activities = self._activities()
+            services = self._services(activities)
+            pairs, order, (knockouts, knockout_steps), loops = pending.result()
         return LogAggregates(
             services=services,
             activities=activities,
@@ -804,7 +804,7 @@ class _Builder:
     def _activities(self) -> pd.DataFrame:
         K, A, n = self.K, self.A, self.n
         sa = self.sa
-        ev = np.bincount(sa, minlength=K)
+        ev = self._events_per_key()
         present = np.flatnonzero(ev > 0)
         cases = np.bincount(sa[self.occ == 0], minlength=K)
         cases_per_svc = np.bincount(self.svc_case, minlength=self.S)
@@ -817,43 +817,43 @@ class _Builder:
             soj_med = np.full(K, np.nan)
         else:
             (soj_med,) = groups.quantiles(self.sojourn, (0.5,))
-        proc_mean = _group_mean(sa, self.proc, K)
-        wait_mean = _group_mean(sa, self.wait, K)
-        soj_mean = _group_mean(sa, self.sojourn, K)
+        proc_mean = _group_mean(sa, self.proc, K, ev)
+        wait_mean = _group_mean(sa, self.wait, K, ev)
+        soj_mean = _group_mean(sa, self.sojourn, K, ev)
         # waiting that follows the step (the successor's waiting), on the same event rows
         wait_after = np.full(n, np.nan)
         soj_after = np.full(n, np.nan)
         if n > 1:
             wait_after[:-1] = np.where(self.last[:-1], np.nan, self.wait[1:])
             soj_after[:-1] = np.where(self.last[:-1], np.nan, self.sojourn[1:])
-        wait_after_mean = _group_mean(sa, wait_after, K)
-        soj_after_mean = _group_mean(sa, soj_after, K)
+        wait_after_mean = _group_mean(sa, wait_after, K, ev)
+        soj_after_mean = _group_mean(sa, soj_after, K, ev)
 
         # successors and predecessors (code + 1, 0 = end / start)
-        succ_key = sa * (A + 1) + (self.nxt + 1)
+        succ_key = self._succ_key = sa * (A + 1) + (self.nxt + 1)
         sk, sc = _key_counts(succ_key, K * (A + 1))
-        succ = pd.DataFrame({"k": sk // (A + 1), "nxt": sk % (A + 1) - 1, "count": sc})
         pred_key = sa * (A + 1) + (self.prv + 1)
         pk, pc = _key_counts(pred_key, K * (A + 1))
-        pred = pd.DataFrame({"k": pk // (A + 1), "prv": pk % (A + 1) - 1, "count": pc})
 
-        def top_of(table: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-            t = table.sort_values(["k", "count", col], ascending=[True, False, True], kind="stable")
-            first_rows = t.drop_duplicates("k")
+        def top_of(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            """Per step: the most frequent neighbour (ties: the smallest code; -1 = start/end,
+            -2 = none), its count, the entropy (bits) of the neighbours and how many there are."""
+            k, other = keys // (A + 1), keys % (A + 1) - 1
+            order = np.lexsort((other, -counts, k))
+            k_s = k[order]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = k_s[1:] != k_s[:-1]
             top = np.full(K, -2, dtype=np.int64)
             top_n = np.zeros(K, dtype=np.int64)
-            top[first_rows["k"].to_numpy()] = first_rows[col].to_numpy()
-            top_n[first_rows["k"].to_numpy()] = first_rows["count"].to_numpy()
-            ent = np.zeros(K)
-            distinct = np.zeros(K, dtype=np.int64)
-            for k, grp in t.groupby("k", sort=False)["count"]:
-                c = grp.to_numpy()
-                ent[k] = _entropy_bits(c)
-                distinct[k] = len(c)
-            return top, top_n, ent, distinct
+            top[k_s[first]] = other[order][first]
+            top_n[k_s[first]] = counts[order][first]
+            total = np.bincount(k, weights=counts, minlength=K)
+            p = counts / total[k]
+            ent = -np.bincount(k, weights=p * np.log2(p), minlength=K)
+            return top, top_n, np.maximum(ent, 0.0), np.bincount(k, minlength=K)
 
-        top_succ, top_succ_n, succ_ent, succ_distinct = top_of(succ, "nxt")
-        top_pred, top_pred_n, _, _ = top_of(pred, "prv")
+        top_succ, top_succ_n, succ_ent, succ_distinct = top_of(sk, sc)
+        top_pred, top_pred_n, _, _ = top_of(pk, pc)
 
         # officer / unit changes to the successor and from the predecessor
         def change_rates(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -887,9 +887,9 @@ class _Builder:
         in_loop = np.bincount(sa[self.in_loop], minlength=K)
         repeats = np.bincount(sa[self.occ > 0], minlength=K)
         repeat_cases = np.bincount(sa[self.occ == 1], minlength=K)
-        rel_pos = _share(self.pos, np.maximum(self.case_len[self.cidx] - 1, 1))
-        pos_mean = _group_mean(sa, rel_pos.astype(float), K)
-        step_mean = _group_mean(sa, self.pos.astype(float), K)
+        rel_pos = self.pos / np.maximum(self.case_len - 1, 1)[self.cidx]  # 0 first .. 1 last
+        pos_mean = _group_mean(sa, rel_pos, K, ev)
+        step_mean = _group_mean(sa, self.pos.astype(float), K, ev)
         # knocked-out cases containing the step, and how often
         ko_case_ev = np.bincount(sa[self.case_knocked[self.cidx] & (self.occ == 0)], minlength=K)
         mi = self._successor_outcome_mi()
@@ -992,33 +992,46 @@ class _Builder:
         out = out.sort_values(["service", "step_index_mean", "activity"], kind="stable").reset_index(drop=True)
         return out[_ACTIVITY_COLUMNS]
 
+    def _per_step(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """The distinct (service, step, code) keys of an officer or unit code array (codes >= 0),
+        as ``(key, count, m)`` with key = (service * A + step) * m + code; None when no event has
+        a code. Cached per array."""
+        cache = self.__dict__.setdefault("_per_step_cache", {})
+        if id(codes) not in cache:
+            ok = codes >= 0
+            if not ok.any():
+                cache[id(codes)] = (codes, None)
+            else:
+                m = int(codes.max()) + 1
+                all_ok = bool(ok.all())
+                keys = self.sa * m + codes if all_ok else self.sa[ok] * m + codes[ok]
+                uk, cnt = _key_counts(keys, self.K * m)
+                cache[id(codes)] = (codes, (uk, cnt, m))
+        return cache[id(codes)][1]
+
     def _unit_exclusive(self, min_focus: float = 0.95) -> np.ndarray:
         """Per (service, activity): share of its events done by a unit that (in that service)
         does this step only (at least ``min_focus`` of the unit's events): a body consulted for
         this one step, such as the police or a court."""
         K = self.K
-        ok = self.unit >= 0
-        if not ok.any():
+        found = self._per_step(self.unit)
+        if found is None:
             return np.full(K, np.nan)
-        m = int(self.unit.max()) + 1
-        su = self.svc[ok] * m + self.unit[ok]  # (service, unit)
-        su_events = np.bincount(su, minlength=self.S * m)
-        pair = self.sa[ok] * m + self.unit[ok]  # (service, activity, unit)
-        uk, cnt = _key_counts(pair, K * m)
+        uk, cnt, m = found
         k_of = uk // m
-        su_of = (k_of // self.A) * m + uk % m
+        su_of = (k_of // self.A) * m + uk % m  # (service, unit)
+        su_events = np.bincount(su_of, weights=cnt, minlength=self.S * m)
         focused = cnt >= min_focus * su_events[su_of]
         exclusive = np.bincount(k_of[focused], weights=cnt[focused], minlength=K)
         total = np.bincount(k_of, weights=cnt, minlength=K)
         return _share(exclusive, total)
 
     def _distinct_per_key(self, codes: np.ndarray) -> np.ndarray:
-        ok = codes >= 0
-        if not ok.any():
+        found = self._per_step(codes)
+        if found is None:
             return np.zeros(self.K, dtype=np.int64)
-        m = int(codes.max()) + 1
-        pair, _ = _key_counts(self.sa[ok] * m + codes[ok], self.K * m)
-        return np.bincount(pair // m, minlength=self.K)
+        uk, _, m = found
+        return np.bincount(uk // m, minlength=self.K)
 
     def _transitions(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each event and the next one in the same case (``n - 1`` pairs, log order): both
@@ -1050,7 +1063,7 @@ class _Builder:
             c_prev, c_next = codes[:-2], codes[2:]
             direct = ~self.first[1:-1] & ~self.last[1:-1] & (c_prev >= 0) & (c_next >= 0) & (c_prev != c_next)
             saved[1:-1] -= direct
-        return _group_mean(self.sa, saved, self.K)
+        return _group_mean(self.sa, saved, self.K, self._events_per_key())
 
     def _successor_outcome_mi(self) -> np.ndarray:
         """Mutual information (bits) between a step's successor and the case outcome."""
@@ -1060,9 +1073,9 @@ class _Builder:
         else:
             # without an outcome column: knocked out or not
             outcome_case = self.case_knocked.astype(np.int64)
+        M = int(outcome_case.max()) + 2 if self.n else 1
         oc = outcome_case[self.cidx] + 1
-        M = int(oc.max()) + 1 if self.n else 1
-        ks = self.sa * (A + 1) + (self.nxt + 1)
+        ks = self._succ_key if hasattr(self, "_succ_key") else self.sa * (A + 1) + (self.nxt + 1)
         uk, n_kso = _key_counts(ks * M + oc, K * (A + 1) * M)
         k_of = uk // M // (A + 1)
         ks_of = uk // M
@@ -1094,83 +1107,102 @@ class _Builder:
             ent = np.where(n_k > 0, np.log2(np.maximum(n_k, 1)) - s / np.maximum(n_k, 1), 0.0)
         return np.clip(ent, 0.0, None)
 
-    def _pairs(self, activities: pd.DataFrame) -> pd.DataFrame:
-        """Directly-follows pairs with officer/unit continuity and the waiting between."""
+    def _pair_index(self) -> None:
+        """The directly-follows pairs: their keys (service * A * A + source * A + target, sorted)
+        and, for every event t and the event t + 1 after it (``n - 1`` entries), the index of
+        its pair; pairs across two cases get the index P (one extra bin, dropped)."""
         n, A = self.n, self.A
         self.pair_keys = np.zeros(0, dtype=np.int64)
         if n < 2:
+            return
+        same_case = ~self.last[:-1]
+        outside = self.K * A
+        key = np.where(same_case, self.sa[:-1] * A + self.act[1:], outside)
+        uk, cnt, inv = _key_counts(key, outside + 1, inverse=True)
+        real = uk < outside
+        self.pair_keys, self._pair_count, self._pair_inv = uk[real], cnt[real], inv
+
+    def _pairs(self) -> pd.DataFrame:
+        """Directly-follows pairs with officer/unit continuity and the waiting between."""
+        n, A = self.n, self.A
+        if n < 2:
             return pd.DataFrame(columns=_PAIR_COLUMNS)
-        i = np.flatnonzero(~self.last)
-        j = i + 1
-        key = self.sa[i] * A + self.act[j]
-        uk, cnt, inv = _key_counts(key, self.K * A, inverse=True)
-        self.pair_keys = uk
+        same_case = ~self.last[:-1]
+        uk, cnt, inv = self.pair_keys, self._pair_count, self._pair_inv  # see _pair_index
         P = len(uk)
-        both_r = (self.res[i] >= 0) & (self.res[j] >= 0)
-        same_r = both_r & (self.res[i] == self.res[j])
-        both_u = (self.unit[i] >= 0) & (self.unit[j] >= 0)
-        same_u = both_u & (self.unit[i] == self.unit[j])
+
+        def total(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(inv, weights=mask, minlength=P + 1)[:P]
+
+        def mean(values: np.ndarray) -> np.ndarray:
+            return _group_mean(inv, values, P + 1)[:P]
+
+        both_r, changed_r = self._transitions(self.res)
+        both_u, changed_u = self._transitions(self.unit)
         # the dossier comes back: the target's unit also did the step before the source
-        h = np.maximum(i - 1, 0)
-        has_prev = ~self.first[i] & (self.unit[h] >= 0) & (self.unit[j] >= 0)
-        back_u = has_prev & (self.unit[h] == self.unit[j])
+        has_prev = np.zeros(n - 1, dtype=bool)
+        back_u = np.zeros(n - 1, dtype=bool)
+        if n > 2:
+            before, after = self.unit[:-2], self.unit[2:]
+            has_prev[1:] = ~self.first[1:-1] & (before >= 0) & (after >= 0)
+            back_u[1:] = has_prev[1:] & (before == after)
         # cases having the pair at least once: a pair can only repeat in a case that repeats a
         # step, so only those cases need the (slower) distinct count
         repeating = np.bincount(self.cidx[self.occ > 0], minlength=self.C) > 0
-        in_rep = repeating[self.cidx[i]]
+        in_rep = repeating[self.cidx[:-1]]
         first_pair = ~in_rep
-        sub = np.flatnonzero(in_rep)
+        sub = np.flatnonzero(in_rep & same_case)
         if sub.size:
-            ck = self.cidx[i[sub]] * P + inv[sub]
+            ck = self.cidx[sub] * P + inv[sub]
             _, first_idx = np.unique(ck, return_index=True)
             first_pair[sub[first_idx]] = True
-        wait_b = self.wait[j]
-        soj_b = self.sojourn[j]
         out = pd.DataFrame(
             {
                 "service": np.array(self.snames, dtype=object)[uk // A // A],
                 "source": np.array(self.anames, dtype=object)[(uk // A) % A],
                 "target": np.array(self.anames, dtype=object)[uk % A],
                 "count": cnt,
-                "cases": np.bincount(inv[first_pair], minlength=P),
-                "same_resource": _share(np.bincount(inv[same_r], minlength=P), np.bincount(inv[both_r], minlength=P)),
-                "same_unit": _share(np.bincount(inv[same_u], minlength=P), np.bincount(inv[both_u], minlength=P)),
-                "returns_to_target_unit": _share(
-                    np.bincount(inv[back_u], minlength=P), np.bincount(inv[has_prev], minlength=P)
-                ),
-                "wait_hours_mean": _group_mean(inv, wait_b, P) / 60.0,
-                "sojourn_hours_mean": _group_mean(inv, soj_b, P) / 60.0,
-                "source_proc_hours_mean": _group_mean(inv, self.proc[i], P) / 60.0,
-                "target_proc_hours_mean": _group_mean(inv, self.proc[j], P) / 60.0,
-                "rework": np.bincount(inv[self.rework[j]], minlength=P),
+                "cases": total(first_pair).astype(np.int64),
+                "same_resource": _share(total(both_r & ~changed_r), total(both_r)),
+                "same_unit": _share(total(both_u & ~changed_u), total(both_u)),
+                "returns_to_target_unit": _share(total(back_u), total(has_prev)),
+                "wait_hours_mean": mean(self.wait[1:]) / 60.0,
+                "sojourn_hours_mean": mean(self.sojourn[1:]) / 60.0,
+                "source_proc_hours_mean": mean(self.proc[:-1]) / 60.0,
+                "target_proc_hours_mean": mean(self.proc[1:]) / 60.0,
+                "rework": total(self.rework[1:]).astype(np.int64),
             }
         )
-        a = activities.set_index(["service", "activity"])
-        src_ev = a["events"].reindex(pd.MultiIndex.from_arrays([out["service"], out["source"]])).to_numpy()
-        tgt_ev = a["events"].reindex(pd.MultiIndex.from_arrays([out["service"], out["target"]])).to_numpy()
-        out["share_of_source"] = out["count"] / src_ev
-        out["share_of_target"] = out["count"] / tgt_ev
+        ev = self._events_per_key()
+        out["share_of_source"] = out["count"] / ev[uk // A]
+        out["share_of_target"] = out["count"] / ev[(uk // (A * A)) * A + uk % A]
         # units: do the two steps share any unit at all (over the whole log)?
-        out["units_disjoint"] = self._units_disjoint(out)
+        out["units_disjoint"] = self._units_disjoint(uk)
         out = out.sort_values(["service", "count", "source", "target"], ascending=[True, False, True, True], kind="stable")
         return out.reset_index(drop=True)[_PAIR_COLUMNS]
 
-    def _units_disjoint(self, pairs: pd.DataFrame) -> np.ndarray:
-        if not self.has_unit:
-            return np.zeros(len(pairs), dtype=bool)
-        ok = self.unit >= 0
-        m = int(self.unit.max()) + 1
-        uniq, _ = _key_counts(self.sa[ok] * m + self.unit[ok], self.K * m)
-        units_of: dict[tuple[str, str], set[int]] = {}
-        for k, u in zip(uniq // m, uniq % m, strict=True):
-            units_of.setdefault((self.snames[k // self.A], self.anames[k % self.A]), set()).add(int(u))
-        out = np.zeros(len(pairs), dtype=bool)
-        for r, (s, a, b) in enumerate(zip(pairs["service"], pairs["source"], pairs["target"], strict=True)):
-            ua, ub = units_of.get((s, a), set()), units_of.get((s, b), set())
-            out[r] = bool(ua) and bool(ub) and not (ua & ub)
-        return out
+    def _units_disjoint(self, pair_keys: np.ndarray) -> np.ndarray:
+        """Per directly-follows pair key: whether the two steps share no unit at all (in their
+        service, over the whole log)."""
+        found = self._per_step(self.unit)
+        if not self.has_unit or pair_keys.size == 0 or found is None:
+            return np.zeros(len(pair_keys), dtype=bool)
+        present, _, m = found  # (step, unit), sorted
+        n_units = np.bincount(present // m, minlength=self.K)
+        first = np.concatenate([[0], np.cumsum(n_units)[:-1]])
+        A = self.A
+        k_src = pair_keys // A
+        k_tgt = (pair_keys // (A * A)) * A + pair_keys % A
+        # every unit of the source step, looked up among the target step's units
+        lens = n_units[k_src]
+        row = np.repeat(np.arange(len(pair_keys)), lens)
+        idx = np.repeat(first[k_src], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+        wanted = k_tgt[row] * m + present[idx] % m
+        at = np.minimum(np.searchsorted(present, wanted), len(present) - 1)
+        shared = np.bincount(row[present[at] == wanted], minlength=len(pair_keys)) > 0
+        return (n_units[k_src] > 0) & (n_units[k_tgt] > 0) & ~shared
 
-    def _order(self, pairs: pd.DataFrame) -> pd.DataFrame:
+    def _order(self) -> pd.DataFrame:
         """A before B vs B before A (first occurrences) among cases with both, for candidate pairs.
 
         Candidates are the directly-follows pairs of a service (either direction); counting every
@@ -1180,7 +1212,7 @@ class _Builder:
         step's processing and the knock-outs by order (does the order change the work or the
         outcome?).
         """
-        if pairs.empty or self.pair_keys.size == 0:
+        if self.pair_keys.size == 0:
             return pd.DataFrame(columns=_ORDER_COLUMNS)
         A = self.A
         pk = self.pair_keys  # service * A * A + source * A + target
@@ -1196,9 +1228,6 @@ class _Builder:
         involved[c_svc * A + c_a] = True
         involved[c_svc * A + c_b] = True
         sel = np.flatnonzero((self.occ == 0) & involved[self.sa])
-        ev_case, ev_act, ev_svc = self.cidx[sel], self.act[sel], self.svc[sel]
-        ev_pos, ev_t = self.pos[sel], self.order_time[sel]
-        ev_end, ev_proc = self.end_time[sel], self.proc[sel]
         # each case's row among the cases of its service
         case_row = np.zeros(self.C, dtype=np.int64)
         case_order = np.argsort(self.svc_case, kind="stable")
@@ -1209,24 +1238,24 @@ class _Builder:
         counts = {k: np.zeros(len(cand), dtype=np.int64) for k in names}
         proc_names = ("a_proc_first", "a_proc_second", "b_proc_first", "b_proc_second")
         procs = {k: np.full(len(cand), np.nan) for k in proc_names}
-        ev_rows = np.argsort(ev_svc, kind="stable")
-        ev_bounds = np.concatenate([[0], np.cumsum(np.bincount(ev_svc, minlength=self.S))])
+        sel_svc = self.svc[sel]
+        by_svc = sel[np.argsort(sel_svc.astype(np.uint16) if self.S <= 65536 else sel_svc, kind="stable")]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(sel_svc, minlength=self.S))])
         for sv in np.unique(c_svc):
             rows_s = np.flatnonzero(c_svc == sv)
             acts_s = np.unique(np.concatenate([c_a[rows_s], c_b[rows_s]]))
             col = np.full(A, -1, dtype=np.int64)
             col[acts_s] = np.arange(len(acts_s))
-            e = ev_rows[ev_bounds[sv] : ev_bounds[sv + 1]]
-            e = e[col[ev_act[e]] >= 0]
+            e = by_svc[bounds[sv] : bounds[sv + 1]]  # first occurrences of its candidates' steps
             # one row per step, one column per case of the service: gathering a step's row is
             # one contiguous copy
             shape = (len(acts_s), int(svc_cases[sv]))
-            flat = col[ev_act[e]] * shape[1] + case_row[ev_case[e]]
-            pos = _scatter(shape, flat, ev_pos[e], -1)
-            t0 = _scatter(shape, flat, ev_t[e], 0.0)
+            flat = col[self.act[e]] * shape[1] + case_row[self.cidx[e]]
+            pos = _scatter(shape, flat, self.pos[e], -1)
+            t0 = _scatter(shape, flat, self.order_time[e], 0.0)
             if self.has_start:
-                t1 = _scatter(shape, flat, ev_end[e], 0.0)
-                proc_e = ev_proc[e]
+                t1 = _scatter(shape, flat, self.end_time[e], 0.0)
+                proc_e = self.proc[e]
                 fin_e = np.isfinite(proc_e)
                 proc0 = _scatter(shape, flat, np.where(fin_e, proc_e, 0.0), 0.0)
                 fin = _scatter(shape, flat, fin_e, False)
@@ -1242,24 +1271,30 @@ class _Builder:
                 a_first = both & (ta < tb)
                 b_first = both & (tb < ta)
                 rr = rows_s[sl]
+                n_a, n_b = np.count_nonzero(a_first, axis=1), np.count_nonzero(b_first, axis=1)
                 counts["cases_both"][rr] = np.count_nonzero(both, axis=1)
-                counts["a_first"][rr] = np.count_nonzero(a_first, axis=1)
-                counts["b_first"][rr] = np.count_nonzero(b_first, axis=1)
+                counts["a_first"][rr], counts["b_first"][rr] = n_a, n_b
                 counts["adjacent"][rr] = np.count_nonzero(both & (np.abs(ca - cb) == 1), axis=1)
-                counts["a_first_ko"][rr] = np.count_nonzero(a_first & ko, axis=1)
-                counts["b_first_ko"][rr] = np.count_nonzero(b_first & ko, axis=1)
                 if self.has_start:
                     ea, eb = t1[ia[sl]], t1[ib[sl]]
                     counts["overlap"][rr] = np.count_nonzero(both & (np.maximum(ta, tb) < np.minimum(ea, eb)), axis=1)
-                    pa, pb = proc0[ia[sl]], proc0[ib[sl]]
-                    fa, fb = fin[ia[sl]], fin[ib[sl]]
+                # what the order changes, for the pairs seen in both orders only
+                two = np.flatnonzero((n_a > 0) & (n_b > 0))
+                if two.size == 0:
+                    continue
+                a_first, b_first, r2 = a_first[two], b_first[two], rr[two]
+                counts["a_first_ko"][r2] = np.count_nonzero(a_first & ko, axis=1)
+                counts["b_first_ko"][r2] = np.count_nonzero(b_first & ko, axis=1)
+                if self.has_start:
+                    pa, pb = proc0[ia[sl][two]], proc0[ib[sl][two]]
+                    fa, fb = fin[ia[sl][two]], fin[ib[sl][two]]
                     for key, values, known, mask in (
                         ("a_proc_first", pa, fa, a_first), ("a_proc_second", pa, fa, b_first),
                         ("b_proc_first", pb, fb, b_first), ("b_proc_second", pb, fb, a_first),
                     ):
                         total = np.sum(values, axis=1, where=mask)
                         with np.errstate(invalid="ignore", divide="ignore"):
-                            procs[key][rr] = total / np.count_nonzero(mask & known, axis=1) / 60.0
+                            procs[key][r2] = total / np.count_nonzero(mask & known, axis=1) / 60.0
         ties = counts["cases_both"] - counts["a_first"] - counts["b_first"]
         snames = np.array(self.snames, dtype=object)
         anames = np.array(self.anames, dtype=object)
@@ -1300,6 +1335,13 @@ class _Builder:
         out[k_sorted[first]] = v_of[order][first]
         return out
 
+    def _proc_cumsum(self) -> np.ndarray:
+        """Cumulative processing minutes over the log (0 where unknown), with a leading 0: the
+        processing of events i..j-1 is ``c[j] - c[i]``."""
+        if not hasattr(self, "_csum"):
+            self._csum = np.concatenate([[0.0], np.cumsum(np.nan_to_num(self.proc, nan=0.0))])
+        return self._csum
+
     def _knockouts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Per decider (the step right before a rejection end): cost spent before the decision.
 
@@ -1312,8 +1354,7 @@ class _Builder:
         dec_i = end_i - 1
         begin = self.case_first[ko_cases]
         # effort before the decider: processing (unknown without start times)
-        cost = np.nan_to_num(self.cost, nan=0.0)
-        csum = np.concatenate([[0.0], np.cumsum(cost)])
+        csum = self._proc_cumsum()
         effort_before = (csum[dec_i] - csum[begin]) / 60.0
         start_dec = np.where(np.isfinite(self.ws[dec_i]), self.ws[dec_i], self.wc[dec_i])
         elapsed_before = (start_dec - self.wc[begin]) / 60.0
@@ -1322,7 +1363,7 @@ class _Builder:
         n_ko = np.bincount(dec_k, minlength=K)
         ks = np.flatnonzero(n_ko)
         end_mode = self._mode_per_key(dec_k, self.act[end_i], K, A)
-        ev = np.bincount(self.sa, minlength=K)
+        ev = self._events_per_key()
         svc_cases = np.bincount(self.svc_case, minlength=self.S)
         snames = np.array(self.snames, dtype=object)
         anames = np.array(self.anames, dtype=object)
@@ -1382,8 +1423,7 @@ class _Builder:
         k = self.sa[b]
         elapsed = (self.wc[e] - self.wc[b]) / 60.0
         # effort inside the loop: processing of the steps after the first occurrence up to the repeat
-        cost = np.nan_to_num(self.proc, nan=0.0)
-        csum = np.concatenate([[0.0], np.cumsum(cost)])
+        csum = self._proc_cumsum()
         effort = (csum[e + 1] - csum[b + 1]) / 60.0
         length = (e - b).astype(float)
         loops = np.bincount(k, minlength=K)
@@ -1420,15 +1460,17 @@ class _Builder:
         cases = np.bincount(self.svc_case, minlength=S)
         events = np.bincount(self.svc, minlength=S)
         ko = np.bincount(self.svc_case[self.case_knocked], minlength=S)
-        n_acts = np.bincount(np.flatnonzero(np.bincount(self.sa, minlength=self.K)) // self.A, minlength=S)
+        n_acts = np.bincount(np.flatnonzero(self._events_per_key()) // self.A, minlength=S)
         rework_cases = np.zeros(S, dtype=np.int64)
         if self.loop_end.size:
             rc = np.unique(self.cidx[self.loop_end])
             rework_cases = np.bincount(self.svc_case[rc], minlength=S)
         # service-wide medians are thresholds only: a deterministic sample of at most 200k events
         stride = max(1, self.n // 200_000)
-        proc_med = _group_median(self.svc[::stride], self.proc[::stride], S)[0] / 60.0
-        wait_med = _group_median(self.svc[::stride], self.wait[::stride], S)[0] / 60.0
+        sample = _Groups(self.svc[::stride], S)
+        (proc_med,) = sample.quantiles(self.proc[::stride], (0.5,))
+        (wait_med,) = sample.quantiles(self.wait[::stride], (0.5,))
+        proc_med, wait_med = proc_med / 60.0, wait_med / 60.0
         lead = (self.wc[self.case_last] - np.where(
             np.isfinite(self.ws[self.case_first]), self.ws[self.case_first], self.wc[self.case_first]
         )) / 60.0

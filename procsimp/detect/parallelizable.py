@@ -7,7 +7,8 @@ independent:
   in others (by time: steps recorded at the same time, as in logs with day-resolution dates,
   have no order and do not count), they are usually adjacent, and the order changes neither
   step's processing time nor how often the dossier is knocked out: neither needs the other's
-  result;
+  result (without start times the processing cannot be compared, and the confidence is capped
+  at 0.6);
 * **sequential appraisals by different units:** A is (nearly) always directly followed by B, the
   two are done by units that never do each other's step, both are substantial work (a large
   share of the service's main work step, not a hand-off or a review), and at least one of them
@@ -15,10 +16,9 @@ independent:
   such as the police or a court). No work is handed over between the two: B's unit neither sent
   the dossier to A and took it back for B (B then waits for A's result, as after a
   consultation), nor keeps it after B (B then continues what A started, as after an
-  assignment). A pair where both units are such bodies
-  comes first; a pair with one is only reported when neither of its steps is already in a
-  reported pair. Neither step may be a start, end or decision step: a check that can reject is
-  better done first.
+  assignment). A pair where both units are such bodies comes first; a pair with one is only
+  reported when neither of its steps is already in a reported pair. Neither step may be a start,
+  end or decision step: a check that can reject is better done first.
 
 Steps that already overlap in time with another step in more than ``max_overlap_share`` of the
 dossiers with both (start times are needed to see it) already run in parallel: in a sequential
@@ -204,7 +204,9 @@ class Parallelizable(Detector):
                     margin(o.adjacent / max(o.cases_both, 1), self.min_adjacent_share, 1.0),
                     margin(ordered, self.min_cases, 10 * self.min_cases),
                     margin(ordered / max(o.cases_both, 1), self.min_ordered_share, 1.0),
-                ]
+                ],
+                # without start times, whether the order changes the work cannot be seen
+                cap=1.0 if ag.has_start else 0.6,
             )
             per_case = saving(first, second, o.service, o.cases_both)
             ev = {

@@ -16,8 +16,9 @@ The steps:
 Service and step names given as arguments (``service=``, ``protect=``) are compared with the log
 after :func:`normalize_name` (Unicode NFC, stripped), as the readers store them, so that a name
 typed in decomposed Unicode still matches. A ``protect`` name that matches no step is an error
-(:func:`check_protect`): a typo must never leave a legally required step unprotected. A service without a catalog entry
-gets a :class:`CatalogWarning`: its own legally required steps are then unknown.
+(:func:`check_protect`): a typo must never leave a legally required step unprotected. A service
+without a catalog entry gets a :class:`CatalogWarning`: the steps the law requires for it are
+then unknown.
 """
 
 from __future__ import annotations
