@@ -29,6 +29,7 @@ def bundled_logs_dir() -> Path:
 def demo(logs: Path | None, simulate: bool, out: Path) -> None:
     """Run validate, profile, mine, flag, propose and report on every bundled sample log,
     writing one report folder per log under --out."""
+    from procsimp.detect.pipeline import caught_catalog_warnings
     from procsimp.errors import LogReadError
     from procsimp.io import read_log
     from procsimp.report import report
@@ -48,7 +49,10 @@ def demo(logs: Path | None, simulate: bool, out: Path) -> None:
         log = read_log(path)
         echo_mapping(log, err=False)
         lang = "en" if path.stem.endswith("_en") else "vi"
-        result = report(log, out / path.stem, lang=lang, simulate=simulate)
+        with caught_catalog_warnings() as notes:
+            result = report(log, out / path.stem, lang=lang, simulate=simulate)
+        for note in dict.fromkeys(notes):
+            click.echo(f"Warning: {note}", err=True)
         click.echo(f"{path.name}: {log.n_cases:,} dossiers, {log.n_events:,} events")
         for row in result.ranking.itertuples(index=False):
             click.echo(

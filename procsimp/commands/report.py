@@ -55,22 +55,26 @@ def report(
 ) -> None:
     """Profile, mine, flag and propose for every service, and write a self-contained HTML
     report (English and Vietnamese), tables (CSV, JSON), diagrams and BPMN into --out."""
+    from procsimp.detect.pipeline import caught_catalog_warnings
     from procsimp.report import report as run_report
 
     formats = parse_formats(fmt)
     log = load_log(log_args, out=out)
-    result = run_report(
-        log,
-        out,
-        services=services or None,
-        lang=lang,
-        catalog=catalog,
-        protect=protect,
-        simulate=simulate,
-        formats=formats,
-        seed=seed,
-        calendar=calendar,
-    )
+    with caught_catalog_warnings() as notes:
+        result = run_report(
+            log,
+            out,
+            services=services or None,
+            lang=lang,
+            catalog=catalog,
+            protect=protect,
+            simulate=simulate,
+            formats=formats,
+            seed=seed,
+            calendar=calendar,
+        )
+    for note in dict.fromkeys(notes):  # services without a catalog entry, once each
+        click.echo(f"Warning: {note}", err=True)
     click.echo(f"Report: {result.html}")
     for row in result.ranking.itertuples(index=False):
         click.echo(
