@@ -243,7 +243,9 @@ def generate(
         ``"vi"`` (Vietnamese labels, with diacritics) or ``"en"``.
     structure
         ``"standard"``; ``"alt"``, a second structure with other wording, units, timings and
-        waste intensities; ``"codes"``, the alt structure with opaque step codes (``KS_030``).
+        waste intensities; ``"codes"``, the alt structure with opaque step codes (``KS_030``);
+        ``"holdout"``, a third structure (own wording, units, timings and waste intensities) kept
+        apart to measure the detectors on a structure they were not tuned on.
     to_be
         also build the counterfactual log: the same dossiers, decisions and processing times
         with the waste removed (rework loops stay). It is an independent truth, not a replay of

@@ -6,7 +6,10 @@ the decisions they take (rejection, supplement requests, sending a dossier back)
 injected into them, with the redesign action that removes it.
 
 Step labels come from a vocabulary with the canonical one-stop-shop stage names (Vietnamese and
-English) and, for the ``alt`` structure, a second, agency-specific wording. Templates are data:
+English) and, for the ``alt`` structure, a second, agency-specific wording; the ``holdout``
+structure has a third wording and its own unit names (:data:`HOLDOUT_VOCAB`,
+:data:`HOLDOUT_UNITS`), kept apart to measure detectors on a structure they were not tuned on.
+Templates are data:
 the engine in :mod:`procsimp.synth._engine` turns them into event arrays.
 """
 
@@ -16,9 +19,13 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Step", "Template", "VOCAB", "UNITS", "TEMPLATES", "template", "alt_template", "STRUCTURES"]
+__all__ = [
+    "Step", "Template", "VOCAB", "UNITS", "HOLDOUT_VOCAB", "HOLDOUT_UNITS", "TEMPLATES", "template",
+    "alt_template", "holdout_template", "STRUCTURES",
+]
 
-STRUCTURES: tuple[str, ...] = ("standard", "alt", "codes")
+# New structures go at the end: the index of a structure seeds its random streams.
+STRUCTURES: tuple[str, ...] = ("standard", "alt", "codes", "holdout")
 
 # ---------------------------------------------------------------------------- vocabulary
 #: step key -> (vi, en, alt vi, alt en). The first eleven are the canonical stages.
@@ -62,6 +69,52 @@ VOCAB: dict[str, tuple[str, str, str, str]] = {
     "cross_check_tax": ("Đối chiếu dữ liệu đăng ký", "Cross-check registration data", "So khớp dữ liệu dân cư", "Match population data"),
     "verify_insurance": ("Xác minh quá trình đóng bảo hiểm thất nghiệp", "Verify unemployment-insurance contributions", "Xác nhận thời gian tham gia BHTN", "Confirm insured period"),
     "employment_status": ("Kiểm tra tình trạng việc làm", "Check employment status", "Xác minh người lao động chưa có việc làm", "Confirm the claimant is still jobless"),
+    # holdout-only step (appended last: the order of VOCAB seeds the random streams)
+    "collect_fee": ("Thu phí, lệ phí", "Collect fees", "Thu lệ phí tại quầy", "Take the fee at the desk"),
+}
+
+#: step key -> (vi, en) of the ``holdout`` structure: a wording shared with neither
+#: the standard nor the alt vocabulary, to test detectors on names they were not tuned on.
+HOLDOUT_VOCAB: dict[str, tuple[str, str]] = {
+    "receive": ("Ghi nhận yêu cầu của công dân", "Log the citizen's application"),
+    "check_completeness": ("Rà soát thành phần giấy tờ", "Screen the paperwork"),
+    "request_supplement": ("Gửi phiếu đề nghị hoàn chỉnh", "Issue a completion notice"),
+    "resubmit": ("Tiếp nhận giấy tờ còn thiếu", "Accept missing papers"),
+    "transfer": ("Gửi hồ sơ sang bộ phận nghiệp vụ", "Pass file to back office"),
+    "assign": ("Chỉ định cán bộ phụ trách", "Designate the responsible clerk"),
+    "appraise": ("Nghiên cứu, lập tờ trình", "Study the file and draft a memo"),
+    "review": ("Duyệt tờ trình cấp phòng", "Division-level memo clearance"),
+    "sign": ("Lãnh đạo ký ban hành", "Executive signs off"),
+    "notify_rejection": ("Ra văn bản trả lại hồ sơ", "Issue a notice of non-acceptance"),
+    "return": ("Giao kết quả cho công dân", "Hand over the result to the citizen"),
+    "digitise": ("Quét giấy tờ vào hệ thống", "Scan papers into the system"),
+    "enter_civil_data": ("Lập dữ liệu khai sinh điện tử", "Create the electronic birth entry"),
+    "print_birth_cert": ("Xuất bản chính khai sinh", "Issue the original birth document"),
+    "record_register": ("Lưu sổ gốc hộ tịch", "File in the master civil ledger"),
+    "verify_residence": ("Kiểm chứng nơi ở hợp pháp", "Confirm lawful dwelling"),
+    "residence_eligibility": ("Đánh giá đủ điều kiện nhập hộ khẩu", "Judge household-entry eligibility"),
+    "capture_biometrics": ("Ghi nhận đặc điểm sinh trắc", "Record biometric traits"),
+    "verify_identity": ("Đối soát căn cước", "Reconcile identity records"),
+    "security_check": ("Rà soát yếu tố an ninh", "Screen for security concerns"),
+    "recheck": ("Đọc soát hồ sơ lần hai", "Second reading of the file"),
+    "print_passport": ("Cá thể hóa hộ chiếu", "Personalise the passport"),
+    "search_records": ("Tìm kiếm án tích", "Look up criminal convictions"),
+    "police_check": ("Lấy ý kiến cơ quan điều tra", "Consult the investigating agency"),
+    "court_check": ("Lấy ý kiến cơ quan xét xử", "Consult the trial court"),
+    "health_check": ("Thẩm tra kết quả khám sức khỏe lái xe", "Vet the driver medical result"),
+    "enter_data": ("Khởi tạo bản ghi", "Open the record"),
+    "capture_photo": ("Lấy ảnh thẻ", "Shoot the ID picture"),
+    "print_licence": ("Phát hành thẻ lái xe", "Issue the driver card"),
+    "recheck_documents": ("Thẩm tra bổ sung giấy tờ", "Re-examine paperwork"),
+    "site_inspection": ("Khảo sát hiện trường thửa đất", "Field visit to the plot"),
+    "forward_tax": ("Chuyển phiếu sang cơ quan thu", "Pass the slip to revenue"),
+    "financial_obligation": ("Ấn định số tiền phải nộp", "Assess the amount due"),
+    "transfer_eligibility": ("Thẩm tra quyền chuyển nhượng", "Vet the conveyance right"),
+    "update_cadastre": ("Cập nhật bản đồ, sổ mục kê", "Amend the cadastral map and index"),
+    "cross_check_tax": ("Đối soát mã định danh", "Reconcile personal ID number"),
+    "verify_insurance": ("Xác nhận số tháng đóng quỹ", "Certify months of contribution"),
+    "employment_status": ("Đánh giá tình trạng thất nghiệp", "Judge jobless status"),
+    "collect_fee": ("Thu tiền dịch vụ công", "Take the service charge"),
 }
 
 #: unit key -> (vi, en, alt vi, alt en)
@@ -93,6 +146,37 @@ UNITS: dict[str, tuple[str, str, str, str]] = {
     "employment": ("Phòng Bảo hiểm thất nghiệp", "Unemployment insurance division", "Tổ Trợ cấp thất nghiệp", "Unemployment benefit desk"),
     "employment_lead": ("Lãnh đạo Trung tâm Dịch vụ việc làm", "Employment centre management", "Giám đốc Trung tâm", "Centre director"),
     "social_insurance": ("Bảo hiểm xã hội", "Social insurance agency", "BHXH huyện", "District social insurance"),
+}
+
+#: unit key -> (vi, en) of the ``holdout`` structure
+HOLDOUT_UNITS: dict[str, tuple[str, str]] = {
+    "mc": ("Quầy tiếp dân liên thông", "Joint citizen desk"),
+    "lead": ("Thủ trưởng cơ quan", "Agency head"),
+    "postal": ("Dịch vụ chuyển phát", "Courier service"),
+    "office": ("Tổ tổng hợp", "General affairs team"),
+    "civil": ("Cán bộ hộ tịch cấp xã", "Ward registrars"),
+    "police_team": ("Tổ quản lý nhân khẩu", "Household records team"),
+    "police_lead": ("Trưởng Công an phường", "Ward police chief"),
+    "immigration": ("Cục Xuất nhập cảnh - bộ phận cấp phát", "Travel documents bureau"),
+    "popdata": ("Kho dữ liệu công dân", "Citizen data store"),
+    "security": ("Tổ kiểm tra an ninh", "Security screening cell"),
+    "print_centre": ("Nhà máy cá thể hóa", "Personalisation plant"),
+    "records": ("Bộ phận án tích", "Convictions section"),
+    "records_lead": ("Trưởng bộ phận án tích", "Convictions section head"),
+    "police": ("Cơ quan điều tra", "Investigating agency"),
+    "court": ("Thư ký tòa", "Court clerks"),
+    "drivers": ("Tổ cấp đổi giấy phép", "Licence renewal cell"),
+    "drivers_lead": ("Phụ trách cấp đổi giấy phép", "Licence renewal supervisor"),
+    "card_print": ("Bộ phận phát hành thẻ", "Card issuing section"),
+    "land": ("Tổ nghiệp vụ đất đai", "Land casework team"),
+    "land_lead": ("Trưởng tổ nghiệp vụ đất đai", "Land casework lead"),
+    "survey": ("Tổ khảo sát hiện trường", "Field survey crew"),
+    "tax": ("Bộ phận thu ngân sách", "Revenue section"),
+    "tax_team": ("Tổ mã số thuế", "Tax ID cell"),
+    "tax_lead": ("Phụ trách tổ mã số thuế", "Tax ID cell supervisor"),
+    "employment": ("Tổ chi trả trợ cấp", "Benefit payment cell"),
+    "employment_lead": ("Phụ trách chi trả trợ cấp", "Benefit payment supervisor"),
+    "social_insurance": ("Quỹ bảo hiểm xã hội", "Social insurance fund"),
 }
 
 WASTE_KINDS: tuple[str, ...] = (
@@ -182,6 +266,8 @@ class Template:
         vi, en, alt_vi, alt_en = VOCAB[key]
         if self.structure == "codes":
             return self.code(key)
+        if self.structure == "holdout":
+            return HOLDOUT_VOCAB[key][0 if lang == "vi" else 1]
         if self.structure == "alt":
             return alt_vi if lang == "vi" else alt_en
         return vi if lang == "vi" else en
@@ -193,6 +279,8 @@ class Template:
         return f"{self.prefix}_{number:03d}"
 
     def unit_label(self, unit: str, lang: str) -> str:
+        if self.structure == "holdout":
+            return HOLDOUT_UNITS[unit][0 if lang == "vi" else 1]
         vi, en, alt_vi, alt_en = UNITS[unit]
         if self.structure in ("alt", "codes"):
             return alt_vi if lang == "vi" else alt_en
@@ -448,9 +536,76 @@ def alt_template(tpl: Template, structure: str = "alt") -> Template:
     )
 
 
+def holdout_template(tpl: Template) -> Template:
+    """The held-out structure of a service, for measuring detectors on a structure not tuned on.
+
+    Built from the standard template with its own wording (:data:`HOLDOUT_VOCAB`) and units
+    (:data:`HOLDOUT_UNITS`), its own timing distributions and waste intensities: relay hand-offs
+    take 1-4 minutes of processing, waiting is rescaled by 0.5-1.8 step by step, supplement
+    requests and send-backs hit 8-25% of dossiers, late knock-outs reject 6-18%; a fee
+    collection step is added after the completeness check; parallel pairs change their order
+    pattern differently from ``alt``. The waste kinds and the ground-truth format stay the same.
+    """
+    salt = tpl.id + ":holdout"
+    relay_steps = {s for k, s in tpl.eliminate if k == "relay_handoff"}
+    stamp_steps = {s for k, s in tpl.eliminate if k in ("rubber_stamp", "duplicate_check")}
+    merged = {s for s, _ in tpl.merge}
+    steps: list[Step] = []
+    for s in tpl.steps:
+        wait = s.wait * _factor(s.key, salt + ":wait", 0.5, 1.8)
+        proc = s.proc
+        proc_sigma, wait_sigma = s.proc_sigma, s.wait_sigma
+        if s.key in relay_steps:
+            proc = _factor(s.key, salt + ":relay", 1.0, 4.0)
+            wait = s.wait * _factor(s.key, salt + ":relaywait", 0.8, 2.5)
+            proc_sigma = 0.4
+        elif s.key in stamp_steps:
+            proc = s.proc * _factor(s.key, salt + ":stamp", 0.5, 1.5)
+        elif s.key in merged:
+            proc = s.proc * _factor(s.key, salt + ":merge", 0.6, 1.6)
+            wait = s.wait * _factor(s.key, salt + ":mergewait", 0.4, 1.0)
+        elif s.key not in ("receive", "return", "sign", "notify_rejection"):
+            proc = max(s.proc * _factor(s.key, salt + ":proc", 0.6, 1.8), 25.0)
+            wait_sigma = s.wait_sigma * _factor(s.key, salt + ":wsig", 0.8, 1.25)
+        supplement = (
+            min(0.25, max(0.08, s.supplement * _factor(s.key, salt + ":supp", 0.5, 1.8))) if s.supplement else 0.0
+        )
+        reject = s.reject
+        if tpl.knockout and s.key == tpl.knockout[0]:
+            reject = min(0.18, max(0.06, s.reject * _factor(s.key, salt + ":ko", 0.5, 1.8)))
+        back = min(0.25, max(0.08, s.back * _factor(s.key, salt + ":back", 0.6, 2.0))) if s.back else 0.0
+        steps.append(dataclasses.replace(
+            s, wait=round(wait, 1), proc=round(proc, 1), supplement=round(supplement, 3),
+            reject=round(reject, 3), back=round(back, 3), proc_sigma=round(proc_sigma, 3),
+            wait_sigma=round(wait_sigma, 3),
+        ))
+        if s.key == "check_completeness":
+            steps.append(Step("collect_fee", "mc", 9, 12, proc_sigma=0.4))
+    # a fixed order starts to vary a little; a varying one becomes fixed or evenly mixed
+    parallel = tuple(
+        (a, b, 0.22 if share == 0.0 else (0.0 if _factor(a + b, salt + ":par", 0, 1) > 0.5 else 0.45))
+        for a, b, share in tpl.parallel
+    )
+    online, counter, postal = tpl.channels
+    online2 = min(0.95, max(0.05, online + _factor(tpl.id, "holdout:channels", -0.2, 0.2)))
+    channels = (round(online2, 3), round(1.0 - online2 - postal, 3), postal)
+    pools = dict(tpl.pools)
+    for unit, size in tpl.pools.items():
+        if unit not in ("lead", "postal"):
+            delta = int(_factor(unit, salt + ":pool", 0, 4)) - 1  # -1..+2
+            pools[unit] = max(3 if unit == "mc" else 2, size + delta)
+    pace = round(tpl.pace * _factor(tpl.id, "holdout:pace", 0.85, 1.2), 3)
+    return dataclasses.replace(
+        tpl, steps=tuple(steps), parallel=parallel, channels=channels, pools=pools, pace=pace,
+        structure="holdout",
+    )
+
+
 def template(service: str, structure: str = "standard") -> Template:
-    """The template of a service id in a structure (``standard``, ``alt`` or ``codes``)."""
+    """The template of a service id in a structure (``standard``, ``alt``, ``codes`` or ``holdout``)."""
     tpl = _BY_ID[service]
     if structure == "standard":
         return tpl
+    if structure == "holdout":
+        return holdout_template(tpl)
     return alt_template(tpl, structure)
