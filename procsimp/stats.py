@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp._cells import neutralise_cell
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -186,18 +187,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def neutralise_csv(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy in which text cells that a spreadsheet would run as a formula start with ``'``."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    renamed = {c: ("'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c) for c in out.columns}
+            out[col] = out[col].map(neutralise_cell)
+    renamed = {c: neutralise_cell(c) for c in out.columns}
     return out.rename(columns=renamed)
 
 

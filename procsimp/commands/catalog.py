@@ -9,16 +9,10 @@ from typing import Any
 
 import click
 
+from procsimp._cells import neutralise_cell
 from procsimp.cli import catalog_option
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: a text cell starting with = + - @ gets a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+_safe_cell = neutralise_cell
 
 
 def _days(value: float | None) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from procsimp._atomic import write_text
+from procsimp._cells import neutralise_cell
 from procsimp.detect.flag import FIELDS, Flag
 
 __all__ = [
@@ -40,14 +41,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "saving",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")  # as procsimp.io.neutralise_formulas
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+neutralise = neutralise_cell  # one rule for every CSV procsimp writes
 
 
 def flags_to_json(flags: Iterable[Flag], *, indent: int | None = 2) -> str:

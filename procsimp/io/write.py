@@ -12,19 +12,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from procsimp._atomic import atomic_path
+from procsimp._cells import FORMULA_START, neutralise_cell
 from procsimp.errors import ParameterError
 from procsimp.log import CASE, EventLog
 
-__all__ = ["write_log", "neutralise_formulas", "WRITE_FORMATS"]
+__all__ = ["write_log", "neutralise_formulas", "neutralise_cell", "FORMULA_START", "WRITE_FORMATS"]
 
 WRITE_FORMATS = ("csv", "parquet", "xes")
 #: a spreadsheet treats a cell starting with one of these as a formula
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def neutralise_formulas(values: pa.Array) -> pa.Array:
-    """Text cells starting with = + - @ (or tab / CR) get a leading apostrophe."""
-    starts = pc.match_substring_regex(values, r"^[=+\-@\t\r]")
+    """Text cells starting with = + - @ (or tab / CR / LF) get a leading apostrophe."""
+    starts = pc.match_substring_regex(values, r"^[=+\-@\t\r\n]")
     return pc.if_else(pc.fill_null(starts, False), pc.binary_join_element_wise("'", values, ""), values)
 
 
