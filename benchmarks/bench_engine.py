@@ -10,7 +10,9 @@ that peak memory is measured fairly:
 * **procsimp (cached)**: the same, reading the file a second time (``read_log`` then loads its
   own Parquet cache: sorted, dictionary-encoded).
 
-Both totals include loading the data. The discovery-only times (data already in memory) are
+Both totals include loading the data. Each worker first runs its own pipeline once on a
+1,000-event slice of the file, so that one-time start-up (lazy imports, the first DuckDB
+connection) is outside the timing for both, as the library imports are. The discovery-only times (data already in memory) are
 printed too. Results are checked to agree (edge counts and mean waiting times). On a shared
 machine, ``--repeat N`` runs every contender N times (alternating) and keeps each one's best run.
 
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +66,21 @@ def generate(n_events: int, *, seed: int = 0, n_activities: int = 40) -> pd.Data
 
 
 # ---------------------------------------------------------------------------- workers
+def _warm_up(path: str, run: Callable[[str], object]) -> None:
+    """Run ``run`` once on a 1,000-event slice of the log, so that one-time start-up costs (lazy
+    imports, the first database connection) stay out of the timing for every contender alike."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    small = str(Path(path).with_name(f"warmup_{os.getpid()}.parquet"))
+    first = next(pq.ParquetFile(path).iter_batches(batch_size=1000))
+    pq.write_table(pa.Table.from_batches([first]), small)
+    try:
+        run(small)
+    finally:
+        os.unlink(small)
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -73,6 +91,8 @@ def worker_pm4py(path: str) -> dict[str, object]:
     sys._pm4py_welcome_shown = True  # type: ignore[attr-defined]
     import pm4py
 
+    _warm_up(path, lambda small: pm4py.discover_performance_dfg(pm4py.format_dataframe(
+        pd.read_parquet(small), case_id="case_id", activity_key="activity", timestamp_key="timestamp")))
     t0 = time.perf_counter()
     df = pd.read_parquet(path)
     df = pm4py.format_dataframe(df, case_id="case_id", activity_key="activity", timestamp_key="timestamp")
@@ -101,6 +121,7 @@ def worker_procsimp(path: str, cache: str | None = None) -> dict[str, object]:
         pass
 
     default_calendar().work_minutes(["2024-01-01 08:00"])  # build the holiday table outside the timing
+    _warm_up(path, lambda small: engine.dfg(_read(small, None)))
     t0 = time.perf_counter()
     log = _read(path, cache)
     t1 = time.perf_counter()
