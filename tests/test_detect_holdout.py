@@ -1,15 +1,22 @@
-"""Flags against the ground truth of the held-out synthetic structure (issue 5).
+"""Flags against the ground truth of the held-out synthetic structures (issue 5).
 
-The ``holdout`` structure of :func:`procsimp.synth.generate` has its own step names (Vietnamese
-and English), unit names, timing distributions and waste intensities, none of which the
-detectors were tuned on. Same scoring as ``tests/test_detect_truth.py`` (whose helpers are
-reused): eliminate/merge flags matched by (service, action, activity, into), parallel pairs in
-either order when their order varies, no flag on a step the truth keeps.
+Same scoring as ``tests/test_detect_truth.py`` (whose helpers are reused): eliminate/merge flags
+matched by (service, action, activity, into), parallel pairs in either order when their order
+varies, no flag on a step the truth keeps. Measured over 5 seeds x (vi, en), 300 dossiers per
+service, every template.
 
-Measured over 5 seeds x (vi, en), 300 dossiers per service, every template. The assertions are
-the issue's thresholds; any that the detectors do not yet meet on this structure is marked
-``xfail(strict=True)`` with the measured figure, so the gap stays documented and the mark must
-be removed once the detectors improve.
+* ``holdout`` has its own step names (Vietnamese and English), unit names, timing distributions
+  and waste intensities. The detectors were revised once after its first measurement (precision
+  0.810, 17 flags on kept steps, 10/15 parallel pairs): consultations of single-purpose bodies,
+  steps at the desk that received the dossier, rare rejections at the signature, and pairs of
+  consulted bodies. It is no longer unseen.
+* ``holdout2`` was written after that revision (a fourth wording and unit set, other timing and
+  intensity draws, and a legal-desk consultation before the section head's review) and measured
+  once; the detectors have not been changed for it.
+
+The assertions are the issue's thresholds. Any that the detectors do not meet on a structure is
+marked ``xfail(strict=True)`` with the measured figure, so the gap stays documented and the mark
+must be removed once the detectors improve.
 """
 
 from __future__ import annotations
@@ -22,66 +29,65 @@ from procsimp.log import ACTIVITY, UNIT
 from procsimp.synth import SERVICE_IDS, generate
 
 CASES = 300 * len(SERVICE_IDS)
-RUNS: list[tuple[int, str]] = [(seed, lang) for seed in range(5) for lang in ("vi", "en")]
+SEEDS = range(5)
 LANGS = ("vi", "en")
+STRUCTURES = ("holdout", "holdout2")
 
-_CACHE: dict[str, Score] = {}
+_CACHE: dict[tuple[str, str], Score] = {}
 
 
-def run_lang(lang: str) -> Score:
-    if lang not in _CACHE:
+def run(structure: str, lang: str) -> Score:
+    if (structure, lang) not in _CACHE:
         score = Score()
-        for seed, run_lang_ in RUNS:
-            if run_lang_ != lang:
-                continue
-            res = generate(cases=CASES, seed=seed, lang=lang, structure="holdout")
+        for seed in SEEDS:
+            res = generate(cases=CASES, seed=seed, lang=lang, structure=structure)
             score_run(res.truth, flag_steps(res.log), score)
-        _CACHE[lang] = score
-    return _CACHE[lang]
+        _CACHE[(structure, lang)] = score
+    return _CACHE[(structure, lang)]
 
 
-def total() -> Score:
-    out = Score()
-    for lang in LANGS:
-        s = run_lang(lang)
-        out.runs += s.runs
-        out.true_positive += s.true_positive
-        out.flagged += s.flagged
-        out.injected += s.injected
-        out.false_positives += s.false_positives
-        out.missed += s.missed
-        out.on_keep += s.on_keep
-        out.parallel_injected += s.parallel_injected
-        out.parallel_missed += s.parallel_missed
+def _gap(structure: str, reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"{structure}: {reason}")
+
+
+def _cases(test: str) -> list[object]:
+    """(structure, lang) parameters of ``test``, with the measured gaps as strict xfails."""
+    gaps = {
+        ("holdout2", "precision"): "measured precision 0.814 (70/86) per language: a legal-desk "
+        "consultation that never changes the outcome is flagged rubber_stamp in 3 services, and the "
+        "judicial casework step (shorter than the police consultation) likewise",
+        ("holdout", "keep"): "measured 7 flags on kept steps per language, all waiting_hotspot "
+        "(automate): the rescaled waits put 3-5x the service's usual waiting before 'Assess the "
+        "amount due' (land) and, in the 2 logs where the signature rejected at most one dossier, "
+        "before 'Executive signs off' (unemployment); the generator does not mark those as waste",
+        ("holdout2", "keep"): "measured 2 flags on kept steps per language: late_knockout on the tax "
+        "casework step, a decision the generator keeps",
+    }
+    out: list[object] = []
+    for structure in STRUCTURES:
+        for lang in LANGS:
+            gap = gaps.get((structure, test))
+            marks = [_gap(structure, gap)] if gap else []
+            out.append(pytest.param(structure, lang, marks=marks, id=f"{structure}-{lang}"))
     return out
 
 
-@pytest.fixture(scope="module", params=LANGS)
-def scored(request: pytest.FixtureRequest) -> tuple[str, Score]:
-    return request.param, run_lang(request.param)
-
-
-def test_holdout_structure_is_new() -> None:
-    # the held-out wording shares no step or unit label with the standard and alt structures
-    hold = generate(cases=300, seed=0, lang="en", structure="holdout").log.df
-    for other in ("standard", "alt"):
+@pytest.mark.parametrize("structure", STRUCTURES)
+def test_holdout_structure_is_new(structure: str) -> None:
+    # each held-out wording shares no step or unit label with the other structures
+    hold = generate(cases=300, seed=0, lang="en", structure=structure).log.df
+    for other in ("standard", "alt", *(s for s in STRUCTURES if s != structure)):
         log = generate(cases=300, seed=0, lang="en", structure=other).log.df
-        assert not set(hold[ACTIVITY].astype(str)) & set(log[ACTIVITY].astype(str))
-        assert not set(hold[UNIT].astype(str)) & set(log[UNIT].astype(str))
+        assert not set(hold[ACTIVITY].astype(str)) & set(log[ACTIVITY].astype(str)), other
+        assert not set(hold[UNIT].astype(str)) & set(log[UNIT].astype(str)), other
 
 
-_GAP = "on the holdout structure; detectors not yet good enough"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=f"measured precision 0.810 (68/84) / recall 0.971 (68/70) per language {_GAP}",
-)
-def test_holdout_precision(scored: tuple[str, Score]) -> None:
-    lang, s = scored
-    assert s.runs == 5 and s.injected > 0
+@pytest.mark.parametrize(("structure", "lang"), _cases("precision"))
+def test_holdout_precision(structure: str, lang: str) -> None:
+    s = run(structure, lang)
+    assert s.runs == len(SEEDS) and s.injected > 0
     print(
-        f"\nholdout/{lang}: {s.runs} logs, eliminate/merge precision {s.precision:.3f} "
+        f"\n{structure}/{lang}: {s.runs} logs, eliminate/merge precision {s.precision:.3f} "
         f"({s.true_positive}/{s.flagged}), recall {s.recall:.3f} ({s.true_positive}/{s.injected}), "
         f"flags on keep {len(s.on_keep)}, parallel found "
         f"{s.parallel_injected - len(s.parallel_missed)}/{s.parallel_injected}"
@@ -89,21 +95,21 @@ def test_holdout_precision(scored: tuple[str, Score]) -> None:
     assert s.precision >= 0.95, f"false positives: {s.false_positives[:10]}"
 
 
-def test_holdout_recall(scored: tuple[str, Score]) -> None:
-    lang, s = scored
-    assert s.runs == 5 and s.injected > 0
-    assert s.recall >= 0.9, f"holdout/{lang}: missed: {s.missed[:10]}"
+@pytest.mark.parametrize(("structure", "lang"), _cases("recall"))
+def test_holdout_recall(structure: str, lang: str) -> None:
+    s = run(structure, lang)
+    assert s.runs == len(SEEDS) and s.injected > 0
+    assert s.recall >= 0.9, f"{structure}/{lang}: missed: {s.missed[:10]}"
 
 
-@pytest.mark.xfail(strict=True, reason=f"measured 17 flags on kept steps over 5 logs per language {_GAP}")
+@pytest.mark.parametrize(("structure", "lang"), _cases("keep"))
+def test_holdout_no_flag_on_kept_steps(structure: str, lang: str) -> None:
+    s = run(structure, lang)
+    assert s.on_keep == [], f"{structure}/{lang}: flags on kept steps: {s.on_keep[:10]}"
 
-def test_holdout_no_flag_on_kept_steps(scored: tuple[str, Score]) -> None:
-    lang, s = scored
-    assert s.on_keep == [], f"holdout/{lang}: flags on kept steps: {s.on_keep[:10]}"
 
-
-@pytest.mark.xfail(strict=True, reason=f"measured 10/15 parallel pairs found per language {_GAP}")
-def test_holdout_every_parallel_pair_found(scored: tuple[str, Score]) -> None:
-    lang, s = scored
+@pytest.mark.parametrize(("structure", "lang"), _cases("parallel"))
+def test_holdout_every_parallel_pair_found(structure: str, lang: str) -> None:
+    s = run(structure, lang)
     assert s.parallel_injected > 0
-    assert s.parallel_missed == [], f"holdout/{lang}: parallel pairs not found: {s.parallel_missed[:10]}"
+    assert s.parallel_missed == [], f"{structure}/{lang}: parallel pairs not found: {s.parallel_missed[:10]}"

@@ -60,9 +60,11 @@ def produces_result(r: Row, rows: dict[str, Row]) -> bool:
 def releases_result(r: Row, rows: dict[str, Row]) -> bool:
     """Whether the step is usually followed by a step that produces the result and is not itself
     a decision or protected step: the step is then the final approval that releases the result
-    (a signature), not a control in front of one."""
+    (a signature), not a control in front of one. A next step that rejected a dossier even once
+    (too rarely to count as a decision) approves rather than produces: the step is then a control
+    in front of the final approval."""
     nxt = rows.get(r["top_successor"]) if r["top_successor"] is not None else None
-    return nxt is not None and not nxt["kept"] and produces_result(nxt, rows)
+    return nxt is not None and not nxt["kept"] and nxt["knockout_next"] == 0 and produces_result(nxt, rows)
 
 
 def work_step(acts: list[Row], min_case_share: float = 0.3) -> Row | None:
@@ -207,7 +209,10 @@ class ControlStep(Detector):
 
     A control step is not kept (start, end, decision, protected, rework), is quiet (see
     :func:`is_quiet`), is done by another officer than the step before it (and, when the log has
-    units, by another unit: a control is done by another desk or level), takes at most
+    units, by another unit: a control is done by another desk or level; not by the desk that
+    received the dossier, whose later steps are intake work such as collecting a fee; and not by
+    a body consulted for this one step, after which the dossier goes back to a unit that sent it:
+    that opinion is work the agency asked for, not a check of its own work), takes at most
     ``max_proc_share`` of the main work step's processing, neither produces the result right
     before it is delivered nor releases it (see :func:`releases_result`), and follows some step
     with at least ``min_controlled_ratio`` times its own processing (there is work to control).
@@ -225,6 +230,8 @@ class ControlStep(Detector):
         "min_other_officer": Interval(0, 1),
         "min_other_unit": Interval(0, 1),
         "min_controlled_ratio": Interval(1, None),
+        "min_sent_back": Interval(0, 1),
+        "max_intake_unit": Interval(0, 1),
         "min_cases": Interval(1, None, integer=True),
         "min_case_share": Interval(0, 1),
     }
@@ -235,6 +242,8 @@ class ControlStep(Detector):
     min_other_officer: float
     min_other_unit: float
     min_controlled_ratio: float
+    min_sent_back: float
+    max_intake_unit: float
     min_cases: int
     min_case_share: float
 
@@ -247,6 +256,8 @@ class ControlStep(Detector):
         min_other_officer: float = 0.8,
         min_other_unit: float = 0.5,
         min_controlled_ratio: float = 2.0,
+        min_sent_back: float = 0.5,
+        max_intake_unit: float = 0.5,
         min_cases: int = 10,
         min_case_share: float = 0.05,
     ) -> None:
@@ -266,6 +277,13 @@ class ControlStep(Detector):
             units).
         min_controlled_ratio
             an earlier step must take at least this many times the control step's processing.
+        min_sent_back
+            a step done by a unit that does nothing else in the service is a consultation, not a
+            control, when at least this share of its dossiers then go back to a unit that had
+            them in the three steps before (when the log has units).
+        max_intake_unit
+            at most this share of the occurrences may be done by the unit that received the
+            dossier (when the log has units).
         min_cases
             cases that must contain the step.
         min_case_share
@@ -278,6 +296,8 @@ class ControlStep(Detector):
             min_other_officer=min_other_officer,
             min_other_unit=min_other_unit,
             min_controlled_ratio=min_controlled_ratio,
+            min_sent_back=min_sent_back,
+            max_intake_unit=max_intake_unit,
             min_cases=min_cases,
             min_case_share=min_case_share,
         )
@@ -331,8 +351,13 @@ class ControlStep(Detector):
         other = val(r["resource_change_prev"]) if ag.has_resource else val(r["unit_change_prev"])
         if other < self.min_other_officer:
             return None
-        if ag.has_unit and val(r["unit_change_prev"]) < self.min_other_unit:
-            return None  # control by another desk or level, not the next officer of the same team
+        if ag.has_unit:
+            if val(r["unit_change_prev"]) < self.min_other_unit:
+                return None  # control by another desk or level, not the next officer of the same team
+            if val(r["intake_unit_share"]) > self.max_intake_unit:
+                return None  # the desk that received the dossier: intake work, not a control
+            if val(r["unit_exclusive_share"]) >= 0.9 and val(r["sent_back_share"]) >= self.min_sent_back:
+                return None  # a body consulted for this step, then the dossier goes back: its opinion
         proc = float(r["proc_hours_median"])
         work_h = val(work["proc_hours_median"])
         if work_h <= 0 or proc > self.max_proc_share * work_h:

@@ -9,7 +9,9 @@ vectorised pass over integer codes (the log is already sorted by case then time)
   of events whose time equals the previous event's (``tie_share``: a data-quality warning, since
   ties make the order of steps uncertain);
 * ``activities``: one row per (service, activity): frequency, processing and waiting time
-  (working hours), successor and predecessor distribution, officer/unit changes, the share of
+  (working hours), successor and predecessor distribution, officer/unit changes, whether its
+  unit does nothing else in the service, whether the dossier then goes back to a unit that sent
+  it and whether the step is done at the desk that received the dossier, the share of
   occurrences followed (directly / eventually) by a knock-out or by rework, the outcome
   influence (entropy of the successor, mutual information between successor and outcome),
   repeats, its role (start / end / protected / decision) and why, and for a knock-out end the
@@ -880,6 +882,7 @@ class _Builder:
             rework_next_ev[:-1] = ~self.last[:-1] & self.rework[1:] & ~self.rework[:-1]
         rework_next = np.bincount(sa[rework_next_ev], minlength=K)
         unit_exclusive = self._unit_exclusive()
+        sent_back, intake_unit = self._unit_context()
         ko_next = np.bincount(sa[self.ko_next], minlength=K)
         ko_after = np.bincount(sa[self.ko_after], minlength=K)
         loop_start = np.bincount(sa[self.loop_start_mark], minlength=K)
@@ -950,6 +953,8 @@ class _Builder:
                 "resources": n_res[rows],
                 "units": n_unit[rows],
                 "unit_exclusive_share": unit_exclusive[rows],
+                "sent_back_share": sent_back[rows],
+                "intake_unit_share": intake_unit[rows],
                 "knockout_next_share": _share(ko_next[rows], ev[rows]),
                 "knockout_next": ko_next[rows],
                 "knockout_after_share": _share(ko_after[rows], ev[rows]),
@@ -1025,6 +1030,41 @@ class _Builder:
         exclusive = np.bincount(k_of[focused], weights=cnt[focused], minlength=K)
         total = np.bincount(k_of, weights=cnt, minlength=K)
         return _share(exclusive, total)
+
+    def _unit_context(self, window: int = 3) -> tuple[np.ndarray, np.ndarray]:
+        """Per (service, activity), where the dossier comes from and goes to, by unit:
+
+        * ``sent_back``: share of the occurrences after which the dossier goes to another unit
+          that had it in the ``window`` steps before (it was sent out for this step and comes
+          back, as after a consultation), among occurrences with a next step and known units;
+        * ``intake_unit``: share of the occurrences done by the unit that received the dossier
+          (the unit of the case's first step, such as the front office).
+
+        NaN when the log has no units."""
+        K, n = self.K, self.n
+        unit = self.unit
+        if not self.has_unit or n == 0:
+            return np.full(K, np.nan), np.full(K, np.nan)
+        sa = self.sa
+        nxt = np.full(n, -1, dtype=np.int64)
+        if n > 1:
+            nxt[:-1] = np.where(self.last[:-1], -1, unit[1:])
+        judged = (nxt >= 0) & (unit >= 0) & (nxt != unit)
+        back = np.zeros(n, dtype=bool)
+        for k in range(1, window + 1):
+            if n <= k:
+                break
+            earlier = np.full(n, -1, dtype=np.int64)
+            earlier[k:] = unit[:-k]
+            earlier[self.pos < k] = -1  # before the case's first step
+            back |= earlier == nxt
+        back &= judged
+        sent_back = _share(np.bincount(sa[back], minlength=K), np.bincount(sa[judged], minlength=K))
+        intake = unit[self.case_first][self.cidx]
+        known = (unit >= 0) & (intake >= 0)
+        at_intake = known & (unit == intake)
+        intake_unit = _share(np.bincount(sa[at_intake], minlength=K), np.bincount(sa[known], minlength=K))
+        return sent_back, intake_unit
 
     def _distinct_per_key(self, codes: np.ndarray) -> np.ndarray:
         found = self._per_step(codes)
@@ -1523,7 +1563,8 @@ _ACTIVITY_COLUMNS = [
     "top_successor", "top_successor_share", "successors", "successor_entropy",
     "top_predecessor", "top_predecessor_share",
     "resource_change_next", "resource_change_prev", "unit_change_next", "unit_change_prev",
-    "handoffs_saved_per_event", "resources", "units", "unit_exclusive_share",
+    "handoffs_saved_per_event", "resources", "units", "unit_exclusive_share", "sent_back_share",
+    "intake_unit_share",
     "knockout_next_share", "knockout_next", "knockout_after_share", "knockout_case_share",
     "loop_start_share", "loop_starts", "rework_after_share", "rework_next_share", "in_loop_share", "repeats",
     "repeat_case_share",

@@ -13,7 +13,8 @@ independent:
   two are done by units that never do each other's step, both are substantial work (a large
   share of the service's main work step, not a hand-off or a review), and at least one of them
   is done by a unit that does nothing else in the service (a body consulted for that one step,
-  such as the police or a court). No work is handed over between the two: B's unit neither sent
+  such as the police or a court). When both are such bodies, any real work (``min_proc_hours``)
+  is substantial: two consulted bodies are neither a hand-off nor a review of each other. No work is handed over between the two: B's unit neither sent
   the dossier to A and took it back for B (B then waits for A's result, as after a
   consultation), nor keeps it after B (B then continues what A started, as after an
   assignment). A pair where both units are such bodies comes first; a pair with one is only
@@ -264,13 +265,16 @@ class Parallelizable(Detector):
                 continue
             if val(a.in_loop_share) > 0.5 or val(b.in_loop_share) > 0.5:
                 continue
-            work = val(scale.get(p.service, float("nan")))
-            need = max(self.min_proc_hours, self.min_work_share * work)
-            pa, pb = val(a.proc_hours_median), val(b.proc_hours_median)
-            if pa < need or pb < need:
-                continue
             exclusive = sum(val(x.unit_exclusive_share) >= 0.9 for x in (a, b))
             if exclusive == 0:
+                continue
+            # two bodies each consulted for its one step are neither a hand-off nor a review of
+            # each other: any real work (min_proc_hours) counts; otherwise each step must be a
+            # good share of the service's main work
+            work = val(scale.get(p.service, float("nan")))
+            need = self.min_proc_hours if exclusive == 2 else max(self.min_proc_hours, self.min_work_share * work)
+            pa, pb = val(a.proc_hours_median), val(b.proc_hours_median)
+            if pa < need or pb < need:
                 continue
             candidates.append((exclusive, p, pa, pb, need, carry_on))
         taken: set[tuple[str, str]] = {(s, x) for s, pair in seen for x in pair}

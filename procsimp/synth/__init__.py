@@ -245,7 +245,9 @@ def generate(
         ``"standard"``; ``"alt"``, a second structure with other wording, units, timings and
         waste intensities; ``"codes"``, the alt structure with opaque step codes (``KS_030``);
         ``"holdout"``, a third structure (own wording, units, timings and waste intensities) kept
-        apart to measure the detectors on a structure they were not tuned on.
+        apart to measure the detectors on a structure they were not built on; ``"holdout2"``, a
+        fourth one (another wording and unit set, other draws, a legal-desk consultation before
+        the section head's review), written after the detectors were revised on ``holdout``.
     to_be
         also build the counterfactual log: the same dossiers, decisions and processing times
         with the waste removed (rework loops stay). It is an independent truth, not a replay of

@@ -16,16 +16,16 @@ the engine in :mod:`procsimp.synth._engine` turns them into event arrays.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 __all__ = [
-    "Step", "Template", "VOCAB", "UNITS", "HOLDOUT_VOCAB", "HOLDOUT_UNITS", "TEMPLATES", "template",
-    "alt_template", "holdout_template", "STRUCTURES",
+    "Step", "Template", "VOCAB", "UNITS", "HOLDOUT_VOCAB", "HOLDOUT_UNITS", "HOLDOUT2_VOCAB", "HOLDOUT2_UNITS",
+    "TEMPLATES", "template", "alt_template", "holdout_template", "holdout2_template", "STRUCTURES",
 ]
 
 # New structures go at the end: the index of a structure seeds its random streams.
-STRUCTURES: tuple[str, ...] = ("standard", "alt", "codes", "holdout")
+STRUCTURES: tuple[str, ...] = ("standard", "alt", "codes", "holdout", "holdout2")
 
 # ---------------------------------------------------------------------------- vocabulary
 #: step key -> (vi, en, alt vi, alt en). The first eleven are the canonical stages.
@@ -71,6 +71,8 @@ VOCAB: dict[str, tuple[str, str, str, str]] = {
     "employment_status": ("Kiểm tra tình trạng việc làm", "Check employment status", "Xác minh người lao động chưa có việc làm", "Confirm the claimant is still jobless"),
     # holdout-only step (appended last: the order of VOCAB seeds the random streams)
     "collect_fee": ("Thu phí, lệ phí", "Collect fees", "Thu lệ phí tại quầy", "Take the fee at the desk"),
+    # holdout2-only step
+    "legal_opinion": ("Lấy ý kiến pháp chế", "Obtain a legal opinion", "Xin ý kiến bộ phận pháp chế", "Ask the legal desk"),
 }
 
 #: step key -> (vi, en) of the ``holdout`` structure: a wording shared with neither
@@ -117,6 +119,51 @@ HOLDOUT_VOCAB: dict[str, tuple[str, str]] = {
     "collect_fee": ("Thu tiền dịch vụ công", "Take the service charge"),
 }
 
+#: step key -> (vi, en) of the ``holdout2`` structure: a fourth wording, written after the
+#: detectors were revised on ``holdout`` and never used to tune them.
+HOLDOUT2_VOCAB: dict[str, tuple[str, str]] = {
+    "receive": ("Nhận hồ sơ trực tuyến hoặc tại quầy", "Take in the request"),
+    "check_completeness": ("Xem xét tính hợp lệ của hồ sơ", "Examine the request for validity"),
+    "request_supplement": ("Hướng dẫn bổ sung, hoàn thiện", "Tell the applicant what is missing"),
+    "resubmit": ("Nhận phần bổ sung của công dân", "Receive the applicant's additions"),
+    "transfer": ("Luân chuyển hồ sơ giấy", "Route the paper file"),
+    "assign": ("Giao việc cho chuyên viên", "Allocate to a caseworker"),
+    "appraise": ("Xử lý chuyên môn", "Do the casework"),
+    "review": ("Trưởng phòng xem xét", "Head of section looks it over"),
+    "sign": ("Phê duyệt và ký số", "Sign the decision digitally"),
+    "notify_rejection": ("Thông báo từ chối giải quyết", "Send the refusal letter"),
+    "return": ("Trả kết quả giải quyết", "Release the decision"),
+    "digitise": ("Số hóa giấy tờ đầu vào", "Digitise the documents"),
+    "enter_civil_data": ("Ghi thông tin vào cơ sở dữ liệu hộ tịch", "Write the civil-status database entry"),
+    "print_birth_cert": ("In bản trích lục khai sinh", "Print the birth extract"),
+    "record_register": ("Ghi vào Sổ đăng ký khai sinh", "Write in the birth register book"),
+    "verify_residence": ("Xác minh chỗ ở tại địa bàn", "Check the dwelling on the ground"),
+    "residence_eligibility": ("Xét điều kiện cư trú", "Decide residence conditions"),
+    "capture_biometrics": ("Thu nhận vân tay, ảnh mặt", "Take fingerprints and face image"),
+    "verify_identity": ("Tra cứu cơ sở dữ liệu quốc gia về dân cư", "Query the national population database"),
+    "security_check": ("Thẩm tra lý lịch người đề nghị", "Vet the applicant's background"),
+    "recheck": ("Kiểm tra lại kết quả xác minh", "Re-inspect the vetting outcome"),
+    "print_passport": ("In và dán ảnh hộ chiếu", "Print and laminate the passport"),
+    "search_records": ("Tra cứu cơ sở dữ liệu lý lịch", "Query the records database"),
+    "police_check": ("Đề nghị công an cung cấp thông tin", "Request data from the police"),
+    "court_check": ("Đề nghị tòa án cung cấp thông tin", "Request data from the court"),
+    "health_check": ("Đối chiếu giấy khám sức khỏe", "Match the health certificate"),
+    "enter_data": ("Nhập dữ liệu người lái", "Input driver data"),
+    "capture_photo": ("Chụp ảnh người lái", "Photograph the driver"),
+    "print_licence": ("In phôi giấy phép", "Print the licence blank"),
+    "recheck_documents": ("Soát xét lại giấy tờ", "Go over the papers again"),
+    "site_inspection": ("Đo đạc, xác định ranh giới", "Measure and mark the boundaries"),
+    "forward_tax": ("Gửi thông tin sang thuế", "Hand the data to tax"),
+    "financial_obligation": ("Ra thông báo thuế", "Issue the tax notice"),
+    "transfer_eligibility": ("Xét điều kiện sang tên", "Decide whether the title may pass"),
+    "update_cadastre": ("Chỉnh lý hồ sơ địa chính", "Adjust the land records"),
+    "cross_check_tax": ("So khớp số định danh cá nhân", "Match the personal identification number"),
+    "verify_insurance": ("Tra cứu quá trình đóng bảo hiểm", "Look up the contribution history"),
+    "employment_status": ("Xét điều kiện hưởng", "Decide benefit eligibility"),
+    "collect_fee": ("Thu lệ phí", "Charge the fee"),
+    "legal_opinion": ("Lấy ý kiến bộ phận pháp chế", "Get the legal desk's opinion"),
+}
+
 #: unit key -> (vi, en, alt vi, alt en)
 UNITS: dict[str, tuple[str, str, str, str]] = {
     "mc": ("Bộ phận một cửa", "One-stop shop", "Trung tâm Phục vụ hành chính công", "Public service centre"),
@@ -146,6 +193,38 @@ UNITS: dict[str, tuple[str, str, str, str]] = {
     "employment": ("Phòng Bảo hiểm thất nghiệp", "Unemployment insurance division", "Tổ Trợ cấp thất nghiệp", "Unemployment benefit desk"),
     "employment_lead": ("Lãnh đạo Trung tâm Dịch vụ việc làm", "Employment centre management", "Giám đốc Trung tâm", "Centre director"),
     "social_insurance": ("Bảo hiểm xã hội", "Social insurance agency", "BHXH huyện", "District social insurance"),
+}
+
+#: unit key -> (vi, en) of the ``holdout2`` structure
+HOLDOUT2_UNITS: dict[str, tuple[str, str]] = {
+    "mc": ("Bộ phận Tiếp nhận và Trả kết quả", "Reception and results desk"),
+    "lead": ("Ban lãnh đạo", "Management board"),
+    "postal": ("Đơn vị bưu chính", "Mail carrier"),
+    "office": ("Bộ phận văn thư", "Clerical office"),
+    "civil": ("Tổ hộ tịch", "Civil registry cell"),
+    "police_team": ("Cán bộ đăng ký cư trú", "Residence clerks"),
+    "police_lead": ("Chỉ huy đơn vị cư trú", "Residence unit commander"),
+    "immigration": ("Bộ phận xét duyệt hộ chiếu", "Passport approvals section"),
+    "popdata": ("Cơ sở dữ liệu quốc gia về dân cư", "National population database team"),
+    "security": ("Bộ phận xác minh nhân thân", "Background vetting section"),
+    "print_centre": ("Xưởng in hộ chiếu", "Passport print works"),
+    "records": ("Tổ tra cứu lý lịch", "Records lookup cell"),
+    "records_lead": ("Phụ trách tổ lý lịch", "Records cell supervisor"),
+    "police": ("Công an tỉnh", "Provincial police"),
+    "court": ("Tòa án tỉnh", "Provincial court"),
+    "drivers": ("Tổ giấy phép lái xe", "Driver licence cell"),
+    "drivers_lead": ("Trưởng tổ giấy phép", "Licence cell head"),
+    "card_print": ("Bộ phận in phôi", "Blank printing section"),
+    "land": ("Tổ đăng ký biến động", "Title change cell"),
+    "land_lead": ("Trưởng tổ đăng ký biến động", "Title change cell head"),
+    "survey": ("Đơn vị đo đạc", "Surveyors"),
+    "tax": ("Cơ quan thuế địa phương", "Local tax authority"),
+    "tax_team": ("Bộ phận mã số thuế", "Tax number section"),
+    "tax_lead": ("Trưởng bộ phận mã số thuế", "Tax number section head"),
+    "employment": ("Tổ xét hưởng", "Eligibility cell"),
+    "employment_lead": ("Trưởng tổ xét hưởng", "Eligibility cell head"),
+    "social_insurance": ("Cơ quan bảo hiểm xã hội", "Social security office"),
+    "legal": ("Bộ phận pháp chế", "Legal desk"),
 }
 
 #: unit key -> (vi, en) of the ``holdout`` structure
@@ -268,6 +347,8 @@ class Template:
             return self.code(key)
         if self.structure == "holdout":
             return HOLDOUT_VOCAB[key][0 if lang == "vi" else 1]
+        if self.structure == "holdout2":
+            return HOLDOUT2_VOCAB[key][0 if lang == "vi" else 1]
         if self.structure == "alt":
             return alt_vi if lang == "vi" else alt_en
         return vi if lang == "vi" else en
@@ -281,6 +362,8 @@ class Template:
     def unit_label(self, unit: str, lang: str) -> str:
         if self.structure == "holdout":
             return HOLDOUT_UNITS[unit][0 if lang == "vi" else 1]
+        if self.structure == "holdout2":
+            return HOLDOUT2_UNITS[unit][0 if lang == "vi" else 1]
         vi, en, alt_vi, alt_en = UNITS[unit]
         if self.structure in ("alt", "codes"):
             return alt_vi if lang == "vi" else alt_en
@@ -536,8 +619,121 @@ def alt_template(tpl: Template, structure: str = "alt") -> Template:
     )
 
 
+@dataclass(frozen=True)
+class _HeldOut:
+    """How a held-out structure redraws a standard template: each ``(lo, hi)`` is the range of a
+    fixed pseudo-random factor per step (see :func:`_factor`); ``clip`` ranges bound the shares."""
+
+    structure: str
+    wait: tuple[float, float]
+    wait_sigma: tuple[float, float]
+    wait_sigma_all: bool  # rescale the waiting spread of every step, or only of the work steps
+    relay: tuple[float, float]  # processing minutes of a relay hand-off
+    relay_wait: tuple[float, float]
+    relay_sigma: float
+    stamp: tuple[float, float]
+    merge: tuple[float, float]
+    merge_wait: tuple[float, float]
+    proc: tuple[float, float]
+    min_proc: float
+    supplement: tuple[float, float]
+    supplement_clip: tuple[float, float]
+    knockout: tuple[float, float]
+    knockout_clip: tuple[float, float]
+    back: tuple[float, float]
+    back_clip: tuple[float, float]
+    fixed_varies: float  # share in the other order for a pair whose order was fixed
+    mixed: float  # share in the other order for a varying pair that stays varying
+    channel_shift: float
+    pool_draw: float  # pools change by int(factor(0, pool_draw)) - 1
+    pace: tuple[float, float]
+
+
+def _clip(value: float, bounds: tuple[float, float]) -> float:
+    return min(bounds[1], max(bounds[0], value))
+
+
+def _held_out(tpl: Template, spec: _HeldOut, insert: Callable[[Step, list[Step]], None]) -> Template:
+    """``tpl`` redrawn by ``spec``; ``insert(step, steps)`` may add steps around each step."""
+    salt = f"{tpl.id}:{spec.structure}"
+    relay_steps = {s for k, s in tpl.eliminate if k == "relay_handoff"}
+    stamp_steps = {s for k, s in tpl.eliminate if k in ("rubber_stamp", "duplicate_check")}
+    merged = {s for s, _ in tpl.merge}
+    steps: list[Step] = []
+    for s in tpl.steps:
+        wait = s.wait * _factor(s.key, salt + ":wait", *spec.wait)
+        proc = s.proc
+        proc_sigma, wait_sigma = s.proc_sigma, s.wait_sigma
+        if spec.wait_sigma_all:
+            wait_sigma = s.wait_sigma * _factor(s.key, salt + ":wsig", *spec.wait_sigma)
+        if s.key in relay_steps:
+            proc = _factor(s.key, salt + ":relay", *spec.relay)
+            wait = s.wait * _factor(s.key, salt + ":relaywait", *spec.relay_wait)
+            proc_sigma = spec.relay_sigma
+        elif s.key in stamp_steps:
+            proc = s.proc * _factor(s.key, salt + ":stamp", *spec.stamp)
+        elif s.key in merged:
+            proc = s.proc * _factor(s.key, salt + ":merge", *spec.merge)
+            wait = s.wait * _factor(s.key, salt + ":mergewait", *spec.merge_wait)
+        elif s.key not in ("receive", "return", "sign", "notify_rejection"):
+            proc = max(s.proc * _factor(s.key, salt + ":proc", *spec.proc), spec.min_proc)
+            if not spec.wait_sigma_all:
+                wait_sigma = s.wait_sigma * _factor(s.key, salt + ":wsig", *spec.wait_sigma)
+        supplement = (
+            _clip(s.supplement * _factor(s.key, salt + ":supp", *spec.supplement), spec.supplement_clip)
+            if s.supplement else 0.0
+        )
+        reject = s.reject
+        if tpl.knockout and s.key == tpl.knockout[0]:
+            reject = _clip(s.reject * _factor(s.key, salt + ":ko", *spec.knockout), spec.knockout_clip)
+        back = _clip(s.back * _factor(s.key, salt + ":back", *spec.back), spec.back_clip) if s.back else 0.0
+        redrawn = dataclasses.replace(
+            s, wait=round(wait, 1), proc=round(proc, 1), supplement=round(supplement, 3),
+            reject=round(reject, 3), back=round(back, 3), proc_sigma=round(proc_sigma, 3),
+            wait_sigma=round(wait_sigma, 3),
+        )
+        insert(redrawn, steps)
+    # a fixed order starts to vary; a varying one becomes fixed or evenly mixed
+    parallel = tuple(
+        (a, b, spec.fixed_varies if share == 0.0 else (0.0 if _factor(a + b, salt + ":par", 0, 1) > 0.5 else spec.mixed))
+        for a, b, share in tpl.parallel
+    )
+    online, counter, postal = tpl.channels
+    shift = _factor(tpl.id, f"{spec.structure}:channels", -spec.channel_shift, spec.channel_shift)
+    online2 = min(0.95, max(0.05, online + shift))
+    channels = (round(online2, 3), round(1.0 - online2 - postal, 3), postal)
+    pools = dict(tpl.pools)
+    for unit, size in tpl.pools.items():
+        if unit not in ("lead", "postal"):
+            delta = int(_factor(unit, salt + ":pool", 0, spec.pool_draw)) - 1
+            pools[unit] = max(3 if unit == "mc" else 2, size + delta)
+    if any(s.key == "legal_opinion" for s in steps):
+        pools["legal"] = 2
+    pace = round(tpl.pace * _factor(tpl.id, f"{spec.structure}:pace", *spec.pace), 3)
+    return dataclasses.replace(
+        tpl, steps=tuple(steps), parallel=parallel, channels=channels, pools=pools, pace=pace,
+        structure=spec.structure,
+    )
+
+
+_HOLDOUT = _HeldOut(
+    structure="holdout", wait=(0.5, 1.8), wait_sigma=(0.8, 1.25), wait_sigma_all=False,
+    relay=(1.0, 4.0), relay_wait=(0.8, 2.5), relay_sigma=0.4, stamp=(0.5, 1.5), merge=(0.6, 1.6),
+    merge_wait=(0.4, 1.0), proc=(0.6, 1.8), min_proc=25.0, supplement=(0.5, 1.8),
+    supplement_clip=(0.08, 0.25), knockout=(0.5, 1.8), knockout_clip=(0.06, 0.18), back=(0.6, 2.0),
+    back_clip=(0.08, 0.25), fixed_varies=0.22, mixed=0.45, channel_shift=0.2, pool_draw=4, pace=(0.85, 1.2),
+)
+_HOLDOUT2 = _HeldOut(
+    structure="holdout2", wait=(0.4, 2.2), wait_sigma=(0.7, 1.4), wait_sigma_all=True,
+    relay=(0.5, 3.0), relay_wait=(1.0, 3.0), relay_sigma=0.35, stamp=(0.7, 1.3), merge=(0.7, 1.3),
+    merge_wait=(0.3, 0.8), proc=(0.5, 2.0), min_proc=20.0, supplement=(0.4, 2.0),
+    supplement_clip=(0.06, 0.30), knockout=(0.4, 2.0), knockout_clip=(0.05, 0.20), back=(0.5, 2.2),
+    back_clip=(0.06, 0.30), fixed_varies=0.3, mixed=0.5, channel_shift=0.25, pool_draw=3, pace=(0.8, 1.25),
+)
+
+
 def holdout_template(tpl: Template) -> Template:
-    """The held-out structure of a service, for measuring detectors on a structure not tuned on.
+    """The held-out structure of a service, for measuring detectors on a structure not built on.
 
     Built from the standard template with its own wording (:data:`HOLDOUT_VOCAB`) and units
     (:data:`HOLDOUT_UNITS`), its own timing distributions and waste intensities: relay hand-offs
@@ -546,66 +742,45 @@ def holdout_template(tpl: Template) -> Template:
     collection step is added after the completeness check; parallel pairs change their order
     pattern differently from ``alt``. The waste kinds and the ground-truth format stay the same.
     """
-    salt = tpl.id + ":holdout"
-    relay_steps = {s for k, s in tpl.eliminate if k == "relay_handoff"}
-    stamp_steps = {s for k, s in tpl.eliminate if k in ("rubber_stamp", "duplicate_check")}
-    merged = {s for s, _ in tpl.merge}
-    steps: list[Step] = []
-    for s in tpl.steps:
-        wait = s.wait * _factor(s.key, salt + ":wait", 0.5, 1.8)
-        proc = s.proc
-        proc_sigma, wait_sigma = s.proc_sigma, s.wait_sigma
-        if s.key in relay_steps:
-            proc = _factor(s.key, salt + ":relay", 1.0, 4.0)
-            wait = s.wait * _factor(s.key, salt + ":relaywait", 0.8, 2.5)
-            proc_sigma = 0.4
-        elif s.key in stamp_steps:
-            proc = s.proc * _factor(s.key, salt + ":stamp", 0.5, 1.5)
-        elif s.key in merged:
-            proc = s.proc * _factor(s.key, salt + ":merge", 0.6, 1.6)
-            wait = s.wait * _factor(s.key, salt + ":mergewait", 0.4, 1.0)
-        elif s.key not in ("receive", "return", "sign", "notify_rejection"):
-            proc = max(s.proc * _factor(s.key, salt + ":proc", 0.6, 1.8), 25.0)
-            wait_sigma = s.wait_sigma * _factor(s.key, salt + ":wsig", 0.8, 1.25)
-        supplement = (
-            min(0.25, max(0.08, s.supplement * _factor(s.key, salt + ":supp", 0.5, 1.8))) if s.supplement else 0.0
-        )
-        reject = s.reject
-        if tpl.knockout and s.key == tpl.knockout[0]:
-            reject = min(0.18, max(0.06, s.reject * _factor(s.key, salt + ":ko", 0.5, 1.8)))
-        back = min(0.25, max(0.08, s.back * _factor(s.key, salt + ":back", 0.6, 2.0))) if s.back else 0.0
-        steps.append(dataclasses.replace(
-            s, wait=round(wait, 1), proc=round(proc, 1), supplement=round(supplement, 3),
-            reject=round(reject, 3), back=round(back, 3), proc_sigma=round(proc_sigma, 3),
-            wait_sigma=round(wait_sigma, 3),
-        ))
-        if s.key == "check_completeness":
+
+    def insert(step: Step, steps: list[Step]) -> None:
+        steps.append(step)
+        if step.key == "check_completeness":
             steps.append(Step("collect_fee", "mc", 9, 12, proc_sigma=0.4))
-    # a fixed order starts to vary a little; a varying one becomes fixed or evenly mixed
-    parallel = tuple(
-        (a, b, 0.22 if share == 0.0 else (0.0 if _factor(a + b, salt + ":par", 0, 1) > 0.5 else 0.45))
-        for a, b, share in tpl.parallel
-    )
-    online, counter, postal = tpl.channels
-    online2 = min(0.95, max(0.05, online + _factor(tpl.id, "holdout:channels", -0.2, 0.2)))
-    channels = (round(online2, 3), round(1.0 - online2 - postal, 3), postal)
-    pools = dict(tpl.pools)
-    for unit, size in tpl.pools.items():
-        if unit not in ("lead", "postal"):
-            delta = int(_factor(unit, salt + ":pool", 0, 4)) - 1  # -1..+2
-            pools[unit] = max(3 if unit == "mc" else 2, size + delta)
-    pace = round(tpl.pace * _factor(tpl.id, "holdout:pace", 0.85, 1.2), 3)
-    return dataclasses.replace(
-        tpl, steps=tuple(steps), parallel=parallel, channels=channels, pools=pools, pace=pace,
-        structure="holdout",
-    )
+
+    return _held_out(tpl, _HOLDOUT, insert)
+
+
+def holdout2_template(tpl: Template) -> Template:
+    """The second held-out structure, written after the detectors were revised on ``holdout``.
+
+    Its own wording (:data:`HOLDOUT2_VOCAB`) and units (:data:`HOLDOUT2_UNITS`); waiting rescaled
+    by 0.4-2.2 step by step and its spread by 0.7-1.4; relay hand-offs take 0.5-3 minutes;
+    other processing rescaled by 0.5-2.0; supplement requests and send-backs hit 6-30% of
+    dossiers, late knock-outs reject 5-20%; a legal opinion from a legal desk is asked before
+    the section head's review in the services whose review can reject or send back (a
+    consultation, not waste); parallel pairs with a fixed order vary in 30% of dossiers, a
+    varying order becomes fixed or evenly mixed by another draw than ``holdout``'s.
+    """
+    original = {s.key: s for s in tpl.steps}
+
+    def insert(step: Step, steps: list[Step]) -> None:
+        first = original[step.key]
+        if step.key == "review" and (first.reject > 0 or first.back > 0):
+            steps.append(Step("legal_opinion", "legal", 70, 240, proc_sigma=0.4))
+        steps.append(step)
+
+    return _held_out(tpl, _HOLDOUT2, insert)
 
 
 def template(service: str, structure: str = "standard") -> Template:
-    """The template of a service id in a structure (``standard``, ``alt``, ``codes`` or ``holdout``)."""
+    """The template of a service id in a structure (``standard``, ``alt``, ``codes``,
+    ``holdout`` or ``holdout2``)."""
     tpl = _BY_ID[service]
     if structure == "standard":
         return tpl
     if structure == "holdout":
         return holdout_template(tpl)
+    if structure == "holdout2":
+        return holdout2_template(tpl)
     return alt_template(tpl, structure)
