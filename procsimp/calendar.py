@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp._tz import local_ticks
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +57,7 @@ TIMELINESS: tuple[str, ...] = ("early", "on_time", "late")
 
 _NS_PER_MIN = 60_000_000_000
 _NS_PER_DAY = 86_400_000_000_000
+_NAT = np.iinfo(np.int64).min
 _TICKS_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 _EPOCH = _dt.date(2000, 1, 1)
 _EPOCH_DAY = (_EPOCH - _dt.date(1970, 1, 1)).days  # days since 1970-01-01
@@ -335,14 +337,14 @@ class WorkCalendar:
         previous working period; NaT gives NaN. Differences of two values are working minutes.
         """
         idx, shape = _to_datetime_index(times)
-        local = idx if idx.tz is None else idx.tz_convert(self.timezone).tz_localize(None)
         # local wall-clock ticks in the input's own unit (no conversion pass); a day and a minute
         # are whole numbers of ticks, so the minute of the day is the same double in every unit.
         # Few temporaries: on large inputs, fresh memory (page faults) costs as much as the maths.
-        per_second = _TICKS_PER_SECOND[np.datetime_data(local.dtype)[0]]
+        unit = idx.unit
+        per_second = _TICKS_PER_SECOND[unit]
         per_day, per_minute = 86_400 * per_second, 60 * per_second
-        ticks = local.asi8
-        nat = np.asarray(local.isna())
+        ticks = idx.asi8 if idx.tz is None else local_ticks(idx.asi8, unit, self.timezone)
+        nat = ticks == _NAT
         days = np.floor_divide(ticks, per_day)
         since_midnight = days * per_day
         np.subtract(ticks, since_midnight, out=since_midnight)

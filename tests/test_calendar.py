@@ -350,3 +350,34 @@ def test_daylight_saving_zone_counts_wall_clock_hours() -> None:
     assert cal.add_workdays(start, 1)[0] == pd.Timestamp("2025-03-31 16:00", tz=berlin)
     # Good Friday 2025 (18 April) is a public holiday in Germany
     assert not cal.is_workday(["2025-04-18"])[0]
+
+
+# ---------------------------------------------------------------------------- local time
+@pytest.mark.parametrize(
+    "timezone", ["Asia/Ho_Chi_Minh", "Europe/Amsterdam", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"]
+)
+@pytest.mark.parametrize("unit", ["s", "us", "ns"])
+@pytest.mark.parametrize(
+    "span",
+    [(1_710_000_000, 1_710_500_000), (1_700_000_000, 1_760_000_000), (-2_000_000_000, 2_000_000_000)],
+    ids=["days", "years", "a century"],
+)
+def test_local_ticks_equal_pandas_conversion(timezone: str, unit: str, span: tuple[int, int]) -> None:
+    # constant offsets take one addition, others (daylight saving, 1906/1975 changes, half-hour
+    # shifts) the per-value conversion; the result is pandas' in every case, NaT kept
+    from procsimp._tz import constant_offset, local_ticks
+
+    per = {"s": 1, "us": 10**6, "ns": 10**9}[unit]
+    rng = np.random.default_rng(7)
+    ticks = rng.integers(*span, 20_000) * per + rng.integers(0, per, 20_000)
+    ticks[::97] = np.iinfo(np.int64).min
+    expected = pd.DatetimeIndex(ticks.view(f"datetime64[{unit}]")).tz_localize("UTC").tz_convert(timezone)
+    assert (local_ticks(ticks, unit, timezone) == expected.tz_localize(None).asi8).all()
+    fixed = constant_offset(span[0] * per, span[1] * per, unit, timezone)
+    within_grid = span[1] - span[0] < 10**8  # longer spans are converted value by value
+    if within_grid and (timezone == "UTC" or (timezone == "Asia/Ho_Chi_Minh" and span[0] > 0)):
+        assert fixed == (7 * 3600 * per if timezone != "UTC" else 0)
+    if not within_grid:
+        assert fixed is None
+    if timezone in ("Europe/Amsterdam", "America/New_York") and span[1] - span[0] > 10**7:
+        assert fixed is None  # daylight saving within the span

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from procsimp._tz import local_ticks
 from procsimp.errors import LogReadError, LogValidationError
 from procsimp.io import times as _times
 from procsimp.io.mapping import normalise_header, option_for, resolve_columns
@@ -525,7 +526,8 @@ def _unused_categories_removed(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(df[col].dtype, pd.CategoricalDtype):
             n_cats = len(df[col].cat.categories)
             codes = df[col].cat.codes.to_numpy()
-            if n_cats and not np.bincount(codes[codes >= 0], minlength=n_cats).all():
+            # one pass: missing values (-1) land in bin 0
+            if n_cats and not np.bincount(codes + 1, minlength=n_cats + 1)[1:].all():
                 df[col] = df[col].cat.remove_unused_categories()
     return df
 
@@ -545,8 +547,10 @@ def _midnight_share(df: pd.DataFrame, ts: np.ndarray, offsets: list[int] | None)
         for minutes in offsets:
             hit |= (ts + minutes * 60 * 1_000_000_000) % _DAY_NS == 0
         return float(hit.mean())
-    local = df[TIMESTAMP].dt.tz_localize(None).array.asi8
-    return float(np.mean(local % _DAY_NS == 0))
+    unit = df[TIMESTAMP].dt.unit
+    per_day = 86_400 * {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
+    local = local_ticks(df[TIMESTAMP].array.asi8, unit, str(df[TIMESTAMP].dt.tz))
+    return float(np.mean(local % per_day == 0))
 
 
 def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndarray, ts: np.ndarray,
