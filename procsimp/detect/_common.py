@@ -67,15 +67,24 @@ def releases_result(r: Row, rows: dict[str, Row]) -> bool:
     return nxt is not None and not nxt["kept"] and nxt["knockout_next"] == 0 and produces_result(nxt, rows)
 
 
+def consulted(r: Row, min_sent_back: float = 0.5) -> bool:
+    """Whether the step is a consultation: done by a unit that does nothing else in the service
+    (a body asked for this one step, such as the police, a court or a legal desk), after which at
+    least ``min_sent_back`` of the dossiers go back to a unit that had them earlier. Never true
+    for a log without units."""
+    return val(r["unit_exclusive_share"]) >= 0.9 and val(r["sent_back_share"]) >= min_sent_back
+
+
 def work_step(acts: list[Row], min_case_share: float = 0.3) -> Row | None:
     """The service's main work step: the largest median processing time among the steps present
     in a fair share of the cases, leaving out the steps that produce the result right before it
-    is delivered (printing a card). None when processing times are unknown."""
+    is delivered (printing a card) and consultations of other bodies (see :func:`consulted`: the
+    agency's own work is the yardstick). None when processing times are unknown."""
     rows = {r["activity"]: r for r in acts}
     best: Row | None = None
     for r in acts:
         if val(r["case_share"]) >= min_case_share and finite(r["proc_hours_median"]):
-            if r["end"] or produces_result(r, rows):
+            if r["end"] or produces_result(r, rows) or consulted(r):
                 continue
             if best is None or r["proc_hours_median"] > best["proc_hours_median"]:
                 best = r
@@ -280,7 +289,7 @@ class ControlStep(Detector):
         min_sent_back
             a step done by a unit that does nothing else in the service is a consultation, not a
             control, when at least this share of its dossiers then go back to a unit that had
-            them in the three steps before (when the log has units).
+            them earlier (when the log has units).
         max_intake_unit
             at most this share of the occurrences may be done by the unit that received the
             dossier (when the log has units).
@@ -356,7 +365,7 @@ class ControlStep(Detector):
                 return None  # control by another desk or level, not the next officer of the same team
             if val(r["intake_unit_share"]) > self.max_intake_unit:
                 return None  # the desk that received the dossier: intake work, not a control
-            if val(r["unit_exclusive_share"]) >= 0.9 and val(r["sent_back_share"]) >= self.min_sent_back:
+            if consulted(r, self.min_sent_back):
                 return None  # a body consulted for this step, then the dossier goes back: its opinion
         proc = float(r["proc_hours_median"])
         work_h = val(work["proc_hours_median"])

@@ -882,7 +882,6 @@ class _Builder:
             rework_next_ev[:-1] = ~self.last[:-1] & self.rework[1:] & ~self.rework[:-1]
         rework_next = np.bincount(sa[rework_next_ev], minlength=K)
         unit_exclusive = self._unit_exclusive()
-        sent_back, intake_unit = self._unit_context()
         ko_next = np.bincount(sa[self.ko_next], minlength=K)
         ko_after = np.bincount(sa[self.ko_after], minlength=K)
         loop_start = np.bincount(sa[self.loop_start_mark], minlength=K)
@@ -893,6 +892,7 @@ class _Builder:
         rel_pos = self.pos / np.maximum(self.case_len - 1, 1)[self.cidx]  # 0 first .. 1 last
         pos_mean = _group_mean(sa, rel_pos, K, ev)
         step_mean = _group_mean(sa, self.pos.astype(float), K, ev)
+        sent_back, intake_unit = self._unit_context(unit_exclusive, sk, sc, step_mean)
         # knocked-out cases containing the step, and how often
         ko_case_ev = np.bincount(sa[self.case_knocked[self.cidx] & (self.occ == 0)], minlength=K)
         mi = self._successor_outcome_mi()
@@ -1031,35 +1031,46 @@ class _Builder:
         total = np.bincount(k_of, weights=cnt, minlength=K)
         return _share(exclusive, total)
 
-    def _unit_context(self, window: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    def _unit_context(
+        self, exclusive: np.ndarray, succ_keys: np.ndarray, succ_counts: np.ndarray, step_mean: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per (service, activity), where the dossier comes from and goes to, by unit:
 
-        * ``sent_back``: share of the occurrences after which the dossier goes to another unit
-          that had it in the ``window`` steps before (it was sent out for this step and comes
-          back, as after a consultation), among occurrences with a next step and known units;
+        * ``sent_back``: for a step done by a unit that does nothing else in the service
+          (``exclusive``, the per-step share of :meth:`_unit_exclusive`, at least 0.9), the share
+          of its successions (``succ_keys``/``succ_counts``, see :meth:`_activities`) that go to
+          another unit which does a step that comes earlier in the service on average
+          (``step_mean``): the dossier was sent out for this step and goes back, as after a
+          consultation. Computed on the service's structure (each step's main unit), not case by
+          case; NaN for other steps;
         * ``intake_unit``: share of the occurrences done by the unit that received the dossier
           (the unit of the case's first step, such as the front office).
 
         NaN when the log has no units."""
-        K, n = self.K, self.n
+        K, A, n = self.K, self.A, self.n
         unit = self.unit
-        if not self.has_unit or n == 0:
+        found = self._per_step(unit)
+        if not self.has_unit or n == 0 or found is None:
             return np.full(K, np.nan), np.full(K, np.nan)
         sa = self.sa
-        nxt = np.full(n, -1, dtype=np.int64)
-        if n > 1:
-            nxt[:-1] = np.where(self.last[:-1], -1, unit[1:])
-        judged = (nxt >= 0) & (unit >= 0) & (nxt != unit)
-        back = np.zeros(n, dtype=bool)
-        for k in range(1, window + 1):
-            if n <= k:
-                break
-            earlier = np.full(n, -1, dtype=np.int64)
-            earlier[k:] = unit[:-k]
-            earlier[self.pos < k] = -1  # before the case's first step
-            back |= earlier == nxt
-        back &= judged
-        sent_back = _share(np.bincount(sa[back], minlength=K), np.bincount(sa[judged], minlength=K))
+        uk, cnt, m = found
+        main = self._mode_per_key(uk // m, uk % m, K, m, counts=cnt)  # each step's main unit
+        # the earliest mean position of any step of each (service, unit)
+        has = main >= 0
+        earliest = np.full(self.S * m, np.inf)
+        steps = np.flatnonzero(has)
+        np.minimum.at(earliest, (steps // A) * m + main[steps], step_mean[steps])
+        k = succ_keys // (A + 1)
+        nxt_act = succ_keys % (A + 1) - 1
+        ok = nxt_act >= 0
+        k, nxt_act, weight = k[ok], nxt_act[ok], succ_counts[ok].astype(float)
+        nxt_unit = main[(k // A) * A + nxt_act]
+        judged = (nxt_unit >= 0) & (main[k] >= 0) & (nxt_unit != main[k])
+        back = judged & (earliest[(k // A) * m + np.maximum(nxt_unit, 0)] < step_mean[k])
+        sent_back = _share(
+            np.bincount(k, weights=weight * back, minlength=K), np.bincount(k, weights=weight * judged, minlength=K)
+        )
+        sent_back[~(np.nan_to_num(exclusive, nan=0.0) >= 0.9)] = np.nan
         intake = unit[self.case_first][self.cidx]
         known = (unit >= 0) & (intake >= 0)
         at_intake = known & (unit == intake)
@@ -1363,9 +1374,15 @@ class _Builder:
         out = out.sort_values(["service", "a", "b"], kind="stable").reset_index(drop=True)
         return out[_ORDER_COLUMNS]
 
-    def _mode_per_key(self, keys: np.ndarray, values: np.ndarray, n_keys: int, n_values: int) -> np.ndarray:
-        """The most frequent value per key (ties: the smallest value); -1 for keys never seen."""
-        uk, cnt = _key_counts(keys * n_values + values, n_keys * n_values)
+    def _mode_per_key(
+        self, keys: np.ndarray, values: np.ndarray, n_keys: int, n_values: int, counts: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The most frequent value per key (ties: the smallest value); -1 for keys never seen.
+        With ``counts``, each (key, value) pair is given once with its count."""
+        if counts is None:
+            uk, cnt = _key_counts(keys * n_values + values, n_keys * n_values)
+        else:
+            uk, cnt = keys * n_values + values, counts
         k_of, v_of = uk // n_values, uk % n_values
         order = np.lexsort((v_of, -cnt, k_of))
         k_sorted = k_of[order]

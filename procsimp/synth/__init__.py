@@ -247,7 +247,9 @@ def generate(
         ``"holdout"``, a third structure (own wording, units, timings and waste intensities) kept
         apart to measure the detectors on a structure they were not built on; ``"holdout2"``, a
         fourth one (another wording and unit set, other draws, a legal-desk consultation before
-        the section head's review), written after the detectors were revised on ``holdout``.
+        the section head's review), written after the detectors were revised on ``holdout``;
+        ``"holdout3"``, a fifth one (digitising at the front office), written with the final
+        revision and measured once.
     to_be
         also build the counterfactual log: the same dossiers, decisions and processing times
         with the waste removed (rework loops stay). It is an independent truth, not a replay of
