@@ -21,11 +21,11 @@ import click
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="language of labels and CSV headers")
 @click.option(
     "--structure",
-    type=click.Choice(["standard", "alt", "codes", "holdout", "holdout2", "holdout3"]),
+    type=click.Choice(["standard", "alt", "codes", "holdout", "holdout2", "holdout3", "holdout4"]),
     default="standard",
     show_default=True,
     help="workflow structure: standard; alt (other wording, units, timings); codes (alt with opaque step codes); "
-    "holdout, holdout2 and holdout3 (three more wordings, unit sets, timings and waste intensities, for measuring detectors "
+    "holdout to holdout4 (four more wordings, unit sets, timings and waste intensities, for measuring detectors "
     "on structures they were not built on)",
 )
 @click.option("--to-be", "to_be", is_flag=True, help="also write the counterfactual log with the waste removed")

@@ -219,9 +219,11 @@ class ControlStep(Detector):
     A control step is not kept (start, end, decision, protected, rework), is quiet (see
     :func:`is_quiet`), is done by another officer than the step before it (and, when the log has
     units, by another unit: a control is done by another desk or level; not by the desk that
-    received the dossier, whose later steps are intake work such as collecting a fee; and not by
-    a body consulted for this one step, after which the dossier goes back to a unit that sent it:
-    that opinion is work the agency asked for, not a check of its own work), takes at most
+    received the dossier, whose later steps are intake work such as collecting a fee; not by a
+    body consulted for this one step, after which the dossier goes back to a unit that sent it:
+    that opinion is work the agency asked for, not a check of its own work; and not the step at
+    which the dossier comes back from such a body to the unit that sent it, which continues that
+    unit's own work), takes at most
     ``max_proc_share`` of the main work step's processing, neither produces the result right
     before it is delivered nor releases it (see :func:`releases_result`), and follows some step
     with at least ``min_controlled_ratio`` times its own processing (there is work to control).
@@ -289,7 +291,8 @@ class ControlStep(Detector):
         min_sent_back
             a step done by a unit that does nothing else in the service is a consultation, not a
             control, when at least this share of its dossiers then go back to a unit that had
-            them earlier (when the log has units).
+            them earlier; and a step that receives at least this share of its dossiers back from
+            such a body continues its own unit's work (when the log has units).
         max_intake_unit
             at most this share of the occurrences may be done by the unit that received the
             dossier (when the log has units).
@@ -367,6 +370,8 @@ class ControlStep(Detector):
                 return None  # the desk that received the dossier: intake work, not a control
             if consulted(r, self.min_sent_back):
                 return None  # a body consulted for this step, then the dossier goes back: its opinion
+            if val(r["back_from_body_share"]) >= self.min_sent_back:
+                return None  # back from a consulted body to the unit that sent it: its own work
         proc = float(r["proc_hours_median"])
         work_h = val(work["proc_hours_median"])
         if work_h <= 0 or proc > self.max_proc_share * work_h:

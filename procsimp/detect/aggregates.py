@@ -892,7 +892,7 @@ class _Builder:
         rel_pos = self.pos / np.maximum(self.case_len - 1, 1)[self.cidx]  # 0 first .. 1 last
         pos_mean = _group_mean(sa, rel_pos, K, ev)
         step_mean = _group_mean(sa, self.pos.astype(float), K, ev)
-        sent_back, intake_unit = self._unit_context(unit_exclusive, sk, sc, step_mean)
+        sent_back, back_from_body, intake_unit = self._unit_context(unit_exclusive, (sk, sc), (pk, pc), step_mean)
         # knocked-out cases containing the step, and how often
         ko_case_ev = np.bincount(sa[self.case_knocked[self.cidx] & (self.occ == 0)], minlength=K)
         mi = self._successor_outcome_mi()
@@ -954,6 +954,7 @@ class _Builder:
                 "units": n_unit[rows],
                 "unit_exclusive_share": unit_exclusive[rows],
                 "sent_back_share": sent_back[rows],
+                "back_from_body_share": back_from_body[rows],
                 "intake_unit_share": intake_unit[rows],
                 "knockout_next_share": _share(ko_next[rows], ev[rows]),
                 "knockout_next": ko_next[rows],
@@ -1032,8 +1033,9 @@ class _Builder:
         return _share(exclusive, total)
 
     def _unit_context(
-        self, exclusive: np.ndarray, succ_keys: np.ndarray, succ_counts: np.ndarray, step_mean: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, exclusive: np.ndarray, succ: tuple[np.ndarray, np.ndarray], pred: tuple[np.ndarray, np.ndarray],
+        step_mean: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per (service, activity), where the dossier comes from and goes to, by unit:
 
         * ``sent_back``: for a step done by a unit that does nothing else in the service
@@ -1043,6 +1045,9 @@ class _Builder:
           (``step_mean``): the dossier was sent out for this step and goes back, as after a
           consultation. Computed on the service's structure (each step's main unit), not case by
           case; NaN for other steps;
+        * ``back_from_body``: the share of its predecessions (``pred``) by a unit that does nothing
+          else in the service, when the step's own unit does a step that comes earlier than that
+          predecessor: the dossier comes back from a consulted body to the unit that sent it;
         * ``intake_unit``: share of the occurrences done by the unit that received the dossier
           (the unit of the case's first step, such as the front office).
 
@@ -1051,7 +1056,7 @@ class _Builder:
         unit = self.unit
         found = self._per_step(unit)
         if not self.has_unit or n == 0 or found is None:
-            return np.full(K, np.nan), np.full(K, np.nan)
+            return np.full(K, np.nan), np.full(K, np.nan), np.full(K, np.nan)
         sa = self.sa
         uk, cnt, m = found
         main = self._mode_per_key(uk // m, uk % m, K, m, counts=cnt)  # each step's main unit
@@ -1060,22 +1065,35 @@ class _Builder:
         earliest = np.full(self.S * m, np.inf)
         steps = np.flatnonzero(has)
         np.minimum.at(earliest, (steps // A) * m + main[steps], step_mean[steps])
-        k = succ_keys // (A + 1)
-        nxt_act = succ_keys % (A + 1) - 1
-        ok = nxt_act >= 0
-        k, nxt_act, weight = k[ok], nxt_act[ok], succ_counts[ok].astype(float)
-        nxt_unit = main[(k // A) * A + nxt_act]
-        judged = (nxt_unit >= 0) & (main[k] >= 0) & (nxt_unit != main[k])
-        back = judged & (earliest[(k // A) * m + np.maximum(nxt_unit, 0)] < step_mean[k])
-        sent_back = _share(
-            np.bincount(k, weights=weight * back, minlength=K), np.bincount(k, weights=weight * judged, minlength=K)
-        )
-        sent_back[~(np.nan_to_num(exclusive, nan=0.0) >= 0.9)] = np.nan
+        single = np.nan_to_num(exclusive, nan=0.0) >= 0.9
+
+        def neighbours(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """(step, neighbouring step, count) of the successor or predecessor pairs."""
+            k, other = keys // (A + 1), keys % (A + 1) - 1
+            ok = other >= 0
+            return k[ok], (k[ok] // A) * A + other[ok], counts[ok].astype(float)
+
+        def share(k: np.ndarray, hit: np.ndarray, judged: np.ndarray, weight: np.ndarray) -> np.ndarray:
+            return _share(np.bincount(k, weights=weight * (judged & hit), minlength=K),
+                          np.bincount(k, weights=weight * judged, minlength=K))
+
+        # sent back: the next step's unit works on the dossier before this step
+        k, nk, weight = neighbours(*succ)
+        judged = (main[nk] >= 0) & (main[k] >= 0) & (main[nk] != main[k])
+        back = earliest[(k // A) * m + np.maximum(main[nk], 0)] < step_mean[k]
+        sent_back = share(k, back, judged, weight)
+        sent_back[~single] = np.nan
+        # back from a body: the previous step is a single-purpose unit's, and this step's unit
+        # works on the dossier before that step
+        k, pk, weight = neighbours(*pred)
+        judged = (main[pk] >= 0) & (main[k] >= 0) & (main[pk] != main[k])
+        back = single[pk] & (earliest[(k // A) * m + np.maximum(main[k], 0)] < step_mean[pk])
+        back_from_body = share(k, back, judged, weight)
         intake = unit[self.case_first][self.cidx]
         known = (unit >= 0) & (intake >= 0)
         at_intake = known & (unit == intake)
         intake_unit = _share(np.bincount(sa[at_intake], minlength=K), np.bincount(sa[known], minlength=K))
-        return sent_back, intake_unit
+        return sent_back, back_from_body, intake_unit
 
     def _distinct_per_key(self, codes: np.ndarray) -> np.ndarray:
         found = self._per_step(codes)
@@ -1581,7 +1599,7 @@ _ACTIVITY_COLUMNS = [
     "top_predecessor", "top_predecessor_share",
     "resource_change_next", "resource_change_prev", "unit_change_next", "unit_change_prev",
     "handoffs_saved_per_event", "resources", "units", "unit_exclusive_share", "sent_back_share",
-    "intake_unit_share",
+    "back_from_body_share", "intake_unit_share",
     "knockout_next_share", "knockout_next", "knockout_after_share", "knockout_case_share",
     "loop_start_share", "loop_starts", "rework_after_share", "rework_next_share", "in_loop_share", "repeats",
     "repeat_case_share",

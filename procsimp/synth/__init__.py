@@ -248,8 +248,9 @@ def generate(
         apart to measure the detectors on a structure they were not built on; ``"holdout2"``, a
         fourth one (another wording and unit set, other draws, a legal-desk consultation before
         the section head's review), written after the detectors were revised on ``holdout``;
-        ``"holdout3"``, a fifth one (digitising at the front office), written with the final
-        revision and measured once.
+        ``"holdout3"`` (digitising at the front office) and ``"holdout4"`` (no assignment
+        step), each written after the previous revision; ``holdout4`` was measured once with
+        the final detectors and never used to tune them.
     to_be
         also build the counterfactual log: the same dossiers, decisions and processing times
         with the waste removed (rework loops stay). It is an independent truth, not a replay of
