@@ -9,13 +9,15 @@ STAMP := $(VENV)/.installed
 JS := tests/js
 APT_PACKAGES := graphviz fonts-noto-core fonts-dejavu-core
 TEST_APT_PACKAGES := chromium nodejs npm
+JAVA_APT_PACKAGES := default-jre-headless
+SPARK_STAMP := $(VENV)/.spark-installed
 
-.PHONY: demo test install system-deps test-system-deps js-deps lint bench clean
+.PHONY: demo test install spark system-deps test-system-deps js-deps lint bench clean
 
 demo: install
 	$(BIN)/procsimp demo --out outputs
 
-test: install test-system-deps js-deps
+test: install spark test-system-deps js-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 install: system-deps $(STAMP)
@@ -27,6 +29,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
+
+# The Spark backend of the engine (pyspark, about 500 MB, and a Java runtime): tested by
+# `make test`, not needed by `make demo`.
+spark: install $(SPARK_STAMP)
+	@scripts/ensure-system-deps java "$(JAVA_APT_PACKAGES)"
+
+$(SPARK_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
+	@touch $@
 
 # Graphviz (dot) and fonts with Vietnamese diacritics. Installed with apt-get when run as root;
 # otherwise the exact command to run is printed.

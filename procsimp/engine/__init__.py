@@ -17,7 +17,9 @@ completion when the log has no start times); processing is completion − start.
 definitions are in :mod:`procsimp.engine.sql`.
 
 The queries run on DuckDB by default; :mod:`procsimp.engine.backend` is the seam for another
-engine. Results are cached per log and calendar, and returned as fresh copies.
+engine, and :class:`procsimp.engine.spark.SparkBackend` runs the same queries on Apache Spark
+(``use_backend(SparkBackend())``, or ``PROCSIMP_ENGINE=spark`` for the command line). Results are
+cached per log and calendar, and returned as fresh copies.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ returned as a pandas DataFrame under its name. (DuckDB runs each intermediate as
 common table expression of the queries that read it.)
 
 The SQL is plain and portable (window functions, ``GROUP BY``, ``quantile_cont``, ordered
-``list`` aggregates), so a distributed engine can run the same plan by registering the inputs as
-views and materialising the ``_`` tables as cached temporary views.
+``list`` aggregates), so a distributed engine runs the same plan by registering the inputs as
+views and materialising the ``_`` tables as cached temporary views: :mod:`procsimp.engine.spark`
+does that on Apache Spark (``PROCSIMP_ENGINE=spark``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["Backend", "DuckDBBackend", "get_backend", "set_backend", "use_backend"]
+__all__ = ["ENGINES", "Backend", "DuckDBBackend", "get_backend", "set_backend", "use_backend"]
 
 
 @runtime_checkable
@@ -126,11 +127,28 @@ def _with_intermediates(sql: str, plan: Mapping[str, str]) -> str:
 _current: Backend | None = None
 
 
+#: the values of the ``PROCSIMP_ENGINE`` environment variable
+ENGINES = ("duckdb", "spark")
+
+
 def get_backend() -> Backend:
-    """The backend the engine uses (DuckDB unless :func:`set_backend` chose another)."""
+    """The backend the engine uses: the one :func:`set_backend` chose, else the one named by the
+    ``PROCSIMP_ENGINE`` environment variable (``duckdb``, the default, or ``spark``: a local
+    Spark session, see :mod:`procsimp.engine.spark`)."""
     global _current
     if _current is None:
-        _current = DuckDBBackend()
+        engine = os.environ.get("PROCSIMP_ENGINE", "").strip().lower() or "duckdb"
+        if engine not in ENGINES:
+            raise ParameterError(
+                f"PROCSIMP_ENGINE={os.environ.get('PROCSIMP_ENGINE')!r} is not an engine; use one of "
+                f"{', '.join(ENGINES)} or unset it"
+            )
+        if engine == "spark":
+            from procsimp.engine.spark import SparkBackend
+
+            _current = SparkBackend()
+        else:
+            _current = DuckDBBackend()
     return _current
 
 

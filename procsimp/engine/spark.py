@@ -1,0 +1,172 @@
+"""Run the engine's queries on Apache Spark, for logs that outgrow one machine.
+
+:class:`SparkBackend` takes the same plans as the DuckDB backend (:mod:`procsimp.engine.sql`):
+the input tables become Spark DataFrames, each intermediate (``_steps``, ``_cases``) a cached
+temporary view, and every result comes back through Arrow. The SQL is written once, in DuckDB's
+dialect; :func:`to_spark_sql` rewrites the few constructs whose spelling differs:
+
+=================================  ==================================================
+DuckDB                             Spark SQL
+=================================  ==================================================
+``quantile_cont(x, [0.5, 0.9])``   ``percentile(x, array(0.5, 0.9))`` (both exact, with
+                                   linear interpolation)
+``q[1]``                           ``element_at(q, 1)`` (both count from 1)
+``list(act ORDER BY rn)``          ``transform(array_sort(collect_list(struct(rn,
+                                   act))), s -> s.act)``
+``LAG(x IGNORE NULLS) OVER w``     ``lag(x) IGNORE NULLS OVER w``
+=================================  ==================================================
+
+Use it for one block of work or for the whole session::
+
+    from procsimp.engine import use_backend
+    from procsimp.engine.spark import SparkBackend
+
+    with use_backend(SparkBackend()):          # local mode, all cores
+        table = procsimp.engine.dfg(log)
+
+    SparkBackend(session=spark)                # an existing session (a cluster)
+
+pyspark and a Java runtime are needed (``pip install 'procsimp[spark]'``); the error says so
+when they are missing.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from procsimp.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["SparkBackend", "to_spark_sql"]
+
+_QUANTILES = re.compile(r"quantile_cont\(")
+_INDEX = re.compile(r"\b(\w+)\[(\d+)\]")
+_ORDERED_LIST = re.compile(r"\blist\((\w+) ORDER BY (\w+)\)")
+_LAG_IGNORE_NULLS = re.compile(r"\bLAG\((\w+) IGNORE NULLS\)", re.IGNORECASE)
+
+
+def _closing(sql: str, start: int) -> int:
+    """Index of the parenthesis that closes the one opened just before ``start``."""
+    depth = 1
+    for i in range(start, len(sql)):
+        if sql[i] == "(":
+            depth += 1
+        elif sql[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise ValueError(f"unbalanced parentheses in {sql[max(0, start - 40):start + 40]!r}")
+
+
+def _quantiles(sql: str) -> str:
+    out, pos = [], 0
+    for m in _QUANTILES.finditer(sql):
+        if m.start() < pos:
+            continue
+        end = _closing(sql, m.end())
+        inner = sql[m.end():end].rstrip()
+        if inner.endswith("]"):  # a list of fractions: [0.5, 0.9]
+            at = inner.rfind("[")
+            expr, qs = inner[:at].rstrip().removesuffix(","), f"array({inner[at + 1:-1]})"
+        else:
+            expr, _, qs = inner.rpartition(",")
+        out.append(sql[pos:m.start()] + f"percentile({_quantiles(expr)}, {qs})")
+        pos = end + 1
+    out.append(sql[pos:])
+    return "".join(out)
+
+
+def to_spark_sql(sql: str) -> str:
+    """The DuckDB-dialect SQL of :mod:`procsimp.engine.sql` in Spark SQL (see the table above)."""
+    sql = _quantiles(sql)
+    sql = _INDEX.sub(r"element_at(\1, \2)", sql)
+    sql = _ORDERED_LIST.sub(r"transform(array_sort(collect_list(struct(\2, \1))), s -> s.\1)", sql)
+    return _LAG_IGNORE_NULLS.sub(r"lag(\1) IGNORE NULLS", sql)
+
+
+class SparkBackend:
+    """The engine's queries on a Spark session.
+
+    ``session``: a ``pyspark.sql.SparkSession`` to use (a cluster's); without it, one is created
+    on first use in local mode with ``master`` (default ``local[*]``: every core of this machine)
+    and the ``config`` settings. ``shuffle_partitions`` sets ``spark.sql.shuffle.partitions`` of
+    a session this backend creates (Spark's default of 200 is meant for clusters).
+    """
+
+    name = "spark"
+
+    def __init__(
+        self,
+        *,
+        session: Any = None,
+        master: str = "local[*]",
+        config: Mapping[str, str] | None = None,
+        shuffle_partitions: int = 8,
+    ) -> None:
+        if not isinstance(shuffle_partitions, int) or shuffle_partitions < 1:
+            raise ParameterError(f"SparkBackend(shuffle_partitions=...) must be a positive integer, got {shuffle_partitions!r}")
+        if not isinstance(master, str) or not master:
+            raise ParameterError(f"SparkBackend(master=...) must be a Spark master URL such as 'local[*]', got {master!r}")
+        self._session = session
+        self.master = master
+        self.config = dict(config or {})
+        self.shuffle_partitions = shuffle_partitions
+
+    def session(self) -> Any:
+        """The Spark session (created on first use)."""
+        if self._session is None:
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError:
+                raise ParameterError(
+                    "the Spark backend needs pyspark and a Java runtime: pip install 'procsimp[spark]' "
+                    "(and a JDK 17 or later), or keep the default DuckDB engine"
+                ) from None
+            builder = (
+                SparkSession.builder.master(self.master)
+                .appName("procsimp")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.shuffle.partitions", str(self.shuffle_partitions))
+                .config("spark.sql.session.timeZone", "UTC")
+            )
+            for key, value in self.config.items():
+                builder = builder.config(key, value)
+            self._session = builder.getOrCreate()
+            self._session.sparkContext.setLogLevel("ERROR")
+        return self._session
+
+    def run(self, plan: Mapping[str, str], tables: Mapping[str, pa.Table]) -> dict[str, pd.DataFrame]:
+        spark = self.session()
+        cached: list[Any] = []
+        views = [*tables, *(name for name in plan if name.startswith("_"))]
+        try:
+            for name, table in tables.items():
+                with warnings.catch_warnings():
+                    # pyspark warns about pandas versions on every conversion; this path is Arrow only
+                    warnings.filterwarnings("ignore", message=".*does not yet fully support pandas", category=FutureWarning)
+                    spark.createDataFrame(table).createOrReplaceTempView(name)
+            out: dict[str, pd.DataFrame] = {}
+            for name, sql in plan.items():
+                frame = spark.sql(to_spark_sql(sql))
+                if name.startswith("_"):  # an intermediate that later queries read
+                    frame = frame.cache()
+                    cached.append(frame)
+                    frame.createOrReplaceTempView(name)
+                else:
+                    out[name] = frame.toArrow().to_pandas()
+            return out
+        finally:
+            for frame in cached:
+                frame.unpersist()
+            for view in views:
+                spark.catalog.dropTempView(view)
+
+    def __repr__(self) -> str:
+        return f"SparkBackend(master={self.master!r})"
