@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import zlib
 from pathlib import Path
@@ -144,13 +143,14 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
 
     try:
         if fmt == "csv":
+            from procsimp.io import _gzip
             from procsimp.io.delimited import read_delimited
 
             data = p.read_bytes()
             if data.startswith(b"\x1f\x8b"):
                 try:
-                    data = gzip.decompress(data)
-                except (OSError, EOFError, zlib.error) as exc:
+                    data = _gzip.decompress(data)
+                except _gzip.ERRORS as exc:
                     raise LogReadError(
                         f"{source}: not a valid gzip file ({exc}); the file is damaged or truncated: export it again"
                     ) from None

@@ -25,7 +25,6 @@ import os
 import re
 import sys
 import tempfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procsimp.errors import LogReadError, LogValidationError
+from procsimp.io import _gzip
 from procsimp.io._xes_scan import _CHUNK, _Fallback, _rust_parse, _Scan, _scan_file, _short
 
 __all__ = ["read_xes_frame", "write_xes", "XesInfo"]
@@ -148,7 +148,7 @@ def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, str]]:
             while True:
                 try:
                     chunk = stream.read(_CHUNK)
-                except (OSError, EOFError, zlib.error) as exc:
+                except _gzip.ERRORS as exc:
                     raise LogReadError(
                         f"{source}: not a valid gzip file ({_short(exc)}); the file is damaged or truncated: "
                         "download or export it again"
@@ -180,8 +180,8 @@ def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, str]]:
 @contextlib.contextmanager
 def _open_stream(path: Path, compressed: bool) -> Iterator[IO[bytes]]:
     if compressed:
-        with gzip.open(path, "rb") as f:
-            yield f  # type: ignore[misc]
+        with _gzip.open_read(path) as f:
+            yield f
     else:
         with open(path, "rb") as f:
             yield f
@@ -448,7 +448,7 @@ def _read_lxml(path: Path, source: str, timezone: str) -> pd.DataFrame:
         raise LogReadError(
             f"{source}: not well-formed XML ({message}); the file is damaged or not XES: export it again"
         ) from None
-    except (OSError, EOFError, zlib.error) as exc:
+    except _gzip.ERRORS as exc:
         raise LogReadError(
             f"{source}: not a valid gzip file ({_short(exc)}); the file is damaged or truncated: export it again"
         ) from None
