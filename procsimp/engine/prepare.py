@@ -7,8 +7,8 @@ back to names on the small result tables.
 
 The log is sorted by case, then time, so the directly-follows predecessor of an event is the row
 before it when that row belongs to the same case. The table carries that alignment as columns
-(``is_start``, ``is_end``, ``prev_act``, ``prev_end``, ``prev_wm``), made with numpy shifts of the
-integer codes: the queries then aggregate plain rows and need no window over the whole log. Arrow
+(``is_start``, ``is_end``, ``prev_act``, ``prev_end``, ``prev_wm``, and ``edge_first``: the edge's
+first occurrence in its case), made with numpy shifts and one radix sort of the integer codes: the queries then aggregate plain rows and need no window over the whole log. Arrow
 arrays are built from the numpy buffers without copies where the values have no missing entries.
 """
 
@@ -155,6 +155,30 @@ class _Columns:
         return self.null(self.pa.float64()) if values is None else self.values(values, missing, self.pa.float64())
 
 
+def _first_edges(case_codes: np.ndarray, prev_act: np.ndarray, act: np.ndarray, n_act: int,
+                 is_start: np.ndarray) -> np.ndarray:
+    """Whether each event's directly-follows edge (previous activity, activity) occurs for the
+    first time in its case (False for a case's first event, which has no edge).
+
+    Events grouped by edge with a stable sort keep their log order, that is case then time, so
+    a repeat of an edge in a case sits right after its earlier occurrence. With at most 255
+    activities the edge codes fit 16 bits and the stable sort is a radix sort."""
+    n = len(act)
+    out = np.zeros(n, dtype=bool)
+    if n == 0 or bool(is_start.all()):
+        return out
+    span = max(n_act, 1) ** 2
+    edge = prev_act.astype(np.int64) * max(n_act, 1) + act
+    edge[is_start] = span  # first events: a bucket of their own
+    order = np.argsort(edge.astype(np.uint16) if span < 2**16 else edge, kind="stable")
+    e, c = edge[order], case_codes[order]
+    first = np.ones(n, dtype=bool)
+    first[1:] = (e[1:] != e[:-1]) | (c[1:] != c[:-1])
+    out[order] = first
+    out[is_start] = False
+    return out
+
+
 def _codes_of(df: pd.DataFrame, name: str, n: int) -> tuple[np.ndarray | None, pd.Index]:
     """(codes or None when the column is absent or empty, categories)."""
     series = _column(df, name)
@@ -221,6 +245,7 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
         "is_start": pa.array(is_start),
         "is_end": pa.array(is_end),
         "prev_act": col.codes(prev_act),
+        "edge_first": pa.array(_first_edges(case_codes, prev_act, act_codes, len(act_cats), is_start)),
         "t_end": col.times(t_end, end_na),
         "prev_end": col.times(_shifted(t_end, is_start), prev_na),
         "wm_end": col.floats(wm_end, end_na),

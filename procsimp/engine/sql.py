@@ -20,6 +20,7 @@ t_due      the log's due date of the dossier (NULL when the log has none)
 is_start, is_end   the event is the first / last of its case
 prev_act, prev_end, prev_wm   activity, completion time and working-minute completion of the
            event before it in the case (``rn - 1``), NULL for the first event of a case
+edge_first the edge (prev_act, act) occurs here for the first time in the case
 =========  ==========================================================================
 
 The ``prev_*`` columns are the directly-follows alignment of the case-sorted rows, so the step
@@ -50,7 +51,7 @@ def _clip0(expr: str) -> str:
 #: every event with its predecessor in the case, waiting and processing (the predecessor
 #: columns come with the input, so this is a projection: no window, no sort)
 STEPS = f"""
-SELECT svc, case_id, rn, act, res, unit, is_start, is_end, prev_act,
+SELECT svc, case_id, rn, act, res, unit, is_start, is_end, prev_act, edge_first,
   {_clip0("coalesce(t_start, t_end) - prev_end")} / 1e6 AS wait_s,
   {_clip0("coalesce(wm_start, wm_end) - prev_wm")} AS wait_wm,
   {_clip0("t_end - t_start")} / 1e6 AS proc_s,
@@ -110,17 +111,10 @@ def _pick(name: str, scale: str) -> str:
 
 
 QUERIES: dict[str, str] = {
-    # distinct cases per edge come from a two-level count (cheaper than count(DISTINCT ...));
-    # the edge count comes with the times
+    # distinct cases per edge: the first occurrences of the edge in each case (marked in the input)
     "dfg": f"""
-WITH per_case AS (
-  SELECT DISTINCT svc, prev_act, act, case_id
-  FROM _steps WHERE prev_act IS NOT NULL
-), freq AS (
-  SELECT svc, prev_act, act, count(*) AS cases
-  FROM per_case GROUP BY svc, prev_act, act
-), perf AS (
-  SELECT svc, prev_act, act, count(*) AS count,
+WITH perf AS (
+  SELECT svc, prev_act, act, count(*) AS count, count(*) FILTER (WHERE edge_first) AS cases,
     {_stats("wait_wm", "60.0", "wait_hours")},
     {_stats("wait_s", "86400.0", "wait_days")}
   FROM _steps WHERE prev_act IS NOT NULL
@@ -129,7 +123,7 @@ WITH per_case AS (
 SELECT svc, prev_act AS source, act AS target, count, cases,
   {_pick("wait_hours", "60.0")},
   {_pick("wait_days", "86400.0")}
-FROM perf JOIN freq USING (svc, prev_act, act)
+FROM perf
 """,
     "activities": f"""
 WITH per_case AS (
