@@ -507,6 +507,26 @@ class _Builder:
         self.df = df
         n = len(df)
         self.n = n
+        # working minutes of the completion and start times, in a second thread while the codes
+        # are built (vectorised calendar arithmetic releases the GIL); one task, as the calendar
+        # extends its day table on demand
+        has_start = START in df.columns and bool(df[START].notna().any())
+
+        def work_minutes() -> tuple[np.ndarray, np.ndarray | None]:
+            wc = calendar.work_minutes(pd.DatetimeIndex(df[TIMESTAMP])) if n else np.zeros(0)
+            ws = calendar.work_minutes(pd.DatetimeIndex(df[START])) if has_start else None
+            return wc, ws
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        try:
+            minutes = pool.submit(work_minutes)
+            self._codes_and_times(df, n, minutes.result, has_start)
+        finally:
+            pool.shutdown(wait=True)
+
+    def _codes_and_times(self, df: pd.DataFrame, n: int, minutes: Any, has_start: bool) -> None:
+        """The integer codes, case structure and times of the events (see ``__init__``);
+        ``minutes()`` gives the working minutes of the completion and start times."""
         case_codes = _case_codes(df[CASE]) if n else np.zeros(0, np.int64)
         first = np.ones(n, dtype=bool)
         if n > 1:
@@ -567,11 +587,10 @@ class _Builder:
         self.unit = _codes(df[UNIT])[0] if self.has_unit else np.full(n, -1, np.int64)
 
         # working minutes
-        self.wc = calendar.work_minutes(pd.DatetimeIndex(df[TIMESTAMP])) if n else np.zeros(0)
-        self.has_start = START in df.columns and bool(df[START].notna().any())
+        self.wc, ws_raw = minutes()
+        self.has_start = has_start
         if self.has_start:
-            ws = calendar.work_minutes(pd.DatetimeIndex(df[START]))
-            ws = np.where(np.isfinite(ws), np.minimum(ws, self.wc), np.nan)
+            ws = np.where(np.isfinite(ws_raw), np.minimum(ws_raw, self.wc), np.nan)
             self.ws = ws
             self.proc = self.wc - ws
         else:
@@ -749,20 +768,27 @@ class _Builder:
     def build(self) -> LogAggregates:
         if self.n == 0:
             return self._empty()
-        self._occurrences()
-        self._roles()
-        self._pair_index()
-        for codes in (self.res, self.unit):  # shared by the tables below: computed once, first
-            self._transitions(codes)
-            self._per_step(codes)
         self._events_per_key()
-        # the pair, order, knock-out and loop tables read only what is built so far: they are
-        # computed alongside the activity and service tables (numpy releases the GIL, so a
-        # second core shortens the wall time; the results are the same)
         with ThreadPoolExecutor(max_workers=1) as pool:
+            # occurrences and loops (a sort) alongside the roles and neighbour tables, which do
+            # not read them
+            occurrences = pool.submit(self._occurrences)
+            self._roles()
+            self._pair_index()
+            for codes in (self.res, self.unit):  # shared by the tables below: computed once, first
+                self._transitions(codes)
+                self._per_step(codes)
+            occurrences.result()
+        # the pair, order, knock-out and loop tables read only what is built so far: they are
+        # computed alongside the activity and service tables, as are the per-step quantiles
+        # (numpy releases the GIL, so a second core shortens the wall time; the results are
+        # the same)
+        with ThreadPoolExecutor(max_workers=2) as pool:
             pending = pool.submit(lambda: (self._pairs(), self._order(), self._knockouts(), self._loops()))
+            self._quantiles = pool.submit(self._step_quantiles)  # sorting and partitioning: no GIL
+            numbers = pool.submit(self._service_numbers)
             activities = self._activities()
-            services = self._services(activities)
+            services = self._services(activities, numbers.result())
             pairs, order, (knockouts, knockout_steps), loops = pending.result()
         return LogAggregates(
             services=services,
@@ -803,6 +829,18 @@ class _Builder:
             _catalog=self.catalog,
         )
 
+    def _step_quantiles(self) -> tuple[np.ndarray, ...]:
+        """Per step: median and p90 of processing and of waiting, and the median sojourn
+        (only without start times, where it stands in for processing; NaN otherwise)."""
+        groups = _Groups(self.sa, self.K)  # one ordering of the events by step, for every median
+        proc_med, proc_p90 = groups.quantiles(self.proc)
+        wait_med, wait_p90 = groups.quantiles(self.wait)
+        if self.has_start:
+            soj_med = np.full(self.K, np.nan)
+        else:
+            (soj_med,) = groups.quantiles(self.sojourn, (0.5,))
+        return proc_med, proc_p90, wait_med, wait_p90, soj_med
+
     def _activities(self) -> pd.DataFrame:
         K, A, n = self.K, self.A, self.n
         sa = self.sa
@@ -812,13 +850,6 @@ class _Builder:
         cases_per_svc = np.bincount(self.svc_case, minlength=self.S)
         svc_of_k = np.arange(K) // A
 
-        groups = _Groups(sa, K)  # one ordering of the events by step, for every median
-        proc_med, proc_p90 = groups.quantiles(self.proc)
-        wait_med, wait_p90 = groups.quantiles(self.wait)
-        if self.has_start:  # the sojourn median stands in for processing only without start times
-            soj_med = np.full(K, np.nan)
-        else:
-            (soj_med,) = groups.quantiles(self.sojourn, (0.5,))
         proc_mean = _group_mean(sa, self.proc, K, ev)
         wait_mean = _group_mean(sa, self.wait, K, ev)
         soj_mean = _group_mean(sa, self.sojourn, K, ev)
@@ -921,6 +952,11 @@ class _Builder:
             dtype=bool,
         )
         hours = 1.0 / 60.0
+        # the quantiles come last: a second thread may still be computing them (see build)
+        quantiles = self._quantiles if hasattr(self, "_quantiles") else self._step_quantiles()
+        proc_med, proc_p90, wait_med, wait_p90, soj_med = (
+            quantiles.result() if hasattr(quantiles, "result") else quantiles
+        )
         out = pd.DataFrame(
             {
                 "service": service_col,
@@ -1530,7 +1566,8 @@ class _Builder:
         )
         return out[_LOOP_COLUMNS].sort_values(["service", "activity"], kind="stable").reset_index(drop=True)
 
-    def _services(self, activities: pd.DataFrame) -> pd.DataFrame:
+    def _service_numbers(self) -> dict[str, np.ndarray]:
+        """The per-service figures of :meth:`_services` that need no activity table."""
         S = self.S
         cases = np.bincount(self.svc_case, minlength=S)
         events = np.bincount(self.svc, minlength=S)
@@ -1553,6 +1590,14 @@ class _Builder:
         non_first = np.bincount(self.svc[~self.first], minlength=S)
         ties = np.bincount(self.svc[self.tie], minlength=S)
         tie_share = _share(ties, non_first)
+        return {"cases": cases, "events": events, "ko": ko, "n_acts": n_acts, "rework_cases": rework_cases,
+                "proc_med": proc_med, "wait_med": wait_med, "lead_mean": lead_mean, "tie_share": tie_share}
+
+    def _services(self, activities: pd.DataFrame, numbers: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+        S = self.S
+        f = numbers if numbers is not None else self._service_numbers()
+        cases, events, ko, n_acts, rework_cases = f["cases"], f["events"], f["ko"], f["n_acts"], f["rework_cases"]
+        proc_med, wait_med, lead_mean, tie_share = f["proc_med"], f["wait_med"], f["lead_mean"], f["tie_share"]
         rows = []
         by_service: dict[str, dict[str, list[str]]] = {name: {"start": [], "end": [], "ko": []} for name in self.snames}
         for sv, act, st, en, is_ko in zip(
