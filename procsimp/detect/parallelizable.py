@@ -14,10 +14,10 @@ independent:
   share of the service's main work step, not a hand-off or a review), and at least one of them
   is done by a unit that does nothing else in the service (a body consulted for that one step,
   such as the police or a court). When both are such bodies, any real work (``min_proc_hours``)
-  is substantial: two consulted bodies are neither a hand-off nor a review of each other. No work is handed over between the two: B's unit neither sent
-  the dossier to A and took it back for B (B then waits for A's result, as after a
-  consultation), nor keeps it after B (B then continues what A started, as after an
-  assignment). A pair where both units are such bodies comes first; a pair with one is only
+  is substantial: two consulted bodies are neither a hand-off nor a review of each other. No
+  work is handed over between the two: B's unit neither sent the dossier to A and took it back
+  for B (B then waits for A's result, as after a consultation), nor keeps it after B (B then
+  continues what A started, as after an assignment). A pair where both units are such bodies comes first; a pair with one is only
   reported when neither of its steps is already in a reported pair. Neither step may be a start,
   end or decision step: a check that can reject is better done first.
 

@@ -8,8 +8,9 @@ back to names on the small result tables.
 The log is sorted by case, then time, so the directly-follows predecessor of an event is the row
 before it when that row belongs to the same case. The table carries that alignment as columns
 (``is_start``, ``is_end``, ``prev_act``, ``prev_end``, ``prev_wm``, and ``edge_first``: the edge's
-first occurrence in its case), made with numpy shifts and one radix sort of the integer codes: the queries then aggregate plain rows and need no window over the whole log. Arrow
-arrays are built from the numpy buffers without copies where the values have no missing entries.
+first occurrence in its case), made with numpy shifts and one radix sort of the integer codes:
+the queries then aggregate plain rows and need no window over the whole log. Arrow arrays are
+built from the numpy buffers without copies where the values have no missing entries.
 """
 
 from __future__ import annotations
@@ -161,16 +162,16 @@ def _first_edges(case_codes: np.ndarray, prev_act: np.ndarray, act: np.ndarray, 
     first time in its case (False for a case's first event, which has no edge).
 
     Events grouped by edge with a stable sort keep their log order, that is case then time, so
-    a repeat of an edge in a case sits right after its earlier occurrence. With at most 255
+    a repeat of an edge in a case sits right after its earlier occurrence. With at most 254
     activities the edge codes fit 16 bits and the stable sort is a radix sort."""
     n = len(act)
     out = np.zeros(n, dtype=bool)
     if n == 0 or bool(is_start.all()):
         return out
-    span = max(n_act, 1) ** 2
-    edge = prev_act.astype(np.int64) * max(n_act, 1) + act
-    edge[is_start] = span  # first events: a bucket of their own
-    order = np.argsort(edge.astype(np.uint16) if span < 2**16 else edge, kind="stable")
+    m = n_act + 1  # a missing activity (code -1) is code n_act here
+    edge = np.where(prev_act < 0, n_act, prev_act).astype(np.int64) * m + np.where(act < 0, n_act, act)
+    edge[is_start] = m * m  # first events: a bucket of their own
+    order = np.argsort(edge.astype(np.uint16) if m * m < 2**16 else edge, kind="stable")
     e, c = edge[order], case_codes[order]
     first = np.ones(n, dtype=bool)
     first[1:] = (e[1:] != e[:-1]) | (c[1:] != c[:-1])
