@@ -5,7 +5,6 @@ Usage: python scripts/gen_cli_docs.py [--check]
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -40,16 +39,9 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print("docs/cli.md is out of date: run python scripts/gen_cli_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    TARGET.write_text(text, encoding="utf-8")
-    return 0
+    from _docgen import write_or_check  # a sibling module: scripts/ is on the path when run
+
+    return write_or_check(TARGET, render(), "python scripts/gen_cli_docs.py")
 
 
 if __name__ == "__main__":

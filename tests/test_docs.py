@@ -10,6 +10,7 @@ import click
 import procsimp
 from procsimp.cli import main
 from procsimp.commands import COMMANDS
+from procsimp.detect.registry import DETECTORS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,20 @@ def test_readme_documents_every_command():
     for name in main.list_commands(None):
         assert f"procsimp {name}" in readme, f"README.md does not show `procsimp {name}`"
     assert "make demo" in readme and "make test" in readme
+
+
+def test_detector_reference_is_up_to_date():
+    spec = importlib.util.spec_from_file_location("gen_detector_docs", ROOT / "scripts" / "gen_detector_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    generated = module.render()
+    current = (ROOT / "docs" / "detectors.md").read_text(encoding="utf-8")
+    assert current == generated, "docs/detectors.md is stale: run `python scripts/gen_detector_docs.py`"
+    for name in DETECTORS:  # every detector and each of its parameters is described
+        section = generated.split(f"## `{name}`", 1)[1].split("\n## ", 1)[0]
+        rows = [line for line in section.splitlines() if line.startswith("| `")]
+        assert rows and all(not line.rstrip().endswith("|  |") for line in rows), name
 
 
 def test_cli_reference_is_up_to_date():

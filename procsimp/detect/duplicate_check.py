@@ -3,7 +3,10 @@
 Signals: earlier on the usual path the dossier already went through a check that *does* find
 things (it leads to rejections or supplement requests), while this step never does: it is
 always followed by the same step, never by a rejection or rework, and tells nothing about the
-outcome. Like a review it is a short step done by someone else after some real work.
+outcome. Like a review it is a short step done by someone else after some real work, and the
+same steps are never taken for one: consultations of other bodies, the step the dossier comes
+back to from them, and later steps at the desk that received it (see
+:class:`procsimp.detect._common.ControlStep`).
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ independent:
   is substantial: two consulted bodies are neither a hand-off nor a review of each other. No
   work is handed over between the two: B's unit neither sent the dossier to A and took it back
   for B (B then waits for A's result, as after a consultation), nor keeps it after B (B then
-  continues what A started, as after an assignment). A pair where both units are such bodies comes first; a pair with one is only
-  reported when neither of its steps is already in a reported pair. Neither step may be a start,
-  end or decision step: a check that can reject is better done first.
+  continues what A started, as after an assignment). A pair where both units are such bodies
+  comes first; a pair with one is only reported when neither of its steps is already in a
+  reported pair. Neither step may be a start, end or decision step: a check that can reject is
+  better done first.
 
 Steps that already overlap in time with another step in more than ``max_overlap_share`` of the
 dossiers with both (start times are needed to see it) already run in parallel: in a sequential

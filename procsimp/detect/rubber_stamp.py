@@ -4,6 +4,11 @@ Signals: the step comes after the service's main work step (and before the resul
 done by someone other than the officer who did the step before it, takes a small fraction of the
 work step's time, and is followed by the same step every time: no rejection, no rework, no
 different routing, no link with the outcome. It can go, or be replaced by sample audits.
+
+Not a review, whatever the numbers: a consultation of another body (a unit that does nothing
+else in the service, after which the dossier goes back to a unit that works on it earlier), the
+step at which the dossier comes back from such a body, and later steps at the desk that received
+the dossier (see :class:`procsimp.detect._common.ControlStep`).
 """
 
 from __future__ import annotations
