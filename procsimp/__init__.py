@@ -14,8 +14,9 @@ Names are imported lazily, so ``import procsimp`` stays fast.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from procsimp._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -57,14 +58,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.synth import generate
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'procsimp' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS, __all__)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -27,3 +29,26 @@ def real_log_path(name: str) -> Path:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def load_script(path: Path) -> ModuleType:
+    """A Python file that is not part of a package (a generator script, ``make_data.py``) as a
+    module, without running its ``main``."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def invoke(*args: object) -> tuple[int, str, str]:
+    """Run ``procsimp ARGS`` in-process: (exit code, stdout, stderr). An exception other than
+    the CLI's own exit is raised, so that a traceback is never mistaken for a handled error."""
+    from click.testing import CliRunner
+
+    from procsimp.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr

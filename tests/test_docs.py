@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import click
@@ -11,16 +10,13 @@ import procsimp
 from procsimp.cli import main
 from procsimp.commands import COMMANDS
 from procsimp.detect.registry import DETECTORS
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_generator():
-    spec = importlib.util.spec_from_file_location("gen_cli_docs", ROOT / "scripts" / "gen_cli_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "scripts" / "gen_cli_docs.py")
 
 
 def test_every_command_is_registered():
@@ -44,11 +40,7 @@ def test_readme_documents_every_command():
 
 
 def test_detector_reference_is_up_to_date():
-    spec = importlib.util.spec_from_file_location("gen_detector_docs", ROOT / "scripts" / "gen_detector_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    generated = module.render()
+    generated = load_script(ROOT / "scripts" / "gen_detector_docs.py").render()
     current = (ROOT / "docs" / "detectors.md").read_text(encoding="utf-8")
     assert current == generated, "docs/detectors.md is stale: run `python scripts/gen_detector_docs.py`"
     for name in DETECTORS:  # every detector and each of its parameters is described

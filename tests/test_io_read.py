@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import importlib.util
 import os
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from procsimp.errors import LogReadError, ParameterError
 from procsimp.io import frame_to_log, read_log, write_log
 from procsimp.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, TIMESTAMP, EventLog
+from tests.conftest import load_script
 
 DATA = Path(__file__).resolve().parent / "data"
 GOOD = DATA / "good"
@@ -23,11 +23,7 @@ TZ = "Asia/Ho_Chi_Minh"
 
 
 def _make_data():
-    spec = importlib.util.spec_from_file_location("make_data", DATA / "make_data.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DATA / "make_data.py")
 
 
 # ---------------------------------------------------------------------------- encodings

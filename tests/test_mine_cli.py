@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
-from procsimp.cli import main
 from procsimp.commands.mine import service_slugs, slugify
-from tests.conftest import EVENT_LOGS, REAL_LOGS, real_log_path
+from tests.conftest import EVENT_LOGS, REAL_LOGS, invoke, real_log_path
 
 pytestmark = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz `dot` is not installed (apt-get install graphviz)"
@@ -56,11 +54,8 @@ def write_log(path: Path) -> Path:
     return path
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["mine", *map(str, args)])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+def run(*args: object) -> tuple[int, str, str]:
+    return invoke("mine", *args)
 
 
 @pytest.fixture(scope="module")

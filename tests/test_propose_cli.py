@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from procsimp.cli import main
 from procsimp.io import read_log
 from procsimp.redesign import kpis, propose
 from procsimp.synth import generate
+from tests.conftest import invoke
 
 pytestmark = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz `dot` is not installed (apt-get install graphviz)"
@@ -28,10 +27,7 @@ REQUIRED = {
 
 
 def run(*args: object) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["propose", *map(str, args)])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    return invoke("propose", *args)
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -785,9 +785,9 @@ class _Builder:
         # the same)
         with ThreadPoolExecutor(max_workers=2) as pool:
             pending = pool.submit(lambda: (self._pairs(), self._order(), self._knockouts(), self._loops()))
-            self._quantiles = pool.submit(self._step_quantiles)  # sorting and partitioning: no GIL
+            quantiles = pool.submit(self._step_quantiles)  # sorting and partitioning: no GIL
             numbers = pool.submit(self._service_numbers)
-            activities = self._activities()
+            activities = self._activities(quantiles)
             services = self._services(activities, numbers.result())
             pairs, order, (knockouts, knockout_steps), loops = pending.result()
         return LogAggregates(
@@ -841,7 +841,9 @@ class _Builder:
             (soj_med,) = groups.quantiles(self.sojourn, (0.5,))
         return proc_med, proc_p90, wait_med, wait_p90, soj_med
 
-    def _activities(self) -> pd.DataFrame:
+    def _activities(self, quantiles: Future[tuple[np.ndarray, ...]] | None = None) -> pd.DataFrame:
+        """The activity table; ``quantiles``: :meth:`_step_quantiles` computing elsewhere (else
+        computed here)."""
         K, A, n = self.K, self.A, self.n
         sa = self.sa
         ev = self._events_per_key()
@@ -953,9 +955,8 @@ class _Builder:
         )
         hours = 1.0 / 60.0
         # the quantiles come last: a second thread may still be computing them (see build)
-        quantiles = self._quantiles if hasattr(self, "_quantiles") else self._step_quantiles()
         proc_med, proc_p90, wait_med, wait_p90, soj_med = (
-            quantiles.result() if hasattr(quantiles, "result") else quantiles
+            quantiles.result() if quantiles is not None else self._step_quantiles()
         )
         out = pd.DataFrame(
             {

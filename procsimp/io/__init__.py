@@ -11,8 +11,9 @@ Names are imported lazily, so that ``import procsimp.io`` (and the XES worker pr
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from procsimp._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "read_log": "procsimp.io.read",
@@ -50,14 +51,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.io.write import neutralise_formulas, write_log
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'procsimp.io' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS, __all__)

@@ -870,8 +870,8 @@ def _held_out(tpl: Template, spec: _HeldOut, insert: Callable[[Step, list[Step]]
         if unit not in ("lead", "postal"):
             delta = int(_factor(unit, salt + ":pool", 0, spec.pool_draw)) - 1
             pools[unit] = max(3 if unit == "mc" else 2, size + delta)
-    if any(s.key == "legal_opinion" for s in steps):
-        pools["legal"] = 2
+    for s in steps:  # a unit that only an inserted step uses (a legal desk) gets two officers
+        pools.setdefault(s.unit, 2)
     pace = round(tpl.pace * _factor(tpl.id, f"{spec.structure}:pace", *spec.pace), 3)
     return dataclasses.replace(
         tpl, steps=tuple(steps), parallel=parallel, channels=channels, pools=pools, pace=pace,
