@@ -7,9 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JS := tests/js
-APT_PACKAGES := graphviz fonts-noto-core fonts-dejavu-core
-TEST_APT_PACKAGES := chromium nodejs npm
-JAVA_APT_PACKAGES := default-jre-headless
+# COMMAND=DEBIAN-PACKAGES pairs for scripts/ensure-system-deps: only a missing command gets its
+# packages, so a Node.js from a vendor repository (which bundles npm) is left as it is.
+SYSTEM_DEPS := dot=graphviz,fonts-noto-core,fonts-dejavu-core
+TEST_SYSTEM_DEPS := chromium=chromium node=nodejs npm=npm
+JAVA_SYSTEM_DEPS := java=default-jre-headless
 SPARK_STAMP := $(VENV)/.spark-installed
 
 .PHONY: demo test install spark system-deps test-system-deps js-deps lint bench clean
@@ -24,7 +26,7 @@ install: system-deps $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null \
-	  || scripts/ensure-system-deps python3-venv "python3-venv python3-pip"
+	  || scripts/ensure-system-deps python3-venv=python3-venv,python3-pip
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
@@ -33,7 +35,7 @@ $(STAMP): pyproject.toml
 # The Spark backend of the engine (pyspark, about 500 MB, and a Java runtime): tested by
 # `make test`, not needed by `make demo`.
 spark: install $(SPARK_STAMP)
-	@scripts/ensure-system-deps java "$(JAVA_APT_PACKAGES)"
+	@scripts/ensure-system-deps $(JAVA_SYSTEM_DEPS)
 
 $(SPARK_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
@@ -42,12 +44,11 @@ $(SPARK_STAMP): pyproject.toml $(STAMP)
 # Graphviz (dot) and fonts with Vietnamese diacritics. Installed with apt-get when run as root;
 # otherwise the exact command to run is printed.
 system-deps:
-	@scripts/ensure-system-deps dot "$(APT_PACKAGES)"
+	@scripts/ensure-system-deps $(SYSTEM_DEPS)
 
 # Headless Chromium (HTML report, bpmn-js) and node/npm (bpmn-moddle) for the tests.
 test-system-deps: system-deps
-	@scripts/ensure-system-deps chromium "$(TEST_APT_PACKAGES)"
-	@scripts/ensure-system-deps node "$(TEST_APT_PACKAGES)"
+	@scripts/ensure-system-deps $(TEST_SYSTEM_DEPS)
 
 js-deps: $(JS)/node_modules/.installed
 
