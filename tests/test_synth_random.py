@@ -413,3 +413,8 @@ def test_benchmark_runs_end_to_end(bench, tmp_path: Path, capsys) -> None:
         for w in t["waste"] if w["action"] in REMOVAL
     )
     assert res["removal"]["all"]["truth"] == truth_items
+
+
+def test_a_number_of_services_is_only_for_the_random_family() -> None:
+    with pytest.raises(ParameterError, match="a number of services is for structure='random'"):
+        generate(services=3)

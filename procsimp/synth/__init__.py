@@ -288,6 +288,11 @@ def generate(
         return _generate_random(services, cases, int(seed), lang, to_be, t0, t1, int(months), calendar)
     if cases is None:
         cases = 2000
+    if isinstance(services, (int, np.integer)):
+        raise ParameterError(
+            f"services={services!r}: a number of services is for structure='random'; for "
+            f"{structure!r} give template ids ({', '.join(SERVICE_IDS)}) or None for all"
+        )
     cal = calendar or default_calendar()
     catalog = _catalog()
     ids = _resolve_services(services, catalog)
@@ -321,11 +326,7 @@ def generate(
                 "each event = waiting (queue) + processing, in working minutes of the calendar; "
                 "lognormal, step- and service-specific"
             ),
-            "lead_time": "from case:received to the completion of the case's last event",
-            "on_time": "the last event completes no later than case:due (received + statutory working days)",
-            "handoffs": "changes of officer between consecutive events of a dossier",
-            "channels": dict(zip(CHANNELS, CHANNEL_LABELS[lang], strict=True)),
-            "outcomes": dict(zip(("approved", "rejected"), OUTCOME_LABELS[lang], strict=True)),
+            **_kpi_terms(lang),
             "matching": (
                 "flags match waste by (service, action, activity, into); merge: activity disappears "
                 "into `into`; parallelize: the pair in its most frequent observed order (order-free "
@@ -341,6 +342,17 @@ def generate(
     for (tpl, run, meta), k in zip(runs, kpis, strict=True):
         truth["services"][meta["name"]] = _service_truth(tpl, run, meta, lang, k)
     return SynthResult(log=log, truth=truth, to_be=tb)
+
+
+def _kpi_terms(lang: str) -> dict[str, Any]:
+    """What the truth's KPIs, channels and outcomes mean (the same for every structure)."""
+    return {
+        "lead_time": "from case:received to the completion of the case's last event",
+        "on_time": "the last event completes no later than case:due (received + statutory working days)",
+        "handoffs": "changes of officer between consecutive events of a dossier",
+        "channels": dict(zip(CHANNELS, CHANNEL_LABELS[lang], strict=True)),
+        "outcomes": dict(zip(("approved", "rejected"), OUTCOME_LABELS[lang], strict=True)),
+    }
 
 
 def _generate_random(services: Any, cases: Any, seed: int, lang: str, to_be: bool, t0: pd.Timestamp,
@@ -383,11 +395,7 @@ def _generate_random(services: Any, cases: Any, seed: int, lang: str, to_be: boo
                 "office hours; lognormal, step-specific; a timer step fires a near-constant number of "
                 "working days after the step it follows"
             ),
-            "lead_time": "from case:received to the completion of the case's last event",
-            "on_time": "the last event completes no later than case:due (received + statutory working days)",
-            "handoffs": "changes of officer between consecutive events of a dossier",
-            "channels": dict(zip(CHANNELS, CHANNEL_LABELS[lang], strict=True)),
-            "outcomes": dict(zip(("approved", "rejected"), OUTCOME_LABELS[lang], strict=True)),
+            **_kpi_terms(lang),
             "patterns": dict(PATTERNS),
             "matching": (
                 "flags match waste by (service, action, activity, into); automate: a transfer the desk "

@@ -31,6 +31,7 @@ from procsimp.calendar import WorkCalendar
 from procsimp.errors import ParameterError
 from procsimp.synth._engine import CHANNELS, Officers, ServiceRun, arrivals
 from procsimp.synth._random_names import DOCS, PHRASES, PLACES, SUBJECTS, UNIT_NAMES
+from procsimp.synth.templates import Step
 
 __all__ = ["OFFICE_HOURS", "PATTERNS", "RandomService", "draw_service", "run_random"]
 
@@ -65,24 +66,20 @@ PATTERNS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class RStep:
-    """One step of a drawn service. ``officer``: ``pool`` (a pool member, or with the service's
-    continuity share the officer of the previous step when it is of the same unit), ``same`` (the
-    previous step's officer with share ``same``), ``other`` (another officer of the unit)."""
+class RStep(Step):
+    """One step of a drawn service: a template :class:`~procsimp.synth.templates.Step` with its
+    grammar ``role`` (the key when empty) and how its officer is chosen. ``officer``: ``pool`` (a
+    pool member, or with the service's continuity share the officer of the previous step when it
+    is of the same unit), ``same`` (the previous step's officer with share ``same``), ``other``
+    (another officer of the unit)."""
 
-    key: str
-    role: str
-    unit: str
-    proc: float
-    wait: float
-    proc_sigma: float = 0.5
-    wait_sigma: float = 0.7
-    reject: float = 0.0
-    supplement: float = 0.0
-    back_to: str | None = None
-    back: float = 0.0
+    role: str = ""
     officer: str = "pool"
     same: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.role:
+            object.__setattr__(self, "role", self.key)
 
 
 @dataclass
@@ -176,64 +173,64 @@ def draw_service(seed: int, lang: str) -> RandomService:
              "lead": int(r.integers(1, 4)), "clerk": int(r.integers(1, 4)), "finance": int(r.integers(1, 5)),
              "postal": int(r.integers(1, 4)), "system": 1}
     # ---- intake
-    add(RStep("receive", "receive", "desk", _lu(r, 3, 15), _lu(r, 3, 60)))
+    add(RStep("receive", "desk", _lu(r, 3, 15), _lu(r, 3, 60)))
     kept("receive", "start")
-    add(RStep("check", "check", "desk", _lu(r, 5, 25), _lu(r, 2, 40), supplement=_u(r, 0.05, 0.25),
+    add(RStep("check", "desk", _lu(r, 5, 25), _lu(r, 2, 40), supplement=_u(r, 0.05, 0.25),
               reject=_u(r, 0.005, 0.04) if r.random() < 0.4 else 0.0))
     kept("check", "decision")
-    add(RStep("request_supplement", "request_supplement", "desk", _lu(r, 5, 20), _lu(r, 5, 60), officer="same", same=1.0), node=False)
-    add(RStep("resubmit", "resubmit", "desk", _lu(r, 5, 15), _lu(r, 900, 3000), wait_sigma=0.8), node=False)
+    add(RStep("request_supplement", "desk", _lu(r, 5, 20), _lu(r, 5, 60), officer="same", same=1.0), node=False)
+    add(RStep("resubmit", "desk", _lu(r, 5, 15), _lu(r, 900, 3000), wait_sigma=0.8), node=False)
     wasted("rework_loop", "fix_rework", "request_supplement", None, "supplement_loop", trigger="check")
     if r.random() < 0.45:
-        add(RStep("fee", "fee", "desk", _lu(r, 3, 10), _lu(r, 1, 20)))
+        add(RStep("fee", "desk", _lu(r, 3, 10), _lu(r, 1, 20)))
         kept("fee", "legal")
         protect.append("fee")
     # ---- hand-over from the desk
     has_transfer = r.random() < 0.9
     if has_transfer:
         if r.random() < 0.5:
-            add(RStep("transfer", "desk_transfer", "desk", _lu(r, 1, 5), _lu(r, 60, 600), officer="same",
+            add(RStep("transfer", "desk", _lu(r, 1, 5), _lu(r, 60, 600), role="desk_transfer", officer="same",
                       same=_u(r, 0.9, 1.0)))
             pattern = "desk_transfer_same_officer"
         else:
             pools["desk"] = max(pools["desk"], 2)
-            add(RStep("transfer", "desk_transfer", "desk", _lu(r, 1, 5), _lu(r, 60, 600), officer="other"))
+            add(RStep("transfer", "desk", _lu(r, 1, 5), _lu(r, 60, 600), role="desk_transfer", officer="other"))
             pattern = "desk_transfer_handover"
         transfer_item = wasted("relay_handoff", "automate", "transfer", None, pattern)
         if r.random() < 0.3:
             share = _u(r, 0.25, 0.5)
-            add(RStep("swap_a", "swap_a", "dept", _lu(r, 15, 60), _lu(r, 60, 400)), node=False)
-            add(RStep("swap_b", "swap_b", "dept", _lu(r, 15, 60), _lu(r, 60, 400)), node=False)
+            add(RStep("swap_a", "dept", _lu(r, 15, 60), _lu(r, 60, 400)), node=False)
+            add(RStep("swap_b", "dept", _lu(r, 15, 60), _lu(r, 60, 400)), node=False)
             flow.append(("swap", "swap_a", "swap_b", share))
             transfer_item["patterns"].append("transfer_before_swapped_steps")
             wasted("parallelizable", "parallelize", "swap_a", "swap_b", "swap_after_transfer", order="varies",
                    injected={"other_order_share": share})
     if r.random() < 0.6:
-        add(RStep("assign", "assign", "dept" if r.random() < 0.6 else "dept_lead", _lu(r, 3, 15), _lu(r, 60, 480)))
+        add(RStep("assign", "dept" if r.random() < 0.6 else "dept_lead", _lu(r, 3, 15), _lu(r, 60, 480)))
     if r.random() < 0.3:
         share = _u(r, 0.15, 0.5)
-        add(RStep("lookup", "lookup", "dept", _lu(r, 5, 20), _lu(r, 10, 120)), node=False)
-        add(RStep("route_extra", "route_extra", "dept", _lu(r, 60, 240), _lu(r, 300, 1500)), node=False)
+        add(RStep("lookup", "dept", _lu(r, 5, 20), _lu(r, 10, 120)), node=False)
+        add(RStep("route_extra", "dept", _lu(r, 60, 240), _lu(r, 300, 1500)), node=False)
         flow.append(("route", "lookup", "route_extra", share))
         kept("lookup", "decision")
     # ---- appraisal
-    add(RStep("appraise", "appraise", "dept", _lu(r, 45, 240), _lu(r, 240, 2400), reject=_u(r, 0.02, 0.12)))
+    add(RStep("appraise", "dept", _lu(r, 45, 240), _lu(r, 240, 2400), reject=_u(r, 0.02, 0.12)))
     kept("appraise", "decision")
     if r.random() < 0.15:
         share = _u(r, 0.01, 0.04)
-        add(RStep("withdraw", "withdraw", "desk", _lu(r, 5, 15), _lu(r, 30, 300)), node=False)
+        add(RStep("withdraw", "desk", _lu(r, 5, 15), _lu(r, 30, 300)), node=False)
         flow.append(("withdraw", "withdraw", share))
         kept("withdraw", "end")
     if r.random() < 0.3:
-        add(RStep("draft", "draft", "dept", _lu(r, 15, 60), _lu(r, 20, 240), officer="same", same=1.0))
+        add(RStep("draft", "dept", _lu(r, 15, 60), _lu(r, 20, 240), officer="same", same=1.0))
         wasted("mergeable", "merge", "draft", "appraise", "same_officer_followup")
     if r.random() < 0.35:
         if r.random() < 0.5:
-            add(RStep("recheck", "recheck", "dept", _lu(r, 5, 20), _lu(r, 120, 900), officer="same", same=_u(r, 0.9, 1.0)))
+            add(RStep("recheck", "dept", _lu(r, 5, 20), _lu(r, 120, 900), officer="same", same=_u(r, 0.9, 1.0)))
             wasted("duplicate_check", "eliminate", "recheck", None, "recheck_same_officer")
         else:
             pools["dept"] = max(pools["dept"], 2)
-            add(RStep("recheck", "recheck", "dept", _lu(r, 5, 20), _lu(r, 120, 900), officer="other"))
+            add(RStep("recheck", "dept", _lu(r, 5, 20), _lu(r, 120, 900), officer="other"))
             wasted("duplicate_check", "eliminate", "recheck", None, "recheck_same_unit")
     # ---- consultations
     n_consult = int(r.choice(4, p=[0.3, 0.25, 0.3, 0.15]))
@@ -243,7 +240,7 @@ def draw_service(seed: int, lang: str) -> RandomService:
     for i, key in enumerate(consults):
         unit = f"body{i + 1}"
         pools[unit] = int(r.integers(1, 5))
-        add(RStep(key, "consult", unit, _lu(r, 30, 240), _lu(r, 900, 4500),
+        add(RStep(key, unit, _lu(r, 30, 240), _lu(r, 900, 4500), role="consult",
                   reject=_u(r, 0.01, 0.05) if r.random() < 0.3 else 0.0), node=False)
         if steps[key].reject:
             kept(key, "decision")
@@ -258,12 +255,12 @@ def draw_service(seed: int, lang: str) -> RandomService:
             wasted("parallelizable", "parallelize", a, b, "sequential_consultations", order="fixed",
                    injected={"other_order_share": 0.0})
     if r.random() < 0.3:
-        add(RStep("required_transfer", "required_transfer", "dept", _lu(r, 1, 5), _lu(r, 120, 900)))
+        add(RStep("required_transfer", "dept", _lu(r, 1, 5), _lu(r, 120, 900)))
         protect.append("required_transfer")
         wasted("relay_handoff", "automate", "required_transfer", None, "required_transfer")
     if r.random() < 0.35:
         pools["dept"] = max(pools["dept"], 2)
-        add(RStep("relay", "internal_relay", "dept", _lu(r, 1, 5), _lu(r, 60, 600), officer="other"))
+        add(RStep("relay", "dept", _lu(r, 1, 5), _lu(r, 60, 600), role="internal_relay", officer="other"))
         wasted("relay_handoff", "eliminate", "relay", None, "internal_relay")
     # ---- approval layers
     n_layers = int(r.choice(4, p=[0.2, 0.35, 0.3, 0.15]))
@@ -278,20 +275,20 @@ def draw_service(seed: int, lang: str) -> RandomService:
             unit = "dept" if r.random() < 0.75 else "dept_lead"
             mode = "pool"
         if rubber:
-            add(RStep(key, key, unit, _lu(r, 2, 10), _lu(r, 120, 900), officer=mode, same=0.9))
+            add(RStep(key, unit, _lu(r, 2, 10), _lu(r, 120, 900), officer=mode, same=0.9))
             pattern = ("submission_for_signature" if key == "submit" else
                        "layered_approval_same_unit" if unit == "dept" else "approval_layer_other_unit")
             wasted("rubber_stamp", "eliminate", key, None, pattern)
         else:
             back = _u(r, 0.05, 0.15)
-            add(RStep(key, key, unit, _lu(r, 10, 40), _lu(r, 120, 900), back_to="appraise", back=back, officer=mode, same=0.9))
+            add(RStep(key, unit, _lu(r, 10, 40), _lu(r, 120, 900), back_to="appraise", back=back, officer=mode, same=0.9))
             kept(key, "decision")
             wasted("rework_loop", "fix_rework", "appraise", None, "send_back", trigger=key)
-    add(RStep("sign", "sign", "lead", _lu(r, 3, 20), _lu(r, 120, 1200), reject=_u(r, 0.005, 0.02) if r.random() < 0.2 else 0.0))
+    add(RStep("sign", "lead", _lu(r, 3, 20), _lu(r, 120, 1200), reject=_u(r, 0.005, 0.02) if r.random() < 0.2 else 0.0))
     kept("sign", "legal")
     protect.append("sign")
     if r.random() < 0.6:
-        add(RStep("register", "register", "clerk", _lu(r, 3, 10), _lu(r, 30, 400)))
+        add(RStep("register", "clerk", _lu(r, 3, 10), _lu(r, 30, 400)))
         kept("register", "legal")
         protect.append("register")
     # ---- steps driven by the applicant, a timer, or by design
@@ -299,9 +296,9 @@ def draw_service(seed: int, lang: str) -> RandomService:
     if block == 1:
         delay = int(r.choice([5, 10, 15, 30]))
         unpaid = _u(r, 0.1, 0.35)
-        add(RStep("notice", "notice", "finance", _lu(r, 5, 15), _lu(r, 30, 300)), node=False)
-        add(RStep("penalty", "penalty", "system", 0.05, 0.0, proc_sigma=0.0, wait_sigma=0.0), node=False)
-        add(RStep("payment", "payment", "finance", _lu(r, 3, 10), _lu(r, 450, 1800)), node=False)
+        add(RStep("notice", "finance", _lu(r, 5, 15), _lu(r, 30, 300)), node=False)
+        add(RStep("penalty", "system", 0.05, 0.0, proc_sigma=0.0, wait_sigma=0.0), node=False)
+        add(RStep("payment", "finance", _lu(r, 3, 10), _lu(r, 450, 1800)), node=False)
         flow.append(("timer", "notice", "penalty", "payment", unpaid, delay))
         kept("penalty", "external")
         kept("payment", "external")
@@ -312,13 +309,13 @@ def draw_service(seed: int, lang: str) -> RandomService:
         role, unit, lo, hi = [("instalment", "finance", 2, 4), ("periodic_test", "dept", 2, 4),
                               ("reminder", "finance", 1, 3)][block - 2]
         gap = _lu(r, 1800, 9000)
-        add(RStep(role, role, unit, _lu(r, 3, 20), gap, wait_sigma=0.3), node=False)
+        add(RStep(role, unit, _lu(r, 3, 20), gap, wait_sigma=0.3), node=False)
         flow.append(("repeat", role, lo, hi))
         kept(role, "by_design")
         by_design.append({"key": role, "kind": role, "repeats": [lo, hi], "gap_minutes_median": gap})
     if r.random() < 0.3:
         share = _u(r, 0.02, 0.08)
-        add(RStep("appeal", "appeal", "desk", _lu(r, 5, 20), _lu(r, 450, 2250)), node=False)
+        add(RStep("appeal", "desk", _lu(r, 5, 20), _lu(r, 450, 2250)), node=False)
         flow.append(("optional", "appeal", share))
         kept("appeal", "external")
         external.append({"key": "appeal", "driver": "third party", "share": share})
@@ -326,14 +323,14 @@ def draw_service(seed: int, lang: str) -> RandomService:
     postal = _u(r, 0.05, 0.25) if r.random() < 0.5 else 0.0
     online = _u(r, 0.2, 0.7)
     channels = (online, round(1.0 - online - postal, 3), postal)
-    add(RStep("return_desk", "return_desk", "desk", _lu(r, 3, 15), _lu(r, 30, 600)), node=False)
+    add(RStep("return_desk", "desk", _lu(r, 3, 15), _lu(r, 30, 600)), node=False)
     kept("return_desk", "end")
     if postal:
-        add(RStep("return_post", "return_post", "postal", _lu(r, 5, 20), _lu(r, 60, 900)), node=False)
+        add(RStep("return_post", "postal", _lu(r, 5, 20), _lu(r, 60, 900)), node=False)
         kept("return_post", "end")
         alternatives.append(["return_desk", "return_post"])
     flow.append(("end",))
-    add(RStep("notify_rejection", "notify_rejection", "desk", _lu(r, 5, 20), _lu(r, 30, 300)), node=False)
+    add(RStep("notify_rejection", "desk", _lu(r, 5, 20), _lu(r, 30, 300)), node=False)
     kept("notify_rejection", "end")
     if "withdraw" in steps:
         alternatives += [["withdraw", k] for k in ("return_desk", "return_post", "notify_rejection") if k in steps]
