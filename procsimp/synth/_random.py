@@ -340,6 +340,7 @@ def draw_service(seed: int, lang: str) -> RandomService:
     doc = DOCS[int(names.integers(len(DOCS)))][li]
     place = PLACES[int(names.integers(len(PLACES)))][li]
     unit_labels: dict[str, str] = {}
+    base: dict[str, str] = {}  # unit names without the place, for step names
     for unit in pools:
         kind = "body" if unit.startswith("body") else unit
         if kind == "body":
@@ -347,18 +348,16 @@ def draw_service(seed: int, lang: str) -> RandomService:
         else:
             options = UNIT_NAMES[kind]
             label = options[int(names.integers(len(options)))][li]
-            if kind in ("desk", "dept", "clerk", "dept_lead"):
-                label = f"{label} {place}" if lang == "vi" else f"{label}, {place}"
+        base[unit] = label
+        if kind in ("desk", "dept", "clerk", "dept_lead"):
+            label = f"{label} {place}" if lang == "vi" else f"{label}, {place}"
         unit_labels[unit] = label
-    unit_labels.setdefault("dept", UNIT_NAMES["dept"][0][li])
     fill = {
         "doc": doc,
-        "dept": unit_labels["dept"].split(" ")[0].lower() if lang == "en" else unit_labels["dept"],
+        "dept": base["dept"],
         "body": UNIT_NAMES["body"][bodies[-1]][li],
-        "lead": UNIT_NAMES["lead"][int(names.integers(len(UNIT_NAMES["lead"])))][li],
+        "lead": base["lead"] if lang == "vi" else base["lead"].lower().replace("people's", "People's"),
     }
-    if lang == "en":
-        fill["dept"] = "specialist office"
     opaque = names.random() < 0.15
     labels: dict[str, str] = {}
     order = list(steps)

@@ -183,7 +183,7 @@ PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "consult": (
         ("Lấy ý kiến {body}", "Consult the {body}"), ("Xin ý kiến {body}", "Ask the {body} for an opinion"),
-        ("Gửi văn bản đề nghị {body} cho ý kiến", "Request the {body}'s opinion"), ("Phối hợp thẩm định với {body}", "Joint check with the {body}"),
+        ("Gửi văn bản đề nghị {body} cho ý kiến", "Send the {body} a request for an opinion"), ("Phối hợp thẩm định với {body}", "Joint check with the {body}"),
         ("{body} có ý kiến", "Opinion of the {body}"),
     ),
     "review_deputy": (
