@@ -16,7 +16,8 @@ look at them while tuning; they are measured once, at the end, and are the defau
 Printed: precision and recall of the eliminate / merge / automate flags, each and together,
 with 95% Wilson intervals; the share of services with a flag on a kept step; the share of
 services in which every parallel pair is found; recall per waste pattern; a reliability table
-of confidence bands (flags, share right); the wrong flags per detector.
+of confidence bands (flags, share right); the wrong flags per detector and per step of the
+grammar (the truth's step key, such as ``assign`` or ``consult``), to show where the gaps are.
 
 Matching rules (one service at a time; names are compared exactly):
 
@@ -111,6 +112,8 @@ class ServiceScore:
     found_removal: list[bool] = field(default_factory=list)
     removal_flags: list[tuple[str, bool, str]] = field(default_factory=list)  # action, right, why
     on_kept: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, action, activity)
+    on_kept_reasons: list[str] = field(default_factory=list)  # the keep reason of each of those
+    wrong_steps: list[str] = field(default_factory=list)  # "kind/action on <grammar step>" of wrong flags
     pairs: int = 0
     pairs_found: int = 0
     patterns: list[tuple[str, bool]] = field(default_factory=list)  # (pattern, found)
@@ -125,8 +128,9 @@ def score_service(name: str, truth: Mapping[str, Any], flags: Iterable[Any]) -> 
     """Judge the flags of one service (``Flag`` objects or their dicts) by the rules above."""
     flags = [f for f in flags if _get(f, "service") == name]
     out = ServiceScore(service=name)
-    keep = {k["activity"] for k in truth["keep"]}
+    keep = {k["activity"]: k["reason"] for k in truth["keep"]}
     waste = list(truth["waste"])
+    step_key = {st["activity"]: str(st.get("key", "?")).rstrip("0123456789").rstrip("_") for st in truth.get("steps", [])}
 
     def matches(f: Any, w: Mapping[str, Any]) -> bool:
         action, act, into = _get(f, "action"), _get(f, "activity"), _get(f, "into")
@@ -161,11 +165,15 @@ def score_service(name: str, truth: Mapping[str, Any], flags: Iterable[Any]) -> 
             out.removal_flags.append((action, right, why))
         if action in JUDGED:
             out.judged.append((float(_get(f, "confidence")), right, action, kind))
+            if not right:
+                out.wrong_steps.append(f"{kind}/{action} on {step_key.get(act, '?')}")
         if action in NOT_ON_KEPT or right:
             continue
         touched = [act] + ([_get(f, "into")] if action == "parallelize" else [])
-        if any(a in keep for a in touched):
+        hit = [keep[a] for a in touched if a in keep]
+        if hit:
             out.on_kept.append((kind, action, act))
+            out.on_kept_reasons.append(hit[0])
     return out
 
 
@@ -201,6 +209,7 @@ class Summary:
         res["services_with_flag_on_kept_step"] = {"services": kept, "share": kept / max(self.services, 1),
                                                   "ci95": wilson(kept, self.services)}
         res["flags_on_kept_steps_by_kind"] = dict(Counter(f"{k}/{a}" for s in self.scores for k, a, _ in s.on_kept))
+        res["flags_on_kept_steps_by_reason"] = dict(Counter(r for s in self.scores for r in s.on_kept_reasons))
         with_pairs = [s for s in self.scores if s.pairs]
         all_found = sum(1 for s in with_pairs if s.pairs_found == s.pairs)
         res["parallel"] = {
@@ -225,6 +234,8 @@ class Summary:
         res["reliability"] = bands
         wrong_kind = Counter(f"{k}/{a}" for s in self.scores for _, r, a, k in s.judged if not r)
         res["wrong_flags_by_kind"] = dict(wrong_kind.most_common())
+        res["right_flags_by_kind"] = dict(Counter(f"{k}/{a}" for s in self.scores for _, r, a, k in s.judged if r).most_common())
+        res["wrong_flags_by_step"] = dict(Counter(w for s in self.scores for w in s.wrong_steps).most_common())
         return res
 
 
@@ -250,6 +261,7 @@ def render(res: Mapping[str, Any], seeds: str) -> str:
     lines += ["", f"services with a flag on a kept step: {k['services']} ({k['share']:.3f}, 95% CI {_ci(k['ci95'])})"]
     if res["flags_on_kept_steps_by_kind"]:
         lines.append("  by detector/action: " + ", ".join(f"{a} {n}" for a, n in sorted(res["flags_on_kept_steps_by_kind"].items())))
+        lines.append("  by reason the step is kept: " + ", ".join(f"{a} {n}" for a, n in sorted(res["flags_on_kept_steps_by_reason"].items())))
     p = res["parallel"]
     lines.append(
         f"services where every parallel pair is found: {p['every_pair_found']} of {p['services_with_pairs']} "
@@ -262,7 +274,10 @@ def render(res: Mapping[str, Any], seeds: str) -> str:
     for b in res["reliability"]:
         lines.append(f"{b['band']:<9} {b['flags']:5d} {b['right']:5d}      {_fmt(b['share_right'])}  {_ci(b['ci95'])}")
     if res["wrong_flags_by_kind"]:
-        lines += ["", "wrong flags by detector/action: " + ", ".join(f"{k} {v}" for k, v in res["wrong_flags_by_kind"].items())]
+        lines += ["", "right flags by detector/action: " + ", ".join(f"{k} {v}" for k, v in res["right_flags_by_kind"].items())]
+        lines += ["wrong flags by detector/action: " + ", ".join(f"{k} {v}" for k, v in res["wrong_flags_by_kind"].items())]
+        lines += ["wrong flags by step of the grammar (the truth's step key):"]
+        lines += [f"  {n:4d}  {w}" for w, n in res["wrong_flags_by_step"].items()]
     return "\n".join(lines)
 
 

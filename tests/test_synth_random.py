@@ -330,6 +330,9 @@ def _truth() -> dict:
             {"kind": "rework_loop", "action": "fix_rework", "activity": "S", "into": None, "trigger": "K",
              "pattern": "supplement_loop", "patterns": ["supplement_loop"]},
         ],
+        "steps": [{"activity": a, "key": k} for a, k in
+                  [("T", "transfer"), ("X", "assign"), ("OUT1", "return_desk"), ("PAY", "instalment"),
+                   ("C2", "consult_2")]],
         "keep": [{"activity": a, "reason": r, "reasons": [r]} for a, r in
                  [("IN", "start"), ("A", "decision"), ("SIGN", "legal"), ("OUT1", "end"), ("OUT2", "end"),
                   ("PAY", "by_design"), ("FINE", "external")]],
@@ -360,6 +363,10 @@ def test_matcher_on_hand_made_flags(bench) -> None:
                                ("merge", True, "right"), ("eliminate", False, "other step")]
     assert (s.pairs, s.pairs_found) == (1, 1)
     assert sorted(s.on_kept) == [("k", "fix_rework", "PAY"), ("k", "parallelize", "OUT1")]
+    assert sorted(s.on_kept_reasons) == ["by_design", "end"]
+    assert s.wrong_steps == ["k/eliminate on transfer", "k/parallelize on return_desk", "k/fix_rework on instalment",
+                             "k/eliminate on assign"]
+    assert bench.score_service("svc", _truth(), [_flag("C2", "eliminate", 0.9)]).wrong_steps == ["k/eliminate on consult"]
     assert dict(s.patterns) == {"desk_transfer_same_officer": False, "layered_approval_same_unit": True,
                                 "same_officer_followup": True, "sequential_consultations": True,
                                 "supplement_loop": False}
