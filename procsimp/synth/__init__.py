@@ -396,6 +396,7 @@ def _generate_random(services: Any, cases: Any, seed: int, lang: str, to_be: boo
                 "working days after the step it follows"
             ),
             **_kpi_terms(lang),
+            "withdrawn": "a dossier withdrawn on the applicant's request ends without a result; its outcome is rejected",
             "patterns": dict(PATTERNS),
             "matching": (
                 "flags match waste by (service, action, activity, into); automate: a transfer the desk "

@@ -21,6 +21,7 @@ Waste and the steps to keep are labelled by construction (see :func:`_truth`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,7 +110,7 @@ class RandomService:
 
     @property
     def calendar(self) -> WorkCalendar:
-        return WorkCalendar(hours=self.hours)
+        return _calendar(self.hours)
 
     # the two methods that procsimp.synth._assemble asks of a template
     def label(self, key: str, lang: str) -> str:
@@ -126,6 +127,11 @@ class RandomService:
     @property
     def unit_keys(self) -> tuple[str, ...]:
         return tuple(f"{self.tag}:{u}" for u in self.pools)
+
+
+@functools.lru_cache(maxsize=len(OFFICE_HOURS))
+def _calendar(hours: tuple[tuple[str, str], ...]) -> WorkCalendar:
+    return WorkCalendar(hours=hours)
 
 
 # ---------------------------------------------------------------------------- draw
