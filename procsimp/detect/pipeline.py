@@ -54,6 +54,8 @@ __all__ = [
 
 #: actions that take a step out of the workflow
 REMOVING_ACTIONS: tuple[str, ...] = ("eliminate", "merge")
+#: actions of which a step gets at most one (it goes, is merged, or is left to the system)
+_ONE_WAY: tuple[str, ...] = ("eliminate", "automate", "merge")
 
 
 class CatalogWarning(UserWarning):
@@ -179,17 +181,18 @@ def _resolve(ag: LogAggregates, raw: list[Flag]) -> list[Flag]:
             ev["also_flagged_by"] = others
             f = f.replace(evidence=ev, confidence=min(1.0, round(f.confidence + 0.05 * len(others), 3)))
         out.append(f)
-    # 3. a step leaves the workflow at most one way: keep the most confident removal
+    # 3. a step leaves the workflow (or is left to the system) at most one way: keep the most
+    # confident of its eliminate, automate and merge flags
     removal: dict[tuple[str, str], Flag] = {}
     for f in out:
-        if f.action in REMOVING_ACTIONS:
+        if f.action in _ONE_WAY:
             k2 = (f.service, f.activity)
             if k2 not in removal or (f.confidence, f.action == "eliminate") > (
                 removal[k2].confidence,
                 removal[k2].action == "eliminate",
             ):
                 removal[k2] = f
-    out = [f for f in out if f.action not in REMOVING_ACTIONS or removal[(f.service, f.activity)] is f]
+    out = [f for f in out if f.action not in _ONE_WAY or removal[(f.service, f.activity)] is f]
     # a step that is eliminated cannot absorb another one
     eliminated = {(f.service, f.activity) for f in out if f.action == "eliminate"}
     out = [f for f in out if not (f.action == "merge" and (f.service, f.into) in eliminated)]
@@ -229,8 +232,10 @@ def flag_steps(
     calendar
         the working-time calendar (default: :func:`procsimp.calendar.default_calendar`).
 
-    Returns a new list of :class:`Flag`, ordered by service, then estimated saving (working
-    days per dossier, largest first), then confidence. Warns (:class:`CatalogWarning`) once per
+    Returns a new list of :class:`Flag`, ordered by service, then saving (working days per
+    dossier, largest first), then confidence. The saving of a flag that is an edit (eliminate,
+    automate, merge, parallelize, move earlier) is the replay's: the mean lead time saved when
+    the log is replayed with that edit alone (:func:`procsimp.redesign.savings.replay_savings`). Warns (:class:`CatalogWarning`) once per
     service that the catalog does not know.
     """
     threshold = check_confidence(min_confidence)
@@ -239,8 +244,16 @@ def flag_steps(
         service = normalize_name(service) if isinstance(service, str) else normalize_names(service)
     chosen = log.for_service(service) if service is not None else log
     detector_list = make_detectors(detectors)  # validate before the heavy work
+    if calendar is None:
+        from procsimp.calendar import default_calendar
+
+        calendar = default_calendar()
     ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t)
     for message in ag.warnings:
         warnings.warn(message, CatalogWarning, stacklevel=2)
-    flags = run_detectors(ag, detector_list)
-    return [f for f in flags if f.confidence >= threshold]
+    flags = [f for f in run_detectors(ag, detector_list) if f.confidence >= threshold]
+    # one saving, the replay's: what each flag's edit alone saves (procsimp.redesign.savings)
+    from procsimp.redesign.savings import replay_savings
+
+    flags = replay_savings(chosen, flags, aggregates=ag, calendar=calendar)
+    return sorted(flags, key=_sort_key)

@@ -61,7 +61,7 @@ class Proposal:
 
     * ``edits``: the edits applied, in the order they were applied;
     * ``refused``: edits that were not applied, each with its reason (:class:`Refusal`);
-    * ``recommendations``: accepted ``automate`` / ``fix_rework`` flags (they change how a step
+    * ``recommendations``: accepted ``reduce_wait`` / ``fix_rework`` flags (they change how a step
       is done, not the workflow, so the replay does not count them);
     * ``flags``: every flag considered for this service (accepted or not);
     * ``as_is`` / ``to_be``: the service's log and its replay under the edits;
@@ -614,6 +614,15 @@ def _assumptions(
             "trước kết thúc); bước sau nối tiếp bước trước với thời gian chờ thực tế của chính nó, "
             "nên mọi bước sau đó sớm hơn đúng bằng thời gian bước bị bỏ đã chiếm.",
         )
+    if "automate" in actions:
+        add(
+            "An automated step stays in the workflow but the system does it (electronic routing): "
+            "no officer, no waiting before it and no processing time, so every later step moves "
+            "earlier by the time the step took.",
+            "Bước được tự động hóa vẫn nằm trong quy trình nhưng do hệ thống thực hiện (chuyển hồ "
+            "sơ điện tử): không cần cán bộ, không phải chờ và không mất thời gian xử lý, nên mọi "
+            "bước sau đó sớm hơn đúng bằng thời gian bước này đã chiếm.",
+        )
     if "merge" in actions:
         add(
             "Merged steps are done by the officer and unit of the absorbing step, one after the "
@@ -648,10 +657,10 @@ def _assumptions(
             "giải quyết); các hồ sơ khác làm cùng các bước theo thứ tự mới, tổng thời gian không đổi.",
         )
     add(
-        "Rework loops, supplement requests and automation recommendations are not counted: "
+        "Rework loops, supplement requests and recommendations to reduce waiting are not counted: "
         "fixing their cause is not a change of the workflow.",
-        "Vòng lặp làm lại, yêu cầu bổ sung và các khuyến nghị tự động hóa không được tính: khắc "
-        "phục nguyên nhân của chúng không phải là thay đổi quy trình.",
+        "Vòng lặp làm lại, yêu cầu bổ sung và các khuyến nghị giảm thời gian chờ không được tính: "
+        "khắc phục nguyên nhân của chúng không phải là thay đổi quy trình.",
     )
     n = len(cases)
     src = cases["due_source"].astype(str).value_counts() if n else pd.Series(dtype=int)
@@ -784,7 +793,7 @@ def propose(
             ``(service, action, activity, into)`` or ``(action, activity, into)``, Flags, edits
             or dicts; an accepted edit that matches no flag is applied as well.
         reject: flags to leave out, designated the same way.
-        edits: extra edits to apply (Eliminate, Merge, Parallelize, MoveEarlier).
+        edits: extra edits to apply (Eliminate, Automate, Merge, Parallelize, MoveEarlier).
         calendar: the work calendar (default the Vietnamese office calendar).
         model: whether to discover the to-be BPMN model (skip it for speed).
         noise: noise threshold of the inductive miner for the to-be model.
@@ -838,7 +847,7 @@ def propose(
             wanted.append(e)
     for e in list(extra) + list(edits):
         if not isinstance(e, Edit):
-            raise ParameterError(f"edits must be Eliminate, Merge, Parallelize or MoveEarlier objects; got {e!r}")
+            raise ParameterError(f"edits must be Eliminate, Automate, Merge, Parallelize or MoveEarlier objects; got {e!r}")
         wanted.append(e)
 
     # roles and the as-is case table are computed on the whole log once and shared by services
