@@ -81,10 +81,15 @@ def normalize_names(names: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def check_protect(
-    log: EventLog, protect: str | Iterable[str], service: str | Iterable[str] | None = None
+    log: EventLog,
+    protect: str | Iterable[str],
+    service: str | Iterable[str] | None = None,
+    *,
+    option: str = "protect",
 ) -> tuple[str, ...]:
     """The ``protect`` names, normalised (:func:`normalize_name`); a ParameterError when one
-    matches no step of ``log`` (of its ``service`` or services, when given).
+    matches no step of ``log`` (of its ``service`` or services, when given). ``option`` names
+    the argument in the error (``protect``, ``external``).
 
     The error names the value, lists (up to 20) steps that exist and suggests the closest ones.
     """
@@ -112,7 +117,7 @@ def check_protect(
         )
         shown = ", ".join(repr(s) for s in steps[:20]) + (", ..." if len(steps) > 20 else "")
         raise ParameterError(
-            f"protect {name!r} matches no step of {scope}; its {len(steps)} steps: {shown}; {hint}"
+            f"{option} {name!r} matches no step of {scope}; its {len(steps)} steps: {shown}; {hint}"
         )
     return names
 
@@ -159,10 +164,25 @@ def run_detectors(aggregates: LogAggregates, detectors: Any = None) -> list[Flag
     return _resolve(aggregates, raw)
 
 
+#: actions that change where or whether a step happens (never for a step driven by an outside
+#: party or a timer)
+_REORDERING_ACTIONS: tuple[str, ...] = ("eliminate", "automate", "merge", "parallelize", "move_earlier")
+
+
 def _resolve(ag: LogAggregates, raw: list[Flag]) -> list[Flag]:
-    kept = {(r.service, r.activity): r.role for rows in ag.activity_rows().values() for r in rows if r.role}
-    # 1. rules: a kept step is never removed
-    flags = [f for f in raw if not (f.action in REMOVING_ACTIONS and (f.service, f.activity) in kept)]
+    rows = [r for rs in ag.activity_rows().values() for r in rs]
+    kept = {(r.service, r.activity): r.role for r in rows if r.role}
+    external = {(r.service, r.activity) for r in rows if r.get("external")}
+    # 1. rules: a kept step is never removed; an outside party's or a timer's step is never
+    # reordered, removed or automated
+    flags = [
+        f for f in raw
+        if not (f.action in REMOVING_ACTIONS and (f.service, f.activity) in kept)
+        and not (
+            f.action in _REORDERING_ACTIONS
+            and ((f.service, f.activity) in external or (f.into is not None and (f.service, f.into) in external))
+        )
+    ]
     # 2. one flag per key, the most confident; others that agree are noted
     best: dict[tuple[str, str, str, str | None], Flag] = {}
     agree: dict[tuple[str, str, str, str | None], list[str]] = {}
@@ -204,6 +224,7 @@ def flag_steps(
     service: str | Iterable[str] | None = None,
     *,
     protect: Iterable[str] = (),
+    external: Iterable[str] = (),
     catalog: Any = None,
     detectors: Any = None,
     min_confidence: float = 0.0,
@@ -221,6 +242,11 @@ def flag_steps(
         step names that must never be eliminated or merged away (in every service), on top of
         the catalog's protected steps. Each must be a step of ``log`` (of any of its services:
         a caller may flag service by service with one list).
+    external
+        step names driven by an outside party or a timer (an appeal, a penalty added a fixed
+        time after a notice), in every service: never reordered, removed or automated. Such steps
+        are also recognised from behaviour (a rare, optional, late step; a near-constant delay
+        after the previous step). Each must be a step of ``log``.
     catalog
         a :class:`procsimp.catalog.Catalog`, a path to a catalog file, None for the built-in
         catalog, or False for no catalog.
@@ -240,6 +266,7 @@ def flag_steps(
     """
     threshold = check_confidence(min_confidence)
     protect_t = check_protect(log, protect)  # a typo must not leave a step unprotected
+    external_t = check_protect(log, external, option="external")
     if service is not None:
         service = normalize_name(service) if isinstance(service, str) else normalize_names(service)
     chosen = log.for_service(service) if service is not None else log
@@ -248,7 +275,7 @@ def flag_steps(
         from procsimp.calendar import default_calendar
 
         calendar = default_calendar()
-    ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t)
+    ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t, external=external_t)
     for message in ag.warnings:
         warnings.warn(message, CatalogWarning, stacklevel=2)
     flags = [f for f in run_detectors(ag, detector_list) if f.confidence >= threshold]
