@@ -83,13 +83,16 @@ ROLE_THRESHOLDS: dict[str, float] = {
     # a step driven by a timer: the time since the previous step is nearly constant (the 10th to
     # 90th percentile span at most this share of the median) ...
     "timer_max_spread": 0.1,
-    # ... and at least this many working days (a person's work is never that regular)
+    # ... and at least this many calendar days (a person's work is never that regular)
     "timer_min_days": 1.0,
     # an appeal or objection by an outside party: optional and rare (in at most this share of
     # the service's cases) ...
     "appeal_max_share": 0.15,
-    # ... and late (mean relative position in the dossier at least this, 0 first .. 1 last)
+    # ... late (mean relative position in the dossier at least this, 0 first .. 1 last) ...
     "appeal_min_position": 0.6,
+    # ... and after the outside party's own time: a median of at least this many calendar days
+    # since the previous step
+    "appeal_min_days": 5.0,
 }
 
 _END = -1  # successor code of the last event of a case
@@ -635,6 +638,12 @@ class _Builder:
         else:
             self.order_time = t_end
         self.end_time = t_end
+        # calendar time since the previous step of the case, in days (a timer counts calendar
+        # days, not working time)
+        per_day = 86_400 * {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}.get(getattr(df[TIMESTAMP].dtype, "unit", "ns"), 1e9)
+        self.elapsed_days = np.full(n, np.nan)
+        if n > 1:
+            self.elapsed_days[1:] = np.where(first[1:], np.nan, (t_end[1:] - t_end[:-1]) / per_day)
         tie = np.zeros(n, dtype=bool)
         if n > 1:
             tie[1:] = ~first[1:] & (t_end[1:] == t_end[:-1])
@@ -856,14 +865,17 @@ class _Builder:
     def _step_quantiles(self) -> tuple[np.ndarray, ...]:
         """Per step: median and p90 of processing and of waiting, the median sojourn (only
         without start times, where it stands in for processing; NaN otherwise), and the 10th,
-        50th and 90th percentiles of the sojourn (time since the previous step: a timer makes it
-        nearly constant)."""
+        50th and 90th percentiles of the delay (time since the previous step: a timer makes it
+        nearly constant), in calendar days."""
         groups = _Groups(self.sa, self.K)  # one ordering of the events by step, for every median
         proc_med, proc_p90 = groups.quantiles(self.proc)
         wait_med, wait_p90 = groups.quantiles(self.wait)
-        soj_p10, soj_p50, soj_p90 = groups.quantiles(self.sojourn, (0.1, 0.5, 0.9))
-        soj_med = np.full(self.K, np.nan) if self.has_start else soj_p50
-        return proc_med, proc_p90, wait_med, wait_p90, soj_med, soj_p10, soj_p50, soj_p90
+        if self.has_start:
+            soj_med = np.full(self.K, np.nan)
+        else:
+            (soj_med,) = groups.quantiles(self.sojourn, (0.5,))
+        d10, d50, d90 = groups.quantiles(self.elapsed_days, (0.1, 0.5, 0.9))
+        return proc_med, proc_p90, wait_med, wait_p90, soj_med, d10, d50, d90
 
     def _activities(self, quantiles: Future[tuple[np.ndarray, ...]] | None = None) -> pd.DataFrame:
         """The activity table; ``quantiles``: :meth:`_step_quantiles` computing elsewhere (else
@@ -979,19 +991,20 @@ class _Builder:
         )
         hours = 1.0 / 60.0
         # the quantiles come last: a second thread may still be computing them (see build)
-        proc_med, proc_p90, wait_med, wait_p90, soj_med, soj_p10, soj_p50, soj_p90 = (
+        proc_med, proc_p90, wait_med, wait_p90, soj_med, delay_p10, delay_p50, delay_p90 = (
             quantiles.result() if quantiles is not None else self._step_quantiles()
         )
         # steps driven by an outside party or a timer: not the agency's to reorder or remove
         timer = (
             (ev >= 10)
-            & (soj_p50 >= th["timer_min_days"] * self.cal.minutes_per_day)
-            & (soj_p90 - soj_p10 <= th["timer_max_spread"] * soj_p50)
+            & (delay_p50 >= th["timer_min_days"])
+            & (delay_p90 - delay_p10 <= th["timer_max_spread"] * delay_p50)
         )
         appeal = (
             (cases >= 5)
             & (_share(cases, cases_per_svc[svc_of_k]) <= th["appeal_max_share"])
             & (pos_mean >= th["appeal_min_position"])
+            & (delay_p50 >= th["appeal_min_days"])
             & ~self.is_end
         )
         external = np.where(timer, "timer", np.where(appeal, "appeal", ""))
@@ -1013,9 +1026,9 @@ class _Builder:
                 "wait_hours_p90": wait_p90[rows] * hours,
                 "sojourn_hours_mean": soj_mean[rows] * hours,
                 "sojourn_hours_median": soj_med[rows] * hours,
-                "delay_hours_p10": soj_p10[rows] * hours,
-                "delay_hours_median": soj_p50[rows] * hours,
-                "delay_hours_p90": soj_p90[rows] * hours,
+                "delay_days_p10": delay_p10[rows],
+                "delay_days_median": delay_p50[rows],
+                "delay_days_p90": delay_p90[rows],
                 "wait_after_hours_mean": wait_after_mean[rows] * hours,
                 "sojourn_after_hours_mean": soj_after_mean[rows] * hours,
                 "top_successor": name_of(top_succ[rows], "■ end"),
@@ -1690,7 +1703,7 @@ _ACTIVITY_COLUMNS = [
     "service", "activity", "events", "cases", "case_share", "events_per_case",
     "proc_hours_mean", "proc_hours_median", "proc_hours_p90",
     "wait_hours_mean", "wait_hours_median", "wait_hours_p90",
-    "sojourn_hours_mean", "sojourn_hours_median", "delay_hours_p10", "delay_hours_median", "delay_hours_p90",
+    "sojourn_hours_mean", "sojourn_hours_median", "delay_days_p10", "delay_days_median", "delay_days_p90",
     "wait_after_hours_mean", "sojourn_after_hours_mean",
     "top_successor", "top_successor_share", "successors", "successor_entropy",
     "top_predecessor", "top_predecessor_share",

@@ -256,13 +256,16 @@ def flag_steps(
     min_confidence
         drop flags less confident than this (0-1).
     calendar
-        the working-time calendar (default: :func:`procsimp.calendar.default_calendar`).
+        the working-time calendar; by default :func:`procsimp.calendar.default_calendar` with
+        the office hours inferred from the log's event times
+        (:func:`procsimp.office_hours.log_calendar`).
 
     Returns a new list of :class:`Flag`, ordered by service, then saving (working days per
     dossier, largest first), then confidence. The saving of a flag that is an edit (eliminate,
     automate, merge, parallelize, move earlier) is the replay's: the mean lead time saved when
     the log is replayed with that edit alone (:func:`procsimp.redesign.savings.replay_savings`). Warns (:class:`CatalogWarning`) once per
-    service that the catalog does not know.
+    service that the catalog does not know, and (:class:`procsimp.office_hours.OfficeHoursWarning`)
+    when more than 5% of the events fall outside the office hours used.
     """
     threshold = check_confidence(min_confidence)
     protect_t = check_protect(log, protect)  # a typo must not leave a step unprotected
@@ -271,10 +274,12 @@ def flag_steps(
         service = normalize_name(service) if isinstance(service, str) else normalize_names(service)
     chosen = log.for_service(service) if service is not None else log
     detector_list = make_detectors(detectors)  # validate before the heavy work
-    if calendar is None:
-        from procsimp.calendar import default_calendar
+    # the office hours: given, or inferred from the log's event times (procsimp.office_hours)
+    from procsimp.office_hours import OfficeHoursWarning, log_calendar
 
-        calendar = default_calendar()
+    calendar, hours = log_calendar(log, calendar)
+    if hours.warning:
+        warnings.warn(f"{log.source}: {hours.warning}", OfficeHoursWarning, stacklevel=2)
     ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t, external=external_t)
     for message in ag.warnings:
         warnings.warn(message, CatalogWarning, stacklevel=2)

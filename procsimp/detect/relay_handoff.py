@@ -64,6 +64,7 @@ class RelayHandoff(Detector):
 
     name = "relay_handoff"
     action = "eliminate"
+    actions = ("eliminate", "automate")
     _constraints = {
         "max_proc_minutes": Interval(0, 480),
         "max_proc_share": Interval(0, 1),
