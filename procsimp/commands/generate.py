@@ -11,22 +11,30 @@ import click
 @click.option(
     "--services",
     default=None,
-    metavar="ID,ID...",
+    metavar="ID,ID... | N",
     help="service templates to generate, comma-separated (default: all of "
     "birth_registration, permanent_residence, passport, judicial_record, "
-    "driving_licence_exchange, land_change_registration, tax_registration, unemployment_benefit)",
+    "driving_licence_exchange, land_change_registration, tax_registration, unemployment_benefit); "
+    "with --structure random, the number of services to draw (default 1)",
 )
-@click.option("--cases", type=int, default=2000, show_default=True, help="dossiers in total, split over the services")
+@click.option(
+    "--cases",
+    type=int,
+    default=None,
+    help="dossiers in total, split over the services (default 2000; with --structure random, "
+    "each drawn service's own volume of 150-600 dossiers)",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="random seed; the same seed gives byte-identical files")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="language of labels and CSV headers")
 @click.option(
     "--structure",
-    type=click.Choice(["standard", "alt", "codes", "holdout", "holdout2", "holdout3", "holdout4"]),
+    type=click.Choice(["standard", "alt", "codes", "holdout", "holdout2", "holdout3", "holdout4", "random"]),
     default="standard",
     show_default=True,
     help="workflow structure: standard; alt (other wording, units, timings); codes (alt with opaque step codes); "
     "holdout to holdout4 (four more wordings, unit sets, timings and waste intensities, for measuring detectors "
-    "on structures they were not built on)",
+    "on structures they were not built on); random (whole services drawn from a grammar of Vietnamese "
+    "procedures: steps, units, officers, office hours, timings, waste and names; service i from seed SEED+i)",
 )
 @click.option("--to-be", "to_be", is_flag=True, help="also write the counterfactual log with the waste removed")
 @click.option(
@@ -49,7 +57,7 @@ import click
 )
 def generate(
     services: str | None,
-    cases: int,
+    cases: int | None,
     seed: int,
     lang: str,
     structure: str,
@@ -67,8 +75,9 @@ def generate(
     OUT/ground_truth.json (injected waste, steps to keep, KPIs of both logs).
 
     \b
-    Example:
+    Examples:
       procsimp generate --services birth_registration,passport --cases 1000 --seed 7 --lang en --to-be --format csv,parquet --out data/
+      procsimp generate --structure random --services 20 --seed 0 --out family/
     """
     from procsimp.synth import _check_formats
     from procsimp.synth import generate as run
@@ -76,8 +85,18 @@ def generate(
     fmts = _check_formats(formats)
     if "/" in stem or "\\" in stem or not stem.strip():
         raise click.BadParameter(f"{stem!r} is not a file name stem (no folders)", param_hint="--stem")
+    chosen: str | int | None = services
+    if structure == "random" and services is not None:
+        try:
+            chosen = int(services)
+        except ValueError:
+            raise click.BadParameter(
+                f"{services!r} is not a number; with --structure random, --services is how many "
+                "services to draw (e.g. --services 20)",
+                param_hint="--services",
+            ) from None
     result = run(
-        services=services, cases=cases, seed=seed, lang=lang, structure=structure,
+        services=chosen, cases=cases, seed=seed, lang=lang, structure=structure,
         to_be=to_be, start=start, months=months,
     )
     paths = result.write(out, fmts, stem=stem, truth_name=truth_name)

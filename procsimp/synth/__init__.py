@@ -216,8 +216,8 @@ def _allocate(cases: int | Mapping[str, int], ids: Sequence[str]) -> dict[str, i
 
 # ---------------------------------------------------------------------------- generate
 def generate(
-    services: Iterable[str] | str | None = None,
-    cases: int | Mapping[str, int] = 2000,
+    services: Iterable[str] | str | int | None = None,
+    cases: int | Mapping[str, int] | None = None,
     seed: int = 0,
     lang: str = "vi",
     structure: str = "standard",
@@ -232,11 +232,14 @@ def generate(
     Parameters
     ----------
     services
-        template ids (see :data:`SERVICE_IDS`) or catalog names; ``None`` for all.
+        template ids (see :data:`SERVICE_IDS`) or catalog names; ``None`` for all. With
+        ``structure="random"``: the number of services to draw (default 1).
     cases
-        dossiers in total, split over the services by their usual volume (at least one per
-        service, so at least as many as there are services); or a mapping
-        ``{service id: dossiers}``, where a service may get none.
+        dossiers in total (default 2000), split over the services by their usual volume (at
+        least one per service, so at least as many as there are services); or a mapping
+        ``{service id: dossiers}``, where a service may get none. With ``structure="random"``:
+        dossiers in total split by each draw's volume, or ``None`` for each draw's own volume
+        (150-600 dossiers).
     seed
         the same seed gives the same log, event for event.
     lang
@@ -250,7 +253,11 @@ def generate(
         the section head's review), written after the detectors were revised on ``holdout``;
         ``"holdout3"`` (digitising at the front office) and ``"holdout4"`` (no assignment
         step), each written after the previous revision; ``holdout4`` was measured once with
-        the final detectors and never used to tune them.
+        the final detectors and never used to tune them. ``"random"``: the randomised procedure
+        family, whole services drawn from a grammar of Vietnamese procedures (units, officers,
+        office hours, timings, waste and names drawn afresh); the i-th service comes from seed
+        ``seed + i`` alone, and its ground truth names the pattern of each waste item (see
+        :mod:`procsimp.synth._random`).
     to_be
         also build the counterfactual log: the same dossiers, decisions and processing times
         with the waste removed (rework loops stay). It is an independent truth, not a replay of
@@ -277,6 +284,15 @@ def generate(
     if t0 is None or t0 is pd.NaT or t0.tzinfo is not None or t0 != t0.normalize():
         raise ParameterError(f"start must be a date written YYYY-MM-DD; received {start!r}")
     t1 = t0 + pd.DateOffset(months=int(months))
+    if structure == "random":
+        return _generate_random(services, cases, int(seed), lang, to_be, t0, t1, int(months), calendar)
+    if cases is None:
+        cases = 2000
+    if isinstance(services, (int, np.integer)):
+        raise ParameterError(
+            f"services={services!r}: a number of services is for structure='random'; for "
+            f"{structure!r} give template ids ({', '.join(SERVICE_IDS)}) or None for all"
+        )
     cal = calendar or default_calendar()
     catalog = _catalog()
     ids = _resolve_services(services, catalog)
@@ -310,11 +326,7 @@ def generate(
                 "each event = waiting (queue) + processing, in working minutes of the calendar; "
                 "lognormal, step- and service-specific"
             ),
-            "lead_time": "from case:received to the completion of the case's last event",
-            "on_time": "the last event completes no later than case:due (received + statutory working days)",
-            "handoffs": "changes of officer between consecutive events of a dossier",
-            "channels": dict(zip(CHANNELS, CHANNEL_LABELS[lang], strict=True)),
-            "outcomes": dict(zip(("approved", "rejected"), OUTCOME_LABELS[lang], strict=True)),
+            **_kpi_terms(lang),
             "matching": (
                 "flags match waste by (service, action, activity, into); merge: activity disappears "
                 "into `into`; parallelize: the pair in its most frequent observed order (order-free "
@@ -330,6 +342,77 @@ def generate(
     for (tpl, run, meta), k in zip(runs, kpis, strict=True):
         truth["services"][meta["name"]] = _service_truth(tpl, run, meta, lang, k)
     return SynthResult(log=log, truth=truth, to_be=tb)
+
+
+def _kpi_terms(lang: str) -> dict[str, Any]:
+    """What the truth's KPIs, channels and outcomes mean (the same for every structure)."""
+    return {
+        "lead_time": "from case:received to the completion of the case's last event",
+        "on_time": "the last event completes no later than case:due (received + statutory working days)",
+        "handoffs": "changes of officer between consecutive events of a dossier",
+        "channels": dict(zip(CHANNELS, CHANNEL_LABELS[lang], strict=True)),
+        "outcomes": dict(zip(("approved", "rejected"), OUTCOME_LABELS[lang], strict=True)),
+    }
+
+
+def _generate_random(services: Any, cases: Any, seed: int, lang: str, to_be: bool, t0: pd.Timestamp,
+                     t1: pd.Timestamp, months: int, calendar: WorkCalendar | None) -> SynthResult:
+    from procsimp.synth._assemble import assemble
+    from procsimp.synth._random import PATTERNS, plan_random, run_random, truth_of
+
+    if to_be:
+        raise ParameterError(
+            "to_be is not available with structure='random' (its counterfactual is not built); "
+            "leave out --to-be, or use a template structure"
+        )
+    if calendar is not None:
+        raise ParameterError(
+            "calendar cannot be given with structure='random': each drawn service keeps its own "
+            "office hours (written in the ground truth)"
+        )
+    draws, counts = plan_random(seed, 1 if services is None else services, cases, lang)
+    officers = Officers()
+    runs = [(d, run_random(d, n, start=t0, end=t1, officers=officers), {"name": d.name})
+            for d, n in zip(draws, counts, strict=True)]
+    base = default_calendar()
+    log, _, kpis = assemble(runs, officers, lang=lang, calendar=base, to_be=False,  # type: ignore[arg-type]
+                            calendars=[d.calendar for d in draws])
+    truth: dict[str, Any] = {
+        "generator": {
+            "format": _TRUTH_FORMAT,
+            "seed": seed,
+            "lang": lang,
+            "structure": "random",
+            "cases": int(sum(counts)),
+            "start": t0.strftime("%Y-%m-%d"),
+            "months": months,
+            "to_be": False,
+            "services": [d.name for d in draws],
+            "seeds": [d.seed for d in draws],
+            "calendar": {**base.describe(), "hours": "per service: see each service's office_hours"},
+            "time_model": (
+                "each event = waiting (queue) + processing, in working minutes of the service's own "
+                "office hours; lognormal, step-specific; a timer step fires a near-constant number of "
+                "working days after the step it follows"
+            ),
+            **_kpi_terms(lang),
+            "withdrawn": "a dossier withdrawn on the applicant's request ends without a result; its outcome is rejected",
+            "patterns": dict(PATTERNS),
+            "matching": (
+                "flags match waste by (service, action, activity, into); automate: a transfer the desk "
+                "or the rules require stays but runs without an officer or a wait (an eliminate flag on "
+                "it is a wrong action); merge: activity disappears into `into`; parallelize: the pair "
+                "in its most frequent observed order (order-free when `order` is 'varies'). `keep` "
+                "steps (start, end, legal, decision, external, by_design) must never be eliminated, "
+                "merged, automated, reordered or read as rework; `protect` lists the steps a user "
+                "passes with --protect; `alternatives` are endings that never share a dossier."
+            ),
+        },
+        "services": {},
+    }
+    for (d, run, _meta), k in zip(runs, kpis, strict=True):
+        truth["services"][d.name] = truth_of(d, run, k)
+    return SynthResult(log=log, truth=truth, to_be=None)
 
 
 # ---------------------------------------------------------------------------- truth

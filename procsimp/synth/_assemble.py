@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -129,8 +130,13 @@ def assemble(
     lang: str,
     calendar: WorkCalendar,
     to_be: bool,
+    calendars: Sequence[WorkCalendar] | None = None,
 ) -> tuple[EventLog, EventLog | None, list[dict[str, dict[str, float]]]]:
-    """Build the as-is (and to-be) EventLogs and the per-service KPIs."""
+    """Build the as-is (and to-be) EventLogs and the per-service KPIs.
+
+    ``calendars``: one calendar per run when the services keep different office hours (the
+    random family); all in the timezone of ``calendar``.
+    """
     from procsimp.synth import CHANNEL_LABELS, OUTCOME_LABELS
 
     tz = calendar.timezone
@@ -148,17 +154,19 @@ def assemble(
     unit_index = {u: i for i, u in enumerate(unit_keys)}
     officer_unit = np.array([unit_index[u] for u in officers.unit_keys], dtype=np.int64)
     any_tpl = runs[0][0] if runs else None
-    unit_labels = [any_tpl.unit_label(u, lang) if any_tpl else u for u in unit_keys]
+    owner = {u: tpl for tpl, _, _ in runs for u in getattr(tpl, "unit_keys", ())}
+    unit_labels = [owner.get(u, any_tpl).unit_label(u, lang) if any_tpl else u for u in unit_keys]
+    cals = list(calendars) if calendars is not None else [calendar] * len(runs)
     labels: list[str] = sorted({tpl.label(k, lang) for tpl, run, _ in runs for k in run.keys})
     label_index = {lab: i for i, lab in enumerate(labels)}
     services = [meta["name"] for _, _, meta in runs]
 
     received_utc = []
     due_utc = []
-    for _tpl, run, _ in runs:
+    for (_tpl, run, _), cal in zip(runs, cals, strict=True):
         rec = pd.DatetimeIndex(run.received_ns.view("datetime64[ns]")).tz_localize(tz)
         received_utc.append(rec.as_unit("ns").asi8)
-        due_utc.append(_times(calendar, run.w_due))
+        due_utc.append(_times(cal, run.w_due))
 
     def build(which: str) -> tuple[EventLog, list[dict[str, float]]]:
         frames: dict[str, list[np.ndarray]] = {k: [] for k in ("case", "act", "start", "end", "officer", "svc", "chan", "out", "rec", "due")}
@@ -167,8 +175,8 @@ def assemble(
             ev_raw = run.as_is if which == "as_is" else run.to_be
             assert ev_raw is not None
             r = rank[offsets[i]:offsets[i + 1]]
-            ev = _sorted_events(run, ev_raw, calendar, r)
-            kpis.append(_kpis(ev, run.n, received_utc[i], due_utc[i], officer_unit, calendar, tz))
+            ev = _sorted_events(run, ev_raw, cals[i], r)
+            kpis.append(_kpis(ev, run.n, received_utc[i], due_utc[i], officer_unit, cals[i], tz))
             lut = np.array([label_index[tpl.label(k, lang)] for k in run.keys], dtype=np.int64)
             c = ev["case"]
             frames["case"].append(r[c])

@@ -26,7 +26,8 @@ __all__ = [
 ]
 
 # New structures go at the end: the index of a structure seeds its random streams.
-STRUCTURES: tuple[str, ...] = ("standard", "alt", "codes", "holdout", "holdout2", "holdout3", "holdout4")
+#: ``random`` is no template structure: it draws whole services (:mod:`procsimp.synth._random`).
+STRUCTURES: tuple[str, ...] = ("standard", "alt", "codes", "holdout", "holdout2", "holdout3", "holdout4", "random")
 
 # ---------------------------------------------------------------------------- vocabulary
 #: step key -> (vi, en, alt vi, alt en). The first eleven are the canonical stages.
