@@ -7,9 +7,10 @@ stderr, so that stdout stays machine-readable (``--format json``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -246,9 +247,29 @@ def calendar_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--office-hours",
         metavar="PERIODS",
         default=None,
-        help="office hours for working-time figures (default 07:30-11:30,13:30-17:00)",
+        help="office hours for working-time figures (default: inferred from the log's event "
+        "times where it has times of day, else 07:30-11:30,13:30-17:00)",
     )(wrapper)
     return wrapper
+
+
+@contextlib.contextmanager
+def office_hours(log: Any, calendar: Any) -> Iterator[Any]:
+    """The work calendar for ``log`` (``calendar`` from :func:`calendar_options`, or the default
+    one with the office hours inferred from the log's event times); says on stderr which office
+    hours are used and warns when more than 5% of the events fall outside them. Inside the
+    block the library's own office-hours warning is silenced (it was printed)."""
+    import warnings
+
+    from procsimp.office_hours import OfficeHoursWarning, log_calendar
+
+    cal, hours = log_calendar(log, calendar)
+    click.echo(hours.describe("en"), err=True)
+    if hours.warning:
+        click.echo(f"Warning: {log.source}: {hours.warning}", err=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OfficeHoursWarning)
+        yield cal
 
 
 def out_option(default: str | None = "outputs") -> Callable[..., Any]:
@@ -276,6 +297,16 @@ def protect_option(func: Callable[..., Any]) -> Callable[..., Any]:
         multiple=True,
         metavar="ACTIVITY",
         help="a step that must never be removed or merged (repeatable)",
+    )(func)
+
+
+def external_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--external",
+        multiple=True,
+        metavar="ACTIVITY",
+        help="a step driven by an outside party or a timer (an appeal, a penalty added after a "
+        "fixed delay): never reordered or removed (repeatable)",
     )(func)
 
 

@@ -9,8 +9,10 @@ ten seeds and both label languages:
 * ``codes``: the alt structure with opaque step codes (``KS_030``), as in case-management
   systems (3 seeds).
 
-Asserted, per structure: precision >= 0.95 and recall >= 0.9 of eliminate/merge flags against
-the injected eliminate/merge waste, matched by (service, action, activity, into); no flag of any
+Asserted, per structure: precision >= 0.95 and recall >= 0.9 of eliminate/merge/automate flags
+against the injected eliminate/merge waste, matched by (service, action, activity, into) (an
+``automate`` flag takes the same time out as ``eliminate`` and keeps the step, so it matches the
+injected elimination of that step); no flag of any
 action on a step the truth keeps (start, end, legal, decision), unless the flag is itself injected
 waste; every injected parallelisable pair found.
 """
@@ -62,6 +64,13 @@ def _pair(service: str, a: str, b: str | None) -> tuple[str, frozenset[str | Non
     return service, frozenset((a, b))
 
 
+def removal_key(f: Flag) -> tuple:
+    """The flag's key, with ``automate`` (the same saving as ``eliminate``, the step stays)
+    matched as the elimination of the step."""
+    service, action, activity, into = f.key
+    return (service, "eliminate" if action == "automate" else action, activity, into)
+
+
 def score_run(truth: dict, flags: list[Flag], score: Score) -> None:
     """Add one log's flags to ``score``, following the truth's matching rules."""
     waste_keys: set[tuple] = set()
@@ -86,11 +95,11 @@ def score_run(truth: dict, flags: list[Flag], score: Score) -> None:
         keep |= {(service, k["activity"]) for k in t["keep"]}
 
     def is_waste(f: Flag) -> bool:
-        if f.key in waste_keys:
+        if removal_key(f) in waste_keys:
             return True
         return f.action == "parallelize" and _pair(f.service, f.activity, f.into) in parallel_free
 
-    flagged = {f.key for f in flags if f.action in ("eliminate", "merge")}
+    flagged = {removal_key(f) for f in flags if f.action in ("eliminate", "merge", "automate")}
     score.runs += 1
     score.true_positive += len(flagged & removal)
     score.flagged += len(flagged)

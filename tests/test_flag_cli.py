@@ -51,7 +51,7 @@ def test_json_lists_flags_with_exactly_the_flag_fields(log_file: Path) -> None:
     expected = [f.to_dict() for f in flag_steps(read_log(log_file, cache=False))]
     assert flags == expected
     keys = {(f["service"], f["action"], f["activity"], f["into"]) for f in flags}
-    assert (JUDICIAL, "eliminate", TRANSFER, None) in keys
+    assert (JUDICIAL, "automate", TRANSFER, None) in keys  # the intake desk's hand-over
     assert (TAX, "eliminate", REVIEW, None) in keys
     assert (TAX, "merge", "Đối chiếu dữ liệu đăng ký", "Nhập thông tin hồ sơ") in keys
 
@@ -74,7 +74,7 @@ def test_table_is_readable(log_file: Path) -> None:
     out = result.stdout
     assert f"{JUDICIAL}  (" in out and f"{TAX}  (" in out
     assert "action" in out and "days/case" in out
-    assert f"eliminate     {TRANSFER}" in out
+    assert f"automate      {TRANSFER}" in out
     assert "relay_handoff: “Chuyển hồ sơ đến phòng chuyên môn” only forwards the dossier" in out
     assert max(len(line) for line in out.splitlines() if not line.startswith("      ")) <= 120
 
@@ -86,18 +86,41 @@ def test_out_writes_json_and_csv(log_file: Path, tmp_path: Path) -> None:
     assert written == flags
     rows = list(csv.DictReader((tmp_path / "flags" / "flags.csv").open(encoding="utf-8", newline="")))
     assert len(rows) == len(flags)
-    # besides the two tables, only the hidden Parquet cache of the log (.procsimp-cache/)
-    assert sorted(p.name for p in (tmp_path / "flags").iterdir() if not p.name.startswith(".")) == ["flags.csv", "flags.json"]
+    # besides the two tables and their metadata, only the hidden Parquet cache of the log
+    assert sorted(p.name for p in (tmp_path / "flags").iterdir() if not p.name.startswith(".")) == [
+        "flags.csv", "flags.json", "flags_meta.json"
+    ]
+    meta = json.loads((tmp_path / "flags" / "flags_meta.json").read_text(encoding="utf-8"))
+    assert meta["office_hours"]["hours"] == [["07:30", "11:30"], ["13:30", "17:00"]]
+    assert meta["office_hours"]["source"] == "inferred"
     assert "Wrote" in result.stderr
+    assert "Office hours: 07:30-11:30, 13:30-17:00 (inferred from the log's event times)" in result.stderr
 
 
 def test_protect_keeps_a_step(log_file: Path) -> None:
     plain = as_json(run(log_file, "--format", "json"))
-    protected = as_json(run(log_file, "--format", "json", "--protect", TRANSFER))
-    assert any(f["activity"] == TRANSFER and f["action"] == "eliminate" for f in plain)
-    assert not any(f["activity"] == TRANSFER and f["action"] in ("eliminate", "merge") for f in protected)
-    others = [f for f in plain if f["activity"] != TRANSFER]
-    assert [f for f in protected if f["activity"] != TRANSFER] == others
+    protected = as_json(run(log_file, "--format", "json", "--protect", REVIEW))
+    assert any(f["activity"] == REVIEW and f["action"] == "eliminate" for f in plain)
+    assert not any(f["activity"] == REVIEW and f["action"] in ("eliminate", "merge") for f in protected)
+    others = [f for f in plain if f["activity"] != REVIEW]
+    assert [f for f in protected if f["activity"] != REVIEW] == others
+
+
+def test_a_required_relay_is_automated_not_eliminated(tmp_path: Path) -> None:
+    # the land service's relay to the tax office is not at the intake desk: eliminated, unless
+    # --protect says the law requires it; then the system does it (the same saving: the replay
+    # of that edit alone), and the step stays
+    res = generate(services=["land_change_registration"], cases=400, seed=2, lang="vi")
+    res.write(tmp_path, formats=("csv",))
+    step = "Chuyển thông tin đến cơ quan thuế"
+    plain = as_json(run(tmp_path / "dossiers.csv", "--format", "json"))
+    assert [f["action"] for f in plain if f["activity"] == step] == ["eliminate"]
+    kept = as_json(run(tmp_path / "dossiers.csv", "--format", "json", "--protect", step))
+    auto = [f for f in kept if f["activity"] == step]
+    assert [(f["action"], f["kind"]) for f in auto] == [("automate", "relay_handoff")]
+    before = next(f for f in plain if f["activity"] == step)
+    assert auto[0]["saving"]["workdays_per_case"] == pytest.approx(before["saving"]["workdays_per_case"], abs=1e-3)
+    assert "automate it" in auto[0]["explanation"]["en"] and "tự động hóa" in auto[0]["explanation"]["vi"]
 
 
 def test_protect_and_service_typed_in_decomposed_unicode_still_match(log_file: Path) -> None:

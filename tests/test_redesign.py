@@ -16,6 +16,7 @@ from procsimp.detect.flag import Flag
 from procsimp.errors import ParameterError
 from procsimp.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP, UNIT, EventLog
 from procsimp.redesign import (
+    Automate,
     Eliminate,
     Merge,
     MoveEarlier,
@@ -118,7 +119,8 @@ def test_edits_from_flags_skip_recommendations() -> None:
         Flag("s", "A", "parallelizable", "parallelize", 0.7, into="B"),
         Flag("s", "K", "late_knockout", "move_earlier", 0.7, into="Check"),
         Flag("s", "Request", "rework_loop", "fix_rework", 0.9),
-        Flag("s", "Sign", "waiting_hotspot", "automate", 0.6),
+        Flag("s", "Sign", "waiting_hotspot", "reduce_wait", 0.6),
+        Flag("s", "Forward", "relay_handoff", "automate", 0.9),
     ]
     edits = edits_from_flags(flags)
     assert [e.key for e in edits] == [
@@ -126,8 +128,10 @@ def test_edits_from_flags_skip_recommendations() -> None:
         ("merge", "Print", "Enter"),
         ("parallelize", "A", "B"),
         ("move_earlier", "K", "Check"),
+        ("automate", "Forward", None),
     ]
     assert edits[0].flag is flags[0]
+    assert isinstance(edits[-1], Automate) and edits[-1].flag is flags[-1]
 
 
 # ============================================================================ the replay
@@ -160,6 +164,21 @@ def test_eliminate_removes_the_step_with_its_wait(relay_log: EventLog) -> None:
     assert c1[4][2] == ts("2025-03-06 09:35")
     # the input is not touched
     assert "Transfer" in set(relay_log.df[ACTIVITY].astype(str))
+    out.check()
+
+
+def test_automate_keeps_the_step_with_no_officer_and_no_time(relay_log: EventLog) -> None:
+    out = apply_edits(relay_log, [Automate("Transfer")]).log
+    c1 = events(out, "c1")
+    # the step stays, done the moment the previous one ends; everything after moves as much as
+    # when it is eliminated (its 210 min of waiting and 5 of work are gone)
+    assert [a for a, _, _ in c1] == ["Receive", "Transfer", "AppraiseA", "AppraiseB", "Sign", "Return"]
+    assert c1[1][1:] == (ts("2025-03-03 08:30"), ts("2025-03-03 08:30"))
+    assert c1[2][1:] == (ts("2025-03-03 14:55"), ts("2025-03-03 16:55"))
+    assert c1[5][2] == ts("2025-03-06 09:35")
+    row = out.df[(out.df[CASE] == "c1") & (out.df[ACTIVITY] == "Transfer")].iloc[0]
+    assert pd.isna(row[RESOURCE])  # no officer
+    assert set(out.df[RESOURCE].dropna()) == set(relay_log.df.loc[relay_log.df[ACTIVITY] != "Transfer", RESOURCE].dropna())
     out.check()
 
 
@@ -322,7 +341,7 @@ def test_edits_that_would_remove_steps_that_must_stay_are_refused() -> None:
 FLAGS = [
     Flag("all", "Transfer", "relay_handoff", "eliminate", 0.9),
     Flag("all", "AppraiseA", "parallelizable", "parallelize", 0.7, into="AppraiseB"),
-    Flag("all", "Sign", "waiting_hotspot", "automate", 0.5),
+    Flag("all", "Sign", "waiting_hotspot", "reduce_wait", 0.5),
     Flag("other", "X", "relay_handoff", "eliminate", 0.9),
 ]
 
@@ -345,7 +364,7 @@ def test_select_flags_by_index_key_flag_edit_and_dict() -> None:
 def test_propose_applies_the_accepted_flags_only(relay_log: EventLog) -> None:
     p = propose(relay_log, FLAGS, reject=[1], model=False)
     assert [e.key for e in p.edits] == [("eliminate", "Transfer", None)]
-    assert [f.action for f in p.recommendations] == ["automate"]
+    assert [f.action for f in p.recommendations] == ["reduce_wait"]
     assert len(p.flags) == 3  # the other service's flag is not this service's
     assert p.kpis_after["steps_per_case"] == 5.0
     p2 = propose(relay_log, FLAGS, accept=[1], model=False)
@@ -502,10 +521,10 @@ def _acts_per_case(log: EventLog) -> dict[str, Counter]:
        protect=st.lists(st.sampled_from(ACTS), max_size=2, unique=True))
 def test_properties_of_proposals(log: EventLog, edits, protect) -> None:
     protect = [a for a in protect if a in set(log.df[ACTIVITY].astype(str))]  # unknown steps are refused
-    p = propose(log, [], edits=edits, protect=protect, model=False)
+    cal = default_calendar()  # the calendar of the checks below, whatever hours the log's times suggest
+    p = propose(log, [], edits=edits, protect=protect, model=False, calendar=cal)
     before, after = _acts_per_case(log), _acts_per_case(p.to_be)
     assert set(after) == set(before)  # no dossier is lost or invented
-    cal = default_calendar()
     lead_before = kpis(log)["lead_time_workdays_mean"]
     for case, acts in after.items():
         assert not (acts - before[case]), f"{case}: the proposal added steps {acts - before[case]}"
@@ -522,4 +541,4 @@ def test_properties_of_proposals(log: EventLog, edits, protect) -> None:
     assert p.kpis_after["lead_time_workdays_mean"] <= lead_before + 1e-9
     p.to_be.check()
     # no edits: the very same KPIs
-    assert propose(log, [], protect=protect, model=False).kpis_after == kpis(log)
+    assert propose(log, [], protect=protect, model=False, calendar=cal).kpis_after == kpis(log)

@@ -10,8 +10,10 @@ import click
 from procsimp.cli import (
     calendar_options,
     catalog_option,
+    external_option,
     load_log,
     log_options,
+    office_hours,
     protect_option,
     service_option,
 )
@@ -22,6 +24,7 @@ from procsimp.cli import (
 @calendar_options
 @service_option
 @protect_option
+@external_option
 @catalog_option
 @click.option(
     "--min-confidence",
@@ -50,6 +53,7 @@ def flag(
     calendar: Any,
     service: str | None,
     protect: tuple[str, ...],
+    external: tuple[str, ...],
     catalog: Path | None,
     min_confidence: float,
     fmt: str,
@@ -61,13 +65,17 @@ def flag(
     days per dossier and a one-sentence explanation in English and Vietnamese. Start and end
     steps, steps with real decisions, catalog-protected steps and every --protect ACTIVITY are
     never proposed for elimination or merge; a --protect name must be a step of the chosen
-    service(s) (names are compared in Unicode NFC). A service the catalog does not know gets a
+    service(s) (names are compared in Unicode NFC). Steps of an outside party or a timer (an
+    appeal, a penalty added a fixed time after a notice: recognised from behaviour, or named
+    with --external) are never reordered or removed. Working time uses the office hours
+    inferred from the log's event times unless --office-hours is given; stderr says which. A service the catalog does not know gets a
     warning on stderr. With --format json, stdout is a JSON list of flags (the column mapping
-    goes to stderr).
+    goes to stderr). --out also writes flags_meta.json: the log and the office hours used.
     """
     from procsimp.detect import flag_steps
     from procsimp.detect.output import flags_table, flags_to_csv, flags_to_json, write_flags
     from procsimp.detect.pipeline import caught_catalog_warnings, check_confidence, check_protect
+    from procsimp.office_hours import log_calendar
 
     check_confidence(min_confidence)  # fail before reading a large log
     log = load_log(log_args, out=out)
@@ -77,14 +85,16 @@ def flag(
 
         catalog_arg = load_catalog(catalog)
     check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
-    with caught_catalog_warnings() as notes:
+    check_protect(log, external, service, option="external")
+    with office_hours(log, calendar) as cal, caught_catalog_warnings() as notes:
         flags = flag_steps(
             log,
             service,
             protect=protect,
+            external=external,
             catalog=catalog_arg,
             min_confidence=min_confidence,
-            calendar=calendar,
+            calendar=cal,
         )
     for note in notes:  # a service without a catalog entry: its legal protections are unknown
         click.echo(f"Warning: {note}", err=True)
@@ -95,5 +105,5 @@ def flag(
     else:
         click.echo(flags_table(flags))
     if out is not None:
-        paths = write_flags(flags, out)
+        paths = write_flags(flags, out, meta={"source": str(log.source), "office_hours": log_calendar(log, cal)[1].to_dict()})
         click.echo(f"Wrote {', '.join(str(p) for p in paths)}", err=True)

@@ -28,8 +28,10 @@ import click
 from procsimp.cli import (
     calendar_options,
     catalog_option,
+    external_option,
     load_log,
     log_options,
+    office_hours,
     out_option,
     protect_option,
     service_option,
@@ -48,6 +50,7 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
 @calendar_options
 @service_option
 @protect_option
+@external_option
 @catalog_option
 @click.option(
     "--accept",
@@ -77,6 +80,7 @@ def propose(
     calendar: Any,
     service: str | None,
     protect: tuple[str, ...],
+    external: tuple[str, ...],
     catalog: Path | None,
     accept_file: Path | None,
     simulate: bool,
@@ -92,15 +96,16 @@ def propose(
 
     Applies the flags (every flag, or those chosen with --accept FILE) as edits: eliminate,
     merge, parallelise, move a knock-out check earlier. Start and end steps, decisions,
-    catalog-protected steps and --protect ACTIVITY always stay; edits that would remove them are
-    listed as refused. Every dossier is replayed under the to-be (in working time) to give the
+    catalog-protected steps and --protect ACTIVITY always stay, and steps of an outside party or
+    a timer (--external ACTIVITY, or recognised from behaviour) are never reordered or removed;
+    edits that would do so are listed as refused. An automated step stays with no officer and
+    no waiting. Every dossier is replayed under the to-be (in working time) to give the
     lead time, steps, hand-offs, units and on-time rate before and after; --simulate checks the
     estimate with a discrete-event simulation under load. Writes OUT/kpis.json, OUT/kpis.csv,
     OUT/edits.yaml and, per service, OUT/<service>/to_be.bpmn and the as-is/to-be diagram.
     """
     from procsimp.detect import flag_steps
     from procsimp.redesign import load_edit_file
-    from procsimp.redesign import propose as run_propose
     from procsimp.render.graphviz import parse_formats
 
     chosen = parse_formats(formats, PROPOSE_FORMATS)
@@ -129,28 +134,20 @@ def propose(
     from procsimp.detect.pipeline import caught_catalog_warnings, check_protect
 
     check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
-    with caught_catalog_warnings() as notes:
-        flags = flag_steps(log, service, protect=protect, catalog=catalog_arg, calendar=calendar)
-    for note in notes:  # a service without a catalog entry: its legal protections are unknown
-        click.echo(f"Warning: {note}", err=True)
+    check_protect(log, external, service, option="external")
+    with office_hours(log, calendar) as cal:
+        with caught_catalog_warnings() as notes:
+            flags = flag_steps(log, service, protect=protect, external=external, catalog=catalog_arg, calendar=cal)
+        for note in notes:  # a service without a catalog entry: its legal protections are unknown
+            click.echo(f"Warning: {note}", err=True)
+        proposals = _proposals(
+            log, flags, names, edit_file, protect=protect, external=external, catalog=catalog_arg,
+            noise=noise, calendar=cal, simulate=simulate, replications=replications, seed=seed,
+        )
 
     from procsimp.commands.mine import service_slugs
 
     out = Path(out)
-    proposals = []
-    for name in names:
-        accept = reject = None
-        if edit_file is not None:
-            scoped = edit_file.for_service(name) if name is not None else edit_file
-            accept = None if scoped.accept is None else list(scoped.accept)
-            reject = list(scoped.reject)
-        p = run_propose(
-            log, flags, service=name, protect=protect, catalog=catalog_arg,
-            accept=accept, reject=reject, noise=noise, calendar=calendar,
-        )
-        if simulate:
-            p = p.simulate(replications=replications, seed=seed)
-        proposals.append(p)
 
     slugs = service_slugs([p.service for p in proposals])
     records = []
@@ -169,6 +166,27 @@ def propose(
     kpis_csv = _write_kpis_csv(proposals, out / "kpis.csv")
     edits = write_text(out / "edits.yaml", _edits_yaml(proposals))
     click.echo(f"Wrote {kpis_json}, {kpis_csv} and {edits}")
+
+
+def _proposals(
+    log: Any, flags: list[Any], names: list[str | None], edit_file: Any, *, simulate: bool,
+    replications: int, seed: int, **options: Any,
+) -> list[Any]:
+    """One proposal per service of ``names`` (with the accept/reject lists of ``edit_file``)."""
+    from procsimp.redesign import propose as run_propose
+
+    proposals = []
+    for name in names:
+        accept = reject = None
+        if edit_file is not None:
+            scoped = edit_file.for_service(name) if name is not None else edit_file
+            accept = None if scoped.accept is None else list(scoped.accept)
+            reject = list(scoped.reject)
+        p = run_propose(log, flags, service=name, accept=accept, reject=reject, **options)
+        if simulate:
+            p = p.simulate(replications=replications, seed=seed)
+        proposals.append(p)
+    return proposals
 
 
 def _check_edit_services(edit_file: Any, log: Any, path: Path | None) -> None:

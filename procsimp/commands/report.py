@@ -10,8 +10,10 @@ import click
 from procsimp.cli import (
     calendar_options,
     catalog_option,
+    external_option,
     load_log,
     log_options,
+    office_hours,
     out_option,
     protect_option,
 )
@@ -35,6 +37,7 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @calendar_options
 @click.option("--service", "services", multiple=True, metavar="S", help="only this service (repeatable)")
 @protect_option
+@external_option
 @catalog_option
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="language the report opens in (both are included)")
 @click.option("--simulate", is_flag=True, help="add a what-if simulation of each to-be workflow")
@@ -46,6 +49,7 @@ def report(
     calendar: Any,
     services: tuple[str, ...],
     protect: tuple[str, ...],
+    external: tuple[str, ...],
     catalog: Path | None,
     lang: str,
     simulate: bool,
@@ -60,7 +64,7 @@ def report(
 
     formats = parse_formats(fmt)
     log = load_log(log_args, out=out)
-    with caught_catalog_warnings() as notes:
+    with office_hours(log, calendar) as cal, caught_catalog_warnings() as notes:
         result = run_report(
             log,
             out,
@@ -68,10 +72,11 @@ def report(
             lang=lang,
             catalog=catalog,
             protect=protect,
+            external=external,
             simulate=simulate,
             formats=formats,
             seed=seed,
-            calendar=calendar,
+            calendar=cal,
         )
     for note in dict.fromkeys(notes):  # services without a catalog entry, once each
         click.echo(f"Warning: {note}", err=True)

@@ -135,9 +135,11 @@ def make_flag(
     en: str,
     vi: str,
     into: str | None = None,
+    action: str | None = None,
     **saving_extra: float,
 ) -> Flag:
-    """A flag of ``detector`` (its ``name`` is the kind, its ``action`` the action): evidence
+    """A flag of ``detector`` (its ``name`` is the kind, its ``action`` the action unless
+    ``action`` is given): evidence
     and saving as plain rounded JSON numbers, confidence clipped to 0..1, the English and
     Vietnamese explanations as one sentence each (see :func:`sentence`)."""
     saving = {
@@ -150,7 +152,7 @@ def make_flag(
         activity=str(activity),
         into=None if into is None else str(into),
         kind=detector.name,
-        action=detector.action,
+        action=action or detector.action,
         confidence=float(min(1.0, max(0.0, confidence))),
         evidence={k: clean_number(v) for k, v in evidence.items()},
         saving=saving,
@@ -170,8 +172,10 @@ def step_flag(
     en: str,
     vi: str,
     cap: float = 1.0,
+    action: str | None = None,
 ) -> Flag:
-    """A flag that takes step ``r`` of the service ``srow`` out of the workflow.
+    """A flag that takes step ``r`` of the service ``srow`` out of the workflow (or, with
+    ``action="automate"``, leaves it to the system: the same time saved).
 
     Each dossier saves the time the step adds (its mean waiting plus processing, over all its
     occurrences) and the hand-offs it causes. The confidence comes from ``margins`` (see
@@ -193,6 +197,7 @@ def step_flag(
         handoffs_removed=handoffs,
         en=en,
         vi=vi,
+        action=action,
     )
 
 

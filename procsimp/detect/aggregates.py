@@ -27,8 +27,9 @@ vectorised pass over integer codes (the log is already sorted by case then time)
   working time spent before it;
 * ``knockout_steps``: per (service, decider, earlier step): how often and at which position the
   earlier step ran before the knock-out, and what it cost;
-* ``loops``: per (service, repeated step): the rework loops that start at that step, their cost
-  and the steps inside them.
+* ``loops``: per (service, repeated step): the loops that start at that step, their cost, the
+  steps inside them, and how often the step that sent the dossier back is done again after the
+  repeat (``recheck_share``).
 
 Times are working time from :class:`procsimp.calendar.WorkCalendar` (office hours, weekends and
 public holidays skipped). The definitions are those of :mod:`procsimp.engine` (processing =
@@ -79,6 +80,19 @@ ROLE_THRESHOLDS: dict[str, float] = {
     "decision_min_count": 2,
     # ... or when its successor tells this much (bits) about the case outcome
     "decision_mi_bits": 0.05,
+    # a step driven by a timer: the time since the previous step is nearly constant (the 10th to
+    # 90th percentile span at most this share of the median) ...
+    "timer_max_spread": 0.1,
+    # ... and at least this many calendar days (a person's work is never that regular)
+    "timer_min_days": 1.0,
+    # an appeal or objection by an outside party: optional and rare (in at most this share of
+    # the service's cases) ...
+    "appeal_max_share": 0.15,
+    # ... late (mean relative position in the dossier at least this, 0 first .. 1 last) ...
+    "appeal_min_position": 0.6,
+    # ... and after the outside party's own time: a median of at least this many calendar days
+    # since the previous step
+    "appeal_min_days": 5.0,
 }
 
 _END = -1  # successor code of the last event of a case
@@ -118,6 +132,7 @@ class LogAggregates:
     minutes_per_day: float
     source: str = "<memory>"
     protect: tuple[str, ...] = ()
+    external: tuple[str, ...] = ()
     thresholds: dict[str, float] = field(default_factory=lambda: dict(ROLE_THRESHOLDS))
     #: data-quality and coverage warnings (e.g. services the catalog does not know)
     warnings: tuple[str, ...] = ()
@@ -454,6 +469,7 @@ def aggregate(
     calendar: WorkCalendar | None = None,
     catalog: Any = None,
     protect: Iterable[str] = (),
+    external: Iterable[str] = (),
     thresholds: dict[str, float] | None = None,
 ) -> LogAggregates:
     """Reduce ``log`` to the tables the detectors read (the log is not modified).
@@ -461,12 +477,19 @@ def aggregate(
     ``catalog``: a :class:`procsimp.catalog.Catalog`, a path to a catalog file, None for the
     built-in catalog, or False for none; its protected steps are marked ``protected``.
     ``protect``: more step names that must never be eliminated or merged, in every service.
+    ``external``: step names driven by an outside party or a timer (an appeal, a penalty added
+    after a fixed delay), in every service: never reordered or removed. Such steps are also
+    recognised from behaviour (column ``external``: ``timer``, ``appeal`` or ``external`` when
+    named here); their role is ``external``.
     ``thresholds``: overrides of :data:`ROLE_THRESHOLDS` (which steps count as start, end or
     decision).
     """
     if isinstance(protect, str):
         protect = (protect,)
     protect_t = tuple(sorted({str(p) for p in protect}))
+    if isinstance(external, str):
+        external = (external,)
+    external_t = tuple(sorted({str(p) for p in external}))
     th = dict(ROLE_THRESHOLDS)
     if thresholds:
         unknown = sorted(set(thresholds) - set(ROLE_THRESHOLDS))
@@ -480,7 +503,7 @@ def aggregate(
 
         calendar = default_calendar()
     cat = _load_catalog(catalog)
-    return _Builder(log, calendar, cat, protect_t, th).build()
+    return _Builder(log, calendar, cat, protect_t, th, external_t).build()
 
 
 class _Builder:
@@ -493,11 +516,13 @@ class _Builder:
         catalog: Any,
         protect: tuple[str, ...],
         th: dict[str, float],
+        external: tuple[str, ...] = (),
     ) -> None:
         self.log = log
         self.cal = calendar
         self.catalog = catalog
         self.protect = protect
+        self.external = external
         self.th = th
         df = log.df
         act = df[ACTIVITY]
@@ -613,6 +638,12 @@ class _Builder:
         else:
             self.order_time = t_end
         self.end_time = t_end
+        # calendar time since the previous step of the case, in days (a timer counts calendar
+        # days, not working time)
+        per_day = 86_400 * {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}.get(getattr(df[TIMESTAMP].dtype, "unit", "ns"), 1e9)
+        self.elapsed_days = np.full(n, np.nan)
+        if n > 1:
+            self.elapsed_days[1:] = np.where(first[1:], np.nan, (t_end[1:] - t_end[:-1]) / per_day)
         tie = np.zeros(n, dtype=bool)
         if n > 1:
             tie[1:] = ~first[1:] & (t_end[1:] == t_end[:-1])
@@ -804,6 +835,7 @@ class _Builder:
             minutes_per_day=float(self.cal.minutes_per_day),
             source=self.log.source,
             protect=self.protect,
+            external=self.external,
             thresholds=dict(self.th),
             warnings=tuple(catalog_warnings(self.snames, self.catalog, has_service=self.has_service)),
             _catalog=self.catalog,
@@ -825,13 +857,16 @@ class _Builder:
             minutes_per_day=float(self.cal.minutes_per_day),
             source=self.log.source,
             protect=self.protect,
+            external=self.external,
             thresholds=dict(self.th),
             _catalog=self.catalog,
         )
 
     def _step_quantiles(self) -> tuple[np.ndarray, ...]:
-        """Per step: median and p90 of processing and of waiting, and the median sojourn
-        (only without start times, where it stands in for processing; NaN otherwise)."""
+        """Per step: median and p90 of processing and of waiting, the median sojourn (only
+        without start times, where it stands in for processing; NaN otherwise), and the 10th,
+        50th and 90th percentiles of the delay (time since the previous step: a timer makes it
+        nearly constant), in calendar days."""
         groups = _Groups(self.sa, self.K)  # one ordering of the events by step, for every median
         proc_med, proc_p90 = groups.quantiles(self.proc)
         wait_med, wait_p90 = groups.quantiles(self.wait)
@@ -839,7 +874,8 @@ class _Builder:
             soj_med = np.full(self.K, np.nan)
         else:
             (soj_med,) = groups.quantiles(self.sojourn, (0.5,))
-        return proc_med, proc_p90, wait_med, wait_p90, soj_med
+        d10, d50, d90 = groups.quantiles(self.elapsed_days, (0.1, 0.5, 0.9))
+        return proc_med, proc_p90, wait_med, wait_p90, soj_med, d10, d50, d90
 
     def _activities(self, quantiles: Future[tuple[np.ndarray, ...]] | None = None) -> pd.DataFrame:
         """The activity table; ``quantiles``: :meth:`_step_quantiles` computing elsewhere (else
@@ -955,9 +991,25 @@ class _Builder:
         )
         hours = 1.0 / 60.0
         # the quantiles come last: a second thread may still be computing them (see build)
-        proc_med, proc_p90, wait_med, wait_p90, soj_med = (
+        proc_med, proc_p90, wait_med, wait_p90, soj_med, delay_p10, delay_p50, delay_p90 = (
             quantiles.result() if quantiles is not None else self._step_quantiles()
         )
+        # steps driven by an outside party or a timer: not the agency's to reorder or remove
+        timer = (
+            (ev >= 10)
+            & (delay_p50 >= th["timer_min_days"])
+            & (delay_p90 - delay_p10 <= th["timer_max_spread"] * delay_p50)
+        )
+        appeal = (
+            (cases >= 5)
+            & (_share(cases, cases_per_svc[svc_of_k]) <= th["appeal_max_share"])
+            & (pos_mean >= th["appeal_min_position"])
+            & (delay_p50 >= th["appeal_min_days"])
+            & ~self.is_end
+        )
+        external = np.where(timer, "timer", np.where(appeal, "appeal", ""))
+        user_ext = np.array([a in self.external for a in activity_col], dtype=bool)
+        external_col = np.where(user_ext, "external", external[rows])
         out = pd.DataFrame(
             {
                 "service": service_col,
@@ -974,6 +1026,9 @@ class _Builder:
                 "wait_hours_p90": wait_p90[rows] * hours,
                 "sojourn_hours_mean": soj_mean[rows] * hours,
                 "sojourn_hours_median": soj_med[rows] * hours,
+                "delay_days_p10": delay_p10[rows],
+                "delay_days_median": delay_p50[rows],
+                "delay_days_p90": delay_p90[rows],
                 "wait_after_hours_mean": wait_after_mean[rows] * hours,
                 "sojourn_after_hours_mean": soj_after_mean[rows] * hours,
                 "top_successor": name_of(top_succ[rows], "■ end"),
@@ -1025,9 +1080,10 @@ class _Builder:
             }
         )
         out["rework_only"] = self.loop_only[rows]
+        out["external"] = external_col
         role = np.select(
-            [out["start"], out["end"], out["protected"], out["decision"], out["rework_only"]],
-            ["start", "end", "protected", "decision", "rework"],
+            [out["start"], out["end"], out["protected"], out["external"] != "", out["decision"], out["rework_only"]],
+            ["start", "end", "protected", "external", "decision", "rework"],
             default="",
         )
         out["role"] = role
@@ -1546,6 +1602,12 @@ class _Builder:
         cases = np.bincount(case_key % K, minlength=K)
         via = self._mode_per_key(k, self.act[b + 1], K, A)
         back = self._mode_per_key(k, self.act[e - 1], K, A)
+        # re-checked: the step that sent the dossier back (the one right before the repeat)
+        # is done again after the repeat, as when corrected work goes back to its checker
+        next_occ = np.full(self.n, -1, dtype=np.int64)
+        next_occ[self.loop_begin] = self.loop_end
+        rechecked = (next_occ[e - 1] > e) & (self.act[e - 1] != self.act[e])
+        recheck_share = _share(np.bincount(k[rechecked], minlength=K), loops)
         svc_cases = np.bincount(self.svc_case, minlength=self.S)
         snames = np.array(self.snames, dtype=object)
         anames = np.array(self.anames, dtype=object)
@@ -1563,6 +1625,7 @@ class _Builder:
                 "elapsed_hours_mean": mean_el[ks],
                 "elapsed_hours_total": mean_el[ks] * loops[ks],
                 "effort_hours_mean": _group_mean(k, effort, K)[ks],
+                "recheck_share": recheck_share[ks],
             }
         )
         return out[_LOOP_COLUMNS].sort_values(["service", "activity"], kind="stable").reset_index(drop=True)
@@ -1640,7 +1703,8 @@ _ACTIVITY_COLUMNS = [
     "service", "activity", "events", "cases", "case_share", "events_per_case",
     "proc_hours_mean", "proc_hours_median", "proc_hours_p90",
     "wait_hours_mean", "wait_hours_median", "wait_hours_p90",
-    "sojourn_hours_mean", "sojourn_hours_median", "wait_after_hours_mean", "sojourn_after_hours_mean",
+    "sojourn_hours_mean", "sojourn_hours_median", "delay_days_p10", "delay_days_median", "delay_days_p90",
+    "wait_after_hours_mean", "sojourn_after_hours_mean",
     "top_successor", "top_successor_share", "successors", "successor_entropy",
     "top_predecessor", "top_predecessor_share",
     "resource_change_next", "resource_change_prev", "unit_change_next", "unit_change_prev",
@@ -1652,7 +1716,7 @@ _ACTIVITY_COLUMNS = [
     "outcome_mi_bits", "outcome_entropy_bits", "position_mean", "step_index_mean",
     "is_start_share", "is_end_share", "end_rate", "start", "end", "knockout_end", "rejection_evidence",
     "decision", "decision_routing", "decision_knockout", "decision_rework", "decision_outcome",
-    "rework_only", "protected", "protected_by", "role", "kept",
+    "rework_only", "protected", "protected_by", "external", "role", "kept",
 ]
 _PAIR_COLUMNS = [
     "service", "source", "target", "count", "cases", "share_of_source", "share_of_target",
@@ -1674,5 +1738,5 @@ _KO_STEP_COLUMNS = [
 ]
 _LOOP_COLUMNS = [
     "service", "activity", "loops", "cases", "case_share", "via", "sent_back_by", "length_mean",
-    "elapsed_hours_mean", "elapsed_hours_total", "effort_hours_mean",
+    "elapsed_hours_mean", "elapsed_hours_total", "effort_hours_mean", "recheck_share",
 ]

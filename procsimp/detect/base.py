@@ -91,13 +91,15 @@ class Detector:
     """Base class of every detector.
 
     Subclasses set ``name`` (the flag ``kind``), ``action`` (the redesign action of their
-    flags) and ``_constraints`` (parameter name -> :class:`Interval`), define ``__init__`` with
+    flags; ``actions`` lists every action their flags may carry when there are several, e.g.
+    ``eliminate`` and ``automate``) and ``_constraints`` (parameter name -> :class:`Interval`), define ``__init__`` with
     keyword-only parameters that it passes to ``super().__init__(**params)``, and implement
     :meth:`detect`.
     """
 
     name: ClassVar[str] = ""
     action: ClassVar[str] = ""
+    actions: ClassVar[tuple[str, ...]] = ()
     _constraints: ClassVar[dict[str, Interval]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -139,6 +141,11 @@ class Detector:
             setattr(self, key, value)
 
     # ------------------------------------------------------------------ contract
+    @classmethod
+    def flag_actions(cls) -> tuple[str, ...]:
+        """Every action this detector's flags may carry (``actions``, or just ``action``)."""
+        return cls.actions or (cls.action,)
+
     def get_params(self) -> dict[str, Any]:
         """The parameters as given (or defaulted) at construction."""
         return {k: getattr(self, k) for k in self._constraints}

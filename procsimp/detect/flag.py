@@ -12,8 +12,13 @@ from procsimp.errors import ParameterError
 
 __all__ = ["Flag", "ACTIONS", "Action"]
 
-Action = Literal["eliminate", "merge", "parallelize", "move_earlier", "automate", "fix_rework"]
-ACTIONS: tuple[str, ...] = ("eliminate", "merge", "parallelize", "move_earlier", "automate", "fix_rework")
+Action = Literal["eliminate", "merge", "parallelize", "move_earlier", "automate", "reduce_wait", "fix_rework"]
+#: the redesign actions: ``eliminate`` (the step goes), ``automate`` (the step stays but the
+#: system does it: no officer, no waiting), ``merge``, ``parallelize``, ``move_earlier``,
+#: ``reduce_wait`` (the waiting before a step that stays), ``fix_rework`` (remove a cause of rework)
+ACTIONS: tuple[str, ...] = (
+    "eliminate", "merge", "parallelize", "move_earlier", "automate", "reduce_wait", "fix_rework",
+)
 #: the fields of a flag, in the order of the JSON output
 FIELDS: tuple[str, ...] = (
     "service",
@@ -33,7 +38,8 @@ class Flag:
     """A proposed change to one step of one service.
 
     * ``activity``: the step that disappears for ``eliminate`` and ``merge``; the step concerned
-      otherwise (for ``parallelize``, the first of the pair; for ``move_earlier``, the
+      otherwise (for ``automate``, the step the system takes over; for ``reduce_wait``, the
+      step before which dossiers wait; for ``parallelize``, the first of the pair; for ``move_earlier``, the
       knock-out check to move; for ``fix_rework``, the supplement request or the repeated step).
     * ``into``: for ``merge``, the step that absorbs ``activity``; for ``parallelize``, the
       other step of the pair; for ``move_earlier``, the step it should come right after;

@@ -134,10 +134,16 @@ def flags_table(flags: Sequence[Flag], *, width: int = 110, lang: str = "en") ->
     return "\n".join(lines)
 
 
-def write_flags(flags: Sequence[Flag], out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write ``flags.json`` and ``flags.csv`` into ``out_dir`` (created if needed), atomically."""
+def write_flags(
+    flags: Sequence[Flag], out_dir: str | os.PathLike[str], *, meta: dict[str, Any] | None = None
+) -> list[Path]:
+    """Write ``flags.json`` and ``flags.csv`` into ``out_dir`` (created if needed), atomically;
+    with ``meta`` (e.g. the log and the office hours used), also ``flags_meta.json``."""
     out = Path(out_dir)
-    return [
+    paths = [
         write_text(out / "flags.json", flags_to_json(flags)),
         write_text(out / "flags.csv", flags_to_csv(flags)),
     ]
+    if meta is not None:
+        paths.append(write_text(out / "flags_meta.json", json.dumps(meta, ensure_ascii=False, indent=2) + "\n"))
+    return paths

@@ -22,6 +22,10 @@ independent:
   reported pair. Neither step may be a start, end or decision step: a check that can reject is
   better done first.
 
+Only steps of the same dossier can run in parallel: two steps that occur together in fewer than
+``min_cooccurrence`` of the dossiers that have either are alternatives (two different endings, a
+rare appeal beside a common step), never a parallel pair.
+
 Steps that already overlap in time with another step in more than ``max_overlap_share`` of the
 dossiers with both (start times are needed to see it) already run in parallel: in a sequential
 workflow a step never starts before the previous one ends. No pair involving them is reported
@@ -85,6 +89,9 @@ class Parallelizable(Detector):
     max_outcome_change
         both-orders signal: the knock-out rate may differ by at most this much between the two
         orders.
+    min_cooccurrence
+        the two steps occur in the same dossier in at least this share of the dossiers that have
+        either of them (both signals).
     max_carry_on_share
         sequential-units signal: at most this share of the dossiers may come from B's unit to A
         and go back to it for B, or stay in B's unit for the step after B (otherwise the work is
@@ -105,6 +112,7 @@ class Parallelizable(Detector):
         "max_proc_change": Interval(0, None),
         "max_outcome_change": Interval(0, 1),
         "max_carry_on_share": Interval(0, 1),
+        "min_cooccurrence": Interval(0, 1),
     }
 
     min_minority_share: float
@@ -118,6 +126,7 @@ class Parallelizable(Detector):
     max_proc_change: float
     max_outcome_change: float
     max_carry_on_share: float
+    min_cooccurrence: float
 
     def __init__(
         self,
@@ -133,6 +142,7 @@ class Parallelizable(Detector):
         max_proc_change: float = 0.5,
         max_outcome_change: float = 0.15,
         max_carry_on_share: float = 0.5,
+        min_cooccurrence: float = 0.5,
     ) -> None:
         super().__init__(
             min_minority_share=min_minority_share,
@@ -146,6 +156,7 @@ class Parallelizable(Detector):
             max_proc_change=max_proc_change,
             max_outcome_change=max_outcome_change,
             max_carry_on_share=max_carry_on_share,
+            min_cooccurrence=min_cooccurrence,
         )
 
     def detect(self, aggregates: LogAggregates) -> list[Flag]:
@@ -188,6 +199,9 @@ class Parallelizable(Detector):
             a_row, b_row = ag.row(o.service, o.a), ag.row(o.service, o.b)
             if a_row is None or b_row is None or any(x.start or x.end for x in (a_row, b_row)):
                 continue
+            together = self._cooccurrence(o.cases_both, a_row, b_row)
+            if together < self.min_cooccurrence:
+                continue  # alternatives, not two steps of the same dossier
             if val(a_row["in_loop_share"]) > 0.5 or val(b_row["in_loop_share"]) > 0.5:
                 continue  # a rework loop, not two independent steps
             proc_change = self._proc_change(o)
@@ -218,6 +232,7 @@ class Parallelizable(Detector):
                 "second_before_first": minority,
                 "same_time": o.ties,
                 "minority_share": minority_share,
+                "cooccurrence": together,
                 "adjacent_share": o.adjacent / max(o.cases_both, 1),
                 "overlap_share": o.overlap_share if ag.has_start else None,
                 "processing_change_with_order": proc_change if ag.has_start else None,
@@ -257,6 +272,10 @@ class Parallelizable(Detector):
             a, b = ag.row(p.service, p.source), ag.row(p.service, p.target)
             if a is None or b is None:
                 continue
+            o_row = order_of.get((p.service, frozenset((p.source, p.target))))
+            together = self._cooccurrence(o_row.cases_both if o_row is not None else p.cases, a, b)
+            if together < self.min_cooccurrence:
+                continue
             # a hand-off of work between the two: B's unit sent the dossier to A and takes it back
             # for B (B waits for A's result), or keeps it after B (B continues A's work)
             carry_on = max(val(p.returns_to_target_unit), 1.0 - val(b.unit_change_next, 1.0))
@@ -277,9 +296,9 @@ class Parallelizable(Detector):
             pa, pb = val(a.proc_hours_median), val(b.proc_hours_median)
             if pa < need or pb < need:
                 continue
-            candidates.append((exclusive, p, pa, pb, need, carry_on))
+            candidates.append((exclusive, p, pa, pb, need, carry_on, together))
         taken: set[tuple[str, str]] = {(s, x) for s, pair in seen for x in pair}
-        for exclusive, p, pa, pb, need, carry_on in sorted(
+        for exclusive, p, pa, pb, need, carry_on, together in sorted(
             candidates, key=lambda c: (-c[0], c[1].service, -c[1].count, c[1].source, c[1].target)
         ):
             if exclusive < 2 and ((p.service, p.source) in taken or (p.service, p.target) in taken):
@@ -303,6 +322,7 @@ class Parallelizable(Detector):
                 "second_preceded_by_first": p.share_of_target,
                 "first_followed_by_second": p.share_of_source,
                 "units_disjoint": True,
+                "cooccurrence": together,
                 "single_purpose_units": exclusive,
                 "first_proc_hours_median": pa,
                 "second_proc_hours_median": pb,
@@ -330,6 +350,12 @@ class Parallelizable(Detector):
                 )
             )
         return flags
+
+    @staticmethod
+    def _cooccurrence(cases_both: int, a: Row, b: Row) -> float:
+        """Share of the dossiers with either step that have both."""
+        either = int(a["cases"]) + int(b["cases"]) - int(cases_both)
+        return float(cases_both) / either if either > 0 else 0.0
 
     @staticmethod
     def _proc_change(o: Row) -> float:

@@ -54,6 +54,8 @@ __all__ = [
 
 #: actions that take a step out of the workflow
 REMOVING_ACTIONS: tuple[str, ...] = ("eliminate", "merge")
+#: actions of which a step gets at most one (it goes, is merged, or is left to the system)
+_ONE_WAY: tuple[str, ...] = ("eliminate", "automate", "merge")
 
 
 class CatalogWarning(UserWarning):
@@ -79,10 +81,15 @@ def normalize_names(names: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def check_protect(
-    log: EventLog, protect: str | Iterable[str], service: str | Iterable[str] | None = None
+    log: EventLog,
+    protect: str | Iterable[str],
+    service: str | Iterable[str] | None = None,
+    *,
+    option: str = "protect",
 ) -> tuple[str, ...]:
     """The ``protect`` names, normalised (:func:`normalize_name`); a ParameterError when one
-    matches no step of ``log`` (of its ``service`` or services, when given).
+    matches no step of ``log`` (of its ``service`` or services, when given). ``option`` names
+    the argument in the error (``protect``, ``external``).
 
     The error names the value, lists (up to 20) steps that exist and suggests the closest ones.
     """
@@ -110,7 +117,7 @@ def check_protect(
         )
         shown = ", ".join(repr(s) for s in steps[:20]) + (", ..." if len(steps) > 20 else "")
         raise ParameterError(
-            f"protect {name!r} matches no step of {scope}; its {len(steps)} steps: {shown}; {hint}"
+            f"{option} {name!r} matches no step of {scope}; its {len(steps)} steps: {shown}; {hint}"
         )
     return names
 
@@ -157,10 +164,25 @@ def run_detectors(aggregates: LogAggregates, detectors: Any = None) -> list[Flag
     return _resolve(aggregates, raw)
 
 
+#: actions that change where or whether a step happens (never for a step driven by an outside
+#: party or a timer)
+_REORDERING_ACTIONS: tuple[str, ...] = ("eliminate", "automate", "merge", "parallelize", "move_earlier")
+
+
 def _resolve(ag: LogAggregates, raw: list[Flag]) -> list[Flag]:
-    kept = {(r.service, r.activity): r.role for rows in ag.activity_rows().values() for r in rows if r.role}
-    # 1. rules: a kept step is never removed
-    flags = [f for f in raw if not (f.action in REMOVING_ACTIONS and (f.service, f.activity) in kept)]
+    rows = [r for rs in ag.activity_rows().values() for r in rs]
+    kept = {(r.service, r.activity): r.role for r in rows if r.role}
+    external = {(r.service, r.activity) for r in rows if r.get("external")}
+    # 1. rules: a kept step is never removed; an outside party's or a timer's step is never
+    # reordered, removed or automated
+    flags = [
+        f for f in raw
+        if not (f.action in REMOVING_ACTIONS and (f.service, f.activity) in kept)
+        and not (
+            f.action in _REORDERING_ACTIONS
+            and ((f.service, f.activity) in external or (f.into is not None and (f.service, f.into) in external))
+        )
+    ]
     # 2. one flag per key, the most confident; others that agree are noted
     best: dict[tuple[str, str, str, str | None], Flag] = {}
     agree: dict[tuple[str, str, str, str | None], list[str]] = {}
@@ -179,17 +201,18 @@ def _resolve(ag: LogAggregates, raw: list[Flag]) -> list[Flag]:
             ev["also_flagged_by"] = others
             f = f.replace(evidence=ev, confidence=min(1.0, round(f.confidence + 0.05 * len(others), 3)))
         out.append(f)
-    # 3. a step leaves the workflow at most one way: keep the most confident removal
+    # 3. a step leaves the workflow (or is left to the system) at most one way: keep the most
+    # confident of its eliminate, automate and merge flags
     removal: dict[tuple[str, str], Flag] = {}
     for f in out:
-        if f.action in REMOVING_ACTIONS:
+        if f.action in _ONE_WAY:
             k2 = (f.service, f.activity)
             if k2 not in removal or (f.confidence, f.action == "eliminate") > (
                 removal[k2].confidence,
                 removal[k2].action == "eliminate",
             ):
                 removal[k2] = f
-    out = [f for f in out if f.action not in REMOVING_ACTIONS or removal[(f.service, f.activity)] is f]
+    out = [f for f in out if f.action not in _ONE_WAY or removal[(f.service, f.activity)] is f]
     # a step that is eliminated cannot absorb another one
     eliminated = {(f.service, f.activity) for f in out if f.action == "eliminate"}
     out = [f for f in out if not (f.action == "merge" and (f.service, f.into) in eliminated)]
@@ -201,6 +224,7 @@ def flag_steps(
     service: str | Iterable[str] | None = None,
     *,
     protect: Iterable[str] = (),
+    external: Iterable[str] = (),
     catalog: Any = None,
     detectors: Any = None,
     min_confidence: float = 0.0,
@@ -218,6 +242,11 @@ def flag_steps(
         step names that must never be eliminated or merged away (in every service), on top of
         the catalog's protected steps. Each must be a step of ``log`` (of any of its services:
         a caller may flag service by service with one list).
+    external
+        step names driven by an outside party or a timer (an appeal, a penalty added a fixed
+        time after a notice), in every service: never reordered, removed or automated. Such steps
+        are also recognised from behaviour (a rare, optional, late step; a near-constant delay
+        after the previous step). Each must be a step of ``log``.
     catalog
         a :class:`procsimp.catalog.Catalog`, a path to a catalog file, None for the built-in
         catalog, or False for no catalog.
@@ -227,20 +256,36 @@ def flag_steps(
     min_confidence
         drop flags less confident than this (0-1).
     calendar
-        the working-time calendar (default: :func:`procsimp.calendar.default_calendar`).
+        the working-time calendar; by default :func:`procsimp.calendar.default_calendar` with
+        the office hours inferred from the log's event times
+        (:func:`procsimp.office_hours.log_calendar`).
 
-    Returns a new list of :class:`Flag`, ordered by service, then estimated saving (working
-    days per dossier, largest first), then confidence. Warns (:class:`CatalogWarning`) once per
-    service that the catalog does not know.
+    Returns a new list of :class:`Flag`, ordered by service, then saving (working days per
+    dossier, largest first), then confidence. The saving of a flag that is an edit (eliminate,
+    automate, merge, parallelize, move earlier) is the replay's: the mean lead time saved when
+    the log is replayed with that edit alone (:func:`procsimp.redesign.savings.replay_savings`). Warns (:class:`CatalogWarning`) once per
+    service that the catalog does not know, and (:class:`procsimp.office_hours.OfficeHoursWarning`)
+    when more than 5% of the events fall outside the office hours used.
     """
     threshold = check_confidence(min_confidence)
     protect_t = check_protect(log, protect)  # a typo must not leave a step unprotected
+    external_t = check_protect(log, external, option="external")
     if service is not None:
         service = normalize_name(service) if isinstance(service, str) else normalize_names(service)
     chosen = log.for_service(service) if service is not None else log
     detector_list = make_detectors(detectors)  # validate before the heavy work
-    ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t)
+    # the office hours: given, or inferred from the log's event times (procsimp.office_hours)
+    from procsimp.office_hours import OfficeHoursWarning, log_calendar
+
+    calendar, hours = log_calendar(log, calendar)
+    if hours.warning:
+        warnings.warn(f"{log.source}: {hours.warning}", OfficeHoursWarning, stacklevel=2)
+    ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t, external=external_t)
     for message in ag.warnings:
         warnings.warn(message, CatalogWarning, stacklevel=2)
-    flags = run_detectors(ag, detector_list)
-    return [f for f in flags if f.confidence >= threshold]
+    flags = [f for f in run_detectors(ag, detector_list) if f.confidence >= threshold]
+    # one saving, the replay's: what each flag's edit alone saves (procsimp.redesign.savings)
+    from procsimp.redesign.savings import replay_savings
+
+    flags = replay_savings(chosen, flags, aggregates=ag, calendar=calendar)
+    return sorted(flags, key=_sort_key)

@@ -3,7 +3,11 @@
 Signals: near-zero processing time, nearly always the same successor, a change of officer or
 unit on the way in and out, waiting added before it, and a performer that handles other steps
 too (a step done by a level or body that appears only for it, such as a signature, is an
-authority, not a relay). Such a step can go (route the dossier automatically).
+authority, not a relay). Such a step can go (route the dossier automatically): the action is
+``eliminate``, or ``automate`` (the same saving: the system passes the dossier on, with no officer
+and no waiting, and the step stays) when the step is required (protected by the catalog or by
+``protect``) or when it is the hand-over from the intake desk (done by the unit that received the
+dossier: one-stop-shop rules make the desk pass the dossier on).
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ class RelayHandoff(Detector):
         share of occurrences where the dossier changes officer (or unit) on the way in and on
         the way out.
 
+    min_intake_unit
+        share of the occurrences done by the unit that received the dossier at or above which
+        the step is the intake desk's hand-over (``automate`` rather than ``eliminate``).
+
     Without start times, processing is unknown: the step must then complete right after its
     predecessor (median sojourn at most ``max_proc_minutes``) and confidence is capped at 0.7.
     min_cases
@@ -56,6 +64,7 @@ class RelayHandoff(Detector):
 
     name = "relay_handoff"
     action = "eliminate"
+    actions = ("eliminate", "automate")
     _constraints = {
         "max_proc_minutes": Interval(0, 480),
         "max_proc_share": Interval(0, 1),
@@ -63,6 +72,7 @@ class RelayHandoff(Detector):
         "min_wait_ratio": Interval(0, None),
         "min_top_successor": Interval(0.5, 1),
         "min_handoff": Interval(0, 1),
+        "min_intake_unit": Interval(0, 1),
         "min_cases": Interval(1, None, integer=True),
         "min_case_share": Interval(0, 1),
     }
@@ -73,6 +83,7 @@ class RelayHandoff(Detector):
     min_wait_ratio: float
     min_top_successor: float
     min_handoff: float
+    min_intake_unit: float
     min_cases: int
     min_case_share: float
 
@@ -85,6 +96,7 @@ class RelayHandoff(Detector):
         min_wait_ratio: float = 3.0,
         min_top_successor: float = 0.9,
         min_handoff: float = 0.8,
+        min_intake_unit: float = 0.5,
         min_cases: int = 5,
         min_case_share: float = 0.05,
     ) -> None:
@@ -95,6 +107,7 @@ class RelayHandoff(Detector):
             min_wait_ratio=min_wait_ratio,
             min_top_successor=min_top_successor,
             min_handoff=min_handoff,
+            min_intake_unit=min_intake_unit,
             min_cases=min_cases,
             min_case_share=min_case_share,
         )
@@ -105,7 +118,9 @@ class RelayHandoff(Detector):
         per_day = ag.hours_per_day
         for srow, acts in per_service(ag):
             work = val(work_hours_scale(acts))
-            for r in frequent_steps(acts, self.min_cases, self.min_case_share, skip_kept=True):
+            for r in frequent_steps(acts, self.min_cases, self.min_case_share):
+                if r.kept and r.role != "protected":
+                    continue  # a start, end or decision step; a required step may be automated
                 if not is_quiet(r, self.min_top_successor, 0.05):
                     continue
                 if val(r.unit_exclusive_share) >= 0.9:
@@ -151,6 +166,11 @@ class RelayHandoff(Detector):
                     "knockouts_after": r.knockout_next,
                     "processing_known": ag.has_start,
                 }
+                required = bool(r.protected)
+                intake = ag.has_unit and val(r.intake_unit_share) >= self.min_intake_unit
+                automate = required or intake
+                ev["required"] = r.protected_by or None
+                ev["intake_unit_share"] = r.intake_unit_share if ag.has_unit else None
                 wait_txt = fmt_hours(val(r.wait_hours_mean if ag.has_start else r.sojourn_hours_mean), per_day)
                 wait_vi = fmt_hours_vi(val(r.wait_hours_mean if ag.has_start else r.sojourn_hours_mean), per_day)
                 proc_txt = fmt_hours(proc, per_day) if ag.has_start else "no recorded"
@@ -158,19 +178,28 @@ class RelayHandoff(Detector):
                     f"{quote(r.activity)} only forwards the dossier: {proc_txt} processing (median), "
                     f"{fmt_pct(r.top_successor_share)} of the time it is followed by {quote(r.top_successor)}, "
                     f"the officer or unit changes {fmt_pct(handoff)} of the time and it adds {wait_txt} "
-                    f"of waiting, so route the dossier automatically and drop the step"
+                    f"of waiting, so "
+                    + (
+                        f"automate it: the system routes the dossier with no officer and no waiting, "
+                        f"and the step stays ({'it is required' if required else 'the intake desk must pass the dossier on'})"
+                        if automate else "route the dossier automatically and drop the step"
+                    )
                 )
                 vi = (
                     f"{quote(r.activity)} chỉ chuyển tiếp hồ sơ: thời gian xử lý (trung vị) "
                     f"{fmt_hours_vi(proc, per_day) if ag.has_start else 'không ghi nhận'}, "
                     f"{fmt_pct(r.top_successor_share)} số lần tiếp theo là {quote(r.top_successor)}, "
                     f"đổi người hoặc đơn vị xử lý {fmt_pct(handoff)} số lần và thêm {wait_vi} chờ đợi, "
-                    f"nên chuyển hồ sơ tự động và bỏ bước này"
+                    + (
+                        f"nên tự động hóa bước này: hệ thống tự chuyển hồ sơ, không cần cán bộ và không phải "
+                        f"chờ, bước vẫn được giữ ({'bước bắt buộc theo quy định' if required else 'bộ phận một cửa phải chuyển hồ sơ'})"
+                        if automate else "nên chuyển hồ sơ tự động và bỏ bước này"
+                    )
                 )
                 flags.append(
                     step_flag(
                         self, ag, srow, r, margins=margins, hint_kinds=("transfer", "assign"), cap=cap,
-                        evidence=ev, en=en, vi=vi,
+                        evidence=ev, en=en, vi=vi, action="automate" if automate else "eliminate",
                     )
                 )
         return flags

@@ -5,6 +5,14 @@ of the dossiers. The flag names the step that is repeated (where the loop starts
 completeness check whose findings send the dossier back for a supplement), the step that follows
 it in the loop, how often and what it costs. The fix is to remove the cause (validate the dossier
 at intake, publish clear requirements), not to remove a step.
+
+Repetition by design is not rework: instalments, periodic tests and repeated notices recur
+without a send-back. Rework is a repeat that follows a supplement request (a step that exists
+only inside loops), a rejection or a return (a step whose name says so), or a send-back that is
+checked again: the step that sent the dossier back is done again after the repeat in at least
+``min_recheck_share`` of the loops, and a dossier that repeats the step does so at most
+``max_loops_per_case`` times on average (a return now and then, not a routine). A step done again right after itself,
+with nothing in between, is a repetition, not a return.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from procsimp.detect.base import (
     fmt_pct,
     keyword_hint,
     margin,
+    means_rejection,
     quote,
 )
 
@@ -45,6 +54,11 @@ class ReworkLoop(Detector):
         share of the service's cases with the loop.
     min_loops
         loops observed.
+    min_recheck_share
+        a send-back is rework when the step that sent the dossier back is done again after the
+        repeat in at least this share of the loops ...
+    max_loops_per_case
+        ... and the dossiers that repeat the step repeat it at most this many times on average.
     """
 
     name = "rework_loop"
@@ -52,13 +66,29 @@ class ReworkLoop(Detector):
     _constraints = {
         "min_case_share": Interval(0, 1),
         "min_loops": Interval(1, None, integer=True),
+        "min_recheck_share": Interval(0, 1),
+        "max_loops_per_case": Interval(1, None),
     }
 
     min_case_share: float
     min_loops: int
+    min_recheck_share: float
+    max_loops_per_case: float
 
-    def __init__(self, *, min_case_share: float = 0.03, min_loops: int = 5) -> None:
-        super().__init__(min_case_share=min_case_share, min_loops=min_loops)
+    def __init__(
+        self,
+        *,
+        min_case_share: float = 0.03,
+        min_loops: int = 5,
+        min_recheck_share: float = 0.8,
+        max_loops_per_case: float = 1.5,
+    ) -> None:
+        super().__init__(
+            min_case_share=min_case_share,
+            min_loops=min_loops,
+            min_recheck_share=min_recheck_share,
+            max_loops_per_case=max_loops_per_case,
+        )
 
     def detect(self, aggregates: LogAggregates) -> list[Flag]:
         ag = aggregates
@@ -79,6 +109,17 @@ class ReworkLoop(Detector):
                 activity, trigger = lp.via, lp.activity
             else:
                 activity, trigger = lp.activity, lp.sent_back_by
+                # a send-back, or repetition by design (instalments, periodic tests, notices)?
+                said = means_rejection(trigger) or keyword_hint(trigger, ("supplement", "resubmit"))
+                repeating = val(start["repeat_case_share"]) * start["cases"]
+                per_case = val(start["repeats"]) / max(repeating, 1.0)
+                rechecked = (
+                    trigger != activity
+                    and val(lp.recheck_share) >= self.min_recheck_share
+                    and per_case <= self.max_loops_per_case
+                )
+                if not (said or rechecked):
+                    continue
             n_cases = cases_of.get(lp.service, 0)
             per_case = val(lp.elapsed_hours_total) / max(n_cases, 1) / per_day
             handoffs = val(start["handoffs_saved_per_event"]) * lp.loops / max(n_cases, 1)
@@ -99,6 +140,8 @@ class ReworkLoop(Detector):
                 "cases": lp.cases,
                 "case_share": lp.case_share,
                 "loop_length_mean": lp.length_mean,
+                "repeats_per_repeating_case": val(start["repeats"]) / max(val(start["repeat_case_share"]) * start["cases"], 1.0),
+                "trigger_done_again_share": lp.recheck_share,
                 "elapsed_workdays_per_loop": days,
                 "effort_hours_per_loop": lp.effort_hours_mean if ag.has_start else None,
                 "name_hint": hint,

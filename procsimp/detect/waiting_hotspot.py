@@ -3,8 +3,8 @@
 Signals: the mean waiting before the step is many times its processing time, long in absolute
 terms, and well above the service's usual waiting; the step itself is light (a fraction of the
 main work step). The step is not a start, end, decision or protected step (those are never
-proposed for change). Automate the step or
-reassign it (more officers, delegation, a deadline), so that the queue disappears.
+proposed for change). The step stays; the action is ``reduce_wait``: cut the waiting before it
+(more officers, delegation, a deadline), so that the queue disappears.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class WaitingHotspot(Detector):
     """
 
     name = "waiting_hotspot"
-    action = "automate"
+    action = "reduce_wait"
     _constraints = {
         "min_wait_ratio": Interval(1, None),
         "min_wait_hours": Interval(0, None),
@@ -121,12 +121,12 @@ class WaitingHotspot(Detector):
                 en = (
                     f"Dossiers wait {fmt_hours(wait, per_day)} on average before {quote(r.activity)}, which itself takes "
                     f"{fmt_hours(proc, per_day)}, against a usual {fmt_hours(typical, per_day)} per step, "
-                    f"so automate it or reassign it"
+                    f"so reduce the waiting before it (more officers, delegation or a deadline)"
                 )
                 vi = (
                     f"Hồ sơ chờ trung bình {fmt_hours_vi(wait, per_day)} trước bước {quote(r.activity)}, trong khi bước này chỉ mất "
                     f"{fmt_hours_vi(proc, per_day)} và mức chờ thông thường là {fmt_hours_vi(typical, per_day)} mỗi bước, "
-                    f"nên tự động hoá hoặc phân công lại"
+                    f"nên giảm thời gian chờ trước bước này (bổ sung cán bộ, ủy quyền hoặc đặt thời hạn)"
                 )
                 flags.append(
                     make_flag(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from procsimp.redesign.apply import ApplyResult, EditEffect, Timeline, apply_edits, timeline
 from procsimp.redesign.edits import (
+    Automate,
     Edit,
     EditFile,
     Eliminate,
@@ -30,6 +31,7 @@ from procsimp.redesign.proposal import Proposal, propose, propose_all, select_fl
 
 __all__ = [
     "ApplyResult",
+    "Automate",
     "Edit",
     "EditEffect",
     "EditFile",

@@ -14,6 +14,9 @@ events. With no edit, this rebuilds every timestamp exactly. The edits change th
 
 * **eliminate**: the event leaves its stage, with its waiting and processing; the next stage now
   follows the previous one, so everything after it moves earlier by what the step took;
+* **automate**: the event stays, with no waiting and no processing: it completes when the
+  previous stage ends, and everything after it moves earlier by what the step took; the to-be
+  log has no officer for it;
 * **merge** ``activity`` into ``into``: when ``into`` directly follows, the merged step starts
   when ``activity`` started and does both steps' processing (the hand-off wait before ``into``
   vanishes); when ``into`` directly precedes, ``into`` does both steps' processing and the wait
@@ -28,7 +31,7 @@ events. With no edit, this rebuilds every timestamp exactly. The edits change th
   the dossier ends in a knock-out end, as :mod:`procsimp.detect.aggregates` defines them), the
   steps in between are skipped, with their waiting and processing.
 
-Edits are applied in the order eliminate, merge, move earlier, parallelize (a parallel pair
+Edits are applied in the order eliminate, automate, merge, move earlier, parallelize (a parallel pair
 often becomes adjacent only once a relay between them is gone). Nothing here mutates its input.
 """
 
@@ -42,9 +45,10 @@ import numpy as np
 import pandas as pd
 
 from procsimp.errors import ParameterError
-from procsimp.log import ACTIVITY, CASE, RECEIVED, START, TIMESTAMP
+from procsimp.log import ACTIVITY, CASE, RECEIVED, RESOURCE, START, TIMESTAMP
 from procsimp.redesign.edits import (
     EDIT_ACTIONS,
+    Automate,
     Edit,
     Eliminate,
     Merge,
@@ -281,6 +285,14 @@ def _eliminate(tl: Timeline, edit: Eliminate) -> tuple[Timeline, EditEffect]:
     return tl.keep(~hit).renumbered(), EditEffect(edit, cases, int(hit.sum()))
 
 
+def _automate(tl: Timeline, edit: Automate) -> tuple[Timeline, EditEffect]:
+    hit = tl.act == tl.code(edit.activity)
+    cases = int(len(np.unique(tl.case[hit])))
+    wait = np.where(hit, 0.0, tl.wait)
+    proc = np.where(hit, 0.0, tl.proc)
+    return tl.with_(wait=wait, proc=proc), EditEffect(edit, cases, 0)
+
+
 def _nearest(mask: np.ndarray, c: np.ndarray, *, forward: bool) -> np.ndarray:
     """For each ordered position, the nearest position (after if forward, else before) in the
     same case where ``mask`` holds; -1 when there is none."""
@@ -430,6 +442,7 @@ def _move_earlier(tl: Timeline, edit: MoveEarlier) -> tuple[Timeline, EditEffect
 
 _APPLY = {
     "eliminate": _eliminate,
+    "automate": _automate,
     "merge": _merge,
     "parallelize": _parallelize,
     "move_earlier": _move_earlier,
@@ -437,7 +450,7 @@ _APPLY = {
 
 
 def order_edits(edits: Sequence[Edit]) -> list[Edit]:
-    """Edits in the order they are applied: eliminate, merge, move earlier, parallelize."""
+    """Edits in the order they are applied: eliminate, automate, merge, move earlier, parallelize."""
     rank = {a: i for i, a in enumerate(EDIT_ACTIONS)}
     return sorted(edits, key=lambda e: rank[e.action])
 
@@ -487,7 +500,7 @@ def apply_edits(
     for e in edits:
         if not isinstance(e, Edit) or e.action not in _APPLY:
             raise ParameterError(
-                f"edits must be Eliminate, Merge, Parallelize or MoveEarlier objects; got {e!r}"
+                f"edits must be Eliminate, Automate, Merge, Parallelize or MoveEarlier objects; got {e!r}"
             )
     base = timeline(log, calendar=cal, knocked=knocked, terminal=terminal)
     tl = base
@@ -495,11 +508,15 @@ def apply_edits(
     for e in order_edits(list(edits)):
         tl, effect = _APPLY[e.action](tl, e)  # type: ignore[operator]
         effects.append(effect)
-    return ApplyResult(log=_to_log(log, base, tl, cal), timeline=tl, effects=tuple(effects))
+    automated = {e.activity for e in edits if isinstance(e, Automate)}
+    return ApplyResult(log=_to_log(log, base, tl, cal, automated), timeline=tl, effects=tuple(effects))
 
 
-def _to_log(log: EventLog, base: Timeline, tl: Timeline, cal: WorkCalendar) -> EventLog:
-    """The to-be EventLog: surviving events with their replayed times."""
+def _to_log(
+    log: EventLog, base: Timeline, tl: Timeline, cal: WorkCalendar, automated: set[str] | None = None
+) -> EventLog:
+    """The to-be EventLog: surviving events with their replayed times; the steps in
+    ``automated`` have no officer."""
     df = log.df
     s0, c0 = base.times()
     s1, c1 = tl.times()
@@ -523,6 +540,10 @@ def _to_log(log: EventLog, base: Timeline, tl: Timeline, cal: WorkCalendar) -> E
             values = st.copy()
             values.iloc[np.flatnonzero(moved_s)] = new.as_unit(st.dt.unit) if hasattr(new, "as_unit") else new
             out[START] = values
+    if automated and RESOURCE in out.columns:
+        auto = out[ACTIVITY].astype(object).isin(automated).to_numpy()
+        if auto.any():
+            out[RESOURCE] = out[RESOURCE].mask(auto)
     # sort by case (log order), completion, stage, then source row
     key_c = out[TIMESTAMP].array.asi8
     order = np.lexsort((rows, tl.stage, key_c, tl.case))

@@ -2,6 +2,8 @@
 
 * :class:`Eliminate` ``(activity)``: the step disappears, with its processing time and the
   waiting it caused;
+* :class:`Automate` ``(activity)``: the step stays, but the system does it: no officer, no
+  waiting and no processing time (electronic routing of a required transfer, for example);
 * :class:`Merge` ``(activity, into)``: ``activity`` disappears into ``into``, which does its work;
   the hand-off wait between them goes away;
 * :class:`Parallelize` ``(a, b)``: the two steps start together after their common predecessor;
@@ -10,9 +12,10 @@
   rejected dossiers skip the steps that used to come before the check.
 
 Edits are built from :class:`procsimp.detect.flag.Flag` objects (:func:`edits_from_flags`) or
-written by hand, in Python or in a YAML edit file (:func:`load_edit_file`). ``automate`` and
-``fix_rework`` flags are recommendations, not edits: they change how a step is done, not the
-order of steps, so :func:`edit_from_flag` returns None for them.
+written by hand, in Python or in a YAML edit file (:func:`load_edit_file`). ``reduce_wait`` and
+``fix_rework`` flags are recommendations, not edits: they ask for capacity or for the cause of
+rework to be removed, which a replay of the log cannot decide, so :func:`edit_from_flag` returns
+None for them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from procsimp.errors import ParameterError
 __all__ = [
     "Edit",
     "Eliminate",
+    "Automate",
     "Merge",
     "Parallelize",
     "MoveEarlier",
@@ -44,9 +48,9 @@ __all__ = [
 ]
 
 #: flag actions that become edits, in the order edits are applied
-EDIT_ACTIONS: tuple[str, ...] = ("eliminate", "merge", "move_earlier", "parallelize")
+EDIT_ACTIONS: tuple[str, ...] = ("eliminate", "automate", "merge", "move_earlier", "parallelize")
 #: flag actions that are listed as recommendations only
-RECOMMENDATION_ACTIONS: tuple[str, ...] = ("automate", "fix_rework")
+RECOMMENDATION_ACTIONS: tuple[str, ...] = ("reduce_wait", "fix_rework")
 
 
 def _name(value: Any, what: str) -> str:
@@ -115,6 +119,32 @@ class Eliminate(Edit):
         if lang == "vi":
             return f"Bỏ bước “{self.activity}”."
         return f"Eliminate “{self.activity}”."
+
+
+@dataclass(frozen=True)
+class Automate(Edit):
+    """``activity`` stays in every dossier, but the system does it: no officer, no waiting before
+    it and no processing time (the dossier passes through at once)."""
+
+    activity: str
+    flag: Any = field(default=None, compare=False, repr=False)
+    action: ClassVar[str] = "automate"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "activity", _name(self.activity, "Automate(activity)"))
+
+    @property
+    def activities(self) -> tuple[str, ...]:
+        return (self.activity,)
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return ("automate", self.activity, None)
+
+    def describe(self, lang: str = "en") -> str:
+        if lang == "vi":
+            return f"Tự động hóa bước “{self.activity}” (hệ thống thực hiện, không cần cán bộ, không phải chờ)."
+        return f"Automate “{self.activity}” (the system does it: no officer, no waiting)."
 
 
 @dataclass(frozen=True)
@@ -212,6 +242,7 @@ class MoveEarlier(Edit):
 
 _CLASSES: dict[str, type[Edit]] = {
     "eliminate": Eliminate,
+    "automate": Automate,
     "merge": Merge,
     "parallelize": Parallelize,
     "parallelise": Parallelize,
@@ -239,7 +270,7 @@ class Refusal:
 
 # ---------------------------------------------------------------------------- from flags
 def edit_from_flag(flag: Any) -> Edit | None:
-    """The edit a flag proposes, or None for ``automate`` / ``fix_rework`` (recommendations)."""
+    """The edit a flag proposes, or None for ``reduce_wait`` / ``fix_rework`` (recommendations)."""
     action = getattr(flag, "action", None)
     if action in RECOMMENDATION_ACTIONS:
         return None
@@ -247,6 +278,8 @@ def edit_from_flag(flag: Any) -> Edit | None:
     into: Any = getattr(flag, "into", None)
     if action == "eliminate":
         return Eliminate(activity, flag=flag)
+    if action == "automate":
+        return Automate(activity, flag=flag)
     if action == "merge":
         return Merge(activity, into, flag=flag)
     if action == "parallelize":
@@ -288,12 +321,12 @@ def edit_from_dict(data: Mapping[str, Any], *, where: str = "edit") -> Edit:
         )
         raise ParameterError(
             f"{where}: action {data.get('action')!r} is not an edit; use one of: "
-            f"eliminate, merge, parallelize, move_earlier{extra}"
+            f"eliminate, automate, merge, parallelize, move_earlier{extra}"
         )
     activity = data.get("activity", data.get("a"))
     into = data.get("into", data.get("after", data.get("b")))
-    if cls is Eliminate:
-        return Eliminate(activity)
+    if cls in (Eliminate, Automate):
+        return cls(activity)  # type: ignore[call-arg]
     if into is None:
         raise ParameterError(
             f"{where}: a {action!r} edit needs `into` (the other step); got {dict(data)!r}"

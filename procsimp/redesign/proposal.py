@@ -61,7 +61,7 @@ class Proposal:
 
     * ``edits``: the edits applied, in the order they were applied;
     * ``refused``: edits that were not applied, each with its reason (:class:`Refusal`);
-    * ``recommendations``: accepted ``automate`` / ``fix_rework`` flags (they change how a step
+    * ``recommendations``: accepted ``reduce_wait`` / ``fix_rework`` flags (they change how a step
       is done, not the workflow, so the replay does not count them);
     * ``flags``: every flag considered for this service (accepted or not);
     * ``as_is`` / ``to_be``: the service's log and its replay under the edits;
@@ -69,7 +69,9 @@ class Proposal:
     * ``simulated``: what-if simulation of the to-be (and as-is) under load, or None;
     * ``model``: the to-be BPMN model (:class:`procsimp.discovery.Model`), or None when
       ``model=False`` was asked;
-    * ``assumptions`` / ``assumptions_vi``: every assumption behind the estimate.
+    * ``assumptions`` / ``assumptions_vi``: every assumption behind the estimate;
+    * ``office_hours``: the office hours used for working time and where they come from
+      (:class:`procsimp.office_hours.OfficeHours`).
     """
 
     service: str
@@ -91,6 +93,7 @@ class Proposal:
     timeline: Timeline | None = field(default=None, repr=False)
     calendar: Any = field(default=None, repr=False)
     catalog: Any = field(default=None, repr=False)
+    office_hours: Any = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ derived
     @property
@@ -136,6 +139,7 @@ class Proposal:
             "change": {k: v["change"] for k, v in self.deltas.items()},
             "assumptions": list(self.assumptions),
             "assumptions_vi": list(self.assumptions_vi),
+            "office_hours": None if self.office_hours is None else self.office_hours.to_dict(),
             "edits": [
                 {**e.to_dict(), **_effect_dict(self.effects, e)} for e in self.edits
             ],
@@ -412,6 +416,10 @@ _ROLE_TEXT = {
                  "đây là bước có quyết định thực sự (việc chuyển tiếp, từ chối hoặc bổ sung phụ thuộc vào nó)"),
     "protected": ("it is protected (required by law or by --protect)",
                   "đây là bước được bảo vệ (theo quy định pháp luật hoặc --protect)"),
+    "external": ("an outside party or a timer drives it (an appeal, a penalty after a fixed delay, "
+                 "or --external): it is not the agency's step to reorder or remove",
+                 "bước này do bên ngoài hoặc do thời hạn quy định (khiếu nại, phạt sau một thời hạn cố định, "
+                 "hoặc --external), cơ quan không thể đổi thứ tự hay bỏ bước"),
 }
 
 
@@ -423,6 +431,7 @@ class _Roles:
     protected: frozenset[str]
     terminal: frozenset[str]
     knockout_ends: frozenset[str]
+    external: frozenset[str] = frozenset()
 
 
 # log -> {(calendar, catalog id, protect): LogAggregates}: one computation per log serves every
@@ -430,19 +439,25 @@ class _Roles:
 _AGGREGATES: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
-def _aggregates(log: EventLog, calendar: Any, catalog: Any, protect: Sequence[str]) -> Any:
+def _aggregates(
+    log: EventLog, calendar: Any, catalog: Any, protect: Sequence[str], external: Sequence[str] = ()
+) -> Any:
     from procsimp.detect.aggregates import aggregate
 
-    key = (calendar, id(catalog), tuple(sorted(protect)))
+    key = (calendar, id(catalog), tuple(sorted(protect)), tuple(sorted(external)))
     per_log = _AGGREGATES.setdefault(log, {})
     if key not in per_log:
         per_log.clear()  # keep one entry per log: the latest settings
-        per_log[key] = (aggregate(log, calendar=calendar, catalog=catalog, protect=protect), catalog)
+        per_log[key] = (
+            aggregate(log, calendar=calendar, catalog=catalog, protect=protect, external=external), catalog
+        )
     return per_log[key][0]
 
 
-def _roles(log: EventLog, service: str, calendar: Any, catalog: Any, protect: Sequence[str]) -> _Roles:
-    ag = _aggregates(log, calendar, catalog, protect)
+def _roles(
+    log: EventLog, service: str, calendar: Any, catalog: Any, protect: Sequence[str], external: Sequence[str] = ()
+) -> _Roles:
+    ag = _aggregates(log, calendar, catalog, protect, external)
     acts = ag.activities
     if len(acts) and "service" in acts:
         mine = acts["service"] == service
@@ -450,8 +465,11 @@ def _roles(log: EventLog, service: str, calendar: Any, catalog: Any, protect: Se
             acts = acts[mine]
     kept: dict[str, str] = {}
     protected: set[str] = set()
+    outside: set[str] = set()
     for row in acts.itertuples(index=False):
         name = str(row.activity)
+        if str(getattr(row, "external", "") or ""):
+            outside.add(name)
         if bool(getattr(row, "protected", False)):
             protected.add(name)
         if bool(getattr(row, "kept", False)):
@@ -479,7 +497,7 @@ def _roles(log: EventLog, service: str, calendar: Any, catalog: Any, protect: Se
             terminal = knockout_ends | {str(a) for a in (r.get("end_activities") or ())}
     return _Roles(
         kept=kept, protected=frozenset(protected), terminal=frozenset(terminal),
-        knockout_ends=frozenset(knockout_ends),
+        knockout_ends=frozenset(knockout_ends), external=frozenset(outside),
     )
 
 
@@ -531,6 +549,13 @@ def _validate(
                 f"bước “{gone[0]}” đã bị loại bỏ",
             ))
             continue
+        outside = [a for a in e.activities if a in roles.external]
+        if outside:
+            en, vi = _ROLE_TEXT["external"]
+            refused.append(_refuse(
+                e, f"{outside[0]!r} must stay where it is: {en}", f"bước “{outside[0]}” phải giữ nguyên: {vi}"
+            ))
+            continue
         if isinstance(e, (Eliminate, Merge)):
             role = roles.kept.get(e.activity)
             if role is not None:
@@ -568,6 +593,7 @@ def _assumptions(
     cases: pd.DataFrame,
     model: Any,
     noise: float,
+    hours_source: str = "given",
 ) -> tuple[list[str], list[str]]:
     en: list[str] = []
     vi: list[str] = []
@@ -577,13 +603,17 @@ def _assumptions(
         vi.append(b)
 
     hours = ", ".join(f"{s}–{e}" for s, e in calendar.hours)
+    where_en, where_vi = {
+        "inferred": (" inferred from the log's event times", " suy ra từ thời điểm các sự kiện trong nhật ký"),
+        "default": (" (the default: the log's times do not show them)", " (mặc định: thời điểm trong nhật ký không cho thấy giờ làm việc)"),
+    }.get(hours_source, ("", ""))
     days_en = _day_span(calendar.weekdays, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
     days_vi = _day_span(calendar.weekdays, ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"))
     add(
-        f"Times are replayed in working time of the work calendar ({hours}, {days_en}, "
+        f"Times are replayed in working time of the work calendar (office hours {hours}{where_en}, {days_en}, "
         f"public holidays of {calendar.country or 'no country'}); nights, weekends and holidays "
         "never count as time saved.",
-        f"Thời gian được tính lại theo giờ làm việc ({hours}, {days_vi}, nghỉ lễ của "
+        f"Thời gian được tính lại theo giờ làm việc ({hours}{where_vi}, {days_vi}, nghỉ lễ của "
         f"{calendar.country or 'không quốc gia nào'}); đêm, cuối tuần và ngày lễ không bao giờ được "
         "tính là thời gian tiết kiệm.",
     )
@@ -613,6 +643,15 @@ def _assumptions(
             "Bước bị bỏ mất đi cùng thời gian xử lý và thời gian chờ trước nó (tính từ khi bước "
             "trước kết thúc); bước sau nối tiếp bước trước với thời gian chờ thực tế của chính nó, "
             "nên mọi bước sau đó sớm hơn đúng bằng thời gian bước bị bỏ đã chiếm.",
+        )
+    if "automate" in actions:
+        add(
+            "An automated step stays in the workflow but the system does it (electronic routing): "
+            "no officer, no waiting before it and no processing time, so every later step moves "
+            "earlier by the time the step took.",
+            "Bước được tự động hóa vẫn nằm trong quy trình nhưng do hệ thống thực hiện (chuyển hồ "
+            "sơ điện tử): không cần cán bộ, không phải chờ và không mất thời gian xử lý, nên mọi "
+            "bước sau đó sớm hơn đúng bằng thời gian bước này đã chiếm.",
         )
     if "merge" in actions:
         add(
@@ -648,10 +687,10 @@ def _assumptions(
             "giải quyết); các hồ sơ khác làm cùng các bước theo thứ tự mới, tổng thời gian không đổi.",
         )
     add(
-        "Rework loops, supplement requests and automation recommendations are not counted: "
+        "Rework loops, supplement requests and recommendations to reduce waiting are not counted: "
         "fixing their cause is not a change of the workflow.",
-        "Vòng lặp làm lại, yêu cầu bổ sung và các khuyến nghị tự động hóa không được tính: khắc "
-        "phục nguyên nhân của chúng không phải là thay đổi quy trình.",
+        "Vòng lặp làm lại, yêu cầu bổ sung và các khuyến nghị giảm thời gian chờ không được tính: "
+        "khắc phục nguyên nhân của chúng không phải là thay đổi quy trình.",
     )
     n = len(cases)
     src = cases["due_source"].astype(str).value_counts() if n else pd.Series(dtype=int)
@@ -740,7 +779,9 @@ def _service_of(log: EventLog, service: str | None) -> tuple[EventLog, str]:
     return log, DEFAULT_SERVICE
 
 
-def _flag_steps(log: EventLog, service: str, protect: Sequence[str], catalog: Any, calendar: Any) -> list[Any]:
+def _flag_steps(
+    log: EventLog, service: str, protect: Sequence[str], catalog: Any, calendar: Any, external: Sequence[str] = ()
+) -> list[Any]:
     from procsimp.detect import flag_steps
 
     params = inspect.signature(flag_steps).parameters
@@ -749,6 +790,8 @@ def _flag_steps(log: EventLog, service: str, protect: Sequence[str], catalog: An
         kwargs["service"] = service
     if "protect" in params:
         kwargs["protect"] = tuple(protect)
+    if "external" in params and external:
+        kwargs["external"] = tuple(external)
     if "catalog" in params and catalog is not None:
         kwargs["catalog"] = catalog
     if "calendar" in params and calendar is not None:
@@ -762,6 +805,7 @@ def propose(
     *,
     service: str | None = None,
     protect: Iterable[str] = (),
+    external: Iterable[str] = (),
     catalog: Any = None,
     accept: Iterable[Any] | None = None,
     reject: Iterable[Any] | None = None,
@@ -778,13 +822,15 @@ def propose(
         service: the service (procedure); required when the log has several.
         protect: steps that must never be removed or merged (in addition to the catalog's);
             each must be a step of the log (a ParameterError names one that is not).
+        external: steps driven by an outside party or a timer, never reordered or removed
+            (besides those recognised from behaviour; see :func:`procsimp.flag_steps`).
         catalog: a :class:`procsimp.catalog.Catalog` or a path to a catalog file (protected
             steps and statutory days); None for the built-in catalog.
         accept: the flags to accept (default all): indices into ``flags``, flag keys
             ``(service, action, activity, into)`` or ``(action, activity, into)``, Flags, edits
             or dicts; an accepted edit that matches no flag is applied as well.
         reject: flags to leave out, designated the same way.
-        edits: extra edits to apply (Eliminate, Merge, Parallelize, MoveEarlier).
+        edits: extra edits to apply (Eliminate, Automate, Merge, Parallelize, MoveEarlier).
         calendar: the work calendar (default the Vietnamese office calendar).
         model: whether to discover the to-be BPMN model (skip it for speed).
         noise: noise threshold of the inductive miner for the to-be model.
@@ -794,7 +840,7 @@ def propose(
         that name a step not in the log, that conflict with an earlier edit, or that never
         apply to any dossier are listed in ``refused`` with the reason.
     """
-    from procsimp.calendar import WorkCalendar, default_calendar
+    from procsimp.calendar import WorkCalendar
     from procsimp.log import EventLog as _EventLog
 
     if not isinstance(log, _EventLog):
@@ -802,10 +848,13 @@ def propose(
             f"propose needs an EventLog, got {type(log).__name__}; read one with "
             "procsimp.read_log(path)"
         )
-    cal = calendar or default_calendar()
-    if not isinstance(cal, WorkCalendar):
+    if calendar is not None and not isinstance(calendar, WorkCalendar):
         raise ParameterError(f"calendar must be a procsimp WorkCalendar, got {type(calendar).__name__}")
+    from procsimp.office_hours import log_calendar
+
+    cal, hours = log_calendar(log, calendar)  # given, or the office hours the log's times show
     protect_t = check_protect(log, protect)  # a typo is an error, never an unprotected step
+    external_t = check_protect(log, external, option="external")
     cat = _catalog(catalog)
     svc_log, name = _service_of(log, service)
     if svc_log.n_events == 0:
@@ -813,7 +862,9 @@ def propose(
 
     if flags is None:
         steps = set(svc_log.df[ACTIVITY].dropna().astype(str))
-        all_flags = _flag_steps(svc_log, name, [p for p in protect_t if p in steps], cat, calendar)
+        all_flags = _flag_steps(
+            svc_log, name, [p for p in protect_t if p in steps], cat, cal, [x for x in external_t if x in steps]
+        )
     else:
         if isinstance(flags, (str, bytes)) or not isinstance(flags, Iterable):
             raise ParameterError(f"flags must be a list of Flag objects or None, got {flags!r}")
@@ -838,11 +889,11 @@ def propose(
             wanted.append(e)
     for e in list(extra) + list(edits):
         if not isinstance(e, Edit):
-            raise ParameterError(f"edits must be Eliminate, Merge, Parallelize or MoveEarlier objects; got {e!r}")
+            raise ParameterError(f"edits must be Eliminate, Automate, Merge, Parallelize or MoveEarlier objects; got {e!r}")
         wanted.append(e)
 
     # roles and the as-is case table are computed on the whole log once and shared by services
-    roles = _roles(log, name, cal, cat, protect_t)
+    roles = _roles(log, name, cal, cat, protect_t, external_t)
     activities = {str(a) for a in svc_log.df[ACTIVITY].dropna().unique()}
     ok, refused = _validate(wanted, activities, roles)
 
@@ -878,7 +929,7 @@ def propose(
 
         the_model = discover_model(variants(to_be), noise=noise, log=to_be)
     assumptions, assumptions_vi = _assumptions(
-        svc_log, cal, applied, effects, cases_before, the_model, noise
+        svc_log, cal, applied, effects, cases_before, the_model, noise, hours.source
     )
     return Proposal(
         service=name,
@@ -900,6 +951,7 @@ def propose(
         timeline=result.timeline,
         calendar=cal,
         catalog=cat,
+        office_hours=hours,
     )
 
 

@@ -19,6 +19,7 @@ import html as _html
 import math
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,6 +168,7 @@ def report(
     lang: str = "vi",
     catalog: Any = None,
     protect: Sequence[str] = (),
+    external: Sequence[str] = (),
     simulate: bool = False,
     formats: Sequence[str] = ("svg", "png", "pdf", "bpmn"),
     seed: int = 0,
@@ -175,9 +177,12 @@ def report(
     """Run the whole flow on ``log`` and write the report into ``out``.
 
     ``lang`` is the language the page opens in (both are always included). ``services`` limits
-    the report to some services; by default every service of the log is reported. ``calendar``
+    the report to some services; by default every service of the log is reported. ``protect``
+    and ``external`` are as in :func:`procsimp.flag_steps`. ``calendar``
     (a :class:`procsimp.WorkCalendar`) sets office hours, working days and holidays for every
-    working-time figure; by default Vietnamese office hours and public holidays.
+    working-time figure; by default Vietnamese public holidays, Monday to Friday, and the office
+    hours inferred from the log's event times (:func:`procsimp.office_hours.log_calendar`),
+    which the index page states.
     """
     from procsimp.catalog import load_catalog
     from procsimp.detect import flag_steps
@@ -197,6 +202,11 @@ def report(
         )
     out = Path(out)
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
+    from procsimp.office_hours import OfficeHoursWarning, log_calendar
+
+    calendar, hours = log_calendar(log, calendar)  # given, or inferred from the log's event times
+    if hours.warning:
+        warnings.warn(f"{log.source}: {hours.warning}", OfficeHoursWarning, stacklevel=2)
     prof = profile(log, catalog=cat, calendar=calendar)
     names: list[str | None] = list(services) if services else [*log.services] or [None]
     written: list[Path] = []
@@ -212,8 +222,9 @@ def report(
         taken.add(slug)
         folder = out / slug
         pmap = mine(log, service=name, calendar=calendar)
-        flags = flag_steps(log, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
-        plan = propose(log, flags, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
+        options = {"protect": tuple(protect), "external": tuple(external), "catalog": cat, "calendar": calendar}
+        flags = flag_steps(log, service=name, **options)
+        plan = propose(log, flags, service=name, **options)
         if simulate:
             plan = plan.simulate(seed=seed)
         files: list[Path] = []
@@ -260,7 +271,7 @@ def report(
             for e in entries
         ]
     )
-    page = _render_html(log, entries, lang=lang)
+    page = _render_html(log, entries, lang=lang, hours=hours)
     html_path = write_text(out / "index.html", page)
     md_path = write_text(out / "report.md", _markdown(log, entries))
     written += [html_path, md_path]
@@ -386,7 +397,7 @@ def _assumptions(plan: Any) -> list[Any]:
     return en
 
 
-def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str) -> str:
+def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, hours: Any = None) -> str:
     import jinja2
 
     from procsimp import __version__
@@ -405,7 +416,8 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str) -> 
         source=Path(log.source).name,
         n_cases=f"{log.n_cases:,}",
         n_events=f"{log.n_events:,}",
-        warnings=list(log.warnings),
+        warnings=list(log.warnings) + ([hours.warning] if hours is not None and hours.warning else []),
+        office_hours=None if hours is None else {"en": hours.describe("en"), "vi": hours.describe("vi")},
         services=entries,
     )
 
