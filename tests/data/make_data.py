@@ -200,6 +200,28 @@ def bad_files() -> dict[str, bytes]:
             + "]>\n"
             + _XES_TRACE.format(activity="&lol9;")
         ).encode("utf-8"),
+        "utf8_bad_byte.csv": _csv(  # UTF-8 letters, then one Windows-1258 byte: not a Windows-1258 file
+            h, "HS-1,Đăng ký khai sinh,Tiếp nhận hồ sơ,02/01/2025 08:00,02/01/2025 08:30",
+        ) + "HS-1,Đăng ký khai sinh,Trả kết quả,04/01/2025 09:00,04/01/2025 09:30\n".encode("utf-8").replace(
+            "Trả".encode("utf-8"), b"Tr\xe1"),
+        "deep_nesting.xes": (  # rustxes ends in a segmentation fault on this
+            _XES_HEAD + _XES_TRACE.format(activity="a").replace(
+                "</event>", '<list key="x">' * 5000 + "</list>" * 5000 + "</event>")
+        ).encode("utf-8"),
+        "two_documents.xes": (_XES_HEAD + _XES_TRACE.format(activity="a")).encode("utf-8") * 2,
+        "event_outside_trace.xes": (
+            _XES_HEAD + _XES_TRACE.format(activity="a").replace(
+                "</log>", '<event><string key="concept:name" value="b"/></event>\n</log>')
+        ).encode("utf-8"),
+        "declared_latin1_is_utf8.xes": (
+            _XES_HEAD.replace("UTF-8", "ISO-8859-1") + _XES_TRACE.format(activity="Tiếp nhận hồ sơ")
+        ).encode("utf-8"),
+        "declared_utf8_is_windows1258.xes": to_windows_1258(_XES_HEAD + _XES_TRACE.format(activity="Tiếp nhận hồ sơ")),
+        "naive_then_offset.xes": (
+            _XES_HEAD + _XES_TRACE.format(activity="a").replace("+07:00", "").replace(
+                "</trace>", '<event><string key="concept:name" value="b"/>'
+                '<date key="time:timestamp" value="2025-01-02T11:00:00.000+07:00"/></event>\n</trace>')
+        ).encode("utf-8"),
         "mapping_unknown_role.yaml": b"case: ma_ho_so\nsteps: buoc\n",
         "mapping_missing_column.yaml": "case: Số hồ sơ gốc\nactivity: buoc\ntimestamp: ket_thuc\n".encode(),
         "mapping_not_yaml.yaml": b"case: [unclosed\n",
