@@ -118,6 +118,10 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             "timezone": kwargs.pop("timezone"),
             **{role: col for role, col in columns.items() if col},
         }
+        for option in ("sheet", "header_row"):
+            value = kwargs.pop(option)
+            if value is not None:
+                log_args[option] = value
         return func(*args, log_args=log_args, **kwargs)
 
     for role, help_text in reversed(_LOG_ROLE_OPTIONS):
@@ -130,6 +134,19 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             default=None,
             help="same as --service-column",
         )(wrapper)
+    wrapper = click.option(
+        "--header-row",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Excel: the sheet row that holds the column names (default: found from known headers)",
+    )(wrapper)
+    wrapper = click.option(
+        "--sheet",
+        metavar="NAME",
+        default=None,
+        help="Excel: the sheet to read (default: the first visible sheet with data)",
+    )(wrapper)
     wrapper = click.option(
         "--timezone",
         default=None,

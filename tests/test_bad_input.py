@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from procsimp import read_log
-from procsimp.errors import LogReadError
+from procsimp.errors import LogReadError, MappingError
 from tests.conftest import invoke
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -106,3 +106,62 @@ def test_zero_width_spaces_do_not_make_a_second_activity(tmp_path: Path) -> None
         "like), e.g. 'Tiếp\\u200b nhận'; they are removed, so those values count as the same names written "
         "without them"
     ) in log.warnings
+
+
+# ---------------------------------------------------------------------------- Excel
+def _agency_workbook(path: Path) -> Path:
+    """A sheet as agencies export it: a title row, a blank row, a header whose 'Thời gian' group is
+    merged over two sub-columns (the other labels merged down), and a hidden first sheet."""
+    openpyxl = pytest.importorskip("openpyxl", reason="openpyxl writes the test workbook")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Nhật ký"
+    ws.append(["NHẬT KÝ XỬ LÝ HỒ SƠ THÁNG 1/2025"])
+    ws.merge_cells("A1:D1")
+    ws.append([])
+    ws.append(["Mã hồ sơ", "Bước", "Thời gian", None])
+    ws.append([None, None, "Bắt đầu", "Kết thúc"])
+    for cells in ("A3:A4", "B3:B4", "C3:D3"):
+        ws.merge_cells(cells)
+    ws.append(["HS-1", "Tiếp nhận hồ sơ", "02/01/2025 08:00", "02/01/2025 08:30"])
+    ws.append(["HS-1", "Trả kết quả", "03/01/2025 08:00", "13/01/2025 09:00"])
+    hidden = wb.create_sheet("Tham số")
+    hidden.append(["khóa", "giá trị"])
+    hidden.append(["phiên bản", "2"])
+    hidden.sheet_state = "hidden"
+    wb.move_sheet("Tham số", offset=-1)
+    wb.save(path)
+    return path
+
+
+def test_excel_title_rows_merged_header_and_hidden_sheet(tmp_path: Path) -> None:
+    """A title row above the header made the columns unreadable ('column 2', ...), and a hidden
+    first sheet was read without a word."""
+    log = read_log(_agency_workbook(tmp_path / "agency.xlsx"), cache=False)
+    assert log.mapping.columns == {"case": "Mã hồ sơ", "activity": "Bước", "timestamp": "Kết thúc", "start": "Bắt đầu"}
+    assert log.df["concept:name"].astype(str).tolist() == ["Tiếp nhận hồ sơ", "Trả kết quả"]
+    assert "the hidden sheet(s) 'Tham số' were not read; choose one with --sheet" in log.warnings
+    assert ("read sheet 'Nhật ký': column names on rows 3-4, events from row 5 (the rows above were skipped)"
+            in log.warnings)
+
+
+def test_excel_sheet_and_header_row_chosen_by_hand(tmp_path: Path) -> None:
+    path = _agency_workbook(tmp_path / "agency.xlsx")
+    code, out, err = invoke("validate", path, "--sheet", "Nhật ký", "--header-row", "3", "--no-cache")
+    assert code == 0, err
+    assert "Warning: read sheet 'Nhật ký': column names on rows 3-4, events from row 5" in out + err
+    code, out, err = invoke("validate", path, "--sheet", "Nhật ký", "--header-row", "2", "--no-cache")
+    assert (code, err.strip()) == (1, f"Error: {path}: row 2 of sheet 'Nhật ký' is empty; give the row that holds "
+                                      "the column names with --header-row")
+    code, out, err = invoke("validate", path, "--sheet", "Sheet9", "--no-cache")
+    assert (code, err.strip()) == (1, f"Error: {path}: no sheet is called 'Sheet9'; the sheets are 'Tham số', "
+                                      "'Nhật ký': give one of them with --sheet")
+    with pytest.raises(MappingError, match=r"columns present: 'khóa', 'giá trị'"):  # the hidden sheet, chosen
+        read_log(path, sheet="Tham số", cache=False)
+
+
+def test_sheet_options_are_refused_for_other_formats() -> None:
+    from procsimp.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"--header-row applies to Excel workbooks; .* is read as delimited"):
+        read_log(DATA / "good" / "dossiers_vi.csv", header_row=2, cache=False)

@@ -131,6 +131,11 @@ EXPECTED: dict[str, str] = {
         "the file is UTF-8 but byte 0xe1 at offset 150 (row 3) is not; correct that cell, or save the file again "
         "as UTF-8 CSV"
     ),
+    "stray_cell.xlsx": (
+        "a sheet (sheet1.xml) spans A1:XFD1048576 (17,179,869,184 cells) but holds 7 values; Excel readers "
+        "allocate the whole range: delete the stray cells outside the table (Ctrl+End shows the last one), or "
+        "export the log as CSV"
+    ),
     "deep_nesting.xes": (
         "elements are nested more than 100 levels deep (at byte 1612); an XES log nests a few levels (log, trace, "
         "event, attribute): the file is damaged or not an event log"

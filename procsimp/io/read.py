@@ -7,7 +7,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from procsimp.errors import LogReadError, LogValidationError
+from procsimp.errors import LogReadError, LogValidationError, ParameterError
 from procsimp.log import DEFAULT_TIMEZONE, ColumnMapping, EventLog
 
 __all__ = ["read_log", "sniff_format", "check_timezone", "FORMATS"]
@@ -87,6 +87,8 @@ def read_log(
     timezone: str = DEFAULT_TIMEZONE,
     cache: bool | str | os.PathLike[str] | None = None,
     dayfirst: bool | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
     **columns: str | None,
 ) -> EventLog:
     """Read an event log file (CSV/TSV/TXT, Excel, XES, .xes.gz, Parquet) into an :class:`EventLog`.
@@ -97,7 +99,9 @@ def read_log(
     file ``case: Mã hồ sơ``), else detected from common English and Vietnamese headers. Naive times
     take ``timezone`` (an IANA name, checked before the file is read); a due date without a time of
     day is the end of that day (23:59:59.999999). ``dayfirst`` decides dates such as ``03/04/2025``
-    when no value tells (None: day first). ``cache``: a folder for the Parquet cache, True, False,
+    when no value tells (None: day first). ``sheet`` and ``header_row`` (Excel only): the sheet
+    to read and the sheet row (1 = the first) that holds the column names; by default the first
+    visible sheet with data, and the first top row whose cells are known headers. ``cache``: a folder for the Parquet cache, True, False,
     or None (cache files of 1 MB or more under ``./.procsimp-cache``); see :mod:`procsimp.io.cache`.
 
     Raises :class:`~procsimp.errors.LogReadError` (missing, empty, corrupt or unsafe file),
@@ -122,14 +126,19 @@ def read_log(
         fmt, note = sniff_format(p)
     except PermissionError:
         raise LogReadError(f"{source}: permission denied; check that you may read the file") from None
+    excel = {"sheet": sheet, "header_row": header_row}
+    if fmt != "excel" and (sheet is not None or header_row is not None):
+        given = "--sheet" if sheet is not None else "--header-row"
+        raise ParameterError(f"{given} applies to Excel workbooks; {source} is read as {_NAMES[fmt]}")
     folder = _cache.cache_dir(cache, size)
     stem = key = ""
     if folder is not None:
-        stem, key = _cache.cache_key(p, mapping=mapping, columns=columns, timezone=timezone, dayfirst=dayfirst)
+        keyed = {**columns, "sheet": sheet, "header_row": header_row}  # the sheet read is part of the key
+        stem, key = _cache.cache_key(p, mapping=mapping, columns=keyed, timezone=timezone, dayfirst=dayfirst)
         hit = _cache.load(folder, stem, key)
         if hit is not None:
             return hit.replace(source=source)
-    log = _read(p, fmt, source, mapping, timezone, dayfirst, columns, [note] if note else [])
+    log = _read(p, fmt, source, mapping, timezone, dayfirst, columns, [note] if note else [], excel)
     if folder is not None:
         problem = _cache.store(log, folder, stem, key)
         if problem:
@@ -137,8 +146,23 @@ def read_log(
     return log
 
 
+def _named_headers(mapping: Any, columns: dict[str, Any]) -> set[str]:
+    """The normalised column names that the user gave (keyword arguments and mapping), which
+    mark the header row of a sheet."""
+    from procsimp.io.mapping import load_mapping_file, normalise_header
+
+    names = [v for v in columns.values() if isinstance(v, str)]
+    if isinstance(mapping, ColumnMapping):
+        names += list(mapping.columns.values())
+    elif isinstance(mapping, dict):
+        names += [v for v in mapping.values() if isinstance(v, str)]
+    elif isinstance(mapping, (str, os.PathLike)):
+        names += list(load_mapping_file(mapping).values())
+    return {normalise_header(n) for n in names}
+
+
 def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst: bool | None,
-          columns: dict[str, Any], notes: list[str]) -> EventLog:
+          columns: dict[str, Any], notes: list[str], excel: dict[str, Any] | None = None) -> EventLog:
     from procsimp.io.frame import Rows, frame_to_log
 
     try:
@@ -160,7 +184,8 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
         if fmt == "excel":
             from procsimp.io.excel import read_excel_frame
 
-            frame, warnings, first_row = read_excel_frame(p, source)
+            frame, warnings, first_row = read_excel_frame(p, source, known=_named_headers(mapping, columns),
+                                                          **(excel or {}))
             return frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                 rows=Rows.file(first_row), warnings=[*notes, *warnings], **columns)
         if fmt == "xes":
