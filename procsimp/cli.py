@@ -68,6 +68,12 @@ class _Group(click.Group):
             raise SystemExit(0) from None
         except OSError as exc:  # a file we were asked to write or read could not be used
             raise click.ClickException(_one_line(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": "))) from None
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if _interrupted(exc):  # Ctrl-C inside a DuckDB query arrives as its own exception
+                raise click.Abort() from None
+            raise
 
     def list_commands(self, ctx: click.Context | None) -> list[str]:
         self._load()
@@ -76,6 +82,12 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
         self._load()
         return self.commands.get(cmd_name)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is how a library reports Ctrl-C (DuckDB's ``InterruptException``)."""
+    kind = type(exc)
+    return kind.__name__ == "InterruptException" and kind.__module__.split(".")[0] in ("duckdb", "_duckdb")
 
 
 def _one_line(message: str) -> str:
@@ -111,7 +123,8 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             for role, _ in _LOG_ROLE_OPTIONS
         }
         if "service_alias" in kwargs:  # validate/profile: --service names the column
-            columns["service"] = columns["service"] or kwargs.pop("service_alias")
+            alias = kwargs.pop("service_alias")
+            columns["service"] = columns["service"] or alias
         log_args = {
             "path": kwargs.pop("log"),
             "mapping": kwargs.pop("mapping"),

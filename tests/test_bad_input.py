@@ -165,3 +165,126 @@ def test_sheet_options_are_refused_for_other_formats() -> None:
 
     with pytest.raises(ParameterError, match=r"--header-row applies to Excel workbooks; .* is read as delimited"):
         read_log(DATA / "good" / "dossiers_vi.csv", header_row=2, cache=False)
+
+
+# ---------------------------------------------------------------------------- Parquet
+_BASE = {"case_id": ["C1", "C1", "C2"], "activity": ["Receive", "Return", "Receive"],
+         "end_time": ["2025-01-02 08:00", "2025-01-02 09:00", "2025-01-02 08:00"]}
+
+
+def _parquet(path: Path, metadata: bytes | None = None, **columns: object) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({**_BASE, **columns})
+    if metadata is not None:
+        table = table.replace_schema_metadata({b"procsimp": metadata})
+    pq.write_table(table, path)
+    return path
+
+
+def test_parquet_unused_nested_column_is_left_out_with_a_note(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    path = _parquet(tmp_path / "n.parquet", extra=pa.array([{"x": 1}, {"x": 2}, None]),
+                    tags=pa.array([[1, 2], [3], []]))
+    log = read_log(path, cache=False)
+    assert log.n_events == 3 and "extra" not in log.df.columns
+    assert ("column(s) 'extra' (struct<x: int64>), 'tags' (list<element: int64>) hold nested values (lists or "
+            "records) and were left out") in log.warnings
+
+
+@pytest.mark.parametrize(("column", "kind"), [("activity", "list<element: string>"), ("case_id", "struct<id: string>")])
+def test_parquet_nested_role_column_is_one_error(tmp_path: Path, column: str, kind: str) -> None:
+    import pyarrow as pa
+
+    values = {"activity": pa.array([["A"], ["B"], ["A"]]),
+              "case_id": pa.array([{"id": "C1"}, {"id": "C1"}, {"id": "C2"}])}[column]
+    path = _parquet(tmp_path / "n.parquet", **{column: values})
+    code, out, err = invoke("validate", path, "--no-cache")
+    assert (code, err.strip()) == (1, (
+        f"Error: {path}: column {column!r} holds nested values ({kind}), not one plain value per event; a case id, "
+        "step, officer or time must be text, a number or a timestamp: flatten the column before writing the "
+        "Parquet file"))
+
+
+@pytest.mark.parametrize("metadata", [
+    b"not json", b'{"mapping": 5}', b"[1]", b'{"mapping": {"columns": [1], "how": 3}}',
+    b'{"mapping": {"columns": {"case": "nonexistent", "activity": "activity", "timestamp": "end_time"}}}',
+])
+def test_parquet_bad_or_stale_procsimp_metadata_is_ignored(tmp_path: Path, metadata: bytes) -> None:
+    """Damaged metadata ended in a traceback; stale metadata printed 'case <- nonexistent'."""
+    path = _parquet(tmp_path / "m.parquet", metadata)
+    code, out, err = invoke("validate", path, "--no-cache")
+    assert code == 0, err
+    assert "case      <- case_id (detected)" in out + err
+    assert "nonexistent" not in out + err
+
+
+# ---------------------------------------------------------------------------- CLI and API
+def test_service_column_option_on_validate_and_profile(tmp_path: Path) -> None:
+    """--service-column on validate/profile ended in "unexpected keyword argument 'service_alias'"."""
+    log = DATA / "good" / "dossiers_vi.csv"
+    code, out, err = invoke("validate", log, "--service-column", "thu_tuc", "--no-cache")
+    assert code == 0, err
+    assert "service   <- thu_tuc" in out + err
+    code, out, err = invoke("profile", log, "--service-column", "thu_tuc", "--out", tmp_path)
+    assert code == 0, err
+    assert "Cấp phiếu lý lịch tư pháp" in out
+
+
+def test_generate_start_out_of_range_is_one_error(tmp_path: Path) -> None:
+    code, out, err = invoke("generate", "--start", "9999-12-01", "--out", tmp_path / "g")
+    assert (code, err.strip()) == (1, (
+        "Error: start must be a date from 1900-01-01 to 2190-12-31, so that the log's times stay within the "
+        "years procsimp reads (1900-2200); received '9999-12-01'"))
+    assert not (tmp_path / "g").exists()
+
+
+def test_spark_engine_without_java_is_one_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    monkeypatch.setenv("PROCSIMP_ENGINE", "spark")
+    from procsimp.engine import backend
+
+    monkeypatch.setattr(backend, "_current", None)
+    code, out, err = invoke("mine", DATA / "good" / "dossiers_vi.csv", "--out", tmp_path / "m")
+    assert (code, err.strip().splitlines()[-1]) == (1, (
+        "Error: the Spark engine needs a Java runtime and none was found (no 'java' on PATH, JAVA_HOME not set); "
+        "install a JDK 17 or later (e.g. apt-get install default-jre-headless), or unset PROCSIMP_ENGINE to use "
+        "the default DuckDB engine"))
+    monkeypatch.setattr(backend, "_current", None)
+
+
+def test_ctrl_c_in_a_duckdb_query_says_aborted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """DuckDB turns SIGINT into its own InterruptException, which ended in a traceback. The signal
+    is stood in for by DuckDB's own interrupt of a running query."""
+    import threading
+
+    import duckdb
+
+    from procsimp.engine import backend as engine_backend
+
+    real_run = engine_backend.DuckDBBackend.run
+
+    def interrupted_run(self, plan, tables):  # type: ignore[no-untyped-def]
+        con = duckdb.connect()
+        done = threading.Event()
+
+        def stop() -> None:  # interrupt() stops only a running query: repeat until one is stopped
+            while not done.is_set():
+                con.interrupt()
+                done.wait(0.01)
+
+        worker = threading.Thread(target=stop)
+        worker.start()
+        try:
+            con.execute("SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3").fetchall()
+        finally:
+            done.set()
+            worker.join()
+        return real_run(self, plan, tables)
+
+    monkeypatch.setattr(engine_backend.DuckDBBackend, "run", interrupted_run)
+    code, out, err = invoke("mine", DATA / "good" / "dossiers_vi.csv", "--out", tmp_path / "m")
+    assert (code, err.strip().splitlines()[-1]) == (1, "Aborted!")

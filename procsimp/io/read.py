@@ -146,18 +146,25 @@ def read_log(
     return log
 
 
+def _mapping_columns(mapping: Any) -> set[str]:
+    """The column names that a mapping (dict, ColumnMapping or YAML file) names."""
+    from procsimp.io.mapping import load_mapping_file
+
+    if isinstance(mapping, ColumnMapping):
+        return set(mapping.columns.values())
+    if isinstance(mapping, dict):
+        return {v for v in mapping.values() if isinstance(v, str)}
+    if isinstance(mapping, (str, os.PathLike)):
+        return set(load_mapping_file(mapping).values())
+    return set()
+
+
 def _named_headers(mapping: Any, columns: dict[str, Any]) -> set[str]:
     """The normalised column names that the user gave (keyword arguments and mapping), which
     mark the header row of a sheet."""
-    from procsimp.io.mapping import load_mapping_file, normalise_header
+    from procsimp.io.mapping import normalise_header
 
-    names = [v for v in columns.values() if isinstance(v, str)]
-    if isinstance(mapping, ColumnMapping):
-        names += list(mapping.columns.values())
-    elif isinstance(mapping, dict):
-        names += [v for v in mapping.values() if isinstance(v, str)]
-    elif isinstance(mapping, (str, os.PathLike)):
-        names += list(load_mapping_file(mapping).values())
+    names = [v for v in columns.values() if isinstance(v, str)] + list(_mapping_columns(mapping))
     return {normalise_header(n) for n in names}
 
 
@@ -196,14 +203,15 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
                                 rows=Rows.xes(), xes=True, warnings=[*notes, *xinfo.warnings],
                                 source_offsets=xinfo.offsets, **columns)
         if fmt == "parquet":
-            from procsimp.io.parquet import mapping_from_metadata, read_parquet_frame
+            from procsimp.io.parquet import read_parquet_frame, stored_mapping
 
-            frame, meta = read_parquet_frame(p, source)
+            frame, meta = read_parquet_frame(p, source, wanted=set(columns.values()) | _mapping_columns(mapping),
+                                             notes=notes)
             log = frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                rows=Rows(), warnings=notes, **columns)
             if meta is not None and mapping is None and not any(columns.values()):
-                stored = mapping_from_metadata(meta)
-                if set(stored.columns) == set(log.mapping.columns):
+                stored = stored_mapping(meta)
+                if stored is not None and stored.columns == log.mapping.columns:  # never a stale column
                     log = log.replace(mapping=stored)
             return log
     except MemoryError:
