@@ -288,3 +288,69 @@ def test_ctrl_c_in_a_duckdb_query_says_aborted(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setattr(engine_backend.DuckDBBackend, "run", interrupted_run)
     code, out, err = invoke("mine", DATA / "good" / "dossiers_vi.csv", "--out", tmp_path / "m")
     assert (code, err.strip().splitlines()[-1]) == (1, "Aborted!")
+
+
+# ---------------------------------------------------------------------------- decompression
+_BOMB_TEXT = b"case_id,activity,end_time\nC1,Receive,2025-01-02 08:00\nC1,Return,2025-01-02 09:00\n"
+
+
+@pytest.mark.parametrize("name", ["bomb.csv.gz", "bomb.xes.gz"])
+def test_a_gzip_bomb_is_refused_with_the_limit_and_the_override(tmp_path: Path, name: str) -> None:
+    """A 1 MB .csv.gz took 2.2 GB of memory; a 3 MB .xes.gz wrote a 3 GB temporary file."""
+    head = _BOMB_TEXT if name.endswith(".csv.gz") else _XES.format(
+        traces=_trace("c1", _event("A", "2025-01-02T10:00:00+07:00"))).encode()[:-7]
+    padding = b" " * (80 << 20)  # 80 MB of blanks compress to about 80 KB
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(head + padding + (b"" if name.endswith(".csv.gz") else b"</log>\n"),
+                                   compresslevel=9))
+    with pytest.raises(LogReadError) as err:
+        read_log(path, cache=False)
+    assert str(err.value) == (
+        f"{path}: decompresses to more than 64 MB (200 times its compressed size, and at least 64 MB); it looks "
+        "like a gzip bomb: if it is a genuine log, set PROCSIMP_MAX_UNPACKED to a larger size (e.g. "
+        "PROCSIMP_MAX_UNPACKED=20G) and run again"
+    )
+
+
+def test_the_decompression_limit_can_be_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "small.csv.gz"
+    path.write_bytes(gzip.compress(_BOMB_TEXT))
+    monkeypatch.setenv("PROCSIMP_MAX_UNPACKED", "40")
+    with pytest.raises(LogReadError, match=r"decompresses to more than 40 bytes \(the limit PROCSIMP_MAX_UNPACKED=40\)"):
+        read_log(path, cache=False)
+    monkeypatch.setenv("PROCSIMP_MAX_UNPACKED", "1M")
+    assert read_log(path, cache=False).n_events == 2
+
+
+def test_sigterm_removes_the_decompressed_temporary_copy(tmp_path: Path) -> None:
+    """The decompressed copy of an .xes.gz was left in the temp folder after SIGTERM. The child
+    stops right after writing it and waits on its stdin; SIGTERM then arrives at a known point."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "log.xes.gz"
+    path.write_bytes(gzip.compress((DATA / "good" / "small.xes").read_bytes()))
+    child = (
+        "import sys\n"
+        "import procsimp.io.xes as x\n"
+        "from procsimp import read_log\n"
+        "real = x._check_shape\n"
+        "def hold(plain, source, encoding):\n"
+        "    print(plain, flush=True)\n"
+        "    sys.stdin.read()\n"
+        "    return real(plain, source, encoding)\n"
+        "x._check_shape = hold\n"
+        "read_log(sys.argv[1], cache=False)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-c", child, str(path)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    copy = Path(proc.stdout.readline().decode().strip())
+    assert copy.is_file() and copy != path
+    proc.send_signal(signal.SIGTERM)
+    proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert not copy.exists()

@@ -180,7 +180,7 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
             data = p.read_bytes()
             if data.startswith(b"\x1f\x8b"):
                 try:
-                    data = _gzip.decompress(data)
+                    data = _gzip.decompress(data, source)
                 except _gzip.ERRORS as exc:
                     raise LogReadError(
                         f"{source}: not a valid gzip file ({exc}); the file is damaged or truncated: export it again"

@@ -148,6 +148,7 @@ def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, str]]:
     compressed = magic == _GZIP_MAGIC
     tmp_name: str | None = None
     out: IO[bytes] | None = None
+    budget = _gzip.Budget(path.stat().st_size, source)
     try:
         if compressed:
             fd, tmp_name = tempfile.mkstemp(prefix="procsimp-", suffix=".xes")
@@ -173,6 +174,7 @@ def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, str]]:
                 if not chunk:
                     break
                 if out is not None:
+                    budget.take(len(chunk))
                     out.write(chunk)
         if out is not None:
             out.close()
@@ -503,7 +505,7 @@ def _read_lxml(path: Path, source: str, timezone: str, warnings: list[str] | Non
 def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame, XesInfo]:
     """Read an XES file into a raw frame (trace attributes prefixed ``case:``)."""
     info = XesInfo()
-    with _plain_file(path, source) as (plain, encoding):
+    with _gzip.signals_exit(), _plain_file(path, source) as (plain, encoding):
         polars_frame = None
         scan = _Scan()
         shape = _check_shape(plain, source, encoding)
