@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from procsimp.errors import LogReadError, LogValidationError, ParameterError
-from procsimp.log import DEFAULT_TIMEZONE, ColumnMapping, EventLog
+from procsimp.log import DEFAULT_TIMEZONE, ROLES, ColumnMapping, EventLog
 
 __all__ = ["read_log", "sniff_format", "check_timezone", "FORMATS"]
 
@@ -211,7 +211,10 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
                                rows=Rows(), warnings=notes, **columns)
             if meta is not None and mapping is None and not any(columns.values()):
                 stored = stored_mapping(meta)
-                if stored is not None and stored.columns == log.mapping.columns:  # never a stale column
+                # the stored mapping says where procsimp's own columns came from; on any other layout
+                # it is stale (it named columns this file does not have)
+                own = all(column == ROLES.get(role) for role, column in log.mapping.columns.items())
+                if stored is not None and own and set(stored.columns) == set(log.mapping.columns):
                     log = log.replace(mapping=stored)
             return log
     except MemoryError:
