@@ -7,7 +7,10 @@ stderr, so that stdout stays machine-readable (``--format json``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
+import select
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +59,14 @@ class _Group(click.Group):
                 self.add_command(command)
 
     def invoke(self, ctx: click.Context) -> Any:
+        out, err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _Inert(out), _Inert(err)
+        try:
+            return self._invoke(ctx)
+        finally:
+            sys.stdout, sys.stderr = out, err
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:  # one line, with where to look, instead of the usage text
@@ -63,8 +74,11 @@ class _Group(click.Group):
             raise _UsageLine(_one_line(f"{exc.format_message()} (see '{where} --help')")) from None
         except ProcsimpError as exc:
             raise click.ClickException(_one_line(str(exc))) from None
-        except BrokenPipeError:  # `procsimp ... | head`: the reader left, nothing to report
-            sys.stderr.close()
+        except BrokenPipeError as exc:
+            if not _reader_left():  # a helper program's pipe, not ours: the work did not finish
+                raise click.ClickException(_one_line(f"a helper program stopped reading its input ({exc})")) from None
+            with contextlib.suppress(Exception):  # `procsimp ... | head`: the reader left, nothing to report
+                sys.stderr.close()
             raise SystemExit(0) from None
         except OSError as exc:  # a file we were asked to write or read could not be used
             raise click.ClickException(_one_line(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": "))) from None
@@ -84,6 +98,43 @@ class _Group(click.Group):
         return self.commands.get(cmd_name)
 
 
+#: C0 and C1 control characters but newline and tab: printed, they move the cursor, recolour
+#: the terminal or change its window title
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``), so that names from a log
+    cannot send escape sequences to the terminal."""
+    return _CONTROLS.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+class _Inert:
+    """A text stream that writes control characters as visible escapes (see :func:`terminal_safe`)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self._stream.write(terminal_safe(text) if isinstance(text, str) else text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _reader_left() -> bool:
+    """Whether stdout is a pipe whose reader has gone (``procsimp ... | head``)."""
+    try:
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else -1
+        if fd < 0:
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _interrupted(exc: BaseException) -> bool:
     """Whether ``exc`` is how a library reports Ctrl-C (DuckDB's ``InterruptException``)."""
     kind = type(exc)
@@ -91,7 +142,7 @@ def _interrupted(exc: BaseException) -> bool:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    return terminal_safe(" ".join(message.split()))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -354,3 +354,74 @@ def test_sigterm_removes_the_decompressed_temporary_copy(tmp_path: Path) -> None
     proc.wait()
     assert proc.returncode == 128 + signal.SIGTERM
     assert not copy.exists()
+
+
+# ---------------------------------------------------------------------------- names that break drawings
+def _named_log(path: Path, step: str, service: str = "Khai sinh") -> Path:
+    rows = ["ma_ho_so,thu_tuc,buoc,ket_thuc,can_bo"]
+    for c in range(12):
+        for k, (activity, officer) in enumerate(
+                (("Tiếp nhận", "An"), (step, "An"), ("Thẩm định", "Bình"), ("Trả kết quả", "An"))):
+            rows.append(f"HS{c},{service},{activity},2025-01-{c + 2:02d} {8 + k:02d}:00,{officer}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("label", "step"), [
+    ("noncharacter and controls", "Chuyển\ufffe hồ\x01 sơ\x1b[31m"),
+    ("a name of 20,000 characters", "Chuyển hồ sơ " + "x" * 20_000),
+])
+def test_mine_draws_every_file_whatever_the_names(tmp_path: Path, label: str, step: str) -> None:
+    """U+FFFE and control characters broke Graphviz and the PNML writer after other files were
+    written; a name over 16,384 characters made Graphviz fail, and the broken pipe was taken for
+    'the reader left' (exit 0, outputs missing)."""
+    log = _named_log(tmp_path / "log.csv", step)
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("mine", log, "--out", out)
+    assert code == 0, stderr
+    names = {p.name for p in out.rglob("*") if p.is_file()}
+    assert {"map_frequency.svg", "map_frequency.png", "model.bpmn", "model.pnml"} <= names, names
+    from lxml import etree
+
+    for name in ("map_frequency.svg", "model.bpmn", "model.pnml"):
+        found = next(out.rglob(name))
+        etree.fromstring(found.read_bytes())  # well-formed XML
+    assert "\x1b" not in stdout + stderr
+
+
+def test_a_graphviz_pipe_that_breaks_is_an_error_not_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dot dying while it reads the diagram raises BrokenPipeError here; the command used to exit 0
+    as if the terminal had gone. (dot's death is stood in for: no real name makes it die now.)"""
+    import graphviz
+
+    def broken(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", broken)
+    code, stdout, stderr = invoke("mine", _named_log(tmp_path / "log.csv", "Chuyển"), "--out", tmp_path / "o")
+    assert code == 1
+    assert stderr.strip().splitlines()[-1] == (
+        "Error: Graphviz stopped before it read the whole SVG diagram (broken pipe); nothing was drawn: check that "
+        "Graphviz works (dot -V), or write the DOT source with --format dot")
+
+
+def test_names_never_reach_the_terminal_as_escape_sequences(tmp_path: Path) -> None:
+    """A window-title change (ESC ] 0 ; ... BEL) in a service name was printed raw by profile, flag
+    and mine; it is shown as the text \\x1b."""
+    log = _named_log(tmp_path / "log.csv", "Chuyển\x1b[31m hồ sơ", service="Khai sinh\x1b]0;pwned\x07")
+    for command in ("profile", "flag", "mine", "validate"):
+        extra = ("--no-cache",) if command == "validate" else ("--out", tmp_path / command)
+        code, stdout, stderr = invoke(command, log, *extra)
+        assert code == 0, stderr
+        assert "\x1b" not in stdout + stderr and "\x07" not in stdout + stderr, command
+    assert "Khai sinh\\x1b]0;pwned\\x07" in stdout + stderr
+
+
+def test_report_md_carries_no_html_from_the_log(tmp_path: Path) -> None:
+    log = _named_log(tmp_path / "log.csv", "Thẩm định <img src=x onerror=alert(1)>",
+                     service="Khai sinh <script>alert(1)</script>")
+    code, stdout, stderr = invoke("report", log, "--out", tmp_path / "r")
+    assert code == 0, stderr
+    md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    assert "<script" not in md and "<img" not in md
+    assert "Khai sinh &lt;script&gt;alert(1)&lt;/script&gt;" in md

@@ -270,7 +270,9 @@ def report(
 def _write_dot(dot: Any, path: Path, fmt: str) -> Path:
     from procsimp._atomic import write_bytes
 
-    data = dot.source.encode("utf-8") if fmt == "dot" else dot.pipe(format=fmt)
+    from procsimp.render.graphviz import pipe
+
+    data = dot.source.encode("utf-8") if fmt == "dot" else pipe(dot, fmt)
     return write_bytes(path, data)
 
 
@@ -366,9 +368,11 @@ def _service_entry(
 
 
 def _svgs(drawings: dict[str, tuple[Any, Any, Any]], index: int, slug: str) -> str:
+    from procsimp.render.graphviz import pipe
+
     parts = []
     for lg in LANGS:
-        svg = _inline_svg(drawings[lg][index].pipe(format="svg").decode("utf-8"))
+        svg = _inline_svg(pipe(drawings[lg][index], "svg").decode("utf-8"))
         # ids must stay unique in the page: every drawing reuses Graphviz's node and edge ids
         prefix = f"{slug}-{index}-{lg}-"
         svg = re.sub(r'\bid="', f'id="{prefix}', svg)
@@ -410,21 +414,35 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str) -> 
     )
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#<>])")
+
+
+def _md(text: Any) -> str:
+    """Text from the log as inert Markdown: no HTML (``<script>``, ``<img onerror>``), no markup,
+    no table breaks, one line."""
+    from procsimp.render._text import xml_safe
+
+    flat = " ".join(xml_safe(str(text)).split())
+    return _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)),
+                           flat.replace("&", "&amp;"))
+
+
 def _markdown(log: EventLog, entries: list[dict[str, Any]]) -> str:
-    lines = [f"# {STRINGS['title']['en']} / {STRINGS['title']['vi']}", "", f"Log: `{Path(log.source).name}`", ""]
+    lines = [f"# {STRINGS['title']['en']} / {STRINGS['title']['vi']}", "", f"Log: {_md(Path(log.source).name)}", ""]
     lines += ["| # | Service | Dossiers | Saved per dossier (working days) | Expected gain (working days) |", "|---|---|---:|---:|---:|"]
     for i, e in enumerate(entries, 1):
-        lines.append(f"| {i} | {e['name']} | {e['cases']} | {e['saving_per_case']} | {e['gain']} |")
+        lines.append(f"| {i} | {_md(e['name'])} | {e['cases']} | {e['saving_per_case']} | {e['gain']} |")
     for e in entries:
-        lines += ["", f"## {e['name']}", "", "| KPI | As-is | To-be | Change |", "|---|---:|---:|---:|"]
+        lines += ["", f"## {_md(e['name'])}", "", "| KPI | As-is | To-be | Change |", "|---|---:|---:|---:|"]
         for k in e["kpis"]:
             lines.append(f"| {STRINGS[k['key']]['en']} | {k['before']} | {k['after']} | {k['delta']} |")
         lines += ["", "### Flags", ""]
         for f in e["flags"] or []:
-            target = f" → {f['into']}" if f["into"] else ""
-            lines.append(f"- **{f['action']}** {f['activity']}{target} ({f['kind']}, confidence {f['confidence']}): {f['explanation']['en']}")
+            target = f" → {_md(f['into'])}" if f["into"] else ""
+            lines.append(f"- **{_md(f['action'])}** {_md(f['activity'])}{target} ({_md(f['kind'])}, confidence "
+                         f"{f['confidence']}): {_md(f['explanation']['en'])}")
         if not e["flags"]:
             lines.append("- none")
-        lines += ["", "### Assumptions", ""] + [f"- {a['en']}" for a in e["assumptions"]]
+        lines += ["", "### Assumptions", ""] + [f"- {_md(a['en'])}" for a in e["assumptions"]]
     return "\n".join(lines) + "\n"
 
