@@ -8,7 +8,9 @@ is accepted.
 from __future__ import annotations
 
 import gzip
+import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -425,3 +427,67 @@ def test_report_md_carries_no_html_from_the_log(tmp_path: Path) -> None:
     md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
     assert "<script" not in md and "<img" not in md
     assert "Khai sinh &lt;script&gt;alert(1)&lt;/script&gt;" in md
+
+
+def test_a_service_that_fails_fails_the_report_with_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """report stopped after 5 of 8 services with no index; the failure of one service is now one
+    Error line that names it. (The failure is stood in for: a Graphviz error on that service.)"""
+    from procsimp.errors import ProcsimpError
+    from procsimp.render import graphviz as gv
+
+    real = gv.map_dot
+
+    def failing(pmap, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(pmap.service) == "Cấp phiếu lý lịch tư pháp":
+            raise ProcsimpError("Graphviz could not render the SVG diagram: Error: syntax error in line 1")
+        return real(pmap, *args, **kwargs)
+
+    monkeypatch.setattr(gv, "map_dot", failing)
+    code, out, err = invoke("report", DATA / "good" / "dossiers_vi.csv", "--out", tmp_path / "r")
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "Error: service 'Cấp phiếu lý lịch tư pháp' could not be reported, so the report is not complete (no "
+        "index.html): Graphviz could not render the SVG diagram: Error: syntax error in line 1")
+    assert not (tmp_path / "r" / "index.html").exists()
+
+
+@pytest.mark.parametrize(("call", "kind", "message"), [
+    (lambda: read_log(None), "ParameterError", "read_log(path=...) needs the path of a log file (a str or "
+     "pathlib.Path), got NoneType None; to use a DataFrame, call EventLog.from_frame(df, case=..., activity=..., "
+     "timestamp=...)"),
+    (lambda: read_log(42), "ParameterError", "read_log(path=...) needs the path of a log file (a str or "
+     "pathlib.Path), got int 42; to use a DataFrame, call EventLog.from_frame(df, case=..., activity=..., "
+     "timestamp=...)"),
+    (lambda: read_log(b".."), "ParameterError", None),
+    (lambda: read_log([DATA / "good" / "dossiers_vi.csv"]), "ParameterError", None),
+    (lambda: read_log(io.BytesIO(b"case,activity")), "ParameterError", None),
+    (lambda: read_log(""), "LogReadError",
+     "read_log(path=''): no file given; give the path of a CSV, Excel, XES or Parquet file"),
+    (lambda: read_log(DATA / "good" / "dossiers_vi.csv", cache=5), "ParameterError",
+     "read_log(cache=...) must be True, False, None or a folder path, got int 5"),
+    (lambda: read_log("/dev/stdin"), "LogReadError",
+     "/dev/stdin: is not a regular file (a pipe, socket or device); save the log to a file and give its path"),
+])
+def test_python_api_argument_errors_are_procsimp_errors(call: Any, kind: str, message: str | None) -> None:
+    """read_log(None | 42 | b'..' | [..] | file object | ''), cache=5: TypeErrors and ': is a folder'."""
+    from procsimp.errors import ProcsimpError
+
+    with pytest.raises(ProcsimpError) as err:
+        call()
+    assert type(err.value).__name__ == kind
+    if message is not None:
+        assert str(err.value) == message
+
+
+def test_mine_service_and_report_out_of_the_wrong_kind(tmp_path: Path) -> None:
+    from procsimp import mine, report
+    from procsimp.errors import ParameterError
+
+    log = read_log(DATA / "good" / "dossiers_vi.csv", cache=False)
+    with pytest.raises(ParameterError, match=r"^service must be the name of a service \(or a list of names\), got int 5"):
+        mine(log, service=5)
+    existing = tmp_path / "taken.txt"
+    existing.write_text("x", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"is an existing file, not a folder; give a folder to write into$"):
+        report(log, out=existing)
+    assert existing.read_text(encoding="utf-8") == "x"

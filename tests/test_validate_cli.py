@@ -31,7 +31,7 @@ DTD = (
 #: bad file -> the message after "Error: <path>: "
 EXPECTED: dict[str, str] = {
     "empty.csv": "the file is empty (0 bytes); export the log again",
-    "blank.csv": "the file is empty (5 bytes); export the log again",
+    "blank.csv": "the file holds only blank space (5 bytes of spaces and line breaks), no log; export the log again",
     "header_only.csv": (
         "the file has a header ('ma_ho_so', 'thu_tuc', 'buoc', 'bat_dau', 'ket_thuc') but no events; "
         "export the log again with its rows"

@@ -33,7 +33,6 @@ when they are missing.
 from __future__ import annotations
 
 import os
-
 import re
 import warnings
 from collections.abc import Mapping

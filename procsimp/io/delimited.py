@@ -148,8 +148,13 @@ def read_delimited(path: Path, source: str, data: bytes | None = None) -> tuple[
     """Read a delimited text file into a DataFrame of text (and plain-number) columns."""
     if data is None:
         data = path.read_bytes()
-    if not data or data.isspace():
-        raise LogReadError(f"{source}: the file is empty ({len(data)} bytes); export the log again")
+    if not data:
+        raise LogReadError(f"{source}: the file is empty (0 bytes); export the log again")
+    if data.isspace():
+        raise LogReadError(
+            f"{source}: the file holds only blank space ({len(data):,} bytes of spaces and line breaks), no log; "
+            "export the log again"
+        )
     encoding, bom = detect_encoding(data, source)
     warnings: list[str] = []
     body = data[bom:]

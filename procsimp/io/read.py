@@ -80,6 +80,47 @@ def check_timezone(timezone: str) -> None:
         ) from None
 
 
+def _kind(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '…' if len(text) > 60 else text}"
+
+
+def _check_arguments(path: Any, mapping: Any, timezone: Any, cache: Any, dayfirst: Any, sheet: Any,
+                     header_row: Any, columns: dict[str, Any]) -> None:
+    """ParameterError for an argument of :func:`read_log` of the wrong kind, naming it."""
+    if hasattr(path, "read"):
+        raise ParameterError(
+            f"read_log(path=...) needs the path of a log file, got an open file ({_kind(path)}); give its path, "
+            "e.g. read_log(f.name)"
+        )
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(
+            f"read_log(path=...) needs the path of a log file (a str or pathlib.Path), got {_kind(path)}; to use "
+            "a DataFrame, call EventLog.from_frame(df, case=..., activity=..., timestamp=...)"
+        )
+    if str(path).strip() == "":
+        raise LogReadError("read_log(path=''): no file given; give the path of a CSV, Excel, XES or Parquet file")
+    if mapping is not None and not isinstance(mapping, (dict, ColumnMapping, str, os.PathLike)):
+        raise ParameterError(
+            f"read_log(mapping=...) must be a dict of role -> column, a ColumnMapping or the path of a YAML file, "
+            f"got {_kind(mapping)}"
+        )
+    if timezone is not None and not isinstance(timezone, str):
+        raise ParameterError(f"read_log(timezone=...) must be an IANA timezone name such as 'Asia/Ho_Chi_Minh', "
+                             f"got {_kind(timezone)}")
+    if cache is not None and not isinstance(cache, (bool, str, os.PathLike)):
+        raise ParameterError(f"read_log(cache=...) must be True, False, None or a folder path, got {_kind(cache)}")
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise ParameterError(f"read_log(dayfirst=...) must be True, False or None, got {_kind(dayfirst)}")
+    if sheet is not None and not isinstance(sheet, str):
+        raise ParameterError(f"read_log(sheet=...) must be the name of a sheet, got {_kind(sheet)}")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
+        raise ParameterError(f"read_log(header_row=...) must be a sheet row number (1 or more), got {_kind(header_row)}")
+    for role, column in columns.items():
+        if column is not None and not isinstance(column, str):
+            raise ParameterError(f"read_log({role}=...) must be a column name (str), got {_kind(column)}")
+
+
 def read_log(
     path: str | os.PathLike[str],
     mapping: dict[str, str] | ColumnMapping | str | os.PathLike[str] | None = None,
@@ -110,6 +151,7 @@ def read_log(
     """
     from procsimp.io import cache as _cache
 
+    _check_arguments(path, mapping, timezone, cache, dayfirst, sheet, header_row, columns)
     source = str(path)
     p = Path(path)
     if timezone is None:
@@ -120,8 +162,18 @@ def read_log(
     if p.is_dir():
         raise LogReadError(f"{source}: is a folder, not a log file; give the path of a CSV, Excel, XES or Parquet file")
     try:
+        if not p.is_file():
+            raise LogReadError(
+                f"{source}: is not a regular file (a pipe, socket or device); save the log to a file and give its path"
+            )
         size = p.stat().st_size
         if size == 0:
+            with open(p, "rb") as f:
+                if f.read(1):
+                    raise LogReadError(
+                        f"{source}: the file reports a size of 0 bytes but has content (a /proc or virtual file); "
+                        "copy it to a regular file first"
+                    )
             raise LogReadError(f"{source}: the file is empty (0 bytes); export the log again")
         fmt, note = sniff_format(p)
     except PermissionError:

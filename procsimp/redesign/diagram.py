@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from procsimp.errors import ParameterError
-from procsimp.render._text import drawable
 from procsimp.redesign.edits import Merge, MoveEarlier, Parallelize
+from procsimp.render._text import drawable
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz

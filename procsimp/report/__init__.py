@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html as _html
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from procsimp._atomic import write_text
-from procsimp.errors import ParameterError
+from procsimp.errors import ParameterError, ProcsimpError
 from procsimp.log import EventLog
 from procsimp.report.i18n import LANGS, STRINGS
 from procsimp.report.tables import write_table
@@ -180,11 +181,6 @@ def report(
     working-time figure; by default Vietnamese office hours and public holidays.
     """
     from procsimp.catalog import load_catalog
-    from procsimp.detect import flag_steps
-    from procsimp.mining import mine
-    from procsimp.redesign import propose
-    from procsimp.redesign.diagram import side_by_side
-    from procsimp.render.graphviz import map_dot
     from procsimp.stats import profile
 
     if lang not in LANGS:
@@ -195,7 +191,11 @@ def report(
         raise ParameterError(
             f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(allowed_formats))}"
         )
+    if isinstance(out, bool) or not isinstance(out, (str, os.PathLike)):
+        raise ParameterError(f"report(out=...) must be a folder path, got {type(out).__name__} {out!r}")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"report(out={str(out)!r}) is an existing file, not a folder; give a folder to write into")
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
     prof = profile(log, catalog=cat, calendar=calendar)
     names: list[str | None] = list(services) if services else [*log.services] or [None]
@@ -210,41 +210,18 @@ def report(
         label = name if name is not None else "(all)"
         slug = slugify(label, taken)
         taken.add(slug)
-        folder = out / slug
-        pmap = mine(log, service=name, calendar=calendar)
-        flags = flag_steps(log, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
-        plan = propose(log, flags, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
-        if simulate:
-            plan = plan.simulate(seed=seed)
-        files: list[Path] = []
-        drawings = {
-            lg: (
-                map_dot(pmap, view="frequency", lang=lg),
-                map_dot(pmap, view="performance", lang=lg),
-                side_by_side(plan, lang=lg),
-            )
-            for lg in LANGS
-        }
-        freq, perf, both_dot = drawings[lang]
-        for stem, dot in (("map_frequency", freq), ("map_performance", perf), ("as_is_to_be", both_dot)):
-            for fmt in formats:
-                if fmt == "bpmn":
-                    continue
-                files.append(_write_dot(dot, folder / f"{stem}.{fmt}", fmt))
-        if "bpmn" in formats:
-            from procsimp.render.bpmn import write_bpmn
-
-            files.append(write_bpmn(pmap.model(), folder / "as_is.bpmn", name=label))
-            files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
-        record = plan.kpis_json()
+        try:
+            entry, files, record, flag_dicts = _report_service(
+                log, name, label, slug, out, lang=lang, cat=cat, protect=protect, simulate=simulate,
+                formats=formats, seed=seed, calendar=calendar)
+        except ProcsimpError as exc:  # one service failing fails the report: no index of a part
+            raise type(exc)(
+                f"service {label!r} could not be reported, so the report is not complete (no index.html): {exc}"
+            ) from None
         all_kpis.append(record)
-        flag_dicts = [f.to_dict() for f in flags]
         all_flags.extend(flag_dicts)
-        files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
         written += files
-        entries.append(
-            _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
-        )
+        entries.append(entry)
 
     written += write_table(pd.DataFrame(all_flags), out / "flags", json_records=all_flags)
     written += write_table(_kpi_frame(all_kpis), out / "kpis", json_records=all_kpis)
@@ -267,9 +244,52 @@ def report(
     return Report(out=out, html=html_path, files=tuple(written), ranking=ranking)
 
 
+def _report_service(log: EventLog, name: str | None, label: str, slug: str, out: Path, *, lang: str, cat: Any,
+                    protect: Sequence[str], simulate: bool, formats: Sequence[str], seed: int,
+                    calendar: Any) -> tuple[dict[str, Any], list[Path], dict[str, Any], list[dict[str, Any]]]:
+    """Mine, flag, propose and draw one service into ``out/slug``: (entry, files, KPI record, flags)."""
+    from procsimp.detect import flag_steps
+    from procsimp.mining import mine
+    from procsimp.redesign import propose
+    from procsimp.redesign.diagram import side_by_side
+    from procsimp.render.graphviz import map_dot
+
+    folder = out / slug
+    pmap = mine(log, service=name, calendar=calendar)
+    flags = flag_steps(log, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
+    plan = propose(log, flags, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
+    if simulate:
+        plan = plan.simulate(seed=seed)
+    files: list[Path] = []
+    drawings = {
+        lg: (
+            map_dot(pmap, view="frequency", lang=lg),
+            map_dot(pmap, view="performance", lang=lg),
+            side_by_side(plan, lang=lg),
+        )
+        for lg in LANGS
+    }
+    freq, perf, both_dot = drawings[lang]
+    for stem, dot in (("map_frequency", freq), ("map_performance", perf), ("as_is_to_be", both_dot)):
+        for fmt in formats:
+            if fmt == "bpmn":
+                continue
+            files.append(_write_dot(dot, folder / f"{stem}.{fmt}", fmt))
+    if "bpmn" in formats:
+        from procsimp.render.bpmn import write_bpmn
+
+        files.append(write_bpmn(pmap.model(), folder / "as_is.bpmn", name=label))
+        files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
+    record = plan.kpis_json()
+    flag_dicts = [f.to_dict() for f in flags]
+    files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
+    entry = _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
+    return entry, files, record, flag_dicts
+
+
+
 def _write_dot(dot: Any, path: Path, fmt: str) -> Path:
     from procsimp._atomic import write_bytes
-
     from procsimp.render.graphviz import pipe
 
     data = dot.source.encode("utf-8") if fmt == "dot" else pipe(dot, fmt)
