@@ -14,13 +14,19 @@ TEST_SYSTEM_DEPS := chromium=chromium node=nodejs npm=npm
 JAVA_SYSTEM_DEPS := java=default-jre-headless
 SPARK_STAMP := $(VENV)/.spark-installed
 
-.PHONY: demo test install spark system-deps test-system-deps js-deps lint bench clean
+.PHONY: demo test fuzz install spark system-deps test-system-deps js-deps lint bench clean
 
 demo: install
 	$(BIN)/procsimp demo --out outputs
 
 test: install spark test-system-deps js-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Hypothesis fuzzing of every public entry point with many more examples than `make test` tries
+# (FUZZ_EXAMPLES per property; bad input must end in a procsimp error, never anything else).
+FUZZ_EXAMPLES ?= 2000
+fuzz: install
+	PROCSIMP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider -q tests/test_fuzz.py
 
 install: system-deps $(STAMP)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
+import select
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +59,14 @@ class _Group(click.Group):
                 self.add_command(command)
 
     def invoke(self, ctx: click.Context) -> Any:
+        out, err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _Inert(out), _Inert(err)
+        try:
+            return self._invoke(ctx)
+        finally:
+            sys.stdout, sys.stderr = out, err
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:  # one line, with where to look, instead of the usage text
@@ -64,11 +74,20 @@ class _Group(click.Group):
             raise _UsageLine(_one_line(f"{exc.format_message()} (see '{where} --help')")) from None
         except ProcsimpError as exc:
             raise click.ClickException(_one_line(str(exc))) from None
-        except BrokenPipeError:  # `procsimp ... | head`: the reader left, nothing to report
-            sys.stderr.close()
+        except BrokenPipeError as exc:
+            if not _reader_left():  # a helper program's pipe, not ours: the work did not finish
+                raise click.ClickException(_one_line(f"a helper program stopped reading its input ({exc})")) from None
+            with contextlib.suppress(Exception):  # `procsimp ... | head`: the reader left, nothing to report
+                sys.stderr.close()
             raise SystemExit(0) from None
         except OSError as exc:  # a file we were asked to write or read could not be used
             raise click.ClickException(_one_line(f"{exc.filename or ''}: {exc.strerror or exc}".strip(": "))) from None
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if _interrupted(exc):  # Ctrl-C inside a DuckDB query arrives as its own exception
+                raise click.Abort() from None
+            raise
 
     def list_commands(self, ctx: click.Context | None) -> list[str]:
         self._load()
@@ -79,8 +98,51 @@ class _Group(click.Group):
         return self.commands.get(cmd_name)
 
 
+#: C0 and C1 control characters but newline and tab: printed, they move the cursor, recolour
+#: the terminal or change its window title
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``), so that names from a log
+    cannot send escape sequences to the terminal."""
+    return _CONTROLS.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+class _Inert:
+    """A text stream that writes control characters as visible escapes (see :func:`terminal_safe`)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self._stream.write(terminal_safe(text) if isinstance(text, str) else text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _reader_left() -> bool:
+    """Whether stdout is a pipe whose reader has gone (``procsimp ... | head``)."""
+    try:
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else -1
+        if fd < 0:
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is how a library reports Ctrl-C (DuckDB's ``InterruptException``)."""
+    kind = type(exc)
+    return kind.__name__ == "InterruptException" and kind.__module__.split(".")[0] in ("duckdb", "_duckdb")
+
+
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    return terminal_safe(" ".join(message.split()))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,13 +174,18 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             for role, _ in _LOG_ROLE_OPTIONS
         }
         if "service_alias" in kwargs:  # validate/profile: --service names the column
-            columns["service"] = columns["service"] or kwargs.pop("service_alias")
+            alias = kwargs.pop("service_alias")
+            columns["service"] = columns["service"] or alias
         log_args = {
             "path": kwargs.pop("log"),
             "mapping": kwargs.pop("mapping"),
             "timezone": kwargs.pop("timezone"),
             **{role: col for role, col in columns.items() if col},
         }
+        for option in ("sheet", "header_row"):
+            value = kwargs.pop(option)
+            if value is not None:
+                log_args[option] = value
         return func(*args, log_args=log_args, **kwargs)
 
     for role, help_text in reversed(_LOG_ROLE_OPTIONS):
@@ -131,6 +198,19 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             default=None,
             help="same as --service-column",
         )(wrapper)
+    wrapper = click.option(
+        "--header-row",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Excel: the sheet row that holds the column names (default: found from known headers)",
+    )(wrapper)
+    wrapper = click.option(
+        "--sheet",
+        metavar="NAME",
+        default=None,
+        help="Excel: the sheet to read (default: the first visible sheet with data)",
+    )(wrapper)
     wrapper = click.option(
         "--timezone",
         default=None,

@@ -206,6 +206,12 @@ class EventLog:
         """
         if service is None:
             return self
+        if not isinstance(service, (str, list, tuple, set, frozenset)) or (
+                not isinstance(service, str) and not all(isinstance(s, str) for s in service)):
+            raise ParameterError(
+                f"service must be the name of a service (or a list of names), got {type(service).__name__} "
+                f"{service!r}; services in the log: {', '.join(repr(s) for s in self.services[:20]) or '(none)'}"
+            )
         wanted = [service] if isinstance(service, str) else list(service)
         wanted = [unicodedata.normalize("NFC", s).strip() if isinstance(s, str) else s for s in wanted]
         available = self.services

@@ -122,7 +122,9 @@ def test_excel_matches_csv(tmp_path: Path) -> None:
     _workbook(path, rows, extra_sheet=True)
     log = read_log(path, cache=False)
     pd.testing.assert_frame_equal(log.df, csv_log.df)
-    assert log.warnings == ("the workbook has 2 sheets with data; read the first, 'Hồ sơ' (not 'Ghi chú')",)
+    assert log.warnings == (
+        "the workbook has 2 sheets with data; read the first, 'Hồ sơ' (not 'Ghi chú'); choose another with --sheet",
+    )
 
 
 def test_excel_numbers_serials_and_openpyxl_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

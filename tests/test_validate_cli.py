@@ -31,7 +31,7 @@ DTD = (
 #: bad file -> the message after "Error: <path>: "
 EXPECTED: dict[str, str] = {
     "empty.csv": "the file is empty (0 bytes); export the log again",
-    "blank.csv": "the file is empty (5 bytes); export the log again",
+    "blank.csv": "the file holds only blank space (5 bytes of spaces and line breaks), no log; export the log again",
     "header_only.csv": (
         "the file has a header ('ma_ho_so', 'thu_tuc', 'buoc', 'bat_dau', 'ket_thuc') but no events; "
         "export the log again with its rows"
@@ -127,6 +127,41 @@ EXPECTED: dict[str, str] = {
         "export it again"
     ),
     "xxe.xes": DTD,
+    "utf8_bad_byte.csv": (
+        "the file is UTF-8 but byte 0xe1 at offset 150 (row 3) is not; correct that cell, or save the file again "
+        "as UTF-8 CSV"
+    ),
+    "stray_cell.xlsx": (
+        "a sheet (sheet1.xml) spans A1:XFD1048576 (17,179,869,184 cells) but holds 7 values; Excel readers "
+        "allocate the whole range: delete the stray cells outside the table (Ctrl+End shows the last one), or "
+        "export the log as CSV"
+    ),
+    "deep_nesting.xes": (
+        "elements are nested more than 100 levels deep (at byte 1612); an XES log nests a few levels (log, trace, "
+        "event, attribute): the file is damaged or not an event log"
+    ),
+    "two_documents.xes": (
+        "the file holds more than one XES document (another root element at byte 318); give one log per file, or "
+        "merge the traces into one <log>"
+    ),
+    "event_outside_trace.xes": (
+        "1 <event> element(s) are outside any <trace> (the first at byte 272), so they belong to no dossier; put "
+        "them inside their trace, or export the log again"
+    ),
+    "declared_latin1_is_utf8.xes": (
+        "the file declares encoding 'iso-8859-1' but its bytes are UTF-8, so its letters would be misread; "
+        'correct the declaration to encoding="UTF-8"'
+    ),
+    "declared_utf8_is_windows1258.xes": (
+        "the file is declared UTF-8 but byte 0xea at offset 190 is not UTF-8; save the file again as UTF-8, or "
+        'declare its real encoding (<?xml version="1.0" encoding="windows-1258"?>)'
+    ),
+    # the naive date comes first: a date with an offset ends in a digit too
+    "naive_then_offset.xes": (
+        "mixes times with a timezone offset ('time:timestamp' = '2025-01-02T11:00:00.000+07:00') and times without "
+        "one ('time:timestamp' = '2025-01-02T10:00:00'); give every date an offset, or none (naive times are read "
+        "in the timezone setting, --timezone)"
+    ),
     "billion_laughs.xes": DTD,
 }
 #: files of the corpus that are not logs (used with --mapping, or referenced by xxe.xes)

@@ -32,6 +32,7 @@ when they are missing.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Mapping
@@ -90,6 +91,17 @@ def to_spark_sql(sql: str) -> str:
     return _LAG_IGNORE_NULLS.sub(r"lag(\1) IGNORE NULLS", sql)
 
 
+def _java() -> str | None:
+    """The java executable Spark would start: ``$JAVA_HOME/bin/java``, else ``java`` on PATH."""
+    import shutil
+
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        candidate = os.path.join(home, "bin", "java")
+        return candidate if os.access(candidate, os.X_OK) else None
+    return shutil.which("java")
+
+
 class SparkBackend:
     """The engine's queries on a Spark session.
 
@@ -121,6 +133,12 @@ class SparkBackend:
     def session(self) -> Any:
         """The Spark session (created on first use)."""
         if self._session is None:
+            if _java() is None:
+                raise ParameterError(
+                    "the Spark engine needs a Java runtime and none was found (no 'java' on PATH, JAVA_HOME not "
+                    "set); install a JDK 17 or later (e.g. apt-get install default-jre-headless), or unset "
+                    "PROCSIMP_ENGINE to use the default DuckDB engine"
+                )
             try:
                 from pyspark.sql import SparkSession
             except ImportError:
@@ -138,7 +156,14 @@ class SparkBackend:
             )
             for key, value in self.config.items():
                 builder = builder.config(key, value)
-            self._session = builder.getOrCreate()
+            try:
+                self._session = builder.getOrCreate()
+            except Exception as exc:  # pyspark raises its own types when the JVM cannot start
+                text = str(exc).strip().splitlines()
+                raise ParameterError(
+                    f"the Spark engine could not start ({text[0] if text else type(exc).__name__}); check the Java "
+                    "runtime (JDK 17 or later) and the Spark settings, or unset PROCSIMP_ENGINE to use DuckDB"
+                ) from None
             self._session.sparkContext.setLogLevel("ERROR")
         return self._session
 

@@ -71,6 +71,7 @@ def detect_encoding(data: bytes, source: str) -> tuple[str, int]:
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 3 and exc.reason.startswith("unexpected end"):
             return "utf-8", 0  # a character cut by the sample boundary
+    _decode_fallback(data, source)  # refuses UTF-8 text with a bad byte
     return _single_byte_encoding(data, source), 0
 
 
@@ -127,8 +128,11 @@ def detect_delimiter(head: str, source: str) -> str:
     return best[2]
 
 
-def _header(head: str, delimiter: str) -> list[str]:
-    row = next(csv.reader(io.StringIO(head), delimiter=delimiter))
+def _header(head: str, delimiter: str, source: str = "<memory>") -> list[str]:
+    try:
+        row = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))
+    except (csv.Error, StopIteration) as exc:
+        raise LogReadError(f"{source}: the header row cannot be read ({exc}); save the file again as CSV") from None
     names: list[str] = []
     for i, raw in enumerate(row):
         name = unicodedata.normalize("NFC", raw.strip().lstrip("\ufeff")) or f"column {i + 1}"
@@ -144,11 +148,18 @@ def read_delimited(path: Path, source: str, data: bytes | None = None) -> tuple[
     """Read a delimited text file into a DataFrame of text (and plain-number) columns."""
     if data is None:
         data = path.read_bytes()
-    if not data or data.isspace():
-        raise LogReadError(f"{source}: the file is empty ({len(data)} bytes); export the log again")
+    if not data:
+        raise LogReadError(f"{source}: the file is empty (0 bytes); export the log again")
+    if data.isspace():
+        raise LogReadError(
+            f"{source}: the file holds only blank space ({len(data):,} bytes of spaces and line breaks), no log; "
+            "export the log again"
+        )
     encoding, bom = detect_encoding(data, source)
     warnings: list[str] = []
     body = data[bom:]
+    if encoding == "utf-8" and b"\r" in body[:_HEAD] and b"\n" not in body[:_HEAD]:
+        body = body.replace(b"\r", b"\n")  # old Mac line endings: CR alone ends a line
     if encoding == "utf-8":
         utf8 = body
         text_head = body[:_HEAD].decode("utf-8", errors="ignore")
@@ -160,6 +171,8 @@ def read_delimited(path: Path, source: str, data: bytes | None = None) -> tuple[
                 f"{source}: the text cannot be decoded as {encoding} (byte 0x{body[exc.start]:02x} at offset "
                 f"{exc.start + bom}); save the file again as UTF-8 CSV"
             ) from None
+        if "\r" in text[:_HEAD] and "\n" not in text[:_HEAD]:
+            text = text.replace("\r", "\n")
         utf8 = text.encode("utf-8")
         text_head = text[:_HEAD]
         if encoding == "cp1258":
@@ -168,7 +181,7 @@ def read_delimited(path: Path, source: str, data: bytes | None = None) -> tuple[
     if not text_head.strip():
         raise LogReadError(f"{source}: the file is empty (only blank text); export the log again")
     delimiter = detect_delimiter(text_head, source)
-    names = _header(text_head, delimiter)
+    names = _header(text_head, delimiter, source)
     coded = _repetitive_columns(text_head, delimiter, names)
     try:
         table = _arrow_read(utf8, names, delimiter, source, newlines=False, coded=coded)
@@ -205,10 +218,21 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _decode_fallback(body: bytes, source: str) -> str:
+    """The text of a file whose start is UTF-8 but whose whole is not.
+
+    When the part before the first bad byte already holds letters beyond ASCII in UTF-8, the file
+    is UTF-8 with a damaged cell: that byte is named (its true offset and row), because reading the
+    whole file as Windows-1258 would turn every letter into garbage.
+    """
     try:
         body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if not body[: exc.start].isascii():
+            row = body.count(b"\n", 0, exc.start) + 1
+            raise LogReadError(
+                f"{source}: the file is UTF-8 but byte 0x{body[exc.start]:02x} at offset {exc.start} (row {row}) "
+                "is not; correct that cell, or save the file again as UTF-8 CSV"
+            ) from None
     enc = _single_byte_encoding(body, source)
     return body.decode(enc)
 

@@ -88,15 +88,33 @@ def _already_normal(values: pd.Series, dic: pa.Array, norm: pa.Array) -> bool:
     return len(norm) < 2 or bool(pc.all(pc.less(norm[:-1], norm[1:])).as_py())
 
 
-def nfc_categorical(values: pd.Series) -> pd.Series:
+#: characters that do not show but make two names differ: zero-width space, non-joiner and
+#: joiner, word joiner, byte-order mark (zero-width no-break space), soft hyphen
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE_RE = f"[{INVISIBLE}]"
+
+
+def _visible(norm: pa.Array, found: list[str] | None) -> pa.Array:
+    """``norm`` without invisible characters; the first values that held some go to ``found``."""
+    hit = pc.fill_null(pc.match_substring_regex(norm, _INVISIBLE_RE), False)
+    if not pc.any(hit).as_py():
+        return norm
+    if found is not None:
+        found.extend(norm.filter(hit).to_pylist())
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(norm, _INVISIBLE_RE, ""))
+
+
+def nfc_categorical(values: pd.Series, *, invisible: list[str] | None = None) -> pd.Series:
     """Text as a categorical of NFC-normalised, stripped strings; sorted categories; '' is missing.
 
-    The work is done on the distinct values only, so it stays fast on large logs.
+    Invisible characters (:data:`INVISIBLE`) are removed; the distinct values that held some are
+    appended to ``invisible``. The work is done on the distinct values only, so it stays fast on
+    large logs.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = values.cat.categories
         dic = _as_arrow_strings(pd.Series(cats, dtype=cats.dtype if cats.dtype != object else object))
-        norm = pc.utf8_trim_whitespace(pc.utf8_normalize(dic, "NFC"))
+        norm = _visible(pc.utf8_trim_whitespace(pc.utf8_normalize(dic, "NFC")), invisible)
         if _already_normal(values, dic, norm):
             return pd.Series(values.array, index=values.index, name=values.name)
         idx = values.cat.codes.to_numpy().astype(np.int64)
@@ -104,7 +122,7 @@ def nfc_categorical(values: pd.Series) -> pd.Series:
         enc = _as_arrow_strings(values).dictionary_encode()
         dic = enc.dictionary
         idx = pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
-        norm = pc.utf8_trim_whitespace(pc.utf8_normalize(dic, "NFC"))
+        norm = _visible(pc.utf8_trim_whitespace(pc.utf8_normalize(dic, "NFC")), invisible)
     uniq = pc.unique(norm.filter(pc.and_(pc.is_valid(norm), pc.not_equal(norm, ""))))
     uniq = uniq.take(pc.sort_indices(uniq))
     remap = pc.fill_null(pc.index_in(norm, value_set=uniq), -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -119,6 +137,15 @@ def nfc_strings(values: pd.Series) -> pd.Series:
     """Text as pandas strings, NFC-normalised and stripped ('' stays '')."""
     arr = pc.utf8_trim_whitespace(pc.utf8_normalize(_as_arrow_strings(values), "NFC"))
     return pd.Series(arr.to_pandas(), index=values.index, name=values.name).astype("str")
+
+
+def ascii_repr(text: str, limit: int = 80) -> str:
+    """``text`` quoted, with invisible and control characters written as escapes (``\\u200b``)."""
+    out = "".join(
+        ch if ch.isprintable() and ch not in INVISIBLE else ch.encode("unicode_escape").decode("ascii")
+        for ch in text[:limit]
+    )
+    return repr(out + ("…" if len(text) > limit else "")).replace("\\\\", "\\")
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -287,7 +314,14 @@ def frame_to_log(
     data: dict[str, pd.Series] = {}
     for role in TEXT_ROLES:
         if role in cmap:
-            data[ROLES[role]] = nfc_categorical(frame[cmap.columns[role]])
+            hidden: list[str] = []
+            data[ROLES[role]] = nfc_categorical(frame[cmap.columns[role]], invisible=hidden)
+            if hidden:
+                warn.append(
+                    f"column {cmap.columns[role]!r} ({role}): {len(hidden)} distinct value(s) hold invisible "
+                    f"characters (zero-width space and the like), e.g. {ascii_repr(hidden[0])}; they are "
+                    "removed, so those values count as the same names written without them"
+                )
 
     # -- time roles (all columns agree on day/month order when one of them tells)
     parsers = {}

@@ -11,10 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from procsimp._atomic import atomic_path
-from procsimp.errors import LogReadError
+from procsimp.errors import LogReadError, ProcsimpError
 from procsimp.log import ColumnMapping, EventLog
 
-__all__ = ["METADATA_KEY", "write_parquet", "read_parquet_frame", "log_metadata", "mapping_from_metadata"]
+__all__ = ["METADATA_KEY", "write_parquet", "read_parquet_frame", "log_metadata", "mapping_from_metadata",
+           "stored_mapping"]
 
 METADATA_KEY = b"procsimp"
 #: bumped when the normalised layout of an EventLog changes
@@ -36,6 +37,22 @@ def mapping_from_metadata(meta: dict[str, Any]) -> ColumnMapping:
     return ColumnMapping(columns=m.get("columns", {}), how=m.get("how", {}), formats=m.get("formats", {}))
 
 
+def stored_mapping(meta: Any) -> ColumnMapping | None:
+    """The mapping stored by :func:`write_parquet` in a file's metadata, or None when the metadata
+    is not one (written by another tool, or damaged)."""
+    m = meta.get("mapping", {}) if isinstance(meta, dict) else None
+    if not isinstance(m, dict):
+        return None
+    parts = [m.get("columns", {}), m.get("how", {}), m.get("formats", {})]
+    if not all(isinstance(p, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in p.items())
+               for p in parts):
+        return None
+    try:
+        return mapping_from_metadata(meta)
+    except ProcsimpError:
+        return None
+
+
 def write_parquet(log: EventLog, path: Path, *, extra: dict[str, Any] | None = None) -> Path:
     """Write ``log.df`` as Parquet (dictionary-encoded text), the mapping in the metadata."""
     table = pa.Table.from_pandas(log.df, preserve_index=False)
@@ -47,8 +64,12 @@ def write_parquet(log: EventLog, path: Path, *, extra: dict[str, Any] | None = N
     return Path(path)
 
 
-def read_parquet_frame(path: Path, source: str) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[str] = frozenset(),
+                       notes: list[str] | None = None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """(frame, procsimp metadata or None).
+
+    Nested columns (lists, records, maps) are left out, with a note appended to ``notes``; one
+    that is named in ``wanted`` or carries a known header is an error.
 
     Text columns are read dictionary-encoded, straight from the file's own dictionary pages, so
     they arrive as categoricals: the reader then normalises each distinct value once instead of
@@ -71,6 +92,24 @@ def read_parquet_frame(path: Path, source: str) -> tuple[pd.DataFrame, dict[str,
             meta = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             meta = None
+        if not isinstance(meta, dict):
+            meta = None
+    nested = [f for f in table.schema if pa.types.is_nested(f.type)
+              or (pa.types.is_dictionary(f.type) and pa.types.is_nested(f.type.value_type))]
+    if nested:
+        from procsimp.io.mapping import SYNONYMS, normalise_header
+
+        known = set().union(*SYNONYMS.values())
+        for f in nested:
+            if normalise_header(f.name) in known or f.name in wanted:
+                raise LogReadError(
+                    f"{source}: column {f.name!r} holds nested values ({f.type}), not one plain value per event; "
+                    "a case id, step, officer or time must be text, a number or a timestamp: flatten the column "
+                    "before writing the Parquet file"
+                )
+        table = table.drop_columns([f.name for f in nested])
+        dropped = ", ".join(f"{f.name!r} ({f.type})" for f in nested[:4])
+        notes.append(f"column(s) {dropped} hold nested values (lists or records) and were left out")
     if table.num_rows == 0:
         raise LogReadError(
             f"{source}: the table has columns ({', '.join(repr(n) for n in table.column_names[:12])}) but no "

@@ -7,8 +7,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from procsimp.errors import LogReadError, LogValidationError
-from procsimp.log import DEFAULT_TIMEZONE, ColumnMapping, EventLog
+from procsimp.errors import LogReadError, LogValidationError, ParameterError
+from procsimp.log import DEFAULT_TIMEZONE, ROLES, ColumnMapping, EventLog
 
 __all__ = ["read_log", "sniff_format", "check_timezone", "FORMATS"]
 
@@ -80,6 +80,47 @@ def check_timezone(timezone: str) -> None:
         ) from None
 
 
+def _kind(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '…' if len(text) > 60 else text}"
+
+
+def _check_arguments(path: Any, mapping: Any, timezone: Any, cache: Any, dayfirst: Any, sheet: Any,
+                     header_row: Any, columns: dict[str, Any]) -> None:
+    """ParameterError for an argument of :func:`read_log` of the wrong kind, naming it."""
+    if hasattr(path, "read"):
+        raise ParameterError(
+            f"read_log(path=...) needs the path of a log file, got an open file ({_kind(path)}); give its path, "
+            "e.g. read_log(f.name)"
+        )
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(
+            f"read_log(path=...) needs the path of a log file (a str or pathlib.Path), got {_kind(path)}; to use "
+            "a DataFrame, call EventLog.from_frame(df, case=..., activity=..., timestamp=...)"
+        )
+    if str(path).strip() == "":
+        raise LogReadError("read_log(path=''): no file given; give the path of a CSV, Excel, XES or Parquet file")
+    if mapping is not None and not isinstance(mapping, (dict, ColumnMapping, str, os.PathLike)):
+        raise ParameterError(
+            f"read_log(mapping=...) must be a dict of role -> column, a ColumnMapping or the path of a YAML file, "
+            f"got {_kind(mapping)}"
+        )
+    if timezone is not None and not isinstance(timezone, str):
+        raise ParameterError(f"read_log(timezone=...) must be an IANA timezone name such as 'Asia/Ho_Chi_Minh', "
+                             f"got {_kind(timezone)}")
+    if cache is not None and not isinstance(cache, (bool, str, os.PathLike)):
+        raise ParameterError(f"read_log(cache=...) must be True, False, None or a folder path, got {_kind(cache)}")
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise ParameterError(f"read_log(dayfirst=...) must be True, False or None, got {_kind(dayfirst)}")
+    if sheet is not None and not isinstance(sheet, str):
+        raise ParameterError(f"read_log(sheet=...) must be the name of a sheet, got {_kind(sheet)}")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
+        raise ParameterError(f"read_log(header_row=...) must be a sheet row number (1 or more), got {_kind(header_row)}")
+    for role, column in columns.items():
+        if column is not None and not isinstance(column, str):
+            raise ParameterError(f"read_log({role}=...) must be a column name (str), got {_kind(column)}")
+
+
 def read_log(
     path: str | os.PathLike[str],
     mapping: dict[str, str] | ColumnMapping | str | os.PathLike[str] | None = None,
@@ -87,6 +128,8 @@ def read_log(
     timezone: str = DEFAULT_TIMEZONE,
     cache: bool | str | os.PathLike[str] | None = None,
     dayfirst: bool | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
     **columns: str | None,
 ) -> EventLog:
     """Read an event log file (CSV/TSV/TXT, Excel, XES, .xes.gz, Parquet) into an :class:`EventLog`.
@@ -97,7 +140,9 @@ def read_log(
     file ``case: Mã hồ sơ``), else detected from common English and Vietnamese headers. Naive times
     take ``timezone`` (an IANA name, checked before the file is read); a due date without a time of
     day is the end of that day (23:59:59.999999). ``dayfirst`` decides dates such as ``03/04/2025``
-    when no value tells (None: day first). ``cache``: a folder for the Parquet cache, True, False,
+    when no value tells (None: day first). ``sheet`` and ``header_row`` (Excel only): the sheet
+    to read and the sheet row (1 = the first) that holds the column names; by default the first
+    visible sheet with data, and the first top row whose cells are known headers. ``cache``: a folder for the Parquet cache, True, False,
     or None (cache files of 1 MB or more under ``./.procsimp-cache``); see :mod:`procsimp.io.cache`.
 
     Raises :class:`~procsimp.errors.LogReadError` (missing, empty, corrupt or unsafe file),
@@ -106,6 +151,7 @@ def read_log(
     """
     from procsimp.io import cache as _cache
 
+    _check_arguments(path, mapping, timezone, cache, dayfirst, sheet, header_row, columns)
     source = str(path)
     p = Path(path)
     if timezone is None:
@@ -116,20 +162,35 @@ def read_log(
     if p.is_dir():
         raise LogReadError(f"{source}: is a folder, not a log file; give the path of a CSV, Excel, XES or Parquet file")
     try:
+        if not p.is_file():
+            raise LogReadError(
+                f"{source}: is not a regular file (a pipe, socket or device); save the log to a file and give its path"
+            )
         size = p.stat().st_size
         if size == 0:
+            with open(p, "rb") as f:
+                if f.read(1):
+                    raise LogReadError(
+                        f"{source}: the file reports a size of 0 bytes but has content (a /proc or virtual file); "
+                        "copy it to a regular file first"
+                    )
             raise LogReadError(f"{source}: the file is empty (0 bytes); export the log again")
         fmt, note = sniff_format(p)
     except PermissionError:
         raise LogReadError(f"{source}: permission denied; check that you may read the file") from None
+    excel = {"sheet": sheet, "header_row": header_row}
+    if fmt != "excel" and (sheet is not None or header_row is not None):
+        given = "--sheet" if sheet is not None else "--header-row"
+        raise ParameterError(f"{given} applies to Excel workbooks; {source} is read as {_NAMES[fmt]}")
     folder = _cache.cache_dir(cache, size)
     stem = key = ""
     if folder is not None:
-        stem, key = _cache.cache_key(p, mapping=mapping, columns=columns, timezone=timezone, dayfirst=dayfirst)
+        keyed = {**columns, "sheet": sheet, "header_row": header_row}  # the sheet read is part of the key
+        stem, key = _cache.cache_key(p, mapping=mapping, columns=keyed, timezone=timezone, dayfirst=dayfirst)
         hit = _cache.load(folder, stem, key)
         if hit is not None:
             return hit.replace(source=source)
-    log = _read(p, fmt, source, mapping, timezone, dayfirst, columns, [note] if note else [])
+    log = _read(p, fmt, source, mapping, timezone, dayfirst, columns, [note] if note else [], excel)
     if folder is not None:
         problem = _cache.store(log, folder, stem, key)
         if problem:
@@ -137,8 +198,30 @@ def read_log(
     return log
 
 
+def _mapping_columns(mapping: Any) -> set[str]:
+    """The column names that a mapping (dict, ColumnMapping or YAML file) names."""
+    from procsimp.io.mapping import load_mapping_file
+
+    if isinstance(mapping, ColumnMapping):
+        return set(mapping.columns.values())
+    if isinstance(mapping, dict):
+        return {v for v in mapping.values() if isinstance(v, str)}
+    if isinstance(mapping, (str, os.PathLike)):
+        return set(load_mapping_file(mapping).values())
+    return set()
+
+
+def _named_headers(mapping: Any, columns: dict[str, Any]) -> set[str]:
+    """The normalised column names that the user gave (keyword arguments and mapping), which
+    mark the header row of a sheet."""
+    from procsimp.io.mapping import normalise_header
+
+    names = [v for v in columns.values() if isinstance(v, str)] + list(_mapping_columns(mapping))
+    return {normalise_header(n) for n in names}
+
+
 def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst: bool | None,
-          columns: dict[str, Any], notes: list[str]) -> EventLog:
+          columns: dict[str, Any], notes: list[str], excel: dict[str, Any] | None = None) -> EventLog:
     from procsimp.io.frame import Rows, frame_to_log
 
     try:
@@ -149,7 +232,7 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
             data = p.read_bytes()
             if data.startswith(b"\x1f\x8b"):
                 try:
-                    data = _gzip.decompress(data)
+                    data = _gzip.decompress(data, source)
                 except _gzip.ERRORS as exc:
                     raise LogReadError(
                         f"{source}: not a valid gzip file ({exc}); the file is damaged or truncated: export it again"
@@ -160,7 +243,8 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
         if fmt == "excel":
             from procsimp.io.excel import read_excel_frame
 
-            frame, warnings, first_row = read_excel_frame(p, source)
+            frame, warnings, first_row = read_excel_frame(p, source, known=_named_headers(mapping, columns),
+                                                          **(excel or {}))
             return frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                 rows=Rows.file(first_row), warnings=[*notes, *warnings], **columns)
         if fmt == "xes":
@@ -171,14 +255,18 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
                                 rows=Rows.xes(), xes=True, warnings=[*notes, *xinfo.warnings],
                                 source_offsets=xinfo.offsets, **columns)
         if fmt == "parquet":
-            from procsimp.io.parquet import mapping_from_metadata, read_parquet_frame
+            from procsimp.io.parquet import read_parquet_frame, stored_mapping
 
-            frame, meta = read_parquet_frame(p, source)
+            frame, meta = read_parquet_frame(p, source, wanted=set(columns.values()) | _mapping_columns(mapping),
+                                             notes=notes)
             log = frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                rows=Rows(), warnings=notes, **columns)
             if meta is not None and mapping is None and not any(columns.values()):
-                stored = mapping_from_metadata(meta)
-                if set(stored.columns) == set(log.mapping.columns):
+                stored = stored_mapping(meta)
+                # the stored mapping says where procsimp's own columns came from; on any other layout
+                # it is stale (it named columns this file does not have)
+                own = all(column == ROLES.get(role) for role, column in log.mapping.columns.items())
+                if stored is not None and own and set(stored.columns) == set(log.mapping.columns):
                     log = log.replace(mapping=stored)
             return log
     except MemoryError:

@@ -37,7 +37,17 @@ import pyarrow.compute as pc
 
 from procsimp.errors import LogReadError, LogValidationError
 from procsimp.io import _gzip
-from procsimp.io._xes_scan import _CHUNK, _Fallback, _rust_parse, _Scan, _scan_file, _short
+from procsimp.io._xes_scan import (
+    _CHUNK,
+    MAX_DEPTH,
+    Shape,
+    _Fallback,
+    _rust_parse,
+    _Scan,
+    _scan_file,
+    _short,
+    check_structure,
+)
 
 __all__ = ["read_xes_frame", "write_xes", "XesInfo"]
 
@@ -138,6 +148,7 @@ def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, str]]:
     compressed = magic == _GZIP_MAGIC
     tmp_name: str | None = None
     out: IO[bytes] | None = None
+    budget = _gzip.Budget(path.stat().st_size, source)
     try:
         if compressed:
             fd, tmp_name = tempfile.mkstemp(prefix="procsimp-", suffix=".xes")
@@ -163,6 +174,7 @@ def _plain_file(path: Path, source: str) -> Iterator[tuple[Path, str]]:
                 if not chunk:
                     break
                 if out is not None:
+                    budget.take(len(chunk))
                     out.write(chunk)
         if out is not None:
             out.close()
@@ -395,7 +407,7 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _read_lxml(path: Path, source: str, timezone: str) -> pd.DataFrame:
+def _read_lxml(path: Path, source: str, timezone: str, warnings: list[str] | None = None) -> pd.DataFrame:
     from lxml import etree
 
     compressed = path.open("rb").read(2) == _GZIP_MAGIC
@@ -418,6 +430,12 @@ def _read_lxml(path: Path, source: str, timezone: str) -> pd.DataFrame:
                         if tag in _ATTR_TAGS and key is not None:
                             attrs[key] = child.get("value")
                             types.setdefault(key, tag)
+                    parent = el.getparent()
+                    if parent is None or _local(parent.tag) != "trace":
+                        raise LogReadError(
+                            f"{source}: an <event> element is outside any <trace> (line {el.sourceline}), so it "
+                            "belongs to no dossier; put it inside its trace, or export the log again"
+                        )
                     trace_rows.append(attrs)
                     el.clear()
                 elif name == "trace":
@@ -459,6 +477,14 @@ def _read_lxml(path: Path, source: str, timezone: str) -> pd.DataFrame:
         col = frame[key]
         if tag in ("int", "float"):
             num = pd.to_numeric(col, errors="coerce")
+            bad = num.isna() & col.notna()
+            if bad.any():  # keep the text as written: a number column with words is a text column
+                if warnings is not None:
+                    warnings.append(
+                        f"attribute {key!r} is typed <{tag}> but {int(bad.sum())} value(s) are not numbers "
+                        f"(e.g. {str(col[bad].iloc[0])!r}); it is read as text"
+                    )
+                continue
             if tag == "int" and num.notna().all():
                 num = num.astype(np.int64)
             frame[key] = num
@@ -479,10 +505,11 @@ def _read_lxml(path: Path, source: str, timezone: str) -> pd.DataFrame:
 def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame, XesInfo]:
     """Read an XES file into a raw frame (trace attributes prefixed ``case:``)."""
     info = XesInfo()
-    with _plain_file(path, source) as (plain, encoding):
+    with _gzip.signals_exit(), _plain_file(path, source) as (plain, encoding):
         polars_frame = None
         scan = _Scan()
-        if encoding == "utf-8":
+        shape = _check_shape(plain, source, encoding)
+        if encoding == "utf-8" and shape.plain:
             parsed = None
             size = plain.stat().st_size
             if size >= SPLIT_BYTES and _free_core():
@@ -510,9 +537,9 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
                 "timezone; convert the dates to one timezone before reading"
             )
         info.offsets = [_minutes(o) for o in offsets]
-        if polars_frame is None or not scan.trusted:
+        if polars_frame is None or not scan.trusted or not shape.plain:
             info.parser = info.parser if info.parser.startswith("lxml") else "lxml"
-            frame = _read_lxml(plain, source, timezone)
+            frame = _read_lxml(plain, source, timezone, info.warnings)
         else:
             frame = _to_pandas(polars_frame)
             frame = frame[_file_order(plain, list(frame.columns))]
@@ -523,6 +550,59 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
     if frame.empty or len(frame.columns) == 0:
         raise LogReadError(f"{source}: the XES log has no events; export the log again with its traces")
     return frame, info
+
+
+def _check_shape(plain: Path, source: str, encoding: str) -> Shape:
+    """Refuse, before any parser sees them, what would crash rustxes or be read wrongly: deep
+    nesting, a second document, events outside traces, and bytes that are not in the declared
+    encoding."""
+    if encoding == "utf-16":
+        return Shape(plain=False, unusual="UTF-16")  # lxml reads it, and bounds nesting itself
+    shape = check_structure(plain)
+    if shape.depth_offset >= 0:
+        raise LogReadError(
+            f"{source}: elements are nested more than {MAX_DEPTH} levels deep (at byte {shape.depth_offset}); "
+            "an XES log nests a few levels (log, trace, event, attribute): the file is damaged or not an event log"
+        )
+    if shape.second_root >= 0:
+        raise LogReadError(
+            f"{source}: the file holds more than one XES document (another root element at byte "
+            f"{shape.second_root}); give one log per file, or merge the traces into one <log>"
+        )
+    if shape.orphan_events:
+        raise LogReadError(
+            f"{source}: {shape.orphan_events} <event> element(s) are outside any <trace> (the first at byte "
+            f"{shape.orphan_offset}), so they belong to no dossier; put them inside their trace, or export the "
+            "log again"
+        )
+    if encoding == "utf-8" and shape.bad_utf8 >= 0:
+        with open(plain, "rb") as f:
+            f.seek(shape.bad_utf8)
+            byte = f.read(1)
+        raise LogReadError(
+            f"{source}: the file is declared UTF-8 but byte 0x{byte.hex()} at offset {shape.bad_utf8} is not "
+            "UTF-8; save the file again as UTF-8, or declare its real encoding "
+            "(<?xml version=\"1.0\" encoding=\"windows-1258\"?>)"
+        )
+    if encoding != "utf-8" and shape.bad_utf8 < 0 and shape.non_ascii and _is_single_byte(encoding):
+        raise LogReadError(
+            f"{source}: the file declares encoding {encoding!r} but its bytes are UTF-8, so its letters would "
+            "be misread; correct the declaration to encoding=\"UTF-8\""
+        )
+    return shape
+
+
+def _is_single_byte(encoding: str) -> bool:
+    """Whether ``encoding`` is a single-byte code page (Latin-1, Windows-125x, ...): UTF-8 text
+    with letters beyond ASCII is then almost never also meant as that encoding."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name.startswith(("cp", "latin", "iso8859", "windows", "mac", "koi8", "tis")) and name not in (
+        "cp932", "cp949", "cp950", "cp936")
 
 
 def _file_order(path: Path, columns: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from procsimp.errors import ParameterError
 from procsimp.redesign.edits import Merge, MoveEarlier, Parallelize
+from procsimp.render._text import drawable
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -245,14 +246,14 @@ def side_by_side(
         if into in ids_after:
             c_after.node(
                 ids_after[into], peripheries="2", color="#6a51a3",
-                xlabel=" ".join(t["absorbs"].format(x=p) for p in parts), fontname=font,
+                xlabel=drawable(" ".join(t["absorbs"].format(x=p) for p in parts)), fontname=font,
             )
 
     dot = graphviz.Digraph(name="proposal")
     caption = caption_lines(proposal, lang)
-    head = html.escape(proposal.service)
+    head = html.escape(drawable(proposal.service))
     rows = "".join(
-        f'<tr><td align="left"><font point-size="11">{html.escape(x)}</font></td></tr>' for x in caption
+        f'<tr><td align="left"><font point-size="11">{html.escape(drawable(x))}</font></td></tr>' for x in caption
     )
     dot.attr(
         "graph",

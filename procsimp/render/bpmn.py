@@ -747,6 +747,12 @@ def bpmn_xml(model_or_bpmn: Any, *, name: str = "process") -> str:
 
 
 def _xml(layout: BpmnLayout) -> str:
+    from procsimp.render._text import xml_safe
+
+    return xml_safe(_xml_text(layout))  # names with control characters or U+FFFE stay valid XML
+
+
+def _xml_text(layout: BpmnLayout) -> str:
     from procsimp import __version__
 
     incoming: dict[int, list[str]] = defaultdict(list)

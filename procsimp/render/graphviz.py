@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from procsimp._atomic import write_bytes, write_text
 from procsimp.errors import OptionalDependencyError, ParameterError, ProcsimpError
+from procsimp.render._text import drawable
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -190,7 +191,6 @@ _TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 # ---------------------------------------------------------------------------- validation
@@ -322,7 +322,7 @@ def _log_fraction(value: float | None, lo: float, hi: float) -> float:
 
 # ---------------------------------------------------------------------------- text
 def _clean(text: Any) -> str:
-    return _CONTROL.sub(" ", unicodedata.normalize("NFC", str(text)))
+    return drawable(text)
 
 
 def _wrap_name(name: str) -> tuple[list[str], bool]:
@@ -816,11 +816,17 @@ def combine_maps(
 
 
 # ---------------------------------------------------------------------------- output
-def _pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
+def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
+    """The diagram rendered by Graphviz as ``fmt`` bytes; every failure is a ProcsimpError."""
     import graphviz
 
     try:
-        return dot.pipe(format=fmt)
+        return dot.pipe(format=fmt, quiet=True)  # dot's own stderr is in the error below
+    except BrokenPipeError:  # dot stopped reading its input: it failed, nothing was drawn
+        raise ProcsimpError(
+            f"Graphviz stopped before it read the whole {fmt.upper()} diagram (broken pipe); nothing was drawn: "
+            "check that Graphviz works (dot -V), or write the DOT source with --format dot"
+        ) from None
     except graphviz.ExecutableNotFound:
         raise OptionalDependencyError(
             f"writing a {fmt.upper()} diagram needs Graphviz's `dot` program, which was not found "
@@ -864,7 +870,7 @@ def write_dot(
             raise ParameterError(f"dpi must be between 30 and 600, got {dpi!r}; e.g. dpi=144")
         dot = dot.copy()
         dot.graph_attr["dpi"] = f"{dpi:g}"
-    return write_bytes(target, _pipe(dot, fmt))
+    return write_bytes(target, pipe(dot, fmt))
 
 
 def write_map(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from procsimp.errors import ParameterError
+from procsimp.render._text import xml_safe
 
 __all__ = ["pnml_xml", "write_pnml"]
 
@@ -59,12 +60,15 @@ def pnml_xml(model: Any, *, name: str | None = None) -> bytes:
     # a copy named after the model, so the model's own net is never changed
     net, im, fm = copy.deepcopy((net, im, fm))
     net.name = _net_id(str(title))
+    for transition in net.transitions:  # XML cannot carry control characters or U+FFFE
+        if transition.label is not None:
+            transition.label = xml_safe(str(transition.label))
     tree = export_petri_tree(net, im, final_marking=fm)
     root = tree.getroot()
     for name_el in root.iter("net"):
         text = name_el.find("name/text")
         if text is not None:
-            text.text = str(title)
+            text.text = xml_safe(str(title))
     for page in root.iter("page"):
         children = sorted(page, key=_element_key)
         arcs = 0

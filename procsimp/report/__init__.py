@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html as _html
 import math
+import os
 import re
 import unicodedata
 import warnings
@@ -28,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from procsimp._atomic import write_text
-from procsimp.errors import ParameterError
+from procsimp.errors import ParameterError, ProcsimpError
 from procsimp.log import EventLog
 from procsimp.report.i18n import LANGS, STRINGS
 from procsimp.report.tables import write_table
@@ -185,11 +186,6 @@ def report(
     which the index page states.
     """
     from procsimp.catalog import load_catalog
-    from procsimp.detect import flag_steps
-    from procsimp.mining import mine
-    from procsimp.redesign import propose
-    from procsimp.redesign.diagram import side_by_side
-    from procsimp.render.graphviz import map_dot
     from procsimp.stats import profile
 
     if lang not in LANGS:
@@ -200,7 +196,11 @@ def report(
         raise ParameterError(
             f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(allowed_formats))}"
         )
+    if isinstance(out, bool) or not isinstance(out, (str, os.PathLike)):
+        raise ParameterError(f"report(out=...) must be a folder path, got {type(out).__name__} {out!r}")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"report(out={str(out)!r}) is an existing file, not a folder; give a folder to write into")
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
     from procsimp.office_hours import OfficeHoursWarning, log_calendar
 
@@ -220,42 +220,18 @@ def report(
         label = name if name is not None else "(all)"
         slug = slugify(label, taken)
         taken.add(slug)
-        folder = out / slug
-        pmap = mine(log, service=name, calendar=calendar)
-        options = {"protect": tuple(protect), "external": tuple(external), "catalog": cat, "calendar": calendar}
-        flags = flag_steps(log, service=name, **options)
-        plan = propose(log, flags, service=name, **options)
-        if simulate:
-            plan = plan.simulate(seed=seed)
-        files: list[Path] = []
-        drawings = {
-            lg: (
-                map_dot(pmap, view="frequency", lang=lg),
-                map_dot(pmap, view="performance", lang=lg),
-                side_by_side(plan, lang=lg),
-            )
-            for lg in LANGS
-        }
-        freq, perf, both_dot = drawings[lang]
-        for stem, dot in (("map_frequency", freq), ("map_performance", perf), ("as_is_to_be", both_dot)):
-            for fmt in formats:
-                if fmt == "bpmn":
-                    continue
-                files.append(_write_dot(dot, folder / f"{stem}.{fmt}", fmt))
-        if "bpmn" in formats:
-            from procsimp.render.bpmn import write_bpmn
-
-            files.append(write_bpmn(pmap.model(), folder / "as_is.bpmn", name=label))
-            files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
-        record = plan.kpis_json()
+        try:
+            entry, files, record, flag_dicts = _report_service(
+                log, name, label, slug, out, lang=lang, cat=cat, protect=protect, external=external, simulate=simulate,
+                formats=formats, seed=seed, calendar=calendar)
+        except ProcsimpError as exc:  # one service failing fails the report: no index of a part
+            raise type(exc)(
+                f"service {label!r} could not be reported, so the report is not complete (no index.html): {exc}"
+            ) from None
         all_kpis.append(record)
-        flag_dicts = [f.to_dict() for f in flags]
         all_flags.extend(flag_dicts)
-        files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
         written += files
-        entries.append(
-            _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
-        )
+        entries.append(entry)
 
     written += write_table(pd.DataFrame(all_flags), out / "flags", json_records=all_flags)
     written += write_table(_kpi_frame(all_kpis), out / "kpis", json_records=all_kpis)
@@ -278,10 +254,56 @@ def report(
     return Report(out=out, html=html_path, files=tuple(written), ranking=ranking)
 
 
+def _report_service(log: EventLog, name: str | None, label: str, slug: str, out: Path, *, lang: str, cat: Any,
+                    protect: Sequence[str], external: Sequence[str], simulate: bool, formats: Sequence[str], seed: int,
+                    calendar: Any) -> tuple[dict[str, Any], list[Path], dict[str, Any], list[dict[str, Any]]]:
+    """Mine, flag, propose and draw one service into ``out/slug``: (entry, files, KPI record, flags)."""
+    from procsimp.detect import flag_steps
+    from procsimp.mining import mine
+    from procsimp.redesign import propose
+    from procsimp.redesign.diagram import side_by_side
+    from procsimp.render.graphviz import map_dot
+
+    folder = out / slug
+    pmap = mine(log, service=name, calendar=calendar)
+    options = {"protect": tuple(protect), "external": tuple(external), "catalog": cat, "calendar": calendar}
+    flags = flag_steps(log, service=name, **options)
+    plan = propose(log, flags, service=name, **options)
+    if simulate:
+        plan = plan.simulate(seed=seed)
+    files: list[Path] = []
+    drawings = {
+        lg: (
+            map_dot(pmap, view="frequency", lang=lg),
+            map_dot(pmap, view="performance", lang=lg),
+            side_by_side(plan, lang=lg),
+        )
+        for lg in LANGS
+    }
+    freq, perf, both_dot = drawings[lang]
+    for stem, dot in (("map_frequency", freq), ("map_performance", perf), ("as_is_to_be", both_dot)):
+        for fmt in formats:
+            if fmt == "bpmn":
+                continue
+            files.append(_write_dot(dot, folder / f"{stem}.{fmt}", fmt))
+    if "bpmn" in formats:
+        from procsimp.render.bpmn import write_bpmn
+
+        files.append(write_bpmn(pmap.model(), folder / "as_is.bpmn", name=label))
+        files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
+    record = plan.kpis_json()
+    flag_dicts = [f.to_dict() for f in flags]
+    files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
+    entry = _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
+    return entry, files, record, flag_dicts
+
+
+
 def _write_dot(dot: Any, path: Path, fmt: str) -> Path:
     from procsimp._atomic import write_bytes
+    from procsimp.render.graphviz import pipe
 
-    data = dot.source.encode("utf-8") if fmt == "dot" else dot.pipe(format=fmt)
+    data = dot.source.encode("utf-8") if fmt == "dot" else pipe(dot, fmt)
     return write_bytes(path, data)
 
 
@@ -377,9 +399,11 @@ def _service_entry(
 
 
 def _svgs(drawings: dict[str, tuple[Any, Any, Any]], index: int, slug: str) -> str:
+    from procsimp.render.graphviz import pipe
+
     parts = []
     for lg in LANGS:
-        svg = _inline_svg(drawings[lg][index].pipe(format="svg").decode("utf-8"))
+        svg = _inline_svg(pipe(drawings[lg][index], "svg").decode("utf-8"))
         # ids must stay unique in the page: every drawing reuses Graphviz's node and edge ids
         prefix = f"{slug}-{index}-{lg}-"
         svg = re.sub(r'\bid="', f'id="{prefix}', svg)
@@ -422,21 +446,35 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, hou
     )
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#<>])")
+
+
+def _md(text: Any) -> str:
+    """Text from the log as inert Markdown: no HTML (``<script>``, ``<img onerror>``), no markup,
+    no table breaks, one line."""
+    from procsimp.render._text import xml_safe
+
+    flat = " ".join(xml_safe(str(text)).split())
+    return _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)),
+                           flat.replace("&", "&amp;"))
+
+
 def _markdown(log: EventLog, entries: list[dict[str, Any]]) -> str:
-    lines = [f"# {STRINGS['title']['en']} / {STRINGS['title']['vi']}", "", f"Log: `{Path(log.source).name}`", ""]
+    lines = [f"# {STRINGS['title']['en']} / {STRINGS['title']['vi']}", "", f"Log: {_md(Path(log.source).name)}", ""]
     lines += ["| # | Service | Dossiers | Saved per dossier (working days) | Expected gain (working days) |", "|---|---|---:|---:|---:|"]
     for i, e in enumerate(entries, 1):
-        lines.append(f"| {i} | {e['name']} | {e['cases']} | {e['saving_per_case']} | {e['gain']} |")
+        lines.append(f"| {i} | {_md(e['name'])} | {e['cases']} | {e['saving_per_case']} | {e['gain']} |")
     for e in entries:
-        lines += ["", f"## {e['name']}", "", "| KPI | As-is | To-be | Change |", "|---|---:|---:|---:|"]
+        lines += ["", f"## {_md(e['name'])}", "", "| KPI | As-is | To-be | Change |", "|---|---:|---:|---:|"]
         for k in e["kpis"]:
             lines.append(f"| {STRINGS[k['key']]['en']} | {k['before']} | {k['after']} | {k['delta']} |")
         lines += ["", "### Flags", ""]
         for f in e["flags"] or []:
-            target = f" → {f['into']}" if f["into"] else ""
-            lines.append(f"- **{f['action']}** {f['activity']}{target} ({f['kind']}, confidence {f['confidence']}): {f['explanation']['en']}")
+            target = f" → {_md(f['into'])}" if f["into"] else ""
+            lines.append(f"- **{_md(f['action'])}** {_md(f['activity'])}{target} ({_md(f['kind'])}, confidence "
+                         f"{f['confidence']}): {_md(f['explanation']['en'])}")
         if not e["flags"]:
             lines.append("- none")
-        lines += ["", "### Assumptions", ""] + [f"- {a['en']}" for a in e["assumptions"]]
+        lines += ["", "### Assumptions", ""] + [f"- {_md(a['en'])}" for a in e["assumptions"]]
     return "\n".join(lines) + "\n"
 

@@ -283,6 +283,11 @@ def generate(
         t0 = None
     if t0 is None or t0 is pd.NaT or t0.tzinfo is not None or t0 != t0.normalize():
         raise ParameterError(f"start must be a date written YYYY-MM-DD; received {start!r}")
+    if not 1900 <= t0.year <= 2190:  # the times must stay readable (years 1900-2200) after `months`
+        raise ParameterError(
+            f"start must be a date from 1900-01-01 to 2190-12-31, so that the log's times stay within the years "
+            f"procsimp reads (1900-2200); received {start!r}"
+        )
     t1 = t0 + pd.DateOffset(months=int(months))
     if structure == "random":
         return _generate_random(services, cases, int(seed), lang, to_be, t0, t1, int(months), calendar)

@@ -100,6 +100,57 @@ XES_GOOD = (
 )
 
 
+def _xlsx(sheet_data: str) -> bytes:
+    """A minimal .xlsx workbook (one sheet, inline strings), byte for byte the same on every run."""
+    import io
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+            '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+            'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{sheet_data}</sheetData>'
+            "</worksheet>"
+        ),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text.encode("utf-8"))
+    return buf.getvalue()
+
+
+def _cells(row: int, *values: str) -> str:
+    cells = "".join(
+        f'<c r="{chr(65 + i)}{row}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in enumerate(values)
+    )
+    return f'<row r="{row}">{cells}</row>'
+
+
 def _csv(header: str, *rows: str) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode("utf-8")
 
@@ -199,6 +250,32 @@ def bad_files() -> dict[str, bytes]:
             )
             + "]>\n"
             + _XES_TRACE.format(activity="&lol9;")
+        ).encode("utf-8"),
+        "utf8_bad_byte.csv": _csv(  # UTF-8 letters, then one Windows-1258 byte: not a Windows-1258 file
+            h, "HS-1,Đăng ký khai sinh,Tiếp nhận hồ sơ,02/01/2025 08:00,02/01/2025 08:30",
+        ) + "HS-1,Đăng ký khai sinh,Trả kết quả,04/01/2025 09:00,04/01/2025 09:30\n".encode("utf-8").replace(
+            "Trả".encode("utf-8"), b"Tr\xe1"),
+        "stray_cell.xlsx": _xlsx(  # one cell at the last row and column: a 512 GB grid for the readers
+            _cells(1, "case_id", "activity", "end_time") + _cells(2, "C1", "Receive dossier", "2025-01-02 08:00")
+            + '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+        ),
+        "deep_nesting.xes": (  # rustxes ends in a segmentation fault on this
+            _XES_HEAD + _XES_TRACE.format(activity="a").replace(
+                "</event>", '<list key="x">' * 5000 + "</list>" * 5000 + "</event>")
+        ).encode("utf-8"),
+        "two_documents.xes": (_XES_HEAD + _XES_TRACE.format(activity="a")).encode("utf-8") * 2,
+        "event_outside_trace.xes": (
+            _XES_HEAD + _XES_TRACE.format(activity="a").replace(
+                "</log>", '<event><string key="concept:name" value="b"/></event>\n</log>')
+        ).encode("utf-8"),
+        "declared_latin1_is_utf8.xes": (
+            _XES_HEAD.replace("UTF-8", "ISO-8859-1") + _XES_TRACE.format(activity="Tiếp nhận hồ sơ")
+        ).encode("utf-8"),
+        "declared_utf8_is_windows1258.xes": to_windows_1258(_XES_HEAD + _XES_TRACE.format(activity="Tiếp nhận hồ sơ")),
+        "naive_then_offset.xes": (
+            _XES_HEAD + _XES_TRACE.format(activity="a").replace("+07:00", "").replace(
+                "</trace>", '<event><string key="concept:name" value="b"/>'
+                '<date key="time:timestamp" value="2025-01-02T11:00:00.000+07:00"/></event>\n</trace>')
         ).encode("utf-8"),
         "mapping_unknown_role.yaml": b"case: ma_ho_so\nsteps: buoc\n",
         "mapping_missing_column.yaml": "case: Số hồ sơ gốc\nactivity: buoc\ntimestamp: ket_thuc\n".encode(),
