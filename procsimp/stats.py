@@ -200,7 +200,6 @@ class Profile:
             for col in shown.columns:
                 if col not in ("service", *self.by):
                     shown[col] = [_fmt(col, v) for v in shown[col]]
-            shown = shown.rename(columns=lambda c: LABELS.get(c, c))
             return shown.to_string(index=False, na_rep="–")
         return format_profile(self.table, width=width)
 
