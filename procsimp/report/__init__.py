@@ -171,13 +171,16 @@ def report(
     formats: Sequence[str] = ("svg", "png", "pdf", "bpmn"),
     seed: int = 0,
     calendar: Any = None,
+    since: Any = None,
 ) -> Report:
     """Run the whole flow on ``log`` and write the report into ``out``.
 
     ``lang`` is the language the page opens in (both are always included). ``services`` limits
     the report to some services; by default every service of the log is reported. ``calendar``
     (a :class:`procsimp.WorkCalendar`) sets office hours, working days and holidays for every
-    working-time figure; by default Vietnamese office hours and public holidays.
+    working-time figure; by default Vietnamese office hours and public holidays. ``since`` (a
+    date or ``"YYYY-MM-DD"``) is the day a reform took effect: the months from it on are marked
+    in each service's trend charts.
     """
     from procsimp.catalog import load_catalog
     from procsimp.detect import flag_steps
@@ -197,7 +200,12 @@ def report(
         )
     out = Path(out)
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
+    from procsimp.engine import DEFAULT_SERVICE
+    from procsimp.report.trend import parse_since, trend_section
+
+    reform = parse_since(since)
     prof = profile(log, catalog=cat, calendar=calendar)
+    by_month = profile(log, by=["month"], catalog=cat, calendar=calendar).table
     names: list[str | None] = list(services) if services else [*log.services] or [None]
     written: list[Path] = []
 
@@ -242,9 +250,9 @@ def report(
         all_flags.extend(flag_dicts)
         files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
         written += files
-        entries.append(
-            _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
-        )
+        entry = _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
+        entry["trend"] = trend_section(by_month, label if name is not None else DEFAULT_SERVICE, since=reform)
+        entries.append(entry)
 
     written += write_table(pd.DataFrame(all_flags), out / "flags", json_records=all_flags)
     written += write_table(_kpi_frame(all_kpis), out / "kpis", json_records=all_kpis)
@@ -398,8 +406,11 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str) -> 
         keep_trailing_newline=True,
     )
     template = env.get_template("report.html.j2")
+    from procsimp.report.trend import TREND_STRINGS
+
     return template.render(
         T=STRINGS,
+        TS=TREND_STRINGS,
         lang=lang,
         version=__version__,
         source=Path(log.source).name,
