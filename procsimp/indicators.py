@@ -250,7 +250,7 @@ def dossier_table(
     n = len(cases)
 
     # channel classes
-    mapping = load_channel_map(channel_map) if not isinstance(channel_map, dict) else channel_map
+    mapping = load_channel_map(channel_map)
     raw = cases["channel"].astype(object).where(cases["channel"].notna(), None)
     classes, unknown = channel_classes(pd.unique(raw.dropna()), mapping)
     channel = raw.map(lambda v: None if v is None else classes.get(v))
