@@ -29,14 +29,7 @@ from procsimp.commands._options import channel_map_option, echo_channel_warnings
 )
 @formats_option("svg,png,pdf", help="formats of the delta maps, comma-separated: svg, png, pdf, dot")
 @lang_option(help="language of the delta maps")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="what to print: a short table or the rows as JSON",
-)
+@click.option("--json", "as_json", is_flag=True, help="print compare.json on stdout instead of a short summary")
 @out_option()
 def compare(
     log_args: dict[str, Any],
@@ -47,7 +40,7 @@ def compare(
     periods: str | None,
     formats: str,
     lang: str,
-    fmt: str,
+    as_json: bool,
     out: Path,
 ) -> None:
     """Compare two periods of one log (--periods) or two logs (LOG_A LOG_B: two agencies, or
@@ -85,7 +78,7 @@ def compare(
             log, second, periods=periods, calendar=calendar, catalog=catalog, channel_map=channel_map
         )
     written = result.write(out, formats=chosen, lang=lang)
-    if fmt == "json":
+    if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         a, b = result.labels
