@@ -437,7 +437,7 @@ def compare(
 
     deltas: dict[str, pd.DataFrame] = {}
     for service in services[:-1]:
-        pair = []
+        pair: list[EventLog | None] = []
         for sub in subs:
             names_in = set(sub.services) if sub.has("service") else {engine.DEFAULT_SERVICE}
             if service not in names_in:

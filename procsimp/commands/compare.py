@@ -10,7 +10,12 @@ from typing import Any
 import click
 
 from procsimp.cli import calendar_options, catalog_option, load_log, log_options, out_option
-from procsimp.commands._options import channel_map_option, echo_channel_warnings, formats_option, lang_option
+from procsimp.commands._options import (
+    channel_map_option,
+    echo_channel_warnings,
+    formats_option,
+    lang_option,
+)
 
 
 @click.command(name="compare")
