@@ -96,12 +96,7 @@ INDICATORS: tuple[str, ...] = (
     "on_time_rate",
     "late_rate",
     "open_overdue",
-    "lead_days_mean",
-    "lead_days_median",
-    "lead_days_p90",
-    "lead_workdays_mean",
-    "lead_workdays_median",
-    "lead_workdays_p90",
+    *(f"{lead}_{stat}" for lead in ("lead_days", "lead_workdays") for stat in ("mean", "median", "p90")),
 )
 
 #: the keys a profile can be broken down by
@@ -361,11 +356,9 @@ def indicator_row(frame: pd.DataFrame, *, has_channel: bool = True) -> dict[str,
         "late_rate": _share(late, rated),
         "open_overdue": int(frame["open_overdue"].sum()),
     }
-    for col in ("lead_days", "lead_workdays"):
-        values = frame[col].dropna()
-        row[f"{col}_mean"] = float(values.mean()) if len(values) else np.nan
-        row[f"{col}_median"] = float(values.quantile(0.5)) if len(values) else np.nan
-        row[f"{col}_p90"] = float(values.quantile(0.9)) if len(values) else np.nan
+    from procsimp.stats import _lead_stats
+
+    row.update(_lead_stats(frame))
     return row
 
 

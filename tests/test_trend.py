@@ -4,10 +4,8 @@ without a network request; the months of a reform marked."""
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +13,7 @@ from procsimp.errors import ParameterError
 from procsimp.report import report
 from procsimp.report.trend import TREND_KEYS, chart_svg, parse_since
 from procsimp.synth import generate
-from tests.conftest import invoke
-from tests.test_report import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import chromium_page, invoke, remote_requests
 
 
 @pytest.fixture(scope="module")
@@ -63,21 +60,7 @@ def test_trend_section_is_in_the_page_with_the_monthly_counts(written, small_log
 
 @pytest.mark.browser
 def test_trend_section_renders_in_headless_chromium(written, artifacts_dir) -> None:
-    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is part of the test extra")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("PROCSIMP_SKIP_BROWSER") == "1":
-            pytest.skip("PROCSIMP_SKIP_BROWSER=1: Chromium tests skipped on request")
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
-    requests: list[str] = []
-    errors: list[str] = []
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(written.html.as_uri())
-        page.wait_for_load_state("load")
+    with chromium_page(written.html) as (page, requests, errors):
         charts = page.locator("div.trend svg.trend-chart")
         assert charts.count() == len(TREND_KEYS) * len(written.ranking)
         first = charts.first
@@ -91,8 +74,7 @@ def test_trend_section_renders_in_headless_chromium(written, artifacts_dir) -> N
         page.locator("div.trend").first.screenshot(path=str(artifacts_dir / "trend_en.png"))
         page.click("#lang-toggle")
         assert page.locator("div.trend figcaption span[lang=vi]").first.is_visible()
-        browser.close()
-    remote = [u for u in requests if not u.startswith(("file:", "data:", "about:"))]
+    remote = remote_requests(requests)
     assert remote == [], f"the report requested network resources: {remote}"
     assert errors == []
 
