@@ -4,6 +4,7 @@ The flow, one public function per stage::
 
     log = procsimp.read_log("dossiers.csv")        # EventLog
     prof = procsimp.profile(log)                     # Profile: KPIs per service
+    diff = procsimp.compare(log, periods="2025-01..2025-03,2025-04..2025-06")  # Comparison
     pmap = procsimp.mine(log, service="...")         # ProcessMap: DFG + BPMN model
     flags = procsimp.flag_steps(log, service="...")  # list[Flag]
     plan = procsimp.propose(log, flags)              # Proposal: to-be + before/after KPIs
@@ -28,6 +29,8 @@ _EXPORTS: dict[str, str] = {
     "write_log": "procsimp.io",
     "profile": "procsimp.stats",
     "Profile": "procsimp.stats",
+    "compare": "procsimp.comparison",
+    "Comparison": "procsimp.comparison",
     "mine": "procsimp.mining",
     "ProcessMap": "procsimp.mining",
     "flag_steps": "procsimp.detect",
@@ -47,6 +50,7 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.catalog import Catalog, load_catalog
+    from procsimp.comparison import Comparison, compare
     from procsimp.detect import Flag, flag_steps
     from procsimp.errors import ProcsimpError
     from procsimp.io import read_log, write_log

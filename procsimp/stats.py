@@ -10,7 +10,15 @@ One row per service, plus a total row over all dossiers:
 * ``channel_<name>``: the share of dossiers per submission channel;
 * ``steps_per_case``, ``handoffs_per_case`` (changes of officer or unit between consecutive
   steps), ``rework_rate`` (share of dossiers repeating a step), ``units_per_case``;
-* ``in_catalog``, ``catalog_id``, ``statutory_days``: the service's entry in the catalog.
+* ``in_catalog``, ``catalog_id``, ``statutory_days``: the service's entry in the catalog;
+* the reform indicators of :mod:`procsimp.indicators`: ``dossiers``, ``online_share``,
+  ``online_full_share``, ``online_partial_share``, ``postal_share``, ``early_rate``,
+  ``late_rate`` (with ``on_time_rate``, over the closed dossiers with a due date, with clock
+  stops on catalog due dates), ``closed`` and ``open_overdue``.
+
+``profile(log, by=["unit", "month"])`` breaks the indicators down instead: one row per service
+and by-key values (``month`` ``YYYY-MM`` and ``quarter`` ``YYYY-Qn`` of receipt, ``unit`` that
+did most of the dossier's steps, ``channel`` class), then the same rows over all services.
 
 Everything is computed from the engine's tables (:mod:`procsimp.engine`).
 """
@@ -21,6 +29,7 @@ import html
 import json
 import math
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +66,18 @@ _BASE_COLUMNS = (
     "on_time_rate",
     "due_cases",
 )
+#: the reform indicators that come after the channel columns
+_INDICATOR_COLUMNS = (
+    "dossiers",
+    "online_share",
+    "online_full_share",
+    "online_partial_share",
+    "postal_share",
+    "early_rate",
+    "late_rate",
+    "closed",
+    "open_overdue",
+)
 _TAIL_COLUMNS = (
     "steps_per_case",
     "handoffs_per_case",
@@ -80,6 +101,19 @@ LABELS: dict[str, str] = {
     "lead_workdays_median": "lead time, working days (median)",
     "lead_workdays_p90": "lead time, working days (p90)",
     "on_time_rate": "on time",
+    "dossiers": "dossiers",
+    "online_share": "online (full or partial)",
+    "online_full_share": "full-process online",
+    "online_partial_share": "partly online",
+    "postal_share": "received or returned by post",
+    "early_rate": "early",
+    "late_rate": "late",
+    "closed": "closed dossiers",
+    "open_overdue": "open and overdue at the log's end",
+    "month": "month",
+    "quarter": "quarter",
+    "unit": "unit",
+    "channel": "channel",
     "due_cases": "cases with a due date",
     "steps_per_case": "steps per case",
     "handoffs_per_case": "hand-offs per case",
@@ -89,7 +123,8 @@ LABELS: dict[str, str] = {
     "catalog_id": "catalog id",
     "statutory_days": "statutory days",
 }
-_PERCENT = ("on_time_rate", "rework_rate")
+_PERCENT = ("on_time_rate", "rework_rate", "early_rate", "late_rate", "online_share",
+            "online_full_share", "online_partial_share", "postal_share")
 
 
 # ---------------------------------------------------------------------------- the result
@@ -104,6 +139,10 @@ class Profile:
     cases: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     source: str = "<memory>"
     calendar: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: the keys of a breakdown (``("unit", "month")``); empty for one row per service
+    by: tuple[str, ...] = ()
+    #: one row per dossier with what the indicators count (:func:`procsimp.indicators.dossier_table`)
+    dossiers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     @property
     def services(self) -> pd.DataFrame:
@@ -131,12 +170,15 @@ class Profile:
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "source": self.source,
             "calendar": self.calendar,
             "columns": list(self.table.columns),
             "services": self.records(),
         }
+        if self.by:
+            out["by"] = list(self.by)
+        return out
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:
         """Write the profile as JSON (UTF-8, atomically); returns the path."""
@@ -151,13 +193,27 @@ class Profile:
         return write_text(path, neutralise_csv(self.table).to_csv(index=False, lineterminator="\n"))
 
     def to_text(self, *, width: int = 100) -> str:
-        """A readable terminal table: one line per figure, one column per service."""
+        """A readable terminal table: one line per figure, one column per service (with a
+        breakdown: one line per row, one column per figure)."""
+        if self.by:
+            shown = self.table.copy()
+            for col in shown.columns:
+                if col not in ("service", *self.by):
+                    shown[col] = [_fmt(col, v) for v in shown[col]]
+            return shown.to_string(index=False, na_rep="–")
         return format_profile(self.table, width=width)
 
     def __str__(self) -> str:
         return self.to_text()
 
     def _repr_html_(self) -> str:
+        if self.by:
+            return (
+                f"<div><strong>procsimp profile</strong> <em>{html.escape(self.source)}</em> "
+                f"by {html.escape(', '.join(self.by))}"
+                + self.table.to_html(index=False, na_rep="–")
+                + "</div>"
+            )
         shown = _display_frame(self.table)
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
         body = "".join(
@@ -306,23 +362,44 @@ def _row(cases: pd.DataFrame, channels: list[str], *, activities: int, variants:
 def profile(
     log: EventLog,
     *,
+    by: str | Sequence[str] | None = None,
     calendar: WorkCalendar | None = None,
     catalog: Any = None,
+    channel_map: str | os.PathLike[str] | Mapping[str, str] | None = None,
 ) -> Profile:
     """KPIs per service of ``log`` (see the module docstring); the log is not modified.
 
-    ``calendar`` is the work calendar for working days (default: Vietnamese public holidays,
-    07:30-11:30 and 13:30-17:00, Monday to Friday). ``catalog`` is a
+    ``by`` breaks the reform indicators down by ``month``, ``quarter``, ``unit`` and/or
+    ``channel`` (a list, or a comma-separated string): a dossier belongs to the month of its
+    receipt (of its first step when the log has no receipt time) and to the unit that did most
+    of its steps. ``calendar`` is the work calendar for working days (default: Vietnamese public
+    holidays, 07:30-11:30 and 13:30-17:00, Monday to Friday). ``catalog`` is a
     :class:`procsimp.catalog.Catalog`, a path to a user catalog file that extends the built-in
-    one, or None for the built-in catalog.
+    one, or None for the built-in catalog. ``channel_map`` maps channel values to classes (a
+    YAML file or a dict; see :mod:`procsimp.indicators`); an unknown channel value gives a
+    :class:`procsimp.indicators.ChannelWarning`.
     """
     from procsimp import engine
+    from procsimp.indicators import by_keys, dossier_table
     from procsimp.log import SERVICE
 
+    keys = by_keys(by)
     cat = _resolve_catalog(catalog)
     agg = engine.aggregates(log, calendar=calendar, catalog=cat, tables=("activities", "variants", "cases"))
     cases, acts, var = agg.cases, agg.activities, agg.variants
     assert cases is not None and acts is not None and var is not None
+    dossiers = dossier_table(log, calendar=calendar, catalog=cat, channel_map=channel_map, cases=cases)
+    if keys:
+        from procsimp.engine import _calendar
+
+        return Profile(
+            table=_breakdown(dossiers, keys, has_channel=log.has("channel")),
+            cases=cases,
+            source=log.source,
+            calendar=_calendar(calendar).describe(),
+            by=keys,
+            dossiers=dossiers,
+        )
 
     channels: list[str] = []
     if cases["channel"].notna().any():
@@ -347,6 +424,7 @@ def profile(
                 variants=int((var["service"] == name).sum()),
             ),
         }
+        row.update(_indicators(dossiers[dossiers["service"] == name], log))
         entry = found.get(name)
         row["in_catalog"] = pd.NA if name in skip else entry is not None
         row["catalog_id"] = getattr(entry, "id", None)
@@ -361,6 +439,7 @@ def profile(
             activities=int(acts["activity"].nunique()),
             variants=len(set(var["variant"])),
         ),
+        **_indicators(dossiers, log),
         "in_catalog": pd.NA,
         "catalog_id": None,
         "statutory_days": np.nan,
@@ -374,8 +453,8 @@ def profile(
         if not log.has(UNIT) and not log.has(RESOURCE):
             row["handoffs_per_case"] = np.nan
     channel_cols = [f"channel_{c}" for c in channels]
-    table = pd.DataFrame(rows, columns=[*_BASE_COLUMNS, *channel_cols, *_TAIL_COLUMNS])
-    for col in ("cases", "events", "activities", "variants", "due_cases"):
+    table = pd.DataFrame(rows, columns=[*_BASE_COLUMNS, *channel_cols, *_INDICATOR_COLUMNS, *_TAIL_COLUMNS])
+    for col in ("cases", "events", "activities", "variants", "due_cases", "dossiers", "closed", "open_overdue"):
         table[col] = table[col].astype(np.int64)
     table["on_time_rate"] = pd.array(
         [None if v is pd.NA or v is None else float(v) for v in table["on_time_rate"]], dtype="Float64"
@@ -391,4 +470,39 @@ def profile(
         cases=cases,
         source=log.source,
         calendar=_calendar(calendar).describe(),
+        dossiers=dossiers,
     )
+
+
+def _indicators(dossiers: pd.DataFrame, log: EventLog) -> dict[str, Any]:
+    """The reform indicators of one service (or all) for the per-service table; the on-time
+    rate is over the closed dossiers with a due date (NA when there is none)."""
+    from procsimp.indicators import indicator_row
+
+    row = indicator_row(dossiers, has_channel=log.has("channel"))
+    out = {k: row[k] for k in _INDICATOR_COLUMNS}
+    rate = row["on_time_rate"]
+    out["on_time_rate"] = pd.NA if rate is None or (isinstance(rate, float) and math.isnan(rate)) else rate
+    return out
+
+
+def _breakdown(dossiers: pd.DataFrame, keys: tuple[str, ...], *, has_channel: bool) -> pd.DataFrame:
+    """One row per service and combination of ``keys`` (then the same over all services), with
+    the indicators of :mod:`procsimp.indicators`. Missing key values show as None."""
+    from procsimp.indicators import INDICATORS, indicator_row
+
+    frame = dossiers.copy()
+    for key in keys:
+        frame[key] = frame[key].astype(object).where(frame[key].notna(), "(none)")
+    rows: list[dict[str, Any]] = []
+    for service, part in [*frame.groupby("service", sort=True), (TOTAL, frame)]:
+        for values, group in part.groupby(list(keys), sort=True):
+            values = values if isinstance(values, tuple) else (values,)
+            row: dict[str, Any] = {"service": str(service)}
+            row.update({k: (None if v == "(none)" else v) for k, v in zip(keys, values, strict=True)})
+            row.update(indicator_row(group, has_channel=has_channel))
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=["service", *keys, *INDICATORS])
+    for col in ("dossiers", "closed", "open_overdue"):
+        table[col] = table[col].astype(np.int64)
+    return table

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -54,3 +58,45 @@ def invoke(*args: object) -> tuple[int, str, str]:
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextlib.contextmanager
+def chromium_page(path: Path, *, width: int = 1280, height: int = 900) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """``path`` loaded in real headless Chromium (Playwright): yields ``(page, requests,
+    errors)``, the URLs the page requested and its script and console errors. Fails when
+    Chromium is missing, unless ``PROCSIMP_SKIP_BROWSER=1`` asks to skip."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is part of the test extra")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("PROCSIMP_SKIP_BROWSER") == "1":
+            pytest.skip("PROCSIMP_SKIP_BROWSER=1: Chromium tests skipped on request")
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
+    requests: list[str] = []
+    errors: list[str] = []
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        try:
+            yield page, requests, errors
+        finally:
+            browser.close()
+
+
+def remote_requests(requests: list[str]) -> list[str]:
+    """The requested URLs that are not local files or inline data."""
+    return [u for u in requests if not u.startswith(("file:", "data:", "about:"))]

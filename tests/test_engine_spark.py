@@ -33,6 +33,7 @@ TABLES = {
     "variants": engine.variants,
     "start_end": engine.start_end,
     "cases": engine.case_table,
+    "marks": engine.case_marks,
 }
 
 

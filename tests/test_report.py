@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,16 +12,7 @@ from procsimp.cli import main
 from procsimp.report import report, slugify
 from procsimp.report.i18n import LANGS, STRINGS
 from procsimp.synth import generate
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.conftest import chromium_page, remote_requests
 
 
 @pytest.fixture(scope="module")
@@ -82,21 +70,7 @@ def test_html_is_self_contained(written):
 
 @pytest.mark.browser
 def test_report_in_headless_chromium(written, artifacts_dir):
-    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is part of the test extra")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("PROCSIMP_SKIP_BROWSER") == "1":
-            pytest.skip("PROCSIMP_SKIP_BROWSER=1: Chromium tests skipped on request")
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
-    requests: list[str] = []
-    errors: list[str] = []
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(written.html.as_uri())
-        page.wait_for_load_state("load")
+    with chromium_page(written.html) as (page, requests, errors):
         assert page.evaluate("document.documentElement.dataset.lang") == "vi"
         title_vi = page.locator("header h1 span[lang=vi]")
         assert title_vi.is_visible() and not page.locator("header h1 span[lang=en]").is_visible()
@@ -109,8 +83,7 @@ def test_report_in_headless_chromium(written, artifacts_dir):
         assert rows.count() == len(written.ranking)
         assert page.locator("section.service svg").count() >= 3 * rows.count()
         page.screenshot(path=str(artifacts_dir / "report_en.png"), full_page=False)
-        browser.close()
-    remote = [u for u in requests if not u.startswith(("file:", "data:", "about:"))]
+    remote = remote_requests(requests)
     assert remote == [], f"the report requested network resources: {remote}"
     assert errors == []
 

@@ -13,6 +13,7 @@ import click
 COMMANDS: tuple[str, ...] = (
     "validate",
     "profile",
+    "compare",
     "mine",
     "flag",
     "propose",

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
-__all__ = ["formats_option", "lang_option", "noise_option", "view_option"]
+__all__ = [
+    "channel_map_option",
+    "echo_channel_warnings",
+    "formats_option",
+    "lang_option",
+    "noise_option",
+    "view_option",
+]
 
 _VIEWS = ("frequency", "performance")
 
@@ -40,3 +50,35 @@ def lang_option(help: str) -> Callable[..., Any]:
 def noise_option(help: str) -> Callable[..., Any]:
     """``--noise``: the noise threshold of model discovery, 0.2 by default."""
     return click.option("--noise", type=float, default=0.2, show_default=True, help=help)
+
+
+def channel_map_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--channel-map FILE``: YAML mapping channel values to classes (the parameter ``channel_map``)."""
+    return click.option(
+        "--channel-map",
+        "channel_map",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        metavar="FILE",
+        help="YAML file mapping channel values to online_full, online_partial, counter or post "
+        "(one 'value: class' per line); Vietnamese and English values such as 'Trực tuyến toàn "
+        "trình', 'Bưu chính', 'partly online' are known without it",
+    )(func)
+
+
+@contextlib.contextmanager
+def echo_channel_warnings() -> Iterator[None]:
+    """Print the unknown channel values found inside the block as ``Warning:`` lines (stderr)."""
+    from procsimp.indicators import ChannelWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ChannelWarning)
+        yield
+    seen: set[str] = set()
+    for w in caught:
+        if issubclass(w.category, ChannelWarning):
+            if str(w.message) not in seen:
+                seen.add(str(w.message))
+                click.echo(f"Warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)

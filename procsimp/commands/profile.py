@@ -11,12 +11,22 @@ from typing import Any
 import click
 
 from procsimp.cli import calendar_options, catalog_option, load_log, log_options, out_option
+from procsimp.commands._options import channel_map_option, echo_channel_warnings
 
 
 @click.command(name="profile")
 @log_options(service_is_column=True)
 @calendar_options
 @catalog_option
+@channel_map_option
+@click.option(
+    "--by",
+    default=None,
+    metavar="KEYS",
+    help="break the indicators down by month, quarter, unit and/or channel, comma-separated "
+    "(e.g. unit,month): a dossier counts in the month of its receipt (of its first step when "
+    "the log has no receipt time) and in the unit that did most of its steps",
+)
 @out_option(default=None)
 @click.option(
     "--format",
@@ -27,18 +37,38 @@ from procsimp.cli import calendar_options, catalog_option, load_log, log_options
     help="what to print: a readable table, JSON or CSV",
 )
 def profile(
-    log_args: dict[str, Any], calendar: Any, catalog: Path | None, out: Path | None, fmt: str
+    log_args: dict[str, Any],
+    calendar: Any,
+    catalog: Path | None,
+    channel_map: Path | None,
+    by: str | None,
+    out: Path | None,
+    fmt: str,
 ) -> None:
-    """KPIs per service: cases, events, lead times (calendar and working days), on-time rate,
-    channels, steps, hand-offs and rework per case.
+    """KPIs per service: cases, events, lead times (calendar and working days), channels,
+    steps, hand-offs and rework per case, and the reform indicators: dossiers, online,
+    full-process online and postal shares, early, on-time and late rates over closed dossiers,
+    and dossiers open past their due date at the log's end.
 
+    A due date from the catalog stops while the citizen acts (from a supplement request to the
+    resubmission, and before a payment); a due date in the log is used as given. Channel values
+    are sorted into online_full, online_partial, counter and post; an unknown value gets a
+    warning and counts in no share (map it with --channel-map).
+
+    With --by, one row per service and by-key values (month YYYY-MM, quarter YYYY-Qn, unit,
+    channel), then the same over all services; --format json prints them as a list of rows.
     With --out DIR, also writes DIR/profile.csv and DIR/profile.json.
     """
+    from procsimp.indicators import by_keys
     from procsimp.stats import profile as run_profile
 
+    keys = by_keys(by)  # a bad --by fails before the log is read
     log = load_log(log_args, out=out)
-    result = run_profile(log, catalog=catalog, calendar=calendar)
-    if fmt == "json":
+    with echo_channel_warnings():
+        result = run_profile(log, by=keys, catalog=catalog, calendar=calendar, channel_map=channel_map)
+    if fmt == "json" and keys:
+        click.echo(json.dumps(result.records(), ensure_ascii=False, indent=2))
+    elif fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         from procsimp.stats import neutralise_csv

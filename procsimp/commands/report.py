@@ -43,6 +43,12 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @click.option("--simulate", is_flag=True, help="add a what-if simulation of each to-be workflow")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the simulation")
 @click.option("--format", "fmt", default="svg,png,pdf,bpmn", show_default=True, help="diagram formats, comma-separated")
+@click.option(
+    "--since",
+    default=None,
+    metavar="DATE",
+    help="the day a reform took effect (YYYY-MM-DD): its months are marked in each service's trend charts",
+)
 @out_option()
 def report(
     log_args: dict[str, Any],
@@ -55,16 +61,23 @@ def report(
     simulate: bool,
     seed: int,
     fmt: str,
+    since: str | None,
     out: Path,
 ) -> None:
     """Profile, mine, flag and propose for every service, and write a self-contained HTML
-    report (English and Vietnamese), tables (CSV, JSON), diagrams and BPMN into --out."""
+    report (English and Vietnamese), tables (CSV, JSON), diagrams and BPMN into --out.
+
+    Each service's page has a trend section: dossiers received, on-time rate, lead time,
+    online share and postal share by month, as small charts, with the months from --since on
+    shaded."""
     from procsimp.detect.pipeline import caught_catalog_warnings
     from procsimp.report import report as run_report
 
     formats = parse_formats(fmt)
     log = load_log(log_args, out=out)
-    with office_hours(log, calendar) as cal, caught_catalog_warnings() as notes:
+    from procsimp.commands._options import echo_channel_warnings
+
+    with office_hours(log, calendar) as cal, echo_channel_warnings(), caught_catalog_warnings() as notes:
         result = run_report(
             log,
             out,
@@ -77,6 +90,7 @@ def report(
             formats=formats,
             seed=seed,
             calendar=cal,
+            since=since,
         )
     for note in dict.fromkeys(notes):  # services without a catalog entry, once each
         click.echo(f"Warning: {note}", err=True)

@@ -55,6 +55,7 @@ __all__ = [
     "DuckDBBackend",
     "activity_table",
     "aggregates",
+    "case_marks",
     "case_table",
     "dfg",
     "filter_variants",
@@ -115,8 +116,30 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
     missing = tuple(n for n in dict.fromkeys(names) if n not in done)
     if missing:
         plan = plan_for(missing, minutes_per_day=prepared.minutes_per_day)
-        done.update(backend.run(plan, {"events": prepared.table}))
+        tables = {"events": prepared.table}
+        if "marks" in missing:
+            tables["step_kinds"] = _step_kinds(prepared)
+        done.update(backend.run(plan, tables))
     return prepared, {n: done[n] for n in names}
+
+
+#: the kinds of step :func:`case_marks` needs (keywords in ``procsimp/catalog/stages.yaml``)
+STEP_KINDS: tuple[str, ...] = ("supplement", "resubmit", "pay", "postal")
+
+
+def _step_kinds(prepared: Prepared) -> Any:
+    """An Arrow table ``act, supplement, resubmit, pay, postal`` (0/1): which activities are a
+    supplement request, a resubmission, a payment or a postal step, by their names."""
+    import pyarrow as pa
+
+    from procsimp.catalog.stages import hint_kinds
+
+    names = prepared.names("activities")
+    hints = [set(hint_kinds(str(n))) for n in names]
+    columns = {"act": pa.array(np.arange(len(names), dtype=np.int32))}
+    for kind in STEP_KINDS:
+        columns[kind] = pa.array(np.array([kind in h for h in hints], dtype=np.int32))
+    return pa.table(columns)
 
 
 def _decode(codes: pd.Series, prepared: Prepared, kind: str) -> np.ndarray:
@@ -349,6 +372,31 @@ def case_table(
     )
     out["timeliness"] = pd.Categorical(out["timeliness"], categories=["early", "on_time", "late"], ordered=True)
     return out
+
+
+def case_marks(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataFrame:
+    """One row per case (dossier), in the log's case order, with what the indicators need.
+
+    Columns: ``case``, ``main_unit`` (the unit that did most of the case's steps; on a tie, the
+    one that came first; None when the log has no unit), ``postal`` (a step is a postal one:
+    "bưu chính", "by post" ...), ``supplement_wm`` (working minutes from each supplement request
+    to the start of the resubmission that answers it), ``payment_wm`` (working minutes of waiting
+    before each payment step), ``pending_wm`` (the working-minute time of a supplement request
+    that no resubmission follows, else NaN). Steps are recognised by the keywords of
+    :mod:`procsimp.catalog.stages` (kinds ``supplement``, ``resubmit``, ``pay``, ``postal``).
+    """
+    prepared, raw = _raw(log, ["marks"], calendar)
+    r = raw["marks"].sort_values("case_id", kind="stable").reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "case": _text(_decode(r["case_id"], prepared, "cases")),
+            "main_unit": _decode(r["main_unit"], prepared, "units"),
+            "postal": r["postal"].fillna(0).astype(np.int64).to_numpy() > 0,
+            "supplement_wm": r["supplement_wm"].astype(np.float64).fillna(0.0).to_numpy(),
+            "payment_wm": r["payment_wm"].astype(np.float64).fillna(0.0).to_numpy(),
+            "pending_wm": r["pending_wm"].astype(np.float64).to_numpy(),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------- all at once

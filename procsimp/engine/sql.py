@@ -170,6 +170,46 @@ SELECT svc, variant,
 FROM _cases
 GROUP BY svc, variant
 """,
+    # per case: the unit that did most of its steps (ties: the one that came first), the citizen's
+    # time (a supplement request to the start of the resubmission, the wait before a payment),
+    # a supplement request still unanswered, and whether a step is a postal one. The input
+    # ``step_kinds`` marks the activities (0/1 per kind); see :func:`procsimp.engine.case_marks`.
+    "marks": """
+WITH k AS (
+  SELECT e.case_id, e.rn, e.unit, e.wm_end, e.prev_wm, coalesce(e.wm_start, e.wm_end) AS wm_at,
+    coalesce(s.supplement, 0) AS supplement, coalesce(s.resubmit, 0) AS resubmit,
+    coalesce(s.pay, 0) AS pay, coalesce(s.postal, 0) AS postal
+  FROM events AS e LEFT JOIN step_kinds AS s ON e.act = s.act
+), unit_n AS (
+  SELECT case_id, unit,
+    row_number() OVER (PARTITION BY case_id ORDER BY count(*) DESC, min(rn)) AS r
+  FROM k WHERE unit IS NOT NULL
+  GROUP BY case_id, unit
+), loop AS (
+  SELECT case_id, supplement, wm_at,
+    LAG(supplement) OVER w AS prev_supplement,
+    LAG(wm_end) OVER w AS prev_end,
+    LEAD(supplement) OVER w AS next_supplement,
+    wm_end
+  FROM k WHERE supplement = 1 OR resubmit = 1
+  WINDOW w AS (PARTITION BY case_id ORDER BY rn)
+), loops AS (
+  SELECT case_id,
+    sum(CASE WHEN supplement = 0 AND prev_supplement = 1 THEN
+      CASE WHEN wm_at - prev_end < 0 THEN 0 ELSE wm_at - prev_end END ELSE 0 END) AS supplement_wm,
+    max(CASE WHEN supplement = 1 AND next_supplement IS NULL THEN wm_end END) AS pending_wm
+  FROM loop GROUP BY case_id
+), per_case AS (
+  SELECT case_id, max(postal) AS postal,
+    sum(CASE WHEN pay = 1 AND wm_at - prev_wm > 0 THEN wm_at - prev_wm ELSE 0 END) AS payment_wm
+  FROM k GROUP BY case_id
+)
+SELECT c.case_id, u.unit AS main_unit, c.postal, c.payment_wm,
+  coalesce(l.supplement_wm, 0) AS supplement_wm, l.pending_wm
+FROM per_case AS c
+LEFT JOIN (SELECT case_id, unit FROM unit_n WHERE r = 1) AS u ON c.case_id = u.case_id
+LEFT JOIN loops AS l ON c.case_id = l.case_id
+""",
     "cases": """
 SELECT svc, case_id, variant, channel, outcome, received, due, first, last, events,
   lead_days, lead_workdays, handoffs, units, resources, rework
@@ -184,6 +224,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "start_end": ("_steps",),
     "variants": ("_cases",),
     "cases": ("_cases",),
+    "marks": (),
 }
 
 

@@ -174,6 +174,7 @@ def report(
     formats: Sequence[str] = ("svg", "png", "pdf", "bpmn"),
     seed: int = 0,
     calendar: Any = None,
+    since: Any = None,
 ) -> Report:
     """Run the whole flow on ``log`` and write the report into ``out``.
 
@@ -183,7 +184,8 @@ def report(
     (a :class:`procsimp.WorkCalendar`) sets office hours, working days and holidays for every
     working-time figure; by default Vietnamese public holidays, Monday to Friday, and the office
     hours inferred from the log's event times (:func:`procsimp.office_hours.log_calendar`),
-    which the index page states.
+    which the index page states. ``since`` (a date or ``"YYYY-MM-DD"``) is the day a reform took
+    effect: the months from it on are marked in each service's trend charts.
     """
     from procsimp.catalog import load_catalog
     from procsimp.stats import profile
@@ -202,12 +204,16 @@ def report(
     if out.exists() and not out.is_dir():
         raise ParameterError(f"report(out={str(out)!r}) is an existing file, not a folder; give a folder to write into")
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
+    from procsimp.engine import DEFAULT_SERVICE
     from procsimp.office_hours import OfficeHoursWarning, log_calendar
+    from procsimp.report.trend import parse_since, trend_section
 
+    reform = parse_since(since)
     calendar, hours = log_calendar(log, calendar)  # given, or inferred from the log's event times
     if hours.warning:
         warnings.warn(f"{log.source}: {hours.warning}", OfficeHoursWarning, stacklevel=2)
     prof = profile(log, catalog=cat, calendar=calendar)
+    by_month = profile(log, by=["month"], catalog=cat, calendar=calendar).table
     names: list[str | None] = list(services) if services else [*log.services] or [None]
     written: list[Path] = []
 
@@ -231,6 +237,7 @@ def report(
         all_kpis.append(record)
         all_flags.extend(flag_dicts)
         written += files
+        entry["trend"] = trend_section(by_month, label if name is not None else DEFAULT_SERVICE, since=reform)
         entries.append(entry)
 
     written += write_table(pd.DataFrame(all_flags), out / "flags", json_records=all_flags)
@@ -433,8 +440,11 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, hou
         keep_trailing_newline=True,
     )
     template = env.get_template("report.html.j2")
+    from procsimp.report.trend import TREND_STRINGS
+
     return template.render(
         T=STRINGS,
+        TS=TREND_STRINGS,
         lang=lang,
         version=__version__,
         source=Path(log.source).name,
