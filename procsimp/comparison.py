@@ -265,16 +265,15 @@ def _mann_whitney(a: np.ndarray, b: np.ndarray) -> float:
     return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
-def _delta_table(log_a: EventLog | None, log_b: EventLog | None, calendar: Any) -> pd.DataFrame:
-    """Steps and paths of both sides with their counts and mean waiting (working hours)."""
-    from procsimp import engine
-
+def _delta_table(sides: Sequence[tuple[pd.DataFrame, pd.DataFrame] | None], service: str) -> pd.DataFrame:
+    """Steps and paths of one service on both sides with their counts and mean waiting (working
+    hours); ``sides`` holds each side's engine activity table and DFG (None for an empty side)."""
     frames = []
-    for side, sub in (("a", log_a), ("b", log_b)):
-        if sub is None or sub.n_events == 0:
+    for side, tables in zip(("a", "b"), sides, strict=True):
+        if tables is None:
             continue
-        acts = engine.activity_table(sub, calendar=calendar)
-        d = engine.dfg(sub, calendar=calendar)
+        acts = tables[0][tables[0]["service"] == service]
+        d = tables[1][tables[1]["service"] == service]
         steps = pd.DataFrame(
             {"kind": "step", "source": acts["activity"].astype(object), "target": None,
              "count": acts["events"], "cases": acts["cases"], "wait": acts["wait_hours_mean"], "side": side}
@@ -435,18 +434,12 @@ def compare(
         for i, s in enumerate(table["service"])
     ]
 
-    deltas: dict[str, pd.DataFrame] = {}
-    for service in services[:-1]:
-        pair: list[EventLog | None] = []
-        for sub in subs:
-            names_in = set(sub.services) if sub.has("service") else {engine.DEFAULT_SERVICE}
-            if service not in names_in:
-                pair.append(None)
-            elif sub.has("service"):
-                pair.append(sub.for_service(service))
-            else:
-                pair.append(sub)
-        deltas[service] = _delta_table(pair[0], pair[1], cal)
+    # each side's steps and paths, for every service at once (one engine pass per side)
+    side_tables = [
+        (engine.activity_table(sub, calendar=cal), engine.dfg(sub, calendar=cal)) if sub.n_events else None
+        for sub in subs
+    ]
+    deltas = {service: _delta_table(side_tables, service) for service in services[:-1]}
     return Comparison(
         sides=tuple(sides),
         table=table,

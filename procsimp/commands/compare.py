@@ -20,7 +20,7 @@ from procsimp.commands._options import (
 
 @click.command(name="compare")
 @log_options
-@click.argument("other", required=False, type=click.Path(path_type=Path))
+@click.argument("other", required=False, metavar="[LOG_B]", type=click.Path(path_type=Path))
 @calendar_options
 @catalog_option
 @channel_map_option

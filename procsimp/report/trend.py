@@ -28,7 +28,10 @@ TREND_STRINGS: dict[str, dict[str, str]] = {
         "en": "Dossiers by month of receipt. On-time rate over closed dossiers with a due date; lead time in working days (mean).",
         "vi": "Hồ sơ theo tháng tiếp nhận. Tỷ lệ đúng hạn tính trên hồ sơ đã giải quyết có thời hạn; thời gian giải quyết tính bằng ngày làm việc (trung bình).",
     },
-    "reform_since": {"en": "shaded: months since the reform of", "vi": "vùng tô: các tháng kể từ cải cách ngày"},
+    "reform_since": {
+        "en": "shaded: the months since the reform took effect on",
+        "vi": "vùng tô màu: các tháng kể từ khi cải cách có hiệu lực, ngày",
+    },
     "dossiers": {"en": "Dossiers received", "vi": "Hồ sơ tiếp nhận"},
     "on_time_rate": {"en": "On-time rate", "vi": "Tỷ lệ đúng hạn"},
     "lead_workdays_mean": {"en": "Lead time (working days)", "vi": "Thời gian giải quyết (ngày làm việc)"},
