@@ -33,6 +33,10 @@ _EXPORTS: dict[str, str] = {
     "flag_steps": "procsimp.detect",
     "Flag": "procsimp.detect",
     "propose": "procsimp.redesign",
+    "conform": "procsimp.conformance",
+    "Conformance": "procsimp.conformance",
+    "load_reference": "procsimp.procedure",
+    "Reference": "procsimp.procedure",
     "Proposal": "procsimp.redesign",
     "report": "procsimp.report",
     "generate": "procsimp.synth",
@@ -47,11 +51,13 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.catalog import Catalog, load_catalog
+    from procsimp.conformance import Conformance, conform
     from procsimp.detect import Flag, flag_steps
     from procsimp.errors import ProcsimpError
     from procsimp.io import read_log, write_log
     from procsimp.log import ColumnMapping, EventLog
     from procsimp.mining import ProcessMap, mine
+    from procsimp.procedure import Reference, load_reference
     from procsimp.redesign import Proposal, propose
     from procsimp.report import report
     from procsimp.stats import Profile, profile

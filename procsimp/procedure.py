@@ -40,10 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from procsimp.catalog._text import clean, exact_key
-from procsimp.errors import ProcsimpError
+from procsimp.errors import ProcedureError
 
 __all__ = [
-    "ReferenceError",
     "ProcedureStep",
     "Parallel",
     "ProcedureException",
@@ -58,10 +57,6 @@ __all__ = [
 #: kinds of exception: ``anywhere`` (default), ``supplement`` (the step before it may be
 #: repeated after it), ``end`` (the dossier may end with it)
 EXCEPTION_KINDS: tuple[str, ...] = ("anywhere", "supplement", "end")
-
-
-class ReferenceError(ProcsimpError, ValueError):  # noqa: A001 - the name reads best here
-    """A reference procedure file is missing or malformed; the message names file, entry and field."""
 
 
 # ============================================================================ the model
@@ -309,9 +304,9 @@ class _At:
     def __init__(self, file: str, entry: str) -> None:
         self.file, self.entry = file, entry
 
-    def error(self, field: str | None, problem: str) -> ReferenceError:
+    def error(self, field: str | None, problem: str) -> ProcedureError:
         where = f"{self.file}: {self.entry}" + (f", field {field!r}" if field else "")
-        return ReferenceError(f"{where}: {problem}")
+        return ProcedureError(f"{where}: {problem}")
 
 
 def _name(value: Any, at: _At, field: str) -> str:
@@ -458,7 +453,7 @@ def load_reference(path: str | os.PathLike[str] | Reference) -> Reference:
     p = Path(path)
     label = str(path)
     if not p.is_file():
-        raise ReferenceError(f"{label}: reference file not found; give the path of a YAML or BPMN procedure")
+        raise ProcedureError(f"{label}: reference file not found; give the path of a YAML or BPMN procedure")
     data = p.read_bytes()
     if p.suffix.lower() in (".bpmn", ".xml") or data.lstrip()[:5] == b"<?xml":
         return read_bpmn_reference(p)
@@ -467,14 +462,14 @@ def load_reference(path: str | os.PathLike[str] | Reference) -> Reference:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ReferenceError(f"{label}: is not UTF-8 text; save the reference as UTF-8") from None
+        raise ProcedureError(f"{label}: is not UTF-8 text; save the reference as UTF-8") from None
     try:
         parsed = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "top level"
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        raise ReferenceError(f"{label}: {where}: not valid YAML ({problem}); check the indentation and quotes") from None
+        raise ProcedureError(f"{label}: {where}: not valid YAML ({problem}); check the indentation and quotes") from None
     return parse_reference(parsed, label)
 
 
@@ -510,11 +505,11 @@ def read_bpmn_reference(path: str | os.PathLike[str]) -> Reference:
     try:
         tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise ReferenceError(f"{label}: not valid XML ({exc}); export the model again as BPMN 2.0") from None
+        raise ProcedureError(f"{label}: not valid XML ({exc}); export the model again as BPMN 2.0") from None
     ns = {"b": _BPMN_NS}
     processes = tree.getroot().findall(".//b:process", ns)
     if not processes:
-        raise ReferenceError(f"{label}: no BPMN process found; the file must be BPMN 2.0 XML with a <process>")
+        raise ProcedureError(f"{label}: no BPMN process found; the file must be BPMN 2.0 XML with a <process>")
     procs = []
     for i, proc in enumerate(processes):
         at = _At(label, f"process[{i}] ({proc.get('id')!r})")

@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "mine",
     "flag",
     "propose",
+    "conform",
     "report",
     "demo",
     "generate",
