@@ -40,6 +40,10 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @click.option("--simulate", is_flag=True, help="add a what-if simulation of each to-be workflow")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the simulation")
 @click.option("--format", "fmt", default="svg,png,pdf,bpmn", show_default=True, help="diagram formats, comma-separated")
+@click.option(
+    "--min-saving", type=float, default=0.05, show_default=True, metavar="DAYS",
+    help="flags saving less than this many working days per dossier go to the report's appendix",
+)
 @out_option()
 def report(
     log_args: dict[str, Any],
@@ -51,6 +55,7 @@ def report(
     simulate: bool,
     seed: int,
     fmt: str,
+    min_saving: float,
     out: Path,
 ) -> None:
     """Profile, mine, flag and propose for every service, and write a self-contained HTML
@@ -72,6 +77,7 @@ def report(
             formats=formats,
             seed=seed,
             calendar=calendar,
+            min_saving=min_saving,
         )
     for note in dict.fromkeys(notes):  # services without a catalog entry, once each
         click.echo(f"Warning: {note}", err=True)

@@ -642,7 +642,7 @@ def _assumptions(
             "right after the check) skip every step that used to come between (those steps only "
             "serve dossiers that are granted); other dossiers do the same steps in a new order, "
             "in the same total time.",
-            "Bước kiểm tra loại hồ sơ được đưa lên sớm chạy ngay sau bước đã chỉ định, với thời gian "
+            "Bước kiểm tra điều kiện (bước có thể dẫn đến từ chối hồ sơ) được đưa lên sớm, chạy ngay sau bước đã chỉ định, với thời gian "
             "chờ và xử lý thực tế của nó. Hồ sơ bị từ chối (kết thúc bằng bước từ chối ngay sau "
             "bước kiểm tra) bỏ qua mọi bước trước đây nằm giữa (các bước đó chỉ phục vụ hồ sơ được "
             "giải quyết); các hồ sơ khác làm cùng các bước theo thứ tự mới, tổng thời gian không đổi.",
