@@ -165,8 +165,11 @@ class SynthResult:
         *,
         stem: str = "dossiers",
         truth_name: str = "ground_truth.json",
+        procedure: bool = False,
     ) -> list[Path]:
-        """Write ``<stem>.<ext>`` (+ ``<stem>_to_be.<ext>``) and the ground truth into ``out``."""
+        """Write ``<stem>.<ext>`` (+ ``<stem>_to_be.<ext>``) and the ground truth into ``out``;
+        with ``procedure``, also ``<stem>_procedure.yaml``, the approved to-be procedure
+        (:meth:`procedure`) in the reference format that ``procsimp conform`` reads."""
         from procsimp.synth._write import write_log_file, write_truth
 
         fmts = _check_formats(formats)
@@ -177,6 +180,8 @@ class SynthResult:
             if self.to_be is not None:
                 paths.append(write_log_file(self.to_be, out / f"{stem}_to_be.{fmt}", fmt, self.lang))
         paths.append(write_truth(self.truth, out / truth_name))
+        if procedure:
+            paths.append(self.procedure().write(out / f"{stem}_procedure.yaml"))
         return paths
 
     def __repr__(self) -> str:
