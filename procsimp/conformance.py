@@ -23,9 +23,8 @@ import html
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -252,9 +251,9 @@ def _check_service(
     cleaned: Counter[tuple[str, ...]] = Counter()
     per_variant = []
     for path, cases in zip(var["variant"], var["cases"], strict=True):
-        c = _clean_path(tuple(path), proc)
-        cleaned[c] += int(cases)
-        per_variant.append((tuple(path), c, int(cases)))
+        clean_path = _clean_path(tuple(path), proc)
+        cleaned[clean_path] += int(cases)
+        per_variant.append((tuple(path), clean_path, int(cases)))
     aligned = _align(dict(cleaned), proc)
 
     weighted = []
@@ -267,7 +266,8 @@ def _check_service(
         if al.get("fitness") == 1.0:
             fit_cases += count
         present = {exact_key(a) for a in path}
-        dev_skip, dev_order = set(), set()
+        dev_skip: set[str] = set()
+        dev_order: set[str] = set()
         for log_move, model_move in al["alignment"]:
             if log_move == ">>" and model_move is not None:  # a move on the model only
                 k = exact_key(model_move)
@@ -303,7 +303,9 @@ def _check_service(
             if a not in seen:
                 extra_cases[a] += cases
                 seen.add(a)
-    share = (lambda c: c / n if n else 0.0)
+    def share(count: int) -> float:
+        return count / n if n else 0.0
+
     for a, c in sorted(extra_cases.items(), key=lambda kv: (-kv[1], kv[0])):
         deviations.append({"kind": "extra", "step": a, "dossiers": c, "share": share(c), "events": extra_events[a]})
     for s, c in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -315,7 +317,7 @@ def _check_service(
     times = _step_times(log, cal)
     times["key"] = times["activity"].map(exact_key)
     rows = []
-    overruns = []
+    overruns: list[dict[str, Any]] = []
     unit_rows: dict[str, dict[str, Any]] = {}
     for step in proc.flat_steps:
         k = exact_key(step.name)
@@ -351,7 +353,7 @@ def _check_service(
         agg["_cases"].update(per_case.index)
         if step.hours is not None:
             agg["_over"].update(per_case[per_case > step.hours + 1e-9].index)
-    overruns.sort(key=lambda d: (-d["share"], d["step"]))
+    overruns.sort(key=lambda d: (-float(d["share"]), str(d["step"])))
     deviations.extend(overruns)
     units = pd.DataFrame([
         {**{k: v for k, v in a.items() if not k.startswith("_")},

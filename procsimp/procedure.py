@@ -570,7 +570,7 @@ def _bpmn_process(proc: Any, at: _At, ns: dict[str, str]) -> Procedure:
     items: list[Item] = []
     optional: list[str] = []
 
-    def walk(node: str, stop: str | None, out: list[Item], depth: int = 0) -> str | None:
+    def walk(node: str | None, stop: str | None, out: list[Item], depth: int = 0) -> str | None:
         """Follow the flow from ``node`` until ``stop`` (a join) or the end; return the join reached."""
         seen = 0
         while node is not None and node != stop:
@@ -637,7 +637,7 @@ def _bpmn_process(proc: Any, at: _At, ns: dict[str, str]) -> Procedure:
         return None
 
     first = out_flows.get(starts[0], [])
-    walk(first[0] if first else None, None, items)  # type: ignore[arg-type]
+    walk(first[0] if first else None, None, items)
     items = [it for it in items if not (isinstance(it, ProcedureStep) and it.name in {e.name for e in exceptions})]
     if not items:
         raise at.error("task", "no task on the flow from the start event")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,6 @@ from procsimp.errors import ProcedureError
 from procsimp.log import ACTIVITY, CASE, START, TIMESTAMP
 from procsimp.procedure import Parallel, Procedure, ProcedureStep, Reference, load_reference
 from procsimp.synth import generate
-
 from tests.conftest import invoke
 
 

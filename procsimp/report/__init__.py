@@ -325,7 +325,12 @@ def _service_entry(
     out: Path,
     min_saving: float = 0.05,
 ) -> dict[str, Any]:
-    from procsimp.report.wording import change_phrase, evidence_sentences, legal_items, statutory_note
+    from procsimp.report.wording import (
+        change_phrase,
+        evidence_sentences,
+        legal_items,
+        statutory_note,
+    )
 
     before, after = record["before"], record["after"]
     simulated = record.get("simulated")

@@ -257,7 +257,7 @@ def statutory_note(service: Any, lang: str) -> str:
 
 # ---------------------------------------------------------------------------- the summary
 def _kpi(record: Mapping[str, Any], phase: str, key: str) -> float | None:
-    v = (record.get(phase) or {}).get(key)
+    v: Any = (record.get(phase) or {}).get(key)
     return None if _is_missing(v) else float(v)
 
 
