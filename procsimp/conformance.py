@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.log import EventLog
 
-__all__ = ["conform", "Conformance", "ServiceConformance", "DEVIATION_KINDS"]
+__all__ = ["conform", "Conformance", "ServiceConformance", "DEVIATION_KINDS", "step_hours"]
 
 DEVIATION_KINDS: tuple[str, ...] = ("extra", "skipped", "order", "overrun")
 _STEP_COLUMNS = [
@@ -202,7 +202,7 @@ def _align(paths: dict[tuple[str, ...], int], proc: Procedure) -> dict[tuple[str
 
 
 # ============================================================================ working time
-def _step_times(log: EventLog, cal: WorkCalendar) -> pd.DataFrame:
+def step_hours(log: EventLog, cal: WorkCalendar) -> pd.DataFrame:
     """Per event: case, activity, unit and the working hours since the previous completion."""
     from procsimp.log import ACTIVITY, CASE, RECEIVED, START, TIMESTAMP, UNIT
 
@@ -314,7 +314,7 @@ def _check_service(
         deviations.append({"kind": "order", "step": s, "dossiers": c, "share": share(c)})
 
     # step table: working hours per dossier at each step of the procedure
-    times = _step_times(log, cal)
+    times = step_hours(log, cal)
     times["key"] = times["activity"].map(exact_key)
     rows = []
     overruns: list[dict[str, Any]] = []

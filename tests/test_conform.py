@@ -84,9 +84,9 @@ def test_planted_overrun_is_found_with_its_share(synth):
     ref = synth.procedure().get(service)
     # allot every step the most its dossiers took in the to-be log: no overrun before planting
     from procsimp.calendar import default_calendar
-    from procsimp.conformance import _step_times
+    from procsimp.conformance import step_hours
 
-    times = _step_times(synth.to_be.for_service(service), default_calendar())
+    times = step_hours(synth.to_be.for_service(service), default_calendar())
     most = times.groupby(["activity", "case"])["hours"].sum().groupby(level=0).max()
     hours = {name: float(np.ceil(most[name])) for name in ref.step_names}
     generous = Procedure(

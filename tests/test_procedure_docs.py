@@ -77,7 +77,7 @@ def test_allotted_hours_are_the_median_rounded_up_to_the_half_hour(proposed):
     import numpy as np
 
     from procsimp.calendar import default_calendar
-    from procsimp.conformance import _step_times
+    from procsimp.conformance import step_hours
     from procsimp.io import read_log
     from procsimp.redesign import propose
 
@@ -85,7 +85,7 @@ def test_allotted_hours_are_the_median_rounded_up_to_the_half_hour(proposed):
     (proc,) = load_reference(folder / "to_be_procedure.yaml").procedures
     log = read_log(out / "dossiers.csv")
     to_be = propose(log, service=SERVICE).to_be
-    times = _step_times(to_be, default_calendar()).groupby(["activity", "case"])["hours"].sum()
+    times = step_hours(to_be, default_calendar()).groupby(["activity", "case"])["hours"].sum()
     for step in proc.flat_steps:
         median = float(np.median(times.loc[step.name]))
         assert step.hours == max(0.5, math.ceil(median * 2) / 2)

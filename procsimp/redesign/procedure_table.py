@@ -70,7 +70,7 @@ def _statutory(p: Proposal) -> tuple[float | None, str | None]:
 
 def to_be_procedure(p: Proposal) -> Procedure:
     """The proposal's to-be workflow as an internal procedure (see the module's docstring)."""
-    from procsimp.conformance import _step_times
+    from procsimp.conformance import step_hours
     from procsimp.log import ACTIVITY, CASE
     from procsimp.redesign.edits import Parallelize
     from procsimp.redesign.proposal import _roles
@@ -114,7 +114,7 @@ def to_be_procedure(p: Proposal) -> Procedure:
     main = [a for a in cases_with if share[a] >= MAIN_STEP_SHARE and a not in ends]
     order = sorted(main, key=lambda a: (float(np.median(first_pos[a])), a))
 
-    times = _step_times(log, cal)
+    times = step_hours(log, cal)
     per_case = times.groupby(["activity", "case"], sort=False)["hours"].sum()
     units = times.dropna(subset=["unit"]).groupby("activity")["unit"].agg(
         lambda s: str(s.astype(str).value_counts().index[0])
