@@ -289,7 +289,7 @@ def summary_items(entries: Sequence[Mapping[str, Any]], lang: str, *, top: int =
             )
         if ob is not None and oa is not None:
             parts.append(
-                f"tỷ lệ hồ sơ đúng hạn từ {percent(ob, lang, digits=0)} lên {percent(oa, lang, digits=0)}" if vi
+                f"tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn từ {percent(ob, lang, digits=0)} lên {percent(oa, lang, digits=0)}" if vi
                 else f"on-time rate from {percent(ob, lang, digits=0)} to {percent(oa, lang, digits=0)}"
             )
         if parts:
