@@ -489,7 +489,12 @@ def deviation_map(result: ServiceConformance, log: EventLog, *, lang: str = "en"
     for d in result.deviations:  # the first (most serious) kind wins
         kind_of.setdefault(exact_key(d["step"]), d["kind"])
     font = font_family()
-    dot = graphviz.Digraph("conformance", graph_attr={"rankdir": "LR", "fontname": font},
+    fit = "–" if result.fitness is None else f"{result.fitness:.3f}"
+    share = "–" if result.conforming_share is None else f"{100 * result.conforming_share:.1f}%"
+    title = (f"{result.service}: {result.dossiers} hồ sơ, độ phù hợp {fit}, đúng quy trình {share}" if lang == "vi"
+             else f"{result.service}: {result.dossiers} dossiers, fitness {fit}, conforming {share}")
+    dot = graphviz.Digraph("conformance", graph_attr={"rankdir": "LR", "fontname": font, "label": title,
+                                                       "labelloc": "t"},
                            node_attr={"shape": "box", "style": "rounded,filled", "fontname": font},
                            edge_attr={"fontname": font, "fontsize": "10"})
     edges = dfg(log)
