@@ -499,8 +499,7 @@ def _markdown(log: EventLog, entries: list[dict[str, Any]]) -> str:
             lines.append(f"| {STRINGS[k['key']]['en']} | {k['before']['en']} | {k['after']['en']} | {k['delta']['en']} |")
         lines += ["", "### Flags", ""]
         for f in e["flags"] or []:
-            target = f" → {f['into']}" if f["into"] else ""
-            lines.append(f"- **{f['action']}** {f['activity']}{target} ({f['kind']}, confidence {f['confidence']['en']}): {f['explanation']['en']}")
+            lines.append(f"- **{f['change']['en']}** ({f['kind']}, confidence {f['confidence']['en']}): {f['explanation']['en']}")
         if not e["flags"]:
             lines.append("- none")
         lines += ["", "### Assumptions", ""] + [f"- {a['en']}" for a in e["assumptions"]]
