@@ -8,6 +8,7 @@ The flow, one public function per stage::
     flags = procsimp.flag_steps(log, service="...")  # list[Flag]
     plan = procsimp.propose(log, flags)              # Proposal: to-be + before/after KPIs
     procsimp.report(log, out="outputs")              # HTML report, tables, diagrams
+    procsimp.conform(log, "approved.yaml")           # Conformance: vs the approved procedure
 
 Names are imported lazily, so ``import procsimp`` stays fast.
 """
