@@ -130,3 +130,48 @@ def test_english_rows_use_english_numbers(proposed):
     assert [r[1] for r in vi] == [r[1] for r in en]
     halves = [(a[3], b[3]) for a, b in zip(vi, en, strict=True) if "." in b[3]]
     assert halves and all(v == e.replace(".", ",") for v, e in halves)
+
+
+def test_english_documents_and_parallel_rows(tmp_path):
+    import docx
+    import openpyxl
+
+    from procsimp.procedure import Parallel, Procedure, ProcedureStep
+    from procsimp.redesign.procedure_table import Change
+    from procsimp.render.procedure_docs import write_procedure_docx, write_procedure_xlsx
+
+    proc = Procedure(
+        service="Issue a judicial record",
+        steps=(
+            ProcedureStep("Receive dossier", "One-stop shop", 0.5),
+            Parallel((ProcedureStep("Verify with the police", "Police", 16), ProcedureStep("Verify with the court", "Court", 12))),
+            ProcedureStep("Return result", "One-stop shop", 1.5),
+        ),
+        statutory_days=2,
+    )
+    changes = [Change(step="Review", action="automate", text="automated (done by the system)", evidence="It never rejects.")]
+    write_procedure_docx(proc, tmp_path / "p.docx", lang="en", changes=changes)
+    write_procedure_xlsx(proc, tmp_path / "p.xlsx", lang="en", changes=changes)
+    d = docx.Document(str(tmp_path / "p.docx"))
+    rows = [[c.text for c in r.cells] for r in d.tables[0].rows]
+    assert rows[0] == ["Step", "Task", "Unit responsible", "Time (working hours)"]
+    assert [r[0] for r in rows[1:]] == ["1", "2a", "2b", "3"]
+    assert rows[4][3] == "1.5"
+    text = "\n".join(p.text for p in d.paragraphs)
+    # the longest parallel branch counts: 0.5 + 16 + 1.5 = 18 hours, over 2 days of 7.5 hours
+    assert "Total handling time: 18 working hours" in text
+    assert "Statutory time: 2 working days = 15 working hours (over the statutory time)" in text
+    assert "“Review”: automated (done by the system). Evidence: It never rejects." in text
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx").active
+    values = [r for r in ws.iter_rows(values_only=True) if r[0] in ("1", "2a", "2b", "3")]
+    assert [v[3] for v in values] == [0.5, 16, 12, 1.5]
+
+
+def test_report_rejects_a_negative_min_saving(proposed, tmp_path):
+    _, out, _ = proposed
+    code, stdout, err = invoke("report", out / "dossiers.csv", "--min-saving", "-1", "--out", tmp_path / "r")
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "Error: min_saving must be a number of working days >= 0, got -1.0; e.g. 0.05"
+    )
+    assert not (tmp_path / "r" / "index.html").exists()
