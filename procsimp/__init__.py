@@ -9,6 +9,7 @@ The flow, one public function per stage::
     flags = procsimp.flag_steps(log, service="...")  # list[Flag]
     plan = procsimp.propose(log, flags)              # Proposal: to-be + before/after KPIs
     procsimp.report(log, out="outputs")              # HTML report, tables, diagrams
+    procsimp.conform(log, "approved.yaml")           # Conformance: vs the approved procedure
 
 Names are imported lazily, so ``import procsimp`` stays fast.
 """
@@ -36,6 +37,10 @@ _EXPORTS: dict[str, str] = {
     "flag_steps": "procsimp.detect",
     "Flag": "procsimp.detect",
     "propose": "procsimp.redesign",
+    "conform": "procsimp.conformance",
+    "Conformance": "procsimp.conformance",
+    "load_reference": "procsimp.procedure",
+    "Reference": "procsimp.procedure",
     "Proposal": "procsimp.redesign",
     "report": "procsimp.report",
     "generate": "procsimp.synth",
@@ -51,11 +56,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.catalog import Catalog, load_catalog
     from procsimp.comparison import Comparison, compare
+    from procsimp.conformance import Conformance, conform
     from procsimp.detect import Flag, flag_steps
     from procsimp.errors import ProcsimpError
     from procsimp.io import read_log, write_log
     from procsimp.log import ColumnMapping, EventLog
     from procsimp.mining import ProcessMap, mine
+    from procsimp.procedure import Reference, load_reference
     from procsimp.redesign import Proposal, propose
     from procsimp.report import report
     from procsimp.stats import Profile, profile

@@ -14,6 +14,7 @@ __all__ = [
     "MissingColumnError",
     "ParameterError",
     "CatalogError",
+    "ProcedureError",
     "OptionalDependencyError",
 ]
 
@@ -47,6 +48,10 @@ class ParameterError(ProcsimpError, ValueError):
 
 class CatalogError(ProcsimpError, ValueError):
     """A service catalog file is malformed."""
+
+
+class ProcedureError(ProcsimpError, ValueError):
+    """A reference procedure file is missing or malformed; the message names file, entry and field."""
 
 
 class OptionalDependencyError(ProcsimpError, ImportError):

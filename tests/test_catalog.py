@@ -528,7 +528,8 @@ BAD_FILES = [
         "services:\n  - id: passport\n    statutory_day: 3\n",
         "{p}: entry 1 (id 'passport'), field 'statutory_day': is not a catalog field (did you mean "
         "'statutory_days'?); the fields are id, code, name_vi, name_en, aliases, group, level, agency, "
-        "statutory_days, essential, protected_steps, verified, sources, notes",
+        "statutory_days, essential, protected_steps, verified, sources, membership_source, "
+        "protected_sources, notes",
     ),
     (
         "bad.yaml",
@@ -612,7 +613,7 @@ BAD_FILES = [
         "id,name_vi,name_en,days\n",
         "{p}: header, field 'days': is not a catalog column; the columns are id, code, name_vi, "
         "name_en, aliases, group, level, agency, statutory_days, essential, protected_steps, verified, "
-        "sources, notes",
+        "sources, membership_source, protected_sources, notes",
     ),
     (
         "bad.csv",
@@ -746,6 +747,8 @@ def test_cli_json_and_csv(tmp_path: Path) -> None:
         "notes",
         "group",
         "aliases",
+        "membership_source",
+        "protected_sources",
     }
     assert {r["id"]: r["statutory_days"] for r in records}["passport"] == 8.0
 
@@ -800,3 +803,19 @@ def test_cli_help_lists_the_command() -> None:
     help_text = CliRunner().invoke(main, ["catalog", "--help"]).output
     for option in ("--catalog", "--format", "--essential", "--lang"):
         assert option in help_text
+
+
+def test_every_entry_records_the_source_of_its_membership_and_protected_steps():
+    from procsimp.catalog import load_catalog
+
+    catalog = load_catalog()
+    services = list(catalog)
+    assert sum(s.essential for s in services) == 25
+    for s in services:
+        assert s.membership_source, s.id
+        # the decision's appendix was not read: no entry may claim a checked membership
+        if s.essential:
+            assert "Decision 06/QĐ-TTg" in s.membership_source and "not read" in s.membership_source
+        # a cited protected step comes with a service-specific protected step it backs
+        if s.protected_sources:
+            assert s.specific_steps, s.id

@@ -148,7 +148,7 @@ def test_an_edit_file_can_add_edits(dossiers: Path, tmp_path: Path) -> None:
         (["--service", "Nope"], "Error: service 'Nope' is not in the log {log}; services in the log: "
          "'Cấp Phiếu lý lịch tư pháp', 'Đăng ký khai sinh'"),
         (["--format", "svg,gif"], "Error: format 'gif' is not supported; use a comma-separated list "
-         "of: svg, png, pdf, dot, bpmn (or 'all')"),
+         "of: svg, png, pdf, dot, bpmn, xlsx, docx, yaml (or 'all')"),
         (["--simulate", "--replications", "0"],
          "Error: --replications must be from 1 to 1000, got 0; e.g. --replications 10"),
         (["--noise", "1.5"], "Error: --noise must be from 0 to below 1, got 1.5; e.g. --noise 0.2"),

@@ -43,6 +43,8 @@ FIELDS: tuple[str, ...] = (
     "protected_steps",
     "verified",
     "sources",
+    "membership_source",
+    "protected_sources",
     "notes",
 )
 _TOP_KEYS = ("services", "protected_for_all", "description", "version", "notes")
@@ -284,7 +286,7 @@ def _parse_entry(
             fields[key] = _code(value, where)
         elif key in ("name_vi", "name_en"):
             fields[key] = _text(value, key, where)
-        elif key in ("agency", "notes"):
+        elif key in ("agency", "notes", "membership_source"):
             fields[key] = _text(value, key, where, allow_empty=True)
         elif key == "group":
             group = _text(value, key, where, allow_empty=not builtin)
@@ -297,7 +299,7 @@ def _parse_entry(
             fields[key] = _days(value, where)
         elif key in ("essential", "verified"):
             fields[key] = _bool(value, key, where)
-        elif key in ("sources", "aliases"):
+        elif key in ("sources", "aliases", "protected_sources"):
             fields[key] = _texts(value, key, where, sep=list_sep)
         elif key == "protected_steps":
             fields[key] = _steps(value, where, sep=list_sep)
@@ -315,6 +317,8 @@ _DEFAULTS: dict[str, Any] = {
     "protected_steps": (),
     "verified": False,
     "sources": (),
+    "membership_source": "",
+    "protected_sources": (),
     "notes": "",
 }
 

@@ -46,7 +46,10 @@ class Service:
     ``statutory_days`` is the statutory processing time in working days (``None`` when unknown);
     ``protected_steps`` holds step names, in Vietnamese and English, that the law requires and
     that must never be proposed for removal; ``verified`` is true only when ``statutory_days``
-    was checked against a source listed in ``sources``.
+    was checked against a source listed in ``sources``. ``membership_source`` says where the
+    service's place among the essential services comes from (and whether that was checked);
+    ``protected_sources`` cites the provisions behind its service-specific protected steps
+    (empty when none was checked).
     """
 
     id: str
@@ -63,6 +66,8 @@ class Service:
     notes: str
     group: str = ""
     aliases: tuple[str, ...] = ()
+    membership_source: str = ""
+    protected_sources: tuple[str, ...] = ()
 
     def name(self, lang: str = "vi") -> str:
         """The service's name in ``lang`` (``"vi"`` or ``"en"``)."""
@@ -111,6 +116,8 @@ class Service:
             ("essential", "yes" if self.essential else "no"),
             ("protected steps", "; ".join(self.protected_steps)),
             ("sources", "; ".join(self.sources)),
+            ("membership source", self.membership_source),
+            ("protected-step sources", "; ".join(self.protected_sources) or "not checked"),
             ("notes", self.notes),
         ]
         body = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)

@@ -17,6 +17,7 @@ COMMANDS: tuple[str, ...] = (
     "mine",
     "flag",
     "propose",
+    "conform",
     "report",
     "demo",
     "generate",

@@ -38,6 +38,11 @@ import click
 )
 @click.option("--to-be", "to_be", is_flag=True, help="also write the counterfactual log with the waste removed")
 @click.option(
+    "--procedure", is_flag=True,
+    help="also write OUT/<stem>_procedure.yaml: the approved to-be procedure (steps, units, allotted "
+    "hours) in the reference format of procsimp conform",
+)
+@click.option(
     "--format",
     "formats",
     default="csv",
@@ -62,6 +67,7 @@ def generate(
     lang: str,
     structure: str,
     to_be: bool,
+    procedure: bool,
     formats: str,
     start: str,
     months: int,
@@ -72,7 +78,8 @@ def generate(
     """Generate synthetic dossier logs with known waste and their ground truth.
 
     Writes OUT/<stem>.<ext> for each format, OUT/<stem>_to_be.<ext> with --to-be, and
-    OUT/ground_truth.json (injected waste, steps to keep, KPIs of both logs).
+    OUT/ground_truth.json (injected waste, steps to keep, KPIs of both logs) and, with
+    --procedure, OUT/<stem>_procedure.yaml (the approved to-be procedure, for procsimp conform).
 
     \b
     Examples:
@@ -99,7 +106,7 @@ def generate(
         services=chosen, cases=cases, seed=seed, lang=lang, structure=structure,
         to_be=to_be, start=start, months=months,
     )
-    paths = result.write(out, fmts, stem=stem, truth_name=truth_name)
+    paths = result.write(out, fmts, stem=stem, truth_name=truth_name, procedure=procedure)
     for path in paths:
         click.echo(str(path))
     per_service = list(result.truth["services"].values())

@@ -42,7 +42,7 @@ from procsimp.errors import ParameterError
 __all__ = ["propose", "DEFAULT_FORMATS", "PROPOSE_FORMATS"]
 
 DEFAULT_FORMATS = "svg,png,bpmn"
-PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
+PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn", "xlsx", "docx", "yaml")
 
 
 @click.command(name="propose")
@@ -69,10 +69,12 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S", help="simulation seed")
 @formats_option(
     DEFAULT_FORMATS,
-    help="comma-separated: svg, png, pdf, dot (the as-is/to-be diagram), bpmn (the to-be model), or all",
+    help="comma-separated: svg, png, pdf, dot (the as-is/to-be diagram), bpmn (the to-be model), "
+    "xlsx, docx (the to-be internal procedure table), yaml (the same procedure as a reference "
+    "for conform), or all",
 )
 @view_option("performance", help="the maps' view: mean times (performance) or counts (frequency)")
-@lang_option(help="language of the diagram's titles, legend and caption")
+@lang_option(help="language of the diagram's titles, legend and caption, and of the procedure table (xlsx, docx)")
 @noise_option(help="noise threshold of the to-be model discovery (0-1)")
 @out_option()
 def propose(
@@ -205,16 +207,42 @@ def _write_service(p: Any, folder: Path, formats: list[str], *, view: str, lang:
     from procsimp.render.graphviz import write_dot
 
     written: list[Path] = []
-    diagram_formats = [f for f in formats if f != "bpmn"]
+    diagram_formats = [f for f in formats if f not in ("bpmn", *_PROCEDURE_FORMATS)]
     if diagram_formats:
         dot = p.diagram(lang=lang, view=view)
         for fmt in diagram_formats:
             written.append(write_dot(dot, folder / f"as_is_vs_to_be.{fmt}", format=fmt))
     if "bpmn" in formats and p.model is not None:
         written.append(p.write_bpmn(folder / "to_be.bpmn"))
+    if any(f in formats for f in _PROCEDURE_FORMATS):
+        written.extend(_write_procedure(p, folder, formats, lang=lang))
     written.append(
         write_text(folder / "proposal.json", json.dumps(p.kpis_json(), ensure_ascii=False, indent=2) + "\n")
     )
+    return written
+
+
+_PROCEDURE_FORMATS = ("xlsx", "docx", "yaml")
+
+
+def _write_procedure(p: Any, folder: Path, formats: list[str], *, lang: str) -> list[Path]:
+    """to_be_procedure.xlsx / .docx / .yaml: the to-be as the agency's internal procedure."""
+    from procsimp.procedure import Reference
+    from procsimp.redesign.procedure_table import procedure_changes, to_be_procedure
+    from procsimp.render.procedure_docs import write_procedure_docx, write_procedure_xlsx
+
+    proc = to_be_procedure(p)
+    changes = procedure_changes(p, lang)
+    hpd = p.calendar.minutes_per_day / 60.0 if p.calendar is not None else 7.5
+    written: list[Path] = []
+    if "xlsx" in formats:
+        written.append(write_procedure_xlsx(proc, folder / "to_be_procedure.xlsx", lang=lang,
+                                            changes=changes, hours_per_day=hpd))
+    if "docx" in formats:
+        written.append(write_procedure_docx(proc, folder / "to_be_procedure.docx", lang=lang,
+                                            changes=changes, hours_per_day=hpd))
+    if "yaml" in formats:
+        written.append(Reference(procedures=(proc,), source=p.service).write(folder / "to_be_procedure.yaml"))
     return written
 
 

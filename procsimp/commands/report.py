@@ -49,6 +49,10 @@ def parse_formats(value: str) -> tuple[str, ...]:
     metavar="DATE",
     help="the day a reform took effect (YYYY-MM-DD): its months are marked in each service's trend charts",
 )
+@click.option(
+    "--min-saving", type=float, default=0.05, show_default=True, metavar="DAYS",
+    help="flags saving less than this many working days per dossier go to the report's appendix",
+)
 @out_option()
 def report(
     log_args: dict[str, Any],
@@ -62,6 +66,7 @@ def report(
     seed: int,
     fmt: str,
     since: str | None,
+    min_saving: float,
     out: Path,
 ) -> None:
     """Profile, mine, flag and propose for every service, and write a self-contained HTML
@@ -91,6 +96,7 @@ def report(
             seed=seed,
             calendar=cal,
             since=since,
+            min_saving=min_saving,
         )
     for note in dict.fromkeys(notes):  # services without a catalog entry, once each
         click.echo(f"Warning: {note}", err=True)

@@ -75,7 +75,7 @@ KPI_LABELS: dict[str, dict[str, str]] = {
         "steps_per_case": "số bước mỗi hồ sơ",
         "handoffs_per_case": "số lần chuyển giao mỗi hồ sơ",
         "units_per_case": "số đơn vị mỗi hồ sơ",
-        "on_time_rate": "tỷ lệ đúng hạn",
+        "on_time_rate": "tỷ lệ trước hạn và đúng hạn",
         "due_cases": "hồ sơ có thời hạn",
     },
 }

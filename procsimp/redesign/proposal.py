@@ -681,7 +681,7 @@ def _assumptions(
             "right after the check) skip every step that used to come between (those steps only "
             "serve dossiers that are granted); other dossiers do the same steps in a new order, "
             "in the same total time.",
-            "Bước kiểm tra loại hồ sơ được đưa lên sớm chạy ngay sau bước đã chỉ định, với thời gian "
+            "Bước kiểm tra điều kiện (bước có thể dẫn đến từ chối hồ sơ) được đưa lên sớm, chạy ngay sau bước đã chỉ định, với thời gian "
             "chờ và xử lý thực tế của nó. Hồ sơ bị từ chối (kết thúc bằng bước từ chối ngay sau "
             "bước kiểm tra) bỏ qua mọi bước trước đây nằm giữa (các bước đó chỉ phục vụ hồ sơ được "
             "giải quyết); các hồ sơ khác làm cùng các bước theo thứ tự mới, tổng thời gian không đổi.",
@@ -707,11 +707,12 @@ def _assumptions(
             parts_vi.append(f"{n_cat} hồ sơ dùng ngày nhận cộng số ngày làm việc theo danh mục")
         if n_none:
             parts_en.append(f"{n_none} have no deadline and are left out of the on-time rate")
-            parts_vi.append(f"{n_none} hồ sơ không có thời hạn, không tính vào tỷ lệ đúng hạn")
+            parts_vi.append(f"{n_none} hồ sơ không có thời hạn, không tính vào tỷ lệ trước hạn và đúng hạn")
         add(
             "On-time rate: a dossier is on time when its last step completes by its deadline; "
             + "; ".join(parts_en) + ". Deadlines do not change in the to-be.",
-            "Tỷ lệ đúng hạn: hồ sơ đúng hạn khi bước cuối hoàn thành trước thời hạn; "
+            "Tỷ lệ trước hạn và đúng hạn: hồ sơ được tính là trước hạn hoặc đúng hạn khi bước cuối hoàn thành "
+            "không muộn hơn thời hạn, là trễ hạn khi hoàn thành sau thời hạn; "
             + "; ".join(parts_vi) + ". Thời hạn không đổi trong phương án đề xuất.",
         )
     else:
@@ -719,7 +720,7 @@ def _assumptions(
             "No dossier has a deadline (no case:due in the log and the service is not in the "
             "catalog with statutory days), so the on-time rate is not estimated.",
             "Không hồ sơ nào có thời hạn (nhật ký không có case:due và thủ tục không có trong danh "
-            "mục với số ngày luật định), nên không ước tính tỷ lệ đúng hạn.",
+            "mục với số ngày luật định), nên không ước tính tỷ lệ trước hạn và đúng hạn.",
         )
     add(
         "Lead time runs from receipt (case:received, or the first step when the log has none "

@@ -576,7 +576,7 @@ def _assumptions(
         "delays are resampled per activity.",
     ]
     vi = [
-        f"Mô phỏng: {replications} lần chạy (hạt giống {seed}) mô hình sự kiện rời rạc (SimPy) "
+        f"Mô phỏng: {replications} lần chạy (giá trị khởi tạo ngẫu nhiên {seed}) mô hình sự kiện rời rạc (SimPy) "
         "theo giờ làm việc; số liệu là trung bình với khoảng tin cậy 95%.",
         "Thời điểm nộp hồ sơ trong mô phỏng được lấy mẫu lại từ thời điểm nhận thực tế; mỗi hồ "
         "sơ mô phỏng đi theo các bước của một hồ sơ rút ngẫu nhiên từ nhật ký; thời gian xử lý "

@@ -89,6 +89,48 @@ def _fmt(value: Any, key: str = "") -> str:
     return str(value)
 
 
+def _fmt_both(value: Any, key: str = "") -> dict[str, str]:
+    """:func:`_fmt` in both languages, with Babel's separators ("2.500", "1,3" in Vietnamese)."""
+    from procsimp.report.wording import number, percent
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _both("–")
+    if key == "on_time_rate" or key.endswith("_rate") or key.endswith("_share"):
+        return {lg: percent(value, lg) for lg in LANGS}
+    if key == "cases" or isinstance(value, int):
+        return {lg: number(value, lg, digits=0) for lg in LANGS}
+    if isinstance(value, float):
+        return {lg: number(value, lg) for lg in LANGS}
+    return _both(str(value))
+
+
+def _delta_both(key: str, before: Any, after: Any) -> tuple[dict[str, str], str]:
+    """The change from ``before`` to ``after`` in both languages, and its css class."""
+    from procsimp.report.wording import number
+
+    try:
+        b, a = float(before), float(after)
+    except (TypeError, ValueError):
+        return _both("–"), ""
+    if math.isnan(a) or math.isnan(b):
+        return _both("–"), ""
+    diff = a - b
+    if abs(diff) < 1e-12:
+        return _both("0"), ""
+    better = diff < 0 if key in _LOWER_IS_BETTER else diff > 0
+    sign = "+" if diff > 0 else "−"
+    out = {}
+    for lg in LANGS:
+        if key == "on_time_rate":
+            out[lg] = f"{sign}{number(abs(100 * diff), lg, digits=1)} " + ("điểm %" if lg == "vi" else "pt")
+        elif b:
+            pct = number(abs(100 * diff / b), lg, digits=0)
+            out[lg] = f"{sign}{number(abs(diff), lg)} ({sign}{pct}%)"
+        else:
+            out[lg] = f"{sign}{number(abs(diff), lg)}"
+    return out, "better" if better else "worse"
+
+
 def _kind_names(kind: str) -> tuple[str, str]:
     key = f"k_{kind}"
     if key in STRINGS:
@@ -101,26 +143,6 @@ def _fmt_days(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _delta(key: str, before: Any, after: Any) -> tuple[str, str]:
-    try:
-        b, a = float(before), float(after)
-    except (TypeError, ValueError):
-        return "–", ""
-    if math.isnan(a) or math.isnan(b):
-        return "–", ""
-    diff = a - b
-    if abs(diff) < 1e-12:
-        return "0", ""
-    better = diff < 0 if key in _LOWER_IS_BETTER else diff > 0
-    if key == "on_time_rate":
-        text = f"{100 * diff:+.1f} pt"
-    elif b:
-        text = f"{diff:+,.2f} ({100 * diff / b:+.0f}%)"
-    else:
-        text = f"{diff:+,.2f}"
-    return text, "better" if better else "worse"
 
 
 def _inline_svg(svg: str) -> str:
@@ -175,6 +197,7 @@ def report(
     seed: int = 0,
     calendar: Any = None,
     since: Any = None,
+    min_saving: float = 0.05,
 ) -> Report:
     """Run the whole flow on ``log`` and write the report into ``out``.
 
@@ -186,12 +209,19 @@ def report(
     hours inferred from the log's event times (:func:`procsimp.office_hours.log_calendar`),
     which the index page states. ``since`` (a date or ``"YYYY-MM-DD"``) is the day a reform took
     effect: the months from it on are marked in each service's trend charts.
+    Flags that save less than ``min_saving`` working days per dossier are listed in an appendix
+    at the end of the page, not beside the real ones.
     """
     from procsimp.catalog import load_catalog
     from procsimp.stats import profile
 
     if lang not in LANGS:
         raise ParameterError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    if not (isinstance(min_saving, (int, float)) and not isinstance(min_saving, bool)
+            and math.isfinite(min_saving) and min_saving >= 0):
+        raise ParameterError(
+            f"min_saving must be a number of working days >= 0, got {min_saving!r}; e.g. 0.05"
+        )
     allowed_formats = {"svg", "png", "pdf", "bpmn", "dot"}
     bad = [f for f in formats if f not in allowed_formats]
     if bad:
@@ -229,7 +259,7 @@ def report(
         try:
             entry, files, record, flag_dicts = _report_service(
                 log, name, label, slug, out, lang=lang, cat=cat, protect=protect, external=external, simulate=simulate,
-                formats=formats, seed=seed, calendar=calendar)
+                formats=formats, seed=seed, calendar=calendar, min_saving=min_saving)
         except ProcsimpError as exc:  # one service failing fails the report: no index of a part
             raise type(exc)(
                 f"service {label!r} could not be reported, so the report is not complete (no index.html): {exc}"
@@ -254,7 +284,7 @@ def report(
             for e in entries
         ]
     )
-    page = _render_html(log, entries, lang=lang, hours=hours)
+    page = _render_html(log, entries, lang=lang, hours=hours, min_saving=min_saving)
     html_path = write_text(out / "index.html", page)
     md_path = write_text(out / "report.md", _markdown(log, entries))
     written += [html_path, md_path]
@@ -263,7 +293,7 @@ def report(
 
 def _report_service(log: EventLog, name: str | None, label: str, slug: str, out: Path, *, lang: str, cat: Any,
                     protect: Sequence[str], external: Sequence[str], simulate: bool, formats: Sequence[str], seed: int,
-                    calendar: Any) -> tuple[dict[str, Any], list[Path], dict[str, Any], list[dict[str, Any]]]:
+                    calendar: Any, min_saving: float) -> tuple[dict[str, Any], list[Path], dict[str, Any], list[dict[str, Any]]]:
     """Mine, flag, propose and draw one service into ``out/slug``: (entry, files, KPI record, flags)."""
     from procsimp.detect import flag_steps
     from procsimp.mining import mine
@@ -301,7 +331,7 @@ def _report_service(log: EventLog, name: str | None, label: str, slug: str, out:
     record = plan.kpis_json()
     flag_dicts = [f.to_dict() for f in flags]
     files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
-    entry = _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
+    entry = _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out, min_saving)
     return entry, files, record, flag_dicts
 
 
@@ -333,18 +363,30 @@ def _service_entry(
     drawings: dict[str, tuple[Any, Any, Any]],
     files: list[Path],
     out: Path,
+    min_saving: float = 0.05,
 ) -> dict[str, Any]:
+    from procsimp.report.wording import (
+        change_phrase,
+        evidence_sentences,
+        legal_items,
+        statutory_note,
+    )
+
     before, after = record["before"], record["after"]
     simulated = record.get("simulated")
     kpis = []
     for key in KPI_KEYS:
-        delta, css = _delta(key, before.get(key), after.get(key))
-        sim = ""
+        delta, css = _delta_both(key, before.get(key), after.get(key))
+        sim = _both("")
         if simulated and key in simulated:
             s = simulated[key]
-            sim = f"{_fmt(s.get('mean'), key)} [{_fmt(s.get('low'), key)}; {_fmt(s.get('high'), key)}]" if isinstance(s, dict) else _fmt(s, key)
+            if isinstance(s, dict):
+                m, lo, hi = (_fmt_both(s.get(x), key) for x in ("mean", "low", "high"))
+                sim = {lg: f"{m[lg]} [{lo[lg]}; {hi[lg]}]" for lg in LANGS}
+            else:
+                sim = _fmt_both(s, key)
         kpis.append(
-            {"key": key, "before": _fmt(before.get(key), key), "after": _fmt(after.get(key), key), "delta": delta, "css": css, "simulated": sim}
+            {"key": key, "before": _fmt_both(before.get(key), key), "after": _fmt_both(after.get(key), key), "delta": delta, "css": css, "simulated": sim}
         )
     b = before.get("lead_time_workdays_mean")
     a = after.get("lead_time_workdays_mean")
@@ -364,18 +406,55 @@ def _service_entry(
             )
     except AttributeError:
         model = None
+    def flag_item(f: Any) -> dict[str, Any]:
+        value = f.saving.get("workdays_per_case")
+        return {
+            "activity": f.activity,
+            "into": f.into,
+            "action": f.action,
+            "kind": f.kind,
+            "change": {lg: change_phrase(f.action, f.activity, f.into, lg) for lg in LANGS},
+            "kind_text": _both(*_kind_names(f.kind)),
+            "confidence": _fmt_both(float(f.confidence)),
+            "saving_value": float(value) if isinstance(value, (int, float)) else 0.0,
+            "saving": _fmt_both(value, "saving"),
+            "explanation": _both(f.explanation.get("en", ""), f.explanation.get("vi")),
+            "evidence": {lg: evidence_sentences(f.evidence, lg) for lg in LANGS},
+            "evidence_raw": [(k, _fmt(v, k) if isinstance(v, (int, float)) else v) for k, v in f.evidence.items()],
+        }
+
+    items = [flag_item(f) for f in flags]
+    major = [x for x in items if x["saving_value"] >= min_saving]
+    minor = [x for x in items if x["saving_value"] < min_saving]
+    def material(flag: Any) -> bool:  # the summary leaves out what the appendix holds
+        value = (getattr(flag, "saving", None) or {}).get("workdays_per_case")
+        return not isinstance(value, (int, float)) or value >= min_saving
+
+    changes = [
+        dict(zip(("action", "activity", "into"), e.key, strict=True))
+        for e in getattr(plan, "edits", ()) if material(getattr(e, "flag", None))
+    ] + [
+        {"action": f.action, "activity": f.activity, "into": f.into}
+        for f in getattr(plan, "recommendations", ()) if f.action != "fix_rework" and material(f)
+    ]
     return {
         "name": label,
         "anchor": f"s-{slug}",
-        "cases": f"{cases:,}",
-        "lead_before": _fmt(b, "lead_time_workdays_mean"),
-        "on_time_before": _fmt(before.get("on_time_rate"), "on_time_rate"),
+        "cases": _fmt_both(cases, "cases"),
+        "cases_value": cases,
+        "record": record,
+        "changes": changes,
+        "legal": {lg: legal_items(getattr(plan, "refused", ()), lg) for lg in LANGS},
+        "lead_before": _fmt_both(b, "lead_time_workdays_mean"),
+        "on_time_before": _fmt_both(before.get("on_time_rate"), "on_time_rate"),
         "saving_value": round(saving, 3),
         "gain_value": round(saving * cases, 1),
-        "saving_per_case": f"{saving:,.2f}",
-        "gain": f"{saving * cases:,.0f}",
+        "saving_per_case": _fmt_both(saving),
+        "gain": {lg: number_0(saving * cases, lg) for lg in LANGS},
         "catalog": (f"{service.name_vi} / {service.name_en}" if service is not None else None),
         "statutory_days": _fmt_days(getattr(service, "statutory_days", None)),
+        "statutory": {lg: statutory_note(service, lg) for lg in LANGS},
+        "verified": bool(getattr(service, "verified", False)),
         "kpis": kpis,
         "simulated": bool(simulated),
         # every diagram in both languages; the page shows the one of the chosen language
@@ -383,26 +462,20 @@ def _service_entry(
         "performance_svg": _svgs(drawings, 1, slug),
         "side_by_side_svg": _svgs(drawings, 2, slug),
         "model": model,
-        "flags": [
-            {
-                "activity": f.activity,
-                "into": f.into,
-                "action": f.action,
-                "kind": f.kind,
-                "kind_text": _both(*_kind_names(f.kind)),
-                "confidence": f"{f.confidence:.2f}",
-                "saving": _fmt(f.saving.get("workdays_per_case"), "saving"),
-                "explanation": _both(f.explanation.get("en", ""), f.explanation.get("vi")),
-                "evidence": [(k, _fmt(v, k) if isinstance(v, (int, float)) else v) for k, v in f.evidence.items()],
-            }
-            for f in flags
-        ],
+        "flags": major,
+        "minor_flags": minor,
         "edits": [_as_pair(e) for e in getattr(plan, "edits", ())],
         "refused": [_as_pair(e) for e in getattr(plan, "refused", ())],
         "recommendations": [_as_pair(e) for e in getattr(plan, "recommendations", ())],
         "assumptions": [_as_pair(a) for a in _assumptions(plan)],
         "files": [p.relative_to(out).as_posix() for p in files],
     }
+
+
+def number_0(value: float, lang: str) -> str:
+    from procsimp.report.wording import number
+
+    return number(value, lang, digits=0)
 
 
 def _svgs(drawings: dict[str, tuple[Any, Any, Any]], index: int, slug: str) -> str:
@@ -428,7 +501,8 @@ def _assumptions(plan: Any) -> list[Any]:
     return en
 
 
-def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, hours: Any = None) -> str:
+def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, hours: Any = None,
+                 min_saving: float = 0.05) -> str:
     import jinja2
 
     from procsimp import __version__
@@ -439,17 +513,22 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, hou
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    from procsimp.report.wording import number, summary_items
+
     template = env.get_template("report.html.j2")
     from procsimp.report.trend import TREND_STRINGS
 
+    summary = {lg: summary_items([{**e, "legal": e["legal"][lg]} for e in entries], lg) for lg in LANGS}
     return template.render(
+        summary=summary,
+        min_saving={lg: number(min_saving, lg) for lg in LANGS},
         T=STRINGS,
         TS=TREND_STRINGS,
         lang=lang,
         version=__version__,
         source=Path(log.source).name,
-        n_cases=f"{log.n_cases:,}",
-        n_events=f"{log.n_events:,}",
+        n_cases=_fmt_both(log.n_cases, "cases"),
+        n_events=_fmt_both(log.n_events, "cases"),
         warnings=list(log.warnings) + ([hours.warning] if hours is not None and hours.warning else []),
         office_hours=None if hours is None else {"en": hours.describe("en"), "vi": hours.describe("vi")},
         services=entries,
@@ -473,18 +552,22 @@ def _markdown(log: EventLog, entries: list[dict[str, Any]]) -> str:
     lines = [f"# {STRINGS['title']['en']} / {STRINGS['title']['vi']}", "", f"Log: {_md(Path(log.source).name)}", ""]
     lines += ["| # | Service | Dossiers | Saved per dossier (working days) | Expected gain (working days) |", "|---|---|---:|---:|---:|"]
     for i, e in enumerate(entries, 1):
-        lines.append(f"| {i} | {_md(e['name'])} | {e['cases']} | {e['saving_per_case']} | {e['gain']} |")
+        lines.append(f"| {i} | {_md(e['name'])} | {e['cases']['en']} | {e['saving_per_case']['en']} | {e['gain']['en']} |")
     for e in entries:
         lines += ["", f"## {_md(e['name'])}", "", "| KPI | As-is | To-be | Change |", "|---|---:|---:|---:|"]
         for k in e["kpis"]:
-            lines.append(f"| {STRINGS[k['key']]['en']} | {k['before']} | {k['after']} | {k['delta']} |")
+            lines.append(f"| {STRINGS[k['key']]['en']} | {k['before']['en']} | {k['after']['en']} | {k['delta']['en']} |")
         lines += ["", "### Flags", ""]
         for f in e["flags"] or []:
-            target = f" → {_md(f['into'])}" if f["into"] else ""
-            lines.append(f"- **{_md(f['action'])}** {_md(f['activity'])}{target} ({_md(f['kind'])}, confidence "
-                         f"{f['confidence']}): {_md(f['explanation']['en'])}")
+            lines.append(f"- **{_md(f['change']['en'])}** ({_md(f['kind'])}, confidence {f['confidence']['en']}): "
+                         f"{_md(f['explanation']['en'])}")
         if not e["flags"]:
             lines.append("- none")
         lines += ["", "### Assumptions", ""] + [f"- {_md(a['en'])}" for a in e["assumptions"]]
+    minor = [(e["name"], f) for e in entries for f in e["minor_flags"]]
+    if minor:
+        lines += ["", "## Appendix: minor flags", ""]
+        for name, f in minor:
+            lines.append(f"- {_md(name)}: {_md(f['change']['en'])} ({f['saving']['en']} working days per dossier)")
     return "\n".join(lines) + "\n"
 

@@ -100,6 +100,64 @@ class SynthResult:
         ]
         return pd.DataFrame(rows, columns=["service", "kind", "action", "activity", "into"])
 
+    def procedure(self) -> Any:
+        """The approved to-be procedure of every service: a :class:`procsimp.procedure.Reference`.
+
+        It is the procedure the counterfactual to-be log follows: the template's steps without
+        the eliminated and merged-away ones, each parallel pair as a parallel block, a late
+        knock-out check right after the step it should follow, and the return of the result
+        last. Supplement requests (with the repeat of the check that raised them) and the
+        resubmission are exceptions; the rejection notice is an exception that may end the
+        dossier. Allotted hours are the step's median waiting plus processing time in the
+        template, rounded up to the half hour; units are the template's.
+        """
+        from procsimp.procedure import (
+            Parallel,
+            Procedure,
+            ProcedureException,
+            ProcedureStep,
+            Reference,
+            round_up_half_hour,
+        )
+
+        g = self.truth["generator"]
+        procs = []
+        for name, svc in self.truth["services"].items():
+            tpl = template(svc["service_id"], g["structure"])
+
+            def step(key: str, tpl: Template = tpl) -> ProcedureStep:
+                s = tpl.step(key)
+                hours = round_up_half_hour((s.wait * tpl.pace + s.proc) / 60.0)
+                return ProcedureStep(name=tpl.label(key, self.lang), unit=tpl.unit_label(s.unit, self.lang), hours=hours)
+
+            gone = {k for _, k in tpl.eliminate} | {b for b, _ in tpl.merge}
+            second = {b: a for a, b, _ in tpl.parallel}
+            first = {a: b for a, b, _ in tpl.parallel}
+            ko, ko_into = tpl.knockout if tpl.knockout else (None, None)
+            items: list[Any] = []
+            for s in tpl.steps:
+                if s.key in gone or s.key in second or s.key == "return" or s.key == ko:
+                    continue
+                if s.key in first:
+                    items.append(Parallel((step(s.key), step(first[s.key]))))
+                    continue
+                items.append(step(s.key))
+                if s.key == ko_into and ko is not None:
+                    items.append(step(ko))
+            items.append(step("return"))
+            procs.append(Procedure(
+                service=name,
+                steps=tuple(items),
+                statutory_days=float(svc["statutory_days"]) if svc.get("statutory_days") else None,
+                exceptions=(
+                    ProcedureException(tpl.label("request_supplement", self.lang), "supplement"),
+                    ProcedureException(tpl.label("resubmit", self.lang), "anywhere"),
+                    ProcedureException(tpl.label("notify_rejection", self.lang), "end"),
+                ),
+                source="procsimp generate (the approved to-be procedure of the synthetic service)",
+            ))
+        return Reference(procedures=tuple(procs), source="generated")
+
     def write(
         self,
         out: str | Path,
@@ -107,8 +165,11 @@ class SynthResult:
         *,
         stem: str = "dossiers",
         truth_name: str = "ground_truth.json",
+        procedure: bool = False,
     ) -> list[Path]:
-        """Write ``<stem>.<ext>`` (+ ``<stem>_to_be.<ext>``) and the ground truth into ``out``."""
+        """Write ``<stem>.<ext>`` (+ ``<stem>_to_be.<ext>``) and the ground truth into ``out``;
+        with ``procedure``, also ``<stem>_procedure.yaml``, the approved to-be procedure
+        (:meth:`procedure`) in the reference format that ``procsimp conform`` reads."""
         from procsimp.synth._write import write_log_file, write_truth
 
         fmts = _check_formats(formats)
@@ -119,6 +180,8 @@ class SynthResult:
             if self.to_be is not None:
                 paths.append(write_log_file(self.to_be, out / f"{stem}_to_be.{fmt}", fmt, self.lang))
         paths.append(write_truth(self.truth, out / truth_name))
+        if procedure:
+            paths.append(self.procedure().write(out / f"{stem}_procedure.yaml"))
         return paths
 
     def __repr__(self) -> str:

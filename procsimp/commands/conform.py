@@ -1,0 +1,97 @@
+"""``procsimp conform LOG --reference FILE``: check the dossiers against the approved procedure
+(wraps :func:`procsimp.conform`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from procsimp.cli import calendar_options, load_log, log_options, service_option
+from procsimp.commands._options import lang_option
+
+
+@click.command("conform")
+@log_options
+@calendar_options
+@service_option
+@click.option(
+    "--reference",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    metavar="FILE",
+    help="the approved procedure: a YAML reference (see docs/procedure.md) or a BPMN 2.0 file",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="how to print the result on stdout (csv: the deviations)",
+)
+@lang_option(help="language of the deviation map's legend (with --out)")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="also write conformance.json, deviations.csv, steps.csv and, per service, a map "
+    "coloured by deviation (deviations.svg) into this folder",
+)
+def conform(
+    log_args: dict[str, Any],
+    calendar: Any,
+    service: str | None,
+    reference: Path,
+    fmt: str,
+    lang: str,
+    out: Path | None,
+) -> None:
+    """Check each dossier against the approved procedure of its service.
+
+    Aligns every distinct path of the log with the procedure (pm4py alignments on its Petri
+    net) and reports, per service: the dossiers, the fitness, the share of dossiers whose path
+    the procedure allows, and the deviations: extra steps, skipped steps, steps out of order
+    and steps over their allotted working hours (with the share of dossiers and the median
+    excess), plus a table of allotted, median and 90th-percentile working hours per step.
+    Exceptions (supplement requests, rejection notices) are not deviations. A service or step
+    of the reference that the log lacks gives a warning on stderr.
+    """
+    from procsimp.conformance import conform as run_conform
+    from procsimp.conformance import table_text
+    from procsimp.procedure import load_reference
+
+    ref = load_reference(reference)  # a malformed reference fails before reading a large log
+    log = load_log(log_args, out=out)
+    result = run_conform(log, ref, service=service, calendar=calendar)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if fmt == "json":
+        click.echo(result.to_json(), nl=False)
+    elif fmt == "csv":
+        click.echo(result.to_csv(), nl=False)
+    else:
+        click.echo(table_text(result), nl=False)
+    if out is not None:
+        paths = _write(result, log, out, lang=lang)
+        click.echo(f"Wrote {', '.join(str(p) for p in paths)}", err=True)
+
+
+def _write(result: Any, log: Any, out: Path, *, lang: str) -> list[Path]:
+    from procsimp._atomic import write_text
+    from procsimp.commands.mine import service_slugs
+    from procsimp.conformance import deviation_map
+    from procsimp.render.graphviz import write_dot
+    from procsimp.stats import neutralise_csv
+
+    written = [
+        write_text(out / "conformance.json", result.to_json()),
+        write_text(out / "deviations.csv", result.to_csv()),
+        write_text(out / "steps.csv", neutralise_csv(result.steps).to_csv(index=False, lineterminator="\n")),
+    ]
+    slugs = service_slugs([s.service for s in result.services])
+    for s in result.services:
+        svc_log = log.for_service(s.service) if log.services else log
+        written.append(write_dot(deviation_map(s, svc_log, lang=lang), out / slugs[s.service] / "deviations.svg"))
+    return written
