@@ -3,16 +3,14 @@ sentences, minor flags in the appendix, the catalog's verified status; in headle
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from procsimp.report import report
 from procsimp.report.wording import change_phrase, count_phrase, days_phrase, evidence_sentences
 from procsimp.synth import generate
-from tests.test_report import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import chromium_page
 
 
 def test_numbers_follow_the_language():
@@ -74,19 +72,7 @@ def test_minor_flags_are_in_the_appendix(page):
 
 @pytest.mark.browser
 def test_summary_and_numbers_in_both_languages_in_chromium(page, artifacts_dir):
-    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is part of the test extra")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("PROCSIMP_SKIP_BROWSER") == "1":
-            pytest.skip("PROCSIMP_SKIP_BROWSER=1: Chromium tests skipped on request")
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
-    errors: list[str] = []
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(page.html.as_uri())
-        tab.wait_for_load_state("load")
-
+    with chromium_page(page.html) as (tab, _requests, errors):
         # Vietnamese: the summary opens the page, on one screen, in plain words
         summary = tab.locator("#summary")
         box = summary.bounding_box()
@@ -118,5 +104,4 @@ def test_summary_and_numbers_in_both_languages_in_chromium(page, artifacts_dir):
         assert "unverified" in land.inner_text()
         assert ranking  # the first row was there in Vietnamese too
         tab.screenshot(path=str(artifacts_dir / "report_summary_en.png"))
-        browser.close()
-    assert errors == []
+        assert errors == []
