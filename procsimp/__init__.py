@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "Catalog": "procsimp.catalog",
     "WorkCalendar": "procsimp.calendar",
     "ProcsimpError": "procsimp.errors",
+    "anonymize": "procsimp.privacy",
+    "Anonymized": "procsimp.privacy",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -52,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.io import read_log, write_log
     from procsimp.log import ColumnMapping, EventLog
     from procsimp.mining import ProcessMap, mine
+    from procsimp.privacy import Anonymized, anonymize
     from procsimp.redesign import Proposal, propose
     from procsimp.report import report
     from procsimp.stats import Profile, profile

@@ -17,6 +17,7 @@ COMMANDS: tuple[str, ...] = (
     "flag",
     "propose",
     "report",
+    "anonymize",
     "demo",
     "generate",
     "catalog",

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-__all__ = ["formats_option", "lang_option", "noise_option", "view_option"]
+__all__ = ["formats_option", "lang_option", "min_variant_cases_option", "noise_option", "view_option"]
 
 _VIEWS = ("frequency", "performance")
 
@@ -40,3 +40,16 @@ def lang_option(help: str) -> Callable[..., Any]:
 def noise_option(help: str) -> Callable[..., Any]:
     """``--noise``: the noise threshold of model discovery, 0.2 by default."""
     return click.option("--noise", type=float, default=0.2, show_default=True, help=help)
+
+
+def min_variant_cases_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--min-variant-cases K``: variants of fewer dossiers are folded into one "other" row."""
+    return click.option(
+        "--min-variant-cases",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        metavar="K",
+        help="in exported tables, fold the variants followed by fewer than K dossiers into one "
+        "'other' row, so that no rare path singles out a citizen (1 keeps every variant)",
+    )(func)

@@ -70,12 +70,13 @@ def generate(
     Example:
       procsimp generate --services birth_registration,passport --cases 1000 --seed 7 --lang en --to-be --format csv,parquet --out data/
     """
-    from procsimp.synth import _check_formats
+    from procsimp.synth import _check_file_name, _check_formats
     from procsimp.synth import generate as run
 
     fmts = _check_formats(formats)
     if "/" in stem or "\\" in stem or not stem.strip():
         raise click.BadParameter(f"{stem!r} is not a file name stem (no folders)", param_hint="--stem")
+    _check_file_name("truth_name", truth_name)  # nothing may be written outside --out
     result = run(
         services=services, cases=cases, seed=seed, lang=lang, structure=structure,
         to_be=to_be, start=start, months=months,

@@ -10,14 +10,22 @@ from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, catalog_option, load_log, log_options, out_option
+from procsimp.cli import (
+    WHOLE_FOLDER_NOTE,
+    calendar_options,
+    catalog_option,
+    load_log,
+    log_options,
+    out_option,
+    writing_to,
+)
 
 
 @click.command(name="profile")
 @log_options(service_is_column=True)
 @calendar_options
 @catalog_option
-@out_option(default=None)
+@out_option(default=None, help="also write profile.csv and profile.json into this folder" + WHOLE_FOLDER_NOTE)
 @click.option(
     "--format",
     "fmt",
@@ -27,7 +35,7 @@ from procsimp.cli import calendar_options, catalog_option, load_log, log_options
     help="what to print: a readable table, JSON or CSV",
 )
 def profile(
-    log_args: dict[str, Any], calendar: Any, catalog: Path | None, out: Path | None, fmt: str
+    log_args: dict[str, Any], calendar: Any, catalog: Path | None, out: Path | None, force: bool, fmt: str
 ) -> None:
     """KPIs per service: cases, events, lead times (calendar and working days), on-time rate,
     channels, steps, hand-offs and rework per case.
@@ -36,8 +44,12 @@ def profile(
     """
     from procsimp.stats import profile as run_profile
 
-    log = load_log(log_args, out=out)
-    result = run_profile(log, catalog=catalog, calendar=calendar)
+    with writing_to(out, force=force, command="profile") as folder:
+        log = load_log(log_args, out=out)
+        result = run_profile(log, catalog=catalog, calendar=calendar)
+        if folder is not None:
+            result.to_csv(folder.work / "profile.csv")
+            result.to_json(folder.work / "profile.json")
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -49,7 +61,5 @@ def profile(
         width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 400
         click.echo(f"Profile of {log.source}")
         click.echo(result.to_text(width=max(60, width)))
-    if out is not None:
-        csv_path = result.to_csv(Path(out) / "profile.csv")
-        json_path = result.to_json(Path(out) / "profile.json")
-        click.echo(f"Wrote {csv_path} and {json_path}", err=True)
+    if folder is not None:
+        click.echo(f"Wrote {folder.target / 'profile.csv'} and {folder.target / 'profile.json'}", err=True)

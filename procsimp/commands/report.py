@@ -40,7 +40,13 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @click.option("--simulate", is_flag=True, help="add a what-if simulation of each to-be workflow")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the simulation")
 @click.option("--format", "fmt", default="svg,png,pdf,bpmn", show_default=True, help="diagram formats, comma-separated")
-@out_option()
+@click.option(
+    "--include-case-ids",
+    is_flag=True,
+    help="name up to 10 dossiers per flag in the report, for checking by hand (by default the report "
+    "lists no individual dossier id)",
+)
+@out_option(default="outputs/report")
 def report(
     log_args: dict[str, Any],
     calendar: Any,
@@ -51,14 +57,18 @@ def report(
     simulate: bool,
     seed: int,
     fmt: str,
+    include_case_ids: bool,
     out: Path,
+    force: bool,
 ) -> None:
     """Profile, mine, flag and propose for every service, and write a self-contained HTML
     report (English and Vietnamese), tables (CSV, JSON), diagrams and BPMN into --out."""
+    from procsimp._outdir import check_output_folder
     from procsimp.detect.pipeline import caught_catalog_warnings
     from procsimp.report import report as run_report
 
     formats = parse_formats(fmt)
+    check_output_folder(out, force=force, command="report")  # a bad folder is named before the analysis
     log = load_log(log_args, out=out)
     with caught_catalog_warnings() as notes:
         result = run_report(
@@ -72,6 +82,8 @@ def report(
             formats=formats,
             seed=seed,
             calendar=calendar,
+            include_case_ids=include_case_ids,
+            force=force,
         )
     for note in dict.fromkeys(notes):  # services without a catalog entry, once each
         click.echo(f"Warning: {note}", err=True)

@@ -97,8 +97,10 @@ def read_log(
     file ``case: Mã hồ sơ``), else detected from common English and Vietnamese headers. Naive times
     take ``timezone`` (an IANA name, checked before the file is read); a due date without a time of
     day is the end of that day (23:59:59.999999). ``dayfirst`` decides dates such as ``03/04/2025``
-    when no value tells (None: day first). ``cache``: a folder for the Parquet cache, True, False,
-    or None (cache files of 1 MB or more under ``./.procsimp-cache``); see :mod:`procsimp.io.cache`.
+    when no value tells (None: day first). ``cache``: off by default (None, unless
+    ``$PROCSIMP_CACHE_DIR`` is set); a folder keeps a Parquet copy of the parsed log there, True
+    the user's cache folder; with a cache the log keeps its mapped columns only. See
+    :mod:`procsimp.io.cache`.
 
     Raises :class:`~procsimp.errors.LogReadError` (missing, empty, corrupt or unsafe file),
     :class:`~procsimp.errors.MappingError` and :class:`~procsimp.errors.LogValidationError`,
@@ -106,6 +108,7 @@ def read_log(
     """
     from procsimp.io import cache as _cache
 
+    _cache.check_cache_argument(cache)
     source = str(path)
     p = Path(path)
     if timezone is None:
@@ -122,7 +125,7 @@ def read_log(
         fmt, note = sniff_format(p)
     except PermissionError:
         raise LogReadError(f"{source}: permission denied; check that you may read the file") from None
-    folder = _cache.cache_dir(cache, size)
+    folder = _cache.cache_dir(cache)
     stem = key = ""
     if folder is not None:
         stem, key = _cache.cache_key(p, mapping=mapping, columns=columns, timezone=timezone, dayfirst=dayfirst)
@@ -131,6 +134,7 @@ def read_log(
             return hit.replace(source=source)
     log = _read(p, fmt, source, mapping, timezone, dayfirst, columns, [note] if note else [])
     if folder is not None:
+        log = _cache.mapped_only(log)  # the same log whether it comes from the cache or the file
         problem = _cache.store(log, folder, stem, key)
         if problem:
             log = log.replace(warnings=(*log.warnings, problem))

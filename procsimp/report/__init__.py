@@ -18,15 +18,15 @@ from __future__ import annotations
 import html as _html
 import math
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from procsimp._atomic import write_text
+from procsimp._slug import service_slugs, slugify
 from procsimp.errors import ParameterError
 from procsimp.log import EventLog
 from procsimp.report.i18n import LANGS, STRINGS
@@ -61,18 +61,6 @@ class Report:
     def _repr_html_(self) -> str:
         rows = self.ranking.to_html(index=False)
         return f"<div><strong>procsimp report</strong> → <code>{_html.escape(str(self.html))}</code>{rows}</div>"
-
-
-def slugify(name: str, taken: Iterable[str] = ()) -> str:
-    """A safe, readable folder name for a service ("Đăng ký khai sinh" → "dang-ky-khai-sinh")."""
-    text = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "service"
-    used = set(taken)
-    candidate, n = slug, 2
-    while candidate in used:
-        candidate, n = f"{slug}-{n}", n + 1
-    return candidate
 
 
 def _fmt(value: Any, key: str = "") -> str:
@@ -171,6 +159,8 @@ def report(
     formats: Sequence[str] = ("svg", "png", "pdf", "bpmn"),
     seed: int = 0,
     calendar: Any = None,
+    include_case_ids: bool = False,
+    force: bool = False,
 ) -> Report:
     """Run the whole flow on ``log`` and write the report into ``out``.
 
@@ -178,15 +168,15 @@ def report(
     the report to some services; by default every service of the log is reported. ``calendar``
     (a :class:`procsimp.WorkCalendar`) sets office hours, working days and holidays for every
     working-time figure; by default Vietnamese office hours and public holidays.
-    """
-    from procsimp.catalog import load_catalog
-    from procsimp.detect import flag_steps
-    from procsimp.mining import mine
-    from procsimp.redesign import propose
-    from procsimp.redesign.diagram import side_by_side
-    from procsimp.render.graphviz import map_dot
-    from procsimp.stats import profile
 
+    The report lists no individual dossier id unless ``include_case_ids`` is true: then each
+    flag names up to 10 of the dossiers that pass through its step, for checking by hand.
+
+    The folder is whole or untouched: the report is built in a temporary sibling folder that
+    replaces ``out`` only when every file is written (see :mod:`procsimp._outdir`). A non-empty
+    ``out`` that procsimp did not write, or that another command wrote, is refused unless
+    ``force``; so is a folder another run is writing.
+    """
     if lang not in LANGS:
         raise ParameterError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
     allowed_formats = {"svg", "png", "pdf", "bpmn", "dot"}
@@ -195,7 +185,43 @@ def report(
         raise ParameterError(
             f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(allowed_formats))}"
         )
-    out = Path(out)
+    from procsimp._outdir import check_out_argument, output_folder
+
+    if not isinstance(log, EventLog):
+        raise ParameterError(f"report needs an EventLog (from procsimp.read_log), got {type(log).__name__}")
+    check_out_argument(out)
+    with output_folder(out, force=force, command="report") as folder:
+        result = _report_into(
+            log, folder.work, services=services, lang=lang, catalog=catalog, protect=protect,
+            simulate=simulate, formats=formats, seed=seed, calendar=calendar, include_case_ids=include_case_ids,
+        )
+    return replace(
+        result, out=folder.target, html=folder.final(result.html), files=tuple(folder.final(p) for p in result.files)
+    )
+
+
+def _report_into(
+    log: EventLog,
+    out: Path,
+    *,
+    services: Sequence[str] | None,
+    lang: str,
+    catalog: Any,
+    protect: Sequence[str],
+    simulate: bool,
+    formats: Sequence[str],
+    seed: int,
+    calendar: Any,
+    include_case_ids: bool,
+) -> Report:
+    from procsimp.catalog import load_catalog
+    from procsimp.detect import flag_steps
+    from procsimp.mining import mine
+    from procsimp.redesign import propose
+    from procsimp.redesign.diagram import side_by_side
+    from procsimp.render.graphviz import map_dot
+    from procsimp.stats import profile
+
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
     prof = profile(log, catalog=cat, calendar=calendar)
     names: list[str | None] = list(services) if services else [*log.services] or [None]
@@ -205,11 +231,10 @@ def report(
     entries: list[dict[str, Any]] = []
     all_flags: list[dict[str, Any]] = []
     all_kpis: list[dict[str, Any]] = []
-    taken: set[str] = set()
+    slugs = service_slugs(name if name is not None else "(all)" for name in names)
     for name in names:
         label = name if name is not None else "(all)"
-        slug = slugify(label, taken)
-        taken.add(slug)
+        slug = slugs[label]
         folder = out / slug
         pmap = mine(log, service=name, calendar=calendar)
         flags = flag_steps(log, service=name, protect=tuple(protect), catalog=cat, calendar=calendar)
@@ -238,12 +263,15 @@ def report(
             files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
         record = plan.kpis_json()
         all_kpis.append(record)
+        examples = _example_cases(log, name, flags) if include_case_ids else None
         flag_dicts = [f.to_dict() for f in flags]
+        if examples is not None:
+            flag_dicts = [{**d, "example_cases": ex} for d, ex in zip(flag_dicts, examples, strict=True)]
         all_flags.extend(flag_dicts)
-        files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
+        files += write_table(pd.DataFrame(flag_dicts), folder / "flags", json_records=flag_dicts)
         written += files
         entries.append(
-            _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out)
+            _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out, examples)
         )
 
     written += write_table(pd.DataFrame(all_flags), out / "flags", json_records=all_flags)
@@ -265,6 +293,21 @@ def report(
     md_path = write_text(out / "report.md", _markdown(log, entries))
     written += [html_path, md_path]
     return Report(out=out, html=html_path, files=tuple(written), ranking=ranking)
+
+
+def _example_cases(log: EventLog, service: str | None, flags: Sequence[Any], limit: int = 10) -> list[list[str]]:
+    """For each flag, up to ``limit`` dossier ids (in log order) that pass through its step."""
+    from procsimp.log import ACTIVITY, CASE, SERVICE
+
+    df = log.df
+    if service is not None and SERVICE in df.columns:
+        df = df[df[SERVICE] == service]
+    out = []
+    for f in flags:
+        steps = [f.activity] + ([f.into] if getattr(f, "into", None) else [])
+        ids = df.loc[df[ACTIVITY].isin(steps), CASE].astype(str)
+        out.append(list(dict.fromkeys(ids))[:limit])
+    return out
 
 
 def _write_dot(dot: Any, path: Path, fmt: str) -> Path:
@@ -293,6 +336,7 @@ def _service_entry(
     drawings: dict[str, tuple[Any, Any, Any]],
     files: list[Path],
     out: Path,
+    examples: list[list[str]] | None = None,
 ) -> dict[str, Any]:
     before, after = record["before"], record["after"]
     simulated = record.get("simulated")
@@ -353,9 +397,10 @@ def _service_entry(
                 "confidence": f"{f.confidence:.2f}",
                 "saving": _fmt(f.saving.get("workdays_per_case"), "saving"),
                 "explanation": _both(f.explanation.get("en", ""), f.explanation.get("vi")),
-                "evidence": [(k, _fmt(v, k) if isinstance(v, (int, float)) else v) for k, v in f.evidence.items()],
+                "evidence": [(k, _fmt(v, k) if isinstance(v, (int, float)) else v) for k, v in f.evidence.items()]
+                + ([("example_dossiers", ", ".join(examples[i]))] if examples is not None else []),
             }
-            for f in flags
+            for i, f in enumerate(flags)
         ],
         "edits": [_as_pair(e) for e in getattr(plan, "edits", ())],
         "refused": [_as_pair(e) for e in getattr(plan, "refused", ())],
