@@ -250,8 +250,8 @@ def _check_target(target: Path, *, force: bool, command: str) -> None:
 
 
 def check_output_folder(out: str | os.PathLike[str], *, force: bool = False, command: str = "") -> None:
-    """The checks of :func:`output_folder`, without taking the lock: a command makes them before
-    it reads the log, so that a bad folder is named before any analysis runs."""
+    """The checks of :func:`output_folder` (the lock is only tried, not kept): a command makes
+    them before it reads the log, so that a bad folder is named before any analysis runs."""
     target = check_out_argument(out)
     target = Path(os.path.abspath(target.resolve() if target.is_symlink() else target))
     parent = target.parent
@@ -260,7 +260,12 @@ def check_output_folder(out: str | os.PathLike[str], *, force: bool = False, com
     if parent != target.parent and not _writable(parent):
         raise OutputFolderError(f"{parent}: the folder is read-only, so {target} cannot be created in it; choose another output folder")
     if parent == target.parent:
-        _check_target(target, force=force, command=command)
+        lock = _Lock(target)
+        lock.acquire(target)  # a folder another run is writing is named now, not after the analysis
+        try:
+            _check_target(target, force=force, command=command)
+        finally:
+            lock.release()
 
 
 def _remove_debris(target: Path) -> None:

@@ -32,7 +32,7 @@ from procsimp.log import EventLog
 from procsimp.report.i18n import LANGS, STRINGS
 from procsimp.report.tables import write_table
 
-__all__ = ["report", "Report", "slugify", "KPI_KEYS"]
+__all__ = ["report", "Report", "slugify", "service_slugs", "KPI_KEYS"]
 
 #: the before/after figures shown for every service, in order
 KPI_KEYS: tuple[str, ...] = (
