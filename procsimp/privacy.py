@@ -238,8 +238,8 @@ def anonymize(
     * dossier ids become ``HS-`` and officers ``CB-`` followed by 16 and 12 hex digits of
       HMAC-SHA256 under the secret key (``key``, ``key_file`` or ``$PROCSIMP_ANON_KEY``; at least
       16 bytes; never written anywhere): the same key gives the same pseudonyms;
-    * the unmapped columns that :func:`personal_columns` finds, and those named in ``drop``, are
-      dropped (``personal="drop"``) or replaced by keyed hashes (``personal="hash"``);
+    * the unmapped columns that :func:`personal_columns` finds are dropped (``personal="drop"``)
+      or replaced by keyed hashes (``personal="hash"``); the columns named in ``drop`` are dropped;
     * the log's warnings are left out (they may quote dossier ids).
 
     Returns an :class:`Anonymized`; ``log`` is not changed.
@@ -275,7 +275,7 @@ def anonymize(
             new[column] = _pseudonymise(values, secret, "resource", "CB-", 12)
             columns[column] = ("pseudonymised", "officer, keyed HMAC")
         elif column in found:
-            if personal == "drop":
+            if personal == "drop" or column in wanted:
                 columns[column] = ("dropped", found[column])
                 continue
             new[column] = _pseudonymise(values.astype("string").astype("category"), secret, f"column:{column}", "", 16)
