@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import hashlib
 import os
 import signal
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, ROOT, invoke
 from procsimp._outdir import MARKER, output_folder
 from procsimp.errors import OutputFolderError, ParameterError, ProcsimpError
+from tests.conftest import DATA, ROOT, invoke
 
 LOG = DATA / "good" / "dossiers_vi.csv"
 BUSY = "another procsimp run"
@@ -202,7 +203,7 @@ def test_a_read_only_folder_is_named_before_the_log_is_read(tmp_path: Path, comm
     """The log does not even exist: the error is about the folder, so it came first."""
     out = tmp_path / "locked"
     out.mkdir()
-    (out / MARKER).write_text('{"command": "%s"}\n' % command, encoding="utf-8")
+    (out / MARKER).write_text(json.dumps({"command": command}) + "\n", encoding="utf-8")
     out.chmod(0o555)
     try:
         code, _, err = invoke(command, tmp_path / "missing.csv", "--out", out)
@@ -227,8 +228,8 @@ def test_a_read_only_folder_is_named_before_the_log_is_read(tmp_path: Path, comm
 
 
 def test_report_out_must_be_a_folder(tmp_path: Path) -> None:
-    from procsimp.report import report
     from procsimp.io import read_log
+    from procsimp.report import report
 
     log = read_log(LOG)
     file = tmp_path / "a.txt"

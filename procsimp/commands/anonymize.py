@@ -47,7 +47,10 @@ def anonymize(
     apart still join. Personal data is found by its values (12-digit citizen ID numbers, Vietnamese
     phone numbers, e-mail addresses) and by headers naming a person (ho_ten, Họ và tên, name,
     citizen, so_dien_thoai, email, dia_chi ...). stderr says what was done to each column.
-    Make a key with: python -c "import secrets; print(secrets.token_hex(32))" > anon.key
+
+    \b
+    Make a key once, keep it secret and reuse it:
+      python -c "import secrets; print(secrets.token_hex(32))" > anon.key
     """
     from procsimp.privacy import anonymize as run_anonymize
     from procsimp.privacy import load_key
