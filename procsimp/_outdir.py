@@ -208,24 +208,29 @@ def _made_by(target: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _check_parent(target: Path) -> None:
+    """The folder that holds ``target`` must be writable: the run creates and renames in it."""
+    if _writable(target.parent):
+        return
+    if target.exists():
+        raise OutputFolderError(
+            f"{target.parent}: the folder is read-only, so {target.name!r} in it cannot be replaced; make "
+            "it writable or choose another output folder"
+        )
+    raise OutputFolderError(
+        f"{target.parent}: the folder is read-only, so the output folder {target.name!r} cannot be "
+        "created in it; make it writable or choose another output folder"
+    )
+
+
 def _check_target(target: Path, *, force: bool, command: str) -> None:
     if not target.exists():
-        if not _writable(target.parent):
-            raise OutputFolderError(
-                f"{target.parent}: the folder is read-only, so the output folder {target.name!r} cannot be "
-                "created in it; make it writable or choose another output folder"
-            )
         return
     if not target.is_dir():
         raise OutputFolderError(f"{target}: is a file, not a folder; choose another output folder")
     if not _writable(target):
         raise OutputFolderError(
             f"{target}: the folder is read-only; make it writable (chmod u+w) or choose another output folder"
-        )
-    if not _writable(target.parent):
-        raise OutputFolderError(
-            f"{target.parent}: the folder is read-only, so {target.name!r} in it cannot be replaced; make "
-            "it writable or choose another output folder"
         )
     if force:
         return
@@ -260,12 +265,22 @@ def check_output_folder(out: str | os.PathLike[str], *, force: bool = False, com
     if parent != target.parent and not _writable(parent):
         raise OutputFolderError(f"{parent}: the folder is read-only, so {target} cannot be created in it; choose another output folder")
     if parent == target.parent:
-        lock = _Lock(target)
-        lock.acquire(target)  # a folder another run is writing is named now, not after the analysis
-        try:
-            _check_target(target, force=force, command=command)
-        finally:
-            lock.release()
+        _checked_lock(target, force=force, command=command).release()
+
+
+def _checked_lock(target: Path, *, force: bool, command: str) -> _Lock:
+    """Check ``target`` and its parent, and take the lock (held on return)."""
+    if target.exists() and target.is_dir() and not _writable(target):
+        _check_target(target, force=force, command=command)  # read-only: said before anything else
+    _check_parent(target)
+    lock = _Lock(target)
+    lock.acquire(target)
+    try:
+        _check_target(target, force=force, command=command)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
 
 
 def _remove_debris(target: Path) -> None:
@@ -309,10 +324,8 @@ def output_folder(out: str | os.PathLike[str], *, force: bool = False, command: 
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _folder_error(target.parent, exc, "cannot create the folder") from None
-    lock = _Lock(target)
-    lock.acquire(target)
+    lock = _checked_lock(target, force=force, command=command)
     try:
-        _check_target(target, force=force, command=command)
         _remove_debris(target)
         try:
             work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=_TMP_SUFFIX, dir=target.parent))

@@ -182,6 +182,8 @@ def mine(
 
     Writes OUT/<service>/map_<view>.<svg|png|pdf|dot>, model.bpmn, model.pnml, dfg.csv,
     activities.csv and variants.csv for every service (or only --service S), and OUT/mine.json.
+    In variants.csv the variants followed by fewer than --min-variant-cases dossiers are folded
+    into one 'other' row, so that no rare path singles out a citizen.
     Filters are percentages: --activities 80 --paths 50 keeps the activities covering 80% of
     events and the paths covering 50% of transitions. --full keeps everything. The model (its
     tasks, gateways, fitness and precision in the summary) is discovered when bpmn or pnml is
