@@ -7,7 +7,7 @@ The flow, one public function per stage::
     pmap = procsimp.mine(log, service="...")         # ProcessMap: DFG + BPMN model
     flags = procsimp.flag_steps(log, service="...")  # list[Flag]
     plan = procsimp.propose(log, flags)              # Proposal: to-be + before/after KPIs
-    procsimp.report(log, out="outputs")              # HTML report, tables, diagrams
+    procsimp.report(log, out="outputs/report")       # HTML report, tables, diagrams
 
 Names are imported lazily, so ``import procsimp`` stays fast.
 """

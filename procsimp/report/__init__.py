@@ -1,7 +1,7 @@
 """The report: every stage of the flow, per service, into one folder.
 
-``report(log, out="outputs")`` profiles the log, and for each service mines its process maps,
-flags unneeded steps and proposes a to-be workflow. It writes:
+``report(log, out="outputs/report")`` profiles the log, and for each service mines its process
+maps, flags unneeded steps and proposes a to-be workflow. It writes:
 
 * ``index.html``: a self-contained page (inline CSS, SVG and script; nothing loaded from the
   network) in English and Vietnamese, with a language switch; services ranked by expected gain;
@@ -10,7 +10,8 @@ flags unneeded steps and proposes a to-be workflow. It writes:
 * one folder per service with its maps (SVG, PNG, PDF), the to-be BPMN and the side-by-side
   as-is / to-be diagram.
 
-Every file is written atomically.
+The folder appears whole or not at all (:mod:`procsimp._outdir`), and lists no individual
+dossier id unless asked for.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def _as_pair(item: Any) -> dict[str, str]:
 
 def report(
     log: EventLog,
-    out: str | Path = "outputs",
+    out: str | Path = "outputs/report",
     *,
     services: Sequence[str] | None = None,
     lang: str = "vi",
