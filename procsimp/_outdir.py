@@ -101,7 +101,8 @@ class _Lock:
             if not _try_lock(fd):
                 holder = ""
                 with contextlib.suppress(OSError, ValueError):
-                    pid = int(os.pread(fd, 32, 0).decode("ascii").strip() or 0)
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    pid = int(os.read(fd, 32).decode("ascii").strip() or 0)
                     holder = f" (process {pid})" if pid else ""
                 os.close(fd)
                 raise OutputFolderError(
@@ -117,7 +118,8 @@ class _Lock:
             if same:
                 self.fd = fd
                 os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, f"{os.getpid()}\n".encode("ascii"))
                 return
             os.close(fd)
 
