@@ -36,7 +36,7 @@ from typing import Any
 
 from procsimp.errors import OutputFolderError, ParameterError
 
-__all__ = ["MARKER", "OutputFolder", "output_folder", "check_output_folder", "check_out_argument"]
+__all__ = ["MARKER", "OutputFolder", "output_folder", "check_output_folder", "check_out_argument", "check_log_outside"]
 
 #: the file that marks a folder as written by procsimp (JSON: command and version)
 MARKER = ".procsimp-output.json"
@@ -68,6 +68,17 @@ def check_out_argument(out: Any, *, option: str = "out") -> Path:
     if path.exists() and not path.is_dir():
         raise OutputFolderError(f"{path}: is a file, not a folder; give {option} a folder path (it is created if missing)")
     return path
+
+
+def check_log_outside(log: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
+    """A :class:`~procsimp.errors.ParameterError` when the log file is inside ``out``: the output
+    folder is replaced as a whole, so the log would go with it."""
+    p, o = Path(os.path.realpath(log)), Path(os.path.realpath(out))
+    if o in p.parents:
+        raise ParameterError(
+            f"the log {log} is inside the output folder --out {out}, which is replaced as a whole when "
+            "the command succeeds; move the log or choose another --out"
+        )
 
 
 def _writable(path: Path) -> bool:
@@ -270,8 +281,20 @@ def check_output_folder(out: str | os.PathLike[str], *, force: bool = False, com
         _checked_lock(target, force=force, command=command).release()
 
 
+def _check_not_a_home(target: Path) -> None:
+    """The working directory, a folder above it, the home folder or a root is never replaced."""
+    cwd = Path(os.path.abspath(os.getcwd()))
+    home = Path(os.path.abspath(Path.home()))
+    if target == cwd or target in cwd.parents or target == home or target.parent == target:
+        raise OutputFolderError(
+            f"{target}: is the working directory, a folder that holds it, or your home folder; procsimp "
+            "replaces its output folder as a whole, so give it a folder of its own, e.g. --out outputs/report"
+        )
+
+
 def _checked_lock(target: Path, *, force: bool, command: str) -> _Lock:
     """Check ``target`` and its parent, and take the lock (held on return)."""
+    _check_not_a_home(target)
     if target.exists() and target.is_dir() and not _writable(target):
         _check_target(target, force=force, command=command)  # read-only: said before anything else
     _check_parent(target)

@@ -182,6 +182,10 @@ def load_log(log_args: dict[str, Any], *, quiet: bool = False, out: Path | None 
     folder = cache_dir(args.get("cache"))
     if folder is not None and out is not None:
         check_cache_outside(folder, Path(out))
+    if out is not None:
+        from procsimp._outdir import check_log_outside
+
+        check_log_outside(args["path"], out)
     log = read_log(**args)
     if not quiet:
         echo_mapping(log, err=True)

@@ -240,3 +240,33 @@ def test_report_out_must_be_a_folder(tmp_path: Path) -> None:
         with pytest.raises(ParameterError, match="out must be the path of a folder"):
             report(log, bad)  # type: ignore[arg-type]
     assert issubclass(OutputFolderError, ProcsimpError)
+
+
+def test_the_working_directory_and_the_log_folder_are_never_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "thesis.docx").write_bytes(b"months of work")
+    monkeypatch.chdir(work)
+    for out in (".", "..", str(tmp_path)):
+        code, _, err = invoke("profile", LOG, "--out", out, "--force")
+        assert code == 1
+        assert err.strip().endswith(
+            "is the working directory, a folder that holds it, or your home folder; procsimp replaces its "
+            "output folder as a whole, so give it a folder of its own, e.g. --out outputs/report"
+        )
+    data = tmp_path / "data"
+    data.mkdir()
+    log = data / "log.csv"
+    log.write_bytes(LOG.read_bytes())
+    code, _, err = invoke("flag", log, "--out", data, "--force")
+    assert code == 1
+    assert err.strip() == (
+        f"Error: the log {log} is inside the output folder --out {data}, which is replaced as a whole when "
+        "the command succeeds; move the log or choose another --out"
+    )
+    from procsimp.io import read_log
+    from procsimp.report import report
+
+    with pytest.raises(ParameterError, match="is inside the output folder"):
+        report(read_log(log), data, force=True)
+    assert sorted(os.listdir(work)) == ["thesis.docx"] and os.listdir(data) == ["log.csv"]

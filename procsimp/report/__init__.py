@@ -186,11 +186,13 @@ def report(
         raise ParameterError(
             f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(allowed_formats))}"
         )
-    from procsimp._outdir import check_out_argument, output_folder
+    from procsimp._outdir import check_log_outside, check_out_argument, output_folder
 
     if not isinstance(log, EventLog):
         raise ParameterError(f"report needs an EventLog (from procsimp.read_log), got {type(log).__name__}")
     check_out_argument(out)
+    if log.source and Path(log.source).is_file():
+        check_log_outside(log.source, out)
     with output_folder(out, force=force, command="report") as folder:
         result = _report_into(
             log, folder.work, services=services, lang=lang, catalog=catalog, protect=protect,
