@@ -8,7 +8,7 @@ The flow, one public function per stage::
     pmap = procsimp.mine(log, service="...")         # ProcessMap: DFG + BPMN model
     flags = procsimp.flag_steps(log, service="...")  # list[Flag]
     plan = procsimp.propose(log, flags)              # Proposal: to-be + before/after KPIs
-    procsimp.report(log, out="outputs")              # HTML report, tables, diagrams
+    procsimp.report(log, out="outputs/report")       # HTML report, tables, diagrams
     procsimp.conform(log, "approved.yaml")           # Conformance: vs the approved procedure
 
 Names are imported lazily, so ``import procsimp`` stays fast.
@@ -48,6 +48,8 @@ _EXPORTS: dict[str, str] = {
     "Catalog": "procsimp.catalog",
     "WorkCalendar": "procsimp.calendar",
     "ProcsimpError": "procsimp.errors",
+    "anonymize": "procsimp.privacy",
+    "Anonymized": "procsimp.privacy",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -62,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.io import read_log, write_log
     from procsimp.log import ColumnMapping, EventLog
     from procsimp.mining import ProcessMap, mine
+    from procsimp.privacy import Anonymized, anonymize
     from procsimp.procedure import Reference, load_reference
     from procsimp.redesign import Proposal, propose
     from procsimp.report import report

@@ -18,7 +18,9 @@ from typing import Any
 
 import click
 
-from procsimp.errors import ProcsimpError
+from procsimp.errors import ParameterError, ProcsimpError
+
+CACHE_ENV = "PROCSIMP_CACHE_DIR"
 
 _LOG_ROLE_OPTIONS = (
     ("case", "column with the dossier (case) id"),
@@ -176,10 +178,14 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         if "service_alias" in kwargs:  # validate/profile: --service names the column
             alias = kwargs.pop("service_alias")
             columns["service"] = columns["service"] or alias
+        cache, no_cache = kwargs.pop("cache"), kwargs.pop("no_cache")
+        if cache is not None and no_cache:
+            raise click.UsageError("--cache DIR and --no-cache contradict each other; give one of them")
         log_args = {
             "path": kwargs.pop("log"),
             "mapping": kwargs.pop("mapping"),
             "timezone": kwargs.pop("timezone"),
+            "cache": False if no_cache else cache,
             **{role: col for role, col in columns.items() if col},
         }
         for option in ("sheet", "header_row"):
@@ -219,6 +225,20 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         "times with an offset are converted to it",
     )(wrapper)
     wrapper = click.option(
+        "--no-cache",
+        is_flag=True,
+        help=f"do not use the cache, even when ${CACHE_ENV} is set",
+    )(wrapper)
+    wrapper = click.option(
+        "--cache",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        metavar="DIR",
+        help="keep a Parquet copy of the parsed log in DIR (mapped columns only, readable by you "
+        "alone), so that the next command on the same file starts fast; off by default "
+        f"(or set ${CACHE_ENV}); never inside --out",
+    )(wrapper)
+    wrapper = click.option(
         "--mapping",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
@@ -231,23 +251,39 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
 def load_log(log_args: dict[str, Any], *, quiet: bool = False, out: Path | None = None) -> Any:
     """Read the log for a command, echoing the mapping and warnings to stderr.
 
-    With ``out``, a large log's parsed copy is cached as Parquet next to the outputs
-    (``OUT/.procsimp-cache/``), so that the next command on the same file reads it fast.
+    The cache (``--cache DIR`` or ``$PROCSIMP_CACHE_DIR``) holds the log's data, so it may never
+    be inside the deliverable folder ``out``: that is an error, given before the log is read.
     """
     from procsimp.io import read_log
-    from procsimp.io.cache import MIN_BYTES
+    from procsimp.io.cache import cache_dir
 
     args = dict(log_args)
     if args.get("timezone") is None:
         args.pop("timezone", None)
-    if out is not None and args.get("cache") is None:
-        path = Path(args["path"])
-        if path.is_file() and path.stat().st_size >= MIN_BYTES:
-            args["cache"] = Path(out)
+    folder = cache_dir(args.get("cache"))
+    if folder is not None and out is not None:
+        check_cache_outside(folder, Path(out))
+    if out is not None:
+        from procsimp._outdir import check_log_outside
+
+        check_log_outside(args["path"], out)
     log = read_log(**args)
     if not quiet:
         echo_mapping(log, err=True)
     return log
+
+
+def check_cache_outside(cache: Path, out: Path) -> None:
+    """A :class:`~procsimp.errors.ParameterError` when the cache folder is ``out`` or inside it
+    (a shared report folder would carry the whole dataset)."""
+    import os
+
+    c, o = Path(os.path.realpath(cache)), Path(os.path.realpath(out))
+    if c == o or o in c.parents:
+        raise ParameterError(
+            f"--cache {cache} is inside the output folder --out {out}; the cache holds the log's "
+            "data and must stay out of the deliverables: give a folder elsewhere, e.g. --cache ~/.cache/procsimp"
+        )
 
 
 def echo_mapping(log: Any, *, err: bool) -> None:
@@ -352,14 +388,44 @@ def office_hours(log: Any, calendar: Any) -> Iterator[Any]:
         yield cal
 
 
-def out_option(default: str | None = "outputs") -> Callable[..., Any]:
-    return click.option(
-        "--out",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=default,
-        show_default=default is not None,
-        help="folder to write the outputs to",
-    )
+_OUT_HELP = "folder to write the outputs to"
+WHOLE_FOLDER_NOTE = " (built aside, then put in place whole when the command succeeds)"
+
+
+def out_option(
+    default: str | None = "outputs", *, help: str = _OUT_HELP + WHOLE_FOLDER_NOTE, required: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--out DIR`` and ``--force``: the folder is built aside and replaces DIR only when the
+    command succeeds (:func:`procsimp._outdir.output_folder`)."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option(
+            "--force",
+            is_flag=True,
+            help="replace --out even when it holds files procsimp did not write (or another command's output)",
+        )(func)
+        return click.option(
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=default,
+            show_default=default is not None,
+            required=required,
+            help=help,
+        )(func)
+
+    return decorate
+
+
+def writing_to(out: Path | None, *, force: bool, command: str) -> Any:
+    """The context in which a command writes ``out`` (nothing to do when ``out`` is None): it
+    yields an :class:`procsimp._outdir.OutputFolder`, or None."""
+    import contextlib
+
+    from procsimp._outdir import output_folder
+
+    if out is None:
+        return contextlib.nullcontext(None)
+    return output_folder(out, force=force, command=command)
 
 
 def catalog_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,6 +16,8 @@ __all__ = [
     "CatalogError",
     "ProcedureError",
     "OptionalDependencyError",
+    "OutputFolderError",
+    "PrivacyError",
 ]
 
 
@@ -56,3 +58,15 @@ class ProcedureError(ProcsimpError, ValueError):
 
 class OptionalDependencyError(ProcsimpError, ImportError):
     """An optional package is needed; the message gives the install command."""
+
+
+class OutputFolderError(ProcsimpError, OSError):
+    """An output folder cannot be written: a file, read-only, locked by another run, or holding
+    files procsimp did not write; the previous folder is left as it was."""
+
+    def __str__(self) -> str:  # OSError would format (errno, strerror)
+        return str(self.args[0]) if self.args else ""
+
+
+class PrivacyError(ProcsimpError, ValueError):
+    """Anonymisation cannot run as asked: no key, a key too short, an unknown column."""

@@ -480,9 +480,9 @@ def test_python_api_argument_errors_are_procsimp_errors(call: Any, kind: str, me
 
 
 def test_mine_service_and_report_out_of_the_wrong_kind(tmp_path: Path) -> None:
+    from procsimp.errors import ParameterError
     from procsimp.mining import mine
     from procsimp.report import report
-    from procsimp.errors import ParameterError
 
     log = read_log(DATA / "good" / "dossiers_vi.csv", cache=False)
     with pytest.raises(ParameterError, match=r"^service must be the name of a service \(or a list of names\), got int 5"):

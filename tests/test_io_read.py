@@ -14,7 +14,7 @@ import pytest
 
 from procsimp.errors import LogReadError, ParameterError
 from procsimp.io import frame_to_log, read_log, write_log
-from procsimp.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, TIMESTAMP, EventLog
+from procsimp.log import ACTIVITY, CASE, RESOURCE, ROLES, SERVICE, START, TIMESTAMP, EventLog
 from tests.conftest import load_script
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -456,9 +456,9 @@ def test_cache_reuses_and_invalidates(tmp_path: Path, monkeypatch: pytest.Monkey
 
     src = tmp_path / "log.csv"
     src.write_bytes((GOOD / "dossiers_vi.csv").read_bytes())
-    cache = tmp_path / "out"
+    cache = tmp_path / "cache"
     first = read_log(src, cache=cache)
-    files = list((cache / ".procsimp-cache").iterdir())
+    files = list(cache.iterdir())
     assert len(files) == 1 and files[0].suffix == ".parquet"
     calls = []
     original = reader._read
@@ -470,21 +470,60 @@ def test_cache_reuses_and_invalidates(tmp_path: Path, monkeypatch: pytest.Monkey
     # a different mapping or timezone is another entry; a changed file is read again
     read_log(src, cache=cache, timezone="UTC")
     assert calls == [1]
+    stat = src.stat()
     src.write_bytes((GOOD / "dossiers_vi.csv").read_bytes().replace(b"HS-003", b"HS-004"))
-    os.utime(src, ns=(1, 1))
+    os.utime(src, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same modification time
+    assert src.stat().st_size == stat.st_size and src.stat().st_mtime_ns == stat.st_mtime_ns
     changed = read_log(src, cache=cache)
-    assert calls == [1, 1]
+    assert calls == [1, 1]  # keyed by content: the edit is seen
     assert "HS-004" in changed.df[CASE].cat.categories
-    # cache=False writes nothing; small files are not cached by default
-    other = tmp_path / "elsewhere"
+    # off by default: nothing in the working directory, even for a large file
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PROCSIMP_CACHE_DIR", raising=False)
+    big = tmp_path / "big.csv"
+    big.write_bytes((Path(__file__).resolve().parent.parent / "event_logs" / "dossiers_en.csv").read_bytes())
+    before = sorted(p.name for p in tmp_path.iterdir())
+    read_log(big)
     read_log(src, cache=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    other = tmp_path / "elsewhere"
+    monkeypatch.setenv("PROCSIMP_CACHE_DIR", str(other))  # the environment may turn it on
     read_log(src)
-    assert not (tmp_path / ".procsimp-cache").exists() and not other.exists()
-    monkeypatch.setenv("PROCSIMP_CACHE_DIR", str(other))
-    read_log(src, cache=True)
-    assert len(list((other / ".procsimp-cache").iterdir())) == 1
+    assert len(list(other.iterdir())) == 1
+    read_log(big, cache=False)
+    assert len(list(other.iterdir())) == 1
+
+
+def test_cache_keeps_mapped_columns_only_and_for_its_owner(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "log.csv"
+    text = (GOOD / "dossiers_vi.csv").read_text(encoding="utf-8").splitlines()
+    rows = [text[0] + ",so_cccd,ghi_chu"] + [f"{line},0790{i:08d},gọi 0912 345 {i:03d}" for i, line in enumerate(text[1:])]
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert "so_cccd" in read_log(src, cache=False).df.columns  # without a cache, extras are kept
+    cache = tmp_path / "cache"
+    log = read_log(src, cache=cache)
+    assert set(log.df.columns) <= set(ROLES.values())  # the same log from the file or the cache
+    (entry,) = cache.iterdir()
+    assert set(pq.read_schema(entry).names) <= set(ROLES.values())
+    assert b"0790" not in entry.read_bytes() and b"0912" not in entry.read_bytes()
+    assert entry.stat().st_mode & 0o777 == 0o600
+    assert cache.stat().st_mode & 0o777 == 0o700
+    pd.testing.assert_frame_equal(read_log(src, cache=cache).df, log.df)
+
+
+@pytest.mark.parametrize("bad", [5, 1.5, b"cache", "", "  ", ["cache"], object()])
+def test_bad_cache_values_are_parameter_errors(bad: object) -> None:
+    with pytest.raises(ParameterError, match="cache must be a folder path, True, False or None"):
+        read_log(GOOD / "dossiers_vi.csv", cache=bad)  # type: ignore[arg-type]
+
+
+def test_cache_may_not_be_a_file(tmp_path: Path) -> None:
+    file = tmp_path / "x"
+    file.write_text("x", encoding="utf-8")
+    with pytest.raises(ParameterError, match="is a file; give a folder for the cache"):
+        read_log(GOOD / "dossiers_vi.csv", cache=file)
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:

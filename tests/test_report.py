@@ -33,9 +33,17 @@ def test_every_label_has_both_languages():
 
 
 def test_slugify_is_safe_and_unique():
+    """report, mine and propose name service folders by one rule (procsimp._slug)."""
+    from procsimp.commands import mine as mine_command
+    from procsimp.report import service_slugs
+
+    assert slugify is mine_command.slugify and service_slugs is mine_command.service_slugs
     assert slugify("Đăng ký khai sinh") == "dang-ky-khai-sinh"
-    assert slugify("Đăng ký khai sinh", taken={"dang-ky-khai-sinh"}) == "dang-ky-khai-sinh-2"
-    assert slugify("../..") == "service"
+    assert service_slugs(["Đăng ký khai sinh", "Dang ky khai sinh"]) == {
+        "Đăng ký khai sinh": "dang-ky-khai-sinh", "Dang ky khai sinh": "dang-ky-khai-sinh-2"
+    }
+    assert slugify("../..").startswith("service-")
+    assert slugify("con") == "con-service" and slugify("CON") == "con-service"
 
 
 def test_report_writes_tables_and_per_service_files(written, small_log):

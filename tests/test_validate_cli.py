@@ -341,23 +341,23 @@ def test_unknown_timezone_on_a_real_xes_log() -> None:
 
 
 def test_validate_writes_nothing_for_a_large_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A log of 1 MB or more is not copied to a cache (personal data) unless --cache is given."""
-    from procsimp.io.cache import CACHE_FOLDER, MIN_BYTES
-
-    logs, work = tmp_path / "logs", tmp_path / "work"
+    """A large log is not copied to a cache (personal data) unless --cache DIR is given; then only
+    into DIR, never into the working directory."""
+    logs, work, cache = tmp_path / "logs", tmp_path / "work", tmp_path / "cache"
     logs.mkdir()
     work.mkdir()
     log = logs / "dossiers.csv"
     log.write_bytes((DATA.parent.parent / "event_logs" / "dossiers_en.csv").read_bytes())
-    assert log.stat().st_size >= MIN_BYTES
+    assert log.stat().st_size >= 1 << 20
     monkeypatch.chdir(work)
     monkeypatch.delenv("PROCSIMP_CACHE_DIR", raising=False)
     code, output = run(str(log))
     assert code == 0, output
     assert list(work.iterdir()) == [] and list(logs.iterdir()) == [log]
-    code, output = run(str(log), "--cache")
+    code, output = run(str(log), "--cache", str(cache))
     assert code == 0, output
-    assert [p.suffix for p in (work / CACHE_FOLDER).iterdir()] == [".parquet"]
+    assert [p.suffix for p in cache.iterdir()] == [".parquet"]
+    assert list(work.iterdir()) == [] and list(logs.iterdir()) == [log]
 
 
 def test_date_only_due_dates_are_the_end_of_the_day(tmp_path: Path) -> None:

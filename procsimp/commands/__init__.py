@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "propose",
     "conform",
     "report",
+    "anonymize",
     "demo",
     "generate",
     "catalog",

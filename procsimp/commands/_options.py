@@ -15,6 +15,7 @@ __all__ = [
     "echo_channel_warnings",
     "formats_option",
     "lang_option",
+    "min_variant_cases_option",
     "noise_option",
     "view_option",
 ]
@@ -82,3 +83,14 @@ def echo_channel_warnings() -> Iterator[None]:
                 click.echo(f"Warning: {w.message}", err=True)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+def min_variant_cases_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--min-variant-cases K``: variants of fewer dossiers are folded into one "other" row."""
+    return click.option(
+        "--min-variant-cases",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        metavar="K",
+        help="in exported tables, fold the variants followed by fewer than K dossiers into one "
+        "'other' row, so that no rare path singles out a citizen (1 keeps every variant)",
+    )(func)

@@ -25,8 +25,8 @@ def bundled_logs_dir() -> Path:
     help="folder of sample logs (default: the bundled event_logs/)",
 )
 @click.option("--simulate/--no-simulate", default=True, show_default=True, help="run the what-if simulation too")
-@out_option()
-def demo(logs: Path | None, simulate: bool, out: Path) -> None:
+@out_option(help="folder under which each sample log's report folder (OUT/<log name>/) is written whole")
+def demo(logs: Path | None, simulate: bool, out: Path, force: bool) -> None:
     """Run validate, profile, mine, flag, propose and report on every bundled sample log,
     writing one report folder per log under --out."""
     from procsimp.detect.pipeline import caught_catalog_warnings
@@ -50,7 +50,7 @@ def demo(logs: Path | None, simulate: bool, out: Path) -> None:
         echo_mapping(log, err=False)
         lang = "en" if path.stem.endswith("_en") else "vi"
         with caught_catalog_warnings() as notes:
-            result = report(log, out / path.stem, lang=lang, simulate=simulate)
+            result = report(log, out / path.stem, lang=lang, simulate=simulate, force=force)
         for note in dict.fromkeys(notes):
             click.echo(f"Warning: {note}", err=True)
         click.echo(f"{path.name}: {log.n_cases:,} dossiers, {log.n_events:,} events")

@@ -8,14 +8,17 @@ from typing import Any
 import click
 
 from procsimp.cli import (
+    WHOLE_FOLDER_NOTE,
     calendar_options,
     catalog_option,
     external_option,
     load_log,
     log_options,
     office_hours,
+    out_option,
     protect_option,
     service_option,
+    writing_to,
 )
 
 
@@ -42,12 +45,7 @@ from procsimp.cli import (
     show_default=True,
     help="how to print the flags on stdout",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="also write flags.json and flags.csv into this folder",
-)
+@out_option(default=None, help="also write flags.json and flags.csv into this folder" + WHOLE_FOLDER_NOTE)
 def flag(
     log_args: dict[str, Any],
     calendar: Any,
@@ -58,6 +56,7 @@ def flag(
     min_confidence: float,
     fmt: str,
     out: Path | None,
+    force: bool,
 ) -> None:
     """Flag unneeded steps of each service (eliminate, merge, parallelise, move earlier ...).
 
@@ -78,24 +77,27 @@ def flag(
     from procsimp.office_hours import log_calendar
 
     check_confidence(min_confidence)  # fail before reading a large log
-    log = load_log(log_args, out=out)
-    catalog_arg: Any = None
-    if catalog is not None:
-        from procsimp.catalog import load_catalog
+    with writing_to(out, force=force, command="flag") as folder:
+        log = load_log(log_args, out=out)
+        catalog_arg: Any = None
+        if catalog is not None:
+            from procsimp.catalog import load_catalog
 
-        catalog_arg = load_catalog(catalog)
-    check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
-    check_protect(log, external, service, option="external")
-    with office_hours(log, calendar) as cal, caught_catalog_warnings() as notes:
-        flags = flag_steps(
-            log,
-            service,
-            protect=protect,
-            external=external,
-            catalog=catalog_arg,
-            min_confidence=min_confidence,
-            calendar=cal,
-        )
+            catalog_arg = load_catalog(catalog)
+        check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
+        check_protect(log, external, service, option="external")
+        with office_hours(log, calendar) as cal, caught_catalog_warnings() as notes:
+            flags = flag_steps(
+                log,
+                service,
+                protect=protect,
+                external=external,
+                catalog=catalog_arg,
+                min_confidence=min_confidence,
+                calendar=cal,
+            )
+            meta = {"source": str(log.source), "office_hours": log_calendar(log, cal)[1].to_dict()}
+        written = write_flags(flags, folder.work, meta=meta) if folder is not None else []
     for note in notes:  # a service without a catalog entry: its legal protections are unknown
         click.echo(f"Warning: {note}", err=True)
     if fmt == "json":
@@ -104,6 +106,5 @@ def flag(
         click.echo(flags_to_csv(flags), nl=False)
     else:
         click.echo(flags_table(flags))
-    if out is not None:
-        paths = write_flags(flags, out, meta={"source": str(log.source), "office_hours": log_calendar(log, cal)[1].to_dict()})
-        click.echo(f"Wrote {', '.join(str(p) for p in paths)}", err=True)
+    if folder is not None:
+        click.echo(f"Wrote {', '.join(str(folder.final(p)) for p in written)}", err=True)

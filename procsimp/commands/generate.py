@@ -86,7 +86,7 @@ def generate(
       procsimp generate --services birth_registration,passport --cases 1000 --seed 7 --lang en --to-be --format csv,parquet --out data/
       procsimp generate --structure random --services 20 --seed 0 --out family/
     """
-    from procsimp.synth import _check_formats
+    from procsimp.synth import _check_file_name, _check_formats
     from procsimp.synth import generate as run
 
     fmts = _check_formats(formats)
@@ -102,6 +102,7 @@ def generate(
                 "services to draw (e.g. --services 20)",
                 param_hint="--services",
             ) from None
+    _check_file_name("truth_name", truth_name)  # nothing may be written outside --out
     result = run(
         services=chosen, cases=cases, seed=seed, lang=lang, structure=structure,
         to_be=to_be, start=start, months=months,

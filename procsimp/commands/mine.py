@@ -13,76 +13,35 @@ short summary per service: activities and paths kept, and the model's size, fitn
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, load_log, log_options, out_option, service_option
-from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
+from procsimp._slug import service_slugs, slugify
+from procsimp.cli import (
+    calendar_options,
+    load_log,
+    log_options,
+    out_option,
+    service_option,
+    writing_to,
+)
+from procsimp.commands._options import (
+    formats_option,
+    lang_option,
+    min_variant_cases_option,
+    noise_option,
+    view_option,
+)
 from procsimp.errors import ParameterError
 
 __all__ = ["mine", "slugify", "service_slugs", "percent", "DEFAULT_FORMATS"]
 
 DEFAULT_FORMATS = "svg,png,pdf,dot,bpmn,pnml"
-
-_WINDOWS_RESERVED = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
-)
-
-
-# ---------------------------------------------------------------------------- file names
-def slugify(name: str, *, max_length: int = 60) -> str:
-    """A safe, readable ASCII file name for a service name.
-
-    Unicode-aware: the name is NFC-normalised, Vietnamese letters lose their diacritics
-    (``đ`` → ``d``), everything else but letters and digits becomes ``-``, and the result is
-    lower case, at most ``max_length`` characters (cut at a word boundary). A name with no Latin
-    letter or digit gets ``service-<hash>``, stable for that name. Windows device names
-    (``con``, ``nul``, ...) are avoided.
-
-    >>> slugify("Cấp giấy phép xây dựng")
-    'cap-giay-phep-xay-dung'
-    """
-    text = unicodedata.normalize("NFC", str(name)).replace("đ", "d").replace("Đ", "D")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    slug = re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode().lower()).strip("-")
-    if len(slug) > max_length:
-        cut = slug[: max_length + 1]
-        slug = cut[: cut.rfind("-")] if "-" in cut[1:] else slug[:max_length]
-        slug = slug.strip("-")
-    if not slug:
-        digest = hashlib.sha1(unicodedata.normalize("NFC", str(name)).encode("utf-8")).hexdigest()
-        slug = f"service-{digest[:8]}"
-    if slug in _WINDOWS_RESERVED:
-        slug = f"{slug}-service"
-    return slug
-
-
-def service_slugs(names: Iterable[str], *, max_length: int = 60) -> dict[str, str]:
-    """``{name: slug}`` with distinct slugs: a name whose slug is taken gets ``-2``, ``-3`` ...
-
-    Names are taken in the order given (the CLI gives them sorted), so the result is stable.
-    """
-    used: set[str] = set()
-    result: dict[str, str] = {}
-    for name in names:
-        if name in result:
-            continue
-        base = slugify(name, max_length=max_length)
-        slug, n = base, 2
-        while slug in used:
-            slug = f"{base}-{n}"
-            n += 1
-        used.add(slug)
-        result[name] = slug
-    return result
 
 
 # ---------------------------------------------------------------------------- options
@@ -200,7 +159,8 @@ def _counts(pmap: Any) -> dict[str, Any]:
     help="comma-separated: svg, png, pdf, dot (the map), bpmn, pnml (the model), or all",
 )
 @lang_option(help="language of the map's title, legend and units")
-@out_option()
+@min_variant_cases_option
+@out_option(default="outputs/maps")
 def mine(
     log_args: dict[str, Any],
     calendar: Any,
@@ -215,23 +175,21 @@ def mine(
     formats: str,
     lang: str,
     out: Path,
+    force: bool,
+    min_variant_cases: int,
 ) -> None:
     """Mine each service's process: map, BPMN model, Petri net and tables.
 
     Writes OUT/<service>/map_<view>.<svg|png|pdf|dot>, model.bpmn, model.pnml, dfg.csv,
     activities.csv and variants.csv for every service (or only --service S), and OUT/mine.json.
+    In variants.csv the variants followed by fewer than --min-variant-cases dossiers are folded
+    into one 'other' row, so that no rare path singles out a citizen.
     Filters are percentages: --activities 80 --paths 50 keeps the activities covering 80% of
     events and the paths covering 50% of transitions. --full keeps everything. The model (its
     tasks, gateways, fitness and precision in the summary) is discovered when bpmn or pnml is
     among the formats.
     """
-    from procsimp.render.graphviz import (
-        CURVED_ARROWS_MAX,
-        MAP_FORMATS,
-        MODEL_FORMATS,
-        parse_formats,
-        render_formats,
-    )
+    from procsimp.render.graphviz import parse_formats
 
     chosen = parse_formats(formats)
     filters = _filters(activities, paths, top_variants, min_case_share, full)
@@ -245,20 +203,40 @@ def mine(
                 err=True,
             )
 
+    with writing_to(out, force=force, command="mine") as folder:
+        records = _mine_into(folder, log_args, out, service, calendar, filters, chosen, noise, full,
+                             view, lang, min_variant_cases)
+    for record in records:
+        _echo_summary(record, folder.target / record["folder"])
+    click.echo(f"Wrote {folder.target / 'mine.json'}")
+
+
+def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | None, calendar: Any,
+               filters: dict[str, Any], chosen: list[str], noise: float, full: bool, view: str, lang: str,
+               min_variant_cases: int) -> list[dict[str, Any]]:
+    """Every service's files under ``folder.work``; the records of mine.json."""
+    from procsimp.privacy import fold_rare_variants
+    from procsimp.render.graphviz import (
+        CURVED_ARROWS_MAX,
+        MAP_FORMATS,
+        MODEL_FORMATS,
+        render_formats,
+    )
+
     log = load_log(log_args, out=out)
     # mine() names the services of the log when --service is not one of them
     names: list[str | None] = [service] if service is not None else (list(log.services) or [None])
 
     from procsimp.mining import mine as run_mine
 
-    out = Path(out)
+    work = folder.work
     records: list[dict[str, Any]] = []
     maps = []
     for name in names:
         maps.append(run_mine(log, service=name, calendar=calendar, **filters))
     slugs = service_slugs([str(p.service) for p in maps])
     for pmap in maps:
-        folder = out / slugs[str(pmap.service)]
+        service_folder = work / slugs[str(pmap.service)]
         model_fmts = [f for f in chosen if f in MODEL_FORMATS]
         # discovery (with fitness and precision) runs only when a model file is asked for
         model = pmap.model(noise=noise, full=full) if model_fmts else None
@@ -273,22 +251,22 @@ def mine(
                 err=True,
             )
         if map_fmts:
-            written.update(render_formats(pmap, folder, f"map_{view}", map_fmts, view, lang=lang))
+            written.update(render_formats(pmap, service_folder, f"map_{view}", map_fmts, view, lang=lang))
         if model_fmts:
-            written.update(render_formats(pmap, folder, "model", model_fmts, view, model=model))
+            written.update(render_formats(pmap, service_folder, "model", model_fmts, view, model=model))
         tables = {
-            "dfg": _write_table(pmap.dfg, folder / "dfg.csv"),
-            "activities": _write_table(pmap.activities, folder / "activities.csv"),
-            "variants": _write_table(pmap.variants, folder / "variants.csv"),
+            "dfg": _write_table(pmap.dfg, service_folder / "dfg.csv"),
+            "activities": _write_table(pmap.activities, service_folder / "activities.csv"),
+            "variants": _write_table(
+                fold_rare_variants(pmap.variants, min_cases=min_variant_cases), service_folder / "variants.csv"
+            ),
         }
-        record = _record(pmap, model, folder, out, written, tables)
-        records.append(record)
-        _echo_summary(record, folder)
+        records.append(_record(pmap, model, service_folder, work, written, tables))
 
     from procsimp._atomic import write_text
 
-    summary = write_text(out / "mine.json", json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-    click.echo(f"Wrote {summary}")
+    write_text(work / "mine.json", json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    return records
 
 
 def _filters(

@@ -10,7 +10,15 @@ from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, catalog_option, load_log, log_options, out_option
+from procsimp.cli import (
+    WHOLE_FOLDER_NOTE,
+    calendar_options,
+    catalog_option,
+    load_log,
+    log_options,
+    out_option,
+    writing_to,
+)
 from procsimp.commands._options import channel_map_option, echo_channel_warnings
 
 
@@ -27,7 +35,7 @@ from procsimp.commands._options import channel_map_option, echo_channel_warnings
     "(e.g. unit,month): a dossier counts in the month of its receipt (of its first step when "
     "the log has no receipt time) and in the unit that did most of its steps",
 )
-@out_option(default=None)
+@out_option(default=None, help="also write profile.csv and profile.json into this folder" + WHOLE_FOLDER_NOTE)
 @click.option(
     "--format",
     "fmt",
@@ -43,6 +51,7 @@ def profile(
     channel_map: Path | None,
     by: str | None,
     out: Path | None,
+    force: bool,
     fmt: str,
 ) -> None:
     """KPIs per service: cases, events, lead times (calendar and working days), channels,
@@ -63,9 +72,13 @@ def profile(
     from procsimp.stats import profile as run_profile
 
     keys = by_keys(by)  # a bad --by fails before the log is read
-    log = load_log(log_args, out=out)
-    with echo_channel_warnings():
-        result = run_profile(log, by=keys, catalog=catalog, calendar=calendar, channel_map=channel_map)
+    with writing_to(out, force=force, command="profile") as folder:
+        log = load_log(log_args, out=out)
+        with echo_channel_warnings():
+            result = run_profile(log, by=keys, catalog=catalog, calendar=calendar, channel_map=channel_map)
+        if folder is not None:
+            result.to_csv(folder.work / "profile.csv")
+            result.to_json(folder.work / "profile.json")
     if fmt == "json" and keys:
         click.echo(json.dumps(result.records(), ensure_ascii=False, indent=2))
     elif fmt == "json":
@@ -79,7 +92,5 @@ def profile(
         width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 400
         click.echo(f"Profile of {log.source}")
         click.echo(result.to_text(width=max(60, width)))
-    if out is not None:
-        csv_path = result.to_csv(Path(out) / "profile.csv")
-        json_path = result.to_json(Path(out) / "profile.json")
-        click.echo(f"Wrote {csv_path} and {json_path}", err=True)
+    if folder is not None:
+        click.echo(f"Wrote {folder.target / 'profile.csv'} and {folder.target / 'profile.json'}", err=True)

@@ -35,6 +35,7 @@ from procsimp.cli import (
     out_option,
     protect_option,
     service_option,
+    writing_to,
 )
 from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
 from procsimp.errors import ParameterError
@@ -76,7 +77,7 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn", "xlsx", "docx", "yaml")
 @view_option("performance", help="the maps' view: mean times (performance) or counts (frequency)")
 @lang_option(help="language of the diagram's titles, legend and caption, and of the procedure table (xlsx, docx)")
 @noise_option(help="noise threshold of the to-be model discovery (0-1)")
-@out_option()
+@out_option(default="outputs/proposal")
 def propose(
     log_args: dict[str, Any],
     calendar: Any,
@@ -93,6 +94,7 @@ def propose(
     lang: str,
     noise: float,
     out: Path,
+    force: bool,
 ) -> None:
     """Propose a simplified to-be workflow per service, with its effect measured.
 
@@ -106,7 +108,6 @@ def propose(
     estimate with a discrete-event simulation under load. Writes OUT/kpis.json, OUT/kpis.csv,
     OUT/edits.yaml and, per service, OUT/<service>/to_be.bpmn and the as-is/to-be diagram.
     """
-    from procsimp.detect import flag_steps
     from procsimp.redesign import load_edit_file
     from procsimp.render.graphviz import parse_formats
 
@@ -118,6 +119,18 @@ def propose(
     if seed < 0:
         raise ParameterError(f"--seed must be a whole number >= 0, got {seed}")
     edit_file = load_edit_file(accept_file) if accept_file is not None else None
+
+    with writing_to(out, force=force, command="propose") as folder:
+        _propose_into(folder, log_args, out, service, protect, external, catalog, edit_file, accept_file,
+                      simulate, replications, seed, chosen, view, lang, noise, calendar)
+
+
+def _propose_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | None,
+                  protect: tuple[str, ...], external: tuple[str, ...], catalog: Path | None, edit_file: Any, accept_file: Path | None,
+                  simulate: bool, replications: int, seed: int, chosen: list[str], view: str, lang: str,
+                  noise: float, calendar: Any) -> None:
+    """Every file of the run under ``folder.work`` (shown with the paths they will have)."""
+    from procsimp.detect import flag_steps
 
     log = load_log(log_args, out=out)
     catalog_arg: Any = None
@@ -147,27 +160,27 @@ def propose(
             noise=noise, calendar=cal, simulate=simulate, replications=replications, seed=seed,
         )
 
-    from procsimp.commands.mine import service_slugs
+    from procsimp._slug import service_slugs
 
-    out = Path(out)
+    work = folder.work
 
     slugs = service_slugs([p.service for p in proposals])
     records = []
     for p in proposals:
-        folder = out / slugs[p.service]
-        written = _write_service(p, folder, chosen, view=view, lang=lang)
+        service_folder = work / slugs[p.service]
+        written = _write_service(p, service_folder, chosen, view=view, lang=lang)
         record = p.kpis_json()
-        record["folder"] = folder.relative_to(out).as_posix()
-        record["files"] = sorted(f.relative_to(out).as_posix() for f in written)
+        record["folder"] = service_folder.relative_to(work).as_posix()
+        record["files"] = sorted(f.relative_to(work).as_posix() for f in written)
         records.append(record)
-        _echo(p, folder, written)
+        _echo(p, folder.final(service_folder), written)
 
     from procsimp._atomic import write_text
 
-    kpis_json = write_text(out / "kpis.json", json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-    kpis_csv = _write_kpis_csv(proposals, out / "kpis.csv")
-    edits = write_text(out / "edits.yaml", _edits_yaml(proposals))
-    click.echo(f"Wrote {kpis_json}, {kpis_csv} and {edits}")
+    kpis_json = write_text(work / "kpis.json", json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    kpis_csv = _write_kpis_csv(proposals, work / "kpis.csv")
+    edits = write_text(work / "edits.yaml", _edits_yaml(proposals))
+    click.echo(f"Wrote {folder.final(kpis_json)}, {folder.final(kpis_csv)} and {folder.final(edits)}")
 
 
 def _proposals(

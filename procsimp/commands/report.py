@@ -53,7 +53,13 @@ def parse_formats(value: str) -> tuple[str, ...]:
     "--min-saving", type=float, default=0.05, show_default=True, metavar="DAYS",
     help="flags saving less than this many working days per dossier go to the report's appendix",
 )
-@out_option()
+@click.option(
+    "--include-case-ids",
+    is_flag=True,
+    help="name up to 10 dossiers per flag in the report, for checking by hand (by default the report "
+    "lists no individual dossier id)",
+)
+@out_option(default="outputs/report")
 def report(
     log_args: dict[str, Any],
     calendar: Any,
@@ -67,7 +73,9 @@ def report(
     fmt: str,
     since: str | None,
     min_saving: float,
+    include_case_ids: bool,
     out: Path,
+    force: bool,
 ) -> None:
     """Profile, mine, flag and propose for every service, and write a self-contained HTML
     report (English and Vietnamese), tables (CSV, JSON), diagrams and BPMN into --out.
@@ -75,10 +83,12 @@ def report(
     Each service's page has a trend section: dossiers received, on-time rate, lead time,
     online share and postal share by month, as small charts, with the months from --since on
     shaded."""
+    from procsimp._outdir import check_output_folder
     from procsimp.detect.pipeline import caught_catalog_warnings
     from procsimp.report import report as run_report
 
     formats = parse_formats(fmt)
+    check_output_folder(out, force=force, command="report")  # a bad folder is named before the analysis
     log = load_log(log_args, out=out)
     from procsimp.commands._options import echo_channel_warnings
 
@@ -97,6 +107,8 @@ def report(
             calendar=cal,
             since=since,
             min_saving=min_saving,
+            include_case_ids=include_case_ids,
+            force=force,
         )
     for note in dict.fromkeys(notes):  # services without a catalog entry, once each
         click.echo(f"Warning: {note}", err=True)

@@ -53,13 +53,16 @@ def stored_mapping(meta: Any) -> ColumnMapping | None:
         return None
 
 
-def write_parquet(log: EventLog, path: Path, *, extra: dict[str, Any] | None = None) -> Path:
-    """Write ``log.df`` as Parquet (dictionary-encoded text), the mapping in the metadata."""
+def write_parquet(
+    log: EventLog, path: Path, *, extra: dict[str, Any] | None = None, mode: int | None = None
+) -> Path:
+    """Write ``log.df`` as Parquet (dictionary-encoded text), the mapping in the metadata; ``mode``
+    as in :func:`procsimp._atomic.atomic_path`."""
     table = pa.Table.from_pandas(log.df, preserve_index=False)
     meta = dict(table.schema.metadata or {})
     meta[METADATA_KEY] = json.dumps({**log_metadata(log), **(extra or {})}, ensure_ascii=False).encode("utf-8")
     table = table.replace_schema_metadata(meta)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, mode=mode) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     return Path(path)
 

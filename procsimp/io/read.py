@@ -142,8 +142,10 @@ def read_log(
     day is the end of that day (23:59:59.999999). ``dayfirst`` decides dates such as ``03/04/2025``
     when no value tells (None: day first). ``sheet`` and ``header_row`` (Excel only): the sheet
     to read and the sheet row (1 = the first) that holds the column names; by default the first
-    visible sheet with data, and the first top row whose cells are known headers. ``cache``: a folder for the Parquet cache, True, False,
-    or None (cache files of 1 MB or more under ``./.procsimp-cache``); see :mod:`procsimp.io.cache`.
+    visible sheet with data, and the first top row whose cells are known headers. ``cache``: off
+    by default (None, unless ``$PROCSIMP_CACHE_DIR`` is set); a folder keeps a Parquet copy of the
+    parsed log there, True the user's cache folder; with a cache the log keeps its mapped columns
+    only. See :mod:`procsimp.io.cache`.
 
     Raises :class:`~procsimp.errors.LogReadError` (missing, empty, corrupt or unsafe file),
     :class:`~procsimp.errors.MappingError` and :class:`~procsimp.errors.LogValidationError`,
@@ -152,6 +154,7 @@ def read_log(
     from procsimp.io import cache as _cache
 
     _check_arguments(path, mapping, timezone, cache, dayfirst, sheet, header_row, columns)
+    _cache.check_cache_argument(cache)
     source = str(path)
     p = Path(path)
     if timezone is None:
@@ -182,7 +185,7 @@ def read_log(
     if fmt != "excel" and (sheet is not None or header_row is not None):
         given = "--sheet" if sheet is not None else "--header-row"
         raise ParameterError(f"{given} applies to Excel workbooks; {source} is read as {_NAMES[fmt]}")
-    folder = _cache.cache_dir(cache, size)
+    folder = _cache.cache_dir(cache)
     stem = key = ""
     if folder is not None:
         keyed = {**columns, "sheet": sheet, "header_row": header_row}  # the sheet read is part of the key
@@ -192,6 +195,7 @@ def read_log(
             return hit.replace(source=source)
     log = _read(p, fmt, source, mapping, timezone, dayfirst, columns, [note] if note else [], excel)
     if folder is not None:
+        log = _cache.mapped_only(log)  # the same log whether it comes from the cache or the file
         problem = _cache.store(log, folder, stem, key)
         if problem:
             log = log.replace(warnings=(*log.warnings, problem))

@@ -1,7 +1,7 @@
 """The report: every stage of the flow, per service, into one folder.
 
-``report(log, out="outputs")`` profiles the log, and for each service mines its process maps,
-flags unneeded steps and proposes a to-be workflow. It writes:
+``report(log, out="outputs/report")`` profiles the log, and for each service mines its process
+maps, flags unneeded steps and proposes a to-be workflow. It writes:
 
 * ``index.html``: a self-contained page (inline CSS, SVG and script; nothing loaded from the
   network) in English and Vietnamese, with a language switch; services ranked by expected gain;
@@ -10,31 +10,31 @@ flags unneeded steps and proposes a to-be workflow. It writes:
 * one folder per service with its maps (SVG, PNG, PDF), the to-be BPMN and the side-by-side
   as-is / to-be diagram.
 
-Every file is written atomically.
+The folder appears whole or not at all (:mod:`procsimp._outdir`), and lists no individual
+dossier id unless asked for.
 """
 
 from __future__ import annotations
 
 import html as _html
 import math
-import os
 import re
-import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from procsimp._atomic import write_text
+from procsimp._slug import service_slugs, slugify
 from procsimp.errors import ParameterError, ProcsimpError
 from procsimp.log import EventLog
 from procsimp.report.i18n import LANGS, STRINGS
 from procsimp.report.tables import write_table
 
-__all__ = ["report", "Report", "slugify", "KPI_KEYS"]
+__all__ = ["report", "Report", "slugify", "service_slugs", "KPI_KEYS"]
 
 #: the before/after figures shown for every service, in order
 KPI_KEYS: tuple[str, ...] = (
@@ -63,18 +63,6 @@ class Report:
     def _repr_html_(self) -> str:
         rows = self.ranking.to_html(index=False)
         return f"<div><strong>procsimp report</strong> → <code>{_html.escape(str(self.html))}</code>{rows}</div>"
-
-
-def slugify(name: str, taken: Iterable[str] = ()) -> str:
-    """A safe, readable folder name for a service ("Đăng ký khai sinh" → "dang-ky-khai-sinh")."""
-    text = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "service"
-    used = set(taken)
-    candidate, n = slug, 2
-    while candidate in used:
-        candidate, n = f"{slug}-{n}", n + 1
-    return candidate
 
 
 def _fmt(value: Any, key: str = "") -> str:
@@ -185,7 +173,7 @@ def _as_pair(item: Any) -> dict[str, str]:
 
 def report(
     log: EventLog,
-    out: str | Path = "outputs",
+    out: str | Path = "outputs/report",
     *,
     services: Sequence[str] | None = None,
     lang: str = "vi",
@@ -198,6 +186,8 @@ def report(
     calendar: Any = None,
     since: Any = None,
     min_saving: float = 0.05,
+    include_case_ids: bool = False,
+    force: bool = False,
 ) -> Report:
     """Run the whole flow on ``log`` and write the report into ``out``.
 
@@ -211,10 +201,15 @@ def report(
     effect: the months from it on are marked in each service's trend charts.
     Flags that save less than ``min_saving`` working days per dossier are listed in an appendix
     at the end of the page, not beside the real ones.
-    """
-    from procsimp.catalog import load_catalog
-    from procsimp.stats import profile
 
+    The report lists no individual dossier id unless ``include_case_ids`` is true: then each
+    flag names up to 10 of the dossiers that pass through its step, for checking by hand.
+
+    The folder is whole or untouched: the report is built in a temporary sibling folder that
+    replaces ``out`` only when every file is written (see :mod:`procsimp._outdir`). A non-empty
+    ``out`` that procsimp did not write, or that another command wrote, is refused unless
+    ``force``; so is a folder another run is writing.
+    """
     if lang not in LANGS:
         raise ParameterError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
     if not (isinstance(min_saving, (int, float)) and not isinstance(min_saving, bool)
@@ -228,11 +223,44 @@ def report(
         raise ParameterError(
             f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(allowed_formats))}"
         )
-    if isinstance(out, bool) or not isinstance(out, (str, os.PathLike)):
-        raise ParameterError(f"report(out=...) must be a folder path, got {type(out).__name__} {out!r}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ParameterError(f"report(out={str(out)!r}) is an existing file, not a folder; give a folder to write into")
+    from procsimp._outdir import check_log_outside, check_out_argument, output_folder
+
+    if not isinstance(log, EventLog):
+        raise ParameterError(f"report needs an EventLog (from procsimp.read_log), got {type(log).__name__}")
+    check_out_argument(out)
+    if log.source and Path(log.source).is_file():
+        check_log_outside(log.source, out)
+    with output_folder(out, force=force, command="report") as folder:
+        result = _report_into(
+            log, folder.work, services=services, lang=lang, catalog=catalog, protect=protect,
+            external=external, simulate=simulate, formats=formats, seed=seed, calendar=calendar,
+            include_case_ids=include_case_ids, since=since, min_saving=min_saving,
+        )
+    return replace(
+        result, out=folder.target, html=folder.final(result.html), files=tuple(folder.final(p) for p in result.files)
+    )
+
+
+def _report_into(
+    log: EventLog,
+    out: Path,
+    *,
+    services: Sequence[str] | None,
+    lang: str,
+    catalog: Any,
+    protect: Sequence[str],
+    external: Sequence[str],
+    simulate: bool,
+    formats: Sequence[str],
+    seed: int,
+    calendar: Any,
+    include_case_ids: bool,
+    since: Any,
+    min_saving: float,
+) -> Report:
+    from procsimp.catalog import load_catalog
+    from procsimp.stats import profile
+
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
     from procsimp.engine import DEFAULT_SERVICE
     from procsimp.office_hours import OfficeHoursWarning, log_calendar
@@ -251,15 +279,15 @@ def report(
     entries: list[dict[str, Any]] = []
     all_flags: list[dict[str, Any]] = []
     all_kpis: list[dict[str, Any]] = []
-    taken: set[str] = set()
+    slugs = service_slugs(name if name is not None else "(all)" for name in names)
     for name in names:
         label = name if name is not None else "(all)"
-        slug = slugify(label, taken)
-        taken.add(slug)
+        slug = slugs[label]
         try:
             entry, files, record, flag_dicts = _report_service(
                 log, name, label, slug, out, lang=lang, cat=cat, protect=protect, external=external, simulate=simulate,
-                formats=formats, seed=seed, calendar=calendar, min_saving=min_saving)
+                formats=formats, seed=seed, calendar=calendar, min_saving=min_saving,
+                include_case_ids=include_case_ids)
         except ProcsimpError as exc:  # one service failing fails the report: no index of a part
             raise type(exc)(
                 f"service {label!r} could not be reported, so the report is not complete (no index.html): {exc}"
@@ -293,7 +321,8 @@ def report(
 
 def _report_service(log: EventLog, name: str | None, label: str, slug: str, out: Path, *, lang: str, cat: Any,
                     protect: Sequence[str], external: Sequence[str], simulate: bool, formats: Sequence[str], seed: int,
-                    calendar: Any, min_saving: float) -> tuple[dict[str, Any], list[Path], dict[str, Any], list[dict[str, Any]]]:
+                    calendar: Any, min_saving: float,
+                    include_case_ids: bool = False) -> tuple[dict[str, Any], list[Path], dict[str, Any], list[dict[str, Any]]]:
     """Mine, flag, propose and draw one service into ``out/slug``: (entry, files, KPI record, flags)."""
     from procsimp.detect import flag_steps
     from procsimp.mining import mine
@@ -329,11 +358,28 @@ def _report_service(log: EventLog, name: str | None, label: str, slug: str, out:
         files.append(write_bpmn(pmap.model(), folder / "as_is.bpmn", name=label))
         files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
     record = plan.kpis_json()
+    examples = _example_cases(log, name, flags) if include_case_ids else None
     flag_dicts = [f.to_dict() for f in flags]
-    files += write_table(pd.DataFrame([f.to_dict() for f in flags]), folder / "flags", json_records=flag_dicts)
-    entry = _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out, min_saving)
+    if examples is not None:
+        flag_dicts = [{**d, "example_cases": ex} for d, ex in zip(flag_dicts, examples, strict=True)]
+    files += write_table(pd.DataFrame(flag_dicts), folder / "flags", json_records=flag_dicts)
+    entry = _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out, min_saving, examples)
     return entry, files, record, flag_dicts
 
+
+def _example_cases(log: EventLog, service: str | None, flags: Sequence[Any], limit: int = 10) -> list[list[str]]:
+    """For each flag, up to ``limit`` dossier ids (in log order) that pass through its step."""
+    from procsimp.log import ACTIVITY, CASE, SERVICE
+
+    df = log.df
+    if service is not None and SERVICE in df.columns:
+        df = df[df[SERVICE] == service]
+    out = []
+    for f in flags:
+        steps = [f.activity] + ([f.into] if getattr(f, "into", None) else [])
+        ids = df.loc[df[ACTIVITY].isin(steps), CASE].astype(str)
+        out.append(list(dict.fromkeys(ids))[:limit])
+    return out
 
 
 def _write_dot(dot: Any, path: Path, fmt: str) -> Path:
@@ -364,6 +410,7 @@ def _service_entry(
     files: list[Path],
     out: Path,
     min_saving: float = 0.05,
+    examples: list[list[str]] | None = None,
 ) -> dict[str, Any]:
     from procsimp.report.wording import (
         change_phrase,
@@ -406,7 +453,7 @@ def _service_entry(
             )
     except AttributeError:
         model = None
-    def flag_item(f: Any) -> dict[str, Any]:
+    def flag_item(i: int, f: Any) -> dict[str, Any]:
         value = f.saving.get("workdays_per_case")
         return {
             "activity": f.activity,
@@ -421,9 +468,10 @@ def _service_entry(
             "explanation": _both(f.explanation.get("en", ""), f.explanation.get("vi")),
             "evidence": {lg: evidence_sentences(f.evidence, lg) for lg in LANGS},
             "evidence_raw": [(k, _fmt(v, k) if isinstance(v, (int, float)) else v) for k, v in f.evidence.items()],
+            "examples": ", ".join(examples[i]) if examples is not None else "",
         }
 
-    items = [flag_item(f) for f in flags]
+    items = [flag_item(i, f) for i, f in enumerate(flags)]
     major = [x for x in items if x["saving_value"] >= min_saving]
     minor = [x for x in items if x["saving_value"] < min_saving]
     def material(flag: Any) -> bool:  # the summary leaves out what the appendix holds

@@ -91,6 +91,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "a_reduce_wait": {"en": "reduce waiting", "vi": "giảm thời gian chờ"},
     "a_fix_rework": {"en": "fix the cause of rework", "vi": "khắc phục nguyên nhân làm lại"},
     "none": {"en": "none", "vi": "không có"},
+    "example_dossiers": {"en": "Example dossiers", "vi": "Hồ sơ ví dụ"},
     "k_relay_handoff": {"en": "relay hand-off", "vi": "bước chuyển tiếp trung gian"},
     "k_rubber_stamp": {"en": "rubber-stamp review", "vi": "bước xem xét hình thức"},
     "k_duplicate_check": {"en": "duplicate check", "vi": "kiểm tra trùng lặp"},

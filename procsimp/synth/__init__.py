@@ -173,6 +173,8 @@ class SynthResult:
         from procsimp.synth._write import write_log_file, write_truth
 
         fmts = _check_formats(formats)
+        _check_file_name("stem", stem)
+        _check_file_name("truth_name", truth_name)
         out = Path(out)
         paths = []
         for fmt in fmts:
@@ -610,3 +612,14 @@ def _service_truth(tpl: Template, run: ServiceRun, meta: dict[str, Any], lang: s
         }
     return out
 
+
+def _check_file_name(option: str, name: str) -> None:
+    """A plain file name, so that nothing is written outside the output folder."""
+    text = str(name)
+    if (not text.strip() or text in (".", "..") or any(c in text for c in "/\\\0")
+            or (len(text) > 1 and text[1] == ":")):
+        flag = "--" + option.replace("_", "-")
+        raise ParameterError(
+            f"{flag} {text!r} is not a file name: give a name without folders (no / or \\), "
+            f"e.g. {flag} {'dossiers' if option == 'stem' else 'ground_truth.json'}; the file goes into --out"
+        )
