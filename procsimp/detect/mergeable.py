@@ -37,8 +37,8 @@ class Mergeable(Detector):
     min_same_officer
         share of the pair's occurrences done by one officer.
     min_pair_share
-        share of the first step's occurrences followed by the second, and of the second's
-        occurrences preceded by the first.
+        share of the first step's occurrences followed by the second (or by a knock-out), and of
+        the second's occurrences preceded by the first.
     min_cases
         cases with the pair.
     min_case_share
@@ -77,7 +77,7 @@ class Mergeable(Detector):
         min_pair_share: float = 0.9,
         min_cases: int = 10,
         min_case_share: float = 0.05,
-        max_wait_hours: float = 2.0,
+        max_wait_hours: float = 3.0,
         min_proc_minutes: float = 10.0,
     ) -> None:
         super().__init__(
@@ -104,11 +104,13 @@ class Mergeable(Detector):
                 continue
             if val(p.same_resource) < self.min_same_officer:
                 continue
-            if val(p.share_of_source) < self.min_pair_share or val(p.share_of_target) < self.min_pair_share:
-                continue
             a = ag.row(p.service, p.source)
             b = ag.row(p.service, p.target)
             if a is None or b is None:
+                continue
+            # the first step's dossiers that are not knocked out right after it go on to the second
+            goes_on = val(p.share_of_source) + val(a["knockout_next_share"])
+            if goes_on < self.min_pair_share or val(p.share_of_target) < self.min_pair_share:
                 continue
             a_ok, b_ok = not bool(a["kept"]), not bool(b["kept"])
             if not (a_ok or b_ok):
