@@ -26,6 +26,7 @@ from procsimp.cli import (
     calendar_options,
     load_log,
     log_options,
+    office_hours,
     out_option,
     service_option,
     writing_to,
@@ -232,8 +233,9 @@ def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | 
     work = folder.work
     records: list[dict[str, Any]] = []
     maps = []
-    for name in names:
-        maps.append(run_mine(log, service=name, calendar=calendar, **filters))
+    with office_hours(log, calendar) as cal:  # given, or the hours the log's times show
+        for name in names:
+            maps.append(run_mine(log, service=name, calendar=cal, **filters))
     slugs = service_slugs([str(p.service) for p in maps])
     for pmap in maps:
         service_folder = work / slugs[str(pmap.service)]

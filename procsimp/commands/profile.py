@@ -16,6 +16,7 @@ from procsimp.cli import (
     catalog_option,
     load_log,
     log_options,
+    office_hours,
     out_option,
     writing_to,
 )
@@ -74,8 +75,8 @@ def profile(
     keys = by_keys(by)  # a bad --by fails before the log is read
     with writing_to(out, force=force, command="profile") as folder:
         log = load_log(log_args, out=out)
-        with echo_channel_warnings():
-            result = run_profile(log, by=keys, catalog=catalog, calendar=calendar, channel_map=channel_map)
+        with office_hours(log, calendar) as cal, echo_channel_warnings():  # given, or the hours the log's times show
+            result = run_profile(log, by=keys, catalog=catalog, calendar=cal, channel_map=channel_map)
         if folder is not None:
             result.to_csv(folder.work / "profile.csv")
             result.to_json(folder.work / "profile.json")
