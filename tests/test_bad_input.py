@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from procsimp import read_log
@@ -480,9 +481,9 @@ def test_python_api_argument_errors_are_procsimp_errors(call: Any, kind: str, me
 
 
 def test_mine_service_and_report_out_of_the_wrong_kind(tmp_path: Path) -> None:
+    from procsimp.errors import ParameterError
     from procsimp.mining import mine
     from procsimp.report import report
-    from procsimp.errors import ParameterError
 
     log = read_log(DATA / "good" / "dossiers_vi.csv", cache=False)
     with pytest.raises(ParameterError, match=r"^service must be the name of a service \(or a list of names\), got int 5"):
@@ -492,3 +493,29 @@ def test_mine_service_and_report_out_of_the_wrong_kind(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"is an existing file, not a folder; give a folder to write into$"):
         report(log, out=existing)
     assert existing.read_text(encoding="utf-8") == "x"
+
+
+def test_discovery_shortens_a_dossier_of_thousands_of_events(tmp_path: Path) -> None:
+    """Discovery on one dossier of 20,000-100,000 events built every prefix of it (token replay
+    hashes each) and exhausted 24 GB; traces are now shortened for discovery, and the model says so."""
+    import random
+
+    from procsimp.discovery import MAX_TRACE_EVENTS
+    from procsimp.mining import mine
+
+    rng = random.Random(0)
+    rows = ["case_id,activity,end_time"]
+    start = pd.Timestamp("2025-01-02 08:00")
+    steps = ["Tiếp nhận", "Thẩm định", "Bổ sung", "Trình ký", "Ký duyệt", "Trả kết quả"]
+    for i in range(2_000):
+        rows.append(f"HS-1,{rng.choice(steps)},{start + pd.Timedelta(minutes=i):%Y-%m-%d %H:%M}")
+    for case in (2, 3):
+        for i, step in enumerate(("Tiếp nhận", "Thẩm định", "Trả kết quả")):
+            rows.append(f"HS-{case},{step},{start + pd.Timedelta(days=case, minutes=i):%Y-%m-%d %H:%M}")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = mine(read_log(path, cache=False)).model()
+    assert model.fitness is not None
+    assert (f"1 dossier(s) with more than {MAX_TRACE_EVENTS:,} events were shortened for discovery and fitness "
+            "(repeats of a step in a row folded into one, then the first 499 events and the last kept): the miner "
+            "and token replay grow with the square of a trace's length") in model.notes

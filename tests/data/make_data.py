@@ -253,8 +253,8 @@ def bad_files() -> dict[str, bytes]:
         ).encode("utf-8"),
         "utf8_bad_byte.csv": _csv(  # UTF-8 letters, then one Windows-1258 byte: not a Windows-1258 file
             h, "HS-1,Đăng ký khai sinh,Tiếp nhận hồ sơ,02/01/2025 08:00,02/01/2025 08:30",
-        ) + "HS-1,Đăng ký khai sinh,Trả kết quả,04/01/2025 09:00,04/01/2025 09:30\n".encode("utf-8").replace(
-            "Trả".encode("utf-8"), b"Tr\xe1"),
+        ) + "HS-1,Đăng ký khai sinh,Trả kết quả,04/01/2025 09:00,04/01/2025 09:30\n".encode().replace(
+            "Trả".encode(), b"Tr\xe1"),
         "stray_cell.xlsx": _xlsx(  # one cell at the last row and column: a 512 GB grid for the readers
             _cells(1, "case_id", "activity", "end_time") + _cells(2, "C1", "Receive dossier", "2025-01-02 08:00")
             + '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
