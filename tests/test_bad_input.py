@@ -519,3 +519,45 @@ def test_discovery_shortens_a_dossier_of_thousands_of_events(tmp_path: Path) -> 
     assert (f"1 dossier(s) with more than {MAX_TRACE_EVENTS:,} events were shortened for discovery and fitness "
             "(repeats of a step in a row folded into one, then the first 499 events and the last kept): the miner "
             "and token replay grow with the square of a trace's length") in model.notes
+
+
+def test_events_of_a_trace_without_case_id_are_named_as_such(tmp_path: Path) -> None:
+    """The warning said 'in cases nan'."""
+    path = tmp_path / "nocase.xes"
+    path.write_text(_XES.format(traces=(
+        _trace("c1", _event("A", "2025-01-02T10:00:00+07:00"), _event("B", "2025-01-02T11:00:00+07:00"))
+        + "<trace>" + _event("A", "2025-01-02T10:00:00+07:00") + "</trace>\n"
+    )), encoding="utf-8")
+    log = read_log(path, cache=False)
+    assert ("dropped 1 event(s) with no case id (column 'case:concept:name', in traces without a case id "
+            "(concept:name))") in log.warnings
+
+
+def test_a_full_disk_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC carries no file name: 'Error: No space left on device' named nothing. (The full disk
+    is stood in for by a write that fails the way a full disk does.)"""
+    import errno
+
+    from procsimp import _atomic
+
+    real_open = _atomic.open if hasattr(_atomic, "open") else open
+
+    class Full:
+        def __init__(self, handle: Any) -> None:
+            self._handle = handle
+
+        def write(self, data: Any) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._handle.close()
+
+    monkeypatch.setattr(_atomic, "open", lambda *a, **k: Full(real_open(*a, **k)), raising=False)
+    out = tmp_path / "o"
+    code, stdout, stderr = invoke("flag", DATA / "good" / "dossiers_vi.csv", "--out", out)
+    assert code == 1
+    assert stderr.strip().splitlines()[-1] == f"Error: {out / 'flags.json'}: No space left on device"
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]

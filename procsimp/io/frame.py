@@ -197,7 +197,10 @@ class Rows:
         more = len(positions) - limit
         tail = f" and {more} more" if more > 0 else ""
         if self.kind == "xes" and self.cases is not None:
-            shown = pd.unique(self.cases.iloc[positions[: limit * 20]].astype(str))[:limit]
+            picked = self.cases.iloc[positions[: limit * 20]]
+            shown = pd.unique(picked.dropna().astype(str))[:limit]
+            if len(shown) == 0:
+                return "in traces without a case id (concept:name)"
             return "in cases " + ", ".join(repr(c) for c in shown) + ("" if len(positions) <= limit else " ...")
         label = "rows" if self.kind == "rows" else "positions"
         if len(positions) == 1:
