@@ -561,3 +561,23 @@ def test_a_full_disk_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert code == 1
     assert stderr.strip().splitlines()[-1] == f"Error: {out / 'flags.json'}: No space left on device"
     assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+def test_cli_messages_use_the_cli_wording(tmp_path: Path) -> None:
+    """The office-hours error said 'hours[0]=(...)' and the date-order warning 'dayfirst=False':
+    Python that a command-line user cannot type."""
+    log = DATA / "good" / "dossiers_vi.csv"
+    code, out, err = invoke("profile", log, "--office-hours", "12:00-08:00", "--out", tmp_path)
+    assert code == 2
+    assert err.strip() == (
+        "Error: Invalid value for --office-hours: '12:00-08:00' is not a set of office hours: write HH:MM-HH:MM "
+        "periods (00:00-24:00), each ending after it starts, in order and not overlapping, e.g. "
+        "07:30-11:30,13:30-17:00 (see 'procsimp profile --help')")
+    ambiguous = tmp_path / "ambiguous.csv"
+    ambiguous.write_text("case_id,activity,end_time\nC1,A,03/04/2025 10:00\nC1,B,05/06/2025 10:00\n", encoding="utf-8")
+    code, out, err = invoke("validate", ambiguous, "--no-cache")
+    assert "say so with --date-order month-first (dayfirst=False in Python)" in out + err
+    assert "2025-04-03" in out + err  # read day first: 3 April
+    code, out, err = invoke("validate", ambiguous, "--no-cache", "--date-order", "month-first")
+    assert code == 0, err
+    assert "2025-03-04" in out + err and "--date-order" not in out + err  # 4 March

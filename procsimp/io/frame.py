@@ -360,7 +360,8 @@ def frame_to_log(
         if tc.dayfirst is not None and not tc.dayfirst_from_data:
             how_decided = "as you asked" if dayfirst is not None else (
                 "like the other time columns of the file" if order is not None else
-                "the Vietnamese convention; pass dayfirst=False to read_log if the file is month first")
+                "the Vietnamese convention; if the file is month first, say so with --date-order month-first "
+                "(dayfirst=False in Python)")
             warn.append(
                 f"column {col!r} ({role}): every date has day and month at most 12, so the order cannot be "
                 f"told from the data; read as {'day' if tc.dayfirst else 'month'} first "
