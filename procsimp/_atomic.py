@@ -18,7 +18,10 @@ def atomic_path(path: str | os.PathLike[str], *, mode: int | None = None) -> Ite
     (0666 less the umask)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:  # name the file asked for, not the temporary one
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)
     if mode is None:
         umask = os.umask(0)
@@ -29,6 +32,12 @@ def atomic_path(path: str | os.PathLike[str], *, mode: int | None = None) -> Ite
     try:
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        if exc.filename is None or str(exc.filename) == str(tmp_path):  # disk full: name the file
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()

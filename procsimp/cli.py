@@ -192,6 +192,9 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             value = kwargs.pop(option)
             if value is not None:
                 log_args[option] = value
+        order = kwargs.pop("date_order")
+        if order is not None:
+            log_args["dayfirst"] = order == "day-first"
         return func(*args, log_args=log_args, **kwargs)
 
     for role, help_text in reversed(_LOG_ROLE_OPTIONS):
@@ -204,6 +207,12 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             default=None,
             help="same as --service-column",
         )(wrapper)
+    wrapper = click.option(
+        "--date-order",
+        type=click.Choice(["day-first", "month-first"]),
+        default=None,
+        help="how to read dates such as 03/04/2025 when no value of the log tells (default: day-first)",
+    )(wrapper)
     wrapper = click.option(
         "--header-row",
         type=click.IntRange(min=1),
@@ -350,7 +359,16 @@ def calendar_options(func: Callable[..., Any]) -> Callable[..., Any]:
             log_args = kwargs.get("log_args") or {}
             if log_args.get("timezone"):
                 options["timezone"] = log_args["timezone"]
-            calendar = WorkCalendar(**options)
+            try:
+                calendar = WorkCalendar(**options)
+            except ProcsimpError:  # its wording is Python's (hours=...): say it in options
+                if hours is None:
+                    raise
+                raise click.BadParameter(
+                    f"{hours!r} is not a set of office hours: write HH:MM-HH:MM periods (00:00-24:00), each ending "
+                    "after it starts, in order and not overlapping, e.g. 07:30-11:30,13:30-17:00",
+                    param_hint="--office-hours",
+                ) from None
         return func(*args, calendar=calendar, **kwargs)
 
     wrapper = click.option(

@@ -344,6 +344,29 @@ def _canonical(counter: Counter[tuple[str, ...]]) -> Counter[tuple[str, ...]]:
     return Counter(dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))))
 
 
+#: the longest trace given to the inductive miner and to token replay: their cost grows with the
+#: square of a trace's length (one dossier of 20,000 events exhausted 24 GB)
+MAX_TRACE_EVENTS = 500
+
+
+def _fold_long(counter: Counter[tuple[str, ...]]) -> tuple[Counter[tuple[str, ...]], int]:
+    """(counter with every trace of more than :data:`MAX_TRACE_EVENTS` events shortened, number of
+    cases shortened). A long trace first loses repeats of a step in a row (A A A -> A); if still
+    too long, it keeps its first ``MAX_TRACE_EVENTS - 1`` events and its last one."""
+    if all(len(t) <= MAX_TRACE_EVENTS for t in counter):
+        return counter, 0
+    out: Counter[tuple[str, ...]] = Counter()
+    folded = 0
+    for trace, n in counter.items():
+        if len(trace) > MAX_TRACE_EVENTS:
+            folded += n
+            trace = tuple(a for i, a in enumerate(trace) if i == 0 or a != trace[i - 1])
+            if len(trace) > MAX_TRACE_EVENTS:
+                trace = trace[: MAX_TRACE_EVENTS - 1] + trace[-1:]
+        out[trace] += n
+    return _canonical(out), folded
+
+
 def _project(counter: Counter[tuple[str, ...]], keep: set[str]) -> Counter[tuple[str, ...]]:
     out: Counter[tuple[str, ...]] = Counter()
     for trace, n in counter.items():
@@ -1291,11 +1314,18 @@ def discover_model(
             "variants: the table is empty (no case); a model needs at least one case. Check the "
             "service name and the filters used to build the table."
         )
-    counter = _canonical(counter)
-    reference = _canonical(_log_counts(log, service)) if log is not None else counter
+    counter, folded = _fold_long(_canonical(counter))
+    reference = _fold_long(_canonical(_log_counts(log, service)))[0] if log is not None else counter
     all_activities = sorted({a for t in counter for a in t})
     shares = _case_share(counter)
     notes: list[str] = []
+    shortened: list[str] = []
+    if folded:
+        shortened.append(
+            f"{folded} dossier(s) with more than {MAX_TRACE_EVENTS:,} events were shortened for discovery and "
+            f"fitness (repeats of a step in a row folded into one, then the first {MAX_TRACE_EVENTS - 1:,} "
+            "events and the last kept): the miner and token replay grow with the square of a trace's length"
+        )
     if full:
         if len(all_activities) > MAX_FULL_ACTIVITIES:
             raise ParameterError(
@@ -1308,8 +1338,10 @@ def discover_model(
         chosen = _Candidate(tree, _flow_from_tree(tree, compact=False), 0.0, 0.0, frozenset(all_activities))
         chosen.build(service, MAX_STATES)
         kind = "full"
+        notes = [*shortened, *notes]
     else:
         chosen, notes = _simplified(counter, noise, all_activities, shares, service)
+        notes = [*shortened, *notes]
         kind = "simplified"
         if chosen.noise > noise:
             notes.append(

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from procsimp import read_log
@@ -492,3 +493,91 @@ def test_mine_service_and_report_out_of_the_wrong_kind(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"is an existing file, not a folder; give a folder to write into$"):
         report(log, out=existing)
     assert existing.read_text(encoding="utf-8") == "x"
+
+
+def test_discovery_shortens_a_dossier_of_thousands_of_events(tmp_path: Path) -> None:
+    """Discovery on one dossier of 20,000-100,000 events built every prefix of it (token replay
+    hashes each) and exhausted 24 GB; traces are now shortened for discovery, and the model says so."""
+    import random
+
+    from procsimp.discovery import MAX_TRACE_EVENTS
+    from procsimp.mining import mine
+
+    rng = random.Random(0)
+    rows = ["case_id,activity,end_time"]
+    start = pd.Timestamp("2025-01-02 08:00")
+    steps = ["Tiếp nhận", "Thẩm định", "Bổ sung", "Trình ký", "Ký duyệt", "Trả kết quả"]
+    for i in range(2_000):
+        rows.append(f"HS-1,{rng.choice(steps)},{start + pd.Timedelta(minutes=i):%Y-%m-%d %H:%M}")
+    for case in (2, 3):
+        for i, step in enumerate(("Tiếp nhận", "Thẩm định", "Trả kết quả")):
+            rows.append(f"HS-{case},{step},{start + pd.Timedelta(days=case, minutes=i):%Y-%m-%d %H:%M}")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = mine(read_log(path, cache=False)).model()
+    assert model.fitness is not None
+    assert (f"1 dossier(s) with more than {MAX_TRACE_EVENTS:,} events were shortened for discovery and fitness "
+            "(repeats of a step in a row folded into one, then the first 499 events and the last kept): the miner "
+            "and token replay grow with the square of a trace's length") in model.notes
+
+
+def test_events_of_a_trace_without_case_id_are_named_as_such(tmp_path: Path) -> None:
+    """The warning said 'in cases nan'."""
+    path = tmp_path / "nocase.xes"
+    path.write_text(_XES.format(traces=(
+        _trace("c1", _event("A", "2025-01-02T10:00:00+07:00"), _event("B", "2025-01-02T11:00:00+07:00"))
+        + "<trace>" + _event("A", "2025-01-02T10:00:00+07:00") + "</trace>\n"
+    )), encoding="utf-8")
+    log = read_log(path, cache=False)
+    assert ("dropped 1 event(s) with no case id (column 'case:concept:name', in traces without a case id "
+            "(concept:name))") in log.warnings
+
+
+def test_a_full_disk_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC carries no file name: 'Error: No space left on device' named nothing. (The full disk
+    is stood in for by a write that fails the way a full disk does.)"""
+    import errno
+
+    from procsimp import _atomic
+
+    real_open = _atomic.open if hasattr(_atomic, "open") else open
+
+    class Full:
+        def __init__(self, handle: Any) -> None:
+            self._handle = handle
+
+        def write(self, data: Any) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._handle.close()
+
+    monkeypatch.setattr(_atomic, "open", lambda *a, **k: Full(real_open(*a, **k)), raising=False)
+    out = tmp_path / "o"
+    code, stdout, stderr = invoke("flag", DATA / "good" / "dossiers_vi.csv", "--out", out)
+    assert code == 1
+    assert stderr.strip().splitlines()[-1] == f"Error: {out / 'flags.json'}: No space left on device"
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+def test_cli_messages_use_the_cli_wording(tmp_path: Path) -> None:
+    """The office-hours error said 'hours[0]=(...)' and the date-order warning 'dayfirst=False':
+    Python that a command-line user cannot type."""
+    log = DATA / "good" / "dossiers_vi.csv"
+    code, out, err = invoke("profile", log, "--office-hours", "12:00-08:00", "--out", tmp_path)
+    assert code == 2
+    assert err.strip() == (
+        "Error: Invalid value for --office-hours: '12:00-08:00' is not a set of office hours: write HH:MM-HH:MM "
+        "periods (00:00-24:00), each ending after it starts, in order and not overlapping, e.g. "
+        "07:30-11:30,13:30-17:00 (see 'procsimp profile --help')")
+    ambiguous = tmp_path / "ambiguous.csv"
+    ambiguous.write_text("case_id,activity,end_time\nC1,A,03/04/2025 10:00\nC1,B,05/06/2025 10:00\n", encoding="utf-8")
+    code, out, err = invoke("validate", ambiguous, "--no-cache")
+    assert "say so with --date-order month-first (dayfirst=False in Python)" in out + err
+    assert "2025-04-03" in out + err  # read day first: 3 April
+    code, out, err = invoke("validate", ambiguous, "--no-cache", "--date-order", "month-first")
+    assert code == 0, err
+    assert "2025-03-04" in out + err and "--date-order" not in out + err  # 4 March

@@ -94,8 +94,8 @@ def test_ambiguous_dates_warn_and_follow_the_other_time_column() -> None:
     log = frame_to_log(_frame(["03/04/2025 10:00", "05/06/2025 10:00"]), source="f.csv")
     assert (
         "column 'end_time' (timestamp): every date has day and month at most 12, so the order cannot be told "
-        "from the data; read as day first (dd/mm/yyyy), the Vietnamese convention; pass dayfirst=False to "
-        "read_log if the file is month first"
+        "from the data; read as day first (dd/mm/yyyy), the Vietnamese convention; if the file is month first, "
+        "say so with --date-order month-first (dayfirst=False in Python)"
     ) in log.warnings
     # the start column tells the order (25th of a month): the end column follows it
     log = frame_to_log(_frame(["03/04/2025 10:00", "05/06/2025 10:00"], ["03/04/2025 09:00", "04/25/2025 09:00"]))

@@ -165,7 +165,8 @@ EXPECTED: dict[str, str] = {
     "billion_laughs.xes": DTD,
 }
 #: files of the corpus that are not logs (used with --mapping, or referenced by xxe.xes)
-NOT_LOGS = {"secret.txt", "mapping_unknown_role.yaml", "mapping_missing_column.yaml", "mapping_not_yaml.yaml"}
+NOT_LOGS = {"secret.txt", "mapping_unknown_role.yaml", "mapping_missing_column.yaml", "mapping_not_yaml.yaml",
+            "mapping_duplicate_key.yaml"}
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -214,6 +215,9 @@ def test_xxe_never_reads_the_referenced_file() -> None:
         ("mapping_not_yaml.yaml",
          "Error: mapping file {m} is not valid YAML at line 2; write one 'role: column' pair a line, e.g. "
          "'case: Mã hồ sơ'"),
+        # PyYAML kept the last value without a word
+        ("mapping_duplicate_key.yaml",
+         "Error: mapping file {m}: 'case' is given twice (lines 1 and 3); keep one of them"),
         ("no_such_mapping.yaml",
          "Error: mapping file {m} does not exist; give the path of a YAML file such as 'case: Mã hồ sơ'"),
     ],

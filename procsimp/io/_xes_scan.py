@@ -268,17 +268,17 @@ def check_structure(path: Path, *, check_utf8: bool = True) -> Shape:
             root = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?log[\s>/]", buf[: 1 << 16])
             start = root.start() if root else 0
             if check_utf8:
-                pos = 0
-                while pos < size:
-                    chunk = buf[pos:pos + (_WINDOW << 3)]
+                done = 0
+                while done < size:
+                    chunk = buf[done:done + (_WINDOW << 3)]
                     try:
-                        decoder.decode(chunk, final=pos + len(chunk) >= size)
+                        decoder.decode(chunk, final=done + len(chunk) >= size)
                     except UnicodeDecodeError as exc:
-                        shape.bad_utf8 = pos + exc.start
+                        shape.bad_utf8 = done + exc.start
                         break
                     if not shape.non_ascii and not chunk.isascii():
                         shape.non_ascii = True
-                    pos += len(chunk)
+                    done += len(chunk)
             special = _special_ranges(buf, start)
             s_lo = np.array([r[0] for r in special], dtype=np.int64)
             s_hi = np.array([r[1] for r in special], dtype=np.int64)
@@ -297,8 +297,8 @@ def check_structure(path: Path, *, check_utf8: bool = True) -> Shape:
                 off = lo - 1 if lo > 0 else 0  # file offset of a[0]
                 pos = np.flatnonzero(markup[a[lo - off:hi - off]]) + (lo - off)  # indices into a
                 if len(special):
-                    k = np.searchsorted(s_lo, pos + off, side="right") - 1
-                    hidden = (k >= 0) & (pos + off < s_hi[np.maximum(k, 0)])
+                    which = np.searchsorted(s_lo, pos + off, side="right") - 1
+                    hidden = (which >= 0) & (pos + off < s_hi[np.maximum(which, 0)])
                     pos = pos[~hidden]
                 c = a[pos]
                 q = c == 34
@@ -324,8 +324,8 @@ def check_structure(path: Path, *, check_utf8: bool = True) -> Shape:
                 if len(gap) and int(gap.max()) > 0:
                     odd = (gap > 32) | (gaps_from + 1 < off)  # long, or begun in the previous window
                     if len(special):
-                        k = np.searchsorted(s_lo, opens_at, side="left")  # a comment inside the gap
-                        odd |= (k > 0) & (s_hi[np.maximum(k - 1, 0)] > gaps_from)
+                        after = np.searchsorted(s_lo, opens_at, side="left")  # a comment inside the gap
+                        odd |= (after > 0) & (s_hi[np.maximum(after - 1, 0)] > gaps_from)
                     odd &= gap > 0
                     if int(odd.sum()) > 256 or not all(
                         _blank_between(buf, int(g0) + 1, int(g1), special)

@@ -290,9 +290,9 @@ def read_excel_frame(
             warnings.append(f"the workbook has only hidden sheets with data; read the hidden sheet {current.name!r}")
         others = [s for s in visible if s is not current]
         if others:
-            names = ", ".join(repr(s.name) for s in others[:3])
+            listed = ", ".join(repr(s.name) for s in others[:3])
             warnings.append(
-                f"the workbook has {len(visible)} sheets with data; read the first, {current.name!r} (not {names}); "
+                f"the workbook has {len(visible)} sheets with data; read the first, {current.name!r} (not {listed}); "
                 "choose another with --sheet"
             )
     rows = current.rows
@@ -307,8 +307,8 @@ def read_excel_frame(
             )
     else:
         known_names = set(known)
-        for names in SYNONYMS.values():
-            known_names |= names
+        for synonyms in SYNONYMS.values():
+            known_names |= synonyms
         at = _find_header(rows, known_names)
         while at < len(rows) and all(_blank(v) for v in rows[at]):
             at += 1

@@ -197,7 +197,10 @@ class Rows:
         more = len(positions) - limit
         tail = f" and {more} more" if more > 0 else ""
         if self.kind == "xes" and self.cases is not None:
-            shown = pd.unique(self.cases.iloc[positions[: limit * 20]].astype(str))[:limit]
+            picked = self.cases.iloc[positions[: limit * 20]]
+            shown = pd.unique(picked.dropna().astype(str))[:limit]
+            if len(shown) == 0:
+                return "in traces without a case id (concept:name)"
             return "in cases " + ", ".join(repr(c) for c in shown) + ("" if len(positions) <= limit else " ...")
         label = "rows" if self.kind == "rows" else "positions"
         if len(positions) == 1:
@@ -357,7 +360,8 @@ def frame_to_log(
         if tc.dayfirst is not None and not tc.dayfirst_from_data:
             how_decided = "as you asked" if dayfirst is not None else (
                 "like the other time columns of the file" if order is not None else
-                "the Vietnamese convention; pass dayfirst=False to read_log if the file is month first")
+                "the Vietnamese convention; if the file is month first, say so with --date-order month-first "
+                "(dayfirst=False in Python)")
             warn.append(
                 f"column {col!r} ({role}): every date has day and month at most 12, so the order cannot be "
                 f"told from the data; read as {'day' if tc.dayfirst else 'month'} first "

@@ -122,8 +122,24 @@ def load_mapping_file(path: str | os.PathLike[str]) -> dict[str, str]:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MappingError(f"mapping file {p} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    class _Loader(yaml.SafeLoader):
+        """Refuses a key given twice (PyYAML keeps the last one without a word)."""
+
+    def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise MappingError(
+                    f"mapping file {p}: {key!r} is given twice (lines {seen[key]} and {line}); keep one of them"
+                )
+            seen[key] = line
+        return loader.construct_mapping(node, deep=deep)
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -280,6 +280,7 @@ def bad_files() -> dict[str, bytes]:
         "mapping_unknown_role.yaml": b"case: ma_ho_so\nsteps: buoc\n",
         "mapping_missing_column.yaml": "case: Số hồ sơ gốc\nactivity: buoc\ntimestamp: ket_thuc\n".encode(),
         "mapping_not_yaml.yaml": b"case: [unclosed\n",
+        "mapping_duplicate_key.yaml": b"case: ma_ho_so\nactivity: buoc\ncase: thu_tuc\n",
     }
 
 
