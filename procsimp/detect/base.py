@@ -191,13 +191,11 @@ def confidence(margins: Iterable[float], *, hint: bool = False, cap: float = 1.0
 def keyword_hint(activity: str, kinds: Iterable[str]) -> bool:
     """Whether the step's name contains a keyword of one of ``kinds`` (a hint, never a reason).
 
-    Uses the catalog's multilingual (Vietnamese / English) keyword lists; without the catalog
-    there are no hints. Opaque codes (``01_HOOFD_010``) never match.
+    Uses the catalog's multilingual (Vietnamese / English) keyword lists. Opaque codes
+    (``01_HOOFD_010``) never match.
     """
-    try:
-        from procsimp.catalog.stages import hint_kinds
-    except ImportError:
-        return False
+    from procsimp.catalog.stages import hint_kinds
+
     return bool(set(_hint_kinds_cached(activity, hint_kinds)) & set(kinds))
 
 
@@ -235,12 +233,9 @@ def means_rejection(text: Any) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _rejection_phrases() -> tuple[str, ...]:
-    try:
-        from procsimp.catalog.stages import keywords
+    from procsimp.catalog.stages import keywords
 
-        listed: tuple[str, ...] = keywords("reject")
-    except ImportError:  # pragma: no cover - the catalog is part of procsimp
-        listed = ("từ chối", "reject", "rejection", "refuse", "refusal", "deny", "denial")
+    listed: tuple[str, ...] = keywords("reject")
     return tuple(dict.fromkeys((*listed, *REJECTION_WORDS)))
 
 
