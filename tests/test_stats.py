@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from procsimp.cli import main
+from procsimp.errors import ParameterError
 from procsimp.log import EventLog
 from procsimp.stats import TOTAL, Profile, profile
 from tests.conftest import real_log_path
@@ -129,7 +130,7 @@ def test_profile_text_and_html() -> None:
     assert any(line.split()[:2] == ["on", "time"] and line.split()[2:] == ["100.0%", "0.0%", "50.0%"] for line in lines)
     html = p._repr_html_()
     assert "<table>" in html and "S2" in html and "hand-offs per case" in html
-    with pytest.raises(Exception, match=r"service 'S9' is not in the profile; services: 'S1', 'S2'"):
+    with pytest.raises(ParameterError, match=r"^service 'S9' is not in the profile; services: 'S1', 'S2'"):
         p.row("S9")
 
 
