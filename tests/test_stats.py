@@ -263,18 +263,53 @@ def test_profile_accepts_a_user_catalog_file(tmp_path: Path) -> None:
     assert row["on_time_rate"] == 0.0
 
 
-def test_due_dates_derived_from_the_catalog_match_the_logged_ones() -> None:
-    """A log without its due-date column gets the statutory deadline from the catalog.
+TAX, JUDICIAL, ABSENCE, BIRTH = (
+    "Đăng ký thuế lần đầu cho cá nhân",  # 3 working days in the catalog
+    "Cấp Phiếu lý lịch tư pháp",  # 10
+    "Khai báo tạm vắng",  # 1
+    "Đăng ký khai sinh",  # 1
+)
+#: case -> (service, received, statutory deadline counted by hand on the 2024-2025 calendar of
+#: Vietnamese public holidays and office hours 07:30-11:30, 13:30-17:00, Monday to Friday)
+HAND_DUE = {
+    # Fri before Tết; Mon 27 Jan - Sat 1 Feb off: Mon 3, Tue 4, Wed 5 Feb
+    "tet": (TAX, "2025-01-24 09:00", "2025-02-05 09:00"),
+    # Sat 26 Apr is a working day (swapped for Fri 2 May): Sat 26, Mon 28, Tue 29
+    "swap": (TAX, "2025-04-25 14:00", "2025-04-29 14:00"),
+    # Wed 30 Apr, Thu 1 May, Fri 2 May off: Mon 5, Tue 6, Wed 7 May
+    "may": (TAX, "2025-04-29 10:00", "2025-05-07 10:00"),
+    # Mon 1, Tue 2 Sep off: Fri 29 Aug, Wed 3 ... Fri 5, Mon 8 ... Fri 12, Mon 15 Sep
+    "national": (JUDICIAL, "2025-08-28 08:00", "2025-09-15 08:00"),
+    # in the lunch break: the clock starts at 11:30; Fri afternoon (3.5 h), Mon 7 Apr (Hùng
+    # Kings) off, then 4 h on Tue 8 Apr: the end of its morning
+    "lunch": (ABSENCE, "2025-04-04 12:00", "2025-04-08 11:30"),
+    # in the evening: the clock starts at 17:00; Wed 1 Jan off, the whole of Thu 2 Jan
+    "evening": (BIRTH, "2024-12-31 18:00", "2025-01-02 17:00"),
+}
 
-    The bundled log's deadlines were set the same way (received + statutory working days), at
-    arbitrary times of day, so the derived on-time rates must equal the logged ones.
-    """
-    from procsimp.io import read_log
-    from tests.conftest import EVENT_LOGS
 
-    with_due = read_log(EVENT_LOGS / "dossiers_vi.csv")
-    without = with_due.replace(df=with_due.df.drop(columns=["case:due"]))
-    a = profile(with_due).table.set_index("service")["on_time_rate"]
-    b = profile(without).table.set_index("service")["on_time_rate"]
-    assert b.notna().all()
-    pd.testing.assert_series_equal(a, b, check_exact=False, atol=1e-9)
+def test_due_dates_from_the_catalog_match_hand_counted_deadlines() -> None:
+    """A log without a due-date column gets receipt + the catalog's statutory working days."""
+    from procsimp.calendar import case_due_dates
+
+    tz = "Asia/Ho_Chi_Minh"
+    done = {  # completion: a minute early, a minute late, on the dot, ...
+        "tet": "2025-02-05 08:59", "swap": "2025-04-29 14:01", "may": "2025-05-07 10:00",
+        "national": "2025-09-15 08:30", "lunch": "2025-04-08 11:00", "evening": "2025-01-03 07:45",
+    }
+    rows = []
+    for case, (service, received, _) in HAND_DUE.items():
+        rows.append({"case": case, "act": "Tiếp nhận hồ sơ", "end": received, "svc": service})
+        rows.append({"case": case, "act": "Trả kết quả", "end": done[case], "svc": service})
+    df = pd.DataFrame(rows)
+    df["end"] = pd.to_datetime(df["end"]).dt.tz_localize(tz)
+    log = EventLog.from_frame(df, case="case", activity="act", timestamp="end", service="svc")
+    due = case_due_dates(log).set_index("case")
+    for case, (service, received, deadline) in HAND_DUE.items():
+        assert due.loc[case, "service"] == service
+        assert due.loc[case, "received"] == pd.Timestamp(received, tz=tz), case
+        assert due.loc[case, "due"] == pd.Timestamp(deadline, tz=tz), case
+        assert due.loc[case, "due_source"] == "catalog"
+    rates = profile(log).table.set_index("service")["on_time_rate"]
+    assert rates[TAX] == pytest.approx(2 / 3)  # 'swap' a minute late
+    assert (rates[JUDICIAL], rates[ABSENCE], rates[BIRTH]) == (0.0, 1.0, 0.0)
