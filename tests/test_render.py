@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 import os
+import pickle
 import re
 import shutil
-import pickle
 import subprocess
 import sys
 import unicodedata

@@ -16,40 +16,11 @@ from procsimp.errors import ParameterError
 from procsimp.log import EventLog
 from procsimp.stats import TOTAL, Profile, profile
 from tests.conftest import real_log_path
+from tests.sample_logs import SMALL_COLUMNS as COLUMNS
+from tests.sample_logs import small_frame as frame
+from tests.sample_logs import small_log
 
 TZ = "Asia/Ho_Chi_Minh"
-
-
-def frame() -> pd.DataFrame:
-    """Three dossiers; 3 March 2025 is a Monday (an ordinary working day in Vietnam)."""
-    return pd.DataFrame(
-        {
-            "case": ["a", "a", "a", "b", "b", "c"],
-            "act": ["R", "C", "R", "R", "X", "R"],
-            "end": pd.to_datetime(
-                ["2025-03-03 08:00", "2025-03-03 09:00", "2025-03-04 10:00", "2025-03-03 08:00", "2025-03-05 08:00", "2025-03-06 09:00"]
-            ),
-            "start": pd.to_datetime(
-                ["2025-03-03 07:45", "2025-03-03 08:30", "2025-03-04 09:00", None, "2025-03-04 08:00", "2025-03-06 08:00"]
-            ),
-            "res": ["u1", "u2", None, "u1", "u1", "u3"],
-            "unit": ["D1", "D1", "D2", "D1", None, "D1"],
-            "svc": ["S1", "S1", "S1", "S2", "S2", "S1"],
-            "ch": ["online", "online", "online", "counter", "counter", "online"],
-            "recv": pd.to_datetime(["2025-03-02 10:00"] * 3 + [None] * 3),
-            "due": pd.to_datetime(["2025-03-06 17:00"] * 3 + ["2025-03-04 17:00"] * 2 + [None]),
-        }
-    )
-
-
-COLUMNS = dict(
-    case="case", activity="act", timestamp="end", start="start", resource="res", unit="unit",
-    service="svc", channel="ch", received="recv", due="due",
-)
-
-
-def small_log() -> EventLog:
-    return EventLog.from_frame(frame(), **COLUMNS)
 
 
 def test_profile_hand_computed() -> None:
