@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from lxml import etree
 
+from procsimp.detect.base import fmt_hours, fmt_hours_vi
 from procsimp.errors import OptionalDependencyError, ParameterError
 from procsimp.log import EventLog
 from procsimp.mining import END_NODE, START_NODE, ProcessMap, mine
@@ -273,6 +274,10 @@ def test_figures_round_half_up_as_written() -> None:
     assert gv.count_label(None, lang="vi") == "–"
     with pytest.raises(ParameterError, match="lang"):
         gv.duration_label(1.0, lang="fr")
+    # the flags' wording rounds as the maps do
+    assert [fmt_hours(h) for h in (4.25, 4.75, 30.5 / 60, 7.5 * 2.25)] == [
+        "4.3 h", "4.8 h", "31 min", "2.3 working days"]
+    assert fmt_hours_vi(4.25) == "4,3 giờ"
 
 
 def test_vietnamese_legend_and_title() -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from procsimp._rounding import half_up
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -271,12 +272,12 @@ def _fmt_hours(hours: float, per_day: float, lang: str) -> str:
     unknown, minutes, hours_word, days = _HOUR_WORDS[lang]
     if hours is None or not np.isfinite(hours):
         return unknown
-    if hours < 1:
-        return f"{hours * 60:.0f} {minutes}"
+    if hours < 1:  # half up, as the maps round (4.25 h is 4.3 h)
+        return f"{half_up(hours * 60)} {minutes}"
     if hours < 2 * per_day:
-        text = f"{hours:.1f} {hours_word}"
+        text = f"{half_up(hours, 1)} {hours_word}"
     else:
-        text = f"{hours / per_day:.1f} {days}"
+        text = f"{half_up(hours / per_day, 1)} {days}"
     return text.replace(".", ",") if lang == "vi" else text  # Vietnamese decimal comma
 
 

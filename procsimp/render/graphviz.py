@@ -27,7 +27,6 @@ Graphviz's ``dot`` program does the layout; without it, :func:`write_map` raises
 
 from __future__ import annotations
 
-import decimal
 import html
 import math
 import os
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from procsimp._atomic import write_bytes, write_text
+from procsimp._rounding import half_up
 from procsimp.errors import OptionalDependencyError, ParameterError, ProcsimpError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -246,29 +246,17 @@ def _num(value: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _half_up(value: float, digits: int = 0) -> decimal.Decimal:
-    """``value`` rounded half away from zero, as written (4.25 -> 4.3, 30.5 -> 31, 4.35 -> 4.4).
-
-    Rounding the shortest decimal form of the float, not its binary value, so a figure rounds
-    the way a reader of its digits expects; Python's ``round`` and ``format`` round half to even
-    on the binary value (4.25 -> 4.2 but 4.75 -> 4.8).
-    """
-    return decimal.Decimal(repr(float(value))).quantize(
-        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP
-    )
-
-
 def count_label(value: float | None, *, lang: str = "en") -> str:
     """A count as a map shows it: '1,234,567' in English, '1.234.567' in Vietnamese, '–' for none."""
     _check_choice("lang", lang, LANGS)
     if value is None:
         return _TEXT[lang]["na"]
-    text = f"{_half_up(value):,}"
+    text = f"{half_up(value):,}"
     return text.replace(",", ".") if lang == "vi" else text
 
 
 def _fmt_dec(value: float, digits: int, lang: str) -> str:
-    text = f"{_half_up(value, digits):,.{digits}f}"
+    text = f"{half_up(value, digits):,.{digits}f}"
     if lang == "vi":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
@@ -291,7 +279,7 @@ def duration_label(hours: float | None, *, hours_per_day: float = 7.5, lang: str
     if minutes < 1:
         return t["lt1min"]
     if minutes < 59.5:
-        return f"{_half_up(minutes)} {t['min']}"
+        return f"{half_up(minutes)} {t['min']}"
     if hours < hours_per_day:
         return f"{_fmt_dec(hours, 1, lang)} {t['h']}"
     days = hours / hours_per_day
