@@ -31,8 +31,9 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import html
+import threading
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -128,6 +129,19 @@ def _to_datetime_index(times: Any) -> tuple[pd.DatetimeIndex, tuple[int, ...]]:
     return pd.DatetimeIndex(parsed), shape
 
 
+class _DayTable(NamedTuple):
+    """The working days of a year range: one immutable snapshot (arrays are read-only)."""
+
+    years: tuple[int, int]
+    day0: int  # first day of the table, as days since 1970-01-01
+    work: np.ndarray  # whether each day is a working day
+    cum_before: np.ndarray  # working minutes from the epoch to each day's start
+    cum_end: np.ndarray  # ... to each day's end
+
+    def covers(self, lo: int, hi: int) -> bool:
+        return self.years[0] <= lo and hi <= self.years[1]
+
+
 class WorkCalendar:
     """Office hours, working weekdays and public holidays of one administration.
 
@@ -148,6 +162,9 @@ class WorkCalendar:
 
     All time methods are vectorised: they accept a scalar, a list, a numpy array, a
     ``DatetimeIndex`` or a ``Series`` and return numpy arrays (``pd.DatetimeIndex`` for times).
+
+    A calendar is safe to share between threads: its day table grows (to the years asked for)
+    under a lock, and each call works on one immutable snapshot of it.
     """
 
     def __init__(
@@ -238,12 +255,19 @@ class WorkCalendar:
         self.extra_holidays: dict[_dt.date, str] = dict(sorted(extra_h.items()))
         self.extra_workdays: tuple[_dt.date, ...] = tuple(sorted(extra_w))
 
-        # day table, built lazily over a growing year range (always containing the epoch)
-        self._years: tuple[int, int] | None = None
-        self._day0 = 0  # first day of the table, as days since 1970-01-01
-        self._work = np.zeros(0, dtype=bool)
-        self._cum_before = np.zeros(0, dtype=float)  # working minutes from epoch to day start
-        self._cum_end = np.zeros(0, dtype=float)
+        # day table, built lazily over a growing year range (always containing the epoch); a
+        # grown table replaces the old one whole, so a reader never sees half an update
+        self._table: _DayTable | None = None
+        self._grow_lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_grow_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._grow_lock = threading.Lock()
 
     @property
     def periods(self) -> tuple[tuple[float, float], ...]:
@@ -261,17 +285,27 @@ class WorkCalendar:
         swapped = set(getattr(cal, "weekend_workdays", ()) or ())
         return names, swapped
 
-    def _ensure(self, first_day: int, last_day: int) -> None:
-        """Make the day table cover days ``first_day .. last_day`` (days since 1970-01-01)."""
+    def _ensure(self, first_day: int, last_day: int) -> _DayTable:
+        """A day table that covers days ``first_day .. last_day`` (days since 1970-01-01)."""
         y_first = (np.datetime64(int(first_day), "D").astype("datetime64[Y]").astype(int) + 1970)
         y_last = (np.datetime64(int(last_day), "D").astype("datetime64[Y]").astype(int) + 1970)
-        lo = int(min(y_first, _EPOCH.year))
-        hi = int(max(y_last, _EPOCH.year))
-        if self._years is not None and self._years[0] <= lo and hi <= self._years[1]:
-            return
-        if self._years is not None:
-            lo, hi = min(lo, self._years[0]), max(hi, self._years[1])
-        lo, hi = max(lo, _MIN_YEAR), min(hi, _MAX_YEAR)
+        lo = max(int(min(y_first, _EPOCH.year)), _MIN_YEAR)
+        hi = min(int(max(y_last, _EPOCH.year)), _MAX_YEAR)
+        table = self._table
+        if table is not None and table.covers(lo, hi):
+            return table
+        with self._grow_lock:
+            table = self._table  # another thread may have grown it meanwhile
+            if table is not None:
+                if table.covers(lo, hi):
+                    return table
+                lo, hi = min(lo, table.years[0]), max(hi, table.years[1])
+            table = self._build(lo, hi)
+            self._table = table
+            return table
+
+    def _build(self, lo: int, hi: int) -> _DayTable:
+        """The day table of the years ``lo .. hi``."""
         start = _dt.date(lo, 1, 1)
         n = (_dt.date(hi, 12, 31) - start).days + 1
         day0 = (start - _dt.date(1970, 1, 1)).days
@@ -292,11 +326,11 @@ class WorkCalendar:
         cum_end = np.cumsum(per_day)
         epoch_i = _EPOCH_DAY - day0
         offset = cum_end[epoch_i] - per_day[epoch_i]  # minutes before the epoch day
-        self._cum_end = cum_end - offset
-        self._cum_before = self._cum_end - per_day
-        self._work = work
-        self._day0 = day0
-        self._years = (lo, hi)
+        cum_end -= offset
+        cum_before = cum_end - per_day
+        for array in (work, cum_before, cum_end):
+            array.flags.writeable = False
+        return _DayTable((lo, hi), day0, work, cum_before, cum_end)
 
     # ------------------------------------------------------------------ conversions
     def _local_ns(self, times: Any) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
@@ -314,21 +348,26 @@ class WorkCalendar:
         idx = idx.as_unit("ns")
         return idx.asi8.copy(), np.asarray(idx.isna())
 
-    def _lookup(self, ns: np.ndarray, nat: np.ndarray) -> np.ndarray:
-        """Day-table index of each local time (0 for NaT)."""
+    def _lookup(self, ns: np.ndarray, nat: np.ndarray) -> tuple[np.ndarray, _DayTable]:
+        """Day-table index of each local time (0 for NaT), and the table it indexes."""
         return self._day_index(np.floor_divide(ns, _NS_PER_DAY), nat)
 
-    def _day_index(self, days: np.ndarray, nat: np.ndarray, *, in_place: bool = False) -> np.ndarray:
-        """Day-table index of each local day number (0 for NaT); ``in_place`` reuses ``days``."""
+    def _day_index(
+        self, days: np.ndarray, nat: np.ndarray, *, in_place: bool = False
+    ) -> tuple[np.ndarray, _DayTable]:
+        """Day-table index of each local day number (0 for NaT), and the table it indexes.
+
+        ``in_place`` reuses ``days``.
+        """
         if nat.all():  # also an empty input
-            self._ensure(_EPOCH_DAY, _EPOCH_DAY)
+            table = self._ensure(_EPOCH_DAY, _EPOCH_DAY)
         else:
             ok = days[~nat] if nat.any() else days
-            self._ensure(int(ok.min()), int(ok.max()))
+            table = self._ensure(int(ok.min()), int(ok.max()))
         i = days if in_place else days.copy()
-        i -= self._day0
+        i -= table.day0
         i[nat] = 0
-        return i
+        return i, table
 
     def work_minutes(self, times: Any) -> np.ndarray:
         """Cumulative working minutes from the epoch (2000-01-01 00:00 local) to each time.
@@ -350,7 +389,7 @@ class WorkCalendar:
         np.subtract(ticks, since_midnight, out=since_midnight)
         minute_of_day = since_midnight / per_minute
         del since_midnight
-        i = self._day_index(days, nat, in_place=True)
+        i, table = self._day_index(days, nat, in_place=True)
         # minutes inside each office period of the day, one 1-D pass per period (no n x periods
         # matrix), added in period order; the last period reuses the minute-of-day buffer
         starts, ends = self._p_start, self._p_end
@@ -365,8 +404,8 @@ class WorkCalendar:
             else:
                 inside += part
         assert inside is not None
-        inside[~self._work[i]] = 0.0
-        out = np.take(self._cum_before, i, out=minute_of_day)
+        inside[~table.work[i]] = 0.0
+        out = np.take(table.cum_before, i, out=minute_of_day)
         out += inside  # cumulative minutes before the day + minutes inside the day
         out[nat] = np.nan
         return out.reshape(shape)
@@ -380,41 +419,42 @@ class WorkCalendar:
         w = np.ravel(np.asarray(minutes, dtype=float))
         nan = ~np.isfinite(w)
         ok = w[~nan]
+        table = self._ensure(_EPOCH_DAY, _EPOCH_DAY)
         if ok.size:
-            self._ensure(_EPOCH_DAY, _EPOCH_DAY)
             # grow the table until it covers the requested range
             for _ in range(64):
-                lo_ok = ok.min() >= self._cum_before[0] or self._years[0] <= _MIN_YEAR  # type: ignore[index]
-                hi_ok = ok.max() <= self._cum_end[-1] or self._years[1] >= _MAX_YEAR  # type: ignore[index]
+                lo_ok = ok.min() >= table.cum_before[0] or table.years[0] <= _MIN_YEAR
+                hi_ok = ok.max() <= table.cum_end[-1] or table.years[1] >= _MAX_YEAR
                 if lo_ok and hi_ok:
                     break
                 span_days = max(
                     0.0,
-                    (self._cum_before[0] - ok.min()) / self.minutes_per_day,
-                    (ok.max() - self._cum_end[-1]) / self.minutes_per_day,
+                    (table.cum_before[0] - ok.min()) / self.minutes_per_day,
+                    (ok.max() - table.cum_end[-1]) / self.minutes_per_day,
                 )
                 grow = int(span_days * 7 / max(len(self.weekdays), 1) * 1.1) + 400
-                first = self._day0 - (grow if not lo_ok else 0)
-                last = self._day0 + len(self._work) - 1 + (grow if not hi_ok else 0)
-                self._ensure(first, last)
-            if ok.min() < self._cum_before[0] or ok.max() > self._cum_end[-1]:
+                first = table.day0 - (grow if not lo_ok else 0)
+                last = table.day0 + len(table.work) - 1 + (grow if not hi_ok else 0)
+                table = self._ensure(first, last)
+            if ok.min() < table.cum_before[0] or ok.max() > table.cum_end[-1]:
                 raise ParameterError(
                     f"working minutes {ok.min():.0f}..{ok.max():.0f} fall outside the years "
                     f"{_MIN_YEAR}-{_MAX_YEAR} that timestamps can hold"
                 )
+        cum_before, cum_end = table.cum_before, table.cum_end
         wv = np.where(nan, 0.0, w)
         if ok.size:
-            wv = np.clip(wv, self._cum_before[0], self._cum_end[-1])
-        day_i = np.searchsorted(self._cum_end, wv, side="left") if ok.size else np.zeros(len(w), dtype=np.int64)
-        day_i = np.minimum(day_i, max(len(self._cum_end) - 1, 0))
-        rest = wv - (self._cum_before[day_i] if ok.size else 0.0)
+            wv = np.clip(wv, cum_before[0], cum_end[-1])
+        day_i = np.searchsorted(cum_end, wv, side="left") if ok.size else np.zeros(len(w), dtype=np.int64)
+        day_i = np.minimum(day_i, max(len(cum_end) - 1, 0))
+        rest = wv - (cum_before[day_i] if ok.size else 0.0)
         k = np.searchsorted(self._p_cum_end, rest, side="left")
         k = np.minimum(k, len(self._p_cum_end) - 1)
         minute = self._p_start[k] + (rest - self._p_cum_start[k])
         # whole microseconds: float working minutes carry ~1e-8 s of rounding noise, and logs
         # hold microsecond times, so a round trip must not leave stray nanoseconds
         us = np.rint(minute * (_NS_PER_MIN // 1000)).astype(np.int64)
-        ns = (self._day0 + day_i.astype(np.int64)) * _NS_PER_DAY + us * 1000
+        ns = (table.day0 + day_i.astype(np.int64)) * _NS_PER_DAY + us * 1000
         ns = np.where(nan, np.iinfo(np.int64).min, ns)
         local = pd.DatetimeIndex(ns.view("datetime64[ns]"))
         return local.tz_localize(self.timezone, ambiguous="NaT", nonexistent="shift_forward")
@@ -446,8 +486,8 @@ class WorkCalendar:
         elif isinstance(dates, (list, tuple)):
             dates = [pd.Timestamp(d) if isinstance(d, _dt.date) else d for d in dates]
         ns, nat, shape = self._local_ns(dates)
-        i = self._lookup(ns, nat)
-        return np.where(nat, False, self._work[i]).reshape(shape)
+        i, table = self._lookup(ns, nat)
+        return np.where(nat, False, table.work[i]).reshape(shape)
 
     def holidays(self, year: int, *, language: str | None = None) -> dict[_dt.date, str]:
         """Days off (other than weekends) in ``year``: public holidays plus ``extra_holidays``.

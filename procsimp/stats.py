@@ -313,12 +313,8 @@ def _resolve_catalog(catalog: Any) -> Any:
 
 def _lookup_catalog(names: list[str], catalog: Any, *, skip: set[str]) -> dict[str, Any]:
     if catalog is None:
-        try:
-            from procsimp.catalog import load_catalog
-        except ImportError as exc:  # the catalog package is not available
-            if not (exc.name or "").startswith("procsimp.catalog"):
-                raise
-            return {}
+        from procsimp.catalog import load_catalog
+
         catalog = load_catalog()
     return {name: catalog.get(name) for name in names if name not in skip}
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -381,3 +384,35 @@ def test_local_ticks_equal_pandas_conversion(timezone: str, unit: str, span: tup
         assert fixed is None
     if timezone in ("Europe/Amsterdam", "America/New_York") and span[1] - span[0] > 10**7:
         assert fixed is None  # daylight saving within the span
+
+
+# ---------------------------------------------------------------------------- threads
+def _calendar_work(cal: WorkCalendar, year: int) -> tuple[np.ndarray, ...]:
+    """Every kind of lookup for one year: each first call in a new year grows the day table."""
+    times = pd.date_range(f"{year}-01-01 06:00", f"{year}-12-31 18:00", freq="5h", tz=TZ)
+    minutes = cal.work_minutes(times)
+    later = cal.from_work_minutes(minutes + 20 * cal.minutes_per_day)  # grows past the year
+    due = cal.add_workdays(times[::40], 30)
+    return minutes, later.asi8, cal.is_workday(times), due.asi8
+
+
+def test_a_calendar_shared_by_threads_answers_as_one_thread_does() -> None:
+    """Detectors read one calendar from worker threads while it grows its day table."""
+    # outward from the epoch year, so that nearly every call needs a larger table
+    years = [2000 + (k // 2 + 1) * (1 if k % 2 else -1) for k in range(100)]
+    alone = WorkCalendar()
+    expected = [_calendar_work(alone, year) for year in years]
+    shared = WorkCalendar()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            got = list(pool.map(functools.partial(_calendar_work, shared), years))
+    finally:
+        sys.setswitchinterval(interval)
+    for year, want, have in zip(years, expected, got, strict=True):
+        for a, b in zip(want, have, strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=str(year))
+    # and the grown table still answers as a fresh calendar does
+    probe = pd.date_range("1950-01-01", "2050-12-31", freq="37h", tz=TZ)
+    np.testing.assert_array_equal(shared.work_minutes(probe), WorkCalendar().work_minutes(probe))

@@ -1,6 +1,6 @@
 """Flags against the ground truth of the held-out synthetic structures (issue 5).
 
-Same scoring as ``tests/test_detect_truth.py`` (whose helpers are reused): eliminate/merge flags
+Same scoring as ``tests/test_detect_truth.py`` (``tests/truth_scoring.py``): eliminate/merge flags
 matched by (service, action, activity, into), parallel pairs in either order when their order
 varies, no flag on a step the truth keeps. Measured over 5 seeds x (vi, en), 300 dossiers per
 service, every template.
@@ -34,11 +34,11 @@ must be removed once the detectors improve.
 from __future__ import annotations
 
 import pytest
-from test_detect_truth import Score, score_run
 
 from procsimp.detect import flag_steps
 from procsimp.log import ACTIVITY, UNIT
 from procsimp.synth import SERVICE_IDS, generate
+from tests.truth_scoring import Score, score_run
 
 CASES = 300 * len(SERVICE_IDS)
 SEEDS = range(5)

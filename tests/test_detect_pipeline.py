@@ -3,6 +3,7 @@ the warning for services the catalog does not know (also through ``propose``).""
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 import warnings
 
@@ -13,6 +14,7 @@ from procsimp.detect.pipeline import check_protect, normalize_name
 from procsimp.errors import ParameterError
 from procsimp.log import SERVICE, EventLog
 from procsimp.redesign import propose
+from procsimp.stats import profile
 from procsimp.synth import generate
 
 TAX = "Đăng ký thuế lần đầu cho cá nhân"
@@ -119,3 +121,24 @@ def test_propose_warns_through_flag_steps(log: EventLog) -> None:
     other = _renamed(log, TAX, "Cấp giấy phép nuôi ong")
     with pytest.warns(CatalogWarning, match="'Cấp giấy phép nuôi ong' has no match in the service catalog"):
         propose(other, service="Cấp giấy phép nuôi ong", model=False)
+
+
+def test_a_catalog_that_cannot_be_imported_is_an_error_not_an_unprotected_run(
+    log: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catalog protects the steps the law requires and warns about services it lacks; a broken
+    installation must stop the run rather than go on without either."""
+    signing = "Ký duyệt kết quả"
+    assert aggregate(log).activity(TAX, signing)["protected"]  # the law requires the signature
+    assert not aggregate(log, catalog=False).activity(TAX, signing)["protected"]
+    other = _renamed(log, TAX, "Cấp giấy phép nuôi ong")
+    monkeypatch.setitem(sys.modules, "procsimp.catalog", None)  # as if the package were missing
+    with pytest.raises(ImportError, match="procsimp.catalog"):
+        aggregate(log)
+    with pytest.raises(ImportError, match="procsimp.catalog"):
+        flag_steps(other)
+    with pytest.raises(ImportError, match="procsimp.catalog"):
+        profile(other)
+    monkeypatch.undo()
+    with pytest.warns(CatalogWarning, match="'Cấp giấy phép nuôi ong' has no match in the service catalog"):
+        flag_steps(other)

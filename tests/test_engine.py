@@ -10,65 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from procsimp import engine
 from procsimp._pm4py import pm4py
 from procsimp.calendar import WorkCalendar, default_calendar
 from procsimp.errors import ParameterError
+from procsimp.io import read_log
 from procsimp.log import EventLog
 from tests.conftest import EVENT_LOGS, real_log_path
-
-TZ = "Asia/Ho_Chi_Minh"
-
-
-def small_log() -> EventLog:
-    """Three dossiers in two services; Monday 3 March 2025 is an ordinary working day in Vietnam."""
-    df = pd.DataFrame(
-        {
-            "case": ["a", "a", "a", "b", "b", "c"],
-            "act": ["R", "C", "R", "R", "X", "R"],
-            "end": pd.to_datetime(
-                [
-                    "2025-03-03 08:00",
-                    "2025-03-03 09:00",
-                    "2025-03-04 10:00",
-                    "2025-03-03 08:00",
-                    "2025-03-05 08:00",
-                    "2025-03-06 09:00",
-                ]
-            ),
-            "start": pd.to_datetime(
-                [
-                    "2025-03-03 07:45",
-                    "2025-03-03 08:30",
-                    "2025-03-04 09:00",
-                    None,
-                    "2025-03-04 08:00",
-                    "2025-03-06 08:00",
-                ]
-            ),
-            "res": ["u1", "u2", None, "u1", "u1", "u3"],
-            "unit": ["D1", "D1", "D2", "D1", None, "D1"],
-            "svc": ["S1", "S1", "S1", "S2", "S2", "S1"],
-            "ch": ["online", "online", "online", "counter", "counter", "online"],
-            "recv": pd.to_datetime(["2025-03-02 10:00"] * 3 + [None] * 3),
-            "due": pd.to_datetime(["2025-03-06 17:00"] * 3 + ["2025-03-04 17:00"] * 2 + [None]),
-        }
-    )
-    return EventLog.from_frame(
-        df,
-        case="case",
-        activity="act",
-        timestamp="end",
-        start="start",
-        resource="res",
-        unit="unit",
-        service="svc",
-        channel="ch",
-        received="recv",
-        due="due",
-    )
+from tests.sample_logs import TZ, random_logs, small_log
 
 
 # ---------------------------------------------------------------------------- hand-computed
@@ -282,48 +232,6 @@ def test_backend_seam_runs_the_same_plan() -> None:
 
 
 # ---------------------------------------------------------------------------- properties
-ACTS = ["Tiếp nhận hồ sơ", "Thẩm định hồ sơ", "Ký duyệt kết quả", "Trả kết quả", "B", "A"]
-
-
-@st.composite
-def random_logs(draw: st.DrawFn, *, with_start: bool | None = None) -> EventLog:
-    n_cases = draw(st.integers(1, 7))
-    use_start = draw(st.booleans()) if with_start is None else with_start
-    use_service = draw(st.booleans())
-    rows = []
-    base = pd.Timestamp("2025-01-06 07:00")
-    for i in range(n_cases):
-        n = draw(st.integers(1, 6))
-        t = base + pd.Timedelta(minutes=draw(st.integers(0, 60 * 24 * 20)))
-        svc = draw(st.sampled_from(["S1", "S2"]))
-        for _ in range(n):
-            t = t + pd.Timedelta(minutes=draw(st.sampled_from([0, 0, 5, 90, 600, 2000, 9000])))
-            dur = pd.Timedelta(minutes=draw(st.sampled_from([0, 10, 120])))
-            rows.append(
-                {
-                    "case": f"c{i}",
-                    "act": draw(st.sampled_from(ACTS)),
-                    "end": t + dur,
-                    "start": t,
-                    "res": draw(st.sampled_from(["u1", "u2", None])),
-                    "unit": draw(st.sampled_from(["D1", "D2", None])),
-                    "svc": svc,
-                }
-            )
-            t = t + dur
-    df = pd.DataFrame(rows)
-    cols = {"case": "case", "activity": "act", "timestamp": "end", "resource": "res", "unit": "unit"}
-    if use_start:
-        cols["start"] = "start"
-    if use_service:
-        cols["service"] = "svc"
-    else:
-        df = df.drop(columns=["svc"])
-    if not use_start:
-        df = df.drop(columns=["start"])
-    return EventLog.from_frame(df, **cols)
-
-
 def _oracle(log: EventLog) -> dict[str, object]:
     """Directly-follows counts, hand-offs and rework computed case by case in plain Python."""
     df = log.df
@@ -433,22 +341,13 @@ def test_dfg_and_performance_dfg_match_pm4py_on_random_logs(log: EventLog) -> No
     _pm4py_agrees(log)
 
 
-def _read(path: Path) -> EventLog:
-    try:
-        from procsimp.io import read_log
-    except ImportError:  # the readers are not built yet in this checkout
-        pm = pm4py()
-        return EventLog.from_frame(pm.read_xes(str(path)), source=str(path))
-    return read_log(path)
-
-
 @pytest.mark.real_logs
 @pytest.mark.parametrize(
     "name",
     ["BPIC15_1.xes.gz", "Receipt_phase_of_an_environmental_permit_application_process_WABO_CoSeLoG_project.xes.gz"],
 )
 def test_real_logs_match_pm4py(name: str) -> None:
-    log = _read(real_log_path(name))
+    log = read_log(real_log_path(name))
     if log.has("start"):  # pm4py measures completion -> completion: compare without starts
         log = log.replace(df=log.df.drop(columns=["start_timestamp"]))
     check_invariants(log)
@@ -464,7 +363,7 @@ def test_bundled_services_hold_the_invariants() -> None:
     if not paths:
         pytest.skip(f"no bundled logs in {EVENT_LOGS} yet (procsimp generate writes them)")
     for path in paths:
-        log = _read(path)
+        log = read_log(path)
         assert log.services, f"{path.name} has no service column"
         check_invariants(log)
 

@@ -25,7 +25,7 @@ from procsimp.io import read_log
 from procsimp.log import EventLog
 from procsimp.synth import generate
 from tests.conftest import EVENT_LOGS, real_log_path
-from tests.test_engine import small_log
+from tests.sample_logs import small_log
 
 TABLES = {
     "dfg": engine.dfg,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from procsimp.errors import LogReadError, ParameterError
+from procsimp.errors import LogReadError, LogValidationError, ParameterError
 from procsimp.io import frame_to_log, read_log, write_log
 from procsimp.log import ACTIVITY, CASE, RESOURCE, ROLES, SERVICE, START, TIMESTAMP, EventLog
 from tests.conftest import load_script
@@ -146,8 +146,13 @@ def test_excel_numbers_serials_and_openpyxl_fallback(tmp_path: Path, monkeypatch
 def test_excel_bad_dates_name_the_sheet_row(tmp_path: Path) -> None:
     path = tmp_path / "bad.xlsx"
     _workbook(path, [["case_id", "activity", "end_time"], ["c", "a", "2025-01-02"], ["c", "b", "bogus"]])
-    with pytest.raises(Exception, match=r"on row 3: 'bogus'"):
+    with pytest.raises(LogValidationError) as caught:
         read_log(path, cache=False)
+    assert str(caught.value).startswith(
+        f"{path}: column 'end_time' (timestamp) has 1 value(s) that are not valid times, on row 3: "
+        "'bogus'; accepted formats: ISO 8601"
+    )
+    assert str(caught.value).endswith("correct those cells or map another column with --timestamp")
 
 
 # ---------------------------------------------------------------------------- round trips
@@ -258,8 +263,13 @@ def test_xes_naive_dates_take_the_timezone(tmp_path: Path) -> None:
     mixed = tmp_path / "mixed.xes"
     mixed.write_text((GOOD / "small.xes").read_text(encoding="utf-8").replace("2025-01-03T09:00:00+07:00",
                                                                               "2025-01-03T09:00:00"), encoding="utf-8")
-    with pytest.raises(Exception, match="mixes times with a timezone offset"):
+    with pytest.raises(LogValidationError) as caught:
         read_log(mixed, cache=False)
+    assert str(caught.value) == (
+        f"{mixed}: mixes times with a timezone offset ('time:timestamp' = '2025-01-02T08:00:00+07:00') "
+        "and times without one ('time:timestamp' = '2025-01-03T09:00:00'); give every date an offset, "
+        "or none (naive times are read in the timezone setting, --timezone)"
+    )
 
 
 def test_lifecycle_start_complete_pairs(tmp_path: Path) -> None:

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from procsimp import engine
 from procsimp.errors import ParameterError
+from procsimp.io import read_log
 from procsimp.log import EventLog
 from procsimp.mining import END_NODE, MAX_ACTIVITIES, MAX_EDGES, START_NODE, ProcessMap, mine
 from tests.conftest import EVENT_LOGS, real_log_path
-from tests.test_engine import _read, random_logs, small_log
+from tests.sample_logs import random_logs, small_log
 
 RECEIPT = "Receipt_phase_of_an_environmental_permit_application_process_WABO_CoSeLoG_project.xes.gz"
 
@@ -177,7 +178,7 @@ def test_filtering_never_invents_edges(
 # ---------------------------------------------------------------------------- real and bundled logs
 @pytest.mark.real_logs
 def test_bpic15_default_map_is_legible_and_full_map_complete() -> None:
-    log = _read(real_log_path("BPIC15_1.xes.gz"))
+    log = read_log(real_log_path("BPIC15_1.xes.gz"))
     pmap = mine(log)
     assert pmap.filters["activities_total"] == 398
     assert len(pmap.activities) <= MAX_ACTIVITIES
@@ -196,7 +197,7 @@ def test_bpic15_default_map_is_legible_and_full_map_complete() -> None:
 
 @pytest.mark.real_logs
 def test_receipt_map_matches_engine_and_is_whole_by_default() -> None:
-    log = _read(real_log_path(RECEIPT))
+    log = read_log(real_log_path(RECEIPT))
     pmap = mine(log)
     assert pmap.n_cases == 1_434 and pmap.n_events == 8_577
     assert len(pmap.activities) == pmap.filters["activities_total"] <= MAX_ACTIVITIES
@@ -209,7 +210,7 @@ def test_every_bundled_service_maps_faithfully() -> None:
     if not paths:
         pytest.skip(f"no bundled logs in {EVENT_LOGS} yet (procsimp generate writes them)")
     for path in paths:
-        log = _read(Path(path))
+        log = read_log(Path(path))
         for service in log.services:
             pmap = mine(log, service)
             assert_map_is_faithful(log, pmap)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import os
+import pickle
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import pandas as pd
 import pytest
 from lxml import etree
 
+from procsimp.detect.base import fmt_hours, fmt_hours_vi
 from procsimp.errors import OptionalDependencyError, ParameterError
 from procsimp.log import EventLog
 from procsimp.mining import END_NODE, START_NODE, ProcessMap, mine
@@ -246,16 +250,34 @@ def test_time_labels_and_bins_in_both_languages() -> None:
         "< 1 h", "1–4 h", "4 h–1 d", "1–3 d", "3–10 d", "≥ 10 d"]
     assert [label for label, _ in gv.time_bins(7.5, "vi")] == [
         "< 1 giờ", "1–4 giờ", "4 giờ–1 ngày", "1–3 ngày", "3–10 ngày", "≥ 10 ngày"]
-    assert gv._fmt_hours(0.0, 7.5, "en") == "0 min"
-    assert gv._fmt_hours(0.005, 7.5, "en") == "< 1 min"
-    assert gv._fmt_hours(0.5, 7.5, "en") == "30 min"
-    assert gv._fmt_hours(4.25, 7.5, "en") == "4.2 h" or gv._fmt_hours(4.25, 7.5, "en") == "4.3 h"
-    assert gv._fmt_hours(15.0, 7.5, "en") == "2.0 d"
-    assert gv._fmt_hours(15.0, 7.5, "vi") == "2,0 ngày"
-    assert gv._fmt_hours(7.5 * 250, 7.5, "en") == "250 d"
-    assert gv._fmt_hours(None, 7.5, "en") == "–"
-    assert gv._fmt_int(1234567, "vi") == "1.234.567"
-    assert gv._fmt_int(1234567, "en") == "1,234,567"
+    assert gv.duration_label(0.0, hours_per_day=7.5) == "0 min"
+    assert gv.duration_label(0.005, hours_per_day=7.5) == "< 1 min"
+    assert gv.duration_label(0.5, hours_per_day=7.5) == "30 min"
+    assert gv.duration_label(4.25, hours_per_day=7.5) == "4.3 h"
+    assert gv.duration_label(15.0, hours_per_day=7.5) == "2.0 d"
+    assert gv.duration_label(15.0, hours_per_day=7.5, lang="vi") == "2,0 ngày"
+    assert gv.duration_label(7.5 * 250, hours_per_day=7.5) == "250 d"
+    assert gv.duration_label(None, hours_per_day=7.5) == "–"
+    assert gv.count_label(1234567, lang="vi") == "1.234.567"
+    assert gv.count_label(1234567, lang="en") == "1,234,567"
+
+
+def test_figures_round_half_up_as_written() -> None:
+    # a tie rounds up whatever its binary form: Python's round/format would give 4.2 but 4.8,
+    # 30 min but 32 min, 2 but 4
+    assert [gv.duration_label(h) for h in (4.25, 4.75, 4.35, 4.65)] == ["4.3 h", "4.8 h", "4.4 h", "4.7 h"]
+    assert gv.duration_label(4.25, lang="vi") == "4,3 giờ"
+    assert [gv.duration_label(m / 60) for m in (30.5, 31.5, 2.5)] == ["31 min", "32 min", "3 min"]
+    assert gv.duration_label(7.5 * 2.25, hours_per_day=7.5) == "2.3 d"
+    assert gv.duration_label(7.5 * 100.5, hours_per_day=7.5) == "101 d"
+    assert [gv.count_label(x) for x in (2.5, 3.5, 1234.5)] == ["3", "4", "1,235"]
+    assert gv.count_label(None, lang="vi") == "–"
+    with pytest.raises(ParameterError, match="lang"):
+        gv.duration_label(1.0, lang="fr")
+    # the flags' wording rounds as the maps do
+    assert [fmt_hours(h) for h in (4.25, 4.75, 30.5 / 60, 7.5 * 2.25)] == [
+        "4.3 h", "4.8 h", "31 min", "2.3 working days"]
+    assert fmt_hours_vi(4.25) == "4,3 giờ"
 
 
 def test_vietnamese_legend_and_title() -> None:
@@ -278,6 +300,8 @@ NASTY = {
     "Thẩm định hồ sơ": "Thẩm định, trình lãnh đạo phòng xem xét và ký nháy trước khi chuyển văn thư "
     "đóng dấu phát hành kết quả giải quyết thủ tục hành chính cho tổ chức, cá nhân",
 }
+#: the first line of NASTY's long name as the box shows it (wrapped at 28 characters)
+LONG_FIRST_LINE = {NASTY["Thẩm định hồ sơ"]: "Thẩm định, trình lãnh đạo"}
 
 
 @needs_dot
@@ -345,8 +369,43 @@ def test_same_input_gives_identical_dot_and_svg_bytes() -> None:
     b = gv.map_dot(fixed_map(order=-1))  # same content, reverse insertion order
     assert a.source == b.source
     assert a.pipe(format="svg") == b.pipe(format="svg")
-    log = dossier_log()
-    assert gv.map_dot(mine(log)).source == gv.map_dot(mine(log)).source
+
+
+#: mines a log and draws it and a pickled map; prints DOT and SVG bytes
+_DRAW = """
+import pickle, sys
+from procsimp.io import read_log
+from procsimp.mining import mine
+from procsimp.render import graphviz as gv
+pmap = mine(read_log(sys.argv[1], cache=False))
+with open(sys.argv[2], "rb") as f:
+    fixed = pickle.load(f)
+out = sys.stdout.buffer
+for dot in (gv.map_dot(pmap, lang="vi"), gv.map_dot(pmap, view="performance"), gv.map_dot(fixed, lang="vi")):
+    out.write(dot.source.encode("utf-8") + b"\\0" + dot.pipe(format="svg") + b"\\0")
+"""
+
+
+@needs_dot
+def test_mining_and_drawing_give_the_same_bytes_under_any_hash_seed(tmp_path: Path) -> None:
+    """Two processes with different string hashes (set and dict-of-set orders differ)."""
+    from procsimp.io import write_log
+
+    log_file = write_log(dossier_log(), tmp_path / "log.csv")
+    map_file = tmp_path / "fixed.pkl"
+    map_file.write_bytes(pickle.dumps(fixed_map()))
+    root = Path(__file__).resolve().parent.parent
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        done = subprocess.run([sys.executable, "-c", _DRAW, str(log_file), str(map_file)],
+                              env=env, cwd=tmp_path, capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+        runs.append(done.stdout)
+    parts = runs[0].split(b"\0")
+    assert len(parts) == 7 and b"digraph" in parts[0] and b"<svg" in parts[1]
+    assert "Tiếp nhận hồ sơ".encode() in parts[0] and "Thẩm định hồ sơ".encode() in parts[4]
+    assert runs[0] == runs[1]
 
 
 @needs_dot
@@ -477,6 +536,10 @@ def test_node_ids_match_the_drawing_and_empty_title_draws_none() -> None:
         if name in (START_NODE, END_NODE):
             continue
         line = next(x for x in dot.body if x.strip().startswith(f"{node} ["))
-        first = gv._wrap_name(name)[0][0]
-        assert f"label=<{gv._html(first)}" in line, name
+        # the first line of the box: the whole name up to 36 characters, else wrapped at 28;
+        # in an HTML-like label, entities for & < > and backslashes doubled (Graphviz halves them)
+        first = LONG_FIRST_LINE.get(name, name)
+        assert len(name) <= 36 or name in LONG_FIRST_LINE
+        escaped = html.escape(first, quote=False).replace("\\", "\\\\")
+        assert f"label=<{escaped}" in line, name
     assert not any(x.strip().startswith("graph [") and "label=" in x for x in dot.body)

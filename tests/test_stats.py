@@ -12,43 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from procsimp.cli import main
+from procsimp.errors import ParameterError
 from procsimp.log import EventLog
 from procsimp.stats import TOTAL, Profile, profile
 from tests.conftest import real_log_path
+from tests.sample_logs import SMALL_COLUMNS as COLUMNS
+from tests.sample_logs import small_frame as frame
+from tests.sample_logs import small_log
 
 TZ = "Asia/Ho_Chi_Minh"
-
-
-def frame() -> pd.DataFrame:
-    """Three dossiers; 3 March 2025 is a Monday (an ordinary working day in Vietnam)."""
-    return pd.DataFrame(
-        {
-            "case": ["a", "a", "a", "b", "b", "c"],
-            "act": ["R", "C", "R", "R", "X", "R"],
-            "end": pd.to_datetime(
-                ["2025-03-03 08:00", "2025-03-03 09:00", "2025-03-04 10:00", "2025-03-03 08:00", "2025-03-05 08:00", "2025-03-06 09:00"]
-            ),
-            "start": pd.to_datetime(
-                ["2025-03-03 07:45", "2025-03-03 08:30", "2025-03-04 09:00", None, "2025-03-04 08:00", "2025-03-06 08:00"]
-            ),
-            "res": ["u1", "u2", None, "u1", "u1", "u3"],
-            "unit": ["D1", "D1", "D2", "D1", None, "D1"],
-            "svc": ["S1", "S1", "S1", "S2", "S2", "S1"],
-            "ch": ["online", "online", "online", "counter", "counter", "online"],
-            "recv": pd.to_datetime(["2025-03-02 10:00"] * 3 + [None] * 3),
-            "due": pd.to_datetime(["2025-03-06 17:00"] * 3 + ["2025-03-04 17:00"] * 2 + [None]),
-        }
-    )
-
-
-COLUMNS = dict(
-    case="case", activity="act", timestamp="end", start="start", resource="res", unit="unit",
-    service="svc", channel="ch", received="recv", due="due",
-)
-
-
-def small_log() -> EventLog:
-    return EventLog.from_frame(frame(), **COLUMNS)
 
 
 def test_profile_hand_computed() -> None:
@@ -129,7 +101,7 @@ def test_profile_text_and_html() -> None:
     assert any(line.split()[:2] == ["on", "time"] and line.split()[2:] == ["100.0%", "0.0%", "50.0%"] for line in lines)
     html = p._repr_html_()
     assert "<table>" in html and "S2" in html and "hand-offs per case" in html
-    with pytest.raises(Exception, match=r"service 'S9' is not in the profile; services: 'S1', 'S2'"):
+    with pytest.raises(ParameterError, match=r"^service 'S9' is not in the profile; services: 'S1', 'S2'"):
         p.row("S9")
 
 
@@ -262,12 +234,61 @@ def test_profile_accepts_a_user_catalog_file(tmp_path: Path) -> None:
     assert row["on_time_rate"] == 0.0
 
 
-def test_due_dates_derived_from_the_catalog_match_the_logged_ones() -> None:
-    """A log without its due-date column gets the statutory deadline from the catalog.
+TAX, JUDICIAL, ABSENCE, BIRTH = (
+    "Đăng ký thuế lần đầu cho cá nhân",  # 3 working days in the catalog
+    "Cấp Phiếu lý lịch tư pháp",  # 10
+    "Khai báo tạm vắng",  # 1
+    "Đăng ký khai sinh",  # 1
+)
+#: case -> (service, received, statutory deadline counted by hand on the 2024-2025 calendar of
+#: Vietnamese public holidays and office hours 07:30-11:30, 13:30-17:00, Monday to Friday)
+HAND_DUE = {
+    # Fri before Tết; Mon 27 Jan - Sat 1 Feb off: Mon 3, Tue 4, Wed 5 Feb
+    "tet": (TAX, "2025-01-24 09:00", "2025-02-05 09:00"),
+    # Sat 26 Apr is a working day (swapped for Fri 2 May): Sat 26, Mon 28, Tue 29
+    "swap": (TAX, "2025-04-25 14:00", "2025-04-29 14:00"),
+    # Wed 30 Apr, Thu 1 May, Fri 2 May off: Mon 5, Tue 6, Wed 7 May
+    "may": (TAX, "2025-04-29 10:00", "2025-05-07 10:00"),
+    # Mon 1, Tue 2 Sep off: Fri 29 Aug, Wed 3 ... Fri 5, Mon 8 ... Fri 12, Mon 15 Sep
+    "national": (JUDICIAL, "2025-08-28 08:00", "2025-09-15 08:00"),
+    # in the lunch break: the clock starts at 11:30; Fri afternoon (3.5 h), Mon 7 Apr (Hùng
+    # Kings) off, then 4 h on Tue 8 Apr: the end of its morning
+    "lunch": (ABSENCE, "2025-04-04 12:00", "2025-04-08 11:30"),
+    # in the evening: the clock starts at 17:00; Wed 1 Jan off, the whole of Thu 2 Jan
+    "evening": (BIRTH, "2024-12-31 18:00", "2025-01-02 17:00"),
+}
 
-    The bundled log's deadlines were set the same way (received + statutory working days), at
-    arbitrary times of day, so the derived on-time rates must equal the logged ones.
-    """
+
+def test_due_dates_from_the_catalog_match_hand_counted_deadlines() -> None:
+    """A log without a due-date column gets receipt + the catalog's statutory working days."""
+    from procsimp.calendar import case_due_dates
+
+    tz = "Asia/Ho_Chi_Minh"
+    done = {  # completion: a minute early, a minute late, on the dot, ...
+        "tet": "2025-02-05 08:59", "swap": "2025-04-29 14:01", "may": "2025-05-07 10:00",
+        "national": "2025-09-15 08:30", "lunch": "2025-04-08 11:00", "evening": "2025-01-03 07:45",
+    }
+    rows = []
+    for case, (service, received, _) in HAND_DUE.items():
+        rows.append({"case": case, "act": "Tiếp nhận hồ sơ", "end": received, "svc": service})
+        rows.append({"case": case, "act": "Trả kết quả", "end": done[case], "svc": service})
+    df = pd.DataFrame(rows)
+    df["end"] = pd.to_datetime(df["end"]).dt.tz_localize(tz)
+    log = EventLog.from_frame(df, case="case", activity="act", timestamp="end", service="svc")
+    due = case_due_dates(log).set_index("case")
+    for case, (service, received, deadline) in HAND_DUE.items():
+        assert due.loc[case, "service"] == service
+        assert due.loc[case, "received"] == pd.Timestamp(received, tz=tz), case
+        assert due.loc[case, "due"] == pd.Timestamp(deadline, tz=tz), case
+        assert due.loc[case, "due_source"] == "catalog"
+    rates = profile(log).table.set_index("service")["on_time_rate"]
+    assert rates[TAX] == pytest.approx(2 / 3)  # 'swap' a minute late
+    assert (rates[JUDICIAL], rates[ABSENCE], rates[BIRTH]) == (0.0, 1.0, 0.0)
+
+
+def test_catalog_deadlines_stop_the_clock_only_for_looped_dossiers() -> None:
+    """The bundled log without its due-date column: dossiers without a supplement loop get the
+    logged deadline back from the catalog; a supplement loop moves the catalog's deadline later."""
     from procsimp.io import read_log
     from tests.conftest import EVENT_LOGS
 

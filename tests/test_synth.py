@@ -654,10 +654,8 @@ def test_parquet_and_xes_round_trip(tmp_path: Path) -> None:
 
 
 def test_files_read_back_with_read_log(tmp_path: Path) -> None:
-    try:
-        from procsimp.io import read_log
-    except ImportError:
-        pytest.skip("procsimp.io.read_log is not available in this checkout")
+    from procsimp.io import read_log
+
     for lang in ("vi", "en"):
         res = generate(services=["birth_registration", "passport"], cases=150, seed=1, lang=lang)
         for path in res.write(tmp_path / lang, ("csv", "parquet", "xes"))[:-1]:

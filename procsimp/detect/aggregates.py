@@ -398,12 +398,9 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _default_service_name() -> str:
-    try:
-        from procsimp.engine import DEFAULT_SERVICE
+    from procsimp.engine import DEFAULT_SERVICE
 
-        return str(DEFAULT_SERVICE)
-    except ImportError:  # engine not available: same convention, spelled here
-        return "(all)"
+    return str(DEFAULT_SERVICE)
 
 
 def _load_catalog(catalog: Any) -> Any:
@@ -421,10 +418,8 @@ def _load_catalog(catalog: Any) -> Any:
                 f"catalog) or False (no catalog); got {type(catalog).__name__}"
             )
         return catalog
-    try:
-        from procsimp.catalog import load_catalog
-    except ImportError:
-        return None
+    from procsimp.catalog import load_catalog  # a part of procsimp: no fallback without it
+
     return load_catalog()
 
 

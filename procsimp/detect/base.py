@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from procsimp._rounding import half_up
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -198,13 +199,11 @@ def confidence(margins: Iterable[float], *, hint: bool = False, cap: float = 1.0
 def keyword_hint(activity: str, kinds: Iterable[str]) -> bool:
     """Whether the step's name contains a keyword of one of ``kinds`` (a hint, never a reason).
 
-    Uses the catalog's multilingual (Vietnamese / English) keyword lists; without the catalog
-    there are no hints. Opaque codes (``01_HOOFD_010``) never match.
+    Uses the catalog's multilingual (Vietnamese / English) keyword lists. Opaque codes
+    (``01_HOOFD_010``) never match.
     """
-    try:
-        from procsimp.catalog.stages import hint_kinds
-    except ImportError:
-        return False
+    from procsimp.catalog.stages import hint_kinds
+
     return bool(set(_hint_kinds_cached(activity, hint_kinds)) & set(kinds))
 
 
@@ -242,12 +241,9 @@ def means_rejection(text: Any) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _rejection_phrases() -> tuple[str, ...]:
-    try:
-        from procsimp.catalog.stages import keywords
+    from procsimp.catalog.stages import keywords
 
-        listed: tuple[str, ...] = keywords("reject")
-    except ImportError:  # pragma: no cover - the catalog is part of procsimp
-        listed = ("từ chối", "reject", "rejection", "refuse", "refusal", "deny", "denial")
+    listed: tuple[str, ...] = keywords("reject")
     return tuple(dict.fromkeys((*listed, *REJECTION_WORDS)))
 
 
@@ -283,12 +279,12 @@ def _fmt_hours(hours: float, per_day: float, lang: str) -> str:
     unknown, minutes, hours_word, days = _HOUR_WORDS[lang]
     if hours is None or not np.isfinite(hours):
         return unknown
-    if hours < 1:
-        return f"{hours * 60:.0f} {minutes}"
+    if hours < 1:  # half up, as the maps round (4.25 h is 4.3 h)
+        return f"{half_up(hours * 60)} {minutes}"
     if hours < 2 * per_day:
-        text = f"{hours:.1f} {hours_word}"
+        text = f"{half_up(hours, 1)} {hours_word}"
     else:
-        text = f"{hours / per_day:.1f} {days}"
+        text = f"{half_up(hours / per_day, 1)} {days}"
     return text.replace(".", ",") if lang == "vi" else text  # Vietnamese decimal comma
 
 

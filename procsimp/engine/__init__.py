@@ -280,12 +280,8 @@ def _statutory_days(services: pd.Series, catalog: Any) -> tuple[pd.Series, dict[
     """Statutory working days per case from the catalog (NaN when unknown) and the matches."""
     found: dict[str, Any] = {}
     if catalog is None:
-        try:
-            from procsimp.catalog import load_catalog
-        except ImportError as exc:  # the catalog package is not available
-            if not (exc.name or "").startswith("procsimp.catalog"):
-                raise
-            return pd.Series(np.nan, index=services.index), found
+        from procsimp.catalog import load_catalog
+
         catalog = load_catalog()
     for name in pd.unique(services.dropna()):
         found[str(name)] = catalog.get(str(name))

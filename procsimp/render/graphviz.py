@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from procsimp._atomic import write_bytes, write_text
+from procsimp._rounding import half_up
 from procsimp.errors import OptionalDependencyError, ParameterError, ProcsimpError
 from procsimp.render._text import drawable
 
@@ -66,6 +67,8 @@ __all__ = [
     "render_formats",
     "parse_formats",
     "time_bins",
+    "duration_label",
+    "count_label",
 ]
 
 VIEWS: tuple[str, ...] = ("frequency", "performance")
@@ -243,22 +246,30 @@ def _num(value: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _fmt_int(value: float | None, lang: str) -> str:
+def count_label(value: float | None, *, lang: str = "en") -> str:
+    """A count as a map shows it: '1,234,567' in English, '1.234.567' in Vietnamese, '–' for none."""
+    _check_choice("lang", lang, LANGS)
     if value is None:
         return _TEXT[lang]["na"]
-    text = f"{round(value):,}"
+    text = f"{half_up(value):,}"
     return text.replace(",", ".") if lang == "vi" else text
 
 
 def _fmt_dec(value: float, digits: int, lang: str) -> str:
-    text = f"{value:,.{digits}f}"
+    text = f"{half_up(value, digits):,.{digits}f}"
     if lang == "vi":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
 
 
-def _fmt_hours(hours: float | None, hpd: float, lang: str) -> str:
-    """A working-time duration: '< 1 min', '35 min', '4.2 h', '3.1 d' (d = working days)."""
+def duration_label(hours: float | None, *, hours_per_day: float = 7.5, lang: str = "en") -> str:
+    """A working-time duration as a map shows it: '< 1 min', '35 min', '4.3 h', '3.1 d'.
+
+    ``d`` is a working day of ``hours_per_day`` hours; 100 days and more have no decimal.
+    Figures round half up as written (4.25 h -> '4.3 h', 30.5 min -> '31 min'); Vietnamese uses
+    the decimal comma ('2,0 ngày'); None gives '–'.
+    """
+    _check_choice("lang", lang, LANGS)
     t = _TEXT[lang]
     if hours is None:
         return t["na"]
@@ -268,10 +279,10 @@ def _fmt_hours(hours: float | None, hpd: float, lang: str) -> str:
     if minutes < 1:
         return t["lt1min"]
     if minutes < 59.5:
-        return f"{round(minutes)} {t['min']}"
-    if hours < hpd:
+        return f"{half_up(minutes)} {t['min']}"
+    if hours < hours_per_day:
         return f"{_fmt_dec(hours, 1, lang)} {t['h']}"
-    days = hours / hpd
+    days = hours / hours_per_day
     return f"{_fmt_dec(days, 0 if days >= 100 else 1, lang)} {t['d']}"
 
 
@@ -369,7 +380,7 @@ def _stats_line(label: str, data: Mapping[str, Any], key: str, hpd: float, lang:
     if all(v is None for v in values):
         return None
     parts = [
-        f"{t[s]} {_fmt_hours(v, hpd, lang)}"
+        f"{t[s]} {duration_label(v, hours_per_day=hpd, lang=lang)}"
         for s, v in zip(("mean", "median", "p90"), values, strict=True)
         if v is not None
     ]
@@ -468,21 +479,21 @@ def _default_title(pmap: Any, view: str, n_acts: int, n_edges: int, lang: str) -
     n_cases = _num(getattr(pmap, "n_cases", None))
     n_events = _num(getattr(pmap, "n_events", None))
     if n_cases is not None:
-        facts.append(f"{_fmt_int(n_cases, lang)} {t['cases']}")
+        facts.append(f"{count_label(n_cases, lang=lang)} {t['cases']}")
     if n_events is not None:
-        facts.append(f"{_fmt_int(n_events, lang)} {t['events']}")
+        facts.append(f"{count_label(n_events, lang=lang)} {t['events']}")
     filters = getattr(pmap, "filters", None) or {}
     if not isinstance(filters, Mapping):
         filters = {}
     total_acts = _num(filters.get("activities_total"))
     total_edges = _num(filters.get("edges_total"))
-    acts = _fmt_int(n_acts, lang)
+    acts = count_label(n_acts, lang=lang)
     if total_acts is not None:
-        acts += f" {t['of']} {_fmt_int(total_acts, lang)}"
+        acts += f" {t['of']} {count_label(total_acts, lang=lang)}"
     facts.append(f"{acts} {t['activities_shown']}")
-    edges = _fmt_int(n_edges, lang)
+    edges = count_label(n_edges, lang=lang)
     if total_edges is not None:
-        edges += f" {t['of']} {_fmt_int(total_edges, lang)}"
+        edges += f" {t['of']} {count_label(total_edges, lang=lang)}"
     facts.append(f"{edges} {t['edges_shown']}")
     facts.append(t[view])
     return [line for line in (first, " · ".join(facts)) if line]
@@ -659,7 +670,7 @@ def map_dot(
             fillcolor="#d9f0d3",
             color="#1b7837",
             fontcolor="#1b7837",
-            tooltip=_tooltip([t["start"], f"{_fmt_int(start_cases, lang)} {t['cases']}"], node=True),
+            tooltip=_tooltip([t["start"], f"{count_label(start_cases, lang=lang)} {t['cases']}"], node=True),
             **terminal,
         )
     with dot.subgraph(name=f"{id_prefix}end_rank") as sub:
@@ -670,7 +681,7 @@ def map_dot(
             fillcolor="#fddbc7",
             color="#b2182b",
             fontcolor="#b2182b",
-            tooltip=_tooltip([t["end"], f"{_fmt_int(end_cases, lang)} {t['cases']}"], node=True),
+            tooltip=_tooltip([t["end"], f"{count_label(end_cases, lang=lang)} {t['cases']}"], node=True),
             **terminal,
         )
 
@@ -682,11 +693,11 @@ def map_dot(
         n_events = _num(data.get("events"))
         ghosted = full in ghost_nodes
         if view == "frequency":
-            figure = _fmt_int(n_events, lang)
+            figure = count_label(n_events, lang=lang)
             fill = _FREQ_FILLS[min(len(_FREQ_FILLS) - 1, int(_log_fraction(n_events, e_lo, e_hi) * len(_FREQ_FILLS)))]
         else:
             proc = _num(data.get("proc_hours_mean"))
-            figure = _fmt_hours(proc, hpd, lang)
+            figure = duration_label(proc, hours_per_day=hpd, lang=lang)
             fill = "#ffffff" if proc is None else _time_colour(proc, hpd)
         attrs: dict[str, str] = {"fillcolor": fill}
         text_colour = "#ffffff" if fill in _DARK_FILLS else "#000000"
@@ -700,7 +711,8 @@ def map_dot(
         body = "<br/>".join(_html(line) for line in lines)
         attrs["fontcolor"] = text_colour
         attrs["label"] = f'<{body}<br/><font point-size="9">{_html(figure)}</font>>'
-        tip = [full, f"{t['events']}: {_fmt_int(n_events, lang)} · {t['cases']}: {_fmt_int(_num(data.get('cases')), lang)}"]
+        n_cases = count_label(_num(data.get("cases")), lang=lang)
+        tip = [full, f"{t['events']}: {count_label(n_events, lang=lang)} · {t['cases']}: {n_cases}"]
         for key, what in (("proc_hours", t["processing"]), ("wait_hours", t["waiting_before"])):
             line = _stats_line(what, data, key, hpd, lang)
             if line:
@@ -724,20 +736,22 @@ def map_dot(
         attrs = {"penwidth": f"{pen:.2f}"}
         if is_terminal:
             attrs.update(color=_TERMINAL_LINE, fontcolor="#595959")
-            attrs["label"] = _fmt_int(count, lang) if view == "frequency" else ""
+            attrs["label"] = count_label(count, lang=lang) if view == "frequency" else ""
             what = t["starts_here"] if src == START_NODE else t["ends_here"]
-            tip = [f"{s_name} → {d_name}", f"{_fmt_int(count, lang)} {what}"]
+            tip = [f"{s_name} → {d_name}", f"{count_label(count, lang=lang)} {what}"]
         else:
             wait = _num(data.get("wait_hours_mean"))
             attrs["color"] = _time_colour(wait, hpd)
             attrs["fontcolor"] = "#252525"
             attrs["label"] = (
-                _fmt_int(count, lang) if view == "frequency" else _fmt_hours(wait, hpd, lang)
+                count_label(count, lang=lang)
+                if view == "frequency"
+                else duration_label(wait, hours_per_day=hpd, lang=lang)
             )
             tip = [
                 f"{s_name} → {d_name}",
-                f"{t['transitions']}: {_fmt_int(count, lang)} · "
-                f"{t['cases']}: {_fmt_int(_num(data.get('cases')), lang)}",
+                f"{t['transitions']}: {count_label(count, lang=lang)} · "
+                f"{t['cases']}: {count_label(_num(data.get('cases')), lang=lang)}",
             ]
             line = _stats_line(t["waiting"], data, "wait_hours", hpd, lang)
             if line:

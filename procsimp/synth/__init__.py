@@ -221,10 +221,8 @@ def _check_formats(formats: Iterable[str] | str) -> tuple[str, ...]:
 
 
 def _catalog() -> Any:
-    try:
-        from procsimp.catalog import load_catalog
-    except ImportError:  # pragma: no cover - the catalog is part of procsimp
-        return None
+    from procsimp.catalog import load_catalog
+
     return load_catalog()
 
 
