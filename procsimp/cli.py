@@ -215,42 +215,6 @@ def parse_workdays(value: str) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
-def calendar_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--office-hours`` and ``--workdays``; the command receives ``calendar`` (or None)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        hours, workdays = kwargs.pop("office_hours"), kwargs.pop("workdays")
-        calendar = None
-        if hours is not None or workdays is not None:
-            from procsimp.calendar import WorkCalendar
-
-            options: dict[str, Any] = {}
-            if hours is not None:
-                options["hours"] = parse_office_hours(hours)
-            if workdays is not None:
-                options["weekdays"] = parse_workdays(workdays)
-            log_args = kwargs.get("log_args") or {}
-            if log_args.get("timezone"):
-                options["timezone"] = log_args["timezone"]
-            calendar = WorkCalendar(**options)
-        return func(*args, calendar=calendar, **kwargs)
-
-    wrapper = click.option(
-        "--workdays",
-        metavar="DAYS",
-        default=None,
-        help="working weekdays for working-day figures, e.g. mon-fri (default) or mon-sat",
-    )(wrapper)
-    wrapper = click.option(
-        "--office-hours",
-        metavar="PERIODS",
-        default=None,
-        help="office hours for working-time figures (default 07:30-11:30,13:30-17:00)",
-    )(wrapper)
-    return wrapper
-
-
 def out_option(default: str | None = "outputs") -> Callable[..., Any]:
     return click.option(
         "--out",

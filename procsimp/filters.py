@@ -63,6 +63,7 @@ __all__ = [
     "parse_time_bound",
     "apply_filters",
     "describe_filters",
+    "run_metadata",
 ]
 
 FRAME_MODES: tuple[str, ...] = ("intersecting", "contained", "started", "ended")
@@ -530,3 +531,12 @@ def describe_filters(records: Iterable[Mapping[str, Any]]) -> list[str]:
             line += f" ({r['events_after']:,} of {r['events_before']:,} events)"
         lines.append(line)
     return lines
+
+
+def run_metadata(log: EventLog, calendar: Any) -> dict[str, Any]:
+    """``{"filters": [...], "calendar": {...}}``: what every JSON output records of its run (the
+    filters applied to ``log`` and the work calendar, with a one-line label)."""
+    return {
+        "filters": [dict(f) for f in log.filters],
+        "calendar": {"label": calendar.label(), **calendar.describe()},
+    }

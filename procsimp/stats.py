@@ -104,6 +104,8 @@ class Profile:
     cases: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     source: str = "<memory>"
     calendar: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: the filters applied to the log (:attr:`procsimp.log.EventLog.filters`)
+    filters: list[dict[str, Any]] = field(repr=False, default_factory=list)
 
     @property
     def services(self) -> pd.DataFrame:
@@ -134,6 +136,7 @@ class Profile:
         return {
             "source": self.source,
             "calendar": self.calendar,
+            "filters": self.filters,
             "columns": list(self.table.columns),
             "services": self.records(),
         }
@@ -390,5 +393,6 @@ def profile(
         table=table,
         cases=cases,
         source=log.source,
-        calendar=_calendar(calendar).describe(),
+        calendar={"label": _calendar(calendar).label(), **_calendar(calendar).describe()},
+        filters=[dict(f) for f in log.filters],
     )

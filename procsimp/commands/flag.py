@@ -8,18 +8,17 @@ from typing import Any
 import click
 
 from procsimp.cli import (
-    calendar_options,
     catalog_option,
-    load_log,
     log_options,
     protect_option,
     service_option,
 )
+from procsimp.commands._options import scope_options
 
 
 @click.command("flag")
 @log_options
-@calendar_options
+@scope_options
 @service_option
 @protect_option
 @catalog_option
@@ -47,7 +46,7 @@ from procsimp.cli import (
 )
 def flag(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     service: str | None,
     protect: tuple[str, ...],
     catalog: Path | None,
@@ -70,7 +69,7 @@ def flag(
     from procsimp.detect.pipeline import caught_catalog_warnings, check_confidence, check_protect
 
     check_confidence(min_confidence)  # fail before reading a large log
-    log = load_log(log_args, out=out)
+    log, calendar = scope.load(log_args, out=out)
     catalog_arg: Any = None
     if catalog is not None:
         from procsimp.catalog import load_catalog

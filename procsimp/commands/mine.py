@@ -24,8 +24,14 @@ from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, load_log, log_options, out_option, service_option
-from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
+from procsimp.cli import log_options, out_option, service_option
+from procsimp.commands._options import (
+    formats_option,
+    lang_option,
+    noise_option,
+    scope_options,
+    view_option,
+)
 from procsimp.errors import ParameterError
 
 __all__ = ["mine", "slugify", "service_slugs", "percent", "DEFAULT_FORMATS"]
@@ -153,7 +159,7 @@ def _counts(pmap: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- the command
 @click.command(name="mine")
 @log_options
-@calendar_options
+@scope_options
 @service_option
 @view_option(
     "frequency",
@@ -175,21 +181,6 @@ def _counts(pmap: Any) -> dict[str, Any]:
     help="keep the most frequent paths that cover PCT% of transitions (0-100) [default: readable]",
 )
 @click.option(
-    "--top-variants",
-    type=int,
-    default=None,
-    metavar="K",
-    help="keep only the cases of the K most frequent variants",
-)
-@click.option(
-    "--min-case-share",
-    type=float,
-    default=None,
-    metavar="PCT",
-    help="keep only the cases whose variant (sequence of steps) is followed by at least PCT% "
-    "of the cases (0-100)",
-)
-@click.option(
     "--full",
     is_flag=True,
     help="the full map (every activity and path) and the full-fitness model",
@@ -203,13 +194,11 @@ def _counts(pmap: Any) -> dict[str, Any]:
 @out_option()
 def mine(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     service: str | None,
     view: str,
     activities: float | None,
     paths: float | None,
-    top_variants: int | None,
-    min_case_share: float | None,
     full: bool,
     noise: float,
     formats: str,
@@ -220,7 +209,8 @@ def mine(
 
     Writes OUT/<service>/map_<view>.<svg|png|pdf|dot>, model.bpmn, model.pnml, dfg.csv,
     activities.csv and variants.csv for every service (or only --service S), and OUT/mine.json.
-    Filters are percentages: --activities 80 --paths 50 keeps the activities covering 80% of
+    The dossier filters (--from, --where, --variants ...) narrow the log first; the map's own
+    filters are percentages: --activities 80 --paths 50 keeps the activities covering 80% of
     events and the paths covering 50% of transitions. --full keeps everything. The model (its
     tasks, gateways, fitness and precision in the summary) is discovered when bpmn or pnml is
     among the formats.
@@ -234,7 +224,7 @@ def mine(
     )
 
     chosen = parse_formats(formats)
-    filters = _filters(activities, paths, top_variants, min_case_share, full)
+    filters = _filters(activities, paths, full)
     if not 0 <= noise <= 1 or not math.isfinite(noise):
         raise ParameterError(f"--noise must be between 0 and 1, got {noise:g}; e.g. --noise 0.2")
     for option, value in (("--activities", activities), ("--paths", paths)):
@@ -245,11 +235,12 @@ def mine(
                 err=True,
             )
 
-    log = load_log(log_args, out=out)
+    log, calendar = scope.load(log_args, out=out)
     # mine() names the services of the log when --service is not one of them
     names: list[str | None] = [service] if service is not None else (list(log.services) or [None])
 
     from procsimp.mining import mine as run_mine
+    from procsimp.filters import run_metadata
 
     out = Path(out)
     records: list[dict[str, Any]] = []
@@ -282,6 +273,7 @@ def mine(
             "variants": _write_table(pmap.variants, folder / "variants.csv"),
         }
         record = _record(pmap, model, folder, out, written, tables)
+        record.update(run_metadata(log, calendar))
         records.append(record)
         _echo_summary(record, folder)
 
@@ -291,31 +283,13 @@ def mine(
     click.echo(f"Wrote {summary}")
 
 
-def _filters(
-    activities: float | None,
-    paths: float | None,
-    top_variants: int | None,
-    min_case_share: float | None,
-    full: bool,
-) -> dict[str, Any]:
-    given = [
-        opt
-        for opt, value in (
-            ("--activities", activities),
-            ("--paths", paths),
-            ("--top-variants", top_variants),
-            ("--min-case-share", min_case_share),
-        )
-        if value is not None
-    ]
+def _filters(activities: float | None, paths: float | None, full: bool) -> dict[str, Any]:
+    """The map's own filters (the dossier filters, --variants included, are the shared ones)."""
+    given = [opt for opt, value in (("--activities", activities), ("--paths", paths)) if value is not None]
     if full and given:
         raise ParameterError(
             f"--full keeps every activity and path, so it cannot be combined with {given[0]}; "
             "drop one of them"
-        )
-    if top_variants is not None and top_variants < 1:
-        raise ParameterError(
-            f"--top-variants must be a whole number of at least 1, got {top_variants}"
         )
     if full:
         return {"activities": 1.0, "paths": 1.0}
@@ -328,13 +302,6 @@ def _filters(
     if paths is not None:
         filters["paths"] = percent(
             "--paths", paths, example="--paths 50 keeps the paths covering 50% of transitions"
-        )
-    if top_variants is not None:
-        filters["top_variants"] = top_variants
-    if min_case_share is not None:
-        filters["min_case_share"] = percent(
-            "--min-case-share", min_case_share,
-            example="--min-case-share 5 keeps the variants followed by at least 5% of cases",
         )
     return filters
 

@@ -10,12 +10,13 @@ from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, catalog_option, load_log, log_options, out_option
+from procsimp.cli import catalog_option, log_options, out_option
+from procsimp.commands._options import scope_options
 
 
 @click.command(name="profile")
 @log_options(service_is_column=True)
-@calendar_options
+@scope_options
 @catalog_option
 @out_option(default=None)
 @click.option(
@@ -27,7 +28,7 @@ from procsimp.cli import calendar_options, catalog_option, load_log, log_options
     help="what to print: a readable table, JSON or CSV",
 )
 def profile(
-    log_args: dict[str, Any], calendar: Any, catalog: Path | None, out: Path | None, fmt: str
+    log_args: dict[str, Any], scope: Any, catalog: Path | None, out: Path | None, fmt: str
 ) -> None:
     """KPIs per service: cases, events, lead times (calendar and working days), on-time rate,
     channels, steps, hand-offs and rework per case.
@@ -36,7 +37,7 @@ def profile(
     """
     from procsimp.stats import profile as run_profile
 
-    log = load_log(log_args, out=out)
+    log, calendar = scope.load(log_args, out=out)
     result = run_profile(log, catalog=catalog, calendar=calendar)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

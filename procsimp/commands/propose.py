@@ -26,15 +26,19 @@ from typing import Any
 import click
 
 from procsimp.cli import (
-    calendar_options,
     catalog_option,
-    load_log,
     log_options,
     out_option,
     protect_option,
     service_option,
 )
-from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
+from procsimp.commands._options import (
+    formats_option,
+    lang_option,
+    noise_option,
+    scope_options,
+    view_option,
+)
 from procsimp.errors import ParameterError
 
 __all__ = ["propose", "DEFAULT_FORMATS", "PROPOSE_FORMATS"]
@@ -45,7 +49,7 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
 
 @click.command(name="propose")
 @log_options
-@calendar_options
+@scope_options
 @service_option
 @protect_option
 @catalog_option
@@ -74,7 +78,7 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn")
 @out_option()
 def propose(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     service: str | None,
     protect: tuple[str, ...],
     catalog: Path | None,
@@ -112,7 +116,7 @@ def propose(
         raise ParameterError(f"--seed must be a whole number >= 0, got {seed}")
     edit_file = load_edit_file(accept_file) if accept_file is not None else None
 
-    log = load_log(log_args, out=out)
+    log, calendar = scope.load(log_args, out=out)
     catalog_arg: Any = None
     if catalog is not None:
         from procsimp.catalog import load_catalog
@@ -135,6 +139,7 @@ def propose(
         click.echo(f"Warning: {note}", err=True)
 
     from procsimp.commands.mine import service_slugs
+    from procsimp.filters import run_metadata
 
     out = Path(out)
     proposals = []
@@ -156,8 +161,10 @@ def propose(
     records = []
     for p in proposals:
         folder = out / slugs[p.service]
-        written = _write_service(p, folder, chosen, view=view, lang=lang)
+        meta = run_metadata(log, calendar)
+        written = _write_service(p, folder, chosen, view=view, lang=lang, meta=meta)
         record = p.kpis_json()
+        record.update(meta)
         record["folder"] = folder.relative_to(out).as_posix()
         record["files"] = sorted(f.relative_to(out).as_posix() for f in written)
         records.append(record)
@@ -182,7 +189,9 @@ def _check_edit_services(edit_file: Any, log: Any, path: Path | None) -> None:
             )
 
 
-def _write_service(p: Any, folder: Path, formats: list[str], *, view: str, lang: str) -> list[Path]:
+def _write_service(
+    p: Any, folder: Path, formats: list[str], *, view: str, lang: str, meta: dict[str, Any]
+) -> list[Path]:
     from procsimp._atomic import write_text
     from procsimp.render.graphviz import write_dot
 
@@ -195,7 +204,10 @@ def _write_service(p: Any, folder: Path, formats: list[str], *, view: str, lang:
     if "bpmn" in formats and p.model is not None:
         written.append(p.write_bpmn(folder / "to_be.bpmn"))
     written.append(
-        write_text(folder / "proposal.json", json.dumps(p.kpis_json(), ensure_ascii=False, indent=2) + "\n")
+        write_text(
+            folder / "proposal.json",
+            json.dumps({**p.kpis_json(), **meta}, ensure_ascii=False, indent=2) + "\n",
+        )
     )
     return written
 

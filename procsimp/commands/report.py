@@ -8,13 +8,13 @@ from typing import Any
 import click
 
 from procsimp.cli import (
-    calendar_options,
     catalog_option,
-    load_log,
     log_options,
     out_option,
     protect_option,
 )
+
+from procsimp.commands._options import scope_options
 
 FORMATS = ("svg", "png", "pdf", "bpmn", "dot")
 
@@ -32,7 +32,7 @@ def parse_formats(value: str) -> tuple[str, ...]:
 
 @click.command(name="report")
 @log_options
-@calendar_options
+@scope_options
 @click.option("--service", "services", multiple=True, metavar="S", help="only this service (repeatable)")
 @protect_option
 @catalog_option
@@ -43,7 +43,7 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @out_option()
 def report(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     services: tuple[str, ...],
     protect: tuple[str, ...],
     catalog: Path | None,
@@ -59,7 +59,7 @@ def report(
     from procsimp.report import report as run_report
 
     formats = parse_formats(fmt)
-    log = load_log(log_args, out=out)
+    log, calendar = scope.load(log_args, out=out)
     with caught_catalog_warnings() as notes:
         result = run_report(
             log,

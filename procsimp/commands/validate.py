@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from procsimp.cli import echo_mapping, log_options
+from procsimp.commands._options import scope_options
 
 _FORMAT_NAMES = {"csv": "delimited text (CSV)", "excel": "Excel workbook", "xes": "XES", "parquet": "Parquet"}
 
@@ -23,12 +24,13 @@ def _span(log: Any) -> str:
 
 @click.command("validate")
 @log_options(service_is_column=True)
+@scope_options
 @click.option("--cache/--no-cache", default=False,
               help="keep a Parquet copy of the parsed log in ./.procsimp-cache/ (or $PROCSIMP_CACHE_DIR), so that "
                    "reading it again is fast; off by default: validate writes nothing")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="print the summary as text or as JSON")
-def validate(log_args: dict[str, Any], cache: bool, output_format: str) -> None:
+def validate(log_args: dict[str, Any], scope: Any, cache: bool, output_format: str) -> None:
     """Read LOG and check it: print cases, events, activities, services, the time span, the
     columns used (and how each was chosen) and the warnings.
 
@@ -42,7 +44,7 @@ def validate(log_args: dict[str, Any], cache: bool, output_format: str) -> None:
     args = dict(log_args)
     if args.get("timezone") is None:
         args.pop("timezone", None)
-    log = read_log(cache=cache, **args)
+    log, calendar = scope.apply(read_log(cache=cache, **args))
     fmt = _FORMAT_NAMES.get(sniff_format(args["path"])[0], "")
     services = log.services
     if output_format == "json":
@@ -50,6 +52,7 @@ def validate(log_args: dict[str, Any], cache: bool, output_format: str) -> None:
         summary["format"] = fmt
         summary["service_names"] = services
         summary["mapping"] = log.mapping.to_dict()
+        summary["calendar"] = {"label": calendar.label(), **calendar.describe()}
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     if services:

@@ -196,6 +196,13 @@ def report(
             f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(allowed_formats))}"
         )
     out = Path(out)
+    if calendar is None:
+        from procsimp.calendar import calendar_for
+
+        calendar, _ = calendar_for(log)
+    from procsimp.filters import run_metadata
+
+    meta = run_metadata(log, calendar)
     cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
     prof = profile(log, catalog=cat, calendar=calendar)
     names: list[str | None] = list(services) if services else [*log.services] or [None]
@@ -236,7 +243,7 @@ def report(
 
             files.append(write_bpmn(pmap.model(), folder / "as_is.bpmn", name=label))
             files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
-        record = plan.kpis_json()
+        record = {**plan.kpis_json(), **meta}
         all_kpis.append(record)
         flag_dicts = [f.to_dict() for f in flags]
         all_flags.extend(flag_dicts)
@@ -260,9 +267,9 @@ def report(
             for e in entries
         ]
     )
-    page = _render_html(log, entries, lang=lang)
+    page = _render_html(log, entries, lang=lang, calendar=calendar)
     html_path = write_text(out / "index.html", page)
-    md_path = write_text(out / "report.md", _markdown(log, entries))
+    md_path = write_text(out / "report.md", _markdown(log, entries, calendar=calendar))
     written += [html_path, md_path]
     return Report(out=out, html=html_path, files=tuple(written), ranking=ranking)
 
@@ -386,7 +393,7 @@ def _assumptions(plan: Any) -> list[Any]:
     return en
 
 
-def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str) -> str:
+def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, calendar: Any) -> str:
     import jinja2
 
     from procsimp import __version__
@@ -406,12 +413,22 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str) -> 
         n_cases=f"{log.n_cases:,}",
         n_events=f"{log.n_events:,}",
         warnings=list(log.warnings),
+        calendar=calendar.label(),
+        filters=_filter_lines(log),
         services=entries,
     )
 
 
-def _markdown(log: EventLog, entries: list[dict[str, Any]]) -> str:
+def _filter_lines(log: EventLog) -> list[str]:
+    from procsimp.filters import describe_filters
+
+    return describe_filters(log.filters)
+
+
+def _markdown(log: EventLog, entries: list[dict[str, Any]], *, calendar: Any) -> str:
     lines = [f"# {STRINGS['title']['en']} / {STRINGS['title']['vi']}", "", f"Log: `{Path(log.source).name}`", ""]
+    lines += [f"Calendar: {calendar.label()}", ""]
+    lines += [f"Filter: {line}" for line in _filter_lines(log)] + ([""] if log.filters else [])
     lines += ["| # | Service | Dossiers | Saved per dossier (working days) | Expected gain (working days) |", "|---|---|---:|---:|---:|"]
     for i, e in enumerate(entries, 1):
         lines.append(f"| {i} | {e['name']} | {e['cases']} | {e['saving_per_case']} | {e['gain']} |")
