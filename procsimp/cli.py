@@ -118,8 +118,18 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             "timezone": kwargs.pop("timezone"),
             **{role: col for role, col in columns.items() if col},
         }
+        activity_key = kwargs.pop("activity_key")
+        if activity_key:
+            log_args["activity_key"] = activity_key
         return func(*args, log_args=log_args, **kwargs)
 
+    wrapper = click.option(
+        "--activity-key",
+        metavar="COLUMN",
+        default=None,
+        help="column of step codes: a step name (--activity) that stands for several codes becomes "
+        "'name (code)', one step per code",
+    )(wrapper)
     for role, help_text in reversed(_LOG_ROLE_OPTIONS):
         wrapper = click.option(f"--{role}", metavar="COLUMN", default=None, help=help_text)(wrapper)
     if service_is_column:
