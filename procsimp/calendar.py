@@ -49,6 +49,7 @@ __all__ = [
     "default_calendar",
     "round_the_clock",
     "calendar_for",
+    "check_round_the_clock",
     "vietnamese_evidence",
     "due_dates",
     "classify_on_time",
@@ -611,6 +612,18 @@ def vietnamese_evidence(log: EventLog) -> str | None:
     return None
 
 
+def check_round_the_clock(*, holidays: str | None, hours: Any, weekdays: Any) -> None:
+    """Refuse office hours, weekdays or holidays given with the 24x7 calendar."""
+    given = [n for n, v in (("office hours", hours), ("working weekdays", weekdays)) if v is not None]
+    if holidays not in ("auto", None, "none"):
+        given.append("holidays")
+    if given:
+        raise ParameterError(
+            f"the 24x7 calendar counts every hour of every day, so it takes no {given[0]}; "
+            "drop one of them"
+        )
+
+
 def calendar_for(
     log: EventLog,
     *,
@@ -632,14 +645,7 @@ def calendar_for(
         raise ParameterError(f"calendar kind {kind!r} is not known; use 'office' or '24x7'")
     zone = timezone or log.timezone
     if kind == "24x7":
-        given = [n for n, v in (("office hours", hours), ("working weekdays", weekdays)) if v is not None]
-        if holidays not in ("auto", None, "none"):
-            given.append("holidays")
-        if given:
-            raise ParameterError(
-                f"the 24x7 calendar counts every hour of every day, so it takes no {given[0]}; "
-                "drop one of them"
-            )
+        check_round_the_clock(holidays=holidays, hours=hours, weekdays=weekdays)
         return round_the_clock(timezone=zone), "every hour of every day counts (24x7)"
     options: dict[str, Any] = {"timezone": zone}
     if hours is not None:

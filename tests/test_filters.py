@@ -259,9 +259,11 @@ def test_cli_filters_are_printed_and_written_into_the_outputs(tmp_path: Path) ->
         "2025-02-01T00:00:00+07:00 to … (dossiers intersecting)", "channel=online", ">5d",
     ]
     assert written["calendar"]["country"] == "VN"
-    total = [s for s in written["services"] if s["service"] == "(total)" or s["service"] == "TOTAL"]
+    from procsimp.stats import TOTAL
+
+    total = [s for s in written["services"] if s["service"] == TOTAL]
     assert json.loads(out)["filters"] == written["filters"]
-    assert not total or total[0]["cases"] == 264
+    assert total[0]["cases"] == 264
 
 
 def test_cli_bad_filter_is_one_error_line() -> None:

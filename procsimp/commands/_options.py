@@ -132,6 +132,10 @@ def scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
             hours=None if hours is None else parse_office_hours(hours),
             weekdays=None if workdays is None else parse_workdays(workdays),
         )
+        if scope.kind == "24x7":  # fails before the log is read
+            from procsimp.calendar import check_round_the_clock
+
+            check_round_the_clock(holidays=scope.holidays, hours=scope.hours, weekdays=scope.weekdays)
         return func(*args, scope=scope, **kwargs)
 
     options = [
