@@ -81,11 +81,15 @@ class Scope:
         log = load_log(log_args, quiet=quiet, out=out)
         return self.apply(log, quiet=quiet)
 
+    def resolve(self, log: Any) -> tuple[Any, Any, str]:
+        """``(filtered log, calendar, how the holidays were chosen)``, printing nothing."""
+        calendar, note = self.calendar_for(log)
+        return self.filters.apply(log), calendar, note
+
     def apply(self, log: Any, *, quiet: bool = False) -> tuple[Any, Any]:
         from procsimp.filters import describe_filters
 
-        calendar, note = self.calendar_for(log)
-        filtered = self.filters.apply(log)
+        filtered, calendar, note = self.resolve(log)
         if not quiet:
             click.echo(f"Calendar: {calendar.label()} ({note})", err=True)
             for line in describe_filters(filtered.filters):

@@ -239,8 +239,8 @@ def mine(
     # mine() names the services of the log when --service is not one of them
     names: list[str | None] = [service] if service is not None else (list(log.services) or [None])
 
-    from procsimp.mining import mine as run_mine
     from procsimp.filters import run_metadata
+    from procsimp.mining import mine as run_mine
 
     out = Path(out)
     records: list[dict[str, Any]] = []

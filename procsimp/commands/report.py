@@ -13,7 +13,6 @@ from procsimp.cli import (
     out_option,
     protect_option,
 )
-
 from procsimp.commands._options import scope_options
 
 FORMATS = ("svg", "png", "pdf", "bpmn", "dot")

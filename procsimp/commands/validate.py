@@ -44,7 +44,7 @@ def validate(log_args: dict[str, Any], scope: Any, cache: bool, output_format: s
     args = dict(log_args)
     if args.get("timezone") is None:
         args.pop("timezone", None)
-    log, calendar = scope.apply(read_log(cache=cache, **args))
+    log, calendar, note = scope.resolve(read_log(cache=cache, **args))
     fmt = _FORMAT_NAMES.get(sniff_format(args["path"])[0], "")
     services = log.services
     if output_format == "json":
@@ -67,6 +67,11 @@ def validate(log_args: dict[str, Any], scope: Any, cache: bool, output_format: s
     click.echo(f"Activities: {log.df['concept:name'].nunique():,}")
     click.echo(f"Services:   {service_line}")
     click.echo(f"Time span:  {_span(log)}")
+    click.echo(f"Calendar:   {calendar.label()} ({note})")
+    from procsimp.filters import describe_filters
+
+    for line in describe_filters(log.filters):
+        click.echo(f"Filter:     {line}")
     echo_mapping(log, err=False)
     if not log.warnings:
         click.echo("No warnings.")
