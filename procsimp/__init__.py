@@ -39,13 +39,14 @@ _EXPORTS: dict[str, str] = {
     "load_catalog": "procsimp.catalog",
     "Catalog": "procsimp.catalog",
     "WorkCalendar": "procsimp.calendar",
+    "calendar_for": "procsimp.calendar",
     "ProcsimpError": "procsimp.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.calendar import WorkCalendar
+    from procsimp.calendar import WorkCalendar, calendar_for
     from procsimp.catalog import Catalog, load_catalog
     from procsimp.detect import Flag, flag_steps
     from procsimp.errors import ProcsimpError
