@@ -196,10 +196,10 @@ def report(
             f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(allowed_formats))}"
         )
     out = Path(out)
-    if calendar is None:
-        from procsimp.calendar import calendar_for
+    if calendar is None:  # the library's default, as profile, mine, flag_steps and propose use
+        from procsimp.calendar import default_calendar
 
-        calendar, _ = calendar_for(log)
+        calendar = default_calendar()
     from procsimp.filters import run_metadata
 
     meta = run_metadata(log, calendar)
