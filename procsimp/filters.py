@@ -18,7 +18,8 @@ Filters apply in this order, each to what the previous one kept:
    ``ATTR not in V1|V2``; whole dossiers: ``=`` / ``in`` keep a dossier with at least one event
    carrying a value, ``!=`` / ``not in`` keep a dossier with none (pm4py's
    ``filter_event_attribute_values`` at case level). ``ATTR`` is a role (``service``, ``unit``,
-   ``resource``, ``channel``, ``outcome``, ``activity``) or any column of the log;
+   ``resource``, ``channel``, ``outcome``, ``activity``), the source header of a mapped column
+   (``kenh``) or any other column of the log;
 3. **endpoints** (``starts_with`` / ``ends_with``): dossiers whose first (last) step is one of
    the given steps;
 4. **performance** (``lead_time``): dossiers whose elapsed time from first to last event
@@ -399,6 +400,9 @@ def _column_for(log: EventLog, attribute: str) -> str:
         return column
     if f"case:{name}" in log.df.columns:
         return f"case:{name}"
+    by_source = {_nfc(src): ROLES[role] for role, src in log.mapping.columns.items()}
+    if _nfc(attribute) in by_source and by_source[_nfc(attribute)] in log.df.columns:
+        return by_source[_nfc(attribute)]  # the source file's header of a mapped column
     roles = [r for r, c in ROLES.items() if c in log.df.columns]
     others = [c for c in log.df.columns if c not in ROLES.values()]
     raise ParameterError(

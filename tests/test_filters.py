@@ -289,3 +289,12 @@ def test_every_analysis_command_has_the_same_filter_and_calendar_options() -> No
         assert command is not None
         options = {o for p in command.params for o in p.opts}
         assert wanted <= options, (name, wanted - options)
+
+
+def test_where_takes_the_source_header_of_a_mapped_column() -> None:
+    from tests.conftest import DATA
+
+    log = read_log(DATA / "good" / "dossiers_vi.csv")
+    by_header = log.filter(where="kenh=Trực tuyến")
+    assert by_header.n_cases == log.filter(where="channel=Trực tuyến").n_cases
+    assert 0 < by_header.n_cases < log.n_cases
