@@ -532,16 +532,18 @@ class WorkCalendar:
         return f"{self.timezone}, {days}, {holidays}{extra}"
 
     def describe(self) -> dict[str, Any]:
-        return {
+        described: dict[str, Any] = {
             "timezone": self.timezone,
             "hours": [list(p) for p in self.hours],
             "minutes_per_day": self.minutes_per_day,
             "weekdays": list(self.weekdays),
             "country": self.country,
-            "subdivision": self.subdivision,
             "extra_holidays": {d.isoformat(): n for d, n in self.extra_holidays.items()},
             "extra_workdays": [d.isoformat() for d in self.extra_workdays],
         }
+        if self.subdivision is not None:  # only when set: earlier descriptions stay the same
+            described["subdivision"] = self.subdivision
+        return described
 
     def __repr__(self) -> str:
         hours = ", ".join(f"{s}-{e}" for s, e in self.hours)

@@ -298,3 +298,37 @@ def test_where_takes_the_source_header_of_a_mapped_column() -> None:
     by_header = log.filter(where="kenh=Trực tuyến")
     assert by_header.n_cases == log.filter(where="channel=Trực tuyến").n_cases
     assert 0 < by_header.n_cases < log.n_cases
+
+
+def test_the_report_header_and_its_json_carry_the_filters_and_the_calendar(tmp_path: Path) -> None:
+    from procsimp.calendar import calendar_for
+    from procsimp.report import report
+    from tests.conftest import DATA
+
+    log = read_log(DATA / "good" / "dossiers_vi.csv")
+    narrowed = log.filter(where="channel!=Bưu chính")
+    calendar, _ = calendar_for(narrowed, holidays="none")
+    written = report(narrowed, tmp_path, lang="vi", formats=("svg",), calendar=calendar)
+    page = written.html.read_text(encoding="utf-8")
+    assert "where channel!=Bưu chính: 2 of 3 dossiers kept" in page
+    assert "Asia/Ho_Chi_Minh, Mon-Fri 07:30-11:30 13:30-17:00, no public holidays" in page
+    kpis = json.loads((tmp_path / "kpis.json").read_text(encoding="utf-8"))
+    assert all(k["filters"] == [dict(f) for f in narrowed.filters] for k in kpis)
+    assert all(k["calendar"]["country"] is None for k in kpis)
+    assert "Filter: where channel!=Bưu chính: 2 of 3 dossiers kept" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_mine_json_records_the_filters_and_the_calendar(tmp_path: Path) -> None:
+    from tests.conftest import DATA
+
+    code, _, err = invoke(
+        "mine", DATA / "good" / "dossiers_vi.csv", "--ends-with", "Trả kết quả", "--format", "dot",
+        "--out", tmp_path, "--timezone", "Asia/Bangkok", "--holidays", "TH",
+    )
+    assert code == 0, err
+    assert "Filter: ends with Trả kết quả: 2 of 3 dossiers kept" in err
+    records = json.loads((tmp_path / "mine.json").read_text(encoding="utf-8"))
+    assert sum(r["cases"] for r in records) == 2
+    for r in records:
+        assert r["filters"][0]["filter"] == "ends with" and r["filters"][0]["cases_after"] == 2
+        assert r["calendar"]["timezone"] == "Asia/Bangkok" and r["calendar"]["country"] == "TH"
