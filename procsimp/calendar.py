@@ -648,7 +648,7 @@ def calendar_for(
     zone = timezone or log.timezone
     if kind == "24x7":
         check_round_the_clock(holidays=holidays, hours=hours, weekdays=weekdays)
-        return round_the_clock(timezone=zone), "every hour of every day counts (24x7)"
+        return round_the_clock(timezone=zone), "every hour of every day counts"
     options: dict[str, Any] = {"timezone": zone}
     if hours is not None:
         options["hours"] = hours
@@ -659,16 +659,16 @@ def calendar_for(
         evidence = vietnamese_evidence(log)
         if evidence is not None:
             options["country"] = "VN"
-            note = f"Vietnamese public holidays, as the log is Vietnamese ({evidence})"
+            note = f"VN holidays: the log is Vietnamese, as {evidence}"
         else:
             options["country"] = None
             note = (
-                "no public holidays, as the log is not Vietnamese (no Vietnamese letters in its headers "
-                "or names); give --holidays COUNTRY, e.g. --holidays NL, to count a country's holidays"
+                "the log is not Vietnamese (no Vietnamese letters in its headers or names); "
+                "give --holidays COUNTRY, e.g. --holidays NL, to count a country's holidays"
             )
     elif choice.lower() == "none":
         options["country"] = None
-        note = "no public holidays, as asked"
+        note = "as asked"
     else:
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,10})?", choice):
             raise ParameterError(
@@ -676,7 +676,7 @@ def calendar_for(
                 "subdivision (VN, NL, DE-BY), 'auto' or 'none'"
             )
         options["country"] = choice
-        note = f"public holidays of {choice.upper()}, as asked"
+        note = "as asked"
         try:
             return WorkCalendar(**options), note
         except ParameterError as exc:

@@ -403,7 +403,9 @@ def _column_for(log: EventLog, attribute: str) -> str:
     by_source = {_nfc(src): ROLES[role] for role, src in log.mapping.columns.items()}
     if _nfc(attribute) in by_source and by_source[_nfc(attribute)] in log.df.columns:
         return by_source[_nfc(attribute)]  # the source file's header of a mapped column
-    roles = [r for r, c in ROLES.items() if c in log.df.columns]
+    from procsimp.log import TIME_ROLES
+
+    roles = [r for r, c in ROLES.items() if c in log.df.columns and r not in TIME_ROLES]
     others = [c for c in log.df.columns if c not in ROLES.values()]
     raise ParameterError(
         f"--where: the log {log.source} has no attribute {attribute!r}; use a role "

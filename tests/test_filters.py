@@ -231,7 +231,7 @@ def test_min_case_share_accepts_a_percentage(bundled) -> None:
         ({"min_case_share": "5"}, "--min-case-share '5' is not above 0 and at most 1 (100%); write a share from 0 to 1 (0.05) or a percentage (5%); for 5% write 5%"),
         ({"where": "channel"}, "--where 'channel' is not a condition; write ATTR=VALUE, ATTR!=VALUE, 'ATTR in V1|V2'"),
         ({"where": "channel=fax"}, "--where channel=fax: 'fax' is not a value of 'channel' in event_logs/dossiers_en.csv; values there: 'counter', 'online', 'postal'"),
-        ({"where": "colour=red"}, "--where: the log event_logs/dossiers_en.csv has no attribute 'colour'; use a role (case, activity"),
+        ({"where": "colour=red"}, "--where: the log event_logs/dossiers_en.csv has no attribute 'colour'; use a role (case, activity, resource, unit, service, channel, outcome)"),
         ({"starts_with": "Brew coffee"}, "--starts-with 'Brew coffee' is not a step of event_logs/dossiers_en.csv; steps there:"),
         ({"time_from": "31/02/2025"}, "--from '31/02/2025' is not a time; write a date or a date and time"),
         ({"time_from": "2025-03-01", "time_to": "2025-02-01"}, "--to '2025-02-01' is before --from '2025-03-01'"),
