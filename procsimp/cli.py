@@ -145,7 +145,7 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         default=None,
         metavar="TZ",
         help="timezone of the log (default Asia/Ho_Chi_Minh): naive times are read in it, "
-        "times with an offset are converted to it",
+        "times with an offset are converted to it, and the work calendar counts in it",
     )(wrapper)
     wrapper = click.option(
         "--mapping",
