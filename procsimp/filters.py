@@ -309,7 +309,7 @@ class FilterSpec:
             current = _step(current, records, "variants", text, _variant_mask(current, kind, value))
         if self.min_case_share is not None:
             current = _step(
-                current, records, "steps in at least", f"{self.min_case_share:.4g} of dossiers",
+                current, records, "steps in at least", f"{self.min_case_share * 100:.4g}% of dossiers",
                 _step_mask(current, self.min_case_share),
             )
         return current.replace(filters=tuple(records))
@@ -528,13 +528,49 @@ def apply_filters(log: EventLog, **filters: Any) -> EventLog:
     return FilterSpec.build(**filters).apply(log)
 
 
-def describe_filters(records: Iterable[Mapping[str, Any]]) -> list[str]:
-    """One line per applied filter: ``where unit=X: 1,234 of 5,000 dossiers kept``."""
+#: the filters' names in Vietnamese, for the report
+_FILTER_NAMES_VI = {
+    "time frame": "khung thời gian",
+    "where": "điều kiện",
+    "starts with": "bắt đầu bằng bước",
+    "ends with": "kết thúc bằng bước",
+    "lead time": "thời gian giải quyết",
+    "variants": "biến thể",
+    "steps in at least": "các bước có trong ít nhất",
+}
+
+
+_FRAME_MODES_VI = {
+    "intersecting": "giao với khung",
+    "contained": "nằm trọn trong khung",
+    "started": "bắt đầu trong khung",
+    "ended": "kết thúc trong khung",
+}
+
+
+def describe_filters(records: Iterable[Mapping[str, Any]], *, lang: str = "en") -> list[str]:
+    """One line per applied filter: ``where unit=X: 1,234 of 5,000 dossiers kept`` (``lang="vi"``:
+    ``điều kiện unit=X: giữ 1,234/5,000 hồ sơ``)."""
     lines = []
     for r in records:
-        line = f"{r['filter']} {r['value']}: {r['cases_after']:,} of {r['cases_before']:,} dossiers kept"
-        if r["filter"].startswith("steps"):
-            line += f" ({r['events_after']:,} of {r['events_before']:,} events)"
+        if lang == "vi":
+            name = _FILTER_NAMES_VI.get(r["filter"], r["filter"])
+            value = str(r["value"]).replace(" to ", " đến ")
+            if r["filter"].startswith("steps"):  # "2.5% of dossiers": Vietnamese decimal comma
+                value = value.replace(" of dossiers", " số hồ sơ").replace(".", ",")
+            for mode, vi in _FRAME_MODES_VI.items():
+                value = value.replace(f"(dossiers {mode})", f"(hồ sơ {vi})")
+
+            def count(n: int) -> str:
+                return f"{n:,}".replace(",", ".")  # Vietnamese thousands separator
+
+            line = f"{name} {value}: giữ {count(r['cases_after'])}/{count(r['cases_before'])} hồ sơ"
+            if r["filter"].startswith("steps"):
+                line += f" ({count(r['events_after'])}/{count(r['events_before'])} sự kiện)"
+        else:
+            line = f"{r['filter']} {r['value']}: {r['cases_after']:,} of {r['cases_before']:,} dossiers kept"
+            if r["filter"].startswith("steps"):
+                line += f" ({r['events_after']:,} of {r['events_before']:,} events)"
         lines.append(line)
     return lines
 

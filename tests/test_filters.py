@@ -310,7 +310,8 @@ def test_the_report_header_and_its_json_carry_the_filters_and_the_calendar(tmp_p
     calendar, _ = calendar_for(narrowed, holidays="none")
     written = report(narrowed, tmp_path, lang="vi", formats=("svg",), calendar=calendar)
     page = written.html.read_text(encoding="utf-8")
-    assert "where channel!=Bưu chính: 2 of 3 dossiers kept" in page
+    assert '<span lang="en">where channel!=Bưu chính: 2 of 3 dossiers kept</span>' in page
+    assert '<span lang="vi">điều kiện channel!=Bưu chính: giữ 2/3 hồ sơ</span>' in page
     assert "Asia/Ho_Chi_Minh, Mon-Fri 07:30-11:30 13:30-17:00, no public holidays" in page
     kpis = json.loads((tmp_path / "kpis.json").read_text(encoding="utf-8"))
     assert all(k["filters"] == [dict(f) for f in narrowed.filters] for k in kpis)

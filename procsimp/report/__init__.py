@@ -414,15 +414,15 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, cal
         n_events=f"{log.n_events:,}",
         warnings=list(log.warnings),
         calendar=calendar.label(),
-        filters=_filter_lines(log),
+        filters=[{"en": en, "vi": vi} for en, vi in zip(_filter_lines(log), _filter_lines(log, "vi"), strict=True)],
         services=entries,
     )
 
 
-def _filter_lines(log: EventLog) -> list[str]:
+def _filter_lines(log: EventLog, lang: str = "en") -> list[str]:
     from procsimp.filters import describe_filters
 
-    return describe_filters(log.filters)
+    return describe_filters(log.filters, lang=lang)
 
 
 def _markdown(log: EventLog, entries: list[dict[str, Any]], *, calendar: Any) -> str:
