@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "load_catalog": "procsimp.catalog",
     "Catalog": "procsimp.catalog",
     "WorkCalendar": "procsimp.calendar",
+    "calendar_for": "procsimp.calendar",
     "ProcsimpError": "procsimp.errors",
     "anonymize": "procsimp.privacy",
     "Anonymized": "procsimp.privacy",
@@ -55,7 +56,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.calendar import WorkCalendar
+    from procsimp.calendar import WorkCalendar, calendar_for
     from procsimp.catalog import Catalog, load_catalog
     from procsimp.comparison import Comparison, compare
     from procsimp.conformance import Conformance, conform

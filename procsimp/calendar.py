@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import html
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -47,6 +48,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "WorkCalendar",
     "default_calendar",
+    "round_the_clock",
+    "calendar_for",
+    "check_round_the_clock",
+    "vietnamese_evidence",
     "due_dates",
     "classify_on_time",
     "case_due_dates",
@@ -154,7 +159,11 @@ class WorkCalendar:
     weekdays
         working weekdays, Monday = 0 ... Sunday = 6.
     country
-        ISO code for the public holidays of the ``holidays`` package (``"VN"``), or None.
+        ISO code for the public holidays of the ``holidays`` package (``"VN"``), or None;
+        ``"NL-NH"`` (country and subdivision) is the same as ``country="NL", subdivision="NH"``.
+    subdivision
+        a subdivision code of ``country`` in the ``holidays`` package (a state, province or
+        canton with its own holidays), or None for the national ones.
     extra_holidays
         additional days off: an iterable of dates, or a mapping date -> name.
     extra_workdays
@@ -174,6 +183,7 @@ class WorkCalendar:
         hours: Iterable[tuple[Any, Any]] = (("07:30", "11:30"), ("13:30", "17:00")),
         weekdays: Iterable[int] = (0, 1, 2, 3, 4),
         country: str | None = "VN",
+        subdivision: str | None = None,
         extra_holidays: Iterable[Any] | Mapping[Any, str] = (),
         extra_workdays: Iterable[Any] = (),
     ) -> None:
@@ -229,7 +239,12 @@ class WorkCalendar:
             )
         self.weekdays: tuple[int, ...] = tuple(wd)
 
-        self.country = country.upper() if isinstance(country, str) and country else None
+        self.country = country.strip().upper() if isinstance(country, str) and country.strip() else None
+        if self.country is not None and "-" in self.country and subdivision is None:
+            self.country, subdivision = self.country.split("-", 1)
+        self.subdivision = subdivision.strip() if isinstance(subdivision, str) and subdivision.strip() else None
+        if self.subdivision is not None and self.country is None:
+            raise ParameterError(f"subdivision={subdivision!r} needs a country, e.g. country='NL'")
         if self.country is not None:
             import holidays as _holidays
 
@@ -238,8 +253,19 @@ class WorkCalendar:
             except NotImplementedError:
                 raise ParameterError(
                     f"country={country!r} has no public-holiday data in the 'holidays' package; "
-                    "use an ISO 3166 code such as 'VN', or country=None with extra_holidays"
+                    "use an ISO 3166 code such as 'VN' or 'NL' (optionally with a subdivision, "
+                    "'DE-BY'), or country=None with extra_holidays"
                 ) from None
+            if self.subdivision is not None:
+                known = _holidays.list_supported_countries().get(self.country, [])
+                by_lower = {str(k).lower(): str(k) for k in known}
+                self.subdivision = by_lower.get(self.subdivision.lower(), self.subdivision)
+                if self.subdivision not in known:
+                    shown = ", ".join(known[:40]) or "none: this country has no subdivisions there"
+                    raise ParameterError(
+                        f"subdivision {self.subdivision!r} is not a subdivision of {self.country} in the "
+                        f"'holidays' package; subdivisions: {shown}"
+                    )
 
         if isinstance(extra_holidays, Mapping):
             extra_h = {_as_date(k, "extra_holidays"): str(v) for k, v in extra_holidays.items()}
@@ -280,7 +306,7 @@ class WorkCalendar:
             return {}, set()
         import holidays as _holidays
 
-        cal = _holidays.country_holidays(self.country, years=years)
+        cal = _holidays.country_holidays(self.country, subdiv=self.subdivision, years=years)
         names = dict(cal.items())
         swapped = set(getattr(cal, "weekend_workdays", ()) or ())
         return names, swapped
@@ -501,9 +527,11 @@ class WorkCalendar:
             import holidays as _holidays
 
             try:
-                found = _holidays.country_holidays(self.country, years=year, language=language)
+                found = _holidays.country_holidays(
+                    self.country, subdiv=self.subdivision, years=year, language=language
+                )
             except (NotImplementedError, ValueError):  # no names in that language
-                found = _holidays.country_holidays(self.country, years=year)
+                found = _holidays.country_holidays(self.country, subdiv=self.subdivision, years=year)
             out.update(found.items())
         out.update({d: n for d, n in self.extra_holidays.items() if d.year == year})
         for d in self.extra_workdays:
@@ -517,8 +545,34 @@ class WorkCalendar:
         return sorted(d for d in days if d not in self.extra_holidays)
 
     # ------------------------------------------------------------------ display
+    @property
+    def holiday_region(self) -> str | None:
+        """``"VN"``, ``"NL-NH"`` (country and subdivision) or None."""
+        if self.country is None:
+            return None
+        return self.country + (f"-{self.subdivision}" if self.subdivision else "")
+
+    @property
+    def round_the_clock(self) -> bool:
+        """Whether every hour of every day counts (the ``24x7`` calendar)."""
+        return self.minutes_per_day >= 1440 and len(self.weekdays) == 7
+
+    def label(self) -> str:
+        """One line for people: ``Europe/Amsterdam, Mon-Fri 07:30-11:30 13:30-17:00, holidays NL``."""
+        if self.round_the_clock:
+            days = "24x7"
+        else:
+            names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+            wd = self.weekdays
+            contiguous = list(wd) == list(range(wd[0], wd[-1] + 1))
+            span = f"{names[wd[0]]}-{names[wd[-1]]}" if contiguous and len(wd) > 1 else ",".join(names[d] for d in wd)
+            days = f"{span} " + " ".join(f"{a}-{b}" for a, b in self.hours)
+        holidays = f"holidays {self.holiday_region}" if self.country else "no public holidays"
+        extra = f" (+{len(self.extra_holidays)} extra days off)" if self.extra_holidays else ""
+        return f"{self.timezone}, {days}, {holidays}{extra}"
+
     def describe(self) -> dict[str, Any]:
-        return {
+        described: dict[str, Any] = {
             "timezone": self.timezone,
             "hours": [list(p) for p in self.hours],
             "minutes_per_day": self.minutes_per_day,
@@ -527,13 +581,16 @@ class WorkCalendar:
             "extra_holidays": {d.isoformat(): n for d, n in self.extra_holidays.items()},
             "extra_workdays": [d.isoformat() for d in self.extra_workdays],
         }
+        if self.subdivision is not None:  # only when set: earlier descriptions stay the same
+            described["subdivision"] = self.subdivision
+        return described
 
     def __repr__(self) -> str:
         hours = ", ".join(f"{s}-{e}" for s, e in self.hours)
         days = "".join("MTWTFSS"[d] for d in self.weekdays)
         return (
             f"WorkCalendar(timezone={self.timezone!r}, hours={hours}, weekdays={days}, "
-            f"country={self.country!r}, extra_holidays={len(self.extra_holidays)}, "
+            f"country={self.holiday_region!r}, extra_holidays={len(self.extra_holidays)}, "
             f"extra_workdays={len(self.extra_workdays)})"
         )
 
@@ -556,6 +613,117 @@ class WorkCalendar:
 def default_calendar() -> WorkCalendar:
     """The shared default calendar: Vietnam, 07:30-11:30 and 13:30-17:00, Monday-Friday."""
     return WorkCalendar()
+
+
+def round_the_clock(*, timezone: str = "Asia/Ho_Chi_Minh") -> WorkCalendar:
+    """The ``24x7`` calendar: every hour of every day counts, no holidays (a working day is a
+    calendar day of 1,440 minutes)."""
+    return WorkCalendar(timezone=timezone, hours=(("00:00", "24:00"),), weekdays=range(7), country=None)
+
+
+#: letters only Vietnamese writing uses: ă, đ, ơ, ư and the vowels with Vietnamese tone marks
+#: (Unicode's Latin Extended Additional block U+1EA0-U+1EF9: ạ, ả, ấ, ế, ộ, ữ, ỳ ...)
+_VIETNAMESE_LETTERS = re.compile("[ăĂđĐơƠưƯ\u1ea0-\u1ef9]")
+
+
+def vietnamese_evidence(log: EventLog) -> str | None:
+    """Why ``log`` is taken as a Vietnamese log, or None when it is not.
+
+    The rule: a log is Vietnamese when one of its source column headers, or one of the names of
+    its steps, services, units, officers, channels or outcomes, has a letter that only Vietnamese
+    writing uses (ă, đ, ơ, ư, or a vowel with a Vietnamese tone mark such as ạ, ả, ế). Dutch,
+    Italian or English logs never have them; Vietnamese logs, even with English step names, have
+    them in their officers' or units' names.
+    """
+    from procsimp.log import ROLES, TEXT_ROLES
+
+    for header in log.mapping.columns.values():
+        if _VIETNAMESE_LETTERS.search(str(header)):
+            return f"the column header {header!r} is Vietnamese"
+    what = {"activity": "step", "service": "service", "unit": "unit", "resource": "officer",
+            "channel": "channel", "outcome": "outcome"}
+    for role in TEXT_ROLES:
+        column = ROLES[role]
+        if role not in what or column not in log.df.columns:
+            continue
+        values = log.df[column]
+        names = values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna().unique()
+        for name in names:
+            if _VIETNAMESE_LETTERS.search(str(name)):
+                return f"the {what[role]} name {str(name)!r} is Vietnamese"
+    return None
+
+
+def check_round_the_clock(*, holidays: str | None, hours: Any, weekdays: Any) -> None:
+    """Refuse office hours, weekdays or holidays given with the 24x7 calendar."""
+    given = [n for n, v in (("office hours", hours), ("working weekdays", weekdays)) if v is not None]
+    if holidays not in ("auto", None, "none"):
+        given.append("holidays")
+    if given:
+        raise ParameterError(
+            f"the 24x7 calendar counts every hour of every day, so it takes no {given[0]}; "
+            "drop one of them"
+        )
+
+
+def calendar_for(
+    log: EventLog,
+    *,
+    timezone: str | None = None,
+    holidays: str | None = "auto",
+    hours: Iterable[tuple[Any, Any]] | None = None,
+    weekdays: Iterable[int] | None = None,
+    kind: str = "office",
+) -> tuple[WorkCalendar, str]:
+    """The work calendar for a log, and one sentence saying how its holidays were chosen.
+
+    The calendar's timezone is ``timezone``, else the log's (``--timezone`` reaches both).
+    ``holidays`` is ``"auto"`` (Vietnamese public holidays for a Vietnamese log, by the rule of
+    :func:`vietnamese_evidence`, and none otherwise), ``"none"`` / None, or a country code with
+    an optional subdivision from the ``holidays`` package (``"VN"``, ``"NL"``, ``"DE-BY"``).
+    ``kind="24x7"`` counts every hour of every day and takes no hours, weekdays or holidays.
+    """
+    if kind not in ("office", "24x7"):
+        raise ParameterError(f"calendar kind {kind!r} is not known; use 'office' or '24x7'")
+    zone = timezone or log.timezone
+    if kind == "24x7":
+        check_round_the_clock(holidays=holidays, hours=hours, weekdays=weekdays)
+        return round_the_clock(timezone=zone), "every hour of every day counts"
+    options: dict[str, Any] = {"timezone": zone}
+    if hours is not None:
+        options["hours"] = hours
+    if weekdays is not None:
+        options["weekdays"] = weekdays
+    choice = (holidays or "none").strip()
+    if choice.lower() == "auto":
+        evidence = vietnamese_evidence(log)
+        if evidence is not None:
+            options["country"] = "VN"
+            note = f"VN holidays: the log is Vietnamese, as {evidence}"
+        else:
+            options["country"] = None
+            note = (
+                "the log is not Vietnamese (no Vietnamese letters in its headers or names); "
+                "give --holidays COUNTRY, e.g. --holidays NL, to count a country's holidays"
+            )
+    elif choice.lower() == "none":
+        options["country"] = None
+        note = "as asked"
+    else:
+        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,10})?", choice):
+            raise ParameterError(
+                f"--holidays {holidays!r} is not a holiday region; write a country code with an optional "
+                "subdivision (VN, NL, DE-BY), 'auto' or 'none'"
+            )
+        options["country"] = choice
+        note = "as asked"
+        try:
+            return WorkCalendar(**options), note
+        except ParameterError as exc:
+            raise ParameterError(
+                f"--holidays {holidays!r}: {exc}".replace("country=None with extra_holidays", "--holidays none")
+            ) from None
+    return WorkCalendar(**options), note
 
 
 # ---------------------------------------------------------------------------- dossier deadlines

@@ -195,8 +195,18 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         order = kwargs.pop("date_order")
         if order is not None:
             log_args["dayfirst"] = order == "day-first"
+        activity_key = kwargs.pop("activity_key")
+        if activity_key:
+            log_args["activity_key"] = activity_key
         return func(*args, log_args=log_args, **kwargs)
 
+    wrapper = click.option(
+        "--activity-key",
+        metavar="COLUMN",
+        default=None,
+        help="column of step codes: a step name (--activity) that stands for several codes becomes "
+        "'name (code)', one step per code",
+    )(wrapper)
     for role, help_text in reversed(_LOG_ROLE_OPTIONS):
         wrapper = click.option(f"--{role}", metavar="COLUMN", default=None, help=help_text)(wrapper)
     if service_is_column:
@@ -231,7 +241,7 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         default=None,
         metavar="TZ",
         help="timezone of the log (default Asia/Ho_Chi_Minh): naive times are read in it, "
-        "times with an offset are converted to it",
+        "times with an offset are converted to it, and the work calendar counts in it",
     )(wrapper)
     wrapper = click.option(
         "--no-cache",
@@ -341,63 +351,18 @@ def parse_workdays(value: str) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
-def calendar_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--office-hours`` and ``--workdays``; the command receives ``calendar`` (or None)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        hours, workdays = kwargs.pop("office_hours"), kwargs.pop("workdays")
-        calendar = None
-        if hours is not None or workdays is not None:
-            from procsimp.calendar import WorkCalendar
-
-            options: dict[str, Any] = {}
-            if hours is not None:
-                options["hours"] = parse_office_hours(hours)
-            if workdays is not None:
-                options["weekdays"] = parse_workdays(workdays)
-            log_args = kwargs.get("log_args") or {}
-            if log_args.get("timezone"):
-                options["timezone"] = log_args["timezone"]
-            try:
-                calendar = WorkCalendar(**options)
-            except ProcsimpError:  # its wording is Python's (hours=...): say it in options
-                if hours is None:
-                    raise
-                raise click.BadParameter(
-                    f"{hours!r} is not a set of office hours: write HH:MM-HH:MM periods (00:00-24:00), each ending "
-                    "after it starts, in order and not overlapping, e.g. 07:30-11:30,13:30-17:00",
-                    param_hint="--office-hours",
-                ) from None
-        return func(*args, calendar=calendar, **kwargs)
-
-    wrapper = click.option(
-        "--workdays",
-        metavar="DAYS",
-        default=None,
-        help="working weekdays for working-day figures, e.g. mon-fri (default) or mon-sat",
-    )(wrapper)
-    wrapper = click.option(
-        "--office-hours",
-        metavar="PERIODS",
-        default=None,
-        help="office hours for working-time figures (default: inferred from the log's event "
-        "times where it has times of day, else 07:30-11:30,13:30-17:00)",
-    )(wrapper)
-    return wrapper
-
-
 @contextlib.contextmanager
-def office_hours(log: Any, calendar: Any) -> Iterator[Any]:
-    """The work calendar for ``log`` (``calendar`` from :func:`calendar_options`, or the default
-    one with the office hours inferred from the log's event times); says on stderr which office
-    hours are used and warns when more than 5% of the events fall outside them. Inside the
-    block the library's own office-hours warning is silenced (it was printed)."""
+def office_hours(log: Any, calendar: Any, *, infer: bool | None = None) -> Iterator[Any]:
+    """The work calendar for ``log``: ``calendar`` from the command's scope (timezone, holidays,
+    workdays), with the office hours inferred from the log's event times when ``infer`` (no
+    --office-hours given); says on stderr which office hours are used and warns when more than
+    5% of the events fall outside them. Inside the block the library's own office-hours warning
+    is silenced (it was printed)."""
     import warnings
 
     from procsimp.office_hours import OfficeHoursWarning, log_calendar
 
-    cal, hours = log_calendar(log, calendar)
+    cal, hours = log_calendar(log, calendar, infer=infer)
     click.echo(hours.describe("en"), err=True)
     if hours.warning:
         click.echo(f"Warning: {log.source}: {hours.warning}", err=True)

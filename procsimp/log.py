@@ -139,6 +139,9 @@ class EventLog:
     source: str = "<memory>"
     timezone: str = DEFAULT_TIMEZONE
     warnings: tuple[str, ...] = ()
+    #: the filters applied to this log, in order: ``{filter, value, cases_before, cases_after,
+    #: events_before, events_after}`` each (see :meth:`filter`)
+    filters: tuple[dict[str, Any], ...] = ()
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -229,6 +232,39 @@ class EventLog:
                 df[col] = df[col].cat.remove_unused_categories()
         return self.replace(df=df)
 
+    def filter(
+        self,
+        *,
+        time_from: Any = None,
+        time_to: Any = None,
+        frame: str = "intersecting",
+        where: Iterable[str] | Mapping[str, Any] | str | None = None,
+        starts_with: Iterable[str] | str | None = None,
+        ends_with: Iterable[str] | str | None = None,
+        lead_time: str | None = None,
+        variants: str | None = None,
+        min_case_share: float | str | None = None,
+    ) -> EventLog:
+        """A new log narrowed to some dossiers (or steps); this log is not changed.
+
+        ``time_from`` / ``time_to`` with ``frame`` (``"intersecting"``, ``"contained"``,
+        ``"started"``, ``"ended"``); ``where`` (``"unit=X"``, ``"channel!=online"``,
+        ``"service in A|B"``, or a mapping ``{attribute: value}``); ``starts_with`` /
+        ``ends_with`` steps; ``lead_time`` (``">30d"``, ``"<=2w"``, ``"5d..30d"``); ``variants``
+        (``"top:10"``, ``"share:5%"``); ``min_case_share`` (keep the steps found in at least
+        that share of dossiers). The rules and their order are in :mod:`procsimp.filters`; the
+        new log lists what was applied in :attr:`filters`.
+
+        >>> log.filter(time_from="2025-01-01", time_to="2025-03-31", where="channel=online")  # doctest: +SKIP
+        """
+        from procsimp.filters import apply_filters
+
+        return apply_filters(
+            self, time_from=time_from, time_to=time_to, frame=frame, where=where,
+            starts_with=starts_with, ends_with=ends_with, lead_time=lead_time,
+            variants=variants, min_case_share=min_case_share,
+        )
+
     def column(self, role: str) -> pd.Series:
         """The column for a role; raises a clear error listing what exists when absent."""
         name = ROLES.get(role, role)
@@ -282,6 +318,7 @@ class EventLog:
             "timezone": self.timezone,
             "mapping": dict(self.mapping.columns),
             "warnings": list(self.warnings),
+            "filters": [dict(f) for f in self.filters],
         }
 
     def __repr__(self) -> str:
@@ -299,7 +336,7 @@ class EventLog:
             f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
             f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
             for k, v in s.items()
-            if k not in ("mapping", "warnings")
+            if k not in ("mapping", "warnings", "filters")
         )
         warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
         return (

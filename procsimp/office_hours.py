@@ -234,31 +234,40 @@ def outside_share(log: EventLog, calendar: WorkCalendar) -> float | None:
 _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[WorkCalendar, OfficeHours]]] = weakref.WeakKeyDictionary()
 
 
-def log_calendar(log: EventLog, calendar: WorkCalendar | None = None) -> tuple[WorkCalendar, OfficeHours]:
+def log_calendar(
+    log: EventLog, calendar: WorkCalendar | None = None, *, infer: bool | None = None
+) -> tuple[WorkCalendar, OfficeHours]:
     """The work calendar for ``log`` and the report of its office hours.
 
     With ``calendar`` given, it is used as it is (``source="given"``). Otherwise the default
     calendar (:func:`procsimp.calendar.default_calendar`) with the office hours inferred from the
     log (:func:`infer_office_hours`), or with its own hours when none can be inferred
-    (``source="default"``). Either way ``outside_share`` says how many events fall outside the
+    (``source="default"``). ``infer=True`` infers the hours into a given calendar too (its zone,
+    weekdays and holidays kept: the command line's calendar when no --office-hours was given);
+    ``infer=False`` never infers. By default (None) only a missing calendar gets inferred hours. Either way ``outside_share`` says how many events fall outside the
     hours used (see :attr:`OfficeHours.warning`).
     """
     from procsimp.calendar import WorkCalendar, default_calendar
 
     if calendar is not None and not isinstance(calendar, WorkCalendar):
         raise ParameterError(f"calendar must be a procsimp WorkCalendar or None, got {type(calendar).__name__}")
+    if infer is None:
+        infer = calendar is None
     per_log = _CACHE.setdefault(log, {})
-    if calendar in per_log:
-        return per_log[calendar]
+    key = (calendar, infer)
+    if key in per_log:
+        return per_log[key]
     base = calendar or default_calendar()
     inferred, reason = infer_office_hours(log, timezone=base.timezone)
-    if calendar is not None:
-        cal, source, reason = calendar, "given", ""
+    if not infer:
+        cal, source, reason = base, "given" if calendar is not None else "default", ""
     elif inferred is None:
         cal, source = base, "default"
     else:
         cal = base if tuple(inferred) == base.hours else WorkCalendar(
-            timezone=base.timezone, hours=inferred, weekdays=base.weekdays, country=base.country
+            timezone=base.timezone, hours=inferred, weekdays=base.weekdays, country=base.country,
+            subdivision=base.subdivision, extra_holidays=base.extra_holidays,
+            extra_workdays=base.extra_workdays,
         )
         source = "inferred"
     report = OfficeHours(
@@ -269,6 +278,6 @@ def log_calendar(log: EventLog, calendar: WorkCalendar | None = None) -> tuple[W
         events=int(len(log.df)),
         reason=reason,
     )
-    per_log[calendar] = (cal, report)
-    per_log.setdefault(cal, (cal, report))  # the calendar made for this log, passed on, says where its hours come from
+    per_log[key] = (cal, report)
+    per_log.setdefault((cal, False), (cal, report))  # the calendar made for this log, passed on, says where its hours come from
     return cal, report

@@ -143,6 +143,8 @@ class Profile:
     by: tuple[str, ...] = ()
     #: one row per dossier with what the indicators count (:func:`procsimp.indicators.dossier_table`)
     dossiers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    #: the filters applied to the log (:attr:`procsimp.log.EventLog.filters`)
+    filters: list[dict[str, Any]] = field(repr=False, default_factory=list)
 
     @property
     def services(self) -> pd.DataFrame:
@@ -173,6 +175,7 @@ class Profile:
         out: dict[str, Any] = {
             "source": self.source,
             "calendar": self.calendar,
+            "filters": self.filters,
             "columns": list(self.table.columns),
             "services": self.records(),
         }
@@ -465,8 +468,9 @@ def profile(
         table=table,
         cases=cases,
         source=log.source,
-        calendar=_calendar(calendar).describe(),
         dossiers=dossiers,
+        calendar={"label": _calendar(calendar).label(), **_calendar(calendar).describe()},
+        filters=[dict(f) for f in log.filters],
     )
 
 

@@ -216,16 +216,16 @@ def test_full_keeps_everything(small_log: Path, tmp_path: Path) -> None:
          "got 120; e.g. --activities 80 keeps the activities covering 80% of events"),
         (["--paths", "0"], "Error: --paths must be a percentage above 0 and at most 100, got 0; "
          "e.g. --paths 50 keeps the paths covering 50% of transitions"),
-        (["--min-case-share", "-1"], "Error: --min-case-share must be a percentage above 0 and at "
-         "most 100, got -1; e.g. --min-case-share 5 keeps the variants followed by at least 5% of "
-         "cases"),
+        (["--min-case-share", "-1"], "Error: --min-case-share '-1' is not above 0 and at most 1 (100%); "
+         "write a share from 0 to 1 (0.05) or a percentage (5%)"),
         (["--activities", "nan"], "Error: --activities must be a percentage above 0 and at most 100, "
          "got nan; e.g. --activities 80 keeps the activities covering 80% of events"),
         (["--format", "svg,gif"], "Error: format 'gif' is not supported; use a comma-separated list "
          "of: svg, png, pdf, dot, bpmn, pnml (or 'all')"),
         (["--full", "--activities", "80"], "Error: --full keeps every activity and path, so it cannot "
          "be combined with --activities; drop one of them"),
-        (["--top-variants", "0"], "Error: --top-variants must be a whole number of at least 1, got 0"),
+        (["--variants", "top:0"], "Error: --variants 'top:0': K must be a whole number of at least 1; "
+         "write top:K (e.g. top:10) or share:X (e.g. share:0.05 or share:5%)"),
         (["--noise", "2"], "Error: --noise must be between 0 and 1, got 2; e.g. --noise 0.2"),
         (["--service", "Nope"], "Error: service 'Nope' is not in the log {log}; services in the log: "
          "'Cap phep xay dung', 'Cấp phép xây dựng', 'Đăng ký kết hôn'"),

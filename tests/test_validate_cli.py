@@ -257,6 +257,8 @@ def test_validate_prints_the_summary_mapping_and_warnings() -> None:
         "Activities: 7",
         "Services:   2: Cấp phiếu lý lịch tư pháp, Đăng ký khai sinh",
         "Time span:  2025-01-02 07:45 to 2025-01-24 16:30 (22.4 days, Asia/Ho_Chi_Minh)",
+        "Calendar:   Asia/Ho_Chi_Minh, Mon-Fri 07:30-11:30 13:30-17:00, holidays VN (VN holidays: the log "
+        "is Vietnamese, as the step name 'Ký duyệt kết quả' is Vietnamese)",
         f"Columns used for {log}:",
         "  case      <- ma_ho_so (detected)",
         "  activity  <- buoc (detected)",

@@ -9,19 +9,20 @@ from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, catalog_option, load_log, log_options, out_option
+from procsimp.cli import catalog_option, load_log, log_options, office_hours, out_option, writing_to
 from procsimp.commands._options import (
     channel_map_option,
     echo_channel_warnings,
     formats_option,
     lang_option,
+    scope_options,
 )
 
 
 @click.command(name="compare")
 @log_options
 @click.argument("other", required=False, metavar="[LOG_B]", type=click.Path(path_type=Path))
-@calendar_options
+@scope_options
 @catalog_option
 @channel_map_option
 @click.option(
@@ -39,7 +40,7 @@ from procsimp.commands._options import (
 def compare(
     log_args: dict[str, Any],
     other: Path | None,
-    calendar: Any,
+    scope: Any,
     catalog: Path | None,
     channel_map: Path | None,
     periods: str | None,
@@ -47,6 +48,7 @@ def compare(
     lang: str,
     as_json: bool,
     out: Path,
+    force: bool,
 ) -> None:
     """Compare two periods of one log (--periods) or two logs (LOG_A LOG_B: two agencies, or
     two exports): the reform indicators per service and side, each change with its sign, a
@@ -76,13 +78,14 @@ def compare(
         raise ParameterError("give either --periods or a second log, not both")
     if periods is not None:
         parse_periods(periods)  # a bad value fails before the log is read
-    log = load_log(log_args, out=out)
-    second = load_log({**log_args, "path": other}, out=out) if other is not None else None
-    with echo_channel_warnings():
-        result = run_compare(
-            log, second, periods=periods, calendar=calendar, catalog=catalog, channel_map=channel_map
-        )
-    written = result.write(out, formats=chosen, lang=lang)
+    with writing_to(out, force=force, command="compare") as folder:
+        log, calendar = scope.load(log_args, out=out)
+        second = scope.apply(load_log({**log_args, "path": other}, out=out))[0] if other is not None else None
+        with office_hours(log, calendar, infer=scope.infer_hours) as cal, echo_channel_warnings():
+            result = run_compare(
+                log, second, periods=periods, calendar=cal, catalog=catalog, channel_map=channel_map
+            )
+        written = result.write(folder.work, formats=chosen, lang=lang)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -100,4 +103,4 @@ def compare(
                 f"  {row.service}: {row.dossiers_a:,} → {row.dossiers_b:,} dossiers; mean lead time "
                 f"{change} days (Mann-Whitney p = {p}, {mark})"
             )
-    click.echo(f"Wrote {len(written)} files into {out}", err=True)
+    click.echo(f"Wrote {len(written)} files into {folder.target}", err=True)

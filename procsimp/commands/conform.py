@@ -8,13 +8,20 @@ from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, load_log, log_options, service_option
-from procsimp.commands._options import lang_option
+from procsimp.cli import (
+    WHOLE_FOLDER_NOTE,
+    log_options,
+    office_hours,
+    out_option,
+    service_option,
+    writing_to,
+)
+from procsimp.commands._options import lang_option, scope_options
 
 
 @click.command("conform")
 @log_options
-@calendar_options
+@scope_options
 @service_option
 @click.option(
     "--reference",
@@ -32,21 +39,20 @@ from procsimp.commands._options import lang_option
     help="how to print the result on stdout (csv: the deviations)",
 )
 @lang_option(help="language of the deviation map's legend (with --out)")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+@out_option(
     default=None,
     help="also write conformance.json, deviations.csv, steps.csv and, per service, a map "
-    "coloured by deviation (deviations.svg) into this folder",
+    "coloured by deviation (deviations.svg) into this folder" + WHOLE_FOLDER_NOTE,
 )
 def conform(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     service: str | None,
     reference: Path,
     fmt: str,
     lang: str,
     out: Path | None,
+    force: bool,
 ) -> None:
     """Check each dossier against the approved procedure of its service.
 
@@ -63,8 +69,11 @@ def conform(
     from procsimp.procedure import load_reference
 
     ref = load_reference(reference)  # a malformed reference fails before reading a large log
-    log = load_log(log_args, out=out)
-    result = run_conform(log, ref, service=service, calendar=calendar)
+    with writing_to(out, force=force, command="conform") as folder:
+        log, calendar = scope.load(log_args, out=out)
+        with office_hours(log, calendar, infer=scope.infer_hours) as cal:
+            result = run_conform(log, ref, service=service, calendar=cal)
+        paths = _write(result, log, folder.work, lang=lang) if folder is not None else []
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if fmt == "json":
@@ -73,9 +82,8 @@ def conform(
         click.echo(result.to_csv(), nl=False)
     else:
         click.echo(table_text(result), nl=False)
-    if out is not None:
-        paths = _write(result, log, out, lang=lang)
-        click.echo(f"Wrote {', '.join(str(p) for p in paths)}", err=True)
+    if folder is not None:
+        click.echo(f"Wrote {', '.join(str(folder.final(p)) for p in paths)}", err=True)
 
 
 def _write(result: Any, log: Any, out: Path, *, lang: str) -> list[Path]:

@@ -45,12 +45,19 @@ def demo(logs: Path | None, simulate: bool, out: Path, force: bool) -> None:
             f"{folder}: no sample logs (dossiers_*.csv) found; regenerate them with the commands "
             "in event_logs/README.md or pass --logs DIR"
         )
+    from procsimp.calendar import calendar_for
+    from procsimp.office_hours import log_calendar
+
     for path in files:
         log = read_log(path)
         echo_mapping(log, err=False)
+        calendar, note = calendar_for(log)
+        calendar, hours = log_calendar(log, calendar, infer=True)
+        click.echo(f"Calendar: {calendar.label()} ({note})")
+        click.echo(hours.describe("en"))
         lang = "en" if path.stem.endswith("_en") else "vi"
         with caught_catalog_warnings() as notes:
-            result = report(log, out / path.stem, lang=lang, simulate=simulate, force=force)
+            result = report(log, out / path.stem, lang=lang, simulate=simulate, calendar=calendar, force=force)
         for note in dict.fromkeys(notes):
             click.echo(f"Warning: {note}", err=True)
         click.echo(f"{path.name}: {log.n_cases:,} dossiers, {log.n_events:,} events")

@@ -9,10 +9,8 @@ import click
 
 from procsimp.cli import (
     WHOLE_FOLDER_NOTE,
-    calendar_options,
     catalog_option,
     external_option,
-    load_log,
     log_options,
     office_hours,
     out_option,
@@ -20,11 +18,12 @@ from procsimp.cli import (
     service_option,
     writing_to,
 )
+from procsimp.commands._options import scope_options
 
 
 @click.command("flag")
 @log_options
-@calendar_options
+@scope_options
 @service_option
 @protect_option
 @external_option
@@ -48,7 +47,7 @@ from procsimp.cli import (
 @out_option(default=None, help="also write flags.json and flags.csv into this folder" + WHOLE_FOLDER_NOTE)
 def flag(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     service: str | None,
     protect: tuple[str, ...],
     external: tuple[str, ...],
@@ -78,7 +77,7 @@ def flag(
 
     check_confidence(min_confidence)  # fail before reading a large log
     with writing_to(out, force=force, command="flag") as folder:
-        log = load_log(log_args, out=out)
+        log, calendar = scope.load(log_args, out=out)
         catalog_arg: Any = None
         if catalog is not None:
             from procsimp.catalog import load_catalog
@@ -86,7 +85,7 @@ def flag(
             catalog_arg = load_catalog(catalog)
         check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
         check_protect(log, external, service, option="external")
-        with office_hours(log, calendar) as cal, caught_catalog_warnings() as notes:
+        with office_hours(log, calendar, infer=scope.infer_hours) as cal, caught_catalog_warnings() as notes:
             flags = flag_steps(
                 log,
                 service,

@@ -23,8 +23,6 @@ import click
 
 from procsimp._slug import service_slugs, slugify
 from procsimp.cli import (
-    calendar_options,
-    load_log,
     log_options,
     office_hours,
     out_option,
@@ -36,6 +34,7 @@ from procsimp.commands._options import (
     lang_option,
     min_variant_cases_option,
     noise_option,
+    scope_options,
     view_option,
 )
 from procsimp.errors import ParameterError
@@ -113,7 +112,7 @@ def _counts(pmap: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- the command
 @click.command(name="mine")
 @log_options
-@calendar_options
+@scope_options
 @service_option
 @view_option(
     "frequency",
@@ -135,21 +134,6 @@ def _counts(pmap: Any) -> dict[str, Any]:
     help="keep the most frequent paths that cover PCT% of transitions (0-100) [default: readable]",
 )
 @click.option(
-    "--top-variants",
-    type=int,
-    default=None,
-    metavar="K",
-    help="keep only the cases of the K most frequent variants",
-)
-@click.option(
-    "--min-case-share",
-    type=float,
-    default=None,
-    metavar="PCT",
-    help="keep only the cases whose variant (sequence of steps) is followed by at least PCT% "
-    "of the cases (0-100)",
-)
-@click.option(
     "--full",
     is_flag=True,
     help="the full map (every activity and path) and the full-fitness model",
@@ -164,13 +148,11 @@ def _counts(pmap: Any) -> dict[str, Any]:
 @out_option(default="outputs/maps")
 def mine(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     service: str | None,
     view: str,
     activities: float | None,
     paths: float | None,
-    top_variants: int | None,
-    min_case_share: float | None,
     full: bool,
     noise: float,
     formats: str,
@@ -185,7 +167,8 @@ def mine(
     activities.csv and variants.csv for every service (or only --service S), and OUT/mine.json.
     In variants.csv the variants followed by fewer than --min-variant-cases dossiers are folded
     into one 'other' row, so that no rare path singles out a citizen.
-    Filters are percentages: --activities 80 --paths 50 keeps the activities covering 80% of
+    The dossier filters (--from, --where, --variants ...) narrow the log first; the map's own
+    filters are percentages: --activities 80 --paths 50 keeps the activities covering 80% of
     events and the paths covering 50% of transitions. --full keeps everything. The model (its
     tasks, gateways, fitness and precision in the summary) is discovered when bpmn or pnml is
     among the formats.
@@ -193,7 +176,7 @@ def mine(
     from procsimp.render.graphviz import parse_formats
 
     chosen = parse_formats(formats)
-    filters = _filters(activities, paths, top_variants, min_case_share, full)
+    filters = _filters(activities, paths, full)
     if not 0 <= noise <= 1 or not math.isfinite(noise):
         raise ParameterError(f"--noise must be between 0 and 1, got {noise:g}; e.g. --noise 0.2")
     for option, value in (("--activities", activities), ("--paths", paths)):
@@ -205,14 +188,14 @@ def mine(
             )
 
     with writing_to(out, force=force, command="mine") as folder:
-        records = _mine_into(folder, log_args, out, service, calendar, filters, chosen, noise, full,
+        records = _mine_into(folder, log_args, out, service, scope, filters, chosen, noise, full,
                              view, lang, min_variant_cases)
     for record in records:
         _echo_summary(record, folder.target / record["folder"])
     click.echo(f"Wrote {folder.target / 'mine.json'}")
 
 
-def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | None, calendar: Any,
+def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | None, scope: Any,
                filters: dict[str, Any], chosen: list[str], noise: float, full: bool, view: str, lang: str,
                min_variant_cases: int) -> list[dict[str, Any]]:
     """Every service's files under ``folder.work``; the records of mine.json."""
@@ -224,16 +207,17 @@ def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | 
         render_formats,
     )
 
-    log = load_log(log_args, out=out)
+    log, calendar = scope.load(log_args, out=out)
     # mine() names the services of the log when --service is not one of them
     names: list[str | None] = [service] if service is not None else (list(log.services) or [None])
 
+    from procsimp.filters import run_metadata
     from procsimp.mining import mine as run_mine
 
     work = folder.work
     records: list[dict[str, Any]] = []
     maps = []
-    with office_hours(log, calendar) as cal:  # given, or the hours the log's times show
+    with office_hours(log, calendar, infer=scope.infer_hours) as cal:  # the scope, or the hours the log's times show
         for name in names:
             maps.append(run_mine(log, service=name, calendar=cal, **filters))
     slugs = service_slugs([str(p.service) for p in maps])
@@ -263,7 +247,9 @@ def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | 
                 fold_rare_variants(pmap.variants, min_cases=min_variant_cases), service_folder / "variants.csv"
             ),
         }
-        records.append(_record(pmap, model, service_folder, work, written, tables))
+        record = _record(pmap, model, service_folder, work, written, tables)
+        record.update(run_metadata(log, cal))
+        records.append(record)
 
     from procsimp._atomic import write_text
 
@@ -271,31 +257,13 @@ def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | 
     return records
 
 
-def _filters(
-    activities: float | None,
-    paths: float | None,
-    top_variants: int | None,
-    min_case_share: float | None,
-    full: bool,
-) -> dict[str, Any]:
-    given = [
-        opt
-        for opt, value in (
-            ("--activities", activities),
-            ("--paths", paths),
-            ("--top-variants", top_variants),
-            ("--min-case-share", min_case_share),
-        )
-        if value is not None
-    ]
+def _filters(activities: float | None, paths: float | None, full: bool) -> dict[str, Any]:
+    """The map's own filters (the dossier filters, --variants included, are the shared ones)."""
+    given = [opt for opt, value in (("--activities", activities), ("--paths", paths)) if value is not None]
     if full and given:
         raise ParameterError(
             f"--full keeps every activity and path, so it cannot be combined with {given[0]}; "
             "drop one of them"
-        )
-    if top_variants is not None and top_variants < 1:
-        raise ParameterError(
-            f"--top-variants must be a whole number of at least 1, got {top_variants}"
         )
     if full:
         return {"activities": 1.0, "paths": 1.0}
@@ -308,13 +276,6 @@ def _filters(
     if paths is not None:
         filters["paths"] = percent(
             "--paths", paths, example="--paths 50 keeps the paths covering 50% of transitions"
-        )
-    if top_variants is not None:
-        filters["top_variants"] = top_variants
-    if min_case_share is not None:
-        filters["min_case_share"] = percent(
-            "--min-case-share", min_case_share,
-            example="--min-case-share 5 keeps the variants followed by at least 5% of cases",
         )
     return filters
 

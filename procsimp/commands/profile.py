@@ -12,20 +12,18 @@ import click
 
 from procsimp.cli import (
     WHOLE_FOLDER_NOTE,
-    calendar_options,
     catalog_option,
-    load_log,
     log_options,
     office_hours,
     out_option,
     writing_to,
 )
-from procsimp.commands._options import channel_map_option, echo_channel_warnings
+from procsimp.commands._options import channel_map_option, echo_channel_warnings, scope_options
 
 
 @click.command(name="profile")
 @log_options(service_is_column=True)
-@calendar_options
+@scope_options
 @catalog_option
 @channel_map_option
 @click.option(
@@ -47,7 +45,7 @@ from procsimp.commands._options import channel_map_option, echo_channel_warnings
 )
 def profile(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     catalog: Path | None,
     channel_map: Path | None,
     by: str | None,
@@ -74,8 +72,8 @@ def profile(
 
     keys = by_keys(by)  # a bad --by fails before the log is read
     with writing_to(out, force=force, command="profile") as folder:
-        log = load_log(log_args, out=out)
-        with office_hours(log, calendar) as cal, echo_channel_warnings():  # given, or the hours the log's times show
+        log, calendar = scope.load(log_args, out=out)
+        with office_hours(log, calendar, infer=scope.infer_hours) as cal, echo_channel_warnings():
             result = run_profile(log, by=keys, catalog=catalog, calendar=cal, channel_map=channel_map)
         if folder is not None:
             result.to_csv(folder.work / "profile.csv")

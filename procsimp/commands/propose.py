@@ -26,10 +26,8 @@ from typing import Any
 import click
 
 from procsimp.cli import (
-    calendar_options,
     catalog_option,
     external_option,
-    load_log,
     log_options,
     office_hours,
     out_option,
@@ -37,7 +35,13 @@ from procsimp.cli import (
     service_option,
     writing_to,
 )
-from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
+from procsimp.commands._options import (
+    formats_option,
+    lang_option,
+    noise_option,
+    scope_options,
+    view_option,
+)
 from procsimp.errors import ParameterError
 
 __all__ = ["propose", "DEFAULT_FORMATS", "PROPOSE_FORMATS"]
@@ -48,7 +52,7 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn", "xlsx", "docx", "yaml")
 
 @click.command(name="propose")
 @log_options
-@calendar_options
+@scope_options
 @service_option
 @protect_option
 @external_option
@@ -80,7 +84,7 @@ PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn", "xlsx", "docx", "yaml")
 @out_option(default="outputs/proposal")
 def propose(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     service: str | None,
     protect: tuple[str, ...],
     external: tuple[str, ...],
@@ -122,17 +126,17 @@ def propose(
 
     with writing_to(out, force=force, command="propose") as folder:
         _propose_into(folder, log_args, out, service, protect, external, catalog, edit_file, accept_file,
-                      simulate, replications, seed, chosen, view, lang, noise, calendar)
+                      simulate, replications, seed, chosen, view, lang, noise, scope)
 
 
 def _propose_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | None,
                   protect: tuple[str, ...], external: tuple[str, ...], catalog: Path | None, edit_file: Any, accept_file: Path | None,
                   simulate: bool, replications: int, seed: int, chosen: list[str], view: str, lang: str,
-                  noise: float, calendar: Any) -> None:
+                  noise: float, scope: Any) -> None:
     """Every file of the run under ``folder.work`` (shown with the paths they will have)."""
     from procsimp.detect import flag_steps
 
-    log = load_log(log_args, out=out)
+    log, calendar = scope.load(log_args, out=out)
     catalog_arg: Any = None
     if catalog is not None:
         from procsimp.catalog import load_catalog
@@ -150,7 +154,7 @@ def _propose_into(folder: Any, log_args: dict[str, Any], out: Path, service: str
 
     check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
     check_protect(log, external, service, option="external")
-    with office_hours(log, calendar) as cal:
+    with office_hours(log, calendar, infer=scope.infer_hours) as cal:
         with caught_catalog_warnings() as notes:
             flags = flag_steps(log, service, protect=protect, external=external, catalog=catalog_arg, calendar=cal)
         for note in notes:  # a service without a catalog entry: its legal protections are unknown
@@ -161,15 +165,18 @@ def _propose_into(folder: Any, log_args: dict[str, Any], out: Path, service: str
         )
 
     from procsimp._slug import service_slugs
+    from procsimp.filters import run_metadata
 
     work = folder.work
 
     slugs = service_slugs([p.service for p in proposals])
     records = []
+    meta = run_metadata(log, cal)
     for p in proposals:
         service_folder = work / slugs[p.service]
-        written = _write_service(p, service_folder, chosen, view=view, lang=lang)
+        written = _write_service(p, service_folder, chosen, view=view, lang=lang, meta=meta)
         record = p.kpis_json()
+        record.update(meta)
         record["folder"] = service_folder.relative_to(work).as_posix()
         record["files"] = sorted(f.relative_to(work).as_posix() for f in written)
         records.append(record)
@@ -215,7 +222,9 @@ def _check_edit_services(edit_file: Any, log: Any, path: Path | None) -> None:
             )
 
 
-def _write_service(p: Any, folder: Path, formats: list[str], *, view: str, lang: str) -> list[Path]:
+def _write_service(
+    p: Any, folder: Path, formats: list[str], *, view: str, lang: str, meta: dict[str, Any]
+) -> list[Path]:
     from procsimp._atomic import write_text
     from procsimp.render.graphviz import write_dot
 
@@ -230,7 +239,10 @@ def _write_service(p: Any, folder: Path, formats: list[str], *, view: str, lang:
     if any(f in formats for f in _PROCEDURE_FORMATS):
         written.extend(_write_procedure(p, folder, formats, lang=lang))
     written.append(
-        write_text(folder / "proposal.json", json.dumps(p.kpis_json(), ensure_ascii=False, indent=2) + "\n")
+        write_text(
+            folder / "proposal.json",
+            json.dumps({**p.kpis_json(), **meta}, ensure_ascii=False, indent=2) + "\n",
+        )
     )
     return written
 

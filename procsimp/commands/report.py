@@ -8,15 +8,14 @@ from typing import Any
 import click
 
 from procsimp.cli import (
-    calendar_options,
     catalog_option,
     external_option,
-    load_log,
     log_options,
     office_hours,
     out_option,
     protect_option,
 )
+from procsimp.commands._options import scope_options
 
 FORMATS = ("svg", "png", "pdf", "bpmn", "dot")
 
@@ -34,7 +33,7 @@ def parse_formats(value: str) -> tuple[str, ...]:
 
 @click.command(name="report")
 @log_options
-@calendar_options
+@scope_options
 @click.option("--service", "services", multiple=True, metavar="S", help="only this service (repeatable)")
 @protect_option
 @external_option
@@ -62,7 +61,7 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @out_option(default="outputs/report")
 def report(
     log_args: dict[str, Any],
-    calendar: Any,
+    scope: Any,
     services: tuple[str, ...],
     protect: tuple[str, ...],
     external: tuple[str, ...],
@@ -89,10 +88,11 @@ def report(
 
     formats = parse_formats(fmt)
     check_output_folder(out, force=force, command="report")  # a bad folder is named before the analysis
-    log = load_log(log_args, out=out)
+    log, calendar = scope.load(log_args, out=out)
     from procsimp.commands._options import echo_channel_warnings
 
-    with office_hours(log, calendar) as cal, echo_channel_warnings(), caught_catalog_warnings() as notes:
+    with office_hours(log, calendar, infer=scope.infer_hours) as cal, echo_channel_warnings(), \
+            caught_catalog_warnings() as notes:
         result = run_report(
             log,
             out,

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from procsimp.cli import echo_mapping, log_options
+from procsimp.commands._options import scope_options
 
 _FORMAT_NAMES = {"csv": "delimited text (CSV)", "excel": "Excel workbook", "xes": "XES", "parquet": "Parquet"}
 
@@ -23,9 +24,10 @@ def _span(log: Any) -> str:
 
 @click.command("validate")
 @log_options(service_is_column=True)
+@scope_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="print the summary as text or as JSON")
-def validate(log_args: dict[str, Any], output_format: str) -> None:
+def validate(log_args: dict[str, Any], scope: Any, output_format: str) -> None:
     """Read LOG and check it: print cases, events, activities, services, the time span, the
     columns used (and how each was chosen) and the warnings.
 
@@ -39,7 +41,7 @@ def validate(log_args: dict[str, Any], output_format: str) -> None:
     args = dict(log_args)
     if args.get("timezone") is None:
         args.pop("timezone", None)
-    log = read_log(**args)
+    log, calendar, note = scope.resolve(read_log(**args))
     fmt = _FORMAT_NAMES.get(sniff_format(args["path"])[0], "")
     services = log.services
     if output_format == "json":
@@ -47,6 +49,7 @@ def validate(log_args: dict[str, Any], output_format: str) -> None:
         summary["format"] = fmt
         summary["service_names"] = services
         summary["mapping"] = log.mapping.to_dict()
+        summary["calendar"] = {"label": calendar.label(), **calendar.describe()}
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     if services:
@@ -61,6 +64,11 @@ def validate(log_args: dict[str, Any], output_format: str) -> None:
     click.echo(f"Activities: {log.df['concept:name'].nunique():,}")
     click.echo(f"Services:   {service_line}")
     click.echo(f"Time span:  {_span(log)}")
+    click.echo(f"Calendar:   {calendar.label()} ({note})")
+    from procsimp.filters import describe_filters
+
+    for line in describe_filters(log.filters):
+        click.echo(f"Filter:     {line}")
     echo_mapping(log, err=False)
     if not log.warnings:
         click.echo("No warnings.")

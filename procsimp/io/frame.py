@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procsimp._tz import local_ticks
-from procsimp.errors import LogReadError, LogValidationError
+from procsimp.errors import LogReadError, LogValidationError, MappingError
 from procsimp.io import times as _times
 from procsimp.io.mapping import normalise_header, option_for, resolve_columns
 from procsimp.io.times import _text_array
@@ -36,6 +36,7 @@ from procsimp.log import (
     DEFAULT_TIMEZONE,
     RESOURCE,
     ROLES,
+    SERVICE,
     START,
     TEXT_ROLES,
     TIME_ROLES,
@@ -282,6 +283,7 @@ def frame_to_log(
     rows: Rows | None = None,
     xes: bool = False,
     source_offsets: list[int] | None = None,
+    activity_key: str | None = None,
     **columns: str | None,
 ) -> EventLog:
     """Validate and normalise ``frame`` into an EventLog; ``frame`` is not modified.
@@ -291,6 +293,12 @@ def frame_to_log(
     detected from known headers. ``dayfirst`` decides dates like ``03/04/2025`` when no value
     of the file tells (default: day first). ``source_offsets`` (minutes) are the UTC offsets the
     source wrote its times with, used to tell day-resolution data (times at local midnight).
+
+    ``activity_key`` names a column of step codes: a step name that stands for several codes
+    becomes one step per code, ``name (code)``. Without it, a step-name column that merges
+    distinct codes of the XES ``concept:name`` gets a warning listing the merges. A dossier with
+    no service value (when the log has a service column) is filed under ``(no service)``, with a
+    warning.
 
     Raises :class:`~procsimp.errors.LogValidationError` or :class:`~procsimp.errors.MappingError`
     with a message naming the source, the column, the rows and the fix.
@@ -325,6 +333,12 @@ def frame_to_log(
                     f"characters (zero-width space and the like), e.g. {ascii_repr(hidden[0])}; they are "
                     "removed, so those values count as the same names written without them"
                 )
+
+    if activity_key is not None or (xes and "concept:name" in frame.columns):
+        keyed, note = _keyed_activities(frame, data[ACTIVITY], cmap, activity_key, source)
+        data[ACTIVITY] = keyed
+        if note:
+            warn.append(note)
 
     # -- time roles (all columns agree on day/month order when one of them tells)
     parsers = {}
@@ -474,6 +488,9 @@ def frame_to_log(
             if note:
                 warn.append(note)
 
+    note = _no_service_filled(df, cmap)
+    if note:
+        warn.append(note)
     df = _unused_categories_removed(df)
 
     # -- data-quality warnings
@@ -483,8 +500,74 @@ def frame_to_log(
     if lc_col is not None and START in df.columns:
         columns_out["start"], how_out["start"] = lc_col, "lifecycle start/complete pairs"
         columns_out = {role: columns_out[role] for role in ROLES if role in columns_out}
+    if activity_key is not None:
+        how_out["activity"] = f"{how_out.get('activity', 'argument')}, kept apart by {activity_key}"
     mapping_out = ColumnMapping(columns=columns_out, how=how_out, formats=formats)
     return EventLog(df=df, mapping=mapping_out, source=source, timezone=timezone, warnings=tuple(warn))
+
+
+#: the service of the dossiers that have no value in the service column
+NO_SERVICE = "(no service)"
+
+
+def _no_service_filled(df: pd.DataFrame, cmap: ColumnMapping) -> str | None:
+    """File dossiers without a service under :data:`NO_SERVICE` (``df`` is changed in place)."""
+    if SERVICE not in df.columns:
+        return None
+    values = df[SERVICE]
+    missing = values.isna().to_numpy()
+    if not missing.any() or missing.all():
+        return None
+    n_cases = int(df.loc[missing, CASE].nunique())
+    cats = sorted({*values.cat.categories.astype(str), NO_SERVICE})
+    df[SERVICE] = values.cat.set_categories(cats).fillna(NO_SERVICE)
+    return (
+        f"{n_cases} dossier(s) have no value in column {cmap.columns['service']!r} (service); they are "
+        f"analysed together as the service {NO_SERVICE!r}: fill the column at the source to put each in its "
+        "procedure"
+    )
+
+
+def _keyed_activities(frame: pd.DataFrame, names: pd.Series, cmap: ColumnMapping, key: str | None,
+                      source: str) -> tuple[pd.Series, str | None]:
+    """Step names checked against a column of step codes: ``(names, warning or None)``.
+
+    With ``key`` (``--activity-key``), a name that stands for several codes becomes
+    ``name (code)`` for each; without it, the XES ``concept:name`` is the code column and a
+    name that merges codes gets a warning listing the merges.
+    """
+    code_col = key if key is not None else "concept:name"
+    if code_col not in frame.columns:
+        raise MappingError(
+            f"{source}: --activity-key {code_col!r} is not a column; columns: "
+            f"{', '.join(map(repr, list(frame.columns)[:20]))}"
+        )
+    if code_col == cmap.columns.get("activity"):
+        return names, None
+    codes = nfc_categorical(frame[code_col])
+    pairs = pd.DataFrame({"name": names.astype(object), "code": codes.astype(object)}).dropna().drop_duplicates()
+    per_name = pairs.groupby("name")["code"].agg(lambda c: sorted(map(str, c)))
+    merged = per_name[per_name.map(len) > 1]
+    if merged.empty:
+        return names, None
+    act_col = cmap.columns["activity"]
+    if key is None:
+        examples = "; ".join(
+            f"{name!r} <- {', '.join(c[:4])}{' ...' if len(c) > 4 else ''}" for name, c in list(merged.items())[:3]
+        )
+        return names, (
+            f"column {act_col!r} (activity) gives one name to distinct codes of {code_col!r}: "
+            f"{pairs['code'].nunique()} codes become {per_name.size} steps, as {len(merged)} name(s) merge "
+            f"{int(merged.map(len).sum())} codes (e.g. {examples}); the merged codes are analysed as one step: "
+            f"keep them apart with --activity-key {code_col}"
+        )
+    is_merged = names.astype(object).isin(set(merged.index)).to_numpy()
+    shown = names.astype(object).where(~is_merged, names.astype(str) + " (" + codes.astype(str) + ")")
+    note = (
+        f"{len(merged)} name(s) in column {act_col!r} stand for several codes of {code_col!r}; "
+        f"each such step is shown as 'name (code)', e.g. {shown[is_merged].iloc[0]!r}"
+    )
+    return nfc_categorical(pd.Series(shown, index=names.index, name=names.name)), note
 
 
 def _case_time_order(case_codes: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -270,6 +270,9 @@ def _report_into(
     calendar, hours = log_calendar(log, calendar)  # given, or inferred from the log's event times
     if hours.warning:
         warnings.warn(f"{log.source}: {hours.warning}", OfficeHoursWarning, stacklevel=2)
+    from procsimp.filters import run_metadata
+
+    meta = run_metadata(log, calendar)
     prof = profile(log, catalog=cat, calendar=calendar)
     by_month = profile(log, by=["month"], catalog=cat, calendar=calendar).table
     names: list[str | None] = list(services) if services else [*log.services] or [None]
@@ -292,6 +295,7 @@ def _report_into(
             raise type(exc)(
                 f"service {label!r} could not be reported, so the report is not complete (no index.html): {exc}"
             ) from None
+        record.update(meta)
         all_kpis.append(record)
         all_flags.extend(flag_dicts)
         written += files
@@ -312,9 +316,9 @@ def _report_into(
             for e in entries
         ]
     )
-    page = _render_html(log, entries, lang=lang, hours=hours, min_saving=min_saving)
+    page = _render_html(log, entries, lang=lang, hours=hours, min_saving=min_saving, calendar=calendar)
     html_path = write_text(out / "index.html", page)
-    md_path = write_text(out / "report.md", _markdown(log, entries))
+    md_path = write_text(out / "report.md", _markdown(log, entries, calendar=calendar))
     written += [html_path, md_path]
     return Report(out=out, html=html_path, files=tuple(written), ranking=ranking)
 
@@ -549,7 +553,7 @@ def _assumptions(plan: Any) -> list[Any]:
     return en
 
 
-def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, hours: Any = None,
+def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, calendar: Any, hours: Any = None,
                  min_saving: float = 0.05) -> str:
     import jinja2
 
@@ -579,6 +583,8 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, hou
         n_events=_fmt_both(log.n_events, "cases"),
         warnings=list(log.warnings) + ([hours.warning] if hours is not None and hours.warning else []),
         office_hours=None if hours is None else {"en": hours.describe("en"), "vi": hours.describe("vi")},
+        calendar=calendar.label(),
+        filters=[{"en": en, "vi": vi} for en, vi in zip(_filter_lines(log), _filter_lines(log, "vi"), strict=True)],
         services=entries,
     )
 
@@ -596,8 +602,16 @@ def _md(text: Any) -> str:
                            flat.replace("&", "&amp;"))
 
 
-def _markdown(log: EventLog, entries: list[dict[str, Any]]) -> str:
+def _filter_lines(log: EventLog, lang: str = "en") -> list[str]:
+    from procsimp.filters import describe_filters
+
+    return describe_filters(log.filters, lang=lang)
+
+
+def _markdown(log: EventLog, entries: list[dict[str, Any]], *, calendar: Any) -> str:
     lines = [f"# {STRINGS['title']['en']} / {STRINGS['title']['vi']}", "", f"Log: {_md(Path(log.source).name)}", ""]
+    lines += [f"Calendar: {_md(calendar.label())}", ""]
+    lines += [f"Filter: {_md(line)}" for line in _filter_lines(log)] + ([""] if log.filters else [])
     lines += ["| # | Service | Dossiers | Saved per dossier (working days) | Expected gain (working days) |", "|---|---|---:|---:|---:|"]
     for i, e in enumerate(entries, 1):
         lines.append(f"| {i} | {_md(e['name'])} | {e['cases']['en']} | {e['saving_per_case']['en']} | {e['gain']['en']} |")

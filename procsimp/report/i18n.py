@@ -11,6 +11,9 @@ LANGS: tuple[str, ...] = ("en", "vi")
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"en": "Procedure simplification report", "vi": "Báo cáo đơn giản hóa thủ tục hành chính"},
     "generated_from": {"en": "Event log", "vi": "Nhật ký sự kiện"},
+    "calendar": {"en": "Work calendar", "vi": "Lịch làm việc"},
+    "filters": {"en": "Filters", "vi": "Bộ lọc"},
+    "no_filters": {"en": "none (every dossier)", "vi": "không có (toàn bộ hồ sơ)"},
     "index": {"en": "Services ranked by expected gain", "vi": "Các thủ tục xếp theo lợi ích dự kiến"},
     "index_note": {
         "en": "Expected gain = working days saved per dossier × dossiers in the log, from the proposal's replay estimate.",
