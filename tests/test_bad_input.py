@@ -465,7 +465,8 @@ def test_a_service_that_fails_fails_the_report_with_one_error(tmp_path: Path, mo
     (lambda: read_log(""), "LogReadError",
      "read_log(path=''): no file given; give the path of a CSV, Excel, XES or Parquet file"),
     (lambda: read_log(DATA / "good" / "dossiers_vi.csv", cache=5), "ParameterError",
-     "read_log(cache=...) must be True, False, None or a folder path, got int 5"),
+     "cache must be a folder path, True, False or None, got 5; e.g. cache='~/.cache/procsimp' (the cache is "
+     "off by default)"),
     (lambda: read_log("/dev/stdin"), "LogReadError",
      "/dev/stdin: is not a regular file (a pipe, socket or device); save the log to a file and give its path"),
 ])
@@ -490,7 +491,9 @@ def test_mine_service_and_report_out_of_the_wrong_kind(tmp_path: Path) -> None:
         mine(log, service=5)
     existing = tmp_path / "taken.txt"
     existing.write_text("x", encoding="utf-8")
-    with pytest.raises(ParameterError, match=r"is an existing file, not a folder; give a folder to write into$"):
+    from procsimp.errors import OutputFolderError
+
+    with pytest.raises(OutputFolderError, match=r"taken\.txt: is a file, not a folder; give out a folder path \(it is created if missing\)$"):
         report(log, out=existing)
     assert existing.read_text(encoding="utf-8") == "x"
 
@@ -559,8 +562,12 @@ def test_a_full_disk_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     out = tmp_path / "o"
     code, stdout, stderr = invoke("flag", DATA / "good" / "dossiers_vi.csv", "--out", out)
     assert code == 1
-    assert stderr.strip().splitlines()[-1] == f"Error: {out / 'flags.json'}: No space left on device"
-    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+    # the output folder is built aside: the error names it, and it is left as it was
+    assert stderr.strip().splitlines()[-1] == (
+        f"Error: {out}: could not write the outputs (no space left on the disk); the folder was left as it was"
+    )
+    assert not out.exists()  # it did not exist before the run, and nothing half-written is left
+    assert [p.name for p in tmp_path.iterdir()] == []
 
 
 def test_cli_messages_use_the_cli_wording(tmp_path: Path) -> None:

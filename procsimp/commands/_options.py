@@ -189,6 +189,18 @@ def scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
             hours=None if hours is None else parse_office_hours(hours),
             weekdays=None if workdays is None else parse_workdays(workdays),
         )
+        if scope.hours is not None:  # bad office hours fail before the log is read, in the option's words
+            from procsimp.calendar import WorkCalendar
+            from procsimp.errors import ProcsimpError
+
+            try:
+                WorkCalendar(hours=scope.hours)
+            except ProcsimpError:
+                raise click.BadParameter(
+                    f"{hours!r} is not a set of office hours: write HH:MM-HH:MM periods (00:00-24:00), each ending "
+                    "after it starts, in order and not overlapping, e.g. 07:30-11:30,13:30-17:00",
+                    param_hint="--office-hours",
+                ) from None
         if scope.kind == "24x7":  # fails before the log is read
             from procsimp.calendar import check_round_the_clock
 

@@ -108,8 +108,6 @@ def _check_arguments(path: Any, mapping: Any, timezone: Any, cache: Any, dayfirs
     if timezone is not None and not isinstance(timezone, str):
         raise ParameterError(f"read_log(timezone=...) must be an IANA timezone name such as 'Asia/Ho_Chi_Minh', "
                              f"got {_kind(timezone)}")
-    if cache is not None and not isinstance(cache, (bool, str, os.PathLike)):
-        raise ParameterError(f"read_log(cache=...) must be True, False, None or a folder path, got {_kind(cache)}")
     if dayfirst is not None and not isinstance(dayfirst, bool):
         raise ParameterError(f"read_log(dayfirst=...) must be True, False or None, got {_kind(dayfirst)}")
     if sheet is not None and not isinstance(sheet, str):
