@@ -117,6 +117,31 @@ def is_quiet(r: Row, min_top_successor: float, max_outcome_bits: float) -> bool:
     )
 
 
+def swap_only_routing(ag: LogAggregates, r: Row, *, min_cover: float = 0.95, min_minority: float = 0.1) -> bool:
+    """Whether the step's next step varies only because two independent steps that follow it
+    swap order: its two most frequent successors cover at least ``min_cover`` of its
+    occurrences and are themselves seen in both orders (the less frequent order in at least
+    ``min_minority`` of the dossiers with both, with no effect on the knock-outs). Such routing
+    is not a decision."""
+    key = ("swap_only", r["service"])
+    if key not in ag._cache:
+        nexts: dict[str, list[tuple[float, str]]] = {}
+        for p in ag.rows("pairs"):
+            if p.service == r["service"] and p.source != p.target:
+                nexts.setdefault(p.source, []).append((val(p.share_of_source), p.target))
+        orders = {frozenset((o.a, o.b)): o for o in ag.rows("order") if o.service == r["service"]}
+        ag._cache[key] = (nexts, orders)
+    nexts, orders = ag._cache[key]
+    top = sorted(nexts.get(r["activity"], []), reverse=True)[:2]
+    if len(top) < 2 or top[0][0] + top[1][0] < min_cover:
+        return False
+    o = orders.get(frozenset((top[0][1], top[1][1])))
+    if o is None:
+        return False
+    ordered = int(o.a_first) + int(o.b_first)
+    return ordered > 0 and min(int(o.a_first), int(o.b_first)) / ordered >= min_minority and r["knockout_next"] == 0
+
+
 def work_hours_scale(acts: list[Row], min_case_share: float = 0.3) -> float:
     """The median processing time (hours) of :func:`work_step`; NaN when unknown."""
     best = work_step(acts, min_case_share)
@@ -375,6 +400,12 @@ class ControlStep(Detector):
                 return None  # the desk that received the dossier: intake work, not a control
             if consulted(r, self.min_sent_back):
                 return None  # a body consulted for this step, then the dossier goes back: its opinion
+            if val(r["unit_exclusive_share"]) >= 0.9 and any(
+                n is not None and val(n["unit_exclusive_share"]) >= 0.9 and not n["protected"]
+                and max(val(n["sent_back_share"]), val(r["sent_back_share"])) >= self.min_sent_back
+                for n in (rows.get(r["top_successor"]), rows.get(r["top_predecessor"]))
+            ):
+                return None  # consultations in sequence: a consulted body next to another one
             if val(r["back_from_body_share"]) >= self.min_sent_back:
                 return None  # back from a consulted body to the unit that sent it: its own work
         proc = float(r["proc_hours_median"])
@@ -388,6 +419,7 @@ class ControlStep(Detector):
         if not controlled:
             return None
         return {
+            "row": r,
             "proc": proc,
             "work": work,
             "work_hours": work_h,

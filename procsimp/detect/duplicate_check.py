@@ -3,8 +3,9 @@
 Signals: earlier on the usual path the dossier already went through a check that *does* find
 things (it leads to rejections or supplement requests), while this step never does: it is
 always followed by the same step, never by a rejection or rework, and tells nothing about the
-outcome. Like a review it is a short step done by someone else after some real work, and the
-same steps are never taken for one: consultations of other bodies, the step the dossier comes
+outcome. Like a review it is a short step after the service's main work, but it may be done
+by the same officer or unit whose work it checks (a clerk re-checking their own unit's work);
+the same steps are never taken for one: consultations of other bodies, the step the dossier comes
 back to from them, and later steps at the desk that received it (see
 :class:`procsimp.detect._common.ControlStep`).
 """
@@ -33,7 +34,36 @@ class DuplicateCheck(ControlStep):
     action = "eliminate"
     hint_kinds = ("check", "verify")
 
+    def __init__(self, **params: Any) -> None:
+        """The parameters of :class:`~procsimp.detect._common.ControlStep`; a re-check may be
+        done by the officer or the unit whose work it checks (``min_other_officer`` and
+        ``min_other_unit`` default to 0), but it comes after the service's main work step."""
+        params.setdefault("min_other_officer", 0.0)
+        params.setdefault("min_other_unit", 0.0)
+        super().__init__(**params)
+
+    #: a step between the re-check and the work it checks that takes less than this share of the
+    #: re-check's processing is a hand-over: the step after it starts a new desk's handling
+    max_relay_ratio = 0.7
+    #: a re-check by the officer or unit whose work it checks is light: at most this share of the
+    #: main work step's processing
+    max_own_recheck_share = 0.25
+
     def _finding(self, c: dict[str, Any]) -> dict[str, Any] | None:
+        row = c["row"]
+        by_others = c["other"] >= 0.8 and val(row["unit_change_prev"]) >= 0.5
+        if not (by_others or c["after_work"]):
+            return None  # the same officer or unit before the main work: a dispatch, not a re-check
+        if not by_others and c["proc"] > self.max_own_recheck_share * c["work_hours"]:
+            return None  # the same officer or unit doing real work: its own work, not a re-check
+        for p in c["before"] if not c["after_work"] else ():
+            # before the main work, the work it re-checks comes before any hand-over on the way in
+            if p is c["controlled"]:
+                break
+            if val(p["proc_hours_median"]) < self.max_relay_ratio * c["proc"]:
+                return None  # the dossier just arrived by a transfer: it starts a new desk's handling
+        if c["other"] < 0.2 and val(c["row"]["wait_hours_mean"]) <= 2.0:
+            return None  # the same officer goes straight on: a follow-up (to merge), not a re-check
         checks = [p for p in c["before"] if p["decision_knockout"] or p["decision_rework"]]
         if not checks:
             return None

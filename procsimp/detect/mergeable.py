@@ -37,12 +37,19 @@ class Mergeable(Detector):
     min_same_officer
         share of the pair's occurrences done by one officer.
     min_pair_share
-        share of the first step's occurrences followed by the second, and of the second's
-        occurrences preceded by the first.
+        share of the first step's occurrences followed by the second (or by a knock-out), and of
+        the second's occurrences preceded by the first.
     min_cases
         cases with the pair.
     min_case_share
         share of the service's cases with the pair.
+    max_wait_hours
+        the second step follows within this many working hours on average (a follow-up, not a
+        separate pass after a wait, such as a re-check).
+    min_proc_minutes
+        the step that disappears does at least this much work (median, working minutes; when
+        processing is known) or follows within half an hour: a step that does nothing after a
+        wait is a relay, to automate or eliminate.
     """
 
     name = "mergeable"
@@ -52,12 +59,16 @@ class Mergeable(Detector):
         "min_pair_share": Interval(0, 1),
         "min_cases": Interval(1, None, integer=True),
         "min_case_share": Interval(0, 1),
+        "max_wait_hours": Interval(0, None),
+        "min_proc_minutes": Interval(0, None),
     }
 
     min_same_officer: float
     min_pair_share: float
     min_cases: int
     min_case_share: float
+    max_wait_hours: float
+    min_proc_minutes: float
 
     def __init__(
         self,
@@ -66,8 +77,12 @@ class Mergeable(Detector):
         min_pair_share: float = 0.9,
         min_cases: int = 10,
         min_case_share: float = 0.05,
+        max_wait_hours: float = 3.0,
+        min_proc_minutes: float = 10.0,
     ) -> None:
         super().__init__(
+            max_wait_hours=max_wait_hours,
+            min_proc_minutes=min_proc_minutes,
             min_same_officer=min_same_officer,
             min_pair_share=min_pair_share,
             min_cases=min_cases,
@@ -89,11 +104,13 @@ class Mergeable(Detector):
                 continue
             if val(p.same_resource) < self.min_same_officer:
                 continue
-            if val(p.share_of_source) < self.min_pair_share or val(p.share_of_target) < self.min_pair_share:
-                continue
             a = ag.row(p.service, p.source)
             b = ag.row(p.service, p.target)
             if a is None or b is None:
+                continue
+            # the first step's dossiers that are not knocked out right after it go on to the second
+            goes_on = val(p.share_of_source) + val(a["knockout_next_share"])
+            if goes_on < self.min_pair_share or val(p.share_of_target) < self.min_pair_share:
                 continue
             a_ok, b_ok = not bool(a["kept"]), not bool(b["kept"])
             if not (a_ok or b_ok):
@@ -105,6 +122,11 @@ class Mergeable(Detector):
                 remove_first = a_ok
             gone, keep = (p.source, p.target) if remove_first else (p.target, p.source)
             g = a if remove_first else b
+            between_h = val(p.wait_hours_mean) if ag.has_start else val(p.sojourn_hours_mean)
+            if between_h > self.max_wait_hours:
+                continue  # a separate pass after a wait (a re-check), not a follow-up
+            if ag.has_start and val(g["proc_hours_median"]) * 60.0 < self.min_proc_minutes and between_h >= 0.5:
+                continue  # a step that does no work after a wait: a relay (automate or eliminate), not a merge
             # merging removes the waiting between the two steps (the hand-over inside one desk)
             between = val(p.wait_hours_mean) if ag.has_start else val(p.sojourn_hours_mean)
             per_case = between * p.count / max(n_cases, 1)

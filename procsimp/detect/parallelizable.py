@@ -19,8 +19,9 @@ independent:
   for B (B then waits for A's result, as after a consultation), nor keeps it after B (B then
   continues what A started, as after an assignment). A pair where both units are such bodies
   comes first; a pair with one is only reported when neither of its steps is already in a
-  reported pair. Neither step may be a start, end or decision step: a check that can reject is
-  better done first.
+  reported pair. Neither step may be a start or end step, nor, unless both are consulted
+  bodies (each gives its opinion, whether or not one can refuse), a decision step: a check of
+  the agency's own that can reject is better done first.
 
 Only steps of the same dossier can run in parallel: two steps that occur together in fewer than
 ``min_cooccurrence`` of the dossiers that have either are alternatives (two different endings, a
@@ -281,13 +282,16 @@ class Parallelizable(Detector):
             carry_on = max(val(p.returns_to_target_unit), 1.0 - val(b.unit_change_next, 1.0))
             if carry_on > self.max_carry_on_share:
                 continue
-            if any(x.start or x.end or x.knockout_end or x.decision for x in (a, b)):
+            if any(x.start or x.end or x.knockout_end for x in (a, b)):
                 continue
             if val(a.in_loop_share) > 0.5 or val(b.in_loop_share) > 0.5:
                 continue
             exclusive = sum(val(x.unit_exclusive_share) >= 0.9 for x in (a, b))
             if exclusive == 0:
                 continue
+            if exclusive < 2 and (a.decision or b.decision):
+                continue  # a check of the agency's own that can reject is better done first
+            # two consulted bodies: each gives its opinion, whether or not one can refuse
             # two bodies each consulted for its one step are neither a hand-off nor a review of
             # each other: any real work (min_proc_hours) counts; otherwise each step must be a
             # good share of the service's main work

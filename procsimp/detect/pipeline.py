@@ -262,7 +262,10 @@ def flag_steps(
         which detectors to run: None (all of :data:`procsimp.detect.DETECTORS`), names,
         classes, instances, or a mapping name -> parameters.
     min_confidence
-        drop flags less confident than this (0-1).
+        drop flags less confident than this (0-1). Confidences are calibrated
+        (:mod:`procsimp.detect.calibration`): flags at 0.8-0.9 were right about 80-90% of the
+        time on a training family of randomised procedures, and fewer dossiers behind a flag
+        mean a lower confidence.
     calendar
         the working-time calendar; by default :func:`procsimp.calendar.default_calendar` with
         the office hours inferred from the log's event times

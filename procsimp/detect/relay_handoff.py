@@ -1,7 +1,10 @@
 """Relay hand-off: a step that only forwards the dossier.
 
-Signals: near-zero processing time, nearly always the same successor, a change of officer or
-unit on the way in and out, waiting added before it, and a performer that handles other steps
+Signals: near-zero processing time, nearly always the same successor (or one of two steps that
+follow it in either order: routing that varies only because two independent successors swap is
+not a decision), a change of officer or unit on the way out (and on the way in, except at the
+intake desk and for required steps: the desk officer who checked a dossier often transfers it
+himself), waiting added before it, and a performer that handles other steps
 too (a step done by a level or body that appears only for it, such as a signature, is an
 authority, not a relay). Such a step can go (route the dossier automatically): the action is
 ``eliminate``, or ``automate`` (the same saving: the system passes the dossier on, with no officer
@@ -18,7 +21,9 @@ from procsimp.detect._common import (
     frequent_steps,
     is_quiet,
     per_service,
+    produces_result,
     step_flag,
+    swap_only_routing,
     val,
     work_hours_scale,
 )
@@ -118,17 +123,28 @@ class RelayHandoff(Detector):
         per_day = ag.hours_per_day
         for srow, acts in per_service(ag):
             work = val(work_hours_scale(acts))
+            rows = {r.activity: r for r in acts}
             for r in frequent_steps(acts, self.min_cases, self.min_case_share):
-                if r.kept and r.role != "protected":
+                swapped = swap_only_routing(ag, r)
+                if r.kept and not (r.role == "protected" or (r.role == "decision" and swapped)):
                     continue  # a start, end or decision step; a required step may be automated
-                if not is_quiet(r, self.min_top_successor, 0.05):
+                if not (is_quiet(r, self.min_top_successor, 0.05) or (swapped and is_quiet(r, 0.5, 0.05))):
                     continue
                 if val(r.unit_exclusive_share) >= 0.9:
                     continue  # a level or body that appears only for this step: an authority, not a relay
-                # the dossier changes hands on the way in and on the way out
+                if produces_result(r, rows):
+                    continue  # right before the result is delivered: it registers or stamps the result
+                before = rows.get(r.top_predecessor)
+                if before is not None and before.protected and val(before.unit_exclusive_share) >= 0.9:
+                    continue  # right after a required authority's step (a signature): it issues the result
+                # the dossier changes hands on the way out (and, unless the step is the intake
+                # desk's or a required one, on the way in: the desk officer who checked the
+                # dossier often transfers it himself)
                 handoff = max(val(r.resource_change_next), val(r.unit_change_next))
                 handoff_in = max(val(r.resource_change_prev), val(r.unit_change_prev))
-                if min(handoff, handoff_in) < self.min_handoff:
+                intake = ag.has_unit and val(r.intake_unit_share) >= self.min_intake_unit
+                needed = handoff if (intake or r.protected) else min(handoff, handoff_in)
+                if needed < self.min_handoff:
                     continue
                 limit_h = self.max_proc_minutes / 60.0
                 if ag.has_start:
@@ -150,7 +166,7 @@ class RelayHandoff(Detector):
                     cap = 0.7
                 margins = [
                     margin(r.top_successor_share, self.min_top_successor, 1.0),
-                    margin(min(handoff, handoff_in), self.min_handoff, 1.0),
+                    margin(needed, self.min_handoff, 1.0),
                     1.0 - margin(proc, 0.0, limit_h) if limit_h > 0 else 1.0,
                 ]
                 ev = {
@@ -164,10 +180,10 @@ class RelayHandoff(Detector):
                     "officer_change_next": r.resource_change_next,
                     "unit_change_next": r.unit_change_next,
                     "knockouts_after": r.knockout_next,
+                    "routing_varies_only_by_swapped_successors": swapped,
                     "processing_known": ag.has_start,
                 }
                 required = bool(r.protected)
-                intake = ag.has_unit and val(r.intake_unit_share) >= self.min_intake_unit
                 automate = required or intake
                 ev["required"] = r.protected_by or None
                 ev["intake_unit_share"] = r.intake_unit_share if ag.has_unit else None
