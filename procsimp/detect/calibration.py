@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from procsimp.detect._common import wilson_lower
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,11 +76,7 @@ def shrink(probability: float, dossiers: float | None, *, z: float = 1.0) -> flo
     p = min(max(float(probability), 0.0), 1.0)
     if dossiers is None or not math.isfinite(float(dossiers)) or dossiers <= 0 or z <= 0:
         return p
-    n = float(dossiers)
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half)
+    return wilson_lower(p * float(dossiers), float(dossiers), z=z)
 
 
 def flag_dossiers(evidence: Mapping[str, Any]) -> float | None:
