@@ -11,8 +11,9 @@ often. The calibration turns it into one, in two readable steps:
    violators, then adjacent blocks pooled until each has ``min_flags``), so the probability never
    falls when the raw confidence rises; each band's probability is ``(right + 0.5) / (flags + 1)``
    (the mean of the Jeffreys posterior), never exactly 0 or 1. A detector and action with too few
-   training flags use the pooled table ``"*"``; an action that has no truth to be judged by
-   (``reduce_wait``) keeps its raw confidence.
+   training flags use the table of its action over every detector (``"*/eliminate"``), or the
+   pooled table ``"*"``; an action that has no truth to be judged by (``reduce_wait``) keeps its
+   raw score as the probability.
 2. **The shrinkage for small samples**: the probability is replaced by the lower end of its
    Wilson score interval (``z`` standard errors, 1 by default) with the number of dossiers behind
    the flag as the sample size (the dossiers that have both steps for a pair, otherwise the
@@ -20,8 +21,8 @@ often. The calibration turns it into one, in two readable steps:
 
 The table is fitted on the randomised procedure family's TRAINING seeds only
 (``benchmarks/fit_calibration.py``; seeds 0-99), never on the held-out test seeds. The raw
-confidence stays in the flag's evidence (``raw_confidence``) with the table row that was used
-(``calibration``), so a person can read both.
+confidence stays in the flag's evidence (``raw_confidence``) with the name of the table that was
+used (``calibration``), so a person can read both.
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ class Calibration:
         for name, rows in data["groups"].items():
             if not isinstance(rows, Sequence) or not rows:
                 raise CalibrationError(f"{source}: group {name!r} needs a list of bands (raw_from, flags, right, probability)")
-            bands = []
+            bands: list[Band] = []
             for i, row in enumerate(rows, 1):
                 try:
                     band = Band(float(row["raw_from"]), int(row["flags"]), int(row["right"]), float(row["probability"]))
