@@ -66,7 +66,7 @@ def _cases(test: str) -> list[object]:
     """(structure, lang) parameters of ``test``, with the measured gaps as strict xfails."""
     gaps = {
         ("holdout", "keep"): "measured 7 flags on kept steps per language, all waiting_hotspot "
-        "(automate): the rescaled waits put 3-5x the service's usual waiting before 'Assess the "
+        "(reduce_wait, formerly automate): the rescaled waits put 3-5x the service's usual waiting before 'Assess the "
         "amount due' (land) and, in the 2 logs where the signature rejected at most one dossier, "
         "before 'Executive signs off' (unemployment); the generator does not mark those as waste",
         ("holdout2", "keep"): "measured 2 flags on kept steps per language: late_knockout on the tax "

@@ -24,7 +24,14 @@ from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, load_log, log_options, out_option, service_option
+from procsimp.cli import (
+    calendar_options,
+    load_log,
+    log_options,
+    office_hours,
+    out_option,
+    service_option,
+)
 from procsimp.commands._options import formats_option, lang_option, noise_option, view_option
 from procsimp.errors import ParameterError
 
@@ -254,8 +261,9 @@ def mine(
     out = Path(out)
     records: list[dict[str, Any]] = []
     maps = []
-    for name in names:
-        maps.append(run_mine(log, service=name, calendar=calendar, **filters))
+    with office_hours(log, calendar) as cal:  # given, or the hours the log's times show
+        for name in names:
+            maps.append(run_mine(log, service=name, calendar=cal, **filters))
     slugs = service_slugs([str(p.service) for p in maps])
     for pmap in maps:
         folder = out / slugs[str(pmap.service)]

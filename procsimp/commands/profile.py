@@ -10,7 +10,14 @@ from typing import Any
 
 import click
 
-from procsimp.cli import calendar_options, catalog_option, load_log, log_options, out_option
+from procsimp.cli import (
+    calendar_options,
+    catalog_option,
+    load_log,
+    log_options,
+    office_hours,
+    out_option,
+)
 
 
 @click.command(name="profile")
@@ -37,7 +44,8 @@ def profile(
     from procsimp.stats import profile as run_profile
 
     log = load_log(log_args, out=out)
-    result = run_profile(log, catalog=catalog, calendar=calendar)
+    with office_hours(log, calendar) as cal:  # given, or the hours the log's times show
+        result = run_profile(log, catalog=catalog, calendar=cal)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":

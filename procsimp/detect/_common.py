@@ -400,12 +400,13 @@ class ControlStep(Detector):
                 return None  # the desk that received the dossier: intake work, not a control
             if consulted(r, self.min_sent_back):
                 return None  # a body consulted for this step, then the dossier goes back: its opinion
-            if val(r["unit_exclusive_share"]) >= 0.9 and any(
+            if val(r["unit_exclusive_share"]) >= 0.9 and work is not None and any(
                 n is not None and val(n["unit_exclusive_share"]) >= 0.9 and not n["protected"]
                 and max(val(n["sent_back_share"]), val(r["sent_back_share"])) >= self.min_sent_back
+                and val(n["proc_hours_median"]) > self.max_proc_share * val(work["proc_hours_median"])
                 for n in (rows.get(r["top_successor"]), rows.get(r["top_predecessor"]))
             ):
-                return None  # consultations in sequence: a consulted body next to another one
+                return None  # consultations in sequence: a consulted body next to another doing real work
             if val(r["back_from_body_share"]) >= self.min_sent_back:
                 return None  # back from a consulted body to the unit that sent it: its own work
         proc = float(r["proc_hours_median"])

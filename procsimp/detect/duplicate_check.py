@@ -34,13 +34,64 @@ class DuplicateCheck(ControlStep):
     action = "eliminate"
     hint_kinds = ("check", "verify")
 
-    def __init__(self, **params: Any) -> None:
-        """The parameters of :class:`~procsimp.detect._common.ControlStep`; a re-check may be
-        done by the officer or the unit whose work it checks (``min_other_officer`` and
-        ``min_other_unit`` default to 0), but it comes after the service's main work step."""
-        params.setdefault("min_other_officer", 0.0)
-        params.setdefault("min_other_unit", 0.0)
-        super().__init__(**params)
+    def __init__(
+        self,
+        *,
+        min_top_successor: float = 0.95,
+        max_outcome_bits: float = 0.01,
+        max_proc_share: float = 0.4,
+        min_other_officer: float = 0.0,
+        min_other_unit: float = 0.0,
+        min_controlled_ratio: float = 2.0,
+        min_sent_back: float = 0.5,
+        max_intake_unit: float = 0.5,
+        min_cases: int = 10,
+        min_case_share: float = 0.05,
+    ) -> None:
+        """The parameters of :class:`~procsimp.detect._common.ControlStep`, except that a
+        re-check may be done by the officer or the unit whose work it checks
+        (``min_other_officer`` and ``min_other_unit`` default to 0); such a re-check comes after
+        the service's main work step and is light.
+
+        Parameters
+        ----------
+        min_top_successor
+            share of occurrences followed by the same next step (1.0: always).
+        max_outcome_bits
+            largest mutual information (bits) between the next step and the case outcome.
+        max_proc_share
+            processing time at most this share of the service's main work step.
+        min_other_officer
+            share of occurrences done by another officer than the previous step.
+        min_other_unit
+            share of occurrences done by another unit than the previous step (when the log has
+            units).
+        min_controlled_ratio
+            an earlier step must take at least this many times the re-check's processing.
+        min_sent_back
+            a step done by a unit that does nothing else in the service is a consultation, not a
+            re-check, when at least this share of its dossiers then go back to a unit that had
+            them earlier.
+        max_intake_unit
+            at most this share of the occurrences may be done by the unit that received the
+            dossier (when the log has units).
+        min_cases
+            cases that must contain the step.
+        min_case_share
+            share of the service's cases that must contain the step.
+        """
+        super().__init__(
+            min_top_successor=min_top_successor,
+            max_outcome_bits=max_outcome_bits,
+            max_proc_share=max_proc_share,
+            min_other_officer=min_other_officer,
+            min_other_unit=min_other_unit,
+            min_controlled_ratio=min_controlled_ratio,
+            min_sent_back=min_sent_back,
+            max_intake_unit=max_intake_unit,
+            min_cases=min_cases,
+            min_case_share=min_case_share,
+        )
 
     #: a step between the re-check and the work it checks that takes less than this share of the
     #: re-check's processing is a hand-over: the step after it starts a new desk's handling

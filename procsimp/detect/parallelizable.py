@@ -20,8 +20,9 @@ independent:
   continues what A started, as after an assignment). A pair where both units are such bodies
   comes first; a pair with one is only reported when neither of its steps is already in a
   reported pair. Neither step may be a start or end step, nor, unless both are consulted
-  bodies (each gives its opinion, whether or not one can refuse), a decision step: a check of
-  the agency's own that can reject is better done first.
+  bodies after which the dossier goes back to the unit that asked them (each gives its
+  opinion, whether or not one can refuse), a decision step: a check that can reject is better
+  done first.
 
 Only steps of the same dossier can run in parallel: two steps that occur together in fewer than
 ``min_cooccurrence`` of the dossiers that have either are alternatives (two different endings, a
@@ -289,9 +290,11 @@ class Parallelizable(Detector):
             exclusive = sum(val(x.unit_exclusive_share) >= 0.9 for x in (a, b))
             if exclusive == 0:
                 continue
-            if exclusive < 2 and (a.decision or b.decision):
-                continue  # a check of the agency's own that can reject is better done first
-            # two consulted bodies: each gives its opinion, whether or not one can refuse
+            consultations = exclusive == 2 and max(val(a.sent_back_share), val(b.sent_back_share)) >= 0.5
+            if (a.decision or b.decision) and not consultations:
+                continue  # a check that can reject is better done first
+            # two consulted bodies, after which the dossier goes back to the unit that asked
+            # them: each gives its opinion, whether or not one can refuse
             # two bodies each consulted for its one step are neither a hand-off nor a review of
             # each other: any real work (min_proc_hours) counts; otherwise each step must be a
             # good share of the service's main work
