@@ -123,7 +123,7 @@ def swap_only_routing(ag: LogAggregates, r: Row, *, min_cover: float = 0.95, min
     occurrences and are themselves seen in both orders (the less frequent order in at least
     ``min_minority`` of the dossiers with both, with no effect on the knock-outs). Such routing
     is not a decision."""
-    key = ("swap_only", r["service"])
+    key = f"swap_only:{r['service']}"
     if key not in ag._cache:
         nexts: dict[str, list[tuple[float, str]]] = {}
         for p in ag.rows("pairs"):
