@@ -55,7 +55,7 @@ import sys
 import time
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,9 +270,7 @@ def render(res: Mapping[str, Any], seeds: str) -> str:
     lines += ["", "recall per waste pattern", "pattern                          found truth recall  95% CI"]
     for name, r in res["patterns"].items():
         lines.append(f"{name:<32} {r['found']:5d} {r['truth']:5d} {r['recall']:6.3f}  {_ci(r['ci95'])}")
-    lines += ["", "reliability of confidence", "band      flags right share_right  95% CI"]
-    for b in res["reliability"]:
-        lines.append(f"{b['band']:<9} {b['flags']:5d} {b['right']:5d}      {_fmt(b['share_right'])}  {_ci(b['ci95'])}")
+    lines += ["", "reliability of confidence", render_reliability(res["reliability"])]
     if res["wrong_flags_by_kind"]:
         lines += ["", "right flags by detector/action: " + ", ".join(f"{k} {v}" for k, v in res["right_flags_by_kind"].items())]
         lines += ["wrong flags by detector/action: " + ", ".join(f"{k} {v}" for k, v in res["wrong_flags_by_kind"].items())]
@@ -281,8 +279,25 @@ def render(res: Mapping[str, Any], seeds: str) -> str:
     return "\n".join(lines)
 
 
+def render_reliability(bands: Iterable[Mapping[str, Any]]) -> str:
+    """The reliability table (``Summary.table()["reliability"]``) as text."""
+    lines = ["band      flags right share_right  95% CI"]
+    for b in bands:
+        lines.append(f"{b['band']:<9} {b['flags']:5d} {b['right']:5d}      {_fmt(b['share_right'])}  {_ci(b['ci95'])}")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------- run
-def run(seeds: Sequence[int], *, cases: int | None = None, progress: bool = True) -> Summary:
+def run(
+    seeds: Sequence[int],
+    *,
+    cases: int | None = None,
+    progress: bool = True,
+    each: Callable[[str, Mapping[str, Any], list[Any]], None] | None = None,
+    flag_options: Mapping[str, Any] | None = None,
+) -> Summary:
+    """Flag and judge one drawn service per seed; ``each(service, truth, flags)`` is called for
+    every service (e.g. to keep the flags); ``flag_options`` go to ``flag_steps``."""
     from procsimp.detect import flag_steps
     from procsimp.detect.pipeline import CatalogWarning
     from procsimp.synth import generate
@@ -294,8 +309,10 @@ def run(seeds: Sequence[int], *, cases: int | None = None, progress: bool = True
         for name, truth in res.truth["services"].items():
             with warnings.catch_warnings():  # a drawn service is in no catalog: its legal steps are passed
                 warnings.simplefilter("ignore", CatalogWarning)
-                flags = flag_steps(res.log, service=name, protect=truth["protect"])
+                flags = flag_steps(res.log, service=name, protect=truth["protect"], **(flag_options or {}))
             summary.add(score_service(name, truth, flags))
+            if each is not None:
+                each(name, truth, flags)
         if progress and (i + 1) % 25 == 0:
             print(f"  {i + 1}/{len(seeds)} services, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return summary

@@ -10,7 +10,11 @@ The steps:
 4. keep one flag per (service, action, activity, into), the most confident, noting the other
    detectors that agreed; resolve conflicts (a step is either eliminated or merged, and a step
    that is eliminated cannot absorb another one);
-5. drop flags below ``min_confidence`` and sort: by service, then estimated saving (largest
+5. calibrate the confidence (:mod:`procsimp.detect.calibration`): each flag's confidence becomes
+   the probability that it is right, from a table fitted on a training family of procedures and
+   shrunk for flags that rest on few dossiers; the detector's own score stays in the evidence
+   (``raw_confidence``);
+6. drop flags below ``min_confidence`` and sort: by service, then estimated saving (largest
    first), then confidence.
 
 Service and step names given as arguments (``service=``, ``protect=``) are compared with the log
@@ -36,7 +40,10 @@ from procsimp.detect.registry import make_detectors
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from procsimp.calendar import WorkCalendar
+    from procsimp.detect.calibration import Calibration
     from procsimp.log import EventLog
 
 __all__ = [
@@ -229,6 +236,7 @@ def flag_steps(
     detectors: Any = None,
     min_confidence: float = 0.0,
     calendar: WorkCalendar | None = None,
+    calibration: Calibration | str | Path | bool | None = None,
 ) -> list[Flag]:
     """Flag the steps of each service that can go or change, with the evidence for each.
 
@@ -255,13 +263,18 @@ def flag_steps(
         classes, instances, or a mapping name -> parameters.
     min_confidence
         drop flags less confident than this (0-1). Confidences are calibrated
-        (:mod:`procsimp.detect.calibration`): a flag at 0.8-0.9 was right about 80-90% of the
-        time on procedures the detectors were not written for, and fewer dossiers behind a flag
+        (:mod:`procsimp.detect.calibration`): flags at 0.8-0.9 were right about 80-90% of the
+        time on a training family of randomised procedures, and fewer dossiers behind a flag
         mean a lower confidence.
     calendar
         the working-time calendar; by default :func:`procsimp.calendar.default_calendar` with
         the office hours inferred from the log's event times
         (:func:`procsimp.office_hours.log_calendar`).
+    calibration
+        how the detectors' scores become confidences: None or True for the table shipped with
+        procsimp, a :class:`~procsimp.detect.calibration.Calibration` or the path of a
+        calibration file, or False to keep the detectors' raw scores. ``min_confidence``
+        applies to the calibrated confidence.
 
     Returns a new list of :class:`Flag`, ordered by service, then saving (working days per
     dossier, largest first), then confidence. The saving of a flag that is an edit (eliminate,
@@ -286,10 +299,12 @@ def flag_steps(
     ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t, external=external_t)
     for message in ag.warnings:
         warnings.warn(message, CatalogWarning, stacklevel=2)
-    # confidence calibrated on the training family and shrunk with small samples
-    from procsimp.detect.calibration import calibrate
+    flags = run_detectors(ag, detector_list)
+    if calibration is not False:
+        from procsimp.detect.calibration import calibrate
 
-    flags = [f for f in calibrate(run_detectors(ag, detector_list), ag) if f.confidence >= threshold]
+        flags = calibrate(flags, None if calibration is True else calibration)
+    flags = [f for f in flags if f.confidence >= threshold]
     # one saving, the replay's: what each flag's edit alone saves (procsimp.redesign.savings)
     from procsimp.redesign.savings import replay_savings
 
