@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from procsimp.errors import ParameterError
-from procsimp.render.graphviz import _fmt_dec, _fmt_int, _num
+from procsimp.render.graphviz import _fmt_dec, _num, count_label
 
 __all__ = ["delta_dot", "delta_label", "WORSE", "BETTER", "SAME", "NEW", "GONE"]
 
@@ -50,7 +50,7 @@ def _hours(value: float | None, lang: str) -> str:
 
 
 def _signed(value: float, digits: int, lang: str) -> str:
-    text = _fmt_int(abs(value), lang) if digits == 0 else _fmt_dec(abs(value), digits, lang)
+    text = count_label(abs(value), lang=lang) if digits == 0 else _fmt_dec(abs(value), digits, lang)
     return ("−" if value < 0 else "+") + text
 
 
@@ -58,7 +58,7 @@ def delta_label(row: Any, *, lang: str = "en") -> list[str]:
     """The figure lines of one step or path (a row of ``Comparison.deltas[service]``)."""
     t = _TEXT[lang]
     a, b = int(row["count_a"]), int(row["count_b"])
-    ca, cb = _fmt_int(a, lang), _fmt_int(b, lang)
+    ca, cb = count_label(a, lang=lang), count_label(b, lang=lang)
     wa, wb = _num(row["wait_hours_a"]), _num(row["wait_hours_b"])
     if row["status"] == "new":
         return [f"{t['new']}: {cb}", f"{t['wait']} {_hours(wb, lang)} {t['h']}"]

@@ -130,6 +130,8 @@ def _steps(value: Any) -> str:
 _SENTENCES: dict[str, tuple[str, str, str]] = {
     # kind of value: n (count), s (share), h (hours), d (working days), t (step name), l (list)
     "cases": ("n", "It concerns {v}.", "Liên quan đến {v}."),
+    "raw_confidence": ("s", "Before calibration, the detector's own score was {v}.",
+                       "Trước khi hiệu chỉnh, điểm tin cậy của bộ phát hiện là {v}."),
     "case_share": ("s", "{v} of the dossiers pass through it.", "{v} số hồ sơ đi qua bước này."),
     "proc_hours_median": ("h", "Its median processing time is {v}.", "Thời gian xử lý trung vị là {v}."),
     "wait_hours_mean": ("h", "Dossiers wait {v} on average before it.", "Hồ sơ chờ trung bình {v} trước bước này."),
@@ -192,7 +194,8 @@ _SENTENCES: dict[str, tuple[str, str, str]] = {
 }
 #: evidence keys kept out of the sentences (internal switches, not facts for the reader)
 _QUIET = {"name_hint", "processing_known", "signal", "also_flagged_by", "assumption", "outcome_mi_bits",
-          "rejection_evidence", "single_purpose_units", "units_disjoint", "first", "second", "loop"}
+          "rejection_evidence", "single_purpose_units", "units_disjoint", "first", "second", "loop",
+          "calibration"}
 
 
 def _value(kind: str, value: Any, lang: str) -> str:
