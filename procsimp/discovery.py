@@ -425,7 +425,7 @@ def _simplify(node: tuple[Any, ...], *, compact: bool = False) -> tuple[Any, ...
     ``compact`` draws "zero or more A" as one loop gateway around A (a mixed gateway) instead
     of an optional A with the loop marker (a split and a join).
     """
-    if node[0] in ("task", "tau"):
+    if node[0] in ("task", "tau", "looptask"):
         return node
     kind = node[0]
     children = [_simplify(c, compact=compact) for c in node[1]]
