@@ -273,7 +273,12 @@ def mine(
                 err=True,
             )
         if map_fmts:
-            written.update(render_formats(pmap, folder, f"map_{view}", map_fmts, view, lang=lang))
+            skipped: list[str] = []
+            written.update(
+                render_formats(pmap, folder, f"map_{view}", map_fmts, view, lang=lang, skipped=skipped)
+            )
+            for reason in skipped:
+                click.echo(f"Warning: {reason}", err=True)
         if model_fmts:
             written.update(render_formats(pmap, folder, "model", model_fmts, view, model=model))
         tables = {
@@ -353,6 +358,7 @@ def _record(
         "cases": _plain(pmap.n_cases),
         "events": _plain(pmap.n_events),
         **_counts(pmap),
+        "flow_share": _plain((getattr(pmap, "filters", None) or {}).get("flow_share")),
     }
     record["model"] = None
     if model is not None:
@@ -385,6 +391,12 @@ def _echo_summary(record: Mapping[str, Any], folder: Path) -> None:
         f"  activities kept {record['activities_kept']}/{record['activities_total']}, "
         f"edges kept {record['edges_kept']}/{record['edges_total']}"
     )
+    left = (record["edges_total"] or 0) - (record["edges_kept"] or 0)
+    if left > 0 and record.get("flow_share") is not None:
+        click.echo(
+            f"  {left} rarer edges left out, carrying {100 * (1 - record['flow_share']):.1f}% of "
+            "the transitions (--paths 100 or --full shows them)"
+        )
     model = record.get("model")
     if not model:
         click.echo("  model: not discovered (add bpmn or pnml to --format)")

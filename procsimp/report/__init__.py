@@ -183,7 +183,7 @@ def report(
     from procsimp.detect import flag_steps
     from procsimp.mining import mine
     from procsimp.redesign import propose
-    from procsimp.redesign.diagram import side_by_side
+    from procsimp.redesign.diagram import panels, side_by_side
     from procsimp.render.graphviz import map_dot
     from procsimp.stats import profile
 
@@ -217,15 +217,18 @@ def report(
         if simulate:
             plan = plan.simulate(seed=seed)
         files: list[Path] = []
+        to_be_map = mine(plan.to_be, calendar=calendar)
         drawings = {
             lg: (
                 map_dot(pmap, view="frequency", lang=lg),
                 map_dot(pmap, view="performance", lang=lg),
-                side_by_side(plan, lang=lg),
+                side_by_side(plan, lang=lg, maps=(pmap, to_be_map)),
+                # as-is and to-be in one layout; one panel when nothing changes
+                panels(plan, lang=lg, maps=(pmap, to_be_map)),
             )
             for lg in LANGS
         }
-        freq, perf, both_dot = drawings[lang]
+        freq, perf, both_dot, _ = drawings[lang]
         for stem, dot in (("map_frequency", freq), ("map_performance", perf), ("as_is_to_be", both_dot)):
             for fmt in formats:
                 if fmt == "bpmn":
@@ -290,7 +293,7 @@ def _service_entry(
     plan: Any,
     record: dict[str, Any],
     catalog: Any,
-    drawings: dict[str, tuple[Any, Any, Any]],
+    drawings: dict[str, tuple[Any, ...]],
     files: list[Path],
     out: Path,
 ) -> dict[str, Any]:
@@ -341,7 +344,7 @@ def _service_entry(
         # every diagram in both languages; the page shows the one of the chosen language
         "frequency_svg": _svgs(drawings, 0, slug),
         "performance_svg": _svgs(drawings, 1, slug),
-        "side_by_side_svg": _svgs(drawings, 2, slug),
+        "panels": [_svgs(drawings, 3, slug, panel=i) for i in range(len(drawings[LANGS[0]][3]))],
         "model": model,
         "flags": [
             {
@@ -365,12 +368,15 @@ def _service_entry(
     }
 
 
-def _svgs(drawings: dict[str, tuple[Any, Any, Any]], index: int, slug: str) -> str:
+def _svgs(drawings: dict[str, tuple[Any, ...]], index: int, slug: str, *, panel: int | None = None) -> str:
+    from procsimp.render.graphviz import _pipe
+
     parts = []
     for lg in LANGS:
-        svg = _inline_svg(drawings[lg][index].pipe(format="svg").decode("utf-8"))
+        dot = drawings[lg][index] if panel is None else drawings[lg][index][panel]
+        svg = _inline_svg(_pipe(dot, "svg").decode("utf-8"))
         # ids must stay unique in the page: every drawing reuses Graphviz's node and edge ids
-        prefix = f"{slug}-{index}-{lg}-"
+        prefix = f"{slug}-{index}-{'' if panel is None else panel}-{lg}-"
         svg = re.sub(r'\bid="', f'id="{prefix}', svg)
         svg = re.sub(r'(xlink:href|href)="#', rf'\1="#{prefix}', svg)
         svg = svg.replace("url(#", f"url(#{prefix}")
