@@ -249,7 +249,7 @@ def panels(
     if not changed:
         return [d_before]
     d_after = map_dot(after, view=view, lang=lang, id_prefix="p_", scale=scale, automated=automated,
-                      title=_title(t["to_be"], after, lang))
+                      ghost=removed, title=_title(t["to_be"], after, lang))
     ids_before = _node_ids(before, "p_")
     ids_after = _node_ids(after, "p_")
     # node ids follow each map's own order: give the to-be nodes the as-is ids by name
