@@ -1094,6 +1094,12 @@ def _sample_variants(
     return [(t, float(n)) for t, n in head] + [(tail[i][0], tail[i][1] * scale) for i in picked]
 
 
+def _std_move_cost() -> int:
+    from pm4py.objects.petri_net.utils import align_utils
+
+    return int(align_utils.STD_MODEL_LOG_MOVE_COST)
+
+
 #: distinct variants aligned at most by pm4py's alignments (the rest is sampled); A* alignments
 #: cost about 80 ms a variant on the Sepsis log
 MAX_ALIGN_VARIANTS = 100
@@ -1128,20 +1134,34 @@ def alignment_fitness(
     if not total:
         return {"fitness": math.nan, "fitting_share": math.nan, "aligned": 0, "variants": 0, "exact": 0, "exact_cases": 0.0}
     sample = _sample_variants(items, max_variants, seed)
+    # an event whose activity no transition shows can only be a move on the log: the optimal
+    # alignment of a trace is that of its projection on the net's activities plus one log move
+    # per such event (exactly pm4py's cost and fitness), and projections repeat across variants
+    labels = {t.label for t in net.transitions if t.label is not None}
+    projected = [tuple(a for a in t if a in labels) for t, _ in sample]
+    distinct = list(dict.fromkeys(projected))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = alignments.apply(
-            _fake_log(t for t, _ in sample),
+        aligned_distinct = alignments.apply(
+            _fake_log(distinct),
             net,
             initial_marking,
             final_marking,
             variant=alignments.Variants.VERSION_STATE_EQUATION_A_STAR,
             parameters={"show_progress_bar": False},
         )
+    by_trace = dict(zip(distinct, aligned_distinct, strict=True))
+    unit = _std_move_cost()
     weight = sum(w for _, w in sample)
     fit = fitting = 0.0
-    for r, (_, w) in zip(results, sample, strict=True):
-        f = 0.0 if r is None else float(r["fitness"])
+    for (trace, w), proj in zip(sample, projected, strict=True):
+        r = by_trace[proj]
+        if r is None or "bwc" not in r:
+            f = 0.0
+        else:
+            extra = len(trace) - len(proj)
+            den = r["bwc"] // unit + extra
+            f = 1 - (r["cost"] // unit + extra) / den if den > 0 else 0.0
         fit += w * f
         fitting += w if f == 1.0 else 0.0
     exact_n = len(items) if len(sample) == len(items) else max(1, (max_variants or 2) // 2)
