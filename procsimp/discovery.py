@@ -14,7 +14,15 @@ like one a person would draw:
 The default model shows the main flow with at most one gateway per task, at most
 :data:`MAX_TASKS` tasks and at most :data:`MAX_MODEL_STATES` reachable states. When the log's
 behaviour needs more, infrequent behaviour is filtered step by step (more noise, then fewer
-activities) until it fits; :attr:`Model.notes` lists every step taken. ``full=True`` gives the
+activities) until it fits; :attr:`Model.notes` lists every step taken. An activity in
+:data:`KEEP_SHARE` (5%) or more of the cases is never left out silently: the model keeps it (with
+more gateways if needed) or a note says why it could not, and :attr:`Model.left_out` lists every
+activity not shown with its share of cases. When the readable model's fitness is below
+:data:`MIN_FITNESS`, a note points to the full model.
+
+:func:`edit_model` applies a proposal's changes to a model (the to-be model): same activities
+and structure, removed steps ghosted, automated steps as service tasks, parallel steps in one
+parallel block. ``full=True`` gives the
 full-fitness model (inductive miner without noise, every activity).
 
 The Petri net of a model is pm4py's conversion of the exported BPMN (loop markers expanded into
@@ -24,8 +32,10 @@ their gateways), so the net that is checked is the BPMN the reader sees:
   defined (option to complete, proper completion, no dead transition, bounded); pm4py's WOFLAN
   gives the same verdicts (``check_sound(..., method="woflan")``) but needs tens of seconds
   for a net with a few hundred reachable markings;
-* fitness is pm4py's token-based replay, each distinct variant replayed once and weighted by
-  its cases (equal to ``pm4py.fitness_token_based_replay`` on the raw log);
+* fitness is pm4py's alignment-based fitness, each distinct variant aligned once and weighted
+  by its cases (equal to ``pm4py.fitness_alignments`` on the raw log), sampled with a stated
+  sample size when there are many variants; the share of cases that fit is reported beside it,
+  and pm4py's token-based replay fitness as ``token_fitness``;
 * precision is ETC (escaping edges) read from the reachability graph; on a fitting log it
   equals ``pm4py.precision_alignments``.
 """
@@ -1101,8 +1111,13 @@ def _std_move_cost() -> int:
 
 
 #: distinct variants aligned at most by pm4py's alignments (the rest is sampled); A* alignments
-#: cost about 80 ms a variant on the Sepsis log
+#: cost about 80 ms a variant on the Sepsis log (12 tasks), seconds on BPIC15_1 (37 tasks)
 MAX_ALIGN_VARIANTS = 100
+#: work budget of the alignments: sampled variants x mean projected trace length x activities
+#: of the net (Sepsis: 100 variants fit; BPIC15_1: about 16)
+MAX_ALIGN_WORK = 20_000
+#: variants aligned at least when the log has more
+MIN_ALIGN_VARIANTS = 10
 
 
 def alignment_fitness(
@@ -1113,6 +1128,7 @@ def alignment_fitness(
     *,
     max_variants: int | None = MAX_ALIGN_VARIANTS,
     seed: int = 0,
+    max_work: int | None = MAX_ALIGN_WORK,
 ) -> dict[str, float]:
     """pm4py's alignment-based fitness, each distinct variant aligned once and weighted by its
     cases.
@@ -1124,7 +1140,9 @@ def alignment_fitness(
     cases). An activity the net does
     not show is a deviation (a move on the log). With more than ``max_variants`` variants, the
     most frequent half of that budget is aligned exactly and the rest estimated from a seeded
-    uniform sample (see :func:`token_fitness`).
+    uniform sample (see :func:`token_fitness`); on a big net with long traces the budget shrinks
+    (to at least :data:`MIN_ALIGN_VARIANTS`) so that the mean trace length times the net's
+    activities times the variants stays within ``max_work``.
     """
     _quiet_pm4py()
     from pm4py.algo.conformance.alignments.petri_net import algorithm as alignments
@@ -1133,11 +1151,17 @@ def alignment_fitness(
     total = sum(n for _, n in items)
     if not total:
         return {"fitness": math.nan, "fitting_share": math.nan, "aligned": 0, "variants": 0, "exact": 0, "exact_cases": 0.0}
+    labels = {t.label for t in net.transitions if t.label is not None}
+    if max_variants is not None and max_work is not None and len(items) > max_variants:
+        # A* alignments cost grows with the trace and the net: fewer variants on big models
+        head = items[: max(1, max_variants // 2)]
+        length = sum(sum(1 for a in t if a in labels) for t, _ in head) / len(head)
+        per_variant = max(1.0, length * max(len(labels), 1))
+        max_variants = int(min(max_variants, max(MIN_ALIGN_VARIANTS, max_work // per_variant)))
     sample = _sample_variants(items, max_variants, seed)
     # an event whose activity no transition shows can only be a move on the log: the optimal
     # alignment of a trace is that of its projection on the net's activities plus one log move
     # per such event (exactly pm4py's cost and fitness), and projections repeat across variants
-    labels = {t.label for t in net.transitions if t.label is not None}
     projected = [tuple(a for a in t if a in labels) for t, _ in sample]
     distinct = list(dict.fromkeys(projected))
     with warnings.catch_warnings():

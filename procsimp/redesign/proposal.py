@@ -68,8 +68,8 @@ class Proposal:
     * ``as_is`` / ``to_be``: the service's log and its replay under the edits;
     * ``kpis_before`` / ``kpis_after``: key figures (:data:`procsimp.redesign.impact.KPI_NAMES`);
     * ``simulated``: what-if simulation of the to-be (and as-is) under load, or None;
-    * ``model``: the to-be BPMN model (:class:`procsimp.discovery.Model`), or None when
-      ``model=False`` was asked;
+    * ``model``: the to-be BPMN model (:class:`procsimp.discovery.Model`): the as-is model
+      (``as_is_model``) with the edits applied; None when ``model=False`` was asked;
     * ``assumptions`` / ``assumptions_vi``: every assumption behind the estimate.
     """
 
@@ -92,6 +92,7 @@ class Proposal:
     timeline: Timeline | None = field(default=None, repr=False)
     calendar: Any = field(default=None, repr=False)
     catalog: Any = field(default=None, repr=False)
+    as_is_model: Model | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ derived
     @property
@@ -715,9 +716,9 @@ def _assumptions(
 
 def _to_be_model(
     as_is: EventLog, to_be: EventLog, edits: Sequence[Edit], recommendations: Sequence[Any], *, noise: float
-) -> Model:
-    """The as-is model with the edits applied (:func:`procsimp.discovery.edit_model`), measured
-    on the to-be log: same activities and layout, removed steps ghosted, automated steps marked,
+) -> tuple[Model, Model]:
+    """The as-is model (showing every edited step) and the to-be model: the as-is model with the
+    edits applied (:func:`procsimp.discovery.edit_model`), measured on the to-be log: same activities and layout, removed steps ghosted, automated steps marked,
     steps made parallel in one parallel block, moved checks moved."""
     from procsimp.discovery import discover_model, edit_model
     from procsimp.engine import variants
@@ -774,7 +775,7 @@ def _to_be_model(
             result,
             notes=(*result.notes, "not drawn (the step is not in the as-is model): " + "; ".join(skipped)),
         )
-    return result
+    return before, result
 
 
 def _tie_share(log: EventLog) -> float:
@@ -939,9 +940,9 @@ def propose(
     before = kpis(svc_log, cases=cases_before)
     after = kpis(to_be, cases=cases_after)
     to_be_dfg = dfg(to_be, calendar=cal)
-    the_model = None
+    the_model = as_is_model = None
     if model:
-        the_model = _to_be_model(svc_log, to_be, applied, recommendations, noise=noise)
+        as_is_model, the_model = _to_be_model(svc_log, to_be, applied, recommendations, noise=noise)
     assumptions, assumptions_vi = _assumptions(
         svc_log, cal, applied, effects, cases_before, the_model, noise
     )
@@ -963,6 +964,7 @@ def propose(
         dfg=to_be_dfg,
         accepted_flags=tuple(f for f in accepted if f.action not in RECOMMENDATION_ACTIONS),
         timeline=result.timeline,
+        as_is_model=as_is_model,
         calendar=cal,
         catalog=cat,
     )

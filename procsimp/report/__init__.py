@@ -237,7 +237,8 @@ def report(
         if "bpmn" in formats:
             from procsimp.render.bpmn import write_bpmn
 
-            files.append(write_bpmn(pmap.model(), folder / "as_is.bpmn", name=label))
+            as_is_model = plan.as_is_model if plan.as_is_model is not None else pmap.model()
+            files.append(write_bpmn(as_is_model, folder / "as_is.bpmn", name=label))
             files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
         record = plan.kpis_json()
         all_kpis.append(record)
@@ -315,18 +316,14 @@ def _service_entry(
     saving = 0.0 if math.isnan(saving) else max(saving, 0.0)
     cases = int(before.get("cases") or 0)
     service = catalog.get(label) if catalog is not None else None
-    model = None
-    try:
-        m = plan.model
-        if m is not None and getattr(m, "fitness", None) is not None:
-            model = _both(
-                f"to-be model: {m.tasks} tasks, {m.gateways} gateways, fitness {m.fitness:.2f}, "
-                f"precision {m.precision:.2f}, {'sound' if m.sound else 'NOT sound'}",
-                f"mô hình đề xuất: {m.tasks} bước, {m.gateways} cổng rẽ nhánh, độ phù hợp {m.fitness:.2f}, "
-                f"độ chính xác {m.precision:.2f}, {'đúng đắn (sound)' if m.sound else 'KHÔNG đúng đắn'}",
-            )
-    except AttributeError:
-        model = None
+    model = [
+        _model_line(m, *names)
+        for m, names in (
+            (getattr(plan, "as_is_model", None), ("as-is model", "mô hình hiện trạng")),
+            (getattr(plan, "model", None), ("to-be model", "mô hình đề xuất")),
+        )
+        if m is not None and getattr(m, "fitness", None) is not None
+    ]
     return {
         "name": label,
         "anchor": f"s-{slug}",
@@ -366,6 +363,27 @@ def _service_entry(
         "assumptions": [_as_pair(a) for a in _assumptions(plan)],
         "files": [p.relative_to(out).as_posix() for p in files],
     }
+
+
+def _model_line(m: Any, en: str, vi: str) -> dict[str, str]:
+    """A model's figures in both languages: alignment fitness, cases that fit, precision and
+    the activities it leaves out, with their share of the dossiers."""
+    fit = "–" if m.fitting_share is None else f"{100 * m.fitting_share:.1f}%"
+    prec = "–" if m.precision is None else f"{m.precision:.2f}"
+    left = ", ".join(f"{x['activity']} ({100 * x['case_share']:.1f}%)" for x in m.left_out[:10])
+    if len(m.left_out) > 10:
+        left += f", … (+{len(m.left_out) - 10})"
+    low = m.kind == "simplified" and m.fitness < 0.9
+    return _both(
+        f"{en}: {m.tasks} tasks, {m.gateways} gateways, fitness {m.fitness:.2f} (alignments; "
+        f"dossiers that fit: {fit}), precision {prec}, {'sound' if m.sound else 'NOT sound'}"
+        + (f"; left out: {left}" if left else "; no activity left out")
+        + ("; below 0.9: the full model (mine --full) keeps all behaviour" if low else ""),
+        f"{vi}: {m.tasks} bước, {m.gateways} cổng rẽ nhánh, độ phù hợp {m.fitness:.2f} (alignment; "
+        f"hồ sơ khớp: {fit}), độ chính xác {prec}, {'đúng đắn (sound)' if m.sound else 'KHÔNG đúng đắn'}"
+        + (f"; không hiển thị: {left}" if left else "; không bỏ bước nào")
+        + ("; dưới 0,9: mô hình đầy đủ (mine --full) giữ mọi hành vi" if low else ""),
+    )
 
 
 def _svgs(drawings: dict[str, tuple[Any, ...]], index: int, slug: str, *, panel: int | None = None) -> str:
