@@ -254,7 +254,6 @@ def panels(
     ids_after = _node_ids(after, "p_")
     # node ids follow each map's own order: give the to-be nodes the as-is ids by name
     rename = {ids_after[a]: ids_before[a] for a in ids_after if a in ids_before}
-    rename.update({f"p_legend": "p_legend"})
     d_after = _renamed(d_after, rename)
     for name in removed:  # removed steps stay in place, ghosted
         if name in ids_before and name not in ids_after:

@@ -929,7 +929,7 @@ def propose(
             effects.append(eff)
     to_be = result.log
 
-    from procsimp.engine import case_table, dfg, variants
+    from procsimp.engine import case_table, dfg
 
     cases_all = case_table(log, calendar=cal, catalog=cat)
     cases_before = (
