@@ -108,10 +108,15 @@ def test_real_log_services(name: str, tmp_path: Path) -> None:
     log = read_log(real_log_path(name))
     flags = procsimp.flag_steps(log)
     proposals = propose_all(log, flags)
-    # real logs: the simplified model leaves rare activities out, so its fitness is lower than on
-    # the synthetic services; pm4py's WOFLAN on BPIC15's net is slow, so soundness is decided once,
-    # on the net's state space (Model.sound)
-    check_proposals(proposals, tmp_path, min_fitness=0.8, recheck=False)
+    # real logs: the readable model leaves activities out (BPIC15: hundreds), and alignment
+    # fitness counts every such event as a deviation; a model below 0.9 says so and points to
+    # the full model. pm4py's WOFLAN on BPIC15's net is slow, so soundness is decided once, on
+    # the net's state space (Model.sound)
+    check_proposals(proposals, tmp_path, min_fitness=None, recheck=False)
+    for p in proposals:
+        assert p.as_is_model is not None and 0.0 <= p.model.fitness <= 1.0
+        if p.as_is_model.fitness < 0.9:
+            assert any("cannot keep alignment fitness at 0.9" in n for n in p.as_is_model.notes)
     for p in proposals:
         assert p.kpis_after["lead_time_days_mean"] <= p.kpis_before["lead_time_days_mean"] + 1e-9
         assert p.to_be.n_events <= p.as_is.n_events
