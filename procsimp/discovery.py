@@ -14,7 +14,15 @@ like one a person would draw:
 The default model shows the main flow with at most one gateway per task, at most
 :data:`MAX_TASKS` tasks and at most :data:`MAX_MODEL_STATES` reachable states. When the log's
 behaviour needs more, infrequent behaviour is filtered step by step (more noise, then fewer
-activities) until it fits; :attr:`Model.notes` lists every step taken. ``full=True`` gives the
+activities) until it fits; :attr:`Model.notes` lists every step taken. An activity in
+:data:`KEEP_SHARE` (5%) or more of the cases is never left out silently: the model keeps it (with
+more gateways if needed) or a note says why it could not, and :attr:`Model.left_out` lists every
+activity not shown with its share of cases. When the readable model's fitness is below
+:data:`MIN_FITNESS`, a note points to the full model.
+
+:func:`edit_model` applies a proposal's changes to a model (the to-be model): same activities
+and structure, removed steps ghosted, automated steps as service tasks, parallel steps in one
+parallel block. ``full=True`` gives the
 full-fitness model (inductive miner without noise, every activity).
 
 The Petri net of a model is pm4py's conversion of the exported BPMN (loop markers expanded into
@@ -24,8 +32,10 @@ their gateways), so the net that is checked is the BPMN the reader sees:
   defined (option to complete, proper completion, no dead transition, bounded); pm4py's WOFLAN
   gives the same verdicts (``check_sound(..., method="woflan")``) but needs tens of seconds
   for a net with a few hundred reachable markings;
-* fitness is pm4py's token-based replay, each distinct variant replayed once and weighted by
-  its cases (equal to ``pm4py.fitness_token_based_replay`` on the raw log);
+* fitness is pm4py's alignment-based fitness, each distinct variant aligned once and weighted
+  by its cases (equal to ``pm4py.fitness_alignments`` on the raw log), sampled with a stated
+  sample size when there are many variants; the share of cases that fit is reported beside it,
+  and pm4py's token-based replay fitness as ``token_fitness``;
 * precision is ETC (escaping edges) read from the reachability graph; on a fitting log it
   equals ``pm4py.precision_alignments``.
 """
@@ -37,7 +47,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from procsimp.errors import ParameterError, ProcsimpError
@@ -60,6 +70,9 @@ __all__ = [
     "bpmn_counts",
     "is_loop_task",
     "make_loop_task",
+    "alignment_fitness",
+    "edit_model",
+    "CHANGE_KINDS",
 ]
 
 #: gateways allowed per task in the default (simplified) model
@@ -69,6 +82,11 @@ MAX_TASKS = 40
 #: the full-fitness model is refused above this many activities (the inductive miner without
 #: noise took 6 s on BPIC15_1 cut to 40 activities, 68 s at 80, and over 15 minutes at 398)
 MAX_FULL_ACTIVITIES = 60
+#: an activity in at least this share of the cases is never left out of the default model
+#: without a note saying why (every model lists what it leaves out in ``left_out``)
+KEEP_SHARE = 0.05
+#: below this alignment fitness, the default model's notes point to the full model
+MIN_FITNESS = 0.9
 #: noise thresholds tried, in order, before activities are dropped
 _NOISE_STEPS = (0.2, 0.3, 0.4, 0.5)
 #: minimum share of cases an activity must reach to stay in the default model, tried in order
@@ -92,12 +110,17 @@ class Model:
     net conversion of that same BPMN. ``sound`` says whether the net is a sound workflow net
     (decided on its reachability graph; ``soundness`` says why not, or "sound").
 
-    ``fitness`` is pm4py's token-based replay fitness and ``precision`` ETC precision, both
-    weighted by the number of cases of each variant, against the log given to
-    :func:`discover_model` (else against the variant table). ``fitting_cases`` is the share of
-    cases the model replays perfectly, counting an activity the model does not show as a
-    deviation; ``event_coverage`` is the share of events whose activity the model shows.
-    ``notes`` lists what was filtered to keep the model readable.
+    ``fitness`` is pm4py's alignment-based fitness (the mean over the cases of their trace
+    fitness) and ``fitting_share`` the share of cases whose alignment has no deviation, both
+    from each variant aligned once and weighted by its cases (sampled when there are many
+    variants: :attr:`notes` says so); ``precision`` is ETC precision; all are measured against
+    the log given to :func:`discover_model` (else against the variant table), so an activity the
+    model does not show counts as a deviation. ``token_fitness`` is pm4py's token-based replay
+    fitness, ``fitting_cases`` the share of cases the net replays perfectly (read from its
+    state space), ``event_coverage`` the share of events whose activity the model shows.
+    ``left_out`` lists every activity of the log the model does not show, as
+    ``{"activity", "case_share"}``, the most frequent first; ``notes`` lists what was filtered
+    to keep the model readable.
     """
 
     bpmn: Any
@@ -117,12 +140,18 @@ class Model:
     cases: int = 0
     variants: int = 0
     fitting_cases: float | None = None
+    fitting_share: float | None = None
+    token_fitness: float | None = None
+    left_out: tuple[dict[str, Any], ...] = ()
     event_coverage: float | None = None
     min_activity_share: float = 0.0
     service: str | None = None
     soundness: str = ""
     notes: tuple[str, ...] = ()
     tree: Any = field(default=None, repr=False)
+    ast: Any = field(default=None, repr=False)
+    compact: bool = field(default=False, repr=False)
+    changes: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ facts
     @property
@@ -142,7 +171,9 @@ class Model:
             "loops": self.loops,
             "sound": self.sound,
             "fitness": self.fitness,
+            "fitting_share": self.fitting_share,
             "precision": self.precision,
+            "token_fitness": self.token_fitness,
             "fitting_cases": self.fitting_cases,
             "event_coverage": self.event_coverage,
             "noise": self.noise,
@@ -151,6 +182,7 @@ class Model:
             "variants": self.variants,
             "activities": list(self.activities),
             "dropped_activities": list(self.dropped_activities),
+            "left_out": [dict(x) for x in self.left_out],
             "notes": list(self.notes),
         }
 
@@ -178,7 +210,8 @@ class Model:
         return (
             f"Model(service={self.service!r}, kind={self.kind!r}, tasks={self.tasks}, "
             f"gateways={self.gateways}, sound={self.sound}, fitness={_fmt(self.fitness)}, "
-            f"precision={_fmt(self.precision)})"
+            f"fitting_share={_fmt(self.fitting_share)}, precision={_fmt(self.precision)}, "
+            f"left_out={len(self.left_out)})"
         )
 
     def _repr_html_(self) -> str:
@@ -189,9 +222,9 @@ class Model:
             ("gateways", f"{self.gateways} ({self.gateways_per_task:.2f} per task)"),
             ("loop tasks", self.loops),
             ("sound", "yes" if self.sound else "NO"),
-            ("fitness", _fmt(self.fitness)),
+            ("fitness (alignments)", _fmt(self.fitness)),
+            ("cases that fit", _pct(self.fitting_share)),
             ("precision", _fmt(self.precision)),
-            ("cases replayed perfectly", _pct(self.fitting_cases)),
             ("events of shown activities", _pct(self.event_coverage)),
             ("noise threshold", f"{self.noise:g}"),
             ("cases / variants", f"{self.cases} / {self.variants}"),
@@ -202,9 +235,11 @@ class Model:
             for k, v in rows
         )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        dropped = ", ".join(self.dropped_activities[:30])
-        if len(self.dropped_activities) > 30:
-            dropped += f", … ({len(self.dropped_activities) - 30} more)"
+        dropped = ", ".join(
+            f"{x['activity']} ({_pct(x['case_share'])} of cases)" for x in self.left_out[:30]
+        )
+        if len(self.left_out) > 30:
+            dropped += f", … ({len(self.left_out) - 30} more)"
         try:
             from procsimp.render.bpmn import bpmn_svg
 
@@ -217,9 +252,8 @@ class Model:
             f"<div style='overflow-x:auto'>{drawing}</div>"
             + (f"<p>Simplifications:</p><ul>{notes}</ul>" if notes else "")
             + (
-                f"<details><summary>{len(self.dropped_activities)} activities not shown"
-                f"</summary><p>{html.escape(dropped)}</p></details>"
-                if self.dropped_activities
+                f"<p>{len(self.left_out)} activities left out: {html.escape(dropped)}</p>"
+                if self.left_out
                 else ""
             )
             + "</div>"
@@ -424,7 +458,7 @@ def _simplify(node: tuple[Any, ...], *, compact: bool = False) -> tuple[Any, ...
     ``compact`` draws "zero or more A" as one loop gateway around A (a mixed gateway) instead
     of an optional A with the loop marker (a split and a join).
     """
-    if node[0] in ("task", "tau"):
+    if node[0] in ("task", "tau", "looptask"):
         return node
     kind = node[0]
     children = [_simplify(c, compact=compact) for c in node[1]]
@@ -1073,6 +1107,121 @@ def _fake_log(traces: Iterable[tuple[str, ...]]) -> Any:
     return log
 
 
+def _sample_variants(
+    items: Sequence[tuple[tuple[str, ...], int]], max_variants: int | None, seed: int
+) -> list[tuple[tuple[str, ...], float]]:
+    """``(trace, weight)`` pairs to replay: every variant when there are at most
+    ``max_variants``, else the most frequent half of that budget exactly and a seeded uniform
+    sample of the rest, weighted up to stand for all of it (Horvitz-Thompson weights).
+    ``items`` is sorted most cases first."""
+    import numpy as np
+
+    if max_variants is None or len(items) <= max_variants:
+        return [(t, float(n)) for t, n in items]
+    head_n = max(1, max_variants // 2)
+    head, tail = items[:head_n], items[head_n:]
+    k = max(1, max_variants - head_n)
+    rng = np.random.default_rng(seed)
+    picked = sorted(rng.choice(len(tail), size=min(k, len(tail)), replace=False).tolist())
+    scale = len(tail) / len(picked)
+    return [(t, float(n)) for t, n in head] + [(tail[i][0], tail[i][1] * scale) for i in picked]
+
+
+def _std_move_cost() -> int:
+    from pm4py.objects.petri_net.utils import align_utils
+
+    return int(align_utils.STD_MODEL_LOG_MOVE_COST)
+
+
+#: distinct variants aligned at most by pm4py's alignments (the rest is sampled); A* alignments
+#: cost about 80 ms a variant on the Sepsis log (12 tasks), seconds on BPIC15_1 (37 tasks)
+MAX_ALIGN_VARIANTS = 100
+#: work budget of the alignments: sampled variants x mean projected trace length x activities
+#: of the net (Sepsis: 100 variants fit; BPIC15_1: about 16)
+MAX_ALIGN_WORK = 20_000
+#: variants aligned at least when the log has more
+MIN_ALIGN_VARIANTS = 10
+
+
+def alignment_fitness(
+    counter: Mapping[tuple[str, ...], int],
+    net: Any,
+    initial_marking: Any,
+    final_marking: Any,
+    *,
+    max_variants: int | None = MAX_ALIGN_VARIANTS,
+    seed: int = 0,
+    max_work: int | None = MAX_ALIGN_WORK,
+) -> dict[str, float]:
+    """pm4py's alignment-based fitness, each distinct variant aligned once and weighted by its
+    cases.
+
+    Returns ``fitness`` (the mean trace fitness over the cases, what
+    ``pm4py.fitness_alignments`` calls ``average_trace_fitness``), ``fitting_share`` (the share
+    of cases whose alignment has no deviation), ``aligned`` (variants aligned), ``variants``,
+    ``exact`` (the most frequent variants, all aligned) and ``exact_cases`` (their share of the
+    cases). An activity the net does
+    not show is a deviation (a move on the log). With more than ``max_variants`` variants, the
+    most frequent half of that budget is aligned exactly and the rest estimated from a seeded
+    uniform sample (see :func:`token_fitness`); on a big net with long traces the budget shrinks
+    (to at least :data:`MIN_ALIGN_VARIANTS`) so that the mean trace length times the net's
+    activities times the variants stays within ``max_work``.
+    """
+    _quiet_pm4py()
+    from pm4py.algo.conformance.alignments.petri_net import algorithm as alignments
+
+    items = sorted(((t, int(n)) for t, n in counter.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    total = sum(n for _, n in items)
+    if not total:
+        return {"fitness": math.nan, "fitting_share": math.nan, "aligned": 0, "variants": 0, "exact": 0, "exact_cases": 0.0}
+    labels = {t.label for t in net.transitions if t.label is not None}
+    if max_variants is not None and max_work is not None and len(items) > max_variants:
+        # A* alignments cost grows with the trace and the net: fewer variants on big models
+        head = items[: max(1, max_variants // 2)]
+        length = sum(sum(1 for a in t if a in labels) for t, _ in head) / len(head)
+        per_variant = max(1.0, length * max(len(labels), 1))
+        max_variants = int(min(max_variants, max(MIN_ALIGN_VARIANTS, max_work // per_variant)))
+    sample = _sample_variants(items, max_variants, seed)
+    # an event whose activity no transition shows can only be a move on the log: the optimal
+    # alignment of a trace is that of its projection on the net's activities plus one log move
+    # per such event (exactly pm4py's cost and fitness), and projections repeat across variants
+    projected = [tuple(a for a in t if a in labels) for t, _ in sample]
+    distinct = list(dict.fromkeys(projected))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aligned_distinct = alignments.apply(
+            _fake_log(distinct),
+            net,
+            initial_marking,
+            final_marking,
+            variant=alignments.Variants.VERSION_STATE_EQUATION_A_STAR,
+            parameters={"show_progress_bar": False},
+        )
+    by_trace = dict(zip(distinct, aligned_distinct, strict=True))
+    unit = _std_move_cost()
+    weight = sum(w for _, w in sample)
+    fit = fitting = 0.0
+    for (trace, w), proj in zip(sample, projected, strict=True):
+        r = by_trace[proj]
+        if r is None or "bwc" not in r:
+            f = 0.0
+        else:
+            extra = len(trace) - len(proj)
+            den = r["bwc"] // unit + extra
+            f = 1 - (r["cost"] // unit + extra) / den if den > 0 else 0.0
+        fit += w * f
+        fitting += w if f == 1.0 else 0.0
+    exact_n = len(items) if len(sample) == len(items) else max(1, (max_variants or 2) // 2)
+    return {
+        "fitness": fit / weight,
+        "fitting_share": fitting / weight,
+        "aligned": len(sample),
+        "variants": len(items),
+        "exact": exact_n,
+        "exact_cases": sum(n for _, n in items[:exact_n]) / total,
+    }
+
+
 #: distinct variants replayed at most by pm4py's token replay (the rest is sampled)
 MAX_REPLAY_VARIANTS = 300
 
@@ -1095,8 +1244,6 @@ def token_fitness(
     exactly and the rest is estimated from a seeded uniform sample of the remaining variants
     (Horvitz-Thompson weights). Returns ``(fitness, variants replayed)``.
     """
-    import numpy as np
-
     from procsimp._pm4py import pm4py
 
     pm4py()
@@ -1105,17 +1252,7 @@ def token_fitness(
     items = sorted(((t, int(n)) for t, n in counter.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
     if not items:
         return math.nan, 0
-    sample: list[tuple[tuple[str, ...], float]]
-    if max_variants is None or len(items) <= max_variants:
-        sample = [(t, float(n)) for t, n in items]
-    else:
-        head_n = max(1, max_variants // 2)
-        head, tail = items[:head_n], items[head_n:]
-        k = max(1, max_variants - head_n)
-        rng = np.random.default_rng(seed)
-        picked = sorted(rng.choice(len(tail), size=min(k, len(tail)), replace=False).tolist())
-        scale = len(tail) / len(picked)
-        sample = [(t, float(n)) for t, n in head] + [(tail[i][0], tail[i][1] * scale) for i in picked]
+    sample = _sample_variants(items, max_variants, seed)
     results = token_replay.apply(
         _fake_log(t for t, _ in sample),
         net,
@@ -1219,6 +1356,7 @@ class _Candidate:
     im: Any = None
     fm: Any = None
     space: StateSpace | None = None
+    compact: bool = False
 
     def build(self, service: str | None, max_states: int) -> _Candidate:
         self.bpmn = self.flow.to_bpmn(name=service or "")
@@ -1249,32 +1387,79 @@ def _activity_levels(
     return levels
 
 
+def _shown(flow: _Flow) -> set[str]:
+    return {flow.name[n] for n in flow.kind if flow.kind[n] == "task"}
+
+
 def _simplified(
     counter: Counter[tuple[str, ...]],
     noise: float,
     all_activities: list[str],
     shares: dict[str, float],
     service: str | None,
+    forced: frozenset[str] = frozenset(),
 ) -> tuple[_Candidate, list[str]]:
-    """The least filtered model that is readable: gateways <= tasks, a small state space."""
+    """The least filtered model that is readable and keeps every activity in at least
+    :data:`KEEP_SHARE` of the cases.
+
+    In order: a readable model (gateways <= tasks, a small state space) with every such
+    activity; else one with every such activity and more gateways than tasks (said in a note);
+    else the least filtered readable model that leaves some out, with a note naming them and
+    why they could not be kept.
+    """
     notes: list[str] = []
     noise_steps = [noise] + [x for x in _NOISE_STEPS if x > noise]
+    levels = [
+        (ms, keep | forced, steps) for ms, keep, steps in _activity_levels(all_activities, shares, noise_steps)
+    ]
+    must = frozenset(a for a in all_activities if shares.get(a, 0.0) >= KEEP_SHARE) | forced
+    faithful = [lv for lv in levels if must <= lv[1]]
+    crowded: _Candidate | None = None  # faithful, complete state space, gateways > tasks
     last: _Candidate | None = None
-    for min_share, keep, steps in _activity_levels(all_activities, shares, noise_steps):
-        projected = counter if len(keep) == len(all_activities) else _project(counter, set(keep))
-        for step in steps:
-            tree = _inductive_tree(projected, step)
-            for compact in (False, True):
-                flow = _flow_from_tree(tree, compact=compact)
-                last = _Candidate(tree, flow, step, min_share, keep)
-                tasks, gateways, _ = flow.counts()
-                if gateways > MAX_GATEWAYS_PER_TASK * max(tasks, 1):
-                    continue
-                last.build(service, MAX_MODEL_STATES)
-                assert last.space is not None
-                if last.space.complete:
-                    return last, notes
-                break  # too much concurrency: filter more
+    for pass_levels, strict in ((faithful, False), ([lv for lv in levels if lv not in faithful], True)):
+        for min_share, keep, steps in pass_levels:
+            projected = counter if len(keep) == len(all_activities) else _project(counter, set(keep))
+            for step in steps:
+                tree = _inductive_tree(projected, step)
+                for compact in (False, True):
+                    flow = _flow_from_tree(tree, compact=compact)
+                    last = _Candidate(tree, flow, step, min_share, keep, compact=compact)
+                    tasks, gateways, _ = flow.counts()
+                    if not strict and not must <= _shown(flow):
+                        continue  # the noise filter dropped a frequent activity
+                    if gateways > MAX_GATEWAYS_PER_TASK * max(tasks, 1):
+                        if strict or crowded is not None:
+                            continue
+                        last.build(service, MAX_MODEL_STATES)
+                        assert last.space is not None
+                        if last.space.complete:
+                            crowded = last
+                        continue
+                    last.build(service, MAX_MODEL_STATES)
+                    assert last.space is not None
+                    if last.space.complete:
+                        return last, notes
+                    break  # too much concurrency: filter more
+        if crowded is not None:
+            tasks, gateways, _ = crowded.flow.counts()
+            notes.append(
+                f"to keep every activity in {KEEP_SHARE:.0%} or more of the cases, the model has "
+                f"{gateways} gateways for {tasks} tasks (more than one per task)"
+            )
+            return crowded, notes
+        if not strict:
+            if len(must) > MAX_TASKS:
+                why = (
+                    f"{len(must)} activities are each in {KEEP_SHARE:.0%} or more of the cases and "
+                    f"a readable model shows at most {MAX_TASKS}"
+                )
+            else:
+                why = (
+                    f"with all {len(must)} activities in {KEEP_SHARE:.0%} or more of the cases, every "
+                    f"model tried had more than {MAX_MODEL_STATES:,} reachable states (too much "
+                    "concurrency to check or draw)"
+                )
+            notes.append(f"not every frequent activity could be kept: {why}; see left_out")
     assert last is not None
     notes.append(
         "the log's behaviour could not be shown with at most one gateway per task and at most "
@@ -1289,6 +1474,8 @@ def discover_model(
     noise: float = 0.2,
     full: bool = False,
     log: EventLog | None = None,
+    align_variants: int | None = MAX_ALIGN_VARIANTS,
+    keep: Iterable[str] = (),
 ) -> Model:
     """Discover a readable, sound BPMN model (and its Petri net) from a variant table.
 
@@ -1303,7 +1490,12 @@ def discover_model(
     left out, step by step; :attr:`Model.notes` lists what was done. ``full=True`` gives the
     full-fitness model instead (inductive miner without noise filtering, every activity).
 
-    Fitness and precision are measured against ``log`` (an :class:`~procsimp.log.EventLog`; for
+    ``keep`` names activities the default model must show whatever their frequency (the steps
+    a proposal edits), as it must show every activity in :data:`KEEP_SHARE` or more of the
+    cases; when it cannot, :attr:`Model.notes` says why and :attr:`Model.left_out` lists them.
+
+    Fitness (pm4py alignments, sampled beyond ``align_variants`` variants) and precision are
+    measured against ``log`` (an :class:`~procsimp.log.EventLog`; for
     a multi-service log, the events of the table's service) when it is given, else against the
     variant table itself. The input is never modified.
     """
@@ -1340,7 +1532,8 @@ def discover_model(
         kind = "full"
         notes = [*shortened, *notes]
     else:
-        chosen, notes = _simplified(counter, noise, all_activities, shares, service)
+        forced = frozenset(str(a) for a in keep) & frozenset(all_activities)
+        chosen, notes = _simplified(counter, noise, all_activities, shares, service, forced)
         notes = [*shortened, *notes]
         kind = "simplified"
         if chosen.noise > noise:
@@ -1352,14 +1545,35 @@ def discover_model(
             notes.append(
                 f"infrequent behaviour filtered (inductive miner IMf, noise threshold {chosen.noise:g})"
             )
-        if len(chosen.keep) < len(all_activities):
-            dropped_n = len(all_activities) - len(chosen.keep)
-            reason = (
-                f"activities in fewer than {chosen.min_share:.0%} of the cases"
-                if chosen.min_share > 0 and len(chosen.keep) < MAX_TASKS
-                else f"only the {len(chosen.keep)} activities in the most cases are kept"
-            )
-            notes.append(f"{dropped_n} of {len(all_activities)} activities left out ({reason})")
+    return _measured(
+        chosen,
+        reference,
+        kind=kind,
+        service=service,
+        notes=notes,
+        all_activities=all_activities,
+        align_variants=align_variants,
+    )
+
+
+def _measured(
+    chosen: _Candidate,
+    reference: Counter[tuple[str, ...]],
+    *,
+    kind: str,
+    service: str | None,
+    notes: list[str],
+    all_activities: Sequence[str],
+    align_variants: int | None,
+    shown: set[str] | None = None,
+    display: _Flow | None = None,
+    display_bpmn: Any = None,
+) -> Model:
+    """The :class:`Model` of a built candidate, measured against ``reference``.
+
+    ``shown`` overrides the activities the model shows (a to-be model shows its removed steps
+    ghosted but does not run them); ``display`` / ``display_bpmn`` the flow and BPMN drawn.
+    """
     space = chosen.space
     assert space is not None
     net, im, fm = chosen.net, chosen.im, chosen.fm
@@ -1371,28 +1585,65 @@ def discover_model(
     else:
         language = {"precision": math.nan, "fitting_cases": math.nan}
         notes.append(f"precision not computed: {soundness}")
-    fitness, replayed = token_fitness(reference, net, im, fm)
-    if replayed < len(reference):
+    aligned = alignment_fitness(reference, net, im, fm, max_variants=align_variants)
+    if aligned["aligned"] < aligned["variants"]:
         notes.append(
-            f"fitness estimated by token replay of {replayed} of {len(reference)} variants "
-            "(the most frequent, plus a seeded sample of the rest)"
+            f"fitness and fitting cases from pm4py alignments of a sample of {aligned['aligned']} "
+            f"of {aligned['variants']} variants: the {aligned['exact']} most frequent "
+            f"({aligned['exact_cases']:.0%} of the cases) and a seeded random sample of "
+            f"{aligned['aligned'] - aligned['exact']} others standing for the rest"
         )
-    flow = chosen.flow
+    fitness = aligned["fitness"]
+    token, _ = token_fitness(reference, net, im, fm)
+    flow = display or chosen.flow
     tasks, gateways, loops = flow.counts()
-    shown_set = {flow.name[n] for n in flow.kind if flow.kind[n] == "task"}
+    shown_set = _shown(chosen.flow) if shown is None else set(shown)
     events_total = sum(len(t) * n for t, n in reference.items())
     events_kept = sum(sum(1 for a in t if a in shown_set) * n for t, n in reference.items())
-    dropped = tuple(
-        a for a in sorted(all_activities, key=lambda a: (-shares.get(a, 0.0), a)) if a not in shown_set
+    ref_shares = _case_share(reference)
+    every = sorted(set(all_activities) | set(ref_shares), key=lambda a: (-ref_shares.get(a, 0.0), a))
+    dropped = tuple(a for a in every if a not in shown_set and ref_shares.get(a, 0.0) > 0)
+    left_out = tuple(
+        {"activity": a, "case_share": round(ref_shares.get(a, 0.0), 6)} for a in dropped
     )
+    if dropped:
+        frequent = [a for a in dropped if ref_shares.get(a, 0.0) >= KEEP_SHARE]
+        filtered = [a for a in dropped if a in chosen.keep]
+        reason = []
+        if len(chosen.keep) < len(all_activities):
+            reason.append(
+                f"activities in fewer than {chosen.min_share:.0%} of the cases"
+                if chosen.min_share > 0 and len(chosen.keep) < MAX_TASKS
+                else f"only the {len(chosen.keep)} activities in the most cases are kept"
+            )
+        if filtered:
+            reason.append(f"{len(filtered)} removed as infrequent behaviour by the noise filter")
+        listed = ", ".join(f"{a} ({ref_shares.get(a, 0.0):.1%})" for a in dropped[:5])
+        more = f", and {len(dropped) - 5} more" if len(dropped) > 5 else ""
+        notes.append(
+            f"{len(dropped)} of {len([a for a in every if ref_shares.get(a, 0.0) > 0])} "
+            "activities left out"
+            + (f" ({'; '.join(reason)})" if reason else "")
+            + f": {listed}{more}"
+            + (f"; {len(frequent)} of them in {KEEP_SHARE:.0%} or more of the cases" if frequent else "")
+        )
+    if kind == "simplified" and not math.isnan(fitness) and fitness < MIN_FITNESS:
+        notes.append(
+            f"this readable model cannot keep alignment fitness at {MIN_FITNESS:g} or more "
+            f"(it is {fitness:.3f}); the full model keeps all behaviour: mine --full "
+            "(Python: model(full=True)), less readable"
+        )
     return Model(
-        bpmn=chosen.bpmn,
+        bpmn=display_bpmn if display_bpmn is not None else chosen.bpmn,
         net=net,
         initial_marking=im,
         final_marking=fm,
         sound=sound,
         fitness=_nan_none(fitness),
         precision=_nan_none(language["precision"]),
+        fitting_share=_nan_none(aligned["fitting_share"]),
+        token_fitness=_nan_none(token),
+        left_out=left_out,
         tasks=tasks,
         gateways=gateways,
         kind=kind,
@@ -1409,8 +1660,157 @@ def discover_model(
         soundness=soundness,
         notes=tuple(notes),
         tree=chosen.tree,
+        ast=_simplify(_ast(chosen.tree), compact=chosen.compact) if chosen.tree is not None else None,
+        compact=chosen.compact,
     )
 
 
 def _nan_none(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
+
+
+# ============================================================================ to-be models
+#: how each change is marked on a task of an edited model (``Model.changes``)
+CHANGE_KINDS = ("removed", "automated", "parallel", "moved", "absorbs")
+
+
+def _replace_leaf(node: tuple[Any, ...], name: str, new: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
+    """``node`` with the leaf of task ``name`` (plain or loop task) replaced by ``new``."""
+    if node[0] in ("task", "looptask"):
+        return (new, True) if node[1] == name else (node, False)
+    if node[0] == "tau":
+        return node, False
+    out, hit = [], False
+    for child in node[1]:
+        c, h = (child, False) if hit else _replace_leaf(child, name, new)
+        out.append(c)
+        hit = hit or h
+    return (node[0], tuple(out)), hit
+
+
+def _leaf(node: tuple[Any, ...], name: str) -> tuple[Any, ...] | None:
+    if node[0] in ("task", "looptask"):
+        return node if node[1] == name else None
+    if node[0] == "tau":
+        return None
+    for child in node[1]:
+        found = _leaf(child, name)
+        if found is not None:
+            return found
+    return None
+
+
+def edit_model(
+    model: Model,
+    *,
+    log: EventLog | None = None,
+    removed: Mapping[str, str] | None = None,
+    automated: Mapping[str, str] | None = None,
+    parallel: Sequence[tuple[str, str, str]] = (),
+    moved: Sequence[tuple[str, str, str]] = (),
+    absorbs: Mapping[str, str] | None = None,
+    align_variants: int | None = MAX_ALIGN_VARIANTS,
+    name: str | None = None,
+) -> Model:
+    """The model ``model`` with changes applied (a to-be model), as a new :class:`Model`.
+
+    It keeps the same activities and structure, so it reads (and is laid out) like the
+    original:
+
+    * ``removed`` (``{activity: why}``): the task stays in the drawing, ghosted (grey, with
+      ``why`` as its documentation), and is skipped by the model's behaviour;
+    * ``automated`` (``{activity: why}``): the task is drawn as a BPMN service task;
+    * ``parallel`` (``(a, b, why)``): ``b`` moves beside ``a`` in one parallel block;
+    * ``moved`` (``(activity, after, why)``): the task moves right after ``after``;
+    * ``absorbs`` (``{activity: what}``): a task that takes over another step's work.
+
+    Fitness, precision and ``left_out`` are measured against ``log`` (the to-be log). Each
+    change must name a task of the model; :attr:`Model.notes` of the result lists the changes
+    and ``Model.changes`` maps each changed task to its kind (:data:`CHANGE_KINDS`).
+    """
+    if model.ast is None:
+        raise ParameterError("edit_model needs a model made by discover_model (it has no process tree)")
+    removed = dict(removed or {})
+    automated = dict(automated or {})
+    absorbs = dict(absorbs or {})
+    ast = model.ast
+    shown = set(model.activities)
+    wanted = list(removed) + list(automated) + list(absorbs) + [x for p in parallel for x in p[:2]] + [
+        x for m in moved for x in m[:2]
+    ]
+    missing = [a for a in dict.fromkeys(wanted) if a not in shown]
+    if missing:
+        raise ParameterError(
+            f"edit_model: {', '.join(map(repr, missing))} not a task of the model; its tasks: "
+            f"{', '.join(map(repr, sorted(shown)))}. Discover the model with keep=[...] so that "
+            "it shows every step a change names"
+        )
+    changes: dict[str, str] = {}
+    docs: dict[str, str] = {}
+    for a, b, why in parallel:
+        leaf_b = _leaf(ast, b)
+        leaf_a = _leaf(ast, a)
+        assert leaf_a is not None and leaf_b is not None
+        ast, _ = _replace_leaf(ast, b, TAU)
+        ast, _ = _replace_leaf(ast, a, ("and", (leaf_a, leaf_b)))
+        changes.setdefault(a, "parallel")
+        changes.setdefault(b, "parallel")
+        docs[a] = f"{docs.get(a, '')} {why}".strip()
+        docs[b] = f"{docs.get(b, '')} {why}".strip()
+    for activity, after, why in moved:
+        leaf = _leaf(ast, activity)
+        leaf_after = _leaf(ast, after)
+        assert leaf is not None and leaf_after is not None
+        ast, _ = _replace_leaf(ast, activity, TAU)
+        ast, _ = _replace_leaf(ast, after, ("seq", (leaf_after, leaf)))
+        changes[activity] = "moved"
+        docs[activity] = f"{docs.get(activity, '')} {why}".strip()
+    for a, why in absorbs.items():
+        changes.setdefault(a, "absorbs")
+        docs[a] = f"{docs.get(a, '')} {why}".strip()
+    for a, why in automated.items():
+        changes[a] = "automated"
+        docs[a] = f"{docs.get(a, '')} {why}".strip()
+    for a, why in removed.items():
+        changes[a] = "removed"
+        docs[a] = why
+    display = _simplify(ast, compact=model.compact)
+    semantic = display
+    for a in removed:
+        semantic, _ = _replace_leaf(semantic, a, TAU)
+    semantic = _simplify(semantic, compact=model.compact)
+    display_flow = _flow_from_ast(display, mixed=model.compact)
+    run_flow = _flow_from_ast(semantic, mixed=model.compact)
+    title = name or model.service or ""
+    display_bpmn = display_flow.to_bpmn(name=title)
+    for node in display_bpmn.get_nodes():
+        label = node.get_name() if hasattr(node, "get_name") else ""
+        if label in changes and node.__class__.__name__ in ("Task", "UserTask"):
+            node.procsimp_change = changes[label]  # type: ignore[attr-defined]
+            node.procsimp_note = docs.get(label, "")  # type: ignore[attr-defined]
+    candidate = _Candidate(model.tree, run_flow, model.noise, model.min_activity_share,
+                           frozenset(model.activities), compact=model.compact)
+    candidate.build(title, MAX_STATES)
+    reference = (
+        _canonical(_log_counts(log, model.service)) if log is not None else Counter()
+    )
+    if not reference:
+        raise ParameterError("edit_model: log is required (the to-be log the model is measured against)")
+    kept_shown = _shown(run_flow)
+    notes = [
+        f"the as-is model with {len(changes)} step(s) changed: "
+        + "; ".join(f"{a}: {k}" for a, k in changes.items())
+    ]
+    result = _measured(
+        candidate,
+        reference,
+        kind="to-be",
+        service=model.service,
+        notes=notes,
+        all_activities=sorted(kept_shown),
+        align_variants=align_variants,
+        shown=kept_shown | set(removed),
+        display=display_flow,
+        display_bpmn=display_bpmn,
+    )
+    return replace(result, ast=display, changes=dict(changes), tree=None)

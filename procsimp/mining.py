@@ -15,7 +15,9 @@ Filtering never invents an edge: after removing activities, only directly-follow
 were observed between two kept activities remain (no bridging edges).
 
 Without arguments the map stays legible: at most :data:`MAX_ACTIVITIES` activities (the most
-frequent) and :data:`MAX_EDGES` edges. ``activities=1.0, paths=1.0`` gives the full map.
+frequent) and about :data:`MAX_EDGES` edges, those that carry the most flow; ``filters`` says
+how many edges and what share of the flow were left out. ``activities=1.0, paths=1.0`` gives
+the full map.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ START_NODE = "▶"
 END_NODE = "■"
 #: activities shown by default (the most frequent ones)
 MAX_ACTIVITIES = 40
-#: edges shown by default (strongest first, every kept activity stays connected)
-MAX_EDGES = 80
+#: edges shown by default: the ones that carry the most flow, plus for every kept activity its
+#: strongest incoming and outgoing edge (so a map of many activities may show a few more)
+MAX_EDGES = 40
 
 _NODE_ATTRS = (
     "events",
@@ -418,6 +421,7 @@ def _mine_service(
         "edges_total": total_edges,
         "events_share": float(acts["events"].sum()) / n_events if n_events else 0.0,
         "flow_share": flow_kept / flow_total if flow_total else 0.0,
+        "edges_left_out": total_edges - (len(dfg) + len(se)),
         "cases_kept": n_cases,
         "cases_total": source.n_cases,
     }

@@ -236,12 +236,13 @@ def test_arrow_width_grows_with_frequency_and_colour_follows_waiting() -> None:
     slow = edges[(ids["Ký duyệt kết quả"], ids["Trả kết quả"])]  # 1050, 80 h = 10.7 d
     assert big[1] > slow[1] > small[1] >= 1.0
     assert big[1] <= 7.0
-    bins = dict((c, i) for i, c in enumerate(gv.TIME_COLOURS))
-    assert big[0] == gv.TIME_COLOURS[1]  # 1-4 h
-    assert mid[0] == gv.TIME_COLOURS[2]  # 4 h - 1 d
-    assert small[0] == gv.TIME_COLOURS[3]  # 1 - 3 d
-    assert slow[0] == gv.TIME_COLOURS[-1]  # >= 10 d
-    assert bins[slow[0]] > bins[small[0]] > bins[mid[0]] > bins[big[0]]
+    # colours: bands bounded by the map's own quantiles of the waiting times
+    scale = gv.time_scale(fixed_map())
+    assert scale.colour(2.0) == big[0] and scale.colour(5.0) == mid[0]
+    assert scale.colour(8.0) == small[0] and scale.colour(80.0) == slow[0]
+    bins = dict((c, i) for i, c in enumerate(scale.colours))
+    assert bins[slow[0]] >= bins[small[0]] >= bins[mid[0]] >= bins[big[0]]
+    assert bins[slow[0]] > bins[big[0]] and len(scale.colours) >= 4
     assert small[1] < mid[1] < big[1]
 
 

@@ -237,7 +237,12 @@ def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | 
                 err=True,
             )
         if map_fmts:
-            written.update(render_formats(pmap, service_folder, f"map_{view}", map_fmts, view, lang=lang))
+            skipped: list[str] = []
+            written.update(
+                render_formats(pmap, service_folder, f"map_{view}", map_fmts, view, lang=lang, skipped=skipped)
+            )
+            for reason in skipped:
+                click.echo(f"Warning: {reason}", err=True)
         if model_fmts:
             written.update(render_formats(pmap, service_folder, "model", model_fmts, view, model=model))
         tables = {
@@ -294,6 +299,7 @@ def _record(
         "cases": _plain(pmap.n_cases),
         "events": _plain(pmap.n_events),
         **_counts(pmap),
+        "flow_share": _plain((getattr(pmap, "filters", None) or {}).get("flow_share")),
     }
     record["model"] = None
     if model is not None:
@@ -302,9 +308,16 @@ def _record(
             "tasks": _plain(getattr(model, "tasks", None)),
             "gateways": _plain(getattr(model, "gateways", None)),
             "fitness": _plain(getattr(model, "fitness", None)),
+            "fitness_method": "alignments",
+            "fitting_share": _plain(getattr(model, "fitting_share", None)),
             "precision": _plain(getattr(model, "precision", None)),
+            "left_out": [
+                {"activity": str(x["activity"]), "case_share": _plain(x["case_share"])}
+                for x in getattr(model, "left_out", ())
+            ],
             "sound": _plain(getattr(model, "sound", None)),
             "noise": _plain(getattr(model, "noise", None)),
+            "notes": list(getattr(model, "notes", ())),
         }
     record["files"] = sorted(
         p.relative_to(out).as_posix() for p in [*written.values(), *tables.values()]
@@ -319,14 +332,32 @@ def _echo_summary(record: Mapping[str, Any], folder: Path) -> None:
         f"  activities kept {record['activities_kept']}/{record['activities_total']}, "
         f"edges kept {record['edges_kept']}/{record['edges_total']}"
     )
+    left = (record["edges_total"] or 0) - (record["edges_kept"] or 0)
+    if left > 0 and record.get("flow_share") is not None:
+        click.echo(
+            f"  {left} rarer edges left out, carrying {100 * (1 - record['flow_share']):.1f}% of "
+            "the transitions (--paths 100 or --full shows them)"
+        )
     model = record.get("model")
     if not model:
         click.echo("  model: not discovered (add bpmn or pnml to --format)")
     else:
         sound = "sound" if model.get("sound") else "NOT sound"
+        fitting = model.get("fitting_share")
+        fitting_txt = "n/a" if fitting is None else f"{100 * fitting:.1f}%"
         click.echo(
             f"  model: {model['tasks']} tasks, {model['gateways']} gateways, "
-            f"fitness {_fmt_share(model['fitness'])}, precision {_fmt_share(model['precision'])} "
-            f"({sound})"
+            f"fitness {_fmt_share(model['fitness'])} (alignments; cases that fit: {fitting_txt}), "
+            f"precision {_fmt_share(model['precision'])} ({sound})"
         )
+        left_out = model.get("left_out") or []
+        if left_out:
+            shown = ", ".join(
+                f"{x['activity']} ({100 * x['case_share']:.1f}%)" for x in left_out[:10]
+            )
+            more = f", and {len(left_out) - 10} more" if len(left_out) > 10 else ""
+            click.echo(f"  left out of the model (share of cases): {shown}{more}")
+        for note in model.get("notes") or []:
+            if "cannot keep alignment fitness" in note or "not every frequent activity" in note:
+                click.echo(f"  Note: {note}")
     click.echo("  wrote " + ", ".join(Path(f).name for f in record["files"]))

@@ -7,9 +7,15 @@ line up from left to right:
 * in the as-is, the steps the proposal removes (eliminated, or merged into another step) are
   ghosted (grey, dashed), and each merged step is boxed together with the step that absorbs it;
 * in the to-be, a step that absorbed another has a double border and says what it absorbed;
+  an automated step carries a gear;
   steps made parallel are boxed together as parallel branches; a knock-out check moved earlier
   has a bold border;
-* the caption gives the key figures before and after, with the change.
+* the caption gives the key figures before and after, with the change;
+* both maps use the as-is map's colour scale.
+
+:func:`panels` gives the two maps as separate drawings that share the as-is layout (every step
+in the same place; removed steps ghosted in the to-be), or the as-is map alone when the
+proposal changes nothing: the report shows those.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from procsimp.redesign.proposal import Proposal
 
-__all__ = ["side_by_side", "caption_lines"]
+__all__ = ["side_by_side", "caption_lines", "panels", "automated_steps"]
 
 #: changes listed one per line in the caption; the rest are counted
 _MAX_EDIT_LINES = 8
@@ -41,6 +47,7 @@ _TEXT = {
         "absorbs": "+ {x}",
         "parallel": "in parallel",
         "moved": "moved earlier",
+        "automated": "automated",
         "lead": "Lead time (mean)",
         "lead_p90": "Lead time (p90)",
         "workdays": "working days",
@@ -61,6 +68,7 @@ _TEXT = {
         "absorbs": "+ {x}",
         "parallel": "song song",
         "moved": "đưa lên sớm",
+        "automated": "tự động hóa",
         "lead": "Thời gian giải quyết (TB)",
         "lead_p90": "Thời gian giải quyết (p90)",
         "workdays": "ngày làm việc",
@@ -171,6 +179,117 @@ def _title(label: str, pmap: Any, lang: str) -> list[str]:
     return [label, " · ".join(facts)] if facts else [label]
 
 
+def automated_steps(proposal: Proposal) -> list[str]:
+    """Steps the proposal automates (accepted ``automate`` recommendations or edits)."""
+    out: list[str] = []
+    for item in (*proposal.recommendations, *proposal.edits):
+        if getattr(item, "action", None) == "automate":
+            name = str(getattr(item, "activity", ""))
+            if name and name not in out and name not in proposal.removed:
+                out.append(name)
+    return out
+
+
+def _positions(dot: graphviz.Digraph) -> dict[str, dict[str, str]]:
+    """Node name -> Graphviz layout (``pos`` in points, ``width`` / ``height`` in inches)."""
+    import json
+
+    from procsimp.render.graphviz import pipe
+
+    laid = json.loads(pipe(dot, "json").decode("utf-8"))
+    return {
+        str(o["name"]): {"pos": str(o["pos"]), "width": str(o["width"]), "height": str(o["height"])}
+        for o in laid.get("objects", [])
+        if "pos" in o and "nodes" not in o  # nodes, not clusters
+    }
+
+
+def _pin(dot: graphviz.Digraph, layout: dict[str, dict[str, str]]) -> graphviz.Digraph:
+    """``dot`` drawn by ``neato -n`` with its nodes at the positions of ``layout`` (same size)."""
+    pinned = dot.copy()
+    pinned.engine = "neato"
+    pinned.graph_attr.update(splines="true", overlap="true")
+    for name, where in layout.items():
+        x, y = where["pos"].split(",")
+        pinned.node(name, pos=f"{x},{y}!", width=where["width"], height=where["height"], fixedsize="shape")
+    return pinned
+
+
+def panels(
+    proposal: Proposal,
+    *,
+    lang: str = "en",
+    view: str = "performance",
+    maps: Sequence[Any] | None = None,
+) -> list[graphviz.Digraph]:
+    """The as-is and to-be maps as two drawings that share one layout and one colour scale.
+
+    The to-be panel keeps every as-is step where the as-is drawing has it: removed steps are
+    ghosted, automated steps carry a gear, steps made parallel are linked by a dotted line.
+    With no accepted change, only the as-is panel is returned (the to-be would be the same).
+    Render them with ``.pipe(format="svg", neato_no_op=1)`` for a pinned panel, or
+    :func:`render_panel`.
+    """
+    from procsimp.mining import mine
+    from procsimp.render.graphviz import map_dot, time_scale
+
+    if lang not in _TEXT:
+        raise ParameterError(f"lang={lang!r} is not allowed; use 'en' or 'vi'")
+    t = _TEXT[lang]
+    if maps is None:
+        before = mine(proposal.as_is, calendar=proposal.calendar)
+        after = mine(proposal.to_be, calendar=proposal.calendar)
+    else:
+        before, after = maps
+    scale = time_scale(before, view=view)
+    removed = list(proposal.removed)
+    automated = automated_steps(proposal)
+    changed = bool(proposal.edits or automated)
+    d_before = map_dot(before, view=view, ghost=removed, lang=lang, id_prefix="p_", scale=scale,
+                       title=_title(t["as_is"] if changed else t["as_is"] + " = " + t["to_be"], before, lang))
+    if not changed:
+        return [d_before]
+    d_after = map_dot(after, view=view, lang=lang, id_prefix="p_", scale=scale, automated=automated,
+                      ghost=removed, title=_title(t["to_be"], after, lang))
+    ids_before = _node_ids(before, "p_")
+    ids_after = _node_ids(after, "p_")
+    # node ids follow each map's own order: give the to-be nodes the as-is ids by name
+    rename = {ids_after[a]: ids_before[a] for a in ids_after if a in ids_before}
+    d_after = _renamed(d_after, rename)
+    for name in removed:  # removed steps stay in place, ghosted
+        if name in ids_before and name not in ids_after:
+            d_after.node(ids_before[name], label=_html_label(name), style="rounded,filled,dashed",
+                         fillcolor="#f5f5f5", color="#bdbdbd", fontcolor="#9e9e9e",
+                         tooltip=name)
+    for e in proposal.edits:
+        if isinstance(e, Parallelize) and e.a in ids_before and e.b in ids_before:
+            d_after.edge(ids_before[e.a], ids_before[e.b], style="dotted", color="#2171b5",
+                         arrowhead="none", label=f"∥ {t['parallel']}", fontcolor="#2171b5")
+    layout = _positions(d_before)
+    return [_pin(d_before, layout), _pin(d_after, layout)]
+
+
+def _html_label(name: str) -> str:
+    return f"<{html.escape(name)}>"
+
+
+def _renamed(dot: graphviz.Digraph, rename: dict[str, str]) -> graphviz.Digraph:
+    """A copy of ``dot`` with node ids replaced (whole words only)."""
+    if not rename:
+        return dot.copy()
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(rename, key=len, reverse=True)) + r")\b")
+    out = dot.copy()
+    out.body[:] = [pattern.sub(lambda m: rename[m.group(1)], line) for line in dot.body]
+    return out
+
+
+def render_panel(dot: graphviz.Digraph, fmt: str = "svg") -> bytes:
+    """Render a drawing of :func:`panels` (pinned ones by ``neato -n``)."""
+    from procsimp.render.graphviz import pipe
+
+    return pipe(dot, fmt)
+
+
 def side_by_side(
     proposal: Proposal,
     *,
@@ -199,11 +318,15 @@ def side_by_side(
         after = mine(proposal.to_be, calendar=cal)
     else:
         before, after = maps
+    from procsimp.render.graphviz import time_scale
+
     removed = list(proposal.removed)
+    automated = automated_steps(proposal)
+    scale = time_scale(before, view=view)  # one colour scale: the as-is map's
     d_before = map_dot(before, view=view, ghost=removed, lang=lang, id_prefix="asis_", legend=False,
-                       title=_title(t["as_is"], before, lang))
+                       title=_title(t["as_is"], before, lang), scale=scale)
     d_after = map_dot(after, view=view, lang=lang, id_prefix="tobe_", legend=True,
-                      title=_title(t["to_be"], after, lang))
+                      title=_title(t["to_be"], after, lang), scale=scale, automated=automated)
     ids_before = _node_ids(before, "asis_")
     ids_after = _node_ids(after, "tobe_")
     # steps run in parallel in the to-be: their order no longer matters, so no arrows between them

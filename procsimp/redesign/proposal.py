@@ -35,6 +35,7 @@ from procsimp.redesign.edits import (
     Edit,
     Eliminate,
     Merge,
+    MoveEarlier,
     Parallelize,
     Refusal,
     edit_from_dict,
@@ -67,8 +68,8 @@ class Proposal:
     * ``as_is`` / ``to_be``: the service's log and its replay under the edits;
     * ``kpis_before`` / ``kpis_after``: key figures (:data:`procsimp.redesign.impact.KPI_NAMES`);
     * ``simulated``: what-if simulation of the to-be (and as-is) under load, or None;
-    * ``model``: the to-be BPMN model (:class:`procsimp.discovery.Model`), or None when
-      ``model=False`` was asked;
+    * ``model``: the to-be BPMN model (:class:`procsimp.discovery.Model`): the as-is model
+      (``as_is_model``) with the edits applied; None when ``model=False`` was asked;
     * ``assumptions`` / ``assumptions_vi``: every assumption behind the estimate;
     * ``office_hours``: the office hours used for working time and where they come from
       (:class:`procsimp.office_hours.OfficeHours`).
@@ -94,6 +95,7 @@ class Proposal:
     calendar: Any = field(default=None, repr=False)
     catalog: Any = field(default=None, repr=False)
     office_hours: Any = field(default=None, repr=False)
+    as_is_model: Model | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ derived
     @property
@@ -739,15 +741,81 @@ def _assumptions(
         )
     if model is not None:
         add(
-            f"The to-be model is discovered with the inductive miner from the to-be variants "
-            f"(noise {model.noise:g}); pm4py's token replay fitness of the to-be log on it is "
-            f"{_f(model.fitness)}.",
-            f"Mô hình đề xuất được khai phá bằng inductive miner từ các biến thể của nhật ký đề "
-            f"xuất (ngưỡng nhiễu {model.noise:g}); độ khớp token replay của nhật ký đề xuất là "
-            f"{_f(model.fitness)}.",
+            f"The to-be model is the as-is model (inductive miner, noise {model.noise:g}) with the "
+            "edits applied: removed steps are ghosted, automated steps are service tasks, steps "
+            "made parallel share one parallel block; pm4py's alignment fitness of the to-be log "
+            f"on it is {_f(model.fitness)}.",
+            f"Mô hình đề xuất là mô hình hiện trạng (inductive miner, ngưỡng nhiễu {model.noise:g}) "
+            "đã áp dụng các thay đổi: bước bị loại bỏ hiển thị mờ, bước tự động hóa là tác vụ dịch "
+            "vụ, các bước song song nằm trong một khối song song; độ phù hợp theo alignment của "
+            f"nhật ký đề xuất trên mô hình là {_f(model.fitness)}.",
         )
     del effects, noise
     return en, vi
+
+
+def _to_be_model(
+    as_is: EventLog, to_be: EventLog, edits: Sequence[Edit], recommendations: Sequence[Any], *, noise: float
+) -> tuple[Model, Model]:
+    """The as-is model (showing every edited step) and the to-be model: the as-is model with the
+    edits applied (:func:`procsimp.discovery.edit_model`), measured on the to-be log: same activities and layout, removed steps ghosted, automated steps marked,
+    steps made parallel in one parallel block, moved checks moved."""
+    from procsimp.discovery import discover_model, edit_model
+    from procsimp.engine import variants
+
+    automate = [r for r in recommendations if getattr(r, "action", None) == "automate"]
+    automate += [e for e in edits if getattr(e, "action", None) == "automate"]
+    touched: list[str] = []
+    for e in edits:
+        touched.extend(str(x) for x in (getattr(e, "activity", None), getattr(e, "into", None),
+                                        getattr(e, "a", None), getattr(e, "b", None),
+                                        getattr(e, "after", None)) if x)
+    touched.extend(str(r.activity) for r in automate if getattr(r, "activity", None))
+    before = discover_model(variants(as_is), noise=noise, log=as_is, keep=touched)
+    shown = set(before.activities)
+    removed: dict[str, str] = {}
+    absorbs: dict[str, str] = {}
+    automated: dict[str, str] = {}
+    parallel: list[tuple[str, str, str]] = []
+    moved: list[tuple[str, str, str]] = []
+    skipped: list[str] = []
+
+    def why(x: Any) -> str:
+        describe = getattr(x, "describe", None)
+        return f"Proposal: {describe('en')}" if callable(describe) else f"Proposal: {x.action} {x.activity}"
+
+    for e in edits:
+        names = [str(x) for x in (getattr(e, "activity", None), getattr(e, "into", None),
+                                  getattr(e, "a", None), getattr(e, "b", None),
+                                  getattr(e, "after", None)) if x]
+        if not all(n in shown for n in names):
+            skipped.append(why(e))
+            continue
+        if isinstance(e, Eliminate):
+            removed[e.activity] = why(e)
+        elif isinstance(e, Merge):
+            removed[e.activity] = why(e)
+            absorbs[e.into] = why(e)
+        elif isinstance(e, Parallelize):
+            parallel.append((e.a, e.b, why(e)))
+        elif isinstance(e, MoveEarlier):
+            moved.append((e.activity, e.after, why(e)))
+    for r in automate:
+        a = str(getattr(r, "activity", ""))
+        if a in shown and a not in removed:
+            automated[a] = why(r) if hasattr(r, "describe") else f"Proposal: automate {a}"
+        elif a not in removed:
+            skipped.append(f"automate {a}")
+    result = edit_model(
+        before, log=to_be, removed=removed, automated=automated, parallel=parallel, moved=moved,
+        absorbs=absorbs,
+    )
+    if skipped:
+        result = replace(
+            result,
+            notes=(*result.notes, "not drawn (the step is not in the as-is model): " + "; ".join(skipped)),
+        )
+    return before, result
 
 
 def _tie_share(log: EventLog) -> float:
@@ -913,7 +981,7 @@ def propose(
             effects.append(eff)
     to_be = result.log
 
-    from procsimp.engine import case_table, dfg, variants
+    from procsimp.engine import case_table, dfg
 
     cases_all = case_table(log, calendar=cal, catalog=cat)
     cases_before = (
@@ -924,11 +992,9 @@ def propose(
     before = kpis(svc_log, cases=cases_before)
     after = kpis(to_be, cases=cases_after)
     to_be_dfg = dfg(to_be, calendar=cal)
-    the_model = None
+    the_model = as_is_model = None
     if model:
-        from procsimp.discovery import discover_model
-
-        the_model = discover_model(variants(to_be), noise=noise, log=to_be)
+        as_is_model, the_model = _to_be_model(svc_log, to_be, applied, recommendations, noise=noise)
     assumptions, assumptions_vi = _assumptions(
         svc_log, cal, applied, effects, cases_before, the_model, noise, hours.source
     )
@@ -950,6 +1016,7 @@ def propose(
         dfg=to_be_dfg,
         accepted_flags=tuple(f for f in accepted if f.action not in RECOMMENDATION_ACTIONS),
         timeline=result.timeline,
+        as_is_model=as_is_model,
         calendar=cal,
         catalog=cat,
         office_hours=hours,

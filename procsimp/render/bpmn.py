@@ -39,6 +39,17 @@ NS_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS_BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 NS_DC = "http://www.omg.org/spec/DD/20100524/DC"
 NS_DI = "http://www.omg.org/spec/DD/20100524/DI"
+#: colour extensions bpmn-js reads (bpmn.io's and the OMG's non-normative one)
+NS_BIOC = "http://bpmn.io/schema/bpmn/biocolor/1.0"
+NS_COLOR = "http://www.omg.org/spec/BPMN/non-normative/color/1.0"
+#: (stroke, fill) of a changed task in a to-be model; a removed step is ghosted
+CHANGE_COLOURS = {
+    "removed": ("#9e9e9e", "#f0f0f0"),
+    "automated": ("#1565c0", "#e3f2fd"),
+    "parallel": ("#2171b5", "#ffffff"),
+    "moved": ("#238b45", "#edf8e9"),
+    "absorbs": ("#6a51a3", "#f2f0f7"),
+}
 TARGET_NAMESPACE = "urn:procsimp:bpmn"
 
 #: shape sizes in pixels (bpmn-js defaults)
@@ -63,6 +74,8 @@ class _Node:
     kind: str
     name: str
     loop: bool
+    change: str = ""  # how a to-be model changed this task (procsimp.discovery.CHANGE_KINDS)
+    note: str = ""
     id: str = ""
     width: int = 0
     height: int = 0
@@ -176,7 +189,14 @@ def _graph(bpmn: Any) -> tuple[list[_Node], list[_Edge]]:
     raw_nodes = list(bpmn.get_nodes())
     flows = [f for f in bpmn.get_flows() if isinstance(f, BPMN.SequenceFlow)]
     nodes = [
-        _Node(obj=o, kind=_kind(o), name=_clean(o.get_name()), loop=is_loop_task(o))
+        _Node(
+            obj=o,
+            kind=_kind(o),
+            name=_clean(o.get_name()),
+            loop=is_loop_task(o),
+            change=str(getattr(o, "procsimp_change", "") or ""),
+            note=_clean(getattr(o, "procsimp_note", "") or ""),
+        )
         for o in raw_nodes
     ]
     index = {id(o): i for i, o in enumerate(raw_nodes)}
@@ -760,15 +780,18 @@ def _xml_text(layout: BpmnLayout) -> str:
     for e in layout.edges:
         outgoing[e.source].append(e.id)
         incoming[e.target].append(e.id)
+    coloured = any(n.change for n in layout.nodes)
+    colour_ns = f' xmlns:bioc="{NS_BIOC}" xmlns:color="{NS_COLOR}"' if coloured else ""
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<bpmn:definitions xmlns:bpmn="{NS_BPMN}" xmlns:bpmndi="{NS_BPMNDI}" '
-        f'xmlns:dc="{NS_DC}" xmlns:di="{NS_DI}" id="Definitions_1" '
+        f'xmlns:dc="{NS_DC}" xmlns:di="{NS_DI}"{colour_ns} id="Definitions_1" '
         f'targetNamespace="{TARGET_NAMESPACE}" exporter="procsimp" '
         f'exporterVersion="{__version__}">',
         f'  <bpmn:process id="Process_1" name={quoteattr(layout.name)} isExecutable="false">',
     ]
     for i, n in enumerate(layout.nodes):
+        kind = "serviceTask" if n.change == "automated" and n.kind == "task" else n.kind
         attrs = f'id="{n.id}"'
         if n.name:
             attrs += f" name={quoteattr(n.name)}"
@@ -777,16 +800,19 @@ def _xml_text(layout: BpmnLayout) -> str:
             attrs += f' gatewayDirection="{direction}"'
         if n.kind == "subProcess":
             attrs += ' triggeredByEvent="false"'
-        children = [f"      <bpmn:incoming>{f}</bpmn:incoming>" for f in incoming[i]]
+        children = []
+        if n.note:
+            children.append(f"      <bpmn:documentation>{escape(n.note)}</bpmn:documentation>")
+        children += [f"      <bpmn:incoming>{f}</bpmn:incoming>" for f in incoming[i]]
         children += [f"      <bpmn:outgoing>{f}</bpmn:outgoing>" for f in outgoing[i]]
         if n.loop and n.kind in _TASK_KINDS:
             children.append("      <bpmn:standardLoopCharacteristics />")
         if children:
-            out.append(f"    <bpmn:{n.kind} {attrs}>")
+            out.append(f"    <bpmn:{kind} {attrs}>")
             out.extend(children)
-            out.append(f"    </bpmn:{n.kind}>")
+            out.append(f"    </bpmn:{kind}>")
         else:
-            out.append(f"    <bpmn:{n.kind} {attrs} />")
+            out.append(f"    <bpmn:{kind} {attrs} />")
     for e in layout.edges:
         attrs = f'id="{e.id}" sourceRef="{layout.nodes[e.source].id}" targetRef="{layout.nodes[e.target].id}"'
         if e.name:
@@ -799,6 +825,12 @@ def _xml_text(layout: BpmnLayout) -> str:
         extra = ' isMarkerVisible="true"' if n.kind == "exclusiveGateway" else ""
         if n.kind == "subProcess":
             extra = ' isExpanded="false"'
+        if n.change in CHANGE_COLOURS:
+            stroke, fill = CHANGE_COLOURS[n.change]
+            extra += (
+                f' bioc:stroke="{stroke}" bioc:fill="{fill}" '
+                f'color:border-color="{stroke}" color:background-color="{fill}"'
+            )
         out.append(f'      <bpmndi:BPMNShape id="{n.id}_di" bpmnElement="{n.id}"{extra}>')
         out.append(
             f'        <dc:Bounds x="{_num(n.x)}" y="{_num(n.y)}" width="{n.width}" height="{n.height}" />'
@@ -866,16 +898,25 @@ def bpmn_svg(model_or_bpmn: Any, *, name: str = "process", max_width: int | None
                 f'<text x="{n.cx}" y="{n.cy + 7}" text-anchor="middle" font-size="22">{mark}</text>'
             )
         else:
+            stroke, fill = CHANGE_COLOURS.get(n.change, ("#333", "#fff"))
+            dash = ' stroke-dasharray="6,4"' if n.change == "removed" else ""
+            ink = ' fill="#9e9e9e"' if n.change == "removed" else ""
             parts.append(
                 f'<rect x="{n.x}" y="{n.y}" width="{n.width}" height="{n.height}" rx="10" '
-                'fill="#fff" stroke="#333" stroke-width="1.5"/>'
+                f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}>'
+                f'<title>{escape(n.note)}</title></rect>'
+                if n.note
+                else f'<rect x="{n.x}" y="{n.y}" width="{n.width}" height="{n.height}" rx="10" '
+                f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
             )
             lines = _wrap(n.name, max(8, int(n.width / 6.2)))[:6]
             first = n.cy - (len(lines) - 1) * 7
             for k, line in enumerate(lines):
                 parts.append(
-                    f'<text x="{n.cx}" y="{first + 14 * k + 4}" text-anchor="middle">{escape(line)}</text>'
+                    f'<text x="{n.cx}" y="{first + 14 * k + 4}" text-anchor="middle"{ink}>{escape(line)}</text>'
                 )
+            if n.change == "automated":
+                parts.append(f'<text x="{n.x + 12}" y="{n.y + 16}" text-anchor="middle" font-size="14">⚙</text>')
             if n.loop:
                 parts.append(
                     f'<text x="{n.cx}" y="{n.bottom - 4}" text-anchor="middle" font-size="13">↻</text>'

@@ -9,10 +9,10 @@ Disco's maps:
   is shaded by frequency), or, in the *performance* view, its mean processing time (the box is
   coloured on the same time scale as the arrows);
 * one arrow per directly-follows pair, as wide as it is frequent (log scale), coloured by its
-  mean waiting time in *working* time (a sequential scale with fixed, meaningful steps, so that
-  two maps, such as the as-is and the to-be, compare at a glance), labelled with its count or
-  its mean waiting time;
-* a legend (a subgraph) with the colour scale and its unit;
+  mean waiting time in *working* time (bands bounded by the map's own quantiles, see
+  :func:`time_scale`; the as-is and the to-be share the as-is scale), labelled with its count
+  or its mean waiting time; a log that records dates only is measured in calendar days;
+* a legend (a subgraph) with the colour bands and their unit;
 * ghosted (grey, dashed) boxes and arrows for the steps that a proposal removes.
 
 Every label is set in the font chosen by :mod:`procsimp.render.fonts`, which has the Vietnamese
@@ -34,6 +34,7 @@ import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,11 @@ __all__ = [
     "time_bins",
     "duration_label",
     "count_label",
+    "time_scale",
+    "TimeScale",
+    "BAND_QUANTILES",
+    "MAX_IMAGE_PX",
+    "ImageTooLarge",
 ]
 
 VIEWS: tuple[str, ...] = ("frequency", "performance")
@@ -154,6 +160,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "median": "median",
         "p90": "p90",
         "removed": "removed by the proposal",
+        "flow_shown": "{pct}% of transitions shown",
+        "bands": "colour bands: this map's own quantiles (20, 40, 60, 80, 95%) of the times shown",
+        "day_units": "d = calendar days: the log records dates only, so times within a day are not measured",
+        "wait_scale_days": "Mean waiting time between steps (calendar days)",
+        "time_scale_days": "Mean time (calendar days): arrows waiting, boxes processing",
+        "automated": "automated by the proposal",
     },
     "vi": {
         "frequency": "bản đồ tần suất",
@@ -191,6 +203,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "median": "trung vị",
         "p90": "p90",
         "removed": "bị loại bỏ theo đề xuất",
+        "flow_shown": "hiển thị {pct}% lượt chuyển",
+        "bands": "dải màu: các phân vị (20, 40, 60, 80, 95%) thời gian của chính bản đồ này",
+        "day_units": "ngày = ngày lịch: nhật ký chỉ ghi ngày, nên không đo được thời gian trong ngày",
+        "wait_scale_days": "Thời gian chờ trung bình giữa các bước (ngày lịch)",
+        "time_scale_days": "Thời gian trung bình (ngày lịch): mũi tên là chờ, ô là xử lý",
+        "automated": "được tự động hóa theo đề xuất",
     },
 }
 
@@ -314,13 +332,102 @@ def time_bins(hours_per_day: float = 7.5, lang: str = "en") -> list[tuple[str, s
     return list(zip(labels, TIME_COLOURS, strict=True))
 
 
-def _time_colour(hours: float | None, hpd: float) -> str:
-    if hours is None:
-        return _NO_TIME
-    for bound, colour in zip(_TIME_BOUNDS, TIME_COLOURS, strict=False):
-        if hours < _bound_hours(bound, hpd):
-            return colour
-    return TIME_COLOURS[-1]
+#: quantiles of a map's own times that bound its colour bands
+BAND_QUANTILES: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 0.95)
+
+
+@dataclass(frozen=True)
+class TimeScale:
+    """The colour scale of a map's times: band bounds taken from the map's own figures.
+
+    ``bounds`` are in working hours, or in calendar days when ``days`` (a log that records
+    dates only); a value below ``bounds[0]`` gets the first colour, at or above
+    ``bounds[-1]`` the last. Pass one scale to several maps (as-is and to-be) to compare them.
+    """
+
+    bounds: tuple[float, ...]
+    days: bool = False
+    hours_per_day: float = 7.5
+
+    @property
+    def colours(self) -> tuple[str, ...]:
+        k = len(self.bounds) + 1
+        if k >= len(TIME_COLOURS):
+            return TIME_COLOURS
+        step = (len(TIME_COLOURS) - 1) / max(k - 1, 1)
+        return tuple(TIME_COLOURS[round(i * step)] for i in range(k))
+
+    def colour(self, value: float | None) -> str:
+        if value is None:
+            return _NO_TIME
+        for bound, colour in zip(self.bounds, self.colours, strict=False):
+            if value < bound:
+                return colour
+        return self.colours[-1]
+
+    def text(self, value: float | None, lang: str) -> str:
+        """A time in the scale's unit: '35 min', '4.2 h', '3.1 d' (or calendar days)."""
+        if not self.days:
+            return duration_label(value, hours_per_day=self.hours_per_day, lang=lang)
+        if value is None:
+            return _TEXT[lang]["na"]
+        digits = 0 if value >= 100 or value == 0 else 1
+        return f"{_fmt_dec(value, digits, lang)} {_TEXT[lang]['d']}"
+
+    def bins(self, lang: str) -> list[tuple[str, str]]:
+        """``(label, colour)`` per band, shortest first."""
+        if not self.bounds:
+            return [(_TEXT[lang]["na"], self.colours[0])]
+        b = [self.text(x, lang) for x in self.bounds]
+        labels = [f"< {b[0]}"] + [f"{lo}–{hi}" for lo, hi in zip(b[:-1], b[1:], strict=True)] + [f"≥ {b[-1]}"]
+        return list(zip(labels, self.colours, strict=True))
+
+
+def _is_day_resolution(pmap: Any) -> bool:
+    """Whether the map's log records dates only (the reader's day-resolution finding)."""
+    log = getattr(pmap, "log", None)
+    return any("look day-resolution" in str(w) for w in getattr(log, "warnings", ()) or ())
+
+
+def _edge_time(data: Mapping[str, Any], days: bool) -> float | None:
+    return _num(data.get("wait_days_mean" if days else "wait_hours_mean"))
+
+
+def _node_time(data: Mapping[str, Any], days: bool) -> float | None:
+    return _num(data.get("proc_days_mean" if days else "proc_hours_mean"))
+
+
+def time_scale(pmap: Any, *, view: str = "frequency") -> TimeScale:
+    """The colour scale of ``pmap``'s times: bands bounded by the quantiles
+    :data:`BAND_QUANTILES` of its arrows' mean waiting times (and, in the performance view,
+    its boxes' mean processing times), in working hours, or calendar days for a log that
+    records dates only. Equal bounds merge, so a map with few distinct times has fewer bands."""
+    import numpy as np
+
+    graph = pmap.graph
+    days = _is_day_resolution(pmap)
+    values = [
+        _edge_time(graph.edges[e], days)
+        for e in graph.edges
+        if e[0] != START_NODE and e[1] != END_NODE
+    ]
+    if view == "performance":
+        values += [_node_time(graph.nodes[a], days) for a in graph.nodes if a not in (START_NODE, END_NODE)]
+    finite = np.array([v for v in values if v is not None], dtype=float)
+    bounds: list[float] = []
+    if len(finite):
+        for q in np.quantile(finite, BAND_QUANTILES):
+            b = float(_nice(q))
+            if b > 0 and (not bounds or b > bounds[-1]):
+                bounds.append(b)
+    return TimeScale(bounds=tuple(bounds), days=days, hours_per_day=_hours_per_day(pmap))
+
+
+def _nice(value: float) -> float:
+    """``value`` rounded to two significant digits (legend bounds stay readable)."""
+    if value <= 0 or not math.isfinite(value):
+        return 0.0
+    return float(f"{value:.2g}")
 
 
 def _log_fraction(value: float | None, lo: float, hi: float) -> float:
@@ -495,15 +602,23 @@ def _default_title(pmap: Any, view: str, n_acts: int, n_edges: int, lang: str) -
     if total_edges is not None:
         edges += f" {t['of']} {count_label(total_edges, lang=lang)}"
     facts.append(f"{edges} {t['edges_shown']}")
+    flow = _num(filters.get("flow_share"))
+    if total_edges is not None and n_edges < total_edges and flow is not None:
+        facts.append(t["flow_shown"].format(pct=_fmt_dec(100 * flow, 1, lang)))
     facts.append(t[view])
     return [line for line in (first, " · ".join(facts)) if line]
 
 
-def _legend_html(view: str, hpd: float, lang: str, ghosted: bool, labelled: bool = True) -> str:
+def _legend_html(
+    view: str, hpd: float, lang: str, ghosted: bool, labelled: bool = True, scale: TimeScale | None = None
+) -> str:
     t = _TEXT[lang]
-    bins = time_bins(hpd, lang)
+    bins = time_bins(hpd, lang) if scale is None else scale.bins(lang)
     n = len(bins)
+    days = scale is not None and scale.days
     title = t["time_scale"] if view == "performance" else t["wait_scale"]
+    if days:
+        title = t["time_scale_days"] if view == "performance" else t["wait_scale_days"]
     rows = [
         f'<tr><td colspan="{n}" align="left"><b>{_html(t["legend"])}</b></td></tr>',
         f'<tr><td colspan="{n}" align="left">{_html(title)}</td></tr>',
@@ -517,7 +632,8 @@ def _legend_html(view: str, hpd: float, lang: str, ghosted: bool, labelled: bool
         + "</tr>",
     ]
     notes = [
-        t["units"].format(hpd=_fmt_dec(hpd, 1, lang).rstrip("0").rstrip(",.")),
+        t["day_units"] if days else t["units"].format(hpd=_fmt_dec(hpd, 1, lang).rstrip("0").rstrip(",.")),
+        *([t["bands"]] if scale is not None else []),
         t["width"],
         t["perf_labels"] if view == "performance" else t["freq_labels"],
         t["no_time"],
@@ -548,6 +664,8 @@ def map_dot(
     legend: bool = True,
     id_prefix: str = "",
     arrow_labels: bool | None = None,
+    scale: TimeScale | None = None,
+    automated: Iterable[str] = (),
 ) -> graphviz.Digraph:
     """The process map as a Graphviz ``Digraph`` (left to right; nothing is rendered yet).
 
@@ -571,6 +689,11 @@ def map_dot(
             :data:`LABELLED_ARROWS_MAX` arrows (the figures are always in the tooltips). Large
             maps also get a faster layout, and straight arrows above
             :data:`CURVED_ARROWS_MAX`; Graphviz still needs minutes for thousands of arrows.
+        scale: the colour scale of times (:func:`time_scale`); default: the map's own
+            quantiles. Times are in working hours, or in calendar days when the log records
+            dates only.
+        automated: activity names to mark as automated by a proposal (a gear and a blue
+            border).
 
     Returns:
         a ``graphviz.Digraph``; ``.source`` is the DOT text, ``.pipe(format="svg")`` renders it,
@@ -592,6 +715,9 @@ def map_dot(
     hpd = _hours_per_day(pmap)
     font = font_family()
     ghost_nodes, ghost_edges = _ghost_sets(ghost)
+    automated_set = {_clean(a) for a in automated}
+    scale = scale if scale is not None else time_scale(pmap, view=view)
+    days = scale.days
 
     acts = _flow_order(graph)
     ids = _ids(acts, id_prefix)
@@ -696,9 +822,9 @@ def map_dot(
             figure = count_label(n_events, lang=lang)
             fill = _FREQ_FILLS[min(len(_FREQ_FILLS) - 1, int(_log_fraction(n_events, e_lo, e_hi) * len(_FREQ_FILLS)))]
         else:
-            proc = _num(data.get("proc_hours_mean"))
-            figure = duration_label(proc, hours_per_day=hpd, lang=lang)
-            fill = "#ffffff" if proc is None else _time_colour(proc, hpd)
+            proc = _node_time(data, days)
+            figure = scale.text(proc, lang)
+            fill = "#ffffff" if proc is None else scale.colour(proc)
         attrs: dict[str, str] = {"fillcolor": fill}
         text_colour = "#ffffff" if fill in _DARK_FILLS else "#000000"
         if ghosted:
@@ -708,6 +834,9 @@ def map_dot(
                 "style": "rounded,filled,dashed",
             }
             text_colour = _GHOST_TEXT
+        elif full in automated_set:
+            attrs.update(color="#1565c0", penwidth="2.5")
+            lines = ["⚙ " + lines[0], *lines[1:]]
         body = "<br/>".join(_html(line) for line in lines)
         attrs["fontcolor"] = text_colour
         attrs["label"] = f'<{body}<br/><font point-size="9">{_html(figure)}</font>>'
@@ -719,6 +848,8 @@ def map_dot(
                 tip.append(line)
         if ghosted:
             tip.append(t["removed"])
+        elif full in automated_set:
+            tip.append(t["automated"])
         attrs["tooltip"] = _tooltip(tip, node=True)
         dot.node(ids[act], **attrs)
 
@@ -740,14 +871,10 @@ def map_dot(
             what = t["starts_here"] if src == START_NODE else t["ends_here"]
             tip = [f"{s_name} → {d_name}", f"{count_label(count, lang=lang)} {what}"]
         else:
-            wait = _num(data.get("wait_hours_mean"))
-            attrs["color"] = _time_colour(wait, hpd)
+            wait = _edge_time(data, days)
+            attrs["color"] = scale.colour(wait)
             attrs["fontcolor"] = "#252525"
-            attrs["label"] = (
-                count_label(count, lang=lang)
-                if view == "frequency"
-                else duration_label(wait, hours_per_day=hpd, lang=lang)
-            )
+            attrs["label"] = count_label(count, lang=lang) if view == "frequency" else scale.text(wait, lang)
             tip = [
                 f"{s_name} → {d_name}",
                 f"{t['transitions']}: {count_label(count, lang=lang)} · "
@@ -776,7 +903,7 @@ def map_dot(
             sub.attr(label="", color="#d9d9d9", style="rounded", margin="6")
             sub.node(
                 f"{id_prefix}legend",
-                label=_legend_html(view, hpd, lang, bool(ghost_nodes or ghost_edges), labelled),
+                label=_legend_html(view, hpd, lang, bool(ghost_nodes or ghost_edges), labelled, scale),
                 shape="plain",
                 style="",
                 tooltip=_tooltip([t["legend"]], node=True),
@@ -830,12 +957,45 @@ def combine_maps(
 
 
 # ---------------------------------------------------------------------------- output
+#: a PNG wider or taller than this is not written (Graphviz clips bitmaps at 32,767 px, and
+#: a map that large is unreadable as a picture): the SVG and PDF scale, the PNG is refused
+MAX_IMAGE_PX = 16_000
+
+
+class ImageTooLarge(ProcsimpError):
+    """A bitmap of the drawing would exceed :data:`MAX_IMAGE_PX`."""
+
+
+def _check_png_size(dot: graphviz.Digraph, dpi: float, path: Path) -> None:
+    """Raise :class:`ImageTooLarge` when the PNG of ``dot`` at ``dpi`` would be too large.
+
+    Small drawings (up to 60 boxes) are never that large and are not measured; larger ones
+    are laid out once as SVG to read their size."""
+    boxes = sum(1 for line in dot.body if re.match(r"\s*\w+ \[", line))
+    if boxes <= 60:
+        return
+    svg = pipe(dot, "svg")[:4000].decode("utf-8", "replace")
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not m:
+        return
+    w, h = (float(m.group(1)) * dpi / 72, float(m.group(2)) * dpi / 72)
+    if max(w, h) > MAX_IMAGE_PX:
+        raise ImageTooLarge(
+            f"{path.name} not written: the map would be {w:,.0f} × {h:,.0f} px, beyond the "
+            f"{MAX_IMAGE_PX:,} px a PNG is drawn at (Graphviz clips bitmaps at 32,767 px and a "
+            "picture that large cannot be read); use the SVG or PDF, or simplify the map with "
+            "--activities and --paths"
+        )
+
+
 def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
     """The diagram rendered by Graphviz as ``fmt`` bytes; every failure is a ProcsimpError."""
     import graphviz
 
     try:
-        return dot.pipe(format=fmt, quiet=True)  # dot's own stderr is in the error below
+        # procsimp's neato drawings have every node pinned in points (redesign.diagram.panels);
+        # dot's own stderr is in the error below
+        return dot.pipe(format=fmt, quiet=True, neato_no_op=1 if dot.engine == "neato" else None)
     except BrokenPipeError:  # dot stopped reading its input: it failed, nothing was drawn
         raise ProcsimpError(
             f"Graphviz stopped before it read the whole {fmt.upper()} diagram (broken pipe); nothing was drawn: "
@@ -882,6 +1042,7 @@ def write_dot(
             dpi = 144 if boxes <= 22 else 96
         if not (math.isfinite(dpi) and 30 <= dpi <= 600):
             raise ParameterError(f"dpi must be between 30 and 600, got {dpi!r}; e.g. dpi=144")
+        _check_png_size(dot, dpi, target)
         dot = dot.copy()
         dot.graph_attr["dpi"] = f"{dpi:g}"
     return write_bytes(target, pipe(dot, fmt))
@@ -919,10 +1080,13 @@ def render_formats(
     ghost: Iterable[Any] = (),
     model: Any = None,
     noise: float = 0.2,
+    skipped: list[str] | None = None,
 ) -> dict[str, Path]:
     """Write ``out_dir/stem.<format>`` for each format; returns ``{format: path}``.
 
-    Diagram formats (svg, png, pdf, dot) share one :func:`map_dot` drawing. Model formats
+    Diagram formats (svg, png, pdf, dot) share one :func:`map_dot` drawing. A PNG beyond
+    :data:`MAX_IMAGE_PX` is not written: the reason is appended to ``skipped`` when a list is
+    given, else :class:`ImageTooLarge` is raised. Model formats
     (bpmn, pnml) are written from ``model``, or from ``pmap.model(noise=noise)`` discovered once
     when ``model`` is None.
     """
@@ -934,7 +1098,12 @@ def render_formats(
         if fmt in MAP_FORMATS:
             if diagram is None:
                 diagram = map_dot(pmap, view=view, ghost=ghost, lang=lang)
-            written[fmt] = write_dot(diagram, out / f"{stem}.{fmt}", format=fmt)
+            try:
+                written[fmt] = write_dot(diagram, out / f"{stem}.{fmt}", format=fmt)
+            except ImageTooLarge as exc:
+                if skipped is None:
+                    raise
+                skipped.append(str(exc))
             continue
         if model is None:
             model = pmap.model(noise=noise)

@@ -331,7 +331,7 @@ def _report_service(log: EventLog, name: str | None, label: str, slug: str, out:
     from procsimp.detect import flag_steps
     from procsimp.mining import mine
     from procsimp.redesign import propose
-    from procsimp.redesign.diagram import side_by_side
+    from procsimp.redesign.diagram import panels, side_by_side
     from procsimp.render.graphviz import map_dot
 
     folder = out / slug
@@ -342,15 +342,18 @@ def _report_service(log: EventLog, name: str | None, label: str, slug: str, out:
     if simulate:
         plan = plan.simulate(seed=seed)
     files: list[Path] = []
+    to_be_map = mine(plan.to_be, calendar=calendar)
     drawings = {
         lg: (
             map_dot(pmap, view="frequency", lang=lg),
             map_dot(pmap, view="performance", lang=lg),
-            side_by_side(plan, lang=lg),
+            side_by_side(plan, lang=lg, maps=(pmap, to_be_map)),
+            # as-is and to-be in one layout; one panel when nothing changes
+            panels(plan, lang=lg, maps=(pmap, to_be_map)),
         )
         for lg in LANGS
     }
-    freq, perf, both_dot = drawings[lang]
+    freq, perf, both_dot, _ = drawings[lang]
     for stem, dot in (("map_frequency", freq), ("map_performance", perf), ("as_is_to_be", both_dot)):
         for fmt in formats:
             if fmt == "bpmn":
@@ -359,7 +362,8 @@ def _report_service(log: EventLog, name: str | None, label: str, slug: str, out:
     if "bpmn" in formats:
         from procsimp.render.bpmn import write_bpmn
 
-        files.append(write_bpmn(pmap.model(), folder / "as_is.bpmn", name=label))
+        as_is_model = plan.as_is_model if plan.as_is_model is not None else pmap.model()
+        files.append(write_bpmn(as_is_model, folder / "as_is.bpmn", name=label))
         files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
     record = plan.kpis_json()
     examples = _example_cases(log, name, flags) if include_case_ids else None
@@ -410,7 +414,7 @@ def _service_entry(
     plan: Any,
     record: dict[str, Any],
     catalog: Any,
-    drawings: dict[str, tuple[Any, Any, Any]],
+    drawings: dict[str, tuple[Any, ...]],
     files: list[Path],
     out: Path,
     min_saving: float = 0.05,
@@ -445,18 +449,14 @@ def _service_entry(
     saving = 0.0 if math.isnan(saving) else max(saving, 0.0)
     cases = int(before.get("cases") or 0)
     service = catalog.get(label) if catalog is not None else None
-    model = None
-    try:
-        m = plan.model
-        if m is not None and getattr(m, "fitness", None) is not None:
-            model = _both(
-                f"to-be model: {m.tasks} tasks, {m.gateways} gateways, fitness {m.fitness:.2f}, "
-                f"precision {m.precision:.2f}, {'sound' if m.sound else 'NOT sound'}",
-                f"mô hình đề xuất: {m.tasks} bước, {m.gateways} cổng rẽ nhánh, độ phù hợp {m.fitness:.2f}, "
-                f"độ chính xác {m.precision:.2f}, {'đúng đắn (sound)' if m.sound else 'KHÔNG đúng đắn'}",
-            )
-    except AttributeError:
-        model = None
+    model = [
+        _model_line(m, *names)
+        for m, names in (
+            (getattr(plan, "as_is_model", None), ("as-is model", "mô hình hiện trạng")),
+            (getattr(plan, "model", None), ("to-be model", "mô hình đề xuất")),
+        )
+        if m is not None and getattr(m, "fitness", None) is not None
+    ]
     def flag_item(i: int, f: Any) -> dict[str, Any]:
         value = f.saving.get("workdays_per_case")
         return {
@@ -512,7 +512,7 @@ def _service_entry(
         # every diagram in both languages; the page shows the one of the chosen language
         "frequency_svg": _svgs(drawings, 0, slug),
         "performance_svg": _svgs(drawings, 1, slug),
-        "side_by_side_svg": _svgs(drawings, 2, slug),
+        "panels": [_svgs(drawings, 3, slug, panel=i) for i in range(len(drawings[LANGS[0]][3]))],
         "model": model,
         "flags": major,
         "minor_flags": minor,
@@ -530,14 +530,36 @@ def number_0(value: float, lang: str) -> str:
     return number(value, lang, digits=0)
 
 
-def _svgs(drawings: dict[str, tuple[Any, Any, Any]], index: int, slug: str) -> str:
+def _model_line(m: Any, en: str, vi: str) -> dict[str, str]:
+    """A model's figures in both languages: alignment fitness, cases that fit, precision and
+    the activities it leaves out, with their share of the dossiers."""
+    fit = "–" if m.fitting_share is None else f"{100 * m.fitting_share:.1f}%"
+    prec = "–" if m.precision is None else f"{m.precision:.2f}"
+    left = ", ".join(f"{x['activity']} ({100 * x['case_share']:.1f}%)" for x in m.left_out[:10])
+    if len(m.left_out) > 10:
+        left += f", … (+{len(m.left_out) - 10})"
+    low = m.kind == "simplified" and m.fitness < 0.9
+    return _both(
+        f"{en}: {m.tasks} tasks, {m.gateways} gateways, fitness {m.fitness:.2f} (alignments; "
+        f"dossiers that fit: {fit}), precision {prec}, {'sound' if m.sound else 'NOT sound'}"
+        + (f"; left out: {left}" if left else "; no activity left out")
+        + ("; below 0.9: the full model (mine --full) keeps all behaviour" if low else ""),
+        f"{vi}: {m.tasks} bước, {m.gateways} cổng rẽ nhánh, độ phù hợp {m.fitness:.2f} (alignment; "
+        f"hồ sơ khớp: {fit}), độ chính xác {prec}, {'đúng đắn (sound)' if m.sound else 'KHÔNG đúng đắn'}"
+        + (f"; không hiển thị: {left}" if left else "; không bỏ bước nào")
+        + ("; dưới 0,9: mô hình đầy đủ (mine --full) giữ mọi hành vi" if low else ""),
+    )
+
+
+def _svgs(drawings: dict[str, tuple[Any, ...]], index: int, slug: str, *, panel: int | None = None) -> str:
     from procsimp.render.graphviz import pipe
 
     parts = []
     for lg in LANGS:
-        svg = _inline_svg(pipe(drawings[lg][index], "svg").decode("utf-8"))
+        dot = drawings[lg][index] if panel is None else drawings[lg][index][panel]
+        svg = _inline_svg(pipe(dot, "svg").decode("utf-8"))
         # ids must stay unique in the page: every drawing reuses Graphviz's node and edge ids
-        prefix = f"{slug}-{index}-{lg}-"
+        prefix = f"{slug}-{index}-{'' if panel is None else panel}-{lg}-"
         svg = re.sub(r'\bid="', f'id="{prefix}', svg)
         svg = re.sub(r'(xlink:href|href)="#', rf'\1="#{prefix}', svg)
         svg = svg.replace("url(#", f"url(#{prefix}")
