@@ -14,13 +14,17 @@ TEST_SYSTEM_DEPS := chromium=chromium node=nodejs npm=npm
 JAVA_SYSTEM_DEPS := java=default-jre-headless
 SPARK_STAMP := $(VENV)/.spark-installed
 
-.PHONY: demo test fuzz install spark system-deps test-system-deps js-deps lint bench clean
+.PHONY: demo test test-slow fuzz install spark system-deps test-system-deps js-deps lint bench clean
 
 demo: install
 	$(BIN)/procsimp demo --out outputs
 
 test: install spark test-system-deps js-deps
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
+
+# The slow cases (model alignments on the large real logs, minutes each), left out of `make test`.
+test-slow: install test-system-deps js-deps
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m slow
 
 # Hypothesis fuzzing of every public entry point with many more examples than `make test` tries
 # (FUZZ_EXAMPLES per property; bad input must end in a procsimp error, never anything else).

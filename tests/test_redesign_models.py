@@ -23,18 +23,21 @@ JS = ROOT / "tests" / "js"
 CHECKER = JS / "check_bpmn.mjs"
 RECEIPT = "Receipt_phase_of_an_environmental_permit_application_process_WABO_CoSeLoG_project.xes.gz"
 #: every public real log (each is one service: none has a service column)
+#: the large logs align thousands of variants on nets of dozens of tasks: minutes each, so they
+#: run with `make test-slow` (pytest -m slow), not in `make test`
+_SLOW = pytest.mark.slow
 REAL_LOGS = [
     RECEIPT,
-    "BPIC15_1.xes.gz",
-    "BPIC15_2.xes.gz",
-    "BPIC15_3.xes.gz",
-    "CoSeLoG_WABO_1.xes.gz",
-    "CoSeLoG_WABO_2.xes.gz",
-    "CoSeLoG_WABO_3.xes.gz",
-    "BPIC12.xes.gz",
+    pytest.param("BPIC15_1.xes.gz", marks=_SLOW),
+    pytest.param("BPIC15_2.xes.gz", marks=_SLOW),
+    pytest.param("BPIC15_3.xes.gz", marks=_SLOW),
+    pytest.param("CoSeLoG_WABO_1.xes.gz", marks=_SLOW),
+    pytest.param("CoSeLoG_WABO_2.xes.gz", marks=_SLOW),
+    pytest.param("CoSeLoG_WABO_3.xes.gz", marks=_SLOW),
+    pytest.param("BPIC12.xes.gz", marks=_SLOW),
     "Sepsis_Cases-Event_Log.xes.gz",
     "roadtraffic100traces.xes",
-    "15_bpic2020_permit_log_1t_per_variant.xes.gz",
+    pytest.param("15_bpic2020_permit_log_1t_per_variant.xes.gz", marks=_SLOW),
     "running-example.xes",
 ]
 
