@@ -15,8 +15,7 @@ import pytest
 import procsimp
 from procsimp.mining import MAX_EDGES
 from procsimp.render import graphviz as gv
-from tests.conftest import invoke, real_log_path
-from tests.test_report import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, EVENT_LOGS, invoke, real_log_path
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "maps"
 UPDATE_GOLDEN = os.environ.get("PROCSIMP_UPDATE_GOLDEN") == "1"
@@ -207,3 +206,22 @@ def test_report_maps_fit_zoom_and_pan_in_headless_chromium(tmp_path: Path, artif
     remote = [u for u in requests if not u.startswith(("file:", "data:", "about:"))]
     assert remote == [], f"the report requested network resources: {remote}"
     assert errors == []
+
+
+
+def test_a_pinned_panel_whose_boxes_touch_is_drawn_with_straight_edges() -> None:
+    """neato cannot route curved edges between pinned boxes that touch ('trying to delete a
+    non-line'): the bundled English driving-licence proposal's to-be panel failed the demo."""
+    import procsimp
+    from procsimp.io import read_log
+    from procsimp.mining import mine
+    from procsimp.redesign.diagram import panels
+    from procsimp.render.graphviz import pipe
+
+    log = read_log(EVENT_LOGS / "dossiers_en.csv")
+    name = "Exchange a driving licence"
+    plan = procsimp.propose(log, procsimp.flag_steps(log, service=name), service=name)
+    drawn = panels(plan, lang="en", maps=(mine(log, service=name), mine(plan.to_be)))
+    assert len(drawn) == 2 and drawn[1].graph_attr.get("splines") == "true"
+    svg = pipe(drawn[1], "svg").decode("utf-8")
+    assert "<svg" in svg and all(step in svg for step in plan.to_be.df["concept:name"].unique())

@@ -4,10 +4,6 @@ real-log services."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,10 +13,9 @@ from procsimp._pm4py import pm4py
 from procsimp.discovery import bpmn_to_petri
 from procsimp.io import read_log
 from procsimp.redesign import propose_all
-from tests.conftest import EVENT_LOGS, ROOT, real_log_path
+from tests.bpmn_moddle import assert_clean, check_bpmn
+from tests.conftest import EVENT_LOGS, real_log_path
 
-JS = ROOT / "tests" / "js"
-CHECKER = JS / "check_bpmn.mjs"
 RECEIPT = "Receipt_phase_of_an_environmental_permit_application_process_WABO_CoSeLoG_project.xes.gz"
 #: every public real log (each is one service: none has a service column)
 #: the large logs align thousands of variants on nets of dozens of tasks: minutes each, so they
@@ -40,28 +35,6 @@ REAL_LOGS = [
     pytest.param("15_bpic2020_permit_log_1t_per_variant.xes.gz", marks=_SLOW),
     "running-example.xes",
 ]
-
-
-def check_bpmn(files: list[Path]) -> list[dict]:
-    """Reports of tests/js/check_bpmn.mjs (bpmn-moddle) for ``files``."""
-    node = shutil.which("node")
-    if node is None or not (JS / "node_modules" / "bpmn-moddle").is_dir():
-        if os.environ.get("PROCSIMP_SKIP_NODE") == "1":
-            pytest.skip("PROCSIMP_SKIP_NODE=1: the bpmn-moddle checks are skipped on request")
-        pytest.fail("node or the npm packages in tests/js are missing: `make test` installs them (make js-deps)")
-    done = subprocess.run(
-        [node, str(CHECKER), *map(str, files)], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr or done.stdout
-    return json.loads(done.stdout)["files"]
-
-
-def assert_clean(report: dict) -> None:
-    assert report["error"] is None, report
-    assert report["warnings"] == [], report["warnings"]
-    for key in ("nodes_without_shape", "flows_without_edge", "short_edges", "detached_edges", "bad_refs", "overlaps"):
-        assert report[key] == [], (report["file"], key, report[key])
-    assert report["tasks"] > 0 and report["events"] == 2
 
 
 def check_proposals(proposals, tmp_path: Path, *, min_fitness: float | None, recheck: bool) -> list[dict]:

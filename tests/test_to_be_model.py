@@ -10,10 +10,10 @@ import pytest
 
 import procsimp
 from procsimp.redesign import propose_all
-from procsimp.redesign.edits import Eliminate, Merge, MoveEarlier, Parallelize
+from procsimp.redesign.edits import Automate, Eliminate, Merge, MoveEarlier, Parallelize
 from procsimp.render.bpmn import CHANGE_COLOURS, NS_BIOC, NS_BPMN
+from tests.bpmn_moddle import assert_clean, check_bpmn
 from tests.conftest import EVENT_LOGS, real_log_path
-from tests.test_redesign_models import assert_clean, check_bpmn
 
 B = f"{{{NS_BPMN}}}"
 
@@ -61,6 +61,9 @@ def assert_edits_visible(plan, bpmn: dict) -> int:
             a, b = tasks[e.a]["id"], tasks[e.b]["id"]
             splits = [s for s, t in flows if t == a and kinds[s] == "parallelGateway"]
             assert any((s, b) in flows for s in splits), (e, "not in one parallel block")
+        elif isinstance(e, Automate):  # the step stays, done by the system: a service task
+            assert tasks[e.activity]["kind"] == "serviceTask", (e, tasks[e.activity])
+            assert e.activity in net_labels
         elif isinstance(e, MoveEarlier):
             assert (tasks[e.after]["id"], tasks[e.activity]["id"]) in flows, e
             assert tasks[e.activity]["stroke"] == CHANGE_COLOURS["moved"][0]

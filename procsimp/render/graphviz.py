@@ -1008,6 +1008,12 @@ def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
             "--format dot"
         ) from None
     except graphviz.CalledProcessError as exc:
+        if dot.engine == "neato" and dot.graph_attr.get("splines") not in ("line", "false"):
+            # a pinned panel whose boxes touch: neato cannot route curved edges around them
+            # ("trying to delete a non-line"); the same drawing with straight edges
+            straight = dot.copy()
+            straight.graph_attr["splines"] = "line"
+            return pipe(straight, fmt)
         stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
         detail = " ".join(stderr.split())[:300] or f"exit code {exc.returncode}"
         raise ProcsimpError(f"Graphviz could not render the {fmt.upper()} diagram: {detail}") from None
