@@ -20,6 +20,7 @@ __all__ = [
     "lang_option",
     "min_variant_cases_option",
     "noise_option",
+    "print_format_option",
     "scope_options",
     "view_option",
 ]
@@ -31,6 +32,18 @@ def formats_option(default: str, help: str) -> Callable[..., Any]:
     """``--format LIST`` (the parameter ``formats``): comma-separated output formats."""
     return click.option(
         "--format", "formats", default=default, show_default=True, metavar="LIST", help=help
+    )
+
+
+def print_format_option(help: str) -> Callable[..., Any]:
+    """``--format table|json|csv`` (the parameter ``fmt``): what a command prints on stdout."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help=help,
     )
 
 

@@ -11,6 +11,7 @@ import click
 
 from procsimp._cells import neutralise_cell
 from procsimp.cli import catalog_option
+from procsimp.commands._options import print_format_option
 
 _safe_cell = neutralise_cell
 
@@ -65,14 +66,7 @@ def _table(services: list[Any], lang: str) -> str:
 
 @click.command("catalog")
 @catalog_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="output format",
-)
+@print_format_option(help="output format")
 @click.option("--essential", is_flag=True, help="only the essential (priority) services")
 @click.option(
     "--lang",

@@ -16,7 +16,7 @@ from procsimp.cli import (
     service_option,
     writing_to,
 )
-from procsimp.commands._options import lang_option, scope_options
+from procsimp.commands._options import lang_option, print_format_option, scope_options
 
 
 @click.command("conform")
@@ -30,14 +30,7 @@ from procsimp.commands._options import lang_option, scope_options
     metavar="FILE",
     help="the approved procedure: a YAML reference (see docs/procedure.md) or a BPMN 2.0 file",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="how to print the result on stdout (csv: the deviations)",
-)
+@print_format_option(help="how to print the result on stdout (csv: the deviations)")
 @lang_option(help="language of the deviation map's legend (with --out)")
 @out_option(
     default=None,

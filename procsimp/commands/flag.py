@@ -18,7 +18,7 @@ from procsimp.cli import (
     service_option,
     writing_to,
 )
-from procsimp.commands._options import scope_options
+from procsimp.commands._options import print_format_option, scope_options
 
 
 @click.command("flag")
@@ -36,14 +36,7 @@ from procsimp.commands._options import scope_options
     metavar="X",
     help="only flags at least this confident (0-1)",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="how to print the flags on stdout",
-)
+@print_format_option(help="how to print the flags on stdout")
 @out_option(default=None, help="also write flags.json and flags.csv into this folder" + WHOLE_FOLDER_NOTE)
 def flag(
     log_args: dict[str, Any],

@@ -18,7 +18,12 @@ from procsimp.cli import (
     out_option,
     writing_to,
 )
-from procsimp.commands._options import channel_map_option, echo_channel_warnings, scope_options
+from procsimp.commands._options import (
+    channel_map_option,
+    echo_channel_warnings,
+    print_format_option,
+    scope_options,
+)
 
 
 @click.command(name="profile")
@@ -35,14 +40,7 @@ from procsimp.commands._options import channel_map_option, echo_channel_warnings
     "the log has no receipt time) and in the unit that did most of its steps",
 )
 @out_option(default=None, help="also write profile.csv and profile.json into this folder" + WHOLE_FOLDER_NOTE)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="what to print: a readable table, JSON or CSV",
-)
+@print_format_option(help="what to print: a readable table, JSON or CSV")
 def profile(
     log_args: dict[str, Any],
     scope: Any,
