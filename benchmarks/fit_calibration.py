@@ -13,7 +13,7 @@ flags and written, with the seeds and the date, to the calibration file shipped 
 Printed: the training reliability table (confidence band, flags, right, share right) before
 calibration (raw scores) and after (the new table applied to the same flags), and the tables.
 
-Seeds 100-399 are the held-out TEST family and are refused: a table fitted on them would make
+Seeds 100-699 are the held-out TEST families and are refused: a table fitted on them would make
 the test figures meaningless. Run this again whenever the detectors change.
 """
 

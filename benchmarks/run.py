@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 #: arguments a benchmark always gets here: the generalisation benchmark runs on its training
-#: family (seeds 100-399 are held out, measured once on purpose, never as part of a routine run)
+#: family (seeds 100-699 are held out, measured once on purpose, never as part of a routine run)
 FIXED_ARGS: dict[str, list[str]] = {"detect_generalise": ["--seeds", "0-99"]}
 
 
