@@ -99,6 +99,10 @@ class DuplicateCheck(ControlStep):
     #: a re-check by the officer or unit whose work it checks is light: at most this share of the
     #: main work step's processing
     max_own_recheck_share = 0.25
+    #: a re-check by the officer who did the work is a separate pass: the dossier waits again, at
+    #: least this many times the re-check's processing (median); a step the same officer takes up
+    #: sooner continues the work (a follow-up, to merge)
+    min_recheck_wait_ratio = 10.0
 
     def _finding(self, c: dict[str, Any]) -> dict[str, Any] | None:
         row = c["row"]
@@ -113,7 +117,10 @@ class DuplicateCheck(ControlStep):
                 break
             if val(p["proc_hours_median"]) < self.max_relay_ratio * c["proc"]:
                 return None  # the dossier just arrived by a transfer: it starts a new desk's handling
-        if c["other"] < 0.2 and val(c["row"]["wait_hours_mean"]) <= 2.0:
+        if c["other"] < 0.2 and (
+            val(row["wait_hours_mean"]) <= 2.0
+            or val(row["wait_hours_median"]) < self.min_recheck_wait_ratio * c["proc"]
+        ):
             return None  # the same officer goes straight on: a follow-up (to merge), not a re-check
         checks = [p for p in c["before"] if p["decision_knockout"] or p["decision_rework"]]
         if not checks:

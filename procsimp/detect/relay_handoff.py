@@ -18,8 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from procsimp.detect._common import (
+    dispatch,
     frequent_steps,
     is_quiet,
+    own_work_step,
     per_service,
     produces_result,
     step_flag,
@@ -123,6 +125,7 @@ class RelayHandoff(Detector):
         per_day = ag.hours_per_day
         for srow, acts in per_service(ag):
             work = val(work_hours_scale(acts))
+            own_work = own_work_step(acts)
             rows = {r.activity: r for r in acts}
             for r in frequent_steps(acts, self.min_cases, self.min_case_share):
                 swapped = swap_only_routing(ag, r)
@@ -137,14 +140,17 @@ class RelayHandoff(Detector):
                 before = rows.get(r.top_predecessor)
                 if before is not None and before.protected and val(before.unit_exclusive_share) >= 0.9:
                     continue  # right after a required authority's step (a signature): it issues the result
-                # the dossier changes hands on the way out (and, unless the step is the intake
-                # desk's or a required one, on the way in: the desk officer who checked the
-                # dossier often transfers it himself)
+                intake = ag.has_unit and val(r.intake_unit_share) >= self.min_intake_unit
+                if not intake and dispatch(r, rows, own_work):
+                    continue  # the back office's dispatch before its main work: it assigns the work
+                # the dossier changes hands on the way in or out (the desk officer who checked
+                # the dossier often transfers it himself; the officer who takes the dossier back
+                # from a consulted body often goes on with it); a required step moves the dossier
+                # whoever does it
                 handoff = max(val(r.resource_change_next), val(r.unit_change_next))
                 handoff_in = max(val(r.resource_change_prev), val(r.unit_change_prev))
-                intake = ag.has_unit and val(r.intake_unit_share) >= self.min_intake_unit
-                needed = handoff if (intake or r.protected) else min(handoff, handoff_in)
-                if needed < self.min_handoff:
+                needed = max(handoff, handoff_in)
+                if needed < self.min_handoff and not r.protected:
                     continue
                 limit_h = self.max_proc_minutes / 60.0
                 if ag.has_start:
@@ -166,7 +172,7 @@ class RelayHandoff(Detector):
                     cap = 0.7
                 margins = [
                     margin(r.top_successor_share, self.min_top_successor, 1.0),
-                    margin(needed, self.min_handoff, 1.0),
+                    margin(needed, self.min_handoff, 1.0) if needed >= self.min_handoff else 0.0,
                     1.0 - margin(proc, 0.0, limit_h) if limit_h > 0 else 1.0,
                 ]
                 ev = {
