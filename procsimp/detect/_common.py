@@ -461,13 +461,16 @@ class ControlStep(Detector):
         """Whether ``r`` is a control step that changes nothing (see the class documentation),
         given the service's rows by name and its main work step. Returns the numbers that made
         it one, or None."""
-        if r["kept"] or work is None or not finite(r["proc_hours_median"]):
+        swapped = swap_only_routing(ag, r)
+        if r["kept"] and not (r["role"] == "decision" and swapped):
+            return None  # a start, end, required or decision step (routing by swapped successors is none)
+        if work is None or not finite(r["proc_hours_median"]):
             return None
         if 60.0 * float(r["proc_hours_median"]) < self.min_look_minutes:
             return None  # seconds of work: a system's step (a timer, an automatic entry), not a look
         if not (
             is_quiet(r, self.min_top_successor, self.max_outcome_bits)
-            or (is_quiet(r, 0.5, self.max_outcome_bits) and swap_only_routing(ag, r))
+            or (is_quiet(r, 0.5, self.max_outcome_bits) and swapped)
         ):
             return None  # routing that varies only because two independent successors swap is no decision
         if produces_result(r, rows) or releases_result(r, rows):
