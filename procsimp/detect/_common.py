@@ -508,7 +508,9 @@ class ControlStep(Detector):
             "other": other,
             "before": before,
             "controlled": controlled[0],
-            "after_work": val(r["step_index_mean"]) > val(work["step_index_mean"]),
+            # after the main work: later on average, or the work is on its usual path before it
+            # (a work step sent back for rework has a later mean position than its first pass)
+            "after_work": val(r["step_index_mean"]) > val(work["step_index_mean"]) or any(p is work for p in before),
         }
 
     def _proc_margin(self, c: dict[str, Any]) -> float:
