@@ -85,7 +85,9 @@ def work_step(acts: list[Row], min_case_share: float = 0.3, *, own: bool = False
     best: Row | None = None
     for r in acts:
         if val(r["case_share"]) >= min_case_share and finite(r["proc_hours_median"]):
-            if r["end"] or produces_result(r, rows) or consulted(r) or (own and single_purpose(r)):
+            if r["end"] or produces_result(r, rows) or consulted(r) or (
+                own and single_purpose(r) and not r["decision_knockout"]
+            ):
                 continue
             if best is None or r["proc_hours_median"] > best["proc_hours_median"]:
                 best = r
@@ -106,8 +108,9 @@ def single_purpose(r: Row) -> bool:
 
 def own_work_step(acts: list[Row], shares: tuple[float, ...] = (0.9, 0.5)) -> Row | None:
     """The agency's own main work step: :func:`work_step` among the steps done by units that do
-    more than one step in the service (leaving out bodies consulted for one step, whose opinion
-    may take longer than the agency's own appraisal, and single-purpose levels), first among the
+    more than one step in the service or that reject dossiers (leaving out bodies consulted for
+    one step, whose opinion may take longer than the agency's own appraisal that decides the
+    dossier, and single-purpose levels), first among the
     steps done on nearly every dossier, then on most (the first of ``shares`` with one: not the
     extra work of a branch). Falls back to :func:`work_step` when there is none."""
     for share in shares:
