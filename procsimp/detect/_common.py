@@ -323,15 +323,19 @@ def sentence(text: str) -> str:
 class ControlStep(Detector):
     """Base of the detectors of control steps that change nothing (a review, a re-check).
 
-    A control step is not kept (start, end, decision, protected, rework), is quiet (see
-    :func:`is_quiet`), is done by another officer than the step before it (and, when the log has
+    A control step is not kept (start, end, decision, protected, rework; a step whose routing
+    varies only because two independent successors swap is no decision), takes an officer at
+    least a minute (a step of seconds is a system's), is quiet (see :func:`is_quiet`), is done by
+    another officer than the step before it (and, when the log has
     units, by another unit: a control is done by another desk or level; not by the desk that
     received the dossier, whose later steps are intake work such as collecting a fee; not by a
-    body consulted for this one step, after which the dossier goes back to a unit that sent it:
-    that opinion is work the agency asked for, not a check of its own work; and not the step at
-    which the dossier comes back from such a body to the unit that sent it, which continues that
-    unit's own work), takes at most
-    ``max_proc_share`` of the main work step's processing, neither produces the result right
+    body consulted for this step (see :func:`consultation`: its opinion is work the agency asked
+    for, not a check of its own work); not the step at which the dossier comes back from such a
+    body to the unit that sent it when it does real work there (see :func:`light`), which
+    continues that unit's own work; and not the back office's dispatch of a dossier before its
+    main work, see :func:`dispatch`), takes at most
+    ``max_proc_share`` of the agency's main work step's processing (see :func:`own_work_step`),
+    neither produces the result right
     before it is delivered nor releases it (see :func:`releases_result`), and follows some step
     with at least ``min_controlled_ratio`` times its own processing (there is work to control).
 

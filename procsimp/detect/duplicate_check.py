@@ -6,8 +6,12 @@ always followed by the same step, never by a rejection or rework, and tells noth
 outcome. Like a review it is a short step after the service's main work, but it may be done
 by the same officer or unit whose work it checks (a clerk re-checking their own unit's work);
 the same steps are never taken for one: consultations of other bodies, the step the dossier comes
-back to from them, and later steps at the desk that received it (see
-:class:`procsimp.detect._common.ControlStep`).
+back to from them, the back office's dispatch of a dossier the desk just handed over (an
+assignment: there is no work of its unit to check yet), and later steps at the desk that
+received it (see :class:`procsimp.detect._common.ControlStep`). A re-check by the officer who did
+the work is a separate pass: the dossier waits again (at least ten times the re-check's
+processing, and over two hours); a step that officer takes up sooner continues the work (a
+follow-up, to merge).
 """
 
 from __future__ import annotations

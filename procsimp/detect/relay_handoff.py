@@ -2,11 +2,14 @@
 
 Signals: near-zero processing time, nearly always the same successor (or one of two steps that
 follow it in either order: routing that varies only because two independent successors swap is
-not a decision), a change of officer or unit on the way out (and on the way in, except at the
-intake desk and for required steps: the desk officer who checked a dossier often transfers it
-himself), waiting added before it, and a performer that handles other steps
-too (a step done by a level or body that appears only for it, such as a signature, is an
-authority, not a relay). Such a step can go (route the dossier automatically): the action is
+not a decision), a change of officer or unit on the way in or on the way out (the desk officer
+who checked a dossier often transfers it himself; the officer who takes a dossier back from a
+consulted body and passes it on is often followed by himself; a required step moves the dossier
+whoever does it, so needs neither), waiting added before it, and a performer that handles other
+steps too (a step done by a level or body that appears only for it, such as a signature, is an
+authority, not a relay). Not a relay: the back office's dispatch of a dossier before its main
+work, right after the intake desk's hand-over (a head assigning it to a specialist routes the
+work to a person; see :func:`procsimp.detect._common.dispatch`). Such a step can go (route the dossier automatically): the action is
 ``eliminate``, or ``automate`` (the same saving: the system passes the dossier on, with no officer
 and no waiting, and the step stays) when the step is required (protected by the catalog or by
 ``protect``) or when it is the hand-over from the intake desk (done by the unit that received the
@@ -54,8 +57,8 @@ class RelayHandoff(Detector):
     min_top_successor
         share of the step's occurrences followed by its most frequent successor.
     min_handoff
-        share of occurrences where the dossier changes officer (or unit) on the way in and on
-        the way out.
+        share of occurrences where the dossier changes officer (or unit) on the way in or on
+        the way out (not asked of a required step).
 
     min_intake_unit
         share of the occurrences done by the unit that received the dossier at or above which
