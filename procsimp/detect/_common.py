@@ -75,20 +75,97 @@ def consulted(r: Row, min_sent_back: float = 0.5) -> bool:
     return val(r["unit_exclusive_share"]) >= 0.9 and val(r["sent_back_share"]) >= min_sent_back
 
 
-def work_step(acts: list[Row], min_case_share: float = 0.3) -> Row | None:
+def work_step(acts: list[Row], min_case_share: float = 0.3, *, own: bool = False) -> Row | None:
     """The service's main work step: the largest median processing time among the steps present
     in a fair share of the cases, leaving out the steps that produce the result right before it
     is delivered (printing a card) and consultations of other bodies (see :func:`consulted`: the
-    agency's own work is the yardstick). None when processing times are unknown."""
+    agency's own work is the yardstick). None when processing times are unknown. With ``own``,
+    every step of a single-purpose unit is left out too (see :func:`own_work_step`)."""
     rows = {r["activity"]: r for r in acts}
     best: Row | None = None
     for r in acts:
         if val(r["case_share"]) >= min_case_share and finite(r["proc_hours_median"]):
-            if r["end"] or produces_result(r, rows) or consulted(r):
+            if r["end"] or produces_result(r, rows) or consulted(r) or (
+                own and single_purpose(r) and not r["decision_knockout"]
+            ):
                 continue
             if best is None or r["proc_hours_median"] > best["proc_hours_median"]:
                 best = r
     return best
+
+
+#: a step by a body that does only this step is that body's opinion (a consultation), not a
+#: glance at the agency's work, when its processing is at least this share of the agency's main
+#: work step (see :func:`own_work_step`); below it, the step is light (a review, a relay)
+LIGHT_SHARE = 0.15
+
+
+def single_purpose(r: Row) -> bool:
+    """Whether the step is done by a unit that does nothing else in the service (a body asked
+    for this one step, a level of leadership that only signs). False for a log without units."""
+    return val(r["unit_exclusive_share"]) >= 0.9
+
+
+def own_work_step(acts: list[Row], shares: tuple[float, ...] = (0.9, 0.5)) -> Row | None:
+    """The agency's own main work step: :func:`work_step` among the steps done by units that do
+    more than one step in the service or that reject dossiers (leaving out bodies consulted for
+    one step, whose opinion may take longer than the agency's own appraisal that decides the
+    dossier, and single-purpose levels), first among the
+    steps done on nearly every dossier, then on most (the first of ``shares`` with one: not the
+    extra work of a branch). Falls back to :func:`work_step` when there is none."""
+    for share in shares:
+        best = work_step(acts, share, own=True)
+        if best is not None:
+            return best
+    return work_step(acts)
+
+
+def light(r: Row, work: Row | None, share: float = LIGHT_SHARE) -> bool:
+    """Whether the step's median processing is at most ``share`` of the work step's (a glance,
+    a click), True when either is unknown (nothing says it is real work)."""
+    if work is None or not finite(r["proc_hours_median"]) or not finite(work["proc_hours_median"]):
+        return True
+    return float(r["proc_hours_median"]) <= share * float(work["proc_hours_median"])
+
+
+def consultation(r: Row, rows: dict[str, Row], work: Row | None, min_sent_back: float = 0.5) -> bool:
+    """Whether the step is a consultation of another body: done by a unit that does nothing else
+    in the service, with real processing (not :func:`light` against the agency's main work), and
+    either the dossier then goes back to a unit that had it earlier (:func:`consulted`) or the
+    step is next to another such body's step with real processing that is neither required nor
+    the final approval producing or releasing the result (bodies asked one after the other: the
+    first sends the dossier on to the second, not back). A consultation followed by another
+    consultation is still a consultation."""
+    if not single_purpose(r) or r["protected"] or light(r, work):
+        return False
+    if consulted(r, min_sent_back):
+        return True
+    for name in (r["top_successor"], r["top_predecessor"]):
+        n = rows.get(name) if name is not None else None
+        if (
+            n is not None and n is not r and single_purpose(n) and not n["protected"] and not light(n, work)
+            and not produces_result(n, rows) and not releases_result(n, rows)
+        ):
+            return True
+    return False
+
+
+def dispatch(r: Row, rows: dict[str, Row], work: Row | None, min_intake: float = 0.5) -> bool:
+    """Whether the step is the back office's dispatch of the dossier (an assignment): a light step
+    (see :func:`light`) that is not the intake desk's, comes before the agency's main work step,
+    and either comes right after a step of the unit that received the dossier (the desk's
+    hand-over) or is done by a level that does nothing else in the service (a head who only
+    assigns). Such a step routes the work to the officer who will do it: it neither only forwards
+    the dossier nor checks work already done by its unit (there is none yet). False for a log
+    without units."""
+    if work is None or r is work or not finite(r["intake_unit_share"]) or val(r["intake_unit_share"]) >= min_intake:
+        return False
+    if not light(r, work) or val(r["step_index_mean"]) >= val(work["step_index_mean"]):
+        return False
+    if single_purpose(r):
+        return True
+    before = rows.get(r["top_predecessor"]) if r["top_predecessor"] is not None else None
+    return before is not None and val(before["intake_unit_share"]) >= min_intake and val(r["top_predecessor_share"]) >= 0.5
 
 
 def usual_predecessors(rows: dict[str, Row], start: str, max_steps: int = 50) -> list[Row]:
@@ -246,15 +323,19 @@ def sentence(text: str) -> str:
 class ControlStep(Detector):
     """Base of the detectors of control steps that change nothing (a review, a re-check).
 
-    A control step is not kept (start, end, decision, protected, rework), is quiet (see
-    :func:`is_quiet`), is done by another officer than the step before it (and, when the log has
+    A control step is not kept (start, end, decision, protected, rework; a step whose routing
+    varies only because two independent successors swap is no decision), takes an officer at
+    least a minute (a step of seconds is a system's), is quiet (see :func:`is_quiet`), is done by
+    another officer than the step before it (and, when the log has
     units, by another unit: a control is done by another desk or level; not by the desk that
     received the dossier, whose later steps are intake work such as collecting a fee; not by a
-    body consulted for this one step, after which the dossier goes back to a unit that sent it:
-    that opinion is work the agency asked for, not a check of its own work; and not the step at
-    which the dossier comes back from such a body to the unit that sent it, which continues that
-    unit's own work), takes at most
-    ``max_proc_share`` of the main work step's processing, neither produces the result right
+    body consulted for this step (see :func:`consultation`: its opinion is work the agency asked
+    for, not a check of its own work); not the step at which the dossier comes back from such a
+    body to the unit that sent it when it does real work there (see :func:`light`), which
+    continues that unit's own work; and not the back office's dispatch of a dossier before its
+    main work, see :func:`dispatch`), takes at most
+    ``max_proc_share`` of the agency's main work step's processing (see :func:`own_work_step`),
+    neither produces the result right
     before it is delivered nor releases it (see :func:`releases_result`), and follows some step
     with at least ``min_controlled_ratio`` times its own processing (there is work to control).
 
@@ -264,6 +345,9 @@ class ControlStep(Detector):
     """
 
     hint_kinds: ClassVar[tuple[str, ...]] = ()
+    #: a control is an officer's look at the dossier: a step whose median processing is shorter
+    #: (in minutes) is a system's (a timer, an automatic entry)
+    min_look_minutes: ClassVar[float] = 1.0
     _constraints = {
         "min_top_successor": Interval(0.5, 1),
         "max_outcome_bits": Interval(0, 1),
@@ -351,7 +435,7 @@ class ControlStep(Detector):
         flags: list[Flag] = []
         for srow, acts in per_service(ag):
             rows = {r["activity"]: r for r in acts}
-            work = work_step(acts)
+            work = own_work_step(acts)
             for r in frequent_steps(acts, self.min_cases, self.min_case_share):
                 c = self._control(ag, r, rows, work)
                 found = None if c is None else self._finding(c)
@@ -384,10 +468,18 @@ class ControlStep(Detector):
         """Whether ``r`` is a control step that changes nothing (see the class documentation),
         given the service's rows by name and its main work step. Returns the numbers that made
         it one, or None."""
-        if r["kept"] or work is None or not finite(r["proc_hours_median"]):
+        swapped = swap_only_routing(ag, r)
+        if r["kept"] and not (r["role"] == "decision" and swapped):
+            return None  # a start, end, required or decision step (routing by swapped successors is none)
+        if work is None or not finite(r["proc_hours_median"]):
             return None
-        if not is_quiet(r, self.min_top_successor, self.max_outcome_bits):
-            return None
+        if 60.0 * float(r["proc_hours_median"]) < self.min_look_minutes:
+            return None  # seconds of work: a system's step (a timer, an automatic entry), not a look
+        if not (
+            is_quiet(r, self.min_top_successor, self.max_outcome_bits)
+            or (is_quiet(r, 0.5, self.max_outcome_bits) and swapped)
+        ):
+            return None  # routing that varies only because two independent successors swap is no decision
         if produces_result(r, rows) or releases_result(r, rows):
             return None  # it produces or releases the result, it does not control it
         other = val(r["resource_change_prev"]) if ag.has_resource else val(r["unit_change_prev"])
@@ -398,17 +490,12 @@ class ControlStep(Detector):
                 return None  # control by another desk or level, not the next officer of the same team
             if val(r["intake_unit_share"]) > self.max_intake_unit:
                 return None  # the desk that received the dossier: intake work, not a control
-            if consulted(r, self.min_sent_back):
-                return None  # a body consulted for this step, then the dossier goes back: its opinion
-            if val(r["unit_exclusive_share"]) >= 0.9 and work is not None and any(
-                n is not None and val(n["unit_exclusive_share"]) >= 0.9 and not n["protected"]
-                and max(val(n["sent_back_share"]), val(r["sent_back_share"])) >= self.min_sent_back
-                and val(n["proc_hours_median"]) > self.max_proc_share * val(work["proc_hours_median"])
-                for n in (rows.get(r["top_successor"]), rows.get(r["top_predecessor"]))
-            ):
-                return None  # consultations in sequence: a consulted body next to another doing real work
-            if val(r["back_from_body_share"]) >= self.min_sent_back:
+            if consultation(r, rows, work, self.min_sent_back):
+                return None  # a body consulted for this step (alone or one after another): its opinion
+            if val(r["back_from_body_share"]) >= self.min_sent_back and not light(r, work):
                 return None  # back from a consulted body to the unit that sent it: its own work
+            if dispatch(r, rows, work):
+                return None  # the back office's dispatch before its main work: an assignment
         proc = float(r["proc_hours_median"])
         work_h = val(work["proc_hours_median"])
         if work_h <= 0 or proc > self.max_proc_share * work_h:
@@ -421,13 +508,16 @@ class ControlStep(Detector):
             return None
         return {
             "row": r,
+            "rows": rows,
             "proc": proc,
             "work": work,
             "work_hours": work_h,
             "other": other,
             "before": before,
             "controlled": controlled[0],
-            "after_work": val(r["step_index_mean"]) > val(work["step_index_mean"]),
+            # after the main work: later on average, or the work is on its usual path before it
+            # (a work step sent back for rework has a later mean position than its first pass)
+            "after_work": val(r["step_index_mean"]) > val(work["step_index_mean"]) or any(p is work for p in before),
         }
 
     def _proc_margin(self, c: dict[str, Any]) -> float:

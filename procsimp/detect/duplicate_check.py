@@ -6,8 +6,12 @@ always followed by the same step, never by a rejection or rework, and tells noth
 outcome. Like a review it is a short step after the service's main work, but it may be done
 by the same officer or unit whose work it checks (a clerk re-checking their own unit's work);
 the same steps are never taken for one: consultations of other bodies, the step the dossier comes
-back to from them, and later steps at the desk that received it (see
-:class:`procsimp.detect._common.ControlStep`).
+back to from them, the back office's dispatch of a dossier the desk just handed over (an
+assignment: there is no work of its unit to check yet), and later steps at the desk that
+received it (see :class:`procsimp.detect._common.ControlStep`). A re-check by the officer who did
+the work is a separate pass: the dossier waits again (at least ten times the re-check's
+processing, and over two hours); a step that officer takes up sooner continues the work (a
+follow-up, to merge).
 """
 
 from __future__ import annotations
@@ -99,6 +103,10 @@ class DuplicateCheck(ControlStep):
     #: a re-check by the officer or unit whose work it checks is light: at most this share of the
     #: main work step's processing
     max_own_recheck_share = 0.25
+    #: a re-check by the officer who did the work is a separate pass: the dossier waits again, at
+    #: least this many times the re-check's processing (median); a step the same officer takes up
+    #: sooner continues the work (a follow-up, to merge)
+    min_recheck_wait_ratio = 10.0
 
     def _finding(self, c: dict[str, Any]) -> dict[str, Any] | None:
         row = c["row"]
@@ -113,7 +121,10 @@ class DuplicateCheck(ControlStep):
                 break
             if val(p["proc_hours_median"]) < self.max_relay_ratio * c["proc"]:
                 return None  # the dossier just arrived by a transfer: it starts a new desk's handling
-        if c["other"] < 0.2 and val(c["row"]["wait_hours_mean"]) <= 2.0:
+        if c["other"] < 0.2 and (
+            val(row["wait_hours_mean"]) <= 2.0
+            or val(row["wait_hours_median"]) < self.min_recheck_wait_ratio * c["proc"]
+        ):
             return None  # the same officer goes straight on: a follow-up (to merge), not a re-check
         checks = [p for p in c["before"] if p["decision_knockout"] or p["decision_rework"]]
         if not checks:

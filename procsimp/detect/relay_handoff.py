@@ -2,11 +2,14 @@
 
 Signals: near-zero processing time, nearly always the same successor (or one of two steps that
 follow it in either order: routing that varies only because two independent successors swap is
-not a decision), a change of officer or unit on the way out (and on the way in, except at the
-intake desk and for required steps: the desk officer who checked a dossier often transfers it
-himself), waiting added before it, and a performer that handles other steps
-too (a step done by a level or body that appears only for it, such as a signature, is an
-authority, not a relay). Such a step can go (route the dossier automatically): the action is
+not a decision), a change of officer or unit on the way in or on the way out (the desk officer
+who checked a dossier often transfers it himself; the officer who takes a dossier back from a
+consulted body and passes it on is often followed by himself; a required step moves the dossier
+whoever does it, so needs neither), waiting added before it, and a performer that handles other
+steps too (a step done by a level or body that appears only for it, such as a signature, is an
+authority, not a relay). Not a relay: the back office's dispatch of a dossier before its main
+work, right after the intake desk's hand-over (a head assigning it to a specialist routes the
+work to a person; see :func:`procsimp.detect._common.dispatch`). Such a step can go (route the dossier automatically): the action is
 ``eliminate``, or ``automate`` (the same saving: the system passes the dossier on, with no officer
 and no waiting, and the step stays) when the step is required (protected by the catalog or by
 ``protect``) or when it is the hand-over from the intake desk (done by the unit that received the
@@ -18,8 +21,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from procsimp.detect._common import (
+    dispatch,
     frequent_steps,
     is_quiet,
+    own_work_step,
     per_service,
     produces_result,
     step_flag,
@@ -52,8 +57,8 @@ class RelayHandoff(Detector):
     min_top_successor
         share of the step's occurrences followed by its most frequent successor.
     min_handoff
-        share of occurrences where the dossier changes officer (or unit) on the way in and on
-        the way out.
+        share of occurrences where the dossier changes officer (or unit) on the way in or on
+        the way out (not asked of a required step).
 
     min_intake_unit
         share of the occurrences done by the unit that received the dossier at or above which
@@ -123,6 +128,7 @@ class RelayHandoff(Detector):
         per_day = ag.hours_per_day
         for srow, acts in per_service(ag):
             work = val(work_hours_scale(acts))
+            own_work = own_work_step(acts)
             rows = {r.activity: r for r in acts}
             for r in frequent_steps(acts, self.min_cases, self.min_case_share):
                 swapped = swap_only_routing(ag, r)
@@ -137,14 +143,17 @@ class RelayHandoff(Detector):
                 before = rows.get(r.top_predecessor)
                 if before is not None and before.protected and val(before.unit_exclusive_share) >= 0.9:
                     continue  # right after a required authority's step (a signature): it issues the result
-                # the dossier changes hands on the way out (and, unless the step is the intake
-                # desk's or a required one, on the way in: the desk officer who checked the
-                # dossier often transfers it himself)
+                intake = ag.has_unit and val(r.intake_unit_share) >= self.min_intake_unit
+                if not intake and dispatch(r, rows, own_work):
+                    continue  # the back office's dispatch before its main work: it assigns the work
+                # the dossier changes hands on the way in or out (the desk officer who checked
+                # the dossier often transfers it himself; the officer who takes the dossier back
+                # from a consulted body often goes on with it); a required step moves the dossier
+                # whoever does it
                 handoff = max(val(r.resource_change_next), val(r.unit_change_next))
                 handoff_in = max(val(r.resource_change_prev), val(r.unit_change_prev))
-                intake = ag.has_unit and val(r.intake_unit_share) >= self.min_intake_unit
-                needed = handoff if (intake or r.protected) else min(handoff, handoff_in)
-                if needed < self.min_handoff:
+                needed = max(handoff, handoff_in)
+                if needed < self.min_handoff and not r.protected:
                     continue
                 limit_h = self.max_proc_minutes / 60.0
                 if ag.has_start:
@@ -166,7 +175,7 @@ class RelayHandoff(Detector):
                     cap = 0.7
                 margins = [
                     margin(r.top_successor_share, self.min_top_successor, 1.0),
-                    margin(needed, self.min_handoff, 1.0),
+                    margin(needed, self.min_handoff, 1.0) if needed >= self.min_handoff else 0.0,
                     1.0 - margin(proc, 0.0, limit_h) if limit_h > 0 else 1.0,
                 ]
                 ev = {

@@ -6,9 +6,13 @@ work step's time, and is followed by the same step every time: no rejection, no 
 different routing, no link with the outcome. It can go, or be replaced by sample audits.
 
 Not a review, whatever the numbers: a consultation of another body (a unit that does nothing
-else in the service, after which the dossier goes back to a unit that works on it earlier), the
-step at which the dossier comes back from such a body, and later steps at the desk that received
-the dossier (see :class:`procsimp.detect._common.ControlStep`).
+else in the service, with real processing, after which the dossier goes back to a unit that
+works on it earlier or on to another body asked in turn: a consultation followed by another
+consultation is still one), the step at which the dossier comes back from such a body when it
+does real work there, the back office's dispatch before its main work, a step of seconds (a
+system's), and later steps at the desk that received the dossier (see
+:class:`procsimp.detect._common.ControlStep`). A review of a few minutes by a level that does
+nothing else is one, even right after a consultation.
 """
 
 from __future__ import annotations
