@@ -6,7 +6,8 @@ repeat of A after a send-back does not count against it), the same officer does 
 follow-up: the officer takes it up soon after A, so the wait before B is short next to the work
 B does (a step that waits much longer than it works is a separate pass, such as a re-check, a
 review or a relay). The follow-up B is folded into A: the step that disappears (``activity``)
-is always the second of the pair, never a start, end, decision or protected step, and ``into``
+is always the second of the pair, never a start, end, decision or protected step (a step whose
+next step varies only because two independent steps after it swap order is no decision), and ``into``
 is A. A step done before a step that stays (an assignment before the appraisal) prepares that
 step; it is not a follow-up and is never merged into it.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, val
+from procsimp.detect._common import make_flag, routing_only_by_swap, val
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -119,7 +120,7 @@ class Mergeable(Detector):
                 continue
             a = ag.row(p.service, p.source)
             b = ag.row(p.service, p.target)
-            if a is None or b is None or bool(b["kept"]):
+            if a is None or b is None or (bool(b["kept"]) and not routing_only_by_swap(ag, b)):
                 continue  # the follow-up (the second step) is the one that goes
             goes_on = self._goes_on(p, a)
             if goes_on < self.min_pair_share or val(p.share_of_target) < self.min_pair_share:

@@ -13,9 +13,9 @@ independent:
   two are done by units that never do each other's step, both are substantial work (a large
   share of the service's main work step, not a hand-off or a review), and at least one of them
   is done by a unit that does nothing else in the service (a body consulted for that one step,
-  such as the police or a court). When both are such bodies, any real work (``min_proc_hours``)
-  is substantial: two consulted bodies are neither a hand-off nor a review of each other. No
-  work is handed over between the two: B's unit neither sent the dossier to A and took it back
+  such as the police or a court). When both are such bodies, any real work
+  (``min_body_proc_hours``) is substantial: two consulted bodies are neither a hand-off nor a
+  review of each other. No work is handed over between the two: B's unit neither sent the dossier to A and took it back
   for B (B then waits for A's result, as after a consultation), nor keeps it after B (B then
   continues what A started, as after an assignment). A pair where both units are such bodies
   comes first; a pair with one is only reported when neither of its steps is already in a
@@ -84,6 +84,9 @@ class Parallelizable(Detector):
         processing of each step at least this share of the service's main work step.
     min_proc_hours
         ... and at least this many working hours.
+    min_body_proc_hours
+        sequential-units signal, when both steps are done by consulted bodies: each does at least
+        this many working hours (more than a hand-off or a stamp).
     min_cases
         cases that must have both steps.
     max_overlap_share
@@ -116,6 +119,7 @@ class Parallelizable(Detector):
         "min_pair_share": Interval(0, 1),
         "min_work_share": Interval(0, 1),
         "min_proc_hours": Interval(0, None),
+        "min_body_proc_hours": Interval(0, None),
         "min_cases": Interval(1, None, integer=True),
         "max_overlap_share": Interval(0, 1),
         "max_proc_change": Interval(0, None),
@@ -131,6 +135,7 @@ class Parallelizable(Detector):
     min_pair_share: float
     min_work_share: float
     min_proc_hours: float
+    min_body_proc_hours: float
     min_cases: int
     max_overlap_share: float
     max_proc_change: float
@@ -147,7 +152,8 @@ class Parallelizable(Detector):
         min_adjacent_share: float = 0.5,
         min_pair_share: float = 0.9,
         min_work_share: float = 0.5,
-        min_proc_hours: float = 0.25,
+        min_proc_hours: float = 0.5,
+        min_body_proc_hours: float = 0.25,
         min_cases: int = 10,
         max_overlap_share: float = 0.1,
         max_proc_change: float = 0.5,
@@ -163,6 +169,7 @@ class Parallelizable(Detector):
             min_pair_share=min_pair_share,
             min_work_share=min_work_share,
             min_proc_hours=min_proc_hours,
+            min_body_proc_hours=min_body_proc_hours,
             min_cases=min_cases,
             max_overlap_share=max_overlap_share,
             max_proc_change=max_proc_change,
@@ -313,10 +320,10 @@ class Parallelizable(Detector):
             # them, or whose refusals are rare: each gives its opinion, whether or not one can
             # refuse
             # two bodies each consulted for its one step are neither a hand-off nor a review of
-            # each other: any real work (min_proc_hours) counts; otherwise each step must be a
+            # each other: any real work (min_body_proc_hours) counts; otherwise each step must be a
             # good share of the service's main work
             work = val(scale.get(p.service, float("nan")))
-            need = self.min_proc_hours if exclusive == 2 else max(self.min_proc_hours, self.min_work_share * work)
+            need = self.min_body_proc_hours if exclusive == 2 else max(self.min_proc_hours, self.min_work_share * work)
             pa, pb = val(a.proc_hours_median), val(b.proc_hours_median)
             if pa < need or pb < need:
                 continue
