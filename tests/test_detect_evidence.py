@@ -3,6 +3,12 @@
 * parallelisable steps: never a pair that already runs in parallel (the steps overlap in time),
   never a pair whose order changes the work, never two steps with a hand-off of work between
   them (an assignment and the work it assigns, a consultation and the step that waits for it);
+  two bodies consulted one after the other are paired when neither refuses often, but never a
+  step the law requires;
+* mergeable steps: a follow-up by the same officer is folded into the step it follows (counted
+  per dossier, whatever the send-backs), never a re-check that waits far longer than it works,
+  an assignment before the work it assigns, and a step whose next step varies only because two
+  independent steps swap is no decision;
 * late knock-outs: a dossier that ends early is not a rejection unless the outcome, the end
   step's name or a separate end step after a decision says so.
 
@@ -16,7 +22,8 @@ import pandas as pd
 import pytest
 
 from procsimp.calendar import default_calendar
-from procsimp.detect import LateKnockout, Parallelizable, aggregate, flag_steps
+from procsimp.detect import LateKnockout, Mergeable, Parallelizable, aggregate, flag_steps
+from procsimp.detect._common import routing_only_by_swap
 from procsimp.log import START, EventLog
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -133,6 +140,108 @@ def test_consultation_the_next_step_waits_for_is_not_flagged() -> None:
     pair = aggregate(log, catalog=False).pairs.set_index(["source", "target"]).loc[("Insurance", "Appraise")]
     assert pair["returns_to_target_unit"] == pytest.approx(1.0)
     assert parallel_flags(log) == []
+
+
+def _consultations(*, refused: int, court_minutes: float = 60) -> EventLog:
+    """Forty dossiers: the desk asks the police, then the court, always in that order, and the
+    leader signs; the court refuses ``refused`` of them (the desk notifies the applicant)."""
+    cases = []
+    for i in range(40):
+        head = [("S", "o1", "desk", 0, 10), ("Police check", "p1", "police", 30, 60),
+                ("Court check", "k1", "court", 30, court_minutes)]
+        tail = [("Refusal", "o1", "desk", 30, 5)] if i < refused else [("Sign", "l1", "lead", 30, 10),
+                                                                        ("E", "o1", "desk", 30, 5)]
+        cases.append(sequence(head + tail))
+    return log_of(cases)
+
+
+def test_consultations_in_sequence_are_paired_when_one_body_rarely_refuses() -> None:
+    log = _consultations(refused=2, court_minutes=20)  # 5% refused; a third of an hour of work
+    court = aggregate(log, catalog=False).activities.set_index("activity").loc["Court check"]
+    assert court["decision"] and court["decision_knockout"] and not court["decision_rework"]
+    assert court["sent_back_share"] < 0.5  # the dossier goes on to the leader, not back to the desk
+    flags = parallel_flags(log)
+    assert [(f.activity, f.into, f.evidence["signal"]) for f in flags] == [("Police check", "Court check", "sequential_units")]
+    # a body that refuses often is asked first: its refusals spare the other body's work
+    assert parallel_flags(_consultations(refused=12)) == []
+    # ... and so is one whose opinion is no more than a stamp (under a quarter hour)
+    assert parallel_flags(_consultations(refused=2, court_minutes=10)) == []
+
+
+def test_a_step_the_law_requires_keeps_its_place_after_a_consultation() -> None:
+    steps = [("S", "o1", "desk", 0, 10), ("Police check", "p1", "police", 30, 60), ("Sign", "l1", "lead", 30, 30),
+             ("E", "o1", "desk", 30, 5)]
+    log = log_of([sequence(steps)] * 12)
+    assert [(f.activity, f.into) for f in parallel_flags(log)] == [("Police check", "Sign")]
+    protected = Parallelizable().detect(aggregate(log, catalog=False, protect=["Sign"]))
+    assert protected == []
+
+
+# ---------------------------------------------------------------------------- mergeable steps
+def merge_flags(log: EventLog) -> list:
+    return [f for f in flag_steps(log, catalog=False, calibration=False) if f.action == "merge"]
+
+
+def _follow_up(*, wait: float, proc: float, sent_back: int = 0) -> EventLog:
+    """Twenty dossiers: the officer who appraises also drafts, ``wait`` minutes later; the head
+    reviews and sends ``sent_back`` dossiers back to the appraisal once (no new draft)."""
+    cases = []
+    for i in range(20):
+        steps = [("S", "o1", "desk", 0, 10), ("Appraise", f"a{i % 3}", "unit", 120, 90),
+                 ("Draft", f"a{i % 3}", "unit", wait, proc), ("Review", "h1", "unit", 60, 20)]
+        if i < sent_back:
+            steps += [("Appraise", f"a{i % 3}", "unit", 60, 45), ("Review", "h1", "unit", 60, 20)]
+        cases.append(sequence(steps + [("E", "o1", "desk", 30, 5)]))
+    return log_of(cases)
+
+
+def test_a_follow_up_by_the_same_officer_is_folded_into_the_step_it_follows() -> None:
+    flags = merge_flags(_follow_up(wait=20, proc=30, sent_back=4))
+    assert [(f.activity, f.into) for f in flags] == [("Draft", "Appraise")]
+    ev = flags[0].evidence
+    # the appraisals done again after a send-back have no draft after them: counted per dossier,
+    # every dossier that is appraised goes on to the draft
+    assert ev["first_followed_by_second"] == pytest.approx(20 / 24, abs=1e-3)
+    assert ev["first_goes_on_share"] == pytest.approx(1.0)
+    assert ev["wait_to_proc_ratio_second"] == pytest.approx(20 / 30, rel=0.05)
+
+
+def test_a_recheck_that_waits_far_longer_than_it_works_is_no_follow_up() -> None:
+    # the same officer checks the work again the next day, for a quarter of an hour
+    assert merge_flags(_follow_up(wait=400, proc=15)) == []
+    loose = Mergeable(max_wait_ratio=100.0).detect(aggregate(_follow_up(wait=400, proc=15), catalog=False))
+    assert [(f.activity, f.into) for f in loose] == [("Draft", "Appraise")]
+
+
+def test_an_assignment_is_not_merged_into_the_work_it_assigns() -> None:
+    # the officer assigns the dossier to themself, then appraises it, which rejects some
+    cases = []
+    for i in range(20):
+        steps = [("S", "o1", "desk", 0, 10), ("Assign", f"a{i % 3}", "unit", 60, 15),
+                 ("Appraise", f"a{i % 3}", "unit", 20, 90)]
+        steps += [("Refusal", "o1", "desk", 30, 5)] if i < 3 else [("Sign", "l1", "lead", 60, 10), ("E", "o1", "desk", 30, 5)]
+        cases.append(sequence(steps))
+    log = log_of(cases)
+    assert aggregate(log, catalog=False).activities.set_index("activity").loc["Appraise", "kept"]
+    assert merge_flags(log) == []
+
+
+def test_a_follow_up_before_two_swapping_steps_is_no_decision() -> None:
+    # after the draft, the police and the court are asked in either order: the draft's next step
+    # varies, but that is no decision
+    cases = []
+    for i in range(30):
+        bodies = [("Police check", "p1", "police", 60, 60), ("Court check", "k1", "court", 60, 60)]
+        steps = [("S", "o1", "desk", 0, 10), ("Appraise", f"a{i % 3}", "unit", 120, 90),
+                 ("Draft", f"a{i % 3}", "unit", 20, 30), *(bodies[::-1] if i % 3 == 0 else bodies),
+                 ("Sign", "l1", "lead", 60, 10), ("E", "o1", "desk", 30, 5)]
+        cases.append(sequence(steps))
+    log = log_of(cases)
+    ag = aggregate(log, catalog=False)
+    draft = ag.row(ag.service_names[0], "Draft")
+    assert draft["role"] == "decision" and draft["decision_routing"]
+    assert routing_only_by_swap(ag, draft)
+    assert [(f.activity, f.into) for f in merge_flags(log)] == [("Draft", "Appraise")]
 
 
 # ---------------------------------------------------------------------------- late knock-outs

@@ -219,6 +219,17 @@ def swap_only_routing(ag: LogAggregates, r: Row, *, min_cover: float = 0.95, min
     return ordered > 0 and min(int(o.a_first), int(o.b_first)) / ordered >= min_minority and r["knockout_next"] == 0
 
 
+def routing_only_by_swap(ag: LogAggregates, r: Row) -> bool:
+    """Whether the step is kept only as a routing decision (it neither knocks out, nor sends back,
+    nor tells the outcome) and its routing varies only because two independent steps that follow
+    it swap order (:func:`swap_only_routing`): then it is no real decision."""
+    if r["role"] != "decision" or not bool(r["decision_routing"]):
+        return False
+    if bool(r["decision_knockout"]) or bool(r["decision_rework"]) or bool(r["decision_outcome"]):
+        return False
+    return swap_only_routing(ag, r)
+
+
 def work_hours_scale(acts: list[Row], min_case_share: float = 0.3) -> float:
     """The median processing time (hours) of :func:`work_step`; NaN when unknown."""
     best = work_step(acts, min_case_share)

@@ -1,16 +1,22 @@
 """Mergeable steps: two consecutive steps done by the same officer.
 
-Signals: step A is (nearly) always directly followed by step B, B is (nearly) always directly
-preceded by A, and the same officer does both. One of them can be folded into the other. The
-step that disappears (``activity``) is never a start, end, decision or protected step; when both
-could go, the one with less processing is absorbed by the other (``into``).
+Signals: step B is (nearly) always directly preceded by step A, the dossiers that have A
+(nearly) all go on to B unless they are knocked out right after A (counted per dossier, so a
+repeat of A after a send-back does not count against it), the same officer does both, and B is a
+follow-up: the officer takes it up soon after A, so the wait before B is short next to the work
+B does (a step that waits much longer than it works is a separate pass, such as a re-check, a
+review or a relay). The follow-up B is folded into A: the step that disappears (``activity``)
+is always the second of the pair, never a start, end, decision or protected step (a step whose
+next step varies only because two independent steps after it swap order is no decision), and ``into``
+is A. A step done before a step that stays (an assignment before the appraisal) prepares that
+step; it is not a follow-up and is never merged into it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from procsimp.detect._common import make_flag, val
+from procsimp.detect._common import make_flag, routing_only_by_swap, val
 from procsimp.detect.base import (
     Detector,
     Interval,
@@ -23,7 +29,7 @@ from procsimp.detect.base import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.detect.aggregates import LogAggregates
+    from procsimp.detect.aggregates import LogAggregates, Row
     from procsimp.detect.flag import Flag
 
 __all__ = ["Mergeable"]
@@ -37,15 +43,19 @@ class Mergeable(Detector):
     min_same_officer
         share of the pair's occurrences done by one officer.
     min_pair_share
-        share of the first step's occurrences followed by the second (or by a knock-out), and of
-        the second's occurrences preceded by the first.
+        share of the first step's dossiers that go on to the second (or are knocked out right
+        after the first), and of the second's occurrences preceded by the first.
     min_cases
         cases with the pair.
     min_case_share
         share of the service's cases with the pair.
     max_wait_hours
-        the second step follows within this many working hours on average (a follow-up, not a
-        separate pass after a wait, such as a re-check).
+        the second step follows within this many working hours on average (the same working day;
+        a follow-up, not a separate pass after a wait).
+    max_wait_ratio
+        with start times: the median wait before the second step is at most this many times its
+        median processing (the officer takes the follow-up up soon after the first step; a
+        re-check or a review waits far longer than it works).
     min_proc_minutes
         the step that disappears does at least this much work (median, working minutes; when
         processing is known) or follows within half an hour: a step that does nothing after a
@@ -60,6 +70,7 @@ class Mergeable(Detector):
         "min_cases": Interval(1, None, integer=True),
         "min_case_share": Interval(0, 1),
         "max_wait_hours": Interval(0, None),
+        "max_wait_ratio": Interval(0, None),
         "min_proc_minutes": Interval(0, None),
     }
 
@@ -68,6 +79,7 @@ class Mergeable(Detector):
     min_cases: int
     min_case_share: float
     max_wait_hours: float
+    max_wait_ratio: float
     min_proc_minutes: float
 
     def __init__(
@@ -77,11 +89,13 @@ class Mergeable(Detector):
         min_pair_share: float = 0.9,
         min_cases: int = 10,
         min_case_share: float = 0.05,
-        max_wait_hours: float = 3.0,
+        max_wait_hours: float = 8.0,
+        max_wait_ratio: float = 10.0,
         min_proc_minutes: float = 10.0,
     ) -> None:
         super().__init__(
             max_wait_hours=max_wait_hours,
+            max_wait_ratio=max_wait_ratio,
             min_proc_minutes=min_proc_minutes,
             min_same_officer=min_same_officer,
             min_pair_share=min_pair_share,
@@ -106,27 +120,23 @@ class Mergeable(Detector):
                 continue
             a = ag.row(p.service, p.source)
             b = ag.row(p.service, p.target)
-            if a is None or b is None:
-                continue
-            # the first step's dossiers that are not knocked out right after it go on to the second
-            goes_on = val(p.share_of_source) + val(a["knockout_next_share"])
+            if a is None or b is None or (bool(b["kept"]) and not routing_only_by_swap(ag, b)):
+                continue  # the follow-up (the second step) is the one that goes
+            goes_on = self._goes_on(p, a)
             if goes_on < self.min_pair_share or val(p.share_of_target) < self.min_pair_share:
                 continue
-            a_ok, b_ok = not bool(a["kept"]), not bool(b["kept"])
-            if not (a_ok or b_ok):
-                continue
-            if a_ok and b_ok:
-                # the smaller step is absorbed; ties: the later one into the earlier one
-                remove_first = val(a["proc_hours_median"], 0.0) < val(b["proc_hours_median"], 0.0)
-            else:
-                remove_first = a_ok
-            gone, keep = (p.source, p.target) if remove_first else (p.target, p.source)
-            g = a if remove_first else b
+            gone, keep, g = p.target, p.source, b
             between_h = val(p.wait_hours_mean) if ag.has_start else val(p.sojourn_hours_mean)
             if between_h > self.max_wait_hours:
-                continue  # a separate pass after a wait (a re-check), not a follow-up
-            if ag.has_start and val(g["proc_hours_median"]) * 60.0 < self.min_proc_minutes and between_h >= 0.5:
-                continue  # a step that does no work after a wait: a relay (automate or eliminate), not a merge
+                continue  # a separate pass after a wait, not a follow-up
+            wait_ratio = float("nan")
+            if ag.has_start:
+                proc_h, wait_h = val(g["proc_hours_median"]), val(g["wait_hours_median"])
+                if proc_h * 60.0 < self.min_proc_minutes and between_h >= 0.5:
+                    continue  # a step that does no work after a wait: a relay (automate or eliminate), not a merge
+                wait_ratio = wait_h / proc_h if proc_h > 0 else (0.0 if wait_h <= 0 else float("inf"))
+                if wait_ratio > self.max_wait_ratio:
+                    continue  # it waits far longer than it works: a separate pass (a re-check, a review)
             # merging removes the waiting between the two steps (the hand-over inside one desk)
             between = val(p.wait_hours_mean) if ag.has_start else val(p.sojourn_hours_mean)
             per_case = between * p.count / max(n_cases, 1)
@@ -134,7 +144,7 @@ class Mergeable(Detector):
             conf = confidence(
                 [
                     margin(p.same_resource, self.min_same_officer, 1.0),
-                    margin(min(p.share_of_source, p.share_of_target), self.min_pair_share, 1.0),
+                    margin(min(goes_on, val(p.share_of_target)), self.min_pair_share, 1.0),
                     margin(p.cases, self.min_cases, 10 * self.min_cases),
                 ]
             )
@@ -147,6 +157,8 @@ class Mergeable(Detector):
                 "same_unit": p.same_unit,
                 "first_followed_by_second": p.share_of_source,
                 "second_preceded_by_first": p.share_of_target,
+                "first_goes_on_share": goes_on,
+                "wait_to_proc_ratio_second": None if wait_ratio != wait_ratio else wait_ratio,
                 "proc_hours_median_removed_step": g["proc_hours_median"],
                 "wait_hours_between_mean": p.wait_hours_mean,
             }
@@ -175,3 +187,14 @@ class Mergeable(Detector):
                 )
             )
         return flags
+
+    @staticmethod
+    def _goes_on(p: Row, a: Row) -> float:
+        """Share of the first step's dossiers that have the pair or are knocked out right after
+        the first step (per dossier: a repeat of the first step, after a send-back, is not a
+        dossier that skipped the second)."""
+        cases = int(a["cases"])
+        if cases <= 0:
+            return 0.0
+        knocked = val(a["knockout_next_share"]) * int(a["events"])  # a knock-out ends the dossier: once each
+        return min(1.0, (int(p.cases) + knocked) / cases)

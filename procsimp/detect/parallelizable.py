@@ -13,16 +13,20 @@ independent:
   two are done by units that never do each other's step, both are substantial work (a large
   share of the service's main work step, not a hand-off or a review), and at least one of them
   is done by a unit that does nothing else in the service (a body consulted for that one step,
-  such as the police or a court). When both are such bodies, any real work (``min_proc_hours``)
-  is substantial: two consulted bodies are neither a hand-off nor a review of each other. No
-  work is handed over between the two: B's unit neither sent the dossier to A and took it back
+  such as the police or a court). When both are such bodies, any real work
+  (``min_body_proc_hours``) is substantial: two consulted bodies are neither a hand-off nor a
+  review of each other. No work is handed over between the two: B's unit neither sent the dossier to A and took it back
   for B (B then waits for A's result, as after a consultation), nor keeps it after B (B then
   continues what A started, as after an assignment). A pair where both units are such bodies
   comes first; a pair with one is only reported when neither of its steps is already in a
-  reported pair. Neither step may be a start or end step, nor, unless both are consulted
-  bodies after which the dossier goes back to the unit that asked them (each gives its
-  opinion, whether or not one can refuse), a decision step: a check that can reject is better
-  done first.
+  reported pair. Neither step may be a start or end step, a protected step (a signature or a
+  registration the law requires settles what came before it), nor a decision step (a check that
+  can reject is better done first), unless both are consulted bodies and either the dossier
+  goes back to the unit that asked them (each gives its opinion, whether or not one can refuse)
+  or the decision is a rare knock-out (at most ``max_knockout_share`` of its dossiers, and it
+  never sends the dossier back or routes it): two bodies asked one after the other, always in
+  the same order, with nothing passing between them, can be asked at once, and the few
+  dossiers one of them refuses do not justify making every dossier wait for it first.
 
 Only steps of the same dossier can run in parallel: two steps that occur together in fewer than
 ``min_cooccurrence`` of the dossiers that have either are alternatives (two different endings, a
@@ -80,6 +84,9 @@ class Parallelizable(Detector):
         processing of each step at least this share of the service's main work step.
     min_proc_hours
         ... and at least this many working hours.
+    min_body_proc_hours
+        sequential-units signal, when both steps are done by consulted bodies: each does at least
+        this many working hours (more than a hand-off or a stamp).
     min_cases
         cases that must have both steps.
     max_overlap_share
@@ -91,6 +98,9 @@ class Parallelizable(Detector):
     max_outcome_change
         both-orders signal: the knock-out rate may differ by at most this much between the two
         orders.
+    max_knockout_share
+        sequential-units signal: a decision step by a consulted body is paired when it knocks
+        out at most this share of its dossiers (and never sends them back or routes them).
     min_cooccurrence
         the two steps occur in the same dossier in at least this share of the dossiers that have
         either of them (both signals).
@@ -109,11 +119,13 @@ class Parallelizable(Detector):
         "min_pair_share": Interval(0, 1),
         "min_work_share": Interval(0, 1),
         "min_proc_hours": Interval(0, None),
+        "min_body_proc_hours": Interval(0, None),
         "min_cases": Interval(1, None, integer=True),
         "max_overlap_share": Interval(0, 1),
         "max_proc_change": Interval(0, None),
         "max_outcome_change": Interval(0, 1),
         "max_carry_on_share": Interval(0, 1),
+        "max_knockout_share": Interval(0, 1),
         "min_cooccurrence": Interval(0, 1),
     }
 
@@ -123,11 +135,13 @@ class Parallelizable(Detector):
     min_pair_share: float
     min_work_share: float
     min_proc_hours: float
+    min_body_proc_hours: float
     min_cases: int
     max_overlap_share: float
     max_proc_change: float
     max_outcome_change: float
     max_carry_on_share: float
+    max_knockout_share: float
     min_cooccurrence: float
 
     def __init__(
@@ -139,11 +153,13 @@ class Parallelizable(Detector):
         min_pair_share: float = 0.9,
         min_work_share: float = 0.5,
         min_proc_hours: float = 0.5,
+        min_body_proc_hours: float = 0.25,
         min_cases: int = 10,
         max_overlap_share: float = 0.1,
         max_proc_change: float = 0.5,
         max_outcome_change: float = 0.15,
         max_carry_on_share: float = 0.5,
+        max_knockout_share: float = 0.1,
         min_cooccurrence: float = 0.5,
     ) -> None:
         super().__init__(
@@ -153,11 +169,13 @@ class Parallelizable(Detector):
             min_pair_share=min_pair_share,
             min_work_share=min_work_share,
             min_proc_hours=min_proc_hours,
+            min_body_proc_hours=min_body_proc_hours,
             min_cases=min_cases,
             max_overlap_share=max_overlap_share,
             max_proc_change=max_proc_change,
             max_outcome_change=max_outcome_change,
             max_carry_on_share=max_carry_on_share,
+            max_knockout_share=max_knockout_share,
             min_cooccurrence=min_cooccurrence,
         )
 
@@ -285,21 +303,27 @@ class Parallelizable(Detector):
                 continue
             if any(x.start or x.end or x.knockout_end for x in (a, b)):
                 continue
+            if bool(a.protected) or bool(b.protected):
+                continue  # a step the law requires (a signature, a registration) keeps its place after what it settles
             if val(a.in_loop_share) > 0.5 or val(b.in_loop_share) > 0.5:
                 continue
             exclusive = sum(val(x.unit_exclusive_share) >= 0.9 for x in (a, b))
             if exclusive == 0:
                 continue
-            consultations = exclusive == 2 and max(val(a.sent_back_share), val(b.sent_back_share)) >= 0.5
+            consultations = exclusive == 2 and (
+                max(val(a.sent_back_share), val(b.sent_back_share)) >= 0.5
+                or all(self._rare_knockout(x) for x in (a, b))
+            )
             if (a.decision or b.decision) and not consultations:
                 continue  # a check that can reject is better done first
             # two consulted bodies, after which the dossier goes back to the unit that asked
-            # them: each gives its opinion, whether or not one can refuse
+            # them, or whose refusals are rare: each gives its opinion, whether or not one can
+            # refuse
             # two bodies each consulted for its one step are neither a hand-off nor a review of
-            # each other: any real work (min_proc_hours) counts; otherwise each step must be a
+            # each other: any real work (min_body_proc_hours) counts; otherwise each step must be a
             # good share of the service's main work
             work = val(scale.get(p.service, float("nan")))
-            need = self.min_proc_hours if exclusive == 2 else max(self.min_proc_hours, self.min_work_share * work)
+            need = self.min_body_proc_hours if exclusive == 2 else max(self.min_proc_hours, self.min_work_share * work)
             pa, pb = val(a.proc_hours_median), val(b.proc_hours_median)
             if pa < need or pb < need:
                 continue
@@ -357,6 +381,15 @@ class Parallelizable(Detector):
                 )
             )
         return flags
+
+    def _rare_knockout(self, r: Row) -> bool:
+        """Whether the step is no decision, or one that only knocks out (never sends back nor
+        routes) at most ``max_knockout_share`` of its dossiers."""
+        if not bool(r["decision"]):
+            return True
+        if bool(r["decision_rework"]) or bool(r["decision_routing"]):
+            return False
+        return val(r["knockout_next_share"]) <= self.max_knockout_share
 
     @staticmethod
     def _cooccurrence(cases_both: int, a: Row, b: Row) -> float:

@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from procsimp.detect._common import routing_only_by_swap
 from procsimp.detect.aggregates import LogAggregates, aggregate, catalog_warnings
 from procsimp.detect.flag import Flag
 from procsimp.detect.registry import make_detectors
@@ -176,21 +177,11 @@ def run_detectors(aggregates: LogAggregates, detectors: Any = None) -> list[Flag
 _REORDERING_ACTIONS: tuple[str, ...] = ("eliminate", "automate", "merge", "parallelize", "move_earlier")
 
 
-def _swap_only_decision(ag: LogAggregates, r: Any) -> bool:
-    """Whether the step is a decision only because its next step varies, and that varies only
-    because two independent steps that follow it swap order: no decision to keep."""
-    from procsimp.detect._common import swap_only_routing
-
-    return (
-        r.role == "decision" and bool(r.decision_routing)
-        and not (r.decision_knockout or r.decision_rework or r.decision_outcome)
-        and swap_only_routing(ag, r)
-    )
-
-
 def _resolve(ag: LogAggregates, raw: list[Flag]) -> list[Flag]:
     rows = [r for rs in ag.activity_rows().values() for r in rs]
-    kept = {(r.service, r.activity): r.role for r in rows if r.role and not _swap_only_decision(ag, r)}
+    # a step kept only because its next step varies, when that is two independent steps swapping
+    # order, is no real decision (procsimp.detect._common.routing_only_by_swap)
+    kept = {(r.service, r.activity): r.role for r in rows if r.role and not routing_only_by_swap(ag, r)}
     external = {(r.service, r.activity) for r in rows if r.get("external")}
     # 1. rules: a kept step is never removed; an outside party's or a timer's step is never
     # reordered, removed or automated

@@ -166,6 +166,8 @@ _SENTENCES: dict[str, tuple[str, str, str]] = {
     "first_followed_by_second": ("s", "The first step is followed by the second in {v} of its dossiers.", "Bước đầu được nối tiếp bởi bước sau ở {v} số hồ sơ của nó."),
     "second_preceded_by_first": ("s", "The second step comes right after the first in {v} of its dossiers.", "Bước sau đi ngay sau bước đầu ở {v} số hồ sơ của nó."),
     "proc_hours_median_removed_step": ("h", "The step merged away takes {v} (median).", "Bước được gộp mất {v} (trung vị)."),
+    "first_goes_on_share": ("s", "{v} of the dossiers with the first step go on to the second (or are rejected right after the first).", "{v} số hồ sơ có bước đầu đi tiếp sang bước sau (hoặc bị từ chối ngay sau bước đầu)."),
+    "wait_to_proc_ratio_second": ("x", "Before the second step dossiers wait {v} times its processing time (medians).", "Trước bước sau, hồ sơ chờ gấp {v} lần thời gian xử lý của bước đó (trung vị)."),
     "loop_length_mean": ("x", "A loop has {v} steps on average.", "Mỗi vòng làm lại gồm trung bình {v} bước."),
     "cases_both": ("n", "Both steps occur in {v}.", "Cả hai bước cùng có ở {v}."),
     "first_before_second": ("n0", "{v} dossiers do the first step first.", "{v} hồ sơ làm bước đầu trước."),
