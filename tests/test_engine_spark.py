@@ -117,14 +117,33 @@ def test_unknown_engine_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_dialect_rewrites() -> None:
-    assert to_spark_sql("quantile_cont(CASE WHEN (a - b) < 0 THEN 0 ELSE (a - b) END, [0.5, 0.9]) AS q") == (
-        "percentile(CASE WHEN (a - b) < 0 THEN 0 ELSE (a - b) END, array(0.5, 0.9)) AS q"
+    # SQLGlot's own translations
+    assert to_spark_sql("SELECT x_q[1] / 60.0, x_q[2] FROM t") == "SELECT x_q[0] / 60.0, x_q[1] FROM t"
+    assert to_spark_sql("SELECT LAG(res IGNORE NULLS) OVER w FROM t WINDOW w AS (PARTITION BY c ORDER BY rn)") == (
+        "SELECT LAG(res) IGNORE NULLS OVER w FROM t WINDOW w AS (PARTITION BY c ORDER BY rn NULLS LAST)"
     )
-    assert to_spark_sql("x_q[1] / 60.0, x_q[2]") == "element_at(x_q, 1) / 60.0, element_at(x_q, 2)"
-    assert to_spark_sql("list(act ORDER BY rn) AS variant") == (
-        "transform(array_sort(collect_list(struct(rn, act))), s -> s.act) AS variant"
+    # the two rewrites on the parsed tree: quantiles ...
+    assert to_spark_sql("SELECT quantile_cont(CASE WHEN (a - b) < 0 THEN 0 ELSE (a - b) END, [0.5, 0.9]) AS q FROM t") == (
+        "SELECT PERCENTILE(CASE WHEN (a - b) < 0 THEN 0 ELSE (a - b) END, ARRAY(0.5, 0.9)) AS q FROM t"
     )
-    assert to_spark_sql("LAG(res IGNORE NULLS) OVER w") == "lag(res) IGNORE NULLS OVER w"
+    assert to_spark_sql("SELECT quantile_cont(x, 0.5) FROM t") == "SELECT PERCENTILE(x, 0.5) FROM t"
+    # ... and ordered lists (collect_list alone would lose the order)
+    assert to_spark_sql("SELECT list(act ORDER BY rn) AS variant FROM t GROUP BY c") == (
+        "SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(rn AS k, act AS v))), s -> s.v) AS variant FROM t GROUP BY c"
+    )
+    with pytest.raises(ValueError, match="only list"):
+        to_spark_sql("SELECT list(act ORDER BY rn DESC) FROM t")
+
+
+def test_every_engine_query_translates() -> None:
+    # every query of the engine's plans parses and comes out without DuckDB-only spellings
+    from procsimp.engine.sql import QUERIES, plan_for
+
+    plan = plan_for(tuple(QUERIES), minutes_per_day=450.0)
+    for name, sql in plan.items():
+        out = to_spark_sql(sql)
+        assert "quantile_cont" not in out.lower() and "PERCENTILE_CONT" not in out, name
+        assert "COLLECT_LIST(act)" not in out, name
 
 
 def test_bad_parameters_and_missing_pyspark_teach(monkeypatch: pytest.MonkeyPatch) -> None:
