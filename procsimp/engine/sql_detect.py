@@ -1,0 +1,135 @@
+"""The detectors' tables (:mod:`procsimp.detect.aggregates`), written as SQL over ``events``.
+
+The detectors judge steps, not the raw log, so their tables follow the definitions of
+:func:`procsimp.detect.aggregates.aggregate`, which differ in a few places from the engine's
+profile tables of :mod:`procsimp.engine.sql`:
+
+* events without an activity are left out (they cannot be judged), so the neighbours of an event
+  are recomputed over the remaining events (``LAG``/``LEAD`` over the case);
+* a case belongs to the service of its first event (not each event to its own);
+* a start time after the completion counts as the completion; processing = completion − start,
+  waiting = start − previous completion clipped at 0, both NULL without a start time (no
+  fallback to the completion), and the *sojourn* = completion − previous completion;
+* a step is *in a loop* when it lies strictly between two occurrences of another step of its case
+  (between an occurrence and the next repeat); a step that is in a loop in at least 90% of its
+  occurrences exists only for rework (``loop_only``); *rework* events are the repeats, and the
+  loop-only steps inside a loop.
+
+Intermediate tables (read by the queries below, never returned):
+
+``_dev``
+    one row per event with an activity: ``case_id, rn, svc`` (the case's), ``act, res, unit``,
+    ``prv`` (the previous step, NULL for the first event), ``prev_res, prev_unit, prev2_unit``
+    (officer and unit one and two events before, in the case), ``occ`` (how many times the step
+    ran before in the case), ``in_loop``, and the working minutes ``proc, wait, sojourn`` and the
+    predecessor's processing ``prev_proc``.
+``_dkey``
+    per (service, step): ``events`` and ``loop_only``.
+
+Results (integer codes; :mod:`procsimp.engine` decodes the names):
+
+``det_pairs``
+    the directly-follows pairs of the ``pairs`` table (see :mod:`procsimp.detect.aggregates`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["DETECT_INTERMEDIATES", "DETECT_NEEDS", "DETECT_QUERIES"]
+
+#: one row per event with an activity, with the neighbours and times the detectors use
+_DEV = """
+WITH base AS (
+  SELECT case_id, rn, act, res, unit, wm_end AS wc,
+    CASE WHEN wm_start IS NULL OR wm_end IS NULL THEN NULL
+         WHEN wm_start < wm_end THEN wm_start ELSE wm_end END AS ws,
+    first_value(svc) OVER c AS svc,
+    LAG(act) OVER c AS prv,
+    LAG(wm_end) OVER c AS prev_wc,
+    LAG(res) OVER c AS prev_res,
+    LAG(unit) OVER c AS prev_unit,
+    LAG(unit, 2) OVER c AS prev2_unit,
+    row_number() OVER o - 1 AS occ,
+    count(*) OVER (PARTITION BY case_id, act) AS occurrences
+  FROM events
+  WHERE act IS NOT NULL
+  WINDOW c AS (PARTITION BY case_id ORDER BY rn), o AS (PARTITION BY case_id, act ORDER BY rn)
+), spans AS (
+  -- depth: the steps of the case whose first occurrence comes before this event and whose last
+  -- comes after it (the event is inside their loop); own: this event is a middle occurrence of
+  -- its own step, which puts it inside its own span but in no loop of its step
+  SELECT *,
+    coalesce(sum(CASE WHEN occ = 0 AND occurrences > 1 THEN 1 ELSE 0 END) OVER (
+      PARTITION BY case_id ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+    - sum(CASE WHEN occ = occurrences - 1 AND occurrences > 1 THEN 1 ELSE 0 END) OVER (
+      PARTITION BY case_id ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    - CASE WHEN occ > 0 AND occ < occurrences - 1 THEN 1 ELSE 0 END AS depth
+  FROM base
+)
+SELECT case_id, rn, svc, act, res, unit, prv, prev_res, prev_unit, prev2_unit, occ,
+  depth > 0 AS in_loop,
+  wc - ws AS proc,
+  CASE WHEN ws - prev_wc < 0 THEN 0 ELSE ws - prev_wc END AS wait,
+  wc - prev_wc AS sojourn,
+  LAG(wc - ws) OVER (PARTITION BY case_id ORDER BY rn) AS prev_proc
+FROM spans
+"""
+
+#: per (service, step): events, and whether the step exists only inside loops
+_DKEY = """
+SELECT svc, act, count(*) AS events,
+  count(*) FILTER (WHERE in_loop) / count(*) >= 0.9 AS loop_only
+FROM _dev
+GROUP BY svc, act
+"""
+
+_PAIRS = """
+WITH steps AS (
+  SELECT d.*, d.occ > 0 OR (k.loop_only AND d.in_loop) AS rework
+  FROM _dev AS d JOIN _dkey AS k ON d.svc = k.svc AND d.act = k.act
+), p AS (
+  SELECT svc, prv AS source, act AS target, count(*) AS count, count(DISTINCT case_id) AS cases,
+    count(*) FILTER (WHERE res = prev_res)
+      / CASE WHEN count(res + prev_res) = 0 THEN NULL ELSE count(res + prev_res) END AS same_resource,
+    count(*) FILTER (WHERE unit = prev_unit)
+      / CASE WHEN count(unit + prev_unit) = 0 THEN NULL ELSE count(unit + prev_unit) END AS same_unit,
+    count(*) FILTER (WHERE unit = prev2_unit)
+      / CASE WHEN count(unit + prev2_unit) = 0 THEN NULL ELSE count(unit + prev2_unit) END
+      AS returns_to_target_unit,
+    avg(wait) / 60.0 AS wait_hours_mean,
+    avg(sojourn) / 60.0 AS sojourn_hours_mean,
+    avg(prev_proc) / 60.0 AS source_proc_hours_mean,
+    avg(proc) / 60.0 AS target_proc_hours_mean,
+    count(*) FILTER (WHERE rework) AS rework
+  FROM steps
+  WHERE prv IS NOT NULL
+  GROUP BY svc, prv, act
+), su AS (
+  SELECT DISTINCT svc, act, unit FROM _dev WHERE unit IS NOT NULL
+), shared AS (
+  -- pairs whose two steps share a unit (in their service, over the whole log)
+  SELECT DISTINCT p.svc, p.source, p.target
+  FROM p JOIN su AS a ON a.svc = p.svc AND a.act = p.source
+  JOIN su AS b ON b.svc = p.svc AND b.act = p.target AND b.unit = a.unit
+), with_units AS (
+  SELECT DISTINCT svc, act FROM su
+)
+SELECT p.*,
+  p.count / ks.events AS share_of_source,
+  p.count / kt.events AS share_of_target,
+  us.act IS NOT NULL AND ut.act IS NOT NULL AND s.svc IS NULL AS units_disjoint
+FROM p
+JOIN _dkey AS ks ON ks.svc = p.svc AND ks.act = p.source
+JOIN _dkey AS kt ON kt.svc = p.svc AND kt.act = p.target
+LEFT JOIN with_units AS us ON us.svc = p.svc AND us.act = p.source
+LEFT JOIN with_units AS ut ON ut.svc = p.svc AND ut.act = p.target
+LEFT JOIN shared AS s ON s.svc = p.svc AND s.source = p.source AND s.target = p.target
+"""
+
+#: the intermediate tables, in the order they must run
+DETECT_INTERMEDIATES: dict[str, str] = {"_dev": _DEV, "_dkey": _DKEY}
+
+#: the result queries
+DETECT_QUERIES: dict[str, str] = {"det_pairs": _PAIRS}
+
+#: which intermediate tables each result needs
+DETECT_NEEDS: dict[str, tuple[str, ...]] = {"det_pairs": ("_dev", "_dkey")}
