@@ -45,6 +45,7 @@ of the previous step to completion of this one) is known.
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -60,7 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.log import EventLog
 
-__all__ = ["LogAggregates", "Row", "aggregate", "catalog_warnings", "ROLE_THRESHOLDS"]
+__all__ = ["LogAggregates", "Row", "aggregate", "catalog_warnings", "shared_aggregate", "ROLE_THRESHOLDS"]
 
 #: thresholds that decide the role of a step (start, end, decision); see :func:`aggregate`
 ROLE_THRESHOLDS: dict[str, float] = {
@@ -501,6 +502,33 @@ def aggregate(
     return _Builder(log, calendar, cat, protect_t, th, external_t).build()
 
 
+# log -> {(calendar, catalog, protect, external, thresholds): LogAggregates}: one computation per
+# log and settings serves flag_steps and propose (which reuses the aggregates flag_steps built)
+_SHARED: weakref.WeakKeyDictionary[Any, dict[Any, LogAggregates]] = weakref.WeakKeyDictionary()
+
+
+def shared_aggregate(
+    log: EventLog,
+    *,
+    calendar: WorkCalendar | None = None,
+    catalog: Any = None,
+    protect: Iterable[str] = (),
+    external: Iterable[str] = (),
+) -> LogAggregates:
+    """:func:`aggregate`, computed once per log and settings and then shared (the detectors'
+    ``flag_steps`` and ``propose`` read the same aggregates and step roles). The log is held
+    weakly; the latest settings of each log are kept."""
+    protect_t = (protect,) if isinstance(protect, str) else tuple(protect)
+    external_t = (external,) if isinstance(external, str) else tuple(external)
+    key = (calendar, catalog if catalog is None or catalog is False else id(catalog),
+           tuple(sorted(map(str, protect_t))), tuple(sorted(map(str, external_t))))
+    per_log = _SHARED.setdefault(log, {})
+    if key not in per_log:
+        per_log.clear()  # one entry per log: the latest settings
+        per_log[key] = aggregate(log, calendar=calendar, catalog=catalog, protect=protect_t, external=external_t)
+    return per_log[key]
+
+
 class _Builder:
     """One pass over the event arrays; each method adds one table."""
 
@@ -795,27 +823,29 @@ class _Builder:
         if self.n == 0:
             return self._empty()
         self._events_per_key()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # occurrences and loops (a sort) alongside the roles and neighbour tables, which do
-            # not read them
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            # the engine's plans, and occurrences and loops (a sort), alongside the roles and
+            # neighbour tables, which do not read them (the plans read only the log; they are
+            # the only user of the calendar meanwhile)
+            pairs_job = pool.submit(self._pairs)
             occurrences = pool.submit(self._occurrences)
             self._roles()
-            self._pair_index()
             for codes in (self.res, self.unit):  # shared by the tables below: computed once, first
                 self._transitions(codes)
                 self._per_step(codes)
             occurrences.result()
+            pairs = pairs_job.result()
         # the pair, order, knock-out and loop tables read only what is built so far: they are
         # computed alongside the activity and service tables, as are the per-step quantiles
         # (numpy releases the GIL, so a second core shortens the wall time; the results are
         # the same)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            pending = pool.submit(lambda: (self._pairs(), self._order(), self._knockouts(), self._loops()))
+            pending = pool.submit(lambda: (self._order(), self._knockouts(), self._loops()))
             quantiles = pool.submit(self._step_quantiles)  # sorting and partitioning: no GIL
             numbers = pool.submit(self._service_numbers)
             activities = self._activities(quantiles)
             services = self._services(activities, numbers.result())
-            pairs, order, (knockouts, knockout_steps), loops = pending.result()
+            order, (knockouts, knockout_steps), loops = pending.result()
         return LogAggregates(
             services=services,
             activities=activities,
@@ -1264,100 +1294,32 @@ class _Builder:
             ent = np.where(n_k > 0, np.log2(np.maximum(n_k, 1)) - s / np.maximum(n_k, 1), 0.0)
         return np.clip(ent, 0.0, None)
 
-    def _pair_index(self) -> None:
-        """The directly-follows pairs: their keys (service * A * A + source * A + target, sorted)
-        and, for every event t and the event t + 1 after it (``n - 1`` entries), the index of
-        its pair; pairs across two cases get the index P (one extra bin, dropped)."""
-        n, A = self.n, self.A
-        self.pair_keys = np.zeros(0, dtype=np.int64)
-        if n < 2:
-            return
-        same_case = ~self.last[:-1]
-        outside = self.K * A
-        key = np.where(same_case, self.sa[:-1] * A + self.act[1:], outside)
-        uk, cnt, inv = _key_counts(key, outside + 1, inverse=True)
-        real = uk < outside
-        self.pair_keys, self._pair_count, self._pair_inv = uk[real], cnt[real], inv
-
     def _pairs(self) -> pd.DataFrame:
-        """Directly-follows pairs with officer/unit continuity and the waiting between."""
-        n, A = self.n, self.A
-        if n < 2:
-            return pd.DataFrame(columns=_PAIR_COLUMNS)
-        same_case = ~self.last[:-1]
-        uk, cnt, inv = self.pair_keys, self._pair_count, self._pair_inv  # see _pair_index
-        P = len(uk)
+        """Directly-follows pairs with officer/unit continuity and the waiting between: an engine
+        plan (``pairs`` of :func:`procsimp.engine.detector_tables`), ordered here. Also sets
+        ``pair_keys`` (service * A * A + source * A + target, sorted), the candidates of
+        :meth:`_order`."""
+        from procsimp.engine import detector_tables
 
-        def total(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(inv, weights=mask, minlength=P + 1)[:P]
-
-        def mean(values: np.ndarray) -> np.ndarray:
-            return _group_mean(inv, values, P + 1)[:P]
-
-        both_r, changed_r = self._transitions(self.res)
-        both_u, changed_u = self._transitions(self.unit)
-        # the dossier comes back: the target's unit also did the step before the source
-        has_prev = np.zeros(n - 1, dtype=bool)
-        back_u = np.zeros(n - 1, dtype=bool)
-        if n > 2:
-            before, after = self.unit[:-2], self.unit[2:]
-            has_prev[1:] = ~self.first[1:-1] & (before >= 0) & (after >= 0)
-            back_u[1:] = has_prev[1:] & (before == after)
-        # cases having the pair at least once: a pair can only repeat in a case that repeats a
-        # step, so only those cases need the (slower) distinct count
-        repeating = np.bincount(self.cidx[self.occ > 0], minlength=self.C) > 0
-        in_rep = repeating[self.cidx[:-1]]
-        first_pair = ~in_rep
-        sub = np.flatnonzero(in_rep & same_case)
-        if sub.size:
-            ck = self.cidx[sub] * P + inv[sub]
-            _, first_idx = np.unique(ck, return_index=True)
-            first_pair[sub[first_idx]] = True
-        out = pd.DataFrame(
-            {
-                "service": np.array(self.snames, dtype=object)[uk // A // A],
-                "source": np.array(self.anames, dtype=object)[(uk // A) % A],
-                "target": np.array(self.anames, dtype=object)[uk % A],
-                "count": cnt,
-                "cases": total(first_pair).astype(np.int64),
-                "same_resource": _share(total(both_r & ~changed_r), total(both_r)),
-                "same_unit": _share(total(both_u & ~changed_u), total(both_u)),
-                "returns_to_target_unit": _share(total(back_u), total(has_prev)),
-                "wait_hours_mean": mean(self.wait[1:]) / 60.0,
-                "sojourn_hours_mean": mean(self.sojourn[1:]) / 60.0,
-                "source_proc_hours_mean": mean(self.proc[:-1]) / 60.0,
-                "target_proc_hours_mean": mean(self.proc[1:]) / 60.0,
-                "rework": total(self.rework[1:]).astype(np.int64),
-            }
+        A = self.A
+        table = detector_tables(self.log, calendar=self.cal, tables=("pairs",))["pairs"]
+        s_code = {name: i for i, name in enumerate(self.snames)}
+        a_code = {name: i for i, name in enumerate(self.anames)}
+        keys = np.array(
+            [s_code[sv] * A * A + a_code[src] * A + a_code[tgt]
+             for sv, src, tgt in zip(table["service"], table["source"], table["target"], strict=True)],
+            dtype=np.int64,
         )
-        ev = self._events_per_key()
-        out["share_of_source"] = out["count"] / ev[uk // A]
-        out["share_of_target"] = out["count"] / ev[(uk // (A * A)) * A + uk % A]
-        # units: do the two steps share any unit at all (over the whole log)?
-        out["units_disjoint"] = self._units_disjoint(uk)
+        self.pair_keys = np.sort(keys)
+        out = pd.DataFrame({col: table[col].to_numpy() for col in ("service", "source", "target")})
+        for col in ("count", "cases", "rework"):
+            out[col] = table[col].astype(np.int64).to_numpy()
+        for col in ("share_of_source", "share_of_target", "same_resource", "same_unit", "returns_to_target_unit",
+                    "wait_hours_mean", "sojourn_hours_mean", "source_proc_hours_mean", "target_proc_hours_mean"):
+            out[col] = table[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        out["units_disjoint"] = table["units_disjoint"].astype(bool).to_numpy()
         out = out.sort_values(["service", "count", "source", "target"], ascending=[True, False, True, True], kind="stable")
         return out.reset_index(drop=True)[_PAIR_COLUMNS]
-
-    def _units_disjoint(self, pair_keys: np.ndarray) -> np.ndarray:
-        """Per directly-follows pair key: whether the two steps share no unit at all (in their
-        service, over the whole log)."""
-        found = self._per_step(self.unit)
-        if not self.has_unit or pair_keys.size == 0 or found is None:
-            return np.zeros(len(pair_keys), dtype=bool)
-        present, _, m = found  # (step, unit), sorted
-        n_units = np.bincount(present // m, minlength=self.K)
-        first = np.concatenate([[0], np.cumsum(n_units)[:-1]])
-        A = self.A
-        k_src = pair_keys // A
-        k_tgt = (pair_keys // (A * A)) * A + pair_keys % A
-        # every unit of the source step, looked up among the target step's units
-        lens = n_units[k_src]
-        row = np.repeat(np.arange(len(pair_keys)), lens)
-        idx = np.repeat(first[k_src], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-        wanted = k_tgt[row] * m + present[idx] % m
-        at = np.minimum(np.searchsorted(present, wanted), len(present) - 1)
-        shared = np.bincount(row[present[at] == wanted], minlength=len(pair_keys)) > 0
-        return (n_units[k_src] > 0) & (n_units[k_tgt] > 0) & ~shared
 
     def _order(self) -> pd.DataFrame:
         """A before B vs B before A (first occurrences) among cases with both, for candidate pairs.
