@@ -1,12 +1,13 @@
 """The detectors' tables computed by the engine (:mod:`procsimp.engine.sql_detect`).
 
-Each table is checked on the bundled logs, the generated structures, a few logs of the random
+Each table's invariants are checked on the bundled logs, the generated structures, a few logs of the random
 family and logs that lack start times, officers, units or some activity and service values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,11 +16,12 @@ import pytest
 from procsimp import engine
 from procsimp.calendar import default_calendar
 from procsimp.detect.aggregates import aggregate
-from procsimp.io import read_log
+from procsimp.engine import backend
 from procsimp.errors import ParameterError
-from procsimp.log import ACTIVITY, RESOURCE, SERVICE, START, UNIT, EventLog
+from procsimp.io import read_log
+from procsimp.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, UNIT, EventLog
 from procsimp.synth import generate
-from tests.conftest import EVENT_LOGS
+from tests.conftest import EVENT_LOGS, invoke
 
 
 def _without(*columns: str) -> Callable[[], EventLog]:
@@ -58,24 +60,71 @@ LOGS: dict[str, Callable[[], EventLog]] = {
 }
 
 
-def _same(expected: pd.DataFrame, got: pd.DataFrame, keys: list[str]) -> None:
-    assert len(expected) and len(got) == len(expected)
-    merged = expected.merge(got, on=keys, how="outer", suffixes=("", "_sql"), indicator=True)
-    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", keys]
-    for col in expected.columns:
-        if col in keys:
-            continue
-        a, b = merged[col].to_numpy(dtype=float), merged[f"{col}_sql"].to_numpy(dtype=float)
-        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=col)
+def _service_of_case(df: pd.DataFrame) -> pd.Series:
+    """The service of each event's case: that of the case's first event with an activity."""
+    if SERVICE not in df.columns:
+        return pd.Series("all", index=df.index)
+    firsts = df.drop_duplicates(CASE)
+    by_case = dict(zip(firsts[CASE].astype(object), firsts[SERVICE].astype(object), strict=True))
+    return df[CASE].astype(object).map(lambda c: "all" if pd.isna(by_case[c]) else by_case[c])
 
 
 @pytest.mark.parametrize("name", list(LOGS))
-def test_pairs_equal_the_numpy_table(name: str) -> None:
+def test_pairs_invariants(name: str) -> None:
     log = LOGS[name]()
-    cal = default_calendar()
-    expected = aggregate(log, calendar=cal, catalog=False).pairs
-    got = engine.detector_tables(log, calendar=cal)["pairs"]
-    _same(expected, got[expected.columns], ["service", "source", "target"])
+    ag = aggregate(log, calendar=default_calendar(), catalog=False)
+    pairs, acts = ag.pairs, ag.activities
+    df = log.df[log.df[ACTIVITY].notna()]
+    assert len(pairs) and list(pairs.columns) == [
+        "service", "source", "target", "count", "cases", "share_of_source", "share_of_target",
+        "same_resource", "same_unit", "units_disjoint", "returns_to_target_unit", "wait_hours_mean",
+        "sojourn_hours_mean", "source_proc_hours_mean", "target_proc_hours_mean", "rework",
+    ]
+    # per service, the directly-follows pairs number the events minus the cases
+    svc = _service_of_case(df)
+    expected = (df.groupby(svc, observed=True).size() - df.groupby(svc, observed=True)[CASE].nunique()).astype(int)
+    got = pairs.groupby("service")["count"].sum()
+    assert got.to_dict() == {k: v for k, v in expected.to_dict().items() if v}
+    assert (pairs["cases"] <= pairs["count"]).all() and (pairs["cases"] >= 1).all()
+    assert (pairs["rework"] <= pairs["count"]).all()
+    # a step's pairs as source cover its occurrences that do not end the case
+    per_source = pairs.groupby(["service", "source"])["share_of_source"].sum()
+    rows = acts.set_index(["service", "activity"]).loc[per_source.index]
+    np.testing.assert_allclose(per_source.to_numpy(), 1.0 - rows["end_rate"].to_numpy(), rtol=1e-9, atol=1e-12)
+    per_target = pairs.groupby(["service", "target"])["share_of_target"].sum()
+    assert (per_target <= 1.0 + 1e-9).all()
+    for col in ("same_resource", "same_unit", "returns_to_target_unit"):
+        values = pairs[col].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), col
+    # steps that share no unit are never done by the same unit one after the other
+    assert not (pairs["units_disjoint"] & (pairs["same_unit"] > 0)).any()
+    for col, column in (("same_resource", RESOURCE), ("same_unit", UNIT), ("target_proc_hours_mean", START)):
+        if column not in df.columns:
+            assert pairs[col].isna().all(), col
+    if UNIT not in df.columns:
+        assert not pairs["units_disjoint"].any()
+    assert (pairs["wait_hours_mean"].dropna() >= 0).all()
+
+
+def test_pairs_fixed_values_on_a_bundled_log() -> None:
+    # figures of the bundled English log, checked against a second implementation when the
+    # table moved into the engine
+    ag = aggregate(read_log(EVENT_LOGS / "dossiers_en.csv", cache=False), calendar=default_calendar(), catalog=False)
+    p = ag.pairs.set_index(["service", "source", "target"])
+    assert len(p) == 118 and int(p["count"].sum()) == 9349
+    row = p.loc[("Exchange a driving licence", "Check completeness", "Request supplement")]
+    assert (row["count"], row["cases"], row["rework"]) == (16, 13, 16)
+    assert (row["same_resource"], row["same_unit"], row["returns_to_target_unit"]) == (0.0, 1.0, 1.0)
+    assert not row["units_disjoint"]
+    assert row["share_of_source"] == pytest.approx(16 / 134) and row["share_of_target"] == 1.0
+    assert row["wait_hours_mean"] == pytest.approx(0.4624826388884685, rel=1e-9)
+    assert row["sojourn_hours_mean"] == pytest.approx(0.6810763888885655, rel=1e-9)
+    assert row["source_proc_hours_mean"] == pytest.approx(0.26062500000067906, rel=1e-9)
+    assert row["target_proc_hours_mean"] == pytest.approx(0.218593750000097, rel=1e-9)
+    row = p.loc[("Exchange a driving licence", "Check completeness", "Check health certificate")]
+    assert (row["count"], row["cases"], row["rework"]) == (118, 118, 0)
+    assert row["units_disjoint"] and row["same_unit"] == 0.0
+    assert row["wait_hours_mean"] == pytest.approx(1.309004237288333, rel=1e-9)
 
 
 def test_unknown_detector_table_is_refused() -> None:
@@ -83,3 +132,23 @@ def test_unknown_detector_table_is_refused() -> None:
     with pytest.raises(ParameterError, match="unknown detector table"):
         engine.detector_tables(log, tables=["steps"])
 
+
+
+def test_flag_on_the_spark_engine_without_java_is_one_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # the detectors' tables are engine plans: PROCSIMP_ENGINE=spark reaches them, and without a
+    # Java runtime the command says so in one line (no traceback, no numpy fallback)
+    empty = tmp_path / "jdk"
+    empty.mkdir()
+    monkeypatch.setenv("JAVA_HOME", str(empty))
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    monkeypatch.setenv("PROCSIMP_ENGINE", "spark")
+    monkeypatch.setattr(backend, "_current", None)
+    code, out, err = invoke("flag", EVENT_LOGS / "dossiers_en.csv", "--format", "json")
+    monkeypatch.setattr(backend, "_current", None)
+    assert code == 1 and out == ""
+    assert err.strip().splitlines()[-1] == (
+        f"Error: the Spark engine needs a Java runtime and none was found (JAVA_HOME={str(empty)!r} has no "
+        "bin/java); install a JDK 17 or later (e.g. apt-get install default-jre-headless), or unset "
+        "PROCSIMP_ENGINE to use the default DuckDB engine"
+    )
+    assert "Traceback" not in err

@@ -122,10 +122,13 @@ class SparkBackend:
         """The Spark session (created on first use)."""
         if self._session is None:
             if _java() is None:
+                home = os.environ.get("JAVA_HOME")
+                where = (f"JAVA_HOME={home!r} has no bin/java" if home
+                         else "no 'java' on PATH, JAVA_HOME not set")
                 raise ParameterError(
-                    "the Spark engine needs a Java runtime and none was found (no 'java' on PATH, JAVA_HOME not "
-                    "set); install a JDK 17 or later (e.g. apt-get install default-jre-headless), or unset "
-                    "PROCSIMP_ENGINE to use the default DuckDB engine"
+                    f"the Spark engine needs a Java runtime and none was found ({where}); install a JDK 17 or "
+                    "later (e.g. apt-get install default-jre-headless), or unset PROCSIMP_ENGINE to use the "
+                    "default DuckDB engine"
                 )
             try:
                 from pyspark.sql import SparkSession
