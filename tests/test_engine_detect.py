@@ -127,9 +127,56 @@ def test_pairs_fixed_values_on_a_bundled_log() -> None:
     assert row["wait_hours_mean"] == pytest.approx(1.309004237288333, rel=1e-9)
 
 
+@pytest.mark.parametrize("name", list(LOGS))
+def test_loops_invariants(name: str) -> None:
+    log = LOGS[name]()
+    ag = aggregate(log, calendar=default_calendar(), catalog=False)
+    loops, acts = ag.loops, ag.activities.set_index(["service", "activity"])
+    assert list(loops.columns) == [
+        "service", "activity", "loops", "cases", "case_share", "via", "sent_back_by", "length_mean",
+        "elapsed_hours_mean", "elapsed_hours_total", "effort_hours_mean", "recheck_share",
+    ]
+    assert list(loops["service"] + "\0" + loops["activity"]) == sorted(loops["service"] + "\0" + loops["activity"])
+    # the loops counted here start outside any other loop: at most every repeat of the step
+    starts = acts.loc[list(zip(loops["service"], loops["activity"], strict=True)), "loop_starts"].to_numpy()
+    assert (loops["loops"].to_numpy() <= starts).all() and (loops["loops"] >= 1).all()
+    assert (loops["cases"] <= loops["loops"]).all() and (loops["cases"] >= 1).all()
+    services = ag.services.set_index("service")["cases"]
+    np.testing.assert_allclose(loops["case_share"], loops["cases"] / services.loc[loops["service"]].to_numpy(), rtol=1e-12)
+    steps = set(zip(ag.activities["service"], ag.activities["activity"], strict=True))
+    for col in ("via", "sent_back_by"):
+        assert all((sv, a) in steps for sv, a in zip(loops["service"], loops[col], strict=True)), col
+    assert (loops["length_mean"] >= 1).all() and (loops["elapsed_hours_mean"] >= 0).all()
+    np.testing.assert_allclose(loops["elapsed_hours_total"], loops["elapsed_hours_mean"] * loops["loops"], rtol=1e-12)
+    assert loops["recheck_share"].between(0, 1).all()
+    if START in log.df.columns:
+        assert (loops["effort_hours_mean"] >= 0).all()
+    else:  # unknown processing counts nothing
+        assert (loops["effort_hours_mean"] == 0).all()
+    if name.startswith("dossiers"):
+        assert len(loops) > 0
+
+
+def test_loops_fixed_values_on_a_bundled_log() -> None:
+    # figures of the bundled English log, checked against a second implementation when the
+    # table moved into the engine
+    ag = aggregate(read_log(EVENT_LOGS / "dossiers_en.csv", cache=False), calendar=default_calendar(), catalog=False)
+    loops = ag.loops.set_index(["service", "activity"])
+    assert len(loops) == 9 and int(loops["loops"].sum()) == 148
+    row = loops.loc[("Exchange a driving licence", "Check completeness")]
+    assert (row["loops"], row["cases"], row["via"], row["sent_back_by"]) == (13, 13, "Request supplement", "Resubmit dossier")
+    assert row["case_share"] == pytest.approx(13 / 118) and row["length_mean"] == 3.0
+    assert row["recheck_share"] == pytest.approx(3 / 13)
+    assert row["elapsed_hours_mean"] == pytest.approx(13.822841880341562, rel=1e-9)
+    assert row["effort_hours_mean"] == pytest.approx(0.6019444444449619, rel=1e-9)
+    row = loops.loc[("Grant unemployment benefit", "Appraise dossier")]
+    assert (row["loops"], row["via"], row["sent_back_by"]) == (9, "Check employment status", "Review and submit for signature")
+    assert row["recheck_share"] == 1.0 and row["effort_hours_mean"] == pytest.approx(4.009845679011024, rel=1e-9)
+
+
 def test_unknown_detector_table_is_refused() -> None:
     log = read_log(EVENT_LOGS / "dossiers_en.csv", cache=False)
-    with pytest.raises(ParameterError, match="unknown detector table"):
+    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'steps'; choose from: pairs, loops"):
         engine.detector_tables(log, tables=["steps"])
 
 

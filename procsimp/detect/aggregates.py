@@ -1302,7 +1302,7 @@ class _Builder:
         from procsimp.engine import detector_tables
 
         A = self.A
-        table = detector_tables(self.log, calendar=self.cal, tables=("pairs",))["pairs"]
+        table = detector_tables(self.log, calendar=self.cal)["pairs"]  # every table in one plan
         s_code = {name: i for i, name in enumerate(self.snames)}
         a_code = {name: i for i, name in enumerate(self.anames)}
         keys = np.array(
@@ -1537,54 +1537,21 @@ class _Builder:
         return knockouts, steps.reset_index(drop=True)[_KO_STEP_COLUMNS]
 
     def _loops(self) -> pd.DataFrame:
-        """Rework loops: a step repeated later in the same case; cost and the steps in between."""
-        if self.loop_end.size == 0:
+        """Rework loops: a step repeated later in the same case; cost and the steps in between.
+        An engine plan (``loops`` of :func:`procsimp.engine.detector_tables`), ordered here."""
+        from procsimp.engine import detector_tables
+
+        table = detector_tables(self.log, calendar=self.cal, tables=("loops",))["loops"]
+        if not len(table):
             return pd.DataFrame(columns=_LOOP_COLUMNS)
-        A, K = self.A, self.K
-        primary = ~self.in_loop[self.loop_begin]  # loops that do not start inside another loop
-        b, e = self.loop_begin[primary], self.loop_end[primary]
-        if b.size == 0:
-            return pd.DataFrame(columns=_LOOP_COLUMNS)
-        k = self.sa[b]
-        elapsed = (self.wc[e] - self.wc[b]) / 60.0
-        # effort inside the loop: processing of the steps after the first occurrence up to the repeat
-        csum = self._proc_cumsum()
-        effort = (csum[e + 1] - csum[b + 1]) / 60.0
-        length = (e - b).astype(float)
-        loops = np.bincount(k, minlength=K)
-        ks = np.flatnonzero(loops)
-        case_key, _ = _key_counts(self.cidx[b] * K + k, self.C * K) if self.C * K <= _BINCOUNT_LIMIT else (
-            np.unique(self.cidx[b] * K + k), None
-        )
-        cases = np.bincount(case_key % K, minlength=K)
-        via = self._mode_per_key(k, self.act[b + 1], K, A)
-        back = self._mode_per_key(k, self.act[e - 1], K, A)
-        # re-checked: the step that sent the dossier back (the one right before the repeat)
-        # is done again after the repeat, as when corrected work goes back to its checker
-        next_occ = np.full(self.n, -1, dtype=np.int64)
-        next_occ[self.loop_begin] = self.loop_end
-        rechecked = (next_occ[e - 1] > e) & (self.act[e - 1] != self.act[e])
-        recheck_share = _share(np.bincount(k[rechecked], minlength=K), loops)
-        svc_cases = np.bincount(self.svc_case, minlength=self.S)
-        snames = np.array(self.snames, dtype=object)
-        anames = np.array(self.anames, dtype=object)
-        mean_el = _group_mean(k, elapsed, K)
-        out = pd.DataFrame(
-            {
-                "service": snames[ks // A],
-                "activity": anames[ks % A],
-                "loops": loops[ks],
-                "cases": cases[ks],
-                "case_share": cases[ks] / svc_cases[ks // A],
-                "via": anames[via[ks]],
-                "sent_back_by": anames[back[ks]],
-                "length_mean": _group_mean(k, length, K)[ks],
-                "elapsed_hours_mean": mean_el[ks],
-                "elapsed_hours_total": mean_el[ks] * loops[ks],
-                "effort_hours_mean": _group_mean(k, effort, K)[ks],
-                "recheck_share": recheck_share[ks],
-            }
-        )
+        out = pd.DataFrame({"service": table["service"].to_numpy(), "activity": table["act"].to_numpy()})
+        for col in ("loops", "cases"):
+            out[col] = table[col].astype(np.int64).to_numpy()
+        out["via"] = table["via"].to_numpy()
+        out["sent_back_by"] = table["sent_back_by"].to_numpy()
+        for col in ("case_share", "length_mean", "elapsed_hours_mean", "elapsed_hours_total", "effort_hours_mean",
+                    "recheck_share"):
+            out[col] = table[col].to_numpy(dtype=np.float64, na_value=np.nan)
         return out[_LOOP_COLUMNS].sort_values(["service", "activity"], kind="stable").reset_index(drop=True)
 
     def _service_numbers(self) -> dict[str, np.ndarray]:

@@ -20,16 +20,21 @@ Intermediate tables (read by the queries below, never returned):
 ``_dev``
     one row per event with an activity: ``case_id, rn, svc`` (the case's), ``act, res, unit``,
     ``prv`` (the previous step, NULL for the first event), ``prev_res, prev_unit, prev2_unit``
-    (officer and unit one and two events before, in the case), ``occ`` (how many times the step
-    ran before in the case), ``in_loop``, and the working minutes ``proc, wait, sojourn`` and the
-    predecessor's processing ``prev_proc``.
+    (officer and unit one and two events before, in the case), ``pos`` (position in the case,
+    from 0), ``occ`` (how many times the step ran before in the case), ``next_rn`` (the row of
+    its next repeat), ``in_loop``, and the working minutes ``wc`` (completion), ``proc, wait,
+    sojourn``, the predecessor's processing ``prev_proc`` and ``proc_sum`` (the processing of the
+    case so far, this event included; unknown processing counts 0).
 ``_dkey``
     per (service, step): ``events`` and ``loop_only``.
 
 Results (integer codes; :mod:`procsimp.engine` decodes the names):
 
 ``det_pairs``
-    the directly-follows pairs of the ``pairs`` table (see :mod:`procsimp.detect.aggregates`).
+    the directly-follows pairs of the ``pairs`` table (see :mod:`procsimp.detect.aggregates`);
+``det_loops``
+    the rework loops of the ``loops`` table: per (service, step), the loops that start at an
+    occurrence of the step outside any other loop and end at its next repeat.
 """
 
 from __future__ import annotations
@@ -48,7 +53,9 @@ WITH base AS (
     LAG(res) OVER c AS prev_res,
     LAG(unit) OVER c AS prev_unit,
     LAG(unit, 2) OVER c AS prev2_unit,
+    row_number() OVER c - 1 AS pos,
     row_number() OVER o - 1 AS occ,
+    LEAD(rn) OVER o AS next_rn,
     count(*) OVER (PARTITION BY case_id, act) AS occurrences
   FROM events
   WHERE act IS NOT NULL
@@ -65,8 +72,9 @@ WITH base AS (
     - CASE WHEN occ > 0 AND occ < occurrences - 1 THEN 1 ELSE 0 END AS depth
   FROM base
 )
-SELECT case_id, rn, svc, act, res, unit, prv, prev_res, prev_unit, prev2_unit, occ,
+SELECT case_id, rn, svc, act, res, unit, prv, prev_res, prev_unit, prev2_unit, occ, pos, next_rn, wc,
   depth > 0 AS in_loop,
+  sum(coalesce(wc - ws, 0)) OVER (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING) AS proc_sum,
   wc - ws AS proc,
   CASE WHEN ws - prev_wc < 0 THEN 0 ELSE ws - prev_wc END AS wait,
   wc - prev_wc AS sojourn,
@@ -125,11 +133,51 @@ LEFT JOIN with_units AS ut ON ut.svc = p.svc AND ut.act = p.target
 LEFT JOIN shared AS s ON s.svc = p.svc AND s.source = p.source AND s.target = p.target
 """
 
+#: rework loops: an occurrence of a step (b) and its next repeat in the case (e), for the loops
+#: that do not start inside another loop; per (service, step)
+_LOOPS = """
+WITH loops AS (
+  SELECT b.svc, b.act, b.case_id, b.pos AS b_pos, b.wc AS b_wc, b.proc_sum AS b_sum, e.pos AS e_pos,
+    e.wc AS e_wc, e.proc_sum AS e_sum, e.act AS e_act, e.rn AS e_rn
+  FROM _dev AS b JOIN _dev AS e ON e.case_id = b.case_id AND e.rn = b.next_rn
+  WHERE NOT b.in_loop
+), around AS (
+  -- the step after the first occurrence (via) and the one right before the repeat (sent back by,
+  -- and whether it is done again after the repeat: re-checked)
+  SELECT l.*, v.act AS via, s.act AS back,
+    s.act <> l.e_act AND s.next_rn IS NOT NULL AND s.next_rn > l.e_rn AS rechecked
+  FROM loops AS l
+  JOIN _dev AS v ON v.case_id = l.case_id AND v.pos = l.b_pos + 1
+  JOIN _dev AS s ON s.case_id = l.case_id AND s.pos = l.e_pos - 1
+), per_key AS (
+  SELECT svc, act, count(*) AS loops, count(DISTINCT case_id) AS cases,
+    avg(e_pos - b_pos) AS length_mean,
+    avg(e_wc - b_wc) / 60.0 AS elapsed_hours_mean,
+    avg(e_sum - b_sum) / 60.0 AS effort_hours_mean,
+    count(*) FILTER (WHERE rechecked) / count(*) AS recheck_share
+  FROM around GROUP BY svc, act
+), via AS (
+  SELECT svc, act, via, row_number() OVER (PARTITION BY svc, act ORDER BY count(*) DESC, via) AS r
+  FROM around GROUP BY svc, act, via
+), back AS (
+  SELECT svc, act, back, row_number() OVER (PARTITION BY svc, act ORDER BY count(*) DESC, back) AS r
+  FROM around GROUP BY svc, act, back
+), svc_cases AS (
+  SELECT svc, count(DISTINCT case_id) AS cases FROM _dev GROUP BY svc
+)
+SELECT k.*, k.cases / c.cases AS case_share, k.elapsed_hours_mean * k.loops AS elapsed_hours_total,
+  v.via, b.back AS sent_back_by
+FROM per_key AS k
+JOIN svc_cases AS c ON c.svc = k.svc
+JOIN via AS v ON v.svc = k.svc AND v.act = k.act AND v.r = 1
+JOIN back AS b ON b.svc = k.svc AND b.act = k.act AND b.r = 1
+"""
+
 #: the intermediate tables, in the order they must run
 DETECT_INTERMEDIATES: dict[str, str] = {"_dev": _DEV, "_dkey": _DKEY}
 
 #: the result queries
-DETECT_QUERIES: dict[str, str] = {"det_pairs": _PAIRS}
+DETECT_QUERIES: dict[str, str] = {"det_pairs": _PAIRS, "det_loops": _LOOPS}
 
 #: which intermediate tables each result needs
-DETECT_NEEDS: dict[str, tuple[str, ...]] = {"det_pairs": ("_dev", "_dkey")}
+DETECT_NEEDS: dict[str, tuple[str, ...]] = {"det_pairs": ("_dev", "_dkey"), "det_loops": ("_dev",)}
