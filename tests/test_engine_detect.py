@@ -174,9 +174,71 @@ def test_loops_fixed_values_on_a_bundled_log() -> None:
     assert row["recheck_share"] == 1.0 and row["effort_hours_mean"] == pytest.approx(4.009845679011024, rel=1e-9)
 
 
+@pytest.mark.parametrize("name", list(LOGS))
+def test_knockouts_invariants(name: str) -> None:
+    log = LOGS[name]()
+    ag = aggregate(log, calendar=default_calendar(), catalog=False)
+    ko, steps = ag.knockouts, ag.knockout_steps
+    acts = ag.activities.set_index(["service", "activity"])
+    assert list(ko.columns) == [
+        "service", "decider", "end_activity", "rejection_evidence", "knockouts", "decider_events", "knockout_rate",
+        "service_cases", "effort_before_hours_mean", "elapsed_before_hours_mean", "steps_before_mean",
+    ]
+    assert list(steps.columns) == [
+        "service", "decider", "activity", "cases", "share", "position_mean", "proc_hours_mean", "sojourn_hours_mean",
+    ]
+    # every knocked-out case of two steps or more is counted once, at the step before its end
+    df = log.df[log.df[ACTIVITY].notna()]
+    svc = _service_of_case(df)
+    last = df.assign(_svc=svc).groupby(CASE, sort=False, observed=True).agg(
+        service=("_svc", "first"), end=(ACTIVITY, "last"), steps=(ACTIVITY, "size"))
+    ends = acts[acts["knockout_end"] & (acts["rejection_evidence"] != "")].index
+    at_end = np.array([(s, e) in ends for s, e in zip(last["service"], last["end"], strict=True)], dtype=bool)
+    rejected = last[at_end & (last["steps"] >= 2).to_numpy()]
+    assert int(ko["knockouts"].sum()) == len(rejected)
+    if len(ko):
+        assert ko.groupby("service")["knockouts"].sum().to_dict() == rejected.groupby("service").size().to_dict()
+        for row in ko.itertuples():
+            assert (row.service, row.end_activity) in ends
+            assert row.rejection_evidence == acts.loc[(row.service, row.end_activity), "rejection_evidence"]
+            assert row.decider_events == acts.loc[(row.service, row.decider), "events"]
+        assert (ko["knockouts"] <= ko["decider_events"]).all()
+        np.testing.assert_allclose(ko["knockout_rate"], ko["knockouts"] / ko["decider_events"], rtol=1e-12)
+        assert (ko["steps_before_mean"] >= 0).all() and (ko["elapsed_before_hours_mean"].dropna() >= 0).all()
+        # the steps before a decider: at most once per knocked-out case, never after the decider
+        merged = steps.merge(ko, on=["service", "decider"])
+        assert len(merged) == len(steps)
+        assert (merged["cases"] <= merged["knockouts"]).all()
+        np.testing.assert_allclose(merged["share"], merged["cases"] / merged["knockouts"], rtol=1e-12)
+        assert (steps["position_mean"] >= 0).all() and (steps["sojourn_hours_mean"] >= 0).all()
+        first = steps.groupby(["service", "decider"])["position_mean"].min()
+        assert (first == 0).all()  # every case begins before its decider
+    if START not in log.df.columns:
+        assert steps["proc_hours_mean"].isna().all()
+
+
+def test_knockouts_fixed_values_on_a_bundled_log() -> None:
+    # figures of the bundled English log, checked against a second implementation when the
+    # tables moved into the engine
+    ag = aggregate(read_log(EVENT_LOGS / "dossiers_en.csv", cache=False), calendar=default_calendar(), catalog=False)
+    ko = ag.knockouts.set_index(["service", "decider"])
+    assert len(ko) == 13 and len(ag.knockout_steps) == 95
+    row = ko.loc[("Exchange a driving licence", "Check health certificate")]
+    assert (row["end_activity"], row["rejection_evidence"], row["knockouts"], row["decider_events"]) == (
+        "Notify rejection", "outcome", 8, 118)
+    assert row["steps_before_mean"] == 3.125 and row["service_cases"] == 118
+    assert row["effort_before_hours_mean"] == pytest.approx(0.5401388888897296, rel=1e-9)
+    assert row["elapsed_before_hours_mean"] == pytest.approx(6.055277777778489, rel=1e-9)
+    steps = ag.knockout_steps.set_index(["service", "decider", "activity"])
+    row = steps.loc[("Exchange a driving licence", "Check health certificate", "Check completeness")]
+    assert (row["cases"], row["share"], row["position_mean"]) == (8, 1.0, 1.0)
+    assert row["proc_hours_mean"] == pytest.approx(0.2936458333337214, rel=1e-9)
+    assert row["sojourn_hours_mean"] == pytest.approx(0.6032291666662786, rel=1e-9)
+
+
 def test_unknown_detector_table_is_refused() -> None:
     log = read_log(EVENT_LOGS / "dossiers_en.csv", cache=False)
-    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'steps'; choose from: pairs, loops"):
+    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'steps'; choose from: pairs, loops, endings, ending_steps"):
         engine.detector_tables(log, tables=["steps"])
 
 

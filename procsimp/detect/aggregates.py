@@ -649,8 +649,6 @@ class _Builder:
             prev_wc[1:] = np.where(first[1:], np.nan, self.wc[:-1])
         self.sojourn = self.wc - prev_wc  # NaN for the first event
         self.wait = np.clip(self.ws - prev_wc, 0.0, None) if self.has_start else np.full(n, np.nan)
-        # the effort of a step: its processing (unknown without start times)
-        self.cost = self.proc
 
         # the time that orders two steps: start when known, else completion (raw, not working time)
         t_end = df[TIMESTAMP].array.asi8.astype(np.float64) if n else np.zeros(0)
@@ -776,12 +774,11 @@ class _Builder:
         self.start_share, self.end_share, self.end_rate = start_share, end_share, end_rate
         # knocked-out cases: the case's last step is a knock-out end
         self.case_knocked = knockout[self.sa[self.last]]
-        # ... and rejected ones: the knock-out end is known to be a rejection (an early end alone
-        # is not one: in a log extract, cases also stop where the extract ends)
+        # rejected ones (see _knockouts): the knock-out end is known to be a rejection (an early end
+        # alone is not one: in a log extract, cases also stop where the extract ends)
         self.rejection_evidence = np.full(K, "", dtype=object)
         for k in np.flatnonzero(knockout):
             self.rejection_evidence[k] = self._rejection_evidence(int(k))
-        self.case_rejected = self.case_knocked & (self.rejection_evidence[self.sa[self.last]] != "")
         self.ko_after = self.case_knocked[self.cidx] & ~self.last
         self.ko_next = np.zeros(self.n, dtype=bool)
         if self.n > 1:
@@ -1460,77 +1457,83 @@ class _Builder:
         out[k_sorted[first]] = v_of[order][first]
         return out
 
-    def _proc_cumsum(self) -> np.ndarray:
-        """Cumulative processing minutes over the log (0 where unknown), with a leading 0: the
-        processing of events i..j-1 is ``c[j] - c[i]``."""
-        if not hasattr(self, "_csum"):
-            self._csum = np.concatenate([[0.0], np.cumsum(np.nan_to_num(self.proc, nan=0.0))])
-        return self._csum
-
     def _knockouts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Per decider (the step right before a rejection end): cost spent before the decision.
 
-        Only knock-out ends with evidence of a rejection count (see :meth:`_rejection_evidence`)."""
-        A, K = self.A, self.K
-        ko_cases = np.flatnonzero(self.case_rejected & (self.case_len >= 2))
-        if ko_cases.size == 0:
+        Only knock-out ends with evidence of a rejection count (see :meth:`_rejection_evidence`).
+        The engine's ``endings`` and ``ending_steps`` plans give the figures per last step; the
+        rejection ends are picked and pooled here."""
+        from procsimp.engine import detector_tables
+
+        tables = detector_tables(self.log, calendar=self.cal)
+        A = self.A
+        s_code = {name: i for i, name in enumerate(self.snames)}
+        a_code = {name: i for i, name in enumerate(self.anames)}
+        rejected = self.knockout_end & (self.rejection_evidence != "")
+
+        def keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+            """(decider key, whether the row's last step is a rejection end) of each row."""
+            svc = np.array([s_code[x] for x in frame["service"]], dtype=np.int64)
+            end = np.array([a_code[x] for x in frame["end_act"]], dtype=np.int64)
+            dec = np.array([a_code[x] for x in frame["decider"]], dtype=np.int64)
+            return svc * A + dec, rejected[svc * A + end] if len(frame) else np.zeros(0, dtype=bool)
+
+        endings = tables["endings"]
+        dk, keep = keys(endings)
+        if not keep.any():
             return pd.DataFrame(columns=_KO_COLUMNS), pd.DataFrame(columns=_KO_STEP_COLUMNS)
-        end_i = self.case_last[ko_cases]
-        dec_i = end_i - 1
-        begin = self.case_first[ko_cases]
-        # effort before the decider: processing (unknown without start times)
-        csum = self._proc_cumsum()
-        effort_before = (csum[dec_i] - csum[begin]) / 60.0
-        start_dec = np.where(np.isfinite(self.ws[dec_i]), self.ws[dec_i], self.wc[dec_i])
-        elapsed_before = (start_dec - self.wc[begin]) / 60.0
-        steps_before = dec_i - begin
-        dec_k = self.sa[dec_i]
-        n_ko = np.bincount(dec_k, minlength=K)
-        ks = np.flatnonzero(n_ko)
-        end_mode = self._mode_per_key(dec_k, self.act[end_i], K, A)
+        e = endings[keep].assign(
+            dk=dk[keep], end=[a_code[x] for x in endings["end_act"][keep]],
+            cases=lambda f: f["cases"].astype(np.int64),
+        )
+        # the usual rejection end of each decider (ties: the first step in the log's order)
+        mode = e.sort_values(["dk", "cases", "end"], ascending=[True, False, True], kind="stable").drop_duplicates("dk")
+        sums = e.groupby("dk", sort=True)[["cases", "effort_sum", "effort_n", "elapsed_sum", "elapsed_n", "steps_sum"]].sum()
+        ks = sums.index.to_numpy(dtype=np.int64)
+        n_ko = sums["cases"].to_numpy(dtype=np.int64)
+        end_mode = mode.set_index("dk").loc[ks, "end"].to_numpy(dtype=np.int64)
         ev = self._events_per_key()
         svc_cases = np.bincount(self.svc_case, minlength=self.S)
         snames = np.array(self.snames, dtype=object)
         anames = np.array(self.anames, dtype=object)
+        hours = 1.0 / 60.0
         knockouts = pd.DataFrame(
             {
                 "service": snames[ks // A],
                 "decider": anames[ks % A],
-                "end_activity": anames[end_mode[ks]],
-                "rejection_evidence": self.rejection_evidence[(ks // A) * A + end_mode[ks]],
-                "knockouts": n_ko[ks],
+                "end_activity": anames[end_mode],
+                "rejection_evidence": self.rejection_evidence[(ks // A) * A + end_mode],
+                "knockouts": n_ko,
                 "decider_events": ev[ks],
-                "knockout_rate": n_ko[ks] / ev[ks],
+                "knockout_rate": n_ko / ev[ks],
                 "service_cases": svc_cases[ks // A],
-                "effort_before_hours_mean": _group_mean(dec_k, effort_before, K)[ks],
-                "elapsed_before_hours_mean": _group_mean(dec_k, elapsed_before, K)[ks],
-                "steps_before_mean": _group_mean(dec_k, steps_before.astype(float), K)[ks],
+                "effort_before_hours_mean": _share(sums["effort_sum"].to_numpy(dtype=float), sums["effort_n"].to_numpy()) * hours,
+                "elapsed_before_hours_mean": _share(sums["elapsed_sum"].to_numpy(dtype=float), sums["elapsed_n"].to_numpy()) * hours,
+                "steps_before_mean": sums["steps_sum"].to_numpy(dtype=float) / n_ko,
             }
         )
         knockouts = knockouts.sort_values(["service", "decider"], kind="stable").reset_index(drop=True)
 
         # the steps done before the decider in knocked-out cases
-        lens = steps_before
-        idx = np.repeat(begin, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-        owner_k = np.repeat(dec_k, lens)
-        key = owner_k * A + self.act[idx]
-        space = K * A
-        first = self.occ[idx] == 0  # one per (case, step): its first occurrence is in the prefix too
-        uk, cases = _key_counts(key[first], space)
-        pos_sum = np.bincount(key[first], weights=self.pos[idx][first].astype(float), minlength=space)[uk]
-        cost_sum = np.bincount(key, weights=np.nan_to_num(self.cost[idx]), minlength=space)[uk]
-        soj_sum = np.bincount(key, weights=np.nan_to_num(self.sojourn[idx]), minlength=space)[uk]
-        dk = uk // A
+        ending_steps = tables["ending_steps"]
+        dk, keep = keys(ending_steps)
+        st = ending_steps[keep].assign(dk=dk[keep], a=[a_code[x] for x in ending_steps["act"][keep]])
+        st = st.groupby(["dk", "a"], sort=True)[["cases", "position_sum", "proc_sum", "sojourn_sum"]].sum()
+        st = st[st["cases"] > 0]
+        sk = st.index.get_level_values("dk").to_numpy(dtype=np.int64)
+        sa_ = st.index.get_level_values("a").to_numpy(dtype=np.int64)
+        cases = st["cases"].to_numpy(dtype=np.int64)
+        n_of = dict(zip(ks.tolist(), n_ko.tolist(), strict=True))
         steps = pd.DataFrame(
             {
-                "service": snames[dk // A],
-                "decider": anames[dk % A],
-                "activity": anames[uk % A],
+                "service": snames[sk // A],
+                "decider": anames[sk % A],
+                "activity": anames[sa_],
                 "cases": cases,
-                "share": cases / n_ko[dk],
-                "position_mean": pos_sum / cases,
-                "proc_hours_mean": cost_sum / cases / 60.0 if self.has_start else np.nan,
-                "sojourn_hours_mean": soj_sum / cases / 60.0,
+                "share": cases / np.array([n_of[k] for k in sk.tolist()], dtype=float),
+                "position_mean": st["position_sum"].to_numpy(dtype=float) / cases,
+                "proc_hours_mean": st["proc_sum"].to_numpy(dtype=float) / cases * hours if self.has_start else np.nan,
+                "sojourn_hours_mean": st["sojourn_sum"].to_numpy(dtype=float) / cases * hours,
             }
         )
         steps = steps.sort_values(["service", "decider", "position_mean", "activity"], kind="stable")

@@ -442,12 +442,14 @@ def aggregates(
 
 
 #: the detectors' tables :func:`detector_tables` computes (see :mod:`procsimp.engine.sql_detect`)
-DETECTOR_TABLES: tuple[str, ...] = ("pairs", "loops")
+DETECTOR_TABLES: tuple[str, ...] = ("pairs", "loops", "endings", "ending_steps")
 
 #: which columns of each detector table hold codes of a dictionary of :class:`Prepared`
 _DETECTOR_CODES: dict[str, dict[str, str]] = {
     "pairs": {"svc": "services", "source": "activities", "target": "activities"},
     "loops": {"svc": "services", "act": "activities", "via": "activities", "sent_back_by": "activities"},
+    "endings": {"svc": "services", "end_act": "activities", "decider": "activities"},
+    "ending_steps": {"svc": "services", "end_act": "activities", "decider": "activities", "act": "activities"},
 }
 
 

@@ -19,10 +19,10 @@ Intermediate tables (read by the queries below, never returned):
 
 ``_dev``
     one row per event with an activity: ``case_id, rn, svc`` (the case's), ``act, res, unit``,
-    ``prv`` (the previous step, NULL for the first event), ``prev_res, prev_unit, prev2_unit``
+    ``prv, nxt`` (the previous and next step, NULL at the case's ends), ``prev_res, prev_unit, prev2_unit``
     (officer and unit one and two events before, in the case), ``pos`` (position in the case,
     from 0), ``occ`` (how many times the step ran before in the case), ``next_rn`` (the row of
-    its next repeat), ``in_loop``, and the working minutes ``wc`` (completion), ``proc, wait,
+    its next repeat), ``in_loop``, and the working minutes ``wc, ws`` (completion, start), ``proc, wait,
     sojourn``, the predecessor's processing ``prev_proc`` and ``proc_sum`` (the processing of the
     case so far, this event included; unknown processing counts 0).
 ``_dkey``
@@ -34,7 +34,11 @@ Results (integer codes; :mod:`procsimp.engine` decodes the names):
     the directly-follows pairs of the ``pairs`` table (see :mod:`procsimp.detect.aggregates`);
 ``det_loops``
     the rework loops of the ``loops`` table: per (service, step), the loops that start at an
-    occurrence of the step outside any other loop and end at its next repeat.
+    occurrence of the step outside any other loop and end at its next repeat;
+``det_endings``, ``det_ending_steps``
+    per (service, last step, decider): the cost before the decider (sums and counts, so that any
+    set of last steps can be pooled), and per earlier step the cases, positions and cost before
+    the decider: the ``knockouts`` and ``knockout_steps`` tables once the knock-out ends are known.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ WITH base AS (
          WHEN wm_start < wm_end THEN wm_start ELSE wm_end END AS ws,
     first_value(svc) OVER c AS svc,
     LAG(act) OVER c AS prv,
+    LEAD(act) OVER c AS nxt,
     LAG(wm_end) OVER c AS prev_wc,
     LAG(res) OVER c AS prev_res,
     LAG(unit) OVER c AS prev_unit,
@@ -72,7 +77,7 @@ WITH base AS (
     - CASE WHEN occ > 0 AND occ < occurrences - 1 THEN 1 ELSE 0 END AS depth
   FROM base
 )
-SELECT case_id, rn, svc, act, res, unit, prv, prev_res, prev_unit, prev2_unit, occ, pos, next_rn, wc,
+SELECT case_id, rn, svc, act, res, unit, prv, nxt, prev_res, prev_unit, prev2_unit, occ, pos, next_rn, wc, ws,
   depth > 0 AS in_loop,
   sum(coalesce(wc - ws, 0)) OVER (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING) AS proc_sum,
   wc - ws AS proc,
@@ -173,11 +178,52 @@ JOIN via AS v ON v.svc = k.svc AND v.act = k.act AND v.r = 1
 JOIN back AS b ON b.svc = k.svc AND b.act = k.act AND b.r = 1
 """
 
+#: the cost spent before a dossier's last step, per (service, last step, the step before it:
+#: the decider), over every case of two steps or more; the detectors keep the last steps that are
+#: knock-out ends with evidence of a rejection (a judgement on the small table, in Python)
+_ENDINGS = """
+WITH ending AS (
+  SELECT d.case_id, d.svc, l.act AS end_act, d.act AS decider, d.pos AS dec_pos,
+    d.proc_sum - coalesce(d.proc, 0) AS effort_before,
+    coalesce(d.ws, d.wc) - f.wc AS elapsed_before
+  FROM _dev AS l
+  JOIN _dev AS d ON d.case_id = l.case_id AND d.pos = l.pos - 1
+  JOIN _dev AS f ON f.case_id = l.case_id AND f.pos = 0
+  WHERE l.nxt IS NULL AND l.pos >= 1
+)
+SELECT svc, end_act, decider, count(*) AS cases,
+  sum(effort_before) AS effort_sum, count(effort_before) AS effort_n,
+  sum(elapsed_before) AS elapsed_sum, count(elapsed_before) AS elapsed_n,
+  sum(dec_pos) AS steps_sum
+FROM ending GROUP BY svc, end_act, decider
+"""
+
+#: per (service, last step, decider, earlier step): the steps done before the decider in those
+#: cases: in how many cases (first occurrences), at which position, and what they cost
+_ENDING_STEPS = """
+WITH ending AS (
+  SELECT l.case_id, l.svc, l.act AS end_act, d.act AS decider, d.pos AS dec_pos
+  FROM _dev AS l JOIN _dev AS d ON d.case_id = l.case_id AND d.pos = l.pos - 1
+  WHERE l.nxt IS NULL AND l.pos >= 1
+)
+SELECT e.svc, e.end_act, e.decider, x.act,
+  count(*) FILTER (WHERE x.occ = 0) AS cases,
+  sum(x.pos) FILTER (WHERE x.occ = 0) AS position_sum,
+  sum(coalesce(x.proc, 0)) AS proc_sum,
+  sum(coalesce(x.sojourn, 0)) AS sojourn_sum
+FROM ending AS e JOIN _dev AS x ON x.case_id = e.case_id AND x.pos < e.dec_pos
+GROUP BY e.svc, e.end_act, e.decider, x.act
+"""
+
 #: the intermediate tables, in the order they must run
 DETECT_INTERMEDIATES: dict[str, str] = {"_dev": _DEV, "_dkey": _DKEY}
 
 #: the result queries
-DETECT_QUERIES: dict[str, str] = {"det_pairs": _PAIRS, "det_loops": _LOOPS}
+DETECT_QUERIES: dict[str, str] = {
+    "det_pairs": _PAIRS, "det_loops": _LOOPS, "det_endings": _ENDINGS, "det_ending_steps": _ENDING_STEPS,
+}
 
 #: which intermediate tables each result needs
-DETECT_NEEDS: dict[str, tuple[str, ...]] = {"det_pairs": ("_dev", "_dkey"), "det_loops": ("_dev",)}
+DETECT_NEEDS: dict[str, tuple[str, ...]] = {
+    "det_pairs": ("_dev", "_dkey"), "det_loops": ("_dev",), "det_endings": ("_dev",), "det_ending_steps": ("_dev",),
+}
