@@ -236,9 +236,54 @@ def test_knockouts_fixed_values_on_a_bundled_log() -> None:
     assert row["sojourn_hours_mean"] == pytest.approx(0.6032291666662786, rel=1e-9)
 
 
+@pytest.mark.parametrize("name", list(LOGS))
+def test_order_invariants(name: str) -> None:
+    log = LOGS[name]()
+    ag = aggregate(log, calendar=default_calendar(), catalog=False)
+    order, pairs = ag.order, ag.pairs
+    assert list(order.columns) == [
+        "service", "a", "b", "cases_both", "a_first", "b_first", "ties", "adjacent", "minority_share",
+        "overlap", "overlap_share", "a_proc_hours_first", "a_proc_hours_second", "b_proc_hours_first",
+        "b_proc_hours_second", "knockout_share_a_first", "knockout_share_b_first",
+    ]
+    # the candidates are the directly-follows pairs of two different steps, in either direction
+    direct = {(s, *sorted((a, b))) for s, a, b in zip(pairs["service"], pairs["source"], pairs["target"], strict=True) if a != b}
+    got = set(zip(order["service"], order["a"], order["b"], strict=True))
+    assert got <= {(s, a, b) for s, a, b in direct} | {(s, b, a) for s, a, b in direct} and len(got) == len(order)
+    assert (order["cases_both"] > 0).all()
+    assert (order["a_first"] + order["b_first"] + order["ties"] == order["cases_both"]).all() and (order["ties"] >= 0).all()
+    assert (order["adjacent"] <= order["cases_both"]).all() and (order["overlap"] <= order["cases_both"]).all()
+    assert order["minority_share"].between(0, 0.5).all()
+    # processing by order: only for pairs seen in both orders, and only with start times
+    both = (order["a_first"] > 0) & (order["b_first"] > 0)
+    procs = ["a_proc_hours_first", "a_proc_hours_second", "b_proc_hours_first", "b_proc_hours_second"]
+    assert order.loc[~both, procs].isna().all().all()
+    if START not in log.df.columns:
+        assert order[procs].isna().all().all() and (order["overlap"] == 0).all()
+    for col in ("knockout_share_a_first", "knockout_share_b_first"):
+        assert order[col].dropna().between(0, 1).all()
+        assert (order.loc[~both, col].fillna(0) == 0).all()
+
+
+def test_order_fixed_values_on_a_bundled_log() -> None:
+    # figures of the bundled English log, checked against a second implementation when the
+    # table moved into the engine
+    ag = aggregate(read_log(EVENT_LOGS / "dossiers_en.csv", cache=False), calendar=default_calendar(), catalog=False)
+    order = ag.order.set_index(["service", "a", "b"])
+    assert len(order) == 114
+    row = order.loc[("Issue a judicial record certificate", "Verify with the court", "Verify with the police")]
+    assert (row["cases_both"], row["a_first"], row["b_first"], row["ties"], row["adjacent"], row["overlap"]) == (
+        106, 37, 69, 0, 106, 0)
+    assert row["knockout_share_a_first"] == pytest.approx(3 / 37) and row["knockout_share_b_first"] == pytest.approx(4 / 69)
+    assert row["a_proc_hours_first"] == pytest.approx(1.7022672672667918, rel=1e-9)
+    assert row["a_proc_hours_second"] == pytest.approx(1.786284219000628, rel=1e-9)
+    assert row["b_proc_hours_first"] == pytest.approx(2.4149798711752832, rel=1e-9)
+    assert row["b_proc_hours_second"] == pytest.approx(2.2898048048050286, rel=1e-9)
+
+
 def test_unknown_detector_table_is_refused() -> None:
     log = read_log(EVENT_LOGS / "dossiers_en.csv", cache=False)
-    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'steps'; choose from: pairs, loops, endings, ending_steps"):
+    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'steps'; choose from: pairs, loops, endings, ending_steps, order"):
         engine.detector_tables(log, tables=["steps"])
 
 

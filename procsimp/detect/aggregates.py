@@ -385,14 +385,6 @@ def _group_mean(keys: np.ndarray, values: np.ndarray, n: int, counts: np.ndarray
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
 
-def _scatter(shape: tuple[int, int], flat: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
-    """A ``shape`` matrix of ``fill`` (in the dtype of ``values``) with ``values`` at the flat
-    positions ``flat``."""
-    out = np.full(shape, fill, dtype=values.dtype)
-    out.reshape(-1)[flat] = values
-    return out
-
-
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.maximum(den, 1), np.nan)
@@ -650,15 +642,7 @@ class _Builder:
         self.sojourn = self.wc - prev_wc  # NaN for the first event
         self.wait = np.clip(self.ws - prev_wc, 0.0, None) if self.has_start else np.full(n, np.nan)
 
-        # the time that orders two steps: start when known, else completion (raw, not working time)
         t_end = df[TIMESTAMP].array.asi8.astype(np.float64) if n else np.zeros(0)
-        if self.has_start:
-            t_start = df[START].array.asi8.astype(np.float64)
-            t_start = np.where(df[START].isna().to_numpy(), t_end, np.minimum(t_start, t_end))
-            self.order_time = t_start
-        else:
-            self.order_time = t_end
-        self.end_time = t_end
         # calendar time since the previous step of the case, in days (a timer counts calendar
         # days, not working time)
         per_day = 86_400 * {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}.get(getattr(df[TIMESTAMP].dtype, "unit", "ns"), 1e9)
@@ -1293,21 +1277,10 @@ class _Builder:
 
     def _pairs(self) -> pd.DataFrame:
         """Directly-follows pairs with officer/unit continuity and the waiting between: an engine
-        plan (``pairs`` of :func:`procsimp.engine.detector_tables`), ordered here. Also sets
-        ``pair_keys`` (service * A * A + source * A + target, sorted), the candidates of
-        :meth:`_order`."""
+        plan (``pairs`` of :func:`procsimp.engine.detector_tables`), ordered here."""
         from procsimp.engine import detector_tables
 
-        A = self.A
         table = detector_tables(self.log, calendar=self.cal)["pairs"]  # every table in one plan
-        s_code = {name: i for i, name in enumerate(self.snames)}
-        a_code = {name: i for i, name in enumerate(self.anames)}
-        keys = np.array(
-            [s_code[sv] * A * A + a_code[src] * A + a_code[tgt]
-             for sv, src, tgt in zip(table["service"], table["source"], table["target"], strict=True)],
-            dtype=np.int64,
-        )
-        self.pair_keys = np.sort(keys)
         out = pd.DataFrame({col: table[col].to_numpy() for col in ("service", "source", "target")})
         for col in ("count", "cases", "rework"):
             out[col] = table[col].astype(np.int64).to_numpy()
@@ -1326,109 +1299,56 @@ class _Builder:
         when known, else completion); equal times count as ties. With start times, the cases
         whose two steps overlap in time (already done in parallel) are counted, and so are each
         step's processing and the knock-outs by order (does the order change the work or the
-        outcome?).
+        outcome?). The engine's ``order`` plan counts per last step of the case; the knocked-out
+        cases are pooled here.
         """
-        if self.pair_keys.size == 0:
+        from procsimp.engine import detector_tables
+
+        table = detector_tables(self.log, calendar=self.cal)["order"]
+        if not len(table):
             return pd.DataFrame(columns=_ORDER_COLUMNS)
         A = self.A
-        pk = self.pair_keys  # service * A * A + source * A + target
-        svc_p, src, tgt = pk // (A * A), (pk // A) % A, pk % A
-        keep = src != tgt
-        lo, hi = np.minimum(src, tgt)[keep], np.maximum(src, tgt)[keep]
-        cand, _ = _key_counts(svc_p[keep] * A * A + lo * A + hi, self.S * A * A)
-        if cand.size == 0:
-            return pd.DataFrame(columns=_ORDER_COLUMNS)
-        c_svc, c_a, c_b = cand // (A * A), (cand // A) % A, cand % A
-        # first occurrence of each (case, step) of a candidate pair: position, times, processing
-        involved = np.zeros(self.K, dtype=bool)
-        involved[c_svc * A + c_a] = True
-        involved[c_svc * A + c_b] = True
-        sel = np.flatnonzero((self.occ == 0) & involved[self.sa])
-        # each case's row among the cases of its service
-        case_row = np.zeros(self.C, dtype=np.int64)
-        case_order = np.argsort(self.svc_case, kind="stable")
-        svc_cases = np.bincount(self.svc_case, minlength=self.S)
-        case_row[case_order] = np.arange(self.C) - np.repeat(np.cumsum(svc_cases) - svc_cases, svc_cases)
-        knocked = self.case_knocked
-        names = ("cases_both", "a_first", "b_first", "adjacent", "overlap", "a_first_ko", "b_first_ko")
-        counts = {k: np.zeros(len(cand), dtype=np.int64) for k in names}
-        proc_names = ("a_proc_first", "a_proc_second", "b_proc_first", "b_proc_second")
-        procs = {k: np.full(len(cand), np.nan) for k in proc_names}
-        sel_svc = self.svc[sel]
-        by_svc = sel[np.argsort(sel_svc.astype(np.uint16) if self.S <= 65536 else sel_svc, kind="stable")]
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(sel_svc, minlength=self.S))])
-        for sv in np.unique(c_svc):
-            rows_s = np.flatnonzero(c_svc == sv)
-            acts_s = np.unique(np.concatenate([c_a[rows_s], c_b[rows_s]]))
-            col = np.full(A, -1, dtype=np.int64)
-            col[acts_s] = np.arange(len(acts_s))
-            e = by_svc[bounds[sv] : bounds[sv + 1]]  # first occurrences of its candidates' steps
-            # one row per step, one column per case of the service: gathering a step's row is
-            # one contiguous copy
-            shape = (len(acts_s), int(svc_cases[sv]))
-            flat = col[self.act[e]] * shape[1] + case_row[self.cidx[e]]
-            pos = _scatter(shape, flat, self.pos[e], -1)
-            t0 = _scatter(shape, flat, self.order_time[e], 0.0)
-            if self.has_start:
-                t1 = _scatter(shape, flat, self.end_time[e], 0.0)
-                proc_e = self.proc[e]
-                fin_e = np.isfinite(proc_e)
-                proc0 = _scatter(shape, flat, np.where(fin_e, proc_e, 0.0), 0.0)
-                fin = _scatter(shape, flat, fin_e, False)
-            ko = knocked[np.flatnonzero(self.svc_case == sv)][None, :]
-            ia, ib = col[c_a[rows_s]], col[c_b[rows_s]]
-            # rows gathered in chunks, so that memory stays bounded on logs with many cases
-            step = max(1, 20_000_000 // max(shape[1], 1))
-            for lo_i in range(0, len(rows_s), step):
-                sl = slice(lo_i, lo_i + step)
-                ca, cb = pos[ia[sl]], pos[ib[sl]]
-                ta, tb = t0[ia[sl]], t0[ib[sl]]
-                both = (ca >= 0) & (cb >= 0)
-                a_first = both & (ta < tb)
-                b_first = both & (tb < ta)
-                rr = rows_s[sl]
-                n_a, n_b = np.count_nonzero(a_first, axis=1), np.count_nonzero(b_first, axis=1)
-                counts["cases_both"][rr] = np.count_nonzero(both, axis=1)
-                counts["a_first"][rr], counts["b_first"][rr] = n_a, n_b
-                counts["adjacent"][rr] = np.count_nonzero(both & (np.abs(ca - cb) == 1), axis=1)
-                if self.has_start:
-                    ea, eb = t1[ia[sl]], t1[ib[sl]]
-                    counts["overlap"][rr] = np.count_nonzero(both & (np.maximum(ta, tb) < np.minimum(ea, eb)), axis=1)
-                # what the order changes, for the pairs seen in both orders only
-                two = np.flatnonzero((n_a > 0) & (n_b > 0))
-                if two.size == 0:
-                    continue
-                a_first, b_first, r2 = a_first[two], b_first[two], rr[two]
-                counts["a_first_ko"][r2] = np.count_nonzero(a_first & ko, axis=1)
-                counts["b_first_ko"][r2] = np.count_nonzero(b_first & ko, axis=1)
-                if self.has_start:
-                    pa, pb = proc0[ia[sl][two]], proc0[ib[sl][two]]
-                    fa, fb = fin[ia[sl][two]], fin[ib[sl][two]]
-                    for key, values, known, mask in (
-                        ("a_proc_first", pa, fa, a_first), ("a_proc_second", pa, fa, b_first),
-                        ("b_proc_first", pb, fb, b_first), ("b_proc_second", pb, fb, a_first),
-                    ):
-                        total = np.sum(values, axis=1, where=mask)
-                        with np.errstate(invalid="ignore", divide="ignore"):
-                            procs[key][r2] = total / np.count_nonzero(mask & known, axis=1) / 60.0
-        ties = counts["cases_both"] - counts["a_first"] - counts["b_first"]
-        snames = np.array(self.snames, dtype=object)
-        anames = np.array(self.anames, dtype=object)
+        s_code = {name: i for i, name in enumerate(self.snames)}
+        a_code = {name: i for i, name in enumerate(self.anames)}
+        svc = np.array([s_code[x] for x in table["service"]], dtype=np.int64)
+        end = np.array([a_code[x] for x in table["end_act"]], dtype=np.int64)
+        knocked = self.knockout_end[svc * A + end]
+        t = table.drop(columns="end_act").assign(
+            a_first_ko=np.where(knocked, table["a_first"].to_numpy(dtype=np.int64), 0),
+            b_first_ko=np.where(knocked, table["b_first"].to_numpy(dtype=np.int64), 0),
+        )
+        sums = t.groupby(["service", "a", "b"], sort=True).sum(numeric_only=True, min_count=1)
+        counts = {c: sums[c].fillna(0).to_numpy(dtype=np.int64) for c in (
+            "cases_both", "a_first", "b_first", "adjacent", "overlap", "a_first_ko", "b_first_ko")}
+        # what the order changes, for the pairs seen in both orders only
+        two = (counts["a_first"] > 0) & (counts["b_first"] > 0)
+        for c in ("a_first_ko", "b_first_ko"):
+            counts[c] = np.where(two, counts[c], 0)
+
+        def proc(name: str) -> np.ndarray:
+            if not self.has_start:
+                return np.full(len(sums), np.nan)
+            total = sums[f"{name}_sum"].to_numpy(dtype=np.float64, na_value=np.nan)
+            known = sums[f"{name}_n"].fillna(0).to_numpy(dtype=np.float64)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(known > 0, total / np.maximum(known, 1), np.nan) / 60.0
+            return np.where(two, mean, np.nan)
+
         out = pd.DataFrame(
             {
-                "service": snames[c_svc],
-                "a": anames[c_a],
-                "b": anames[c_b],
+                "service": sums.index.get_level_values("service").to_numpy(dtype=object),
+                "a": sums.index.get_level_values("a").to_numpy(dtype=object),
+                "b": sums.index.get_level_values("b").to_numpy(dtype=object),
                 "cases_both": counts["cases_both"],
                 "a_first": counts["a_first"],
                 "b_first": counts["b_first"],
-                "ties": ties,
+                "ties": counts["cases_both"] - counts["a_first"] - counts["b_first"],
                 "adjacent": counts["adjacent"],
                 "overlap": counts["overlap"],
-                "a_proc_hours_first": procs["a_proc_first"],
-                "a_proc_hours_second": procs["a_proc_second"],
-                "b_proc_hours_first": procs["b_proc_first"],
-                "b_proc_hours_second": procs["b_proc_second"],
+                "a_proc_hours_first": proc("a_proc_first"),
+                "a_proc_hours_second": proc("a_proc_second"),
+                "b_proc_hours_first": proc("b_proc_first"),
+                "b_proc_hours_second": proc("b_proc_second"),
                 "knockout_share_a_first": _share(counts["a_first_ko"], counts["a_first"]),
                 "knockout_share_b_first": _share(counts["b_first_ko"], counts["b_first"]),
             }

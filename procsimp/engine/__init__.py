@@ -442,7 +442,7 @@ def aggregates(
 
 
 #: the detectors' tables :func:`detector_tables` computes (see :mod:`procsimp.engine.sql_detect`)
-DETECTOR_TABLES: tuple[str, ...] = ("pairs", "loops", "endings", "ending_steps")
+DETECTOR_TABLES: tuple[str, ...] = ("pairs", "loops", "endings", "ending_steps", "order")
 
 #: which columns of each detector table hold codes of a dictionary of :class:`Prepared`
 _DETECTOR_CODES: dict[str, dict[str, str]] = {
@@ -450,6 +450,7 @@ _DETECTOR_CODES: dict[str, dict[str, str]] = {
     "loops": {"svc": "services", "act": "activities", "via": "activities", "sent_back_by": "activities"},
     "endings": {"svc": "services", "end_act": "activities", "decider": "activities"},
     "ending_steps": {"svc": "services", "end_act": "activities", "decider": "activities", "act": "activities"},
+    "order": {"svc": "services", "a": "activities", "b": "activities", "end_act": "activities"},
 }
 
 

@@ -22,7 +22,8 @@ Intermediate tables (read by the queries below, never returned):
     ``prv, nxt`` (the previous and next step, NULL at the case's ends), ``prev_res, prev_unit, prev2_unit``
     (officer and unit one and two events before, in the case), ``pos`` (position in the case,
     from 0), ``occ`` (how many times the step ran before in the case), ``next_rn`` (the row of
-    its next repeat), ``in_loop``, and the working minutes ``wc, ws`` (completion, start), ``proc, wait,
+    its next repeat), ``in_loop``, ``t_begin, t_end`` (start, or completion without one, and
+    completion, in microseconds), and the working minutes ``wc, ws`` (completion, start), ``proc, wait,
     sojourn``, the predecessor's processing ``prev_proc`` and ``proc_sum`` (the processing of the
     case so far, this event included; unknown processing counts 0).
 ``_dkey``
@@ -38,7 +39,10 @@ Results (integer codes; :mod:`procsimp.engine` decodes the names):
 ``det_endings``, ``det_ending_steps``
     per (service, last step, decider): the cost before the decider (sums and counts, so that any
     set of last steps can be pooled), and per earlier step the cases, positions and cost before
-    the decider: the ``knockouts`` and ``knockout_steps`` tables once the knock-out ends are known.
+    the decider: the ``knockouts`` and ``knockout_steps`` tables once the knock-out ends are known;
+``det_order``
+    per candidate pair and last step of the case: the counts and processing sums of the ``order``
+    table (the knocked-out cases are those whose last step is a knock-out end).
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ __all__ = ["DETECT_INTERMEDIATES", "DETECT_NEEDS", "DETECT_QUERIES"]
 #: one row per event with an activity, with the neighbours and times the detectors use
 _DEV = """
 WITH base AS (
-  SELECT case_id, rn, act, res, unit, wm_end AS wc,
+  SELECT case_id, rn, act, res, unit, wm_end AS wc, t_end,
+    CASE WHEN t_start IS NULL THEN t_end WHEN t_start < t_end THEN t_start ELSE t_end END AS t_begin,
     CASE WHEN wm_start IS NULL OR wm_end IS NULL THEN NULL
          WHEN wm_start < wm_end THEN wm_start ELSE wm_end END AS ws,
     first_value(svc) OVER c AS svc,
@@ -78,6 +83,7 @@ WITH base AS (
   FROM base
 )
 SELECT case_id, rn, svc, act, res, unit, prv, nxt, prev_res, prev_unit, prev2_unit, occ, pos, next_rn, wc, ws,
+  t_begin, t_end,
   depth > 0 AS in_loop,
   sum(coalesce(wc - ws, 0)) OVER (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING) AS proc_sum,
   wc - ws AS proc,
@@ -215,15 +221,49 @@ FROM ending AS e JOIN _dev AS x ON x.case_id = e.case_id AND x.pos < e.dec_pos
 GROUP BY e.svc, e.end_act, e.decider, x.act
 """
 
+#: order of two steps in the cases that have both (first occurrences), for the candidate pairs:
+#: the directly-follows pairs of a service in either direction (a = the smaller code); by time
+#: (start when known, else completion; equal times are ties), per last step of the case (the
+#: detectors count the knocked-out cases among them)
+_ORDER = """
+WITH cand AS (
+  SELECT DISTINCT svc, least(prv, act) AS a, greatest(prv, act) AS b
+  FROM _dev WHERE prv IS NOT NULL AND prv <> act
+), firsts AS (
+  SELECT case_id, svc, act, pos, proc, t_begin, t_end FROM _dev WHERE occ = 0
+), ends AS (
+  SELECT case_id, act AS end_act FROM _dev WHERE nxt IS NULL
+), both_steps AS (
+  SELECT c.svc, c.a, c.b, n.end_act, fa.pos AS pa, fb.pos AS pb, fa.t_begin AS ta, fb.t_begin AS tb,
+    fa.t_end AS ea, fb.t_end AS eb, fa.proc AS proc_a, fb.proc AS proc_b
+  FROM cand AS c
+  JOIN firsts AS fa ON fa.svc = c.svc AND fa.act = c.a
+  JOIN firsts AS fb ON fb.case_id = fa.case_id AND fb.act = c.b
+  JOIN ends AS n ON n.case_id = fa.case_id
+)
+SELECT svc, a, b, end_act, count(*) AS cases_both,
+  count(*) FILTER (WHERE ta < tb) AS a_first,
+  count(*) FILTER (WHERE tb < ta) AS b_first,
+  count(*) FILTER (WHERE pa - pb = 1 OR pb - pa = 1) AS adjacent,
+  count(*) FILTER (WHERE greatest(ta, tb) < least(ea, eb)) AS overlap,
+  sum(proc_a) FILTER (WHERE ta < tb) AS a_proc_first_sum, count(proc_a) FILTER (WHERE ta < tb) AS a_proc_first_n,
+  sum(proc_a) FILTER (WHERE tb < ta) AS a_proc_second_sum, count(proc_a) FILTER (WHERE tb < ta) AS a_proc_second_n,
+  sum(proc_b) FILTER (WHERE tb < ta) AS b_proc_first_sum, count(proc_b) FILTER (WHERE tb < ta) AS b_proc_first_n,
+  sum(proc_b) FILTER (WHERE ta < tb) AS b_proc_second_sum, count(proc_b) FILTER (WHERE ta < tb) AS b_proc_second_n
+FROM both_steps GROUP BY svc, a, b, end_act
+"""
+
 #: the intermediate tables, in the order they must run
 DETECT_INTERMEDIATES: dict[str, str] = {"_dev": _DEV, "_dkey": _DKEY}
 
 #: the result queries
 DETECT_QUERIES: dict[str, str] = {
     "det_pairs": _PAIRS, "det_loops": _LOOPS, "det_endings": _ENDINGS, "det_ending_steps": _ENDING_STEPS,
+    "det_order": _ORDER,
 }
 
 #: which intermediate tables each result needs
 DETECT_NEEDS: dict[str, tuple[str, ...]] = {
     "det_pairs": ("_dev", "_dkey"), "det_loops": ("_dev",), "det_endings": ("_dev",), "det_ending_steps": ("_dev",),
+    "det_order": ("_dev",),
 }
