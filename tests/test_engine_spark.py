@@ -106,6 +106,35 @@ def test_command_line_runs_on_spark_with_the_environment_variable(spark: SparkBa
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
+def test_flag_runs_its_engine_plans_on_spark(spark: SparkBackend) -> None:
+    # the detectors' tables are engine plans: on Spark, the flags (JSON) are DuckDB's, byte for byte
+    log = EVENT_LOGS / "dossiers_en.csv"
+    outs = {}
+    for engine_name in ("duckdb", "spark"):
+        run = subprocess.run(
+            [sys.executable, "-m", "procsimp", "flag", str(log), "--format", "json"],
+            capture_output=True, text=True, env={**os.environ, "PROCSIMP_ENGINE": engine_name}, timeout=900,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        outs[engine_name] = run.stdout
+    assert outs["duckdb"].startswith("[") and '"action"' in outs["duckdb"]
+    assert outs["spark"] == outs["duckdb"]
+
+
+def test_detector_tables_on_spark_equal_duckdb(spark: SparkBackend) -> None:
+    log = generate(cases=200, seed=3, lang="vi").log
+    expected = engine.detector_tables(log)
+    fresh = log.replace()
+    with engine.use_backend(spark):
+        got = engine.detector_tables(fresh)
+    for name, table in expected.items():
+        assert len(table) > 0, name
+        keys = [c for c in table.columns if table[c].dtype == object or str(table[c].dtype) == "str"]
+        a = table.sort_values(keys).reset_index(drop=True)
+        b = got[name][table.columns].sort_values(keys).reset_index(drop=True)
+        pd.testing.assert_frame_equal(b, a, check_dtype=False, rtol=1e-9, obj=name)
+
+
 def test_unknown_engine_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     previous = engine.set_backend(None)
     try:

@@ -1,7 +1,7 @@
 """``LogAggregates``: every number the detectors need, computed once per log.
 
-The detectors never touch events. :func:`aggregate` reduces the log to a few small tables in one
-vectorised pass over integer codes (the log is already sorted by case then time):
+The detectors never touch events. :func:`aggregate` reduces the log to a few small tables (the log
+is already sorted by case then time; see the end of this docstring for where each is computed):
 
 * ``services``: one row per service: cases, events, the dominant start and end steps, the
   knock-out ends (terminal steps other than the normal end, such as rejection notices), the
@@ -35,11 +35,17 @@ Times are working time from :class:`procsimp.calendar.WorkCalendar` (office hour
 public holidays skipped). The definitions are those of :mod:`procsimp.engine` (processing =
 completion - start; waiting = start - previous completion), and the shared columns (events,
 cases, processing and waiting times, officers, units, start/end shares, directly-follows counts)
-equal the engine's ``activity_table`` and ``dfg``; they are recomputed here in the same pass as
-everything else because one pass over integer codes costs less than querying the engine table by
-table (flagging must stay within twice the time of mining the DFG). Processing time needs start
-times; without them processing and waiting are missing (NaN) and only the *sojourn* (completion
-of the previous step to completion of this one) is known.
+equal the engine's ``activity_table`` and ``dfg``. Processing time needs start times; without them
+processing and waiting are missing (NaN) and only the *sojourn* (completion of the previous step
+to completion of this one) is known.
+
+Where the numbers are computed: ``pairs``, ``order``, ``knockouts``, ``knockout_steps`` and
+``loops`` are engine plans (:mod:`procsimp.engine.sql_detect`, one plan for all of them, run by
+the current backend: DuckDB, or Spark with ``PROCSIMP_ENGINE=spark``); only their small results
+come back, and this module orders them and applies the judgements that need the step roles (which
+last steps are rejection ends). ``activities`` and ``services`` (and the step roles they carry)
+are still computed here, in one vectorised pass over integer codes of the log in memory; they are
+the next to move into the engine.
 """
 
 from __future__ import annotations
@@ -805,9 +811,9 @@ class _Builder:
             return self._empty()
         self._events_per_key()
         with ThreadPoolExecutor(max_workers=2) as pool:
-            # the engine's plans, and occurrences and loops (a sort), alongside the roles and
-            # neighbour tables, which do not read them (the plans read only the log; they are
-            # the only user of the calendar meanwhile)
+            # the engine's plan (every engine table, run once: _pairs starts it), and occurrences
+            # and loops (a sort), alongside the roles and neighbour tables, which do not read
+            # them (the plan reads only the log; it is the only user of the calendar meanwhile)
             pairs_job = pool.submit(self._pairs)
             occurrences = pool.submit(self._occurrences)
             self._roles()
@@ -816,10 +822,9 @@ class _Builder:
                 self._per_step(codes)
             occurrences.result()
             pairs = pairs_job.result()
-        # the pair, order, knock-out and loop tables read only what is built so far: they are
-        # computed alongside the activity and service tables, as are the per-step quantiles
-        # (numpy releases the GIL, so a second core shortens the wall time; the results are
-        # the same)
+        # the order, knock-out and loop tables (the engine's results and the roles) are finished
+        # alongside the activity and service tables, as are the per-step quantiles (numpy
+        # releases the GIL, so a second core shortens the wall time; the results are the same)
         with ThreadPoolExecutor(max_workers=2) as pool:
             pending = pool.submit(lambda: (self._order(), self._knockouts(), self._loops()))
             quantiles = pool.submit(self._step_quantiles)  # sorting and partitioning: no GIL

@@ -70,26 +70,28 @@ WITH base AS (
   FROM events
   WHERE act IS NOT NULL
   WINDOW c AS (PARTITION BY case_id ORDER BY rn), o AS (PARTITION BY case_id, act ORDER BY rn)
-), spans AS (
-  -- depth: the steps of the case whose first occurrence comes before this event and whose last
-  -- comes after it (the event is inside their loop); own: this event is a middle occurrence of
-  -- its own step, which puts it inside its own span but in no loop of its step
-  SELECT *,
-    coalesce(sum(CASE WHEN occ = 0 AND occurrences > 1 THEN 1 ELSE 0 END) OVER (
-      PARTITION BY case_id ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-    - sum(CASE WHEN occ = occurrences - 1 AND occurrences > 1 THEN 1 ELSE 0 END) OVER (
-      PARTITION BY case_id ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-    - CASE WHEN occ > 0 AND occ < occurrences - 1 THEN 1 ELSE 0 END AS depth
+), marks AS (
+  SELECT *, wc - ws AS proc,
+    -- the first (last) occurrence of a repeated step opens (closes) its span in the case
+    CASE WHEN occ = 0 AND occurrences > 1 THEN 1 ELSE 0 END AS opens,
+    CASE WHEN occ = occurrences - 1 AND occurrences > 1 THEN 1 ELSE 0 END AS closes,
+    CASE WHEN occ > 0 AND occ < occurrences - 1 THEN 1 ELSE 0 END AS middle
   FROM base
+), spans AS (
+  -- depth: the spans of the case opened before this event and closed after it (the event is
+  -- inside their loop), less its own step's span for a middle occurrence (between two of its
+  -- own occurrences an event is in no loop of its step)
+  SELECT *,
+    sum(opens - closes) OVER r - opens - middle AS depth,
+    sum(coalesce(proc, 0)) OVER r AS proc_sum,
+    LAG(proc) OVER (PARTITION BY case_id ORDER BY rn) AS prev_proc
+  FROM marks
+  WINDOW r AS (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING)
 )
 SELECT case_id, rn, svc, act, res, unit, prv, nxt, prev_res, prev_unit, prev2_unit, occ, pos, next_rn, wc, ws,
-  t_begin, t_end,
-  depth > 0 AS in_loop,
-  sum(coalesce(wc - ws, 0)) OVER (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING) AS proc_sum,
-  wc - ws AS proc,
+  t_begin, t_end, depth > 0 AS in_loop, proc_sum, proc, prev_proc,
   CASE WHEN ws - prev_wc < 0 THEN 0 ELSE ws - prev_wc END AS wait,
-  wc - prev_wc AS sojourn,
-  LAG(wc - ws) OVER (PARTITION BY case_id ORDER BY rn) AS prev_proc
+  wc - prev_wc AS sojourn
 FROM spans
 """
 
