@@ -210,7 +210,9 @@ class EventLog:
         """The events of one service (or several); ``None`` returns the log itself.
 
         A log without a service column is treated as one service: asking for it by any name
-        raises, listing what exists.
+        raises, listing what exists. The sub-log is made once and kept while this log lives (so
+        the stages that ask for the same service share its encoding and aggregates); a log of
+        that service only is returned as it is.
         """
         if service is None:
             return self

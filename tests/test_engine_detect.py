@@ -306,3 +306,42 @@ def test_flag_on_the_spark_engine_without_java_is_one_error(monkeypatch: pytest.
         "PROCSIMP_ENGINE to use the default DuckDB engine"
     )
     assert "Traceback" not in err
+
+
+def test_one_sub_log_per_service_and_one_aggregate_for_flag_and_propose(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from procsimp import flag_steps
+    from procsimp.redesign import propose
+
+    log = read_log(EVENT_LOGS / "dossiers_en.csv", cache=False)
+    name = log.services[0]
+    sub = log.for_service(name)
+    assert log.for_service(name) is sub and sub.for_service(name) is sub
+    assert len(sub.df) < len(log.df) and set(sub.df[SERVICE].astype(str)) == {name}
+
+    aggregates = importlib.import_module("procsimp.detect.aggregates")
+    prepare = importlib.import_module("procsimp.engine.prepare")
+    calls = {"aggregate": 0, "prepare": 0}
+    real_aggregate, real_prepare = aggregates.aggregate, prepare.prepare
+
+    def counted_aggregate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["aggregate"] += 1
+        return real_aggregate(*args, **kwargs)
+
+    def counted_prepare(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["prepare"] += 1
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(aggregates, "aggregate", counted_aggregate)
+    monkeypatch.setattr(engine, "prepare", counted_prepare)
+    fresh = log.replace()  # nothing cached for this log object
+    flags = flag_steps(fresh)
+    services = fresh.services[:2]
+    for service in services:
+        propose(fresh, flags, service=service, model=False)
+    # flag_steps' aggregates serve propose: one computation for the log
+    assert calls["aggregate"] == 1, calls
+    # one encoding of the log (the detectors' plans and the as-is case table share it), then one
+    # per to-be log
+    assert calls["prepare"] == 1 + len(services), calls
