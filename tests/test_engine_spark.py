@@ -166,13 +166,20 @@ def test_dialect_rewrites() -> None:
 
 def test_every_engine_query_translates() -> None:
     # every query of the engine's plans parses and comes out without DuckDB-only spellings
-    from procsimp.engine.sql import QUERIES, plan_for
+    import re
 
-    plan = plan_for(tuple(QUERIES), minutes_per_day=450.0)
+    from procsimp.engine.sql import QUERIES, plan_for
+    from procsimp.engine.sql_detect import DETECT_QUERIES
+
+    plan = plan_for((*QUERIES, *DETECT_QUERIES), minutes_per_day=450.0)
+    assert "_dev" in plan and "det_order" in plan
     for name, sql in plan.items():
         out = to_spark_sql(sql)
         assert "quantile_cont" not in out.lower() and "PERCENTILE_CONT" not in out, name
         assert "COLLECT_LIST(act)" not in out, name
+        # Spark reads "OVER w - 1" as a window named "w-1": arithmetic on a window function
+        # needs parentheses in the SQL
+        assert not re.search(r"OVER \w+ [-+*/]", out), name
 
 
 def test_bad_parameters_and_missing_pyspark_teach(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,8 +63,8 @@ WITH base AS (
     LAG(res) OVER c AS prev_res,
     LAG(unit) OVER c AS prev_unit,
     LAG(unit, 2) OVER c AS prev2_unit,
-    row_number() OVER c - 1 AS pos,
-    row_number() OVER o - 1 AS occ,
+    (row_number() OVER c) - 1 AS pos,
+    (row_number() OVER o) - 1 AS occ,
     LEAD(rn) OVER o AS next_rn,
     count(*) OVER (PARTITION BY case_id, act) AS occurrences
   FROM events
@@ -82,7 +82,7 @@ WITH base AS (
   -- inside their loop), less its own step's span for a middle occurrence (between two of its
   -- own occurrences an event is in no loop of its step)
   SELECT *,
-    sum(opens - closes) OVER r - opens - middle AS depth,
+    (sum(opens - closes) OVER r) - opens - middle AS depth,
     sum(coalesce(proc, 0)) OVER r AS proc_sum,
     LAG(proc) OVER (PARTITION BY case_id ORDER BY rn) AS prev_proc
   FROM marks
