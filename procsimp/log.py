@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,6 +127,10 @@ class ColumnMapping:
         return {"columns": dict(self.columns), "how": dict(self.how), "formats": dict(self.formats)}
 
 
+# log -> {services: the log of those services}, see EventLog.for_service
+_SUBLOGS: weakref.WeakKeyDictionary[EventLog, dict[tuple[Any, ...], EventLog | None]] = weakref.WeakKeyDictionary()
+
+
 @dataclass(frozen=True, eq=False)
 class EventLog:
     """An event log: ``df`` with pm4py column names, plus the mapping it was read with.
@@ -205,7 +210,9 @@ class EventLog:
         """The events of one service (or several); ``None`` returns the log itself.
 
         A log without a service column is treated as one service: asking for it by any name
-        raises, listing what exists.
+        raises, listing what exists. The sub-log is made once and kept while this log lives (so
+        the stages that ask for the same service share its encoding and aggregates); a log of
+        that service only is returned as it is.
         """
         if service is None:
             return self
@@ -225,12 +232,23 @@ class EventLog:
                 f"service {missing[0]!r} is not in the log {self.source}; "
                 f"services in the log: {shown}"
             )
+        # one sub-log per log and services, reused: the engine's encoding and the detectors'
+        # aggregates are cached per log object, so every stage that asks for a service shares them
+        key = tuple(wanted)
+        per_log = _SUBLOGS.setdefault(self, {})
+        if key in per_log:
+            found = per_log[key]
+            return self if found is None else found
         mask = self.df[SERVICE].isin(wanted)
         df = self.df.loc[mask].reset_index(drop=True)
+        unchanged = bool(mask.all())
         for col in df.columns:
             if isinstance(df[col].dtype, pd.CategoricalDtype):
                 df[col] = df[col].cat.remove_unused_categories()
-        return self.replace(df=df)
+                unchanged = unchanged and len(df[col].cat.categories) == len(self.df[col].cat.categories)
+        # a log of that service only is its own sub-log (None: the cache must not hold the log)
+        per_log[key] = None if unchanged else self.replace(df=df)
+        return self if unchanged else per_log[key]
 
     def filter(
         self,

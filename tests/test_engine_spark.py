@@ -106,6 +106,35 @@ def test_command_line_runs_on_spark_with_the_environment_variable(spark: SparkBa
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
+def test_flag_runs_its_engine_plans_on_spark(spark: SparkBackend) -> None:
+    # the detectors' tables are engine plans: on Spark, the flags (JSON) are DuckDB's, byte for byte
+    log = EVENT_LOGS / "dossiers_en.csv"
+    outs = {}
+    for engine_name in ("duckdb", "spark"):
+        run = subprocess.run(
+            [sys.executable, "-m", "procsimp", "flag", str(log), "--format", "json"],
+            capture_output=True, text=True, env={**os.environ, "PROCSIMP_ENGINE": engine_name}, timeout=900,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        outs[engine_name] = run.stdout
+    assert outs["duckdb"].startswith("[") and '"action"' in outs["duckdb"]
+    assert outs["spark"] == outs["duckdb"]
+
+
+def test_detector_tables_on_spark_equal_duckdb(spark: SparkBackend) -> None:
+    log = generate(cases=200, seed=3, lang="vi").log
+    expected = engine.detector_tables(log)
+    fresh = log.replace()
+    with engine.use_backend(spark):
+        got = engine.detector_tables(fresh)
+    for name, table in expected.items():
+        assert len(table) > 0, name
+        keys = [c for c in table.columns if table[c].dtype == object or str(table[c].dtype) == "str"]
+        a = table.sort_values(keys).reset_index(drop=True)
+        b = got[name][table.columns].sort_values(keys).reset_index(drop=True)
+        pd.testing.assert_frame_equal(b, a, check_dtype=False, rtol=1e-9, obj=name)
+
+
 def test_unknown_engine_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     previous = engine.set_backend(None)
     try:
@@ -117,14 +146,40 @@ def test_unknown_engine_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_dialect_rewrites() -> None:
-    assert to_spark_sql("quantile_cont(CASE WHEN (a - b) < 0 THEN 0 ELSE (a - b) END, [0.5, 0.9]) AS q") == (
-        "percentile(CASE WHEN (a - b) < 0 THEN 0 ELSE (a - b) END, array(0.5, 0.9)) AS q"
+    # SQLGlot's own translations
+    assert to_spark_sql("SELECT x_q[1] / 60.0, x_q[2] FROM t") == "SELECT x_q[0] / 60.0, x_q[1] FROM t"
+    assert to_spark_sql("SELECT LAG(res IGNORE NULLS) OVER w FROM t WINDOW w AS (PARTITION BY c ORDER BY rn)") == (
+        "SELECT LAG(res) IGNORE NULLS OVER w FROM t WINDOW w AS (PARTITION BY c ORDER BY rn NULLS LAST)"
     )
-    assert to_spark_sql("x_q[1] / 60.0, x_q[2]") == "element_at(x_q, 1) / 60.0, element_at(x_q, 2)"
-    assert to_spark_sql("list(act ORDER BY rn) AS variant") == (
-        "transform(array_sort(collect_list(struct(rn, act))), s -> s.act) AS variant"
+    # the two rewrites on the parsed tree: quantiles ...
+    assert to_spark_sql("SELECT quantile_cont(CASE WHEN (a - b) < 0 THEN 0 ELSE (a - b) END, [0.5, 0.9]) AS q FROM t") == (
+        "SELECT PERCENTILE(CASE WHEN (a - b) < 0 THEN 0 ELSE (a - b) END, ARRAY(0.5, 0.9)) AS q FROM t"
     )
-    assert to_spark_sql("LAG(res IGNORE NULLS) OVER w") == "lag(res) IGNORE NULLS OVER w"
+    assert to_spark_sql("SELECT quantile_cont(x, 0.5) FROM t") == "SELECT PERCENTILE(x, 0.5) FROM t"
+    # ... and ordered lists (collect_list alone would lose the order)
+    assert to_spark_sql("SELECT list(act ORDER BY rn) AS variant FROM t GROUP BY c") == (
+        "SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(rn AS k, act AS v))), s -> s.v) AS variant FROM t GROUP BY c"
+    )
+    with pytest.raises(ValueError, match="only list"):
+        to_spark_sql("SELECT list(act ORDER BY rn DESC) FROM t")
+
+
+def test_every_engine_query_translates() -> None:
+    # every query of the engine's plans parses and comes out without DuckDB-only spellings
+    import re
+
+    from procsimp.engine.sql import QUERIES, plan_for
+    from procsimp.engine.sql_detect import DETECT_QUERIES
+
+    plan = plan_for((*QUERIES, *DETECT_QUERIES), minutes_per_day=450.0)
+    assert "_dev" in plan and "det_order" in plan
+    for name, sql in plan.items():
+        out = to_spark_sql(sql)
+        assert "quantile_cont" not in out.lower() and "PERCENTILE_CONT" not in out, name
+        assert "COLLECT_LIST(act)" not in out, name
+        # Spark reads "OVER w - 1" as a window named "w-1": arithmetic on a window function
+        # needs parentheses in the SQL
+        assert not re.search(r"OVER \w+ [-+*/]", out), name
 
 
 def test_bad_parameters_and_missing_pyspark_teach(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,7 @@
 """``LogAggregates``: every number the detectors need, computed once per log.
 
-The detectors never touch events. :func:`aggregate` reduces the log to a few small tables in one
-vectorised pass over integer codes (the log is already sorted by case then time):
+The detectors never touch events. :func:`aggregate` reduces the log to a few small tables (the log
+is already sorted by case then time; see the end of this docstring for where each is computed):
 
 * ``services``: one row per service: cases, events, the dominant start and end steps, the
   knock-out ends (terminal steps other than the normal end, such as rejection notices), the
@@ -35,16 +35,23 @@ Times are working time from :class:`procsimp.calendar.WorkCalendar` (office hour
 public holidays skipped). The definitions are those of :mod:`procsimp.engine` (processing =
 completion - start; waiting = start - previous completion), and the shared columns (events,
 cases, processing and waiting times, officers, units, start/end shares, directly-follows counts)
-equal the engine's ``activity_table`` and ``dfg``; they are recomputed here in the same pass as
-everything else because one pass over integer codes costs less than querying the engine table by
-table (flagging must stay within twice the time of mining the DFG). Processing time needs start
-times; without them processing and waiting are missing (NaN) and only the *sojourn* (completion
-of the previous step to completion of this one) is known.
+equal the engine's ``activity_table`` and ``dfg``. Processing time needs start times; without them
+processing and waiting are missing (NaN) and only the *sojourn* (completion of the previous step
+to completion of this one) is known.
+
+Where the numbers are computed: ``pairs``, ``order``, ``knockouts``, ``knockout_steps`` and
+``loops`` are engine plans (:mod:`procsimp.engine.sql_detect`, one plan for all of them, run by
+the current backend: DuckDB, or Spark with ``PROCSIMP_ENGINE=spark``); only their small results
+come back, and this module orders them and applies the judgements that need the step roles (which
+last steps are rejection ends). ``activities`` and ``services`` (and the step roles they carry)
+are still computed here, in one vectorised pass over integer codes of the log in memory; they are
+the next to move into the engine.
 """
 
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -60,7 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.log import EventLog
 
-__all__ = ["LogAggregates", "Row", "aggregate", "catalog_warnings", "ROLE_THRESHOLDS"]
+__all__ = ["LogAggregates", "Row", "aggregate", "catalog_warnings", "shared_aggregate", "ROLE_THRESHOLDS"]
 
 #: thresholds that decide the role of a step (start, end, decision); see :func:`aggregate`
 ROLE_THRESHOLDS: dict[str, float] = {
@@ -384,14 +391,6 @@ def _group_mean(keys: np.ndarray, values: np.ndarray, n: int, counts: np.ndarray
         return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
 
-def _scatter(shape: tuple[int, int], flat: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
-    """A ``shape`` matrix of ``fill`` (in the dtype of ``values``) with ``values`` at the flat
-    positions ``flat``."""
-    out = np.full(shape, fill, dtype=values.dtype)
-    out.reshape(-1)[flat] = values
-    return out
-
-
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.maximum(den, 1), np.nan)
@@ -499,6 +498,33 @@ def aggregate(
         calendar = default_calendar()
     cat = _load_catalog(catalog)
     return _Builder(log, calendar, cat, protect_t, th, external_t).build()
+
+
+# log -> {(calendar, catalog, protect, external, thresholds): LogAggregates}: one computation per
+# log and settings serves flag_steps and propose (which reuses the aggregates flag_steps built)
+_SHARED: weakref.WeakKeyDictionary[Any, dict[Any, LogAggregates]] = weakref.WeakKeyDictionary()
+
+
+def shared_aggregate(
+    log: EventLog,
+    *,
+    calendar: WorkCalendar | None = None,
+    catalog: Any = None,
+    protect: Iterable[str] = (),
+    external: Iterable[str] = (),
+) -> LogAggregates:
+    """:func:`aggregate`, computed once per log and settings and then shared (the detectors'
+    ``flag_steps`` and ``propose`` read the same aggregates and step roles). The log is held
+    weakly; the latest settings of each log are kept."""
+    protect_t = (protect,) if isinstance(protect, str) else tuple(protect)
+    external_t = (external,) if isinstance(external, str) else tuple(external)
+    key = (calendar, catalog if catalog is None or catalog is False else id(catalog),
+           tuple(sorted(map(str, protect_t))), tuple(sorted(map(str, external_t))))
+    per_log = _SHARED.setdefault(log, {})
+    if key not in per_log:
+        per_log.clear()  # one entry per log: the latest settings
+        per_log[key] = aggregate(log, calendar=calendar, catalog=catalog, protect=protect_t, external=external_t)
+    return per_log[key]
 
 
 class _Builder:
@@ -621,18 +647,8 @@ class _Builder:
             prev_wc[1:] = np.where(first[1:], np.nan, self.wc[:-1])
         self.sojourn = self.wc - prev_wc  # NaN for the first event
         self.wait = np.clip(self.ws - prev_wc, 0.0, None) if self.has_start else np.full(n, np.nan)
-        # the effort of a step: its processing (unknown without start times)
-        self.cost = self.proc
 
-        # the time that orders two steps: start when known, else completion (raw, not working time)
         t_end = df[TIMESTAMP].array.asi8.astype(np.float64) if n else np.zeros(0)
-        if self.has_start:
-            t_start = df[START].array.asi8.astype(np.float64)
-            t_start = np.where(df[START].isna().to_numpy(), t_end, np.minimum(t_start, t_end))
-            self.order_time = t_start
-        else:
-            self.order_time = t_end
-        self.end_time = t_end
         # calendar time since the previous step of the case, in days (a timer counts calendar
         # days, not working time)
         per_day = 86_400 * {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}.get(getattr(df[TIMESTAMP].dtype, "unit", "ns"), 1e9)
@@ -748,12 +764,11 @@ class _Builder:
         self.start_share, self.end_share, self.end_rate = start_share, end_share, end_rate
         # knocked-out cases: the case's last step is a knock-out end
         self.case_knocked = knockout[self.sa[self.last]]
-        # ... and rejected ones: the knock-out end is known to be a rejection (an early end alone
-        # is not one: in a log extract, cases also stop where the extract ends)
+        # rejected ones (see _knockouts): the knock-out end is known to be a rejection (an early end
+        # alone is not one: in a log extract, cases also stop where the extract ends)
         self.rejection_evidence = np.full(K, "", dtype=object)
         for k in np.flatnonzero(knockout):
             self.rejection_evidence[k] = self._rejection_evidence(int(k))
-        self.case_rejected = self.case_knocked & (self.rejection_evidence[self.sa[self.last]] != "")
         self.ko_after = self.case_knocked[self.cidx] & ~self.last
         self.ko_next = np.zeros(self.n, dtype=bool)
         if self.n > 1:
@@ -795,27 +810,28 @@ class _Builder:
         if self.n == 0:
             return self._empty()
         self._events_per_key()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # occurrences and loops (a sort) alongside the roles and neighbour tables, which do
-            # not read them
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            # the engine's plan (every engine table, run once: _pairs starts it), and occurrences
+            # and loops (a sort), alongside the roles and neighbour tables, which do not read
+            # them (the plan reads only the log; it is the only user of the calendar meanwhile)
+            pairs_job = pool.submit(self._pairs)
             occurrences = pool.submit(self._occurrences)
             self._roles()
-            self._pair_index()
             for codes in (self.res, self.unit):  # shared by the tables below: computed once, first
                 self._transitions(codes)
                 self._per_step(codes)
             occurrences.result()
-        # the pair, order, knock-out and loop tables read only what is built so far: they are
-        # computed alongside the activity and service tables, as are the per-step quantiles
-        # (numpy releases the GIL, so a second core shortens the wall time; the results are
-        # the same)
+            pairs = pairs_job.result()
+        # the order, knock-out and loop tables (the engine's results and the roles) are finished
+        # alongside the activity and service tables, as are the per-step quantiles (numpy
+        # releases the GIL, so a second core shortens the wall time; the results are the same)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            pending = pool.submit(lambda: (self._pairs(), self._order(), self._knockouts(), self._loops()))
+            pending = pool.submit(lambda: (self._order(), self._knockouts(), self._loops()))
             quantiles = pool.submit(self._step_quantiles)  # sorting and partitioning: no GIL
             numbers = pool.submit(self._service_numbers)
             activities = self._activities(quantiles)
             services = self._services(activities, numbers.result())
-            pairs, order, (knockouts, knockout_steps), loops = pending.result()
+            order, (knockouts, knockout_steps), loops = pending.result()
         return LogAggregates(
             services=services,
             activities=activities,
@@ -1264,100 +1280,21 @@ class _Builder:
             ent = np.where(n_k > 0, np.log2(np.maximum(n_k, 1)) - s / np.maximum(n_k, 1), 0.0)
         return np.clip(ent, 0.0, None)
 
-    def _pair_index(self) -> None:
-        """The directly-follows pairs: their keys (service * A * A + source * A + target, sorted)
-        and, for every event t and the event t + 1 after it (``n - 1`` entries), the index of
-        its pair; pairs across two cases get the index P (one extra bin, dropped)."""
-        n, A = self.n, self.A
-        self.pair_keys = np.zeros(0, dtype=np.int64)
-        if n < 2:
-            return
-        same_case = ~self.last[:-1]
-        outside = self.K * A
-        key = np.where(same_case, self.sa[:-1] * A + self.act[1:], outside)
-        uk, cnt, inv = _key_counts(key, outside + 1, inverse=True)
-        real = uk < outside
-        self.pair_keys, self._pair_count, self._pair_inv = uk[real], cnt[real], inv
-
     def _pairs(self) -> pd.DataFrame:
-        """Directly-follows pairs with officer/unit continuity and the waiting between."""
-        n, A = self.n, self.A
-        if n < 2:
-            return pd.DataFrame(columns=_PAIR_COLUMNS)
-        same_case = ~self.last[:-1]
-        uk, cnt, inv = self.pair_keys, self._pair_count, self._pair_inv  # see _pair_index
-        P = len(uk)
+        """Directly-follows pairs with officer/unit continuity and the waiting between: an engine
+        plan (``pairs`` of :func:`procsimp.engine.detector_tables`), ordered here."""
+        from procsimp.engine import detector_tables
 
-        def total(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(inv, weights=mask, minlength=P + 1)[:P]
-
-        def mean(values: np.ndarray) -> np.ndarray:
-            return _group_mean(inv, values, P + 1)[:P]
-
-        both_r, changed_r = self._transitions(self.res)
-        both_u, changed_u = self._transitions(self.unit)
-        # the dossier comes back: the target's unit also did the step before the source
-        has_prev = np.zeros(n - 1, dtype=bool)
-        back_u = np.zeros(n - 1, dtype=bool)
-        if n > 2:
-            before, after = self.unit[:-2], self.unit[2:]
-            has_prev[1:] = ~self.first[1:-1] & (before >= 0) & (after >= 0)
-            back_u[1:] = has_prev[1:] & (before == after)
-        # cases having the pair at least once: a pair can only repeat in a case that repeats a
-        # step, so only those cases need the (slower) distinct count
-        repeating = np.bincount(self.cidx[self.occ > 0], minlength=self.C) > 0
-        in_rep = repeating[self.cidx[:-1]]
-        first_pair = ~in_rep
-        sub = np.flatnonzero(in_rep & same_case)
-        if sub.size:
-            ck = self.cidx[sub] * P + inv[sub]
-            _, first_idx = np.unique(ck, return_index=True)
-            first_pair[sub[first_idx]] = True
-        out = pd.DataFrame(
-            {
-                "service": np.array(self.snames, dtype=object)[uk // A // A],
-                "source": np.array(self.anames, dtype=object)[(uk // A) % A],
-                "target": np.array(self.anames, dtype=object)[uk % A],
-                "count": cnt,
-                "cases": total(first_pair).astype(np.int64),
-                "same_resource": _share(total(both_r & ~changed_r), total(both_r)),
-                "same_unit": _share(total(both_u & ~changed_u), total(both_u)),
-                "returns_to_target_unit": _share(total(back_u), total(has_prev)),
-                "wait_hours_mean": mean(self.wait[1:]) / 60.0,
-                "sojourn_hours_mean": mean(self.sojourn[1:]) / 60.0,
-                "source_proc_hours_mean": mean(self.proc[:-1]) / 60.0,
-                "target_proc_hours_mean": mean(self.proc[1:]) / 60.0,
-                "rework": total(self.rework[1:]).astype(np.int64),
-            }
-        )
-        ev = self._events_per_key()
-        out["share_of_source"] = out["count"] / ev[uk // A]
-        out["share_of_target"] = out["count"] / ev[(uk // (A * A)) * A + uk % A]
-        # units: do the two steps share any unit at all (over the whole log)?
-        out["units_disjoint"] = self._units_disjoint(uk)
+        table = detector_tables(self.log, calendar=self.cal)["pairs"]  # every table in one plan
+        out = pd.DataFrame({col: table[col].to_numpy() for col in ("service", "source", "target")})
+        for col in ("count", "cases", "rework"):
+            out[col] = table[col].astype(np.int64).to_numpy()
+        for col in ("share_of_source", "share_of_target", "same_resource", "same_unit", "returns_to_target_unit",
+                    "wait_hours_mean", "sojourn_hours_mean", "source_proc_hours_mean", "target_proc_hours_mean"):
+            out[col] = table[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        out["units_disjoint"] = table["units_disjoint"].astype(bool).to_numpy()
         out = out.sort_values(["service", "count", "source", "target"], ascending=[True, False, True, True], kind="stable")
         return out.reset_index(drop=True)[_PAIR_COLUMNS]
-
-    def _units_disjoint(self, pair_keys: np.ndarray) -> np.ndarray:
-        """Per directly-follows pair key: whether the two steps share no unit at all (in their
-        service, over the whole log)."""
-        found = self._per_step(self.unit)
-        if not self.has_unit or pair_keys.size == 0 or found is None:
-            return np.zeros(len(pair_keys), dtype=bool)
-        present, _, m = found  # (step, unit), sorted
-        n_units = np.bincount(present // m, minlength=self.K)
-        first = np.concatenate([[0], np.cumsum(n_units)[:-1]])
-        A = self.A
-        k_src = pair_keys // A
-        k_tgt = (pair_keys // (A * A)) * A + pair_keys % A
-        # every unit of the source step, looked up among the target step's units
-        lens = n_units[k_src]
-        row = np.repeat(np.arange(len(pair_keys)), lens)
-        idx = np.repeat(first[k_src], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-        wanted = k_tgt[row] * m + present[idx] % m
-        at = np.minimum(np.searchsorted(present, wanted), len(present) - 1)
-        shared = np.bincount(row[present[at] == wanted], minlength=len(pair_keys)) > 0
-        return (n_units[k_src] > 0) & (n_units[k_tgt] > 0) & ~shared
 
     def _order(self) -> pd.DataFrame:
         """A before B vs B before A (first occurrences) among cases with both, for candidate pairs.
@@ -1367,109 +1304,56 @@ class _Builder:
         when known, else completion); equal times count as ties. With start times, the cases
         whose two steps overlap in time (already done in parallel) are counted, and so are each
         step's processing and the knock-outs by order (does the order change the work or the
-        outcome?).
+        outcome?). The engine's ``order`` plan counts per last step of the case; the knocked-out
+        cases are pooled here.
         """
-        if self.pair_keys.size == 0:
+        from procsimp.engine import detector_tables
+
+        table = detector_tables(self.log, calendar=self.cal)["order"]
+        if not len(table):
             return pd.DataFrame(columns=_ORDER_COLUMNS)
         A = self.A
-        pk = self.pair_keys  # service * A * A + source * A + target
-        svc_p, src, tgt = pk // (A * A), (pk // A) % A, pk % A
-        keep = src != tgt
-        lo, hi = np.minimum(src, tgt)[keep], np.maximum(src, tgt)[keep]
-        cand, _ = _key_counts(svc_p[keep] * A * A + lo * A + hi, self.S * A * A)
-        if cand.size == 0:
-            return pd.DataFrame(columns=_ORDER_COLUMNS)
-        c_svc, c_a, c_b = cand // (A * A), (cand // A) % A, cand % A
-        # first occurrence of each (case, step) of a candidate pair: position, times, processing
-        involved = np.zeros(self.K, dtype=bool)
-        involved[c_svc * A + c_a] = True
-        involved[c_svc * A + c_b] = True
-        sel = np.flatnonzero((self.occ == 0) & involved[self.sa])
-        # each case's row among the cases of its service
-        case_row = np.zeros(self.C, dtype=np.int64)
-        case_order = np.argsort(self.svc_case, kind="stable")
-        svc_cases = np.bincount(self.svc_case, minlength=self.S)
-        case_row[case_order] = np.arange(self.C) - np.repeat(np.cumsum(svc_cases) - svc_cases, svc_cases)
-        knocked = self.case_knocked
-        names = ("cases_both", "a_first", "b_first", "adjacent", "overlap", "a_first_ko", "b_first_ko")
-        counts = {k: np.zeros(len(cand), dtype=np.int64) for k in names}
-        proc_names = ("a_proc_first", "a_proc_second", "b_proc_first", "b_proc_second")
-        procs = {k: np.full(len(cand), np.nan) for k in proc_names}
-        sel_svc = self.svc[sel]
-        by_svc = sel[np.argsort(sel_svc.astype(np.uint16) if self.S <= 65536 else sel_svc, kind="stable")]
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(sel_svc, minlength=self.S))])
-        for sv in np.unique(c_svc):
-            rows_s = np.flatnonzero(c_svc == sv)
-            acts_s = np.unique(np.concatenate([c_a[rows_s], c_b[rows_s]]))
-            col = np.full(A, -1, dtype=np.int64)
-            col[acts_s] = np.arange(len(acts_s))
-            e = by_svc[bounds[sv] : bounds[sv + 1]]  # first occurrences of its candidates' steps
-            # one row per step, one column per case of the service: gathering a step's row is
-            # one contiguous copy
-            shape = (len(acts_s), int(svc_cases[sv]))
-            flat = col[self.act[e]] * shape[1] + case_row[self.cidx[e]]
-            pos = _scatter(shape, flat, self.pos[e], -1)
-            t0 = _scatter(shape, flat, self.order_time[e], 0.0)
-            if self.has_start:
-                t1 = _scatter(shape, flat, self.end_time[e], 0.0)
-                proc_e = self.proc[e]
-                fin_e = np.isfinite(proc_e)
-                proc0 = _scatter(shape, flat, np.where(fin_e, proc_e, 0.0), 0.0)
-                fin = _scatter(shape, flat, fin_e, False)
-            ko = knocked[np.flatnonzero(self.svc_case == sv)][None, :]
-            ia, ib = col[c_a[rows_s]], col[c_b[rows_s]]
-            # rows gathered in chunks, so that memory stays bounded on logs with many cases
-            step = max(1, 20_000_000 // max(shape[1], 1))
-            for lo_i in range(0, len(rows_s), step):
-                sl = slice(lo_i, lo_i + step)
-                ca, cb = pos[ia[sl]], pos[ib[sl]]
-                ta, tb = t0[ia[sl]], t0[ib[sl]]
-                both = (ca >= 0) & (cb >= 0)
-                a_first = both & (ta < tb)
-                b_first = both & (tb < ta)
-                rr = rows_s[sl]
-                n_a, n_b = np.count_nonzero(a_first, axis=1), np.count_nonzero(b_first, axis=1)
-                counts["cases_both"][rr] = np.count_nonzero(both, axis=1)
-                counts["a_first"][rr], counts["b_first"][rr] = n_a, n_b
-                counts["adjacent"][rr] = np.count_nonzero(both & (np.abs(ca - cb) == 1), axis=1)
-                if self.has_start:
-                    ea, eb = t1[ia[sl]], t1[ib[sl]]
-                    counts["overlap"][rr] = np.count_nonzero(both & (np.maximum(ta, tb) < np.minimum(ea, eb)), axis=1)
-                # what the order changes, for the pairs seen in both orders only
-                two = np.flatnonzero((n_a > 0) & (n_b > 0))
-                if two.size == 0:
-                    continue
-                a_first, b_first, r2 = a_first[two], b_first[two], rr[two]
-                counts["a_first_ko"][r2] = np.count_nonzero(a_first & ko, axis=1)
-                counts["b_first_ko"][r2] = np.count_nonzero(b_first & ko, axis=1)
-                if self.has_start:
-                    pa, pb = proc0[ia[sl][two]], proc0[ib[sl][two]]
-                    fa, fb = fin[ia[sl][two]], fin[ib[sl][two]]
-                    for key, values, known, mask in (
-                        ("a_proc_first", pa, fa, a_first), ("a_proc_second", pa, fa, b_first),
-                        ("b_proc_first", pb, fb, b_first), ("b_proc_second", pb, fb, a_first),
-                    ):
-                        total = np.sum(values, axis=1, where=mask)
-                        with np.errstate(invalid="ignore", divide="ignore"):
-                            procs[key][r2] = total / np.count_nonzero(mask & known, axis=1) / 60.0
-        ties = counts["cases_both"] - counts["a_first"] - counts["b_first"]
-        snames = np.array(self.snames, dtype=object)
-        anames = np.array(self.anames, dtype=object)
+        s_code = {name: i for i, name in enumerate(self.snames)}
+        a_code = {name: i for i, name in enumerate(self.anames)}
+        svc = np.array([s_code[x] for x in table["service"]], dtype=np.int64)
+        end = np.array([a_code[x] for x in table["end_act"]], dtype=np.int64)
+        knocked = self.knockout_end[svc * A + end]
+        t = table.drop(columns="end_act").assign(
+            a_first_ko=np.where(knocked, table["a_first"].to_numpy(dtype=np.int64), 0),
+            b_first_ko=np.where(knocked, table["b_first"].to_numpy(dtype=np.int64), 0),
+        )
+        sums = t.groupby(["service", "a", "b"], sort=True).sum(numeric_only=True, min_count=1)
+        counts = {c: sums[c].fillna(0).to_numpy(dtype=np.int64) for c in (
+            "cases_both", "a_first", "b_first", "adjacent", "overlap", "a_first_ko", "b_first_ko")}
+        # what the order changes, for the pairs seen in both orders only
+        two = (counts["a_first"] > 0) & (counts["b_first"] > 0)
+        for c in ("a_first_ko", "b_first_ko"):
+            counts[c] = np.where(two, counts[c], 0)
+
+        def proc(name: str) -> np.ndarray:
+            if not self.has_start:
+                return np.full(len(sums), np.nan)
+            total = sums[f"{name}_sum"].to_numpy(dtype=np.float64, na_value=np.nan)
+            known = sums[f"{name}_n"].fillna(0).to_numpy(dtype=np.float64)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(known > 0, total / np.maximum(known, 1), np.nan) / 60.0
+            return np.where(two, mean, np.nan)
+
         out = pd.DataFrame(
             {
-                "service": snames[c_svc],
-                "a": anames[c_a],
-                "b": anames[c_b],
+                "service": sums.index.get_level_values("service").to_numpy(dtype=object),
+                "a": sums.index.get_level_values("a").to_numpy(dtype=object),
+                "b": sums.index.get_level_values("b").to_numpy(dtype=object),
                 "cases_both": counts["cases_both"],
                 "a_first": counts["a_first"],
                 "b_first": counts["b_first"],
-                "ties": ties,
+                "ties": counts["cases_both"] - counts["a_first"] - counts["b_first"],
                 "adjacent": counts["adjacent"],
                 "overlap": counts["overlap"],
-                "a_proc_hours_first": procs["a_proc_first"],
-                "a_proc_hours_second": procs["a_proc_second"],
-                "b_proc_hours_first": procs["b_proc_first"],
-                "b_proc_hours_second": procs["b_proc_second"],
+                "a_proc_hours_first": proc("a_proc_first"),
+                "a_proc_hours_second": proc("a_proc_second"),
+                "b_proc_hours_first": proc("b_proc_first"),
+                "b_proc_hours_second": proc("b_proc_second"),
                 "knockout_share_a_first": _share(counts["a_first_ko"], counts["a_first"]),
                 "knockout_share_b_first": _share(counts["b_first_ko"], counts["b_first"]),
             }
@@ -1498,131 +1382,104 @@ class _Builder:
         out[k_sorted[first]] = v_of[order][first]
         return out
 
-    def _proc_cumsum(self) -> np.ndarray:
-        """Cumulative processing minutes over the log (0 where unknown), with a leading 0: the
-        processing of events i..j-1 is ``c[j] - c[i]``."""
-        if not hasattr(self, "_csum"):
-            self._csum = np.concatenate([[0.0], np.cumsum(np.nan_to_num(self.proc, nan=0.0))])
-        return self._csum
-
     def _knockouts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Per decider (the step right before a rejection end): cost spent before the decision.
 
-        Only knock-out ends with evidence of a rejection count (see :meth:`_rejection_evidence`)."""
-        A, K = self.A, self.K
-        ko_cases = np.flatnonzero(self.case_rejected & (self.case_len >= 2))
-        if ko_cases.size == 0:
+        Only knock-out ends with evidence of a rejection count (see :meth:`_rejection_evidence`).
+        The engine's ``endings`` and ``ending_steps`` plans give the figures per last step; the
+        rejection ends are picked and pooled here."""
+        from procsimp.engine import detector_tables
+
+        tables = detector_tables(self.log, calendar=self.cal)
+        A = self.A
+        s_code = {name: i for i, name in enumerate(self.snames)}
+        a_code = {name: i for i, name in enumerate(self.anames)}
+        rejected = self.knockout_end & (self.rejection_evidence != "")
+
+        def keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+            """(decider key, whether the row's last step is a rejection end) of each row."""
+            svc = np.array([s_code[x] for x in frame["service"]], dtype=np.int64)
+            end = np.array([a_code[x] for x in frame["end_act"]], dtype=np.int64)
+            dec = np.array([a_code[x] for x in frame["decider"]], dtype=np.int64)
+            return svc * A + dec, rejected[svc * A + end] if len(frame) else np.zeros(0, dtype=bool)
+
+        endings = tables["endings"]
+        dk, keep = keys(endings)
+        if not keep.any():
             return pd.DataFrame(columns=_KO_COLUMNS), pd.DataFrame(columns=_KO_STEP_COLUMNS)
-        end_i = self.case_last[ko_cases]
-        dec_i = end_i - 1
-        begin = self.case_first[ko_cases]
-        # effort before the decider: processing (unknown without start times)
-        csum = self._proc_cumsum()
-        effort_before = (csum[dec_i] - csum[begin]) / 60.0
-        start_dec = np.where(np.isfinite(self.ws[dec_i]), self.ws[dec_i], self.wc[dec_i])
-        elapsed_before = (start_dec - self.wc[begin]) / 60.0
-        steps_before = dec_i - begin
-        dec_k = self.sa[dec_i]
-        n_ko = np.bincount(dec_k, minlength=K)
-        ks = np.flatnonzero(n_ko)
-        end_mode = self._mode_per_key(dec_k, self.act[end_i], K, A)
+        e = endings[keep].assign(
+            dk=dk[keep], end=[a_code[x] for x in endings["end_act"][keep]],
+            cases=lambda f: f["cases"].astype(np.int64),
+        )
+        # the usual rejection end of each decider (ties: the first step in the log's order)
+        mode = e.sort_values(["dk", "cases", "end"], ascending=[True, False, True], kind="stable").drop_duplicates("dk")
+        sums = e.groupby("dk", sort=True)[["cases", "effort_sum", "effort_n", "elapsed_sum", "elapsed_n", "steps_sum"]].sum()
+        ks = sums.index.to_numpy(dtype=np.int64)
+        n_ko = sums["cases"].to_numpy(dtype=np.int64)
+        end_mode = mode.set_index("dk").loc[ks, "end"].to_numpy(dtype=np.int64)
         ev = self._events_per_key()
         svc_cases = np.bincount(self.svc_case, minlength=self.S)
         snames = np.array(self.snames, dtype=object)
         anames = np.array(self.anames, dtype=object)
+        hours = 1.0 / 60.0
         knockouts = pd.DataFrame(
             {
                 "service": snames[ks // A],
                 "decider": anames[ks % A],
-                "end_activity": anames[end_mode[ks]],
-                "rejection_evidence": self.rejection_evidence[(ks // A) * A + end_mode[ks]],
-                "knockouts": n_ko[ks],
+                "end_activity": anames[end_mode],
+                "rejection_evidence": self.rejection_evidence[(ks // A) * A + end_mode],
+                "knockouts": n_ko,
                 "decider_events": ev[ks],
-                "knockout_rate": n_ko[ks] / ev[ks],
+                "knockout_rate": n_ko / ev[ks],
                 "service_cases": svc_cases[ks // A],
-                "effort_before_hours_mean": _group_mean(dec_k, effort_before, K)[ks],
-                "elapsed_before_hours_mean": _group_mean(dec_k, elapsed_before, K)[ks],
-                "steps_before_mean": _group_mean(dec_k, steps_before.astype(float), K)[ks],
+                "effort_before_hours_mean": _share(sums["effort_sum"].to_numpy(dtype=float), sums["effort_n"].to_numpy()) * hours,
+                "elapsed_before_hours_mean": _share(sums["elapsed_sum"].to_numpy(dtype=float), sums["elapsed_n"].to_numpy()) * hours,
+                "steps_before_mean": sums["steps_sum"].to_numpy(dtype=float) / n_ko,
             }
         )
         knockouts = knockouts.sort_values(["service", "decider"], kind="stable").reset_index(drop=True)
 
         # the steps done before the decider in knocked-out cases
-        lens = steps_before
-        idx = np.repeat(begin, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-        owner_k = np.repeat(dec_k, lens)
-        key = owner_k * A + self.act[idx]
-        space = K * A
-        first = self.occ[idx] == 0  # one per (case, step): its first occurrence is in the prefix too
-        uk, cases = _key_counts(key[first], space)
-        pos_sum = np.bincount(key[first], weights=self.pos[idx][first].astype(float), minlength=space)[uk]
-        cost_sum = np.bincount(key, weights=np.nan_to_num(self.cost[idx]), minlength=space)[uk]
-        soj_sum = np.bincount(key, weights=np.nan_to_num(self.sojourn[idx]), minlength=space)[uk]
-        dk = uk // A
+        ending_steps = tables["ending_steps"]
+        dk, keep = keys(ending_steps)
+        st = ending_steps[keep].assign(dk=dk[keep], a=[a_code[x] for x in ending_steps["act"][keep]])
+        st = st.groupby(["dk", "a"], sort=True)[["cases", "position_sum", "proc_sum", "sojourn_sum"]].sum()
+        st = st[st["cases"] > 0]
+        sk = st.index.get_level_values("dk").to_numpy(dtype=np.int64)
+        sa_ = st.index.get_level_values("a").to_numpy(dtype=np.int64)
+        cases = st["cases"].to_numpy(dtype=np.int64)
+        n_of = dict(zip(ks.tolist(), n_ko.tolist(), strict=True))
         steps = pd.DataFrame(
             {
-                "service": snames[dk // A],
-                "decider": anames[dk % A],
-                "activity": anames[uk % A],
+                "service": snames[sk // A],
+                "decider": anames[sk % A],
+                "activity": anames[sa_],
                 "cases": cases,
-                "share": cases / n_ko[dk],
-                "position_mean": pos_sum / cases,
-                "proc_hours_mean": cost_sum / cases / 60.0 if self.has_start else np.nan,
-                "sojourn_hours_mean": soj_sum / cases / 60.0,
+                "share": cases / np.array([n_of[k] for k in sk.tolist()], dtype=float),
+                "position_mean": st["position_sum"].to_numpy(dtype=float) / cases,
+                "proc_hours_mean": st["proc_sum"].to_numpy(dtype=float) / cases * hours if self.has_start else np.nan,
+                "sojourn_hours_mean": st["sojourn_sum"].to_numpy(dtype=float) / cases * hours,
             }
         )
         steps = steps.sort_values(["service", "decider", "position_mean", "activity"], kind="stable")
         return knockouts, steps.reset_index(drop=True)[_KO_STEP_COLUMNS]
 
     def _loops(self) -> pd.DataFrame:
-        """Rework loops: a step repeated later in the same case; cost and the steps in between."""
-        if self.loop_end.size == 0:
+        """Rework loops: a step repeated later in the same case; cost and the steps in between.
+        An engine plan (``loops`` of :func:`procsimp.engine.detector_tables`), ordered here."""
+        from procsimp.engine import detector_tables
+
+        table = detector_tables(self.log, calendar=self.cal, tables=("loops",))["loops"]
+        if not len(table):
             return pd.DataFrame(columns=_LOOP_COLUMNS)
-        A, K = self.A, self.K
-        primary = ~self.in_loop[self.loop_begin]  # loops that do not start inside another loop
-        b, e = self.loop_begin[primary], self.loop_end[primary]
-        if b.size == 0:
-            return pd.DataFrame(columns=_LOOP_COLUMNS)
-        k = self.sa[b]
-        elapsed = (self.wc[e] - self.wc[b]) / 60.0
-        # effort inside the loop: processing of the steps after the first occurrence up to the repeat
-        csum = self._proc_cumsum()
-        effort = (csum[e + 1] - csum[b + 1]) / 60.0
-        length = (e - b).astype(float)
-        loops = np.bincount(k, minlength=K)
-        ks = np.flatnonzero(loops)
-        case_key, _ = _key_counts(self.cidx[b] * K + k, self.C * K) if self.C * K <= _BINCOUNT_LIMIT else (
-            np.unique(self.cidx[b] * K + k), None
-        )
-        cases = np.bincount(case_key % K, minlength=K)
-        via = self._mode_per_key(k, self.act[b + 1], K, A)
-        back = self._mode_per_key(k, self.act[e - 1], K, A)
-        # re-checked: the step that sent the dossier back (the one right before the repeat)
-        # is done again after the repeat, as when corrected work goes back to its checker
-        next_occ = np.full(self.n, -1, dtype=np.int64)
-        next_occ[self.loop_begin] = self.loop_end
-        rechecked = (next_occ[e - 1] > e) & (self.act[e - 1] != self.act[e])
-        recheck_share = _share(np.bincount(k[rechecked], minlength=K), loops)
-        svc_cases = np.bincount(self.svc_case, minlength=self.S)
-        snames = np.array(self.snames, dtype=object)
-        anames = np.array(self.anames, dtype=object)
-        mean_el = _group_mean(k, elapsed, K)
-        out = pd.DataFrame(
-            {
-                "service": snames[ks // A],
-                "activity": anames[ks % A],
-                "loops": loops[ks],
-                "cases": cases[ks],
-                "case_share": cases[ks] / svc_cases[ks // A],
-                "via": anames[via[ks]],
-                "sent_back_by": anames[back[ks]],
-                "length_mean": _group_mean(k, length, K)[ks],
-                "elapsed_hours_mean": mean_el[ks],
-                "elapsed_hours_total": mean_el[ks] * loops[ks],
-                "effort_hours_mean": _group_mean(k, effort, K)[ks],
-                "recheck_share": recheck_share[ks],
-            }
-        )
+        out = pd.DataFrame({"service": table["service"].to_numpy(), "activity": table["act"].to_numpy()})
+        for col in ("loops", "cases"):
+            out[col] = table[col].astype(np.int64).to_numpy()
+        out["via"] = table["via"].to_numpy()
+        out["sent_back_by"] = table["sent_back_by"].to_numpy()
+        for col in ("case_share", "length_mean", "elapsed_hours_mean", "elapsed_hours_total", "effort_hours_mean",
+                    "recheck_share"):
+            out[col] = table[col].to_numpy(dtype=np.float64, na_value=np.nan)
         return out[_LOOP_COLUMNS].sort_values(["service", "activity"], kind="stable").reset_index(drop=True)
 
     def _service_numbers(self) -> dict[str, np.ndarray]:

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from procsimp.detect._common import routing_only_by_swap
-from procsimp.detect.aggregates import LogAggregates, aggregate, catalog_warnings
+from procsimp.detect.aggregates import LogAggregates, catalog_warnings, shared_aggregate
 from procsimp.detect.flag import Flag
 from procsimp.detect.registry import make_detectors
 from procsimp.errors import ParameterError
@@ -299,7 +299,8 @@ def flag_steps(
     calendar, hours = log_calendar(log, calendar)
     if hours.warning:
         warnings.warn(f"{log.source}: {hours.warning}", OfficeHoursWarning, stacklevel=2)
-    ag = aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t, external=external_t)
+    # shared: propose reads the same aggregates and step roles (procsimp.redesign)
+    ag = shared_aggregate(chosen, calendar=calendar, catalog=catalog, protect=protect_t, external=external_t)
     for message in ag.warnings:
         warnings.warn(message, CatalogWarning, stacklevel=2)
     flags = run_detectors(ag, detector_list)

@@ -57,6 +57,7 @@ __all__ = [
     "aggregates",
     "case_marks",
     "case_table",
+    "detector_tables",
     "dfg",
     "filter_variants",
     "get_backend",
@@ -438,6 +439,44 @@ def aggregates(
         "cases": lambda: case_table(log, calendar=calendar, catalog=catalog),
     }
     return Aggregates(**{name: makers[name]() for name in wanted})
+
+
+#: the detectors' tables :func:`detector_tables` computes (see :mod:`procsimp.engine.sql_detect`)
+DETECTOR_TABLES: tuple[str, ...] = ("pairs", "loops", "endings", "ending_steps", "order")
+
+#: which columns of each detector table hold codes of a dictionary of :class:`Prepared`
+_DETECTOR_CODES: dict[str, dict[str, str]] = {
+    "pairs": {"svc": "services", "source": "activities", "target": "activities"},
+    "loops": {"svc": "services", "act": "activities", "via": "activities", "sent_back_by": "activities"},
+    "endings": {"svc": "services", "end_act": "activities", "decider": "activities"},
+    "ending_steps": {"svc": "services", "end_act": "activities", "decider": "activities", "act": "activities"},
+    "order": {"svc": "services", "a": "activities", "b": "activities", "end_act": "activities"},
+}
+
+
+def detector_tables(
+    log: EventLog, *, calendar: WorkCalendar | None = None, tables: Iterable[str] = DETECTOR_TABLES
+) -> dict[str, pd.DataFrame]:
+    """The detectors' per-event tables, computed by the engine (one plan for all of them).
+
+    Plain rows with names instead of codes (``svc`` becomes ``service``), unsorted: the
+    detectors' :func:`procsimp.detect.aggregates.aggregate` orders and completes them.
+    """
+    wanted = tuple(dict.fromkeys(tables))
+    unknown = [t for t in wanted if t not in DETECTOR_TABLES]
+    if unknown:
+        raise ParameterError(
+            f"unknown detector table(s) {', '.join(map(repr, unknown))}; choose from: {', '.join(DETECTOR_TABLES)}"
+        )
+    prepared, raw = _raw(log, [f"det_{t}" for t in wanted], calendar)
+    out: dict[str, pd.DataFrame] = {}
+    for name in wanted:
+        r = raw[f"det_{name}"]
+        frame = r.copy()
+        for col, kind in _DETECTOR_CODES[name].items():
+            frame[col] = _decode(r[col], prepared, kind)
+        out[name] = frame.rename(columns={"svc": "service"})
+    return out
 
 
 # ---------------------------------------------------------------------------- filters

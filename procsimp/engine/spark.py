@@ -3,17 +3,19 @@
 :class:`SparkBackend` takes the same plans as the DuckDB backend (:mod:`procsimp.engine.sql`):
 the input tables become Spark DataFrames, each intermediate (``_steps``, ``_cases``) a cached
 temporary view, and every result comes back through Arrow. The SQL is written once, in DuckDB's
-dialect; :func:`to_spark_sql` rewrites the few constructs whose spelling differs:
+dialect; :func:`to_spark_sql` translates it with SQLGlot (``read="duckdb", write="spark"``), which
+handles the spellings that differ (list indexes counted from 1 in DuckDB and from 0 in Spark,
+``LAG(x IGNORE NULLS)``, ``NULLS LAST`` defaults ...). Two constructs SQLGlot does not translate
+into what Spark means are rewritten on the parsed tree first:
 
 =================================  ==================================================
 DuckDB                             Spark SQL
 =================================  ==================================================
 ``quantile_cont(x, [0.5, 0.9])``   ``percentile(x, array(0.5, 0.9))`` (both exact, with
                                    linear interpolation)
-``q[1]``                           ``element_at(q, 1)`` (both count from 1)
-``list(act ORDER BY rn)``          ``transform(array_sort(collect_list(struct(rn,
-                                   act))), s -> s.act)``
-``LAG(x IGNORE NULLS) OVER w``     ``lag(x) IGNORE NULLS OVER w``
+``list(act ORDER BY rn)``          ``transform(array_sort(collect_list(struct(rn AS k,
+                                   act AS v))), s -> s.v)`` (``collect_list`` alone
+                                   has no order)
 =================================  ==================================================
 
 Use it for one block of work or for the whole session::
@@ -33,7 +35,6 @@ when they are missing.
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -46,49 +47,36 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["SparkBackend", "to_spark_sql"]
 
-_QUANTILES = re.compile(r"quantile_cont\(")
-_INDEX = re.compile(r"\b(\w+)\[(\d+)\]")
-_ORDERED_LIST = re.compile(r"\blist\((\w+) ORDER BY (\w+)\)")
-_LAG_IGNORE_NULLS = re.compile(r"\bLAG\((\w+) IGNORE NULLS\)", re.IGNORECASE)
 
+def _spark_tree(node: Any) -> Any:
+    """The two rewrites SQLGlot leaves to us (see the module docstring), on one parsed node."""
+    from sqlglot import exp
 
-def _closing(sql: str, start: int) -> int:
-    """Index of the parenthesis that closes the one opened just before ``start``."""
-    depth = 1
-    for i in range(start, len(sql)):
-        if sql[i] == "(":
-            depth += 1
-        elif sql[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    raise ValueError(f"unbalanced parentheses in {sql[max(0, start - 40):start + 40]!r}")
-
-
-def _quantiles(sql: str) -> str:
-    out, pos = [], 0
-    for m in _QUANTILES.finditer(sql):
-        if m.start() < pos:
-            continue
-        end = _closing(sql, m.end())
-        inner = sql[m.end():end].rstrip()
-        if inner.endswith("]"):  # a list of fractions: [0.5, 0.9]
-            at = inner.rfind("[")
-            expr, qs = inner[:at].rstrip().removesuffix(","), f"array({inner[at + 1:-1]})"
-        else:
-            expr, _, qs = inner.rpartition(",")
-        out.append(sql[pos:m.start()] + f"percentile({_quantiles(expr)}, {qs})")
-        pos = end + 1
-    out.append(sql[pos:])
-    return "".join(out)
+    if isinstance(node, exp.PercentileCont):
+        # DuckDB's quantile_cont(x, q) parses as PERCENTILE_CONT(x, q), which SQLGlot writes as
+        # a call that Spark does not have: Spark's exact aggregate is percentile(x, q)
+        return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
+    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
+        # an ordered list: SQLGlot writes collect_list(x), whose order Spark does not keep
+        order = node.this.expressions
+        if len(order) != 1 or order[0].args.get("desc"):
+            raise ValueError(f"only list(x ORDER BY one ascending key) is translated to Spark, not {node.sql('duckdb')}")
+        value, key = node.this.this, order[0].this
+        return exp.maybe_parse(
+            f"transform(array_sort(collect_list(struct({key.sql('spark')} AS k, {value.sql('spark')} AS v))), s -> s.v)",
+            dialect="spark",
+        )
+    return node
 
 
 def to_spark_sql(sql: str) -> str:
-    """The DuckDB-dialect SQL of :mod:`procsimp.engine.sql` in Spark SQL (see the table above)."""
-    sql = _quantiles(sql)
-    sql = _INDEX.sub(r"element_at(\1, \2)", sql)
-    sql = _ORDERED_LIST.sub(r"transform(array_sort(collect_list(struct(\2, \1))), s -> s.\1)", sql)
-    return _LAG_IGNORE_NULLS.sub(r"lag(\1) IGNORE NULLS", sql)
+    """The DuckDB-dialect SQL of :mod:`procsimp.engine.sql` in Spark SQL (see the module docstring)."""
+    import sqlglot
+
+    trees = sqlglot.parse(sql, read="duckdb")
+    if len(trees) != 1 or trees[0] is None:
+        raise ValueError(f"one SQL statement expected, got {len(trees)}")
+    return trees[0].transform(_spark_tree).sql(dialect="spark")
 
 
 def _java() -> str | None:
@@ -134,10 +122,13 @@ class SparkBackend:
         """The Spark session (created on first use)."""
         if self._session is None:
             if _java() is None:
+                home = os.environ.get("JAVA_HOME")
+                where = (f"JAVA_HOME={home!r} has no bin/java" if home
+                         else "no 'java' on PATH, JAVA_HOME not set")
                 raise ParameterError(
-                    "the Spark engine needs a Java runtime and none was found (no 'java' on PATH, JAVA_HOME not "
-                    "set); install a JDK 17 or later (e.g. apt-get install default-jre-headless), or unset "
-                    "PROCSIMP_ENGINE to use the default DuckDB engine"
+                    f"the Spark engine needs a Java runtime and none was found ({where}); install a JDK 17 or "
+                    "later (e.g. apt-get install default-jre-headless), or unset PROCSIMP_ENGINE to use the "
+                    "default DuckDB engine"
                 )
             try:
                 from pyspark.sql import SparkSession

@@ -229,13 +229,20 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 
 
 def plan_for(tables: tuple[str, ...], *, minutes_per_day: float) -> dict[str, str]:
-    """The ordered plan (intermediate tables first) that computes ``tables``."""
-    needed = {t for name in tables for t in _NEEDS[name]}
+    """The ordered plan (intermediate tables first) that computes ``tables`` (the profile tables
+    above and the detectors' tables of :mod:`procsimp.engine.sql_detect`)."""
+    from procsimp.engine.sql_detect import DETECT_INTERMEDIATES, DETECT_NEEDS, DETECT_QUERIES
+
+    needs = {**_NEEDS, **DETECT_NEEDS}
+    needed = {t for name in tables for t in needs[name]}
     plan: dict[str, str] = {}
     if "_steps" in needed:
         plan["_steps"] = STEPS
     if "_cases" in needed:
         plan["_cases"] = CASES.format(minutes_per_day=repr(float(minutes_per_day)))
+    for name, sql in DETECT_INTERMEDIATES.items():
+        if name in needed:
+            plan[name] = sql
     for name in tables:
-        plan[name] = QUERIES[name]
+        plan[name] = QUERIES[name] if name in QUERIES else DETECT_QUERIES[name]
     return plan

@@ -17,7 +17,6 @@ import html
 import inspect
 import math
 import os
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -436,24 +435,13 @@ class _Roles:
     external: frozenset[str] = frozenset()
 
 
-# log -> {(calendar, catalog id, protect): LogAggregates}: one computation per log serves every
-# service of it (propose_all, the CLI)
-_AGGREGATES: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
-
-
 def _aggregates(
     log: EventLog, calendar: Any, catalog: Any, protect: Sequence[str], external: Sequence[str] = ()
 ) -> Any:
-    from procsimp.detect.aggregates import aggregate
+    """The log's aggregates, shared with :func:`procsimp.flag_steps` (computed once per log)."""
+    from procsimp.detect.aggregates import shared_aggregate
 
-    key = (calendar, id(catalog), tuple(sorted(protect)), tuple(sorted(external)))
-    per_log = _AGGREGATES.setdefault(log, {})
-    if key not in per_log:
-        per_log.clear()  # keep one entry per log: the latest settings
-        per_log[key] = (
-            aggregate(log, calendar=calendar, catalog=catalog, protect=protect, external=external), catalog
-        )
-    return per_log[key][0]
+    return shared_aggregate(log, calendar=calendar, catalog=catalog, protect=protect, external=external)
 
 
 def _roles(
