@@ -16,8 +16,9 @@ from procsimp.cli import (
     protect_option,
 )
 from procsimp.commands._options import scope_options
+from procsimp.output.proposal import PROPOSAL_FORMATS
 
-FORMATS = ("svg", "png", "pdf", "bpmn", "dot")
+FORMATS = PROPOSAL_FORMATS
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -41,7 +42,8 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="language the report opens in (both are included)")
 @click.option("--simulate", is_flag=True, help="add a what-if simulation of each to-be workflow")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the simulation")
-@click.option("--format", "fmt", default="svg,png,pdf,bpmn", show_default=True, help="diagram formats, comma-separated")
+@click.option("--format", "fmt", default="svg,png,pdf,bpmn", show_default=True, help="comma-separated: svg, png, pdf, dot (the maps and the as-is/to-be diagram), bpmn (the as-is and to-be models), "
+              "xlsx, docx, yaml (the to-be internal procedure), as in propose")
 @click.option(
     "--since",
     default=None,
