@@ -325,7 +325,7 @@ def _report_into(
         [
             {
                 "service": e["name"],
-                "cases": e["cases"],
+                "cases": e["cases_value"],
                 "saving_workdays_per_case": e["saving_value"],
                 "expected_gain_workdays": e["gain_value"],
             }
