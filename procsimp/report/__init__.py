@@ -309,9 +309,10 @@ def _report_into(
     for c, name, record in zip(computed, names, run.records, strict=True):
         label = name if name is not None else "(all)"
         folder = run.folders[str(c.plan.service)]
-        files = list(run.service_files[str(c.plan.service)])
+        files: list[Path] = []
         for view in ("frequency", "performance"):  # the maps `procsimp mine --out` writes, by the same writer
             files += write_map(c.pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped).values()
+        files += run.service_files[str(c.plan.service)]
         written += files
         entry = _service_entry(label, folder.name, c.pmap, c.flags, c.plan, record, cat, c.drawings, files, out,
                                min_saving, c.examples)
