@@ -8,7 +8,8 @@ columns and the same content whoever wrote it:
   formulas neutralised (:mod:`procsimp._cells`) and JSON;
 * :mod:`procsimp.output.maps`: a mined service's map, model and tables;
 * :mod:`procsimp.output.proposal`: a proposal's diagram, BPMN, procedure files, flags, key
-  figures and edit file.
+  figures and edit file;
+* :mod:`procsimp.output.conformance`: a conformance check's tables and deviation maps.
 
 Service folders are named by :func:`procsimp._slug.service_slugs`, files are written atomically
 (:mod:`procsimp._atomic`) into a folder that appears whole or not at all (:mod:`procsimp._outdir`).
@@ -31,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "write_proposals": "procsimp.output.proposal",
     "ProposalFiles": "procsimp.output.proposal",
     "PROPOSAL_FORMATS": "procsimp.output.proposal",
+    "write_conformance": "procsimp.output.conformance",
 }
 
 __all__ = sorted(_EXPORTS)
