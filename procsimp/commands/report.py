@@ -91,10 +91,11 @@ def report(
     formats = parse_formats(fmt)
     check_output_folder(out, force=force, command="report")  # a bad folder is named before the analysis
     log, calendar = scope.load(log_args, out=out)
-    from procsimp.commands._options import echo_channel_warnings
+    from procsimp.commands._options import echo_channel_warnings, echo_warnings
+    from procsimp.report import ImageSkippedWarning
 
     with office_hours(log, calendar, infer=scope.infer_hours) as cal, echo_channel_warnings(), \
-            caught_catalog_warnings() as notes:
+            caught_catalog_warnings() as notes, echo_warnings(ImageSkippedWarning):  # a PNG too large to draw
         result = run_report(
             log,
             out,

@@ -6,9 +6,15 @@ maps, flags unneeded steps and proposes a to-be workflow. It writes:
 * ``index.html``: a self-contained page (inline CSS, SVG and script; nothing loaded from the
   network) in English and Vietnamese, with a language switch; services ranked by expected gain;
 * ``report.md``: the same findings as Markdown;
-* ``profile.csv`` / ``profile.json``, ``flags.csv`` / ``flags.json``, ``kpis.csv`` / ``kpis.json``;
-* one folder per service with its maps (SVG, PNG, PDF), the to-be BPMN and the side-by-side
-  as-is / to-be diagram.
+* ``profile.csv`` / ``profile.json``, as ``procsimp profile --out`` writes them;
+* ``flags.csv`` / ``flags.json``, ``kpis.csv`` / ``kpis.json`` and ``edits.yaml``, and one folder
+  per service with the as-is / to-be diagram, the as-is and to-be BPMN, the to-be procedure
+  (formats xlsx, docx, yaml), the service's flags and ``proposal.json``: the files
+  ``procsimp propose --out`` writes, by the same writer (:mod:`procsimp.output.proposal`);
+* in each service's folder, its frequency and performance maps, as ``procsimp mine --out``
+  writes them (:func:`procsimp.output.maps.write_map`).
+
+``docs/outputs.md`` lists every file and its columns.
 
 The folder appears whole or not at all (:mod:`procsimp._outdir`), and lists no individual
 dossier id unless asked for.
