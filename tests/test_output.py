@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
+import pytest
 import yaml
 
 from procsimp.detect import Flag
 from procsimp.detect.output import CSV_COLUMNS
 from procsimp.output.tables import write_flags
-from procsimp.redesign.edits import Eliminate, Merge, Refusal, edit_file_text, load_edit_file, write_edit_file
+from procsimp.redesign.edits import (
+    Eliminate,
+    Merge,
+    Refusal,
+    edit_file_text,
+    load_edit_file,
+    write_edit_file,
+)
+from tests.conftest import invoke
 
 #: names that YAML would read as something else, or that need quoting, and Vietnamese names
 TRICKY = [
@@ -104,3 +115,26 @@ def test_flags_files_have_one_schema_with_or_without_example_dossiers(tmp_path: 
     assert [{k: v for k, v in d.items() if k != "example_cases"} for d in data] == json.loads(
         (tmp_path / "plain" / "flags.json").read_text(encoding="utf-8")
     )
+
+
+def test_a_png_too_large_is_left_out_of_propose_and_report_alike(tmp_path: Path) -> None:
+    """Both commands write the as-is/to-be drawing through one writer: a PNG beyond the size
+    limit is left out of each with the same Warning line, and the SVG is written."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` is not installed (apt-get install graphviz)")
+    start = pd.Timestamp("2025-03-03 08:00")
+    rows = [
+        {"case_id": f"c{c}", "activity": f"Step number {s:03d} of a long procedure",
+         "timestamp": start + pd.Timedelta(minutes=37 * (s + 1) + c)}
+        for c in range(3) for s in range(170)
+    ]
+    src = tmp_path / "chain.csv"
+    pd.DataFrame(rows).to_csv(src, index=False)
+    lines = {}
+    for command in ("propose", "report"):
+        code, _, err = invoke(command, src, "--format", "png,svg", "--lang", "vi", "--out", tmp_path / command)
+        assert code == 0, err
+        assert (tmp_path / command / "all" / "as_is_to_be.svg").is_file()
+        assert not (tmp_path / command / "all" / "as_is_to_be.png").exists()
+        lines[command] = [line for line in err.splitlines() if line.startswith("Warning: as_is_to_be.png not written")]
+    assert len(lines["propose"]) == 1 and lines["propose"] == lines["report"]
