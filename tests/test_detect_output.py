@@ -17,9 +17,9 @@ from procsimp.detect.output import (
     flags_to_csv,
     flags_to_json,
     neutralise,
-    write_flags,
 )
 from procsimp.errors import ParameterError
+from procsimp.output.tables import write_flags
 from procsimp.synth import generate
 
 

@@ -84,14 +84,20 @@ def test_files_per_service(first_run: tuple[Path, str]) -> None:
     for d in data:
         folder = out / d["folder"]
         assert sorted(p.name for p in folder.iterdir()) == [
-            "as_is_vs_to_be.png", "as_is_vs_to_be.svg", "proposal.json", "to_be.bpmn"
+            "as_is.bpmn", "as_is_to_be.png", "as_is_to_be.svg", "flags.csv", "flags.json", "proposal.json", "to_be.bpmn"
         ]
-        svg = (folder / "as_is_vs_to_be.svg").read_text(encoding="utf-8")
+        assert sorted(d["files"]) == sorted(f"{d['folder']}/{p.name}" for p in folder.iterdir())
+        svg = (folder / "as_is_to_be.svg").read_text(encoding="utf-8")
         assert "Hiện trạng" in svg and "Đề xuất" in svg  # --lang vi
-        assert (folder / "as_is_vs_to_be.png").read_bytes()[:4] == b"\x89PNG"
+        assert (folder / "as_is_to_be.png").read_bytes()[:4] == b"\x89PNG"
+        flags = json.loads((folder / "flags.json").read_text(encoding="utf-8"))
+        assert flags and {f["service"] for f in flags} == {d["service"]}
         bpmn = (folder / "to_be.bpmn").read_text(encoding="utf-8")
         assert "bpmndi:BPMNDiagram" in bpmn and "Tiếp nhận hồ sơ" in bpmn
         assert json.loads((folder / "proposal.json").read_text(encoding="utf-8"))["service"] == d["service"]
+    assert len(json.loads((out / "flags.json").read_text(encoding="utf-8"))) == sum(
+        len(json.loads((out / d["folder"] / "flags.json").read_text(encoding="utf-8"))) for d in data
+    )
     rows = list(csv.DictReader((out / "kpis.csv").open(encoding="utf-8")))
     assert len(rows) == len(data) * 12
     assert {"service", "kpi", "before", "after", "change", "simulated_mean", "simulated_low"} <= set(rows[0])

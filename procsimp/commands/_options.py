@@ -16,6 +16,7 @@ __all__ = [
     "Scope",
     "channel_map_option",
     "echo_channel_warnings",
+    "echo_warnings",
     "formats_option",
     "lang_option",
     "min_variant_cases_option",
@@ -84,22 +85,30 @@ def channel_map_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-@contextlib.contextmanager
-def echo_channel_warnings() -> Iterator[None]:
+def echo_channel_warnings() -> contextlib.AbstractContextManager[None]:
     """Print the unknown channel values found inside the block as ``Warning:`` lines (stderr)."""
     from procsimp.indicators import ChannelWarning
 
+    return echo_warnings(ChannelWarning)
+
+
+@contextlib.contextmanager
+def echo_warnings(category: type[Warning]) -> Iterator[None]:
+    """Print the warnings of ``category`` raised inside the block as ``Warning:`` lines (stderr),
+    each message once; other warnings pass through."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ChannelWarning)
+        warnings.simplefilter("always", category)
         yield
     seen: set[str] = set()
     for w in caught:
-        if issubclass(w.category, ChannelWarning):
+        if issubclass(w.category, category):
             if str(w.message) not in seen:
                 seen.add(str(w.message))
                 click.echo(f"Warning: {w.message}", err=True)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
 def min_variant_cases_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--min-variant-cases K``: variants of fewer dossiers are folded into one "other" row."""
     return click.option(

@@ -59,6 +59,7 @@ def conform(
     """
     from procsimp.conformance import conform as run_conform
     from procsimp.conformance import table_text
+    from procsimp.output.conformance import write_conformance
     from procsimp.procedure import load_reference
 
     ref = load_reference(reference)  # a malformed reference fails before reading a large log
@@ -66,7 +67,7 @@ def conform(
         log, calendar = scope.load(log_args, out=out)
         with office_hours(log, calendar, infer=scope.infer_hours) as cal:
             result = run_conform(log, ref, service=service, calendar=cal)
-        paths = _write(result, log, folder.work, lang=lang) if folder is not None else []
+        paths = write_conformance(result, log, folder.work, lang=lang) if folder is not None else []
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if fmt == "json":
@@ -77,22 +78,3 @@ def conform(
         click.echo(table_text(result), nl=False)
     if folder is not None:
         click.echo(f"Wrote {', '.join(str(folder.final(p)) for p in paths)}", err=True)
-
-
-def _write(result: Any, log: Any, out: Path, *, lang: str) -> list[Path]:
-    from procsimp._atomic import write_text
-    from procsimp.commands.mine import service_slugs
-    from procsimp.conformance import deviation_map
-    from procsimp.render.graphviz import write_dot
-    from procsimp.stats import neutralise_csv
-
-    written = [
-        write_text(out / "conformance.json", result.to_json()),
-        write_text(out / "deviations.csv", result.to_csv()),
-        write_text(out / "steps.csv", neutralise_csv(result.steps).to_csv(index=False, lineterminator="\n")),
-    ]
-    slugs = service_slugs([s.service for s in result.services])
-    for s in result.services:
-        svc_log = log.for_service(s.service) if log.services else log
-        written.append(write_dot(deviation_map(s, svc_log, lang=lang), out / slugs[s.service] / "deviations.svg"))
-    return written

@@ -64,9 +64,10 @@ def flag(
     goes to stderr). --out also writes flags_meta.json: the log and the office hours used.
     """
     from procsimp.detect import flag_steps
-    from procsimp.detect.output import flags_table, flags_to_csv, flags_to_json, write_flags
+    from procsimp.detect.output import flags_table, flags_to_csv, flags_to_json
     from procsimp.detect.pipeline import caught_catalog_warnings, check_confidence, check_protect
     from procsimp.office_hours import log_calendar
+    from procsimp.output.tables import write_flags
 
     check_confidence(min_confidence)  # fail before reading a large log
     with writing_to(out, force=force, command="flag") as folder:

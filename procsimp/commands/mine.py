@@ -7,13 +7,13 @@ For each service (every service of the log unless ``--service`` names one) it wr
 * ``model.bpmn`` (BPMN 2.0 with diagram layout) and ``model.pnml`` (Petri net);
 * ``dfg.csv``, ``activities.csv``, ``variants.csv``: the tables behind the map;
 
-plus ``OUT/mine.json``, one object per service with its folder, figures and files. It prints a
-short summary per service: activities and paths kept, and the model's size, fitness and precision.
+plus ``OUT/mine.json``, one object per service with its folder, figures and files
+(:mod:`procsimp.output.maps` writes them). It prints a short summary per service: activities and
+paths kept, and the model's size, fitness and precision.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,47 +66,6 @@ def _fmt_share(value: Any) -> str:
     except (TypeError, ValueError):
         return "n/a"
     return "n/a" if not math.isfinite(x) else f"{x:.2f}"
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe scalar (numpy numbers to Python, NaN to None)."""
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _write_table(frame: Any, path: Path) -> Path:
-    """CSV, UTF-8, atomically; tuples (variants) as 'A → B → C'; formulas neutralised."""
-    from procsimp._atomic import write_text
-    from procsimp.stats import neutralise_csv
-
-    table = frame.copy()
-    for col in table.columns:
-        if table[col].dtype == object:
-            table[col] = table[col].map(
-                lambda v: " → ".join(map(str, v)) if isinstance(v, (tuple, list)) else v
-            )
-    return write_text(path, neutralise_csv(table).to_csv(index=False, lineterminator="\n"))
-
-
-def _counts(pmap: Any) -> dict[str, Any]:
-    """Activities and edges (start and end edges included) kept and in total."""
-    filters: Mapping[str, Any] = getattr(pmap, "filters", None) or {}
-    graph = pmap.graph
-    from procsimp.render.graphviz import END_NODE, START_NODE
-
-    kept_acts = sum(1 for n in graph.nodes if n not in (START_NODE, END_NODE))
-    kept_edges = graph.number_of_edges()
-    return {
-        "activities_kept": _plain(filters.get("activities_kept", kept_acts)),
-        "activities_total": _plain(filters.get("activities_total", kept_acts)),
-        "edges_kept": _plain(filters.get("edges_kept", kept_edges)),
-        "edges_total": _plain(filters.get("edges_total", kept_edges)),
-    }
 
 
 # ---------------------------------------------------------------------------- the command
@@ -199,13 +158,7 @@ def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | 
                filters: dict[str, Any], chosen: list[str], noise: float, full: bool, view: str, lang: str,
                min_variant_cases: int) -> list[dict[str, Any]]:
     """Every service's files under ``folder.work``; the records of mine.json."""
-    from procsimp.privacy import fold_rare_variants
-    from procsimp.render.graphviz import (
-        CURVED_ARROWS_MAX,
-        MAP_FORMATS,
-        MODEL_FORMATS,
-        render_formats,
-    )
+    from procsimp.render.graphviz import CURVED_ARROWS_MAX, MAP_FORMATS, MODEL_FORMATS
 
     log, calendar = scope.load(log_args, out=out)
     # mine() names the services of the log when --service is not one of them
@@ -221,14 +174,13 @@ def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | 
         for name in names:
             maps.append(run_mine(log, service=name, calendar=cal, **filters))
     slugs = service_slugs([str(p.service) for p in maps])
+    from procsimp.output.maps import write_mine_json, write_mined
+
     for pmap in maps:
-        service_folder = work / slugs[str(pmap.service)]
         model_fmts = [f for f in chosen if f in MODEL_FORMATS]
         # discovery (with fitness and precision) runs only when a model file is asked for
         model = pmap.model(noise=noise, full=full) if model_fmts else None
-        written: dict[str, Path] = {}
-        map_fmts = [f for f in chosen if f in MAP_FORMATS]
-        if map_fmts and pmap.graph.number_of_edges() > CURVED_ARROWS_MAX:
+        if any(f in MAP_FORMATS for f in chosen) and pmap.graph.number_of_edges() > CURVED_ARROWS_MAX:
             click.echo(
                 f"Warning: the map of {pmap.service!r} has {pmap.graph.number_of_nodes() - 2:,} "
                 f"activities and {pmap.graph.number_of_edges():,} arrows; Graphviz may take "
@@ -236,29 +188,14 @@ def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | 
                 "and --paths",
                 err=True,
             )
-        if map_fmts:
-            skipped: list[str] = []
-            written.update(
-                render_formats(pmap, service_folder, f"map_{view}", map_fmts, view, lang=lang, skipped=skipped)
-            )
-            for reason in skipped:
-                click.echo(f"Warning: {reason}", err=True)
-        if model_fmts:
-            written.update(render_formats(pmap, service_folder, "model", model_fmts, view, model=model))
-        tables = {
-            "dfg": _write_table(pmap.dfg, service_folder / "dfg.csv"),
-            "activities": _write_table(pmap.activities, service_folder / "activities.csv"),
-            "variants": _write_table(
-                fold_rare_variants(pmap.variants, min_cases=min_variant_cases), service_folder / "variants.csv"
-            ),
-        }
-        record = _record(pmap, model, service_folder, work, written, tables)
+        skipped: list[str] = []
+        record = write_mined(pmap, work / slugs[str(pmap.service)], work, formats=chosen, view=view, lang=lang,
+                             model=model, min_variant_cases=min_variant_cases, skipped=skipped)
+        for reason in skipped:
+            click.echo(f"Warning: {reason}", err=True)
         record.update(run_metadata(log, cal))
         records.append(record)
-
-    from procsimp._atomic import write_text
-
-    write_text(work / "mine.json", json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    write_mine_json(records, work)
     return records
 
 
@@ -283,46 +220,6 @@ def _filters(activities: float | None, paths: float | None, full: bool) -> dict[
             "--paths", paths, example="--paths 50 keeps the paths covering 50% of transitions"
         )
     return filters
-
-
-def _record(
-    pmap: Any,
-    model: Any,
-    folder: Path,
-    out: Path,
-    written: Mapping[str, Path],
-    tables: Mapping[str, Path],
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "service": str(pmap.service),
-        "folder": folder.relative_to(out).as_posix(),
-        "cases": _plain(pmap.n_cases),
-        "events": _plain(pmap.n_events),
-        **_counts(pmap),
-        "flow_share": _plain((getattr(pmap, "filters", None) or {}).get("flow_share")),
-    }
-    record["model"] = None
-    if model is not None:
-        record["model"] = {
-            "kind": getattr(model, "kind", None),
-            "tasks": _plain(getattr(model, "tasks", None)),
-            "gateways": _plain(getattr(model, "gateways", None)),
-            "fitness": _plain(getattr(model, "fitness", None)),
-            "fitness_method": "alignments",
-            "fitting_share": _plain(getattr(model, "fitting_share", None)),
-            "precision": _plain(getattr(model, "precision", None)),
-            "left_out": [
-                {"activity": str(x["activity"]), "case_share": _plain(x["case_share"])}
-                for x in getattr(model, "left_out", ())
-            ],
-            "sound": _plain(getattr(model, "sound", None)),
-            "noise": _plain(getattr(model, "noise", None)),
-            "notes": list(getattr(model, "notes", ())),
-        }
-    record["files"] = sorted(
-        p.relative_to(out).as_posix() for p in [*written.values(), *tables.values()]
-    )
-    return record
 
 
 def _echo_summary(record: Mapping[str, Any], folder: Path) -> None:

@@ -74,8 +74,9 @@ def profile(
         with office_hours(log, calendar, infer=scope.infer_hours) as cal, echo_channel_warnings():
             result = run_profile(log, by=keys, catalog=catalog, calendar=cal, channel_map=channel_map)
         if folder is not None:
-            result.to_csv(folder.work / "profile.csv")
-            result.to_json(folder.work / "profile.json")
+            from procsimp.output.tables import write_profile
+
+            write_profile(result, folder.work)
     if fmt == "json" and keys:
         click.echo(json.dumps(result.records(), ensure_ascii=False, indent=2))
     elif fmt == "json":

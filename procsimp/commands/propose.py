@@ -1,25 +1,15 @@
 """``procsimp propose LOG``: a simplified to-be workflow per service (wraps :func:`procsimp.propose`).
 
 For each service (every service of the log unless ``--service`` names one) it writes, into
-``OUT/<service-slug>/``:
-
-* ``to_be.bpmn``: the to-be model, BPMN 2.0 with diagram layout (``--format bpmn``);
-* ``as_is_vs_to_be.svg|png|pdf|dot``: the as-is and to-be maps in one drawing;
-* ``proposal.json``: the edits, refused edits, recommendations, key figures and assumptions;
-
-plus, in ``OUT/``:
-
-* ``kpis.json``: a list with one object per service: ``service``, ``before``, ``after``,
-  ``assumptions`` (and ``simulated`` with ``--simulate``);
-* ``kpis.csv``: one row per service and key figure: before, after, change (and the simulated
-  to-be with its 95% interval);
-* ``edits.yaml``: every flag with ``accept: true/false``: edit it and pass it back with
-  ``--accept`` to choose the changes one by one.
+``OUT/<service-slug>/``, the as-is/to-be drawing, the as-is and to-be BPMN, the to-be procedure
+(``--format xlsx,docx,yaml``), the service's flags and ``proposal.json``; and in ``OUT/``,
+``kpis.json``, ``kpis.csv``, ``flags.json``, ``flags.csv`` and ``edits.yaml`` (every flag with
+``accept: true/false``: edit it and pass it back with ``--accept``). The files and their
+columns are those of :mod:`procsimp.output.proposal`, which ``procsimp report`` writes too.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +33,12 @@ from procsimp.commands._options import (
     view_option,
 )
 from procsimp.errors import ParameterError
+from procsimp.output.proposal import PROPOSAL_FORMATS
 
 __all__ = ["propose", "DEFAULT_FORMATS", "PROPOSE_FORMATS"]
 
 DEFAULT_FORMATS = "svg,png,bpmn"
-PROPOSE_FORMATS = ("svg", "png", "pdf", "dot", "bpmn", "xlsx", "docx", "yaml")
+PROPOSE_FORMATS = PROPOSAL_FORMATS
 
 
 @click.command(name="propose")
@@ -110,7 +101,9 @@ def propose(
     no waiting. Every dossier is replayed under the to-be (in working time) to give the
     lead time, steps, hand-offs, units and on-time rate before and after; --simulate checks the
     estimate with a discrete-event simulation under load. Writes OUT/kpis.json, OUT/kpis.csv,
-    OUT/edits.yaml and, per service, OUT/<service>/to_be.bpmn and the as-is/to-be diagram.
+    OUT/flags.json, OUT/flags.csv, OUT/edits.yaml and, per service, OUT/<service>/ with the
+    as-is/to-be diagram, as_is.bpmn, to_be.bpmn, flags.json, flags.csv and proposal.json: the
+    same files as in a report's service folder.
     """
     from procsimp.redesign import load_edit_file
     from procsimp.render.graphviz import parse_formats
@@ -164,30 +157,17 @@ def _propose_into(folder: Any, log_args: dict[str, Any], out: Path, service: str
             noise=noise, calendar=cal, simulate=simulate, replications=replications, seed=seed,
         )
 
-    from procsimp._slug import service_slugs
     from procsimp.filters import run_metadata
+    from procsimp.output.proposal import write_proposals
 
-    work = folder.work
-
-    slugs = service_slugs([p.service for p in proposals])
-    records = []
-    meta = run_metadata(log, cal)
+    skipped: list[str] = []
+    run = write_proposals(proposals, folder.work, formats=chosen, view=view, lang=lang,
+                          meta=run_metadata(log, cal), skipped=skipped)
+    for reason in skipped:
+        click.echo(f"Warning: {reason}", err=True)
     for p in proposals:
-        service_folder = work / slugs[p.service]
-        written = _write_service(p, service_folder, chosen, view=view, lang=lang, meta=meta)
-        record = p.kpis_json()
-        record.update(meta)
-        record["folder"] = service_folder.relative_to(work).as_posix()
-        record["files"] = sorted(f.relative_to(work).as_posix() for f in written)
-        records.append(record)
-        _echo(p, folder.final(service_folder), written)
-
-    from procsimp._atomic import write_text
-
-    kpis_json = write_text(work / "kpis.json", json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-    kpis_csv = _write_kpis_csv(proposals, work / "kpis.csv")
-    edits = write_text(work / "edits.yaml", _edits_yaml(proposals))
-    click.echo(f"Wrote {folder.final(kpis_json)}, {folder.final(kpis_csv)} and {folder.final(edits)}")
+        _echo(p, folder.final(run.folders[str(p.service)]), run.service_files[str(p.service)])
+    click.echo("Wrote " + ", ".join(str(folder.final(f)) for f in run.files))
 
 
 def _proposals(
@@ -220,95 +200,6 @@ def _check_edit_services(edit_file: Any, log: Any, path: Path | None) -> None:
             raise ParameterError(
                 f"edit file {path}: service {svc!r} is not in the log; services in the log: {shown}"
             )
-
-
-def _write_service(
-    p: Any, folder: Path, formats: list[str], *, view: str, lang: str, meta: dict[str, Any]
-) -> list[Path]:
-    from procsimp._atomic import write_text
-    from procsimp.render.graphviz import write_dot
-
-    written: list[Path] = []
-    diagram_formats = [f for f in formats if f not in ("bpmn", *_PROCEDURE_FORMATS)]
-    if diagram_formats:
-        dot = p.diagram(lang=lang, view=view)
-        for fmt in diagram_formats:
-            written.append(write_dot(dot, folder / f"as_is_vs_to_be.{fmt}", format=fmt))
-    if "bpmn" in formats and p.model is not None:
-        written.append(p.write_bpmn(folder / "to_be.bpmn"))
-    if any(f in formats for f in _PROCEDURE_FORMATS):
-        written.extend(_write_procedure(p, folder, formats, lang=lang))
-    written.append(
-        write_text(
-            folder / "proposal.json",
-            json.dumps({**p.kpis_json(), **meta}, ensure_ascii=False, indent=2) + "\n",
-        )
-    )
-    return written
-
-
-_PROCEDURE_FORMATS = ("xlsx", "docx", "yaml")
-
-
-def _write_procedure(p: Any, folder: Path, formats: list[str], *, lang: str) -> list[Path]:
-    """to_be_procedure.xlsx / .docx / .yaml: the to-be as the agency's internal procedure."""
-    from procsimp.procedure import Reference
-    from procsimp.redesign.procedure_table import procedure_changes, to_be_procedure
-    from procsimp.render.procedure_docs import write_procedure_docx, write_procedure_xlsx
-
-    proc = to_be_procedure(p)
-    changes = procedure_changes(p, lang)
-    hpd = p.calendar.minutes_per_day / 60.0 if p.calendar is not None else 7.5
-    written: list[Path] = []
-    if "xlsx" in formats:
-        written.append(write_procedure_xlsx(proc, folder / "to_be_procedure.xlsx", lang=lang,
-                                            changes=changes, hours_per_day=hpd))
-    if "docx" in formats:
-        written.append(write_procedure_docx(proc, folder / "to_be_procedure.docx", lang=lang,
-                                            changes=changes, hours_per_day=hpd))
-    if "yaml" in formats:
-        written.append(Reference(procedures=(proc,), source=p.service).write(folder / "to_be_procedure.yaml"))
-    return written
-
-
-def _write_kpis_csv(proposals: list[Any], path: Path) -> Path:
-    import pandas as pd
-
-    from procsimp._atomic import write_text
-    from procsimp.stats import neutralise_csv
-
-    frame = pd.concat([p.kpi_frame() for p in proposals], ignore_index=True)
-    return write_text(path, neutralise_csv(frame).to_csv(index=False, lineterminator="\n"))
-
-
-def _edits_yaml(proposals: list[Any]) -> str:
-    """Every flag of every service with ``accept: true/false``, ready to edit."""
-    import yaml
-
-    entries = []
-    for p in proposals:
-        accepted = {id(f) for f in (*p.accepted_flags, *p.recommendations)}
-        refused = {r.edit.key: r.reason for r in p.refused}
-        for f in p.flags:
-            entry = {
-                "service": p.service,
-                "action": f.action,
-                "activity": f.activity,
-                "into": f.into,
-                "accept": id(f) in accepted,
-                "kind": f.kind,
-                "confidence": round(float(f.confidence), 3),
-            }
-            reason = refused.get((f.action, f.activity, f.into))
-            if reason:
-                entry["note"] = f"refused: {reason}"
-            entries.append(entry)
-    header = (
-        "# procsimp edit file: set accept to false for a flag you do not want, or add entries\n"
-        "# such as {service: ..., action: merge, activity: A, into: B}; then run\n"
-        "#   procsimp propose LOG --accept edits.yaml --out DIR\n"
-    )
-    return header + yaml.safe_dump({"flags": entries}, allow_unicode=True, sort_keys=False, width=100)
 
 
 def _echo(p: Any, folder: Path, written: list[Path]) -> None:

@@ -16,8 +16,9 @@ from procsimp.cli import (
     protect_option,
 )
 from procsimp.commands._options import scope_options
+from procsimp.output.proposal import PROPOSAL_FORMATS
 
-FORMATS = ("svg", "png", "pdf", "bpmn", "dot")
+FORMATS = PROPOSAL_FORMATS
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -41,7 +42,8 @@ def parse_formats(value: str) -> tuple[str, ...]:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="language the report opens in (both are included)")
 @click.option("--simulate", is_flag=True, help="add a what-if simulation of each to-be workflow")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the simulation")
-@click.option("--format", "fmt", default="svg,png,pdf,bpmn", show_default=True, help="diagram formats, comma-separated")
+@click.option("--format", "fmt", default="svg,png,pdf,bpmn", show_default=True, help="comma-separated: svg, png, pdf, dot (the maps and the as-is/to-be diagram), bpmn (the as-is and to-be models), "
+              "xlsx, docx, yaml (the to-be internal procedure), as in propose")
 @click.option(
     "--since",
     default=None,
@@ -89,10 +91,11 @@ def report(
     formats = parse_formats(fmt)
     check_output_folder(out, force=force, command="report")  # a bad folder is named before the analysis
     log, calendar = scope.load(log_args, out=out)
-    from procsimp.commands._options import echo_channel_warnings
+    from procsimp.commands._options import echo_channel_warnings, echo_warnings
+    from procsimp.report import ImageSkippedWarning
 
     with office_hours(log, calendar, infer=scope.infer_hours) as cal, echo_channel_warnings(), \
-            caught_catalog_warnings() as notes:
+            caught_catalog_warnings() as notes, echo_warnings(ImageSkippedWarning):  # a PNG too large to draw
         result = run_report(
             log,
             out,

@@ -1,17 +1,16 @@
-"""Flags as JSON, CSV (spreadsheet formulas neutralised) and a terminal table; atomic writes."""
+"""Flags as JSON, CSV (spreadsheet formulas neutralised) and a terminal table.
+
+The files are written by :func:`procsimp.output.tables.write_flags`."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 import unicodedata
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
-from procsimp._atomic import write_text
 from procsimp._cells import neutralise_cell
 from procsimp.detect.flag import FIELDS, Flag
 
@@ -20,7 +19,6 @@ __all__ = [
     "flags_to_csv",
     "flags_table",
     "flags_frame",
-    "write_flags",
     "CSV_COLUMNS",
     "neutralise",
 ]
@@ -70,13 +68,24 @@ def _num(x: Any) -> str:
     return "" if x is None else f"{float(x):.3f}"
 
 
-def flags_to_csv(flags: Iterable[Flag]) -> str:
-    """CSV text, one flag per row (:data:`CSV_COLUMNS`), with formulas neutralised."""
+def flags_to_csv(flags: Iterable[Flag], *, example_cases: Sequence[Sequence[str]] | None = None) -> str:
+    """CSV text, one flag per row (:data:`CSV_COLUMNS`), with formulas neutralised.
+
+    ``example_cases`` (one list of dossier ids per flag) adds a last column, ``example_cases``,
+    holding each list as JSON."""
+    flags = list(flags)
+    columns = [*CSV_COLUMNS] + (["example_cases"] if example_cases is not None else [])
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    for f in flags:
-        writer.writerow({k: neutralise(v) for k, v in _csv_row(f).items()})
+    examples = list(example_cases) if example_cases is not None else [None] * len(flags)
+    if len(examples) != len(flags):
+        raise ValueError(f"example_cases has {len(examples)} entries for {len(flags)} flags")
+    for f, ex in zip(flags, examples, strict=True):
+        row = _csv_row(f)
+        if ex is not None:
+            row["example_cases"] = json.dumps(list(ex), ensure_ascii=False)
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -132,18 +141,3 @@ def flags_table(flags: Sequence[Flag], *, width: int = 110, lang: str = "en") ->
             lines.append(f"      {f.kind}: {reason}")
         lines.append("")
     return "\n".join(lines)
-
-
-def write_flags(
-    flags: Sequence[Flag], out_dir: str | os.PathLike[str], *, meta: dict[str, Any] | None = None
-) -> list[Path]:
-    """Write ``flags.json`` and ``flags.csv`` into ``out_dir`` (created if needed), atomically;
-    with ``meta`` (e.g. the log and the office hours used), also ``flags_meta.json``."""
-    out = Path(out_dir)
-    paths = [
-        write_text(out / "flags.json", flags_to_json(flags)),
-        write_text(out / "flags.csv", flags_to_csv(flags)),
-    ]
-    if meta is not None:
-        paths.append(write_text(out / "flags_meta.json", json.dumps(meta, ensure_ascii=False, indent=2) + "\n"))
-    return paths

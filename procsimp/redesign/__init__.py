@@ -21,10 +21,12 @@ from procsimp.redesign.edits import (
     MoveEarlier,
     Parallelize,
     Refusal,
+    edit_file_text,
     edit_from_dict,
     edit_from_flag,
     edits_from_flags,
     load_edit_file,
+    write_edit_file,
 )
 from procsimp.redesign.impact import KPI_LABELS, KPI_NAMES, kpi_deltas, kpi_table, kpis
 from procsimp.redesign.proposal import Proposal, propose, propose_all, select_flags
@@ -46,6 +48,7 @@ __all__ = [
     "Timeline",
     "apply_edits",
     "edit_from_dict",
+    "edit_file_text",
     "edit_from_flag",
     "edits_from_flags",
     "kpi_deltas",
@@ -56,4 +59,5 @@ __all__ = [
     "propose_all",
     "select_flags",
     "timeline",
+    "write_edit_file",
 ]

@@ -12,7 +12,8 @@
   rejected dossiers skip the steps that used to come before the check.
 
 Edits are built from :class:`procsimp.detect.flag.Flag` objects (:func:`edits_from_flags`) or
-written by hand, in Python or in a YAML edit file (:func:`load_edit_file`). ``reduce_wait`` and
+written by hand, in Python or in a YAML edit file (:func:`load_edit_file` reads it,
+:func:`write_edit_file` writes the one ``propose`` and ``report`` leave for editing). ``reduce_wait`` and
 ``fix_rework`` flags are recommendations, not edits: they ask for capacity or for the cause of
 rework to be removed, which a replay of the log cannot decide, so :func:`edit_from_flag` returns
 None for them.
@@ -45,6 +46,9 @@ __all__ = [
     "edit_from_dict",
     "EditFile",
     "load_edit_file",
+    "edit_file_entries",
+    "edit_file_text",
+    "write_edit_file",
 ]
 
 #: flag actions that become edits, in the order edits are applied
@@ -457,3 +461,54 @@ def load_edit_file(path: str | os.PathLike[str]) -> EditFile:
     return EditFile(
         accept=None if accept is None else tuple(accept), reject=tuple(reject), source=str(p)
     )
+
+
+#: the comment at the top of the edit file that ``procsimp propose`` and ``report`` write
+EDIT_FILE_HEADER = (
+    "# procsimp edit file: set accept to false for a flag you do not want, or add entries\n"
+    "# such as {service: ..., action: merge, activity: A, into: B}; then run\n"
+    "#   procsimp propose LOG --accept edits.yaml --out DIR\n"
+)
+
+
+def edit_file_entries(proposals: Iterable[Any]) -> list[dict[str, Any]]:
+    """The ``flags`` entries of an edit file: every flag of every proposal (a
+    :class:`procsimp.redesign.Proposal`), with ``accept`` true when the proposal applied it or
+    kept it as a recommendation, and a ``note`` when an edit was refused."""
+    entries = []
+    for p in proposals:
+        accepted = {id(f) for f in (*p.accepted_flags, *p.recommendations)}
+        refused = {r.edit.key: r.reason for r in p.refused}
+        for f in p.flags:
+            entry = {
+                "service": p.service,
+                "action": f.action,
+                "activity": f.activity,
+                "into": f.into,
+                "accept": id(f) in accepted,
+                "kind": f.kind,
+                "confidence": round(float(f.confidence), 3),
+            }
+            reason = refused.get((f.action, f.activity, f.into))
+            if reason:
+                entry["note"] = f"refused: {reason}"
+            entries.append(entry)
+    return entries
+
+
+def edit_file_text(proposals: Iterable[Any]) -> str:
+    """The YAML edit file of ``proposals`` (PyYAML ``safe_dump``; :func:`load_edit_file` reads it
+    back): a ``flags`` list of :func:`edit_file_entries`, ready to edit."""
+    import yaml
+
+    body = yaml.safe_dump(
+        {"flags": edit_file_entries(proposals)}, allow_unicode=True, sort_keys=False, width=100
+    )
+    return EDIT_FILE_HEADER + body
+
+
+def write_edit_file(proposals: Iterable[Any], path: str | os.PathLike[str]) -> Path:
+    """Write :func:`edit_file_text` to ``path`` atomically; returns the path."""
+    from procsimp._atomic import write_text
+
+    return write_text(path, edit_file_text(proposals))

@@ -6,9 +6,15 @@ maps, flags unneeded steps and proposes a to-be workflow. It writes:
 * ``index.html``: a self-contained page (inline CSS, SVG and script; nothing loaded from the
   network) in English and Vietnamese, with a language switch; services ranked by expected gain;
 * ``report.md``: the same findings as Markdown;
-* ``profile.csv`` / ``profile.json``, ``flags.csv`` / ``flags.json``, ``kpis.csv`` / ``kpis.json``;
-* one folder per service with its maps (SVG, PNG, PDF), the to-be BPMN and the side-by-side
-  as-is / to-be diagram.
+* ``profile.csv`` / ``profile.json``, as ``procsimp profile --out`` writes them;
+* ``flags.csv`` / ``flags.json``, ``kpis.csv`` / ``kpis.json`` and ``edits.yaml``, and one folder
+  per service with the as-is / to-be diagram, the as-is and to-be BPMN, the to-be procedure
+  (formats xlsx, docx, yaml), the service's flags and ``proposal.json``: the files
+  ``procsimp propose --out`` writes, by the same writer (:mod:`procsimp.output.proposal`);
+* in each service's folder, its frequency and performance maps, as ``procsimp mine --out``
+  writes them (:func:`procsimp.output.maps.write_map`).
+
+``docs/outputs.md`` lists every file and its columns.
 
 The folder appears whole or not at all (:mod:`procsimp._outdir`), and lists no individual
 dossier id unless asked for.
@@ -31,10 +37,19 @@ from procsimp._atomic import write_text
 from procsimp._slug import service_slugs, slugify
 from procsimp.errors import ParameterError, ProcsimpError
 from procsimp.log import EventLog
+from procsimp.output.maps import write_map
+from procsimp.output.proposal import PROPOSAL_FORMATS, write_proposals
+from procsimp.output.tables import write_profile
 from procsimp.report.i18n import LANGS, STRINGS
-from procsimp.report.tables import write_table
 
-__all__ = ["report", "Report", "slugify", "service_slugs", "KPI_KEYS"]
+__all__ = ["report", "Report", "slugify", "service_slugs", "KPI_KEYS", "REPORT_FORMATS", "ImageSkippedWarning"]
+
+#: the formats ``report`` writes: the maps' and the proposal's (see :mod:`procsimp.output`)
+REPORT_FORMATS: tuple[str, ...] = PROPOSAL_FORMATS
+
+
+class ImageSkippedWarning(UserWarning):
+    """A PNG too large to draw was left out of the report (the SVG and PDF are written)."""
 
 #: the before/after figures shown for every service, in order
 KPI_KEYS: tuple[str, ...] = (
@@ -217,11 +232,10 @@ def report(
         raise ParameterError(
             f"min_saving must be a number of working days >= 0, got {min_saving!r}; e.g. 0.05"
         )
-    allowed_formats = {"svg", "png", "pdf", "bpmn", "dot"}
-    bad = [f for f in formats if f not in allowed_formats]
+    bad = [f for f in formats if f not in REPORT_FORMATS]
     if bad:
         raise ParameterError(
-            f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(allowed_formats))}"
+            f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(REPORT_FORMATS))}"
         )
     from procsimp._outdir import check_log_outside, check_out_argument, output_folder
 
@@ -278,38 +292,47 @@ def _report_into(
     names: list[str | None] = list(services) if services else [*log.services] or [None]
     written: list[Path] = []
 
-    written += write_table(prof.table, out / "profile")
-    entries: list[dict[str, Any]] = []
-    all_flags: list[dict[str, Any]] = []
-    all_kpis: list[dict[str, Any]] = []
-    slugs = service_slugs(name if name is not None else "(all)" for name in names)
+    written += write_profile(prof, out)
+    computed = []
     for name in names:
         label = name if name is not None else "(all)"
-        slug = slugs[label]
         try:
-            entry, files, record, flag_dicts = _report_service(
-                log, name, label, slug, out, lang=lang, cat=cat, protect=protect, external=external, simulate=simulate,
-                formats=formats, seed=seed, calendar=calendar, min_saving=min_saving,
-                include_case_ids=include_case_ids)
+            computed.append(_compute_service(
+                log, name, cat=cat, protect=protect, external=external, simulate=simulate, seed=seed,
+                calendar=calendar, include_case_ids=include_case_ids))
         except ProcsimpError as exc:  # one service failing fails the report: no index of a part
             raise type(exc)(
                 f"service {label!r} could not be reported, so the report is not complete (no index.html): {exc}"
             ) from None
-        record.update(meta)
-        all_kpis.append(record)
-        all_flags.extend(flag_dicts)
+    # the proposal's files are those `procsimp propose --out` writes, by the same writer
+    skipped: list[str] = []
+    run = write_proposals(
+        [c.plan for c in computed], out, formats=formats, lang=lang, meta=meta, skipped=skipped,
+        maps={str(c.plan.service): (c.pmap, c.to_be_map) for c in computed},
+        example_cases=None if not include_case_ids else {str(c.plan.service): c.examples or [] for c in computed},
+    )
+    entries: list[dict[str, Any]] = []
+    for c, name, record in zip(computed, names, run.records, strict=True):
+        label = name if name is not None else "(all)"
+        folder = run.folders[str(c.plan.service)]
+        files: list[Path] = []
+        for view in ("frequency", "performance"):  # the maps `procsimp mine --out` writes, by the same writer
+            files += write_map(c.pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped).values()
+        files += run.service_files[str(c.plan.service)]
         written += files
+        entry = _service_entry(label, folder.name, c.pmap, c.flags, c.plan, record, cat, c.drawings, files, out,
+                               min_saving, c.examples)
         entry["trend"] = trend_section(by_month, label if name is not None else DEFAULT_SERVICE, since=reform)
         entries.append(entry)
-
-    written += write_table(pd.DataFrame(all_flags), out / "flags", json_records=all_flags)
-    written += write_table(_kpi_frame(all_kpis), out / "kpis", json_records=all_kpis)
+    written += run.files
+    for reason in skipped:
+        warnings.warn(reason, ImageSkippedWarning, stacklevel=2)
     entries.sort(key=lambda e: (-e["gain_value"], e["name"]))
     ranking = pd.DataFrame(
         [
             {
                 "service": e["name"],
-                "cases": e["cases"],
+                "cases": e["cases_value"],
                 "saving_workdays_per_case": e["saving_value"],
                 "expected_gain_workdays": e["gain_value"],
             }
@@ -323,56 +346,47 @@ def _report_into(
     return Report(out=out, html=html_path, files=tuple(written), ranking=ranking)
 
 
-def _report_service(log: EventLog, name: str | None, label: str, slug: str, out: Path, *, lang: str, cat: Any,
-                    protect: Sequence[str], external: Sequence[str], simulate: bool, formats: Sequence[str], seed: int,
-                    calendar: Any, min_saving: float,
-                    include_case_ids: bool = False) -> tuple[dict[str, Any], list[Path], dict[str, Any], list[dict[str, Any]]]:
-    """Mine, flag, propose and draw one service into ``out/slug``: (entry, files, KPI record, flags)."""
+@dataclass(frozen=True)
+class _Service:
+    """One service's results: its map, flags, proposal and drawings (both languages)."""
+
+    pmap: Any
+    to_be_map: Any
+    flags: list[Any]
+    plan: Any
+    drawings: dict[str, tuple[Any, ...]]
+    examples: list[list[str]] | None
+
+
+def _compute_service(log: EventLog, name: str | None, *, cat: Any, protect: Sequence[str],
+                     external: Sequence[str], simulate: bool, seed: int, calendar: Any,
+                     include_case_ids: bool = False) -> _Service:
+    """Mine, flag and propose one service, and draw its maps for the page."""
     from procsimp.detect import flag_steps
     from procsimp.mining import mine
     from procsimp.redesign import propose
-    from procsimp.redesign.diagram import panels, side_by_side
+    from procsimp.redesign.diagram import panels
     from procsimp.render.graphviz import map_dot
 
-    folder = out / slug
     pmap = mine(log, service=name, calendar=calendar)
     options = {"protect": tuple(protect), "external": tuple(external), "catalog": cat, "calendar": calendar}
     flags = flag_steps(log, service=name, **options)
     plan = propose(log, flags, service=name, **options)
     if simulate:
         plan = plan.simulate(seed=seed)
-    files: list[Path] = []
     to_be_map = mine(plan.to_be, calendar=calendar)
     drawings = {
         lg: (
             map_dot(pmap, view="frequency", lang=lg),
             map_dot(pmap, view="performance", lang=lg),
-            side_by_side(plan, lang=lg, maps=(pmap, to_be_map)),
+            None,  # the side-by-side drawing is written to a file only (procsimp.output.proposal)
             # as-is and to-be in one layout; one panel when nothing changes
             panels(plan, lang=lg, maps=(pmap, to_be_map)),
         )
         for lg in LANGS
     }
-    freq, perf, both_dot, _ = drawings[lang]
-    for stem, dot in (("map_frequency", freq), ("map_performance", perf), ("as_is_to_be", both_dot)):
-        for fmt in formats:
-            if fmt == "bpmn":
-                continue
-            files.append(_write_dot(dot, folder / f"{stem}.{fmt}", fmt))
-    if "bpmn" in formats:
-        from procsimp.render.bpmn import write_bpmn
-
-        as_is_model = plan.as_is_model if plan.as_is_model is not None else pmap.model()
-        files.append(write_bpmn(as_is_model, folder / "as_is.bpmn", name=label))
-        files.append(write_bpmn(plan.model, folder / "to_be.bpmn", name=f"{label} (to-be)"))
-    record = plan.kpis_json()
     examples = _example_cases(log, name, flags) if include_case_ids else None
-    flag_dicts = [f.to_dict() for f in flags]
-    if examples is not None:
-        flag_dicts = [{**d, "example_cases": ex} for d, ex in zip(flag_dicts, examples, strict=True)]
-    files += write_table(pd.DataFrame(flag_dicts), folder / "flags", json_records=flag_dicts)
-    entry = _service_entry(label, slug, pmap, flags, plan, record, cat, drawings, files, out, min_saving, examples)
-    return entry, files, record, flag_dicts
+    return _Service(pmap=pmap, to_be_map=to_be_map, flags=list(flags), plan=plan, drawings=drawings, examples=examples)
 
 
 def _example_cases(log: EventLog, service: str | None, flags: Sequence[Any], limit: int = 10) -> list[list[str]]:
@@ -388,22 +402,6 @@ def _example_cases(log: EventLog, service: str | None, flags: Sequence[Any], lim
         ids = df.loc[df[ACTIVITY].isin(steps), CASE].astype(str)
         out.append(list(dict.fromkeys(ids))[:limit])
     return out
-
-
-def _write_dot(dot: Any, path: Path, fmt: str) -> Path:
-    from procsimp._atomic import write_bytes
-    from procsimp.render.graphviz import pipe
-
-    data = dot.source.encode("utf-8") if fmt == "dot" else pipe(dot, fmt)
-    return write_bytes(path, data)
-
-
-def _kpi_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    rows = []
-    for r in records:
-        for phase in ("before", "after"):
-            rows.append({"service": r["service"], "phase": phase, **r[phase]})
-    return pd.DataFrame(rows)
 
 
 def _service_entry(

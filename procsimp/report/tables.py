@@ -1,60 +1,7 @@
-"""Tables as CSV (formulas neutralised) and JSON, written atomically."""
+"""The table writers live in :mod:`procsimp.output.tables`; these names stay for old imports."""
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
-
-from procsimp._atomic import write_text
+from procsimp.output.tables import to_plain, write_table
 
 __all__ = ["write_table", "to_plain"]
-
-
-def to_plain(value: Any) -> Any:
-    """A JSON-ready value: numpy scalars to Python, NaN/NA to None, tuples to lists."""
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def write_table(
-    frame: pd.DataFrame, stem: Path, *, json_records: Sequence[dict[str, Any]] | None = None
-) -> list[Path]:
-    """Write ``stem.csv`` and ``stem.json``; ``json_records`` replaces the frame's rows in JSON."""
-    from procsimp.stats import neutralise_csv
-
-    flat = frame.copy()
-    for col in flat.columns:
-        if flat[col].map(lambda v: isinstance(v, (dict, list, tuple))).any():
-            flat[col] = flat[col].map(
-                lambda v: json.dumps(to_plain(v), ensure_ascii=False, sort_keys=True)
-                if isinstance(v, (dict, list, tuple))
-                else v
-            )
-    csv_path = write_text(
-        stem.with_suffix(".csv"), neutralise_csv(flat).to_csv(index=False, lineterminator="\n")
-    )
-    records = json_records if json_records is not None else frame.to_dict(orient="records")
-    json_path = write_text(
-        stem.with_suffix(".json"),
-        json.dumps(to_plain(list(records)), ensure_ascii=False, indent=2) + "\n",
-    )
-    return [csv_path, json_path]

@@ -1,0 +1,40 @@
+"""Every file procsimp writes for a service and a run, written in one place.
+
+The commands (``profile --out``, ``mine --out``, ``flag --out``, ``propose --out``) and
+:func:`procsimp.report` call the same writers, so a file of the same name holds the same
+columns and the same content whoever wrote it:
+
+* :mod:`procsimp.output.tables`: the tables (flags, kpis, profile), CSV with spreadsheet
+  formulas neutralised (:mod:`procsimp._cells`) and JSON;
+* :mod:`procsimp.output.maps`: a mined service's map, model and tables;
+* :mod:`procsimp.output.proposal`: a proposal's diagram, BPMN, procedure files, flags, key
+  figures and edit file;
+* :mod:`procsimp.output.conformance`: a conformance check's tables and deviation maps.
+
+Service folders are named by :func:`procsimp._slug.service_slugs`, files are written atomically
+(:mod:`procsimp._atomic`) into a folder that appears whole or not at all (:mod:`procsimp._outdir`).
+``docs/outputs.md`` lists every file and its columns.
+"""
+
+from __future__ import annotations
+
+from procsimp._lazy import lazy_exports
+
+_EXPORTS: dict[str, str] = {
+    "write_table": "procsimp.output.tables",
+    "write_flags": "procsimp.output.tables",
+    "write_kpis": "procsimp.output.tables",
+    "write_profile": "procsimp.output.tables",
+    "KPI_COLUMNS": "procsimp.output.tables",
+    "write_map": "procsimp.output.maps",
+    "write_mined": "procsimp.output.maps",
+    "write_proposal": "procsimp.output.proposal",
+    "write_proposals": "procsimp.output.proposal",
+    "ProposalFiles": "procsimp.output.proposal",
+    "PROPOSAL_FORMATS": "procsimp.output.proposal",
+    "write_conformance": "procsimp.output.conformance",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS, __all__)

@@ -1,0 +1,156 @@
+"""The files of a mined service: its process map, its model and the tables behind the map.
+
+``procsimp mine --out OUT`` writes, for each service, ``OUT/<service-slug>/``:
+
+* ``map_<view>.svg|png|pdf|dot``: the process map (:func:`write_map`);
+* ``model.bpmn`` (BPMN 2.0 with diagram layout) and ``model.pnml`` (Petri net);
+* ``dfg.csv``, ``activities.csv``, ``variants.csv``: the tables behind the map (variants
+  followed by fewer than ``min_variant_cases`` dossiers folded into one "other" row);
+
+and ``OUT/mine.json``. ``report`` draws its maps with :func:`write_map` too, so a map of the
+report is the same file as the one ``mine`` writes with the same view, language and format.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from procsimp._atomic import write_text
+
+__all__ = ["write_map", "write_mined", "write_mine_json", "write_map_table", "MAP_TABLES"]
+
+#: the tables ``mine`` writes per service
+MAP_TABLES: tuple[str, ...] = ("dfg", "activities", "variants")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe scalar (numpy numbers to Python, NaN to None)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_map(
+    pmap: Any,
+    folder: str | os.PathLike[str],
+    *,
+    view: str = "frequency",
+    formats: Iterable[str] = ("svg",),
+    lang: str = "en",
+    skipped: list[str] | None = None,
+) -> dict[str, Path]:
+    """``folder/map_<view>.<format>`` for each diagram format (svg, png, pdf, dot); returns
+    ``{format: path}``. A PNG too large to draw is left out and its reason appended to
+    ``skipped`` when a list is given (else :class:`procsimp.render.graphviz.ImageTooLarge`)."""
+    from procsimp.render.graphviz import MAP_FORMATS, render_formats
+
+    chosen = [f for f in formats if f in MAP_FORMATS]
+    if not chosen:
+        return {}
+    return render_formats(pmap, Path(folder), f"map_{view}", chosen, view, lang=lang, skipped=skipped)
+
+
+def write_map_table(frame: Any, path: str | os.PathLike[str]) -> Path:
+    """CSV, UTF-8, atomically; tuples (variants) as 'A → B → C'; formulas neutralised."""
+    from procsimp.stats import neutralise_csv
+
+    table = frame.copy()
+    for col in table.columns:
+        if table[col].dtype == object:
+            table[col] = table[col].map(
+                lambda v: " → ".join(map(str, v)) if isinstance(v, (tuple, list)) else v
+            )
+    return write_text(path, neutralise_csv(table).to_csv(index=False, lineterminator="\n"))
+
+
+def _counts(pmap: Any) -> dict[str, Any]:
+    """Activities and edges (start and end edges included) kept and in total."""
+    from procsimp.render.graphviz import END_NODE, START_NODE
+
+    filters: Mapping[str, Any] = getattr(pmap, "filters", None) or {}
+    graph = pmap.graph
+    kept_acts = sum(1 for n in graph.nodes if n not in (START_NODE, END_NODE))
+    kept_edges = graph.number_of_edges()
+    return {
+        "activities_kept": _plain(filters.get("activities_kept", kept_acts)),
+        "activities_total": _plain(filters.get("activities_total", kept_acts)),
+        "edges_kept": _plain(filters.get("edges_kept", kept_edges)),
+        "edges_total": _plain(filters.get("edges_total", kept_edges)),
+    }
+
+
+def _model_record(model: Any) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    return {
+        "kind": getattr(model, "kind", None),
+        "tasks": _plain(getattr(model, "tasks", None)),
+        "gateways": _plain(getattr(model, "gateways", None)),
+        "fitness": _plain(getattr(model, "fitness", None)),
+        "fitness_method": "alignments",
+        "fitting_share": _plain(getattr(model, "fitting_share", None)),
+        "precision": _plain(getattr(model, "precision", None)),
+        "left_out": [
+            {"activity": str(x["activity"]), "case_share": _plain(x["case_share"])}
+            for x in getattr(model, "left_out", ())
+        ],
+        "sound": _plain(getattr(model, "sound", None)),
+        "noise": _plain(getattr(model, "noise", None)),
+        "notes": list(getattr(model, "notes", ())),
+    }
+
+
+def write_mined(
+    pmap: Any,
+    folder: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    formats: Sequence[str],
+    view: str = "frequency",
+    lang: str = "en",
+    model: Any = None,
+    min_variant_cases: int = 5,
+    skipped: list[str] | None = None,
+) -> dict[str, Any]:
+    """Every file ``mine`` writes for one service into ``folder`` (a folder under ``out``):
+    the map, the model (when ``model`` is given and bpmn or pnml is among ``formats``) and the
+    tables. Returns the service's record of ``mine.json`` (paths relative to ``out``)."""
+    from procsimp.privacy import fold_rare_variants
+    from procsimp.render.graphviz import MODEL_FORMATS, render_formats
+
+    folder, out = Path(folder), Path(out)
+    written: dict[str, Path] = dict(write_map(pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped))
+    model_fmts = [f for f in formats if f in MODEL_FORMATS]
+    if model_fmts and model is not None:
+        written.update(render_formats(pmap, folder, "model", model_fmts, view, model=model))
+    tables = [
+        write_map_table(pmap.dfg, folder / "dfg.csv"),
+        write_map_table(pmap.activities, folder / "activities.csv"),
+        write_map_table(fold_rare_variants(pmap.variants, min_cases=min_variant_cases), folder / "variants.csv"),
+    ]
+    record: dict[str, Any] = {
+        "service": str(pmap.service),
+        "folder": folder.relative_to(out).as_posix(),
+        "cases": _plain(pmap.n_cases),
+        "events": _plain(pmap.n_events),
+        **_counts(pmap),
+        "flow_share": _plain((getattr(pmap, "filters", None) or {}).get("flow_share")),
+        "model": _model_record(model),
+        "files": sorted(p.relative_to(out).as_posix() for p in [*written.values(), *tables]),
+    }
+    return record
+
+
+def write_mine_json(records: Sequence[Mapping[str, Any]], out: str | os.PathLike[str]) -> Path:
+    """``out/mine.json``: one object per service (:func:`write_mined`'s records)."""
+    from procsimp.output.tables import write_json
+
+    return write_json(Path(out) / "mine.json", [dict(r) for r in records])
