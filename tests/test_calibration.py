@@ -173,5 +173,7 @@ def test_fitted_table_is_calibrated_on_its_own_training_flags(fit_script) -> Non
             lo, hi = (float(x) for x in b["band"].split("-"))
             assert lo - 0.10 <= b["share_right"] <= hi + 0.10, b
             checked += 1
-    assert checked >= 2
+    # at least one band with enough flags: when nearly every flag is right, a calibrated table
+    # rightly puts them all in the top band
+    assert checked >= 1
     assert fit_script.worst_gap(after, min_flags=20) <= 10.0
