@@ -71,7 +71,7 @@ class ServiceConformance:
         return frame[cols + [c for c in frame.columns if c not in cols]]
 
     def to_dict(self) -> dict[str, Any]:
-        from procsimp.report.tables import to_plain
+        from procsimp._cells import to_plain
 
         return to_plain({
             "service": self.service,

@@ -1,3 +1,4 @@
+# Long module: every reader ends in one validation pass over the same arrays; split, those arrays would travel between modules.
 """Turn a raw DataFrame into a validated, normalised :class:`EventLog`.
 
 Every reader (CSV, Excel, XES, Parquet) ends here, so the rules are the same whatever the format:
@@ -24,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procsimp._tz import local_ticks
+from procsimp._tz import check_timezone, local_ticks
 from procsimp.errors import LogReadError, LogValidationError, MappingError
 from procsimp.io import times as _times
 from procsimp.io.mapping import normalise_header, option_for, resolve_columns
@@ -303,7 +304,7 @@ def frame_to_log(
     Raises :class:`~procsimp.errors.LogValidationError` or :class:`~procsimp.errors.MappingError`
     with a message naming the source, the column, the rows and the fix.
     """
-    _check_timezone(timezone)
+    check_timezone(timezone)
     frame = frame.rename(columns=lambda c: unicodedata.normalize("NFC", str(c)))
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()][0]
@@ -735,13 +736,6 @@ def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndar
             "map one with --resource COLUMN if the log has it"
         )
     return warn
-
-
-def _check_timezone(timezone: str) -> None:
-    """The same check, and message, as :func:`procsimp.io.read_log`'s."""
-    from procsimp.io.read import check_timezone
-
-    check_timezone(timezone)
 
 
 def warning_lines(log: EventLog) -> list[str]:

@@ -1,3 +1,4 @@
+# Long module: the report assembles every stage per service; its file writing is to move to one output layer.
 """The report: every stage of the flow, per service, into one folder.
 
 ``report(log, out="outputs/report")`` profiles the log, and for each service mines its process
@@ -176,7 +177,7 @@ def report(
     out: str | Path = "outputs/report",
     *,
     services: Sequence[str] | None = None,
-    lang: str = "vi",
+    lang: str | None = None,
     catalog: Any = None,
     protect: Sequence[str] = (),
     external: Sequence[str] = (),
@@ -191,7 +192,8 @@ def report(
 ) -> Report:
     """Run the whole flow on ``log`` and write the report into ``out``.
 
-    ``lang`` is the language the page opens in (both are always included). ``services`` limits
+    ``lang`` is the language the page opens in (both are always included; None: the ``lang`` of
+    :func:`procsimp.settings` when set there, else Vietnamese). ``services`` limits
     the report to some services; by default every service of the log is reported. ``protect``
     and ``external`` are as in :func:`procsimp.flag_steps`. ``calendar``
     (a :class:`procsimp.WorkCalendar`) sets office hours, working days and holidays for every
@@ -210,6 +212,10 @@ def report(
     ``out`` that procsimp did not write, or that another command wrote, is refused unless
     ``force``; so is a folder another run is writing.
     """
+    if lang is None:
+        from procsimp.config import settings
+
+        lang = settings().lang or "vi"
     if lang not in LANGS:
         raise ParameterError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
     if not (isinstance(min_saving, (int, float)) and not isinstance(min_saving, bool)

@@ -1,3 +1,4 @@
+# Long module: generate() with its parameter checks, its result object and writer; engine, assembly and templates are apart.
 """Synthetic dossier logs with known waste: the ground truth that procsimp is measured against.
 
 Real dossier logs of the national public-service systems are not public, so procsimp generates
@@ -37,7 +38,15 @@ import pandas as pd
 from procsimp.calendar import WorkCalendar, default_calendar
 from procsimp.errors import ParameterError
 from procsimp.log import EventLog
-from procsimp.synth._engine import CHANNELS, COUNTERFACTUAL, Officers, ServiceRun, run_service
+from procsimp.synth._engine import (
+    CHANNEL_LABELS,
+    CHANNELS,
+    COUNTERFACTUAL,
+    OUTCOME_LABELS,
+    Officers,
+    ServiceRun,
+    run_service,
+)
 from procsimp.synth.templates import ACTIONS, STRUCTURES, TEMPLATES, WASTE_KINDS, Template, template
 
 __all__ = [
@@ -55,14 +64,6 @@ __all__ = [
 SERVICE_IDS: tuple[str, ...] = tuple(t.id for t in TEMPLATES)
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xes")
 LANGS: tuple[str, ...] = ("vi", "en")
-CHANNEL_LABELS: dict[str, tuple[str, ...]] = {
-    "vi": ("Trực tuyến", "Trực tiếp", "Bưu chính"),
-    "en": CHANNELS,
-}
-OUTCOME_LABELS: dict[str, tuple[str, str]] = {  # approved, rejected
-    "vi": ("Đã giải quyết", "Từ chối"),
-    "en": ("approved", "rejected"),
-}
 _TRUTH_FORMAT = 1
 
 
