@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp import progress
 from procsimp._cells import neutralise_cell
 from procsimp.errors import ParameterError
 from procsimp.indicators import lead_stats
@@ -359,6 +360,7 @@ def profile(
 
     keys = by_keys(by)
     cat = resolve_catalog(catalog)
+    progress.step("profile")
     agg = engine.aggregates(log, calendar=calendar, catalog=cat, tables=("activities", "variants", "cases"))
     cases, acts, var = agg.cases, agg.activities, agg.variants
     assert cases is not None and acts is not None and var is not None

@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from procsimp import progress
 from procsimp.catalog import CatalogWarning
 from procsimp.detect.aggregates import LogAggregates, aggregate, catalog_warnings
 from procsimp.detect.flag import Flag
@@ -292,6 +293,7 @@ def flag_steps(
     service that the catalog does not know, and (:class:`procsimp.office_hours.OfficeHoursWarning`)
     when more than 5% of the events fall outside the office hours used.
     """
+    progress.step("flag", service if isinstance(service, str) else None)
     threshold = check_confidence(min_confidence)
     protect_t = with_setting_steps(log, check_protect(log, protect))  # a typo must not leave a step unprotected
     external_t = with_setting_steps(log, check_protect(log, external, option="external"), "external")

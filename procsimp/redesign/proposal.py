@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp import progress
 from procsimp.catalog import resolve_catalog
 from procsimp.detect.pipeline import check_protect, normalize_name, with_setting_steps
 from procsimp.errors import ParameterError
@@ -929,6 +930,7 @@ def propose(
     external_t = with_setting_steps(log, check_protect(log, external, option="external"), "external")
     cat = resolve_catalog(catalog)
     svc_log, name = _service_of(log, service)
+    progress.step("propose", name)
     if svc_log.n_events == 0:
         raise ParameterError(f"service {name!r} has no events in {log.source}")
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from procsimp import progress
 from procsimp._atomic import write_text
 from procsimp._slug import service_slugs, slugify
 from procsimp.errors import ParameterError, ProcsimpError
@@ -264,10 +265,10 @@ def _report_into(
     since: Any,
     min_saving: float,
 ) -> Report:
-    from procsimp.catalog import load_catalog
+    from procsimp.catalog import resolve_catalog
     from procsimp.stats import profile
 
-    cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
+    cat = resolve_catalog(catalog)
     from procsimp.engine import DEFAULT_SERVICE
     from procsimp.office_hours import OfficeHoursWarning, log_calendar
     from procsimp.report.trend import parse_since, trend_section
@@ -289,8 +290,9 @@ def _report_into(
     all_flags: list[dict[str, Any]] = []
     all_kpis: list[dict[str, Any]] = []
     slugs = service_slugs(name if name is not None else "(all)" for name in names)
-    for name in names:
+    for i, name in enumerate(names, 1):
         label = name if name is not None else "(all)"
+        progress.step("report", label, index=i, total=len(names))
         slug = slugs[label]
         try:
             entry, files, record, flag_dicts = _report_service(

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from procsimp import progress
 from procsimp.calendar import WorkCalendar, default_calendar
 from procsimp.errors import ParameterError
 from procsimp.log import EventLog
@@ -368,7 +369,8 @@ def generate(
     counts = _allocate(cases, ids)
     officers = Officers()
     runs: list[tuple[Template, ServiceRun, dict[str, Any]]] = []
-    for sid in ids:
+    for i, sid in enumerate(ids, 1):
+        progress.step("generate", sid, index=i, total=len(ids))
         tpl = template(sid, structure)
         meta = _service_meta(tpl, lang, catalog)
         run = run_service(
