@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "frame_to_log": "procsimp.io",
     "filter_log": "procsimp.filters",
     "write_log": "procsimp.io",
+    "convert": "procsimp.io",
     "profile": "procsimp.stats",
     "Profile": "procsimp.stats",
     "compare": "procsimp.comparison",
@@ -69,7 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.detect import Flag, flag_steps
     from procsimp.errors import ProcsimpError
     from procsimp.filters import filter_log
-    from procsimp.io import frame_to_log, read_log, write_log
+    from procsimp.io import convert, frame_to_log, read_log, write_log
     from procsimp.log import ColumnMapping, EventLog
     from procsimp.mining import ProcessMap, mine
     from procsimp.privacy import Anonymized, anonymize

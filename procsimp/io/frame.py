@@ -285,13 +285,14 @@ def frame_to_log(
     xes: bool = False,
     source_offsets: list[int] | None = None,
     activity_key: str | None = None,
+    detect: bool = True,
     **columns: str | None,
 ) -> EventLog:
     """Validate and normalise ``frame`` into an EventLog; ``frame`` is not modified.
 
     ``mapping`` may be a dict of role -> column, a :class:`ColumnMapping` or the path of a YAML
     mapping file; keyword arguments (``case="Mã hồ sơ"`` ...) win over it; other roles are
-    detected from known headers. ``dayfirst`` decides dates like ``03/04/2025`` when no value
+    detected from known headers (unless ``detect`` is False). ``dayfirst`` decides dates like ``03/04/2025`` when no value
     of the file tells (default: day first). ``source_offsets`` (minutes) are the UTC offsets the
     source wrote its times with, used to tell day-resolution data (times at local midnight).
 
@@ -309,7 +310,7 @@ def frame_to_log(
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()][0]
         raise LogReadError(f"{source}: two columns are called {dup!r}; give each column its own header")
-    cmap = resolve_columns(list(frame.columns), mapping, columns, source=source, xes=xes)
+    cmap = resolve_columns(list(frame.columns), mapping, columns, source=source, xes=xes, detect=detect)
     if len(frame) == 0:
         raise LogReadError(
             f"{source}: the log has columns ({', '.join(map(repr, list(frame.columns)[:12]))}) but no events; "
