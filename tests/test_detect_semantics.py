@@ -16,6 +16,7 @@ import pytest
 from procsimp.calendar import WorkCalendar
 from procsimp.detect import flag_steps
 from procsimp.detect.aggregates import aggregate
+from procsimp.errors import ParameterError
 from procsimp.io import frame_to_log, read_log
 from procsimp.log import ACTIVITY, CASE, EventLog
 from procsimp.office_hours import OfficeHoursWarning, infer_office_hours, log_calendar
@@ -149,7 +150,7 @@ def test_external_option_protects_a_step_from_reordering() -> None:
     # propose refuses an edit of such a step, saying why
     plan = propose(log, [pair], service=pair.service, external=[pair.into], model=False)
     assert not plan.edits and "outside party or a timer" in plan.refused[0].reason
-    with pytest.raises(Exception, match="external 'No such step' matches no step"):
+    with pytest.raises(ParameterError, match="external 'No such step' matches no step"):
         flag_steps(log, external=["No such step"])
     code, out, err = invoke("flag", EVENT_LOGS / "dossiers_vi.csv", "--format", "json", "--external", "No such step")
     assert code == 1 and err.splitlines()[-1].startswith("Error: external 'No such step' matches no step")
