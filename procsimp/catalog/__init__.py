@@ -68,7 +68,7 @@ def resolve_catalog(value: Any = None) -> Catalog:
       unprotected;
     * a path (``str`` or ``os.PathLike``): the bundled catalog extended by that YAML or CSV file
       (as ``--catalog FILE``);
-    * a :class:`Catalog`: that one.
+    * a :class:`Catalog` (or an object with its ``get(name)`` lookup): that one.
 
     Anything else raises :class:`~procsimp.errors.ParameterError`.
     """
@@ -85,8 +85,8 @@ def resolve_catalog(value: Any = None) -> Catalog:
         return Catalog((), origins=("no catalog",))
     if isinstance(value, (str, os.PathLike)):
         return load_catalog(value)
-    if isinstance(value, Catalog) or hasattr(value, "is_protected"):
-        return value  # type: ignore[no-any-return]
+    if isinstance(value, Catalog) or (hasattr(value, "get") and not isinstance(value, (dict, bytes))):
+        return value  # type: ignore[no-any-return]  # or an object with Catalog's lookups
     raise ParameterError(
         "catalog must be None (the bundled catalog, or the one of procsimp.config_context), False "
         "(no catalog), a path to a catalog file (YAML or CSV) or a procsimp Catalog; got "
