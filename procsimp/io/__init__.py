@@ -20,7 +20,7 @@ _EXPORTS: dict[str, str] = {
     "read_log": "procsimp.io.read",
     "sniff_format": "procsimp.io.read",
     "write_log": "procsimp.io.write",
-    "convert": "procsimp.io.convert",
+    "convert": "procsimp.io.conversion",
     "neutralise_formulas": "procsimp.io.write",
     "frame_to_log": "procsimp.io.frame",
     "nfc_categorical": "procsimp.io.frame",
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.io.convert import convert
+    from procsimp.io.conversion import convert
     from procsimp.io.frame import frame_to_log, nfc_categorical
     from procsimp.io.mapping import SYNONYMS, detect_mapping, load_mapping_file, normalise_header
     from procsimp.io.read import read_log, sniff_format

@@ -256,9 +256,9 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
                     and all(ROLES[role] in frame.columns for role in stored.columns)):
                 # procsimp's own file (procsimp convert, write_log): its roles, and no other column
                 # taken for a role by its header (an XES attribute 'dueDate' stays an attribute)
-                own = frame_to_log(frame, {role: ROLES[role] for role in stored.columns}, timezone=timezone,
-                                   source=source, dayfirst=dayfirst, rows=Rows(), warnings=notes, detect=False)
-                return own.replace(mapping=stored)
+                as_written = frame_to_log(frame, {role: ROLES[role] for role in stored.columns}, timezone=timezone,
+                                          source=source, dayfirst=dayfirst, rows=Rows(), warnings=notes, detect=False)
+                return as_written.replace(mapping=stored)
             log = frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                rows=Rows(), warnings=notes, **columns)
             if meta is not None and mapping is None and not any(columns.values()):

@@ -44,8 +44,11 @@ def convert(
 
     if to not in TARGETS:
         raise ParameterError(f"convert: to={to!r} is not a target; use one of {', '.join(TARGETS)}")
-    log = path if isinstance(path, EventLog) else None
-    src = Path(log.source if log is not None else path)
+    log: EventLog | None
+    if isinstance(path, EventLog):
+        log, src = path, Path(path.source)
+    else:
+        log, src = None, Path(path)
     if out is None:
         name = src.name[: -len(".gz")] if src.name.lower().endswith(".gz") else src.name
         target = src.with_name(Path(name).stem + ".parquet")
@@ -60,5 +63,5 @@ def convert(
             f"convert: the output {str(target)!r} is the log itself; give another file with --out"
         )
     if log is None:
-        log = read_log(path, mapping, cache=False, **read_options)  # type: ignore[arg-type]
+        log = read_log(src, mapping, cache=False, **read_options)
     return write_log(log, target, format="parquet")
