@@ -137,9 +137,9 @@ def _read(path: str, cache: str | None):  # type: ignore[no-untyped-def]
     except ImportError:  # readers not available: the basic normaliser
         import pandas as pd
 
-        from procsimp.log import EventLog
+        from procsimp.io import frame_to_log
 
-        return EventLog.from_frame(pd.read_parquet(path), case="case_id", activity="activity", timestamp="timestamp")
+        return frame_to_log(pd.read_parquet(path), case="case_id", activity="activity", timestamp="timestamp")
     return read_log(path, case="case_id", activity="activity", timestamp="timestamp", cache=cache or False)
 
 

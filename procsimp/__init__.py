@@ -27,7 +27,10 @@ _EXPORTS: dict[str, str] = {
     "EventLog": "procsimp.log",
     "ColumnMapping": "procsimp.log",
     "read_log": "procsimp.io",
+    "frame_to_log": "procsimp.io",
+    "filter_log": "procsimp.filters",
     "write_log": "procsimp.io",
+    "convert": "procsimp.io",
     "profile": "procsimp.stats",
     "Profile": "procsimp.stats",
     "compare": "procsimp.comparison",
@@ -49,6 +52,9 @@ _EXPORTS: dict[str, str] = {
     "WorkCalendar": "procsimp.calendar",
     "calendar_for": "procsimp.calendar",
     "ProcsimpError": "procsimp.errors",
+    "Settings": "procsimp.config",
+    "settings": "procsimp.config",
+    "config_context": "procsimp.config",
     "anonymize": "procsimp.privacy",
     "Anonymized": "procsimp.privacy",
 }
@@ -59,10 +65,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar, calendar_for
     from procsimp.catalog import Catalog, load_catalog
     from procsimp.comparison import Comparison, compare
+    from procsimp.config import Settings, config_context, settings
     from procsimp.conformance import Conformance, conform
     from procsimp.detect import Flag, flag_steps
     from procsimp.errors import ProcsimpError
-    from procsimp.io import read_log, write_log
+    from procsimp.filters import filter_log
+    from procsimp.io import convert, frame_to_log, read_log, write_log
     from procsimp.log import ColumnMapping, EventLog
     from procsimp.mining import ProcessMap, mine
     from procsimp.privacy import Anonymized, anonymize

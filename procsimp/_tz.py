@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["constant_offset", "local_ticks"]
+from procsimp.errors import LogValidationError
+
+__all__ = ["check_timezone", "constant_offset", "local_ticks"]
 
 _NAT = np.iinfo(np.int64).min
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
@@ -52,3 +54,17 @@ def local_ticks(ticks: np.ndarray, unit: str, timezone: str) -> np.ndarray:
             return out
     idx = pd.DatetimeIndex(ticks.view(f"datetime64[{unit}]")).tz_localize("UTC")
     return np.asarray(idx.tz_convert(timezone).tz_localize(None).asi8, dtype=np.int64)
+
+
+def check_timezone(timezone: str) -> None:
+    """Raise :class:`~procsimp.errors.LogValidationError` unless ``timezone`` is an IANA timezone
+    name that this machine knows (checked once, before any reader uses it)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        raise LogValidationError(
+            f"--timezone {str(timezone)!r} is not a known timezone; use an IANA name such as "
+            "Asia/Ho_Chi_Minh or UTC"
+        ) from None

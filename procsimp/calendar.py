@@ -1,3 +1,4 @@
+# Long module: working-minute arithmetic, its inverse, holidays and due dates share the calendar's tables.
 """Working-day calendar: office hours, weekends and Vietnamese public holidays.
 
 Statutory deadlines of public services count *working* days, so lead times, waiting times and due
@@ -610,9 +611,18 @@ class WorkCalendar:
 
 
 @functools.lru_cache(maxsize=1)
-def default_calendar() -> WorkCalendar:
-    """The shared default calendar: Vietnam, 07:30-11:30 and 13:30-17:00, Monday-Friday."""
+def _shared_calendar() -> WorkCalendar:
     return WorkCalendar()
+
+
+def default_calendar() -> WorkCalendar:
+    """The calendar of a function whose ``calendar`` argument is None: the one of the current
+    settings (``procsimp.config_context(calendar=...)``), else the shared default: Vietnam,
+    07:30-11:30 and 13:30-17:00, Monday-Friday."""
+    from procsimp.config import settings
+
+    chosen = settings().calendar
+    return chosen if chosen is not None else _shared_calendar()
 
 
 def round_the_clock(*, timezone: str = "Asia/Ho_Chi_Minh") -> WorkCalendar:
@@ -823,10 +833,9 @@ def case_due_dates(
 
     days = pd.Series(np.nan, index=out.index, dtype=float)
     if services is not None and services.notna().any():
-        if catalog is None:
-            from procsimp.catalog import load_catalog
+        from procsimp.catalog import resolve_catalog
 
-            catalog = load_catalog()
+        catalog = resolve_catalog(catalog)
         lookup: dict[str, float] = {}
         for name in pd.unique(services.dropna().astype(str)):
             svc = catalog.get(name)

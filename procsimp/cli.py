@@ -61,12 +61,16 @@ class _Group(click.Group):
                 self.add_command(command)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from procsimp.progress import status_line
+
         out, err = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = _Inert(out), _Inert(err)
-        try:
-            return self._invoke(ctx)
-        finally:
-            sys.stdout, sys.stderr = out, err
+        # on a terminal, a status line shows the stage and the service (procsimp.progress)
+        with status_line(quiet=bool(ctx.params.get("quiet")), stream=err) as line:
+            sys.stdout, sys.stderr = _Inert(line.wrap(out)), _Inert(line.wrap(err))
+            try:
+                return self._invoke(ctx)
+            finally:
+                sys.stdout, sys.stderr = out, err
 
     def _invoke(self, ctx: click.Context) -> Any:
         try:
@@ -149,7 +153,9 @@ def _one_line(message: str) -> str:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="procsimp", prog_name="procsimp")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True, default=False,
+              help="no progress line on the terminal (it never shows when stderr is not a terminal)")
+def main(quiet: bool) -> None:
     """procsimp: evidence for simplifying public-service procedures.
 
     Read a dossier event log, profile each service, mine its process, flag unneeded steps,
@@ -286,6 +292,9 @@ def load_log(log_args: dict[str, Any], *, quiet: bool = False, out: Path | None 
         from procsimp._outdir import check_log_outside
 
         check_log_outside(args["path"], out)
+    from procsimp.progress import step
+
+    step("read", Path(args["path"]).name)
     log = read_log(**args)
     if not quiet:
         echo_mapping(log, err=True)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp import progress
 from procsimp.errors import ParameterError
 from procsimp.stats import TOTAL
 
@@ -333,10 +334,10 @@ def compare(
     ``calendar``, ``catalog`` and ``channel_map`` are as for :func:`procsimp.profile`.
     """
     from procsimp import engine
+    from procsimp.catalog import resolve_catalog
     from procsimp.engine import _calendar
     from procsimp.indicators import INDICATORS, dossier_table, load_channel_map
     from procsimp.log import CHANNEL, EventLog
-    from procsimp.stats import _resolve_catalog
 
     if (other is None) == (periods is None):
         raise ParameterError(
@@ -348,7 +349,8 @@ def compare(
         if value is not None and not isinstance(value, EventLog):
             raise ParameterError(f"{name} must be an EventLog (procsimp.read_log(path)), got {type(value).__name__}")
     cal = _calendar(calendar)
-    cat = _resolve_catalog(catalog)
+    cat = resolve_catalog(catalog)
+    progress.step("compare")
     mapping = load_channel_map(channel_map)
     has_channel = log.has(CHANNEL) or (other is not None and other.has(CHANNEL))
 

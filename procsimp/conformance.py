@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp import progress
 from procsimp.catalog._text import exact_key
 from procsimp.errors import ParameterError
 from procsimp.procedure import Procedure, Reference, load_reference
@@ -71,7 +72,7 @@ class ServiceConformance:
         return frame[cols + [c for c in frame.columns if c not in cols]]
 
     def to_dict(self) -> dict[str, Any]:
-        from procsimp.report.tables import to_plain
+        from procsimp._cells import to_plain
 
         return to_plain({
             "service": self.service,
@@ -435,9 +436,10 @@ def conform(
                 f"{', '.join(repr(s) for s in in_log[:10])}; write the services as the log names them"
             )
     results = []
-    for proc, match in pairs:
+    for i, (proc, match) in enumerate(pairs, 1):
         svc_log = log.for_service(match) if match is not None else log
         name = match if match is not None else (proc.service or DEFAULT_SERVICE)
+        progress.step("conform", name, index=i, total=len(pairs))
         res = _check_service(svc_log, proc, name, cal)
         warnings.extend(res.warnings)
         results.append(res)

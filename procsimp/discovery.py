@@ -1,3 +1,4 @@
+# Long module: model discovery and the tree-to-BPMN rewriting rules it applies share one graph representation.
 """Readable process models: BPMN and Petri nets discovered from a variant table.
 
 pm4py's inductive miner is run on the *variant table* (one weighted trace per variant), never on
@@ -51,6 +52,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from procsimp.errors import ParameterError, ProcsimpError
+from procsimp.render.bpmn import LOOP_MARKER, is_loop_task
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -275,13 +277,8 @@ def make_loop_task(name: str, *, id: str = "") -> Any:
     from pm4py.objects.bpmn.obj import BPMN
 
     task = BPMN.Task(id=id, name=name)
-    task.procsimp_loop = True  # type: ignore[attr-defined]
+    setattr(task, LOOP_MARKER, True)
     return task
-
-
-def is_loop_task(node: Any) -> bool:
-    """Whether a BPMN node is a task with the standard loop marker."""
-    return bool(getattr(node, "procsimp_loop", False))
 
 
 # ============================================================================ variants
@@ -356,7 +353,7 @@ def _log_counts(log: Any, service: str | None) -> Counter[tuple[str, ...]]:
 
     if not isinstance(log, EventLog):
         raise ParameterError(
-            f"log: expected a procsimp EventLog (procsimp.read_log or EventLog.from_frame), "
+            f"log: expected a procsimp EventLog (procsimp.read_log or procsimp.frame_to_log), "
             f"got {type(log).__name__}"
         )
     if service is not None and log.has("service") and service in log.services:

@@ -1,6 +1,6 @@
 """Filters that narrow a log to the dossiers (or steps) an analyst wants to look at.
 
-:meth:`procsimp.log.EventLog.filter` and every CLI command (``--from``, ``--to``, ``--where``,
+:func:`filter_log` (``procsimp.filter_log``) and every CLI command (``--from``, ``--to``, ``--where``,
 ``--starts-with``, ``--ends-with``, ``--variants``, ``--lead-time``, ``--min-case-share``) share
 this module, so a filter means the same in Python and on the command line. Each filter returns a
 new log; the log remembers the filters applied to it (:attr:`EventLog.filters`), with the dossiers
@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from procsimp.errors import ParameterError
+from procsimp.log import ACTIVITY, CASE, ROLES, TIME_ROLES, TIMESTAMP
 
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.log import EventLog
@@ -62,7 +63,7 @@ __all__ = [
     "parse_variants",
     "parse_share",
     "parse_time_bound",
-    "apply_filters",
+    "filter_log",
     "describe_filters",
     "run_metadata",
 ]
@@ -333,8 +334,6 @@ def _bound(value: Any, log: EventLog, *, end: bool, option: str) -> pd.Timestamp
 
 # ---------------------------------------------------------------------------- masks
 def _case_codes(log: EventLog) -> tuple[np.ndarray, int]:
-    from procsimp.log import CASE
-
     case = log.df[CASE]
     if not isinstance(case.dtype, pd.CategoricalDtype):
         case = case.astype("category")
@@ -361,8 +360,6 @@ def _expand(codes: np.ndarray, starts: np.ndarray, keep_case: np.ndarray, n: int
 
 
 def _frame_mask(log: EventLog, spec: FilterSpec) -> np.ndarray:
-    from procsimp.log import TIMESTAMP
-
     codes, starts, ends, n = _per_case(log)
     ts = log.df[TIMESTAMP]
     first = ts.iloc[starts].reset_index(drop=True)
@@ -392,8 +389,6 @@ def _frame_mask(log: EventLog, spec: FilterSpec) -> np.ndarray:
 
 
 def _column_for(log: EventLog, attribute: str) -> str:
-    from procsimp.log import ROLES
-
     name = _ROLE_ALIASES.get(attribute.strip().lower(), attribute.strip())
     column = ROLES.get(name.lower(), name)
     if column in log.df.columns:
@@ -403,8 +398,6 @@ def _column_for(log: EventLog, attribute: str) -> str:
     by_source = {_nfc(src): ROLES[role] for role, src in log.mapping.columns.items()}
     if _nfc(attribute) in by_source and by_source[_nfc(attribute)] in log.df.columns:
         return by_source[_nfc(attribute)]  # the source file's header of a mapped column
-    from procsimp.log import TIME_ROLES
-
     roles = [r for r, c in ROLES.items() if c in log.df.columns and r not in TIME_ROLES]
     others = [c for c in log.df.columns if c not in ROLES.values()]
     raise ParameterError(
@@ -452,8 +445,6 @@ def _check_steps(log: EventLog, steps: tuple[str, ...], option: str) -> None:
 
 
 def _endpoint_mask(log: EventLog, steps: tuple[str, ...], *, first: bool) -> np.ndarray:
-    from procsimp.log import ACTIVITY
-
     _check_steps(log, steps, "--starts-with" if first else "--ends-with")
     codes, starts, ends, n = _per_case(log)
     acts = log.df[ACTIVITY].astype(str).to_numpy()
@@ -462,8 +453,6 @@ def _endpoint_mask(log: EventLog, steps: tuple[str, ...], *, first: bool) -> np.
 
 
 def _lead_time_mask(log: EventLog, bounds: LeadTime) -> np.ndarray:
-    from procsimp.log import TIMESTAMP
-
     codes, starts, ends, n = _per_case(log)
     ns = log.df[TIMESTAMP].dt.as_unit("ns").array.asi8
     seconds = (ns[ends] - ns[starts]) / 1e9
@@ -472,8 +461,6 @@ def _lead_time_mask(log: EventLog, bounds: LeadTime) -> np.ndarray:
 
 def _variant_mask(log: EventLog, kind: str, value: float) -> np.ndarray:
     from procsimp import engine
-    from procsimp.log import CASE
-
     kept = engine.filter_variants(
         log, top=int(value) if kind == "top" else None, min_share=value if kind == "share" else None
     )
@@ -481,8 +468,6 @@ def _variant_mask(log: EventLog, kind: str, value: float) -> np.ndarray:
 
 
 def _step_mask(log: EventLog, share: float) -> np.ndarray:
-    from procsimp.log import ACTIVITY, CASE
-
     frame = pd.DataFrame({"case": log.df[CASE], "act": log.df[ACTIVITY]})
     cases_per_step = frame.drop_duplicates().groupby("act", observed=True)["case"].size()
     n_cases = log.n_cases
@@ -493,8 +478,6 @@ def _step_mask(log: EventLog, share: float) -> np.ndarray:
 def _step(
     log: EventLog, records: list[dict[str, Any]], what: str, text: str, mask: np.ndarray
 ) -> EventLog:
-    from procsimp.log import CASE
-
     before_cases, before_events = log.n_cases, log.n_events
     if mask.all():
         out = log
@@ -523,9 +506,30 @@ def _step(
     return out
 
 
-def apply_filters(log: EventLog, **filters: Any) -> EventLog:
-    """``FilterSpec.build(**filters).apply(log)``: the function behind :meth:`EventLog.filter`."""
-    return FilterSpec.build(**filters).apply(log)
+def filter_log(
+    log: EventLog,
+    *,
+    time_from: Any = None,
+    time_to: Any = None,
+    frame: str = "intersecting",
+    where: Iterable[str] | Mapping[str, Any] | str | None = None,
+    starts_with: Iterable[str] | str | None = None,
+    ends_with: Iterable[str] | str | None = None,
+    lead_time: str | None = None,
+    variants: str | None = None,
+    min_case_share: float | str | None = None,
+) -> EventLog:
+    """A new log narrowed to some dossiers (or steps); ``log`` is not changed. The filters, their
+    forms and their order are in this module's docstring; the new log lists what was applied in
+    :attr:`EventLog.filters`.
+
+    >>> filter_log(log, time_from="2025-01-01", time_to="2025-03-31", where="channel=online")  # doctest: +SKIP
+    """
+    return FilterSpec.build(
+        time_from=time_from, time_to=time_to, frame=frame, where=where,
+        starts_with=starts_with, ends_with=ends_with, lead_time=lead_time,
+        variants=variants, min_case_share=min_case_share,
+    ).apply(log)
 
 
 #: the filters' names in Vietnamese, for the report

@@ -48,6 +48,7 @@ __all__ = [
     "channel_classes",
     "dossier_table",
     "indicator_row",
+    "lead_stats",
     "by_keys",
 ]
 
@@ -356,10 +357,20 @@ def indicator_row(frame: pd.DataFrame, *, has_channel: bool = True) -> dict[str,
         "late_rate": _share(late, rated),
         "open_overdue": int(frame["open_overdue"].sum()),
     }
-    from procsimp.stats import _lead_stats
-
-    row.update(_lead_stats(frame))
+    row.update(lead_stats(frame))
     return row
+
+
+def lead_stats(frame: pd.DataFrame) -> dict[str, float]:
+    """Mean, median and 90th percentile of the calendar and working-day lead times of
+    ``frame`` (one row per dossier, columns ``lead_days`` and ``lead_workdays``)."""
+    out: dict[str, float] = {}
+    for col in ("lead_days", "lead_workdays"):
+        values = frame[col].dropna()
+        out[f"{col}_mean"] = float(values.mean()) if len(values) else np.nan
+        out[f"{col}_median"] = float(values.quantile(0.5)) if len(values) else np.nan
+        out[f"{col}_p90"] = float(values.quantile(0.9)) if len(values) else np.nan
+    return out
 
 
 def by_keys(by: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -135,8 +135,9 @@ _SUBLOGS: weakref.WeakKeyDictionary[EventLog, dict[tuple[Any, ...], EventLog | N
 class EventLog:
     """An event log: ``df`` with pm4py column names, plus the mapping it was read with.
 
-    Build one with :func:`procsimp.read_log` (from a file) or :meth:`EventLog.from_frame` (from a
-    DataFrame). Methods never mutate the log; they return a new one.
+    Build one with :func:`procsimp.read_log` (from a file) or :func:`procsimp.frame_to_log` (from
+    a DataFrame); narrow one with :func:`procsimp.filter_log`. Methods never mutate the log; they
+    return a new one.
     """
 
     df: pd.DataFrame
@@ -145,26 +146,10 @@ class EventLog:
     timezone: str = DEFAULT_TIMEZONE
     warnings: tuple[str, ...] = ()
     #: the filters applied to this log, in order: ``{filter, value, cases_before, cases_after,
-    #: events_before, events_after}`` each (see :meth:`filter`)
+    #: events_before, events_after}`` each (see :func:`procsimp.filter_log`)
     filters: tuple[dict[str, Any], ...] = ()
 
     # ------------------------------------------------------------------ construction
-    @classmethod
-    def from_frame(
-        cls,
-        frame: pd.DataFrame,
-        mapping: Mapping[str, str] | ColumnMapping | None = None,
-        *,
-        timezone: str = DEFAULT_TIMEZONE,
-        source: str = "<memory>",
-        **columns: str,
-    ) -> EventLog:
-        """Validate and normalise a DataFrame into an EventLog (same rules as ``read_log``)."""
-        from procsimp.io.frame import frame_to_log
-
-        options: dict[str, Any] = dict(columns)
-        return frame_to_log(frame, mapping=mapping, timezone=timezone, source=source, **options)
-
     def replace(self, **changes: Any) -> EventLog:
         """A copy with some fields replaced (the DataFrame is not copied unless given)."""
         return dataclasses.replace(self, **changes)
@@ -249,39 +234,6 @@ class EventLog:
         # a log of that service only is its own sub-log (None: the cache must not hold the log)
         per_log[key] = None if unchanged else self.replace(df=df)
         return self if unchanged else per_log[key]
-
-    def filter(
-        self,
-        *,
-        time_from: Any = None,
-        time_to: Any = None,
-        frame: str = "intersecting",
-        where: Iterable[str] | Mapping[str, Any] | str | None = None,
-        starts_with: Iterable[str] | str | None = None,
-        ends_with: Iterable[str] | str | None = None,
-        lead_time: str | None = None,
-        variants: str | None = None,
-        min_case_share: float | str | None = None,
-    ) -> EventLog:
-        """A new log narrowed to some dossiers (or steps); this log is not changed.
-
-        ``time_from`` / ``time_to`` with ``frame`` (``"intersecting"``, ``"contained"``,
-        ``"started"``, ``"ended"``); ``where`` (``"unit=X"``, ``"channel!=online"``,
-        ``"service in A|B"``, or a mapping ``{attribute: value}``); ``starts_with`` /
-        ``ends_with`` steps; ``lead_time`` (``">30d"``, ``"<=2w"``, ``"5d..30d"``); ``variants``
-        (``"top:10"``, ``"share:5%"``); ``min_case_share`` (keep the steps found in at least
-        that share of dossiers). The rules and their order are in :mod:`procsimp.filters`; the
-        new log lists what was applied in :attr:`filters`.
-
-        >>> log.filter(time_from="2025-01-01", time_to="2025-03-31", where="channel=online")  # doctest: +SKIP
-        """
-        from procsimp.filters import apply_filters
-
-        return apply_filters(
-            self, time_from=time_from, time_to=time_to, frame=frame, where=where,
-            starts_with=starts_with, ends_with=ends_with, lead_time=lead_time,
-            variants=variants, min_case_share=min_case_share,
-        )
 
     def column(self, role: str) -> pd.Series:
         """The column for a role; raises a clear error listing what exists when absent."""

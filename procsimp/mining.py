@@ -372,8 +372,9 @@ def _mine_service(
     min_case_share: float | None,
     calendar: WorkCalendar | None,
 ) -> ProcessMap:
-    from procsimp import engine
+    from procsimp import engine, progress
 
+    progress.step("mine", service)
     act_share = _share("activities", activities, "0.8 keeps the activities covering 80% of events")
     path_share = _share("paths", paths, "0.5 keeps the edges covering 50% of the flow")
     log = engine.filter_variants(source, top=top_variants, min_share=min_case_share, calendar=calendar)

@@ -1,3 +1,4 @@
+# Long module: the reference-file schema: parsing, validation with located errors and the model it builds belong together.
 """The approved internal procedure (quy trình nội bộ): the reference a log is checked against.
 
 A reference file is YAML with a list ``procedures``; each entry describes one service::

@@ -37,8 +37,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp import progress
 from procsimp._cells import neutralise_cell
 from procsimp.errors import ParameterError
+from procsimp.indicators import lead_stats
 
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
@@ -49,7 +51,6 @@ __all__ = ["Profile", "profile", "TOTAL", "format_profile", "neutralise_csv"]
 #: the ``service`` label of the total row
 TOTAL = "(all services)"
 
-_LEAD = ("lead_days", "lead_workdays")
 #: headline columns, in order (channel columns come after ``due_cases``)
 _BASE_COLUMNS = (
     "service",
@@ -305,33 +306,6 @@ def format_profile(table: pd.DataFrame, *, width: int = 100) -> str:
     return "\n\n".join(blocks)
 
 
-def _resolve_catalog(catalog: Any) -> Any:
-    """A Catalog object, a path to a user catalog file (extends the built-in one), or None."""
-    if catalog is None or not isinstance(catalog, (str, os.PathLike)):
-        return catalog
-    from procsimp.catalog import load_catalog
-
-    return load_catalog(extra=catalog)
-
-
-def _lookup_catalog(names: list[str], catalog: Any, *, skip: set[str]) -> dict[str, Any]:
-    if catalog is None:
-        from procsimp.catalog import load_catalog
-
-        catalog = load_catalog()
-    return {name: catalog.get(name) for name in names if name not in skip}
-
-
-def _lead_stats(frame: pd.DataFrame) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for col in _LEAD:
-        values = frame[col].dropna()
-        out[f"{col}_mean"] = float(values.mean()) if len(values) else np.nan
-        out[f"{col}_median"] = float(values.quantile(0.5)) if len(values) else np.nan
-        out[f"{col}_p90"] = float(values.quantile(0.9)) if len(values) else np.nan
-    return out
-
-
 def _row(cases: pd.DataFrame, channels: list[str], *, activities: int, variants: int) -> dict[str, Any]:
     n = len(cases)
     known = cases["on_time"].dropna()
@@ -340,7 +314,7 @@ def _row(cases: pd.DataFrame, channels: list[str], *, activities: int, variants:
         "events": int(cases["events"].sum()),
         "activities": activities,
         "variants": variants,
-        **_lead_stats(cases),
+        **lead_stats(cases),
         "on_time_rate": float(known.astype(bool).mean()) if len(known) else pd.NA,
         "due_cases": len(known),
     }
@@ -372,18 +346,21 @@ def profile(
     ``channel`` (a list, or a comma-separated string): a dossier belongs to the month of its
     receipt (of its first step when the log has no receipt time) and to the unit that did most
     of its steps. ``calendar`` is the work calendar for working days (default: Vietnamese public
-    holidays, 07:30-11:30 and 13:30-17:00, Monday to Friday). ``catalog`` is a
-    :class:`procsimp.catalog.Catalog`, a path to a user catalog file that extends the built-in
-    one, or None for the built-in catalog. ``channel_map`` maps channel values to classes (a
+    holidays, 07:30-11:30 and 13:30-17:00, Monday to Friday; or the ``calendar`` of
+    :func:`procsimp.settings`). ``catalog`` as :func:`procsimp.catalog.resolve_catalog` reads it:
+    None for the catalog of the settings (by default the bundled one), False for none, a path to
+    a file that extends the bundled catalog, or a Catalog. ``channel_map`` maps channel values to classes (a
     YAML file or a dict; see :mod:`procsimp.indicators`); an unknown channel value gives a
     :class:`procsimp.indicators.ChannelWarning`.
     """
     from procsimp import engine
+    from procsimp.catalog import resolve_catalog  # a part of procsimp: no fallback without it
     from procsimp.indicators import by_keys, dossier_table
     from procsimp.log import SERVICE
 
     keys = by_keys(by)
-    cat = _resolve_catalog(catalog)
+    cat = resolve_catalog(catalog)
+    progress.step("profile")
     agg = engine.aggregates(log, calendar=calendar, catalog=cat, tables=("activities", "variants", "cases"))
     cases, acts, var = agg.cases, agg.activities, agg.variants
     assert cases is not None and acts is not None and var is not None
@@ -409,7 +386,7 @@ def profile(
     services = sorted({str(s) for s in cases["service"]})
     has_service = log.has(SERVICE)
     skip = set() if has_service else {engine.DEFAULT_SERVICE}
-    found = _lookup_catalog(services, cat, skip=skip)
+    found = {name: cat.get(name) for name in services if name not in skip}
 
     rows = []
     for name in services:

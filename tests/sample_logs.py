@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from hypothesis import strategies as st
 
+from procsimp.io import frame_to_log
 from procsimp.log import EventLog
 
 __all__ = ["ACTS", "SMALL_COLUMNS", "TZ", "random_logs", "small_frame", "small_log"]
@@ -43,7 +44,7 @@ SMALL_COLUMNS = dict(
 
 def small_log() -> EventLog:
     """:func:`small_frame` as an EventLog."""
-    return EventLog.from_frame(small_frame(), **SMALL_COLUMNS)
+    return frame_to_log(small_frame(), **SMALL_COLUMNS)
 
 
 ACTS = ["Tiếp nhận hồ sơ", "Thẩm định hồ sơ", "Ký duyệt kết quả", "Trả kết quả", "B", "A"]
@@ -85,4 +86,4 @@ def random_logs(draw: st.DrawFn, *, with_start: bool | None = None) -> EventLog:
         df = df.drop(columns=["svc"])
     if not use_start:
         df = df.drop(columns=["start"])
-    return EventLog.from_frame(df, **cols)
+    return frame_to_log(df, **cols)

@@ -454,10 +454,10 @@ def test_a_service_that_fails_fails_the_report_with_one_error(tmp_path: Path, mo
 
 @pytest.mark.parametrize(("call", "kind", "message"), [
     (lambda: read_log(None), "ParameterError", "read_log(path=...) needs the path of a log file (a str or "
-     "pathlib.Path), got NoneType None; to use a DataFrame, call EventLog.from_frame(df, case=..., activity=..., "
+     "pathlib.Path), got NoneType None; to use a DataFrame, call procsimp.frame_to_log(df, case=..., activity=..., "
      "timestamp=...)"),
     (lambda: read_log(42), "ParameterError", "read_log(path=...) needs the path of a log file (a str or "
-     "pathlib.Path), got int 42; to use a DataFrame, call EventLog.from_frame(df, case=..., activity=..., "
+     "pathlib.Path), got int 42; to use a DataFrame, call procsimp.frame_to_log(df, case=..., activity=..., "
      "timestamp=...)"),
     (lambda: read_log(b".."), "ParameterError", None),
     (lambda: read_log([DATA / "good" / "dossiers_vi.csv"]), "ParameterError", None),

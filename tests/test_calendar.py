@@ -21,6 +21,7 @@ from procsimp.calendar import (
     due_dates,
 )
 from procsimp.errors import ParameterError
+from procsimp.io import frame_to_log
 
 TZ = "Asia/Ho_Chi_Minh"
 
@@ -257,7 +258,6 @@ def test_classify_on_time(cal: WorkCalendar) -> None:
 
 
 def test_case_due_dates_from_catalog_and_log() -> None:
-    from procsimp.log import EventLog
 
     class Svc:
         statutory_days = 3.0
@@ -272,13 +272,13 @@ def test_case_due_dates_from_catalog_and_log() -> None:
         "time:timestamp": [ts("2025-03-03 08:00"), ts("2025-03-03 09:00"), ts("2025-03-04 09:00"), ts("2025-03-05 09:00")],
         "case:service": ["Known service", "Known service", "Unknown", "Known service"],
     })
-    out = case_due_dates(EventLog.from_frame(df), catalog=Cat())
+    out = case_due_dates(frame_to_log(df), catalog=Cat())
     by = out.set_index("case")
     assert by.loc["a", "due"] == ts("2025-03-06 08:00")
     assert by.loc["a", "due_source"] == "catalog"
     assert pd.isna(by.loc["b", "due"]) and by.loc["b", "due_source"] == "none"
     df["case:due"] = [ts("2025-03-20 17:00")] * 4
-    out2 = case_due_dates(EventLog.from_frame(df), catalog=Cat()).set_index("case")
+    out2 = case_due_dates(frame_to_log(df), catalog=Cat()).set_index("case")
     assert (out2["due_source"] == "log").all() and out2.loc["c", "due"] == ts("2025-03-20 17:00")
 
 
@@ -314,7 +314,6 @@ def test_repr_and_equality() -> None:
 
 
 def test_case_due_dates_with_the_built_in_catalog() -> None:
-    from procsimp.log import EventLog
 
     df = pd.DataFrame({
         "case:concept:name": ["a", "b"],
@@ -323,7 +322,7 @@ def test_case_due_dates_with_the_built_in_catalog() -> None:
         "case:service": ["Đăng ký thường trú", "Register a birth"],
         "case:received": [ts("2025-04-25 09:00"), ts("2025-04-25 09:00")],
     })
-    out = case_due_dates(EventLog.from_frame(df)).set_index("case")
+    out = case_due_dates(frame_to_log(df)).set_index("case")
     assert list(out["statutory_days"]) == [7.0, 1.0]
     # 7 working days from Friday 25/4 09:00: Sat 26/4 (swapped working day), 28, 29/4,
     # [30/4-2/5 off], 5, 6, 7, 8/5 -> Thursday 8 May 09:00

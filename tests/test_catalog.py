@@ -20,6 +20,7 @@ from procsimp.catalog import (
     STAGE_IDS,
     Catalog,
     Service,
+    extend_catalog,
     hint_kinds,
     keywords,
     kinds,
@@ -312,7 +313,7 @@ def test_get_by_code_when_a_code_is_given(tmp_path: Path, cat: Catalog) -> None:
         'services:\n  - id: birth_registration\n    code: "9.999999"\n'
         "    sources: [Quyết định số 1/2099/QĐ-TEST (test citation)]\n",
     )
-    ext = cat.extend(path)
+    ext = extend_catalog(cat, path)
     assert ext.get("9.999999").id == "birth_registration"
     assert ext.get("9.999999 - something the log wrote").id == "birth_registration"
     assert cat.get("9.999999") is None  # the original catalog is unchanged
@@ -418,7 +419,7 @@ def test_yaml_adds_services_and_catalog_wide_protected_steps(tmp_path: Path, cat
         "    statutory_days: 30\n"
         "    protected_steps: [receive, Thẩm định hồ sơ, {vi: Khảo sát hiện trường, en: Survey the site}]\n",
     )
-    ext = cat.extend(path)
+    ext = extend_catalog(cat, path)
     sand = ext.get("Cấp phép khai thác cát")
     assert sand.id == "sand_permit" and sand.level == "province" and sand.statutory_days == 30.0
     assert sand.essential is False and sand.verified is False and sand.code is None
@@ -445,7 +446,7 @@ def test_csv_extension_comma_and_semicolon_files(tmp_path: Path, cat: Catalog) -
         'road_permit,Cấp phép đào đường,Road digging permit,huyện,"4,5",có,receive;Kiểm tra hiện trường;sign,,\n'
         "passport,,,,6,,,Thông tư 1/2099/TT-TEST,Faster here\n",
     )
-    ext = cat.extend(comma)
+    ext = extend_catalog(cat, comma)
     road = ext.get("road_permit")
     assert (road.level, road.statutory_days, road.essential) == ("district", 4.5, True)
     assert road.protected_steps == (
@@ -465,7 +466,7 @@ def test_csv_extension_comma_and_semicolon_files(tmp_path: Path, cat: Catalog) -
         "ID;Name VI;Name EN;Statutory days;Protected steps\n"
         "road_permit;Cấp phép đào đường;Road digging permit;4;receive|sign\n",
     )
-    road2 = cat.extend(semicolon).get("Road digging permit")
+    road2 = extend_catalog(cat, semicolon).get("Road digging permit")
     assert road2.statutory_days == 4.0 and road2.protected_stages == ("receive", "sign")
 
 

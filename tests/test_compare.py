@@ -14,7 +14,7 @@ import pytest
 
 from procsimp.comparison import Comparison, compare, parse_periods
 from procsimp.errors import ParameterError
-from procsimp.io import read_log
+from procsimp.io import frame_to_log, read_log
 from procsimp.stats import TOTAL
 from procsimp.synth import generate
 from procsimp.synth._write import csv_bytes
@@ -142,9 +142,8 @@ def test_new_and_gone_steps_are_marked(tmp_path: Path) -> None:
             ),
         }
     )
-    from procsimp.log import EventLog
 
-    result = compare(EventLog.from_frame(df, case="case", activity="act", timestamp="end"), periods="2025-Q1,2025-Q2")
+    result = compare(frame_to_log(df, case="case", activity="act", timestamp="end"), periods="2025-Q1,2025-Q2")
     delta = result.deltas["all"].set_index(["kind", "source"])
     assert delta.loc[("step", "Transfer"), "status"] == "gone"
     assert delta.loc[("step", "Auto-check"), "status"] == "new"
@@ -154,7 +153,6 @@ def test_new_and_gone_steps_are_marked(tmp_path: Path) -> None:
 
 
 def test_statistical_note_marks_only_clear_changes(log_file: Path) -> None:
-    from procsimp.log import EventLog
 
     rows = []
     for i in range(30):  # period A: 2 days; period B: 1 day for every dossier
@@ -162,7 +160,7 @@ def test_statistical_note_marks_only_clear_changes(log_file: Path) -> None:
         rows += [(f"b{i}", "Receive", "2025-04-07 08:00"), (f"b{i}", "Return", "2025-04-08 08:00")]
     df = pd.DataFrame(rows, columns=["case", "act", "end"])
     df["end"] = pd.to_datetime(df["end"])
-    clear = compare(EventLog.from_frame(df, case="case", activity="act", timestamp="end"), periods="2025-Q1,2025-Q2")
+    clear = compare(frame_to_log(df, case="case", activity="act", timestamp="end"), periods="2025-Q1,2025-Q2")
     test = clear.tests.set_index("service").loc["all"]
     assert test["lead_days_mean_change"] == pytest.approx(-1.0)
     assert test["p_value"] < 0.05 and bool(test["significant"]) is True

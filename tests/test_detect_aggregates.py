@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from procsimp.calendar import default_calendar
 from procsimp.detect import ROLE_THRESHOLDS, aggregate
 from procsimp.errors import ParameterError
+from procsimp.io import frame_to_log
 from procsimp.log import EventLog
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -52,7 +53,7 @@ def build(cases, *, start: bool = True, service=None, day0: str = "2025-03-03 08
         df = df.drop(columns="service")
     if not start:
         df = df.drop(columns="start")
-    return EventLog.from_frame(df, **cols)
+    return frame_to_log(df, **cols)
 
 
 def row(ag, activity: str, service: str | None = None) -> dict:
@@ -86,7 +87,7 @@ def test_waiting_counts_working_time_only() -> None:
             "end": pd.to_datetime(["2025-03-07 16:30", "2025-03-10 08:45"]).tz_localize(TZ),
         }
     )
-    log = EventLog.from_frame(df, case="case", activity="activity", timestamp="end", start="start")
+    log = frame_to_log(df, case="case", activity="activity", timestamp="end", start="start")
     ag = aggregate(log, catalog=False)
     assert row(ag, "B")["wait_hours_median"] == pytest.approx(1.0)
     assert row(ag, "B")["proc_hours_median"] == pytest.approx(0.75)
@@ -264,7 +265,7 @@ def test_order_by_time_counts_ties_apart() -> None:
     df = log.df.copy()
     for col in ("time:timestamp", "start_timestamp"):
         df[col] = df[col].dt.floor("D")
-    ag = aggregate(EventLog.from_frame(df), catalog=False)
+    ag = aggregate(frame_to_log(df), catalog=False)
     o = ag.order.set_index(["a", "b"]).loc[("P", "Q")]
     assert (o["a_first"], o["b_first"], o["ties"]) == (0, 0, 8)
     assert ag.service(ag.service_names[0])["tie_share"] == pytest.approx(1.0)

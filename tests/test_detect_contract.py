@@ -21,6 +21,7 @@ from procsimp.calendar import default_calendar
 from procsimp.detect import DETECTORS, CatalogWarning, Detector, Interval, aggregate, flag_steps
 from procsimp.detect.flag import ACTIONS, Flag
 from procsimp.errors import ParameterError
+from procsimp.io import frame_to_log
 from procsimp.log import CASE, EventLog
 from procsimp.synth import SERVICE_IDS, generate
 
@@ -78,7 +79,7 @@ def _waste_free_log(n: int = 240, seed: int = 3) -> EventLog:
     df = pd.DataFrame(rows, columns=["case", "activity", "start", "end", "officer", "unit"])
     df["start"] = cal.from_work_minutes(df["start"].to_numpy())
     df["end"] = cal.from_work_minutes(df["end"].to_numpy())
-    return EventLog.from_frame(
+    return frame_to_log(
         df, case="case", activity="activity", timestamp="end", start="start", resource="officer", unit="unit"
     )
 

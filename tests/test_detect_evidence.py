@@ -24,6 +24,7 @@ import pytest
 from procsimp.calendar import default_calendar
 from procsimp.detect import LateKnockout, Mergeable, Parallelizable, aggregate, flag_steps
 from procsimp.detect._common import routing_only_by_swap
+from procsimp.io import frame_to_log
 from procsimp.log import START, EventLog
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -47,7 +48,7 @@ def log_of(cases: list[list[tuple[str, str, str, float, float]]], outcome: list[
     if outcome is not None:
         df["outcome"] = [outcome[int(c[1:])] for c in df["case"]]
         cols["outcome"] = "outcome"
-    return EventLog.from_frame(df, **cols)
+    return frame_to_log(df, **cols)
 
 
 def sequence(steps: list[tuple[str, str, str, float, float]]) -> list[tuple[str, str, str, float, float]]:

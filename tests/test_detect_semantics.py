@@ -16,7 +16,8 @@ import pytest
 from procsimp.calendar import WorkCalendar
 from procsimp.detect import flag_steps
 from procsimp.detect.aggregates import aggregate
-from procsimp.io import read_log
+from procsimp.errors import ParameterError
+from procsimp.io import frame_to_log, read_log
 from procsimp.log import ACTIVITY, CASE, EventLog
 from procsimp.office_hours import OfficeHoursWarning, infer_office_hours, log_calendar
 from procsimp.redesign import propose
@@ -84,7 +85,7 @@ def test_the_cli_says_which_hours_and_warns(early_log: EventLog, tmp_path: Path)
 def test_day_resolution_logs_keep_the_default_hours() -> None:
     rows = [(f"c{c}", f"S{i}", pd.Timestamp("2025-03-03") + pd.Timedelta(days=c + i)) for c in range(300) for i in range(3)]
     df = pd.DataFrame(rows, columns=["case", "activity", "time"])
-    log = EventLog.from_frame(df, case="case", activity="activity", timestamp="time")
+    log = frame_to_log(df, case="case", activity="activity", timestamp="time")
     assert infer_office_hours(log) == (None, "the log's times carry no time of day")
     cal, report = log_calendar(log)
     assert cal.hours == (("07:30", "11:30"), ("13:30", "17:00")) and report.source == "default"
@@ -124,7 +125,7 @@ def _timer_log(cases: int = 200) -> EventLog:
             steps.append(("Payment", notice + pd.Timedelta(days=2 + c % 20)))
         rows += [(f"f{c}", a, ts) for a, ts in steps]
     df = pd.DataFrame(rows, columns=["case", "activity", "time"])
-    return EventLog.from_frame(df, case="case", activity="activity", timestamp="time")
+    return frame_to_log(df, case="case", activity="activity", timestamp="time")
 
 
 def test_timer_and_appeal_steps_are_recognised_and_never_moved() -> None:
@@ -149,7 +150,7 @@ def test_external_option_protects_a_step_from_reordering() -> None:
     # propose refuses an edit of such a step, saying why
     plan = propose(log, [pair], service=pair.service, external=[pair.into], model=False)
     assert not plan.edits and "outside party or a timer" in plan.refused[0].reason
-    with pytest.raises(Exception, match="external 'No such step' matches no step"):
+    with pytest.raises(ParameterError, match="external 'No such step' matches no step"):
         flag_steps(log, external=["No such step"])
     code, out, err = invoke("flag", EVENT_LOGS / "dossiers_vi.csv", "--format", "json", "--external", "No such step")
     assert code == 1 and err.splitlines()[-1].startswith("Error: external 'No such step' matches no step")
@@ -172,7 +173,7 @@ def _alternative_endings(cases: int = 240) -> EventLog:
             s = t + pd.Timedelta(minutes=30 * i + c % 13)  # all within the morning's office hours
             rows.append((f"d{c}", a, s, s + pd.Timedelta(minutes=20), f"o{i % 3}", "U1"))
     df = pd.DataFrame(rows, columns=["case", "activity", "start", "end", "officer", "unit"])
-    return EventLog.from_frame(
+    return frame_to_log(
         df, case="case", activity="activity", start="start", timestamp="end", resource="officer", unit="unit"
     )
 

@@ -15,7 +15,7 @@ from procsimp import engine
 from procsimp._pm4py import pm4py
 from procsimp.calendar import WorkCalendar, default_calendar
 from procsimp.errors import ParameterError
-from procsimp.io import read_log
+from procsimp.io import frame_to_log, read_log
 from procsimp.log import EventLog
 from tests.conftest import EVENT_LOGS, real_log_path
 from tests.sample_logs import TZ, random_logs, small_log
@@ -116,7 +116,7 @@ def test_ties_keep_the_file_order() -> None:
     """Events with the same time follow the file's order, not a re-sort by name."""
     t = pd.Timestamp("2025-03-03 09:00")
     df = pd.DataFrame({"case": ["k", "k", "k"], "act": ["Zeta", "Alpha", "Mid"], "end": [t, t, t]})
-    log = EventLog.from_frame(df, case="case", activity="act", timestamp="end")
+    log = frame_to_log(df, case="case", activity="act", timestamp="end")
     d = engine.dfg(log)
     assert set(zip(d.source, d.target, strict=True)) == {("Zeta", "Alpha"), ("Alpha", "Mid")}
     assert engine.variants(log)["variant"].iloc[0] == ("Zeta", "Alpha", "Mid")
@@ -126,7 +126,7 @@ def test_no_service_column_is_one_default_service() -> None:
     df = pd.DataFrame(
         {"case": ["1", "1", "2"], "act": ["a", "b", "a"], "end": pd.date_range("2025-03-03 08:00", periods=3, freq="h")}
     )
-    log = EventLog.from_frame(df, case="case", activity="act", timestamp="end")
+    log = frame_to_log(df, case="case", activity="act", timestamp="end")
     for table in (engine.dfg(log), engine.activity_table(log), engine.variants(log), engine.start_end(log), engine.case_table(log)):
         assert set(table["service"]) == {engine.DEFAULT_SERVICE}
 
@@ -382,7 +382,7 @@ def test_large_log_is_linear_work_not_python_loops() -> None:
             "time:timestamp": times,
         }
     )
-    log = EventLog.from_frame(df)
+    log = frame_to_log(df)
     d = engine.dfg(log)
     assert int(d["count"].sum()) == n - len(lens)
     assert int(engine.variants(log)["cases"].sum()) == len(lens)

@@ -21,7 +21,7 @@ import pytest
 from procsimp import engine
 from procsimp.engine.spark import SparkBackend, to_spark_sql
 from procsimp.errors import ParameterError
-from procsimp.io import read_log
+from procsimp.io import frame_to_log, read_log
 from procsimp.log import EventLog
 from procsimp.synth import generate
 from tests.conftest import EVENT_LOGS, real_log_path
@@ -75,7 +75,7 @@ def test_generated_services_with_rework_and_rejections(spark: SparkBackend) -> N
 
 def test_log_without_service_or_start_times(spark: SparkBackend) -> None:
     df = generate(cases=120, seed=5, lang="en").log.df
-    log = EventLog.from_frame(
+    log = frame_to_log(
         pd.DataFrame({"c": df["case:concept:name"].astype(str), "a": df["concept:name"].astype(str),
                       "t": df["time:timestamp"]}),
         case="c", activity="a", timestamp="t",

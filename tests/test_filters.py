@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from procsimp.errors import ParameterError
+from procsimp.filters import filter_log
 from procsimp.io import read_log
 from tests.conftest import EVENT_LOGS, invoke, real_log_path
 
@@ -60,7 +61,7 @@ def test_time_frame_keeps_the_cases_pm4py_keeps(request, pm4py, name, frame, mod
     first, last = log.time_span
     lo = first + (last - first) * 0.3
     hi = first + (last - first) * 0.6
-    ours = log.filter(time_from=lo, time_to=hi, frame=frame)
+    ours = filter_log(log, time_from=lo, time_to=hi, frame=frame)
     theirs = pm4py.filter_time_range(log.to_pm4py(), lo, hi, mode=mode)
     assert cases(ours.df) == cases(theirs)
     assert 0 < ours.n_cases < log.n_cases
@@ -77,13 +78,13 @@ def test_started_and_ended_frames_use_the_first_and_last_event(request, name) ->
     span = log.df.groupby(CASE, observed=True)["time:timestamp"].agg(["min", "max"])
     started = set(span.index[(span["min"] >= lo) & (span["min"] <= hi)].astype(str))
     ended = set(span.index[(span["max"] >= lo) & (span["max"] <= hi)].astype(str))
-    assert cases(log.filter(time_from=lo, time_to=hi, frame="started").df) == started
-    assert cases(log.filter(time_from=lo, time_to=hi, frame="ended").df) == ended
+    assert cases(filter_log(log, time_from=lo, time_to=hi, frame="started").df) == started
+    assert cases(filter_log(log, time_from=lo, time_to=hi, frame="ended").df) == ended
     assert started != ended
 
 
 def test_a_bare_date_as_to_includes_that_whole_day(bundled) -> None:
-    day = bundled.filter(time_from="2025-03-03", time_to="2025-03-03", frame="started")
+    day = filter_log(bundled, time_from="2025-03-03", time_to="2025-03-03", frame="started")
     starts = day.df.groupby(CASE, observed=True)["time:timestamp"].min()
     assert starts.dt.strftime("%Y-%m-%d").eq("2025-03-03").all() and day.n_cases > 0
     assert day.filters[0]["value"].startswith("2025-03-03T00:00:00+07:00 to 2025-03-03T23:59:59.999999+07:00")
@@ -108,14 +109,14 @@ def test_where_keeps_the_cases_pm4py_keeps(request, pm4py, name, attribute, colu
         cond = f"{attribute}{'=' if keep else '!='}{values[0]}"
     else:
         cond = f"{attribute} {'in' if keep else 'not in'} {'|'.join(values)}"
-    ours = log.filter(where=cond)
+    ours = filter_log(log, where=cond)
     theirs = pm4py.filter_event_attribute_values(log.to_pm4py(), column, values, level="case", retain=keep)
     assert cases(ours.df) == cases(theirs)
     assert 0 < ours.n_cases < log.n_cases
 
 
 def test_where_conditions_combine_and_each_is_recorded(bundled) -> None:
-    both = bundled.filter(where=["channel=online", "unit=Leadership"])
+    both = filter_log(bundled, where=["channel=online", "unit=Leadership"])
     assert [r["value"] for r in both.filters] == ["channel=online", "unit=Leadership"]
     assert both.filters[1]["cases_before"] == both.filters[0]["cases_after"]
     assert bundled.filters == ()  # the input log is not changed
@@ -130,9 +131,9 @@ def test_start_and_end_steps_keep_the_cases_pm4py_keeps(request, pm4py, name) ->
     ends = pd.Series(pm4py.get_end_activities(df)).sort_values(ascending=False)
     start_steps = list(starts.index[:2]) if len(starts) > 1 else list(starts.index[:1])
     end_steps = list(ends.index[1:3]) if len(ends) > 2 else list(ends.index[:1])
-    ours = log.filter(starts_with=start_steps)
+    ours = filter_log(log, starts_with=start_steps)
     assert cases(ours.df) == cases(pm4py.filter_start_activities(df, start_steps))
-    ours = log.filter(ends_with=end_steps)
+    ours = filter_log(log, ends_with=end_steps)
     assert cases(ours.df) == cases(pm4py.filter_end_activities(df, end_steps))
 
 
@@ -152,7 +153,7 @@ def test_top_variants_keep_the_cases_pm4py_keeps(request, pm4py, name) -> None:
     log = request.getfixturevalue(name)  # one service: the ranking is the whole log's
     df = log.to_pm4py()
     k = _untied_k(pm4py, df, 3)
-    ours = log.filter(variants=f"top:{k}")
+    ours = filter_log(log, variants=f"top:{k}")
     assert cases(ours.df) == cases(pm4py.filter_variants_top_k(df, k))
 
 
@@ -160,13 +161,13 @@ def test_top_variants_keep_the_cases_pm4py_keeps(request, pm4py, name) -> None:
 def test_variant_share_keeps_the_cases_pm4py_keeps(request, pm4py, name) -> None:
     log = request.getfixturevalue(name)
     df = log.to_pm4py()
-    ours = log.filter(variants="share:2%")
+    ours = filter_log(log, variants="share:2%")
     assert cases(ours.df) == cases(pm4py.filter_variants_by_coverage_percentage(df, 0.02))
     assert 0 < ours.n_cases < log.n_cases
 
 
 def test_top_variants_rank_within_each_service(pm4py, bundled) -> None:
-    ours = bundled.filter(variants="top:2")
+    ours = filter_log(bundled, variants="top:2")
     untied = 0
     for service in bundled.services:
         part = bundled.for_service(service).to_pm4py()
@@ -184,11 +185,11 @@ def test_top_variants_rank_within_each_service(pm4py, bundled) -> None:
 def test_lead_time_keeps_the_cases_pm4py_keeps(request, pm4py, name) -> None:
     log = request.getfixturevalue(name)
     df = log.to_pm4py()
-    ours = log.filter(lead_time=">=2d")
+    ours = filter_log(log, lead_time=">=2d")
     assert cases(ours.df) == cases(pm4py.filter_case_performance(df, 2 * 86400, 1e12))
-    ours = log.filter(lead_time="<=2w")
+    ours = filter_log(log, lead_time="<=2w")
     assert cases(ours.df) == cases(pm4py.filter_case_performance(df, 0, 14 * 86400))
-    ours = log.filter(lead_time="12h..30d")
+    ours = filter_log(log, lead_time="12h..30d")
     assert cases(ours.df) == cases(pm4py.filter_case_performance(df, 12 * 3600, 30 * 86400))
 
 
@@ -197,8 +198,8 @@ def test_strict_lead_time_leaves_out_the_bound(traffic) -> None:
     span = traffic.df.groupby(CASE, observed=True)["time:timestamp"].agg(lambda t: t.max() - t.min())
     bound = span.value_counts().index[0]
     days = bound / pd.Timedelta(days=1)
-    strict = traffic.filter(lead_time=f">{days:g}d")
-    loose = traffic.filter(lead_time=f">={days:g}d")
+    strict = filter_log(traffic, lead_time=f">{days:g}d")
+    loose = filter_log(traffic, lead_time=f">={days:g}d")
     assert strict.n_cases == int((span > bound).sum())
     assert loose.n_cases - strict.n_cases == int((span == bound).sum()) > 0
 
@@ -208,7 +209,7 @@ def test_strict_lead_time_leaves_out_the_bound(traffic) -> None:
 @pytest.mark.parametrize("share", [0.05, 0.3])
 def test_min_case_share_keeps_the_events_pm4py_keeps(request, pm4py, name, share) -> None:
     log = request.getfixturevalue(name)
-    ours = log.filter(min_case_share=share)
+    ours = filter_log(log, min_case_share=share)
     theirs = pm4py.filter_log_relative_occurrence_event_attribute(log.to_pm4py(), share, level="cases")
     assert len(ours.df) == len(theirs)
     assert set(ours.activities) == set(theirs["concept:name"].unique())
@@ -216,7 +217,7 @@ def test_min_case_share_keeps_the_events_pm4py_keeps(request, pm4py, name, share
 
 
 def test_min_case_share_accepts_a_percentage(bundled) -> None:
-    assert bundled.filter(min_case_share="30%").n_events == bundled.filter(min_case_share=0.3).n_events
+    assert filter_log(bundled, min_case_share="30%").n_events == filter_log(bundled, min_case_share=0.3).n_events
 
 
 # ---------------------------------------------------------------------------- bad values
@@ -242,7 +243,7 @@ def test_min_case_share_accepts_a_percentage(bundled) -> None:
 )
 def test_bad_filter_values_name_the_value_and_the_accepted_forms(bundled, kwargs, message) -> None:
     with pytest.raises(ParameterError) as err:
-        bundled.filter(**{k: v for k, v in kwargs.items()})
+        filter_log(bundled, **{k: v for k, v in kwargs.items()})
     text = str(err.value).replace(str(EVENT_LOGS / "dossiers_en.csv"), "event_logs/dossiers_en.csv")
     assert message in text
 
@@ -295,8 +296,8 @@ def test_where_takes_the_source_header_of_a_mapped_column() -> None:
     from tests.conftest import DATA
 
     log = read_log(DATA / "good" / "dossiers_vi.csv")
-    by_header = log.filter(where="kenh=Trực tuyến")
-    assert by_header.n_cases == log.filter(where="channel=Trực tuyến").n_cases
+    by_header = filter_log(log, where="kenh=Trực tuyến")
+    assert by_header.n_cases == filter_log(log, where="channel=Trực tuyến").n_cases
     assert 0 < by_header.n_cases < log.n_cases
 
 
@@ -306,7 +307,7 @@ def test_the_report_header_and_its_json_carry_the_filters_and_the_calendar(tmp_p
     from tests.conftest import DATA
 
     log = read_log(DATA / "good" / "dossiers_vi.csv")
-    narrowed = log.filter(where="channel!=Bưu chính")
+    narrowed = filter_log(log, where="channel!=Bưu chính")
     calendar, _ = calendar_for(narrowed, holidays="none")
     written = report(narrowed, tmp_path, lang="vi", formats=("svg",), calendar=calendar)
     page = written.html.read_text(encoding="utf-8")

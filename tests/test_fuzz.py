@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from procsimp import read_log
 from procsimp.errors import ProcsimpError
+from procsimp.io import frame_to_log
 
 EXAMPLES = int(os.environ.get("PROCSIMP_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="PROCSIMP_FUZZ_EXAMPLES" not in os.environ,
@@ -160,10 +161,9 @@ def logs(draw: st.DrawFn) -> pd.DataFrame:
 @given(logs())
 def test_the_flow_on_odd_logs(frame: pd.DataFrame) -> None:
     from procsimp import flag_steps, mine, profile, propose
-    from procsimp.log import EventLog
 
     try:
-        log = EventLog.from_frame(frame, case="case_id", activity="activity", timestamp="end_time",
+        log = frame_to_log(frame, case="case_id", activity="activity", timestamp="end_time",
                                   resource="officer", service="service")
     except ProcsimpError:
         return

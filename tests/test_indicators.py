@@ -16,7 +16,7 @@ import pytest
 from procsimp.calendar import WorkCalendar
 from procsimp.errors import ParameterError
 from procsimp.indicators import ChannelWarning, channel_classes, load_channel_map
-from procsimp.io import read_log
+from procsimp.io import frame_to_log, read_log
 from procsimp.log import EventLog
 from procsimp.stats import TOTAL, profile
 from procsimp.synth import generate
@@ -208,7 +208,7 @@ def _clock_log() -> EventLog:
     df["received"] = "2025-03-03 08:00"
     for col in ("start", "end", "due", "received"):
         df[col] = pd.to_datetime(df[col])
-    return EventLog.from_frame(
+    return frame_to_log(
         df, case="case", activity="act", start="start", timestamp="end", due="due", outcome="outcome",
         service="service", received="received",
     )
@@ -267,7 +267,7 @@ def test_unknown_channel_values_are_warned_and_never_guessed(tmp_path: Path) -> 
             "ch": ["Cổng DVC", "Cổng DVC", "online", "Trực tiếp"],
         }
     )
-    log = EventLog.from_frame(df, case="case", activity="act", timestamp="end", channel="ch")
+    log = frame_to_log(df, case="case", activity="act", timestamp="end", channel="ch")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         p = profile(log)
@@ -302,6 +302,6 @@ def test_month_of_receipt_falls_back_to_the_first_step() -> None:
             "end": pd.to_datetime(["2025-01-31 16:00", "2025-02-03 09:00", "2025-03-01 09:00"]),
         }
     )
-    p = profile(EventLog.from_frame(df, case="case", activity="act", timestamp="end"), by="month")
+    p = profile(frame_to_log(df, case="case", activity="act", timestamp="end"), by="month")
     rows = p.table[p.table["service"] != TOTAL]
     assert list(rows["month"]) == ["2025-01", "2025-03"] and list(rows["dossiers"]) == [1, 1]

@@ -100,7 +100,7 @@ def chain_frame(n: int, *, cases: int = 3, shuffle: bool = False) -> pd.DataFram
 def test_png_beyond_the_size_limit_is_refused_with_the_reason(tmp_path: Path, via: str) -> None:
     frame = chain_frame(170)
     if via == "python":
-        log = procsimp.EventLog.from_frame(frame, case="case_id", activity="activity", timestamp="timestamp")
+        log = procsimp.frame_to_log(frame, case="case_id", activity="activity", timestamp="timestamp")
         pmap = procsimp.mine(log, activities=1.0, paths=1.0)
         skipped: list[str] = []
         written = gv.render_formats(pmap, tmp_path, "map", ["svg", "png"], skipped=skipped)

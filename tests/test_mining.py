@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from procsimp import engine
 from procsimp.errors import ParameterError
-from procsimp.io import read_log
+from procsimp.io import frame_to_log, read_log
 from procsimp.log import EventLog
 from procsimp.mining import END_NODE, MAX_ACTIVITIES, MAX_EDGES, START_NODE, ProcessMap, mine
 from tests.conftest import EVENT_LOGS, real_log_path
@@ -130,7 +130,7 @@ def test_variant_filters_and_filter_method() -> None:
 
 def test_no_service_column_map_uses_the_default_service() -> None:
     df = pd.DataFrame({"c": ["1", "1", "2", "2"], "a": ["x", "y", "x", "y"], "t": pd.date_range("2025-03-03 08:00", periods=4, freq="h")})
-    log = EventLog.from_frame(df, case="c", activity="a", timestamp="t")
+    log = frame_to_log(df, case="c", activity="a", timestamp="t")
     pmap = mine(log)
     assert pmap.service == engine.DEFAULT_SERVICE
     assert mine(log, engine.DEFAULT_SERVICE).n_cases == 2

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from procsimp.calendar import default_calendar
 from procsimp.detect.flag import Flag
 from procsimp.errors import ParameterError
+from procsimp.io import frame_to_log
 from procsimp.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP, UNIT, EventLog
 from procsimp.redesign import (
     Automate,
@@ -57,7 +58,7 @@ def make_log(cases: dict, *, received: dict | None = None, due: dict | None = No
         cols["due"] = "due"
     if outcome:
         cols["outcome"] = "out"
-    return EventLog.from_frame(df, **cols)
+    return frame_to_log(df, **cols)
 
 
 def ts(text: str) -> pd.Timestamp:
@@ -247,7 +248,7 @@ def test_without_start_times_all_time_between_completions_is_waiting() -> None:
         "x": ["S", "Relay", "Work", "T"],
         "t": ["2025-03-03 08:00", "2025-03-03 10:00", "2025-03-03 14:00", "2025-03-04 08:00"],
     })
-    log = EventLog.from_frame(df, case="c", activity="x", timestamp="t")
+    log = frame_to_log(df, case="c", activity="x", timestamp="t")
     p = propose(log, [], edits=[Eliminate("Relay")], model=False)
     out = p.to_be.df
     assert START not in out.columns
@@ -442,7 +443,7 @@ def test_propose_errors(relay_log: EventLog) -> None:
         propose(relay_log, [], service="Passports")
     with pytest.raises(ParameterError, match=r"flags\[0\] is not a Flag"):
         propose(relay_log, ["eliminate Transfer"])
-    two = EventLog.from_frame(
+    two = frame_to_log(
         pd.DataFrame({"c": ["a", "b"], "a": ["X", "Y"], "t": ["2025-03-03 08:00", "2025-03-03 09:00"],
                       "s": ["S1", "S2"]}),
         case="c", activity="a", timestamp="t", service="s",
@@ -497,7 +498,7 @@ def random_logs(draw):
     df = pd.DataFrame(rows, columns=["case", "act", "s", "e", "res", "unit"])
     df["s"] = cal.from_work_minutes(df["s"].to_numpy())
     df["e"] = cal.from_work_minutes(df["e"].to_numpy())
-    return EventLog.from_frame(df, case="case", activity="act", timestamp="e", start="s",
+    return frame_to_log(df, case="case", activity="act", timestamp="e", start="s",
                                resource="res", unit="unit")
 
 

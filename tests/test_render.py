@@ -20,6 +20,7 @@ from lxml import etree
 
 from procsimp.detect.base import fmt_hours, fmt_hours_vi
 from procsimp.errors import OptionalDependencyError, ParameterError
+from procsimp.io import frame_to_log
 from procsimp.log import EventLog
 from procsimp.mining import END_NODE, START_NODE, ProcessMap, mine
 from procsimp.render import fonts
@@ -66,7 +67,7 @@ def dossier_log(n: int = 60, seed: int = 3, service: str = "Cấp giấy phép x
             name = unicodedata.normalize("NFD", act) if nfd else act
             rows.append({"case": f"HS{i:03d}", "act": name, "start": start, "end": t,
                          "res": f"cb{int(rng.integers(1, 4))}", "svc": service})
-    return EventLog.from_frame(pd.DataFrame(rows), case="case", activity="act", timestamp="end",
+    return frame_to_log(pd.DataFrame(rows), case="case", activity="act", timestamp="end",
                                start="start", resource="res", service="svc")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from procsimp.detect.flag import Flag
 from procsimp.errors import ParameterError
-from procsimp.log import EventLog
+from procsimp.io import frame_to_log
 from procsimp.redesign import kpis, propose
 from procsimp.redesign.simulate import interval, simulate, simulate_log
 from procsimp.synth import generate
@@ -122,7 +122,7 @@ def test_a_log_without_officers_has_unlimited_capacity() -> None:
         "s": ["2025-03-03 08:00", "2025-03-03 09:00", "2025-03-04 08:00", "2025-03-04 10:00"],
         "e": ["2025-03-03 08:30", "2025-03-03 09:30", "2025-03-04 08:30", "2025-03-04 10:30"],
     })
-    log = EventLog.from_frame(df, case="c", activity="x", start="s", timestamp="e")
+    log = frame_to_log(df, case="c", activity="x", start="s", timestamp="e")
     sim = simulate_log(log, replications=3, seed=2)
     assert any("unlimited capacity" in a for a in sim.assumptions)
     assert sim.to_be is None

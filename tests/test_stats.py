@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from procsimp.cli import main
 from procsimp.errors import ParameterError
-from procsimp.log import EventLog
+from procsimp.io import frame_to_log
 from procsimp.stats import TOTAL, Profile, profile
 from tests.conftest import real_log_path
 from tests.sample_logs import SMALL_COLUMNS as COLUMNS
@@ -63,7 +63,7 @@ def test_profile_hand_computed() -> None:
 
 def test_profile_without_optional_columns_reports_unknown_not_zero() -> None:
     df = frame()[["case", "act", "end"]]
-    p = profile(EventLog.from_frame(df, case="case", activity="act", timestamp="end"))
+    p = profile(frame_to_log(df, case="case", activity="act", timestamp="end"))
     row = p.services.iloc[0]
     assert row["service"] == "all" and row["cases"] == 3
     assert pd.isna(row["on_time_rate"]) and row["due_cases"] == 0
@@ -75,7 +75,7 @@ def test_profile_without_optional_columns_reports_unknown_not_zero() -> None:
 def test_profile_files_are_written_and_formulas_neutralised(tmp_path: Path) -> None:
     df = frame()
     df["svc"] = df["svc"].replace({"S1": "=HYPERLINK(\"http://x\")"})
-    p = profile(EventLog.from_frame(df, **COLUMNS))
+    p = profile(frame_to_log(df, **COLUMNS))
     csv_path = p.to_csv(tmp_path / "out" / "profile.csv")
     json_path = p.to_json(tmp_path / "out" / "profile.json")
     with open(csv_path, encoding="utf-8", newline="") as handle:
@@ -195,7 +195,7 @@ def test_profile_uses_the_built_in_catalog_for_deadlines() -> None:
     assert entry is not None and entry.statutory_days is not None
     df = frame().drop(columns=["due"])
     df["svc"] = df["svc"].replace({"S1": "Đăng ký tạm trú"})
-    p = profile(EventLog.from_frame(df, **{k: v for k, v in COLUMNS.items() if k != "due"}))
+    p = profile(frame_to_log(df, **{k: v for k, v in COLUMNS.items() if k != "due"}))
     row = p.row("Đăng ký tạm trú")
     assert bool(row["in_catalog"]) is True and row["catalog_id"] == entry.id
     assert row["statutory_days"] == entry.statutory_days
@@ -227,7 +227,7 @@ def test_profile_accepts_a_user_catalog_file(tmp_path: Path) -> None:
     except Exception as exc:  # noqa: BLE001 - the test documents the file format it relies on
         pytest.fail(f"the catalog does not accept this user file: {exc}")
     df = frame().drop(columns=["due"])
-    p = profile(EventLog.from_frame(df, **{k: v for k, v in COLUMNS.items() if k != "due"}), catalog=user)
+    p = profile(frame_to_log(df, **{k: v for k, v in COLUMNS.items() if k != "due"}), catalog=user)
     row = p.row("S2")
     assert row["catalog_id"] == "s2_local" and row["statutory_days"] == 1.0
     # b: first step Mon 08:00 + 1 working day = Tue 08:00; finished Wed 08:00 -> late
@@ -274,7 +274,7 @@ def test_due_dates_from_the_catalog_match_hand_counted_deadlines() -> None:
         rows.append({"case": case, "act": "Trả kết quả", "end": done[case], "svc": service})
     df = pd.DataFrame(rows)
     df["end"] = pd.to_datetime(df["end"]).dt.tz_localize(tz)
-    log = EventLog.from_frame(df, case="case", activity="act", timestamp="end", service="svc")
+    log = frame_to_log(df, case="case", activity="act", timestamp="end", service="svc")
     due = case_due_dates(log).set_index("case")
     for case, (service, received, deadline) in HAND_DUE.items():
         assert due.loc[case, "service"] == service

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from procsimp.calendar import classify_on_time, default_calendar
 from procsimp.errors import ParameterError
+from procsimp.io import frame_to_log
 from procsimp.log import (
     ACTIVITY,
     CASE,
@@ -473,11 +474,10 @@ def test_truth_kpis_recomputed_from_the_log(std_vi) -> None:
 
 def test_logs_are_what_a_reader_makes(result) -> None:
     """The generator builds the EventLog directly; it must equal the normalised frame."""
-    from procsimp.log import EventLog
 
     for log in (result.log, result.to_be):
         log.check()
-        pd.testing.assert_frame_equal(EventLog.from_frame(log.df).df, log.df)
+        pd.testing.assert_frame_equal(frame_to_log(log.df).df, log.df)
 
 
 # ---------------------------------------------------------------------------- counterfactual

@@ -18,15 +18,22 @@ multilingual keyword hints (``stages.yaml``).
 
 from __future__ import annotations
 
-from procsimp.catalog.loader import load_catalog
+import os
+import warnings
+from typing import Any
+
+from procsimp.catalog.loader import extend_catalog, load_catalog
 from procsimp.catalog.model import GROUPS, LEVELS, Catalog, Service
 from procsimp.catalog.stages import STAGE_IDS, Stage, hint_kinds, keywords, kinds, stage, stages
 
 __all__ = [
     "Catalog",
+    "CatalogWarning",
+    "resolve_catalog",
     "Service",
     "Stage",
     "load_catalog",
+    "extend_catalog",
     "stages",
     "stage",
     "kinds",
@@ -36,3 +43,52 @@ __all__ = [
     "LEVELS",
     "GROUPS",
 ]
+
+
+class CatalogWarning(UserWarning):
+    """A service of the log has no entry in the service catalog, or no catalog is used: the steps
+    the law requires are not protected (only the catalog-wide and the given ones are)."""
+
+
+#: the warning of ``catalog=False``
+NO_CATALOG_WARNING = (
+    "no service catalog is used (catalog=False), so the steps the law requires are not protected "
+    "(only the steps given with protect= / --protect are); use the bundled catalog (catalog=None) or "
+    "give your own with --catalog FILE"
+)
+
+
+def resolve_catalog(value: Any = None) -> Catalog:
+    """The catalog that ``value`` means, with one meaning everywhere in procsimp:
+
+    * ``None``: the catalog of the current settings (:func:`procsimp.settings`), by default the
+      bundled catalog;
+    * ``False``: no catalog; returns an empty catalog (no service, no protected step, no
+      statutory days) and warns (:class:`CatalogWarning`) that the legally required steps are
+      unprotected;
+    * a path (``str`` or ``os.PathLike``): the bundled catalog extended by that YAML or CSV file
+      (as ``--catalog FILE``);
+    * a :class:`Catalog` (or an object with its ``get(name)`` lookup): that one.
+
+    Anything else raises :class:`~procsimp.errors.ParameterError`.
+    """
+    from procsimp.errors import ParameterError
+
+    if value is None:
+        from procsimp.config import settings
+
+        value = settings().catalog
+        if value is None:
+            return load_catalog()
+    if value is False:
+        warnings.warn(NO_CATALOG_WARNING, CatalogWarning, stacklevel=2)
+        return Catalog((), origins=("no catalog",))
+    if isinstance(value, (str, os.PathLike)):
+        return load_catalog(value)
+    if isinstance(value, Catalog) or (hasattr(value, "get") and not isinstance(value, (dict, bytes))):
+        return value  # type: ignore[no-any-return]  # or an object with Catalog's lookups
+    raise ParameterError(
+        "catalog must be None (the bundled catalog, or the one of procsimp.config_context), False "
+        "(no catalog), a path to a catalog file (YAML or CSV) or a procsimp Catalog; got "
+        f"{type(value).__name__} {value!r}"[:300]
+    )

@@ -1,3 +1,4 @@
+# Long module: one validator for two file formats (YAML and CSV) that share every field rule and error message.
 """Reading and validating catalog files: the packaged ``services.yaml`` and users' YAML or CSV files.
 
 Every problem raises :class:`~procsimp.errors.CatalogError` with one line that names the file,
@@ -565,7 +566,13 @@ def _resolve(path: str | os.PathLike[str]) -> tuple[Path, str]:
 
 
 def extend_catalog(base: Catalog, path: str | os.PathLike[str]) -> Catalog:
-    """``base`` with the entries of the YAML or CSV file at ``path`` added or overriding."""
+    """A new catalog: ``base`` with the entries of a user file (YAML or CSV) added or overriding.
+
+    An entry whose ``id`` is already in the catalog overrides only the fields it gives;
+    an entry with a new id is added (it needs at least ``id``, ``name_vi`` and
+    ``name_en``). Raises :class:`~procsimp.errors.CatalogError` naming the file, the entry
+    and the field of any bad value.
+    """
     p, label = _resolve(path)
     try:
         data = p.read_bytes()
@@ -624,7 +631,7 @@ def load_catalog(
     """The built-in service catalog, extended by the user file(s) ``extra`` (YAML or CSV).
 
     The packaged catalog is read and validated once per process. Each extra file adds
-    services or overrides built-in ones field by field (see :meth:`Catalog.extend`); several
+    services or overrides built-in ones field by field (see :func:`extend_catalog`); several
     files apply in order.
     """
     catalog = _builtin()
@@ -632,5 +639,5 @@ def load_catalog(
         return catalog
     paths = [extra] if isinstance(extra, (str, os.PathLike)) else list(extra)
     for path in paths:
-        catalog = catalog.extend(path)
+        catalog = extend_catalog(catalog, path)
     return catalog

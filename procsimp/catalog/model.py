@@ -1,7 +1,7 @@
 """Service and Catalog: the procedures procsimp knows, looked up by any of their names.
 
-A :class:`Catalog` is immutable: :meth:`Catalog.extend` and :meth:`Catalog.essential` return new
-catalogs. Lookups ignore case, Unicode form and spacing; as a fallback they also ignore
+A :class:`Catalog` is immutable: :meth:`Catalog.essential` and
+:func:`~procsimp.catalog.extend_catalog` return new catalogs. Lookups ignore case, Unicode form and spacing; as a fallback they also ignore
 diacritics and punctuation, as long as that matches exactly one service.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -358,18 +357,6 @@ class Catalog:
             protected_for_all=self._protected_for_all,
             origins=self._origins,
         )
-
-    def extend(self, path: str | os.PathLike[str]) -> Catalog:
-        """A new catalog with the entries of a user file (YAML or CSV) added or overriding.
-
-        An entry whose ``id`` is already in the catalog overrides only the fields it gives;
-        an entry with a new id is added (it needs at least ``id``, ``name_vi`` and
-        ``name_en``). Raises :class:`~procsimp.errors.CatalogError` naming the file, the entry
-        and the field of any bad value.
-        """
-        from procsimp.catalog.loader import extend_catalog
-
-        return extend_catalog(self, path)
 
     def _derive(
         self,

@@ -12,6 +12,7 @@ import click
 
 COMMANDS: tuple[str, ...] = (
     "validate",
+    "convert",
     "profile",
     "compare",
     "mine",

@@ -157,8 +157,15 @@ class Scope:
         return self.apply(log, quiet=quiet)
 
     def resolve(self, log: Any) -> tuple[Any, Any, str]:
-        """``(filtered log, calendar, how the holidays were chosen)``, printing nothing."""
+        """``(filtered log, calendar, how the holidays were chosen)``, printing nothing. Inside a
+        command, the calendar becomes the ``calendar`` setting (:func:`procsimp.config_context`)
+        until the command ends, so every function it calls uses the same one."""
+        from procsimp.config import config_context
+
         calendar, note = self.calendar_for(log)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.with_resource(config_context(calendar=calendar))
         return self.filters.apply(log), calendar, note
 
     def apply(self, log: Any, *, quiet: bool = False) -> tuple[Any, Any]:

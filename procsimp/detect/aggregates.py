@@ -1,3 +1,4 @@
+# Long module: the detectors' tables computed in numpy; they are to become engine plans.
 """``LogAggregates``: every number the detectors need, computed once per log.
 
 The detectors never touch events. :func:`aggregate` reduces the log to a few small tables (the log
@@ -403,23 +404,12 @@ def _default_service_name() -> str:
 
 
 def _load_catalog(catalog: Any) -> Any:
-    """The catalog to use: the given one, the built-in one when None, none when False."""
-    if catalog is False:
-        return None
-    if catalog is not None:
-        if isinstance(catalog, (str, bytes)) or hasattr(catalog, "__fspath__"):
-            from procsimp.catalog import load_catalog
+    """The catalog to use (:func:`procsimp.catalog.resolve_catalog`); None when False (no
+    catalog: it warns that the legally required steps are unprotected)."""
+    from procsimp.catalog import resolve_catalog
 
-            return load_catalog(catalog)
-        if not hasattr(catalog, "is_protected"):
-            raise ParameterError(
-                f"catalog must be a procsimp Catalog, a path to a catalog file, None (the built-in "
-                f"catalog) or False (no catalog); got {type(catalog).__name__}"
-            )
-        return catalog
-    from procsimp.catalog import load_catalog  # a part of procsimp: no fallback without it
-
-    return load_catalog()
+    resolved = resolve_catalog(catalog)
+    return None if catalog is False else resolved
 
 
 def catalog_warnings(services: Iterable[str], catalog: Any, *, has_service: bool = True) -> list[str]:

@@ -34,6 +34,8 @@ import warnings
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from procsimp import progress
+from procsimp.catalog import CatalogWarning
 from procsimp.detect._common import routing_only_by_swap
 from procsimp.detect.aggregates import LogAggregates, catalog_warnings, shared_aggregate
 from procsimp.detect.flag import Flag
@@ -64,11 +66,6 @@ __all__ = [
 REMOVING_ACTIONS: tuple[str, ...] = ("eliminate", "merge")
 #: actions of which a step gets at most one (it goes, is merged, or is left to the system)
 _ONE_WAY: tuple[str, ...] = ("eliminate", "automate", "merge")
-
-
-class CatalogWarning(UserWarning):
-    """A service of the log has no entry in the service catalog: only the catalog-wide protected
-    steps apply to it, not the steps the law requires for that procedure."""
 
 
 def normalize_name(name: Any) -> Any:
@@ -128,6 +125,19 @@ def check_protect(
             f"{option} {name!r} matches no step of {scope}; its {len(steps)} steps: {shown}; {hint}"
         )
     return names
+
+
+def with_setting_steps(log: EventLog, names: tuple[str, ...], option: str = "protect") -> tuple[str, ...]:
+    """``names`` plus the steps of the ``protect`` (or ``external``) setting
+    (:func:`procsimp.settings`) that ``log`` has; a setting step the log lacks is not an error."""
+    from procsimp.config import settings
+    from procsimp.log import ACTIVITY
+
+    extra = normalize_names(getattr(settings(), option))
+    if not extra:
+        return names
+    present = {str(a) for a in log.df[ACTIVITY].dropna().unique()}
+    return tuple(dict.fromkeys((*names, *(n for n in extra if n in present))))
 
 
 @contextlib.contextmanager
@@ -286,9 +296,10 @@ def flag_steps(
     service that the catalog does not know, and (:class:`procsimp.office_hours.OfficeHoursWarning`)
     when more than 5% of the events fall outside the office hours used.
     """
+    progress.step("flag", service if isinstance(service, str) else None)
     threshold = check_confidence(min_confidence)
-    protect_t = check_protect(log, protect)  # a typo must not leave a step unprotected
-    external_t = check_protect(log, external, option="external")
+    protect_t = with_setting_steps(log, check_protect(log, protect))  # a typo must not leave a step unprotected
+    external_t = with_setting_steps(log, check_protect(log, external, option="external"), "external")
     if service is not None:
         service = normalize_name(service) if isinstance(service, str) else normalize_names(service)
     chosen = log.for_service(service) if service is not None else log

@@ -100,7 +100,7 @@ def _check_log(log: Any) -> None:
     if not isinstance(log, EventLog):
         raise ParameterError(
             f"expected an EventLog, got {type(log).__name__}; read one with procsimp.read_log(path) "
-            "or build one with EventLog.from_frame(df, case=..., activity=..., timestamp=...)"
+            "or build one with procsimp.frame_to_log(df, case=..., activity=..., timestamp=...)"
         )
 
 
@@ -280,10 +280,9 @@ def variants(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataF
 def _statutory_days(services: pd.Series, catalog: Any) -> tuple[pd.Series, dict[str, Any]]:
     """Statutory working days per case from the catalog (NaN when unknown) and the matches."""
     found: dict[str, Any] = {}
-    if catalog is None:
-        from procsimp.catalog import load_catalog
+    from procsimp.catalog import resolve_catalog
 
-        catalog = load_catalog()
+    catalog = resolve_catalog(catalog)
     for name in pd.unique(services.dropna()):
         found[str(name)] = catalog.get(str(name))
     days = {

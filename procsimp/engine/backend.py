@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from procsimp.config import ENGINES  # the values of PROCSIMP_ENGINE
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -147,29 +148,33 @@ def _with_intermediates(sql: str, plan: Mapping[str, str], made: Collection[str]
 _current: Backend | None = None
 
 
-#: the values of the ``PROCSIMP_ENGINE`` environment variable
-ENGINES = ("duckdb", "spark")
+#: one backend per engine name, made on first use
+_by_name: dict[str, Backend] = {}
 
 
 def get_backend() -> Backend:
     """The backend the engine uses: the one :func:`set_backend` chose, else the one named by the
-    ``PROCSIMP_ENGINE`` environment variable (``duckdb``, the default, or ``spark``: a local
-    Spark session, see :mod:`procsimp.engine.spark`)."""
-    global _current
-    if _current is None:
-        engine = os.environ.get("PROCSIMP_ENGINE", "").strip().lower() or "duckdb"
-        if engine not in ENGINES:
-            raise ParameterError(
-                f"PROCSIMP_ENGINE={os.environ.get('PROCSIMP_ENGINE')!r} is not an engine; use one of "
-                f"{', '.join(ENGINES)} or unset it"
-            )
+    ``engine`` setting (``procsimp.config_context(engine=...)``), else by the ``PROCSIMP_ENGINE``
+    environment variable (``duckdb``, the default, or ``spark``: a local Spark session, see
+    :mod:`procsimp.engine.spark`)."""
+    from procsimp.config import settings
+
+    if _current is not None:
+        return _current
+    engine = settings().engine or os.environ.get("PROCSIMP_ENGINE", "").strip().lower() or "duckdb"
+    if engine not in ENGINES:
+        raise ParameterError(
+            f"PROCSIMP_ENGINE={os.environ.get('PROCSIMP_ENGINE')!r} is not an engine; use one of "
+            f"{', '.join(ENGINES)} or unset it"
+        )
+    if engine not in _by_name:
         if engine == "spark":
             from procsimp.engine.spark import SparkBackend
 
-            _current = SparkBackend()
+            _by_name[engine] = SparkBackend()
         else:
-            _current = DuckDBBackend()
-    return _current
+            _by_name[engine] = DuckDBBackend()
+    return _by_name[engine]
 
 
 def set_backend(backend: Backend | None) -> Backend | None:

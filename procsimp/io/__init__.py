@@ -4,6 +4,7 @@
   (column mapping, timestamp parsing, lifecycle pairing, errors and warnings; see
   :mod:`procsimp.io.frame`), with a Parquet cache for large files (:mod:`procsimp.io.cache`);
 * :func:`write_log` writes an EventLog as CSV, Parquet or XES, atomically;
+* :func:`convert` reads a big log once and keeps it as a mapped, typed Parquet file;
 * :func:`frame_to_log` turns an in-memory DataFrame into an EventLog with the same rules.
 
 Names are imported lazily, so that ``import procsimp.io`` (and the XES worker process) stay light.
@@ -19,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "read_log": "procsimp.io.read",
     "sniff_format": "procsimp.io.read",
     "write_log": "procsimp.io.write",
+    "convert": "procsimp.io.conversion",
     "neutralise_formulas": "procsimp.io.write",
     "frame_to_log": "procsimp.io.frame",
     "nfc_categorical": "procsimp.io.frame",
@@ -31,6 +33,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "SYNONYMS",
+    "convert",
     "detect_mapping",
     "frame_to_log",
     "load_mapping_file",
@@ -44,6 +47,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.io.conversion import convert
     from procsimp.io.frame import frame_to_log, nfc_categorical
     from procsimp.io.mapping import SYNONYMS, detect_mapping, load_mapping_file, normalise_header
     from procsimp.io.read import read_log, sniff_format

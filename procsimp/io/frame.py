@@ -1,3 +1,4 @@
+# Long module: every reader ends in one validation pass over the same arrays; split, those arrays would travel between modules.
 """Turn a raw DataFrame into a validated, normalised :class:`EventLog`.
 
 Every reader (CSV, Excel, XES, Parquet) ends here, so the rules are the same whatever the format:
@@ -24,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procsimp._tz import local_ticks
+from procsimp._tz import check_timezone, local_ticks
 from procsimp.errors import LogReadError, LogValidationError, MappingError
 from procsimp.io import times as _times
 from procsimp.io.mapping import normalise_header, option_for, resolve_columns
@@ -284,13 +285,14 @@ def frame_to_log(
     xes: bool = False,
     source_offsets: list[int] | None = None,
     activity_key: str | None = None,
+    detect: bool = True,
     **columns: str | None,
 ) -> EventLog:
     """Validate and normalise ``frame`` into an EventLog; ``frame`` is not modified.
 
     ``mapping`` may be a dict of role -> column, a :class:`ColumnMapping` or the path of a YAML
     mapping file; keyword arguments (``case="Mã hồ sơ"`` ...) win over it; other roles are
-    detected from known headers. ``dayfirst`` decides dates like ``03/04/2025`` when no value
+    detected from known headers (unless ``detect`` is False). ``dayfirst`` decides dates like ``03/04/2025`` when no value
     of the file tells (default: day first). ``source_offsets`` (minutes) are the UTC offsets the
     source wrote its times with, used to tell day-resolution data (times at local midnight).
 
@@ -303,12 +305,12 @@ def frame_to_log(
     Raises :class:`~procsimp.errors.LogValidationError` or :class:`~procsimp.errors.MappingError`
     with a message naming the source, the column, the rows and the fix.
     """
-    _check_timezone(timezone)
+    check_timezone(timezone)
     frame = frame.rename(columns=lambda c: unicodedata.normalize("NFC", str(c)))
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()][0]
         raise LogReadError(f"{source}: two columns are called {dup!r}; give each column its own header")
-    cmap = resolve_columns(list(frame.columns), mapping, columns, source=source, xes=xes)
+    cmap = resolve_columns(list(frame.columns), mapping, columns, source=source, xes=xes, detect=detect)
     if len(frame) == 0:
         raise LogReadError(
             f"{source}: the log has columns ({', '.join(map(repr, list(frame.columns)[:12]))}) but no events; "
@@ -735,13 +737,6 @@ def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndar
             "map one with --resource COLUMN if the log has it"
         )
     return warn
-
-
-def _check_timezone(timezone: str) -> None:
-    """The same check, and message, as :func:`procsimp.io.read_log`'s."""
-    from procsimp.io.read import check_timezone
-
-    check_timezone(timezone)
 
 
 def warning_lines(log: EventLog) -> list[str]:

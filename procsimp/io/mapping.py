@@ -231,8 +231,10 @@ def resolve_columns(
     *,
     source: str,
     xes: bool = False,
+    detect: bool = True,
 ) -> ColumnMapping:
-    """Combine keyword arguments, a mapping (dict, ColumnMapping or YAML path) and detection.
+    """Combine keyword arguments, a mapping (dict, ColumnMapping or YAML path) and detection
+    (of the roles left unmapped; none with ``detect=False``).
 
     Every named column must exist (matched exactly after NFC, else by its normalised form); the
     required roles (case, activity, timestamp) must end up mapped. Errors list the columns present.
@@ -286,11 +288,12 @@ def resolve_columns(
         raise MappingError(
             f"{source}: column {col!r} is mapped to more than one role ({', '.join(roles)}); map each role to its own column"
         )
-    detected = detect_mapping(columns, xes=xes, skip=resolved, source=source)
     final = dict(resolved)
     final_how = {role: how[role] for role in resolved}
-    final.update(detected.columns)
-    final_how.update(detected.how)
+    if detect:
+        detected = detect_mapping(columns, xes=xes, skip=resolved, source=source)
+        final.update(detected.columns)
+        final_how.update(detected.how)
     for role in REQUIRED_ROLES:
         if role not in final:
             raise MissingColumnError(

@@ -7,8 +7,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from procsimp.errors import LogReadError, LogValidationError, ParameterError
-from procsimp.log import DEFAULT_TIMEZONE, ROLES, ColumnMapping, EventLog
+from procsimp._tz import check_timezone
+from procsimp.errors import LogReadError, ParameterError
+from procsimp.log import ROLES, ColumnMapping, EventLog
 
 __all__ = ["read_log", "sniff_format", "check_timezone", "FORMATS"]
 
@@ -66,20 +67,6 @@ def sniff_format(path: str | os.PathLike[str]) -> tuple[str, str | None]:
     return "csv", None
 
 
-def check_timezone(timezone: str) -> None:
-    """Raise :class:`~procsimp.errors.LogValidationError` unless ``timezone`` is an IANA timezone
-    name that this machine knows (checked once, before any reader uses it)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(str(timezone))
-    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-        raise LogValidationError(
-            f"--timezone {str(timezone)!r} is not a known timezone; use an IANA name such as "
-            "Asia/Ho_Chi_Minh or UTC"
-        ) from None
-
-
 def _kind(value: Any) -> str:
     text = repr(value)
     return f"{type(value).__name__} {text[:60] + '…' if len(text) > 60 else text}"
@@ -96,7 +83,7 @@ def _check_arguments(path: Any, mapping: Any, timezone: Any, cache: Any, dayfirs
     if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
         raise ParameterError(
             f"read_log(path=...) needs the path of a log file (a str or pathlib.Path), got {_kind(path)}; to use "
-            "a DataFrame, call EventLog.from_frame(df, case=..., activity=..., timestamp=...)"
+            "a DataFrame, call procsimp.frame_to_log(df, case=..., activity=..., timestamp=...)"
         )
     if str(path).strip() == "":
         raise LogReadError("read_log(path=''): no file given; give the path of a CSV, Excel, XES or Parquet file")
@@ -123,7 +110,7 @@ def read_log(
     path: str | os.PathLike[str],
     mapping: dict[str, str] | ColumnMapping | str | os.PathLike[str] | None = None,
     *,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str | None = None,
     cache: bool | str | os.PathLike[str] | None = None,
     dayfirst: bool | None = None,
     sheet: str | None = None,
@@ -136,7 +123,8 @@ def read_log(
     ``timestamp=...``, ``start``, ``resource``, ``unit``, ``service``, ``channel``, ``received``,
     ``due``, ``outcome``), by ``mapping`` (a dict, a :class:`ColumnMapping` or the path of a YAML
     file ``case: Mã hồ sơ``), else detected from common English and Vietnamese headers. Naive times
-    take ``timezone`` (an IANA name, checked before the file is read); a due date without a time of
+    take ``timezone`` (an IANA name, checked before the file is read; None: the ``timezone`` of
+    :func:`procsimp.settings`, by default Asia/Ho_Chi_Minh); a due date without a time of
     day is the end of that day (23:59:59.999999). ``dayfirst`` decides dates such as ``03/04/2025``
     when no value tells (None: day first). ``sheet`` and ``header_row`` (Excel only): the sheet
     to read and the sheet row (1 = the first) that holds the column names; by default the first
@@ -156,7 +144,9 @@ def read_log(
     source = str(path)
     p = Path(path)
     if timezone is None:
-        timezone = DEFAULT_TIMEZONE
+        from procsimp.config import settings
+
+        timezone = settings().timezone
     check_timezone(timezone)
     if not p.exists():
         raise LogReadError(f"{source}: no such file; check the path")
@@ -261,6 +251,14 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
 
             frame, meta = read_parquet_frame(p, source, wanted=set(columns.values()) | _mapping_columns(mapping),
                                              notes=notes)
+            stored = stored_mapping(meta) if meta is not None else None
+            if (stored is not None and mapping is None and not any(columns.values())
+                    and all(ROLES[role] in frame.columns for role in stored.columns)):
+                # procsimp's own file (procsimp convert, write_log): its roles, and no other column
+                # taken for a role by its header (an XES attribute 'dueDate' stays an attribute)
+                as_written = frame_to_log(frame, {role: ROLES[role] for role in stored.columns}, timezone=timezone,
+                                          source=source, dayfirst=dayfirst, rows=Rows(), warnings=notes, detect=False)
+                return as_written.replace(mapping=stored)
             log = frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                rows=Rows(), warnings=notes, **columns)
             if meta is not None and mapping is None and not any(columns.values()):

@@ -1,3 +1,4 @@
+# Long module: one timestamp-format decision per column; the format detectors and parsers share the same vectorised helpers.
 """Vectorised timestamp parsing, decided per column from the data.
 
 Accepted forms:

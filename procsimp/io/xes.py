@@ -1,3 +1,4 @@
+# Long module: XES reading (fast path and safe fallback) and writing share the attribute typing and the XML safety checks.
 """XES (and ``.xes.gz``) reading and writing, with safe XML handling.
 
 Safety: XES never needs a DTD. Before any parser sees the file, its prolog is checked and a

@@ -14,16 +14,15 @@ Every file is written atomically (:mod:`procsimp._atomic`).
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from procsimp._atomic import write_text
+from procsimp._cells import to_plain
 
 __all__ = [
     "write_table",
@@ -38,25 +37,6 @@ __all__ = [
 #: the columns of ``kpis.csv``; with a simulation, ``simulated_mean``, ``simulated_low`` and
 #: ``simulated_high`` follow
 KPI_COLUMNS: tuple[str, ...] = ("service", "kpi", "before", "after", "change", "change_pct")
-
-
-def to_plain(value: Any) -> Any:
-    """A JSON-ready value: numpy scalars to Python, NaN/NA to None, tuples to lists."""
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
 
 
 def _json_text(value: Any) -> str:

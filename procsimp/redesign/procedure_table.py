@@ -53,14 +53,9 @@ class Change:
 
 
 def _statutory(p: Proposal) -> tuple[float | None, str | None]:
-    cat = p.catalog
-    if cat is None:
-        try:
-            from procsimp.catalog import load_catalog
+    from procsimp.catalog import resolve_catalog
 
-            cat = load_catalog()
-        except Exception:  # pragma: no cover - the built-in catalog always loads
-            return None, None
+    cat = p.catalog if p.catalog is not None else resolve_catalog(None)
     svc = cat.get(p.service) if hasattr(cat, "get") else None
     if svc is None or svc.statutory_days is None:
         return None, None

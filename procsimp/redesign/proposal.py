@@ -1,3 +1,4 @@
+# Long module: the Proposal result with its views (procedure table, diagrams, KPIs) and propose() that builds it.
 """``propose(log, flags)``: a to-be workflow for one service, with its measured effect.
 
 A :class:`Proposal` is the as-is log plus the typed edits accepted from the flags. Applying the
@@ -25,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from procsimp.detect.pipeline import check_protect, normalize_name
+from procsimp import progress
+from procsimp.catalog import resolve_catalog
+from procsimp.detect.pipeline import check_protect, normalize_name, with_setting_steps
 from procsimp.errors import ParameterError
 from procsimp.log import ACTIVITY, TIMESTAMP
 from procsimp.redesign.apply import EditEffect, Timeline, apply_edits, order_edits
@@ -131,7 +134,7 @@ class Proposal:
     # ------------------------------------------------------------------ output
     def kpis_json(self) -> dict[str, Any]:
         """The object ``procsimp propose`` writes per service into ``kpis.json``."""
-        from procsimp.report.tables import to_plain
+        from procsimp._cells import to_plain
 
         out: dict[str, Any] = {
             "service": self.service,
@@ -881,8 +884,9 @@ def propose(
             each must be a step of the log (a ParameterError names one that is not).
         external: steps driven by an outside party or a timer, never reordered or removed
             (besides those recognised from behaviour; see :func:`procsimp.flag_steps`).
-        catalog: a :class:`procsimp.catalog.Catalog` or a path to a catalog file (protected
-            steps and statutory days); None for the built-in catalog.
+        catalog: protected steps and statutory days, as :func:`procsimp.catalog.resolve_catalog`
+            reads it: None for the catalog of the settings (by default the bundled one), False
+            for none, a path to a file that extends the bundled catalog, or a Catalog.
         accept: the flags to accept (default all): indices into ``flags``, flag keys
             ``(service, action, activity, into)`` or ``(action, activity, into)``, Flags, edits
             or dicts; an accepted edit that matches no flag is applied as well.
@@ -910,10 +914,11 @@ def propose(
     from procsimp.office_hours import log_calendar
 
     cal, hours = log_calendar(log, calendar)  # given, or the office hours the log's times show
-    protect_t = check_protect(log, protect)  # a typo is an error, never an unprotected step
-    external_t = check_protect(log, external, option="external")
-    cat = _catalog(catalog)
+    protect_t = with_setting_steps(log, check_protect(log, protect))  # a typo is an error, never an unprotected step
+    external_t = with_setting_steps(log, check_protect(log, external, option="external"), "external")
+    cat = resolve_catalog(catalog)
     svc_log, name = _service_of(log, service)
+    progress.step("propose", name)
     if svc_log.n_events == 0:
         raise ParameterError(f"service {name!r} has no events in {log.source}")
 
@@ -1009,21 +1014,6 @@ def propose(
         catalog=cat,
         office_hours=hours,
     )
-
-
-def _catalog(catalog: Any) -> Any:
-    if catalog is None:
-        return None
-    if isinstance(catalog, (str, os.PathLike)):
-        from procsimp.catalog import load_catalog
-
-        return load_catalog(catalog)
-    if not hasattr(catalog, "is_protected"):
-        raise ParameterError(
-            f"catalog must be a procsimp Catalog, a path to a catalog file (YAML or CSV) or None; "
-            f"got {type(catalog).__name__}"
-        )
-    return catalog
 
 
 def _knocked_cases(log: EventLog, roles: _Roles) -> np.ndarray:

@@ -1,3 +1,4 @@
+# Long module: one discrete-event model (arrivals, officer pools, working-minute clock, replications) over one shared state.
 """What-if simulation: the as-is and the to-be workflow under load, with SimPy.
 
 The replay of :mod:`procsimp.redesign.apply` keeps each dossier's observed waiting; it cannot
@@ -100,7 +101,7 @@ class SimulationResult:
     assumptions_vi: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        from procsimp.report.tables import to_plain
+        from procsimp._cells import to_plain
 
         out: dict[str, Any] = {
             "replications": self.replications,

@@ -1,3 +1,4 @@
+# Long module: one layout algorithm (order, placement, orthogonal routing) and its BPMN-DI serialisation.
 """BPMN 2.0 XML with complete diagram interchange (BPMNDI), laid out left to right.
 
 pm4py's own BPMN layout comes out garbled in bpmn.io, so procsimp lays the diagram out itself:
@@ -33,7 +34,16 @@ from xml.sax.saxutils import escape, quoteattr
 
 from procsimp.errors import ParameterError
 
-__all__ = ["BpmnLayout", "bpmn_xml", "write_bpmn", "layout_bpmn", "bpmn_svg"]
+#: the attribute of a pm4py BPMN task that carries the BPMN standard loop marker (set by
+#: :func:`procsimp.discovery.make_loop_task`, drawn here)
+LOOP_MARKER = "procsimp_loop"
+
+
+def is_loop_task(node: Any) -> bool:
+    """Whether a BPMN node is a task with the standard loop marker."""
+    return bool(getattr(node, LOOP_MARKER, False))
+
+__all__ = ["BpmnLayout", "bpmn_xml", "write_bpmn", "layout_bpmn", "bpmn_svg", "is_loop_task", "LOOP_MARKER"]
 
 NS_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS_BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -129,9 +139,9 @@ class BpmnLayout:
 
 
 def _kind(obj: Any) -> str:
-    from procsimp.discovery import _quiet_pm4py
+    from procsimp._pm4py import pm4py
 
-    _quiet_pm4py()
+    pm4py()  # quietly, before any ``from pm4py...`` import
     from pm4py.objects.bpmn.obj import BPMN
 
     checks = (
@@ -183,8 +193,6 @@ def _graph(bpmn: Any) -> tuple[list[_Node], list[_Edge]]:
     """Nodes and flows of a pm4py BPMN in canonical order, with stable ids."""
     import networkx as nx
     from pm4py.objects.bpmn.obj import BPMN
-
-    from procsimp.discovery import is_loop_task
 
     raw_nodes = list(bpmn.get_nodes())
     flows = [f for f in bpmn.get_flows() if isinstance(f, BPMN.SequenceFlow)]

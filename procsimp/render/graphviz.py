@@ -1,3 +1,4 @@
+# Long module: one drawing: the map's DOT, legend, colour scales and SVG/PNG/PDF rendering share its styling.
 """Process maps as Graphviz diagrams: DOT source, SVG, PNG and PDF.
 
 :func:`map_dot` draws a :class:`procsimp.mining.ProcessMap` left to right, in the manner of

@@ -1,3 +1,4 @@
+# Long module: the report assembles every stage per service; its file writing is to move to one output layer.
 """The report: every stage of the flow, per service, into one folder.
 
 ``report(log, out="outputs/report")`` profiles the log, and for each service mines its process
@@ -33,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from procsimp import progress
 from procsimp._atomic import write_text
 from procsimp._slug import service_slugs, slugify
 from procsimp.errors import ParameterError, ProcsimpError
@@ -191,7 +193,7 @@ def report(
     out: str | Path = "outputs/report",
     *,
     services: Sequence[str] | None = None,
-    lang: str = "vi",
+    lang: str | None = None,
     catalog: Any = None,
     protect: Sequence[str] = (),
     external: Sequence[str] = (),
@@ -206,7 +208,8 @@ def report(
 ) -> Report:
     """Run the whole flow on ``log`` and write the report into ``out``.
 
-    ``lang`` is the language the page opens in (both are always included). ``services`` limits
+    ``lang`` is the language the page opens in (both are always included; None: the ``lang`` of
+    :func:`procsimp.settings` when set there, else Vietnamese). ``services`` limits
     the report to some services; by default every service of the log is reported. ``protect``
     and ``external`` are as in :func:`procsimp.flag_steps`. ``calendar``
     (a :class:`procsimp.WorkCalendar`) sets office hours, working days and holidays for every
@@ -225,6 +228,10 @@ def report(
     ``out`` that procsimp did not write, or that another command wrote, is refused unless
     ``force``; so is a folder another run is writing.
     """
+    if lang is None:
+        from procsimp.config import settings
+
+        lang = settings().lang or "vi"
     if lang not in LANGS:
         raise ParameterError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
     if not (isinstance(min_saving, (int, float)) and not isinstance(min_saving, bool)
@@ -272,10 +279,10 @@ def _report_into(
     since: Any,
     min_saving: float,
 ) -> Report:
-    from procsimp.catalog import load_catalog
+    from procsimp.catalog import resolve_catalog
     from procsimp.stats import profile
 
-    cat = catalog if catalog is not None and not isinstance(catalog, (str, Path)) else load_catalog(catalog)
+    cat = resolve_catalog(catalog)
     from procsimp.engine import DEFAULT_SERVICE
     from procsimp.office_hours import OfficeHoursWarning, log_calendar
     from procsimp.report.trend import parse_since, trend_section
@@ -294,8 +301,9 @@ def _report_into(
 
     written += write_profile(prof, out)
     computed = []
-    for name in names:
+    for i, name in enumerate(names, 1):
         label = name if name is not None else "(all)"
+        progress.step("report", label, index=i, total=len(names))
         try:
             computed.append(_compute_service(
                 log, name, cat=cat, protect=protect, external=external, simulate=simulate, seed=seed,

@@ -1,3 +1,4 @@
+# Long module: generate() with its parameter checks, its result object and writer; engine, assembly and templates are apart.
 """Synthetic dossier logs with known waste: the ground truth that procsimp is measured against.
 
 Real dossier logs of the national public-service systems are not public, so procsimp generates
@@ -34,10 +35,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from procsimp import progress
 from procsimp.calendar import WorkCalendar, default_calendar
 from procsimp.errors import ParameterError
 from procsimp.log import EventLog
-from procsimp.synth._engine import CHANNELS, COUNTERFACTUAL, Officers, ServiceRun, run_service
+from procsimp.synth._engine import (
+    CHANNEL_LABELS,
+    CHANNELS,
+    COUNTERFACTUAL,
+    OUTCOME_LABELS,
+    Officers,
+    ServiceRun,
+    run_service,
+)
 from procsimp.synth.templates import ACTIONS, STRUCTURES, TEMPLATES, WASTE_KINDS, Template, template
 
 __all__ = [
@@ -55,14 +65,6 @@ __all__ = [
 SERVICE_IDS: tuple[str, ...] = tuple(t.id for t in TEMPLATES)
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xes")
 LANGS: tuple[str, ...] = ("vi", "en")
-CHANNEL_LABELS: dict[str, tuple[str, ...]] = {
-    "vi": ("Trực tuyến", "Trực tiếp", "Bưu chính"),
-    "en": CHANNELS,
-}
-OUTCOME_LABELS: dict[str, tuple[str, str]] = {  # approved, rejected
-    "vi": ("Đã giải quyết", "Từ chối"),
-    "en": ("approved", "rejected"),
-}
 _TRUTH_FORMAT = 1
 
 
@@ -367,7 +369,8 @@ def generate(
     counts = _allocate(cases, ids)
     officers = Officers()
     runs: list[tuple[Template, ServiceRun, dict[str, Any]]] = []
-    for sid in ids:
+    for i, sid in enumerate(ids, 1):
+        progress.step("generate", sid, index=i, total=len(ids))
         tpl = template(sid, structure)
         meta = _service_meta(tpl, lang, catalog)
         run = run_service(

@@ -26,7 +26,7 @@ from procsimp.log import (
     ColumnMapping,
     EventLog,
 )
-from procsimp.synth._engine import Officers, ServiceRun
+from procsimp.synth._engine import CHANNEL_LABELS, OUTCOME_LABELS, Officers, ServiceRun
 from procsimp.synth.templates import Template
 
 __all__ = ["assemble", "case_ids"]
@@ -137,7 +137,6 @@ def assemble(
     ``calendars``: one calendar per run when the services keep different office hours (the
     random family); all in the timezone of ``calendar``.
     """
-    from procsimp.synth import CHANNEL_LABELS, OUTCOME_LABELS
 
     tz = calendar.timezone
     # ---- case ids, global order

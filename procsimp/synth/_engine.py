@@ -44,6 +44,14 @@ from procsimp.synth.templates import STRUCTURES, TEMPLATES, VOCAB, Template
 __all__ = ["ServiceRun", "Officers", "run_service", "arrivals", "COUNTERFACTUAL", "QUEUE_FLOOR"]
 
 CHANNELS: tuple[str, ...] = ("online", "counter", "postal")
+CHANNEL_LABELS: dict[str, tuple[str, ...]] = {
+    "vi": ("Trực tuyến", "Trực tiếp", "Bưu chính"),
+    "en": CHANNELS,
+}
+OUTCOME_LABELS: dict[str, tuple[str, str]] = {  # approved, rejected
+    "vi": ("Đã giải quyết", "Từ chối"),
+    "en": ("approved", "rejected"),
+}
 _KEY_INDEX = {k: i for i, k in enumerate(VOCAB)}
 _TEMPLATE_INDEX = {t.id: i for i, t in enumerate(TEMPLATES)}
 

@@ -1,3 +1,4 @@
+# Long module: one grammar of procedures whose productions share the random state and the vocabulary.
 """The randomised procedure family: whole services drawn from a grammar of Vietnamese procedures.
 
 ``generate(structure="random", seed=s, services=k)`` draws ``k`` services, the i-th from seed

@@ -1,3 +1,4 @@
+# Long module: data: the generator's service templates, written as Python literals.
 """Service templates of the synthetic dossier generator.
 
 A template describes one public service as an ordered list of steps (the as-is workflow), the

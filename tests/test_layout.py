@@ -1,0 +1,145 @@
+"""The package's layout: no import cycles, and no long module without a reason at its top.
+
+The import graph is read statically from every module's source (``ast``): absolute
+``procsimp...`` imports at module level and inside functions alike, so a function-level import
+that closes a cycle counts; imports under ``if TYPE_CHECKING:`` are left out (they never run).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "procsimp"
+
+#: a module longer than this needs a reason, written on its first line
+LINE_LIMIT = 600
+REASON_PREFIX = "# Long module: "
+
+#: module -> the reason written on its first line (after ``# Long module: ``)
+LONG_MODULES: dict[str, str] = {
+    "procsimp/calendar.py": "working-minute arithmetic, its inverse, holidays and due dates share the calendar's tables.",
+    "procsimp/catalog/loader.py": "one validator for two file formats (YAML and CSV) that share every field rule and error message.",
+    "procsimp/detect/aggregates.py": "the detectors' tables computed in numpy; they are to become engine plans.",
+    "procsimp/discovery.py": "model discovery and the tree-to-BPMN rewriting rules it applies share one graph representation.",
+    "procsimp/io/frame.py": "every reader ends in one validation pass over the same arrays; split, those arrays would travel between modules.",
+    "procsimp/io/times.py": "one timestamp-format decision per column; the format detectors and parsers share the same vectorised helpers.",
+    "procsimp/io/xes.py": "XES reading (fast path and safe fallback) and writing share the attribute typing and the XML safety checks.",
+    "procsimp/procedure.py": "the reference-file schema: parsing, validation with located errors and the model it builds belong together.",
+    "procsimp/redesign/proposal.py": "the Proposal result with its views (procedure table, diagrams, KPIs) and propose() that builds it.",
+    "procsimp/redesign/simulate.py": "one discrete-event model (arrivals, officer pools, working-minute clock, replications) over one shared state.",
+    "procsimp/render/bpmn.py": "one layout algorithm (order, placement, orthogonal routing) and its BPMN-DI serialisation.",
+    "procsimp/render/graphviz.py": "one drawing: the map's DOT, legend, colour scales and SVG/PNG/PDF rendering share its styling.",
+    "procsimp/report/__init__.py": "the report assembles every stage per service; its file writing is to move to one output layer.",
+    "procsimp/synth/__init__.py": "generate() with its parameter checks, its result object and writer; engine, assembly and templates are apart.",
+    "procsimp/synth/_random.py": "one grammar of procedures whose productions share the random state and the vocabulary.",
+    "procsimp/synth/templates.py": "data: the generator's service templates, written as Python literals.",
+}
+
+
+def _modules(package: Path) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for path in sorted(package.rglob("*.py")):
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """ids of the nodes under an ``if TYPE_CHECKING:`` block."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                skipped.update(id(n) for n in ast.walk(child))
+    return skipped
+
+
+def import_graph(package: Path = PACKAGE) -> nx.DiGraph:
+    """Module -> imported procsimp module, each edge with the line of its first import."""
+    modules = _modules(package)
+
+    def owner(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        skipped = _type_checking_nodes(tree)
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path}:{node.lineno}: use an absolute import"
+                base = node.module or ""
+                names = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            else:
+                continue
+            for name in names:
+                target = owner(name) if name.split(".")[0] == "procsimp" else None
+                if target and target != module and not graph.has_edge(module, target):
+                    graph.add_edge(module, target, line=node.lineno)
+    return graph
+
+
+def test_the_import_graph_sees_module_and_function_level_imports() -> None:
+    graph = import_graph()
+    # module level: the engine package imports its planner
+    assert graph.has_edge("procsimp.engine", "procsimp.engine.sql")
+    # inside a function: the filters reach the engine only for the variant filter
+    assert graph.has_edge("procsimp.filters", "procsimp.engine")
+    # under TYPE_CHECKING only: the engine names the EventLog type, the log never imports the engine
+    assert not graph.has_edge("procsimp.log", "procsimp.engine")
+
+
+def test_a_planted_cycle_is_found(tmp_path: Path) -> None:
+    pkg = tmp_path / "procsimp"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from procsimp.sub import b\n")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from procsimp import a\n")
+    (pkg / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from procsimp import a\n"
+    )
+    cycles = [sorted(c) for c in nx.simple_cycles(import_graph(pkg))]
+    assert cycles == [["procsimp.a", "procsimp.sub.b"]]
+
+
+def test_no_import_cycles() -> None:
+    graph = import_graph()
+    cycles = sorted(sorted(c) for c in nx.simple_cycles(graph))
+    lines = []
+    for cycle in cycles[:20]:
+        ring = nx.find_cycle(graph.subgraph(cycle))
+        lines.append("  " + " -> ".join(f"{a} (line {graph.edges[a, b]['line']})" for a, b in ring) + f" -> {ring[0][0]}")
+    assert not cycles, f"{len(cycles)} import cycle(s); move the shared piece down a layer:\n" + "\n".join(lines)
+
+
+def test_long_modules_say_why_on_their_first_line() -> None:
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        n_lines = text.count("\n")
+        first = text.split("\n", 1)[0]
+        if n_lines > LINE_LIMIT and rel not in LONG_MODULES:
+            problems.append(f"{rel}: {n_lines} lines; split it, or write its reason on line 1 and list it here")
+        if rel in LONG_MODULES:
+            if n_lines <= LINE_LIMIT:
+                problems.append(f"{rel}: {n_lines} lines now; take it off LONG_MODULES and drop its reason line")
+            elif first != REASON_PREFIX + LONG_MODULES[rel]:
+                problems.append(f"{rel}: line 1 is {first!r}, not {REASON_PREFIX + LONG_MODULES[rel]!r}")
+    missing = sorted(set(LONG_MODULES) - {p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("*.py")})
+    problems += [f"{rel}: listed in LONG_MODULES but gone; take it off" for rel in missing]
+    assert not problems, "\n".join(problems)
