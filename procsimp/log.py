@@ -232,8 +232,9 @@ class EventLog:
                 df[col] = df[col].cat.remove_unused_categories()
                 unchanged = unchanged and len(df[col].cat.categories) == len(self.df[col].cat.categories)
         # a log of that service only is its own sub-log (None: the cache must not hold the log)
-        per_log[key] = None if unchanged else self.replace(df=df)
-        return self if unchanged else per_log[key]
+        sub = None if unchanged else self.replace(df=df)
+        per_log[key] = sub
+        return self if sub is None else sub
 
     def column(self, role: str) -> pd.Series:
         """The column for a role; raises a clear error listing what exists when absent."""
