@@ -227,6 +227,27 @@ def test_an_assignment_is_not_merged_into_the_work_it_assigns() -> None:
     assert merge_flags(log) == []
 
 
+@pytest.mark.parametrize(("refuser", "flagged"), [("Court check", True), ("Appraise", False)])
+def test_the_appraisal_that_refuses_is_not_paired_with_the_consultation_after_it(refuser: str, flagged: bool) -> None:
+    # a unit that does nothing else appraises the dossier the desk hands it, then a body that
+    # does nothing else is consulted; two of forty are refused. Refused by the body, asked on the
+    # appraised dossier, the two are consultations in sequence; refused by the appraisal, the
+    # first substantial work after the intake, it is the decision the consultation waits for
+    cases = []
+    for i in range(40):
+        steps = [("S", "o1", "desk", 0, 10), ("Appraise", "a1", "unit", 30, 60), ("Court check", "k1", "court", 30, 60)]
+        if i < 2:
+            steps = steps[: 2 if refuser == "Appraise" else 3] + [("Refusal", "o1", "desk", 30, 5)]
+        else:
+            steps += [("Sign", "l1", "lead", 30, 10), ("E", "o1", "desk", 30, 5)]
+        cases.append(sequence(steps))
+    log = log_of(cases)
+    row = aggregate(log, catalog=False).activities.set_index("activity").loc[refuser]
+    assert row["decision_knockout"] and row["unit_exclusive_share"] >= 0.9
+    pairs = [(f.activity, f.into) for f in parallel_flags(log)]
+    assert pairs == ([("Appraise", "Court check")] if flagged else [])
+
+
 def test_a_follow_up_before_two_swapping_steps_is_no_decision() -> None:
     # after the draft, the police and the court are asked in either order: the draft's next step
     # varies, but that is no decision
@@ -306,6 +327,19 @@ def test_a_separate_end_step_after_a_decision_counts_with_less_confidence() -> N
     assert flags[0].confidence <= 0.6
     assert "stop at “Close” right after “Verify”" in flags[0].explanation["en"]
     assert "rejected" not in flags[0].explanation["en"]
+
+
+@pytest.mark.parametrize(("with_appraisal", "flagged"), [(5, True), (3, False)])
+def test_a_costly_branch_only_some_dossiers_take_is_no_late_knockout(with_appraisal: int, flagged: bool) -> None:
+    # five dossiers are rejected right after 'Verify'; ``with_appraisal`` of them went through
+    # the two-hour appraisal before it: done for every rejected dossier, the check comes too
+    # late; done only on a branch some dossiers are routed to, 'Verify' is the main decision
+    cases = []
+    for i in range(20):
+        head = HEAD if i >= 5 or i < with_appraisal else [h for h in HEAD if h[0] != "Appraise"]
+        cases.append(sequence([*head, ("Notify rejection", "o1", "desk", 20, 10)] if i < 5 else [*head, *TAIL]))
+    flags = LateKnockout().detect(aggregate(log_of(cases), catalog=False))
+    assert [(f.activity, f.into) for f in flags] == ([("Verify", "Receive")] if flagged else [])
 
 
 @pytest.mark.parametrize(("screened", "flagged"), [(6, False), (3, True)])

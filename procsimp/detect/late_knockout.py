@@ -72,6 +72,10 @@ class LateKnockout(Detector):
     max_check_share
         the check's processing is at most this share of the costliest step before it: a quick
         check placed after expensive work, not the main appraisal itself.
+    min_cost_step_share
+        a costly step counts when it ran before the decision in at least this share of the
+        knocked-out cases: work done for nearly every dossier, not an optional branch that only
+        some dossiers are routed to (the step after such a branch is the main appraisal).
 
     Protected steps (a signature the law places at the end) are never moved, nor is the final
     approval that releases the result (its next step produces or delivers it). Per service only
@@ -89,6 +93,7 @@ class LateKnockout(Detector):
         "min_cost_share": Interval(0, 1),
         "min_cost_hours": Interval(0, None),
         "max_check_share": Interval(0, 1),
+        "min_cost_step_share": Interval(0, 1),
     }
 
     min_knockouts: int
@@ -98,6 +103,7 @@ class LateKnockout(Detector):
     min_cost_share: float
     min_cost_hours: float
     max_check_share: float
+    min_cost_step_share: float
 
     def __init__(
         self,
@@ -109,6 +115,7 @@ class LateKnockout(Detector):
         min_cost_share: float = 0.3,
         min_cost_hours: float = 0.5,
         max_check_share: float = 0.5,
+        min_cost_step_share: float = 0.8,
     ) -> None:
         super().__init__(
             min_knockouts=min_knockouts,
@@ -118,6 +125,7 @@ class LateKnockout(Detector):
             min_cost_share=min_cost_share,
             min_cost_hours=min_cost_hours,
             max_check_share=max_check_share,
+            min_cost_step_share=min_cost_step_share,
         )
 
     def detect(self, aggregates: LogAggregates) -> list[Flag]:
@@ -176,7 +184,10 @@ class LateKnockout(Detector):
                 return val(row[col]) if row is not None else 0.0
 
             # costly work: not the intake, not a screening decision, at least ``need`` hours
-            costly = [st for st in steps if not is_anchor(st.activity) and cost_of(st.activity) >= need]
+            # done for (nearly) every knocked-out dossier: an optional branch some dossiers are
+            # routed to is not the work the check should spare them
+            costly = [st for st in steps if not is_anchor(st.activity) and cost_of(st.activity) >= need
+                      and st.share >= self.min_cost_step_share]
             if not costly:
                 continue
             if ag.has_start:

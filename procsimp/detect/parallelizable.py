@@ -24,9 +24,13 @@ independent:
   can reject is better done first), unless both are consulted bodies and either the dossier
   goes back to the unit that asked them (each gives its opinion, whether or not one can refuse)
   or the decision is a rare knock-out (at most ``max_knockout_share`` of its dossiers, and it
-  never sends the dossier back or routes it): two bodies asked one after the other, always in
-  the same order, with nothing passing between them, can be asked at once, and the few
-  dossiers one of them refuses do not justify making every dossier wait for it first.
+  never sends the dossier back or routes it) asked on an appraised dossier (substantial work
+  comes before it): two bodies asked one after the other, always in the same order, with nothing
+  passing between them, can be asked at once, and the few dossiers one of them refuses do not
+  justify making every dossier wait for it first. A step that sends dossiers back for rework
+  reviews the work before it and is never such a consultation; nor is the first substantial work
+  after the intake and its hand-offs, when it refuses dossiers: that is the appraisal itself,
+  whose decision the consultations after it wait for.
 
 Only steps of the same dossier can run in parallel: two steps that occur together in fewer than
 ``min_cooccurrence`` of the dossiers that have either are alternatives (two different endings, a
@@ -310,9 +314,9 @@ class Parallelizable(Detector):
             exclusive = sum(val(x.unit_exclusive_share) >= 0.9 for x in (a, b))
             if exclusive == 0:
                 continue
-            consultations = exclusive == 2 and (
+            consultations = exclusive == 2 and not (a.decision_rework or b.decision_rework) and (
                 max(val(a.sent_back_share), val(b.sent_back_share)) >= 0.5
-                or all(self._rare_knockout(x) for x in (a, b))
+                or all(self._rare_knockout(x) and (not x.decision or self._after_work(ag, x)) for x in (a, b))
             )
             if (a.decision or b.decision) and not consultations:
                 continue  # a check that can reject is better done first
@@ -390,6 +394,20 @@ class Parallelizable(Detector):
         if bool(r["decision_rework"]) or bool(r["decision_routing"]):
             return False
         return val(r["knockout_next_share"]) <= self.max_knockout_share
+
+    def _after_work(self, ag: LogAggregates, r: Row) -> bool:
+        """Whether real work (more than ``min_body_proc_hours``) outside the unit that received
+        the dossier comes before the step in most of its dossiers: a body is consulted on the
+        appraised dossier, while the first such work after the intake and its hand-offs is the
+        appraisal itself, a decision that stays before the consultations."""
+        for x in ag.activity_rows().get(r.service, []):
+            if x.activity == r.activity or x.start or val(x.position_mean) >= val(r.position_mean):
+                continue
+            if val(x.intake_unit_share, 1.0) >= 0.5 or x.cases < 0.5 * r.cases:
+                continue  # the desk's intake, or a branch few of the dossiers take
+            if val(x.proc_hours_median) > self.min_body_proc_hours:
+                return True
+        return False
 
     @staticmethod
     def _cooccurrence(cases_both: int, a: Row, b: Row) -> float:
