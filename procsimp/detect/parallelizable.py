@@ -401,7 +401,7 @@ class Parallelizable(Detector):
         appraised dossier, while the first such work after the intake and its hand-offs is the
         appraisal itself, a decision that stays before the consultations."""
         for x in ag.activity_rows().get(r.service, []):
-            if x.activity == r.activity or x.start or val(x.position_mean) >= val(r.position_mean):
+            if x.activity == r.activity or x.start or val(x.step_index_mean) >= val(r.step_index_mean):
                 continue
             if val(x.intake_unit_share, 1.0) >= 0.5 or x.cases < 0.5 * r.cases:
                 continue  # the desk's intake, or a branch few of the dossiers take
