@@ -26,6 +26,7 @@ import pandas as pd
 
 from procsimp.calendar import WorkCalendar
 from procsimp.detect import flag_steps
+from procsimp.io import frame_to_log
 from procsimp.log import EventLog
 
 CAL = WorkCalendar()  # 07:30-11:30, 13:30-17:00
@@ -73,7 +74,7 @@ def dossier_log(steps: Sequence[S], *, cases: int = 240, seed: int = 0) -> Event
     df["start"] = CAL.from_work_minutes(df["w_start"].to_numpy())
     df["time"] = CAL.from_work_minutes(df["w_end"].to_numpy())
     df["service"] = "Test service"
-    return EventLog.from_frame(
+    return frame_to_log(
         df.drop(columns=["w_start", "w_end"]), case="case", activity="activity", timestamp="time",
         start="start", resource="officer", unit="unit", service="service",
     )

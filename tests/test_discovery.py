@@ -485,7 +485,7 @@ def test_variant_input_forms_agree():
         ),
         (
             {"variants": {("a",): 1}, "log": "dossiers.csv"},
-            "log: expected a procsimp EventLog (procsimp.read_log or EventLog.from_frame), got str",
+            "log: expected a procsimp EventLog (procsimp.read_log or procsimp.frame_to_log), got str",
         ),
     ],
     ids=["noise", "column", "services", "empty", "count", "type", "log"],

@@ -508,6 +508,10 @@ def shared_aggregate(
     weakly; the latest settings of each log are kept."""
     protect_t = (protect,) if isinstance(protect, str) else tuple(protect)
     external_t = (external,) if isinstance(external, str) else tuple(external)
+    if catalog is None:  # the settings' catalog: the same object whoever asks (flag_steps, propose)
+        from procsimp.catalog import resolve_catalog
+
+        catalog = resolve_catalog(None)
     key = (calendar, catalog if catalog is None or catalog is False else id(catalog),
            tuple(sorted(map(str, protect_t))), tuple(sorted(map(str, external_t))))
     per_log = _SHARED.setdefault(log, {})
