@@ -404,7 +404,7 @@ def test_wilson_and_seed_ranges(bench) -> None:
     with pytest.raises(SystemExit, match="increasing range"):
         bench.parse_seeds("9-3")
     assert list(bench.TRAINING) == list(range(100)) and list(bench.TEST) == list(range(100, 400))
-    assert list(bench.TEST2) == list(range(400, 700))
+    assert list(bench.TEST2) == list(range(400, 700)) and list(bench.TEST3) == list(range(700, 1000))
 
 
 def test_benchmark_runs_end_to_end(bench, tmp_path: Path, capsys) -> None:
