@@ -512,6 +512,12 @@ def shared_aggregate(
         from procsimp.catalog import resolve_catalog
 
         catalog = resolve_catalog(None)
+    if calendar is None:  # the settings' calendar, as aggregate() resolves it
+        from procsimp.calendar import default_calendar
+
+        calendar = default_calendar()
+    # the calendar by its value (WorkCalendar compares and hashes by its description), so
+    # equal calendars built twice, or None and the calendar it stands for, share one entry
     key = (calendar, catalog if catalog is None or catalog is False else id(catalog),
            tuple(sorted(map(str, protect_t))), tuple(sorted(map(str, external_t))))
     per_log = _SHARED.setdefault(log, {})
