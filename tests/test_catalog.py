@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -34,6 +38,23 @@ from procsimp.errors import CatalogError, ParameterError, ProcsimpError
 DATA_DIR = Path(catalog_pkg.__file__).resolve().parent
 SERVICES_YAML = DATA_DIR / "services.yaml"
 STAGES_YAML = DATA_DIR / "stages.yaml"
+
+
+def builtin_catalog_error(tmp_path: Path, text: str) -> str:
+    """The error line of ``procsimp catalog`` run on a copy of the package whose built-in
+    catalog (``services.yaml``) is ``text``: the packaged file is read and checked on first use."""
+    package = Path(catalog_pkg.__file__).resolve().parent.parent
+    copy = tmp_path / "site" / "procsimp"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "catalog" / "services.yaml").write_text(text, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(copy.parent)}
+    run = subprocess.run(
+        [sys.executable, "-m", "procsimp", "catalog"], capture_output=True, text=True, env=env, cwd=tmp_path, check=False
+    )
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr  # one Error: line, never a traceback
+    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -118,28 +139,29 @@ def test_ids_are_unique_snake_case(raw_services: list[dict]) -> None:
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids), ids
 
 
-def test_codes_are_never_invented(cat: Catalog, raw_services: list[dict]) -> None:
+def test_codes_are_never_invented(cat: Catalog, raw_services: list[dict], tmp_path: Path) -> None:
     # every official code in the packaged file comes with a citation in the same entry
     for entry in raw_services:
         if entry.get("code"):
             assert entry.get("sources"), f"{entry['id']}: code {entry['code']!r} without a source"
     assert all(s.sources for s in cat if s.code)
     # and the loader refuses a code without a citation in the entry that sets it
-    with pytest.raises(CatalogError, match="needs a citation"):
-        catalog_pkg.loader._parse_builtin(
-            SERVICES_YAML.read_text(encoding="utf-8")
-            .replace("    code: null\n", '    code: "9.999990"\n', 1)
-            .replace(
-                "      - Luật Căn cước số 26/2023/QH15, Điều 26 (07 ngày làm việc kể từ ngày nhận đủ hồ sơ)\n"
-                "      - Luật Căn cước số 26/2023/QH15, Điều 23 (thu nhận thông tin nhân dạng và sinh trắc học)\n",
-                "",
-            )
-            .replace(
-                "    verified: true\n    sources:\n    notes",
-                "    verified: false\n    sources: []\n    notes",
-                1,
-            )
+    error = builtin_catalog_error(
+        tmp_path,
+        SERVICES_YAML.read_text(encoding="utf-8")
+        .replace("    code: null\n", '    code: "9.999990"\n', 1)
+        .replace(
+            "      - Luật Căn cước số 26/2023/QH15, Điều 26 (07 ngày làm việc kể từ ngày nhận đủ hồ sơ)\n"
+            "      - Luật Căn cước số 26/2023/QH15, Điều 23 (thu nhận thông tin nhân dạng và sinh trắc học)\n",
+            "",
         )
+        .replace(
+            "    verified: true\n    sources:\n    notes",
+            "    verified: false\n    sources: []\n    notes",
+            1,
+        )
+    )
+    assert error.startswith("Error: built-in catalog services.yaml: ") and "needs a citation" in error
 
 
 def test_verified_days_cite_documents_not_paths(cat: Catalog) -> None:
@@ -652,7 +674,7 @@ def test_missing_file_error(tmp_path: Path) -> None:
     assert str(err.value) == f"{path}: catalog file not found; check the path"
 
 
-def test_builtin_parser_enforces_essential_statutory_days() -> None:
+def test_builtin_parser_enforces_essential_statutory_days(tmp_path: Path) -> None:
     text = SERVICES_YAML.read_text(encoding="utf-8").replace(
         "    statutory_days: 8\n", "    statutory_days: null\n", 1
     )
@@ -661,10 +683,8 @@ def test_builtin_parser_enforces_essential_statutory_days() -> None:
         "    verified: false\n    sources:\n      - Luật Xuất cảnh",
         1,
     )
-    with pytest.raises(CatalogError) as err:
-        catalog_pkg.loader._parse_builtin(text)
-    assert str(err.value) == (
-        "built-in catalog services.yaml: entry 9 (id 'passport'), field 'statutory_days': is empty; "
+    assert builtin_catalog_error(tmp_path, text) == (
+        "Error: built-in catalog services.yaml: entry 9 (id 'passport'), field 'statutory_days': is empty; "
         "every essential service needs its statutory days"
     )
 

@@ -241,8 +241,8 @@ def test_xes_parsers_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     pd.testing.assert_frame_equal(read_log(path, cache=False).df, one.df)
     assert calls == []  # the worker scanned
     monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 12)  # two halves, one in a worker process
-    parsed = xes._parse_in_two(path)
-    assert parsed is not None and parsed[0].height == n
+    halves, info = xes.read_xes_frame(path, "big.xes", TZ)
+    assert info.parser == "rustxes (two processes)" and len(halves) == n
     pd.testing.assert_frame_equal(read_log(path, cache=False).df, one.df)
 
     def refuse(_path: Path) -> None:
@@ -604,15 +604,28 @@ def test_plausible_years_checked_exactly_near_the_ends() -> None:
 
 
 def test_xes_halves_are_copied_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The byte ranges of the two halves are the same through the kernel copy and through Python."""
+    """The two halves are the same through the kernel copy and through Python: a log read in
+    two processes either way equals the log read in one."""
     import procsimp.io.xes as xes
 
-    src = tmp_path / "src.xes"
-    src.write_bytes(bytes(range(256)) * 4000)
-    ranges, tail = [(0, 100), (300_000, 1_024_000)], b"\n</log>\n"
-    fast = xes._write_part(src, tmp_path / "fast.xes", ranges, tail).read_bytes()
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame({
+        "case_id": [f"c{i // 6:04d}" for i in range(n)],
+        "activity": rng.choice(["Tiếp nhận", "Thẩm định", "Ký & trả"], size=n),
+        "end_time": pd.Timestamp("2025-01-01", tz=TZ) + pd.to_timedelta(np.arange(n) * 60, unit="s"),
+    })
+    path = write_log(frame_to_log(frame), tmp_path / "halves.xes")
+    monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 40)
+    whole, info = xes.read_xes_frame(path, "halves.xes", TZ)
+    assert info.parser == "rustxes"
+    monkeypatch.setattr(xes, "_free_core", lambda: True)  # as on an idle machine
+    monkeypatch.setattr(xes, "SPLIT_BYTES", 1 << 12)
+    fast, info = xes.read_xes_frame(path, "halves.xes", TZ)
+    assert info.parser == "rustxes (two processes)"
     monkeypatch.delattr(os, "copy_file_range", raising=False)
-    slow = xes._write_part(src, tmp_path / "slow.xes", ranges, tail).read_bytes()
-    data = src.read_bytes()
-    assert fast == slow == data[:100] + data[300_000:] + tail
+    slow, info = xes.read_xes_frame(path, "halves.xes", TZ)
+    assert info.parser == "rustxes (two processes)"
+    pd.testing.assert_frame_equal(fast, whole)
+    pd.testing.assert_frame_equal(slow, whole)
     assert 0.2 <= xes._worker_share(1 << 20) < xes._worker_share(1 << 30) <= 0.5
