@@ -18,7 +18,6 @@ log has no receipt time).
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 import re
@@ -172,28 +171,10 @@ class Comparison:
         self, out: str | os.PathLike[str], *, formats: Sequence[str] = ("svg", "png", "pdf"), lang: str = "en"
     ) -> list[Path]:
         """Write ``compare.json``, ``compare.csv`` and ``<service>/delta_map.<fmt>`` into ``out``
-        (atomically); returns the paths."""
-        from procsimp._atomic import write_text
-        from procsimp.commands.mine import service_slugs
-        from procsimp.render.graphviz import MAP_FORMATS, write_dot
-        from procsimp.stats import neutralise_csv
+        (atomically; :func:`procsimp.output.compare.write_comparison`); returns the paths."""
+        from procsimp.output.compare import write_comparison
 
-        bad = [f for f in formats if f not in MAP_FORMATS]
-        if bad:
-            raise ParameterError(f"format {bad[0]!r} is not a map format; choose from {', '.join(MAP_FORMATS)}")
-        out = Path(out)
-        written = [
-            write_text(out / "compare.json", json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"),
-            write_text(out / "compare.csv", neutralise_csv(self.table).to_csv(index=False, lineterminator="\n")),
-        ]
-        slugs = service_slugs(sorted(self.deltas))
-        for service in sorted(self.deltas):
-            if self.deltas[service].empty:
-                continue
-            dot = self.map_dot(service, lang=lang)
-            for fmt in formats:
-                written.append(write_dot(dot, out / slugs[service] / f"delta_map.{fmt}", format=fmt))
-        return written
+        return write_comparison(self, out, formats=formats, lang=lang)
 
     def _repr_html_(self) -> str:
         a, b = self.labels

@@ -34,7 +34,6 @@ LONG_MODULES: dict[str, str] = {
     "procsimp/render/bpmn.py": "one layout algorithm (order, placement, orthogonal routing) and its BPMN-DI serialisation.",
     "procsimp/render/graphviz.py": "one drawing: the map's DOT, legend, colour scales and SVG/PNG/PDF rendering share its styling.",
     "procsimp/report/__init__.py": "the report assembles every stage per service; its file writing is to move to one output layer.",
-    "procsimp/synth/__init__.py": "generate() with its parameter checks, its result object and writer; engine, assembly and templates are apart.",
     "procsimp/synth/_random.py": "one grammar of procedures whose productions share the random state and the vocabulary.",
     "procsimp/synth/templates.py": "data: the generator's service templates, written as Python literals.",
 }

@@ -1,4 +1,5 @@
-"""``procsimp generate``: write synthetic dossier logs with their ground truth."""
+"""``procsimp generate``: write synthetic dossier logs with their ground truth (wraps
+:func:`procsimp.generate` and :func:`procsimp.output.synth.write_generated`)."""
 
 from __future__ import annotations
 
@@ -86,12 +87,10 @@ def generate(
       procsimp generate --services birth_registration,passport --cases 1000 --seed 7 --lang en --to-be --format csv,parquet --out data/
       procsimp generate --structure random --services 20 --seed 0 --out family/
     """
-    from procsimp.synth import _check_file_name, _check_formats
+    from procsimp.output.synth import check_generated_files, write_generated
     from procsimp.synth import generate as run
 
-    fmts = _check_formats(formats)
-    if "/" in stem or "\\" in stem or not stem.strip():
-        raise click.BadParameter(f"{stem!r} is not a file name stem (no folders)", param_hint="--stem")
+    fmts = check_generated_files(formats, stem=stem, truth_name=truth_name)  # nothing outside --out
     chosen: str | int | None = services
     if structure == "random" and services is not None:
         try:
@@ -102,12 +101,11 @@ def generate(
                 "services to draw (e.g. --services 20)",
                 param_hint="--services",
             ) from None
-    _check_file_name("truth_name", truth_name)  # nothing may be written outside --out
     result = run(
         services=chosen, cases=cases, seed=seed, lang=lang, structure=structure,
         to_be=to_be, start=start, months=months,
     )
-    paths = result.write(out, fmts, stem=stem, truth_name=truth_name, procedure=procedure)
+    paths = write_generated(result, out, fmts, stem=stem, truth_name=truth_name, procedure=procedure)
     for path in paths:
         click.echo(str(path))
     per_service = list(result.truth["services"].values())

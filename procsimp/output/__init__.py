@@ -9,7 +9,9 @@ columns and the same content whoever wrote it:
 * :mod:`procsimp.output.maps`: a mined service's map, model and tables;
 * :mod:`procsimp.output.proposal`: a proposal's diagram, BPMN, procedure files, flags, key
   figures and edit file;
-* :mod:`procsimp.output.conformance`: a conformance check's tables and deviation maps.
+* :mod:`procsimp.output.conformance`: a conformance check's tables and deviation maps;
+* :mod:`procsimp.output.compare`: a comparison's tables and delta maps;
+* :mod:`procsimp.output.synth`: a generated log, its to-be log, ground truth and procedure.
 
 Service folders are named by :func:`procsimp._slug.service_slugs`, files are written atomically
 (:mod:`procsimp._atomic`) into a folder that appears whole or not at all (:mod:`procsimp._outdir`).
@@ -26,13 +28,15 @@ _EXPORTS: dict[str, str] = {
     "write_kpis": "procsimp.output.tables",
     "write_profile": "procsimp.output.tables",
     "KPI_COLUMNS": "procsimp.output.tables",
-    "write_map": "procsimp.output.maps",
+    "write_map_files": "procsimp.output.maps",
     "write_mined": "procsimp.output.maps",
     "write_proposal": "procsimp.output.proposal",
     "write_proposals": "procsimp.output.proposal",
     "ProposalFiles": "procsimp.output.proposal",
     "PROPOSAL_FORMATS": "procsimp.output.proposal",
     "write_conformance": "procsimp.output.conformance",
+    "write_comparison": "procsimp.output.compare",
+    "write_generated": "procsimp.output.synth",
 }
 
 __all__ = sorted(_EXPORTS)

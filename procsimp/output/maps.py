@@ -2,12 +2,12 @@
 
 ``procsimp mine --out OUT`` writes, for each service, ``OUT/<service-slug>/``:
 
-* ``map_<view>.svg|png|pdf|dot``: the process map (:func:`write_map`);
+* ``map_<view>.svg|png|pdf|dot``: the process map (:func:`write_map_files`);
 * ``model.bpmn`` (BPMN 2.0 with diagram layout) and ``model.pnml`` (Petri net);
 * ``dfg.csv``, ``activities.csv``, ``variants.csv``: the tables behind the map (variants
   followed by fewer than ``min_variant_cases`` dossiers folded into one "other" row);
 
-and ``OUT/mine.json``. ``report`` draws its maps with :func:`write_map` too, so a map of the
+and ``OUT/mine.json``. ``report`` draws its maps with :func:`write_map_files` too, so a map of the
 report is the same file as the one ``mine`` writes with the same view, language and format.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from procsimp._atomic import write_text
 
-__all__ = ["write_map", "write_mined", "write_mine_json", "write_map_table", "MAP_TABLES"]
+__all__ = ["write_map_files", "write_mined", "write_mine_json", "write_map_table", "MAP_TABLES"]
 
 #: the tables ``mine`` writes per service
 MAP_TABLES: tuple[str, ...] = ("dfg", "activities", "variants")
@@ -38,7 +38,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_map(
+def write_map_files(
     pmap: Any,
     folder: str | os.PathLike[str],
     *,
@@ -127,7 +127,7 @@ def write_mined(
     from procsimp.render.graphviz import MODEL_FORMATS, render_formats
 
     folder, out = Path(folder), Path(out)
-    written: dict[str, Path] = dict(write_map(pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped))
+    written: dict[str, Path] = dict(write_map_files(pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped))
     model_fmts = [f for f in formats if f in MODEL_FORMATS]
     if model_fmts and model is not None:
         written.update(render_formats(pmap, folder, "model", model_fmts, view, model=model))

@@ -26,6 +26,8 @@ from procsimp._cells import to_plain
 
 __all__ = [
     "write_table",
+    "write_json",
+    "csv_text",
     "to_plain",
     "write_flags",
     "write_kpis",
@@ -48,7 +50,8 @@ def write_json(path: str | os.PathLike[str], value: Any) -> Path:
     return write_text(path, _json_text(value))
 
 
-def _csv_text(frame: pd.DataFrame) -> str:
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (UTF-8, ``\\n`` line ends, no index), spreadsheet formulas neutralised."""
     from procsimp.stats import neutralise_csv
 
     return str(neutralise_csv(frame).to_csv(index=False, lineterminator="\n"))
@@ -66,7 +69,7 @@ def write_table(
                 if isinstance(v, (dict, list, tuple))
                 else v
             )
-    csv_path = write_text(stem.with_suffix(".csv"), _csv_text(flat))
+    csv_path = write_text(stem.with_suffix(".csv"), csv_text(flat))
     records = json_records if json_records is not None else frame.to_dict(orient="records")
     json_path = write_json(stem.with_suffix(".json"), list(records))
     return [csv_path, json_path]
@@ -118,7 +121,7 @@ def write_kpis(
     out = Path(out_dir)
     return [
         write_json(out / "kpis.json", [dict(r) for r in records]),
-        write_text(out / "kpis.csv", _csv_text(kpi_frame(proposals))),
+        write_text(out / "kpis.csv", csv_text(kpi_frame(proposals))),
     ]
 
 

@@ -13,7 +13,7 @@ maps, flags unneeded steps and proposes a to-be workflow. It writes:
   (formats xlsx, docx, yaml), the service's flags and ``proposal.json``: the files
   ``procsimp propose --out`` writes, by the same writer (:mod:`procsimp.output.proposal`);
 * in each service's folder, its frequency and performance maps, as ``procsimp mine --out``
-  writes them (:func:`procsimp.output.maps.write_map`).
+  writes them (:func:`procsimp.output.maps.write_map_files`).
 
 ``docs/outputs.md`` lists every file and its columns.
 
@@ -39,7 +39,7 @@ from procsimp._atomic import write_text
 from procsimp._slug import service_slugs, slugify
 from procsimp.errors import ParameterError, ProcsimpError
 from procsimp.log import EventLog
-from procsimp.output.maps import write_map
+from procsimp.output.maps import write_map_files
 from procsimp.output.proposal import PROPOSAL_FORMATS, write_proposals
 from procsimp.output.tables import write_profile
 from procsimp.report.i18n import LANGS, STRINGS
@@ -325,7 +325,7 @@ def _report_into(
         folder = run.folders[str(c.plan.service)]
         files: list[Path] = []
         for view in ("frequency", "performance"):  # the maps `procsimp mine --out` writes, by the same writer
-            files += write_map(c.pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped).values()
+            files += write_map_files(c.pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped).values()
         files += run.service_files[str(c.plan.service)]
         written += files
         entry = _service_entry(label, folder.name, c.pmap, c.flags, c.plan, record, cat, c.drawings, files, out,

@@ -1,4 +1,3 @@
-# Long module: generate() with its parameter checks, its result object and writer; engine, assembly and templates are apart.
 """Synthetic dossier logs with known waste: the ground truth that procsimp is measured against.
 
 Real dossier logs of the national public-service systems are not public, so procsimp generates
@@ -38,6 +37,7 @@ import pandas as pd
 from procsimp import progress
 from procsimp.calendar import WorkCalendar, default_calendar
 from procsimp.errors import ParameterError
+from procsimp.io.write import WRITE_FORMATS
 from procsimp.log import EventLog
 from procsimp.synth._engine import (
     CHANNEL_LABELS,
@@ -63,7 +63,7 @@ __all__ = [
 
 #: ids of the service templates (catalog ids), in generation order
 SERVICE_IDS: tuple[str, ...] = tuple(t.id for t in TEMPLATES)
-FORMATS: tuple[str, ...] = ("csv", "parquet", "xes")
+FORMATS: tuple[str, ...] = WRITE_FORMATS
 LANGS: tuple[str, ...] = ("vi", "en")
 _TRUTH_FORMAT = 1
 
@@ -172,21 +172,9 @@ class SynthResult:
         """Write ``<stem>.<ext>`` (+ ``<stem>_to_be.<ext>``) and the ground truth into ``out``;
         with ``procedure``, also ``<stem>_procedure.yaml``, the approved to-be procedure
         (:meth:`procedure`) in the reference format that ``procsimp conform`` reads."""
-        from procsimp.synth._write import write_log_file, write_truth
+        from procsimp.output.synth import write_generated
 
-        fmts = _check_formats(formats)
-        _check_file_name("stem", stem)
-        _check_file_name("truth_name", truth_name)
-        out = Path(out)
-        paths = []
-        for fmt in fmts:
-            paths.append(write_log_file(self.log, out / f"{stem}.{fmt}", fmt, self.lang))
-            if self.to_be is not None:
-                paths.append(write_log_file(self.to_be, out / f"{stem}_to_be.{fmt}", fmt, self.lang))
-        paths.append(write_truth(self.truth, out / truth_name))
-        if procedure:
-            paths.append(self.procedure().write(out / f"{stem}_procedure.yaml"))
-        return paths
+        return write_generated(self, out, formats, stem=stem, truth_name=truth_name, procedure=procedure)
 
     def __repr__(self) -> str:
         g = self.truth["generator"]
@@ -209,19 +197,6 @@ class SynthResult:
 
 
 # ---------------------------------------------------------------------------- parameters
-def _check_formats(formats: Iterable[str] | str) -> tuple[str, ...]:
-    if isinstance(formats, str):
-        formats = [f for f in formats.split(",") if f.strip()]
-    fmts = tuple(dict.fromkeys(f.strip().lower() for f in formats))
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad or not fmts:
-        raise ParameterError(
-            f"format {bad[0] if bad else ''!r} is not supported; choose one or more of "
-            f"{', '.join(FORMATS)} (comma-separated, e.g. csv,parquet)"
-        )
-    return fmts
-
-
 def _catalog() -> Any:
     from procsimp.catalog import load_catalog
 
@@ -612,15 +587,3 @@ def _service_truth(tpl: Template, run: ServiceRun, meta: dict[str, Any], lang: s
             },
         }
     return out
-
-
-def _check_file_name(option: str, name: str) -> None:
-    """A plain file name, so that nothing is written outside the output folder."""
-    text = str(name)
-    if (not text.strip() or text in (".", "..") or any(c in text for c in "/\\\0")
-            or (len(text) > 1 and text[1] == ":")):
-        flag = "--" + option.replace("_", "-")
-        raise ParameterError(
-            f"{flag} {text!r} is not a file name: give a name without folders (no / or \\), "
-            f"e.g. {flag} {'dossiers' if option == 'stem' else 'ground_truth.json'}; the file goes into --out"
-        )
