@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.discovery import Model
     from procsimp.log import EventLog
 
-__all__ = ["START_NODE", "END_NODE", "MAX_ACTIVITIES", "MAX_EDGES", "ProcessMap", "mine"]
+__all__ = ["START_NODE", "END_NODE", "MAX_ACTIVITIES", "MAX_EDGES", "ProcessMap", "mine", "mine_all"]
 
 #: artificial node before the first activity of every case
 START_NODE = "▶"
@@ -441,3 +441,11 @@ def _mine_service(
         calendar=calendar,
         _source=source,
     )
+
+
+def mine_all(log: EventLog, *, services: Iterable[str] | None = None, **options: Any) -> list[ProcessMap]:
+    """One :func:`mine` per service of the log (or per service in ``services``), in that order;
+    ``options`` are :func:`mine`'s (activities, paths, top_variants, min_case_share, calendar).
+    ``procsimp mine LOG --out OUT`` is ``mine_all`` then :func:`procsimp.output.maps.write_maps`."""
+    names: list[str | None] = list(services) if services is not None else [*log.services] or [None]
+    return [mine(log, name, **options) for name in names]

@@ -10,6 +10,9 @@ For each service (every service of the log unless ``--service`` names one) it wr
 plus ``OUT/mine.json``, one object per service with its folder, figures and files
 (:mod:`procsimp.output.maps` writes them). It prints a short summary per service: activities and
 paths kept, and the model's size, fitness and precision.
+
+In Python, the same run is :func:`procsimp.mining.mine_all` (one :func:`procsimp.mine` per
+service) then :func:`procsimp.output.maps.write_maps`.
 """
 
 from __future__ import annotations
@@ -38,10 +41,11 @@ from procsimp.commands._options import (
     view_option,
 )
 from procsimp.errors import ParameterError
+from procsimp.output.maps import MINE_FORMATS
 
 __all__ = ["mine", "slugify", "service_slugs", "percent", "DEFAULT_FORMATS"]
 
-DEFAULT_FORMATS = "svg,png,pdf,dot,bpmn,pnml"
+DEFAULT_FORMATS = ",".join(MINE_FORMATS)
 
 
 # ---------------------------------------------------------------------------- options
@@ -132,7 +136,7 @@ def mine(
     tasks, gateways, fitness and precision in the summary) is discovered when bpmn or pnml is
     among the formats.
     """
-    from procsimp.render.graphviz import parse_formats
+    from procsimp.render.graphviz import MAP_FORMATS, parse_formats
 
     chosen = parse_formats(formats)
     filters = _filters(activities, paths, full)
@@ -146,57 +150,40 @@ def mine(
                 err=True,
             )
 
+    from procsimp.filters import run_metadata
+    from procsimp.mining import mine_all
+    from procsimp.output.maps import write_maps
+
     with writing_to(out, force=force, command="mine") as folder:
-        records = _mine_into(folder, log_args, out, service, scope, filters, chosen, noise, full,
-                             view, lang, min_variant_cases)
-    for record in records:
+        log, calendar = scope.load(log_args, out=out)
+        # the scope's calendar, or the office hours the log's times show
+        with office_hours(log, calendar, infer=scope.infer_hours) as cal:
+            # mine() names the services of the log when --service is not one of them
+            maps = mine_all(log, services=None if service is None else [service], calendar=cal, **filters)
+        if any(f in MAP_FORMATS for f in chosen):
+            for pmap in maps:
+                _warn_large(pmap)
+        skipped: list[str] = []
+        run = write_maps(maps, folder.work, formats=chosen, view=view, lang=lang, noise=noise, full=full,
+                         min_variant_cases=min_variant_cases, meta=run_metadata(log, cal), skipped=skipped)
+        for reason in skipped:
+            click.echo(f"Warning: {reason}", err=True)
+    for record in run.records:
         _echo_summary(record, folder.target / record["folder"])
     click.echo(f"Wrote {folder.target / 'mine.json'}")
 
 
-def _mine_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | None, scope: Any,
-               filters: dict[str, Any], chosen: list[str], noise: float, full: bool, view: str, lang: str,
-               min_variant_cases: int) -> list[dict[str, Any]]:
-    """Every service's files under ``folder.work``; the records of mine.json."""
-    from procsimp.render.graphviz import CURVED_ARROWS_MAX, MAP_FORMATS, MODEL_FORMATS
+def _warn_large(pmap: Any) -> None:
+    from procsimp.render.graphviz import CURVED_ARROWS_MAX
 
-    log, calendar = scope.load(log_args, out=out)
-    # mine() names the services of the log when --service is not one of them
-    names: list[str | None] = [service] if service is not None else (list(log.services) or [None])
-
-    from procsimp.filters import run_metadata
-    from procsimp.mining import mine as run_mine
-
-    work = folder.work
-    records: list[dict[str, Any]] = []
-    maps = []
-    with office_hours(log, calendar, infer=scope.infer_hours) as cal:  # the scope, or the hours the log's times show
-        for name in names:
-            maps.append(run_mine(log, service=name, calendar=cal, **filters))
-    slugs = service_slugs([str(p.service) for p in maps])
-    from procsimp.output.maps import write_mine_json, write_mined
-
-    for pmap in maps:
-        model_fmts = [f for f in chosen if f in MODEL_FORMATS]
-        # discovery (with fitness and precision) runs only when a model file is asked for
-        model = pmap.model(noise=noise, full=full) if model_fmts else None
-        if any(f in MAP_FORMATS for f in chosen) and pmap.graph.number_of_edges() > CURVED_ARROWS_MAX:
-            click.echo(
-                f"Warning: the map of {pmap.service!r} has {pmap.graph.number_of_nodes() - 2:,} "
-                f"activities and {pmap.graph.number_of_edges():,} arrows; Graphviz may take "
-                "minutes to draw it and it will be hard to read: simplify it with --activities "
-                "and --paths",
-                err=True,
-            )
-        skipped: list[str] = []
-        record = write_mined(pmap, work / slugs[str(pmap.service)], work, formats=chosen, view=view, lang=lang,
-                             model=model, min_variant_cases=min_variant_cases, skipped=skipped)
-        for reason in skipped:
-            click.echo(f"Warning: {reason}", err=True)
-        record.update(run_metadata(log, cal))
-        records.append(record)
-    write_mine_json(records, work)
-    return records
+    if pmap.graph.number_of_edges() > CURVED_ARROWS_MAX:
+        click.echo(
+            f"Warning: the map of {pmap.service!r} has {pmap.graph.number_of_nodes() - 2:,} "
+            f"activities and {pmap.graph.number_of_edges():,} arrows; Graphviz may take "
+            "minutes to draw it and it will be hard to read: simplify it with --activities "
+            "and --paths",
+            err=True,
+        )
 
 
 def _filters(activities: float | None, paths: float | None, full: bool) -> dict[str, Any]:

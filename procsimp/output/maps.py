@@ -16,15 +16,38 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from procsimp._atomic import write_text
 
-__all__ = ["write_map_files", "write_mined", "write_mine_json", "write_map_table", "MAP_TABLES"]
+__all__ = [
+    "write_map_files",
+    "write_mined",
+    "write_maps",
+    "MapFiles",
+    "write_mine_json",
+    "write_map_table",
+    "MAP_TABLES",
+    "MINE_FORMATS",
+]
 
 #: the tables ``mine`` writes per service
 MAP_TABLES: tuple[str, ...] = ("dfg", "activities", "variants")
+#: the formats ``mine`` writes by default: the map's drawings and the model's files
+MINE_FORMATS: tuple[str, ...] = ("svg", "png", "pdf", "dot", "bpmn", "pnml")
+
+
+@dataclass(frozen=True)
+class MapFiles:
+    """What :func:`write_maps` wrote: the ``mine.json`` records (one per service, in the order
+    of the maps), each service's folder and ``mine.json`` itself (paths under the folder
+    written into)."""
+
+    records: list[dict[str, Any]]
+    folders: dict[str, Path]
+    files: list[Path] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -147,6 +170,46 @@ def write_mined(
         "files": sorted(p.relative_to(out).as_posix() for p in [*written.values(), *tables]),
     }
     return record
+
+
+def write_maps(
+    maps: Sequence[Any],
+    out: str | os.PathLike[str],
+    *,
+    formats: Sequence[str] = MINE_FORMATS,
+    view: str = "frequency",
+    lang: str = "en",
+    noise: float = 0.2,
+    full: bool = False,
+    min_variant_cases: int = 5,
+    meta: Mapping[str, Any] | None = None,
+    skipped: list[str] | None = None,
+) -> MapFiles:
+    """Every file of ``procsimp mine --out OUT`` for the mined ``maps``
+    (:class:`procsimp.mining.ProcessMap`, one per service) into ``out``: each service's folder
+    (named by :func:`procsimp._slug.service_slugs`) with :func:`write_mined`'s files, and
+    ``mine.json``. The model is discovered (``noise``, ``full``: see
+    :meth:`procsimp.mining.ProcessMap.model`) only when bpmn or pnml is among ``formats``.
+    ``meta`` (e.g. :func:`procsimp.filters.run_metadata` of the log and calendar) is added to
+    each record."""
+    from procsimp._slug import service_slugs
+    from procsimp.render.graphviz import MODEL_FORMATS
+
+    out = Path(out)
+    slugs = service_slugs([str(p.service) for p in maps])
+    wants_model = any(f in MODEL_FORMATS for f in formats)
+    records: list[dict[str, Any]] = []
+    folders: dict[str, Path] = {}
+    for pmap in maps:
+        folder = out / slugs[str(pmap.service)]
+        # discovery (with fitness and precision) runs only when a model file is asked for
+        model = pmap.model(noise=noise, full=full) if wants_model else None
+        record = write_mined(pmap, folder, out, formats=formats, view=view, lang=lang, model=model,
+                             min_variant_cases=min_variant_cases, skipped=skipped)
+        record.update(meta or {})
+        records.append(record)
+        folders[str(pmap.service)] = folder
+    return MapFiles(records=records, folders=folders, files=[write_mine_json(records, out)])
 
 
 def write_mine_json(records: Sequence[Mapping[str, Any]], out: str | os.PathLike[str]) -> Path:
