@@ -6,6 +6,9 @@ For each service (every service of the log unless ``--service`` names one) it wr
 ``kpis.json``, ``kpis.csv``, ``flags.json``, ``flags.csv`` and ``edits.yaml`` (every flag with
 ``accept: true/false``: edit it and pass it back with ``--accept``). The files and their
 columns are those of :mod:`procsimp.output.proposal`, which ``procsimp report`` writes too.
+
+In Python, the same run is :func:`procsimp.flag_steps`, :func:`procsimp.redesign.propose_all`
+(one :func:`procsimp.propose` per service) and :func:`procsimp.output.proposal.write_proposals`.
 """
 
 from __future__ import annotations
@@ -117,89 +120,40 @@ def propose(
         raise ParameterError(f"--seed must be a whole number >= 0, got {seed}")
     edit_file = load_edit_file(accept_file) if accept_file is not None else None
 
-    with writing_to(out, force=force, command="propose") as folder:
-        _propose_into(folder, log_args, out, service, protect, external, catalog, edit_file, accept_file,
-                      simulate, replications, seed, chosen, view, lang, noise, scope)
-
-
-def _propose_into(folder: Any, log_args: dict[str, Any], out: Path, service: str | None,
-                  protect: tuple[str, ...], external: tuple[str, ...], catalog: Path | None, edit_file: Any, accept_file: Path | None,
-                  simulate: bool, replications: int, seed: int, chosen: list[str], view: str, lang: str,
-                  noise: float, scope: Any) -> None:
-    """Every file of the run under ``folder.work`` (shown with the paths they will have)."""
+    from procsimp.catalog import load_catalog
     from procsimp.detect import flag_steps
-
-    log, calendar = scope.load(log_args, out=out)
-    catalog_arg: Any = None
-    if catalog is not None:
-        from procsimp.catalog import load_catalog
-
-        catalog_arg = load_catalog(catalog)
-    if service is not None:
-        log.for_service(service)  # a clear error listing the services when it is not there
-        names: list[str | None] = [service]
-    else:
-        names = list(log.services) or [None]
-    if edit_file is not None:
-        _check_edit_services(edit_file, log, accept_file)
-
     from procsimp.detect.pipeline import caught_catalog_warnings, check_protect
-
-    check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
-    check_protect(log, external, service, option="external")
-    with office_hours(log, calendar, infer=scope.infer_hours) as cal:
-        with caught_catalog_warnings() as notes:
-            flags = flag_steps(log, service, protect=protect, external=external, catalog=catalog_arg, calendar=cal)
-        for note in notes:  # a service without a catalog entry: its legal protections are unknown
-            click.echo(f"Warning: {note}", err=True)
-        proposals = _proposals(
-            log, flags, names, edit_file, protect=protect, external=external, catalog=catalog_arg,
-            noise=noise, calendar=cal, simulate=simulate, replications=replications, seed=seed,
-        )
-
     from procsimp.filters import run_metadata
     from procsimp.output.proposal import write_proposals
+    from procsimp.redesign import propose_all
 
-    skipped: list[str] = []
-    run = write_proposals(proposals, folder.work, formats=chosen, view=view, lang=lang,
-                          meta=run_metadata(log, cal), skipped=skipped)
-    for reason in skipped:
-        click.echo(f"Warning: {reason}", err=True)
-    for p in proposals:
-        _echo(p, folder.final(run.folders[str(p.service)]), run.service_files[str(p.service)])
-    click.echo("Wrote " + ", ".join(str(folder.final(f)) for f in run.files))
-
-
-def _proposals(
-    log: Any, flags: list[Any], names: list[str | None], edit_file: Any, *, simulate: bool,
-    replications: int, seed: int, **options: Any,
-) -> list[Any]:
-    """One proposal per service of ``names`` (with the accept/reject lists of ``edit_file``)."""
-    from procsimp.redesign import propose as run_propose
-
-    proposals = []
-    for name in names:
-        accept = reject = None
+    with writing_to(out, force=force, command="propose") as folder:
+        log, calendar = scope.load(log_args, out=out)
+        catalog_arg = load_catalog(catalog) if catalog is not None else None
+        if service is not None:
+            log.for_service(service)  # a clear error listing the services when it is not there
         if edit_file is not None:
-            scoped = edit_file.for_service(name) if name is not None else edit_file
-            accept = None if scoped.accept is None else list(scoped.accept)
-            reject = list(scoped.reject)
-        p = run_propose(log, flags, service=name, accept=accept, reject=reject, **options)
-        if simulate:
-            p = p.simulate(replications=replications, seed=seed)
-        proposals.append(p)
-    return proposals
-
-
-def _check_edit_services(edit_file: Any, log: Any, path: Path | None) -> None:
-    known = set(log.services)
-    for entry in [*(edit_file.accept or ()), *edit_file.reject]:
-        svc = entry.get("service")
-        if svc is not None and known and svc not in known:
-            shown = ", ".join(repr(s) for s in sorted(known)[:10])
-            raise ParameterError(
-                f"edit file {path}: service {svc!r} is not in the log; services in the log: {shown}"
+            edit_file.check_services(log.services)  # before the long work
+        check_protect(log, protect, service)  # each --protect must be a step of the chosen service(s)
+        check_protect(log, external, service, option="external")
+        with office_hours(log, calendar, infer=scope.infer_hours) as cal:
+            with caught_catalog_warnings() as notes:
+                flags = flag_steps(log, service, protect=protect, external=external, catalog=catalog_arg, calendar=cal)
+            for note in notes:  # a service without a catalog entry: its legal protections are unknown
+                click.echo(f"Warning: {note}", err=True)
+            proposals = propose_all(
+                log, flags, services=None if service is None else [service], edit_file=edit_file,
+                protect=protect, external=external, catalog=catalog_arg, noise=noise, calendar=cal,
+                simulate=simulate, replications=replications, seed=seed,
             )
+        skipped: list[str] = []
+        run = write_proposals(proposals, folder.work, formats=chosen, view=view, lang=lang,
+                              meta=run_metadata(log, cal), skipped=skipped)
+        for reason in skipped:
+            click.echo(f"Warning: {reason}", err=True)
+        for p in proposals:
+            _echo(p, folder.final(run.folders[str(p.service)]), run.service_files[str(p.service)])
+        click.echo("Wrote " + ", ".join(str(folder.final(f)) for f in run.files))
 
 
 def _echo(p: Any, folder: Path, written: list[Path]) -> None:

@@ -362,6 +362,24 @@ class EditFile:
             source=self.source,
         )
 
+    def choices(self, service: str | None) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]:
+        """``(accept, reject)`` for :func:`procsimp.propose` on ``service`` (None: every entry);
+        ``accept`` None means every flag not rejected."""
+        scoped = self.for_service(service) if service is not None else self
+        return (None if scoped.accept is None else list(scoped.accept)), list(scoped.reject)
+
+    def check_services(self, services: Iterable[str]) -> None:
+        """A :class:`~procsimp.errors.ParameterError` when an entry names a service that is not
+        among ``services`` (those of the log); nothing to check when the log has none."""
+        known = set(services)
+        for entry in [*(self.accept or ()), *self.reject]:
+            svc = entry.get("service")
+            if svc is not None and known and svc not in known:
+                shown = ", ".join(repr(s) for s in sorted(known)[:10])
+                raise ParameterError(
+                    f"edit file {self.source}: service {svc!r} is not in the log; services in the log: {shown}"
+                )
+
 
 _ENTRY_KEYS = {"service", "action", "activity", "into", "after", "a", "b", "kind", "confidence",
                "evidence", "saving", "explanation", "accept", "note"}

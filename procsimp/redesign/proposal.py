@@ -1036,10 +1036,28 @@ def propose_all(
     flags: Iterable[Flag] | None = None,
     *,
     services: Iterable[str] | None = None,
+    edit_file: Any = None,
+    simulate: bool = False,
+    replications: int = 10,
+    seed: int = 0,
     **options: Any,
 ) -> list[Proposal]:
-    """One :func:`propose` per service of the log (or per service in ``services``)."""
+    """One :func:`propose` per service of the log (or per service in ``services``).
+
+    ``edit_file`` (a :class:`procsimp.redesign.edits.EditFile`, e.g. from
+    :func:`procsimp.redesign.load_edit_file`) gives each service its accepted and rejected
+    flags; a service it names that the log lacks is an error. ``simulate`` adds the what-if
+    simulation (:meth:`Proposal.simulate` with ``replications`` and ``seed``). ``procsimp propose
+    LOG --out OUT`` is :func:`procsimp.flag_steps`, ``propose_all`` and then
+    :func:`procsimp.output.proposal.write_proposals`."""
     names: list[str | None] = list(services) if services is not None else [*log.services] or [None]
     flag_list = None if flags is None else list(flags)
-    return [propose(log, flag_list, service=s, **options) for s in names]
-
+    if edit_file is not None:
+        edit_file.check_services(log.services)
+    proposals = []
+    for name in names:
+        if edit_file is not None:
+            options["accept"], options["reject"] = edit_file.choices(name)
+        p = propose(log, flag_list, service=name, **options)
+        proposals.append(p.simulate(replications=replications, seed=seed) if simulate else p)
+    return proposals
