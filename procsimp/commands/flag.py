@@ -1,4 +1,5 @@
-"""``procsimp flag LOG``: list the steps that can go or change, with the evidence."""
+"""``procsimp flag LOG``: list the steps that can go or change, with the evidence (wraps
+:func:`procsimp.flag_steps`; ``--out`` writes through :func:`procsimp.output.tables.write_flags`)."""
 
 from __future__ import annotations
 
@@ -66,8 +67,7 @@ def flag(
     from procsimp.detect import flag_steps
     from procsimp.detect.output import flags_table, flags_to_csv, flags_to_json
     from procsimp.detect.pipeline import caught_catalog_warnings, check_confidence, check_protect
-    from procsimp.office_hours import log_calendar
-    from procsimp.output.tables import write_flags
+    from procsimp.output.tables import flags_meta, write_flags
 
     check_confidence(min_confidence)  # fail before reading a large log
     with writing_to(out, force=force, command="flag") as folder:
@@ -89,8 +89,7 @@ def flag(
                 min_confidence=min_confidence,
                 calendar=cal,
             )
-            meta = {"source": str(log.source), "office_hours": log_calendar(log, cal)[1].to_dict()}
-        written = write_flags(flags, folder.work, meta=meta) if folder is not None else []
+            written = write_flags(flags, folder.work, meta=flags_meta(log, cal)) if folder is not None else []
     for note in notes:  # a service without a catalog entry: its legal protections are unknown
         click.echo(f"Warning: {note}", err=True)
     if fmt == "json":

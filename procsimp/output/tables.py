@@ -30,6 +30,7 @@ __all__ = [
     "csv_text",
     "to_plain",
     "write_flags",
+    "flags_meta",
     "write_kpis",
     "kpi_frame",
     "write_profile",
@@ -103,6 +104,14 @@ def write_flags(
     if meta is not None:
         paths.append(write_json(out / "flags_meta.json", dict(meta)))
     return paths
+
+
+def flags_meta(log: Any, calendar: Any = None) -> dict[str, Any]:
+    """The ``flags_meta.json`` of ``procsimp flag --out``: the log flagged and the office hours
+    used with ``calendar`` (:func:`procsimp.office_hours.log_calendar`)."""
+    from procsimp.office_hours import log_calendar
+
+    return {"source": str(log.source), "office_hours": log_calendar(log, calendar)[1].to_dict()}
 
 
 # ---------------------------------------------------------------------------- kpis
