@@ -553,23 +553,35 @@ def test_content_decides_over_the_extension(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------- fast paths
 def test_case_time_order_equals_a_full_sort() -> None:
-    """The linear checks for already sorted or grouped logs give the orders of a stable lexsort."""
-    from procsimp.io.frame import _case_time_order
-
+    """Logs already sorted, grouped by case or in any order come out in the order of a stable
+    sort by case then time (ties keep the source order), with a warning naming the dossiers
+    whose events were not in time order in the source."""
     rng = np.random.default_rng(11)
     for trial in range(200):
-        n = int(rng.integers(0, 40))
+        n = int(rng.integers(1, 40))
         case = np.sort(rng.integers(0, 6, n)) if trial % 3 == 0 else rng.integers(0, 6, n)
-        if trial % 5 == 0:  # grouped by case, in an order other than the codes'
+        if trial % 5 == 0:  # grouped by case, in an order other than the ids'
             case = rng.permutation(6)[np.sort(rng.integers(0, 6, n))]
         ts = rng.integers(0, 4, n) if trial % 2 else np.arange(n)
-        final, file = _case_time_order(case.astype(np.int64), ts.astype(np.int64))
+        frame = pd.DataFrame({
+            "case_id": [f"c{c}" for c in case],
+            "activity": "A",
+            "end_time": pd.Timestamp("2025-03-03 08:00", tz=TZ) + pd.to_timedelta(ts, unit="min"),
+            "row": np.arange(n),
+        })
+        log = frame_to_log(frame)
         want_final = np.lexsort((np.arange(n), ts, case))
         want_file = np.lexsort((np.arange(n), case))
-        got_final = np.arange(n) if final is None else final
-        got_file = np.arange(n) if file is None else file
-        assert np.array_equal(got_final, want_final) and np.array_equal(got_file, want_file), trial
-        assert (final is file) == np.array_equal(want_final, want_file)
+        assert np.array_equal(log.df["row"].to_numpy(), want_final), trial
+        moved = want_final != want_file
+        notes = [w for w in log.warnings if "were not in time order" in w]
+        if moved.any():
+            dossiers = len(np.unique(case[want_file[moved]]))
+            assert notes == [
+                f"events of {dossiers} dossier(s) were not in time order in the source; they are sorted by time"
+            ], trial
+        else:
+            assert notes == [], trial
 
 
 def test_normalised_categoricals_are_kept_as_they_are() -> None:
@@ -592,15 +604,19 @@ def test_normalised_categoricals_are_kept_as_they_are() -> None:
 
 
 def test_plausible_years_checked_exactly_near_the_ends() -> None:
-    from procsimp.io.times import NS_MAX_YEAR, NS_MIN_YEAR, _in_years
+    from procsimp.io.times import NS_MAX_YEAR, NS_MIN_YEAR, parse_times
 
-    day = 86_400 * 10**9
-    first = int(pd.Timestamp(f"{NS_MIN_YEAR}-01-01").value)
-    end = int(pd.Timestamp(f"{NS_MAX_YEAR + 1}-01-01").value)
-    edges = np.array([first - 1, first, first + day, end - day, end - 1, end, np.iinfo(np.int64).min])
-    assert _in_years(edges).tolist() == [False, True, True, True, True, False, False]
-    inside = np.array([first + 5 * day, end - 5 * day])
-    assert _in_years(inside).all() and len(_in_years(inside[:0])) == 0
+    edges = [
+        f"{NS_MIN_YEAR - 1}-12-31T23:59:59.999999999", f"{NS_MIN_YEAR}-01-01T00:00:00",
+        f"{NS_MIN_YEAR}-01-02T00:00:00", f"{NS_MAX_YEAR}-12-31T00:00:00",
+        f"{NS_MAX_YEAR}-12-31T23:59:59.999999999", f"{NS_MAX_YEAR + 1}-01-01T00:00:00", None,
+    ]
+    parsed = parse_times(pd.Series(edges, dtype=object), timezone="UTC")
+    assert list(parsed.bad) == [0, 5]  # outside the plausible years; a missing value is not bad
+    assert parsed.values.isna().tolist() == [True, False, False, False, False, True, True]
+    inside = parse_times(pd.Series([f"{NS_MIN_YEAR}-01-06T00:00:00", f"{NS_MAX_YEAR}-12-26T00:00:00"]), timezone="UTC")
+    assert len(inside.bad) == 0 and inside.values.notna().all()
+    assert len(parse_times(pd.Series([], dtype=object), timezone="UTC").values) == 0
 
 
 def test_xes_halves_are_copied_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
