@@ -6,7 +6,7 @@ columns and the same content whoever wrote it:
 
 * :mod:`procsimp.output.tables`: the tables (flags, kpis, profile), CSV with spreadsheet
   formulas neutralised (:mod:`procsimp._cells`) and JSON;
-* :mod:`procsimp.output.maps`: a mined service's map, model and tables;
+* :mod:`procsimp.output.maps`: a mined service's map, model and tables, and a whole mine run;
 * :mod:`procsimp.output.proposal`: a proposal's diagram, BPMN, procedure files, flags, key
   figures and edit file;
 * :mod:`procsimp.output.conformance`: a conformance check's tables and deviation maps;
@@ -30,6 +30,9 @@ _EXPORTS: dict[str, str] = {
     "KPI_COLUMNS": "procsimp.output.tables",
     "write_map_files": "procsimp.output.maps",
     "write_mined": "procsimp.output.maps",
+    "write_maps": "procsimp.output.maps",
+    "MapFiles": "procsimp.output.maps",
+    "flags_meta": "procsimp.output.tables",
     "write_proposal": "procsimp.output.proposal",
     "write_proposals": "procsimp.output.proposal",
     "ProposalFiles": "procsimp.output.proposal",
