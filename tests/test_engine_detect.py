@@ -283,8 +283,9 @@ def test_order_fixed_values_on_a_bundled_log() -> None:
 
 def test_unknown_detector_table_is_refused() -> None:
     log = read_log(EVENT_LOGS / "dossiers_en.csv", cache=False)
-    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'steps'; choose from: pairs, loops, endings, ending_steps, order"):
-        engine.detector_tables(log, tables=["steps"])
+    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'activities'; choose from: pairs, loops, endings, "
+                       r"ending_steps, order, steps, edges, successors, firsts, units, services$"):
+        engine.detector_tables(log, tables=["activities"])
 
 
 
