@@ -32,9 +32,6 @@ Intermediate tables (read by the queries below, never returned):
     nearly constant) and ``tie`` (the previous event has the same completion time).
 ``_dkey``
     per (service, step): ``events`` and ``loop_only``.
-``_rw``
-    ``_dev`` with the rework marks of the event and of the previous one (``rework``,
-    ``prev_rework``).
 
 Results (integer codes; :mod:`procsimp.engine` decodes the names):
 
@@ -82,21 +79,29 @@ __all__ = ["DETECT_INTERMEDIATES", "DETECT_NEEDS", "DETECT_QUERIES"]
 #: one row per event with an activity, with the neighbours and times the detectors use
 _DEV = """
 WITH base AS (
-  SELECT case_id, rn, act, res, unit, wm_end AS wc, t_end,
+  SELECT case_id, rn, svc AS ev_svc, outcome AS ev_outcome, act, res, unit, wm_end AS wc, t_end, occ, next_occ AS next_rn,
     CASE WHEN t_start IS NULL THEN t_end WHEN t_start < t_end THEN t_start ELSE t_end END AS t_begin,
     CASE WHEN wm_start IS NULL OR wm_end IS NULL THEN NULL
          WHEN wm_start < wm_end THEN wm_start ELSE wm_end END AS ws,
-    first_value(svc) OVER c AS svc,
-    first_value(outcome) OVER c AS outcome,
+    -- the first (last) occurrence of a repeated step opens (closes) its span in the case
+    CASE WHEN occ = 0 AND next_occ IS NOT NULL THEN 1 ELSE 0 END AS opens,
+    CASE WHEN occ > 0 AND next_occ IS NULL THEN 1 ELSE 0 END AS closes,
+    CASE WHEN occ > 0 AND next_occ IS NOT NULL THEN 1 ELSE 0 END AS middle
+  FROM events
+  WHERE act IS NOT NULL
+), win AS (
+  -- one window pass: every function here shares one partitioning and order (the case, in time)
+  SELECT *, wc - ws AS proc,
+    first_value(ev_svc) OVER c AS svc,
+    first_value(ev_outcome) OVER c AS outcome,
     first_value(unit) OVER c AS intake,
     last_value(act) OVER f AS end_act,
     count(*) OVER f AS case_len,
     LAG(act) OVER c AS prv,
     LEAD(act) OVER c AS nxt,
-    LAG(wm_end) OVER c AS prev_wc,
-    LEAD(wm_end) OVER c AS next_wc,
-    LEAD(CASE WHEN wm_start IS NULL OR wm_end IS NULL THEN NULL
-              WHEN wm_start < wm_end THEN wm_start ELSE wm_end END) OVER c AS next_ws,
+    LAG(wc) OVER c AS prev_wc,
+    LEAD(wc) OVER c AS next_wc,
+    LEAD(ws) OVER c AS next_ws,
     LAG(t_end) OVER c AS prev_t_end,
     LAG(res) OVER c AS prev_res,
     LEAD(res) OVER c AS next_res,
@@ -104,45 +109,29 @@ WITH base AS (
     LEAD(unit) OVER c AS next_unit,
     LAG(unit, 2) OVER c AS prev2_unit,
     (row_number() OVER c) - 1 AS pos,
-    (row_number() OVER o) - 1 AS occ,
-    LEAD(rn) OVER o AS next_rn,
-    count(*) OVER (PARTITION BY case_id, act) AS occurrences
-  FROM events
-  WHERE act IS NOT NULL
-  WINDOW c AS (PARTITION BY case_id ORDER BY rn),
-    f AS (PARTITION BY case_id ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
-    o AS (PARTITION BY case_id, act ORDER BY rn)
-), marks AS (
-  SELECT *, wc - ws AS proc,
-    -- the first (last) occurrence of a repeated step opens (closes) its span in the case
-    CASE WHEN occ = 0 AND occurrences > 1 THEN 1 ELSE 0 END AS opens,
-    CASE WHEN occ = occurrences - 1 AND occurrences > 1 THEN 1 ELSE 0 END AS closes,
-    CASE WHEN occ > 0 AND occ < occurrences - 1 THEN 1 ELSE 0 END AS middle
+    LAG(occ) OVER c AS prev_occ,
+    sum(opens - closes) OVER r AS open_spans,
+    LAG(opens + middle) OVER c AS prev_opens,
+    sum(coalesce(wc - ws, 0)) OVER r AS proc_sum,
+    LAG(wc - ws) OVER c AS prev_proc
   FROM base
-), spans AS (
-  -- depth: the spans of the case opened before this event and closed after it (the event is
-  -- inside their loop), less its own step's span for a middle occurrence (between two of its
-  -- own occurrences an event is in no loop of its step); the previous event's depth follows
-  -- from this one's
-  SELECT *,
-    (sum(opens - closes) OVER r) - opens - middle AS depth,
-    (sum(opens - closes) OVER r) - opens + closes - (LAG(opens + middle) OVER w) AS prev_depth,
-    sum(coalesce(proc, 0)) OVER r AS proc_sum,
-    LAG(proc) OVER w AS prev_proc,
-    LAG(occ) OVER w AS prev_occ
-  FROM marks
-  WINDOW r AS (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING), w AS (PARTITION BY case_id ORDER BY rn)
+  WINDOW c AS (PARTITION BY case_id ORDER BY rn), r AS (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING),
+    f AS (PARTITION BY case_id ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
+-- in a loop: inside the spans opened before the event and closed after it, less its own step's
+-- span for a middle occurrence (between two of its own occurrences an event is in no loop of its
+-- step); the previous event's depth follows from this one's
 SELECT case_id, rn, svc, act, res, unit, outcome, intake, end_act, case_len, prv, nxt, prev_res, next_res,
-  prev_unit, next_unit, prev2_unit, occ, prev_occ, pos, next_rn, wc, ws, t_begin, t_end, depth > 0 AS in_loop,
-  prev_depth > 0 AS prev_in_loop, proc_sum, proc, prev_proc,
+  prev_unit, next_unit, prev2_unit, occ, prev_occ, pos, next_rn, wc, ws, t_begin, t_end,
+  open_spans - opens - middle > 0 AS in_loop,
+  open_spans - opens + closes - prev_opens > 0 AS prev_in_loop, proc_sum, proc, prev_proc,
   CASE WHEN ws - prev_wc < 0 THEN 0 ELSE ws - prev_wc END AS wait,
   wc - prev_wc AS sojourn,
   CASE WHEN next_ws - wc < 0 THEN 0 ELSE next_ws - wc END AS wait_after,
   next_wc - wc AS sojourn_after,
   (t_end - prev_t_end) / 86400000000.0 AS delay_days,
   t_end = prev_t_end AS tie
-FROM spans
+FROM win
 """
 
 #: per (service, step): events, and whether the step exists only inside loops
@@ -306,20 +295,22 @@ FROM both_steps GROUP BY svc, a, b, end_act
 """
 
 #: the events with their rework marks: a repeat, or a loop-only step inside a loop (``rework``),
-#: and the same for the previous event of the case (``prev_rework``)
+#: and the same for the previous event of the case (``prev_rework``); a common table expression of
+#: the queries that read it (a join with the small ``_dkey``: cheaper than a copy of the events)
 _REWORK = """
-SELECT d.*, d.occ > 0 OR (k.loop_only AND d.in_loop) AS rework,
-  d.prev_occ > 0 OR (kp.loop_only AND d.prev_in_loop) AS prev_rework
-FROM _dev AS d
-JOIN _dkey AS k ON d.svc = k.svc AND d.act = k.act
-LEFT JOIN _dkey AS kp ON d.svc = kp.svc AND d.prv = kp.act
-"""
+rw AS (
+  SELECT d.*, d.occ > 0 OR (k.loop_only AND d.in_loop) AS rework,
+    d.prev_occ > 0 OR (kp.loop_only AND d.prev_in_loop) AS prev_rework
+  FROM _dev AS d
+  JOIN _dkey AS k ON d.svc = k.svc AND d.act = k.act
+  LEFT JOIN _dkey AS kp ON d.svc = kp.svc AND d.prv = kp.act
+)"""
 
 #: per (service, step): the counts, times and shares of the ``activities`` table that need the
 #: events (medians and percentiles as lists: ``[0.5, 0.9]``, delays ``[0.1, 0.5, 0.9]``)
-_STEPS = """
-WITH last_rework AS (
-  SELECT case_id, max(rn) AS last_rn FROM _rw WHERE rework GROUP BY case_id
+_STEPS = f"""
+WITH {_REWORK}, last_rework AS (
+  SELECT case_id, max(rn) AS last_rn FROM rw WHERE rework GROUP BY case_id
 ), per_step AS (
   SELECT s.svc, s.act, count(*) AS events,
     count(*) FILTER (WHERE s.occ = 0) AS cases,
@@ -345,7 +336,7 @@ WITH last_rework AS (
     count(*) FILTER (WHERE r.last_rn > s.rn) AS rework_after,
     avg(CAST(s.pos AS DOUBLE) / CASE WHEN s.case_len > 2 THEN s.case_len - 1 ELSE 1 END) AS position_mean,
     avg(s.pos) AS step_index_mean
-  FROM _rw AS s LEFT JOIN last_rework AS r ON r.case_id = s.case_id
+  FROM rw AS s LEFT JOIN last_rework AS r ON r.case_id = s.case_id
   GROUP BY s.svc, s.act
 )
 SELECT p.svc, p.act, p.events, cases, starts, ends, proc_mean, wait_mean, sojourn_mean, wait_after_mean,
@@ -358,13 +349,14 @@ FROM per_step AS p JOIN _dkey AS k ON k.svc = p.svc AND k.act = p.act
 
 #: per directly-follows pair (service, previous step, step): officer and unit changes, how often
 #: the step ends the case, and how often the dossier enters rework with it
-_EDGES = """
+_EDGES = f"""
+WITH {_REWORK}
 SELECT svc, prv, act, count(*) AS count,
   count(res + prev_res) AS res_known, count(*) FILTER (WHERE res <> prev_res) AS res_changed,
   count(unit + prev_unit) AS unit_known, count(*) FILTER (WHERE unit <> prev_unit) AS unit_changed,
   count(*) FILTER (WHERE nxt IS NULL) AS to_last,
   count(*) FILTER (WHERE rework AND NOT prev_rework) AS rework_entries
-FROM _rw WHERE prv IS NOT NULL
+FROM rw WHERE prv IS NOT NULL
 GROUP BY svc, prv, act
 """
 
@@ -411,7 +403,7 @@ FROM per_event AS e JOIN (
 
 
 #: the intermediate tables, in the order they must run
-DETECT_INTERMEDIATES: dict[str, str] = {"_dev": _DEV, "_dkey": _DKEY, "_rw": _REWORK}
+DETECT_INTERMEDIATES: dict[str, str] = {"_dev": _DEV, "_dkey": _DKEY}
 
 #: the result queries
 DETECT_QUERIES: dict[str, str] = {
@@ -423,6 +415,6 @@ DETECT_QUERIES: dict[str, str] = {
 #: which intermediate tables each result needs
 DETECT_NEEDS: dict[str, tuple[str, ...]] = {
     "det_pairs": ("_dev", "_dkey"), "det_loops": ("_dev",), "det_endings": ("_dev",), "det_ending_steps": ("_dev",),
-    "det_order": ("_dev",), "det_steps": ("_dev", "_dkey", "_rw"), "det_edges": ("_dev", "_dkey", "_rw"),
+    "det_order": ("_dev",), "det_steps": ("_dev", "_dkey"), "det_edges": ("_dev", "_dkey"),
     "det_successors": ("_dev",), "det_firsts": ("_dev",), "det_units": ("_dev",), "det_services": ("_dev",),
 }
