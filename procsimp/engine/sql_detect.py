@@ -19,7 +19,8 @@ Intermediate tables (read by the queries below, never returned):
 
 ``_dev``
     one row per event with an activity: ``case_id, rn, svc, outcome, intake`` (the case's service,
-    outcome and first unit), ``end_act, case_len`` (the case's last step and length), ``act, res,
+    outcome and first unit), ``end_act, case_len, last_repeat`` (the case's last step, length and
+    the row of its last repeat of a step), ``act, res,
     unit``, ``prv, nxt`` (the previous and next step, NULL at the case's ends), ``prev_res,
     next_res, prev_unit, next_unit, prev2_unit`` (officer and unit of the neighbouring events, in
     the case), ``pos`` (position in the case, from 0), ``occ`` (how many times the step ran before
@@ -97,6 +98,7 @@ WITH base AS (
     first_value(unit) OVER c AS intake,
     last_value(act) OVER f AS end_act,
     count(*) OVER f AS case_len,
+    max(CASE WHEN occ > 0 THEN rn END) OVER f AS last_repeat,
     LAG(act) OVER c AS prv,
     LEAD(act) OVER c AS nxt,
     LAG(wc) OVER c AS prev_wc,
@@ -121,7 +123,7 @@ WITH base AS (
 -- in a loop: inside the spans opened before the event and closed after it, less its own step's
 -- span for a middle occurrence (between two of its own occurrences an event is in no loop of its
 -- step); the previous event's depth follows from this one's
-SELECT case_id, rn, svc, act, res, unit, outcome, intake, end_act, case_len, prv, nxt, prev_res, next_res,
+SELECT case_id, rn, svc, act, res, unit, outcome, intake, end_act, case_len, last_repeat, prv, nxt, prev_res, next_res,
   prev_unit, next_unit, prev2_unit, occ, prev_occ, pos, next_rn, wc, ws, t_begin, t_end,
   open_spans - opens - middle > 0 AS in_loop,
   open_spans - opens + closes - prev_opens > 0 AS prev_in_loop, proc_sum, proc, prev_proc,
@@ -309,9 +311,7 @@ rw AS (
 #: per (service, step): the counts, times and shares of the ``activities`` table that need the
 #: events (medians and percentiles as lists: ``[0.5, 0.9]``, delays ``[0.1, 0.5, 0.9]``)
 _STEPS = f"""
-WITH {_REWORK}, last_rework AS (
-  SELECT case_id, max(rn) AS last_rn FROM rw WHERE rework GROUP BY case_id
-), per_step AS (
+WITH {_REWORK}, per_step AS (
   SELECT s.svc, s.act, count(*) AS events,
     count(*) FILTER (WHERE s.occ = 0) AS cases,
     count(*) FILTER (WHERE s.pos = 0) AS starts,
@@ -333,10 +333,12 @@ WITH {_REWORK}, last_rework AS (
     count(*) FILTER (WHERE s.in_loop) AS in_loop,
     count(*) FILTER (WHERE s.occ > 0) AS repeats,
     count(*) FILTER (WHERE s.occ = 1) AS repeat_cases,
-    count(*) FILTER (WHERE r.last_rn > s.rn) AS rework_after,
+    -- the case's last rework event is a repeat (an event in a loop lies before the repeat that
+    -- closes it)
+    count(*) FILTER (WHERE s.last_repeat > s.rn) AS rework_after,
     avg(CAST(s.pos AS DOUBLE) / CASE WHEN s.case_len > 2 THEN s.case_len - 1 ELSE 1 END) AS position_mean,
     avg(s.pos) AS step_index_mean
-  FROM rw AS s LEFT JOIN last_rework AS r ON r.case_id = s.case_id
+  FROM rw AS s
   GROUP BY s.svc, s.act
 )
 SELECT p.svc, p.act, p.events, cases, starts, ends, proc_mean, wait_mean, sojourn_mean, wait_after_mean,
