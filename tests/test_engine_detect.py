@@ -19,7 +19,7 @@ from procsimp.detect.aggregates import aggregate
 from procsimp.engine import backend
 from procsimp.errors import ParameterError
 from procsimp.io import read_log
-from procsimp.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, UNIT, EventLog
+from procsimp.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, TIMESTAMP, UNIT, EventLog
 from procsimp.synth import generate
 from tests.conftest import EVENT_LOGS, invoke
 
@@ -281,10 +281,108 @@ def test_order_fixed_values_on_a_bundled_log() -> None:
     assert row["b_proc_hours_second"] == pytest.approx(2.2898048048050286, rel=1e-9)
 
 
+@pytest.mark.parametrize("name", list(LOGS))
+def test_activities_and_services_invariants(name: str) -> None:
+    # the engine's step and service tables against a plain pandas reading of the events
+    log = LOGS[name]()
+    ag = aggregate(log, calendar=default_calendar(), catalog=False)
+    acts = ag.activities.set_index(["service", "activity"])
+    df = log.df[log.df[ACTIVITY].notna()].reset_index(drop=True)
+    df = df.assign(_svc=_service_of_case(df).to_numpy(), _act=df[ACTIVITY].astype(object))
+    case = df[CASE].astype(object)
+    first = case.ne(case.shift())
+    last = case.ne(case.shift(-1))
+    pos = df.groupby(case, sort=False).cumcount()
+    length = case.map(case.value_counts())
+    occ = df.groupby([case, df["_act"]], sort=False).cumcount()
+    nxt = df["_act"].shift(-1).where(~last, "■ end")
+    keys = [df["_svc"], df["_act"]]
+    by = df.groupby(keys, sort=False)
+    expected = pd.DataFrame({
+        "events": by.size(),
+        "cases": df[occ == 0].groupby(keys, sort=False).size(),
+        "repeats": (occ > 0).groupby(keys, sort=False).sum(),
+        "starts": first.groupby(keys, sort=False).sum(),
+        "ends": last.groupby(keys, sort=False).sum(),
+        "step_index_mean": pos.groupby(keys, sort=False).mean(),
+        "position_mean": (pos / (length - 1).clip(lower=1)).groupby(keys, sort=False).mean(),
+        "successors": nxt.groupby(keys, sort=False).nunique(),
+        "top_successor_n": nxt.groupby(keys, sort=False).agg(lambda s: s.value_counts().max()),
+    })
+    expected.index.names = ["service", "activity"]
+    assert sorted(acts.index) == sorted(expected.index)
+    got = acts.loc[expected.index]
+    cases_per_service = df.groupby("_svc")[CASE].nunique()
+    for col in ("events", "cases", "repeats", "successors"):
+        assert got[col].astype(int).tolist() == expected[col].astype(int).tolist(), col
+    svc_cases = cases_per_service.loc[expected.index.get_level_values("service")].to_numpy()
+    np.testing.assert_allclose(got["is_start_share"], expected["starts"] / svc_cases, rtol=1e-12)
+    np.testing.assert_allclose(got["is_end_share"], expected["ends"] / svc_cases, rtol=1e-12)
+    np.testing.assert_allclose(got["end_rate"], expected["ends"] / expected["events"], rtol=1e-12)
+    np.testing.assert_allclose(got["top_successor_share"], expected["top_successor_n"] / expected["events"], rtol=1e-12)
+    np.testing.assert_allclose(got["step_index_mean"], expected["step_index_mean"], rtol=1e-9)
+    np.testing.assert_allclose(got["position_mean"], expected["position_mean"], rtol=1e-9)
+    for col, column in (("resources", RESOURCE), ("units", UNIT)):
+        if column in df.columns:
+            distinct = df.groupby(keys, sort=False)[column].nunique().to_numpy()
+            assert got[col].astype(int).tolist() == distinct.tolist(), col
+        else:
+            assert (got[col] == 0).all(), col
+    # calendar days since the previous event of the case: its percentiles (linear interpolation)
+    delay = (df[TIMESTAMP] - df[TIMESTAMP].shift()).dt.total_seconds().where(~first) / 86_400
+    for q, col in ((0.1, "delay_days_p10"), (0.5, "delay_days_median"), (0.9, "delay_days_p90")):
+        np.testing.assert_allclose(got[col], delay.groupby(keys, sort=False).quantile(q).to_numpy(), rtol=1e-9,
+                                   atol=1e-9, err_msg=col)
+    for col in ("knockout_next_share", "knockout_after_share", "loop_start_share", "rework_after_share",
+                "rework_next_share", "in_loop_share", "intake_unit_share", "unit_exclusive_share"):
+        values = got[col].dropna()
+        assert ((values >= 0) & (values <= 1 + 1e-12)).all(), col
+    assert (got["outcome_mi_bits"] >= 0).all() and (got["successor_entropy"] >= 0).all()
+    # a step repeated in a case starts a loop; a loop-only step is in a loop
+    assert (got["loop_starts"] == got["repeats"]).all()
+    assert (got.loc[got["rework_only"], "in_loop_share"] >= 0.9).all()
+    # the service table adds up to the log
+    services = ag.services.set_index("service")
+    assert services["cases"].to_dict() == cases_per_service.to_dict()
+    assert services["events"].to_dict() == df.groupby("_svc").size().to_dict()
+    assert services["activities"].to_dict() == df.groupby("_svc")["_act"].nunique().to_dict()
+    reworked = df[occ > 0].groupby("_svc")[CASE].nunique().reindex(services.index, fill_value=0)
+    np.testing.assert_allclose(services["rework_case_share"], reworked / services["cases"], rtol=1e-12)
+    ties = (df[TIMESTAMP] == df[TIMESTAMP].shift()) & ~first
+    np.testing.assert_allclose(services["tie_share"], (ties.groupby(df["_svc"]).sum() / (~first).groupby(df["_svc"]).sum())
+                               .reindex(services.index), rtol=1e-12)
+    ends = acts.reset_index()
+    for service, row in services.iterrows():
+        rows = ends[ends["service"] == service]
+        assert row["start_activity"] == rows.loc[rows["is_start_share"].idxmax(), "activity"] or rows["is_start_share"].max() == 0
+        assert set(row["knockout_ends"]) == set(rows.loc[rows["knockout_end"], "activity"])
+        assert row["knockout_share"] == pytest.approx(rows.loc[rows["knockout_end"], "is_end_share"].sum(), abs=1e-12)
+
+
+def test_activities_fixed_values_on_a_bundled_log() -> None:
+    # figures of the bundled English log, checked against the former in-memory implementation
+    # when the table moved into the engine
+    ag = aggregate(read_log(EVENT_LOGS / "dossiers_en.csv", cache=False), calendar=default_calendar(), catalog=False)
+    a = ag.activities.set_index(["service", "activity"])
+    assert len(a) == 104 and int(a["events"].sum()) == 10349
+    row = a.loc[("Exchange a driving licence", "Check completeness")]
+    assert (row["events"], row["cases"], row["repeats"], row["loop_starts"], row["resources"]) == (134, 118, 16, 16, 4)
+    assert row["top_successor"] == "Check health certificate" and row["top_successor_share"] == pytest.approx(118 / 134)
+    assert row["proc_hours_median"] == pytest.approx(13.016667 / 60, rel=1e-6)
+    assert row["wait_hours_mean"] == pytest.approx(13.311816 / 60, rel=1e-6)
+    assert row["intake_unit_share"] == 1.0 and row["role"] == "decision" and bool(row["decision_rework"])
+    s = ag.services.set_index("service").loc["Exchange a driving licence"]
+    assert (s["cases"], s["events"]) == (118, 1179)
+    assert s["proc_hours_median"] == pytest.approx(10.966667 / 60, rel=1e-6)
+    assert s["lead_hours_mean"] == pytest.approx(1869.900565 / 60, rel=1e-6)
+    assert s["rework_case_share"] == pytest.approx(13 / 118)
+
+
 def test_unknown_detector_table_is_refused() -> None:
     log = read_log(EVENT_LOGS / "dossiers_en.csv", cache=False)
-    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'steps'; choose from: pairs, loops, endings, ending_steps, order"):
-        engine.detector_tables(log, tables=["steps"])
+    with pytest.raises(ParameterError, match=r"unknown detector table\(s\) 'activities'; choose from: pairs, loops, endings, "
+                       r"ending_steps, order, steps, edges, successors, firsts, units, services$"):
+        engine.detector_tables(log, tables=["activities"])
 
 
 

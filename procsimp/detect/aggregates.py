@@ -1,4 +1,4 @@
-# Long module: the detectors' tables computed in numpy; they are to become engine plans.
+# Long module: the detectors' tables and the step roles, one plan of the engine plus the judgements on its results.
 """``LogAggregates``: every number the detectors need, computed once per log.
 
 The detectors never touch events. :func:`aggregate` reduces the log to a few small tables (the log
@@ -40,13 +40,14 @@ equal the engine's ``activity_table`` and ``dfg``. Processing time needs start t
 processing and waiting are missing (NaN) and only the *sojourn* (completion of the previous step
 to completion of this one) is known.
 
-Where the numbers are computed: ``pairs``, ``order``, ``knockouts``, ``knockout_steps`` and
-``loops`` are engine plans (:mod:`procsimp.engine.sql_detect`, one plan for all of them, run by
-the current backend: DuckDB, or Spark with ``PROCSIMP_ENGINE=spark``); only their small results
-come back, and this module orders them and applies the judgements that need the step roles (which
-last steps are rejection ends). ``activities`` and ``services`` (and the step roles they carry)
-are still computed here, in one vectorised pass over integer codes of the log in memory; they are
-the next to move into the engine.
+Where the numbers are computed: every per-event figure of every table is an engine plan
+(:mod:`procsimp.engine.sql_detect`, one plan for all of them, run by the current backend: DuckDB,
+or Spark with ``PROCSIMP_ENGINE=spark``); only small tables come back (per step, pair, unit,
+outcome or service, never per event). This module makes the judgements that need names, the
+catalog and the thresholds on them: the step roles (start, end, decision, protected, external),
+the knock-out ends and the evidence of a rejection, and which rows of the ``order``,
+``knockouts`` and ``knockout_steps`` results count as knocked out. Quantiles are exact (linear
+interpolation), also the service-wide medians.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ from __future__ import annotations
 import html
 import weakref
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from procsimp.errors import ParameterError
-from procsimp.log import ACTIVITY, CASE, OUTCOME, RESOURCE, SERVICE, START, TIMESTAMP, UNIT
+from procsimp.log import ACTIVITY, SERVICE
 
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
@@ -102,10 +102,6 @@ ROLE_THRESHOLDS: dict[str, float] = {
     # since the previous step
     "appeal_min_days": 5.0,
 }
-
-_END = -1  # successor code of the last event of a case
-_START = -1  # predecessor code of the first event
-
 
 # ============================================================================ the result
 class Row(dict):  # type: ignore[type-arg]
@@ -265,142 +261,9 @@ def _records(frame: pd.DataFrame) -> list[Row]:
     return [Row(zip(cols, row, strict=True)) for row in values]
 
 
-def _key_counts(keys: np.ndarray, space: int, *, inverse: bool = False) -> Any:
-    """Distinct integer keys in ``0..space-1`` with their counts (and each key's index).
-
-    Counting sort (``bincount``) when the key space is small, a hash/sort otherwise: much faster
-    than ``np.unique`` on the small key spaces of (service, activity, ...) codes.
-    """
-    keys = np.asarray(keys, dtype=np.int64)
-    if space <= _BINCOUNT_LIMIT:
-        counts = np.bincount(keys, minlength=space)
-        uk = np.flatnonzero(counts)
-        if not inverse:
-            return uk, counts[uk]
-        lookup = np.full(space, -1, dtype=np.int64)
-        lookup[uk] = np.arange(len(uk))
-        return uk, counts[uk], lookup[keys]
-    if not inverse:
-        return np.unique(keys, return_counts=True)
-    uk, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
-    return uk, cnt, inv
-
-
-_BINCOUNT_LIMIT = 20_000_000
-
-
-def _codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes (-1 = missing) and the category names of a text column."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        cat = series
-    else:
-        cat = series.astype("category")
-    codes = cat.cat.codes.to_numpy().astype(np.int64)
-    return codes, [str(c) for c in cat.cat.categories]
-
-
-def _case_codes(series: pd.Series) -> np.ndarray:
-    """Integer codes of the case column (names are not needed: only where a case changes)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.codes.to_numpy().astype(np.int64)
-    return pd.factorize(series, sort=False)[0].astype(np.int64)
-
-
-class _Groups:
-    """Events grouped by an integer key in ``0..n-1``: one stable ordering, reused for several
-    value columns (per-group order statistics without sorting the values)."""
-
-    #: above this many groups per event, one global sort beats a partition per group
-    max_groups_per_event = 1 / 400
-
-    def __init__(self, keys: np.ndarray, n: int) -> None:
-        keys = np.asarray(keys)
-        self.keys, self.n = keys, n
-        small = n <= np.iinfo(np.uint16).max + 1
-        # a stable sort of 16-bit keys is a radix sort: a few milliseconds for a million events
-        self.order = np.argsort(keys.astype(np.uint16) if small else keys, kind="stable")
-        self.counts = np.bincount(keys, minlength=n)
-        self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
-        self.present = np.flatnonzero(self.counts)
-
-    def quantiles(self, values: np.ndarray, qs: tuple[float, ...] = (0.5, 0.9)) -> list[np.ndarray]:
-        """Per key, the quantiles ``qs`` of the finite ``values`` (linear interpolation), NaN
-        for keys without any."""
-        out = [np.full(self.n, np.nan) for _ in qs]
-        if len(self.present) > max(64, len(values) * self.max_groups_per_event):
-            return _sorted_quantiles(self.keys, values, self.n, qs)
-        ordered = values[self.order]
-        ok = np.isfinite(ordered)
-        all_ok = bool(ok.all())
-        for g in self.present:
-            s = self.starts[g]
-            seg = ordered[s : s + self.counts[g]]
-            if not all_ok:
-                seg = seg[ok[s : s + self.counts[g]]]
-            m = len(seg)
-            if m == 0:
-                continue
-            pos = [q * (m - 1) for q in qs]
-            kth = sorted({int(np.floor(x)) for x in pos} | {int(np.ceil(x)) for x in pos})
-            part = np.partition(seg, kth)
-            for o, x in zip(out, pos, strict=True):
-                lo, hi = int(np.floor(x)), int(np.ceil(x))
-                frac = x - lo
-                o[g] = part[lo] * (1 - frac) + part[hi] * frac
-        return out
-
-
-def _sorted_quantiles(keys: np.ndarray, values: np.ndarray, n: int, qs: tuple[float, ...]) -> list[np.ndarray]:
-    """:meth:`_Groups.quantiles` for many small groups: one sort of ``key * span + value``."""
-    ok = np.isfinite(values)
-    out = [np.full(n, np.nan) for _ in qs]
-    if not ok.any():
-        return out
-    k, v = keys[ok], values[ok]
-    lo_v = float(v.min())
-    span = float(v.max()) - lo_v + 1.0
-    combined = np.sort(k.astype(np.float64) * span + (v - lo_v))
-    k_sorted = np.floor(combined / span).astype(np.int64)
-    v_sorted = combined - k_sorted * span + lo_v
-    counts = np.bincount(k_sorted, minlength=n)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    has = counts > 0
-    for q, o in zip(qs, out, strict=True):
-        pos = q * (counts[has] - 1)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.ceil(pos).astype(np.int64)
-        frac = pos - lo
-        o[has] = v_sorted[starts[has] + lo] * (1 - frac) + v_sorted[starts[has] + hi] * frac
-    return out
-
-
-def _group_mean(keys: np.ndarray, values: np.ndarray, n: int, counts: np.ndarray | None = None) -> np.ndarray:
-    """Mean of the finite ``values`` per key in 0..n-1 (NaN for keys without any).
-
-    ``counts``: ``np.bincount(keys, minlength=n)`` when the caller already has it.
-    """
-    bad = np.flatnonzero(~np.isfinite(values))
-    c = np.bincount(keys, minlength=n) if counts is None else counts
-    if bad.size == 0:
-        s = np.bincount(keys, weights=values, minlength=n)
-    else:  # missing values weigh nothing (adding 0.0 leaves every sum exactly as it was)
-        clean = values.copy()
-        clean[bad] = 0.0
-        s = np.bincount(keys, weights=clean, minlength=n)
-        c = c - np.bincount(keys[bad], minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(c > 0, s / np.maximum(c, 1), np.nan)
-
-
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.maximum(den, 1), np.nan)
-
-
-def _default_service_name() -> str:
-    from procsimp.engine import DEFAULT_SERVICE
-
-    return str(DEFAULT_SERVICE)
 
 
 def _load_catalog(catalog: Any) -> Any:
@@ -487,7 +350,7 @@ def aggregate(
 
         calendar = default_calendar()
     cat = _load_catalog(catalog)
-    return _Builder(log, calendar, cat, protect_t, th, external_t).build()
+    return _Tables(log, calendar, cat, protect_t, th, external_t).build()
 
 
 # log -> {(calendar, catalog, protect, external, thresholds): LogAggregates}: one computation per
@@ -527,8 +390,40 @@ def shared_aggregate(
     return per_log[key]
 
 
-class _Builder:
-    """One pass over the event arrays; each method adds one table."""
+def _codes_of(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """Integer codes of a result column, -1 where NULL (the start or end of a case, no outcome)."""
+    return np.nan_to_num(frame[col].to_numpy(dtype=np.float64, na_value=np.nan), nan=-1.0).astype(np.int64)
+
+
+def _floats(frame: pd.DataFrame, col: str) -> np.ndarray:
+    return frame[col].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _mode_per_key(keys: np.ndarray, values: np.ndarray, counts: np.ndarray, n_keys: int) -> np.ndarray:
+    """The most frequent value per key (ties: the smallest value); -1 for keys never seen. Each
+    (key, value) pair is given once with its count."""
+    order = np.lexsort((values, -counts, keys))
+    k_sorted = keys[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = k_sorted[1:] != k_sorted[:-1]
+    out = np.full(n_keys, -1, dtype=np.int64)
+    out[k_sorted[first]] = values[order][first]
+    return out
+
+
+def _summed(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``keys`` in ascending order and the sum of ``weights`` of each."""
+    uk, inv = np.unique(keys, return_inverse=True)
+    return uk, np.bincount(inv.ravel(), weights=weights, minlength=len(uk))
+
+
+class _Tables:
+    """The detectors' tables from the engine's small results (one plan over the events, see
+    :mod:`procsimp.engine.sql_detect`), with the judgements that need names, the catalog and the
+    thresholds: step roles, knock-out ends and their evidence, protected and external steps.
+
+    Tables are indexed by a (service, activity) key ``svc * A + act`` over the codes of the
+    engine's dictionaries (in the order of their names, so ties go to the same step as before)."""
 
     def __init__(
         self,
@@ -546,179 +441,55 @@ class _Builder:
         self.external = external
         self.th = th
         df = log.df
-        act = df[ACTIVITY]
-        keep = act.notna().to_numpy()
-        if not keep.all():  # events without a step name cannot be judged
-            df = df.loc[keep].reset_index(drop=True)
-        self.df = df
-        n = len(df)
-        self.n = n
-        # working minutes of the completion and start times, in a second thread while the codes
-        # are built (vectorised calendar arithmetic releases the GIL); one task, as the calendar
-        # extends its day table on demand
-        has_start = START in df.columns and bool(df[START].notna().any())
-
-        def work_minutes() -> tuple[np.ndarray, np.ndarray | None]:
-            wc = calendar.work_minutes(pd.DatetimeIndex(df[TIMESTAMP])) if n else np.zeros(0)
-            ws = calendar.work_minutes(pd.DatetimeIndex(df[START])) if has_start else None
-            return wc, ws
-
-        pool = ThreadPoolExecutor(max_workers=1)
-        try:
-            minutes = pool.submit(work_minutes)
-            self._codes_and_times(df, n, minutes.result, has_start)
-        finally:
-            pool.shutdown(wait=True)
-
-    def _codes_and_times(self, df: pd.DataFrame, n: int, minutes: Any, has_start: bool) -> None:
-        """The integer codes, case structure and times of the events (see ``__init__``);
-        ``minutes()`` gives the working minutes of the completion and start times."""
-        case_codes = _case_codes(df[CASE]) if n else np.zeros(0, np.int64)
-        first = np.ones(n, dtype=bool)
-        if n > 1:
-            first[1:] = case_codes[1:] != case_codes[:-1]
-        last = np.ones(n, dtype=bool)
-        if n > 1:
-            last[:-1] = first[1:]
-        self.first, self.last = first, last
-        self.cidx = np.cumsum(first) - 1  # dense case index 0..C-1 in log order
-        self.C = int(first.sum())
-        self.case_first = np.flatnonzero(first)
-        self.case_last = np.flatnonzero(last)
-        self.pos = np.arange(n) - self.case_first[self.cidx] if n else np.zeros(0, np.int64)
-        self.case_len = self.case_last - self.case_first + 1
-
-        # activities: dense codes over the categories that occur
-        acodes, anames = _codes(df[ACTIVITY])
-        if n:
-            used, _, self.act = _key_counts(np.maximum(acodes, 0), max(len(anames), 1), inverse=True)
-        else:
-            used, self.act = np.zeros(0, np.int64), np.zeros(0, np.int64)
-        self.act = self.act.astype(np.int64)
-        self.anames = [anames[i] for i in used]
-        self.A = max(len(self.anames), 1)
-
-        # services, per case (first event's value)
         self.has_service = SERVICE in df.columns and bool(df[SERVICE].notna().any())
-        if self.has_service:
-            scodes, snames = _codes(df[SERVICE])
-            sc_case = scodes[self.case_first]
-            missing = sc_case < 0
-            names = list(snames)
-            if missing.any():
-                names.append(_default_service_name())
-                sc_case = np.where(missing, len(names) - 1, sc_case)
-            used_s, _, sc_case = _key_counts(sc_case, len(names), inverse=True)
-            self.snames = [names[i] for i in used_s]
-            self.svc_case = sc_case.astype(np.int64)
-        else:
-            self.snames = [_default_service_name()]
-            self.svc_case = np.zeros(self.C, dtype=np.int64)
-        self.S = max(len(self.snames), 1)
-        self.svc = self.svc_case[self.cidx] if n else np.zeros(0, np.int64)
-        self.sa = self.svc * self.A + self.act  # (service, activity) key
+        self.n = int(df[ACTIVITY].notna().sum()) if len(df) else 0
+        if self.n == 0:
+            return
+        from procsimp.engine import detector_codes
+
+        prepared, raw = detector_codes(log, calendar=calendar)  # every table in one plan
+        self.raw = raw
+        self.snames = [str(x) for x in prepared.names("services")]
+        self.anames = [str(x) for x in prepared.names("activities")]
+        self.outcome_names = [str(x) for x in prepared.names("outcomes")]
+        self.S, self.A = max(len(self.snames), 1), max(len(self.anames), 1)
         self.K = self.S * self.A
+        svc = raw["services"].sort_values("svc", kind="stable")
+        self.svc_rows = svc
+        self.services_present = svc["svc"].to_numpy(dtype=np.int64)
+        self.cases_per_svc = np.zeros(self.S, dtype=np.int64)
+        self.cases_per_svc[self.services_present] = svc["cases"].to_numpy(dtype=np.int64)
+        self.has_start = bool(svc["with_start"].sum() > 0)
+        self.has_resource = bool(svc["with_resource"].sum() > 0)
+        self.has_unit = bool(svc["with_unit"].sum() > 0)
+        steps = raw["steps"]
+        self.step_keys = self._key(steps, "act")
+        self.ev = self._per_key(steps, "events").astype(np.int64)
+        succ = raw["successors"]
+        self.has_outcome = bool(succ["outcome"].notna().any())
 
-        # neighbours
-        self.nxt = np.full(n, _END, dtype=np.int64)
-        self.prv = np.full(n, _START, dtype=np.int64)
-        if n > 1:
-            self.nxt[:-1] = np.where(last[:-1], _END, self.act[1:])
-            self.prv[1:] = np.where(first[1:], _START, self.act[:-1])
+    # ------------------------------------------------------------------ keys
+    def _key(self, frame: pd.DataFrame, col: str) -> np.ndarray:
+        """The (service, step) key of each row, with the step in ``col``."""
+        return _codes_of(frame, "svc") * self.A + _codes_of(frame, col)
 
-        # officers and units
-        self.has_resource = RESOURCE in df.columns and bool(df[RESOURCE].notna().any())
-        self.has_unit = UNIT in df.columns and bool(df[UNIT].notna().any())
-        self.res = _codes(df[RESOURCE])[0] if self.has_resource else np.full(n, -1, np.int64)
-        self.unit = _codes(df[UNIT])[0] if self.has_unit else np.full(n, -1, np.int64)
+    def _per_key(self, frame: pd.DataFrame, col: str, fill: float = 0.0) -> np.ndarray:
+        """A per-key array of a ``steps`` column (``fill`` for steps that never occur)."""
+        out = np.full(self.K, fill)
+        out[self.step_keys] = _floats(frame, col)
+        return out
 
-        # working minutes
-        self.wc, ws_raw = minutes()
-        self.has_start = has_start
-        if self.has_start:
-            ws = np.where(np.isfinite(ws_raw), np.minimum(ws_raw, self.wc), np.nan)
-            self.ws = ws
-            self.proc = self.wc - ws
-        else:
-            self.ws = np.full(n, np.nan)
-            self.proc = np.full(n, np.nan)
-        prev_wc = np.full(n, np.nan)
-        if n > 1:
-            prev_wc[1:] = np.where(first[1:], np.nan, self.wc[:-1])
-        self.sojourn = self.wc - prev_wc  # NaN for the first event
-        self.wait = np.clip(self.ws - prev_wc, 0.0, None) if self.has_start else np.full(n, np.nan)
-
-        t_end = df[TIMESTAMP].array.asi8.astype(np.float64) if n else np.zeros(0)
-        # calendar time since the previous step of the case, in days (a timer counts calendar
-        # days, not working time)
-        per_day = 86_400 * {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}.get(getattr(df[TIMESTAMP].dtype, "unit", "ns"), 1e9)
-        self.elapsed_days = np.full(n, np.nan)
-        if n > 1:
-            self.elapsed_days[1:] = np.where(first[1:], np.nan, (t_end[1:] - t_end[:-1]) / per_day)
-        tie = np.zeros(n, dtype=bool)
-        if n > 1:
-            tie[1:] = ~first[1:] & (t_end[1:] == t_end[:-1])
-        self.tie = tie
-
-        self.outcome_codes: np.ndarray | None = None
-        self.outcome_names: list[str] = []
-        if OUTCOME in df.columns and df[OUTCOME].notna().any():
-            oc, self.outcome_names = _codes(df[OUTCOME])
-            self.outcome_codes = oc[self.case_first]
-
-    # ------------------------------------------------------------------ building blocks
-    def _occurrences(self) -> None:
-        """Occurrence number of each event's step within its case; loops between occurrences."""
-        n = self.n
-        key = self.cidx * self.A + self.act
-        order = np.argsort(key, kind="stable")
-        ks = key[order]
-        newgrp = np.ones(n, dtype=bool)
-        if n > 1:
-            newgrp[1:] = ks[1:] != ks[:-1]
-        grp_start = np.maximum.accumulate(np.where(newgrp, np.arange(n), 0)) if n else np.zeros(0, np.int64)
-        occ_sorted = np.arange(n) - grp_start
-        occ = np.empty(n, dtype=np.int64)
-        occ[order] = occ_sorted
-        self.occ = occ
-        # previous occurrence of the same step in the case, for every repeat
-        prev_occ = np.full(n, -1, dtype=np.int64)
-        if n > 1:
-            rep_sorted = ~newgrp
-            prev_occ[order[rep_sorted]] = order[np.flatnonzero(rep_sorted) - 1]
-        self.prev_occ = prev_occ
-        rep = np.flatnonzero(prev_occ >= 0)
-        self.loop_end = rep
-        self.loop_begin = prev_occ[rep]
-        # events strictly inside a loop (between an occurrence and its repeat)
-        diff = np.bincount(self.loop_begin + 1, minlength=n + 1) - np.bincount(self.loop_end, minlength=n + 1)
-        self.in_loop = np.cumsum(diff[:-1]) > 0 if n else np.zeros(0, dtype=bool)
-        self.loop_start_mark = np.zeros(n, dtype=bool)
-        self.loop_start_mark[self.loop_begin] = True
-        # rework events: repeats, and steps that exist only inside loops (supplement requests,
-        # resubmissions); a first pass through the steps of a send-back loop is not rework
-        K = self.K
-        ev = self._events_per_key()
-        inside = np.bincount(self.sa[self.in_loop], minlength=K)
-        self.loop_only = _share(inside, ev) >= 0.9
-        self.rework = (occ > 0) | (self.loop_only[self.sa] & self.in_loop)
-        last_rework = np.full(self.C, -1, dtype=np.int64)
-        idx = np.flatnonzero(self.rework)
-        if idx.size:  # the log is sorted by case: the last rework event of each case
-            c = self.cidx[idx]
-            last = np.ones(idx.size, dtype=bool)
-            last[:-1] = c[1:] != c[:-1]
-            last_rework[c[last]] = idx[last]
-        self.rework_after = last_rework[self.cidx] > np.arange(n)
-
+    # ------------------------------------------------------------------ roles
     def _roles(self) -> None:
         """Per (service, activity): starts, ends, terminal steps; and the knock-out ends."""
         K, A = self.K, self.A
-        ev = self._events_per_key()
-        starts = np.bincount(self.sa[self.first], minlength=K)
-        ends = np.bincount(self.sa[self.last], minlength=K)
-        cases_per_svc = np.bincount(self.svc_case, minlength=self.S).astype(float)
+        ev = self.ev
+        steps = self.raw["steps"]
+        starts = self._per_key(steps, "starts").astype(np.int64)
+        ends = self._per_key(steps, "ends").astype(np.int64)
+        self.ends = ends
         svc_of_k = np.arange(K) // A
+        cases_per_svc = self.cases_per_svc.astype(float)
         start_share = _share(starts, cases_per_svc[svc_of_k])
         end_share = _share(ends, cases_per_svc[svc_of_k])
         end_rate = _share(ends, ev)
@@ -744,36 +515,37 @@ class _Builder:
         for s in range(self.S):
             if top_end[s] >= 0:
                 knockout[s * A + top_end[s]] = False
-        if self.outcome_codes is not None:
+        # the outcomes of the cases that end at each step: (end key, outcome code, cases)
+        firsts = self.raw["firsts"]
+        at_end = (firsts["act"] == firsts["end_act"]).to_numpy(dtype=bool)
+        ends_at = firsts[at_end]
+        self._end_outcomes = (self._key(ends_at, "act"), _codes_of(ends_at, "outcome"),
+                              ends_at["cases"].to_numpy(dtype=np.int64))
+        if self.has_outcome:
             # with an outcome column, a knock-out end's cases must mostly have another outcome
             # than the cases that end at the dominant end
-            last_k = self.sa[self.last]
-            oc = self.outcome_codes
             for k in np.flatnonzero(knockout):
                 svc_i = int(k // A)
-                dom = svc_i * A + top_end[svc_i]
-                o_dom = oc[last_k == dom]
-                o_k = oc[last_k == k]
-                o_dom, o_k = o_dom[o_dom >= 0], o_k[o_k >= 0]
-                if o_dom.size and o_k.size:
-                    main = np.bincount(o_dom).argmax()
-                    if (o_k == main).mean() > 0.5:
+                o_dom = self._outcome_counts(svc_i * A + top_end[svc_i])
+                o_k = self._outcome_counts(int(k))
+                if o_dom.sum() and o_k.sum():
+                    main = int(np.argmax(o_dom))
+                    if (o_k[main] if main < len(o_k) else 0) / o_k.sum() > 0.5:
                         knockout[k] = False
         self.is_start, self.is_end, self.knockout_end = is_start, is_end, knockout
         self.top_start, self.top_end = top_start, top_end
         self.start_share, self.end_share, self.end_rate = start_share, end_share, end_rate
-        # knocked-out cases: the case's last step is a knock-out end
-        self.case_knocked = knockout[self.sa[self.last]]
-        # rejected ones (see _knockouts): the knock-out end is known to be a rejection (an early end
-        # alone is not one: in a log extract, cases also stop where the extract ends)
+        # rejected dossiers (see _knockouts): the knock-out end is known to be a rejection (an early
+        # end alone is not one: in a log extract, cases also stop where the extract ends)
         self.rejection_evidence = np.full(K, "", dtype=object)
         for k in np.flatnonzero(knockout):
             self.rejection_evidence[k] = self._rejection_evidence(int(k))
-        self.ko_after = self.case_knocked[self.cidx] & ~self.last
-        self.ko_next = np.zeros(self.n, dtype=bool)
-        if self.n > 1:
-            nxt_k = self.svc[:-1] * A + np.maximum(self.nxt[:-1], 0)
-            self.ko_next[:-1] = (self.nxt[:-1] >= 0) & knockout[nxt_k] & self.last[1:]
+
+    def _outcome_counts(self, k: int) -> np.ndarray:
+        """Cases per outcome code (known outcomes only) among the cases that end at step ``k``."""
+        keys, oc, cases = self._end_outcomes
+        hit = (keys == k) & (oc >= 0)
+        return np.bincount(oc[hit], weights=cases[hit], minlength=1)
 
     def _rejection_evidence(self, k: int) -> str:
         """Why the dossiers that end at knock-out end ``k`` count as rejected: ``"outcome"`` (their
@@ -782,64 +554,39 @@ class _Builder:
         dossiers on: a decision), or ``""`` (no evidence: the dossiers merely end early)."""
         from procsimp.detect.base import means_rejection
 
-        ends_here = np.flatnonzero(self.sa[self.case_last] == k)  # cases ending at k
-        if self.outcome_codes is not None:
-            oc = self.outcome_codes[ends_here]
-            oc = oc[oc >= 0]
-            if oc.size and means_rejection(self.outcome_names[int(np.bincount(oc).argmax())]):
+        if self.has_outcome:
+            counts = self._outcome_counts(k)
+            if counts.sum() and means_rejection(self.outcome_names[int(np.argmax(counts))]):
                 return "outcome"
         if means_rejection(self.anames[k % self.A]):
             return "name"
-        last = self.case_last[ends_here]
-        before = last[~self.first[last]] - 1  # the step right before k (cases of two steps or more)
-        if self.end_rate[k] >= 0.9 and before.size:
-            deciders = self.sa[before]
-            to_k = np.bincount(deciders, minlength=self.K)
-            branching = _share(to_k, self._events_per_key()) <= 0.5  # most of their dossiers go on
-            if branching[deciders].mean() >= 0.5:
+        endings = self.raw["endings"]  # cases per (last step, the step right before it)
+        rows = endings[(self._key(endings, "end_act") == k)]
+        if self.end_rate[k] >= 0.9 and len(rows):
+            deciders = self._key(rows, "decider")
+            cases = rows["cases"].to_numpy(dtype=np.float64)
+            branching = _share(cases, self.ev[deciders]) <= 0.5  # most of their dossiers go on
+            if (cases * branching).sum() / cases.sum() >= 0.5:
                 return "end_step"
         return ""
-
-    def _events_per_key(self) -> np.ndarray:
-        if not hasattr(self, "_ev_per_key"):
-            self._ev_per_key = np.bincount(self.sa, minlength=self.K)
-        return self._ev_per_key
 
     # ------------------------------------------------------------------ tables
     def build(self) -> LogAggregates:
         if self.n == 0:
             return self._empty()
-        self._events_per_key()
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            # the engine's plan (every engine table, run once: _pairs starts it), and occurrences
-            # and loops (a sort), alongside the roles and neighbour tables, which do not read
-            # them (the plan reads only the log; it is the only user of the calendar meanwhile)
-            pairs_job = pool.submit(self._pairs)
-            occurrences = pool.submit(self._occurrences)
-            self._roles()
-            for codes in (self.res, self.unit):  # shared by the tables below: computed once, first
-                self._transitions(codes)
-                self._per_step(codes)
-            occurrences.result()
-            pairs = pairs_job.result()
-        # the order, knock-out and loop tables (the engine's results and the roles) are finished
-        # alongside the activity and service tables, as are the per-step quantiles (numpy
-        # releases the GIL, so a second core shortens the wall time; the results are the same)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            pending = pool.submit(lambda: (self._order(), self._knockouts(), self._loops()))
-            quantiles = pool.submit(self._step_quantiles)  # sorting and partitioning: no GIL
-            numbers = pool.submit(self._service_numbers)
-            activities = self._activities(quantiles)
-            services = self._services(activities, numbers.result())
-            order, (knockouts, knockout_steps), loops = pending.result()
+        self._roles()
+        activities = self._activities()
+        services = self._services(activities)
+        order = self._order()
+        knockouts, knockout_steps = self._knockouts()
         return LogAggregates(
             services=services,
             activities=activities,
-            pairs=pairs,
+            pairs=self._pairs(),
             order=order,
             knockouts=knockouts,
             knockout_steps=knockout_steps,
-            loops=loops,
+            loops=self._loops(),
             has_start=self.has_start,
             has_resource=self.has_resource,
             has_unit=self.has_unit,
@@ -848,7 +595,8 @@ class _Builder:
             protect=self.protect,
             external=self.external,
             thresholds=dict(self.th),
-            warnings=tuple(catalog_warnings(self.snames, self.catalog, has_service=self.has_service)),
+            warnings=tuple(catalog_warnings(
+                [self.snames[s] for s in self.services_present], self.catalog, has_service=self.has_service)),
             _catalog=self.catalog,
         )
 
@@ -873,49 +621,38 @@ class _Builder:
             _catalog=self.catalog,
         )
 
-    def _step_quantiles(self) -> tuple[np.ndarray, ...]:
-        """Per step: median and p90 of processing and of waiting, the median sojourn (only
-        without start times, where it stands in for processing; NaN otherwise), and the 10th,
-        50th and 90th percentiles of the delay (time since the previous step: a timer makes it
-        nearly constant), in calendar days."""
-        groups = _Groups(self.sa, self.K)  # one ordering of the events by step, for every median
-        proc_med, proc_p90 = groups.quantiles(self.proc)
-        wait_med, wait_p90 = groups.quantiles(self.wait)
-        if self.has_start:
-            soj_med = np.full(self.K, np.nan)
-        else:
-            (soj_med,) = groups.quantiles(self.sojourn, (0.5,))
-        d10, d50, d90 = groups.quantiles(self.elapsed_days, (0.1, 0.5, 0.9))
-        return proc_med, proc_p90, wait_med, wait_p90, soj_med, d10, d50, d90
+    def _successors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The successor distribution: keys ``step key * (A + 1) + next step + 1`` (0 = the end of
+        the case), ascending, and their counts."""
+        succ = self.raw["successors"]
+        keys = self._key(succ, "act") * (self.A + 1) + _codes_of(succ, "nxt") + 1
+        return _summed(keys, succ["events"].to_numpy(dtype=np.float64))
 
-    def _activities(self, quantiles: Future[tuple[np.ndarray, ...]] | None = None) -> pd.DataFrame:
-        """The activity table; ``quantiles``: :meth:`_step_quantiles` computing elsewhere (else
-        computed here)."""
-        K, A, n = self.K, self.A, self.n
-        sa = self.sa
-        ev = self._events_per_key()
+    def _predecessors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The predecessor distribution, keyed like :meth:`_successors` (0 = the start)."""
+        edges, steps = self.raw["edges"], self.raw["steps"]
+        keys = np.concatenate([self._key(edges, "act") * (self.A + 1) + _codes_of(edges, "prv") + 1,
+                               self.step_keys * (self.A + 1)])
+        counts = np.concatenate([_floats(edges, "count"), _floats(steps, "starts")])
+        keep = counts > 0
+        return _summed(keys[keep], counts[keep])
+
+    def _activities(self) -> pd.DataFrame:
+        """The activity table."""
+        K, A = self.K, self.A
+        steps, edges = self.raw["steps"], self.raw["edges"]
+        ev = self.ev
         present = np.flatnonzero(ev > 0)
-        cases = np.bincount(sa[self.occ == 0], minlength=K)
-        cases_per_svc = np.bincount(self.svc_case, minlength=self.S)
+        cases = self._per_key(steps, "cases").astype(np.int64)
+        cases_per_svc = self.cases_per_svc
         svc_of_k = np.arange(K) // A
 
-        proc_mean = _group_mean(sa, self.proc, K, ev)
-        wait_mean = _group_mean(sa, self.wait, K, ev)
-        soj_mean = _group_mean(sa, self.sojourn, K, ev)
-        # waiting that follows the step (the successor's waiting), on the same event rows
-        wait_after = np.full(n, np.nan)
-        soj_after = np.full(n, np.nan)
-        if n > 1:
-            wait_after[:-1] = np.where(self.last[:-1], np.nan, self.wait[1:])
-            soj_after[:-1] = np.where(self.last[:-1], np.nan, self.sojourn[1:])
-        wait_after_mean = _group_mean(sa, wait_after, K, ev)
-        soj_after_mean = _group_mean(sa, soj_after, K, ev)
+        def col(name: str) -> np.ndarray:
+            return self._per_key(steps, name, np.nan)
 
         # successors and predecessors (code + 1, 0 = end / start)
-        succ_key = self._succ_key = sa * (A + 1) + (self.nxt + 1)
-        sk, sc = _key_counts(succ_key, K * (A + 1))
-        pred_key = sa * (A + 1) + (self.prv + 1)
-        pk, pc = _key_counts(pred_key, K * (A + 1))
+        sk, sc = self._successors()
+        pk, pc = self._predecessors()
 
         def top_of(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             """Per step: the most frequent neighbour (ties: the smallest code; -1 = start/end,
@@ -937,46 +674,52 @@ class _Builder:
         top_succ, top_succ_n, succ_ent, succ_distinct = top_of(sk, sc)
         top_pred, top_pred_n, _, _ = top_of(pk, pc)
 
-        # officer / unit changes to the successor and from the predecessor
-        def change_rates(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            valid, changed = self._transitions(codes)
-            if n < 2:
-                return np.full(K, np.nan), np.full(K, np.nan)
-            src, dst = sa[:-1], sa[1:]  # event i and the event after it, in the same case
-            ch_n = np.bincount(src, weights=changed, minlength=K)
-            ch_p = np.bincount(dst, weights=changed, minlength=K)
-            return _share(ch_n, np.bincount(src, weights=valid, minlength=K)), _share(
-                ch_p, np.bincount(dst, weights=valid, minlength=K)
-            )
+        # officer / unit changes to the successor and from the predecessor (per directly-follows pair)
+        src, dst = self._key(edges, "prv"), self._key(edges, "act")
 
-        res_ch_next, res_ch_prev = change_rates(self.res)
-        unit_ch_next, unit_ch_prev = change_rates(self.unit)
+        def change_rates(kind: str) -> tuple[np.ndarray, np.ndarray]:
+            changed, known = _floats(edges, f"{kind}_changed"), _floats(edges, f"{kind}_known")
+            return (_share(np.bincount(src, weights=changed, minlength=K), np.bincount(src, weights=known, minlength=K)),
+                    _share(np.bincount(dst, weights=changed, minlength=K), np.bincount(dst, weights=known, minlength=K)))
+
+        res_ch_next, res_ch_prev = change_rates("res")
+        unit_ch_next, unit_ch_prev = change_rates("unit")
         # hand-offs removed if the step went away: changes pred->a + a->succ - pred->succ
-        handoffs_saved = self._handoffs_saved(self.res if self.has_resource else self.unit)
-        n_res = self._distinct_per_key(self.res)
-        n_unit = self._distinct_per_key(self.unit)
+        if self.has_resource or self.has_unit:
+            handoffs_saved = _share(col("res_handoffs_saved" if self.has_resource else "unit_handoffs_saved"), ev)
+        else:
+            handoffs_saved = np.full(K, np.nan)
+        n_res = self._per_key(steps, "resources").astype(np.int64)
+        units = self._units()
+        n_unit = np.bincount(units[0] // units[2], minlength=K) if units is not None else np.zeros(K, np.int64)
 
-        rework_next_ev = np.zeros(n, dtype=bool)
-        if n > 1:
-            # entering rework: the next event is rework while this one is not
-            rework_next_ev[:-1] = ~self.last[:-1] & self.rework[1:] & ~self.rework[:-1]
-        rework_next = np.bincount(sa[rework_next_ev], minlength=K)
-        unit_exclusive = self._unit_exclusive()
-        ko_next = np.bincount(sa[self.ko_next], minlength=K)
-        ko_after = np.bincount(sa[self.ko_after], minlength=K)
-        loop_start = np.bincount(sa[self.loop_start_mark], minlength=K)
-        rework_after = np.bincount(sa[self.rework_after], minlength=K)
-        in_loop = np.bincount(sa[self.in_loop], minlength=K)
-        repeats = np.bincount(sa[self.occ > 0], minlength=K)
-        repeat_cases = np.bincount(sa[self.occ == 1], minlength=K)
-        rel_pos = self.pos / np.maximum(self.case_len - 1, 1)[self.cidx]  # 0 first .. 1 last
-        pos_mean = _group_mean(sa, rel_pos, K, ev)
-        step_mean = _group_mean(sa, self.pos.astype(float), K, ev)
-        sent_back, back_from_body, intake_unit = self._unit_context(unit_exclusive, (sk, sc), (pk, pc), step_mean)
-        # knocked-out cases containing the step, and how often
-        ko_case_ev = np.bincount(sa[self.case_knocked[self.cidx] & (self.occ == 0)], minlength=K)
+        # entering rework: the next event is rework while this one is not
+        rework_next = np.bincount(src, weights=_floats(edges, "rework_entries"), minlength=K)
+        unit_exclusive = self._unit_exclusive(units)
+        # what follows each step in the knocked-out cases (those ending at a knock-out end)
+        succ = self.raw["successors"]
+        s_key = self._key(succ, "act")
+        s_events = _floats(succ, "events")
+        nxt = _codes_of(succ, "nxt")
+        knocked = self.knockout_end[self._key(succ, "end_act")]
+        nxt_ko = (nxt >= 0) & self.knockout_end[_codes_of(succ, "svc") * A + np.maximum(nxt, 0)]
+        nxt_ko &= succ["nxt_last"].to_numpy(dtype=bool)
+        ko_next = np.bincount(s_key, weights=s_events * nxt_ko, minlength=K)
+        ko_after = np.bincount(s_key, weights=s_events * (knocked & (nxt >= 0)), minlength=K)
+        firsts = self.raw["firsts"]
+        f_knocked = self.knockout_end[self._key(firsts, "end_act")]
+        ko_case_ev = np.bincount(self._key(firsts, "act"), weights=_floats(firsts, "cases") * f_knocked, minlength=K)
+        loop_start = self._per_key(steps, "loop_starts")
+        rework_after = self._per_key(steps, "rework_after")
+        in_loop = self._per_key(steps, "in_loop")
+        repeats = self._per_key(steps, "repeats").astype(np.int64)
+        repeat_cases = self._per_key(steps, "repeat_cases")
+        pos_mean = col("position_mean")
+        step_mean = col("step_index_mean")
+        sent_back, back_from_body, intake_unit = self._unit_context(unit_exclusive, units, (sk, sc), (pk, pc), step_mean)
         mi = self._successor_outcome_mi()
         outcome_ent = self._outcome_entropy()
+        loop_only = self._per_key(steps, "loop_only").astype(bool)
 
         th = self.th
         top_share = _share(top_succ_n, ev)
@@ -1001,10 +744,10 @@ class _Builder:
             dtype=bool,
         )
         hours = 1.0 / 60.0
-        # the quantiles come last: a second thread may still be computing them (see build)
-        proc_med, proc_p90, wait_med, wait_p90, soj_med, delay_p10, delay_p50, delay_p90 = (
-            quantiles.result() if quantiles is not None else self._step_quantiles()
-        )
+        proc_med, proc_p90, wait_med, wait_p90 = (col(c) for c in ("proc_median", "proc_p90", "wait_median", "wait_p90"))
+        # the sojourn stands in for processing only without start times
+        soj_med = np.full(K, np.nan) if self.has_start else col("sojourn_median")
+        delay_p10, delay_p50, delay_p90 = (col(c) for c in ("delay_p10", "delay_median", "delay_p90"))
         # steps driven by an outside party or a timer: not the agency's to reorder or remove
         timer = (
             (ev >= 10)
@@ -1029,19 +772,19 @@ class _Builder:
                 "cases": cases[rows],
                 "case_share": _share(cases[rows], cases_per_svc[svc_of_k[rows]]),
                 "events_per_case": _share(ev[rows], cases[rows]),
-                "proc_hours_mean": proc_mean[rows] * hours,
+                "proc_hours_mean": col("proc_mean")[rows] * hours,
                 "proc_hours_median": proc_med[rows] * hours,
                 "proc_hours_p90": proc_p90[rows] * hours,
-                "wait_hours_mean": wait_mean[rows] * hours,
+                "wait_hours_mean": col("wait_mean")[rows] * hours,
                 "wait_hours_median": wait_med[rows] * hours,
                 "wait_hours_p90": wait_p90[rows] * hours,
-                "sojourn_hours_mean": soj_mean[rows] * hours,
+                "sojourn_hours_mean": col("sojourn_mean")[rows] * hours,
                 "sojourn_hours_median": soj_med[rows] * hours,
                 "delay_days_p10": delay_p10[rows],
                 "delay_days_median": delay_p50[rows],
                 "delay_days_p90": delay_p90[rows],
-                "wait_after_hours_mean": wait_after_mean[rows] * hours,
-                "sojourn_after_hours_mean": soj_after_mean[rows] * hours,
+                "wait_after_hours_mean": col("wait_after_mean")[rows] * hours,
+                "sojourn_after_hours_mean": col("sojourn_after_mean")[rows] * hours,
                 "top_successor": name_of(top_succ[rows], "■ end"),
                 "top_successor_share": top_share[rows],
                 "successors": succ_distinct[rows],
@@ -1060,11 +803,11 @@ class _Builder:
                 "back_from_body_share": back_from_body[rows],
                 "intake_unit_share": intake_unit[rows],
                 "knockout_next_share": _share(ko_next[rows], ev[rows]),
-                "knockout_next": ko_next[rows],
+                "knockout_next": ko_next[rows].astype(np.int64),
                 "knockout_after_share": _share(ko_after[rows], ev[rows]),
                 "knockout_case_share": _share(ko_case_ev[rows], cases[rows]),
                 "loop_start_share": _share(loop_start[rows], ev[rows]),
-                "loop_starts": loop_start[rows],
+                "loop_starts": loop_start[rows].astype(np.int64),
                 "rework_after_share": _share(rework_after[rows], ev[rows]),
                 "rework_next_share": _share(rework_next[rows], ev[rows]),
                 "in_loop_share": _share(in_loop[rows], ev[rows]),
@@ -1090,7 +833,7 @@ class _Builder:
                 "protected_by": np.where(protected_user, "protect", np.where(protected_cat, "catalog", "")),
             }
         )
-        out["rework_only"] = self.loop_only[rows]
+        out["rework_only"] = loop_only[rows]
         out["external"] = external_col
         role = np.select(
             [out["start"], out["end"], out["protected"], out["external"] != "", out["decision"], out["rework_only"]],
@@ -1102,29 +845,23 @@ class _Builder:
         out = out.sort_values(["service", "step_index_mean", "activity"], kind="stable").reset_index(drop=True)
         return out[_ACTIVITY_COLUMNS]
 
-    def _per_step(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
-        """The distinct (service, step, code) keys of an officer or unit code array (codes >= 0),
-        as ``(key, count, m)`` with key = (service * A + step) * m + code; None when no event has
-        a code. Cached per array."""
-        cache = self.__dict__.setdefault("_per_step_cache", {})
-        if id(codes) not in cache:
-            ok = codes >= 0
-            if not ok.any():
-                cache[id(codes)] = (codes, None)
-            else:
-                m = int(codes.max()) + 1
-                all_ok = bool(ok.all())
-                keys = self.sa * m + codes if all_ok else self.sa[ok] * m + codes[ok]
-                uk, cnt = _key_counts(keys, self.K * m)
-                cache[id(codes)] = (codes, (uk, cnt, m))
-        return cache[id(codes)][1]
+    def _units(self) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """The distinct (service, step, unit) keys as ``(key, events, m)``, ascending, with key =
+        (service * A + step) * m + unit; None when no event has a unit."""
+        units = self.raw["units"]
+        if not len(units):
+            return None
+        unit = _codes_of(units, "unit")
+        m = int(unit.max()) + 1
+        keys = self._key(units, "act") * m + unit
+        order = np.argsort(keys, kind="stable")
+        return keys[order], units["events"].to_numpy(dtype=np.int64)[order], m
 
-    def _unit_exclusive(self, min_focus: float = 0.95) -> np.ndarray:
+    def _unit_exclusive(self, found: tuple[np.ndarray, np.ndarray, int] | None, min_focus: float = 0.95) -> np.ndarray:
         """Per (service, activity): share of its events done by a unit that (in that service)
         does this step only (at least ``min_focus`` of the unit's events): a body consulted for
-        this one step, such as the police or a court."""
+        this one step, such as the police or a court. ``found``: :meth:`_units`."""
         K = self.K
-        found = self._per_step(self.unit)
         if found is None:
             return np.full(K, np.nan)
         uk, cnt, m = found
@@ -1137,14 +874,14 @@ class _Builder:
         return _share(exclusive, total)
 
     def _unit_context(
-        self, exclusive: np.ndarray, succ: tuple[np.ndarray, np.ndarray], pred: tuple[np.ndarray, np.ndarray],
-        step_mean: np.ndarray,
+        self, exclusive: np.ndarray, found: tuple[np.ndarray, np.ndarray, int] | None,
+        succ: tuple[np.ndarray, np.ndarray], pred: tuple[np.ndarray, np.ndarray], step_mean: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per (service, activity), where the dossier comes from and goes to, by unit:
 
         * ``sent_back``: for a step done by a unit that does nothing else in the service
           (``exclusive``, the per-step share of :meth:`_unit_exclusive`, at least 0.9), the share
-          of its successions (``succ_keys``/``succ_counts``, see :meth:`_activities`) that go to
+          of its successions (``succ``: keys and counts, see :meth:`_successors`) that go to
           another unit which does a step that comes earlier in the service on average
           (``step_mean``): the dossier was sent out for this step and goes back, as after a
           consultation. Computed on the service's structure (each step's main unit), not case by
@@ -1156,14 +893,11 @@ class _Builder:
           (the unit of the case's first step, such as the front office).
 
         NaN when the log has no units."""
-        K, A, n = self.K, self.A, self.n
-        unit = self.unit
-        found = self._per_step(unit)
-        if not self.has_unit or n == 0 or found is None:
+        K, A = self.K, self.A
+        if not self.has_unit or found is None:
             return np.full(K, np.nan), np.full(K, np.nan), np.full(K, np.nan)
-        sa = self.sa
         uk, cnt, m = found
-        main = self._mode_per_key(uk // m, uk % m, K, m, counts=cnt)  # each step's main unit
+        main = _mode_per_key(uk // m, uk % m, cnt, K)  # each step's main unit
         # the earliest mean position of any step of each (service, unit)
         has = main >= 0
         earliest = np.full(self.S * m, np.inf)
@@ -1193,86 +927,43 @@ class _Builder:
         judged = (main[pk] >= 0) & (main[k] >= 0) & (main[pk] != main[k])
         back = single[pk] & (earliest[(k // A) * m + np.maximum(main[k], 0)] < step_mean[pk])
         back_from_body = share(k, back, judged, weight)
-        intake = unit[self.case_first][self.cidx]
-        known = (unit >= 0) & (intake >= 0)
-        at_intake = known & (unit == intake)
-        intake_unit = _share(np.bincount(sa[at_intake], minlength=K), np.bincount(sa[known], minlength=K))
+        steps_t = self.raw["steps"]
+        intake_unit = _share(self._per_key(steps_t, "at_intake"), self._per_key(steps_t, "intake_known"))
         return sent_back, back_from_body, intake_unit
 
-    def _distinct_per_key(self, codes: np.ndarray) -> np.ndarray:
-        found = self._per_step(codes)
-        if found is None:
-            return np.zeros(self.K, dtype=np.int64)
-        uk, _, m = found
-        return np.bincount(uk // m, minlength=self.K)
-
-    def _transitions(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each event and the next one in the same case (``n - 1`` pairs, log order): both
-        codes known, and the code changes (a hand-off). Cached per code array."""
-        key = id(codes)
-        cache = self.__dict__.setdefault("_transition_cache", {})
-        if key not in cache:
-            if self.n < 2:
-                none = np.zeros(0, dtype=bool)
-                cache[key] = (codes, none, none)
-            else:
-                a, b = codes[:-1], codes[1:]
-                valid = ~self.first[1:] & (a >= 0) & (b >= 0)
-                cache[key] = (codes, valid, valid & (a != b))
-        return cache[key][1], cache[key][2]
-
-    def _handoffs_saved(self, codes: np.ndarray) -> np.ndarray:
-        """Per (service, activity), mean hand-offs removed per occurrence if the step went away."""
-        n = self.n
-        if n == 0 or not (codes >= 0).any():
-            return np.full(self.K, np.nan)
-        saved = np.zeros(n)
-        if n > 1:
-            _, changed = self._transitions(codes)
-            saved[1:] += changed  # a hand-off into the step
-            saved[:-1] += changed  # a hand-off out of it
-        if n > 2:
-            # the direct hand-off between its predecessor and successor that would replace them
-            c_prev, c_next = codes[:-2], codes[2:]
-            direct = ~self.first[1:-1] & ~self.last[1:-1] & (c_prev >= 0) & (c_next >= 0) & (c_prev != c_next)
-            saved[1:-1] -= direct
-        return _group_mean(self.sa, saved, self.K, self._events_per_key())
+    def _outcome_classes(self, frame: pd.DataFrame) -> np.ndarray:
+        """The class of each row's cases for the outcome measures: the case outcome (0 = none)
+        with an outcome column, else knocked out (1) or not (0)."""
+        if self.has_outcome:
+            return _codes_of(frame, "outcome") + 1
+        return self.knockout_end[self._key(frame, "end_act")].astype(np.int64)
 
     def _successor_outcome_mi(self) -> np.ndarray:
         """Mutual information (bits) between a step's successor and the case outcome."""
         K, A = self.K, self.A
-        if self.outcome_codes is not None and (self.outcome_codes >= 0).any():
-            outcome_case = np.where(self.outcome_codes >= 0, self.outcome_codes, -1)
-        else:
-            # without an outcome column: knocked out or not
-            outcome_case = self.case_knocked.astype(np.int64)
-        M = int(outcome_case.max()) + 2 if self.n else 1
-        oc = outcome_case[self.cidx] + 1
-        ks = self._succ_key if hasattr(self, "_succ_key") else self.sa * (A + 1) + (self.nxt + 1)
-        uk, n_kso = _key_counts(ks * M + oc, K * (A + 1) * M)
+        succ = self.raw["successors"]
+        oc = self._outcome_classes(succ)
+        M = int(oc.max()) + 1
+        ks = self._key(succ, "act") * (A + 1) + _codes_of(succ, "nxt") + 1
+        uk, n_kso = _summed(ks * M + oc, succ["events"].to_numpy(dtype=np.float64))
         k_of = uk // M // (A + 1)
         ks_of = uk // M
         ko_of = k_of * M + uk % M
-        _, _, inv_ks = _key_counts(ks_of, K * (A + 1), inverse=True)
-        _, _, inv_ko = _key_counts(ko_of, K * M, inverse=True)
+        inv_ks = np.unique(ks_of, return_inverse=True)[1].ravel()
+        inv_ko = np.unique(ko_of, return_inverse=True)[1].ravel()
         n_ks = np.bincount(inv_ks, weights=n_kso)[inv_ks]
         n_ko = np.bincount(inv_ko, weights=n_kso)[inv_ko]
-        n_k_all = np.bincount(k_of, weights=n_kso, minlength=K)
-        n_k = n_k_all[k_of]
+        n_k = np.bincount(k_of, weights=n_kso, minlength=K)[k_of]
         terms = n_kso / n_k * np.log2(n_kso * n_k / (n_ks * n_ko))
         mi = np.bincount(k_of, weights=terms, minlength=K)
         return np.clip(mi, 0.0, None)
 
     def _outcome_entropy(self) -> np.ndarray:
         """Entropy (bits) of the case outcome among cases containing the step."""
-        if self.outcome_codes is not None and (self.outcome_codes >= 0).any():
-            outcome_case = self.outcome_codes + 1
-        else:
-            outcome_case = self.case_knocked.astype(np.int64)
-        firsts = self.occ == 0
-        M = int(outcome_case.max()) + 1 if outcome_case.size else 1
-        key = self.sa[firsts] * M + outcome_case[self.cidx[firsts]]
-        uk, cnt = _key_counts(key, self.K * M)
+        firsts = self.raw["firsts"]
+        oc = self._outcome_classes(firsts)
+        M = int(oc.max()) + 1
+        uk, cnt = _summed(self._key(firsts, "act") * M + oc, firsts["cases"].to_numpy(dtype=np.float64))
         k_of = uk // M
         n_k = np.bincount(k_of, weights=cnt, minlength=self.K)
         s = np.bincount(k_of, weights=cnt * np.log2(cnt), minlength=self.K)
@@ -1364,24 +1055,6 @@ class _Builder:
         out = out.sort_values(["service", "a", "b"], kind="stable").reset_index(drop=True)
         return out[_ORDER_COLUMNS]
 
-    def _mode_per_key(
-        self, keys: np.ndarray, values: np.ndarray, n_keys: int, n_values: int, counts: np.ndarray | None = None
-    ) -> np.ndarray:
-        """The most frequent value per key (ties: the smallest value); -1 for keys never seen.
-        With ``counts``, each (key, value) pair is given once with its count."""
-        if counts is None:
-            uk, cnt = _key_counts(keys * n_values + values, n_keys * n_values)
-        else:
-            uk, cnt = keys * n_values + values, counts
-        k_of, v_of = uk // n_values, uk % n_values
-        order = np.lexsort((v_of, -cnt, k_of))
-        k_sorted = k_of[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = k_sorted[1:] != k_sorted[:-1]
-        out = np.full(n_keys, -1, dtype=np.int64)
-        out[k_sorted[first]] = v_of[order][first]
-        return out
-
     def _knockouts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Per decider (the step right before a rejection end): cost spent before the decision.
 
@@ -1417,8 +1090,8 @@ class _Builder:
         ks = sums.index.to_numpy(dtype=np.int64)
         n_ko = sums["cases"].to_numpy(dtype=np.int64)
         end_mode = mode.set_index("dk").loc[ks, "end"].to_numpy(dtype=np.int64)
-        ev = self._events_per_key()
-        svc_cases = np.bincount(self.svc_case, minlength=self.S)
+        ev = self.ev
+        svc_cases = self.cases_per_svc
         snames = np.array(self.snames, dtype=object)
         anames = np.array(self.anames, dtype=object)
         hours = 1.0 / 60.0
@@ -1482,40 +1155,15 @@ class _Builder:
             out[col] = table[col].to_numpy(dtype=np.float64, na_value=np.nan)
         return out[_LOOP_COLUMNS].sort_values(["service", "activity"], kind="stable").reset_index(drop=True)
 
-    def _service_numbers(self) -> dict[str, np.ndarray]:
-        """The per-service figures of :meth:`_services` that need no activity table."""
-        S = self.S
-        cases = np.bincount(self.svc_case, minlength=S)
-        events = np.bincount(self.svc, minlength=S)
-        ko = np.bincount(self.svc_case[self.case_knocked], minlength=S)
-        n_acts = np.bincount(np.flatnonzero(self._events_per_key()) // self.A, minlength=S)
-        rework_cases = np.zeros(S, dtype=np.int64)
-        if self.loop_end.size:
-            rc = np.unique(self.cidx[self.loop_end])
-            rework_cases = np.bincount(self.svc_case[rc], minlength=S)
-        # service-wide medians are thresholds only: a deterministic sample of at most 200k events
-        stride = max(1, self.n // 200_000)
-        sample = _Groups(self.svc[::stride], S)
-        (proc_med,) = sample.quantiles(self.proc[::stride], (0.5,))
-        (wait_med,) = sample.quantiles(self.wait[::stride], (0.5,))
-        proc_med, wait_med = proc_med / 60.0, wait_med / 60.0
-        lead = (self.wc[self.case_last] - np.where(
-            np.isfinite(self.ws[self.case_first]), self.ws[self.case_first], self.wc[self.case_first]
-        )) / 60.0
-        lead_mean = _group_mean(self.svc_case, lead, S)
-        non_first = np.bincount(self.svc[~self.first], minlength=S)
-        ties = np.bincount(self.svc[self.tie], minlength=S)
-        tie_share = _share(ties, non_first)
-        return {"cases": cases, "events": events, "ko": ko, "n_acts": n_acts, "rework_cases": rework_cases,
-                "proc_med": proc_med, "wait_med": wait_med, "lead_mean": lead_mean, "tie_share": tie_share}
-
-    def _services(self, activities: pd.DataFrame, numbers: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
-        S = self.S
-        f = numbers if numbers is not None else self._service_numbers()
-        cases, events, ko, n_acts, rework_cases = f["cases"], f["events"], f["ko"], f["n_acts"], f["rework_cases"]
-        proc_med, wait_med, lead_mean, tie_share = f["proc_med"], f["wait_med"], f["lead_mean"], f["tie_share"]
-        rows = []
-        by_service: dict[str, dict[str, list[str]]] = {name: {"start": [], "end": [], "ko": []} for name in self.snames}
+    def _services(self, activities: pd.DataFrame) -> pd.DataFrame:
+        """The service table (one row per service with cases, in the order of the codes)."""
+        A = self.A
+        f = self.svc_rows
+        keys = np.arange(self.K)
+        ko = np.bincount(keys // A, weights=self.ends * self.knockout_end, minlength=self.S)
+        n_acts = np.bincount(np.flatnonzero(self.ev) // A, minlength=self.S)
+        by_service: dict[str, dict[str, list[str]]] = {self.snames[s]: {"start": [], "end": [], "ko": []}
+                                                       for s in self.services_present}
         for sv, act, st, en, is_ko in zip(
             activities["service"].astype(object), activities["activity"].astype(object),
             activities["start"], activities["end"], activities["knockout_end"], strict=True,
@@ -1527,25 +1175,31 @@ class _Builder:
                 d["end"].append(act)
             if is_ko:
                 d["ko"].append(act)
-        for s in range(S):
+        rows = []
+        for s, events, rework_cases, proc_med, wait_med, lead_mean, ties, non_first in zip(
+            self.services_present, f["events"].to_numpy(dtype=np.int64), f["rework_cases"].to_numpy(dtype=np.int64),
+            _floats(f, "proc_median"), _floats(f, "wait_median"), _floats(f, "lead_mean"), _floats(f, "ties"),
+            _floats(f, "non_first"), strict=True,
+        ):
+            cases = int(self.cases_per_svc[s])
             d = by_service[self.snames[s]]
             rows.append(
                 {
                     "service": self.snames[s],
-                    "cases": int(cases[s]),
-                    "events": int(events[s]),
+                    "cases": cases,
+                    "events": int(events),
                     "activities": int(n_acts[s]),
                     "start_activity": self.anames[self.top_start[s]] if self.top_start[s] >= 0 else None,
                     "end_activity": self.anames[self.top_end[s]] if self.top_end[s] >= 0 else None,
                     "start_activities": tuple(d["start"]),
                     "end_activities": tuple(d["end"]),
                     "knockout_ends": tuple(d["ko"]),
-                    "knockout_share": ko[s] / cases[s] if cases[s] else np.nan,
-                    "rework_case_share": rework_cases[s] / cases[s] if cases[s] else np.nan,
-                    "proc_hours_median": proc_med[s],
-                    "wait_hours_median": wait_med[s],
-                    "lead_hours_mean": lead_mean[s],
-                    "tie_share": tie_share[s],
+                    "knockout_share": ko[s] / cases if cases else np.nan,
+                    "rework_case_share": rework_cases / cases if cases else np.nan,
+                    "proc_hours_median": proc_med / 60.0,
+                    "wait_hours_median": wait_med / 60.0,
+                    "lead_hours_mean": lead_mean / 60.0,
+                    "tie_share": ties / non_first if non_first else np.nan,
                 }
             )
         return pd.DataFrame(rows)

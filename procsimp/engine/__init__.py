@@ -57,6 +57,7 @@ __all__ = [
     "aggregates",
     "case_marks",
     "case_table",
+    "detector_codes",
     "detector_tables",
     "dfg",
     "filter_variants",
@@ -441,7 +442,10 @@ def aggregates(
 
 
 #: the detectors' tables :func:`detector_tables` computes (see :mod:`procsimp.engine.sql_detect`)
-DETECTOR_TABLES: tuple[str, ...] = ("pairs", "loops", "endings", "ending_steps", "order")
+DETECTOR_TABLES: tuple[str, ...] = (
+    "pairs", "loops", "endings", "ending_steps", "order", "steps", "edges", "successors", "firsts", "units",
+    "services",
+)
 
 #: which columns of each detector table hold codes of a dictionary of :class:`Prepared`
 _DETECTOR_CODES: dict[str, dict[str, str]] = {
@@ -450,7 +454,24 @@ _DETECTOR_CODES: dict[str, dict[str, str]] = {
     "endings": {"svc": "services", "end_act": "activities", "decider": "activities"},
     "ending_steps": {"svc": "services", "end_act": "activities", "decider": "activities", "act": "activities"},
     "order": {"svc": "services", "a": "activities", "b": "activities", "end_act": "activities"},
+    "steps": {"svc": "services", "act": "activities"},
+    "edges": {"svc": "services", "prv": "activities", "act": "activities"},
+    "successors": {"svc": "services", "act": "activities", "nxt": "activities", "outcome": "outcomes",
+                   "end_act": "activities"},
+    "firsts": {"svc": "services", "act": "activities", "outcome": "outcomes", "end_act": "activities"},
+    "units": {"svc": "services", "act": "activities", "unit": "units"},
+    "services": {"svc": "services"},
 }
+
+
+def _detector_names(tables: Iterable[str]) -> tuple[str, ...]:
+    wanted = tuple(dict.fromkeys(tables))
+    unknown = [t for t in wanted if t not in DETECTOR_TABLES]
+    if unknown:
+        raise ParameterError(
+            f"unknown detector table(s) {', '.join(map(repr, unknown))}; choose from: {', '.join(DETECTOR_TABLES)}"
+        )
+    return wanted
 
 
 def detector_tables(
@@ -461,21 +482,25 @@ def detector_tables(
     Plain rows with names instead of codes (``svc`` becomes ``service``), unsorted: the
     detectors' :func:`procsimp.detect.aggregates.aggregate` orders and completes them.
     """
-    wanted = tuple(dict.fromkeys(tables))
-    unknown = [t for t in wanted if t not in DETECTOR_TABLES]
-    if unknown:
-        raise ParameterError(
-            f"unknown detector table(s) {', '.join(map(repr, unknown))}; choose from: {', '.join(DETECTOR_TABLES)}"
-        )
-    prepared, raw = _raw(log, [f"det_{t}" for t in wanted], calendar)
+    prepared, raw = detector_codes(log, calendar=calendar, tables=tables)
     out: dict[str, pd.DataFrame] = {}
-    for name in wanted:
-        r = raw[f"det_{name}"]
+    for name, r in raw.items():
         frame = r.copy()
         for col, kind in _DETECTOR_CODES[name].items():
             frame[col] = _decode(r[col], prepared, kind)
         out[name] = frame.rename(columns={"svc": "service"})
     return out
+
+
+def detector_codes(
+    log: EventLog, *, calendar: WorkCalendar | None = None, tables: Iterable[str] = DETECTOR_TABLES
+) -> tuple[Prepared, dict[str, pd.DataFrame]]:
+    """:func:`detector_tables` as the engine returns them: integer codes (NULL where missing) of
+    the dictionaries of the returned :class:`Prepared` (the order of the codes is the order of
+    the names in those dictionaries). Never modify the frames: they are cached with the log."""
+    wanted = _detector_names(tables)
+    prepared, raw = _raw(log, [f"det_{t}" for t in wanted], calendar)
+    return prepared, {name: raw[f"det_{name}"] for name in wanted}
 
 
 # ---------------------------------------------------------------------------- filters

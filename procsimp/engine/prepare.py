@@ -9,7 +9,13 @@ The log is sorted by case, then time, so the directly-follows predecessor of an 
 before it when that row belongs to the same case. The table carries that alignment as columns
 (``is_start``, ``is_end``, ``prev_act``, ``prev_end``, ``prev_wm``, and ``edge_first``: the edge's
 first occurrence in its case), made with numpy shifts and one radix sort of the integer codes:
-the queries then aggregate plain rows and need no window over the whole log. Arrow arrays are
+the queries then aggregate plain rows and need no window over the whole log. Two columns number
+the repeats of a step in its case, from a second radix sort (by activity; the log order is kept
+within one): ``occ``, how many times the event's activity ran before in its case (0 for its first
+occurrence), and ``next_occ``, the row (``rn``) of the activity's next occurrence in the case
+(NULL for the last one); events without an activity count as one activity of their own. The
+detectors' loops and rework read them (:mod:`procsimp.engine.sql_detect`), with no window over
+(case, activity). Arrow arrays are
 built from the numpy buffers without copies where the values have no missing entries.
 """
 
@@ -181,6 +187,30 @@ def _first_edges(case_codes: np.ndarray, prev_act: np.ndarray, act: np.ndarray, 
     return out
 
 
+def _occurrences(case_codes: np.ndarray, act: np.ndarray, n_act: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(occ, next_occ)`` of each event: how many times its activity ran before in its case, and
+    the row of the activity's next occurrence in the case (-1 for none).
+
+    Events grouped by activity with a stable sort keep their log order, that is case then time,
+    so the occurrences of an activity in a case are consecutive there. With fewer than 65,535
+    activities the codes fit 16 bits and the stable sort is a radix sort."""
+    n = len(act)
+    if n == 0:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    key = np.where(act < 0, n_act, act)  # a missing activity is code n_act here
+    order = np.argsort(key.astype(np.uint16) if n_act < 2**16 - 1 else key, kind="stable")
+    k, c = key[order], case_codes[order]
+    same = (k[1:] == k[:-1]) & (c[1:] == c[:-1])  # the next row in this order repeats the step
+    next_occ = np.full(n, -1, dtype=np.int64)
+    next_occ[order[:-1][same]] = order[1:][same]
+    first = np.ones(n, dtype=bool)
+    first[1:] = ~same
+    group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    occ = np.empty(n, dtype=np.int32)
+    occ[order] = np.arange(n) - group_start
+    return occ, next_occ
+
+
 def _codes_of(df: pd.DataFrame, name: str, n: int) -> tuple[np.ndarray | None, pd.Index]:
     """(codes or None when the column is absent or empty, categories)."""
     series = _column(df, name)
@@ -232,6 +262,7 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     prev_na = is_start | _shifted(end_na, is_start)
     prev_act = _shifted(act_codes, is_start)
     prev_act[is_start] = -1
+    occ, next_occ = _occurrences(case_codes, act_codes, len(act_cats))
     t_start, start_na, wm_start = _times_of(df, START, calendar)
     t_recv, recv_na, wm_recv = _times_of(df, RECEIVED, calendar)
     t_due, due_na, _ = _times_of(df, DUE, None)
@@ -248,6 +279,8 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
         "is_end": pa.array(is_end),
         "prev_act": col.codes(prev_act),
         "edge_first": pa.array(_first_edges(case_codes, prev_act, act_codes, len(act_cats), is_start)),
+        "occ": pa.array(occ),
+        "next_occ": col.values(next_occ, next_occ < 0, pa.int64()),
         "t_end": col.times(t_end, end_na),
         "prev_end": col.times(_shifted(t_end, is_start), prev_na),
         "wm_end": col.floats(wm_end, end_na),
