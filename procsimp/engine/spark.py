@@ -127,8 +127,8 @@ class SparkBackend:
                          else "no 'java' on PATH, JAVA_HOME not set")
                 raise ParameterError(
                     f"the Spark engine needs a Java runtime and none was found ({where}); install a JDK 17 or "
-                    "later (e.g. apt-get install default-jre-headless), or unset PROCSIMP_ENGINE to use the "
-                    "default DuckDB engine"
+                    "later (e.g. apt-get install default-jre-headless) and set JAVA_HOME to it, or use the "
+                    "default DuckDB engine (--engine duckdb, or unset PROCSIMP_ENGINE)"
                 )
             try:
                 from pyspark.sql import SparkSession
@@ -153,7 +153,8 @@ class SparkBackend:
                 text = str(exc).strip().splitlines()
                 raise ParameterError(
                     f"the Spark engine could not start ({text[0] if text else type(exc).__name__}); check the Java "
-                    "runtime (JDK 17 or later) and the Spark settings, or unset PROCSIMP_ENGINE to use DuckDB"
+                    f"runtime (JDK 17 or later, JAVA_HOME) and the Spark master {self.master!r}, or use the default "
+                    "DuckDB engine (--engine duckdb, or unset PROCSIMP_ENGINE)"
                 ) from None
             self._session.sparkContext.setLogLevel("ERROR")
         return self._session
