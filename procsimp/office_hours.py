@@ -5,7 +5,8 @@ and 13:30-17:00). A step worked at 07:10 counts zero working minutes under the w
 procsimp infers the hours from the log's own event times unless they are given:
 
 * the times of day of the completions and starts, in the calendar's timezone, are counted per
-  quarter hour (a completion exactly on a quarter hour counts in the quarter it closes);
+  quarter hour (from the engine's clock table, :func:`procsimp.engine.clock.clock_table`: the
+  events per local second of the day, counted on the engine's backend) (a completion exactly on a quarter hour counts in the quarter it closes);
 * a quarter hour is *open* when it holds at least ``min_density`` of the events of a busy quarter
   hour (the mean of the eight busiest); the office hours run from the first open quarter hour to
   the end of the last one;
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from procsimp.errors import ParameterError
 
