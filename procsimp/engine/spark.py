@@ -27,6 +27,11 @@ Use it for one block of work or for the whole session::
         table = procsimp.engine.dfg(log)
 
     SparkBackend(session=spark)                # an existing session (a cluster)
+    SparkBackend(master="spark://head:7077")   # a cluster by its master URL
+
+On the command line, ``procsimp --engine spark [--spark-master URL] COMMAND ...`` (or
+``PROCSIMP_ENGINE=spark`` and ``PROCSIMP_SPARK_MASTER``) runs the command's plans here; in Python,
+``procsimp.config_context(engine="spark", spark_master=...)``.
 
 pyspark and a Java runtime are needed (``pip install 'procsimp[spark]'``); the error says so
 when they are missing.
