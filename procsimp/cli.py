@@ -155,12 +155,43 @@ def _one_line(message: str) -> str:
 @click.version_option(package_name="procsimp", prog_name="procsimp")
 @click.option("-q", "--quiet", is_flag=True, default=False,
               help="no progress line on the terminal (it never shows when stderr is not a terminal)")
-def main(quiet: bool) -> None:
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
+              help="where the per-event work runs: duckdb (embedded, the default) or spark (local mode, or "
+              "the cluster of --spark-master; needs pyspark and Java); default $PROCSIMP_ENGINE, else duckdb")
+@click.option("--spark-master", metavar="URL", default=None,
+              help="the Spark master for --engine spark: spark://host:7077, yarn, k8s://... (default "
+              "$PROCSIMP_SPARK_MASTER, else local[*]: every core of this machine)")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, engine: str | None, spark_master: str | None) -> None:
     """procsimp: evidence for simplifying public-service procedures.
 
     Read a dossier event log, profile each service, mine its process, flag unneeded steps,
     propose a simpler workflow and export diagrams, BPMN and an HTML report.
     """
+    if engine is not None or spark_master is not None:
+        use_engine(ctx, engine=engine, spark_master=spark_master)
+
+
+def use_engine(ctx: click.Context, *, engine: str | None, spark_master: str | None) -> None:
+    """Run the command on ``engine`` (and ``spark_master``): they become the settings
+    (:func:`procsimp.config_context`) until the command ends, and the backend they name is used
+    by every thread of the command (:func:`procsimp.engine.use_backend`)."""
+    from procsimp.config import config_context
+    from procsimp.engine.backend import engine_name, get_backend, use_backend
+
+    if spark_master is not None and not spark_master.strip():
+        raise click.BadParameter("give a Spark master URL such as spark://host:7077, yarn or local[4]",
+                                 param_hint="--spark-master")
+    overrides: dict[str, Any] = {}
+    if engine is not None:
+        overrides["engine"] = engine
+    if spark_master is not None:
+        overrides["spark_master"] = spark_master.strip()
+    ctx.with_resource(config_context(**overrides))
+    if spark_master is not None and engine_name() != "spark":
+        raise click.BadParameter("a Spark master is for the Spark engine: add --engine spark",
+                                 param_hint="--spark-master")
+    ctx.with_resource(use_backend(get_backend()))
 
 
 # ---------------------------------------------------------------------------- shared options

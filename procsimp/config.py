@@ -59,6 +59,9 @@ class Settings:
       default; the report opens in Vietnamese);
     * ``engine``: ``"duckdb"`` or ``"spark"`` (None: the ``PROCSIMP_ENGINE`` environment
       variable, else DuckDB);
+    * ``spark_master``: the Spark master URL the ``spark`` engine connects to
+      (``spark://host:7077``, ``yarn``, ``k8s://...``; None: the ``PROCSIMP_SPARK_MASTER``
+      environment variable, else local mode on every core, ``local[*]``);
     * ``timezone``: the IANA timezone given to times that carry none when a log is read.
     """
 
@@ -68,6 +71,7 @@ class Settings:
     external: tuple[str, ...] = ()
     lang: str | None = None
     engine: str | None = None
+    spark_master: str | None = None
     timezone: str = DEFAULT_TIMEZONE
 
     def __post_init__(self) -> None:
@@ -88,6 +92,11 @@ class Settings:
             raise ParameterError(
                 f"engine must be one of {', '.join(ENGINES)} or None (PROCSIMP_ENGINE, else duckdb), "
                 f"got {self.engine!r}"
+            )
+        if self.spark_master is not None and (not isinstance(self.spark_master, str) or not self.spark_master.strip()):
+            raise ParameterError(
+                "spark_master must be a Spark master URL such as 'local[*]', 'spark://host:7077' or 'yarn' "
+                f"(or None for PROCSIMP_SPARK_MASTER, else local mode), got {self.spark_master!r}"
             )
         if self.calendar is not None and not hasattr(self.calendar, "work_minutes"):
             raise ParameterError(

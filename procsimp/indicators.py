@@ -265,8 +265,7 @@ def dossier_table(
     from procsimp.log import OUTCOME
 
     closed = cases["outcome"].notna().to_numpy() if log.has(OUTCOME) else np.ones(n, dtype=bool)
-    span = log.time_span
-    log_end = span[1] if span is not None else pd.NaT
+    log_end = cases["last"].max() if n else pd.NaT  # the log's last completion (the engine's case table)
 
     # clock stops on catalog due dates
     due = cases["due"]

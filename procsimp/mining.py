@@ -424,7 +424,8 @@ def _mine_service(
         "flow_share": flow_kept / flow_total if flow_total else 0.0,
         "edges_left_out": total_edges - (len(dfg) + len(se)),
         "cases_kept": n_cases,
-        "cases_total": source.n_cases,
+        # the service's cases: the engine's variant table of the log before the variant filter
+        "cases_total": n_cases if log is source else int(engine.variants(source, calendar=calendar)["cases"].sum()),
     }
     graph = _graph(service, acts, dfg, se, n_cases)
     return ProcessMap(

@@ -5,7 +5,8 @@ and 13:30-17:00). A step worked at 07:10 counts zero working minutes under the w
 procsimp infers the hours from the log's own event times unless they are given:
 
 * the times of day of the completions and starts, in the calendar's timezone, are counted per
-  quarter hour (a completion exactly on a quarter hour counts in the quarter it closes);
+  quarter hour (from the engine's clock table, :func:`procsimp.engine.clock.clock_table`: the
+  events per local second of the day, counted on the engine's backend) (a completion exactly on a quarter hour counts in the quarter it closes);
 * a quarter hour is *open* when it holds at least ``min_density`` of the events of a busy quarter
   hour (the mean of the eight busiest); the office hours run from the first open quarter hour to
   the end of the last one;
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from procsimp.errors import ParameterError
 
@@ -144,22 +144,21 @@ def _clock(minutes: float) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def _minutes_of_day(values: pd.Series, timezone: str) -> np.ndarray:
-    """Minutes after local midnight (float, seconds included) of the non-missing times."""
-    idx = pd.DatetimeIndex(values.dropna())
-    if idx.tz is not None:
-        idx = idx.tz_convert(timezone)
-    return (idx.hour * 60 + idx.minute + idx.second / 60.0).to_numpy(dtype=float)
+def _event_clock(log: EventLog, timezone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(seconds, events)`` of the completions, then of the starts: the local seconds of the day
+    the log's events fall on, with how many fall on each (the engine's
+    :func:`procsimp.engine.clock.clock_table`)."""
+    from procsimp.engine.clock import clock_table
+
+    table = clock_table(log, timezone=timezone)
+    done, started = table[table["kind"] == "end"], table[table["kind"] == "start"]
+    return (done["second"].to_numpy(), done["events"].to_numpy(dtype=float),
+            started["second"].to_numpy(), started["events"].to_numpy(dtype=float))
 
 
-def _event_minutes(log: EventLog, timezone: str) -> tuple[np.ndarray, np.ndarray]:
-    """Minutes of day of the completions and of the starts (empty without start times)."""
-    from procsimp.log import START, TIMESTAMP
-
-    df = log.df
-    done = _minutes_of_day(df[TIMESTAMP], timezone) if TIMESTAMP in df.columns else np.zeros(0)
-    started = _minutes_of_day(df[START], timezone) if START in df.columns else np.zeros(0)
-    return done, started
+def _minutes(seconds: np.ndarray) -> np.ndarray:
+    """Minutes after local midnight (float, seconds included) of local seconds of the day."""
+    return (seconds // 3600) * 60 + (seconds % 3600) // 60 + (seconds % 60) / 60.0
 
 
 def infer_office_hours(
@@ -173,17 +172,17 @@ def infer_office_hours(
     ``(periods, "")``, or ``(None, reason)`` when they cannot be told."""
     if not 0 < min_density < 1:
         raise ParameterError(f"min_density={min_density!r} must be between 0 and 1 (exclusive)")
-    done, started = _event_minutes(log, timezone)
-    every = np.concatenate([done, started])
-    if every.size == 0:
+    done_s, done_n, start_s, start_n = _event_clock(log, timezone)
+    total = float(done_n.sum() + start_n.sum())
+    if total == 0:
         return None, _NO_TIMES
-    if _day_resolution(every):
+    if _day_resolution(done_s, done_n, start_s, start_n, total):
         return None, _DAY_RESOLUTION
-    if every.size < _MIN_TIMED:
+    if total < _MIN_TIMED:
         return None, _TOO_FEW
     # a completion exactly on a quarter hour closes the quarter before it
-    bins = np.concatenate([np.ceil(done / _QUARTER) - 1, np.floor(started / _QUARTER)]).astype(np.int64)
-    counts = np.bincount(np.clip(bins, 0, 95), minlength=96).astype(float)
+    bins = np.concatenate([-(-done_s // (60 * _QUARTER)) - 1, start_s // (60 * _QUARTER)]).astype(np.int64)
+    counts = np.bincount(np.clip(bins, 0, 95), weights=np.concatenate([done_n, start_n]), minlength=96).astype(float)
     busy = np.sort(counts)[-8:].mean()
     open_ = counts >= min_density * busy
     empty = counts < min_density / 3 * busy
@@ -212,23 +211,27 @@ def infer_office_hours(
     return periods, ""
 
 
-def _day_resolution(minutes: np.ndarray) -> bool:
+def _day_resolution(done_s: np.ndarray, done_n: np.ndarray, start_s: np.ndarray, start_n: np.ndarray,
+                    total: float) -> bool:
     """Whether a quarter or more of the times fall at one same time of day (to the second)."""
-    _, counts = np.unique(np.round(minutes * 60.0), return_counts=True)
-    return bool(counts.max() >= 0.25 * minutes.size)
+    per_second = np.bincount(np.concatenate([done_s, start_s]).astype(np.int64),
+                             weights=np.concatenate([done_n, start_n]), minlength=1)
+    return bool(per_second.max() >= 0.25 * total)
 
 
 def outside_share(log: EventLog, calendar: WorkCalendar) -> float | None:
     """The share of the log's timed events (completions and starts) outside the calendar's
     office periods; None when the times carry no time of day."""
-    done, started = _event_minutes(log, calendar.timezone)
-    every = np.concatenate([done, started])
-    if every.size == 0 or _day_resolution(every):
+    done_s, done_n, start_s, start_n = _event_clock(log, calendar.timezone)
+    total = float(done_n.sum() + start_n.sum())
+    if total == 0 or _day_resolution(done_s, done_n, start_s, start_n, total):
         return None
+    every = _minutes(np.concatenate([done_s, start_s]))
+    weights = np.concatenate([done_n, start_n])
     inside = np.zeros(every.size, dtype=bool)
     for s, e in calendar.periods:
         inside |= (every >= s) & (every <= e)
-    return float(1.0 - inside.mean())
+    return float(1.0 - weights[inside].sum() / total)
 
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[WorkCalendar, OfficeHours]]] = weakref.WeakKeyDictionary()

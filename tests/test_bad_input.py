@@ -254,8 +254,8 @@ def test_spark_engine_without_java_is_one_error(monkeypatch: pytest.MonkeyPatch,
     code, out, err = invoke("mine", DATA / "good" / "dossiers_vi.csv", "--out", tmp_path / "m")
     assert (code, err.strip().splitlines()[-1]) == (1, (
         "Error: the Spark engine needs a Java runtime and none was found (no 'java' on PATH, JAVA_HOME not set); "
-        "install a JDK 17 or later (e.g. apt-get install default-jre-headless), or unset PROCSIMP_ENGINE to use "
-        "the default DuckDB engine"))
+        "install a JDK 17 or later (e.g. apt-get install default-jre-headless) and set JAVA_HOME to it, or use "
+        "the default DuckDB engine (--engine duckdb, or unset PROCSIMP_ENGINE)"))
     monkeypatch.setattr(backend, "_current", None)
 
 

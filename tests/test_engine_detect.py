@@ -400,8 +400,8 @@ def test_flag_on_the_spark_engine_without_java_is_one_error(monkeypatch: pytest.
     assert code == 1 and out == ""
     assert err.strip().splitlines()[-1] == (
         f"Error: the Spark engine needs a Java runtime and none was found (JAVA_HOME={str(empty)!r} has no "
-        "bin/java); install a JDK 17 or later (e.g. apt-get install default-jre-headless), or unset "
-        "PROCSIMP_ENGINE to use the default DuckDB engine"
+        "bin/java); install a JDK 17 or later (e.g. apt-get install default-jre-headless) and set JAVA_HOME to "
+        "it, or use the default DuckDB engine (--engine duckdb, or unset PROCSIMP_ENGINE)"
     )
     assert "Traceback" not in err
 

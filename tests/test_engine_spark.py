@@ -4,11 +4,21 @@ One local Spark session serves the module (starting it takes several seconds). E
 is compared, value for value, with the DuckDB backend on logs that exercise the SQL: services,
 start times, officers and units with gaps, received and due dates, rework, a log without a
 service or start column, a bundled log and a real one.
+
+The commands are compared too: ``procsimp --engine spark`` runs ``profile``, ``mine``, ``flag``,
+``propose`` and ``report`` in this process (its Spark session is the module's: Spark's
+``getOrCreate`` finds it) and their outputs equal DuckDB's. CSV and JSON numbers are compared
+with a relative tolerance of 1e-9: Spark adds up a mean's values and interpolates a percentile
+in another order than DuckDB, which changes the last bits of a double (about 1e-15 relative);
+every other file is compared byte for byte (a PDF after its creation date).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,12 +29,13 @@ import pandas as pd
 import pytest
 
 from procsimp import engine
+from procsimp.engine.clock import clock_table
 from procsimp.engine.spark import SparkBackend, to_spark_sql
 from procsimp.errors import ParameterError
 from procsimp.io import frame_to_log, read_log
 from procsimp.log import EventLog
 from procsimp.synth import generate
-from tests.conftest import EVENT_LOGS, real_log_path
+from tests.conftest import EVENT_LOGS, invoke, real_log_path
 from tests.sample_logs import small_log
 
 TABLES = {
@@ -34,6 +45,7 @@ TABLES = {
     "start_end": engine.start_end,
     "cases": engine.case_table,
     "marks": engine.case_marks,
+    "clock": clock_table,
 }
 
 
@@ -50,6 +62,7 @@ def spark() -> Iterator[SparkBackend]:
     backend.session()
     yield backend
     backend.session().stop()
+    engine.backend._by_name.clear()  # backends made by --engine spark hold the stopped session
 
 
 def assert_same_tables(log: EventLog, backend: SparkBackend) -> None:
@@ -71,6 +84,13 @@ def test_small_log_with_every_column(spark: SparkBackend) -> None:
 
 def test_generated_services_with_rework_and_rejections(spark: SparkBackend) -> None:
     assert_same_tables(generate(cases=300, seed=3, lang="vi").log, spark)
+
+
+def test_clock_across_daylight_saving_changes(spark: SparkBackend) -> None:
+    ends = pd.date_range("2023-01-01 00:00:07", periods=600, freq="1733min", tz="UTC")
+    frame = pd.DataFrame({"case": [str(i // 3) for i in range(len(ends))], "act": "A", "t": ends})
+    log = frame_to_log(frame, case="case", activity="act", timestamp="t", timezone="Europe/Berlin")
+    assert_same_tables(log, spark)
 
 
 def test_log_without_service_or_start_times(spark: SparkBackend) -> None:
@@ -191,3 +211,108 @@ def test_bad_parameters_and_missing_pyspark_teach(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     with pytest.raises(ParameterError, match=r"the Spark backend needs pyspark and a Java runtime: pip install 'procsimp\[spark\]'"):
         SparkBackend().session()
+
+
+# ---------------------------------------------------------------------------- the commands
+SERVICE = "Register a birth"  # one service of the bundled log keeps the Spark runs short
+
+
+def _jobs(backend: SparkBackend) -> int:
+    """The id of the last Spark job the session ran (-1 before the first): job ids only grow,
+    and each engine plan runs at least one job."""
+    tracker = backend.session().sparkContext.statusTracker()
+    return max(tracker.getJobIdsForGroup(None), default=-1)
+
+
+def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, tuple[str, Path]]:
+    """``procsimp --engine E ARGS`` for both engines, ``{E}`` in ARGS standing for the engine's
+    own folder: ``{engine: (stdout, folder)}``; Spark must have run jobs for its command."""
+    runs: dict[str, tuple[str, Path]] = {}
+    for name in ("duckdb", "spark"):
+        folder = tmp_path / name
+        before = _jobs(spark)
+        code, out, err = invoke("--engine", name, *(folder if a == "{E}" else a for a in args))
+        assert code == 0, err[-2000:]
+        ran = _jobs(spark) - before
+        assert (ran > 0) if name == "spark" else (ran == 0), (name, ran)
+        runs[name] = (out, folder)
+    return runs
+
+
+def _same_json(got: object, expected: object, where: str) -> None:
+    if isinstance(expected, float) and isinstance(got, (int, float)):
+        assert math.isclose(got, expected, rel_tol=1e-9) or (math.isnan(got) and math.isnan(expected)), where
+    elif isinstance(expected, dict):
+        assert isinstance(got, dict) and list(got) == list(expected), where
+        for key in expected:
+            _same_json(got[key], expected[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected), where
+        for i, (a, b) in enumerate(zip(got, expected, strict=True)):
+            _same_json(a, b, f"{where}[{i}]")
+    else:
+        assert got == expected, where
+
+
+def _same_folders(spark_dir: Path, duckdb_dir: Path) -> list[str]:
+    """Every file of the DuckDB output in the Spark output, equal (see the module docstring)."""
+    names = sorted(str(p.relative_to(duckdb_dir)) for p in duckdb_dir.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(spark_dir)) for p in spark_dir.rglob("*") if p.is_file())
+    for name in names:
+        a, b = spark_dir / name, duckdb_dir / name
+        if name.endswith(".csv"):
+            pd.testing.assert_frame_equal(pd.read_csv(a), pd.read_csv(b), check_exact=False, rtol=1e-9, obj=name)
+        elif name.endswith(".json"):
+            _same_json(json.loads(a.read_text(encoding="utf-8")), json.loads(b.read_text(encoding="utf-8")), name)
+        elif name.endswith(".pdf"):
+            date = re.compile(rb"/(Creation|Mod)Date \(D:\d+Z?\)")
+            assert date.sub(b"", a.read_bytes()) == date.sub(b"", b.read_bytes()), name
+        else:
+            assert a.read_bytes() == b.read_bytes(), name
+    return names
+
+
+def test_profile_on_spark_equals_duckdb(spark: SparkBackend, tmp_path: Path) -> None:
+    runs = _run_both(spark, tmp_path, "profile", EVENT_LOGS / "dossiers_en.csv", "--format", "json", "--out", "{E}")
+    _same_json(json.loads(runs["spark"][0]), json.loads(runs["duckdb"][0]), "stdout")
+    names = _same_folders(runs["spark"][1], runs["duckdb"][1])
+    assert {"profile.csv", "profile.json"} <= set(names)
+    table = pd.read_csv(runs["spark"][1] / "profile.csv")
+    assert len(table) == 9 and table["cases"].iloc[-1] == 1000  # eight services and the total
+
+
+def test_mine_on_spark_equals_duckdb(spark: SparkBackend, tmp_path: Path) -> None:
+    runs = _run_both(spark, tmp_path, "mine", EVENT_LOGS / "dossiers_en.csv", "--service", SERVICE,
+                     "--format", "svg,pdf,dot,bpmn,pnml", "--out", "{E}")
+    names = _same_folders(runs["spark"][1], runs["duckdb"][1])
+    assert {"dfg.csv", "activities.csv", "variants.csv"} <= {Path(n).name for n in names}
+    assert any(n.endswith(".svg") for n in names) and any(n.endswith(".bpmn") for n in names)
+
+
+def test_flag_on_spark_equals_duckdb_with_the_option(spark: SparkBackend, tmp_path: Path) -> None:
+    runs = _run_both(spark, tmp_path, "flag", EVENT_LOGS / "dossiers_en.csv", "--service", SERVICE,
+                     "--format", "json", "--out", "{E}")
+    assert runs["spark"][0] == runs["duckdb"][0] and '"action"' in runs["duckdb"][0]
+    assert {"flags.json", "flags.csv"} <= set(_same_folders(runs["spark"][1], runs["duckdb"][1]))
+
+
+def test_propose_on_spark_equals_duckdb(spark: SparkBackend, tmp_path: Path) -> None:
+    runs = _run_both(spark, tmp_path, "propose", EVENT_LOGS / "dossiers_en.csv", "--service", SERVICE,
+                     "--out", "{E}")
+    names = _same_folders(runs["spark"][1], runs["duckdb"][1])
+    assert {"kpis.csv", "edits.yaml", "flags.json"} <= set(names)
+    assert any(n.endswith("proposal.json") for n in names) and any(n.endswith("to_be.bpmn") for n in names)
+
+
+def test_report_runs_on_spark(spark: SparkBackend, tmp_path: Path) -> None:
+    # the report's pages carry the time they were made; its tables are compared
+    runs = _run_both(spark, tmp_path, "report", EVENT_LOGS / "dossiers_en.csv", "--service", SERVICE,
+                     "--out", "{E}")
+    spark_dir, duckdb_dir = runs["spark"][1], runs["duckdb"][1]
+    files = sorted(str(p.relative_to(duckdb_dir)) for p in duckdb_dir.rglob("*") if p.is_file())
+    assert "index.html" in files
+    assert files == sorted(str(p.relative_to(spark_dir)) for p in spark_dir.rglob("*") if p.is_file())
+    for name in files:
+        if name.endswith(".csv"):
+            pd.testing.assert_frame_equal(pd.read_csv(spark_dir / name), pd.read_csv(duckdb_dir / name),
+                                          check_exact=False, rtol=1e-9, obj=name)

@@ -18,8 +18,10 @@ definitions are in :mod:`procsimp.engine.sql`.
 
 The queries run on DuckDB by default; :mod:`procsimp.engine.backend` is the seam for another
 engine, and :class:`procsimp.engine.spark.SparkBackend` runs the same queries on Apache Spark
-(``use_backend(SparkBackend())``, or ``PROCSIMP_ENGINE=spark`` for the command line). Results are
-cached per log and calendar, and returned as fresh copies.
+(``use_backend(SparkBackend())``, ``procsimp.config_context(engine="spark")``, or on the command
+line ``procsimp --engine spark`` / ``PROCSIMP_ENGINE=spark``). Results are cached per log and
+calendar, and returned as fresh copies. :func:`procsimp.engine.clock.clock_table` counts the
+events per local second of the day (for the office hours).
 """
 
 from __future__ import annotations

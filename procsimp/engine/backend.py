@@ -10,7 +10,8 @@ expression of that query.)
 The SQL is plain and portable (window functions, ``GROUP BY``, ``quantile_cont``, ordered
 ``list`` aggregates), so a distributed engine runs the same plan by registering the inputs as
 views and materialising the ``_`` tables as cached temporary views: :mod:`procsimp.engine.spark`
-does that on Apache Spark (``PROCSIMP_ENGINE=spark``).
+does that on Apache Spark (``procsimp --engine spark``, ``PROCSIMP_ENGINE=spark`` or
+``procsimp.config_context(engine="spark")``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,16 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["ENGINES", "Backend", "DuckDBBackend", "get_backend", "set_backend", "use_backend"]
+__all__ = [
+    "ENGINES",
+    "Backend",
+    "DuckDBBackend",
+    "engine_name",
+    "get_backend",
+    "set_backend",
+    "spark_master",
+    "use_backend",
+]
 
 
 @runtime_checkable
@@ -148,33 +158,55 @@ def _with_intermediates(sql: str, plan: Mapping[str, str], made: Collection[str]
 _current: Backend | None = None
 
 
-#: one backend per engine name, made on first use
-_by_name: dict[str, Backend] = {}
+#: one backend per engine name (and Spark master), made on first use
+_by_name: dict[tuple[str, str | None], Backend] = {}
+
+#: the Spark master of the ``spark`` engine when neither the setting nor this variable gives one
+SPARK_MASTER_ENV = "PROCSIMP_SPARK_MASTER"
+
+
+def engine_name() -> str:
+    """The engine the settings choose: the ``engine`` setting
+    (``procsimp.config_context(engine=...)``, the command line's ``--engine``), else the
+    ``PROCSIMP_ENGINE`` environment variable, else ``"duckdb"``."""
+    from procsimp.config import settings
+
+    env = os.environ.get("PROCSIMP_ENGINE", "")
+    engine = settings().engine or env.strip().lower() or "duckdb"
+    if engine not in ENGINES:
+        raise ParameterError(
+            f"PROCSIMP_ENGINE={env!r} is not an engine; use one of {', '.join(ENGINES)} or unset it"
+        )
+    return engine
+
+
+def spark_master() -> str | None:
+    """The Spark master URL the settings choose: the ``spark_master`` setting (the command
+    line's ``--spark-master``), else ``PROCSIMP_SPARK_MASTER``, else None (local mode)."""
+    from procsimp.config import settings
+
+    return settings().spark_master or os.environ.get(SPARK_MASTER_ENV, "").strip() or None
 
 
 def get_backend() -> Backend:
-    """The backend the engine uses: the one :func:`set_backend` chose, else the one named by the
-    ``engine`` setting (``procsimp.config_context(engine=...)``), else by the ``PROCSIMP_ENGINE``
-    environment variable (``duckdb``, the default, or ``spark``: a local Spark session, see
-    :mod:`procsimp.engine.spark`)."""
-    from procsimp.config import settings
+    """The backend the engine uses: the one :func:`set_backend` chose, else the one the settings
+    name (:func:`engine_name`: ``duckdb``, the default, or ``spark``: a Spark session on
+    :func:`spark_master`, local mode by default, see :mod:`procsimp.engine.spark`).
 
+    The backend is made here, not started: a Spark session starts on its first plan."""
     if _current is not None:
         return _current
-    engine = settings().engine or os.environ.get("PROCSIMP_ENGINE", "").strip().lower() or "duckdb"
-    if engine not in ENGINES:
-        raise ParameterError(
-            f"PROCSIMP_ENGINE={os.environ.get('PROCSIMP_ENGINE')!r} is not an engine; use one of "
-            f"{', '.join(ENGINES)} or unset it"
-        )
-    if engine not in _by_name:
+    engine = engine_name()
+    master = spark_master() if engine == "spark" else None
+    key = (engine, master)
+    if key not in _by_name:
         if engine == "spark":
             from procsimp.engine.spark import SparkBackend
 
-            _by_name[engine] = SparkBackend()
+            _by_name[key] = SparkBackend(master=master) if master else SparkBackend()
         else:
-            _by_name[engine] = DuckDBBackend()
-    return _by_name[engine]
+            _by_name[key] = DuckDBBackend()
+    return _by_name[key]
 
 
 def set_backend(backend: Backend | None) -> Backend | None:
