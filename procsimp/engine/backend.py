@@ -47,6 +47,10 @@ class Backend(Protocol):
 class DuckDBBackend:
     """The default backend: embedded, in-memory DuckDB.
 
+    An input table may also be a table of this backend's own database (an object with
+    ``database`` and ``name``, such as the out-of-core ``events`` table of
+    :mod:`procsimp.engine.prepare_sql`): the plan then reads it where it is.
+
     ``threads`` limits DuckDB's worker threads (default: DuckDB's own choice, or the
     ``PROCSIMP_THREADS`` environment variable). ``memory_limit`` is passed to DuckDB as is
     (``"2GB"``); DuckDB spills to disk beyond it.
@@ -72,15 +76,11 @@ class DuckDBBackend:
     def _database(self) -> Any:
         """One in-memory database per backend; each plan runs on its own cursor (connection)."""
         if self._db is None:
-            import duckdb
+            from procsimp.io.parquet_source import new_database
 
-            db = duckdb.connect(":memory:")
-            db.execute("SET preserve_insertion_order = false")  # results are sorted afterwards
-            if self.threads is not None:
-                db.execute(f"SET threads = {int(self.threads)}")
-            if self.memory_limit is not None:
-                db.execute("SET memory_limit = ?", [self.memory_limit])
-            self._db = db
+            # results are sorted afterwards (no insertion order kept); it spills to a private
+            # temporary folder, never to the working directory
+            self._db = new_database(threads=self.threads, memory_limit=self.memory_limit)
         return self._db
 
     def run(
@@ -89,7 +89,10 @@ class DuckDBBackend:
         con = self._database().cursor()  # temporary tables and views are local to it
         try:
             for name, table in tables.items():
-                con.register(name, table)
+                if getattr(table, "database", None) is self._db:  # a table built in this database
+                    con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {table.name}")
+                else:
+                    con.register(name, table.arrow() if hasattr(table, "arrow") else table)
             # an intermediate that several results read is made once, as a temporary table;
             # one read by a single result stays a materialised CTE of that query
             results = [name for name in plan if not name.startswith("_")]
