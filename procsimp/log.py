@@ -225,6 +225,20 @@ class EventLog:
             return []
         return sorted(str(s) for s in self.df[SERVICE].dropna().unique())
 
+    def distinct(self, role: str) -> list[str]:
+        """The distinct values of a text role's column (``"activity"``, ``"unit"`` ...), sorted;
+        ``[]`` when the log has no such column. Read from the files for an out-of-core log."""
+        if role not in TEXT_ROLES:
+            raise ParameterError(f"distinct() takes a text role ({', '.join(TEXT_ROLES)}), got {role!r}")
+        if self.out_of_core:
+            return self.parquet.distinct(role)
+        column = ROLES[role]
+        if column not in self.df.columns:
+            return []
+        values = self.df[column]
+        names = values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna().unique()
+        return sorted(str(n) for n in names)
+
     @property
     def time_span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         if self.out_of_core:

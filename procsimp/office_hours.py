@@ -152,14 +152,28 @@ def _minutes_of_day(values: pd.Series, timezone: str) -> np.ndarray:
     return (idx.hour * 60 + idx.minute + idx.second / 60.0).to_numpy(dtype=float)
 
 
-def _event_minutes(log: EventLog, timezone: str) -> tuple[np.ndarray, np.ndarray]:
-    """Minutes of day of the completions and of the starts (empty without start times)."""
+#: distinct minutes of day and how many times fall on each
+_Minutes = tuple[np.ndarray, np.ndarray]
+
+
+def _counted(minutes: np.ndarray) -> _Minutes:
+    values, counts = np.unique(minutes, return_counts=True)
+    return values, counts.astype(np.int64)
+
+
+def _event_minutes(log: EventLog, timezone: str) -> tuple[_Minutes, _Minutes]:
+    """Minutes of day of the completions and of the starts (empty without start times), as
+    distinct values with their counts: for a log that stands on Parquet files DuckDB counts them
+    there, and only the (at most 86,400) distinct times of day come back."""
     from procsimp.log import START, TIMESTAMP
 
+    if log.out_of_core:
+        return (log.parquet.minutes_of_day("timestamp", timezone),
+                log.parquet.minutes_of_day("start", timezone))
     df = log.df
     done = _minutes_of_day(df[TIMESTAMP], timezone) if TIMESTAMP in df.columns else np.zeros(0)
     started = _minutes_of_day(df[START], timezone) if START in df.columns else np.zeros(0)
-    return done, started
+    return _counted(done), _counted(started)
 
 
 def infer_office_hours(
@@ -173,17 +187,18 @@ def infer_office_hours(
     ``(periods, "")``, or ``(None, reason)`` when they cannot be told."""
     if not 0 < min_density < 1:
         raise ParameterError(f"min_density={min_density!r} must be between 0 and 1 (exclusive)")
-    done, started = _event_minutes(log, timezone)
-    every = np.concatenate([done, started])
-    if every.size == 0:
+    (done, n_done), (started, n_started) = _event_minutes(log, timezone)
+    every, weights = np.concatenate([done, started]), np.concatenate([n_done, n_started])
+    total = int(weights.sum())
+    if total == 0:
         return None, _NO_TIMES
-    if _day_resolution(every):
+    if _day_resolution(every, weights):
         return None, _DAY_RESOLUTION
-    if every.size < _MIN_TIMED:
+    if total < _MIN_TIMED:
         return None, _TOO_FEW
     # a completion exactly on a quarter hour closes the quarter before it
     bins = np.concatenate([np.ceil(done / _QUARTER) - 1, np.floor(started / _QUARTER)]).astype(np.int64)
-    counts = np.bincount(np.clip(bins, 0, 95), minlength=96).astype(float)
+    counts = np.bincount(np.clip(bins, 0, 95), weights=weights, minlength=96).astype(float)
     busy = np.sort(counts)[-8:].mean()
     open_ = counts >= min_density * busy
     empty = counts < min_density / 3 * busy
@@ -212,23 +227,25 @@ def infer_office_hours(
     return periods, ""
 
 
-def _day_resolution(minutes: np.ndarray) -> bool:
-    """Whether a quarter or more of the times fall at one same time of day (to the second)."""
-    _, counts = np.unique(np.round(minutes * 60.0), return_counts=True)
-    return bool(counts.max() >= 0.25 * minutes.size)
+def _day_resolution(minutes: np.ndarray, weights: np.ndarray) -> bool:
+    """Whether a quarter or more of the times (``minutes``, each ``weights`` times) fall at one
+    same time of day (to the second)."""
+    seconds, where = np.unique(np.round(minutes * 60.0), return_inverse=True)
+    counts = np.bincount(where.ravel(), weights=weights, minlength=len(seconds))
+    return bool(counts.max() >= 0.25 * weights.sum())
 
 
 def outside_share(log: EventLog, calendar: WorkCalendar) -> float | None:
     """The share of the log's timed events (completions and starts) outside the calendar's
     office periods; None when the times carry no time of day."""
-    done, started = _event_minutes(log, calendar.timezone)
-    every = np.concatenate([done, started])
-    if every.size == 0 or _day_resolution(every):
+    (done, n_done), (started, n_started) = _event_minutes(log, calendar.timezone)
+    every, weights = np.concatenate([done, started]), np.concatenate([n_done, n_started])
+    if weights.sum() == 0 or _day_resolution(every, weights):
         return None
     inside = np.zeros(every.size, dtype=bool)
     for s, e in calendar.periods:
         inside |= (every >= s) & (every <= e)
-    return float(1.0 - inside.mean())
+    return float(1.0 - int(weights[inside].sum()) / int(weights.sum()))
 
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[WorkCalendar, OfficeHours]]] = weakref.WeakKeyDictionary()
@@ -275,7 +292,7 @@ def log_calendar(
         source=source,
         inferred=inferred,
         outside_share=outside_share(log, cal),
-        events=int(len(log.df)),
+        events=log.n_events,
         reason=reason,
     )
     per_log[key] = (cal, report)

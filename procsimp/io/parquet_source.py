@@ -326,6 +326,43 @@ class ParquetSource:
             self._facts["activities"] = [str(a) for (a,) in order]
         return list(self._facts["activities"])
 
+    def distinct(self, role: str) -> list[str]:
+        """The distinct values of a text role (sorted; dossier roles as the dossiers' first values)."""
+        key = f"distinct_{role}"
+        if key not in self._facts:
+            if role not in self.columns:
+                values: list[str] = []
+            elif role in CASE_ROLES:
+                from procsimp.io.frame import NO_SERVICE
+
+                fill = sql_string(NO_SERVICE) if role == "service" else "NULL"
+                values = [str(v) for (v,) in self.query(
+                    f"SELECT DISTINCT v FROM (SELECT coalesce(arg_min({quote(role)}, (t_timestamp, f, r)) FILTER "
+                    f"(WHERE {quote(role)} IS NOT NULL), {fill}) AS v FROM ({self.filtered_sql()}) GROUP BY \"case\") "
+                    "WHERE v IS NOT NULL")]
+            else:
+                values = [str(v) for (v,) in self.query(
+                    f"SELECT DISTINCT {quote(role)} FROM ({self.filtered_sql()}) WHERE {quote(role)} IS NOT NULL")]
+            self._facts[key] = sorted(values)
+        return list(self._facts[key])
+
+    def minutes_of_day(self, role: str, timezone: str) -> tuple[Any, Any]:
+        """(distinct local minutes of day, how many times fall on each) of a time role, to the
+        second, as :func:`procsimp.office_hours` counts them; empty arrays without the role."""
+        import numpy as np
+
+        if role not in self.columns:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        local = f"timezone({sql_string(timezone)}, timezone('UTC', make_timestamp(t_{role})))"
+        rows = self.query(
+            f"SELECT hour(x) * 60 + minute(x) AS hm, second(x) AS s, count(*) FROM (SELECT {local} AS x FROM "
+            f"({self.filtered_sql()}) WHERE t_{role} IS NOT NULL) GROUP BY hm, s ORDER BY hm, s"
+        )
+        if not rows:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        hm, sec, n = (np.array(c) for c in zip(*rows, strict=True))
+        return hm.astype(float) + sec.astype(float) / 60.0, n.astype(np.int64)
+
     def head(self, n: int = 10) -> pd.DataFrame:
         """The first ``n`` rows of the files (mapped columns only), for display."""
         con = connection()
