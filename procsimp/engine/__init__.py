@@ -132,9 +132,8 @@ def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepare
     on them (out of core; in the backend's own database when it is DuckDB), else with numpy."""
     if log.out_of_core:
         from procsimp.engine.prepare_sql import prepare_sql
-        from procsimp.io.parquet_source import new_database
 
-        database = backend._database() if isinstance(backend, DuckDBBackend) else new_database()
+        database = backend._database() if isinstance(backend, DuckDBBackend) else None
         return prepare_sql(log.parquet, calendar, database)
     return prepare(log, calendar)
 

@@ -76,11 +76,15 @@ class DuckDBBackend:
     def _database(self) -> Any:
         """One in-memory database per backend; each plan runs on its own cursor (connection)."""
         if self._db is None:
-            from procsimp.io.parquet_source import new_database
+            from procsimp.io.parquet_source import new_database, shared_database
 
             # results are sorted afterwards (no insertion order kept); it spills to a private
-            # temporary folder, never to the working directory
-            self._db = new_database(threads=self.threads, memory_limit=self.memory_limit)
+            # temporary folder, never to the working directory. Without settings of its own it is
+            # the database where Parquet logs are read, so their tables are read where they are.
+            if self.threads is None and self.memory_limit is None:
+                self._db = shared_database()
+            else:
+                self._db = new_database(threads=self.threads, memory_limit=self.memory_limit)
         return self._db
 
     def run(

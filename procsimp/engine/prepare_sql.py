@@ -155,127 +155,109 @@ def _work_minutes_sql(expr: str, alias: str, prefix: str, calendar: WorkCalendar
     return f"CASE WHEN ({expr}) IS NULL THEN NULL ELSE {value} END", " ".join(joins)
 
 
-def _dictionary(con: Any, prefix: str, name: str, column: str, table: str) -> list[str]:
-    """Make ``{prefix}d_{name}`` (value -> code, codes in sorted order) from the distinct non-NULL
-    values of ``column`` in ``table``; returns the values in code order."""
-    con.execute(
-        f"CREATE TABLE {prefix}d_{name} AS SELECT v AS name, CAST(row_number() OVER (ORDER BY v) - 1 AS INTEGER) AS code "
-        f"FROM (SELECT DISTINCT {column} AS v FROM {table} WHERE {column} IS NOT NULL)"
-    )
-    return [str(v) for (v,) in con.execute(f"SELECT name FROM {prefix}d_{name} ORDER BY code").fetchall()]
-
-
-def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any) -> Prepared:
-    """Build the ``events`` table of ``source`` inside ``database`` (a DuckDB database); the
-    :class:`Prepared` holds a :class:`DuckDBTable` handle instead of an Arrow table."""
-    from procsimp.io.frame import NO_SERVICE
-    from procsimp.io.parquet_source import sql_string
-
+def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = None) -> Prepared:
+    """Build the ``events`` table of ``source`` inside DuckDB, from its encoding
+    (:meth:`~procsimp.io.parquet_source.ParquetSource.encoded`, made in ``database``, by default
+    procsimp's own); the :class:`Prepared` holds a :class:`DuckDBTable` handle instead of an
+    Arrow table. A log of some services only gets its own dictionaries (the codes its values
+    have among its own, as pandas drops unused categories)."""
+    enc = source.encoded(database)
+    database = enc.database
     with _lock:
         prefix = f"procsimp_ev{next(_names)}_"
     con = database.cursor()
     made: list[str] = []
 
-    def create(name: str, sql: str) -> None:
+    def create(name: str, sql: str) -> str:
         con.execute(f"CREATE TABLE {prefix}{name} AS {sql}")
         made.append(prefix + name)
+        return prefix + name
 
+    names: dict[str, list[str]] = {}
     try:
-        create("rows", source.filtered_sql())
-        rows = f"{prefix}rows"
-        cases = _dictionary(con, prefix, "case", '"case"', rows)
-        activities = _dictionary(con, prefix, "act", "activity", rows)
-        _dictionary(con, prefix, "res", "resource", rows)
-        units = _dictionary(con, prefix, "unit", "unit", rows)
-        made += [f"{prefix}d_{n}" for n in ("case", "act", "res", "unit")]
+        base = f"({source.events_sql(database)})"
+        columns = {"case": "case_id", "activity": "act", "resource": "res", "unit": "unit", "service": "svc",
+                   "channel": "channel", "outcome": "outcome"}
+        if source.services is None:
+            rows = base
+            names = {role: list(enc.dictionaries[role]) for role in columns}
+        else:
+            # the codes among the values this log has (the dictionaries are sorted: so are their parts)
+            recode = {}
+            for role, column in columns.items():
+                kept = create(f"m_{column}", f"SELECT {column} AS old, CAST(row_number() OVER (ORDER BY {column}) - 1 "
+                                             f"AS INTEGER) AS new FROM (SELECT DISTINCT {column} FROM {base} "
+                                             f"WHERE {column} IS NOT NULL)")
+                old = [c for (c,) in con.execute(f"SELECT old FROM {kept} ORDER BY new").fetchall()]
+                names[role] = [enc.dictionaries[role][c] for c in old]
+                recode[column] = kept
+            joins = " ".join(f"LEFT JOIN {table} {column}_m ON {column}_m.old = e.{column}" for column, table in recode.items())
+            picked = ", ".join(f"{column}_m.new AS {column}" for column in recode)
+            rows = f"(SELECT {picked}, e.t_end, e.t_start, e.t_recv, e.t_due, e.f, e.r FROM {base} e {joins})"
+        if not enc.has_service:  # no service column: one service
+            names["service"] = [DEFAULT_SERVICE]
+            svc = "0"
+        else:
+            svc = "svc"
         lo, hi = con.execute(
-            f"SELECT least(min(t_timestamp), min(t_start), min(t_received)), "
-            f"greatest(max(t_timestamp), max(t_start), max(t_received)) FROM {rows}"
+            f"SELECT least(min(t_end), min(t_start), min(t_recv)), greatest(max(t_end), max(t_start), max(t_recv)) "
+            f"FROM {rows}"
         ).fetchall()[0]
         if lo is None:
             raise LogReadError(f"{source.source}: no event has a case id, a step and a time")
         constant, offset = _calendar_tables(con, prefix, calendar, source.timezone, int(lo), int(hi))
         made += [f"{prefix}days"] + ([] if constant else [f"{prefix}hours"])
-        wm_end, j_end = _work_minutes_sql("r.t_timestamp", "we", prefix, calendar, constant, offset)
-        wm_start, j_start = _work_minutes_sql("r.t_start", "ws", prefix, calendar, constant, offset)
-        # the events with their codes, in no particular order
-        create("coded", f"""
-SELECT dc.code AS case_id, da.code AS act, dr.code AS res, du.code AS unit,
-  r.service, r.channel, r.outcome, r.t_timestamp AS t_end, {wm_end} AS wm_end,
-  r.t_start, {wm_start} AS wm_start, r.t_received, r.t_due, r.f, r.r
-FROM {rows} r
-JOIN {prefix}d_case dc ON dc.name = r."case"
-JOIN {prefix}d_act da ON da.name = r.activity
-LEFT JOIN {prefix}d_res dr ON dr.name = r.resource
-LEFT JOIN {prefix}d_unit du ON du.name = r.unit
-{j_end} {j_start}""")
-        con.execute(f"DROP TABLE {rows}")
-        # one row per dossier: its events, the first value of each dossier attribute, its offset
-        first = "(t_end, f, r)"
-        attrs = ", ".join(
-            f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-            for c in ("service", "channel", "outcome", "t_received", "t_due")
-        )
-        has_service = con.execute(f"SELECT count(service) > 0 FROM {prefix}coded").fetchall()[0][0]
-        create("case1", f"SELECT case_id, count(*) AS n, {attrs} FROM {prefix}coded GROUP BY case_id")
-        fill = sql_string(NO_SERVICE) if has_service else sql_string(DEFAULT_SERVICE)
-        wm_recv, j_recv = _work_minutes_sql("c.t_received", "wr", prefix, calendar, constant, offset)
-        create("cases", f"""
-SELECT c.case_id, c.n, coalesce(c.service, {fill}) AS service, c.channel, c.outcome, c.t_received AS t_recv,
-  {wm_recv} AS wm_recv, c.t_due,
-  sum(c.n) OVER (ORDER BY c.case_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - c.n AS base
-FROM {prefix}case1 c {j_recv}""")
-        services = _dictionary(con, prefix, "svc", "service", f"{prefix}cases")
-        channels = _dictionary(con, prefix, "channel", "channel", f"{prefix}cases")
-        outcomes = _dictionary(con, prefix, "outcome", "outcome", f"{prefix}cases")
-        made += [f"{prefix}d_{n}" for n in ("svc", "channel", "outcome")]
-        create("ord", f"""
-SELECT case_id, act, res, unit, t_end, wm_end, t_start, wm_start,
-  row_number() OVER w AS pos, lag(act) OVER w AS prev_act, lag(t_end) OVER w AS prev_end,
-  lag(wm_end) OVER w AS prev_wm
-FROM {prefix}coded WINDOW w AS (PARTITION BY case_id ORDER BY t_end, f, r)""")
-        con.execute(f"DROP TABLE {prefix}coded")
+        wm_end, j_end = _work_minutes_sql("e.t_end", "we", prefix, calendar, constant, offset)
+        wm_start, j_start = _work_minutes_sql("e.t_start", "ws", prefix, calendar, constant, offset)
+        wm_recv, j_recv = _work_minutes_sql("e.t_recv", "wr", prefix, calendar, constant, offset)
+        ordered = create("ord", f"""
+SELECT e.case_id, e.act, e.res, e.unit, {svc} AS svc, e.channel, e.outcome, e.t_end, {wm_end} AS wm_end,
+  e.t_start, {wm_start} AS wm_start, e.t_recv, {wm_recv} AS wm_recv, e.t_due,
+  row_number() OVER w AS pos, count(*) OVER (PARTITION BY e.case_id) AS n, lag(e.act) OVER w AS prev_act,
+  lag(e.t_end) OVER w AS prev_end, lag({wm_end}) OVER w AS prev_wm
+FROM {rows} e {j_end} {j_start} {j_recv}
+WINDOW w AS (PARTITION BY e.case_id ORDER BY e.t_end, e.f, e.r)""")
+        offsets = create("base", f"SELECT case_id, sum(n) OVER (ORDER BY case_id ROWS BETWEEN UNBOUNDED PRECEDING "
+                                 f"AND CURRENT ROW) - n AS base FROM (SELECT case_id, count(*) AS n FROM {ordered} "
+                                 "GROUP BY case_id)")
         name = f"{prefix}events"
         con.execute(f"""
 CREATE TABLE {name} AS SELECT
-  CAST(c.base + o.pos - 1 AS BIGINT) AS rn, CAST(o.case_id AS INTEGER) AS case_id, CAST(o.act AS INTEGER) AS act,
-  ds.code AS svc, CAST(o.res AS INTEGER) AS res, CAST(o.unit AS INTEGER) AS unit, dch.code AS channel,
-  dout.code AS outcome, o.pos = 1 AS is_start, o.pos = c.n AS is_end, CAST(o.prev_act AS INTEGER) AS prev_act,
+  CAST(b.base + o.pos - 1 AS BIGINT) AS rn, CAST(o.case_id AS INTEGER) AS case_id, CAST(o.act AS INTEGER) AS act,
+  CAST(o.svc AS INTEGER) AS svc, CAST(o.res AS INTEGER) AS res, CAST(o.unit AS INTEGER) AS unit,
+  CAST(o.channel AS INTEGER) AS channel, CAST(o.outcome AS INTEGER) AS outcome,
+  o.pos = 1 AS is_start, o.pos = o.n AS is_end, CAST(o.prev_act AS INTEGER) AS prev_act,
   coalesce(o.pos > 1 AND row_number() OVER (PARTITION BY o.case_id, o.prev_act, o.act ORDER BY o.pos) = 1, false)
     AS edge_first,
-  o.t_end, o.prev_end, o.wm_end, o.prev_wm, o.t_start, o.wm_start, c.t_recv, c.wm_recv, c.t_due
-FROM {prefix}ord o JOIN {prefix}cases c ON c.case_id = o.case_id
-JOIN {prefix}d_svc ds ON ds.name = c.service
-LEFT JOIN {prefix}d_channel dch ON dch.name = c.channel
-LEFT JOIN {prefix}d_outcome dout ON dout.name = c.outcome""")
-        n = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
-        present = con.execute(
-            f"SELECT count(t_start) > 0, count(t_due) > 0, count(t_recv) > 0 FROM {name}"
+  o.t_end, o.prev_end, o.wm_end, o.prev_wm, o.t_start, o.wm_start, o.t_recv, o.wm_recv, o.t_due
+FROM {ordered} o JOIN {offsets} b ON b.case_id = o.case_id""")
+        n, *present = con.execute(
+            f"SELECT count(*), count(t_start) > 0, count(t_due) > 0, count(t_recv) > 0 FROM {name}"
         ).fetchall()[0]
     except LogReadError:
         raise
-    except Exception as exc:  # duckdb's own exception classes (out of memory, disk full, bad file)
+    except Exception as exc:  # duckdb's own exception classes (out of memory, disk full)
         first_line = str(exc).strip().splitlines()
         raise LogReadError(
             f"{source.source}: building the engine's event table failed "
-            f"({first_line[0] if first_line else type(exc).__name__}); check the files, the free space of the "
-            "temporary folder, or give DuckDB more memory (PROCSIMP_MEMORY_LIMIT=8GB)"
+            f"({first_line[0] if first_line else type(exc).__name__}); check the free space of the temporary "
+            "folder, or give DuckDB more memory (PROCSIMP_MEMORY_LIMIT=8GB)"
         ) from None
     finally:
         for table in made:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         con.close()
     return Prepared(
-        table=DuckDBTable(database, name, n),
-        services=pd.Index(services, dtype=object),
-        activities=pd.Index(activities, dtype=object),
-        cases=pd.Index(cases, dtype=object),
-        channels=pd.Index(channels, dtype=object),
-        outcomes=pd.Index(outcomes, dtype=object),
+        table=DuckDBTable(database, name, int(n)),
+        services=pd.Index(names["service"], dtype=object),
+        activities=pd.Index(names["activity"], dtype=object),
+        cases=pd.Index(names["case"], dtype=object),
+        channels=pd.Index(names["channel"], dtype=object),
+        outcomes=pd.Index(names["outcome"], dtype=object),
         timezone=source.timezone,
         minutes_per_day=float(calendar.minutes_per_day),
         has_start=bool(present[0]),
         has_due=bool(present[1]),
         has_received=bool(present[2]),
-        units=pd.Index(units, dtype=object),
+        units=pd.Index(names["unit"], dtype=object),
     )

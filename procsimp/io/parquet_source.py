@@ -37,6 +37,7 @@ __all__ = [
     "choose_storage",
     "connection",
     "dataset_files",
+    "shared_database",
     "out_of_core_reason",
     "sql_string",
 ]
@@ -68,14 +69,20 @@ _LOCK = threading.Lock()
 _DB: Any = None
 
 
-def connection() -> Any:
-    """A cursor on procsimp's own in-process DuckDB database for reading Parquet logs (its temporary
-    files go to a private folder of the system's temporary directory, never the working one)."""
+def shared_database() -> Any:
+    """procsimp's own in-process DuckDB database, where Parquet logs are read and the default
+    engine runs (its temporary files go to a private folder of the system's temporary directory,
+    never the working one)."""
     global _DB
     with _LOCK:
         if _DB is None:
             _DB = new_database()
-        return _DB.cursor()
+        return _DB
+
+
+def connection() -> Any:
+    """A cursor (its own connection) on :func:`shared_database`."""
+    return shared_database().cursor()
 
 
 def new_database(*, threads: int | None = None, memory_limit: str | None = None) -> Any:
@@ -145,6 +152,51 @@ def row_count(files: Sequence[str]) -> int:
     return int(sum(pq.read_metadata(f).num_rows for f in files))
 
 
+def has_transitions(files: Sequence[str], hive: bool, column: str, source: str) -> bool:
+    """Whether a lifecycle column holds a transition other than ``complete`` (or empty): the
+    events are then start/complete pairs that the in-memory reader pairs."""
+    con = connection()
+    try:
+        value = f"lower(trim(CAST({quote(column)} AS VARCHAR)))"
+        (n,) = con.execute(f"SELECT count(*) FROM {_scan(files, hive)} WHERE {value} NOT IN ('complete', '')").fetchall()[0]
+    except Exception as exc:  # duckdb's own exception classes
+        first = str(exc).strip().splitlines()
+        raise LogReadError(f"{source}: reading the Parquet files failed ({first[0] if first else type(exc).__name__})") from None
+    finally:
+        con.close()
+    return bool(n)
+
+
+def time_formats(files: Sequence[str], hive: bool, columns: Mapping[str, str], types: Mapping[str, str],
+                 source: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(role -> how its times are read, as the in-memory reader says it; the roles whose dates
+    mean the end of the day): a due date column of naive times all at midnight is dates."""
+    formats: dict[str, str] = {}
+    end_of_day: list[str] = []
+    for role in TIME_ROLES:
+        column = columns.get(role)
+        if column is None:
+            continue
+        kind = types.get(column, "").upper()
+        if "TIME ZONE" in kind or kind.startswith("TIMESTAMPTZ"):
+            formats[role] = "times with timezone"
+            continue
+        formats[role] = "date-time values"
+        if role == "due":
+            con = connection()
+            try:
+                value = f"CAST({quote(column)} AS TIMESTAMP)"
+                (n, midnight) = con.execute(
+                    f"SELECT count({value}), count(*) FILTER (WHERE {value} = date_trunc('day', {value})) "
+                    f"FROM {_scan(files, hive)}").fetchall()[0]
+            finally:
+                con.close()
+            if n and n == midnight:
+                formats[role] = "dates, end of day"
+                end_of_day.append(role)
+    return formats, tuple(end_of_day)
+
+
 def out_of_core_reason(columns: Mapping[str, str], types: Mapping[str, str], *, activity_key: str | None = None,
                        lifecycle: bool = False) -> str | None:
     """Why a dataset with this mapping cannot stay on its files (None: it can)."""
@@ -187,16 +239,58 @@ def choose_storage(rows: int, wanted: str) -> tuple[str, str]:
         return "parquet", (f"{rows:,} events would take about {need / 1e9:.1f} GB in memory, more than a quarter "
                            f"of the {free / 1e9:.1f} GB available")
     if rows >= MIN_OUT_OF_CORE_EVENTS:
-        return "parquet", f"{rows:,} events, {MIN_OUT_OF_CORE_EVENTS / 1e6:g} million or more"
-    return "memory", f"{rows:,} events, fewer than {MIN_OUT_OF_CORE_EVENTS / 1e6:g} million"
+        return "parquet", f"{rows:,} events, {MIN_OUT_OF_CORE_EVENTS:,} or more"
+    return "memory", f"{rows:,} events, fewer than {MIN_OUT_OF_CORE_EVENTS:,}"
 
 
 # ---------------------------------------------------------------------------- the source
+#: the text roles as named in the encoded table and its dictionaries
+_CODE = {"case": "case_id", "activity": "act", "resource": "res", "unit": "unit", "service": "svc",
+         "channel": "channel", "outcome": "outcome"}
+#: the time roles as named in the encoded table
+_TIME = {"timestamp": "t_end", "start": "t_start", "received": "t_recv", "due": "t_due"}
+
+
+@dataclass(frozen=True, eq=False)
+class Encoding:
+    """The log read once into DuckDB, integer-coded: the table ``name`` in ``database`` (columns
+    ``case_id, act, res, unit, svc, channel, outcome`` codes, ``t_end, t_start, t_recv, t_due``
+    microseconds, ``f, r`` the position in the files) and the dictionaries of the codes (each
+    sorted, as pandas sorts categories). A dossier's service, channel, outcome, receipt and due
+    date are those of its first event that has one. Independent of the calendar: every stage and
+    every service of the log reads it."""
+
+    database: Any
+    name: str
+    dictionaries: Mapping[str, list[str]]
+    has_service: bool
+
+    def __post_init__(self) -> None:
+        import weakref
+
+        weakref.finalize(self, _drop_table, self.database, self.name)
+
+
+def _drop_table(database: Any, name: str) -> None:
+    try:
+        con = database.cursor()
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        finally:
+            con.close()
+    except Exception:  # pragma: no cover - the database may be closed at exit
+        pass
+
+
+_tables = __import__("itertools").count()
+
+
 @dataclass(frozen=True, eq=False)
 class ParquetSource:
     """Where an out-of-core log's events are: the files, how their columns map to roles, and the
-    services kept (None: all). The SQL it gives reads the files each time; nothing is cached but
-    the few facts of :meth:`facts`."""
+    services kept (None: all). The files are read once, into an integer-coded DuckDB table
+    (:meth:`encoded`) that the facts of the log and the engine read; the sub-logs of services
+    share it."""
 
     files: tuple[str, ...]
     hive: bool
@@ -208,9 +302,13 @@ class ParquetSource:
     services: tuple[str, ...] | None = None
     #: why the log stays on its files (shown by the CLI)
     reason: str = ""
+    #: time roles whose values are dates (midnight) that mean the end of that day (a due date)
+    end_of_day: tuple[str, ...] = ()
     _facts: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: shared by the sub-logs of services: database -> Encoding
+    _shared: dict[int, Encoding] = field(default_factory=dict, repr=False)
 
-    # ------------------------------------------------------------------ SQL
+    # ------------------------------------------------------------------ SQL over the files
     def scan(self) -> str:
         return _scan(self.files, self.hive)
 
@@ -230,15 +328,12 @@ class ParquetSource:
         kind = self.types.get(column, "").upper()
         c = quote(column)
         tz = sql_string(self.timezone)
-        if kind == "DATE":
-            # a date: local midnight; a due date, the end of that day
-            day = f"timezone({tz}, CAST({c} AS TIMESTAMP))"
-            if role == "due":
-                return (f"epoch_us(timezone({tz}, CAST({c} AS TIMESTAMP) + INTERVAL 1 DAY)) - 1")
-            return f"epoch_us({day})"
         if "TIME ZONE" in kind or kind.startswith("TIMESTAMPTZ"):
             return f"epoch_us(CAST({c} AS TIMESTAMPTZ))"
-        return f"epoch_us(timezone({tz}, CAST({c} AS TIMESTAMP)))"
+        local = f"CAST({c} AS TIMESTAMP)"
+        if role in self.end_of_day:  # dates without a time of day: due at the end of the day
+            local = f"({local} + to_microseconds(86399999999))"
+        return f"epoch_us(timezone({tz}, {local}))"
 
     def rows_sql(self) -> str:
         """One row per event that can be placed (case, step and completion time present): the
@@ -252,98 +347,139 @@ class ParquetSource:
         where = "\"case\" IS NOT NULL AND activity IS NOT NULL AND t_timestamp IS NOT NULL"
         return f"SELECT * FROM ({inner}) WHERE {where}"
 
-    def filtered_sql(self) -> str:
-        """:meth:`rows_sql` narrowed to the services kept (a dossier's service is that of its first
-        event that names one)."""
-        rows = self.rows_sql()
-        if self.services is None:
-            return rows
-        wanted = ", ".join(sql_string(s) for s in self.services)
-        service = self._service_of_case()
-        return (f"SELECT e.* FROM ({rows}) e JOIN ({service}) s ON e.\"case\" = s.\"case\" "
-                f"WHERE s.service IN ({wanted})")
+    # ------------------------------------------------------------------ the encoding
+    def encoded(self, database: Any = None) -> Encoding:
+        """The integer-coded table of every event of the files (made once per database, shared
+        with the sub-logs of services); ``database``: a DuckDB database (default: procsimp's)."""
+        if database is None:
+            database = shared_database()
+        key = id(database)
+        if key not in self._shared:
+            self._shared[key] = self._encode(database)
+        return self._shared[key]
 
-    def _service_of_case(self) -> str:
+    def _encode(self, database: Any) -> Encoding:
         from procsimp.io.frame import NO_SERVICE
 
-        return (f"SELECT \"case\", coalesce(arg_min(service, (t_timestamp, f, r)) FILTER (WHERE service IS NOT NULL), "
-                f"{sql_string(NO_SERVICE)}) AS service FROM ({self.rows_sql()}) GROUP BY \"case\"")
+        prefix = f"procsimp_log{next(_tables)}_"
+        con = database.cursor()
+        temporary: list[str] = []
+
+        def create(name: str, sql: str, keep: bool = False) -> str:
+            con.execute(f"CREATE TABLE {prefix}{name} AS {sql}")
+            if not keep:
+                temporary.append(prefix + name)
+            return prefix + name
+
+        def dictionary(name: str, column: str, table: str) -> list[str]:
+            made = create(f"d_{name}", f"SELECT v AS name, CAST(row_number() OVER (ORDER BY v) - 1 AS INTEGER) AS code "
+                                       f"FROM (SELECT DISTINCT {column} AS v FROM {table} WHERE {column} IS NOT NULL)")
+            return [str(v) for (v,) in con.execute(f"SELECT name FROM {made} ORDER BY code").fetchall()]
+
+        try:
+            rows = create("rows", self.rows_sql())
+            dictionaries = {role: dictionary(role, quote(role), rows) for role in ("case", "activity", "resource", "unit")}
+            first = "(t_timestamp, f, r)"
+            attrs = ", ".join(
+                f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+                for c in ("service", "channel", "outcome", "t_received", "t_due")
+            )
+            cases = create("cases", f"SELECT \"case\", {attrs} FROM {rows} GROUP BY \"case\"")
+            has_service = bool(con.execute(f"SELECT count(service) > 0 FROM {cases}").fetchall()[0][0])
+            if has_service:  # dossiers without a service are analysed together, as the reader does
+                con.execute(f"UPDATE {cases} SET service = {sql_string(NO_SERVICE)} WHERE service IS NULL")
+            for role in ("service", "channel", "outcome"):
+                dictionaries[role] = dictionary(role, role, cases)
+            d = {role: f"{prefix}d_{role}" for role in dictionaries}
+            name = create("events", f"""
+SELECT dc.code AS case_id, da.code AS act, dr.code AS res, du.code AS unit, ds.code AS svc, dch.code AS channel,
+  dout.code AS outcome, e.t_timestamp AS t_end, e.t_start, c.t_received AS t_recv, c.t_due, e.f, e.r
+FROM {rows} e
+JOIN {cases} c ON c."case" = e."case"
+JOIN {d['case']} dc ON dc.name = e."case"
+JOIN {d['activity']} da ON da.name = e.activity
+LEFT JOIN {d['resource']} dr ON dr.name = e.resource
+LEFT JOIN {d['unit']} du ON du.name = e.unit
+LEFT JOIN {d['service']} ds ON ds.name = c.service
+LEFT JOIN {d['channel']} dch ON dch.name = c.channel
+LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
+        except Exception as exc:  # duckdb's own exception classes (out of memory, disk full, bad file)
+            first_line = str(exc).strip().splitlines()
+            raise LogReadError(
+                f"{self.source}: reading the Parquet files into DuckDB failed "
+                f"({first_line[0] if first_line else type(exc).__name__}); check the files, the free space of the "
+                "temporary folder, or give DuckDB more memory (PROCSIMP_MEMORY_LIMIT=8GB)"
+            ) from None
+        finally:
+            for table in temporary:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.close()
+        return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service)
+
+    def events_sql(self, database: Any = None) -> str:
+        """The encoded events of the services kept (codes of the whole log's dictionaries)."""
+        enc = self.encoded(database)
+        if self.services is None:
+            return f"SELECT * FROM {enc.name}"
+        names = enc.dictionaries["service"]
+        codes = [str(names.index(s)) for s in self.services if s in names]
+        return f"SELECT * FROM {enc.name} WHERE svc IN ({', '.join(codes) or 'NULL'})"
 
     # ------------------------------------------------------------------ facts
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        con = connection()
+        enc = self.encoded()
+        con = enc.database.cursor()
         try:
             return con.execute(sql, list(params)).fetchall()
         except Exception as exc:  # duckdb's own exception classes
             first = str(exc).strip().splitlines()
             raise LogReadError(
-                f"{self.source}: reading the Parquet files failed ({first[0] if first else type(exc).__name__}); "
+                f"{self.source}: reading the log failed ({first[0] if first else type(exc).__name__}); "
                 "check that the files are complete and readable"
             ) from None
         finally:
             con.close()
 
     def facts(self) -> dict[str, Any]:
-        """Events, dossiers, steps, services, present roles and time span, computed once (one
-        DuckDB pass over the files; only these figures come back)."""
+        """Events, dossiers, steps, services, present roles and time span, computed once from the
+        encoded table (only these figures come back)."""
         if self._facts:
             return self._facts
-        rows = f"({self.filtered_sql()})"
-        present = ", ".join(
-            f"count({quote(role) if role in TEXT_ROLES else 't_' + role}) AS has_{role}" for role in ROLES
-        )
-        first = "least(min(t_timestamp), min(t_start))" if "start" in self.columns else "min(t_timestamp)"
+        enc = self.encoded()
+        present = ", ".join(f"count({_CODE.get(role) or _TIME[role]}) AS has_{role}" for role in ROLES)
         head = self.query(
-            f"SELECT count(*), count(DISTINCT \"case\"), count(DISTINCT activity), {first}, max(t_timestamp), "
-            f"{present} FROM {rows}"
+            "SELECT count(*), count(DISTINCT case_id), count(DISTINCT act), least(min(t_end), min(t_start)), "
+            f"max(t_end), {present} FROM ({self.events_sql()})"
         )[0]
         n, cases, acts, t0, t1, *has = head
         facts: dict[str, Any] = {
-            "events": int(n), "cases": int(cases), "n_activities": int(acts),
-            "first": t0, "last": t1,
+            "events": int(n), "cases": int(cases), "n_activities": int(acts), "first": t0, "last": t1,
             "has": {role: bool(h) for role, h in zip(ROLES, has, strict=True)},
         }
-        if facts["has"]["service"]:
-            from procsimp.io.frame import NO_SERVICE
-
-            services = [str(s) for (s,) in self.query(
-                f"SELECT DISTINCT coalesce(service, {sql_string(NO_SERVICE)}) FROM ({self._service_of_case()})"
-            )]
-            if self.services is not None:
-                services = [s for s in services if s in self.services]
-            facts["services"] = sorted(services)
-        else:
-            facts["services"] = []
+        facts["services"] = (sorted(self.services or enc.dictionaries["service"]) if facts["has"]["service"] else [])
         self._facts.update(facts)
         return self._facts
 
     def activities(self) -> list[str]:
         """Step names in order of first appearance in the case-sorted log."""
         if "activities" not in self._facts:
-            order = self.query(
-                f"SELECT activity FROM ({self.filtered_sql()}) GROUP BY activity ORDER BY min((\"case\", t_timestamp, f, r))"
-            )
-            self._facts["activities"] = [str(a) for (a,) in order]
+            names = self.encoded().dictionaries["activity"]
+            order = self.query(f"SELECT act FROM ({self.events_sql()}) GROUP BY act ORDER BY min((case_id, t_end, f, r))")
+            self._facts["activities"] = [names[a] for (a,) in order]
         return list(self._facts["activities"])
 
     def distinct(self, role: str) -> list[str]:
         """The distinct values of a text role (sorted; dossier roles as the dossiers' first values)."""
         key = f"distinct_{role}"
         if key not in self._facts:
-            if role not in self.columns:
-                values: list[str] = []
-            elif role in CASE_ROLES:
-                from procsimp.io.frame import NO_SERVICE
-
-                fill = sql_string(NO_SERVICE) if role == "service" else "NULL"
-                values = [str(v) for (v,) in self.query(
-                    f"SELECT DISTINCT v FROM (SELECT coalesce(arg_min({quote(role)}, (t_timestamp, f, r)) FILTER "
-                    f"(WHERE {quote(role)} IS NOT NULL), {fill}) AS v FROM ({self.filtered_sql()}) GROUP BY \"case\") "
-                    "WHERE v IS NOT NULL")]
+            names = self.encoded().dictionaries[role]
+            if self.services is None:
+                values = list(names)
             else:
-                values = [str(v) for (v,) in self.query(
-                    f"SELECT DISTINCT {quote(role)} FROM ({self.filtered_sql()}) WHERE {quote(role)} IS NOT NULL")]
-            self._facts[key] = sorted(values)
+                codes = self.query(f"SELECT DISTINCT {_CODE[role]} FROM ({self.events_sql()}) "
+                                   f"WHERE {_CODE[role]} IS NOT NULL")
+                values = sorted(names[c] for (c,) in codes)
+            self._facts[key] = values
         return list(self._facts[key])
 
     def minutes_of_day(self, role: str, timezone: str) -> tuple[Any, Any]:
@@ -353,10 +489,11 @@ class ParquetSource:
 
         if role not in self.columns:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
-        local = f"timezone({sql_string(timezone)}, timezone('UTC', make_timestamp(t_{role})))"
+        column = _TIME[role]
+        local = f"timezone({sql_string(timezone)}, timezone('UTC', make_timestamp({column})))"
         rows = self.query(
             f"SELECT hour(x) * 60 + minute(x) AS hm, second(x) AS s, count(*) FROM (SELECT {local} AS x FROM "
-            f"({self.filtered_sql()}) WHERE t_{role} IS NOT NULL) GROUP BY hm, s ORDER BY hm, s"
+            f"({self.events_sql()}) WHERE {column} IS NOT NULL) GROUP BY hm, s ORDER BY hm, s"
         )
         if not rows:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
@@ -373,27 +510,25 @@ class ParquetSource:
             con.close()
 
     def for_services(self, services: Sequence[str]) -> ParquetSource:
-        """The same files, keeping the dossiers of ``services`` only."""
+        """The same files, keeping the dossiers of ``services`` only (the encoding is shared)."""
         from dataclasses import replace
 
-        return replace(self, services=tuple(services), _facts={})
+        return replace(self, services=tuple(services), _facts={}, _shared=self._shared)
 
     def check(self) -> None:
         """Raise what the in-memory reader raises for rules that make the log unusable: no event
-        that can be placed, a dossier in two services, an end before its start."""
-        facts = self.facts()
-        if facts["events"] == 0:
-            raise LogValidationError(
-                f"{self.source}: no event has a case id, a step and a time (columns "
-                f"{self.columns['case']!r}, {self.columns['activity']!r}, {self.columns['timestamp']!r} are "
-                "empty); check the mapping printed above"
-            )
-        rows = f"({self.rows_sql()})"
+        that can be placed, a dossier in two services, an end before its start. (Reads the files:
+        the encoding keeps one service per dossier.)"""
         if "service" in self.columns:
-            bad = self.query(
-                f"SELECT \"case\", list(DISTINCT service) FROM {rows} WHERE service IS NOT NULL "
-                "GROUP BY \"case\" HAVING count(DISTINCT service) > 1 LIMIT 1"
-            )
+            rows = f"({self.rows_sql()})"
+            con = connection()
+            try:
+                bad = con.execute(
+                    f"SELECT \"case\", list(DISTINCT service) FROM {rows} WHERE service IS NOT NULL "
+                    "GROUP BY \"case\" HAVING count(DISTINCT service) > 1 LIMIT 1"
+                ).fetchall()
+            finally:
+                con.close()
             if bad:
                 case, names = bad[0]
                 raise LogValidationError(
@@ -401,12 +536,19 @@ class ParquetSource:
                     f"e.g. case {case!r}: {', '.join(repr(str(x)) for x in sorted(names)[:3])}; a dossier belongs "
                     "to one procedure: fix those rows, or map another column with --service-column"
                 )
+        facts = self.facts()
+        if facts["events"] == 0:
+            raise LogValidationError(
+                f"{self.source}: no event has a case id, a step and a time (columns "
+                f"{self.columns['case']!r}, {self.columns['activity']!r}, {self.columns['timestamp']!r} are "
+                "empty); check the mapping printed above"
+            )
         if "start" in self.columns:
-            bad = self.query(f"SELECT count(*) FROM {rows} WHERE t_start > t_timestamp")
-            if bad and bad[0][0]:
+            (n,) = self.query(f"SELECT count(*) FROM ({self.events_sql()}) WHERE t_start > t_end")[0]
+            if n:
                 s, e = self.columns["start"], self.columns["timestamp"]
                 raise LogValidationError(
-                    f"{self.source}: {bad[0][0]} event(s) end before they start ({s!r} after {e!r}); correct "
+                    f"{self.source}: {n} event(s) end before they start ({s!r} after {e!r}); correct "
                     "those times, or swap the columns with --start/--timestamp if they are mapped the wrong way round"
                 )
 
@@ -414,17 +556,16 @@ class ParquetSource:
         """The notes the in-memory reader would give about events left out and dossiers without a
         service (the other data-quality warnings need every event in memory)."""
         notes: list[str] = []
-        rows = f"({self.rows_sql()})"
         dropped = self.rows - self.facts()["events"] if self.services is None else 0
         if dropped > 0:
             notes.append(f"dropped {dropped} event(s) with no case id, no step name or no completion time")
-        if "service" in self.columns and self.services is None:
+        enc = self.encoded()
+        if enc.has_service and self.services is None:
             from procsimp.io.frame import NO_SERVICE
 
-            (n,) = self.query(
-                f"SELECT count(*) FROM (SELECT \"case\" FROM {rows} GROUP BY \"case\" HAVING count(service) = 0)"
-            )[0]
-            if n and n < self.facts()["cases"]:
+            names = enc.dictionaries["service"]
+            if NO_SERVICE in names:
+                (n,) = self.query(f"SELECT count(DISTINCT case_id) FROM {enc.name} WHERE svc = {names.index(NO_SERVICE)}")[0]
                 notes.append(
                     f"{n} dossier(s) have no value in column {self.columns['service']!r} (service); they are analysed "
                     f"together as the service {NO_SERVICE!r}: fill the column at the source to put each in its procedure"

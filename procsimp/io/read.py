@@ -369,15 +369,18 @@ def _out_of_core(files: tuple[str, ...], hive: bool, source: str, mapping: Any, 
         cmap = resolve_columns(names, mapping, given, source=source)
         shown = cmap
     used = set(cmap.columns.values())
-    lifecycle = "start" not in cmap.columns and any(
-        c not in used and normalise_header(c) in ("lifecycletransition", "lifecycle") for c in names)
+    # a lifecycle column with other transitions than "complete" needs pairing, done in memory
+    lifecycle_columns = [c for c in names if c not in used and normalise_header(c) in ("lifecycletransition", "lifecycle")]
+    lifecycle = "start" not in cmap.columns and bool(lifecycle_columns) and ps.has_transitions(
+        files, hive, lifecycle_columns[0], source)
     reason = ps.out_of_core_reason(cmap.columns, types, activity_key=columns.get("activity_key"), lifecycle=lifecycle)
     if reason is not None:
         return None, reason
+    formats, end_of_day = ps.time_formats(files, hive, cmap.columns, types, source)
     src = ps.ParquetSource(files=files, hive=hive, columns=dict(cmap.columns), types=types, timezone=timezone,
-                           rows=ps.row_count(files), source=source, reason=why)
+                           rows=ps.row_count(files), source=source, reason=why, end_of_day=end_of_day)
     src.check()
-    formats = dict(shown.formats) or {role: "Parquet timestamps" for role in cmap.columns if role in ("timestamp", "start", "received", "due")}
+    formats = dict(shown.formats) if shown is stored else formats
     log = EventLog(df=None, mapping=ColumnMapping(columns=dict(shown.columns), how=dict(shown.how), formats=formats),  # type: ignore[arg-type]
                    source=source, timezone=timezone, warnings=tuple(src.warnings()), parquet=src)
     return log, ""
