@@ -264,6 +264,8 @@ class Encoding:
     name: str
     dictionaries: Mapping[str, list[str]]
     has_service: bool
+    #: a dossier with more than one service, and those services (None: every dossier has one)
+    conflict: tuple[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
         import weakref
@@ -384,7 +386,12 @@ class ParquetSource:
                 f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
                 for c in ("service", "channel", "outcome", "t_received", "t_due")
             )
-            cases = create("cases", f"SELECT \"case\", {attrs} FROM {rows} GROUP BY \"case\"")
+            cases = create("cases", f"SELECT \"case\", {attrs}, count(DISTINCT service) AS n_services "
+                                    f"FROM {rows} GROUP BY \"case\"")
+            conflict = con.execute(
+                f"SELECT c.\"case\", list(DISTINCT e.service) FROM (SELECT \"case\" FROM {cases} WHERE n_services > 1 "
+                f"LIMIT 1) c JOIN {rows} e ON e.\"case\" = c.\"case\" WHERE e.service IS NOT NULL GROUP BY c.\"case\""
+            ).fetchall()
             has_service = bool(con.execute(f"SELECT count(service) > 0 FROM {cases}").fetchall()[0][0])
             if has_service:  # dossiers without a service are analysed together, as the reader does
                 con.execute(f"UPDATE {cases} SET service = {sql_string(NO_SERVICE)} WHERE service IS NULL")
@@ -414,7 +421,8 @@ LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
             for table in temporary:
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             con.close()
-        return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service)
+        return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service,
+                        conflict=(str(conflict[0][0]), sorted(map(str, conflict[0][1]))) if conflict else None)
 
     def events_sql(self, database: Any = None) -> str:
         """The encoded events of the services kept (codes of the whole log's dictionaries)."""
@@ -489,16 +497,28 @@ LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
 
         if role not in self.columns:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
+        key = f"minutes_{role}_{timezone}"
+        if key in self._facts:
+            return self._facts[key]
         column = _TIME[role]
-        local = f"timezone({sql_string(timezone)}, timezone('UTC', make_timestamp({column})))"
-        rows = self.query(
-            f"SELECT hour(x) * 60 + minute(x) AS hm, second(x) AS s, count(*) FROM (SELECT {local} AS x FROM "
-            f"({self.events_sql()}) WHERE {column} IS NOT NULL) GROUP BY hm, s ORDER BY hm, s"
-        )
-        if not rows:
+        lo, hi = self.query(f"SELECT min({column}), max({column}) FROM ({self.events_sql()})")[0]
+        if lo is None:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
+        from procsimp._tz import constant_offset
+
+        offset = constant_offset(int(lo), int(hi), "us", timezone)
+        if offset is not None:  # one UTC offset over the log's span: plain integer arithmetic
+            second = f"((({column} + {int(offset)}) % 86400000000 + 86400000000) % 86400000000) // 1000000"
+            sql = (f"SELECT s // 60 AS hm, s % 60 AS sec, count(*) FROM (SELECT {second} AS s FROM "
+                   f"({self.events_sql()}) WHERE {column} IS NOT NULL) GROUP BY s ORDER BY s")
+        else:
+            local = f"timezone({sql_string(timezone)}, timezone('UTC', make_timestamp({column})))"
+            sql = (f"SELECT hour(x) * 60 + minute(x) AS hm, second(x) AS sec, count(*) FROM (SELECT {local} AS x FROM "
+                   f"({self.events_sql()}) WHERE {column} IS NOT NULL) GROUP BY hm, sec ORDER BY hm, sec")
+        rows = self.query(sql)
         hm, sec, n = (np.array(c) for c in zip(*rows, strict=True))
-        return hm.astype(float) + sec.astype(float) / 60.0, n.astype(np.int64)
+        self._facts[key] = (hm.astype(float) + sec.astype(float) / 60.0, n.astype(np.int64))
+        return self._facts[key]
 
     def head(self, n: int = 10) -> pd.DataFrame:
         """The first ``n`` rows of the files (mapped columns only), for display."""
@@ -517,20 +537,11 @@ LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
 
     def check(self) -> None:
         """Raise what the in-memory reader raises for rules that make the log unusable: no event
-        that can be placed, a dossier in two services, an end before its start. (Reads the files:
-        the encoding keeps one service per dossier.)"""
+        that can be placed, a dossier in two services, an end before its start."""
         if "service" in self.columns:
-            rows = f"({self.rows_sql()})"
-            con = connection()
-            try:
-                bad = con.execute(
-                    f"SELECT \"case\", list(DISTINCT service) FROM {rows} WHERE service IS NOT NULL "
-                    "GROUP BY \"case\" HAVING count(DISTINCT service) > 1 LIMIT 1"
-                ).fetchall()
-            finally:
-                con.close()
+            bad = self.encoded().conflict
             if bad:
-                case, names = bad[0]
+                case, names = bad
                 raise LogValidationError(
                     f"{self.source}: a dossier has more than one service (column {self.columns['service']!r}), "
                     f"e.g. case {case!r}: {', '.join(repr(str(x)) for x in sorted(names)[:3])}; a dossier belongs "
