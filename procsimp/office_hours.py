@@ -144,36 +144,21 @@ def _clock(minutes: float) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def _minutes_of_day(values: pd.Series, timezone: str) -> np.ndarray:
-    """Minutes after local midnight (float, seconds included) of the non-missing times."""
-    idx = pd.DatetimeIndex(values.dropna())
-    if idx.tz is not None:
-        idx = idx.tz_convert(timezone)
-    return (idx.hour * 60 + idx.minute + idx.second / 60.0).to_numpy(dtype=float)
+def _event_clock(log: EventLog, timezone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(seconds, events)`` of the completions, then of the starts: the local seconds of the day
+    the log's events fall on, with how many fall on each (the engine's
+    :func:`procsimp.engine.clock.clock_table`)."""
+    from procsimp.engine.clock import clock_table
+
+    table = clock_table(log, timezone=timezone)
+    done, started = table[table["kind"] == "end"], table[table["kind"] == "start"]
+    return (done["second"].to_numpy(), done["events"].to_numpy(dtype=float),
+            started["second"].to_numpy(), started["events"].to_numpy(dtype=float))
 
 
-#: distinct minutes of day and how many times fall on each
-_Minutes = tuple[np.ndarray, np.ndarray]
-
-
-def _counted(minutes: np.ndarray) -> _Minutes:
-    values, counts = np.unique(minutes, return_counts=True)
-    return values, counts.astype(np.int64)
-
-
-def _event_minutes(log: EventLog, timezone: str) -> tuple[_Minutes, _Minutes]:
-    """Minutes of day of the completions and of the starts (empty without start times), as
-    distinct values with their counts: for a log that stands on Parquet files DuckDB counts them
-    there, and only the (at most 86,400) distinct times of day come back."""
-    from procsimp.log import START, TIMESTAMP
-
-    if log.out_of_core:
-        return (log.parquet.minutes_of_day("timestamp", timezone),
-                log.parquet.minutes_of_day("start", timezone))
-    df = log.df
-    done = _minutes_of_day(df[TIMESTAMP], timezone) if TIMESTAMP in df.columns else np.zeros(0)
-    started = _minutes_of_day(df[START], timezone) if START in df.columns else np.zeros(0)
-    return _counted(done), _counted(started)
+def _minutes(seconds: np.ndarray) -> np.ndarray:
+    """Minutes after local midnight (float, seconds included) of local seconds of the day."""
+    return (seconds // 3600) * 60 + (seconds % 3600) // 60 + (seconds % 60) / 60.0
 
 
 def infer_office_hours(
@@ -187,18 +172,17 @@ def infer_office_hours(
     ``(periods, "")``, or ``(None, reason)`` when they cannot be told."""
     if not 0 < min_density < 1:
         raise ParameterError(f"min_density={min_density!r} must be between 0 and 1 (exclusive)")
-    (done, n_done), (started, n_started) = _event_minutes(log, timezone)
-    every, weights = np.concatenate([done, started]), np.concatenate([n_done, n_started])
-    total = int(weights.sum())
+    done_s, done_n, start_s, start_n = _event_clock(log, timezone)
+    total = float(done_n.sum() + start_n.sum())
     if total == 0:
         return None, _NO_TIMES
-    if _day_resolution(every, weights):
+    if _day_resolution(done_s, done_n, start_s, start_n, total):
         return None, _DAY_RESOLUTION
     if total < _MIN_TIMED:
         return None, _TOO_FEW
     # a completion exactly on a quarter hour closes the quarter before it
-    bins = np.concatenate([np.ceil(done / _QUARTER) - 1, np.floor(started / _QUARTER)]).astype(np.int64)
-    counts = np.bincount(np.clip(bins, 0, 95), weights=weights, minlength=96).astype(float)
+    bins = np.concatenate([-(-done_s // (60 * _QUARTER)) - 1, start_s // (60 * _QUARTER)]).astype(np.int64)
+    counts = np.bincount(np.clip(bins, 0, 95), weights=np.concatenate([done_n, start_n]), minlength=96).astype(float)
     busy = np.sort(counts)[-8:].mean()
     open_ = counts >= min_density * busy
     empty = counts < min_density / 3 * busy
@@ -227,25 +211,27 @@ def infer_office_hours(
     return periods, ""
 
 
-def _day_resolution(minutes: np.ndarray, weights: np.ndarray) -> bool:
-    """Whether a quarter or more of the times (``minutes``, each ``weights`` times) fall at one
-    same time of day (to the second)."""
-    seconds, where = np.unique(np.round(minutes * 60.0), return_inverse=True)
-    counts = np.bincount(where.ravel(), weights=weights, minlength=len(seconds))
-    return bool(counts.max() >= 0.25 * weights.sum())
+def _day_resolution(done_s: np.ndarray, done_n: np.ndarray, start_s: np.ndarray, start_n: np.ndarray,
+                    total: float) -> bool:
+    """Whether a quarter or more of the times fall at one same time of day (to the second)."""
+    per_second = np.bincount(np.concatenate([done_s, start_s]).astype(np.int64),
+                             weights=np.concatenate([done_n, start_n]), minlength=1)
+    return bool(per_second.max() >= 0.25 * total)
 
 
 def outside_share(log: EventLog, calendar: WorkCalendar) -> float | None:
     """The share of the log's timed events (completions and starts) outside the calendar's
     office periods; None when the times carry no time of day."""
-    (done, n_done), (started, n_started) = _event_minutes(log, calendar.timezone)
-    every, weights = np.concatenate([done, started]), np.concatenate([n_done, n_started])
-    if weights.sum() == 0 or _day_resolution(every, weights):
+    done_s, done_n, start_s, start_n = _event_clock(log, calendar.timezone)
+    total = float(done_n.sum() + start_n.sum())
+    if total == 0 or _day_resolution(done_s, done_n, start_s, start_n, total):
         return None
+    every = _minutes(np.concatenate([done_s, start_s]))
+    weights = np.concatenate([done_n, start_n])
     inside = np.zeros(every.size, dtype=bool)
     for s, e in calendar.periods:
         inside |= (every >= s) & (every <= e)
-    return float(1.0 - int(weights[inside].sum()) / int(weights.sum()))
+    return float(1.0 - weights[inside].sum() / total)
 
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[WorkCalendar, OfficeHours]]] = weakref.WeakKeyDictionary()
@@ -292,7 +278,7 @@ def log_calendar(
         source=source,
         inferred=inferred,
         outside_share=outside_share(log, cal),
-        events=log.n_events,
+        events=int(len(log.df)),
         reason=reason,
     )
     per_log[key] = (cal, report)

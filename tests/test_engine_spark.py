@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from procsimp import engine
+from procsimp.engine.clock import clock_table
 from procsimp.engine.spark import SparkBackend, to_spark_sql
 from procsimp.errors import ParameterError
 from procsimp.io import frame_to_log, read_log
@@ -34,6 +35,7 @@ TABLES = {
     "start_end": engine.start_end,
     "cases": engine.case_table,
     "marks": engine.case_marks,
+    "clock": clock_table,
 }
 
 
@@ -71,6 +73,13 @@ def test_small_log_with_every_column(spark: SparkBackend) -> None:
 
 def test_generated_services_with_rework_and_rejections(spark: SparkBackend) -> None:
     assert_same_tables(generate(cases=300, seed=3, lang="vi").log, spark)
+
+
+def test_clock_across_daylight_saving_changes(spark: SparkBackend) -> None:
+    ends = pd.date_range("2023-01-01 00:00:07", periods=600, freq="1733min", tz="UTC")
+    frame = pd.DataFrame({"case": [str(i // 3) for i in range(len(ends))], "act": "A", "t": ends})
+    log = frame_to_log(frame, case="case", activity="act", timestamp="t", timezone="Europe/Berlin")
+    assert_same_tables(log, spark)
 
 
 def test_log_without_service_or_start_times(spark: SparkBackend) -> None:

@@ -34,9 +34,11 @@ when they are missing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from procsimp.errors import ParameterError
@@ -77,6 +79,15 @@ def to_spark_sql(sql: str) -> str:
     if len(trees) != 1 or trees[0] is None:
         raise ValueError(f"one SQL statement expected, got {len(trees)}")
     return trees[0].transform(_spark_tree).sql(dialect="spark")
+
+
+@contextlib.contextmanager
+def _no_pandas_version_warning() -> Iterator[None]:
+    """pyspark warns that it does not fully support this pandas (when its session starts and on
+    conversions); the engine exchanges Arrow tables only, so the warning says nothing to a user."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not yet fully support pandas", category=FutureWarning)
+        yield
 
 
 def _java() -> str | None:
@@ -145,10 +156,15 @@ class SparkBackend:
                 .config("spark.sql.shuffle.partitions", str(self.shuffle_partitions))
                 .config("spark.sql.session.timeZone", "UTC")
             )
+            if "spark.driver.extraJavaOptions" not in self.config:
+                # the JVM logs errors only (its startup warnings would fill a command's stderr)
+                quiet = Path(__file__).with_name("spark-log4j2.properties").as_uri()
+                builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={quiet}")
             for key, value in self.config.items():
                 builder = builder.config(key, value)
             try:
-                self._session = builder.getOrCreate()
+                with _no_pandas_version_warning():
+                    self._session = builder.getOrCreate()
             except Exception as exc:  # pyspark raises its own types when the JVM cannot start
                 text = str(exc).strip().splitlines()
                 raise ParameterError(
@@ -163,20 +179,18 @@ class SparkBackend:
         cached: list[Any] = []
         views = [*tables, *(name for name in plan if name.startswith("_"))]
         try:
-            for name, table in tables.items():
-                with warnings.catch_warnings():
-                    # pyspark warns about pandas versions on every conversion; this path is Arrow only
-                    warnings.filterwarnings("ignore", message=".*does not yet fully support pandas", category=FutureWarning)
+            with _no_pandas_version_warning():
+                for name, table in tables.items():
                     spark.createDataFrame(table).createOrReplaceTempView(name)
-            out: dict[str, pd.DataFrame] = {}
-            for name, sql in plan.items():
-                frame = spark.sql(to_spark_sql(sql))
-                if name.startswith("_"):  # an intermediate that later queries read
-                    frame = frame.cache()
-                    cached.append(frame)
-                    frame.createOrReplaceTempView(name)
-                else:
-                    out[name] = frame.toArrow().to_pandas()
+                out: dict[str, pd.DataFrame] = {}
+                for name, sql in plan.items():
+                    frame = spark.sql(to_spark_sql(sql))
+                    if name.startswith("_"):  # an intermediate that later queries read
+                        frame = frame.cache()
+                        cached.append(frame)
+                        frame.createOrReplaceTempView(name)
+                    else:
+                        out[name] = frame.toArrow().to_pandas()
             return out
         finally:
             for frame in cached:
