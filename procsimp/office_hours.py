@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from procsimp.errors import ParameterError
 
@@ -278,7 +277,7 @@ def log_calendar(
         source=source,
         inferred=inferred,
         outside_share=outside_share(log, cal),
-        events=int(len(log.df)),
+        events=log.n_events,
         reason=reason,
     )
     per_log[key] = (cal, report)

@@ -47,8 +47,8 @@ class Backend(Protocol):
 class DuckDBBackend:
     """The default backend: embedded, in-memory DuckDB.
 
-    An input table may also be a table of this backend's own database (an object with
-    ``database`` and ``name``, such as the out-of-core ``events`` table of
+    An input table may also be a table or query of this backend's own database (an object with
+    ``database``, ``select`` (its SQL) and ``arrow()``, such as the out-of-core ``events`` table of
     :mod:`procsimp.engine.prepare_sql`): the plan then reads it where it is.
 
     ``threads`` limits DuckDB's worker threads (default: DuckDB's own choice, or the
@@ -93,8 +93,8 @@ class DuckDBBackend:
         con = self._database().cursor()  # temporary tables and views are local to it
         try:
             for name, table in tables.items():
-                if getattr(table, "database", None) is self._db:  # a table built in this database
-                    con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {table.name}")
+                if getattr(table, "database", None) is self._db:  # a table (or query) in this database
+                    con.execute(f"CREATE TEMP VIEW {name} AS {table.select}")
                 else:
                     con.register(name, table.arrow() if hasattr(table, "arrow") else table)
             # an intermediate that several results read is made once, as a temporary table;

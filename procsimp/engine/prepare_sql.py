@@ -66,6 +66,11 @@ class DuckDBTable:
         weakref.finalize(self, _drop, self.database, self.name)
 
     @property
+    def select(self) -> str:
+        """The SQL that reads the table."""
+        return f"SELECT * FROM {self.name}"
+
+    @property
     def num_rows(self) -> int:
         return self.rows
 
@@ -78,8 +83,7 @@ class DuckDBTable:
         database, or for tests; this brings every event into memory)."""
         con = self.database.cursor()
         try:
-            relation = con.sql(f"SELECT * FROM {self.name} ORDER BY rn")
-            return relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
+            return con.sql(f"SELECT * FROM {self.name} ORDER BY rn").to_arrow_table()
         finally:
             con.close()
 

@@ -273,6 +273,23 @@ class Encoding:
         weakref.finalize(self, _drop_table, self.database, self.name)
 
 
+@dataclass(frozen=True, eq=False)
+class DuckDBQuery:
+    """A query on a DuckDB database that the engine's backend reads as an input table: where the
+    data are when the backend runs on that database (``select``), else fetched (:meth:`arrow`)."""
+
+    database: Any
+    select: str
+
+    def arrow(self) -> Any:
+        """The query's rows as an Arrow table (in memory)."""
+        con = self.database.cursor()
+        try:
+            return con.sql(self.select).to_arrow_table()
+        finally:
+            con.close()
+
+
 def _drop_table(database: Any, name: str) -> None:
     try:
         con = database.cursor()
@@ -490,35 +507,11 @@ LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
             self._facts[key] = values
         return list(self._facts[key])
 
-    def minutes_of_day(self, role: str, timezone: str) -> tuple[Any, Any]:
-        """(distinct local minutes of day, how many times fall on each) of a time role, to the
-        second, as :func:`procsimp.office_hours` counts them; empty arrays without the role."""
-        import numpy as np
-
-        if role not in self.columns:
-            return np.zeros(0), np.zeros(0, dtype=np.int64)
-        key = f"minutes_{role}_{timezone}"
-        if key in self._facts:
-            return self._facts[key]
-        column = _TIME[role]
-        lo, hi = self.query(f"SELECT min({column}), max({column}) FROM ({self.events_sql()})")[0]
-        if lo is None:
-            return np.zeros(0), np.zeros(0, dtype=np.int64)
-        from procsimp._tz import constant_offset
-
-        offset = constant_offset(int(lo), int(hi), "us", timezone)
-        if offset is not None:  # one UTC offset over the log's span: plain integer arithmetic
-            second = f"((({column} + {int(offset)}) % 86400000000 + 86400000000) % 86400000000) // 1000000"
-            sql = (f"SELECT s // 60 AS hm, s % 60 AS sec, count(*) FROM (SELECT {second} AS s FROM "
-                   f"({self.events_sql()}) WHERE {column} IS NOT NULL) GROUP BY s ORDER BY s")
-        else:
-            local = f"timezone({sql_string(timezone)}, timezone('UTC', make_timestamp({column})))"
-            sql = (f"SELECT hour(x) * 60 + minute(x) AS hm, second(x) AS sec, count(*) FROM (SELECT {local} AS x FROM "
-                   f"({self.events_sql()}) WHERE {column} IS NOT NULL) GROUP BY hm, sec ORDER BY hm, sec")
-        rows = self.query(sql)
-        hm, sec, n = (np.array(c) for c in zip(*rows, strict=True))
-        self._facts[key] = (hm.astype(float) + sec.astype(float) / 60.0, n.astype(np.int64))
-        return self._facts[key]
+    def times(self, database: Any = None) -> DuckDBQuery:
+        """The completion and start times (``t_end``, ``t_start``, microseconds) of the events
+        kept, as a query on the encoded table (for the engine's clock table)."""
+        enc = self.encoded(database)
+        return DuckDBQuery(enc.database, f"SELECT t_end, t_start FROM ({self.events_sql(enc.database)})")
 
     def head(self, n: int = 10) -> pd.DataFrame:
         """The first ``n`` rows of the files (mapped columns only), for display."""
