@@ -228,7 +228,7 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         )(wrapper)
     from procsimp.commands._options import storage_option
 
-    wrapper = storage_option(wrapper)
+    wrapper = storage_option(wrapper)  # type: ignore[assignment]
     wrapper = click.option(
         "--date-order",
         type=click.Choice(["day-first", "month-first"]),

@@ -398,9 +398,6 @@ class _Frame:
     without its events, the first read of ``df`` materialises them (every event, in memory) from
     the files; :attr:`EventLog.materialised` tells whether that happened."""
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
@@ -413,5 +410,4 @@ class _Frame:
         obj.__dict__["df"] = value
 
 
-EventLog.df = _Frame()  # type: ignore[assignment, misc]
-EventLog.df.__set_name__(EventLog, "df")
+setattr(EventLog, "df", _Frame())  # noqa: B010 (the dataclass field becomes this descriptor)

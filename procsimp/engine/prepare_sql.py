@@ -63,7 +63,9 @@ class DuckDBTable:
     rows: int
 
     def __post_init__(self) -> None:
-        weakref.finalize(self, _drop, self.database, self.name)
+        from procsimp.io.parquet_source import drop_table
+
+        weakref.finalize(self, drop_table, self.database, self.name)
 
     @property
     def select(self) -> str:
@@ -81,22 +83,9 @@ class DuckDBTable:
     def arrow(self) -> Any:
         """The whole table as an Arrow table, in ``rn`` order (for a backend that is not this
         database, or for tests; this brings every event into memory)."""
-        con = self.database.cursor()
-        try:
-            return con.sql(f"SELECT * FROM {self.name} ORDER BY rn").to_arrow_table()
-        finally:
-            con.close()
+        from procsimp.io.parquet_source import DuckDBQuery
 
-
-def _drop(database: Any, name: str) -> None:
-    try:
-        con = database.cursor()
-        try:
-            con.execute(f"DROP TABLE IF EXISTS {name}")
-        finally:
-            con.close()
-    except Exception:  # pragma: no cover - the database may be closed at exit
-        pass
+        return DuckDBQuery(self.database, f"{self.select} ORDER BY rn").arrow()
 
 
 def _fdiv(expr: str, k: int) -> str:
@@ -241,12 +230,9 @@ FROM {ordered} o JOIN {offsets} b ON b.case_id = o.case_id""")
     except LogReadError:
         raise
     except Exception as exc:  # duckdb's own exception classes (out of memory, disk full)
-        first_line = str(exc).strip().splitlines()
-        raise LogReadError(
-            f"{source.source}: building the engine's event table failed "
-            f"({first_line[0] if first_line else type(exc).__name__}); check the free space of the temporary "
-            "folder, or give DuckDB more memory (PROCSIMP_MEMORY_LIMIT=8GB)"
-        ) from None
+        from procsimp.io.parquet_source import SPACE_FIX, duckdb_error
+
+        raise duckdb_error(source.source, "building the engine's event table", exc, SPACE_FIX) from None
     finally:
         for table in made:
             con.execute(f"DROP TABLE IF EXISTS {table}")

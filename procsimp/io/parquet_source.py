@@ -42,6 +42,9 @@ __all__ = [
     "sql_string",
 ]
 
+#: what to do when DuckDB fails while it reads a log
+SPACE_FIX = ("check the files, the free space of the temporary folder, or give DuckDB more memory "
+             "(PROCSIMP_MEMORY_LIMIT=8GB)")
 #: in-memory size of one event, measured (about 0.37 GB per million events held in pandas)
 BYTES_PER_EVENT = 370
 #: below this many events the in-memory path is faster (DuckDB's setup costs more than it saves)
@@ -52,6 +55,13 @@ _WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 32, 0x85, 0xA0, 0x1680, *rang
                                 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]))
 _TIME_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
                "TIMESTAMPTZ", "TIMESTAMPTZ_NS", "DATE")
+
+
+def duckdb_error(source: str, what: str, exc: BaseException, fix: str) -> LogReadError:
+    """One clear :class:`LogReadError` for an error DuckDB raised (its own exception classes):
+    ``"{source}: {what} failed ({DuckDB's first line}); {fix}"``."""
+    first = str(exc).strip().splitlines()
+    return LogReadError(f"{source}: {what} failed ({first[0] if first else type(exc).__name__}); {fix}")
 
 
 def sql_string(text: str) -> str:
@@ -135,11 +145,8 @@ def schema(files: Sequence[str], hive: bool, source: str) -> dict[str, str]:
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {_scan(files, hive)}").fetchall()
     except Exception as exc:  # duckdb raises its own exception classes
-        first = str(exc).strip().splitlines()
-        raise LogReadError(
-            f"{source}: not a readable Parquet dataset ({first[0] if first else type(exc).__name__}); the files "
-            "are damaged, not Parquet, or do not share one schema: write them again"
-        ) from None
+        raise duckdb_error(source, "reading the Parquet files", exc, "the files are damaged, not Parquet, or do not "
+                           "share one schema: write them again") from None
     finally:
         con.close()
     return {str(name): str(kind) for name, kind, *_ in rows if name not in ("__procsimp_file", "file_row_number")}
@@ -160,8 +167,7 @@ def has_transitions(files: Sequence[str], hive: bool, column: str, source: str) 
         value = f"lower(trim(CAST({quote(column)} AS VARCHAR)))"
         (n,) = con.execute(f"SELECT count(*) FROM {_scan(files, hive)} WHERE {value} NOT IN ('complete', '')").fetchall()[0]
     except Exception as exc:  # duckdb's own exception classes
-        first = str(exc).strip().splitlines()
-        raise LogReadError(f"{source}: reading the Parquet files failed ({first[0] if first else type(exc).__name__})") from None
+        raise duckdb_error(source, "reading the Parquet files", exc, "check that the files are complete") from None
     finally:
         con.close()
     return bool(n)
@@ -270,7 +276,7 @@ class Encoding:
     def __post_init__(self) -> None:
         import weakref
 
-        weakref.finalize(self, _drop_table, self.database, self.name)
+        weakref.finalize(self, drop_table, self.database, self.name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -290,7 +296,8 @@ class DuckDBQuery:
             con.close()
 
 
-def _drop_table(database: Any, name: str) -> None:
+def drop_table(database: Any, name: str) -> None:
+    """Drop a table of ``database`` if it is still open (for finalizers)."""
     try:
         con = database.cursor()
         try:
@@ -428,12 +435,7 @@ LEFT JOIN {d['service']} ds ON ds.name = c.service
 LEFT JOIN {d['channel']} dch ON dch.name = c.channel
 LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
         except Exception as exc:  # duckdb's own exception classes (out of memory, disk full, bad file)
-            first_line = str(exc).strip().splitlines()
-            raise LogReadError(
-                f"{self.source}: reading the Parquet files into DuckDB failed "
-                f"({first_line[0] if first_line else type(exc).__name__}); check the files, the free space of the "
-                "temporary folder, or give DuckDB more memory (PROCSIMP_MEMORY_LIMIT=8GB)"
-            ) from None
+            raise duckdb_error(self.source, "reading the Parquet files into DuckDB", exc, SPACE_FIX) from None
         finally:
             for table in temporary:
                 con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -457,11 +459,7 @@ LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
         try:
             return con.execute(sql, list(params)).fetchall()
         except Exception as exc:  # duckdb's own exception classes
-            first = str(exc).strip().splitlines()
-            raise LogReadError(
-                f"{self.source}: reading the log failed ({first[0] if first else type(exc).__name__}); "
-                "check that the files are complete and readable"
-            ) from None
+            raise duckdb_error(self.source, "reading the log", exc, SPACE_FIX) from None
         finally:
             con.close()
 
