@@ -253,8 +253,12 @@ def test_flag_gives_the_same_flags(parquet_logs: dict[str, Path]) -> None:
 
 # ---------------------------------------------------------------------------- the choice
 def test_the_choice_is_automatic_and_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert choose_storage(10_000, "auto")[0] == "memory"
-    assert choose_storage(50_000_000, "auto")[0] == "parquet"
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 16_000_000_000)  # 16 GB free
+    assert choose_storage(10_000, "auto") == (
+        "memory", "10,000 events take about 0.0 GB in memory, at most a quarter of the 16.0 GB available")
+    assert choose_storage(10_000_000, "auto")[0] == "memory"  # 3.7 GB: it fits, and memory is faster
+    assert choose_storage(20_000_000, "auto") == (
+        "parquet", "20,000,000 events would take about 7.4 GB in memory, more than a quarter of the 16.0 GB available")
     assert choose_storage(50_000_000, "memory") == ("memory", "as asked")
     assert choose_storage(10, "parquet") == ("parquet", "as asked")
     monkeypatch.setattr(parquet_source, "available_memory", lambda: 4_000_000)  # 4 MB free
@@ -271,12 +275,13 @@ def test_the_setting_and_the_cli_option_force_it(parquet_logs: dict[str, Path], 
         procsimp.config_context(storage="disk").__enter__()
     with pytest.raises(ParameterError, match=r"read_log\(storage=...\) must be one of"):
         procsimp.read_log(path, storage="disk")
-    monkeypatch.setattr(parquet_source, "MIN_OUT_OF_CORE_EVENTS", 1000)
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 4_000_000)  # 4 MB free
     log = procsimp.read_log(path)
-    assert log.out_of_core and log.parquet.reason == "10,349 events, 1,000 or more"
+    reason = "10,349 events would take about 0.0 GB in memory, more than a quarter of the 0.0 GB available"
+    assert log.out_of_core and log.parquet.reason == reason
     code, _, err = invoke("profile", path)
     assert code == 0
-    assert "Storage: 10,349 events left on its Parquet file, read by DuckDB out of core (10,349 events, 1,000 or more)" in err
+    assert f"Storage: 10,349 events left on its Parquet file, read by DuckDB out of core ({reason})" in err
     code, _, err = invoke("-q", "profile", path)
     assert code == 0 and "Storage:" not in err
     code, _, err = invoke("profile", path, "--storage", "memory")
@@ -299,7 +304,7 @@ def test_a_log_that_cannot_stay_on_its_files(tmp_path: Path, monkeypatch: pytest
         procsimp.read_log(path, storage="parquet")
     code, _, err = invoke("validate", path, "--storage", "parquet")
     assert code == 1 and err.startswith("Error: ") and len(err.strip().splitlines()) == 1
-    monkeypatch.setattr(parquet_source, "MIN_OUT_OF_CORE_EVENTS", 1)
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 1000)
     log = procsimp.read_log(path)
     assert log.storage == "memory" and log.n_events == 3
     assert any("read into memory although large" in w and "VARCHAR" in w for w in log.warnings)

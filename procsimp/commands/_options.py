@@ -121,8 +121,8 @@ def storage_option(func: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         help="Parquet logs: 'memory' reads the events into memory, 'parquet' leaves them on their files "
         "and DuckDB reads them there (out of core, for logs larger than memory); 'auto' (default, or "
-        "the storage setting) leaves logs of 2 million events or more, or too large for the memory "
-        "available, on their files",
+        "the storage setting) leaves a log on its files when it would take more than a quarter of the "
+        "memory available",
     )(func)
 
 

@@ -47,8 +47,6 @@ SPACE_FIX = ("check the files, the free space of the temporary folder, or give D
              "(PROCSIMP_MEMORY_LIMIT=8GB)")
 #: in-memory size of one event, measured (about 0.37 GB per million events held in pandas)
 BYTES_PER_EVENT = 370
-#: below this many events the in-memory path is faster (DuckDB's setup costs more than it saves)
-MIN_OUT_OF_CORE_EVENTS = 2_000_000
 
 # Unicode White_Space, as pyarrow's utf8_trim_whitespace strips it
 _WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
@@ -232,8 +230,8 @@ def choose_storage(rows: int, wanted: str) -> tuple[str, str]:
 
     ``wanted`` is the ``storage`` setting: ``"memory"`` and ``"parquet"`` force the choice;
     ``"auto"`` leaves a log on its files when holding it in pandas would take more than a quarter
-    of the memory available now, or when it has 2 million events or more (from there DuckDB's
-    out-of-core path is also the faster one); smaller logs are read into memory.
+    of the memory available now, and reads it into memory otherwise: where it fits, the in-memory
+    path is the faster one (measured up to 5 million events; see the README's "Large logs").
     """
     need = rows * BYTES_PER_EVENT
     if wanted == "memory":
@@ -244,9 +242,8 @@ def choose_storage(rows: int, wanted: str) -> tuple[str, str]:
     if need > free / 4:
         return "parquet", (f"{rows:,} events would take about {need / 1e9:.1f} GB in memory, more than a quarter "
                            f"of the {free / 1e9:.1f} GB available")
-    if rows >= MIN_OUT_OF_CORE_EVENTS:
-        return "parquet", f"{rows:,} events, {MIN_OUT_OF_CORE_EVENTS:,} or more"
-    return "memory", f"{rows:,} events, fewer than {MIN_OUT_OF_CORE_EVENTS:,}"
+    return "memory", (f"{rows:,} events take about {need / 1e9:.1f} GB in memory, at most a quarter of the "
+                      f"{free / 1e9:.1f} GB available")
 
 
 # ---------------------------------------------------------------------------- the source
@@ -385,6 +382,9 @@ class ParquetSource:
         return self._shared[key]
 
     def _encode(self, database: Any) -> Encoding:
+        """Read the files once into the integer-coded table. Each text column's distinct values are
+        normalised once (not each event's), then every event is coded by joins on those small
+        dictionaries; only integers and times are materialised."""
         from procsimp.io.frame import NO_SERVICE
 
         prefix = f"procsimp_log{next(_tables)}_"
@@ -397,43 +397,80 @@ class ParquetSource:
                 temporary.append(prefix + name)
             return prefix + name
 
-        def dictionary(name: str, column: str, table: str) -> list[str]:
-            made = create(f"d_{name}", f"SELECT v AS name, CAST(row_number() OVER (ORDER BY v) - 1 AS INTEGER) AS code "
-                                       f"FROM (SELECT DISTINCT {column} AS v FROM {table} WHERE {column} IS NOT NULL)")
-            return [str(v) for (v,) in con.execute(f"SELECT name FROM {made} ORDER BY code").fetchall()]
-
         try:
-            rows = create("rows", self.rows_sql())
-            dictionaries = {role: dictionary(role, quote(role), rows) for role in ("case", "activity", "resource", "unit")}
-            first = "(t_timestamp, f, r)"
-            attrs = ", ".join(
-                f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-                for c in ("service", "channel", "outcome", "t_received", "t_due")
-            )
-            cases = create("cases", f"SELECT \"case\", {attrs}, count(DISTINCT service) AS n_services "
-                                    f"FROM {rows} GROUP BY \"case\"")
+            # raw value -> normalised name -> code (codes in the sorted order of the names)
+            maps: dict[str, str] = {}
+            names: dict[str, list[str]] = {}
+            for role in TEXT_ROLES:
+                if role not in self.columns:
+                    names[role] = []
+                    continue
+                raw = f"CAST({quote(self.columns[role])} AS VARCHAR)"
+                norm = self.text_sql(role)
+                # (the distinct values made first, as a materialised CTE: inlined under the window,
+                # DuckDB's plan takes 50 times longer)
+                maps[role] = create(f"m_{role}", f"""
+WITH d AS MATERIALIZED (SELECT raw, {norm.replace(raw, 'raw')} AS norm FROM (SELECT DISTINCT {raw} AS raw
+  FROM {self.scan()} WHERE {raw} IS NOT NULL))
+SELECT raw, norm, CAST(dense_rank() OVER (ORDER BY norm) - 1 AS INTEGER) AS code FROM d WHERE norm IS NOT NULL""")
+                names[role] = [str(v) for (_, v) in con.execute(
+                    f"SELECT DISTINCT code, norm FROM {maps[role]} ORDER BY code").fetchall()]
+            joins, codes = [], []
+            for role in TEXT_ROLES:
+                column = _CODE[role] if role not in ("service", "channel", "outcome") else f"{role}_ev"
+                if role in maps:
+                    raw = f"CAST(s.{quote(self.columns[role])} AS VARCHAR)"
+                    joins.append(f"LEFT JOIN {maps[role]} {role}_m ON {role}_m.raw = {raw}")
+                    codes.append(f"{role}_m.code AS {column}")
+                else:
+                    codes.append(f"CAST(NULL AS INTEGER) AS {column}")
+            times = [f"{self.time_sql(role).replace(quote(self.columns[role]), 's.' + quote(self.columns[role]))} "
+                     f"AS {_TIME[role]}" if role in self.columns else f"CAST(NULL AS BIGINT) AS {_TIME[role]}"
+                     for role in TIME_ROLES]
+            files = ", ".join(sql_string(f) for f in self.files)
+            coded = create("coded", f"""
+SELECT * FROM (SELECT {', '.join(codes)}, {', '.join(times)}, list_position([{files}], s.__procsimp_file) AS f,
+  s.file_row_number AS r FROM {self.scan()} s {' '.join(joins)})
+WHERE case_id IS NOT NULL AND act IS NOT NULL AND t_end IS NOT NULL""")
+            first = "(t_end, f, r)"
+            attrs = ", ".join(f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+                              for c in ("service_ev", "channel_ev", "outcome_ev", "t_recv", "t_due"))
+            cases = create("cases", f"SELECT case_id, {attrs}, count(DISTINCT service_ev) AS n_services "
+                                    f"FROM {coded} GROUP BY case_id")
             conflict = con.execute(
-                f"SELECT c.\"case\", list(DISTINCT e.service) FROM (SELECT \"case\" FROM {cases} WHERE n_services > 1 "
-                f"LIMIT 1) c JOIN {rows} e ON e.\"case\" = c.\"case\" WHERE e.service IS NOT NULL GROUP BY c.\"case\""
+                f"SELECT c.case_id, list(DISTINCT e.service_ev) FROM (SELECT case_id FROM {cases} WHERE n_services > 1 "
+                f"LIMIT 1) c JOIN {coded} e ON e.case_id = c.case_id WHERE e.service_ev IS NOT NULL GROUP BY c.case_id"
             ).fetchall()
-            has_service = bool(con.execute(f"SELECT count(service) > 0 FROM {cases}").fetchall()[0][0])
-            if has_service:  # dossiers without a service are analysed together, as the reader does
-                con.execute(f"UPDATE {cases} SET service = {sql_string(NO_SERVICE)} WHERE service IS NULL")
+            has_service = bool(con.execute(f"SELECT count(service_ev) > 0 FROM {cases}").fetchall()[0][0])
+            # a dossier's values are its first event's: the dictionaries keep the values dossiers have
+            recode: dict[str, str] = {}
+            event_services = list(names["service"])
             for role in ("service", "channel", "outcome"):
-                dictionaries[role] = dictionary(role, role, cases)
-            d = {role: f"{prefix}d_{role}" for role in dictionaries}
+                used = [c for (c,) in con.execute(
+                    f"SELECT DISTINCT {role}_ev FROM {cases} WHERE {role}_ev IS NOT NULL").fetchall()]
+                kept = sorted({names[role][c] for c in used} | ({NO_SERVICE} if role == "service" and has_service
+                              and con.execute(f"SELECT count(*) FROM {cases} WHERE service_ev IS NULL").fetchall()[0][0]
+                              else set()))
+                new = {name: i for i, name in enumerate(kept)}
+                pairs = [(c, new[names[role][c]]) for c in used]
+                missing = new.get(NO_SERVICE) if role == "service" else None
+                whens = " ".join(f"WHEN {old} THEN {code}" for old, code in pairs)
+                fallback = "NULL" if missing is None else str(missing)
+                recode[role] = f"CAST(CASE c.{role}_ev {whens} ELSE {fallback} END AS INTEGER)" if whens else (
+                    f"CAST({fallback} AS INTEGER)")
+                names[role] = kept
             name = create("events", f"""
-SELECT dc.code AS case_id, da.code AS act, dr.code AS res, du.code AS unit, ds.code AS svc, dch.code AS channel,
-  dout.code AS outcome, e.t_timestamp AS t_end, e.t_start, c.t_received AS t_recv, c.t_due, e.f, e.r
-FROM {rows} e
-JOIN {cases} c ON c."case" = e."case"
-JOIN {d['case']} dc ON dc.name = e."case"
-JOIN {d['activity']} da ON da.name = e.activity
-LEFT JOIN {d['resource']} dr ON dr.name = e.resource
-LEFT JOIN {d['unit']} du ON du.name = e.unit
-LEFT JOIN {d['service']} ds ON ds.name = c.service
-LEFT JOIN {d['channel']} dch ON dch.name = c.channel
-LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
+SELECT e.case_id, e.act, e.res, e.unit, {recode['service']} AS svc, {recode['channel']} AS channel,
+  {recode['outcome']} AS outcome, e.t_end, e.t_start, c.t_recv, c.t_due, e.f, e.r
+FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
+            dictionaries = {"case": names["case"], "activity": names["activity"], "resource": names["resource"],
+                            "unit": names["unit"], "service": names["service"], "channel": names["channel"],
+                            "outcome": names["outcome"]}
+            if conflict:
+                case_code, services = conflict[0]
+                conflict_names = (names["case"][case_code], sorted(event_services[c] for c in services))
+            else:
+                conflict_names = None
         except Exception as exc:  # duckdb's own exception classes (out of memory, disk full, bad file)
             raise duckdb_error(self.source, "reading the Parquet files into DuckDB", exc, SPACE_FIX) from None
         finally:
@@ -441,7 +478,7 @@ LEFT JOIN {d['outcome']} dout ON dout.name = c.outcome""", keep=True)
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             con.close()
         return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service,
-                        conflict=(str(conflict[0][0]), sorted(map(str, conflict[0][1]))) if conflict else None)
+                        conflict=conflict_names)
 
     def events_sql(self, database: Any = None) -> str:
         """The encoded events of the services kept (codes of the whole log's dictionaries)."""
