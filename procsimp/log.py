@@ -138,6 +138,14 @@ class EventLog:
     Build one with :func:`procsimp.read_log` (from a file) or :func:`procsimp.frame_to_log` (from
     a DataFrame); narrow one with :func:`procsimp.filter_log`. Methods never mutate the log; they
     return a new one.
+
+    A log read from Parquet files may stand on them (``storage == "parquet"``, see
+    :mod:`procsimp.io.parquet_source`): ``parquet`` says where they are, and its facts (events,
+    cases, activities, services, time span) and the engine's tables come from DuckDB. Its ``df``
+    is then made only when something reads it, a stage that truly needs every event as a row
+    (today the detectors of ``flag`` and ``propose``, ``filter_log`` and ``check``);
+    :attr:`materialised` tells whether that happened, and :attr:`out_of_core` whether the events
+    are still only on the files.
     """
 
     df: pd.DataFrame
