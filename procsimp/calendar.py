@@ -645,7 +645,7 @@ def vietnamese_evidence(log: EventLog) -> str | None:
     Italian or English logs never have them; Vietnamese logs, even with English step names, have
     them in their officers' or units' names.
     """
-    from procsimp.log import ROLES, TEXT_ROLES
+    from procsimp.log import TEXT_ROLES
 
     for header in log.mapping.columns.values():
         if _VIETNAMESE_LETTERS.search(str(header)):
@@ -653,12 +653,9 @@ def vietnamese_evidence(log: EventLog) -> str | None:
     what = {"activity": "step", "service": "service", "unit": "unit", "resource": "officer",
             "channel": "channel", "outcome": "outcome"}
     for role in TEXT_ROLES:
-        column = ROLES[role]
-        if role not in what or column not in log.df.columns:
+        if role not in what:
             continue
-        values = log.df[column]
-        names = values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna().unique()
-        for name in names:
+        for name in log.distinct(role):  # read from the files for a log that stands on them
             if _VIETNAMESE_LETTERS.search(str(name)):
                 return f"the {what[role]} name {str(name)!r} is Vietnamese"
     return None

@@ -235,6 +235,9 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         activity_key = kwargs.pop("activity_key")
         if activity_key:
             log_args["activity_key"] = activity_key
+        storage = kwargs.pop("storage")
+        if storage is not None:
+            log_args["storage"] = storage
         return func(*args, log_args=log_args, **kwargs)
 
     wrapper = click.option(
@@ -254,6 +257,9 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             default=None,
             help="same as --service-column",
         )(wrapper)
+    from procsimp.commands._options import storage_option
+
+    wrapper = storage_option(wrapper)  # type: ignore[assignment]
     wrapper = click.option(
         "--date-order",
         type=click.Choice(["day-first", "month-first"]),
@@ -329,7 +335,33 @@ def load_log(log_args: dict[str, Any], *, quiet: bool = False, out: Path | None 
     log = read_log(**args)
     if not quiet:
         echo_mapping(log, err=True)
+        ctx = click.get_current_context(silent=True)
+        root_quiet = ctx is not None and bool(ctx.find_root().params.get("quiet"))
+        if not root_quiet and (log.parquet is not None or _is_parquet(Path(args["path"]))):
+            click.echo(f"Storage: {describe_storage(log, args.get('storage'))}", err=True)
     return log
+
+
+def _is_parquet(path: Path) -> bool:
+    from procsimp.io.read import sniff_format
+
+    try:
+        return path.is_dir() or sniff_format(path)[0] == "parquet"
+    except OSError:
+        return False
+
+
+def describe_storage(log: Any, wanted: str | None = None) -> str:
+    """One line: where a Parquet log's events are held, and why (``wanted``: the --storage given)."""
+    if log.parquet is not None:
+        src = log.parquet
+        files = f"{len(src.files)} Parquet files" if len(src.files) > 1 else "its Parquet file"
+        return f"{log.n_events:,} events left on {files}, read by DuckDB out of core ({src.reason})"
+    from procsimp.config import settings
+    from procsimp.io.parquet_source import choose_storage
+
+    _, why = choose_storage(log.n_events, wanted or settings().storage)
+    return f"{log.n_events:,} events in memory ({why})"
 
 
 def check_cache_outside(cache: Path, out: Path) -> None:

@@ -35,10 +35,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.calendar import WorkCalendar
     from procsimp.catalog import Catalog
 
-__all__ = ["Settings", "settings", "config_context", "ENGINES", "LANGS"]
+__all__ = ["Settings", "settings", "config_context", "ENGINES", "LANGS", "STORAGES"]
 
 #: the engines that run the per-event work (see :mod:`procsimp.engine`)
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
+#: where a Parquet log's events are held (see :mod:`procsimp.io.parquet_source`)
+STORAGES: tuple[str, ...] = ("auto", "memory", "parquet")
 #: the languages of procsimp's text
 LANGS: tuple[str, ...] = ("en", "vi")
 
@@ -62,7 +64,10 @@ class Settings:
     * ``spark_master``: the Spark master URL the ``spark`` engine connects to
       (``spark://host:7077``, ``yarn``, ``k8s://...``; None: the ``PROCSIMP_SPARK_MASTER``
       environment variable, else local mode on every core, ``local[*]``);
-    * ``timezone``: the IANA timezone given to times that carry none when a log is read.
+    * ``timezone``: the IANA timezone given to times that carry none when a log is read;
+    * ``storage``: where a Parquet log's events are held when it is read: ``"auto"`` (large logs
+      stay on their files, see :func:`procsimp.io.parquet_source.choose_storage`), ``"memory"``
+      (always read into pandas) or ``"parquet"`` (always out of core, read by DuckDB).
     """
 
     calendar: WorkCalendar | None = None
@@ -73,8 +78,14 @@ class Settings:
     engine: str | None = None
     spark_master: str | None = None
     timezone: str = DEFAULT_TIMEZONE
+    storage: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.storage not in STORAGES:
+            raise ParameterError(
+                f"storage must be one of {', '.join(STORAGES)} (auto: large Parquet logs stay on their files), "
+                f"got {self.storage!r}"
+            )
         for name in ("protect", "external"):
             value = getattr(self, name)
             if isinstance(value, str) or not isinstance(value, Iterable):

@@ -138,6 +138,14 @@ class EventLog:
     Build one with :func:`procsimp.read_log` (from a file) or :func:`procsimp.frame_to_log` (from
     a DataFrame); narrow one with :func:`procsimp.filter_log`. Methods never mutate the log; they
     return a new one.
+
+    A log read from Parquet files may stand on them (``storage == "parquet"``, see
+    :mod:`procsimp.io.parquet_source`): ``parquet`` says where they are, and its facts (events,
+    cases, activities, services, time span) and the engine's tables come from DuckDB. Its ``df``
+    is then made only when something reads it, a stage that truly needs every event as a row
+    (today the detectors of ``flag`` and ``propose``, ``filter_log`` and ``check``);
+    :attr:`materialised` tells whether that happened, and :attr:`out_of_core` whether the events
+    are still only on the files.
     """
 
     df: pd.DataFrame
@@ -148,40 +156,106 @@ class EventLog:
     #: the filters applied to this log, in order: ``{filter, value, cases_before, cases_after,
     #: events_before, events_after}`` each (see :func:`procsimp.filter_log`)
     filters: tuple[dict[str, Any], ...] = ()
+    #: for a log that stands on Parquet files (out of core), where they are
+    #: (:class:`procsimp.io.parquet_source.ParquetSource`); None for a log held in memory
+    parquet: Any = None
 
     # ------------------------------------------------------------------ construction
     def replace(self, **changes: Any) -> EventLog:
-        """A copy with some fields replaced (the DataFrame is not copied unless given)."""
+        """A copy with some fields replaced (the DataFrame is not copied unless given; a new
+        DataFrame makes a log held in memory)."""
+        if "df" in changes:
+            changes.setdefault("parquet", None)
+        else:
+            changes["df"] = self.__dict__["df"]  # as it is: not materialised by the copy
         return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ storage
+    @property
+    def out_of_core(self) -> bool:
+        """Whether the log stands on its Parquet files and its events are not in memory: the
+        engine then reads the files with DuckDB (see :mod:`procsimp.io.parquet_source`)."""
+        return self.parquet is not None and self.__dict__["df"] is None
+
+    @property
+    def materialised(self) -> bool:
+        """Whether the events are held in memory as the DataFrame ``df``. For a log that stands on
+        Parquet files this turns True the first time something reads ``df``, that is a stage that
+        needs every event as a row (the engine's stages do not)."""
+        return self.__dict__["df"] is not None
+
+    @property
+    def storage(self) -> str:
+        """``"memory"`` (``df`` holds the events) or ``"parquet"`` (out of core)."""
+        return "parquet" if self.parquet is not None else "memory"
 
     # ------------------------------------------------------------------ facts
     def has(self, role_or_column: str) -> bool:
         """Whether the log has a column for a role (``"due"``) or a standard column name."""
+        if self.out_of_core:
+            role = role_or_column if role_or_column in ROLES else _ROLE_OF.get(role_or_column)
+            return bool(role is not None and self.parquet.facts()["has"].get(role, False))
         column = ROLES.get(role_or_column, role_or_column)
         return column in self.df.columns and bool(self.df[column].notna().any())
 
     @property
     def n_events(self) -> int:
+        if self.out_of_core:
+            return int(self.parquet.facts()["events"])
         return len(self.df)
 
     @property
     def n_cases(self) -> int:
+        if self.out_of_core:
+            return int(self.parquet.facts()["cases"])
         return int(self.df[CASE].nunique())
+
+    @property
+    def n_activities(self) -> int:
+        """Distinct activity names."""
+        if self.out_of_core:
+            return int(self.parquet.facts()["n_activities"])
+        return int(self.df[ACTIVITY].nunique())
 
     @property
     def activities(self) -> list[str]:
         """Activity names in order of first appearance."""
+        if self.out_of_core:
+            return self.parquet.activities()
         return [str(a) for a in pd.unique(self.df[ACTIVITY].astype(str))]
 
     @property
     def services(self) -> list[str]:
         """Service names (``case:service``) sorted; ``[]`` when the log has no service column."""
+        if self.out_of_core:
+            return list(self.parquet.facts()["services"])
         if not self.has("service"):
             return []
         return sorted(str(s) for s in self.df[SERVICE].dropna().unique())
 
+    def distinct(self, role: str) -> list[str]:
+        """The distinct values of a text role's column (``"activity"``, ``"unit"`` ...), sorted;
+        ``[]`` when the log has no such column. Read from the files for an out-of-core log."""
+        if role not in TEXT_ROLES:
+            raise ParameterError(f"distinct() takes a text role ({', '.join(TEXT_ROLES)}), got {role!r}")
+        if self.out_of_core:
+            return self.parquet.distinct(role)
+        column = ROLES[role]
+        if column not in self.df.columns:
+            return []
+        values = self.df[column]
+        names = values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype) else values.dropna().unique()
+        return sorted(str(n) for n in names)
+
     @property
     def time_span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        if self.out_of_core:
+            facts = self.parquet.facts()
+            if facts["first"] is None:
+                return None
+            return tuple(  # type: ignore[return-value]
+                pd.Timestamp(int(facts[k]), unit="us", tz="UTC").tz_convert(self.timezone) for k in ("first", "last")
+            )
         if self.df.empty:
             return None
         ts = self.df[TIMESTAMP]
@@ -224,6 +298,11 @@ class EventLog:
         if key in per_log:
             found = per_log[key]
             return self if found is None else found
+        if self.out_of_core:
+            # the same files, narrowed to those services by the SQL that reads them
+            sub = None if set(wanted) >= set(available) else self.replace(parquet=self.parquet.for_services(wanted))
+            per_log[key] = sub
+            return self if sub is None else sub
         mask = self.df[SERVICE].isin(wanted)
         df = self.df.loc[mask].reset_index(drop=True)
         unchanged = bool(mask.all())
@@ -280,9 +359,10 @@ class EventLog:
         span = self.time_span
         return {
             "source": self.source,
+            "storage": self.storage,
             "cases": self.n_cases,
             "events": self.n_events,
-            "activities": int(self.df[ACTIVITY].nunique()),
+            "activities": self.n_activities,
             "services": len(self.services) if self.services else 1,
             "first_event": None if span is None else span[0].isoformat(),
             "last_event": None if span is None else span[1].isoformat(),
@@ -295,7 +375,7 @@ class EventLog:
     def __repr__(self) -> str:
         return (
             f"EventLog(source={self.source!r}, cases={self.n_cases}, events={self.n_events}, "
-            f"activities={self.df[ACTIVITY].nunique()}, services={len(self.services) or 1})"
+            f"activities={self.n_activities}, services={len(self.services) or 1}, storage={self.storage!r})"
         )
 
     def __len__(self) -> int:
@@ -313,6 +393,29 @@ class EventLog:
         return (
             f"<div><strong>procsimp EventLog</strong><table>{rows}</table>"
             + (f"<details><summary>{len(self.warnings)} warning(s)</summary><ul>{warn}</ul></details>" if warn else "")
-            + self.df.head(10).to_html(max_cols=12)
+            + (self.parquet.head(10) if self.out_of_core else self.df.head(10)).to_html(max_cols=12)
             + "</div>"
         )
+
+
+_ROLE_OF = {column: role for role, column in ROLES.items()}
+
+
+class _Frame:
+    """The ``df`` field of :class:`EventLog`: for a log that stands on Parquet files and was read
+    without its events, the first read of ``df`` materialises them (every event, in memory) from
+    the files; :attr:`EventLog.materialised` tells whether that happened."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__.get("df")
+        if value is None and obj.__dict__.get("parquet") is not None:
+            value = obj.__dict__["df"] = obj.__dict__["parquet"].frame()
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__["df"] = value
+
+
+setattr(EventLog, "df", _Frame())  # noqa: B010 (the dataclass field becomes this descriptor)

@@ -378,7 +378,7 @@ def _mine_service(
     act_share = _share("activities", activities, "0.8 keeps the activities covering 80% of events")
     path_share = _share("paths", paths, "0.5 keeps the edges covering 50% of the flow")
     log = engine.filter_variants(source, top=top_variants, min_share=min_case_share, calendar=calendar)
-    if len(log.df) == 0:
+    if log.n_events == 0:
         best = engine.variants(source, calendar=calendar)["share"].max()
         raise ParameterError(
             f"min_case_share={min_case_share!r} keeps no case of service {service!r}: its most "

@@ -278,7 +278,7 @@ def log_calendar(
         source=source,
         inferred=inferred,
         outside_share=outside_share(log, cal),
-        events=int(len(log.df)),
+        events=log.n_events,
         reason=reason,
     )
     per_log[key] = (cal, report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -42,7 +43,7 @@ def validate(log_args: dict[str, Any], scope: Any, output_format: str) -> None:
     if args.get("timezone") is None:
         args.pop("timezone", None)
     log, calendar, note = scope.resolve(read_log(**args))
-    fmt = _FORMAT_NAMES.get(sniff_format(args["path"])[0], "")
+    fmt = _FORMAT_NAMES.get("parquet" if Path(args["path"]).is_dir() else sniff_format(args["path"])[0], "")
     services = log.services
     if output_format == "json":
         summary = log.summary()
@@ -61,10 +62,14 @@ def validate(log_args: dict[str, Any], scope: Any, output_format: str) -> None:
     click.echo(f"Format:     {fmt}")
     click.echo(f"Cases:      {log.n_cases:,}")
     click.echo(f"Events:     {log.n_events:,}")
-    click.echo(f"Activities: {log.df['concept:name'].nunique():,}")
+    click.echo(f"Activities: {log.n_activities:,}")
     click.echo(f"Services:   {service_line}")
     click.echo(f"Time span:  {_span(log)}")
     click.echo(f"Calendar:   {calendar.label()} ({note})")
+    if fmt == _FORMAT_NAMES["parquet"]:  # where the events are held was chosen: say so
+        from procsimp.cli import describe_storage
+
+        click.echo(f"Storage:    {describe_storage(log, args.get('storage'))}")
     from procsimp.filters import describe_filters
 
     for line in describe_filters(log.filters):

@@ -115,16 +115,30 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
     key = (cal, backend.name, id(backend))
     per_log = _CACHE.setdefault(log, {})
     if key not in per_log:
-        per_log[key] = (prepare(log, cal), {})
+        per_log[key] = (_prepare(log, cal, backend), {})
     prepared, done = per_log[key]
     missing = tuple(n for n in dict.fromkeys(names) if n not in done)
     if missing:
         plan = plan_for(missing, minutes_per_day=prepared.minutes_per_day)
-        tables = {"events": prepared.table}
+        events = prepared.table
+        if not isinstance(backend, DuckDBBackend) and hasattr(events, "arrow"):
+            events = events.arrow()  # a DuckDB table (out of core) for another engine: its rows, in memory
+        tables = {"events": events}
         if "marks" in missing:
             tables["step_kinds"] = _step_kinds(prepared)
         done.update(backend.run(plan, tables))
     return prepared, {n: done[n] for n in names}
+
+
+def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepared:
+    """The log's ``events`` table: built inside DuckDB from the Parquet files for a log that stands
+    on them (out of core; in the backend's own database when it is DuckDB), else with numpy."""
+    if log.out_of_core:
+        from procsimp.engine.prepare_sql import prepare_sql
+
+        database = backend._database() if isinstance(backend, DuckDBBackend) else None
+        return prepare_sql(log.parquet, calendar, database)
+    return prepare(log, calendar)
 
 
 #: the kinds of step :func:`case_marks` needs (keywords in ``procsimp/catalog/stages.yaml``)

@@ -57,6 +57,10 @@ class Backend(Protocol):
 class DuckDBBackend:
     """The default backend: embedded, in-memory DuckDB.
 
+    An input table may also be a table or query of this backend's own database (an object with
+    ``database``, ``select`` (its SQL) and ``arrow()``, such as the out-of-core ``events`` table of
+    :mod:`procsimp.engine.prepare_sql`): the plan then reads it where it is.
+
     ``threads`` limits DuckDB's worker threads (default: DuckDB's own choice, or the
     ``PROCSIMP_THREADS`` environment variable). ``memory_limit`` is passed to DuckDB as is
     (``"2GB"``); DuckDB spills to disk beyond it.
@@ -82,15 +86,15 @@ class DuckDBBackend:
     def _database(self) -> Any:
         """One in-memory database per backend; each plan runs on its own cursor (connection)."""
         if self._db is None:
-            import duckdb
+            from procsimp.io.parquet_source import new_database, shared_database
 
-            db = duckdb.connect(":memory:")
-            db.execute("SET preserve_insertion_order = false")  # results are sorted afterwards
-            if self.threads is not None:
-                db.execute(f"SET threads = {int(self.threads)}")
-            if self.memory_limit is not None:
-                db.execute("SET memory_limit = ?", [self.memory_limit])
-            self._db = db
+            # results are sorted afterwards (no insertion order kept); it spills to a private
+            # temporary folder, never to the working directory. Without settings of its own it is
+            # the database where Parquet logs are read, so their tables are read where they are.
+            if self.threads is None and self.memory_limit is None:
+                self._db = shared_database()
+            else:
+                self._db = new_database(threads=self.threads, memory_limit=self.memory_limit)
         return self._db
 
     def run(
@@ -99,7 +103,10 @@ class DuckDBBackend:
         con = self._database().cursor()  # temporary tables and views are local to it
         try:
             for name, table in tables.items():
-                con.register(name, table)
+                if getattr(table, "database", None) is self._db:  # a table (or query) in this database
+                    con.execute(f"CREATE TEMP VIEW {name} AS {table.select}")
+                else:
+                    con.register(name, table.arrow() if hasattr(table, "arrow") else table)
             # an intermediate that several results read is made once, as a temporary table;
             # one read by a single result stays a materialised CTE of that query
             results = [name for name in plan if not name.startswith("_")]

@@ -103,6 +103,17 @@ def clock_table(log: EventLog, *, timezone: str | None = None) -> pd.DataFrame:
     backend = get_backend()
     key = (tz, backend.name, id(backend))
     per_log = _CACHE.setdefault(log, {})
+    if key not in per_log and log.out_of_core:
+        # a log that stands on its Parquet files: the times are read where they are (UTC microseconds)
+        from procsimp.engine.backend import DuckDBBackend
+
+        times = log.parquet.times(backend._database() if isinstance(backend, DuckDBBackend) else None)
+        span = log.time_span
+        offsets = [(0, 0)] if span is None else _offsets(
+            ZoneInfo(tz), int(span[0].value // 1000), int(log.parquet.facts()["last"]))
+        table_in = times if isinstance(backend, DuckDBBackend) else times.arrow()
+        raw = backend.run({"clock": _plan(offsets, log.has("start"))}, {"times": table_in})["clock"]
+        per_log[key] = _clock_frame(raw)
     if key not in per_log:
         df = log.df
         columns: dict[str, Any] = {}
@@ -122,12 +133,16 @@ def clock_table(log: EventLog, *, timezone: str | None = None) -> pd.DataFrame:
             offsets = _offsets(ZoneInfo(tz), lo, hi)
         plan = {"clock": _plan(offsets, "t_start" in columns)}
         raw = backend.run(plan, {"times": pa.table(columns)})["clock"]
-        table = pd.DataFrame(
-            {
-                "kind": raw["kind"].astype(str).to_numpy(dtype=object),
-                "second": raw["second"].astype(np.int64).to_numpy(),
-                "events": raw["events"].astype(np.int64).to_numpy(),
-            }
-        )
-        per_log[key] = table.sort_values(["kind", "second"], kind="stable").reset_index(drop=True)
+        per_log[key] = _clock_frame(raw)
     return per_log[key].copy()
+
+
+def _clock_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "kind": raw["kind"].astype(str).to_numpy(dtype=object),
+            "second": raw["second"].astype(np.int64).to_numpy(),
+            "events": raw["events"].astype(np.int64).to_numpy(),
+        }
+    )
+    return table.sort_values(["kind", "second"], kind="stable").reset_index(drop=True)

@@ -115,6 +115,7 @@ def read_log(
     dayfirst: bool | None = None,
     sheet: str | None = None,
     header_row: int | None = None,
+    storage: str | None = None,
     **columns: str | None,
 ) -> EventLog:
     """Read an event log file (CSV/TSV/TXT, Excel, XES, .xes.gz, Parquet) into an :class:`EventLog`.
@@ -133,6 +134,15 @@ def read_log(
     parsed log there, True the user's cache folder; with a cache the log keeps its mapped columns
     only. See :mod:`procsimp.io.cache`.
 
+    A Parquet log may also be a folder of ``.parquet`` files (a partitioned dataset,
+    ``year=2025/...`` folders included). ``storage`` (None: the ``storage`` setting of
+    :func:`procsimp.settings`, ``"auto"`` by default) decides whether a Parquet log is read into
+    memory (``"memory"``) or stays on its files (``"parquet"``: out of core, the events read by
+    DuckDB where they lie and never held in pandas unless a stage needs every row; see
+    :mod:`procsimp.io.parquet_source`); ``"auto"`` leaves a large log on its files
+    (:func:`~procsimp.io.parquet_source.choose_storage`). ``log.storage`` tells which was chosen,
+    and ``log.parquet.reason`` why.
+
     Raises :class:`~procsimp.errors.LogReadError` (missing, empty, corrupt or unsafe file),
     :class:`~procsimp.errors.MappingError` and :class:`~procsimp.errors.LogValidationError`,
     each with a one-line message that names the file and the fix.
@@ -148,10 +158,17 @@ def read_log(
 
         timezone = settings().timezone
     check_timezone(timezone)
+    wanted = _storage(storage)
     if not p.exists():
         raise LogReadError(f"{source}: no such file; check the path")
     if p.is_dir():
-        raise LogReadError(f"{source}: is a folder, not a log file; give the path of a CSV, Excel, XES or Parquet file")
+        if not any(x.name.lower().endswith((".parquet", ".pq")) for x in p.rglob("*")):
+            raise LogReadError(f"{source}: is a folder, not a log file; give the path of a CSV, Excel, XES or "
+                               "Parquet file, or of a folder of Parquet files")
+        if sheet is not None or header_row is not None:
+            raise ParameterError(f"{'--sheet' if sheet is not None else '--header-row'} applies to Excel workbooks; "
+                                 f"{source} is read as Parquet")
+        return _read_dataset(p, source, mapping, timezone, dayfirst, columns, wanted, [])
     try:
         if not p.is_file():
             raise LogReadError(
@@ -174,6 +191,8 @@ def read_log(
         given = "--sheet" if sheet is not None else "--header-row"
         raise ParameterError(f"{given} applies to Excel workbooks; {source} is read as {_NAMES[fmt]}")
     folder = _cache.cache_dir(cache)
+    if fmt == "parquet" and (folder is None or wanted == "parquet"):
+        return _read_dataset(p, source, mapping, timezone, dayfirst, columns, wanted, [note] if note else [])
     stem = key = ""
     if folder is not None:
         keyed = {**columns, "sheet": sheet, "header_row": header_row}  # the sheet read is part of the key
@@ -272,3 +291,96 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
     except MemoryError:
         raise LogReadError(f"{source}: the file is too large to read in memory on this machine") from None
     raise LogReadError(f"{source}: unsupported format {fmt!r}")  # pragma: no cover
+
+
+def _storage(storage: Any) -> str:
+    from procsimp.io.parquet_source import STORAGES
+
+    if storage is None:
+        from procsimp.config import settings
+
+        storage = settings().storage
+    if storage not in STORAGES:
+        raise ParameterError(f"read_log(storage=...) must be one of {', '.join(map(repr, STORAGES))}, got {_kind(storage)}")
+    return str(storage)
+
+
+def _read_dataset(p: Path, source: str, mapping: Any, timezone: str, dayfirst: bool | None,
+                  columns: dict[str, Any], wanted: str, notes: list[str]) -> EventLog:
+    """A Parquet file or folder: left on its files (out of core) or read into memory, as
+    :func:`~procsimp.io.parquet_source.choose_storage` decides."""
+    from procsimp.io import parquet_source as ps
+
+    files, hive = ps.dataset_files(p, source)
+    try:
+        rows = ps.row_count(files)
+    except Exception:  # a damaged footer: the in-memory reader names the problem
+        rows = -1
+    storage, why = ps.choose_storage(max(rows, 0), wanted) if rows >= 0 else ("memory", "")
+    if storage == "parquet":
+        log, reason = _out_of_core(files, hive, source, mapping, timezone, columns, why)
+        if log is not None:
+            return log
+        if wanted == "parquet":
+            raise LogReadError(
+                f"{source}: cannot stay on its Parquet files: {reason}; convert it once with "
+                "`procsimp convert LOG --to parquet OUT.parquet`, or read it into memory (--storage memory)"
+            )
+        notes = [*notes, f"read into memory although large ({why}): {reason}"]
+    if len(files) == 1 and not hive:
+        log = _read(Path(files[0]), "parquet", source, mapping, timezone, dayfirst, columns, notes)
+    else:
+        from procsimp.io.frame import Rows, frame_to_log
+
+        frame = ps.read_dataset_frame(files, hive, source)
+        log = frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst, rows=Rows(),
+                           warnings=notes, **columns)
+    return log
+
+
+def _out_of_core(files: tuple[str, ...], hive: bool, source: str, mapping: Any, timezone: str,
+                 columns: dict[str, Any], why: str) -> tuple[EventLog | None, str]:
+    """(the log left on its files, "") or (None, why it cannot be)."""
+    import pyarrow.parquet as pq
+
+    from procsimp.io import parquet_source as ps
+    from procsimp.io.mapping import normalise_header, resolve_columns
+    from procsimp.io.parquet import METADATA_KEY, stored_mapping
+
+    types = ps.schema(files, hive, source)
+    names = list(types)
+    meta = None
+    raw = (pq.read_schema(files[0]).metadata or {}).get(METADATA_KEY)
+    if raw:
+        import json
+
+        try:
+            meta = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            meta = None
+    given = {role: col for role, col in columns.items() if role != "activity_key"}
+    stored = stored_mapping(meta) if isinstance(meta, dict) else None
+    if (stored is not None and mapping is None and not any(given.values())
+            and all(ROLES[role] in types for role in stored.columns)):
+        # procsimp's own file (procsimp convert, write_log): its roles, as written
+        cmap = ColumnMapping(columns={role: ROLES[role] for role in stored.columns})
+        shown = stored
+    else:
+        cmap = resolve_columns(names, mapping, given, source=source)
+        shown = cmap
+    used = set(cmap.columns.values())
+    # a lifecycle column with other transitions than "complete" needs pairing, done in memory
+    lifecycle_columns = [c for c in names if c not in used and normalise_header(c) in ("lifecycletransition", "lifecycle")]
+    lifecycle = "start" not in cmap.columns and bool(lifecycle_columns) and ps.has_transitions(
+        files, hive, lifecycle_columns[0], source)
+    reason = ps.out_of_core_reason(cmap.columns, types, activity_key=columns.get("activity_key"), lifecycle=lifecycle)
+    if reason is not None:
+        return None, reason
+    formats, end_of_day = ps.time_formats(files, hive, cmap.columns, types, source)
+    src = ps.ParquetSource(files=files, hive=hive, columns=dict(cmap.columns), types=types, timezone=timezone,
+                           rows=ps.row_count(files), source=source, reason=why, end_of_day=end_of_day)
+    src.check()
+    formats = dict(shown.formats) if shown is stored else formats
+    log = EventLog(df=None, mapping=ColumnMapping(columns=dict(shown.columns), how=dict(shown.how), formats=formats),  # type: ignore[arg-type]
+                   source=source, timezone=timezone, warnings=tuple(src.warnings()), parquet=src)
+    return log, ""

@@ -1,0 +1,344 @@
+"""A log that stands on its Parquet files (out of core): the same ``events`` table, the same facts
+and the same command outputs as the log read into memory, without its events ever held in pandas
+for profile and mine."""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import procsimp
+from procsimp.calendar import WorkCalendar, default_calendar
+from procsimp.engine.prepare import prepare
+from procsimp.engine.prepare_sql import EVENT_COLUMNS, prepare_sql
+from procsimp.errors import LogReadError, LogValidationError, ParameterError
+from procsimp.io import parquet_source
+from procsimp.io.parquet_source import ParquetSource, choose_storage, new_database
+from tests.conftest import EVENT_LOGS, invoke, real_log_path
+
+DICTIONARIES = ("services", "activities", "cases", "channels", "outcomes", "units")
+
+
+# ---------------------------------------------------------------------------- logs on Parquet
+@pytest.fixture(scope="module")
+def parquet_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The bundled logs written by ``procsimp convert``, and the Vietnamese one as another system
+    would export it: no procsimp metadata, Vietnamese headers, plain strings, naive local times,
+    rows in reverse order, some names decomposed (NFD) or padded; also split into a hive folder."""
+    folder = tmp_path_factory.mktemp("ooc")
+    out: dict[str, Path] = {}
+    for lang in ("en", "vi"):
+        code, _, err = invoke("convert", EVENT_LOGS / f"dossiers_{lang}.csv", "--out", folder / f"{lang}.parquet")
+        assert code == 0, err
+        out[lang] = folder / f"{lang}.parquet"
+    table = pq.read_table(out["vi"]).replace_schema_metadata(None)
+    columns = {}
+    headers = {"case:concept:name": "Mã hồ sơ", "concept:name": "Bước xử lý", "time:timestamp": "Thời gian kết thúc",
+               "org:resource": "Cán bộ"}
+    for field in table.schema:
+        column = table[field.name]
+        if pa.types.is_dictionary(field.type):
+            column = column.cast(pa.string())
+        if field.name == "time:timestamp":
+            column = pc.local_timestamp(column)  # naive wall-clock times of Asia/Ho_Chi_Minh
+        if field.name == "org:resource":  # the same officer written decomposed and padded
+            values = column.to_pylist()
+            values = [unicodedata.normalize("NFD", v) + " " if v and i % 3 == 0 else v for i, v in enumerate(values)]
+            column = pa.chunked_array([pa.array(values, pa.string())])
+        columns[headers.get(field.name, field.name)] = column
+    plain = pa.table(columns)
+    plain = plain.take(pa.array(np.arange(plain.num_rows)[::-1]))
+    pq.write_table(plain, folder / "plain.parquet")
+    out["plain"] = folder / "plain.parquet"
+    hive = folder / "hive"
+    half = plain.num_rows // 2
+    for part, rows in (("a", plain.slice(0, half)), ("b", plain.slice(half))):
+        (hive / f"part={part}").mkdir(parents=True)
+        pq.write_table(rows, hive / f"part={part}" / "data.parquet")
+    out["hive"] = hive
+    return out
+
+
+def _both(path: Path) -> tuple[procsimp.EventLog, procsimp.EventLog]:
+    memory = procsimp.read_log(path, storage="memory")
+    ooc = procsimp.read_log(path, storage="parquet")
+    assert memory.storage == "memory" and not memory.out_of_core
+    assert ooc.storage == "parquet" and ooc.out_of_core and not ooc.materialised
+    return memory, ooc
+
+
+def _assert_same_events(memory: procsimp.EventLog, ooc: procsimp.EventLog, calendar: WorkCalendar,
+                        database: object = None) -> None:
+    a = prepare(memory, calendar)
+    b = prepare_sql(ooc.parquet, calendar, database or new_database())
+    left, right = a.table, b.table.arrow()
+    # schema-driven: a column added to one path and not the other fails here
+    assert left.schema.names == right.schema.names == list(EVENT_COLUMNS)
+    assert [f.type for f in left.schema] == [f.type for f in right.schema]
+    assert left.num_rows == right.num_rows == b.table.num_rows
+    for name in left.schema.names:
+        x, y = left[name], right[name]
+        assert x.null_count == y.null_count, name
+        assert pc.all(pc.equal(pc.is_null(x), pc.is_null(y))).as_py(), name
+        xs, ys = x.to_numpy(zero_copy_only=False), y.to_numpy(zero_copy_only=False)
+        present = ~pc.is_null(x).to_numpy(zero_copy_only=False)
+        np.testing.assert_array_equal(xs[present], ys[present], err_msg=name)
+    for kind in DICTIONARIES:
+        assert list(getattr(a, kind)) == list(getattr(b, kind)), kind
+    assert (a.has_start, a.has_due, a.has_received) == (b.has_start, b.has_due, b.has_received)
+    assert a.minutes_per_day == b.minutes_per_day
+    assert not ooc.materialised
+
+
+@pytest.mark.parametrize("name", ["en", "vi", "plain", "hive"])
+def test_sql_prepare_gives_the_numpy_events_table(parquet_logs: dict[str, Path], name: str) -> None:
+    memory, ooc = _both(parquet_logs[name])
+    _assert_same_events(memory, ooc, default_calendar())
+
+
+def test_sql_prepare_with_another_calendar_and_a_timezone_with_changes(parquet_logs: dict[str, Path]) -> None:
+    """Three office periods, Saturday work and a timezone whose offset changes (summer time): the
+    working minutes still equal the calendar's own."""
+    memory = procsimp.read_log(parquet_logs["plain"], storage="memory", timezone="Europe/Amsterdam")
+    ooc = procsimp.read_log(parquet_logs["plain"], storage="parquet", timezone="Europe/Amsterdam")
+    calendar = WorkCalendar(timezone="Europe/Amsterdam", hours=(("08:00", "10:00"), ("10:15", "12:00"), ("13:00", "17:30")),
+                            weekdays=(0, 1, 2, 3, 4, 5), country="NL")
+    _assert_same_events(memory, ooc, calendar)
+
+
+def test_sql_prepare_on_a_real_log(tmp_path: Path) -> None:
+    """A public log (lifecycle start/complete pairs made into start times by the reader), written
+    to Parquet once: the same events table from the file as in memory."""
+    src = real_log_path("Sepsis_Cases-Event_Log.xes.gz")
+    code, _, err = invoke("convert", src, "--out", tmp_path / "sepsis.parquet")
+    assert code == 0, err
+    memory, ooc = _both(tmp_path / "sepsis.parquet")
+    _assert_same_events(memory, ooc, default_calendar())
+
+
+# ---------------------------------------------------------------------------- the log object
+def test_facts_come_from_the_files_without_the_events(parquet_logs: dict[str, Path]) -> None:
+    memory, ooc = _both(parquet_logs["hive"])
+    assert ooc.n_events == memory.n_events and ooc.n_cases == memory.n_cases
+    assert ooc.n_activities == memory.n_activities
+    assert ooc.activities == memory.activities
+    assert ooc.services == memory.services
+    assert ooc.time_span == memory.time_span
+    for role in ("case", "activity", "start", "resource", "unit", "service", "channel", "received", "due", "outcome"):
+        assert ooc.has(role) == memory.has(role), role
+    for role in ("activity", "resource", "unit", "service", "channel", "outcome"):
+        assert ooc.distinct(role) == memory.distinct(role), role
+    assert ooc.mapping.columns == memory.mapping.columns
+    assert "storage='parquet'" in repr(ooc) and "storage='memory'" in repr(memory)
+    assert ooc.summary()["storage"] == "parquet"
+    assert "<table" in ooc._repr_html_()
+    one = memory.services[2]
+    sub_memory, sub_ooc = memory.for_service(one), ooc.for_service(one)
+    assert sub_ooc.out_of_core and sub_ooc.n_events == sub_memory.n_events
+    assert sub_ooc.activities == sub_memory.activities
+    assert not ooc.materialised and not sub_ooc.materialised
+    _assert_same_events(sub_memory, sub_ooc, default_calendar())
+
+
+def test_the_frame_is_materialised_only_when_read(parquet_logs: dict[str, Path]) -> None:
+    memory, ooc = _both(parquet_logs["plain"])
+    copy = ooc.replace(source="renamed")
+    assert copy.out_of_core and not copy.materialised and not ooc.materialised
+    pd.testing.assert_frame_equal(ooc.df, memory.df)
+    assert ooc.materialised and not ooc.out_of_core
+    assert ooc.storage == "parquet"  # it still stands on its files
+    assert not copy.materialised
+    narrowed = ooc.replace(df=ooc.df.head(5))  # a new frame: a log held in memory
+    assert narrowed.parquet is None and narrowed.n_events == 5
+
+
+def test_engine_tables_match(parquet_logs: dict[str, Path]) -> None:
+    memory, ooc = _both(parquet_logs["vi"])
+    for table in ("dfg", "activity_table", "variants", "start_end", "case_table", "case_marks"):
+        left = getattr(procsimp.engine, table)(memory)
+        right = getattr(procsimp.engine, table)(ooc)
+        pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-12, obj=table)
+    assert not ooc.materialised
+
+
+# ---------------------------------------------------------------------------- the commands
+@pytest.fixture
+def no_materialising(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any read of an out-of-core log's events fail, so that a command that needs them fails."""
+    def refuse(self: ParquetSource) -> pd.DataFrame:
+        raise AssertionError(f"the events of {self.source} were read into memory")
+
+    monkeypatch.setattr(ParquetSource, "frame", refuse)
+
+
+def _close(a: object, b: object, where: str = "") -> None:
+    """JSON-like values equal, floats to 1e-12 (DuckDB sums in another order on another layout)."""
+    if isinstance(a, float) and isinstance(b, float):
+        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), where
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _close(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _close(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def _drop_storage(text: str) -> str:
+    """stderr without the Storage line and the data-quality warnings that only the in-memory
+    reader gives (they need every event in memory)."""
+    only_in_memory = ("were not in time order in the source", "exact duplicates", "single event", "share their time",
+                      "have no officer")
+    return "\n".join(line for line in text.splitlines()
+                     if not line.startswith("Storage: ") and not any(w in line for w in only_in_memory))
+
+
+@pytest.mark.parametrize("args", [[], ["--by", "unit,month", "--format", "json"], ["--format", "csv"]])
+def test_profile_is_the_same_without_the_events_in_memory(parquet_logs: dict[str, Path], no_materialising: None,
+                                                          args: list[str]) -> None:
+    path = parquet_logs["plain"]
+    code, on_files, err = invoke("profile", path, "--storage", "parquet", *args)
+    assert code == 0, err
+    assert "read by DuckDB out of core (as asked)" in err
+    code, in_memory, err_memory = invoke("profile", path, "--storage", "memory", *args)
+    assert code == 0, err_memory
+    assert on_files == in_memory
+    assert _drop_storage(err) == _drop_storage(err_memory)
+
+
+def test_mine_is_the_same_without_the_events_in_memory(parquet_logs: dict[str, Path], no_materialising: None,
+                                                       tmp_path: Path) -> None:
+    path = parquet_logs["vi"]
+    code, out, err = invoke("mine", path, "--storage", "parquet", "--out", tmp_path / "files",
+                            "--format", "svg,dot,bpmn")
+    assert code == 0, err
+    code, out_memory, err_memory = invoke("mine", path, "--storage", "memory", "--out", tmp_path / "memory",
+                                          "--format", "svg,dot,bpmn")
+    assert code == 0, err_memory
+    assert out.replace(str(tmp_path / "files"), "OUT") == out_memory.replace(str(tmp_path / "memory"), "OUT")
+    files = sorted(p.relative_to(tmp_path / "files") for p in (tmp_path / "files").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "memory") for p in (tmp_path / "memory").rglob("*") if p.is_file())
+    assert len(files) > 8
+    for rel in files:
+        left, right = tmp_path / "files" / rel, tmp_path / "memory" / rel
+        if rel.suffix == ".csv":
+            pd.testing.assert_frame_equal(pd.read_csv(left), pd.read_csv(right), check_exact=False, rtol=1e-12)
+        elif rel.suffix == ".json":
+            _close(json.loads(left.read_text()), json.loads(right.read_text()), str(rel))
+        else:
+            assert left.read_bytes() == right.read_bytes(), rel
+
+
+def test_flag_gives_the_same_flags(parquet_logs: dict[str, Path]) -> None:
+    path = parquet_logs["en"]
+    code, on_files, err = invoke("flag", path, "--storage", "parquet", "--format", "json")
+    assert code == 0, err
+    code, in_memory, err = invoke("flag", path, "--storage", "memory", "--format", "json")
+    assert code == 0, err
+    _close(json.loads(on_files), json.loads(in_memory))
+    assert json.loads(on_files)
+
+
+# ---------------------------------------------------------------------------- the choice
+def test_the_choice_is_automatic_and_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 16_000_000_000)  # 16 GB free
+    assert choose_storage(10_000, "auto") == (
+        "memory", "10,000 events take about 0.0 GB in memory, at most a quarter of the 16.0 GB available")
+    assert choose_storage(10_000_000, "auto")[0] == "memory"  # 3.7 GB: it fits, and memory is faster
+    assert choose_storage(20_000_000, "auto") == (
+        "parquet", "20,000,000 events would take about 7.4 GB in memory, more than a quarter of the 16.0 GB available")
+    assert choose_storage(50_000_000, "memory") == ("memory", "as asked")
+    assert choose_storage(10, "parquet") == ("parquet", "as asked")
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 4_000_000)  # 4 MB free
+    storage, why = choose_storage(100_000, "auto")
+    assert storage == "parquet" and "more than a quarter" in why
+
+
+def test_the_setting_and_the_cli_option_force_it(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = parquet_logs["en"]
+    assert procsimp.read_log(path).storage == "memory"  # a small log: in memory
+    with procsimp.config_context(storage="parquet"):
+        assert procsimp.read_log(path).out_of_core
+    with pytest.raises(ParameterError, match="storage must be one of auto, memory, parquet"):
+        procsimp.config_context(storage="disk").__enter__()
+    with pytest.raises(ParameterError, match=r"read_log\(storage=...\) must be one of"):
+        procsimp.read_log(path, storage="disk")
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 4_000_000)  # 4 MB free
+    log = procsimp.read_log(path)
+    reason = "10,349 events would take about 0.0 GB in memory, more than a quarter of the 0.0 GB available"
+    assert log.out_of_core and log.parquet.reason == reason
+    code, _, err = invoke("profile", path)
+    assert code == 0
+    assert f"Storage: 10,349 events left on its Parquet file, read by DuckDB out of core ({reason})" in err
+    code, _, err = invoke("-q", "profile", path)
+    assert code == 0 and "Storage:" not in err
+    code, _, err = invoke("profile", path, "--storage", "memory")
+    assert code == 0 and "Storage: 10,349 events in memory (as asked)" in err.splitlines()
+    code, _, err = invoke("profile", EVENT_LOGS / "dossiers_en.csv")
+    assert code == 0 and "Storage:" not in err  # no choice to show for a CSV file
+    code, out, _ = invoke("validate", path)
+    assert code == 0 and "Storage:    10,349 events left on its Parquet file" in out and "Activities: 37" in out
+
+
+def test_a_log_that_cannot_stay_on_its_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Times stored as text must be parsed in memory: forced, a clear error; automatic, read into
+    memory with a note that says why."""
+    frame = pd.DataFrame({"case": ["a", "a", "b"], "activity": ["x", "y", "x"],
+                          "timestamp": ["01/02/2025 08:00", "01/02/2025 09:00", "02/02/2025 10:00"]})
+    path = tmp_path / "text_times.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(LogReadError, match=r"cannot stay on its Parquet files: column 'timestamp' \(timestamp\) holds "
+                                           r"VARCHAR values, not Parquet timestamps; convert it once"):
+        procsimp.read_log(path, storage="parquet")
+    code, _, err = invoke("validate", path, "--storage", "parquet")
+    assert code == 1 and err.startswith("Error: ") and len(err.strip().splitlines()) == 1
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 1000)
+    log = procsimp.read_log(path)
+    assert log.storage == "memory" and log.n_events == 3
+    assert any("read into memory although large" in w and "VARCHAR" in w for w in log.warnings)
+
+
+def test_bad_datasets_give_clear_errors(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a log")
+    with pytest.raises(LogReadError, match="is a folder, not a log file"):
+        procsimp.read_log(empty)
+    start = pd.Timestamp("2025-03-03 08:00", tz="Asia/Ho_Chi_Minh")
+    frame = pd.DataFrame({
+        "case:concept:name": ["a", "a", "b"], "concept:name": ["x", "y", "x"],
+        "time:timestamp": [start, start + pd.Timedelta(hours=1), start],
+        "case:service": ["S1", "S2", "S1"],
+    })
+    path = tmp_path / "two_services.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(LogValidationError, match=r"a dossier has more than one service .* case 'a': 'S1', 'S2'"):
+        procsimp.read_log(path, storage="parquet")
+    broken = tmp_path / "folder"
+    broken.mkdir()
+    (broken / "part-0.parquet").write_bytes(b"PAR1 not really")
+    code, _, err = invoke("validate", broken, "--storage", "parquet")
+    assert code == 1 and err.startswith("Error: ") and "folder" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_memory_limit_and_a_private_temporary_folder(parquet_logs: dict[str, Path]) -> None:
+    """DuckDB under a small memory limit, one thread, builds the same table; its temporary files
+    (when it spills) go to a private folder of the system's temporary directory, not to the
+    working directory."""
+    memory, ooc = _both(parquet_logs["vi"])
+    small = new_database(threads=1, memory_limit="200MB")
+    _assert_same_events(memory, ooc, default_calendar(), small)
+    folder = small.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    assert Path(folder).name.startswith("procsimp-duckdb-") and Path(folder).parent != Path.cwd()
