@@ -304,15 +304,8 @@ def test_propose_on_spark_equals_duckdb(spark: SparkBackend, tmp_path: Path) -> 
     assert any(n.endswith("proposal.json") for n in names) and any(n.endswith("to_be.bpmn") for n in names)
 
 
-def test_report_runs_on_spark(spark: SparkBackend, tmp_path: Path) -> None:
-    # the report's pages carry the time they were made; its tables are compared
+def test_report_on_spark_equals_duckdb(spark: SparkBackend, tmp_path: Path) -> None:
     runs = _run_both(spark, tmp_path, "report", EVENT_LOGS / "dossiers_en.csv", "--service", SERVICE,
                      "--out", "{E}")
-    spark_dir, duckdb_dir = runs["spark"][1], runs["duckdb"][1]
-    files = sorted(str(p.relative_to(duckdb_dir)) for p in duckdb_dir.rglob("*") if p.is_file())
-    assert "index.html" in files
-    assert files == sorted(str(p.relative_to(spark_dir)) for p in spark_dir.rglob("*") if p.is_file())
-    for name in files:
-        if name.endswith(".csv"):
-            pd.testing.assert_frame_equal(pd.read_csv(spark_dir / name), pd.read_csv(duckdb_dir / name),
-                                          check_exact=False, rtol=1e-9, obj=name)
+    names = _same_folders(runs["spark"][1], runs["duckdb"][1])
+    assert {"index.html", "report.md", "kpis.csv", "flags.json"} <= set(names)
