@@ -109,6 +109,23 @@ class _Group(click.Group):
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+def _storage_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--storage auto|memory|parquet`` (the parameter ``storage``): where a Parquet log's events
+    are held; one of the read options that every command reading a log takes."""
+    from procsimp.config import STORAGES
+
+    return click.option(
+        "--storage",
+        type=click.Choice(list(STORAGES)),
+        default=None,
+        help="Parquet logs: 'memory' reads the events into memory, 'parquet' leaves them on their files "
+        "and DuckDB reads them there (out of core, for logs larger than memory); 'auto' (default, or "
+        "the storage setting) leaves a log on its files when it would take more than a quarter of the "
+        "memory available",
+    )(func)
+
+
+
 def terminal_safe(text: str) -> str:
     """``text`` with control characters shown as escapes (``\\x1b``), so that names from a log
     cannot send escape sequences to the terminal."""
@@ -257,9 +274,7 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             default=None,
             help="same as --service-column",
         )(wrapper)
-    from procsimp.commands._options import storage_option
-
-    wrapper = storage_option(wrapper)  # type: ignore[assignment]
+    wrapper = _storage_option(wrapper)
     wrapper = click.option(
         "--date-order",
         type=click.Choice(["day-first", "month-first"]),

@@ -23,7 +23,6 @@ __all__ = [
     "noise_option",
     "print_format_option",
     "scope_options",
-    "storage_option",
     "view_option",
 ]
 
@@ -108,22 +107,6 @@ def echo_warnings(category: type[Warning]) -> Iterator[None]:
                 click.echo(f"Warning: {w.message}", err=True)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-
-
-def storage_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--storage auto|memory|parquet`` (the parameter ``storage``): where a Parquet log's events
-    are held; one of the read options that every command reading a log takes."""
-    from procsimp.config import STORAGES
-
-    return click.option(
-        "--storage",
-        type=click.Choice(list(STORAGES)),
-        default=None,
-        help="Parquet logs: 'memory' reads the events into memory, 'parquet' leaves them on their files "
-        "and DuckDB reads them there (out of core, for logs larger than memory); 'auto' (default, or "
-        "the storage setting) leaves a log on its files when it would take more than a quarter of the "
-        "memory available",
-    )(func)
 
 
 def min_variant_cases_option(func: Callable[..., Any]) -> Callable[..., Any]:
