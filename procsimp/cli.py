@@ -274,7 +274,7 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
             default=None,
             help="same as --service-column",
         )(wrapper)
-    wrapper = _storage_option(wrapper)
+    wrapper = _storage_option(wrapper)  # type: ignore[assignment]
     wrapper = click.option(
         "--date-order",
         type=click.Choice(["day-first", "month-first"]),

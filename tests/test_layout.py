@@ -23,9 +23,10 @@ REASON_PREFIX = "# Long module: "
 LONG_MODULES: dict[str, str] = {
     "procsimp/calendar.py": "working-minute arithmetic, its inverse, holidays and due dates share the calendar's tables.",
     "procsimp/catalog/loader.py": "one validator for two file formats (YAML and CSV) that share every field rule and error message.",
-    "procsimp/detect/aggregates.py": "the detectors' tables computed in numpy; they are to become engine plans.",
+    "procsimp/detect/aggregates.py": "the detectors' tables and the step roles, one plan of the engine plus the judgements on its results.",
     "procsimp/discovery.py": "model discovery and the tree-to-BPMN rewriting rules it applies share one graph representation.",
     "procsimp/io/frame.py": "every reader ends in one validation pass over the same arrays; split, those arrays would travel between modules.",
+    "procsimp/io/parquet_source.py": "a log left on its Parquet files: the schema mapping, the checks and the one encoding pass in DuckDB share its source.",
     "procsimp/io/times.py": "one timestamp-format decision per column; the format detectors and parsers share the same vectorised helpers.",
     "procsimp/io/xes.py": "XES reading (fast path and safe fallback) and writing share the attribute typing and the XML safety checks.",
     "procsimp/procedure.py": "the reference-file schema: parsing, validation with located errors and the model it builds belong together.",

@@ -13,7 +13,7 @@ and value for value, for a log that stands on its Parquet files
   working day, computed by the calendar) and its office periods: the same floating-point
   operations in the same order as :meth:`WorkCalendar.work_minutes`, so the values are equal;
 * the alignment columns (``is_start``, ``is_end``, ``prev_act``, ``prev_end``, ``prev_wm``,
-  ``edge_first``) with window functions per dossier; ``rn`` from each dossier's offset.
+  ``edge_first``, ``occ``, ``next_occ``) with window functions per dossier; ``rn`` from each dossier's offset.
 
 DuckDB streams the files and spills to its temporary folder when the data outgrow its memory
 limit; the table stays in DuckDB, and only the dictionaries come back to Python.
@@ -43,7 +43,8 @@ __all__ = ["DuckDBTable", "prepare_sql", "EVENT_COLUMNS"]
 EVENT_COLUMNS: dict[str, str] = {
     "rn": "BIGINT", "case_id": "INTEGER", "act": "INTEGER", "svc": "INTEGER", "res": "INTEGER",
     "unit": "INTEGER", "channel": "INTEGER", "outcome": "INTEGER", "is_start": "BOOLEAN",
-    "is_end": "BOOLEAN", "prev_act": "INTEGER", "edge_first": "BOOLEAN", "t_end": "BIGINT",
+    "is_end": "BOOLEAN", "prev_act": "INTEGER", "edge_first": "BOOLEAN", "occ": "INTEGER",
+    "next_occ": "BIGINT", "t_end": "BIGINT",
     "prev_end": "BIGINT", "wm_end": "DOUBLE", "prev_wm": "DOUBLE", "t_start": "BIGINT",
     "wm_start": "DOUBLE", "t_recv": "BIGINT", "wm_recv": "DOUBLE", "t_due": "BIGINT",
 }
@@ -222,8 +223,10 @@ CREATE TABLE {name} AS SELECT
   o.pos = 1 AS is_start, o.pos = o.n AS is_end, CAST(o.prev_act AS INTEGER) AS prev_act,
   coalesce(o.pos > 1 AND row_number() OVER (PARTITION BY o.case_id, o.prev_act, o.act ORDER BY o.pos) = 1, false)
     AS edge_first,
+  CAST(row_number() OVER a - 1 AS INTEGER) AS occ, CAST(b.base + lead(o.pos) OVER a - 1 AS BIGINT) AS next_occ,
   o.t_end, o.prev_end, o.wm_end, o.prev_wm, o.t_start, o.wm_start, o.t_recv, o.wm_recv, o.t_due
-FROM {ordered} o JOIN {offsets} b ON b.case_id = o.case_id""")
+FROM {ordered} o JOIN {offsets} b ON b.case_id = o.case_id
+WINDOW a AS (PARTITION BY o.case_id, o.act ORDER BY o.pos)""")
         n, *present = con.execute(
             f"SELECT count(*), count(t_start) > 0, count(t_due) > 0, count(t_recv) > 0 FROM {name}"
         ).fetchall()[0]

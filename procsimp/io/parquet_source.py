@@ -1,3 +1,4 @@
+# Long module: a log left on its Parquet files: the schema mapping, the checks and the one encoding pass in DuckDB share its source.
 """A log that stays on its Parquet files (out of core): DuckDB reads them where they lie.
 
 A :class:`ParquetSource` is what :func:`procsimp.read_log` keeps instead of a DataFrame when a
