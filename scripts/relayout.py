@@ -74,6 +74,10 @@ MOVES: dict[str, str] = {
     "procsimp.stats": "procsimp.profile",
     "procsimp.indicators": "procsimp.profile.indicators",
     "procsimp.comparison": "procsimp.profile.comparison",
+    # the files of compare and generate are written by their own stage (with core's atomic
+    # writes, slug rule and cell neutralising): their results' write() may not reach up to output
+    "procsimp.output.compare": "procsimp.profile.comparison_files",
+    "procsimp.output.synth": "procsimp.synth.files",
     # flag: the detectors, and the replay's saving of each flag
     "procsimp.detect": "procsimp.flag",
     "procsimp.redesign.savings": "procsimp.flag.savings",
