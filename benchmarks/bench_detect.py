@@ -47,8 +47,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from procsimp import engine
-    from procsimp._pm4py import pm4py
-    from procsimp.detect import flag_steps
+    from procsimp.core._pm4py import pm4py
+    from procsimp.flag import flag_steps
     from procsimp.synth import generate
 
     target = int(args.events)

@@ -308,8 +308,8 @@ def run(
 ) -> Summary:
     """Flag and judge one drawn service per seed; ``each(service, truth, flags)`` is called for
     every service (e.g. to keep the flags); ``flag_options`` go to ``flag_steps``."""
-    from procsimp.detect import flag_steps
-    from procsimp.detect.pipeline import CatalogWarning
+    from procsimp.flag import flag_steps
+    from procsimp.flag.pipeline import CatalogWarning
     from procsimp.synth import generate
 
     summary = Summary()
@@ -348,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render(res, args.seeds))
     print(f"\n{res['seconds']:.0f} s")
     if args.json is not None:
-        from procsimp._atomic import write_text
+        from procsimp.core._atomic import write_text
 
         write_text(args.json, json.dumps(res, ensure_ascii=False, indent=2) + "\n")
     return 0

@@ -111,12 +111,12 @@ def worker_procsimp(path: str, cache: str | None = None) -> dict[str, object]:
     import duckdb  # noqa: F401  - library imports are outside the timing, as pm4py's is
 
     from procsimp import engine
-    from procsimp.calendar import default_calendar
+    from procsimp.core.calendar import default_calendar
 
     try:  # the reader modules, which read_log imports on first use
-        import procsimp.io.frame  # noqa: F401
-        import procsimp.io.parquet  # noqa: F401
-        import procsimp.io.read  # noqa: F401
+        import procsimp.read.frame  # noqa: F401
+        import procsimp.read.parquet  # noqa: F401
+        import procsimp.read.read  # noqa: F401
     except ImportError:  # readers not available: the basic normaliser
         pass
 
@@ -133,11 +133,11 @@ def worker_procsimp(path: str, cache: str | None = None) -> dict[str, object]:
 
 def _read(path: str, cache: str | None):  # type: ignore[no-untyped-def]
     try:
-        from procsimp.io import read_log
+        from procsimp.read import read_log
     except ImportError:  # readers not available: the basic normaliser
         import pandas as pd
 
-        from procsimp.io import frame_to_log
+        from procsimp.read import frame_to_log
 
         return frame_to_log(pd.read_parquet(path), case="case_id", activity="activity", timestamp="timestamp")
     return read_log(path, case="case_id", activity="activity", timestamp="timestamp", cache=cache or False)

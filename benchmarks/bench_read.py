@@ -88,7 +88,7 @@ def generate(events: int, seed: int = 0) -> pd.DataFrame:
 
 def write_files(frame: pd.DataFrame, folder: Path) -> tuple[Path, Path]:
     """The CSV (ISO times with offset) and the XES file of the generated log."""
-    from procsimp.io import frame_to_log, write_log
+    from procsimp.read import frame_to_log, write_log
 
     csv = folder / "dossiers.csv"
     out = frame.copy()
@@ -133,8 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args(argv)
 
-    from procsimp._pm4py import pm4py
-    from procsimp.io import read_log
+    from procsimp.core._pm4py import pm4py
+    from procsimp.read import read_log
 
     pm = pm4py()
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
         cache = folder / "cache"
         read_log(xes, cache=cache)
         w_c, c_c, cached = best(lambda: read_log(xes, cache=cache), max(args.repeat, 1))
-        from procsimp.io.cache import mapped_only
+        from procsimp.read.cache import mapped_only
 
         pd.testing.assert_frame_equal(cached.df, mapped_only(log).df)  # the cache keeps mapped columns only
         line("XES  re-read from the Parquet cache", w_c, c_c, "(target < 1 s at 1M events)")

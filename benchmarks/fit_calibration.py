@@ -1,13 +1,13 @@
 """Re-fit the calibrated confidence of the flags on the TRAINING family (seeds 0-99 only).
 
-    python benchmarks/fit_calibration.py                  # seeds 0-99, writes procsimp/detect/calibration.yaml
+    python benchmarks/fit_calibration.py                  # seeds 0-99, writes procsimp/flag/calibration.yaml
     python benchmarks/fit_calibration.py --seeds 0-49 --out /tmp/calibration.yaml
 
 Each seed draws one service of the randomised procedure family (as
 ``benchmarks/bench_detect_generalise.py`` does, with whose functions the flags are made and
 judged). The flags are made with the detectors' raw scores (``calibration=False``); each flag of an
 action with truth (eliminate, merge, automate, parallelize, fix_rework, move_earlier) is right
-when it matches the truth. The tables of :mod:`procsimp.detect.calibration` are fitted on those
+when it matches the truth. The tables of :mod:`procsimp.flag.calibration` are fitted on those
 flags and written, with the seeds and the date, to the calibration file shipped with procsimp.
 
 Printed: the training reliability table (confidence band, flags, right, share right) before
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_detect_generalise as bench  # noqa: E402
 
-from procsimp.detect.calibration import JUDGED_ACTIONS, Calibration, fit_calibration  # noqa: E402
+from procsimp.flag.calibration import JUDGED_ACTIONS, Calibration, fit_calibration  # noqa: E402
 
 DEFAULT_OUT = ROOT / "procsimp" / "detect" / "calibration.yaml"
 FIRST_TEST_SEED = 100

@@ -18,66 +18,66 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from procsimp._lazy import lazy_exports
+from procsimp.core._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    "EventLog": "procsimp.log",
-    "ColumnMapping": "procsimp.log",
-    "read_log": "procsimp.io",
-    "frame_to_log": "procsimp.io",
-    "filter_log": "procsimp.filters",
-    "write_log": "procsimp.io",
-    "convert": "procsimp.io",
-    "profile": "procsimp.stats",
-    "Profile": "procsimp.stats",
-    "compare": "procsimp.comparison",
-    "Comparison": "procsimp.comparison",
-    "mine": "procsimp.mining",
-    "ProcessMap": "procsimp.mining",
-    "flag_steps": "procsimp.detect",
-    "Flag": "procsimp.detect",
-    "propose": "procsimp.redesign",
-    "conform": "procsimp.conformance",
-    "Conformance": "procsimp.conformance",
-    "load_reference": "procsimp.procedure",
-    "Reference": "procsimp.procedure",
-    "Proposal": "procsimp.redesign",
+    "EventLog": "procsimp.core.log",
+    "ColumnMapping": "procsimp.core.log",
+    "read_log": "procsimp.read",
+    "frame_to_log": "procsimp.read",
+    "filter_log": "procsimp.engine.filters",
+    "write_log": "procsimp.read",
+    "convert": "procsimp.read",
+    "profile": "procsimp.profile",
+    "Profile": "procsimp.profile",
+    "compare": "procsimp.profile.comparison",
+    "Comparison": "procsimp.profile.comparison",
+    "mine": "procsimp.mine",
+    "ProcessMap": "procsimp.mine",
+    "flag_steps": "procsimp.flag",
+    "Flag": "procsimp.flag",
+    "propose": "procsimp.propose",
+    "conform": "procsimp.mine.conformance",
+    "Conformance": "procsimp.mine.conformance",
+    "load_reference": "procsimp.catalog.procedure",
+    "Reference": "procsimp.catalog.procedure",
+    "Proposal": "procsimp.propose",
     "report": "procsimp.report",
     "generate": "procsimp.synth",
     "load_catalog": "procsimp.catalog",
     "Catalog": "procsimp.catalog",
-    "WorkCalendar": "procsimp.calendar",
-    "calendar_for": "procsimp.calendar",
+    "WorkCalendar": "procsimp.core.calendar",
+    "calendar_for": "procsimp.core.calendar",
     "ProcsimpError": "procsimp.errors",
-    "Settings": "procsimp.config",
-    "settings": "procsimp.config",
-    "config_context": "procsimp.config",
-    "anonymize": "procsimp.privacy",
-    "Anonymized": "procsimp.privacy",
+    "Settings": "procsimp.core.config",
+    "settings": "procsimp.core.config",
+    "config_context": "procsimp.core.config",
+    "anonymize": "procsimp.read.privacy",
+    "Anonymized": "procsimp.read.privacy",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.calendar import WorkCalendar, calendar_for
     from procsimp.catalog import Catalog, load_catalog
-    from procsimp.comparison import Comparison, compare
-    from procsimp.config import Settings, config_context, settings
-    from procsimp.conformance import Conformance, conform
-    from procsimp.detect import Flag, flag_steps
+    from procsimp.catalog.procedure import Reference, load_reference
+    from procsimp.core.calendar import WorkCalendar, calendar_for
+    from procsimp.core.config import Settings, config_context, settings
+    from procsimp.core.log import ColumnMapping, EventLog
+    from procsimp.engine.filters import filter_log
     from procsimp.errors import ProcsimpError
-    from procsimp.filters import filter_log
-    from procsimp.io import convert, frame_to_log, read_log, write_log
-    from procsimp.log import ColumnMapping, EventLog
-    from procsimp.mining import ProcessMap, mine
-    from procsimp.privacy import Anonymized, anonymize
-    from procsimp.procedure import Reference, load_reference
-    from procsimp.redesign import Proposal, propose
+    from procsimp.flag import Flag, flag_steps
+    from procsimp.mine import ProcessMap, mine
+    from procsimp.mine.conformance import Conformance, conform
+    from procsimp.profile import Profile, profile
+    from procsimp.profile.comparison import Comparison, compare
+    from procsimp.propose import Proposal, propose
+    from procsimp.read import convert, frame_to_log, read_log, write_log
+    from procsimp.read.privacy import Anonymized, anonymize
     from procsimp.report import report
-    from procsimp.stats import Profile, profile
     from procsimp.synth import generate
 
 

@@ -35,13 +35,13 @@ def _parameter_texts(doc: str) -> dict[str, str]:
 
 
 def render() -> str:
-    from procsimp.detect.registry import DETECTORS
+    from procsimp.flag.registry import DETECTORS
 
     lines = [
         "# procsimp detectors",
         "",
         "Generated from the detectors' own documentation by `scripts/gen_detector_docs.py`; do not edit",
-        "by hand. Every detector reads the per-log aggregates (`procsimp.detect.aggregate`), never the",
+        "by hand. Every detector reads the per-log aggregates (`procsimp.flag.aggregate`), never the",
         "events, and judges behaviour: step names only add a little confidence. Parameters are",
         "keyword-only. `flag_steps(log, detectors={\"rubber_stamp\": {\"max_proc_share\": 0.3}})` runs that",
         "detector alone with that setting; name every detector (`None` for its defaults) to run them all.",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from hypothesis import strategies as st
 
-from procsimp.io import frame_to_log
-from procsimp.log import EventLog
+from procsimp.core.log import EventLog
+from procsimp.read import frame_to_log
 
 __all__ = ["ACTS", "SMALL_COLUMNS", "TZ", "random_logs", "small_frame", "small_log"]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from procsimp.calendar import WorkCalendar
-from procsimp.config import config_context
-from procsimp.detect.aggregates import shared_aggregate
-from procsimp.io import read_log
-from procsimp.log import EventLog
+from procsimp.core.calendar import WorkCalendar
+from procsimp.core.config import config_context
+from procsimp.core.log import EventLog
+from procsimp.flag.aggregates import shared_aggregate
+from procsimp.read import read_log
 from tests.conftest import EVENT_LOGS
 
 

@@ -337,7 +337,7 @@ def test_sigterm_removes_the_decompressed_temporary_copy(tmp_path: Path) -> None
     path.write_bytes(gzip.compress((DATA / "good" / "small.xes").read_bytes()))
     child = (
         "import sys\n"
-        "import procsimp.io.xes as x\n"
+        "import procsimp.read.xes as x\n"
         "from procsimp import read_log\n"
         "real = x._check_shape\n"
         "def hold(plain, source, encoding):\n"
@@ -434,7 +434,7 @@ def test_a_service_that_fails_fails_the_report_with_one_error(tmp_path: Path, mo
     """report stopped after 5 of 8 services with no index; the failure of one service is now one
     Error line that names it. (The failure is stood in for: a Graphviz error on that service.)"""
     from procsimp.errors import ProcsimpError
-    from procsimp.render import graphviz as gv
+    from procsimp.mine.render import graphviz as gv
 
     real = gv.map_dot
 
@@ -483,7 +483,7 @@ def test_python_api_argument_errors_are_procsimp_errors(call: Any, kind: str, me
 
 def test_mine_service_and_report_out_of_the_wrong_kind(tmp_path: Path) -> None:
     from procsimp.errors import ParameterError
-    from procsimp.mining import mine
+    from procsimp.mine import mine
     from procsimp.report import report
 
     log = read_log(DATA / "good" / "dossiers_vi.csv", cache=False)
@@ -503,8 +503,8 @@ def test_discovery_shortens_a_dossier_of_thousands_of_events(tmp_path: Path) -> 
     hashes each) and exhausted 24 GB; traces are now shortened for discovery, and the model says so."""
     import random
 
-    from procsimp.discovery import MAX_TRACE_EVENTS
-    from procsimp.mining import mine
+    from procsimp.mine import mine
+    from procsimp.mine.discovery import MAX_TRACE_EVENTS
 
     rng = random.Random(0)
     rows = ["case_id,activity,end_time"]
@@ -541,7 +541,7 @@ def test_a_full_disk_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     is stood in for by a write that fails the way a full disk does.)"""
     import errno
 
-    from procsimp import _atomic
+    from procsimp.core import _atomic
 
     real_open = _atomic.open if hasattr(_atomic, "open") else open
 

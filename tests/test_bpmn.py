@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from procsimp import discovery as d
 from procsimp.errors import ParameterError
-from procsimp.render import bpmn as rb
-from procsimp.render.pnml import pnml_xml, write_pnml
+from procsimp.mine import discovery as d
+from procsimp.mine.render import bpmn as rb
+from procsimp.mine.render.pnml import pnml_xml, write_pnml
 from tests.conftest import EVENT_LOGS, real_log_path
 
 JS = Path(__file__).resolve().parent / "js"
@@ -284,7 +284,7 @@ def test_same_model_same_bytes_and_stable_task_ids(tmp_path):
 
 def test_pm4py_bpmn_objects_are_laid_out_too(models, tmp_path):
     """A BPMN from pm4py's own discovery (uuid ids, gateway cascades) gets a clean diagram."""
-    from procsimp._pm4py import pm4py
+    from procsimp.core._pm4py import pm4py
 
     model, _ = next(iter(models.values()))
     pm = pm4py()
@@ -305,7 +305,7 @@ def test_pm4py_bpmn_objects_are_laid_out_too(models, tmp_path):
 
 
 def test_pm4py_reads_the_bpmn_back(models):
-    from procsimp._pm4py import pm4py
+    from procsimp.core._pm4py import pm4py
 
     model, path = models.get("receipt", next(iter(models.values())))
     back = pm4py().read_bpmn(str(path))
@@ -317,7 +317,7 @@ def test_bad_input_is_refused():
     with pytest.raises(ParameterError) as err:
         rb.bpmn_xml("model.bpmn")
     assert str(err.value) == (
-        "expected a procsimp Model (procsimp.discovery.discover_model) or a pm4py BPMN graph, got str"
+        "expected a procsimp Model (procsimp.mine.discovery.discover_model) or a pm4py BPMN graph, got str"
     )
 
 
@@ -340,7 +340,7 @@ def test_svg_preview_draws_every_node(models):
 
 # ---------------------------------------------------------------------------- PNML
 def test_pnml_round_trips_through_pm4py_and_is_deterministic(models, tmp_path):
-    from procsimp._pm4py import pm4py
+    from procsimp.core._pm4py import pm4py
 
     model, _ = models.get("receipt", next(iter(models.values())))
     path = write_pnml(model, tmp_path / "model.pnml")
@@ -358,7 +358,7 @@ def test_pnml_refuses_other_objects():
     with pytest.raises(ParameterError) as err:
         pnml_xml(object())
     assert str(err.value) == (
-        "expected a procsimp Model (procsimp.discovery.discover_model) or a (net, "
+        "expected a procsimp Model (procsimp.mine.discovery.discover_model) or a (net, "
         "initial_marking, final_marking) tuple, got object"
     )
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from procsimp.calendar import (
+from procsimp.core.calendar import (
     WorkCalendar,
     case_due_dates,
     classify_on_time,
@@ -21,7 +21,7 @@ from procsimp.calendar import (
     due_dates,
 )
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log
+from procsimp.read import frame_to_log
 
 TZ = "Asia/Ho_Chi_Minh"
 
@@ -367,7 +367,7 @@ def test_daylight_saving_zone_counts_wall_clock_hours() -> None:
 def test_local_ticks_equal_pandas_conversion(timezone: str, unit: str, span: tuple[int, int]) -> None:
     # constant offsets take one addition, others (daylight saving, 1906/1975 changes, half-hour
     # shifts) the per-value conversion; the result is pandas' in every case, NaT kept
-    from procsimp._tz import constant_offset, local_ticks
+    from procsimp.core._tz import constant_offset, local_ticks
 
     per = {"s": 1, "us": 10**6, "ns": 10**9}[unit]
     rng = np.random.default_rng(7)

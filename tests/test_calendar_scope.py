@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from procsimp.calendar import calendar_for, vietnamese_evidence
+from procsimp.core.calendar import calendar_for, vietnamese_evidence
 from procsimp.errors import ParameterError
-from procsimp.io import read_log
-from procsimp.io.frame import frame_to_log
+from procsimp.read import read_log
+from procsimp.read.frame import frame_to_log
 from tests.conftest import EVENT_LOGS, invoke, real_log_path
 
 

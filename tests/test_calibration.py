@@ -1,4 +1,4 @@
-"""Calibrated confidence of the flags (procsimp.detect.calibration, benchmarks/fit_calibration.py)."""
+"""Calibrated confidence of the flags (procsimp.flag.calibration, benchmarks/fit_calibration.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from procsimp.detect import flag_steps
-from procsimp.detect.calibration import (
+from procsimp.flag import flag_steps
+from procsimp.flag.calibration import (
     POOLED,
     Band,
     Calibration,
@@ -18,8 +18,8 @@ from procsimp.detect.calibration import (
     load_calibration,
     shrink,
 )
-from procsimp.detect.flag import Flag
-from procsimp.detect.pipeline import CatalogWarning
+from procsimp.flag.flag import Flag
+from procsimp.flag.pipeline import CatalogWarning
 from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 
 import procsimp
-from procsimp._outdir import MARKER
-from procsimp.config import config_context
-from procsimp.filters import run_metadata
-from procsimp.office_hours import log_calendar
+from procsimp.core.config import config_context
+from procsimp.engine.filters import run_metadata
+from procsimp.engine.office_hours import log_calendar
+from procsimp.output.folder import MARKER
 from procsimp.output.maps import write_maps
 from procsimp.output.proposal import write_proposals
 from procsimp.output.tables import flags_meta, write_flags, write_profile
-from procsimp.redesign import propose_all
+from procsimp.propose import propose_all
 from tests.conftest import invoke
 
 pytestmark = pytest.mark.skipif(
@@ -154,7 +154,7 @@ def test_mine(log_path: Path, tmp_path: Path) -> None:
     formats = ["svg", "png", "dot", "bpmn", "pnml"]
 
     def python(log: Any, cal: Any, out: Path) -> None:
-        from procsimp.mining import mine_all
+        from procsimp.mine import mine_all
 
         write_maps(mine_all(log, calendar=cal), out, formats=formats, meta=run_metadata(log, cal))
 

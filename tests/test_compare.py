@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from procsimp.comparison import Comparison, compare, parse_periods
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log, read_log
-from procsimp.stats import TOTAL
+from procsimp.profile import TOTAL
+from procsimp.profile.comparison import Comparison, compare, parse_periods
+from procsimp.read import frame_to_log, read_log
 from procsimp.synth import generate
 from procsimp.synth._write import csv_bytes
 from tests.conftest import invoke

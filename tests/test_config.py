@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 
 import procsimp
-from procsimp.calendar import WorkCalendar, default_calendar, round_the_clock
 from procsimp.catalog import Catalog, CatalogWarning, load_catalog, resolve_catalog
-from procsimp.config import Settings, config_context, settings
-from procsimp.detect import flag_steps
+from procsimp.core.calendar import WorkCalendar, default_calendar, round_the_clock
+from procsimp.core.config import Settings, config_context, settings
 from procsimp.engine.backend import get_backend
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log, read_log
-from procsimp.stats import profile
+from procsimp.flag import flag_steps
+from procsimp.profile import profile
+from procsimp.read import frame_to_log, read_log
 from procsimp.synth import generate
 
 EXTRA_CATALOG = """\
@@ -198,8 +198,8 @@ def test_read_log_takes_the_timezone_setting(tmp_path: Path) -> None:
 def test_the_cli_calendar_is_the_setting_while_the_command_runs(log) -> None:
     import click
 
-    from procsimp.commands._options import Scope
-    from procsimp.filters import FilterSpec
+    from procsimp.cli.commands._options import Scope
+    from procsimp.engine.filters import FilterSpec
 
     scope = Scope(filters=FilterSpec.build(), kind="24x7", holidays="none")
 

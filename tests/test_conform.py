@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from procsimp.conformance import conform
+from procsimp.catalog.procedure import Parallel, Procedure, ProcedureStep, Reference, load_reference
+from procsimp.core.log import ACTIVITY, CASE, START, TIMESTAMP
 from procsimp.errors import ProcedureError
-from procsimp.log import ACTIVITY, CASE, START, TIMESTAMP
-from procsimp.procedure import Parallel, Procedure, ProcedureStep, Reference, load_reference
+from procsimp.mine.conformance import conform
 from procsimp.synth import generate
 from tests.conftest import invoke
 
@@ -83,8 +83,8 @@ def test_planted_overrun_is_found_with_its_share(synth):
     step = "Thẩm định hồ sơ"
     ref = synth.procedure().get(service)
     # allot every step the most its dossiers took in the to-be log: no overrun before planting
-    from procsimp.calendar import default_calendar
-    from procsimp.conformance import step_hours
+    from procsimp.core.calendar import default_calendar
+    from procsimp.mine.conformance import step_hours
 
     times = step_hours(synth.to_be.for_service(service), default_calendar())
     most = times.groupby(["activity", "case"])["hours"].sum().groupby(level=0).max()

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from procsimp.core.log import CASE, TIMESTAMP
 from procsimp.errors import LogReadError, ParameterError
-from procsimp.io import convert, read_log
-from procsimp.log import CASE, TIMESTAMP
+from procsimp.read import convert, read_log
 from tests.conftest import invoke, real_log_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""``procsimp.detect.aggregate``: the numbers the detectors stand on, checked on hand-built logs.
+"""``procsimp.flag.aggregate``: the numbers the detectors stand on, checked on hand-built logs.
 
 Times are built in working minutes of the default calendar (07:30-11:30, 13:30-17:00, Monday to
 Friday, Vietnamese holidays), so the expected processing and waiting times are exact.
@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from procsimp.calendar import default_calendar
-from procsimp.detect import ROLE_THRESHOLDS, aggregate
+from procsimp.core.calendar import default_calendar
+from procsimp.core.log import EventLog
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log
-from procsimp.log import EventLog
+from procsimp.flag import ROLE_THRESHOLDS, aggregate
+from procsimp.read import frame_to_log
 
 TZ = "Asia/Ho_Chi_Minh"
 DAY = 450.0  # working minutes in a day

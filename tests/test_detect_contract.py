@@ -1,6 +1,6 @@
 """The common contract of every registered detector (like scikit-learn's common estimator tests).
 
-Every class in ``procsimp.detect.DETECTORS`` must: take keyword-only parameters, store them and
+Every class in ``procsimp.flag.DETECTORS`` must: take keyword-only parameters, store them and
 reject bad values with a clear ``ParameterError``; leave its input (the log and the aggregates)
 untouched; give the same flags every time; return nothing on a one-case log; stay quiet on logs
 without waste (no flag at all, except for the rework loops and waiting hot spots such logs keep:
@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from procsimp.calendar import default_calendar
-from procsimp.detect import DETECTORS, CatalogWarning, Detector, Interval, aggregate, flag_steps
-from procsimp.detect.flag import ACTIONS, Flag
+from procsimp.core.calendar import default_calendar
+from procsimp.core.log import CASE, EventLog
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log
-from procsimp.log import CASE, EventLog
+from procsimp.flag import DETECTORS, CatalogWarning, Detector, Interval, aggregate, flag_steps
+from procsimp.flag.flag import ACTIONS, Flag
+from procsimp.read import frame_to_log
 from procsimp.synth import SERVICE_IDS, generate
 
 DETECTOR_ITEMS = sorted(DETECTORS.items())
@@ -113,7 +113,7 @@ def test_registry_entry(name: str, cls: type[Detector]) -> None:
     assert issubclass(cls, Detector)
     assert cls.name == name
     assert cls.action in ACTIONS
-    assert cls.__doc__ and cls.__module__.startswith("procsimp.detect.")
+    assert cls.__doc__ and cls.__module__.startswith("procsimp.flag.")
 
 
 @pytest.mark.parametrize(("name", "cls"), DETECTOR_ITEMS)

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from procsimp.calendar import WorkCalendar
-from procsimp.detect import flag_steps
-from procsimp.io import frame_to_log
-from procsimp.log import EventLog
+from procsimp.core.calendar import WorkCalendar
+from procsimp.core.log import EventLog
+from procsimp.flag import flag_steps
+from procsimp.read import frame_to_log
 
 CAL = WorkCalendar()  # 07:30-11:30, 13:30-17:00
 

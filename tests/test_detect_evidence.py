@@ -21,11 +21,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from procsimp.calendar import default_calendar
-from procsimp.detect import LateKnockout, Mergeable, Parallelizable, aggregate, flag_steps
-from procsimp.detect._common import routing_only_by_swap
-from procsimp.io import frame_to_log
-from procsimp.log import START, EventLog
+from procsimp.core.calendar import default_calendar
+from procsimp.core.log import START, EventLog
+from procsimp.flag import LateKnockout, Mergeable, Parallelizable, aggregate, flag_steps
+from procsimp.flag._common import routing_only_by_swap
+from procsimp.read import frame_to_log
 
 TZ = "Asia/Ho_Chi_Minh"
 DAY = 450.0

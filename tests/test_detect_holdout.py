@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import pytest
 
-from procsimp.detect import flag_steps
-from procsimp.log import ACTIVITY, UNIT
+from procsimp.core.log import ACTIVITY, UNIT
+from procsimp.flag import flag_steps
 from procsimp.synth import SERVICE_IDS, generate
 from tests.truth_scoring import Score, score_run
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from procsimp.detect import FIELDS, Flag, aggregate, flag_steps, run_detectors
-from procsimp.detect.output import (
+from procsimp.errors import ParameterError
+from procsimp.flag import FIELDS, Flag, aggregate, flag_steps, run_detectors
+from procsimp.flag.output import (
     CSV_COLUMNS,
     flags_frame,
     flags_table,
@@ -18,7 +19,6 @@ from procsimp.detect.output import (
     flags_to_json,
     neutralise,
 )
-from procsimp.errors import ParameterError
 from procsimp.output.tables import write_flags
 from procsimp.synth import generate
 
@@ -90,7 +90,7 @@ def test_kept_steps_are_never_removed_even_if_a_detector_says_so(synth) -> None:
     ag = aggregate(synth.log)
     service = ag.service_names[0]
     start = ag.service(service)["start_activity"]
-    from procsimp.detect.base import Detector
+    from procsimp.flag.base import Detector
 
     class RecklessDetector(Detector):
         """Flags the start step."""
@@ -112,7 +112,7 @@ def test_kept_steps_are_never_removed_even_if_a_detector_says_so(synth) -> None:
 def test_duplicates_are_merged_and_conflicts_resolved(synth) -> None:
     ag = aggregate(synth.log)
     svc = ag.service_names[0]
-    from procsimp.detect.base import Detector
+    from procsimp.flag.base import Detector
 
     class Fixed(Detector):
         """Returns fixed flags."""

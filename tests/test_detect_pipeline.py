@@ -9,12 +9,12 @@ import warnings
 
 import pytest
 
-from procsimp.detect import CatalogWarning, aggregate, flag_steps
-from procsimp.detect.pipeline import check_protect, normalize_name
+from procsimp.core.log import SERVICE, EventLog
 from procsimp.errors import ParameterError
-from procsimp.log import SERVICE, EventLog
-from procsimp.redesign import propose
-from procsimp.stats import profile
+from procsimp.flag import CatalogWarning, aggregate, flag_steps
+from procsimp.flag.pipeline import check_protect, normalize_name
+from procsimp.profile import profile
+from procsimp.propose import propose
 from procsimp.synth import generate
 
 TAX = "Đăng ký thuế lần đầu cho cá nhân"

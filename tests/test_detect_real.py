@@ -13,10 +13,10 @@ import json
 import pandas as pd
 import pytest
 
-from procsimp.detect import FIELDS, CatalogWarning, flag_steps
-from procsimp.detect.flag import ACTIONS
-from procsimp.io import read_log
-from procsimp.log import ACTIVITY, CASE
+from procsimp.core.log import ACTIVITY, CASE
+from procsimp.flag import FIELDS, CatalogWarning, flag_steps
+from procsimp.flag.flag import ACTIONS
+from procsimp.read import read_log
 from tests.conftest import real_log_path
 
 REAL = [

@@ -13,14 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from procsimp.calendar import WorkCalendar
-from procsimp.detect import flag_steps
-from procsimp.detect.aggregates import aggregate
+from procsimp.core.calendar import WorkCalendar
+from procsimp.core.log import ACTIVITY, CASE, EventLog
+from procsimp.engine.office_hours import OfficeHoursWarning, infer_office_hours, log_calendar
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log, read_log
-from procsimp.log import ACTIVITY, CASE, EventLog
-from procsimp.office_hours import OfficeHoursWarning, infer_office_hours, log_calendar
-from procsimp.redesign import propose
+from procsimp.flag import flag_steps
+from procsimp.flag.aggregates import aggregate
+from procsimp.propose import propose
+from procsimp.read import frame_to_log, read_log
 from procsimp.synth import generate
 from tests.conftest import invoke, real_log_path
 

@@ -23,8 +23,8 @@ import math
 
 import pytest
 
-from procsimp.detect import FIELDS, flag_steps
-from procsimp.detect.flag import ACTIONS
+from procsimp.flag import FIELDS, flag_steps
+from procsimp.flag.flag import ACTIONS
 from procsimp.synth import SERVICE_IDS, generate
 from tests.truth_scoring import Score, score_run
 

@@ -1,4 +1,4 @@
-"""Model discovery: readable BPMN + Petri net from a variant table (procsimp.discovery)."""
+"""Model discovery: readable BPMN + Petri net from a variant table (procsimp.mine.discovery)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from procsimp import discovery as d
 from procsimp.errors import ParameterError
+from procsimp.mine import discovery as d
 from tests.conftest import EVENT_LOGS, ROOT, real_log_path
 
 RECEIPT = "Receipt_phase_of_an_environmental_permit_application_process_WABO_CoSeLoG_project.xes.gz"
 
 
 def pm():
-    from procsimp._pm4py import pm4py
+    from procsimp.core._pm4py import pm4py
 
     return pm4py()
 
@@ -513,9 +513,9 @@ def test_summary_is_json_and_repr_html_reports_the_figures():
 _DETERMINISM_SCRIPT = """
 import sys, hashlib
 sys.path.insert(0, {root!r})
-from procsimp.discovery import discover_model
-from procsimp.render.bpmn import bpmn_xml
-from procsimp.render.pnml import pnml_xml
+from procsimp.mine.discovery import discover_model
+from procsimp.mine.render.bpmn import bpmn_xml
+from procsimp.mine.render.pnml import pnml_xml
 traces = {{("a","b","c","e"): 5, ("a","c","b","e"): 4, ("a","d","e"): 3, ("a","b","b","c","e"): 1,
            ("a","d","f","d","e"): 2}}
 m = discover_model(traces, noise=0.0)
@@ -537,8 +537,8 @@ def test_output_bytes_do_not_depend_on_hash_seed_or_process():
 
 def test_module_import_stays_light():
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, procsimp.discovery, procsimp.render.bpmn, "
-         "procsimp.render.pnml, procsimp.render; print('pm4py' in sys.modules, 'graphviz' in sys.modules)"],
+        [sys.executable, "-c", "import sys, procsimp.mine.discovery, procsimp.mine.render.bpmn, "
+         "procsimp.mine.render.pnml, procsimp.mine.render; print('pm4py' in sys.modules, 'graphviz' in sys.modules)"],
         capture_output=True, text=True, check=True, timeout=60, cwd=Path(ROOT),
     )
     assert out.stdout.split() == ["False", "False"]

@@ -8,8 +8,8 @@ import click
 
 import procsimp
 from procsimp.cli import main
-from procsimp.commands import COMMANDS
-from procsimp.detect.registry import DETECTORS
+from procsimp.cli.commands import COMMANDS
+from procsimp.flag.registry import DETECTORS
 from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent

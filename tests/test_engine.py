@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from procsimp import engine
-from procsimp._pm4py import pm4py
-from procsimp.calendar import WorkCalendar, default_calendar
+from procsimp.core._pm4py import pm4py
+from procsimp.core.calendar import WorkCalendar, default_calendar
+from procsimp.core.log import EventLog
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log, read_log
-from procsimp.log import EventLog
+from procsimp.read import frame_to_log, read_log
 from tests.conftest import EVENT_LOGS, real_log_path
 from tests.sample_logs import TZ, random_logs, small_log
 
@@ -180,7 +180,7 @@ def test_inputs_are_not_mutated_and_results_are_fresh_copies() -> None:
 def test_bad_arguments_teach() -> None:
     with pytest.raises(ParameterError, match=r"expected an EventLog, got DataFrame; read one with procsimp.read_log"):
         engine.dfg(pd.DataFrame())  # type: ignore[arg-type]
-    with pytest.raises(ParameterError, match=r"calendar must be a procsimp.calendar.WorkCalendar or None"):
+    with pytest.raises(ParameterError, match=r"calendar must be a procsimp.core.calendar.WorkCalendar or None"):
         engine.dfg(small_log(), calendar="VN")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match=r"unknown engine table\(s\) 'edges'; choose from: dfg, activities"):
         engine.aggregates(small_log(), tables=["edges"])

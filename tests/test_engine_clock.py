@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from procsimp.core.log import START, TIMESTAMP
 from procsimp.engine.clock import clock_table
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log
-from procsimp.log import START, TIMESTAMP
+from procsimp.read import frame_to_log
 from tests.conftest import EVENT_LOGS
 
 
@@ -42,7 +42,7 @@ def test_local_seconds_across_daylight_saving_changes() -> None:
 
 
 def test_bundled_log_and_a_log_before_1970() -> None:
-    from procsimp.io import read_log
+    from procsimp.read import read_log
 
     log = read_log(EVENT_LOGS / "dossiers_vi.csv", cache=False)
     pd.testing.assert_frame_equal(clock_table(log), _expected(log, log.timezone))

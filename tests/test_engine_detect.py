@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 
 from procsimp import engine
-from procsimp.calendar import default_calendar
-from procsimp.detect.aggregates import aggregate
+from procsimp.core.calendar import default_calendar
+from procsimp.core.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, TIMESTAMP, UNIT, EventLog
 from procsimp.engine import backend
 from procsimp.errors import ParameterError
-from procsimp.io import read_log
-from procsimp.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, TIMESTAMP, UNIT, EventLog
+from procsimp.flag.aggregates import aggregate
+from procsimp.read import read_log
 from procsimp.synth import generate
 from tests.conftest import EVENT_LOGS, invoke
 
@@ -410,7 +410,7 @@ def test_one_sub_log_per_service_and_one_aggregate_for_flag_and_propose(monkeypa
     import importlib
 
     from procsimp import flag_steps
-    from procsimp.redesign import propose
+    from procsimp.propose import propose
 
     log = read_log(EVENT_LOGS / "dossiers_en.csv", cache=False)
     name = log.services[0]
@@ -418,7 +418,7 @@ def test_one_sub_log_per_service_and_one_aggregate_for_flag_and_propose(monkeypa
     assert log.for_service(name) is sub and sub.for_service(name) is sub
     assert len(sub.df) < len(log.df) and set(sub.df[SERVICE].astype(str)) == {name}
 
-    aggregates = importlib.import_module("procsimp.detect.aggregates")
+    aggregates = importlib.import_module("procsimp.flag.aggregates")
     prepare = importlib.import_module("procsimp.engine.prepare")
     calls = {"aggregate": 0, "prepare": 0}
     real_aggregate, real_prepare = aggregates.aggregate, prepare.prepare

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from procsimp.config import config_context
+from procsimp.core.config import config_context
 from procsimp.engine import backend
 from procsimp.engine.backend import get_backend
 from procsimp.errors import ParameterError

@@ -29,11 +29,11 @@ import pandas as pd
 import pytest
 
 from procsimp import engine
+from procsimp.core.log import EventLog
 from procsimp.engine.clock import clock_table
 from procsimp.engine.spark import SparkBackend, to_spark_sql
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log, read_log
-from procsimp.log import EventLog
+from procsimp.read import frame_to_log, read_log
 from procsimp.synth import generate
 from tests.conftest import EVENT_LOGS, invoke, real_log_path
 from tests.sample_logs import small_log

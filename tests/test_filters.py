@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from procsimp.engine.filters import filter_log
 from procsimp.errors import ParameterError
-from procsimp.filters import filter_log
-from procsimp.io import read_log
+from procsimp.read import read_log
 from tests.conftest import EVENT_LOGS, invoke, real_log_path
 
 CASE = "case:concept:name"
@@ -264,7 +264,7 @@ def test_cli_filters_are_printed_and_written_into_the_outputs(tmp_path: Path) ->
         "2025-02-01T00:00:00+07:00 to … (dossiers intersecting)", "channel=online", ">5d",
     ]
     assert written["calendar"]["country"] == "VN"
-    from procsimp.stats import TOTAL
+    from procsimp.profile import TOTAL
 
     total = [s for s in written["services"] if s["service"] == TOTAL]
     assert json.loads(out)["filters"] == written["filters"]
@@ -302,7 +302,7 @@ def test_where_takes_the_source_header_of_a_mapped_column() -> None:
 
 
 def test_the_report_header_and_its_json_carry_the_filters_and_the_calendar(tmp_path: Path) -> None:
-    from procsimp.calendar import calendar_for
+    from procsimp.core.calendar import calendar_for
     from procsimp.report import report
     from tests.conftest import DATA
 

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from procsimp.cli import main
-from procsimp.detect import FIELDS, flag_steps
-from procsimp.detect.output import CSV_COLUMNS
-from procsimp.io import read_log
+from procsimp.flag import FIELDS, flag_steps
+from procsimp.flag.output import CSV_COLUMNS
+from procsimp.read import read_log
 from procsimp.synth import generate
 
 TRANSFER = "Chuyển hồ sơ đến phòng chuyên môn"

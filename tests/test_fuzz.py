@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from procsimp import read_log
 from procsimp.errors import ProcsimpError
-from procsimp.io import frame_to_log
+from procsimp.read import frame_to_log
 
 EXAMPLES = int(os.environ.get("PROCSIMP_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="PROCSIMP_FUZZ_EXAMPLES" not in os.environ,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from procsimp.mining import mine
-from procsimp.render.bpmn import bpmn_xml
+from procsimp.mine import mine
+from procsimp.mine.render.bpmn import bpmn_xml
 from procsimp.report import report
 from procsimp.synth import generate
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from procsimp.calendar import WorkCalendar
+from procsimp.core.calendar import WorkCalendar
+from procsimp.core.log import EventLog
 from procsimp.errors import ParameterError
-from procsimp.indicators import ChannelWarning, channel_classes, load_channel_map
-from procsimp.io import frame_to_log, read_log
-from procsimp.log import EventLog
-from procsimp.stats import TOTAL, profile
+from procsimp.profile import TOTAL, profile
+from procsimp.profile.indicators import ChannelWarning, channel_classes, load_channel_map
+from procsimp.read import frame_to_log, read_log
 from procsimp.synth import generate
 from procsimp.synth._write import csv_bytes
 from tests.conftest import invoke

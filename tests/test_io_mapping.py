@@ -8,10 +8,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from procsimp.core.log import ROLES, ColumnMapping
 from procsimp.errors import MappingError, MissingColumnError
-from procsimp.io import detect_mapping, frame_to_log, load_mapping_file, normalise_header, read_log
-from procsimp.io.mapping import SYNONYMS
-from procsimp.log import ROLES, ColumnMapping
+from procsimp.read import (
+    detect_mapping,
+    frame_to_log,
+    load_mapping_file,
+    normalise_header,
+    read_log,
+)
+from procsimp.read.mapping import SYNONYMS
 
 VI = ["ma_ho_so", "thu_tuc", "buoc", "bat_dau", "ket_thuc", "can_bo", "phong_ban", "kenh", "ngay_nhan",
       "han_xu_ly", "ket_qua"]

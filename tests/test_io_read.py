@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from procsimp.core.log import ACTIVITY, CASE, RESOURCE, ROLES, SERVICE, START, TIMESTAMP, EventLog
 from procsimp.errors import LogReadError, LogValidationError, ParameterError
-from procsimp.io import frame_to_log, read_log, write_log
-from procsimp.log import ACTIVITY, CASE, RESOURCE, ROLES, SERVICE, START, TIMESTAMP, EventLog
+from procsimp.read import frame_to_log, read_log, write_log
 from tests.conftest import load_script
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -134,7 +134,7 @@ def test_excel_numbers_serials_and_openpyxl_fallback(tmp_path: Path, monkeypatch
     assert log.df[CASE].tolist() == ["1001", "1001"]
     assert log.df[TIMESTAMP].tolist() == [pd.Timestamp("2025-03-31 12:00", tz=TZ), pd.Timestamp("2025-04-01 06:00", tz=TZ)]
     assert log.mapping.formats["timestamp"] == "Excel serial dates"
-    import procsimp.io.excel as excel
+    import procsimp.read.excel as excel
 
     def broken(_path: Path) -> None:
         raise RuntimeError("calamine unavailable")
@@ -216,8 +216,8 @@ def test_write_log_errors(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- XES parsers
 def test_xes_parsers_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """rustxes (one or two processes) and the lxml parser give the same log."""
-    import procsimp.io.xes as xes
-    from procsimp.io._xes_scan import _Fallback
+    import procsimp.read.xes as xes
+    from procsimp.read._xes_scan import _Fallback
 
     rng = np.random.default_rng(3)
     n = 4000
@@ -385,8 +385,8 @@ def test_bundled_logs_have_no_tie_or_day_resolution_warning(name: str) -> None:
 def test_date_only_due_dates_keep_the_on_time_classification(tmp_path: Path) -> None:
     """A due date written without its time is due at the end of that day: cutting the times off
     ``han_xu_ly`` changes only dossiers finished on their due day after the time it gave."""
+    from procsimp.core.log import DUE
     from procsimp.engine import case_table
-    from procsimp.log import DUE
 
     source = Path(__file__).resolve().parent.parent / "event_logs" / "dossiers_vi.csv"
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
@@ -462,7 +462,7 @@ def test_memory_is_compact() -> None:
 
 # ---------------------------------------------------------------------------- cache
 def test_cache_reuses_and_invalidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import procsimp.io.read as reader
+    import procsimp.read.read as reader
 
     src = tmp_path / "log.csv"
     src.write_bytes((GOOD / "dossiers_vi.csv").read_bytes())
@@ -585,7 +585,7 @@ def test_case_time_order_equals_a_full_sort() -> None:
 
 
 def test_normalised_categoricals_are_kept_as_they_are() -> None:
-    from procsimp.io.frame import nfc_categorical
+    from procsimp.read.frame import nfc_categorical
 
     cases = [
         pd.Categorical(["b", "a", "b", None], categories=["a", "b"]),  # already normal: kept
@@ -604,7 +604,7 @@ def test_normalised_categoricals_are_kept_as_they_are() -> None:
 
 
 def test_plausible_years_checked_exactly_near_the_ends() -> None:
-    from procsimp.io.times import NS_MAX_YEAR, NS_MIN_YEAR, parse_times
+    from procsimp.read.times import NS_MAX_YEAR, NS_MIN_YEAR, parse_times
 
     edges = [
         f"{NS_MIN_YEAR - 1}-12-31T23:59:59.999999999", f"{NS_MIN_YEAR}-01-01T00:00:00",
@@ -622,7 +622,7 @@ def test_plausible_years_checked_exactly_near_the_ends() -> None:
 def test_xes_halves_are_copied_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The two halves are the same through the kernel copy and through Python: a log read in
     two processes either way equals the log read in one."""
-    import procsimp.io.xes as xes
+    import procsimp.read.xes as xes
 
     rng = np.random.default_rng(5)
     n = 3000

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from procsimp._pm4py import pm4py
-from procsimp.io import read_log
-from procsimp.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
+from procsimp.core._pm4py import pm4py
+from procsimp.core.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
+from procsimp.read import read_log
 from tests.conftest import real_log_path
 
 pytestmark = pytest.mark.real_logs

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from procsimp.errors import LogValidationError
-from procsimp.io import frame_to_log, parse_times
+from procsimp.read import frame_to_log, parse_times
 
 TZ = "Asia/Ho_Chi_Minh"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from procsimp.errors import LogReadError
-from procsimp.io import read_log
+from procsimp.read import read_log
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 SECRET = (BAD / "secret.txt").read_text(encoding="utf-8").strip()
@@ -22,7 +22,7 @@ SECRET = (BAD / "secret.txt").read_text(encoding="utf-8").strip()
 @pytest.fixture
 def no_parser(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record any call to a parser; a refused file must never reach one."""
-    import procsimp.io.xes as xes
+    import procsimp.read.xes as xes
 
     calls: list[str] = []
     monkeypatch.setattr(xes, "_rust_parse", lambda path: calls.append(f"rustxes {path}"))
@@ -55,7 +55,7 @@ def test_dtd_in_a_gzip_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_lxml_layer_does_not_resolve_external_entities() -> None:
-    from procsimp.io.xes import _read_lxml
+    from procsimp.read.xes import _read_lxml
 
     with pytest.raises(LogReadError) as err:
         _read_lxml(BAD / "xxe.xes", "xxe.xes", "UTC")
@@ -64,7 +64,7 @@ def test_lxml_layer_does_not_resolve_external_entities() -> None:
 
 
 def test_lxml_layer_does_not_expand_the_bomb() -> None:
-    from procsimp.io.xes import _read_lxml
+    from procsimp.read.xes import _read_lxml
 
     started = time.perf_counter()
     try:

@@ -21,19 +21,19 @@ REASON_PREFIX = "# Long module: "
 
 #: module -> the reason written on its first line (after ``# Long module: ``)
 LONG_MODULES: dict[str, str] = {
-    "procsimp/calendar.py": "working-minute arithmetic, its inverse, holidays and due dates share the calendar's tables.",
+    "procsimp/core/calendar.py": "working-minute arithmetic, its inverse, holidays and due dates share the calendar's tables.",
     "procsimp/catalog/loader.py": "one validator for two file formats (YAML and CSV) that share every field rule and error message.",
-    "procsimp/detect/aggregates.py": "the detectors' tables and the step roles, one plan of the engine plus the judgements on its results.",
-    "procsimp/discovery.py": "model discovery and the tree-to-BPMN rewriting rules it applies share one graph representation.",
-    "procsimp/io/frame.py": "every reader ends in one validation pass over the same arrays; split, those arrays would travel between modules.",
-    "procsimp/io/parquet_source.py": "a log left on its Parquet files: the schema mapping, the checks and the one encoding pass in DuckDB share its source.",
-    "procsimp/io/times.py": "one timestamp-format decision per column; the format detectors and parsers share the same vectorised helpers.",
-    "procsimp/io/xes.py": "XES reading (fast path and safe fallback) and writing share the attribute typing and the XML safety checks.",
-    "procsimp/procedure.py": "the reference-file schema: parsing, validation with located errors and the model it builds belong together.",
-    "procsimp/redesign/proposal.py": "the Proposal result with its views (procedure table, diagrams, KPIs) and propose() that builds it.",
-    "procsimp/redesign/simulate.py": "one discrete-event model (arrivals, officer pools, working-minute clock, replications) over one shared state.",
-    "procsimp/render/bpmn.py": "one layout algorithm (order, placement, orthogonal routing) and its BPMN-DI serialisation.",
-    "procsimp/render/graphviz.py": "one drawing: the map's DOT, legend, colour scales and SVG/PNG/PDF rendering share its styling.",
+    "procsimp/flag/aggregates.py": "the detectors' tables and the step roles, one plan of the engine plus the judgements on its results.",
+    "procsimp/mine/discovery.py": "model discovery and the tree-to-BPMN rewriting rules it applies share one graph representation.",
+    "procsimp/read/frame.py": "every reader ends in one validation pass over the same arrays; split, those arrays would travel between modules.",
+    "procsimp/read/parquet_source.py": "a log left on its Parquet files: the schema mapping, the checks and the one encoding pass in DuckDB share its source.",
+    "procsimp/read/times.py": "one timestamp-format decision per column; the format detectors and parsers share the same vectorised helpers.",
+    "procsimp/read/xes.py": "XES reading (fast path and safe fallback) and writing share the attribute typing and the XML safety checks.",
+    "procsimp/catalog/procedure.py": "the reference-file schema: parsing, validation with located errors and the model it builds belong together.",
+    "procsimp/propose/proposal.py": "the Proposal result with its views (procedure table, diagrams, KPIs) and propose() that builds it.",
+    "procsimp/propose/simulate.py": "one discrete-event model (arrivals, officer pools, working-minute clock, replications) over one shared state.",
+    "procsimp/mine/render/bpmn.py": "one layout algorithm (order, placement, orthogonal routing) and its BPMN-DI serialisation.",
+    "procsimp/mine/render/graphviz.py": "one drawing: the map's DOT, legend, colour scales and SVG/PNG/PDF rendering share its styling.",
     "procsimp/report/__init__.py": "the report assembles every stage per service; its file writing is to move to one output layer.",
     "procsimp/synth/_random.py": "one grammar of procedures whose productions share the random state and the vocabulary.",
     "procsimp/synth/templates.py": "data: the generator's service templates, written as Python literals.",
@@ -97,9 +97,9 @@ def test_the_import_graph_sees_module_and_function_level_imports() -> None:
     # module level: the engine package imports its planner
     assert graph.has_edge("procsimp.engine", "procsimp.engine.sql")
     # inside a function: the filters reach the engine only for the variant filter
-    assert graph.has_edge("procsimp.filters", "procsimp.engine")
+    assert graph.has_edge("procsimp.engine.filters", "procsimp.engine")
     # under TYPE_CHECKING only: the engine names the EventLog type, the log never imports the engine
-    assert not graph.has_edge("procsimp.log", "procsimp.engine")
+    assert not graph.has_edge("procsimp.core.log", "procsimp.engine")
 
 
 def test_a_planted_cycle_is_found(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import procsimp
-from procsimp.mining import MAX_EDGES
-from procsimp.render import graphviz as gv
+from procsimp.mine import MAX_EDGES
+from procsimp.mine.render import graphviz as gv
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, EVENT_LOGS, invoke, real_log_path
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "maps"
@@ -125,7 +125,7 @@ def test_png_beyond_the_size_limit_is_refused_with_the_reason(tmp_path: Path, vi
 def test_zero_edits_draw_one_panel_and_edits_share_the_as_is_layout() -> None:
     import json
 
-    from procsimp.redesign.diagram import panels, render_panel
+    from procsimp.propose.diagram import panels, render_panel
 
     log = procsimp.read_log(Path(__file__).resolve().parent.parent / "event_logs" / "dossiers_en.csv")
     service = "Issue an ordinary passport in Viet Nam"
@@ -213,10 +213,10 @@ def test_a_pinned_panel_whose_boxes_touch_is_drawn_with_straight_edges() -> None
     """neato cannot route curved edges between pinned boxes that touch ('trying to delete a
     non-line'): the bundled English driving-licence proposal's to-be panel failed the demo."""
     import procsimp
-    from procsimp.io import read_log
-    from procsimp.mining import mine
-    from procsimp.redesign.diagram import panels
-    from procsimp.render.graphviz import pipe
+    from procsimp.mine import mine
+    from procsimp.mine.render.graphviz import pipe
+    from procsimp.propose.diagram import panels
+    from procsimp.read import read_log
 
     log = read_log(EVENT_LOGS / "dossiers_en.csv")
     name = "Exchange a driving licence"

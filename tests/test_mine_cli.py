@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from procsimp.commands.mine import service_slugs, slugify
+from procsimp.cli.commands.mine import service_slugs, slugify
 from tests.conftest import EVENT_LOGS, REAL_LOGS, invoke, real_log_path
 
 pytestmark = pytest.mark.skipif(
@@ -248,7 +248,7 @@ def test_fraction_given_as_percentage_is_warned(small_log: Path, tmp_path: Path)
 
 def test_missing_dot_program_is_one_error_line(small_log: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from procsimp.render.fonts import font_family
+    from procsimp.mine.render.fonts import font_family
 
     font_family()  # resolved while fontconfig is on PATH (it is cached)
     empty = tmp_path / "bin"

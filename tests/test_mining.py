@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from procsimp import engine
+from procsimp.core.log import EventLog
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log, read_log
-from procsimp.log import EventLog
-from procsimp.mining import END_NODE, MAX_ACTIVITIES, MAX_EDGES, START_NODE, ProcessMap, mine
+from procsimp.mine import END_NODE, MAX_ACTIVITIES, MAX_EDGES, START_NODE, ProcessMap, mine
+from procsimp.read import frame_to_log, read_log
 from tests.conftest import EVENT_LOGS, real_log_path
 from tests.sample_logs import random_logs, small_log
 

@@ -17,12 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 
 import procsimp
-from procsimp.calendar import WorkCalendar, default_calendar
+from procsimp.core.calendar import WorkCalendar, default_calendar
 from procsimp.engine.prepare import prepare
 from procsimp.engine.prepare_sql import EVENT_COLUMNS, prepare_sql
 from procsimp.errors import LogReadError, LogValidationError, ParameterError
-from procsimp.io import parquet_source
-from procsimp.io.parquet_source import ParquetSource, choose_storage, new_database
+from procsimp.read import parquet_source
+from procsimp.read.parquet_source import ParquetSource, choose_storage, new_database
 from tests.conftest import EVENT_LOGS, invoke, real_log_path
 
 DICTIONARIES = ("services", "activities", "cases", "channels", "outcomes", "units")

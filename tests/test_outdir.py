@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from procsimp._outdir import MARKER, output_folder
 from procsimp.errors import OutputFolderError, ParameterError, ProcsimpError
+from procsimp.output.folder import MARKER, output_folder
 from tests.conftest import DATA, ROOT, invoke
 
 LOG = DATA / "good" / "dossiers_vi.csv"
@@ -69,7 +69,7 @@ def test_a_successful_run_replaces_the_folder_whole(tmp_path: Path) -> None:
 
 def test_an_exception_leaves_the_old_folder_and_no_debris(old_report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import procsimp.report as rep
-    from procsimp.io import read_log
+    from procsimp.read import read_log
 
     out = copy_of(old_report, tmp_path / "report")
     before = snapshot(out)
@@ -86,7 +86,7 @@ def test_an_exception_leaves_the_old_folder_and_no_debris(old_report: Path, tmp_
 
 def test_a_full_disk_names_the_folder_not_a_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import procsimp.report as rep
-    from procsimp.io import read_log
+    from procsimp.read import read_log
 
     def full(path: Path, text: str) -> Path:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
@@ -147,7 +147,7 @@ def test_two_concurrent_reports_into_one_folder_one_is_refused(old_report: Path,
     before = snapshot(out)
     holder = (
         "import sys\n"
-        "from procsimp._outdir import output_folder\n"
+        "from procsimp.output.folder import output_folder\n"
         "with output_folder(sys.argv[1], command='report') as f:\n"
         "    (f.work / 'index.html').write_text('new', encoding='utf-8')\n"
         "    print('holding', flush=True)\n"
@@ -228,7 +228,7 @@ def test_a_read_only_folder_is_named_before_the_log_is_read(tmp_path: Path, comm
 
 
 def test_report_out_must_be_a_folder(tmp_path: Path) -> None:
-    from procsimp.io import read_log
+    from procsimp.read import read_log
     from procsimp.report import report
 
     log = read_log(LOG)
@@ -264,7 +264,7 @@ def test_the_working_directory_and_the_log_folder_are_never_replaced(tmp_path: P
         f"Error: the log {log} is inside the output folder --out {data}, which is replaced as a whole when "
         "the command succeeds; move the log or choose another --out"
     )
-    from procsimp.io import read_log
+    from procsimp.read import read_log
     from procsimp.report import report
 
     with pytest.raises(ParameterError, match="is inside the output folder"):

@@ -13,10 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from procsimp.detect import Flag
-from procsimp.detect.output import CSV_COLUMNS
-from procsimp.output.tables import write_flags
-from procsimp.redesign.edits import (
+from procsimp.engine.edits import (
     Eliminate,
     Merge,
     Refusal,
@@ -24,6 +21,9 @@ from procsimp.redesign.edits import (
     load_edit_file,
     write_edit_file,
 )
+from procsimp.flag import Flag
+from procsimp.flag.output import CSV_COLUMNS
+from procsimp.output.tables import write_flags
 from tests.conftest import invoke
 
 #: names that YAML would read as something else, or that need quoting, and Vietnamese names

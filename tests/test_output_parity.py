@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from procsimp._outdir import MARKER
-from procsimp.detect.output import CSV_COLUMNS
+from procsimp.flag.output import CSV_COLUMNS
+from procsimp.output.folder import MARKER
 from procsimp.output.tables import KPI_COLUMNS
 from tests.conftest import EVENT_LOGS, invoke
 

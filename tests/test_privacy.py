@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from procsimp.errors import ParameterError, PrivacyError
-from procsimp.io import read_log
-from procsimp.privacy import anonymize, fold_rare_variants, personal_columns
+from procsimp.read import read_log
+from procsimp.read.privacy import anonymize, fold_rare_variants, personal_columns
 from tests.conftest import DATA, invoke
 
 KEY = "f3a1c9e07b5d42a88c61e0d9b7a4f2c1"
@@ -92,7 +92,7 @@ def test_personal_columns_are_found_by_values_and_headers(pii_log: Path) -> None
 
 
 def test_detection_by_values_without_telling_headers() -> None:
-    from procsimp.io import frame_to_log
+    from procsimp.read import frame_to_log
 
     frame = pd.DataFrame({
         "case_id": ["A", "A", "B"],
@@ -254,7 +254,7 @@ def test_cache_is_never_inside_the_output_folder(pii_log: Path, tmp_path: Path, 
 
 # ---------------------------------------------------------------------------- dossier ids
 def test_reports_list_dossier_ids_only_when_asked(tmp_path: Path) -> None:
-    from procsimp.io import write_log
+    from procsimp.read import write_log
     from procsimp.synth import generate
 
     src = write_log(generate(services=["birth_registration"], cases=60, seed=3, lang="vi").log, tmp_path / "log.csv")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from procsimp.procedure import load_reference
-from procsimp.render.procedure_docs import procedure_rows
+from procsimp.catalog.procedure import load_reference
+from procsimp.output.procedure_docs import procedure_rows
 from procsimp.synth import generate
 from tests.conftest import invoke
 
@@ -76,10 +76,10 @@ def test_allotted_hours_are_the_median_rounded_up_to_the_half_hour(proposed):
 
     import numpy as np
 
-    from procsimp.calendar import default_calendar
-    from procsimp.conformance import step_hours
-    from procsimp.io import read_log
-    from procsimp.redesign import propose
+    from procsimp.core.calendar import default_calendar
+    from procsimp.mine.conformance import step_hours
+    from procsimp.propose import propose
+    from procsimp.read import read_log
 
     res, out, folder = proposed
     (proc,) = load_reference(folder / "to_be_procedure.yaml").procedures
@@ -136,9 +136,9 @@ def test_english_documents_and_parallel_rows(tmp_path):
     import docx
     import openpyxl
 
-    from procsimp.procedure import Parallel, Procedure, ProcedureStep
-    from procsimp.redesign.procedure_table import Change
-    from procsimp.render.procedure_docs import write_procedure_docx, write_procedure_xlsx
+    from procsimp.catalog.procedure import Parallel, Procedure, ProcedureStep
+    from procsimp.output.procedure_docs import write_procedure_docx, write_procedure_xlsx
+    from procsimp.propose.procedure_table import Change
 
     proc = Procedure(
         service="Issue a judicial record",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from procsimp import progress
+from procsimp.core import progress
 
 ROOT = Path(__file__).resolve().parent.parent
 pty = pytest.importorskip("pty", reason="pseudo-terminals need a POSIX system")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from procsimp.io import read_log
-from procsimp.redesign import kpis, propose
+from procsimp.propose import kpis, propose
+from procsimp.read import read_log
 from procsimp.synth import generate
 from tests.conftest import invoke
 

@@ -11,12 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from procsimp.calendar import default_calendar
-from procsimp.detect.flag import Flag
+from procsimp.core.calendar import default_calendar
+from procsimp.core.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP, UNIT, EventLog
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log
-from procsimp.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP, UNIT, EventLog
-from procsimp.redesign import (
+from procsimp.flag.flag import Flag
+from procsimp.propose import (
     Automate,
     Eliminate,
     Merge,
@@ -31,6 +30,7 @@ from procsimp.redesign import (
     select_flags,
     timeline,
 )
+from procsimp.read import frame_to_log
 
 TZ = "Asia/Ho_Chi_Minh"
 
@@ -401,7 +401,7 @@ def test_edit_files(tmp_path) -> None:
 
 # ============================================================================ KPIs and the result
 def test_kpis_agree_with_the_profile(relay_log: EventLog) -> None:
-    from procsimp.stats import profile
+    from procsimp.profile import profile
 
     k = kpis(relay_log)
     row = profile(relay_log).total

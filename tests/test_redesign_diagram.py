@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import procsimp
-from procsimp.redesign.diagram import side_by_side
-from procsimp.redesign.edits import Parallelize
-from procsimp.render.graphviz import node_ids
+from procsimp.engine.edits import Parallelize
+from procsimp.mine.render.graphviz import node_ids
+from procsimp.propose.diagram import side_by_side
 from procsimp.synth import generate
 
 

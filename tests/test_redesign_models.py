@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import procsimp
-from procsimp._pm4py import pm4py
-from procsimp.discovery import bpmn_to_petri
-from procsimp.io import read_log
-from procsimp.redesign import propose_all
+from procsimp.core._pm4py import pm4py
+from procsimp.mine.discovery import bpmn_to_petri
+from procsimp.propose import propose_all
+from procsimp.read import read_log
 from tests.bpmn_moddle import assert_clean, check_bpmn
 from tests.conftest import EVENT_LOGS, real_log_path
 
@@ -41,7 +41,7 @@ def check_proposals(proposals, tmp_path: Path, *, min_fitness: float | None, rec
     files = []
     for i, p in enumerate(proposals):
         assert p.model is not None
-        # Model.sound: soundness decided on the to-be net's state space (procsimp.discovery)
+        # Model.sound: soundness decided on the to-be net's state space (procsimp.mine.discovery)
         assert p.model.sound is True, p.service
         if recheck:  # and by pm4py's WOFLAN, on a fresh conversion of the exported BPMN
             net, im, fm = bpmn_to_petri(p.model.bpmn)

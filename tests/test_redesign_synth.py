@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 import procsimp
-from procsimp.detect.flag import Flag
-from procsimp.redesign import kpis, propose
+from procsimp.flag.flag import Flag
+from procsimp.propose import kpis, propose
 from procsimp.synth import SERVICE_IDS, SynthResult, generate
 
 SEEDS = tuple(range(10))
@@ -99,8 +99,8 @@ def test_true_edits_match_the_counterfactual_dossier_structure_not_its_times() -
     same) and without bias."""
     import numpy as np
 
-    from procsimp.calendar import default_calendar
-    from procsimp.log import ACTIVITY, CASE, OUTCOME, RECEIVED, START, TIMESTAMP
+    from procsimp.core.calendar import default_calendar
+    from procsimp.core.log import ACTIVITY, CASE, OUTCOME, RECEIVED, START, TIMESTAMP
 
     cal = default_calendar()
     for seed in (0, 3):

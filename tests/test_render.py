@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from procsimp.detect.base import fmt_hours, fmt_hours_vi
+from procsimp.core.log import EventLog
 from procsimp.errors import OptionalDependencyError, ParameterError
-from procsimp.io import frame_to_log
-from procsimp.log import EventLog
-from procsimp.mining import END_NODE, START_NODE, ProcessMap, mine
-from procsimp.render import fonts
-from procsimp.render import graphviz as gv
+from procsimp.flag.base import fmt_hours, fmt_hours_vi
+from procsimp.mine import END_NODE, START_NODE, ProcessMap, mine
+from procsimp.mine.render import fonts
+from procsimp.mine.render import graphviz as gv
+from procsimp.read import frame_to_log
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "maps"
 UPDATE_GOLDEN = os.environ.get("PROCSIMP_UPDATE_GOLDEN") == "1"
@@ -376,9 +376,9 @@ def test_same_input_gives_identical_dot_and_svg_bytes() -> None:
 #: mines a log and draws it and a pickled map; prints DOT and SVG bytes
 _DRAW = """
 import pickle, sys
-from procsimp.io import read_log
-from procsimp.mining import mine
-from procsimp.render import graphviz as gv
+from procsimp.read import read_log
+from procsimp.mine import mine
+from procsimp.mine.render import graphviz as gv
 pmap = mine(read_log(sys.argv[1], cache=False))
 with open(sys.argv[2], "rb") as f:
     fixed = pickle.load(f)
@@ -391,7 +391,7 @@ for dot in (gv.map_dot(pmap, lang="vi"), gv.map_dot(pmap, view="performance"), g
 @needs_dot
 def test_mining_and_drawing_give_the_same_bytes_under_any_hash_seed(tmp_path: Path) -> None:
     """Two processes with different string hashes (set and dict-of-set orders differ)."""
-    from procsimp.io import write_log
+    from procsimp.read import write_log
 
     log_file = write_log(dossier_log(), tmp_path / "log.csv")
     map_file = tmp_path / "fixed.pkl"

@@ -33,8 +33,8 @@ def test_every_label_has_both_languages():
 
 
 def test_slugify_is_safe_and_unique():
-    """report, mine and propose name service folders by one rule (procsimp._slug)."""
-    from procsimp.commands import mine as mine_command
+    """report, mine and propose name service folders by one rule (procsimp.core._slug)."""
+    from procsimp.cli.commands import mine as mine_command
     from procsimp.report import service_slugs
 
     assert slugify is mine_command.slugify and service_slugs is mine_command.service_slugs
@@ -97,7 +97,7 @@ def test_report_in_headless_chromium(written, artifacts_dir):
 
 
 def test_report_cli(small_log, tmp_path):
-    from procsimp.io import write_log
+    from procsimp.read import write_log
 
     src = tmp_path / "dossiers.csv"
     write_log(small_log, src)
@@ -111,7 +111,7 @@ def test_report_cli(small_log, tmp_path):
 
 
 def test_every_finding_kind_is_translated():
-    from procsimp.detect.registry import DETECTORS
+    from procsimp.flag.registry import DETECTORS
 
     for kind in DETECTORS:
         assert f"k_{kind}" in STRINGS, f"the report has no wording for the finding {kind!r}"

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from procsimp.detect.flag import Flag
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log
-from procsimp.redesign import kpis, propose
-from procsimp.redesign.simulate import interval, simulate, simulate_log
+from procsimp.flag.flag import Flag
+from procsimp.propose import kpis, propose
+from procsimp.propose.simulate import interval, simulate, simulate_log
+from procsimp.read import frame_to_log
 from procsimp.synth import generate
 
 SERVICES = ["passport", "land_change_registration"]

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from procsimp.cli import main
 from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log
-from procsimp.stats import TOTAL, Profile, profile
+from procsimp.profile import TOTAL, Profile, profile
+from procsimp.read import frame_to_log
 from tests.conftest import real_log_path
 from tests.sample_logs import SMALL_COLUMNS as COLUMNS
 from tests.sample_logs import small_frame as frame
@@ -188,8 +188,8 @@ def test_profile_command_on_real_logs(name: str, cases: str, events: str) -> Non
 
 def test_profile_uses_the_built_in_catalog_for_deadlines() -> None:
     """Without case:due, the deadline is receipt + the statutory working days of the catalog."""
-    from procsimp.calendar import default_calendar
     from procsimp.catalog import load_catalog
+    from procsimp.core.calendar import default_calendar
 
     entry = load_catalog().get("Đăng ký tạm trú")
     assert entry is not None and entry.statutory_days is not None
@@ -261,7 +261,7 @@ HAND_DUE = {
 
 def test_due_dates_from_the_catalog_match_hand_counted_deadlines() -> None:
     """A log without a due-date column gets receipt + the catalog's statutory working days."""
-    from procsimp.calendar import case_due_dates
+    from procsimp.core.calendar import case_due_dates
 
     tz = "Asia/Ho_Chi_Minh"
     done = {  # completion: a minute early, a minute late, on the dot, ...
@@ -289,7 +289,7 @@ def test_due_dates_from_the_catalog_match_hand_counted_deadlines() -> None:
 def test_catalog_deadlines_stop_the_clock_only_for_looped_dossiers() -> None:
     """The bundled log without its due-date column: dossiers without a supplement loop get the
     logged deadline back from the catalog; a supplement loop moves the catalog's deadline later."""
-    from procsimp.io import read_log
+    from procsimp.read import read_log
     from tests.conftest import EVENT_LOGS
 
     with_due = read_log(EVENT_LOGS / "dossiers_vi.csv")

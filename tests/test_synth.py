@@ -15,10 +15,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from procsimp.calendar import classify_on_time, default_calendar
-from procsimp.errors import ParameterError
-from procsimp.io import frame_to_log
-from procsimp.log import (
+from procsimp.core.calendar import classify_on_time, default_calendar
+from procsimp.core.log import (
     ACTIVITY,
     CASE,
     CHANNEL,
@@ -31,6 +29,8 @@ from procsimp.log import (
     TIMESTAMP,
     UNIT,
 )
+from procsimp.errors import ParameterError
+from procsimp.read import frame_to_log
 from procsimp.synth import SERVICE_IDS, WASTE_KINDS, generate
 from procsimp.synth._write import CSV_HEADERS, csv_bytes
 from procsimp.synth.templates import TEMPLATES
@@ -638,7 +638,7 @@ def test_csv_layout_vi(std_vi) -> None:
 
 
 def test_parquet_and_xes_round_trip(tmp_path: Path) -> None:
-    from procsimp._pm4py import pm4py
+    from procsimp.core._pm4py import pm4py
 
     res = generate(services=["judicial_record"], cases=120, seed=2, lang="en")
     paths = res.write(tmp_path, ("parquet", "xes"))
@@ -654,7 +654,7 @@ def test_parquet_and_xes_round_trip(tmp_path: Path) -> None:
 
 
 def test_files_read_back_with_read_log(tmp_path: Path) -> None:
-    from procsimp.io import read_log
+    from procsimp.read import read_log
 
     for lang in ("vi", "en"):
         res = generate(services=["birth_registration", "passport"], cases=150, seed=1, lang=lang)

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from procsimp import read_log
-from procsimp.calendar import WorkCalendar
+from procsimp.core.calendar import WorkCalendar
+from procsimp.core.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, TIMESTAMP, UNIT
 from procsimp.errors import ParameterError
-from procsimp.log import ACTIVITY, CASE, RESOURCE, SERVICE, START, TIMESTAMP, UNIT
 from procsimp.synth import generate
 from procsimp.synth._random import OFFICE_HOURS, PATTERNS
 from procsimp.synth._write import csv_bytes, truth_text

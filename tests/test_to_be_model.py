@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import procsimp
-from procsimp.redesign import propose_all
-from procsimp.redesign.edits import Automate, Eliminate, Merge, MoveEarlier, Parallelize
-from procsimp.render.bpmn import CHANGE_COLOURS, NS_BIOC, NS_BPMN
+from procsimp.engine.edits import Automate, Eliminate, Merge, MoveEarlier, Parallelize
+from procsimp.mine.render.bpmn import CHANGE_COLOURS, NS_BIOC, NS_BPMN
+from procsimp.propose import propose_all
 from tests.bpmn_moddle import assert_clean, check_bpmn
 from tests.conftest import EVENT_LOGS, real_log_path
 
@@ -120,9 +120,9 @@ def test_to_be_keeps_the_as_is_layout_when_nothing_changes(tmp_path: Path) -> No
     service = log.services[0]
     plan = procsimp.propose(log, [], service=service)
     assert plan.edits == ()
-    from procsimp.discovery import discover_model
     from procsimp.engine import variants
-    from procsimp.render.bpmn import layout_bpmn
+    from procsimp.mine.discovery import discover_model
+    from procsimp.mine.render.bpmn import layout_bpmn
 
     sub = log.for_service(service)
     as_is = discover_model(variants(sub), log=sub)

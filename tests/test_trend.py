@@ -27,7 +27,7 @@ def written(small_log, tmp_path_factory):
 
 
 def _monthly(log, service):
-    from procsimp.log import CASE, RECEIVED, SERVICE
+    from procsimp.core.log import CASE, RECEIVED, SERVICE
 
     df = log.df[log.df[SERVICE] == service].drop_duplicates(CASE)
     return Counter(t.strftime("%Y-%m") for t in df[RECEIVED])
@@ -80,7 +80,7 @@ def test_trend_section_renders_in_headless_chromium(written, artifacts_dir) -> N
 
 
 def test_report_cli_since(small_log, tmp_path) -> None:
-    from procsimp.io import write_log
+    from procsimp.read import write_log
 
     src = tmp_path / "dossiers.csv"
     write_log(small_log, src)

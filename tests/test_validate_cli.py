@@ -332,7 +332,7 @@ UNKNOWN_TZ = "Error: --timezone 'Nowhere/X' is not a known timezone; use an IANA
 
 
 def test_unknown_timezone_is_one_line_for_every_format(tmp_path: Path) -> None:
-    from procsimp.io import read_log, write_log
+    from procsimp.read import read_log, write_log
 
     parquet = write_log(read_log(GOOD / "dossiers_vi.csv", cache=False), tmp_path / "dossiers.parquet")
     for path in (GOOD / "dossiers_vi.csv", GOOD / "small.xes", GOOD / "small.xes.gz", parquet):

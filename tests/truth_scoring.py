@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from procsimp.detect.flag import Flag
+from procsimp.flag.flag import Flag
 
 __all__ = ["Score", "score_run"]
 

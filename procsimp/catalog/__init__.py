@@ -75,7 +75,7 @@ def resolve_catalog(value: Any = None) -> Catalog:
     from procsimp.errors import ParameterError
 
     if value is None:
-        from procsimp.config import settings
+        from procsimp.core.config import settings
 
         value = settings().catalog
         if value is None:

@@ -11,7 +11,7 @@ named :data:`DEFAULT_SERVICE`.
 * :func:`case_table`: one row per dossier with its lead time, deadline, hand-offs and rework.
 
 Times are reported twice: ``*_hours`` are *working* hours of the work calendar
-(:func:`procsimp.calendar.default_calendar` unless ``calendar=`` is given) and ``*_days`` are
+(:func:`procsimp.core.calendar.default_calendar` unless ``calendar=`` is given) and ``*_days`` are
 calendar days. Waiting before a step is start − previous completion (completion − previous
 completion when the log has no start times); processing is completion − start. The exact
 definitions are in :mod:`procsimp.engine.sql`.
@@ -46,8 +46,8 @@ from procsimp.engine.sql import plan_for
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.calendar import WorkCalendar
-    from procsimp.log import EventLog
+    from procsimp.core.calendar import WorkCalendar
+    from procsimp.core.log import EventLog
 
 __all__ = [
     "DEFAULT_SERVICE",
@@ -84,21 +84,21 @@ _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[Prepared, dict[str, pd.Da
 # ---------------------------------------------------------------------------- running
 def _calendar(calendar: WorkCalendar | None) -> WorkCalendar:
     if calendar is None:
-        from procsimp.calendar import default_calendar
+        from procsimp.core.calendar import default_calendar
 
         return default_calendar()
-    from procsimp.calendar import WorkCalendar
+    from procsimp.core.calendar import WorkCalendar
 
     if not isinstance(calendar, WorkCalendar):
         raise ParameterError(
-            f"calendar must be a procsimp.calendar.WorkCalendar or None (the default Vietnamese "
+            f"calendar must be a procsimp.core.calendar.WorkCalendar or None (the default Vietnamese "
             f"office calendar); got {type(calendar).__name__}"
         )
     return calendar
 
 
 def _check_log(log: Any) -> None:
-    from procsimp.log import EventLog
+    from procsimp.core.log import EventLog
 
     if not isinstance(log, EventLog):
         raise ParameterError(
@@ -329,12 +329,12 @@ def case_table(
       one); NaT when the service is not in the catalog. ``due_source`` says which
       (``"log"``, ``"catalog"``, ``"none"``);
     * ``timeliness``: ``early`` / ``on_time`` / ``late``
-      (:func:`procsimp.calendar.classify_on_time`); ``on_time`` is True unless late, NA when
+      (:func:`procsimp.core.calendar.classify_on_time`); ``on_time`` is True unless late, NA when
       there is no due date;
     * ``handoffs``: changes of officer or unit between consecutive steps; ``units`` /
       ``resources``: distinct units / officers; ``rework``: the case repeats a step.
     """
-    from procsimp.calendar import classify_on_time, due_dates
+    from procsimp.core.calendar import classify_on_time, due_dates
 
     cal = _calendar(calendar)
     prepared, raw = _raw(log, ["cases"], cal)
@@ -496,7 +496,7 @@ def detector_tables(
     """The detectors' per-event tables, computed by the engine (one plan for all of them).
 
     Plain rows with names instead of codes (``svc`` becomes ``service``), unsorted: the
-    detectors' :func:`procsimp.detect.aggregates.aggregate` orders and completes them.
+    detectors' :func:`procsimp.flag.aggregates.aggregate` orders and completes them.
     """
     prepared, raw = detector_codes(log, calendar=calendar, tables=tables)
     out: dict[str, pd.DataFrame] = {}

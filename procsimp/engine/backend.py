@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from procsimp.config import ENGINES  # the values of PROCSIMP_ENGINE
+from procsimp.core.config import ENGINES  # the values of PROCSIMP_ENGINE
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,7 +86,7 @@ class DuckDBBackend:
     def _database(self) -> Any:
         """One in-memory database per backend; each plan runs on its own cursor (connection)."""
         if self._db is None:
-            from procsimp.io.parquet_source import new_database, shared_database
+            from procsimp.read.parquet_source import new_database, shared_database
 
             # results are sorted afterwards (no insertion order kept); it spills to a private
             # temporary folder, never to the working directory. Without settings of its own it is
@@ -176,7 +176,7 @@ def engine_name() -> str:
     """The engine the settings choose: the ``engine`` setting
     (``procsimp.config_context(engine=...)``, the command line's ``--engine``), else the
     ``PROCSIMP_ENGINE`` environment variable, else ``"duckdb"``."""
-    from procsimp.config import settings
+    from procsimp.core.config import settings
 
     env = os.environ.get("PROCSIMP_ENGINE", "")
     engine = settings().engine or env.strip().lower() or "duckdb"
@@ -190,7 +190,7 @@ def engine_name() -> str:
 def spark_master() -> str | None:
     """The Spark master URL the settings choose: the ``spark_master`` setting (the command
     line's ``--spark-master``), else ``PROCSIMP_SPARK_MASTER``, else None (local mode)."""
-    from procsimp.config import settings
+    from procsimp.core.config import settings
 
     return settings().spark_master or os.environ.get(SPARK_MASTER_ENV, "").strip() or None
 

@@ -2,7 +2,7 @@
 
 :func:`clock_table` counts the completions and the starts of a log per local second of the day
 (at most 2 × 86,400 rows, whatever the size of the log). The office hours are inferred from it
-and checked against it (:mod:`procsimp.office_hours`), so that step of every command runs on the
+and checked against it (:mod:`procsimp.engine.office_hours`), so that step of every command runs on the
 engine's backend (DuckDB, or Spark with ``--engine spark``) like the other per-event work.
 
 The local time of an instant is its UTC time plus the timezone's offset at that instant. The
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.log import EventLog
+    from procsimp.core.log import EventLog
 
 __all__ = ["clock_table"]
 
@@ -93,10 +93,10 @@ def clock_table(log: EventLog, *, timezone: str | None = None) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from procsimp.core.log import START, TIMESTAMP
     from procsimp.engine import _check_log
     from procsimp.engine.backend import get_backend
     from procsimp.engine.prepare import to_micros
-    from procsimp.log import START, TIMESTAMP
 
     _check_log(log)
     tz = timezone or log.timezone

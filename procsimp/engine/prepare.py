@@ -1,4 +1,4 @@
-"""Turn an :class:`~procsimp.log.EventLog` into the integer-coded ``events`` table of the engine.
+"""Turn an :class:`~procsimp.core.log.EventLog` into the integer-coded ``events`` table of the engine.
 
 Text columns become their categorical codes (``int32``, NULL when missing) and times become
 microseconds since the epoch plus cumulative working minutes of the work calendar (one vectorised
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from procsimp.log import (
+from procsimp.core.log import (
     ACTIVITY,
     CASE,
     CHANNEL,
@@ -44,8 +44,8 @@ from procsimp.log import (
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
-    from procsimp.calendar import WorkCalendar
-    from procsimp.log import EventLog
+    from procsimp.core.calendar import WorkCalendar
+    from procsimp.core.log import EventLog
 
 __all__ = ["DEFAULT_SERVICE", "Prepared", "prepare", "encode", "to_micros"]
 

@@ -2,13 +2,13 @@
 
 The same table as :func:`procsimp.engine.prepare.prepare` makes with numpy, column for column
 and value for value, for a log that stands on its Parquet files
-(:class:`procsimp.io.parquet_source.ParquetSource`):
+(:class:`procsimp.read.parquet_source.ParquetSource`):
 
 * codes from dictionaries computed in SQL: the distinct values of each text column, sorted
   (byte order of UTF-8, as pandas sorts the categories), numbered from 0;
 * times as microseconds since the epoch; a dossier's service, channel, outcome, receipt and due
   date from its first event that has one (dossiers without a service are ``(no service)``);
-* cumulative working minutes of the :class:`~procsimp.calendar.WorkCalendar` through a small
+* cumulative working minutes of the :class:`~procsimp.core.calendar.WorkCalendar` through a small
   table of local days (the calendar's own cumulative minutes before each day and whether it is a
   working day, computed by the calendar) and its office periods: the same floating-point
   operations in the same order as :meth:`WorkCalendar.work_minutes`, so the values are equal;
@@ -34,8 +34,8 @@ from procsimp.engine.prepare import DEFAULT_SERVICE, Prepared
 from procsimp.errors import LogReadError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from procsimp.calendar import WorkCalendar
-    from procsimp.io.parquet_source import ParquetSource
+    from procsimp.core.calendar import WorkCalendar
+    from procsimp.read.parquet_source import ParquetSource
 
 __all__ = ["DuckDBTable", "prepare_sql", "EVENT_COLUMNS"]
 
@@ -64,7 +64,7 @@ class DuckDBTable:
     rows: int
 
     def __post_init__(self) -> None:
-        from procsimp.io.parquet_source import drop_table
+        from procsimp.read.parquet_source import drop_table
 
         weakref.finalize(self, drop_table, self.database, self.name)
 
@@ -84,7 +84,7 @@ class DuckDBTable:
     def arrow(self) -> Any:
         """The whole table as an Arrow table, in ``rn`` order (for a backend that is not this
         database, or for tests; this brings every event into memory)."""
-        from procsimp.io.parquet_source import DuckDBQuery
+        from procsimp.read.parquet_source import DuckDBQuery
 
         return DuckDBQuery(self.database, f"{self.select} ORDER BY rn").arrow()
 
@@ -104,7 +104,7 @@ def _calendar_tables(con: Any, prefix: str, calendar: WorkCalendar, timezone: st
     before it, working day or not). Returns (constant offset?, that offset)."""
     import pyarrow as pa
 
-    from procsimp._tz import local_ticks
+    from procsimp.core._tz import local_ticks
 
     h0, h1 = lo // _HOUR, hi // _HOUR
     hours = np.arange(h0, h1 + 1, dtype=np.int64)
@@ -151,7 +151,7 @@ def _work_minutes_sql(expr: str, alias: str, prefix: str, calendar: WorkCalendar
 
 def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = None) -> Prepared:
     """Build the ``events`` table of ``source`` inside DuckDB, from its encoding
-    (:meth:`~procsimp.io.parquet_source.ParquetSource.encoded`, made in ``database``, by default
+    (:meth:`~procsimp.read.parquet_source.ParquetSource.encoded`, made in ``database``, by default
     procsimp's own); the :class:`Prepared` holds a :class:`DuckDBTable` handle instead of an
     Arrow table. A log of some services only gets its own dictionaries (the codes its values
     have among its own, as pandas drops unused categories)."""
@@ -233,7 +233,7 @@ WINDOW a AS (PARTITION BY o.case_id, o.act ORDER BY o.pos)""")
     except LogReadError:
         raise
     except Exception as exc:  # duckdb's own exception classes (out of memory, disk full)
-        from procsimp.io.parquet_source import SPACE_FIX, duckdb_error
+        from procsimp.read.parquet_source import SPACE_FIX, duckdb_error
 
         raise duckdb_error(source.source, "building the engine's event table", exc, SPACE_FIX) from None
     finally:

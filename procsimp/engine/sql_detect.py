@@ -1,7 +1,7 @@
-"""The detectors' tables (:mod:`procsimp.detect.aggregates`), written as SQL over ``events``.
+"""The detectors' tables (:mod:`procsimp.flag.aggregates`), written as SQL over ``events``.
 
 The detectors judge steps, not the raw log, so their tables follow the definitions of
-:func:`procsimp.detect.aggregates.aggregate`, which differ in a few places from the engine's
+:func:`procsimp.flag.aggregates.aggregate`, which differ in a few places from the engine's
 profile tables of :mod:`procsimp.engine.sql`:
 
 * events without an activity are left out (they cannot be judged), so the neighbours of an event
@@ -37,7 +37,7 @@ Intermediate tables (read by the queries below, never returned):
 Results (integer codes; :mod:`procsimp.engine` decodes the names):
 
 ``det_pairs``
-    the directly-follows pairs of the ``pairs`` table (see :mod:`procsimp.detect.aggregates`);
+    the directly-follows pairs of the ``pairs`` table (see :mod:`procsimp.flag.aggregates`);
 ``det_loops``
     the rework loops of the ``loops`` table: per (service, step), the loops that start at an
     occurrence of the step outside any other loop and end at its next repeat;
@@ -70,7 +70,7 @@ Results (integer codes; :mod:`procsimp.engine` decodes the names):
 
 Every result is small (steps, pairs, units or outcomes, never events); the judgements that need
 names, the catalog or thresholds (step roles, knock-out ends, protected steps) are made on them in
-:mod:`procsimp.detect.aggregates`.
+:mod:`procsimp.flag.aggregates`.
 """
 
 from __future__ import annotations

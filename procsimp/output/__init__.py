@@ -5,22 +5,22 @@ The commands (``profile --out``, ``mine --out``, ``flag --out``, ``propose --out
 columns and the same content whoever wrote it:
 
 * :mod:`procsimp.output.tables`: the tables (flags, kpis, profile), CSV with spreadsheet
-  formulas neutralised (:mod:`procsimp._cells`) and JSON;
+  formulas neutralised (:mod:`procsimp.core._cells`) and JSON;
 * :mod:`procsimp.output.maps`: a mined service's map, model and tables, and a whole mine run;
 * :mod:`procsimp.output.proposal`: a proposal's diagram, BPMN, procedure files, flags, key
   figures and edit file;
 * :mod:`procsimp.output.conformance`: a conformance check's tables and deviation maps;
-* :mod:`procsimp.output.compare`: a comparison's tables and delta maps;
-* :mod:`procsimp.output.synth`: a generated log, its to-be log, ground truth and procedure.
+* :mod:`procsimp.profile.comparison_files`: a comparison's tables and delta maps;
+* :mod:`procsimp.synth.files`: a generated log, its to-be log, ground truth and procedure.
 
-Service folders are named by :func:`procsimp._slug.service_slugs`, files are written atomically
-(:mod:`procsimp._atomic`) into a folder that appears whole or not at all (:mod:`procsimp._outdir`).
+Service folders are named by :func:`procsimp.core._slug.service_slugs`, files are written atomically
+(:mod:`procsimp.core._atomic`) into a folder that appears whole or not at all (:mod:`procsimp.output.folder`).
 ``docs/outputs.md`` lists every file and its columns.
 """
 
 from __future__ import annotations
 
-from procsimp._lazy import lazy_exports
+from procsimp.core._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "write_table": "procsimp.output.tables",
@@ -38,8 +38,8 @@ _EXPORTS: dict[str, str] = {
     "ProposalFiles": "procsimp.output.proposal",
     "PROPOSAL_FORMATS": "procsimp.output.proposal",
     "write_conformance": "procsimp.output.conformance",
-    "write_comparison": "procsimp.output.compare",
-    "write_generated": "procsimp.output.synth",
+    "write_comparison": "procsimp.profile.comparison_files",
+    "write_generated": "procsimp.synth.files",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,7 +1,7 @@
 """The files of ``procsimp conform LOG --reference F --out OUT``.
 
-* ``conformance.json``: the whole result (:meth:`procsimp.conformance.Conformance.to_json`);
-* ``deviations.csv``: one row per deviation (:meth:`~procsimp.conformance.Conformance.to_csv`);
+* ``conformance.json``: the whole result (:meth:`procsimp.mine.conformance.Conformance.to_json`);
+* ``deviations.csv``: one row per deviation (:meth:`~procsimp.mine.conformance.Conformance.to_csv`);
 * ``steps.csv``: allotted, median and 90th-percentile working hours per step;
 * ``<service>/deviations.svg``: the service's map with its deviations marked.
 """
@@ -17,11 +17,11 @@ __all__ = ["write_conformance"]
 
 def write_conformance(result: Any, log: Any, out: str | os.PathLike[str], *, lang: str = "en") -> list[Path]:
     """Every file of a conformance check ``result`` of ``log`` into ``out``; returns their paths."""
-    from procsimp._atomic import write_text
-    from procsimp._slug import service_slugs
-    from procsimp.conformance import deviation_map
-    from procsimp.render.graphviz import write_dot
-    from procsimp.stats import neutralise_csv
+    from procsimp.core._atomic import write_text
+    from procsimp.core._slug import service_slugs
+    from procsimp.mine.conformance import deviation_map
+    from procsimp.mine.render.graphviz import write_dot
+    from procsimp.profile import neutralise_csv
 
     out = Path(out)
     written = [

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from procsimp._atomic import write_text
+from procsimp.core._atomic import write_text
 
 __all__ = [
     "write_map_files",
@@ -72,8 +72,8 @@ def write_map_files(
 ) -> dict[str, Path]:
     """``folder/map_<view>.<format>`` for each diagram format (svg, png, pdf, dot); returns
     ``{format: path}``. A PNG too large to draw is left out and its reason appended to
-    ``skipped`` when a list is given (else :class:`procsimp.render.graphviz.ImageTooLarge`)."""
-    from procsimp.render.graphviz import MAP_FORMATS, render_formats
+    ``skipped`` when a list is given (else :class:`procsimp.mine.render.graphviz.ImageTooLarge`)."""
+    from procsimp.mine.render.graphviz import MAP_FORMATS, render_formats
 
     chosen = [f for f in formats if f in MAP_FORMATS]
     if not chosen:
@@ -83,7 +83,7 @@ def write_map_files(
 
 def write_map_table(frame: Any, path: str | os.PathLike[str]) -> Path:
     """CSV, UTF-8, atomically; tuples (variants) as 'A → B → C'; formulas neutralised."""
-    from procsimp.stats import neutralise_csv
+    from procsimp.profile import neutralise_csv
 
     table = frame.copy()
     for col in table.columns:
@@ -96,7 +96,7 @@ def write_map_table(frame: Any, path: str | os.PathLike[str]) -> Path:
 
 def _counts(pmap: Any) -> dict[str, Any]:
     """Activities and edges (start and end edges included) kept and in total."""
-    from procsimp.render.graphviz import END_NODE, START_NODE
+    from procsimp.mine.render.graphviz import END_NODE, START_NODE
 
     filters: Mapping[str, Any] = getattr(pmap, "filters", None) or {}
     graph = pmap.graph
@@ -146,8 +146,8 @@ def write_mined(
     """Every file ``mine`` writes for one service into ``folder`` (a folder under ``out``):
     the map, the model (when ``model`` is given and bpmn or pnml is among ``formats``) and the
     tables. Returns the service's record of ``mine.json`` (paths relative to ``out``)."""
-    from procsimp.privacy import fold_rare_variants
-    from procsimp.render.graphviz import MODEL_FORMATS, render_formats
+    from procsimp.mine.render.graphviz import MODEL_FORMATS, render_formats
+    from procsimp.read.privacy import fold_rare_variants
 
     folder, out = Path(folder), Path(out)
     written: dict[str, Path] = dict(write_map_files(pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped))
@@ -186,14 +186,14 @@ def write_maps(
     skipped: list[str] | None = None,
 ) -> MapFiles:
     """Every file of ``procsimp mine --out OUT`` for the mined ``maps``
-    (:class:`procsimp.mining.ProcessMap`, one per service) into ``out``: each service's folder
-    (named by :func:`procsimp._slug.service_slugs`) with :func:`write_mined`'s files, and
+    (:class:`procsimp.mine.ProcessMap`, one per service) into ``out``: each service's folder
+    (named by :func:`procsimp.core._slug.service_slugs`) with :func:`write_mined`'s files, and
     ``mine.json``. The model is discovered (``noise``, ``full``: see
-    :meth:`procsimp.mining.ProcessMap.model`) only when bpmn or pnml is among ``formats``.
-    ``meta`` (e.g. :func:`procsimp.filters.run_metadata` of the log and calendar) is added to
+    :meth:`procsimp.mine.ProcessMap.model`) only when bpmn or pnml is among ``formats``.
+    ``meta`` (e.g. :func:`procsimp.engine.filters.run_metadata` of the log and calendar) is added to
     each record."""
-    from procsimp._slug import service_slugs
-    from procsimp.render.graphviz import MODEL_FORMATS
+    from procsimp.core._slug import service_slugs
+    from procsimp.mine.render.graphviz import MODEL_FORMATS
 
     out = Path(out)
     slugs = service_slugs([str(p.service) for p in maps])

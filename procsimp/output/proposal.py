@@ -16,7 +16,7 @@ and in ``OUT/`` (:func:`write_proposals`):
   (:func:`procsimp.output.tables.write_kpis`);
 * ``flags.json`` / ``flags.csv``: every service's flags;
 * ``edits.yaml``: every flag with ``accept: true/false``, to edit and pass back with
-  ``propose --accept`` (:func:`procsimp.redesign.edits.write_edit_file`).
+  ``propose --accept`` (:func:`procsimp.engine.edits.write_edit_file`).
 """
 
 from __future__ import annotations
@@ -69,17 +69,17 @@ def write_proposal(
 ) -> list[Path]:
     """Every file of one service's proposal ``p`` into ``folder`` (see the module docstring).
 
-    ``maps`` may pass the as-is and to-be :class:`procsimp.mining.ProcessMap` already mined.
+    ``maps`` may pass the as-is and to-be :class:`procsimp.mine.ProcessMap` already mined.
     ``example_cases`` adds, per flag, the dossiers that pass through its step. A PNG too large
     to draw is left out and its reason appended to ``skipped`` when a list is given."""
+    from procsimp.mine.render.graphviz import ImageTooLarge, write_dot
     from procsimp.output.tables import write_flags, write_json
-    from procsimp.render.graphviz import ImageTooLarge, write_dot
 
     folder = Path(folder)
     written: list[Path] = []
     diagram_formats = [f for f in formats if f in DIAGRAM_FORMATS]
     if diagram_formats:
-        from procsimp.redesign.diagram import side_by_side
+        from procsimp.propose.diagram import side_by_side
 
         dot = side_by_side(p, lang=lang, view=view, maps=maps)
         for fmt in diagram_formats:
@@ -90,7 +90,7 @@ def write_proposal(
                     raise
                 skipped.append(str(exc))
     if "bpmn" in formats and p.model is not None:
-        from procsimp.render.bpmn import write_bpmn
+        from procsimp.mine.render.bpmn import write_bpmn
 
         if p.as_is_model is not None:
             written.append(write_bpmn(p.as_is_model, folder / "as_is.bpmn", name=str(p.service)))
@@ -104,9 +104,9 @@ def write_proposal(
 
 def _write_procedure(p: Any, folder: Path, formats: Sequence[str], *, lang: str) -> list[Path]:
     """to_be_procedure.xlsx / .docx / .yaml: the to-be as the agency's internal procedure."""
-    from procsimp.procedure import Reference
-    from procsimp.redesign.procedure_table import procedure_changes, to_be_procedure
-    from procsimp.render.procedure_docs import write_procedure_docx, write_procedure_xlsx
+    from procsimp.catalog.procedure import Reference
+    from procsimp.output.procedure_docs import write_procedure_docx, write_procedure_xlsx
+    from procsimp.propose.procedure_table import procedure_changes, to_be_procedure
 
     proc = to_be_procedure(p)
     changes = procedure_changes(p, lang)
@@ -136,11 +136,11 @@ def write_proposals(
     skipped: list[str] | None = None,
 ) -> ProposalFiles:
     """Every file of a proposal run into ``out``: each service's folder (named by
-    :func:`procsimp._slug.service_slugs`, in the order of ``proposals``) and the run's tables
+    :func:`procsimp.core._slug.service_slugs`, in the order of ``proposals``) and the run's tables
     and edit file. ``maps`` and ``example_cases`` are keyed by service."""
-    from procsimp._slug import service_slugs
+    from procsimp.core._slug import service_slugs
+    from procsimp.engine.edits import write_edit_file
     from procsimp.output.tables import write_flags, write_kpis
-    from procsimp.redesign.edits import write_edit_file
 
     out = Path(out)
     slugs = service_slugs([str(p.service) for p in proposals])

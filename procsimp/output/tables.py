@@ -1,14 +1,14 @@
 """The tables procsimp writes: one schema per table, CSV (formulas neutralised) and JSON.
 
 * :func:`write_table`: any frame as ``stem.csv`` and ``stem.json``;
-* :func:`write_flags`: ``flags.json`` (the fields of :data:`procsimp.detect.flag.FIELDS`) and
-  ``flags.csv`` (:data:`procsimp.detect.output.CSV_COLUMNS`), for ``flag --out``, ``propose``
+* :func:`write_flags`: ``flags.json`` (the fields of :data:`procsimp.flag.flag.FIELDS`) and
+  ``flags.csv`` (:data:`procsimp.flag.output.CSV_COLUMNS`), for ``flag --out``, ``propose``
   and ``report``; ``example_cases`` adds one column (``report --include-case-ids``);
 * :func:`write_kpis`: ``kpis.json`` (one object per service) and ``kpis.csv`` (:data:`KPI_COLUMNS`:
   one row per service and key figure), for ``propose`` and ``report``;
 * :func:`write_profile`: ``profile.csv`` and ``profile.json``, for ``profile --out`` and ``report``.
 
-Every file is written atomically (:mod:`procsimp._atomic`).
+Every file is written atomically (:mod:`procsimp.core._atomic`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from procsimp._atomic import write_text
-from procsimp._cells import to_plain
+from procsimp.core._atomic import write_text
+from procsimp.core._cells import to_plain
 
 __all__ = [
     "write_table",
@@ -53,7 +53,7 @@ def write_json(path: str | os.PathLike[str], value: Any) -> Path:
 
 def csv_text(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text (UTF-8, ``\\n`` line ends, no index), spreadsheet formulas neutralised."""
-    from procsimp.stats import neutralise_csv
+    from procsimp.profile import neutralise_csv
 
     return str(neutralise_csv(frame).to_csv(index=False, lineterminator="\n"))
 
@@ -89,7 +89,7 @@ def write_flags(
     ``example_cases`` (one list of dossier ids per flag) adds the field ``example_cases`` to
     both; ``meta`` (e.g. the log and the office hours used) is written as ``flags_meta.json``.
     """
-    from procsimp.detect.output import flags_to_csv, flags_to_json
+    from procsimp.flag.output import flags_to_csv, flags_to_json
 
     out = Path(out_dir)
     if example_cases is None:
@@ -108,8 +108,8 @@ def write_flags(
 
 def flags_meta(log: Any, calendar: Any = None) -> dict[str, Any]:
     """The ``flags_meta.json`` of ``procsimp flag --out``: the log flagged and the office hours
-    used with ``calendar`` (:func:`procsimp.office_hours.log_calendar`)."""
-    from procsimp.office_hours import log_calendar
+    used with ``calendar`` (:func:`procsimp.engine.office_hours.log_calendar`)."""
+    from procsimp.engine.office_hours import log_calendar
 
     return {"source": str(log.source), "office_hours": log_calendar(log, calendar)[1].to_dict()}
 
@@ -137,6 +137,6 @@ def write_kpis(
 # ---------------------------------------------------------------------------- profile
 def write_profile(result: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
     """``profile.csv`` (the table) and ``profile.json`` (source, calendar, filters, columns and
-    the rows) of a :class:`procsimp.stats.Profile`."""
+    the rows) of a :class:`procsimp.profile.Profile`."""
     out = Path(out_dir)
     return [result.to_csv(out / "profile.csv"), result.to_json(out / "profile.json")]

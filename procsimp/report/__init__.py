@@ -17,7 +17,7 @@ maps, flags unneeded steps and proposes a to-be workflow. It writes:
 
 ``docs/outputs.md`` lists every file and its columns.
 
-The folder appears whole or not at all (:mod:`procsimp._outdir`), and lists no individual
+The folder appears whole or not at all (:mod:`procsimp.output.folder`), and lists no individual
 dossier id unless asked for.
 """
 
@@ -34,11 +34,11 @@ from typing import Any
 
 import pandas as pd
 
-from procsimp import progress
-from procsimp._atomic import write_text
-from procsimp._slug import service_slugs, slugify
+from procsimp.core import progress
+from procsimp.core._atomic import write_text
+from procsimp.core._slug import service_slugs, slugify
+from procsimp.core.log import EventLog
 from procsimp.errors import ParameterError, ProcsimpError
-from procsimp.log import EventLog
 from procsimp.output.maps import write_map_files
 from procsimp.output.proposal import PROPOSAL_FORMATS, write_proposals
 from procsimp.output.tables import write_profile
@@ -214,7 +214,7 @@ def report(
     and ``external`` are as in :func:`procsimp.flag_steps`. ``calendar``
     (a :class:`procsimp.WorkCalendar`) sets office hours, working days and holidays for every
     working-time figure; by default Vietnamese public holidays, Monday to Friday, and the office
-    hours inferred from the log's event times (:func:`procsimp.office_hours.log_calendar`),
+    hours inferred from the log's event times (:func:`procsimp.engine.office_hours.log_calendar`),
     which the index page states. ``since`` (a date or ``"YYYY-MM-DD"``) is the day a reform took
     effect: the months from it on are marked in each service's trend charts.
     Flags that save less than ``min_saving`` working days per dossier are listed in an appendix
@@ -224,12 +224,12 @@ def report(
     flag names up to 10 of the dossiers that pass through its step, for checking by hand.
 
     The folder is whole or untouched: the report is built in a temporary sibling folder that
-    replaces ``out`` only when every file is written (see :mod:`procsimp._outdir`). A non-empty
+    replaces ``out`` only when every file is written (see :mod:`procsimp.output.folder`). A non-empty
     ``out`` that procsimp did not write, or that another command wrote, is refused unless
     ``force``; so is a folder another run is writing.
     """
     if lang is None:
-        from procsimp.config import settings
+        from procsimp.core.config import settings
 
         lang = settings().lang or "vi"
     if lang not in LANGS:
@@ -244,7 +244,7 @@ def report(
         raise ParameterError(
             f"format {bad[0]!r} is not supported; choose from {', '.join(sorted(REPORT_FORMATS))}"
         )
-    from procsimp._outdir import check_log_outside, check_out_argument, output_folder
+    from procsimp.output.folder import check_log_outside, check_out_argument, output_folder
 
     if not isinstance(log, EventLog):
         raise ParameterError(f"report needs an EventLog (from procsimp.read_log), got {type(log).__name__}")
@@ -280,18 +280,18 @@ def _report_into(
     min_saving: float,
 ) -> Report:
     from procsimp.catalog import resolve_catalog
-    from procsimp.stats import profile
+    from procsimp.profile import profile
 
     cat = resolve_catalog(catalog)
     from procsimp.engine import DEFAULT_SERVICE
-    from procsimp.office_hours import OfficeHoursWarning, log_calendar
+    from procsimp.engine.office_hours import OfficeHoursWarning, log_calendar
     from procsimp.report.trend import parse_since, trend_section
 
     reform = parse_since(since)
     calendar, hours = log_calendar(log, calendar)  # given, or inferred from the log's event times
     if hours.warning:
         warnings.warn(f"{log.source}: {hours.warning}", OfficeHoursWarning, stacklevel=2)
-    from procsimp.filters import run_metadata
+    from procsimp.engine.filters import run_metadata
 
     meta = run_metadata(log, calendar)
     prof = profile(log, catalog=cat, calendar=calendar)
@@ -370,11 +370,11 @@ def _compute_service(log: EventLog, name: str | None, *, cat: Any, protect: Sequ
                      external: Sequence[str], simulate: bool, seed: int, calendar: Any,
                      include_case_ids: bool = False) -> _Service:
     """Mine, flag and propose one service, and draw its maps for the page."""
-    from procsimp.detect import flag_steps
-    from procsimp.mining import mine
-    from procsimp.redesign import propose
-    from procsimp.redesign.diagram import panels
-    from procsimp.render.graphviz import map_dot
+    from procsimp.flag import flag_steps
+    from procsimp.mine import mine
+    from procsimp.mine.render.graphviz import map_dot
+    from procsimp.propose import propose
+    from procsimp.propose.diagram import panels
 
     pmap = mine(log, service=name, calendar=calendar)
     options = {"protect": tuple(protect), "external": tuple(external), "catalog": cat, "calendar": calendar}
@@ -399,7 +399,7 @@ def _compute_service(log: EventLog, name: str | None, *, cat: Any, protect: Sequ
 
 def _example_cases(log: EventLog, service: str | None, flags: Sequence[Any], limit: int = 10) -> list[list[str]]:
     """For each flag, up to ``limit`` dossier ids (in log order) that pass through its step."""
-    from procsimp.log import ACTIVITY, CASE, SERVICE
+    from procsimp.core.log import ACTIVITY, CASE, SERVICE
 
     df = log.df
     if service is not None and SERVICE in df.columns:
@@ -558,7 +558,7 @@ def _model_line(m: Any, en: str, vi: str) -> dict[str, str]:
 
 
 def _svgs(drawings: dict[str, tuple[Any, ...]], index: int, slug: str, *, panel: int | None = None) -> str:
-    from procsimp.render.graphviz import pipe
+    from procsimp.mine.render.graphviz import pipe
 
     parts = []
     for lg in LANGS:
@@ -623,7 +623,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#<>])")
 def _md(text: Any) -> str:
     """Text from the log as inert Markdown: no HTML (``<script>``, ``<img onerror>``), no markup,
     no table breaks, one line."""
-    from procsimp.render._text import xml_safe
+    from procsimp.mine.render._text import xml_safe
 
     flat = " ".join(xml_safe(str(text)).split())
     return _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)),
@@ -631,7 +631,7 @@ def _md(text: Any) -> str:
 
 
 def _filter_lines(log: EventLog, lang: str = "en") -> list[str]:
-    from procsimp.filters import describe_filters
+    from procsimp.engine.filters import describe_filters
 
     return describe_filters(log.filters, lang=lang)
 

@@ -14,7 +14,7 @@ Each service follows a template (:mod:`procsimp.synth.templates`) with the one-s
 (receive, completeness check, supplement request and resubmission, transfer, assignment,
 appraisal, review, signature, rejection notice, return of the result) and service-specific
 steps. Dossiers arrive over months in office hours; every event has a start and a completion
-time built in working minutes with :class:`procsimp.calendar.WorkCalendar` (Vietnamese
+time built in working minutes with :class:`procsimp.core.calendar.WorkCalendar` (Vietnamese
 holidays and office hours), an officer and a unit.
 
 Injected waste, recorded in the ground truth with the redesign action that removes it:
@@ -34,11 +34,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from procsimp import progress
-from procsimp.calendar import WorkCalendar, default_calendar
+from procsimp.core import progress
+from procsimp.core.calendar import WorkCalendar, default_calendar
+from procsimp.core.log import EventLog
 from procsimp.errors import ParameterError
-from procsimp.io.write import WRITE_FORMATS
-from procsimp.log import EventLog
+from procsimp.read.write import WRITE_FORMATS
 from procsimp.synth._engine import (
     CHANNEL_LABELS,
     CHANNELS,
@@ -103,7 +103,7 @@ class SynthResult:
         return pd.DataFrame(rows, columns=["service", "kind", "action", "activity", "into"])
 
     def procedure(self) -> Any:
-        """The approved to-be procedure of every service: a :class:`procsimp.procedure.Reference`.
+        """The approved to-be procedure of every service: a :class:`procsimp.catalog.procedure.Reference`.
 
         It is the procedure the counterfactual to-be log follows: the template's steps without
         the eliminated and merged-away ones, each parallel pair as a parallel block, a late
@@ -113,7 +113,7 @@ class SynthResult:
         dossier. Allotted hours are the step's median waiting plus processing time in the
         template, rounded up to the half hour; units are the template's.
         """
-        from procsimp.procedure import (
+        from procsimp.catalog.procedure import (
             Parallel,
             Procedure,
             ProcedureException,
@@ -172,7 +172,7 @@ class SynthResult:
         """Write ``<stem>.<ext>`` (+ ``<stem>_to_be.<ext>``) and the ground truth into ``out``;
         with ``procedure``, also ``<stem>_procedure.yaml``, the approved to-be procedure
         (:meth:`procedure`) in the reference format that ``procsimp conform`` reads."""
-        from procsimp.output.synth import write_generated
+        from procsimp.synth.files import write_generated
 
         return write_generated(self, out, formats, stem=stem, truth_name=truth_name, procedure=procedure)
 
@@ -307,7 +307,7 @@ def generate(
     start, months
         dossiers arrive from ``start`` (``YYYY-MM-DD``) over ``months`` months.
     calendar
-        working calendar (default: :func:`procsimp.calendar.default_calendar`).
+        working calendar (default: :func:`procsimp.core.calendar.default_calendar`).
     """
     if lang not in LANGS:
         raise ParameterError(f"lang must be 'vi' or 'en'; received {lang!r}")

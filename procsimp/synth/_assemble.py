@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from procsimp.calendar import WorkCalendar
-from procsimp.log import (
+from procsimp.core.calendar import WorkCalendar
+from procsimp.core.log import (
     ACTIVITY,
     CASE,
     CHANNEL,

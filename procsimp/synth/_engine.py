@@ -3,7 +3,7 @@
 Every dossier of a service is built at once, as numpy arrays: the engine walks the template's
 steps (a Python loop over a dozen steps, never over events) and, at each step, emits one event
 for every dossier still open. Time runs in *working minutes* (see
-:meth:`procsimp.calendar.WorkCalendar.work_minutes`): each event starts after its waiting time and
+:meth:`procsimp.core.calendar.WorkCalendar.work_minutes`): each event starts after its waiting time and
 ends after its processing time.
 
 All random numbers are drawn up front, per (step, repetition), from seeded streams that do not
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from procsimp.calendar import WorkCalendar
+from procsimp.core.calendar import WorkCalendar
 from procsimp.synth.templates import STRUCTURES, TEMPLATES, VOCAB, Template
 
 __all__ = ["ServiceRun", "Officers", "run_service", "arrivals", "COUNTERFACTUAL", "QUEUE_FLOOR"]

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from procsimp.calendar import WorkCalendar
+from procsimp.core.calendar import WorkCalendar
 from procsimp.errors import ParameterError
 from procsimp.synth._engine import CHANNELS, Officers, ServiceRun, arrivals
 from procsimp.synth._random_names import DOCS, PHRASES, PLACES, SUBJECTS, UNIT_NAMES

@@ -7,7 +7,7 @@ CSV headers follow the language of the labels:
 * ``en``: ``case_id, service, activity, start_time, end_time, officer, unit, channel, received,
   due, outcome`` with ISO 8601 times and their UTC offset.
 
-Parquet and XES are written by :func:`procsimp.io.write_log` with the standard pm4py column
+Parquet and XES are written by :func:`procsimp.read.write_log` with the standard pm4py column
 names. Nothing in the files depends on the time they were written, so the same seed always
 gives the same bytes.
 """
@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from procsimp._atomic import write_bytes, write_text
+from procsimp.core._atomic import write_bytes, write_text
+from procsimp.core.log import ROLES, TIME_ROLES, EventLog
 from procsimp.errors import ParameterError
-from procsimp.log import ROLES, TIME_ROLES, EventLog
 
 __all__ = ["CSV_HEADERS", "write_log_file", "write_csv", "write_truth", "csv_bytes", "truth_text"]
 
@@ -171,11 +171,11 @@ def write_csv(log: EventLog, path: str | Path, lang: str) -> Path:
 # ---------------------------------------------------------------------------- dispatch
 def write_log_file(log: EventLog, path: str | Path, fmt: str, lang: str) -> Path:
     """Write ``log`` to ``path`` as ``fmt``: CSV with the one-stop-shop headers of ``lang``;
-    Parquet and XES through :func:`procsimp.io.write_log` (standard column names)."""
+    Parquet and XES through :func:`procsimp.read.write_log` (standard column names)."""
     if fmt == "csv":
         return write_csv(log, path, lang)
     if fmt in ("parquet", "xes"):
-        from procsimp.io import write_log
+        from procsimp.read import write_log
 
         return Path(write_log(log, path, format=fmt))
     raise ParameterError(f"format {fmt!r} is not supported; choose csv, parquet or xes")

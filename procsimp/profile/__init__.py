@@ -1,0 +1,485 @@
+"""``profile(log)``: the key figures of each service (procedure) in a dossier log.
+
+One row per service, plus a total row over all dossiers:
+
+* ``cases``, ``events``, ``activities``, ``variants``;
+* lead time (first start, or receipt when the log has it, to the last completion): mean, median
+  and p90, in calendar days and in working days of the work calendar;
+* ``on_time_rate`` against the due date (the log's ``case:due`` or, without one, receipt plus
+  the statutory days of the service in the catalog); NA when no dossier has a due date;
+* ``channel_<name>``: the share of dossiers per submission channel;
+* ``steps_per_case``, ``handoffs_per_case`` (changes of officer or unit between consecutive
+  steps), ``rework_rate`` (share of dossiers repeating a step), ``units_per_case``;
+* ``in_catalog``, ``catalog_id``, ``statutory_days``: the service's entry in the catalog;
+* the reform indicators of :mod:`procsimp.profile.indicators`: ``dossiers``, ``online_share``,
+  ``online_full_share``, ``online_partial_share``, ``postal_share``, ``early_rate``,
+  ``late_rate`` (with ``on_time_rate``, over the closed dossiers with a due date, with clock
+  stops on catalog due dates), ``closed`` and ``open_overdue``.
+
+``profile(log, by=["unit", "month"])`` breaks the indicators down instead: one row per service
+and by-key values (``month`` ``YYYY-MM`` and ``quarter`` ``YYYY-Qn`` of receipt, ``unit`` that
+did most of the dossier's steps, ``channel`` class), then the same rows over all services.
+
+Everything is computed from the engine's tables (:mod:`procsimp.engine`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from procsimp.core import progress
+from procsimp.core._cells import neutralise_cell
+from procsimp.errors import ParameterError
+from procsimp.profile.indicators import lead_stats
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.core.calendar import WorkCalendar
+    from procsimp.core.log import EventLog
+
+__all__ = ["Profile", "profile", "TOTAL", "format_profile", "neutralise_csv"]
+
+#: the ``service`` label of the total row
+TOTAL = "(all services)"
+
+#: headline columns, in order (channel columns come after ``due_cases``)
+_BASE_COLUMNS = (
+    "service",
+    "cases",
+    "events",
+    "activities",
+    "variants",
+    "lead_days_mean",
+    "lead_days_median",
+    "lead_days_p90",
+    "lead_workdays_mean",
+    "lead_workdays_median",
+    "lead_workdays_p90",
+    "on_time_rate",
+    "due_cases",
+)
+#: the reform indicators that come after the channel columns
+_INDICATOR_COLUMNS = (
+    "dossiers",
+    "online_share",
+    "online_full_share",
+    "online_partial_share",
+    "postal_share",
+    "early_rate",
+    "late_rate",
+    "closed",
+    "open_overdue",
+)
+_TAIL_COLUMNS = (
+    "steps_per_case",
+    "handoffs_per_case",
+    "rework_rate",
+    "units_per_case",
+    "in_catalog",
+    "catalog_id",
+    "statutory_days",
+)
+
+#: labels for the terminal and HTML tables
+LABELS: dict[str, str] = {
+    "cases": "cases",
+    "events": "events",
+    "activities": "activities",
+    "variants": "variants",
+    "lead_days_mean": "lead time, days (mean)",
+    "lead_days_median": "lead time, days (median)",
+    "lead_days_p90": "lead time, days (p90)",
+    "lead_workdays_mean": "lead time, working days (mean)",
+    "lead_workdays_median": "lead time, working days (median)",
+    "lead_workdays_p90": "lead time, working days (p90)",
+    "on_time_rate": "on time",
+    "dossiers": "dossiers",
+    "online_share": "online (full or partial)",
+    "online_full_share": "full-process online",
+    "online_partial_share": "partly online",
+    "postal_share": "received or returned by post",
+    "early_rate": "early",
+    "late_rate": "late",
+    "closed": "closed dossiers",
+    "open_overdue": "open and overdue at the log's end",
+    "month": "month",
+    "quarter": "quarter",
+    "unit": "unit",
+    "channel": "channel",
+    "due_cases": "cases with a due date",
+    "steps_per_case": "steps per case",
+    "handoffs_per_case": "hand-offs per case",
+    "rework_rate": "rework rate",
+    "units_per_case": "units per case",
+    "in_catalog": "in catalog",
+    "catalog_id": "catalog id",
+    "statutory_days": "statutory days",
+}
+_PERCENT = ("on_time_rate", "rework_rate", "early_rate", "late_rate", "online_share",
+            "online_full_share", "online_partial_share", "postal_share")
+
+
+# ---------------------------------------------------------------------------- the result
+@dataclass(frozen=True)
+class Profile:
+    """KPIs per service (``table``: one row per service, then the total row).
+
+    ``cases`` holds the engine's case table (one row per dossier) the figures come from.
+    """
+
+    table: pd.DataFrame
+    cases: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    source: str = "<memory>"
+    calendar: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: the keys of a breakdown (``("unit", "month")``); empty for one row per service
+    by: tuple[str, ...] = ()
+    #: one row per dossier with what the indicators count (:func:`procsimp.profile.indicators.dossier_table`)
+    dossiers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    #: the filters applied to the log (:attr:`procsimp.core.log.EventLog.filters`)
+    filters: list[dict[str, Any]] = field(repr=False, default_factory=list)
+
+    @property
+    def services(self) -> pd.DataFrame:
+        """The rows of the services, without the total row."""
+        return self.table[self.table["service"] != TOTAL].reset_index(drop=True)
+
+    @property
+    def total(self) -> pd.Series:
+        """The total row over all dossiers."""
+        return self.table[self.table["service"] == TOTAL].iloc[0]
+
+    def row(self, service: str) -> pd.Series:
+        """The row of one service (or of :data:`TOTAL`)."""
+        hit = self.table[self.table["service"] == service]
+        if hit.empty:
+            shown = ", ".join(repr(s) for s in self.table["service"][:20])
+            raise ParameterError(f"service {service!r} is not in the profile; services: {shown}")
+        return hit.iloc[0]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as plain JSON-ready dicts (NaN and NA become None)."""
+        return [
+            {str(k): _plain(v) for k, v in row.items()}
+            for row in self.table.to_dict(orient="records")
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "source": self.source,
+            "calendar": self.calendar,
+            "filters": self.filters,
+            "columns": list(self.table.columns),
+            "services": self.records(),
+        }
+        if self.by:
+            out["by"] = list(self.by)
+        return out
+
+    def to_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write the profile as JSON (UTF-8, atomically); returns the path."""
+        from procsimp.core._atomic import write_text
+
+        return write_text(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the table as CSV (UTF-8, atomically, spreadsheet formulas neutralised)."""
+        from procsimp.core._atomic import write_text
+
+        return write_text(path, neutralise_csv(self.table).to_csv(index=False, lineterminator="\n"))
+
+    def to_text(self, *, width: int = 100) -> str:
+        """A readable terminal table: one line per figure, one column per service (with a
+        breakdown: one line per row, one column per figure)."""
+        if self.by:
+            shown = self.table.copy()
+            for col in shown.columns:
+                if col not in ("service", *self.by):
+                    shown[col] = [_fmt(col, v) for v in shown[col]]
+            return shown.to_string(index=False, na_rep="–")
+        return format_profile(self.table, width=width)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        if self.by:
+            return (
+                f"<div><strong>procsimp profile</strong> <em>{html.escape(self.source)}</em> "
+                f"by {html.escape(', '.join(self.by))}"
+                + self.table.to_html(index=False, na_rep="–")
+                + "</div>"
+            )
+        shown = _display_frame(self.table)
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+        body = "".join(
+            "<tr><th style='text-align:left'>"
+            + html.escape(str(label))
+            + "</th>"
+            + "".join(f"<td style='text-align:right'>{html.escape(str(v))}</td>" for v in row)
+            + "</tr>"
+            for label, row in zip(shown.index, shown.to_numpy(), strict=True)
+        )
+        return (
+            f"<div><strong>procsimp profile</strong> <em>{html.escape(self.source)}</em>"
+            f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
+
+
+# ---------------------------------------------------------------------------- helpers
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    return value
+
+
+def neutralise_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text cells that a spreadsheet would run as a formula start with ``'``."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(neutralise_cell)
+    renamed = {c: neutralise_cell(c) for c in out.columns}
+    return out.rename(columns=renamed)
+
+
+def _fmt(column: str, value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if column in _PERCENT or column.startswith("channel_"):
+        return f"{100 * float(value):.1f}%"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if column == "statutory_days" and value.is_integer():
+            return f"{int(value)}"
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _display_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Figures as rows, services as columns, values as display strings."""
+    columns = [c for c in table.columns if c != "service"]
+    data = {
+        str(service): [_fmt(c, row[c]) for c in columns]
+        for service, (_, row) in zip(table["service"], table.iterrows(), strict=True)
+    }
+    labels = [LABELS.get(c, c.replace("channel_", "channel: ") if c.startswith("channel_") else c) for c in columns]
+    return pd.DataFrame(data, index=labels)
+
+
+def format_profile(table: pd.DataFrame, *, width: int = 100) -> str:
+    """Text table of a profile, services side by side in blocks that fit ``width``."""
+    shown = _display_frame(table)
+    label_w = max((len(s) for s in shown.index), default=0)
+    longest = max([len(str(n)) for n in shown.columns] + [len(v) for v in shown.to_numpy().ravel()], default=0)
+    col_w = min(26, max(10, longest))
+    per_block = max(1, (width - label_w - 2) // (col_w + 2))
+    blocks = []
+    names = list(shown.columns)
+    for i in range(0, len(names), per_block):
+        part = names[i : i + per_block]
+        heads = [n if len(n) <= col_w else n[: col_w - 1] + "…" for n in part]
+        lines = [" " * label_w + "  " + "  ".join(f"{h:>{col_w}}" for h in heads)]
+        lines.append(" " * label_w + "  " + "  ".join("-" * col_w for _ in part))
+        for label, row in shown[part].iterrows():
+            lines.append(f"{label:<{label_w}}  " + "  ".join(f"{v:>{col_w}}" for v in row))
+        lines.extend(f"  {h} = {n}" for h, n in zip(heads, part, strict=True) if h != n)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _row(cases: pd.DataFrame, channels: list[str], *, activities: int, variants: int) -> dict[str, Any]:
+    n = len(cases)
+    known = cases["on_time"].dropna()
+    row: dict[str, Any] = {
+        "cases": n,
+        "events": int(cases["events"].sum()),
+        "activities": activities,
+        "variants": variants,
+        **lead_stats(cases),
+        "on_time_rate": float(known.astype(bool).mean()) if len(known) else pd.NA,
+        "due_cases": len(known),
+    }
+    if channels:
+        counts = cases["channel"].astype(object).where(cases["channel"].notna(), None).value_counts(dropna=False)
+        for ch in channels:
+            key = None if ch == "unknown" else ch
+            hits = int(counts.get(key, 0)) if key is not None else int(cases["channel"].isna().sum())
+            row[f"channel_{ch}"] = hits / n if n else np.nan
+    row["steps_per_case"] = float(cases["events"].mean()) if n else np.nan
+    row["handoffs_per_case"] = float(cases["handoffs"].mean()) if n else np.nan
+    row["rework_rate"] = float(cases["rework"].mean()) if n else np.nan
+    row["units_per_case"] = float(cases["units"].mean()) if n else np.nan
+    return row
+
+
+# ---------------------------------------------------------------------------- the verb
+def profile(
+    log: EventLog,
+    *,
+    by: str | Sequence[str] | None = None,
+    calendar: WorkCalendar | None = None,
+    catalog: Any = None,
+    channel_map: str | os.PathLike[str] | Mapping[str, str] | None = None,
+) -> Profile:
+    """KPIs per service of ``log`` (see the module docstring); the log is not modified.
+
+    ``by`` breaks the reform indicators down by ``month``, ``quarter``, ``unit`` and/or
+    ``channel`` (a list, or a comma-separated string): a dossier belongs to the month of its
+    receipt (of its first step when the log has no receipt time) and to the unit that did most
+    of its steps. ``calendar`` is the work calendar for working days (default: Vietnamese public
+    holidays, 07:30-11:30 and 13:30-17:00, Monday to Friday; or the ``calendar`` of
+    :func:`procsimp.settings`). ``catalog`` as :func:`procsimp.catalog.resolve_catalog` reads it:
+    None for the catalog of the settings (by default the bundled one), False for none, a path to
+    a file that extends the bundled catalog, or a Catalog. ``channel_map`` maps channel values to classes (a
+    YAML file or a dict; see :mod:`procsimp.profile.indicators`); an unknown channel value gives a
+    :class:`procsimp.profile.indicators.ChannelWarning`.
+    """
+    from procsimp import engine
+    from procsimp.catalog import resolve_catalog  # a part of procsimp: no fallback without it
+    from procsimp.core.log import SERVICE
+    from procsimp.profile.indicators import by_keys, dossier_table
+
+    keys = by_keys(by)
+    cat = resolve_catalog(catalog)
+    progress.step("profile")
+    agg = engine.aggregates(log, calendar=calendar, catalog=cat, tables=("activities", "variants", "cases"))
+    cases, acts, var = agg.cases, agg.activities, agg.variants
+    assert cases is not None and acts is not None and var is not None
+    dossiers = dossier_table(log, calendar=calendar, catalog=cat, channel_map=channel_map, cases=cases)
+    if keys:
+        from procsimp.engine import _calendar
+
+        return Profile(
+            table=_breakdown(dossiers, keys, has_channel=log.has("channel")),
+            cases=cases,
+            source=log.source,
+            calendar=_calendar(calendar).describe(),
+            by=keys,
+            dossiers=dossiers,
+        )
+
+    channels: list[str] = []
+    if cases["channel"].notna().any():
+        channels = sorted({str(c) for c in cases["channel"].dropna()})
+        if cases["channel"].isna().any():
+            channels.append("unknown")
+
+    services = sorted({str(s) for s in cases["service"]})
+    has_service = log.has(SERVICE)
+    skip = set() if has_service else {engine.DEFAULT_SERVICE}
+    found = {name: cat.get(name) for name in services if name not in skip}
+
+    rows = []
+    for name in services:
+        sub = cases[cases["service"] == name]
+        row = {
+            "service": name,
+            **_row(
+                sub,
+                channels,
+                activities=int((acts["service"] == name).sum()),
+                variants=int((var["service"] == name).sum()),
+            ),
+        }
+        row.update(_indicators(dossiers[dossiers["service"] == name], log))
+        entry = found.get(name)
+        row["in_catalog"] = pd.NA if name in skip else entry is not None
+        row["catalog_id"] = getattr(entry, "id", None)
+        days = getattr(entry, "statutory_days", None)
+        row["statutory_days"] = float(days) if days is not None else np.nan
+        rows.append(row)
+    total = {
+        "service": TOTAL,
+        **_row(
+            cases,
+            channels,
+            activities=int(acts["activity"].nunique()),
+            variants=len(set(var["variant"])),
+        ),
+        **_indicators(dossiers, log),
+        "in_catalog": pd.NA,
+        "catalog_id": None,
+        "statutory_days": np.nan,
+    }
+    rows.append(total)
+    from procsimp.core.log import RESOURCE, UNIT
+
+    for row in rows:  # no figure for what the log does not record
+        if not log.has(UNIT):
+            row["units_per_case"] = np.nan
+        if not log.has(UNIT) and not log.has(RESOURCE):
+            row["handoffs_per_case"] = np.nan
+    channel_cols = [f"channel_{c}" for c in channels]
+    table = pd.DataFrame(rows, columns=[*_BASE_COLUMNS, *channel_cols, *_INDICATOR_COLUMNS, *_TAIL_COLUMNS])
+    for col in ("cases", "events", "activities", "variants", "due_cases", "dossiers", "closed", "open_overdue"):
+        table[col] = table[col].astype(np.int64)
+    table["on_time_rate"] = pd.array(
+        [None if v is pd.NA or v is None else float(v) for v in table["on_time_rate"]], dtype="Float64"
+    )
+    table["in_catalog"] = pd.array(
+        [None if v is pd.NA else bool(v) for v in table["in_catalog"]], dtype="boolean"
+    )
+    table["catalog_id"] = table["catalog_id"].astype(object)
+    from procsimp.engine import _calendar
+
+    return Profile(
+        table=table,
+        cases=cases,
+        source=log.source,
+        dossiers=dossiers,
+        calendar={"label": _calendar(calendar).label(), **_calendar(calendar).describe()},
+        filters=[dict(f) for f in log.filters],
+    )
+
+
+def _indicators(dossiers: pd.DataFrame, log: EventLog) -> dict[str, Any]:
+    """The reform indicators of one service (or all) for the per-service table; the on-time
+    rate is over the closed dossiers with a due date (NA when there is none)."""
+    from procsimp.profile.indicators import indicator_row
+
+    row = indicator_row(dossiers, has_channel=log.has("channel"))
+    out = {k: row[k] for k in _INDICATOR_COLUMNS}
+    rate = row["on_time_rate"]
+    out["on_time_rate"] = pd.NA if rate is None or (isinstance(rate, float) and math.isnan(rate)) else rate
+    return out
+
+
+def _breakdown(dossiers: pd.DataFrame, keys: tuple[str, ...], *, has_channel: bool) -> pd.DataFrame:
+    """One row per service and combination of ``keys`` (then the same over all services), with
+    the indicators of :mod:`procsimp.profile.indicators`. Missing key values show as None."""
+    from procsimp.profile.indicators import INDICATORS, indicator_row
+
+    frame = dossiers.copy()
+    for key in keys:
+        frame[key] = frame[key].astype(object).where(frame[key].notna(), "(none)")
+    rows: list[dict[str, Any]] = []
+    for service, part in [*frame.groupby("service", sort=True), (TOTAL, frame)]:
+        for values, group in part.groupby(list(keys), sort=True):
+            values = values if isinstance(values, tuple) else (values,)
+            row: dict[str, Any] = {"service": str(service)}
+            row.update({k: (None if v == "(none)" else v) for k, v in zip(keys, values, strict=True)})
+            row.update(indicator_row(group, has_channel=has_channel))
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=["service", *keys, *INDICATORS])
+    for col in ("dossiers", "closed", "open_overdue"):
+        table[col] = table[col].astype(np.int64)
+    return table

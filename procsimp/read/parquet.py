@@ -1,0 +1,122 @@
+"""Parquet: an EventLog with its mapping (in the file's metadata), or any table of events."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from procsimp.core._atomic import atomic_path
+from procsimp.core.log import ColumnMapping, EventLog
+from procsimp.errors import LogReadError, ProcsimpError
+
+__all__ = ["METADATA_KEY", "write_parquet", "read_parquet_frame", "log_metadata", "mapping_from_metadata",
+           "stored_mapping"]
+
+METADATA_KEY = b"procsimp"
+#: bumped when the normalised layout of an EventLog changes
+FORMAT_VERSION = 1
+
+
+def log_metadata(log: EventLog) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "mapping": log.mapping.to_dict(),
+        "source": log.source,
+        "timezone": log.timezone,
+        "warnings": list(log.warnings),
+    }
+
+
+def mapping_from_metadata(meta: dict[str, Any]) -> ColumnMapping:
+    m = meta.get("mapping", {})
+    return ColumnMapping(columns=m.get("columns", {}), how=m.get("how", {}), formats=m.get("formats", {}))
+
+
+def stored_mapping(meta: Any) -> ColumnMapping | None:
+    """The mapping stored by :func:`write_parquet` in a file's metadata, or None when the metadata
+    is not one (written by another tool, or damaged)."""
+    m = meta.get("mapping", {}) if isinstance(meta, dict) else None
+    if not isinstance(m, dict):
+        return None
+    parts = [m.get("columns", {}), m.get("how", {}), m.get("formats", {})]
+    if not all(isinstance(p, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in p.items())
+               for p in parts):
+        return None
+    try:
+        return mapping_from_metadata(meta)
+    except ProcsimpError:
+        return None
+
+
+def write_parquet(
+    log: EventLog, path: Path, *, extra: dict[str, Any] | None = None, mode: int | None = None
+) -> Path:
+    """Write ``log.df`` as Parquet (dictionary-encoded text), the mapping in the metadata; ``mode``
+    as in :func:`procsimp.core._atomic.atomic_path`."""
+    table = pa.Table.from_pandas(log.df, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[METADATA_KEY] = json.dumps({**log_metadata(log), **(extra or {})}, ensure_ascii=False).encode("utf-8")
+    table = table.replace_schema_metadata(meta)
+    with atomic_path(path, mode=mode) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    return Path(path)
+
+
+def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[str] = frozenset(),
+                       notes: list[str] | None = None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """(frame, procsimp metadata or None).
+
+    Nested columns (lists, records, maps) are left out, with a note appended to ``notes``; one
+    that is named in ``wanted`` or carries a known header is an error.
+
+    Text columns are read dictionary-encoded, straight from the file's own dictionary pages, so
+    they arrive as categoricals: the reader then normalises each distinct value once instead of
+    building a Python string per event.
+    """
+    try:
+        schema = pq.read_schema(path)
+        text_columns = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        table = pq.read_table(path, read_dictionary=text_columns or None)
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        text = str(exc).strip().splitlines()
+        raise LogReadError(
+            f"{source}: not a readable Parquet file ({text[0] if text else type(exc).__name__}); the file is "
+            "damaged or not Parquet: write it again"
+        ) from None
+    raw = (table.schema.metadata or {}).get(METADATA_KEY)
+    meta = None
+    if raw:
+        try:
+            meta = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            meta = None
+        if not isinstance(meta, dict):
+            meta = None
+    nested = [f for f in table.schema if pa.types.is_nested(f.type)
+              or (pa.types.is_dictionary(f.type) and pa.types.is_nested(f.type.value_type))]
+    if nested:
+        from procsimp.read.mapping import SYNONYMS, normalise_header
+
+        known = set().union(*SYNONYMS.values())
+        for f in nested:
+            if normalise_header(f.name) in known or f.name in wanted:
+                raise LogReadError(
+                    f"{source}: column {f.name!r} holds nested values ({f.type}), not one plain value per event; "
+                    "a case id, step, officer or time must be text, a number or a timestamp: flatten the column "
+                    "before writing the Parquet file"
+                )
+        table = table.drop_columns([f.name for f in nested])
+        dropped = ", ".join(f"{f.name!r} ({f.type})" for f in nested[:4])
+        if notes is not None:
+            notes.append(f"column(s) {dropped} hold nested values (lists or records) and were left out")
+    if table.num_rows == 0:
+        raise LogReadError(
+            f"{source}: the table has columns ({', '.join(repr(n) for n in table.column_names[:12])}) but no "
+            "events; write it again with its rows"
+        )
+    return table.to_pandas(), meta

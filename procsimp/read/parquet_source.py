@@ -1,0 +1,661 @@
+# Long module: a log left on its Parquet files: the schema mapping, the checks and the one encoding pass in DuckDB share its source.
+"""A log that stays on its Parquet files (out of core): DuckDB reads them where they lie.
+
+A :class:`ParquetSource` is what :func:`procsimp.read_log` keeps instead of a DataFrame when a
+Parquet log (one file, a folder of files, or a hive-partitioned dataset such as
+``year=2025/part-0.parquet``) is too large to hold in memory, or when asked to
+(``storage="parquet"``). Reading it touches only the schema, the files' metadata and a few cheap
+aggregates computed by DuckDB; the engine then builds its integer-coded ``events`` table inside
+DuckDB from the same SQL (:mod:`procsimp.engine.prepare_sql`), streaming the files and spilling to
+disk when memory runs short.
+
+The rows are read the way the in-memory reader reads them: text Unicode NFC and stripped (empty
+is missing), times as microseconds since the epoch (naive times in the log's timezone), events
+without a case, a step or a completion time left out, a dossier's service, channel, outcome,
+receipt and due date taken from its first event that has one. What the in-memory reader can do
+and this one cannot (times stored as text, XES lifecycle pairs, step codes kept apart) makes
+:func:`out_of_core_reason` name the reason, and the log is then read into memory.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from procsimp.core.config import STORAGES
+from procsimp.core.log import CASE_ROLES, ROLES, TEXT_ROLES, TIME_ROLES
+from procsimp.errors import LogReadError, LogValidationError
+
+__all__ = [
+    "ParquetSource",
+    "STORAGES",
+    "choose_storage",
+    "connection",
+    "dataset_files",
+    "shared_database",
+    "out_of_core_reason",
+    "sql_string",
+]
+
+#: what to do when DuckDB fails while it reads a log
+SPACE_FIX = ("check the files, the free space of the temporary folder, or give DuckDB more memory "
+             "(PROCSIMP_MEMORY_LIMIT=8GB)")
+#: in-memory size of one event, measured (about 0.37 GB per million events held in pandas)
+BYTES_PER_EVENT = 370
+
+# Unicode White_Space, as pyarrow's utf8_trim_whitespace strips it
+_WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+                                0x2028, 0x2029, 0x202F, 0x205F, 0x3000]))
+_TIME_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
+               "TIMESTAMPTZ", "TIMESTAMPTZ_NS", "DATE")
+
+
+def duckdb_error(source: str, what: str, exc: BaseException, fix: str) -> LogReadError:
+    """One clear :class:`LogReadError` for an error DuckDB raised (its own exception classes):
+    ``"{source}: {what} failed ({DuckDB's first line}); {fix}"``."""
+    first = str(exc).strip().splitlines()
+    return LogReadError(f"{source}: {what} failed ({first[0] if first else type(exc).__name__}); {fix}")
+
+
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def quote(name: str) -> str:
+    """A SQL identifier for a column name (any characters)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+# ---------------------------------------------------------------------------- DuckDB
+_LOCK = threading.Lock()
+_DB: Any = None
+
+
+def shared_database() -> Any:
+    """procsimp's own in-process DuckDB database, where Parquet logs are read and the default
+    engine runs (its temporary files go to a private folder of the system's temporary directory,
+    never the working one)."""
+    global _DB
+    with _LOCK:
+        if _DB is None:
+            _DB = new_database()
+        return _DB
+
+
+def connection() -> Any:
+    """A cursor (its own connection) on :func:`shared_database`."""
+    return shared_database().cursor()
+
+
+def new_database(*, threads: int | None = None, memory_limit: str | None = None) -> Any:
+    """An in-memory DuckDB database that spills to a private temporary folder."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import duckdb
+
+    db = duckdb.connect(":memory:")
+    folder = tempfile.mkdtemp(prefix="procsimp-duckdb-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    db.execute("SET temp_directory = ?", [folder])
+    db.execute("SET preserve_insertion_order = false")
+    if threads is not None:
+        db.execute(f"SET threads = {int(threads)}")
+    limit = memory_limit or os.environ.get("PROCSIMP_MEMORY_LIMIT") or None
+    if limit:
+        db.execute("SET memory_limit = ?", [limit])
+    return db
+
+
+# ---------------------------------------------------------------------------- files
+def dataset_files(path: Path, source: str) -> tuple[tuple[str, ...], bool]:
+    """(the Parquet files of ``path`` in order, hive-partitioned): a file, or every ``*.parquet``
+    file under a folder (sorted by path; ``key=value`` folders make a hive-partitioned dataset)."""
+    if path.is_file():
+        return (str(path),), False
+    files = sorted(str(p) for p in path.rglob("*") if p.is_file() and p.name.lower().endswith((".parquet", ".pq"))
+                   and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
+    if not files:
+        raise LogReadError(
+            f"{source}: is a folder without Parquet files; give the path of a log file, or of a folder of "
+            ".parquet files (a partitioned dataset)"
+        )
+    hive = any("=" in part for f in files for part in Path(f).relative_to(path).parts[:-1])
+    return tuple(files), hive
+
+
+def _scan(files: Sequence[str], hive: bool) -> str:
+    listed = ", ".join(sql_string(f) for f in files)
+    return (f"read_parquet([{listed}], hive_partitioning = {'true' if hive else 'false'}, "
+            "filename = '__procsimp_file', file_row_number = true)")
+
+
+def schema(files: Sequence[str], hive: bool, source: str) -> dict[str, str]:
+    """Column name -> DuckDB type of the dataset (from the files' schema only)."""
+    con = connection()
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {_scan(files, hive)}").fetchall()
+    except Exception as exc:  # duckdb raises its own exception classes
+        raise duckdb_error(source, "reading the Parquet files", exc, "the files are damaged, not Parquet, or do not "
+                           "share one schema: write them again") from None
+    finally:
+        con.close()
+    return {str(name): str(kind) for name, kind, *_ in rows if name not in ("__procsimp_file", "file_row_number")}
+
+
+def row_count(files: Sequence[str]) -> int:
+    """Rows in the files, from their Parquet footers (nothing else is read)."""
+    import pyarrow.parquet as pq
+
+    return int(sum(pq.read_metadata(f).num_rows for f in files))
+
+
+def has_transitions(files: Sequence[str], hive: bool, column: str, source: str) -> bool:
+    """Whether a lifecycle column holds a transition other than ``complete`` (or empty): the
+    events are then start/complete pairs that the in-memory reader pairs."""
+    con = connection()
+    try:
+        value = f"lower(trim(CAST({quote(column)} AS VARCHAR)))"
+        (n,) = con.execute(f"SELECT count(*) FROM {_scan(files, hive)} WHERE {value} NOT IN ('complete', '')").fetchall()[0]
+    except Exception as exc:  # duckdb's own exception classes
+        raise duckdb_error(source, "reading the Parquet files", exc, "check that the files are complete") from None
+    finally:
+        con.close()
+    return bool(n)
+
+
+def time_formats(files: Sequence[str], hive: bool, columns: Mapping[str, str], types: Mapping[str, str],
+                 source: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(role -> how its times are read, as the in-memory reader says it; the roles whose dates
+    mean the end of the day): a due date column of naive times all at midnight is dates."""
+    formats: dict[str, str] = {}
+    end_of_day: list[str] = []
+    for role in TIME_ROLES:
+        column = columns.get(role)
+        if column is None:
+            continue
+        kind = types.get(column, "").upper()
+        if "TIME ZONE" in kind or kind.startswith("TIMESTAMPTZ"):
+            formats[role] = "times with timezone"
+            continue
+        formats[role] = "date-time values"
+        if role == "due":
+            con = connection()
+            try:
+                value = f"CAST({quote(column)} AS TIMESTAMP)"
+                (n, midnight) = con.execute(
+                    f"SELECT count({value}), count(*) FILTER (WHERE {value} = date_trunc('day', {value})) "
+                    f"FROM {_scan(files, hive)}").fetchall()[0]
+            finally:
+                con.close()
+            if n and n == midnight:
+                formats[role] = "dates, end of day"
+                end_of_day.append(role)
+    return formats, tuple(end_of_day)
+
+
+def out_of_core_reason(columns: Mapping[str, str], types: Mapping[str, str], *, activity_key: str | None = None,
+                       lifecycle: bool = False) -> str | None:
+    """Why a dataset with this mapping cannot stay on its files (None: it can)."""
+    if activity_key:
+        return "step codes are kept apart (--activity-key)"
+    if lifecycle:
+        return "the events are XES lifecycle transitions to pair"
+    for role in TIME_ROLES:
+        column = columns.get(role)
+        if column is not None and types.get(column, "").upper() not in _TIME_TYPES:
+            return f"column {column!r} ({role}) holds {types.get(column, '?')} values, not Parquet timestamps"
+    return None
+
+
+def available_memory() -> int:
+    """Bytes of memory available to this process now (physical memory free for use)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:  # pragma: no cover - psutil comes with pm4py's dependencies
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+
+
+def choose_storage(rows: int, wanted: str) -> tuple[str, str]:
+    """(``"memory"`` or ``"parquet"``, why) for a dataset of ``rows`` events.
+
+    ``wanted`` is the ``storage`` setting: ``"memory"`` and ``"parquet"`` force the choice;
+    ``"auto"`` leaves a log on its files when holding it in pandas would take more than a quarter
+    of the memory available now, and reads it into memory otherwise: where it fits, the in-memory
+    path is the faster one (measured up to 5 million events; see the README's "Large logs").
+    """
+    need = rows * BYTES_PER_EVENT
+    if wanted == "memory":
+        return "memory", "as asked"
+    if wanted == "parquet":
+        return "parquet", "as asked"
+    free = available_memory()
+    if need > free / 4:
+        return "parquet", (f"{rows:,} events would take about {need / 1e9:.1f} GB in memory, more than a quarter "
+                           f"of the {free / 1e9:.1f} GB available")
+    return "memory", (f"{rows:,} events take about {need / 1e9:.1f} GB in memory, at most a quarter of the "
+                      f"{free / 1e9:.1f} GB available")
+
+
+# ---------------------------------------------------------------------------- the source
+#: the text roles as named in the encoded table and its dictionaries
+_CODE = {"case": "case_id", "activity": "act", "resource": "res", "unit": "unit", "service": "svc",
+         "channel": "channel", "outcome": "outcome"}
+#: the time roles as named in the encoded table
+_TIME = {"timestamp": "t_end", "start": "t_start", "received": "t_recv", "due": "t_due"}
+
+
+@dataclass(frozen=True, eq=False)
+class Encoding:
+    """The log read once into DuckDB, integer-coded: the table ``name`` in ``database`` (columns
+    ``case_id, act, res, unit, svc, channel, outcome`` codes, ``t_end, t_start, t_recv, t_due``
+    microseconds, ``f, r`` the position in the files) and the dictionaries of the codes (each
+    sorted, as pandas sorts categories). A dossier's service, channel, outcome, receipt and due
+    date are those of its first event that has one. Independent of the calendar: every stage and
+    every service of the log reads it."""
+
+    database: Any
+    name: str
+    dictionaries: Mapping[str, list[str]]
+    has_service: bool
+    #: a dossier with more than one service, and those services (None: every dossier has one)
+    conflict: tuple[str, list[str]] | None = None
+
+    def __post_init__(self) -> None:
+        import weakref
+
+        weakref.finalize(self, drop_table, self.database, self.name)
+
+
+@dataclass(frozen=True, eq=False)
+class DuckDBQuery:
+    """A query on a DuckDB database that the engine's backend reads as an input table: where the
+    data are when the backend runs on that database (``select``), else fetched (:meth:`arrow`)."""
+
+    database: Any
+    select: str
+
+    def arrow(self) -> Any:
+        """The query's rows as an Arrow table (in memory)."""
+        con = self.database.cursor()
+        try:
+            return con.sql(self.select).to_arrow_table()
+        finally:
+            con.close()
+
+
+def drop_table(database: Any, name: str) -> None:
+    """Drop a table of ``database`` if it is still open (for finalizers)."""
+    try:
+        con = database.cursor()
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        finally:
+            con.close()
+    except Exception:  # pragma: no cover - the database may be closed at exit
+        pass
+
+
+_tables = __import__("itertools").count()
+
+
+@dataclass(frozen=True, eq=False)
+class ParquetSource:
+    """Where an out-of-core log's events are: the files, how their columns map to roles, and the
+    services kept (None: all). The files are read once, into an integer-coded DuckDB table
+    (:meth:`encoded`) that the facts of the log and the engine read; the sub-logs of services
+    share it."""
+
+    files: tuple[str, ...]
+    hive: bool
+    columns: Mapping[str, str]
+    types: Mapping[str, str]
+    timezone: str
+    rows: int
+    source: str
+    services: tuple[str, ...] | None = None
+    #: why the log stays on its files (shown by the CLI)
+    reason: str = ""
+    #: time roles whose values are dates (midnight) that mean the end of that day (a due date)
+    end_of_day: tuple[str, ...] = ()
+    _facts: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: shared by the sub-logs of services: database -> Encoding
+    _shared: dict[int, Encoding] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ SQL over the files
+    def scan(self) -> str:
+        return _scan(self.files, self.hive)
+
+    def text_sql(self, role: str) -> str:
+        """The normalised text of a role's column (NFC, stripped, '' as NULL), or NULL."""
+        column = self.columns.get(role)
+        if column is None:
+            return "CAST(NULL AS VARCHAR)"
+        value = f"CAST({quote(column)} AS VARCHAR)"
+        return f"nullif(trim(nfc_normalize({value}), {sql_string(_WHITESPACE)}), '')"
+
+    def time_sql(self, role: str) -> str:
+        """A role's times as BIGINT microseconds since the epoch (UTC), or NULL."""
+        column = self.columns.get(role)
+        if column is None:
+            return "CAST(NULL AS BIGINT)"
+        kind = self.types.get(column, "").upper()
+        c = quote(column)
+        tz = sql_string(self.timezone)
+        if "TIME ZONE" in kind or kind.startswith("TIMESTAMPTZ"):
+            return f"epoch_us(CAST({c} AS TIMESTAMPTZ))"
+        local = f"CAST({c} AS TIMESTAMP)"
+        if role in self.end_of_day:  # dates without a time of day: due at the end of the day
+            local = f"({local} + to_microseconds(86399999999))"
+        return f"epoch_us(timezone({tz}, {local}))"
+
+    def rows_sql(self) -> str:
+        """One row per event that can be placed (case, step and completion time present): the
+        normalised text of each role, the times, and the position in the files (``f``, ``r``)."""
+        parts = [f"{self.text_sql(role)} AS {quote(role)}" for role in TEXT_ROLES]
+        parts += [f"{self.time_sql(role)} AS t_{role}" for role in TIME_ROLES]
+        files = ", ".join(sql_string(f) for f in self.files)
+        parts.append(f"list_position([{files}], __procsimp_file) AS f")
+        parts.append("file_row_number AS r")
+        inner = f"SELECT {', '.join(parts)} FROM {self.scan()}"
+        where = "\"case\" IS NOT NULL AND activity IS NOT NULL AND t_timestamp IS NOT NULL"
+        return f"SELECT * FROM ({inner}) WHERE {where}"
+
+    # ------------------------------------------------------------------ the encoding
+    def encoded(self, database: Any = None) -> Encoding:
+        """The integer-coded table of every event of the files (made once per database, shared
+        with the sub-logs of services); ``database``: a DuckDB database (default: procsimp's)."""
+        if database is None:
+            database = shared_database()
+        key = id(database)
+        if key not in self._shared:
+            self._shared[key] = self._encode(database)
+        return self._shared[key]
+
+    def _encode(self, database: Any) -> Encoding:
+        """Read the files once into the integer-coded table. Each text column's distinct values are
+        normalised once (not each event's), then every event is coded by joins on those small
+        dictionaries; only integers and times are materialised."""
+        from procsimp.read.frame import NO_SERVICE
+
+        prefix = f"procsimp_log{next(_tables)}_"
+        con = database.cursor()
+        temporary: list[str] = []
+
+        def create(name: str, sql: str, keep: bool = False) -> str:
+            con.execute(f"CREATE TABLE {prefix}{name} AS {sql}")
+            if not keep:
+                temporary.append(prefix + name)
+            return prefix + name
+
+        try:
+            # raw value -> normalised name -> code (codes in the sorted order of the names)
+            maps: dict[str, str] = {}
+            names: dict[str, list[str]] = {}
+            for role in TEXT_ROLES:
+                if role not in self.columns:
+                    names[role] = []
+                    continue
+                raw = f"CAST({quote(self.columns[role])} AS VARCHAR)"
+                norm = self.text_sql(role)
+                # (the distinct values made first, as a materialised CTE: inlined under the window,
+                # DuckDB's plan takes 50 times longer)
+                maps[role] = create(f"m_{role}", f"""
+WITH d AS MATERIALIZED (SELECT raw, {norm.replace(raw, 'raw')} AS norm FROM (SELECT DISTINCT {raw} AS raw
+  FROM {self.scan()} WHERE {raw} IS NOT NULL))
+SELECT raw, norm, CAST(dense_rank() OVER (ORDER BY norm) - 1 AS INTEGER) AS code FROM d WHERE norm IS NOT NULL""")
+                names[role] = [str(v) for (_, v) in con.execute(
+                    f"SELECT DISTINCT code, norm FROM {maps[role]} ORDER BY code").fetchall()]
+            joins, codes = [], []
+            for role in TEXT_ROLES:
+                column = _CODE[role] if role not in ("service", "channel", "outcome") else f"{role}_ev"
+                if role in maps:
+                    raw = f"CAST(s.{quote(self.columns[role])} AS VARCHAR)"
+                    joins.append(f"LEFT JOIN {maps[role]} {role}_m ON {role}_m.raw = {raw}")
+                    codes.append(f"{role}_m.code AS {column}")
+                else:
+                    codes.append(f"CAST(NULL AS INTEGER) AS {column}")
+            times = [f"{self.time_sql(role).replace(quote(self.columns[role]), 's.' + quote(self.columns[role]))} "
+                     f"AS {_TIME[role]}" if role in self.columns else f"CAST(NULL AS BIGINT) AS {_TIME[role]}"
+                     for role in TIME_ROLES]
+            files = ", ".join(sql_string(f) for f in self.files)
+            coded = create("coded", f"""
+SELECT * FROM (SELECT {', '.join(codes)}, {', '.join(times)}, list_position([{files}], s.__procsimp_file) AS f,
+  s.file_row_number AS r FROM {self.scan()} s {' '.join(joins)})
+WHERE case_id IS NOT NULL AND act IS NOT NULL AND t_end IS NOT NULL""")
+            first = "(t_end, f, r)"
+            attrs = ", ".join(f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+                              for c in ("service_ev", "channel_ev", "outcome_ev", "t_recv", "t_due"))
+            cases = create("cases", f"SELECT case_id, {attrs}, count(DISTINCT service_ev) AS n_services "
+                                    f"FROM {coded} GROUP BY case_id")
+            conflict = con.execute(
+                f"SELECT c.case_id, list(DISTINCT e.service_ev) FROM (SELECT case_id FROM {cases} WHERE n_services > 1 "
+                f"LIMIT 1) c JOIN {coded} e ON e.case_id = c.case_id WHERE e.service_ev IS NOT NULL GROUP BY c.case_id"
+            ).fetchall()
+            has_service = bool(con.execute(f"SELECT count(service_ev) > 0 FROM {cases}").fetchall()[0][0])
+            # a dossier's values are its first event's: the dictionaries keep the values dossiers have
+            recode: dict[str, str] = {}
+            event_services = list(names["service"])
+            for role in ("service", "channel", "outcome"):
+                used = [c for (c,) in con.execute(
+                    f"SELECT DISTINCT {role}_ev FROM {cases} WHERE {role}_ev IS NOT NULL").fetchall()]
+                kept = sorted({names[role][c] for c in used} | ({NO_SERVICE} if role == "service" and has_service
+                              and con.execute(f"SELECT count(*) FROM {cases} WHERE service_ev IS NULL").fetchall()[0][0]
+                              else set()))
+                new = {name: i for i, name in enumerate(kept)}
+                pairs = [(c, new[names[role][c]]) for c in used]
+                missing = new.get(NO_SERVICE) if role == "service" else None
+                whens = " ".join(f"WHEN {old} THEN {code}" for old, code in pairs)
+                fallback = "NULL" if missing is None else str(missing)
+                recode[role] = f"CAST(CASE c.{role}_ev {whens} ELSE {fallback} END AS INTEGER)" if whens else (
+                    f"CAST({fallback} AS INTEGER)")
+                names[role] = kept
+            name = create("events", f"""
+SELECT e.case_id, e.act, e.res, e.unit, {recode['service']} AS svc, {recode['channel']} AS channel,
+  {recode['outcome']} AS outcome, e.t_end, e.t_start, c.t_recv, c.t_due, e.f, e.r
+FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
+            dictionaries = {"case": names["case"], "activity": names["activity"], "resource": names["resource"],
+                            "unit": names["unit"], "service": names["service"], "channel": names["channel"],
+                            "outcome": names["outcome"]}
+            if conflict:
+                case_code, services = conflict[0]
+                conflict_names = (names["case"][case_code], sorted(event_services[c] for c in services))
+            else:
+                conflict_names = None
+        except Exception as exc:  # duckdb's own exception classes (out of memory, disk full, bad file)
+            raise duckdb_error(self.source, "reading the Parquet files into DuckDB", exc, SPACE_FIX) from None
+        finally:
+            for table in temporary:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.close()
+        return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service,
+                        conflict=conflict_names)
+
+    def events_sql(self, database: Any = None) -> str:
+        """The encoded events of the services kept (codes of the whole log's dictionaries)."""
+        enc = self.encoded(database)
+        if self.services is None:
+            return f"SELECT * FROM {enc.name}"
+        names = enc.dictionaries["service"]
+        codes = [str(names.index(s)) for s in self.services if s in names]
+        return f"SELECT * FROM {enc.name} WHERE svc IN ({', '.join(codes) or 'NULL'})"
+
+    # ------------------------------------------------------------------ facts
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        enc = self.encoded()
+        con = enc.database.cursor()
+        try:
+            return con.execute(sql, list(params)).fetchall()
+        except Exception as exc:  # duckdb's own exception classes
+            raise duckdb_error(self.source, "reading the log", exc, SPACE_FIX) from None
+        finally:
+            con.close()
+
+    def facts(self) -> dict[str, Any]:
+        """Events, dossiers, steps, services, present roles and time span, computed once from the
+        encoded table (only these figures come back)."""
+        if self._facts:
+            return self._facts
+        enc = self.encoded()
+        present = ", ".join(f"count({_CODE.get(role) or _TIME[role]}) AS has_{role}" for role in ROLES)
+        head = self.query(
+            "SELECT count(*), count(DISTINCT case_id), count(DISTINCT act), least(min(t_end), min(t_start)), "
+            f"max(t_end), {present} FROM ({self.events_sql()})"
+        )[0]
+        n, cases, acts, t0, t1, *has = head
+        facts: dict[str, Any] = {
+            "events": int(n), "cases": int(cases), "n_activities": int(acts), "first": t0, "last": t1,
+            "has": {role: bool(h) for role, h in zip(ROLES, has, strict=True)},
+        }
+        facts["services"] = (sorted(self.services or enc.dictionaries["service"]) if facts["has"]["service"] else [])
+        self._facts.update(facts)
+        return self._facts
+
+    def activities(self) -> list[str]:
+        """Step names in order of first appearance in the case-sorted log."""
+        if "activities" not in self._facts:
+            names = self.encoded().dictionaries["activity"]
+            order = self.query(f"SELECT act FROM ({self.events_sql()}) GROUP BY act ORDER BY min((case_id, t_end, f, r))")
+            self._facts["activities"] = [names[a] for (a,) in order]
+        return list(self._facts["activities"])
+
+    def distinct(self, role: str) -> list[str]:
+        """The distinct values of a text role (sorted; dossier roles as the dossiers' first values)."""
+        key = f"distinct_{role}"
+        if key not in self._facts:
+            names = self.encoded().dictionaries[role]
+            if self.services is None:
+                values = list(names)
+            else:
+                codes = self.query(f"SELECT DISTINCT {_CODE[role]} FROM ({self.events_sql()}) "
+                                   f"WHERE {_CODE[role]} IS NOT NULL")
+                values = sorted(names[c] for (c,) in codes)
+            self._facts[key] = values
+        return list(self._facts[key])
+
+    def times(self, database: Any = None) -> DuckDBQuery:
+        """The completion and start times (``t_end``, ``t_start``, microseconds) of the events
+        kept, as a query on the encoded table (for the engine's clock table)."""
+        enc = self.encoded(database)
+        return DuckDBQuery(enc.database, f"SELECT t_end, t_start FROM ({self.events_sql(enc.database)})")
+
+    def head(self, n: int = 10) -> pd.DataFrame:
+        """The first ``n`` rows of the files (mapped columns only), for display."""
+        con = connection()
+        try:
+            cols = ", ".join(f"{quote(c)} AS {quote(ROLES[r])}" for r, c in self.columns.items())
+            return con.execute(f"SELECT {cols} FROM {self.scan()} LIMIT {int(n)}").df()
+        finally:
+            con.close()
+
+    def for_services(self, services: Sequence[str]) -> ParquetSource:
+        """The same files, keeping the dossiers of ``services`` only (the encoding is shared)."""
+        from dataclasses import replace
+
+        return replace(self, services=tuple(services), _facts={}, _shared=self._shared)
+
+    def check(self) -> None:
+        """Raise what the in-memory reader raises for rules that make the log unusable: no event
+        that can be placed, a dossier in two services, an end before its start."""
+        if "service" in self.columns:
+            bad = self.encoded().conflict
+            if bad:
+                case, names = bad
+                raise LogValidationError(
+                    f"{self.source}: a dossier has more than one service (column {self.columns['service']!r}), "
+                    f"e.g. case {case!r}: {', '.join(repr(str(x)) for x in sorted(names)[:3])}; a dossier belongs "
+                    "to one procedure: fix those rows, or map another column with --service-column"
+                )
+        facts = self.facts()
+        if facts["events"] == 0:
+            raise LogValidationError(
+                f"{self.source}: no event has a case id, a step and a time (columns "
+                f"{self.columns['case']!r}, {self.columns['activity']!r}, {self.columns['timestamp']!r} are "
+                "empty); check the mapping printed above"
+            )
+        if "start" in self.columns:
+            (n,) = self.query(f"SELECT count(*) FROM ({self.events_sql()}) WHERE t_start > t_end")[0]
+            if n:
+                s, e = self.columns["start"], self.columns["timestamp"]
+                raise LogValidationError(
+                    f"{self.source}: {n} event(s) end before they start ({s!r} after {e!r}); correct "
+                    "those times, or swap the columns with --start/--timestamp if they are mapped the wrong way round"
+                )
+
+    def warnings(self) -> list[str]:
+        """The notes the in-memory reader would give about events left out and dossiers without a
+        service (the other data-quality warnings need every event in memory)."""
+        notes: list[str] = []
+        dropped = self.rows - self.facts()["events"] if self.services is None else 0
+        if dropped > 0:
+            notes.append(f"dropped {dropped} event(s) with no case id, no step name or no completion time")
+        enc = self.encoded()
+        if enc.has_service and self.services is None:
+            from procsimp.read.frame import NO_SERVICE
+
+            names = enc.dictionaries["service"]
+            if NO_SERVICE in names:
+                (n,) = self.query(f"SELECT count(DISTINCT case_id) FROM {enc.name} WHERE svc = {names.index(NO_SERVICE)}")[0]
+                notes.append(
+                    f"{n} dossier(s) have no value in column {self.columns['service']!r} (service); they are analysed "
+                    f"together as the service {NO_SERVICE!r}: fill the column at the source to put each in its procedure"
+                )
+        return notes
+
+    # ------------------------------------------------------------------ materialising
+    def frame(self) -> pd.DataFrame:
+        """Every event as the in-memory reader makes it (all columns, normalised and sorted): the
+        DataFrame of the log. This reads the whole dataset into memory."""
+        from procsimp.core.log import SERVICE
+        from procsimp.read.frame import Rows, frame_to_log
+
+        raw = read_dataset_frame(self.files, self.hive, self.source)
+        log = frame_to_log(raw, dict(self.columns), timezone=self.timezone, source=self.source, rows=Rows(),
+                           detect=False)
+        df = log.df
+        if self.services is not None:
+            mask = df[SERVICE].isin(list(self.services))
+            df = df.loc[mask].reset_index(drop=True)
+            for col in df.columns:
+                if isinstance(df[col].dtype, pd.CategoricalDtype):
+                    df[col] = df[col].cat.remove_unused_categories()
+        return df
+
+
+def read_dataset_frame(files: Sequence[str], hive: bool, source: str) -> pd.DataFrame:
+    """Every row of the files, in file order, as a DataFrame (text read dictionary-encoded)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    if len(files) == 1 and not hive:
+        from procsimp.read.parquet import read_parquet_frame
+
+        frame, _ = read_parquet_frame(Path(files[0]), source)
+        return frame
+    root = os.path.commonpath([os.path.dirname(f) for f in files])
+    try:
+        dataset = ds.dataset(list(files), format="parquet", partition_base_dir=root,
+                             partitioning=ds.HivePartitioning.discover(infer_dictionary=True) if hive else None)
+        table = dataset.to_table()
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        text = str(exc).strip().splitlines()
+        raise LogReadError(
+            f"{source}: not a readable Parquet dataset ({text[0] if text else type(exc).__name__}); the files are "
+            "damaged, not Parquet, or do not share one schema: write them again"
+        ) from None
+    nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
+    return table.drop_columns(nested).to_pandas()
+
+
+#: roles whose values belong to the dossier (filled from its first event that has one)
+CASE_LEVEL = CASE_ROLES

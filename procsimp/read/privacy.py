@@ -1,0 +1,326 @@
+"""Citizens' data stays private: pseudonyms, personal-data columns, rare variants.
+
+* :func:`anonymize` gives a log whose dossier ids and officers are keyed pseudonyms (HMAC-SHA256
+  with a secret key that is never written out: the same key gives the same pseudonyms, so logs
+  anonymised apart can still be joined), and whose columns that look like personal data are
+  dropped or hashed.
+* :func:`personal_columns` finds those columns: 12-digit citizen ID numbers (CCCD), Vietnamese
+  phone numbers, e-mail addresses in the values, or a header that names a person (``ho_ten``,
+  ``Họ và tên``, ``name``, ``citizen`` ...).
+* :func:`fold_rare_variants` folds the variants followed by fewer than ``k`` dossiers into one
+  "other" row, so that an exported table never singles out a citizen by a rare path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html as _html
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from procsimp.core.log import CASE, RESOURCE, ROLES, EventLog
+from procsimp.errors import PrivacyError
+
+__all__ = [
+    "KEY_ENV",
+    "MIN_KEY_BYTES",
+    "Anonymized",
+    "anonymize",
+    "personal_columns",
+    "fold_rare_variants",
+    "load_key",
+]
+
+#: the environment variable that may hold the pseudonymisation key
+KEY_ENV = "PROCSIMP_ANON_KEY"
+MIN_KEY_BYTES = 16
+_KEY_HINT = (
+    "make one with: python -c \"import secrets; print(secrets.token_hex(32))\" > anon.key, keep it "
+    "secret, and pass --key-file anon.key (or set " + KEY_ENV + ")"
+)
+
+# ---------------------------------------------------------------------------- detection
+#: headers (words joined by "_", no diacritics, lower case) that name a person or their details
+_PERSONAL_HEADERS = frozenset({
+    "ho_ten", "ho_va_ten", "hoten", "ten", "ten_cong_dan", "ten_nguoi_nop", "nguoi_nop", "nguoi_nop_ho_so",
+    "ten_chu_ho_so", "chu_ho_so", "cong_dan", "nguoi_dan", "ten_to_chuc_ca_nhan", "ca_nhan",
+    "name", "full_name", "fullname", "first_name", "last_name", "surname", "given_name", "family_name",
+    "person", "person_name", "applicant", "applicant_name", "citizen", "citizen_name", "owner_name",
+    "requester", "requester_name",
+})
+#: words that make a header personal wherever they appear in it
+_PERSONAL_WORDS = frozenset({
+    "cccd", "cmnd", "cmt", "can_cuoc", "dinh_danh", "citizen", "citizens", "applicant", "ho_ten",
+    "ho_va_ten", "hoten", "email", "e_mail", "mail", "thu_dien_tu", "phone", "mobile", "telephone", "sdt",
+    "dien_thoai", "so_dien_thoai", "dia_chi", "address", "ngay_sinh", "nam_sinh", "birth", "birthday",
+    "dob", "passport_number", "so_ho_chieu", "national_id", "id_number", "ssn",
+})
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: runs of digits, possibly with a leading + and spaces, dots or dashes inside (phone numbers)
+_DIGITS = re.compile(r"(?<![\w+])\+?\d(?:[ .\-]?\d){8,13}(?!\w)")
+_PHONE = re.compile(r"(?:84|0)(?:[35789]\d{8}|2\d{9})")
+_CCCD = re.compile(r"0\d{11}")
+_CCCD_NO_ZERO = re.compile(r"[1-9]\d{10}")  # a CCCD read as a number loses its leading zero
+
+
+def _header_words(name: object) -> str:
+    text = unicodedata.normalize("NFD", str(name)).replace("đ", "d").replace("Đ", "D")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"([a-z])([A-Z])", r"\1_\2", text)
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def _personal_header(name: object) -> bool:
+    words = _header_words(name)
+    if words in _PERSONAL_HEADERS:
+        return True
+    padded = f"_{words}_"
+    return any(f"_{w}_" in padded for w in _PERSONAL_WORDS)
+
+
+def _value_kinds(values: pd.Series) -> list[str]:
+    """What the values hold: citizen ID numbers, phone numbers, e-mail addresses (any value)."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return []
+    numeric = pd.api.types.is_numeric_dtype(values.dtype)
+    uniques = pd.Series(pd.unique(values.dropna()))
+    if uniques.empty:
+        return []
+    if numeric:
+        num = pd.to_numeric(uniques, errors="coerce").dropna()
+        whole = num[(num % 1 == 0) & (num >= 0)].astype("int64").astype(str)
+        hits = whole.str.fullmatch(_CCCD_NO_ZERO.pattern) | whole.str.fullmatch(_CCCD.pattern)
+        return ["12-digit citizen ID numbers (CCCD)"] if bool(hits.any()) else []
+    text = uniques.astype(str)
+    kinds = []
+    runs = text.str.findall(_DIGITS).explode().dropna().str.replace(r"[ .\-+]", "", regex=True)
+    if bool(runs.str.fullmatch(_CCCD.pattern).any()):
+        kinds.append("12-digit citizen ID numbers (CCCD)")
+    if bool(runs.str.fullmatch(_PHONE.pattern).any()):
+        kinds.append("phone numbers")
+    if bool(text.str.contains(_EMAIL).any()):
+        kinds.append("e-mail addresses")
+    return kinds
+
+
+def personal_columns(log: EventLog) -> dict[str, str]:
+    """``{column: why}`` for the unmapped columns of ``log`` that look like personal data.
+
+    A column is personal when any of its values holds a 12-digit citizen ID number (CCCD), a
+    Vietnamese phone number (``0912 345 678``, ``+84 912 345 678``, ``024 3825 1234``) or an e-mail
+    address, or when its header names a person or their details (``ho_ten``, ``Họ và tên``,
+    ``name``, ``citizen``, ``so_dien_thoai``, ``email``, ``dia_chi``, ``ngay_sinh`` ...).
+    The mapped columns (dossier, step, times, officer, unit ...) are not listed: dossier ids and
+    officers get pseudonyms instead.
+    """
+    if not isinstance(log, EventLog):
+        raise PrivacyError(f"personal_columns needs an EventLog (from procsimp.read_log), got {type(log).__name__}")
+    standard = set(ROLES.values())
+    found: dict[str, str] = {}
+    for column in log.df.columns:
+        if column in standard:
+            continue
+        reasons = _value_kinds(log.df[column])
+        if _personal_header(column):
+            reasons.insert(0, "a header naming a person or their details")
+        if reasons:
+            found[str(column)] = ", ".join(reasons)
+    return found
+
+
+# ---------------------------------------------------------------------------- keys and pseudonyms
+def load_key(key: bytes | str | None = None, *, key_file: str | os.PathLike[str] | None = None) -> bytes:
+    """The secret key: ``key``, else the content of ``key_file``, else ``$PROCSIMP_ANON_KEY``.
+
+    At least :data:`MIN_KEY_BYTES` bytes (a trailing newline of a key file is dropped).
+    """
+    source: str
+    if key is not None and key_file is not None:
+        raise PrivacyError("give the key or a key file, not both")
+    if key_file is not None:
+        try:
+            data = open(key_file, "rb").read()  # noqa: SIM115 - read at once
+        except OSError as exc:
+            raise PrivacyError(f"{key_file}: cannot read the key file ({exc.strerror or exc}); {_KEY_HINT}") from None
+        raw, source = data.rstrip(b"\r\n"), f"the key file {key_file}"
+    elif key is not None:
+        if isinstance(key, str):
+            raw = key.encode("utf-8")
+        elif isinstance(key, (bytes, bytearray)):
+            raw = bytes(key)
+        else:
+            raise PrivacyError(f"key must be bytes or a str, got {type(key).__name__}; {_KEY_HINT}")
+        source = "the key"
+    else:
+        env = os.environ.get(KEY_ENV, "")
+        if not env:
+            raise PrivacyError(f"anonymize needs a secret key and none was given; {_KEY_HINT}")
+        raw, source = env.encode("utf-8"), f"${KEY_ENV}"
+    if len(raw) < MIN_KEY_BYTES:
+        raise PrivacyError(
+            f"{source} has {len(raw)} byte(s); a key needs at least {MIN_KEY_BYTES} random bytes; {_KEY_HINT}"
+        )
+    return raw
+
+
+def _pseudonym(key: bytes, domain: str, value: str, prefix: str, length: int) -> str:
+    digest = hmac.new(key, f"{domain}\x00{value}".encode(), hashlib.sha256).hexdigest()
+    return f"{prefix}{digest[:length]}"
+
+
+def _pseudonymise(values: pd.Series, key: bytes, domain: str, prefix: str, length: int) -> pd.Series:
+    """Every distinct value once (categories), missing values stay missing."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        new = [_pseudonym(key, domain, str(c), prefix, length) for c in cats]
+        if len(set(new)) != len(new):  # pragma: no cover - 2^-64 per pair
+            raise PrivacyError(f"two {domain} values got the same pseudonym; use another key")
+        out = values.cat.rename_categories(new)
+        return out.cat.reorder_categories(sorted(new))
+    return values.map(lambda v: _pseudonym(key, domain, str(v), prefix, length), na_action="ignore")
+
+
+# ---------------------------------------------------------------------------- anonymize
+@dataclass(frozen=True)
+class Anonymized:
+    """What :func:`anonymize` did: the new log, and per column the action taken and why."""
+
+    log: EventLog
+    #: ``{column: (action, why)}``, action one of pseudonymised, dropped, hashed, kept
+    columns: Mapping[str, tuple[str, str]]
+
+    def describe(self) -> list[str]:
+        """One line per column that was not kept as it was, then the kept unmapped columns."""
+        roles = {col: role for role, col in ROLES.items()}
+        source = self.log.mapping.columns
+
+        def name(column: str) -> str:
+            role = roles.get(column)
+            return f"{source.get(role, column)} ({role})" if role else column
+
+        lines = [f"{name(c)}: {action} ({why})" for c, (action, why) in self.columns.items() if action != "kept"]
+        kept = [column for column, (action, _) in self.columns.items() if action == "kept"]
+        if kept:
+            lines.append(
+                "kept unchanged (nothing personal found in them; check, or drop them with --drop): "
+                + ", ".join(kept)
+            )
+        return lines
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{_html.escape(c)}</td><td>{_html.escape(a)}</td><td>{_html.escape(w)}</td></tr>"
+            for c, (a, w) in self.columns.items()
+        )
+        return (
+            f"<div><strong>procsimp anonymised log</strong>: {self.log.n_cases:,} dossiers, "
+            f"{self.log.n_events:,} events<table><tr><th>column</th><th>action</th><th>why</th></tr>{rows}</table></div>"
+        )
+
+
+def anonymize(
+    log: EventLog,
+    *,
+    key: bytes | str | None = None,
+    key_file: str | os.PathLike[str] | None = None,
+    personal: str = "drop",
+    drop: Iterable[str] = (),
+) -> Anonymized:
+    """A copy of ``log`` that can be shared: keyed pseudonyms, no personal-data columns.
+
+    * dossier ids become ``HS-`` and officers ``CB-`` followed by 16 and 12 hex digits of
+      HMAC-SHA256 under the secret key (``key``, ``key_file`` or ``$PROCSIMP_ANON_KEY``; at least
+      16 bytes; never written anywhere): the same key gives the same pseudonyms;
+    * the unmapped columns that :func:`personal_columns` finds are dropped (``personal="drop"``)
+      or replaced by keyed hashes (``personal="hash"``); the columns named in ``drop`` are dropped;
+    * the log's warnings are left out (they may quote dossier ids).
+
+    Returns an :class:`Anonymized`; ``log`` is not changed.
+    """
+    if not isinstance(log, EventLog):
+        raise PrivacyError(f"anonymize needs an EventLog (from procsimp.read_log), got {type(log).__name__}")
+    if personal not in ("drop", "hash"):
+        raise PrivacyError(f"personal must be 'drop' or 'hash', got {personal!r}")
+    if isinstance(drop, str):
+        drop = (drop,)
+    secret = load_key(key, key_file=key_file)
+    df = log.df
+    wanted = list(dict.fromkeys(str(c) for c in drop))
+    standard = set(ROLES.values())
+    unknown = [c for c in wanted if c not in df.columns or c in standard]
+    if unknown:
+        extras = [str(c) for c in df.columns if c not in standard]
+        shown = ", ".join(repr(c) for c in extras) or "none"
+        raise PrivacyError(
+            f"cannot drop {unknown[0]!r}: not an unmapped column of the log; unmapped columns: {shown}"
+        )
+    found = personal_columns(log)
+    for column in wanted:
+        found.setdefault(column, "asked for")
+    columns: dict[str, tuple[str, str]] = {}
+    new: dict[str, pd.Series] = {}
+    for column in df.columns:
+        values = df[column]
+        if column == CASE:
+            new[column] = _pseudonymise(values, secret, "case", "HS-", 16)
+            columns[column] = ("pseudonymised", "dossier id, keyed HMAC")
+        elif column == RESOURCE:
+            new[column] = _pseudonymise(values, secret, "resource", "CB-", 12)
+            columns[column] = ("pseudonymised", "officer, keyed HMAC")
+        elif column in found:
+            if personal == "drop" or column in wanted:
+                columns[column] = ("dropped", found[column])
+                continue
+            new[column] = _pseudonymise(values.astype("string").astype("category"), secret, f"column:{column}", "", 16)
+            columns[column] = ("hashed", found[column])
+        else:
+            new[column] = values
+            if column not in standard:
+                columns[column] = ("kept", "")
+    frame = pd.DataFrame(new, index=df.index)
+    return Anonymized(log=log.replace(df=frame, warnings=()), columns=columns)
+
+
+# ---------------------------------------------------------------------------- rare variants
+def fold_rare_variants(variants: pd.DataFrame, *, min_cases: int = 5) -> pd.DataFrame:
+    """The variant table with the variants followed by fewer than ``min_cases`` dossiers folded
+    into one row per service, ``other (N variants of fewer than K dossiers)``.
+
+    Its ``cases``, ``share`` and ``events`` are the sums; ``lead_days_mean`` is weighted by
+    dossiers; ``rank`` follows the kept variants. ``min_cases=1`` keeps every variant.
+    """
+    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
+        raise PrivacyError(f"min_cases must be a whole number of at least 1, got {min_cases!r}")
+    if variants.empty or "cases" not in variants.columns:
+        return variants.copy()
+    rare = variants["cases"] < min_cases
+    if not bool(rare.any()):
+        return variants.copy()
+    group_cols = ["service"] if "service" in variants.columns else []
+    kept = variants[~rare]
+    rows = []
+    groups = variants[rare].groupby(group_cols, sort=False, observed=True) if group_cols else [((), variants[rare])]
+    for key, part in groups:
+        row: dict[str, Any] = {}
+        if group_cols:
+            row["service"] = key[0] if isinstance(key, tuple) else key
+        row["variant"] = f"other ({len(part)} variants of fewer than {min_cases} dossiers)"
+        for col in ("cases", "share", "events"):
+            if col in part.columns:
+                row[col] = part[col].sum()
+        if "lead_days_mean" in part.columns and part["cases"].sum():
+            row["lead_days_mean"] = float((part["lead_days_mean"] * part["cases"]).sum() / part["cases"].sum())
+        if "rank" in part.columns:
+            same = kept[kept["service"] == row["service"]] if group_cols else kept
+            row["rank"] = int(same["rank"].max()) + 1 if len(same) else 1
+        rows.append(row)
+    out = pd.concat([kept, pd.DataFrame(rows)], ignore_index=True)
+    order = group_cols + (["rank"] if "rank" in out.columns else [])
+    return out.sort_values(order, kind="stable").reset_index(drop=True) if order else out
