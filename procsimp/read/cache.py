@@ -91,7 +91,7 @@ def _code_fingerprint() -> str:
     """The reader's own source files (size and time): a changed reader never serves an old entry."""
     here = Path(__file__).resolve().parent
     parts = []
-    for file in sorted([*here.glob("*.py"), here.parent / "log.py"]):
+    for file in sorted([*here.glob("*.py"), here.parent / "core" / "log.py"]):
         try:
             st = file.stat()
         except OSError:

@@ -14,7 +14,7 @@ def bundled_logs_dir() -> Path:
     here = Path.cwd() / "event_logs"
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parents[2] / "event_logs"
+    return Path(__file__).resolve().parents[3] / "event_logs"
 
 
 @click.command(name="demo")
