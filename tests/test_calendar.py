@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from procsimp.catalog.due import case_due_dates
 from procsimp.core.calendar import (
     WorkCalendar,
-    case_due_dates,
     classify_on_time,
     default_calendar,
     due_dates,
