@@ -20,6 +20,16 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
+def neutralise_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text cells that a spreadsheet would run as a formula start with ``'``."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(neutralise_cell)
+    renamed = {c: neutralise_cell(c) for c in out.columns}
+    return out.rename(columns=renamed)
+
+
 def to_plain(value: Any) -> Any:
     """A JSON-ready value: numpy scalars to Python, NaN/NA to None, tuples to lists."""
     if isinstance(value, dict):

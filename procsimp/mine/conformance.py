@@ -152,7 +152,7 @@ class Conformance:
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
     def to_csv(self) -> str:
-        from procsimp.profile import neutralise_csv
+        from procsimp.core._cells import neutralise_csv
 
         return neutralise_csv(self.deviations).to_csv(index=False, lineterminator="\n")
 

@@ -18,10 +18,10 @@ __all__ = ["write_conformance"]
 def write_conformance(result: Any, log: Any, out: str | os.PathLike[str], *, lang: str = "en") -> list[Path]:
     """Every file of a conformance check ``result`` of ``log`` into ``out``; returns their paths."""
     from procsimp.core._atomic import write_text
+    from procsimp.core._cells import neutralise_csv
     from procsimp.core._slug import service_slugs
     from procsimp.mine.conformance import deviation_map
     from procsimp.mine.render.graphviz import write_dot
-    from procsimp.profile import neutralise_csv
 
     out = Path(out)
     written = [

@@ -83,7 +83,7 @@ def write_map_files(
 
 def write_map_table(frame: Any, path: str | os.PathLike[str]) -> Path:
     """CSV, UTF-8, atomically; tuples (variants) as 'A → B → C'; formulas neutralised."""
-    from procsimp.profile import neutralise_csv
+    from procsimp.core._cells import neutralise_csv
 
     table = frame.copy()
     for col in table.columns:

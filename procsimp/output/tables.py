@@ -53,7 +53,7 @@ def write_json(path: str | os.PathLike[str], value: Any) -> Path:
 
 def csv_text(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text (UTF-8, ``\\n`` line ends, no index), spreadsheet formulas neutralised."""
-    from procsimp.profile import neutralise_csv
+    from procsimp.core._cells import neutralise_csv
 
     return str(neutralise_csv(frame).to_csv(index=False, lineterminator="\n"))
 

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from procsimp.core import progress
-from procsimp.core._cells import neutralise_cell
+from procsimp.core._cells import neutralise_csv
 from procsimp.errors import ParameterError
 from procsimp.profile.indicators import lead_stats
 
@@ -247,14 +247,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def neutralise_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which text cells that a spreadsheet would run as a formula start with ``'``."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].map(neutralise_cell)
-    renamed = {c: neutralise_cell(c) for c in out.columns}
-    return out.rename(columns=renamed)
 
 
 def _fmt(column: str, value: Any) -> str:

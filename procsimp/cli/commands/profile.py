@@ -82,7 +82,7 @@ def profile(
     elif fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        from procsimp.profile import neutralise_csv
+        from procsimp.core._cells import neutralise_csv
 
         click.echo(neutralise_csv(result.table).to_csv(index=False, lineterminator="\n"), nl=False)
     else:
