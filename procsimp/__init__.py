@@ -19,8 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from procsimp.core._lazy import lazy_exports
-
-__version__ = "0.1.0"
+from procsimp.core.version import __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {

@@ -380,6 +380,6 @@ def output_folder(out: str | os.PathLike[str], *, force: bool = False, command: 
 
 
 def _version() -> str:
-    from procsimp import __version__
+    from procsimp.core.version import __version__
 
     return str(__version__)

@@ -113,7 +113,7 @@ def _content_digest(path: Path) -> str:
 def cache_key(path: Path, *, mapping: Any, columns: dict[str, Any], timezone: str,
               dayfirst: bool | None) -> tuple[str, str]:
     """(stem shared by every version of this file, full key)."""
-    from procsimp import __version__
+    from procsimp.core.version import __version__
 
     where = str(path.resolve())
     file_id = hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]

@@ -585,7 +585,7 @@ def _render_html(log: EventLog, entries: list[dict[str, Any]], *, lang: str, cal
                  min_saving: float = 0.05) -> str:
     import jinja2
 
-    from procsimp import __version__
+    from procsimp.core.version import __version__
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("procsimp", "report/templates"),

@@ -781,7 +781,7 @@ def _xml(layout: BpmnLayout) -> str:
 
 
 def _xml_text(layout: BpmnLayout) -> str:
-    from procsimp import __version__
+    from procsimp.core.version import __version__
 
     incoming: dict[int, list[str]] = defaultdict(list)
     outgoing: dict[int, list[str]] = defaultdict(list)

@@ -1,0 +1,3 @@
+"""procsimp's version (the one in ``pyproject.toml``)."""
+
+__version__ = "0.1.0"
