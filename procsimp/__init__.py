@@ -16,6 +16,8 @@ Names are imported lazily, so ``import procsimp`` stays fast.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from procsimp.core._lazy import lazy_exports
@@ -81,3 +83,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS, __all__)
+
+
+class _Package(types.ModuleType):
+    """``procsimp.profile``, ``procsimp.mine``, ``procsimp.propose`` and ``procsimp.report`` each
+    name both a public function and the package that defines it. Python binds a package's name on
+    its parent when the package is first imported (``import procsimp.mine.render`` binds
+    ``procsimp.mine``), which would hide the function; the name stays the function's. The
+    package is still imported as usual (``from procsimp.mine import discovery``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _EXPORTS and isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}":
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import importlib
 import json
 import os
 import signal
@@ -68,7 +69,7 @@ def test_a_successful_run_replaces_the_folder_whole(tmp_path: Path) -> None:
 
 
 def test_an_exception_leaves_the_old_folder_and_no_debris(old_report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import procsimp.report as rep
+    rep = importlib.import_module("procsimp.report")  # the package; procsimp.report is the function
     from procsimp.read import read_log
 
     out = copy_of(old_report, tmp_path / "report")
@@ -85,7 +86,7 @@ def test_an_exception_leaves_the_old_folder_and_no_debris(old_report: Path, tmp_
 
 
 def test_a_full_disk_names_the_folder_not_a_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import procsimp.report as rep
+    rep = importlib.import_module("procsimp.report")  # the package; procsimp.report is the function
     from procsimp.read import read_log
 
     def full(path: Path, text: str) -> Path:
