@@ -8,6 +8,8 @@ that closes a cycle counts; imports under ``if TYPE_CHECKING:`` are left out (th
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -143,3 +145,90 @@ def test_long_modules_say_why_on_their_first_line() -> None:
     missing = sorted(set(LONG_MODULES) - {p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("*.py")})
     problems += [f"{rel}: listed in LONG_MODULES but gone; take it off" for rel in missing]
     assert not problems, "\n".join(problems)
+
+
+#: the layers, bottom first. A module imports modules of its own layer and of lower ranks only;
+#: two layers of one rank do not import each other.
+LAYERS: dict[str, int] = {
+    "core": 0,
+    "catalog": 1,
+    "read": 2,
+    "engine": 3,
+    "synth": 3,
+    "mine": 4,
+    "profile": 5,
+    "flag": 5,
+    "propose": 6,
+    "output": 7,
+    "report": 8,
+    "cli": 9,
+    "api": 10,
+}
+#: the modules directly under ``procsimp/`` and their layer
+TOP_MODULES: dict[str, str] = {"procsimp": "api", "procsimp.__main__": "cli", "procsimp.errors": "core"}
+
+
+def layer_of(module: str) -> str | None:
+    if module in TOP_MODULES:
+        return TOP_MODULES[module]
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or parts[1] in LAYERS else None
+
+
+def upward_imports(graph: nx.DiGraph) -> list[str]:
+    """Each import of a module from a higher layer (or from another layer of the same rank)."""
+    out = []
+    for a, b in sorted(graph.edges):
+        la, lb = layer_of(a), layer_of(b)
+        if la is None or lb is None or la == lb:
+            continue
+        if LAYERS[lb] >= LAYERS[la]:
+            out.append(f"  {a} ({la}) imports {b} ({lb}) at line {graph.edges[a, b]['line']}")
+    return out
+
+
+def test_every_module_is_in_a_layer() -> None:
+    lost = sorted(m for m in import_graph().nodes if layer_of(m) not in LAYERS)
+    assert not lost, (
+        "modules in no layer; move them into one of the layer folders "
+        f"({', '.join(LAYERS)}) or list them in TOP_MODULES: {lost}"
+    )
+
+
+def test_a_planted_upward_import_is_found(tmp_path: Path) -> None:
+    pkg = tmp_path / "procsimp"
+    for layer in ("core", "flag", "propose"):
+        (pkg / layer).mkdir(parents=True)
+        (pkg / layer / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "errors.py").write_text("")
+    (pkg / "propose" / "edits.py").write_text("from procsimp.flag import x\nfrom procsimp.core import y\n")
+    # inside a function, as detect.pipeline once reached up into redesign.savings
+    (pkg / "flag" / "pipeline.py").write_text("def f():\n    from procsimp.propose import edits\n")
+    (pkg / "core" / "log.py").write_text("from procsimp import errors\n")
+    found = upward_imports(import_graph(pkg))
+    assert found == ["  procsimp.flag.pipeline (flag) imports procsimp.propose.edits (propose) at line 2"]
+
+
+def test_dependencies_point_down_the_layers() -> None:
+    found = upward_imports(import_graph())
+    assert not found, (
+        f"{len(found)} import(s) against the layers ({' < '.join(LAYERS)}); move the shared "
+        "piece down to the lower layer:\n" + "\n".join(found)
+    )
+
+
+def test_a_stage_function_is_not_hidden_by_its_package() -> None:
+    """``procsimp.profile``, ``mine``, ``propose`` and ``report`` are functions even when their
+    packages were imported first (a fresh interpreter, so no earlier test has touched them)."""
+    code = (
+        "import inspect, sys\n"
+        "import procsimp.profile.indicators, procsimp.mine.render.graphviz, procsimp.propose.proposal, procsimp.report.i18n\n"
+        "import procsimp\n"
+        "from procsimp import propose\n"
+        "print([inspect.isfunction(getattr(procsimp, n)) for n in ('profile', 'mine', 'propose', 'report')],"
+        " inspect.isfunction(propose), type(sys.modules['procsimp.mine']).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[True,", "True,", "True,", "True]", "True", "module"]
