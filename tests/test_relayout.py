@@ -61,3 +61,11 @@ def test_the_tree_is_in_the_new_layout() -> None:
     inits = relayout.add_package_inits(dry=True)
     changed = relayout.rewrite_files(dry=True)
     assert (moves, inits, changed) == ([], [], [])
+
+
+def test_a_parenthesised_import_of_moved_modules_is_split() -> None:
+    old = "from procsimp import (\n    engine,\n    progress,\n    log as L,\n)\nfrom procsimp import (\n    engine,\n    errors,\n)\n"
+    assert relayout.rewrite_text(old) == (
+        "from procsimp import engine\nfrom procsimp.core import progress, log as L\n"
+        "from procsimp import (\n    engine,\n    errors,\n)\n"
+    )
