@@ -47,3 +47,8 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return value
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (UTF-8, ``\\n`` line ends, no index), spreadsheet formulas neutralised."""
+    return str(neutralise_csv(frame).to_csv(index=False, lineterminator="\n"))

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from procsimp.core._atomic import write_text
-from procsimp.core._cells import to_plain
+from procsimp.core._cells import csv_text, to_plain
 
 __all__ = [
     "write_table",
@@ -49,13 +49,6 @@ def _json_text(value: Any) -> str:
 def write_json(path: str | os.PathLike[str], value: Any) -> Path:
     """``value`` as indented UTF-8 JSON (numpy values made plain), atomically."""
     return write_text(path, _json_text(value))
-
-
-def csv_text(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text (UTF-8, ``\\n`` line ends, no index), spreadsheet formulas neutralised."""
-    from procsimp.core._cells import neutralise_csv
-
-    return str(neutralise_csv(frame).to_csv(index=False, lineterminator="\n"))
 
 
 def write_table(

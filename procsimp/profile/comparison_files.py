@@ -27,10 +27,10 @@ def write_comparison(
     """Every file of a :class:`procsimp.profile.comparison.Comparison` into ``out`` (atomically);
     returns the paths."""
     from procsimp.core._atomic import write_text
+    from procsimp.core._cells import csv_text
     from procsimp.core._slug import service_slugs
     from procsimp.errors import ParameterError
     from procsimp.mine.render.graphviz import MAP_FORMATS, write_dot
-    from procsimp.output.tables import csv_text
 
     bad = [f for f in formats if f not in MAP_FORMATS]
     if bad:
