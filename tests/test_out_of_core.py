@@ -251,6 +251,16 @@ def test_flag_gives_the_same_flags(parquet_logs: dict[str, Path]) -> None:
     assert json.loads(on_files)
 
 
+def test_flag_reads_only_the_replayed_services_events(parquet_logs: dict[str, Path]) -> None:
+    """The detectors' tables are engine plans: the whole log stays on its files; only each
+    flagged service's own events are read, for the replay of its edits (their savings)."""
+    log = procsimp.read_log(parquet_logs["en"], storage="parquet")
+    flags = procsimp.flag_steps(log)
+    assert flags and not log.materialised
+    in_memory = procsimp.flag_steps(procsimp.read_log(parquet_logs["en"], storage="memory"))
+    assert [f.to_dict() for f in flags] == [f.to_dict() for f in in_memory]
+
+
 # ---------------------------------------------------------------------------- the choice
 def test_the_choice_is_automatic_and_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parquet_source, "available_memory", lambda: 16_000_000_000)  # 16 GB free

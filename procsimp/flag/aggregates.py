@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from procsimp.core.log import ACTIVITY, SERVICE
+from procsimp.core.log import SERVICE
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -440,15 +440,17 @@ class _Tables:
         self.protect = protect
         self.external = external
         self.th = th
-        df = log.df
-        self.has_service = SERVICE in df.columns and bool(df[SERVICE].notna().any())
-        self.n = int(df[ACTIVITY].notna().sum()) if len(df) else 0
-        if self.n == 0:
+        self.has_service = log.has(SERVICE)
+        self.n = 0
+        if log.n_events == 0:
             return
         from procsimp.engine import detector_codes
 
         prepared, raw = detector_codes(log, calendar=calendar)  # every table in one plan
         self.raw = raw
+        self.n = int(raw["services"]["events"].sum())  # the events with a step
+        if self.n == 0:
+            return
         self.snames = [str(x) for x in prepared.names("services")]
         self.anames = [str(x) for x in prepared.names("activities")]
         self.outcome_names = [str(x) for x in prepared.names("outcomes")]
