@@ -67,6 +67,13 @@ def write_parquet(
     return Path(path)
 
 
+
+def unreadable(source: str, what: str, exc: BaseException, fix: str) -> LogReadError:
+    """The one-line error for Parquet that Arrow cannot read: ``source``, ``what`` it is (a file, a
+    dataset), Arrow's first line, and ``fix``."""
+    text = str(exc).strip().splitlines()
+    return LogReadError(f"{source}: not a readable Parquet {what} ({text[0] if text else type(exc).__name__}); {fix}")
+
 def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[str] = frozenset(),
                        notes: list[str] | None = None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """(frame, procsimp metadata or None).
@@ -83,11 +90,7 @@ def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[
         text_columns = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
         table = pq.read_table(path, read_dictionary=text_columns or None)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
-        text = str(exc).strip().splitlines()
-        raise LogReadError(
-            f"{source}: not a readable Parquet file ({text[0] if text else type(exc).__name__}); the file is "
-            "damaged or not Parquet: write it again"
-        ) from None
+        raise unreadable(source, "file", exc, "the file is damaged or not Parquet: write it again") from None
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     meta = None
     if raw:

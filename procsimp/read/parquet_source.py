@@ -648,11 +648,10 @@ def read_dataset_frame(files: Sequence[str], hive: bool, source: str) -> pd.Data
                              partitioning=ds.HivePartitioning.discover(infer_dictionary=True) if hive else None)
         table = dataset.to_table()
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
-        text = str(exc).strip().splitlines()
-        raise LogReadError(
-            f"{source}: not a readable Parquet dataset ({text[0] if text else type(exc).__name__}); the files are "
-            "damaged, not Parquet, or do not share one schema: write them again"
-        ) from None
+        from procsimp.read.parquet import unreadable
+
+        raise unreadable(source, "dataset", exc, "the files are damaged, not Parquet, or do not share one "
+                         "schema: write them again") from None
     nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
     return table.drop_columns(nested).to_pandas()
 
