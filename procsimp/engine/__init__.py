@@ -64,6 +64,7 @@ __all__ = [
     "dfg",
     "filter_variants",
     "get_backend",
+    "run_plan",
     "set_backend",
     "start_end",
     "use_backend",
@@ -120,14 +121,31 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
     missing = tuple(n for n in dict.fromkeys(names) if n not in done)
     if missing:
         plan = plan_for(missing, minutes_per_day=prepared.minutes_per_day)
-        events = prepared.table
-        if not isinstance(backend, DuckDBBackend) and hasattr(events, "arrow"):
-            events = events.arrow()  # a DuckDB table (out of core) for another engine: its rows, in memory
-        tables = {"events": events}
+        tables = _inputs(prepared, backend)
         if "marks" in missing:
             tables["step_kinds"] = _step_kinds(prepared)
         done.update(backend.run(plan, tables))
     return prepared, {n: done[n] for n in names}
+
+
+def _inputs(prepared: Prepared, backend: Backend) -> dict[str, Any]:
+    """The plan's input ``events``: the prepared table, where the backend can read it."""
+    events = prepared.table
+    if not isinstance(backend, DuckDBBackend) and hasattr(events, "arrow"):
+        events = events.arrow()  # a DuckDB table (out of core) for another engine: its rows, in memory
+    return {"events": events}
+
+
+def run_plan(
+    log: EventLog, plan: dict[str, str], *, calendar: WorkCalendar | None = None
+) -> tuple[Prepared, dict[str, pd.DataFrame]]:
+    """Run ``plan`` (``name -> SQL`` over ``events``, see :mod:`procsimp.engine.backend`) on the
+    log's encoded events with the current backend; the results are not cached (for plans whose
+    results are per event, such as the replay's, :mod:`procsimp.engine.sql_replay`). The
+    encoding is the one the other tables share (made once per log and calendar)."""
+    backend = get_backend()
+    prepared, _ = _raw(log, (), calendar)
+    return prepared, backend.run(plan, _inputs(prepared, backend))
 
 
 def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepared:

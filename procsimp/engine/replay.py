@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from procsimp.core.log import ACTIVITY, CASE, RECEIVED, RESOURCE, START, TIMESTAMP
+from procsimp.core.log import ACTIVITY, RESOURCE, START, TIMESTAMP
 from procsimp.engine.edits import (
     EDIT_ACTIONS,
     Automate,
@@ -174,83 +174,71 @@ def timeline(
     calendar: WorkCalendar | None = None,
     knocked: np.ndarray | None = None,
     terminal: Iterable[str] = (),
+    service: str | None = None,
+    knockout_ends: Iterable[str] | None = None,
 ) -> Timeline:
-    """The working-minute model of ``log`` (see the module docstring).
+    """The working-minute model of ``log`` (see the module docstring), or of the events of one
+    ``service`` of it.
 
     Steps that overlap in time in the log (one starts before everything before it has ended)
     share a stage, so the model rebuilds the log exactly, concurrency included.
+
+    The model is an engine plan (:mod:`procsimp.engine.sql_replay`) over the log's encoded events,
+    run by the current backend (DuckDB, or Spark): a log that stands on its Parquet files is not
+    read into memory, and only the compact columns of the chosen events come back. ``row`` then
+    numbers those events in log order (the rows of ``log.for_service(service).df``).
+
+    ``knocked`` marks (one value per case, in log order) the dossiers that end in a knock-out;
+    ``knockout_ends`` says the same by name: the dossiers whose last step is one of them (give one
+    or the other).
     """
-    from procsimp.core.calendar import default_calendar
+    from procsimp import engine
+    from procsimp.engine.sql_replay import replay_plan
 
-    cal = calendar or default_calendar()
-    df = log.df
-    n = len(df)
-    case_codes = df[CASE].cat.codes.to_numpy() if isinstance(df[CASE].dtype, pd.CategoricalDtype) else pd.factorize(df[CASE])[0]
-    first = np.ones(n, dtype=bool)
-    if n > 1:
-        first[1:] = case_codes[1:] != case_codes[:-1]
-    case = np.cumsum(first) - 1
-    n_cases = int(first.sum())
-    acts = df[ACTIVITY]
-    act_codes, uniques = pd.factorize(acts.astype(object), use_na_sentinel=True)
-    names = tuple(str(u) for u in uniques)
-
-    c = np.asarray(cal.work_minutes(pd.DatetimeIndex(df[TIMESTAMP])), dtype=float)
-    if START in df.columns:
-        s = np.asarray(cal.work_minutes(pd.DatetimeIndex(df[START])), dtype=float)
-        s = np.where(np.isfinite(s), np.minimum(s, c), c)
-    else:
-        s = c.copy()
-    # frontier: latest completion so far in the case, before each event
-    frontier_incl = pd.Series(c).groupby(case).cummax().to_numpy() if n else c
-    frontier_before = np.full(n, -np.inf)
-    if n > 1:
-        frontier_before[1:] = np.where(first[1:], -np.inf, frontier_incl[:-1])
-    new_stage = first | (s >= frontier_before)
-    stage_global = np.cumsum(new_stage) - 1
-    stage_first = np.flatnonzero(new_stage)
-    case_first = np.flatnonzero(first)
-    stage_rank = stage_global - stage_global[case_first][case]
-
-    # origin: receipt when known and not after the first start, else the first start
-    first_start = np.full(n_cases, np.inf)
-    np.minimum.at(first_start, case, s)
-    origin = first_start.copy()
-    if RECEIVED in df.columns:
-        rec = np.asarray(cal.work_minutes(pd.DatetimeIndex(df[RECEIVED])), dtype=float)[case_first]
-        use = np.isfinite(rec) & (rec <= first_start)
-        origin = np.where(use, rec, first_start)
-
-    # end of each stage (latest completion in it) and its ready time (end of the previous one)
-    stage_end = np.full(len(stage_first), -np.inf)
-    np.maximum.at(stage_end, stage_global, c)
-    stage_case = case[stage_first]
-    prev_end = np.empty(len(stage_first))
-    if len(stage_first):
-        prev_end[0] = origin[stage_case[0]]
-        prev_end[1:] = np.where(
-            stage_case[1:] != stage_case[:-1], origin[stage_case[1:]], stage_end[:-1]
-        )
-    ready = prev_end[stage_global]
-    wait = s - ready
-    proc = c - s
+    if knocked is not None and knockout_ends is not None:
+        raise ParameterError("give knocked (one value per case) or knockout_ends (step names), not both")
+    code = None
+    if service is not None:
+        prepared, _ = engine._raw(log, (), calendar)
+        services = [str(x) for x in prepared.names("services")]
+        if service not in services:
+            raise ParameterError(
+                f"service {service!r} is not in the log {log.source}; services in the log: "
+                f"{', '.join(repr(x) for x in services[:20])}"
+            )
+        code = services.index(service)
+    prepared, raw = engine.run_plan(log, replay_plan(code), calendar=calendar)
+    names = tuple(str(x) for x in prepared.names("activities"))
+    ev = raw["replay_events"].sort_values("rn", kind="stable")
+    cases = raw["replay_cases"].sort_values("case_ix", kind="stable")
+    n_cases = len(cases)
+    end_act = _codes(cases["end_act"])
+    if knockout_ends is not None:
+        ko = [names.index(str(k)) for k in knockout_ends if str(k) in names]
+        knocked = np.isin(end_act, np.asarray(ko, dtype=np.int32))
     if knocked is None:
         knocked = np.zeros(n_cases, dtype=bool)
     knocked = np.asarray(knocked, dtype=bool)
     if knocked.shape != (n_cases,):
         raise ParameterError(f"knocked must have one value per case ({n_cases}), got {knocked.shape}")
     return Timeline(
-        row=np.arange(n),
-        case=case,
-        act=act_codes.astype(np.int64),
-        stage=stage_rank.astype(float),
-        wait=wait,
-        proc=proc,
-        origin=origin,
+        row=np.arange(len(ev)),
+        case=_codes(ev["case_ix"]),
+        act=_codes(ev["act"]),
+        stage=ev["stage"].to_numpy(dtype=np.float64),
+        wait=ev["wait"].to_numpy(dtype=np.float64),
+        proc=ev["proc"].to_numpy(dtype=np.float64),
+        origin=cases["origin"].to_numpy(dtype=np.float64),
         knocked=knocked,
         names=names,
         terminal=frozenset(str(t) for t in terminal),
     )
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes as int32, -1 where missing (a NULL of the engine)."""
+    floats = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.where(np.isnan(floats), -1, np.nan_to_num(floats, nan=-1.0)).astype(np.int32)
 
 
 # ---------------------------------------------------------------------------- the edits
