@@ -251,14 +251,26 @@ def test_flag_gives_the_same_flags(parquet_logs: dict[str, Path]) -> None:
     assert json.loads(on_files)
 
 
-def test_flag_reads_only_the_replayed_services_events(parquet_logs: dict[str, Path]) -> None:
-    """The detectors' tables are engine plans: the whole log stays on its files; only each
-    flagged service's own events are read, for the replay of its edits (their savings)."""
+def test_flag_reads_no_event_into_pandas(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The detectors' tables and the replay of each flag's edit (its saving) are engine plans:
+    the log stays on its files, and no service's events are read into pandas."""
+    in_memory = procsimp.flag_steps(procsimp.read_log(parquet_logs["en"], storage="memory"))
+    read: list[str] = []
+
+    def frame(self: ParquetSource) -> pd.DataFrame:
+        read.append(self.source)
+        raise AssertionError(f"the events of {self.source} were read into pandas")
+
+    monkeypatch.setattr(ParquetSource, "frame", frame)
     log = procsimp.read_log(parquet_logs["en"], storage="parquet")
     flags = procsimp.flag_steps(log)
-    assert flags and not log.materialised
-    in_memory = procsimp.flag_steps(procsimp.read_log(parquet_logs["en"], storage="memory"))
+    assert flags and not read and not log.materialised
+    assert len({f.service for f in flags}) >= 2  # several services replayed
+    assert not any(log.for_service(s).materialised for s in log.services)
     assert [f.to_dict() for f in flags] == [f.to_dict() for f in in_memory]
+    one = procsimp.flag_steps(log, service=flags[0].service)  # a sub-log on the same files
+    assert one and not read
+    assert [f.to_dict() for f in one] == [f.to_dict() for f in in_memory if f.service == flags[0].service]
 
 
 # ---------------------------------------------------------------------------- the choice

@@ -7,6 +7,10 @@ replay's (:mod:`procsimp.engine.replay`): the mean lead time of the service's do
 working days, with no edit minus with that flag's edit alone, the same figure
 ``procsimp propose --accept`` gives for that one edit. Recommendation flags (``reduce_wait``,
 ``fix_rework``) are not edits; they keep their detector's estimate.
+
+The model of a service's dossiers is the engine's (:mod:`procsimp.engine.sql_replay`), so a log
+left on its Parquet files is not read into memory: only the compact columns of that service's
+events come back. The edits are then applied with numpy on those arrays.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from procsimp.core.log import ACTIVITY, CASE
 from procsimp.engine.edits import edit_from_flag
 from procsimp.engine.replay import _APPLY, Timeline, timeline
 
@@ -48,19 +51,6 @@ def _mean(values: np.ndarray) -> float:
     return float(finite.mean()) if finite.size else float("nan")
 
 
-def _knocked(log: EventLog, knockout_ends: set[str]) -> np.ndarray:
-    """One bool per case (log order): the dossier ends at a knock-out end."""
-    df = log.df
-    n = len(df)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    codes = df[CASE].to_numpy()
-    last = np.ones(n, dtype=bool)
-    last[:-1] = codes[1:] != codes[:-1]
-    acts = df[ACTIVITY].astype(object).to_numpy()[last]
-    return np.array([str(a) in knockout_ends for a in acts], dtype=bool)
-
-
 def replay_savings(
     log: EventLog,
     flags: Sequence[Flag],
@@ -81,11 +71,12 @@ def replay_savings(
     per_day = float(aggregates.minutes_per_day)
     out: list[Any] = list(flags)
     for service, idx in by_service.items():
-        svc_log = log.for_service(service) if log.services else log
         srow = services.get(service)
         ko = {str(a) for a in (srow["knockout_ends"] if srow is not None else ()) or ()}
         ends = {str(a) for a in (srow["end_activities"] if srow is not None else ()) or ()}
-        tl = timeline(svc_log, calendar=calendar, knocked=_knocked(svc_log, ko), terminal=ko | ends)
+        # the engine's plan over the service's events: nothing of the log is read into pandas
+        tl = timeline(log, calendar=calendar, service=service if log.services else None,
+                      knockout_ends=sorted(ko), terminal=ko | ends)
         for i in idx:
             f = flags[i]
             days = edit_saving(tl, f, per_day)
