@@ -33,6 +33,12 @@ events. With no edit, this rebuilds every timestamp exactly. The edits change th
 
 Edits are applied in the order eliminate, automate, merge, move earlier, parallelize (a parallel pair
 often becomes adjacent only once a relay between them is gone). Nothing here mutates its input.
+
+The as-is model (:func:`timeline`) is a plan of the engine (:mod:`procsimp.engine.sql_replay`),
+run on DuckDB or Spark over the log's encoded events, so a log that stands on its Parquet files
+is never read into pandas for it; only the model's compact arrays come back (int32 codes,
+float64 working minutes). The edits are numpy functions on those arrays, and the to-be log
+(:func:`apply_edits`) is built from ``log.df``.
 """
 
 from __future__ import annotations
@@ -474,12 +480,15 @@ def apply_edits(
     calendar: WorkCalendar | None = None,
     knocked: np.ndarray | None = None,
     terminal: Iterable[str] = (),
+    knockout_ends: Iterable[str] | None = None,
 ) -> ApplyResult:
     """Replay ``log`` under ``edits`` and return the to-be log (a new EventLog).
 
-    ``knocked`` marks (one value per case, in log order) the dossiers that end in a knock-out;
-    ``terminal`` names the steps that only close a dossier (the end steps and knock-out
-    notices). Both matter only for :class:`MoveEarlier`. Events that do not move keep their
+    ``knocked`` marks (one value per case, in log order) the dossiers that end in a knock-out,
+    or ``knockout_ends`` names their last steps (see :func:`timeline`); ``terminal`` names the
+    steps that only close a dossier (the end steps and knock-out notices). They matter only for
+    :class:`MoveEarlier`. The as-is model is the engine's (:func:`timeline`); the edits are
+    applied with numpy on its arrays, and the to-be log is built from ``log.df``. Events that do not move keep their
     original timestamps, so an empty list of edits gives back the same events and times.
     """
     from procsimp.core.calendar import default_calendar
@@ -490,7 +499,7 @@ def apply_edits(
             raise ParameterError(
                 f"edits must be Eliminate, Automate, Merge, Parallelize or MoveEarlier objects; got {e!r}"
             )
-    base = timeline(log, calendar=cal, knocked=knocked, terminal=terminal)
+    base = timeline(log, calendar=cal, knocked=knocked, terminal=terminal, knockout_ends=knockout_ends)
     tl = base
     effects: list[EditEffect] = []
     for e in order_edits(list(edits)):

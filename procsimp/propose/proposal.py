@@ -959,9 +959,8 @@ def propose(
     activities = {str(a) for a in svc_log.df[ACTIVITY].dropna().unique()}
     ok, refused = _validate(wanted, activities, roles)
 
-    knocked = _knocked_cases(svc_log, roles)
     result = apply_edits(
-        svc_log, ok, calendar=cal, knocked=knocked, terminal=roles.terminal
+        svc_log, ok, calendar=cal, knockout_ends=sorted(roles.knockout_ends), terminal=roles.terminal
     )
     applied: list[Edit] = []
     effects: list[EditEffect] = []
@@ -1014,21 +1013,6 @@ def propose(
         catalog=cat,
         office_hours=hours,
     )
-
-
-def _knocked_cases(log: EventLog, roles: _Roles) -> np.ndarray:
-    """One bool per case (log order): the dossier ends in a knock-out end."""
-    from procsimp.core.log import CASE
-
-    df = log.df
-    n = len(df)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    codes = df[CASE].cat.codes.to_numpy() if isinstance(df[CASE].dtype, pd.CategoricalDtype) else pd.factorize(df[CASE])[0]
-    last = np.ones(n, dtype=bool)
-    last[:-1] = codes[1:] != codes[:-1]
-    acts = df[ACTIVITY].astype(object).to_numpy()[last]
-    return np.array([str(a) in roles.knockout_ends for a in acts], dtype=bool)
 
 
 def propose_all(
