@@ -25,6 +25,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -155,6 +156,21 @@ def test_detector_tables_on_spark_equal_duckdb(spark: SparkBackend) -> None:
         pd.testing.assert_frame_equal(b, a, check_dtype=False, rtol=1e-9, obj=name)
 
 
+def test_replay_timeline_on_spark_equals_duckdb(spark: SparkBackend) -> None:
+    # the replay's case table is one plan (procsimp.engine.sql_replay): Spark gives DuckDB's model,
+    # bit for bit, for the whole log and for one service
+    from procsimp.engine.replay import timeline
+
+    log = generate(cases=200, seed=3, lang="vi").log
+    for service in (None, log.services[0]):
+        expected = timeline(log, service=service)
+        with engine.use_backend(spark):
+            got = timeline(log.replace(), service=service)
+        assert len(expected.row) > 0 and got.names == expected.names
+        for name in ("row", "case", "act", "stage", "wait", "proc", "origin"):
+            assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+
+
 def test_unknown_engine_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     previous = engine.set_backend(None)
     try:
@@ -190,9 +206,10 @@ def test_every_engine_query_translates() -> None:
 
     from procsimp.engine.sql import QUERIES, plan_for
     from procsimp.engine.sql_detect import DETECT_QUERIES
+    from procsimp.engine.sql_replay import replay_plan
 
-    plan = plan_for((*QUERIES, *DETECT_QUERIES), minutes_per_day=450.0)
-    assert "_dev" in plan and "det_order" in plan
+    plan = {**plan_for((*QUERIES, *DETECT_QUERIES), minutes_per_day=450.0), **replay_plan(3)}
+    assert "_dev" in plan and "det_order" in plan and "replay_events" in plan
     for name, sql in plan.items():
         out = to_spark_sql(sql)
         assert "quantile_cont" not in out.lower() and "PERCENTILE_CONT" not in out, name
