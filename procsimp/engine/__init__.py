@@ -62,6 +62,7 @@ __all__ = [
     "detector_codes",
     "detector_tables",
     "dfg",
+    "encoded",
     "filter_variants",
     "get_backend",
     "run_plan",
@@ -136,15 +137,22 @@ def _inputs(prepared: Prepared, backend: Backend) -> dict[str, Any]:
     return {"events": events}
 
 
+def encoded(log: EventLog, *, calendar: WorkCalendar | None = None) -> Prepared:
+    """The log's ``events`` table and its dictionaries (:class:`Prepared`), made once per log,
+    calendar and backend and shared by every plan."""
+    prepared, _ = _raw(log, (), calendar)
+    return prepared
+
+
 def run_plan(
     log: EventLog, plan: dict[str, str], *, calendar: WorkCalendar | None = None
 ) -> tuple[Prepared, dict[str, pd.DataFrame]]:
     """Run ``plan`` (``name -> SQL`` over ``events``, see :mod:`procsimp.engine.backend`) on the
-    log's encoded events with the current backend; the results are not cached (for plans whose
-    results are per event, such as the replay's, :mod:`procsimp.engine.sql_replay`). The
-    encoding is the one the other tables share (made once per log and calendar)."""
+    log's encoded events (:func:`encoded`) with the current backend. The results are not cached:
+    this is for plans whose results are per event, such as the replay's
+    (:mod:`procsimp.engine.sql_replay`)."""
     backend = get_backend()
-    prepared, _ = _raw(log, (), calendar)
+    prepared = encoded(log, calendar=calendar)
     return prepared, backend.run(plan, _inputs(prepared, backend))
 
 

@@ -205,8 +205,7 @@ def timeline(
         raise ParameterError("give knocked (one value per case) or knockout_ends (step names), not both")
     code = None
     if service is not None:
-        prepared, _ = engine._raw(log, (), calendar)
-        services = [str(x) for x in prepared.names("services")]
+        services = [str(x) for x in engine.encoded(log, calendar=calendar).names("services")]
         if service not in services:
             raise ParameterError(
                 f"service {service!r} is not in the log {log.source}; services in the log: "
@@ -243,8 +242,7 @@ def timeline(
 
 def _codes(values: pd.Series) -> np.ndarray:
     """Integer codes as int32, -1 where missing (a NULL of the engine)."""
-    floats = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.where(np.isnan(floats), -1, np.nan_to_num(floats, nan=-1.0)).astype(np.int32)
+    return np.nan_to_num(values.to_numpy(dtype=np.float64, na_value=np.nan), nan=-1.0).astype(np.int32)
 
 
 # ---------------------------------------------------------------------------- the edits
