@@ -215,8 +215,11 @@ def timeline(
     prepared, raw = engine.run_plan(log, replay_plan(code), calendar=calendar)
     names = tuple(str(x) for x in prepared.names("activities"))
     ev = raw["replay_events"].sort_values("rn", kind="stable")
-    cases = raw["replay_cases"].sort_values("case_ix", kind="stable")
+    cases = raw["replay_cases"].sort_values("first_rn", kind="stable")
     n_cases = len(cases)
+    # the dossiers numbered in log order: case code -> index
+    index = np.full(len(prepared.cases) + 1, -1, dtype=np.int32)
+    index[_codes(cases["case_id"])] = np.arange(n_cases, dtype=np.int32)
     end_act = _codes(cases["end_act"])
     if knockout_ends is not None:
         ko = [names.index(str(k)) for k in knockout_ends if str(k) in names]
@@ -228,7 +231,7 @@ def timeline(
         raise ParameterError(f"knocked must have one value per case ({n_cases}), got {knocked.shape}")
     return Timeline(
         row=np.arange(len(ev)),
-        case=_codes(ev["case_ix"]),
+        case=index[_codes(ev["case_id"])],
         act=_codes(ev["act"]),
         stage=ev["stage"].to_numpy(dtype=np.float64),
         wait=ev["wait"].to_numpy(dtype=np.float64),

@@ -20,12 +20,15 @@ Results (integer codes of :class:`~procsimp.engine.prepare.Prepared`; the events
 or of every service):
 
 ``replay_events``
-    one row per event: ``rn``, ``case_ix`` (the dossier's index, 0 .. dossiers − 1 in log order),
-    ``act`` (NULL for an event without a step), ``stage``, ``wait``, ``proc``;
+    one row per event: ``rn``, ``case_id``, ``act`` (NULL for an event without a step),
+    ``stage``, ``wait``, ``proc``;
 ``replay_cases``
-    one row per dossier: ``case_ix``, ``origin``, ``end_act`` (the step of its last event).
+    one row per dossier: ``case_id``, ``first_rn`` (the row of its first event: the dossiers'
+    order in the log), ``origin``, ``end_act`` (the step of its last event).
 
-Only these columns come back (int32 codes and float64 minutes), never the log's text.
+Only these columns come back (int32 codes, row numbers and float64 minutes), never the log's
+text. Every window is partitioned by dossier (none runs over the whole log, which Spark would
+gather in one partition); the caller numbers the dossiers in log order from ``first_rn``.
 """
 
 from __future__ import annotations
@@ -55,20 +58,19 @@ WITH ev AS (
   FROM fr
 )
 SELECT rn, case_id, act, c, s, wm_recv, first_rn, last_rn, frontier, opens,
-  sum(opens) OVER (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING) - 1 AS stage,
-  dense_rank() OVER (ORDER BY first_rn) - 1 AS case_ix
+  sum(opens) OVER (PARTITION BY case_id ORDER BY rn ROWS UNBOUNDED PRECEDING) - 1 AS stage
 FROM st
 """
 
 #: one row per dossier: where its clock starts, and its last step
 _RCASE = """
 WITH per_case AS (
-  SELECT case_ix, min(s) AS first_start,
+  SELECT case_id, min(first_rn) AS first_rn, min(s) AS first_start,
     max(CASE WHEN rn = first_rn THEN wm_recv END) AS rec,
     max(CASE WHEN rn = last_rn THEN act END) AS end_act
-  FROM _rev GROUP BY case_ix
+  FROM _rev GROUP BY case_id
 )
-SELECT case_ix, end_act,
+SELECT case_id, first_rn, end_act,
   CASE WHEN rec IS NOT NULL AND rec <= first_start THEN rec ELSE first_start END AS origin
 FROM per_case
 """
@@ -78,14 +80,14 @@ WITH staged AS (
   SELECT e.*, max(CASE WHEN e.opens = 1 THEN e.frontier END) OVER (PARTITION BY e.case_id, e.stage) AS stage_ready
   FROM _rev AS e
 )
-SELECT e.rn, CAST(e.case_ix AS INTEGER) AS case_ix, CAST(e.act AS INTEGER) AS act, CAST(e.stage AS INTEGER) AS stage,
+SELECT e.rn, CAST(e.case_id AS INTEGER) AS case_id, CAST(e.act AS INTEGER) AS act, CAST(e.stage AS INTEGER) AS stage,
   e.s - coalesce(e.stage_ready, k.origin) AS wait,
   e.c - e.s AS proc
-FROM staged AS e JOIN _rcase AS k ON k.case_ix = e.case_ix
+FROM staged AS e JOIN _rcase AS k ON k.case_id = e.case_id
 """
 
 _CASES = """
-SELECT CAST(case_ix AS INTEGER) AS case_ix, CAST(end_act AS INTEGER) AS end_act, origin FROM _rcase
+SELECT CAST(case_id AS INTEGER) AS case_id, first_rn, CAST(end_act AS INTEGER) AS end_act, origin FROM _rcase
 """
 
 
