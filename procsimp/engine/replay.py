@@ -76,10 +76,11 @@ _TOL = 1e-6
 class Timeline:
     """The working-minute model of one log's dossiers (one row per event still in the workflow).
 
-    Arrays are aligned; ``row`` indexes the events of the source log's DataFrame, ``case`` is a
-    dense case index (0 .. cases-1, in log order), ``act`` a dense activity code (``names``),
-    ``stage`` a sortable key (events with the same case and key run at the same time), ``wait``
-    and ``proc`` in working minutes. ``origin`` is the working minute each dossier's clock
+    Arrays are aligned; ``row`` indexes the events of the source log's DataFrame (of the
+    service's sub-log, for a timeline of one service), ``case`` is a dense case index (0 ..
+    cases-1, in log order), ``act`` an activity code (``names``: the log's activities; -1 for an
+    event without one), ``stage`` a sortable key (events with the same case and key run at the
+    same time), ``wait`` and ``proc`` in working minutes. ``origin`` is the working minute each dossier's clock
     starts at (receipt, or the first step's start), ``knocked`` marks the dossiers that end in a
     knock-out.
     """
