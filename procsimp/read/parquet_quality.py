@@ -34,16 +34,21 @@ _DAY_US = 86_400_000_000
 _SHOWN = 5
 
 
-def _position_sql(src: ParquetSource) -> str:
-    """The SQL of an event's position: its row in the files taken one after the other."""
+def _offsets_sql(src: ParquetSource) -> str:
+    """A SQL list: the position of the first row of each file (the files one after the other)."""
     import pyarrow.parquet as pq
 
     offsets, total = [], 0
     for f in src.files:
         offsets.append(total)
         total += pq.read_metadata(f).num_rows
+    return f"[{', '.join(map(str, offsets))}]"
+
+
+def _position_sql(src: ParquetSource) -> str:
+    """The SQL of an event's position: its row in the files taken one after the other."""
     files = ", ".join(sql_string(f) for f in src.files)
-    return f"([{', '.join(map(str, offsets))}][list_position([{files}], __procsimp_file)] + file_row_number)"
+    return f"({_offsets_sql(src)}[list_position([{files}], __procsimp_file)] + file_row_number)"
 
 
 def _where(first: list[Any] | None, total: int) -> str:
@@ -52,9 +57,31 @@ def _where(first: list[Any] | None, total: int) -> str:
     return Rows().listed([int(p) for p in (first or [])], total)
 
 
+def _raw(src: ParquetSource, role: str) -> str:
+    return f"CAST({quote(src.columns[role])} AS VARCHAR)"
+
+
+def _missing_sql(src: ParquetSource, role: str) -> str:
+    """The condition that an event has no value for a text role once read (empty, blank or only
+    invisible characters): the blank values are found among the distinct values, so that no event
+    is normalised one by one."""
+    key = f"blank_{role}"
+    if key not in src._facts:
+        raw = _raw(src, role)
+        # only a value made of white space and invisible characters is blank (NFC makes no blank)
+        from procsimp.read.frame import INVISIBLE
+
+        src._facts[key] = [v for (v,) in src.query(
+            f"SELECT DISTINCT {raw} AS raw FROM {src.scan()} "
+            f"WHERE regexp_full_match({raw}, {sql_string(f'[{_WHITESPACE}{INVISIBLE}]*')})")]
+    blank = src._facts[key]
+    listed = f" OR {_raw(src, role)} IN ({', '.join(sql_string(v) for v in blank)})" if blank else ""
+    return f"({_raw(src, role)} IS NULL{listed})"
+
+
 def _kept_sql(src: ParquetSource) -> str:
     """The condition that an event of the files can be placed (case, step, completion time)."""
-    return (f"{src.text_sql('case')} IS NOT NULL AND {src.text_sql('activity')} IS NOT NULL "
+    return (f"NOT {_missing_sql(src, 'case')} AND NOT {_missing_sql(src, 'activity')} "
             f"AND {src.raw_time_sql('timestamp')} IS NOT NULL")
 
 
@@ -75,6 +102,21 @@ def _bad_times(src: ParquetSource) -> dict[str, tuple[int, int, list[Any], list[
             from procsimp.read.parquet_source import plausible_us
 
             first, last = plausible_us(src.timezone)
+            # the reading of times keeps their order: the extremes of the column tell
+            def extreme(role: str, how: str) -> str:
+                column = quote(src.columns[role])
+                return src.raw_time_sql(role).replace(column, f"{how}({column})")
+
+            bounds = ", ".join(f"count({quote(src.columns[r])}), {extreme(r, 'min')}, {extreme(r, 'max')}"
+                               for r in roles)
+            row = src.query(f"SELECT {bounds} FROM {src.scan()}")[0]
+            # (a day of margin: around a daylight-saving change local times are not in order)
+            inside: dict[str, tuple[int, int, list[Any], list[Any]]] = {
+                r: (int(row[3 * i]), 0, [], []) for i, r in enumerate(roles)
+                if row[3 * i] == 0 or (row[3 * i + 1] >= first + _DAY_US and row[3 * i + 2] < last - _DAY_US)}
+            found.update(inside)
+            roles = [r for r in roles if r not in inside]
+        if roles:
             parts = []
             for role in roles:
                 raw = src.raw_time_sql(role)
@@ -121,35 +163,34 @@ def _invisible(src: ParquetSource) -> list[str]:
     """Text columns with values that hold invisible characters (removed on reading)."""
     from procsimp.read.frame import INVISIBLE, ascii_repr
 
-    roles = [role for role in TEXT_ROLES if role in src.columns]
-    if not roles:
-        return []
-    parts = []
-    for role in roles:
-        raw = f"CAST({quote(src.columns[role])} AS VARCHAR)"
-        shown = f"trim(nfc_normalize({raw}), {sql_string(_WHITESPACE)})"
-        hit = f"regexp_matches({shown}, {sql_string(f'[{INVISIBLE}]')})"
-        parts.append(f"count(DISTINCT {raw}) FILTER (WHERE {hit}), arg_min({shown}, pos) FILTER (WHERE {hit})")
-    row = src.query(f"SELECT {', '.join(parts)} FROM (SELECT *, {_position_sql(src)} AS pos FROM {src.scan()})")[0]
     out = []
-    for i, role in enumerate(roles):
-        count, example = row[2 * i: 2 * i + 2]
-        if count:
-            out.append(_notes.invisible(src.columns[role], role, int(count), ascii_repr(str(example))))
+    pattern = sql_string(f"[{INVISIBLE}]")
+    roles = [role for role in TEXT_ROLES if role in src.columns]
+    # (NFC and stripping neither make nor remove those characters: the raw values tell)
+    found = src.query("SELECT " + ", ".join(
+        "bool_or(" + " OR ".join(f"contains({_raw(src, role)}, {sql_string(ch)})" for ch in INVISIBLE) + ")"
+        for role in roles) + f" FROM {src.scan()}")[0]
+    for role in (role for role, hit in zip(roles, found, strict=True) if hit):
+        raw = _raw(src, role)
+        hits = [v for (v,) in src.query(f"SELECT DISTINCT {raw} FROM {src.scan()} WHERE regexp_matches({raw}, {pattern})")]
+        listed = ", ".join(sql_string(v) for v in hits)
+        (example,) = src.query(f"SELECT arg_min(trim(nfc_normalize({raw}), {sql_string(_WHITESPACE)}), pos) FROM "
+                               f"(SELECT *, {_position_sql(src)} AS pos FROM {src.scan()} WHERE {raw} IN ({listed}))")[0]
+        out.append(_notes.invisible(src.columns[role], role, len(hits), ascii_repr(str(example))))
     return out
 
 
 def _dropped(src: ParquetSource) -> list[str]:
     """Events left out for an empty case id, step or completion time, one warning per column."""
-    lacks = {"case": f"{src.text_sql('case')} IS NULL", "activity": f"{src.text_sql('activity')} IS NULL",
+    lacks = {"case": _missing_sql(src, "case"), "activity": _missing_sql(src, "activity"),
              "timestamp": f"{src.raw_time_sql('timestamp')} IS NULL"}
-    parts = [f"count(*) FILTER (WHERE {cond}), list(pos ORDER BY pos) FILTER (WHERE {cond})[1:{_SHOWN}]"
-             for cond in lacks.values()]
-    row = src.query(f"SELECT {', '.join(parts)} FROM (SELECT *, {_position_sql(src)} AS pos FROM {src.scan()})")[0]
+    counts = src.query(f"SELECT {', '.join(f'count(*) FILTER (WHERE {cond})' for cond in lacks.values())} "
+                       f"FROM {src.scan()}")[0]
     out = []
-    for i, role in enumerate(lacks):
-        count, positions = row[2 * i: 2 * i + 2]
+    for (role, cond), count in zip(lacks.items(), counts, strict=True):
         if count:
+            positions = [p for (p,) in src.query(f"SELECT {_position_sql(src)} AS pos FROM {src.scan()} WHERE {cond} "
+                                                 f"ORDER BY pos LIMIT {_SHOWN}")]
             out.append(_notes.dropped(int(count), role, src.columns[role], _where(positions, int(count))))
     return out
 
@@ -164,21 +205,11 @@ WHERE back""")[0]
 
 
 def _case_values(src: ParquetSource) -> list[str]:
-    """Dossier attributes other than the service with two values within a dossier."""
-    roles = [role for role in CASE_ROLES if role in src.columns and role != "service"]
-    if not roles:
-        return []
-    values = {role: src.text_sql(role) if role in TEXT_ROLES else src.time_sql(role) for role in roles}
-    per_case = ", ".join(f"count(DISTINCT {value}) > 1 AS {role}" for role, value in values.items())
-    overall = ", ".join(f"count(*) FILTER (WHERE {role}), min(c) FILTER (WHERE {role})" for role in roles)
-    row = src.query(f"SELECT {overall} FROM (SELECT {src.text_sql('case')} AS c, {per_case} FROM {src.scan()} "
-                    f"WHERE {_kept_sql(src)} GROUP BY c)")[0]
-    out = []
-    for i, role in enumerate(roles):
-        count, case = row[2 * i: 2 * i + 2]
-        if count:
-            out.append(_notes.case_values_differ(src.columns[role], role, int(count), str(case)))
-    return out
+    """Dossier attributes other than the service with two values within a dossier (counted when
+    the files are encoded, on the codes of the normalised values)."""
+    differ = src.encoded().differ
+    return [_notes.case_values_differ(src.columns[role], role, *differ[role])
+            for role in CASE_ROLES if role in differ and role in src.columns]
 
 
 def _no_service(src: ParquetSource, events: str) -> list[str]:
@@ -194,31 +225,42 @@ def _no_service(src: ParquetSource, events: str) -> list[str]:
     return [_notes.no_service(int(n), src.columns["service"], NO_SERVICE)]
 
 
-def _compared(src: ParquetSource) -> list[str]:
-    """The values that make two events the same event: every column as read (text normalised, a
-    dossier's attributes the same for all its events, so left out), nested columns aside."""
-    mapped = {column: role for role, column in src.columns.items()}
-    out = [src.text_sql(role) for role in ("case", "activity", "resource", "unit") if role in src.columns]
-    out += [src.time_sql(role) for role in ("timestamp", "start") if role in src.columns]
+def _unmapped(src: ParquetSource) -> list[str]:
+    """The other columns, as compared (text normalised as the reader keeps it), nested aside."""
+    mapped = set(src.columns.values())
+    out = []
     for column, kind in src.types.items():
         if column in mapped or kind.upper().startswith(("STRUCT", "MAP", "UNION")) or kind.endswith("]"):
             continue
-        value = quote(column)
+        value = f"s.{quote(column)}"
         if kind.upper() == "VARCHAR":
             value = f"nullif(trim({visible_sql(f'nfc_normalize({value})')}, {sql_string(_WHITESPACE)}), '')"
         out.append(value)
     return out
 
 
-def _duplicates(src: ParquetSource, events: int) -> list[str]:
-    """Events equal in every column to an earlier event of the files."""
-    compared = ", ".join(_compared(src))
+def _duplicates(src: ParquetSource, events: str, n: int) -> list[str]:
+    """Events equal in every column to an earlier event of the files: only events that share
+    their dossier and time with another can be, so those are found first, on the encoded table
+    (codes of the normalised values; a dossier's attributes are the same for all its events), and
+    only they are compared on the other columns of the files."""
+    candidates = (f"SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY case_id, t_end) AS tied FROM {events}) "
+                  "WHERE tied > 1")
+    compared = ["e.case_id", "e.act", "e.res", "e.unit", "e.t_end", "e.t_start"]
+    joined = f"({candidates}) e"
+    others = _unmapped(src)
+    if others:
+        files = ", ".join(sql_string(f) for f in src.files)
+        joined += (f" JOIN (SELECT *, list_position([{files}], __procsimp_file) AS f FROM {src.scan()}) s "
+                   "ON s.f = e.f AND s.file_row_number = e.r")
+        compared += others
+    offsets = _offsets_sql(src)
     count, positions = src.query(f"""
 SELECT count(*), list(pos ORDER BY pos)[1:{_SHOWN}] FROM (
-  SELECT pos, row_number() OVER (PARTITION BY {compared} ORDER BY pos) AS k
-  FROM (SELECT *, {_position_sql(src)} AS pos FROM {src.scan()} WHERE {_kept_sql(src)}))
+  SELECT {offsets}[e.f] + e.r AS pos, row_number() OVER (PARTITION BY {', '.join(compared)} ORDER BY e.f, e.r) AS k
+  FROM {joined})
 WHERE k > 1""")[0]
-    return [_notes.duplicates(int(count), events, _where(positions, int(count)))] if count else []
+    return [_notes.duplicates(int(count), n, _where(positions, int(count)))] if count else []
 
 
 def _quality(src: ParquetSource, events: str) -> list[str]:
@@ -237,7 +279,7 @@ SELECT sum(n), count(*), count(*) FILTER (WHERE n = 1), sum(times), sum(midnight
         _notes.ties(int(midnight) / n, n - int(distinct_times), n - cases),
         _notes.missing_officers(int(no_officer) / n, officers),
     ]
-    return _duplicates(src, n) + [note for note in notes if note]
+    return _duplicates(src, events, n) + [note for note in notes if note]
 
 
 def source_warnings(src: ParquetSource) -> list[str]:

@@ -68,7 +68,8 @@ def visible_sql(value: str) -> str:
     them: :data:`procsimp.read.frame.INVISIBLE`)."""
     from procsimp.read.frame import INVISIBLE
 
-    return f"regexp_replace({value}, {sql_string(f'[{INVISIBLE}]')}, '', 'g')"
+    found = " OR ".join(f"contains({value}, {sql_string(ch)})" for ch in INVISIBLE)
+    return f"(CASE WHEN {found} THEN regexp_replace({value}, {sql_string(f'[{INVISIBLE}]')}, '', 'g') ELSE {value} END)"
 
 
 def plausible_us(timezone: str) -> tuple[int, int]:
@@ -289,6 +290,8 @@ class Encoding:
     has_service: bool
     #: a dossier with more than one service, and those services (None: every dossier has one)
     conflict: tuple[str, list[str]] | None = None
+    #: role -> (dossiers whose events give that attribute more than one value, the first of them)
+    differ: Mapping[str, tuple[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         import weakref
@@ -465,8 +468,14 @@ WHERE case_id IS NOT NULL AND act IS NOT NULL AND t_end IS NOT NULL""")
             first = "(t_end, f, r)"
             attrs = ", ".join(f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
                               for c in ("service_ev", "channel_ev", "outcome_ev", "t_recv", "t_due"))
-            cases = create("cases", f"SELECT case_id, {attrs}, count(DISTINCT service_ev) AS n_services "
+            attributes = {"channel": "channel_ev", "outcome": "outcome_ev", "received": "t_recv", "due": "t_due"}
+            # (two values or more: the smallest and the largest differ, cheaper than a distinct count)
+            counted = ", ".join(f"min({c}) <> max({c}) AS d_{role}" for role, c in attributes.items())
+            cases = create("cases", f"SELECT case_id, {attrs}, count(DISTINCT service_ev) AS n_services, {counted} "
                                     f"FROM {coded} GROUP BY case_id")
+            differ_row = con.execute("SELECT " + ", ".join(
+                f"count(*) FILTER (WHERE d_{role}), min(case_id) FILTER (WHERE d_{role})" for role in attributes)
+                + f" FROM {cases}").fetchall()[0]
             conflict = con.execute(
                 f"SELECT c.case_id, list(DISTINCT e.service_ev) FROM (SELECT case_id FROM {cases} WHERE n_services > 1 "
                 f"LIMIT 1) c JOIN {coded} e ON e.case_id = c.case_id WHERE e.service_ev IS NOT NULL GROUP BY c.case_id"
@@ -507,8 +516,10 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
             for table in temporary:
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             con.close()
+        differ = {role: (int(differ_row[2 * i]), names["case"][differ_row[2 * i + 1]])
+                  for i, role in enumerate(attributes) if differ_row[2 * i]}
         return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service,
-                        conflict=conflict_names)
+                        conflict=conflict_names, differ=differ)
 
     def events_sql(self, database: Any = None) -> str:
         """The encoded events of the services kept (codes of the whole log's dictionaries)."""
