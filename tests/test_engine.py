@@ -231,6 +231,19 @@ def test_backend_seam_runs_the_same_plan() -> None:
         engine.DuckDBBackend(threads=0)
 
 
+def test_backend_database_is_public() -> None:
+    """``DuckDBBackend.database``: without settings of its own, the database where Parquet logs
+    are read (so their tables are read where they are); with a thread limit, a database of its own
+    that has it; made once."""
+    from procsimp.read.parquet_source import shared_database
+
+    shared = engine.DuckDBBackend()
+    assert shared.database is shared_database() and shared.database is shared.database
+    own = engine.DuckDBBackend(threads=1)
+    assert own.database is not shared_database() and own.database is own.database
+    assert own.database.execute("SELECT current_setting('threads')").fetchone() == (1,)
+
+
 # ---------------------------------------------------------------------------- properties
 def _oracle(log: EventLog) -> dict[str, object]:
     """Directly-follows counts, hand-offs and rework computed case by case in plain Python."""

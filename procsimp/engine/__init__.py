@@ -162,7 +162,7 @@ def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepare
     if log.out_of_core:
         from procsimp.engine.prepare_sql import prepare_sql
 
-        database = backend._database() if isinstance(backend, DuckDBBackend) else None
+        database = backend.database if isinstance(backend, DuckDBBackend) else None
         return prepare_sql(log.parquet, calendar, database)
     return prepare(log, calendar)
 

@@ -83,8 +83,11 @@ class DuckDBBackend:
         self.memory_limit = memory_limit
         self._db: Any = None
 
-    def _database(self) -> Any:
-        """One in-memory database per backend; each plan runs on its own cursor (connection)."""
+    @property
+    def database(self) -> Any:
+        """The backend's DuckDB database (``duckdb.DuckDBPyConnection``), made on first use: one
+        in-memory database per backend; each plan runs on its own cursor (connection). A table
+        made on it (an out-of-core log's ``events``) is read by the plans where it is."""
         if self._db is None:
             from procsimp.read.parquet_source import new_database, shared_database
 
@@ -100,7 +103,7 @@ class DuckDBBackend:
     def run(
         self, plan: Mapping[str, str], tables: Mapping[str, pa.Table]
     ) -> dict[str, pd.DataFrame]:
-        con = self._database().cursor()  # temporary tables and views are local to it
+        con = self.database.cursor()  # temporary tables and views are local to it
         try:
             for name, table in tables.items():
                 if getattr(table, "database", None) is self._db:  # a table (or query) in this database

@@ -107,7 +107,7 @@ def clock_table(log: EventLog, *, timezone: str | None = None) -> pd.DataFrame:
         # a log that stands on its Parquet files: the times are read where they are (UTC microseconds)
         from procsimp.engine.backend import DuckDBBackend
 
-        times = log.parquet.times(backend._database() if isinstance(backend, DuckDBBackend) else None)
+        times = log.parquet.times(backend.database if isinstance(backend, DuckDBBackend) else None)
         span = log.time_span
         offsets = [(0, 0)] if span is None else _offsets(
             ZoneInfo(tz), int(span[0].value // 1000), int(log.parquet.facts()["last"]))

@@ -40,6 +40,8 @@ Definitions (per event, within its case):
 
 from __future__ import annotations
 
+from procsimp.engine.sums import exact_avg, exact_sum
+
 __all__ = ["STEPS", "CASES", "QUERIES", "plan_for"]
 
 
@@ -102,12 +104,19 @@ LEFT JOIN (
 
 def _stats(expr: str, scale: str, name: str) -> str:
     """``name_mean`` and ``name_q`` (median and p90 in one sort) of ``expr / scale``."""
-    return f"avg({expr}) / {scale} AS {name}_mean, quantile_cont({expr}, [0.5, 0.9]) AS {name}_q"
+    return f"{exact_avg(expr)} / {scale} AS {name}_mean, quantile_cont({expr}, [0.5, 0.9]) AS {name}_q"
 
 
 def _pick(name: str, scale: str) -> str:
     """``name_mean, name_median, name_p90`` from the columns made by :func:`_stats`."""
     return f"{name}_mean, {name}_q[1] / {scale} AS {name}_median, {name}_q[2] / {scale} AS {name}_p90"
+
+
+#: per event of a case's supplement loop: the citizen's time from a request to the resubmission
+_SUPPLEMENT_WM = """CASE WHEN supplement = 0 AND prev_supplement = 1 THEN
+      CASE WHEN wm_at - prev_end < 0 THEN 0 ELSE wm_at - prev_end END ELSE 0 END"""
+#: per event: the wait before a payment step
+_PAYMENT_WM = "CASE WHEN pay = 1 AND wm_at - prev_wm > 0 THEN wm_at - prev_wm ELSE 0 END"
 
 
 QUERIES: dict[str, str] = {
@@ -160,12 +169,12 @@ UNION ALL
 SELECT svc, act AS activity, 'end' AS role, count(*) AS cases FROM _steps WHERE is_end
 GROUP BY svc, act
 """,
-    "variants": """
+    "variants": f"""
 SELECT svc, variant,
   count(*) AS cases,
   count(*) / sum(count(*)) OVER (PARTITION BY svc) AS share,
   CAST(sum(events) AS BIGINT) AS events,
-  avg(lead_days) AS lead_days_mean,
+  {exact_avg("lead_days")} AS lead_days_mean,
   row_number() OVER (PARTITION BY svc ORDER BY count(*) DESC, variant) AS rank
 FROM _cases
 GROUP BY svc, variant
@@ -174,7 +183,7 @@ GROUP BY svc, variant
     # time (a supplement request to the start of the resubmission, the wait before a payment),
     # a supplement request still unanswered, and whether a step is a postal one. The input
     # ``step_kinds`` marks the activities (0/1 per kind); see :func:`procsimp.engine.case_marks`.
-    "marks": """
+    "marks": f"""
 WITH k AS (
   SELECT e.case_id, e.rn, e.unit, e.wm_end, e.prev_wm, coalesce(e.wm_start, e.wm_end) AS wm_at,
     coalesce(s.supplement, 0) AS supplement, coalesce(s.resubmit, 0) AS resubmit,
@@ -195,13 +204,12 @@ WITH k AS (
   WINDOW w AS (PARTITION BY case_id ORDER BY rn)
 ), loops AS (
   SELECT case_id,
-    sum(CASE WHEN supplement = 0 AND prev_supplement = 1 THEN
-      CASE WHEN wm_at - prev_end < 0 THEN 0 ELSE wm_at - prev_end END ELSE 0 END) AS supplement_wm,
+    {exact_sum(_SUPPLEMENT_WM)} AS supplement_wm,
     max(CASE WHEN supplement = 1 AND next_supplement IS NULL THEN wm_end END) AS pending_wm
   FROM loop GROUP BY case_id
 ), per_case AS (
   SELECT case_id, max(postal) AS postal,
-    sum(CASE WHEN pay = 1 AND wm_at - prev_wm > 0 THEN wm_at - prev_wm ELSE 0 END) AS payment_wm
+    {exact_sum(_PAYMENT_WM)} AS payment_wm
   FROM k GROUP BY case_id
 )
 SELECT c.case_id, u.unit AS main_unit, c.postal, c.payment_wm,

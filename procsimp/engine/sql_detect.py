@@ -75,6 +75,8 @@ names, the catalog or thresholds (step roles, knock-out ends, protected steps) a
 
 from __future__ import annotations
 
+from procsimp.engine.sums import exact_avg, exact_sum
+
 __all__ = ["DETECT_INTERMEDIATES", "DETECT_NEEDS", "DETECT_QUERIES"]
 
 #: one row per event with an activity, with the neighbours and times the detectors use
@@ -144,7 +146,7 @@ FROM _dev
 GROUP BY svc, act
 """
 
-_PAIRS = """
+_PAIRS = f"""
 WITH steps AS (
   SELECT d.*, d.occ > 0 OR (k.loop_only AND d.in_loop) AS rework
   FROM _dev AS d JOIN _dkey AS k ON d.svc = k.svc AND d.act = k.act
@@ -157,10 +159,10 @@ WITH steps AS (
     count(*) FILTER (WHERE unit = prev2_unit)
       / CASE WHEN count(unit + prev2_unit) = 0 THEN NULL ELSE count(unit + prev2_unit) END
       AS returns_to_target_unit,
-    avg(wait) / 60.0 AS wait_hours_mean,
-    avg(sojourn) / 60.0 AS sojourn_hours_mean,
-    avg(prev_proc) / 60.0 AS source_proc_hours_mean,
-    avg(proc) / 60.0 AS target_proc_hours_mean,
+    {exact_avg("wait")} / 60.0 AS wait_hours_mean,
+    {exact_avg("sojourn")} / 60.0 AS sojourn_hours_mean,
+    {exact_avg("prev_proc")} / 60.0 AS source_proc_hours_mean,
+    {exact_avg("proc")} / 60.0 AS target_proc_hours_mean,
     count(*) FILTER (WHERE rework) AS rework
   FROM steps
   WHERE prv IS NOT NULL
@@ -189,7 +191,7 @@ LEFT JOIN shared AS s ON s.svc = p.svc AND s.source = p.source AND s.target = p.
 
 #: rework loops: an occurrence of a step (b) and its next repeat in the case (e), for the loops
 #: that do not start inside another loop; per (service, step)
-_LOOPS = """
+_LOOPS = f"""
 WITH loops AS (
   SELECT b.svc, b.act, b.case_id, b.pos AS b_pos, b.wc AS b_wc, b.proc_sum AS b_sum, e.pos AS e_pos,
     e.wc AS e_wc, e.proc_sum AS e_sum, e.act AS e_act, e.rn AS e_rn
@@ -206,8 +208,8 @@ WITH loops AS (
 ), per_key AS (
   SELECT svc, act, count(*) AS loops, count(DISTINCT case_id) AS cases,
     avg(e_pos - b_pos) AS length_mean,
-    avg(e_wc - b_wc) / 60.0 AS elapsed_hours_mean,
-    avg(e_sum - b_sum) / 60.0 AS effort_hours_mean,
+    {exact_avg("e_wc - b_wc")} / 60.0 AS elapsed_hours_mean,
+    {exact_avg("e_sum - b_sum")} / 60.0 AS effort_hours_mean,
     count(*) FILTER (WHERE rechecked) / count(*) AS recheck_share
   FROM around GROUP BY svc, act
 ), via AS (
@@ -230,7 +232,7 @@ JOIN back AS b ON b.svc = k.svc AND b.act = k.act AND b.r = 1
 #: the cost spent before a dossier's last step, per (service, last step, the step before it:
 #: the decider), over every case of two steps or more; the detectors keep the last steps that are
 #: knock-out ends with evidence of a rejection (a judgement on the small table, in Python)
-_ENDINGS = """
+_ENDINGS = f"""
 WITH ending AS (
   SELECT d.case_id, d.svc, l.act AS end_act, d.act AS decider, d.pos AS dec_pos,
     d.proc_sum - coalesce(d.proc, 0) AS effort_before,
@@ -241,15 +243,15 @@ WITH ending AS (
   WHERE l.nxt IS NULL AND l.pos >= 1
 )
 SELECT svc, end_act, decider, count(*) AS cases,
-  sum(effort_before) AS effort_sum, count(effort_before) AS effort_n,
-  sum(elapsed_before) AS elapsed_sum, count(elapsed_before) AS elapsed_n,
+  {exact_sum("effort_before")} AS effort_sum, count(effort_before) AS effort_n,
+  {exact_sum("elapsed_before")} AS elapsed_sum, count(elapsed_before) AS elapsed_n,
   sum(dec_pos) AS steps_sum
 FROM ending GROUP BY svc, end_act, decider
 """
 
 #: per (service, last step, decider, earlier step): the steps done before the decider in those
 #: cases: in how many cases (first occurrences), at which position, and what they cost
-_ENDING_STEPS = """
+_ENDING_STEPS = f"""
 WITH ending AS (
   SELECT l.case_id, l.svc, l.act AS end_act, d.act AS decider, d.pos AS dec_pos
   FROM _dev AS l JOIN _dev AS d ON d.case_id = l.case_id AND d.pos = l.pos - 1
@@ -258,8 +260,8 @@ WITH ending AS (
 SELECT e.svc, e.end_act, e.decider, x.act,
   count(*) FILTER (WHERE x.occ = 0) AS cases,
   sum(x.pos) FILTER (WHERE x.occ = 0) AS position_sum,
-  sum(coalesce(x.proc, 0)) AS proc_sum,
-  sum(coalesce(x.sojourn, 0)) AS sojourn_sum
+  {exact_sum("coalesce(x.proc, 0)")} AS proc_sum,
+  {exact_sum("coalesce(x.sojourn, 0)")} AS sojourn_sum
 FROM ending AS e JOIN _dev AS x ON x.case_id = e.case_id AND x.pos < e.dec_pos
 GROUP BY e.svc, e.end_act, e.decider, x.act
 """
@@ -268,7 +270,7 @@ GROUP BY e.svc, e.end_act, e.decider, x.act
 #: the directly-follows pairs of a service in either direction (a = the smaller code); by time
 #: (start when known, else completion; equal times are ties), per last step of the case (the
 #: detectors count the knocked-out cases among them)
-_ORDER = """
+_ORDER = f"""
 WITH cand AS (
   SELECT DISTINCT svc, least(prv, act) AS a, greatest(prv, act) AS b
   FROM _dev WHERE prv IS NOT NULL AND prv <> act
@@ -289,10 +291,10 @@ SELECT svc, a, b, end_act, count(*) AS cases_both,
   count(*) FILTER (WHERE tb < ta) AS b_first,
   count(*) FILTER (WHERE pa - pb = 1 OR pb - pa = 1) AS adjacent,
   count(*) FILTER (WHERE greatest(ta, tb) < least(ea, eb)) AS overlap,
-  sum(proc_a) FILTER (WHERE ta < tb) AS a_proc_first_sum, count(proc_a) FILTER (WHERE ta < tb) AS a_proc_first_n,
-  sum(proc_a) FILTER (WHERE tb < ta) AS a_proc_second_sum, count(proc_a) FILTER (WHERE tb < ta) AS a_proc_second_n,
-  sum(proc_b) FILTER (WHERE tb < ta) AS b_proc_first_sum, count(proc_b) FILTER (WHERE tb < ta) AS b_proc_first_n,
-  sum(proc_b) FILTER (WHERE ta < tb) AS b_proc_second_sum, count(proc_b) FILTER (WHERE ta < tb) AS b_proc_second_n
+  {exact_sum("proc_a", where="ta < tb")} AS a_proc_first_sum, count(proc_a) FILTER (WHERE ta < tb) AS a_proc_first_n,
+  {exact_sum("proc_a", where="tb < ta")} AS a_proc_second_sum, count(proc_a) FILTER (WHERE tb < ta) AS a_proc_second_n,
+  {exact_sum("proc_b", where="tb < ta")} AS b_proc_first_sum, count(proc_b) FILTER (WHERE tb < ta) AS b_proc_first_n,
+  {exact_sum("proc_b", where="ta < tb")} AS b_proc_second_sum, count(proc_b) FILTER (WHERE ta < tb) AS b_proc_second_n
 FROM both_steps GROUP BY svc, a, b, end_act
 """
 
@@ -316,8 +318,8 @@ WITH {_REWORK}, per_step AS (
     count(*) FILTER (WHERE s.occ = 0) AS cases,
     count(*) FILTER (WHERE s.pos = 0) AS starts,
     count(*) FILTER (WHERE s.nxt IS NULL) AS ends,
-    avg(s.proc) AS proc_mean, avg(s.wait) AS wait_mean, avg(s.sojourn) AS sojourn_mean,
-    avg(s.wait_after) AS wait_after_mean, avg(s.sojourn_after) AS sojourn_after_mean,
+    {exact_avg("s.proc")} AS proc_mean, {exact_avg("s.wait")} AS wait_mean, {exact_avg("s.sojourn")} AS sojourn_mean,
+    {exact_avg("s.wait_after")} AS wait_after_mean, {exact_avg("s.sojourn_after")} AS sojourn_after_mean,
     quantile_cont(s.proc, [0.5, 0.9]) AS proc_q,
     quantile_cont(s.wait, [0.5, 0.9]) AS wait_q,
     quantile_cont(s.sojourn, [0.5, 0.9]) AS sojourn_q,
@@ -336,7 +338,7 @@ WITH {_REWORK}, per_step AS (
     -- the case's last rework event is a repeat (an event in a loop lies before the repeat that
     -- closes it)
     count(*) FILTER (WHERE s.last_repeat > s.rn) AS rework_after,
-    avg(CAST(s.pos AS DOUBLE) / CASE WHEN s.case_len > 2 THEN s.case_len - 1 ELSE 1 END) AS position_mean,
+    {exact_avg("CAST(s.pos AS DOUBLE) / CASE WHEN s.case_len > 2 THEN s.case_len - 1 ELSE 1 END")} AS position_mean,
     avg(s.pos) AS step_index_mean
   FROM rw AS s
   GROUP BY s.svc, s.act
@@ -383,7 +385,7 @@ SELECT svc, act, unit, count(*) AS events FROM _dev WHERE unit IS NOT NULL GROUP
 
 #: per service: cases, events, medians of processing and waiting, lead time, ties, repeats, and
 #: whether officers, units and start times are known
-_SERVICES = """
+_SERVICES = f"""
 WITH per_case AS (
   SELECT case_id, svc,
     max(wc) FILTER (WHERE nxt IS NULL) - max(coalesce(ws, wc)) FILTER (WHERE pos = 0) AS lead,
@@ -398,7 +400,7 @@ WITH per_case AS (
 )
 SELECT e.*, c.cases, c.lead_mean, c.rework_cases
 FROM per_event AS e JOIN (
-  SELECT svc, count(*) AS cases, avg(lead) AS lead_mean, count(*) FILTER (WHERE reworked) AS rework_cases
+  SELECT svc, count(*) AS cases, {exact_avg("lead")} AS lead_mean, count(*) FILTER (WHERE reworked) AS rework_cases
   FROM per_case GROUP BY svc
 ) AS c ON c.svc = e.svc
 """

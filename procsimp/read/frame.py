@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ from procsimp.core.log import (
     EventLog,
 )
 from procsimp.errors import LogReadError, LogValidationError, MappingError
+from procsimp.read import notes as _notes
 from procsimp.read import times as _times
 from procsimp.read.mapping import normalise_header, option_for, resolve_columns
 from procsimp.read.times import _text_array
@@ -196,18 +197,23 @@ class Rows:
 
     def __call__(self, positions: np.ndarray, limit: int = 5) -> str:
         positions = np.asarray(positions)
-        more = len(positions) - limit
-        tail = f" and {more} more" if more > 0 else ""
         if self.kind == "xes" and self.cases is not None:
             picked = self.cases.iloc[positions[: limit * 20]]
             shown = pd.unique(picked.dropna().astype(str))[:limit]
             if len(shown) == 0:
                 return "in traces without a case id (concept:name)"
             return "in cases " + ", ".join(repr(c) for c in shown) + ("" if len(positions) <= limit else " ...")
+        return self.listed(positions[:limit], len(positions))
+
+    def listed(self, first: Sequence[int] | np.ndarray, total: int) -> str:
+        """Where ``total`` events are, given the ``first`` (at most five) of their positions in the
+        source, in order: ``"on positions 3, 7 and 12 more"`` (rows of a file: ``"on rows ..."``)."""
+        more = total - len(first)
+        tail = f" and {more} more" if more > 0 else ""
         label = "rows" if self.kind == "rows" else "positions"
-        if len(positions) == 1:
+        if total == 1:
             label = label[:-1]
-        return f"on {label} " + ", ".join(str(int(p) + self.base) for p in positions[:limit]) + tail
+        return f"on {label} " + ", ".join(str(int(p) + self.base) for p in first) + tail
 
 
 def _samples(values: pd.Series, positions: np.ndarray, limit: int = 3) -> str:
@@ -330,11 +336,7 @@ def frame_to_log(
             hidden: list[str] = []
             data[ROLES[role]] = nfc_categorical(frame[cmap.columns[role]], invisible=hidden)
             if hidden:
-                warn.append(
-                    f"column {cmap.columns[role]!r} ({role}): {len(hidden)} distinct value(s) hold invisible "
-                    f"characters (zero-width space and the like), e.g. {ascii_repr(hidden[0])}; they are "
-                    "removed, so those values count as the same names written without them"
-                )
+                warn.append(_notes.invisible(cmap.columns[role], role, len(hidden), ascii_repr(hidden[0])))
 
     if activity_key is not None or (xes and "concept:name" in frame.columns):
         keyed, note = _keyed_activities(frame, data[ACTIVITY], cmap, activity_key, source)
@@ -363,16 +365,10 @@ def frame_to_log(
         if len(tc.bad):
             n_present = int(frame[col].notna().sum())
             if role in ("timestamp", "start") or len(tc.bad) >= n_present:
-                raise LogValidationError(
-                    f"{source}: column {col!r} ({role}) has {len(tc.bad)} value(s) that are not valid times, "
-                    f"{where(tc.bad)}: {', '.join(repr(v) for v in tc.bad_values[:3])}; accepted formats: "
-                    f"{_times.ACCEPTED_FORMATS} (years {_times.NS_MIN_YEAR}-{_times.NS_MAX_YEAR}); "
-                    f"correct those cells or map another column with {option_for(role)}"
-                )
-            warn.append(
-                f"column {col!r} ({role}) has {len(tc.bad)} value(s) that are not valid times "
-                f"({', '.join(repr(v) for v in tc.bad_values[:3])}, {where(tc.bad)}); they are left empty"
-            )
+                raise LogValidationError(_notes.bad_times_error(
+                    source, col, role, len(tc.bad), tc.bad_values, where(tc.bad),
+                    f"{_times.ACCEPTED_FORMATS} (years {_times.NS_MIN_YEAR}-{_times.NS_MAX_YEAR})", option_for(role)))
+            warn.append(_notes.bad_times(col, role, len(tc.bad), tc.bad_values, where(tc.bad)))
         if tc.dayfirst is not None and not tc.dayfirst_from_data:
             how_decided = "as you asked" if dayfirst is not None else (
                 "like the other time columns of the file" if order is not None else
@@ -418,11 +414,7 @@ def frame_to_log(
     for role, mask in missing.items():
         if mask.any():
             pos = np.flatnonzero(mask)
-            what = {"case": "no case id", "activity": "no step name", "timestamp": "no completion time"}[role]
-            warn.append(
-                f"dropped {len(pos)} event(s) with {what} (column {cmap.columns[role]!r}, {where(pos)})"
-                + ("; they may be steps still in progress" if role == "timestamp" else "")
-            )
+            warn.append(_notes.dropped(len(pos), role, cmap.columns[role], where(pos)))
     keep = np.flatnonzero(~drop)
 
     # -- lifecycle transitions
@@ -472,9 +464,7 @@ def frame_to_log(
         assert order_final is not None and order_file is not None  # the orders differ: both are given
         moved = order_final != order_file
         n_cases_moved = len(np.unique(case_codes[order_file[moved]]))
-        warn.append(
-            f"events of {n_cases_moved} dossier(s) were not in time order in the source; they are sorted by time"
-        )
+        warn.append(_notes.unsorted(n_cases_moved))
     if order_final is not None:
         df = df.iloc[order_final]
     df = df.reset_index(drop=True)
@@ -523,11 +513,7 @@ def _no_service_filled(df: pd.DataFrame, cmap: ColumnMapping) -> str | None:
     n_cases = int(df.loc[missing, CASE].nunique())
     cats = sorted({*values.cat.categories.astype(str), NO_SERVICE})
     df[SERVICE] = values.cat.set_categories(cats).fillna(NO_SERVICE)
-    return (
-        f"{n_cases} dossier(s) have no value in column {cmap.columns['service']!r} (service); they are "
-        f"analysed together as the service {NO_SERVICE!r}: fill the column at the source to put each in its "
-        "procedure"
-    )
+    return _notes.no_service(n_cases, cmap.columns["service"], NO_SERVICE)
 
 
 def _keyed_activities(frame: pd.DataFrame, names: pd.Series, cmap: ColumnMapping, key: str | None,
@@ -628,10 +614,7 @@ def _one_value_per_case(df: pd.DataFrame, role: str, cmap: ColumnMapping, case_c
                 f"({where(where_rows)}); a dossier belongs to one procedure: fix those rows, or map another column "
                 "with --service-column"
             )
-        note = (
-            f"column {cmap.columns[role]!r} ({role}) has different values within {len(conflicted)} dossier(s) "
-            f"(e.g. case {cats[first]!r}); each dossier takes the value of its first event"
-        )
+        note = _notes.case_values_differ(cmap.columns[role], role, len(conflicted), cats[first])
     if len(conflicted) or not present.all():
         first_cases, first_idx = np.unique(c, return_index=True)
         lookup = np.full(len(df[CASE].cat.categories), -1 if categorical else _NAT, dtype=np.int64)
@@ -653,14 +636,6 @@ def _unused_categories_removed(df: pd.DataFrame) -> pd.DataFrame:
             if n_cats and not np.bincount(codes + 1, minlength=n_cats + 1)[1:].all():
                 df[col] = df[col].cat.remove_unused_categories()
     return df
-
-
-#: share of events at exactly local midnight from which the times are said to be day-resolution
-#: (BPIC15: 43-46%, the road-traffic fines: 100%; BPIC12, Sepsis: 0.0-0.1%)
-DAY_RESOLUTION_MIDNIGHT_SHARE = 0.20
-#: share of consecutive events of a dossier with the same time from which ties are reported
-#: (a handful of ties in a clean log is no news)
-TIED_SHARE = 0.05
 
 
 def _midnight_share(df: pd.DataFrame, ts: np.ndarray, offsets: list[int] | None) -> float:
@@ -691,51 +666,17 @@ def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndar
     if len(candidates):
         dup[candidates] = df.iloc[candidates].duplicated(keep="first").to_numpy()
     if dup.any():
-        k = int(dup.sum())
-        warn.append(
-            f"{k} event(s) ({k / n:.1%}) are exact duplicates of another event (same case, step, time and "
-            f"attributes, {where(np.sort(positions[dup]))}); they are kept: remove them at the source if they are "
-            "double entries"
-        )
-    # single-event dossiers
+        warn.append(_notes.duplicates(int(dup.sum()), n, where(np.sort(positions[dup]))))
     counts = np.bincount(case_codes, minlength=len(df[CASE].cat.categories))
     counts = counts[counts > 0]
-    single = int((counts == 1).sum())
-    if single:
-        warn.append(
-            f"{single} of {len(counts)} dossier(s) ({single / len(counts):.1%}) have a single event; "
-            "they have no flow between steps"
-        )
-    # ties within dossiers, and day-resolution times: only when a substantial share is affected
     pairs = int((case_codes[1:] == case_codes[:-1]).sum())
-    ties = int(same.sum())
-    tie_share = ties / pairs if pairs else 0.0
-    midnight = _midnight_share(df, ts, offsets)
-    if midnight >= DAY_RESOLUTION_MIDNIGHT_SHARE:
-        warn.append(
-            f"{midnight:.1%} of events are at exactly midnight and {tie_share:.1%} of consecutive events of a "
-            f"dossier ({ties} of {pairs}) share their time: the times look day-resolution, so the order of steps "
-            "on the same day is uncertain (they keep the order of the source) and durations within a day are "
-            "not measured"
-        )
-    elif tie_share >= TIED_SHARE:
-        warn.append(
-            f"{tie_share:.1%} of consecutive events of a dossier ({ties} of {pairs}) share their time; the order "
-            "of those steps cannot be told from the times, so they keep the order of the source"
-        )
-    # officers
-    if RESOURCE in df.columns:
-        miss = float(df[RESOURCE].isna().mean())
-        if miss > 0:
-            warn.append(
-                f"{miss:.1%} of events have no officer (column {cmap.columns['resource']!r}); "
-                "hand-offs are counted only between events that have one"
-            )
-    else:
-        warn.append(
-            "no officer (resource) column was found, so hand-offs between officers cannot be measured; "
-            "map one with --resource COLUMN if the log has it"
-        )
+    officers = cmap.columns["resource"] if RESOURCE in df.columns else None
+    notes = [
+        _notes.single_events(int((counts == 1).sum()), len(counts)),
+        _notes.ties(_midnight_share(df, ts, offsets), int(same.sum()), pairs),
+        _notes.missing_officers(float(df[RESOURCE].isna().mean()) if officers else 0.0, officers),
+    ]
+    warn.extend(note for note in notes if note)
     return warn
 
 

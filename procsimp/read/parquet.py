@@ -114,9 +114,10 @@ def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[
                     "before writing the Parquet file"
                 )
         table = table.drop_columns([f.name for f in nested])
-        dropped = ", ".join(f"{f.name!r} ({f.type})" for f in nested[:4])
         if notes is not None:
-            notes.append(f"column(s) {dropped} hold nested values (lists or records) and were left out")
+            from procsimp.read.notes import nested_columns
+
+            notes.append(nested_columns([f"{f.name!r} ({f.type})" for f in nested]))
     if table.num_rows == 0:
         raise LogReadError(
             f"{source}: the table has columns ({', '.join(repr(n) for n in table.column_names[:12])}) but no "

@@ -63,6 +63,26 @@ def duckdb_error(source: str, what: str, exc: BaseException, fix: str) -> LogRea
     return LogReadError(f"{source}: {what} failed ({first[0] if first else type(exc).__name__}); {fix}")
 
 
+def visible_sql(value: str) -> str:
+    """SQL for the text ``value`` without invisible characters (as the in-memory reader removes
+    them: :data:`procsimp.read.frame.INVISIBLE`)."""
+    from procsimp.read.frame import INVISIBLE
+
+    found = " OR ".join(f"contains({value}, {sql_string(ch)})" for ch in INVISIBLE)
+    return f"(CASE WHEN {found} THEN regexp_replace({value}, {sql_string(f'[{INVISIBLE}]')}, '', 'g') ELSE {value} END)"
+
+
+def plausible_us(timezone: str) -> tuple[int, int]:
+    """(first, end) of the plausible years (:data:`procsimp.read.times.NS_MIN_YEAR` to
+    ``NS_MAX_YEAR``, local to ``timezone``) in microseconds since the epoch: the in-memory reader
+    leaves a time outside them empty."""
+    from procsimp.read.times import NS_MAX_YEAR, NS_MIN_YEAR
+
+    first = pd.Timestamp(f"{NS_MIN_YEAR}-01-01", tz=timezone)
+    end = pd.Timestamp(f"{NS_MAX_YEAR + 1}-01-01", tz=timezone)
+    return first.value // 1000, end.value // 1000
+
+
 def sql_string(text: str) -> str:
     """``text`` as a SQL string literal."""
     return "'" + str(text).replace("'", "''") + "'"
@@ -270,6 +290,8 @@ class Encoding:
     has_service: bool
     #: a dossier with more than one service, and those services (None: every dossier has one)
     conflict: tuple[str, list[str]] | None = None
+    #: role -> (dossiers whose events give that attribute more than one value, the first of them)
+    differ: Mapping[str, tuple[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         import weakref
@@ -342,10 +364,20 @@ class ParquetSource:
         if column is None:
             return "CAST(NULL AS VARCHAR)"
         value = f"CAST({quote(column)} AS VARCHAR)"
-        return f"nullif(trim(nfc_normalize({value}), {sql_string(_WHITESPACE)}), '')"
+        return f"nullif(trim({visible_sql(f'nfc_normalize({value})')}, {sql_string(_WHITESPACE)}), '')"
 
     def time_sql(self, role: str) -> str:
-        """A role's times as BIGINT microseconds since the epoch (UTC), or NULL."""
+        """A role's times as BIGINT microseconds since the epoch (UTC), or NULL; outside the
+        plausible years (:func:`plausible_us`) a time is NULL, as the in-memory reader leaves it
+        empty (a completion or start time there is an error: :meth:`check`)."""
+        if role not in self.columns:
+            return "CAST(NULL AS BIGINT)"
+        raw = self.raw_time_sql(role)
+        first, last = plausible_us(self.timezone)
+        return f"(CASE WHEN {raw} >= {first} AND {raw} < {last} THEN {raw} END)"
+
+    def raw_time_sql(self, role: str) -> str:
+        """A role's times as BIGINT microseconds since the epoch (UTC), whatever their year."""
         column = self.columns.get(role)
         if column is None:
             return "CAST(NULL AS BIGINT)"
@@ -436,8 +468,14 @@ WHERE case_id IS NOT NULL AND act IS NOT NULL AND t_end IS NOT NULL""")
             first = "(t_end, f, r)"
             attrs = ", ".join(f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
                               for c in ("service_ev", "channel_ev", "outcome_ev", "t_recv", "t_due"))
-            cases = create("cases", f"SELECT case_id, {attrs}, count(DISTINCT service_ev) AS n_services "
+            attributes = {"channel": "channel_ev", "outcome": "outcome_ev", "received": "t_recv", "due": "t_due"}
+            # (two values or more: the smallest and the largest differ, cheaper than a distinct count)
+            counted = ", ".join(f"min({c}) <> max({c}) AS d_{role}" for role, c in attributes.items())
+            cases = create("cases", f"SELECT case_id, {attrs}, count(DISTINCT service_ev) AS n_services, {counted} "
                                     f"FROM {coded} GROUP BY case_id")
+            differ_row = con.execute("SELECT " + ", ".join(
+                f"count(*) FILTER (WHERE d_{role}), min(case_id) FILTER (WHERE d_{role})" for role in attributes)
+                + f" FROM {cases}").fetchall()[0]
             conflict = con.execute(
                 f"SELECT c.case_id, list(DISTINCT e.service_ev) FROM (SELECT case_id FROM {cases} WHERE n_services > 1 "
                 f"LIMIT 1) c JOIN {coded} e ON e.case_id = c.case_id WHERE e.service_ev IS NOT NULL GROUP BY c.case_id"
@@ -478,8 +516,10 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
             for table in temporary:
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             con.close()
+        differ = {role: (int(differ_row[2 * i]), names["case"][differ_row[2 * i + 1]])
+                  for i, role in enumerate(attributes) if differ_row[2 * i]}
         return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service,
-                        conflict=conflict_names)
+                        conflict=conflict_names, differ=differ)
 
     def events_sql(self, database: Any = None) -> str:
         """The encoded events of the services kept (codes of the whole log's dictionaries)."""
@@ -504,7 +544,7 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
     def facts(self) -> dict[str, Any]:
         """Events, dossiers, steps, services, present roles and time span, computed once from the
         encoded table (only these figures come back)."""
-        if self._facts:
+        if "events" in self._facts:
             return self._facts
         enc = self.encoded()
         present = ", ".join(f"count({_CODE.get(role) or _TIME[role]}) AS has_{role}" for role in ROLES)
@@ -566,7 +606,11 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
 
     def check(self) -> None:
         """Raise what the in-memory reader raises for rules that make the log unusable: no event
-        that can be placed, a dossier in two services, an end before its start."""
+        that can be placed, a dossier in two services, an end before its start, completion or start
+        times outside the plausible years."""
+        from procsimp.read.parquet_quality import check_times
+
+        check_times(self)
         if "service" in self.columns:
             bad = self.encoded().conflict
             if bad:
@@ -593,24 +637,14 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
                 )
 
     def warnings(self) -> list[str]:
-        """The notes the in-memory reader would give about events left out and dossiers without a
-        service (the other data-quality warnings need every event in memory)."""
-        notes: list[str] = []
-        dropped = self.rows - self.facts()["events"] if self.services is None else 0
-        if dropped > 0:
-            notes.append(f"dropped {dropped} event(s) with no case id, no step name or no completion time")
-        enc = self.encoded()
-        if enc.has_service and self.services is None:
-            from procsimp.read.frame import NO_SERVICE
+        """The data-quality warnings the in-memory reader gives for the same files, with the same
+        words and figures, computed by DuckDB over the files and the encoded table
+        (:mod:`procsimp.read.parquet_quality`); none for the sub-log of some services."""
+        if self.services is not None:
+            return []
+        from procsimp.read.parquet_quality import source_warnings
 
-            names = enc.dictionaries["service"]
-            if NO_SERVICE in names:
-                (n,) = self.query(f"SELECT count(DISTINCT case_id) FROM {enc.name} WHERE svc = {names.index(NO_SERVICE)}")[0]
-                notes.append(
-                    f"{n} dossier(s) have no value in column {self.columns['service']!r} (service); they are analysed "
-                    f"together as the service {NO_SERVICE!r}: fill the column at the source to put each in its procedure"
-                )
-        return notes
+        return source_warnings(self)
 
     # ------------------------------------------------------------------ materialising
     def frame(self) -> pd.DataFrame:
@@ -632,15 +666,16 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         return df
 
 
-def read_dataset_frame(files: Sequence[str], hive: bool, source: str) -> pd.DataFrame:
-    """Every row of the files, in file order, as a DataFrame (text read dictionary-encoded)."""
+def read_dataset_frame(files: Sequence[str], hive: bool, source: str, notes: list[str] | None = None) -> pd.DataFrame:
+    """Every row of the files, in file order, as a DataFrame (text read dictionary-encoded);
+    nested columns are left out, with a note appended to ``notes``."""
     import pyarrow as pa
     import pyarrow.dataset as ds
 
     if len(files) == 1 and not hive:
         from procsimp.read.parquet import read_parquet_frame
 
-        frame, _ = read_parquet_frame(Path(files[0]), source)
+        frame, _ = read_parquet_frame(Path(files[0]), source, notes=notes)
         return frame
     root = os.path.commonpath([os.path.dirname(f) for f in files])
     try:
@@ -652,8 +687,12 @@ def read_dataset_frame(files: Sequence[str], hive: bool, source: str) -> pd.Data
 
         raise unreadable(source, "dataset", exc, "the files are damaged, not Parquet, or do not share one "
                          "schema: write them again") from None
-    nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
-    return table.drop_columns(nested).to_pandas()
+    nested = [f for f in table.schema if pa.types.is_nested(f.type)]
+    if nested and notes is not None:
+        from procsimp.read.notes import nested_columns
+
+        notes.append(nested_columns([f"{f.name!r} ({f.type})" for f in nested]))
+    return table.drop_columns([f.name for f in nested]).to_pandas()
 
 
 #: roles whose values belong to the dossier (filled from its first event that has one)

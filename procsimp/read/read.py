@@ -318,7 +318,7 @@ def _read_dataset(p: Path, source: str, mapping: Any, timezone: str, dayfirst: b
         rows = -1
     storage, why = ps.choose_storage(max(rows, 0), wanted) if rows >= 0 else ("memory", "")
     if storage == "parquet":
-        log, reason = _out_of_core(files, hive, source, mapping, timezone, columns, why)
+        log, reason = _out_of_core(files, hive, source, mapping, timezone, columns, why, notes)
         if log is not None:
             return log
         if wanted == "parquet":
@@ -332,14 +332,15 @@ def _read_dataset(p: Path, source: str, mapping: Any, timezone: str, dayfirst: b
     else:
         from procsimp.read.frame import Rows, frame_to_log
 
-        frame = ps.read_dataset_frame(files, hive, source)
+        notes = list(notes)
+        frame = ps.read_dataset_frame(files, hive, source, notes)
         log = frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst, rows=Rows(),
                            warnings=notes, **columns)
     return log
 
 
 def _out_of_core(files: tuple[str, ...], hive: bool, source: str, mapping: Any, timezone: str,
-                 columns: dict[str, Any], why: str) -> tuple[EventLog | None, str]:
+                 columns: dict[str, Any], why: str, notes: list[str]) -> tuple[EventLog | None, str]:
     """(the log left on its files, "") or (None, why it cannot be)."""
     import pyarrow.parquet as pq
 
@@ -382,5 +383,5 @@ def _out_of_core(files: tuple[str, ...], hive: bool, source: str, mapping: Any, 
     src.check()
     formats = dict(shown.formats) if shown is stored else formats
     log = EventLog(df=None, mapping=ColumnMapping(columns=dict(shown.columns), how=dict(shown.how), formats=formats),  # type: ignore[arg-type]
-                   source=source, timezone=timezone, warnings=tuple(src.warnings()), parquet=src)
+                   source=source, timezone=timezone, warnings=(*notes, *src.warnings()), parquet=src)
     return log, ""

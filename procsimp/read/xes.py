@@ -4,8 +4,9 @@
 Safety: XES never needs a DTD. Before any parser sees the file, its prolog is checked and a
 ``<!DOCTYPE``/``<!ENTITY`` declaration is refused, so no external entity is ever fetched and no
 entity-expansion bomb ("billion laughs") can expand. References to undeclared entities are
-refused too. The fallback parser (lxml) is additionally configured with
-``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``.
+refused too. The fallback parser (lxml, :func:`read_xes_lxml`) is additionally configured with
+``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``: it is public so that
+this second layer can be checked on its own, on files that the prolog check would refuse first.
 
 Speed: the fast path parses with ``rustxes`` (Rust, the parser ``pm4py.read_xes`` uses when
 installed) on the uncompressed file (Python's zlib decompresses faster than rustxes does). rustxes
@@ -50,7 +51,7 @@ from procsimp.read._xes_scan import (
     check_structure,
 )
 
-__all__ = ["read_xes_frame", "write_xes", "XesInfo"]
+__all__ = ["read_xes_frame", "read_xes_lxml", "write_xes", "XesInfo"]
 
 XES_NS = "http://www.xes-standard.org/"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -64,6 +65,8 @@ class XesInfo:
     parser: str = "rustxes"
     warnings: list[str] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)  #: distinct UTC offsets (minutes) of the dates
+    #: the share of the file that a worker process parsed (a file read in two halves), else None
+    worker_share: float | None = None
 
 
 def _check_prolog(head: bytes, source: str) -> str:
@@ -357,8 +360,9 @@ def _write_part(path: Path, out: Path, ranges: list[tuple[int, int]], tail: byte
     return out
 
 
-def _parse_in_two(plain: Path) -> tuple[Any, _Scan] | None:
-    """Parse the halves in parallel (this process and a worker); None when that is not possible.
+def _parse_in_two(plain: Path) -> tuple[Any, _Scan, float] | None:
+    """Parse the halves in parallel (this process and a worker): (frame, scan, the worker's
+    share of the file); None when that is not possible.
 
     The worker's half is written first and the worker started at once, so that writing this
     process's half overlaps with the worker's start-up.
@@ -367,7 +371,8 @@ def _parse_in_two(plain: Path) -> tuple[Any, _Scan] | None:
 
     import polars as pl
 
-    point = _split_point(plain, _worker_share(plain.stat().st_size))
+    share = _worker_share(plain.stat().st_size)
+    point = _split_point(plain, share)
     if point is None:
         return None
     header_end, split = point
@@ -398,7 +403,7 @@ def _parse_in_two(plain: Path) -> tuple[Any, _Scan] | None:
             return None
         second = pl.read_ipc(out_arrow)
         frame = pl.concat([first, second], how="diagonal_relaxed")
-    return frame, scan
+    return frame, scan, share
 
 
 # ---------------------------------------------------------------------------- lxml
@@ -408,7 +413,15 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _read_lxml(path: Path, source: str, timezone: str, warnings: list[str] | None = None) -> pd.DataFrame:
+def read_xes_lxml(path: Path, source: str, timezone: str, warnings: list[str] | None = None) -> pd.DataFrame:
+    """Read an XES file (or ``.xes.gz``) with lxml into a raw frame: the parser :func:`read_xes_frame`
+    falls back on (a file that is not UTF-8, or that rustxes cannot be trusted with).
+
+    It never loads a DTD, resolves an entity or touches the network, whatever the file declares:
+    an external entity is an error, an entity bomb does not expand. ``read_xes_frame`` refuses a
+    DTD before any parser runs; this is the second layer, safe on its own. Raises
+    :class:`~procsimp.errors.LogReadError` naming ``source``; notes go to ``warnings``.
+    """
     from lxml import etree
 
     compressed = path.open("rb").read(2) == _GZIP_MAGIC
@@ -517,7 +530,7 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
                 with contextlib.suppress(_Fallback, OSError, ImportError):
                     parsed = _parse_in_two(plain)
             if parsed is not None:
-                polars_frame, scan = parsed
+                polars_frame, scan, info.worker_share = parsed
                 info.parser = "rustxes (two processes)"
             else:
                 background = size >= BACKGROUND_SCAN_BYTES and _free_core()
@@ -540,7 +553,7 @@ def read_xes_frame(path: Path, source: str, timezone: str) -> tuple[pd.DataFrame
         info.offsets = [_minutes(o) for o in offsets]
         if polars_frame is None or not scan.trusted or not shape.plain:
             info.parser = info.parser if info.parser.startswith("lxml") else "lxml"
-            frame = _read_lxml(plain, source, timezone, info.warnings)
+            frame = read_xes_lxml(plain, source, timezone, info.warnings)
         else:
             frame = _to_pandas(polars_frame)
             frame = frame[_file_order(plain, list(frame.columns))]

@@ -1,0 +1,293 @@
+"""The data-quality warnings of a log left on its Parquet files, computed by DuckDB.
+
+The in-memory reader (:func:`procsimp.read.frame.frame_to_log`) checks its events with numpy; a
+:class:`~procsimp.read.parquet_source.ParquetSource` gets the same figures from a few aggregate
+queries over the files and over the encoded ``events`` table, and words them with the same
+functions (:mod:`procsimp.read.notes`), so that a log gives the same warnings, in the same order,
+whichever way it is read. Only counts, the first few positions and a few sample values come back
+to Python.
+
+A position is the event's place in the files taken one after the other (the row number of the
+DataFrame the in-memory reader would build), as the in-memory reader of a Parquet file says it.
+Times are compared at the microsecond (the in-memory reader: nanosecond), so two times that
+differ by less than a microsecond count as equal here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from procsimp.core.log import CASE_ROLES, TEXT_ROLES, TIME_ROLES
+from procsimp.errors import LogValidationError
+from procsimp.read import notes as _notes
+from procsimp.read.parquet_source import _WHITESPACE, quote, sql_string, visible_sql
+
+if TYPE_CHECKING:  # pragma: no cover
+    from procsimp.read.parquet_source import ParquetSource
+
+__all__ = ["check_times", "source_warnings"]
+
+_DAY_US = 86_400_000_000
+#: positions named in a warning, as :class:`procsimp.read.frame.Rows` names them
+_SHOWN = 5
+
+
+def _offsets_sql(src: ParquetSource) -> str:
+    """A SQL list: the position of the first row of each file (the files one after the other)."""
+    import pyarrow.parquet as pq
+
+    offsets, total = [], 0
+    for f in src.files:
+        offsets.append(total)
+        total += pq.read_metadata(f).num_rows
+    return f"[{', '.join(map(str, offsets))}]"
+
+
+def _position_sql(src: ParquetSource) -> str:
+    """The SQL of an event's position: its row in the files taken one after the other."""
+    files = ", ".join(sql_string(f) for f in src.files)
+    return f"({_offsets_sql(src)}[list_position([{files}], __procsimp_file)] + file_row_number)"
+
+
+def _where(first: list[Any] | None, total: int) -> str:
+    from procsimp.read.frame import Rows
+
+    return Rows().listed([int(p) for p in (first or [])], total)
+
+
+def _raw(src: ParquetSource, role: str) -> str:
+    return f"CAST({quote(src.columns[role])} AS VARCHAR)"
+
+
+def _missing_sql(src: ParquetSource, role: str) -> str:
+    """The condition that an event has no value for a text role once read (empty, blank or only
+    invisible characters): the blank values are found among the distinct values, so that no event
+    is normalised one by one."""
+    key = f"blank_{role}"
+    if key not in src._facts:
+        raw = _raw(src, role)
+        # only a value made of white space and invisible characters is blank (NFC makes no blank)
+        from procsimp.read.frame import INVISIBLE
+
+        src._facts[key] = [v for (v,) in src.query(
+            f"SELECT DISTINCT {raw} AS raw FROM {src.scan()} "
+            f"WHERE regexp_full_match({raw}, {sql_string(f'[{_WHITESPACE}{INVISIBLE}]*')})")]
+    blank = src._facts[key]
+    listed = f" OR {_raw(src, role)} IN ({', '.join(sql_string(v) for v in blank)})" if blank else ""
+    return f"({_raw(src, role)} IS NULL{listed})"
+
+
+def _kept_sql(src: ParquetSource) -> str:
+    """The condition that an event of the files can be placed (case, step, completion time)."""
+    return (f"NOT {_missing_sql(src, 'case')} AND NOT {_missing_sql(src, 'activity')} "
+            f"AND {src.raw_time_sql('timestamp')} IS NOT NULL")
+
+
+def _shown_time(micros: int, timezone: str) -> str:
+    """A time as the in-memory reader shows it (``2250-01-01 23:59:59.999999+07:00``)."""
+    return str(pd.Timestamp(int(micros), unit="us", tz="UTC").tz_convert(timezone))
+
+
+# ---------------------------------------------------------------------------- times
+def _bad_times(src: ParquetSource) -> dict[str, tuple[int, int, list[Any], list[Any]]]:
+    """role -> (values present, values outside the plausible years, the first positions of those,
+    their first values in microseconds), for every mapped time role; computed once."""
+    key = "bad_times"
+    if key not in src._facts:
+        roles = [role for role in TIME_ROLES if role in src.columns]
+        found: dict[str, tuple[int, int, list[Any], list[Any]]] = {}
+        if roles:
+            from procsimp.read.parquet_source import plausible_us
+
+            first, last = plausible_us(src.timezone)
+            # the reading of times keeps their order: the extremes of the column tell
+            def extreme(role: str, how: str) -> str:
+                column = quote(src.columns[role])
+                return src.raw_time_sql(role).replace(column, f"{how}({column})")
+
+            bounds = ", ".join(f"count({quote(src.columns[r])}), {extreme(r, 'min')}, {extreme(r, 'max')}"
+                               for r in roles)
+            row = src.query(f"SELECT {bounds} FROM {src.scan()}")[0]
+            # (a day of margin: around a daylight-saving change local times are not in order)
+            inside: dict[str, tuple[int, int, list[Any], list[Any]]] = {
+                r: (int(row[3 * i]), 0, [], []) for i, r in enumerate(roles)
+                if row[3 * i] == 0 or (row[3 * i + 1] >= first + _DAY_US and row[3 * i + 2] < last - _DAY_US)}
+            found.update(inside)
+            roles = [r for r in roles if r not in inside]
+        if roles:
+            parts = []
+            for role in roles:
+                raw = src.raw_time_sql(role)
+                bad = f"({raw} < {first} OR {raw} >= {last})"
+                parts.append(f"count({raw}), count(*) FILTER (WHERE {bad}), "
+                             f"list(pos ORDER BY pos) FILTER (WHERE {bad})[1:{_SHOWN}], "
+                             f"list({raw} ORDER BY pos) FILTER (WHERE {bad})[1:3]")
+            row = src.query(f"SELECT {', '.join(parts)} FROM (SELECT *, {_position_sql(src)} AS pos "
+                            f"FROM {src.scan()})")[0]
+            for i, role in enumerate(roles):
+                present, n_bad, positions, values = row[4 * i: 4 * i + 4]
+                found[role] = (int(present), int(n_bad), list(positions or []), list(values or []))
+        src._facts[key] = found
+    return dict(src._facts[key])
+
+
+def check_times(src: ParquetSource) -> None:
+    """Raise what the in-memory reader raises for times outside the plausible years: any in the
+    completion or start column, or every value of another time column."""
+    from procsimp.read.mapping import option_for
+    from procsimp.read.times import ACCEPTED_FORMATS, NS_MAX_YEAR, NS_MIN_YEAR
+
+    for role, (present, n_bad, positions, values) in _bad_times(src).items():
+        if n_bad and (role in ("timestamp", "start") or n_bad >= present):
+            raise LogValidationError(_notes.bad_times_error(
+                src.source, src.columns[role], role, n_bad, [_shown_time(v, src.timezone) for v in values],
+                _where(positions, n_bad), f"{ACCEPTED_FORMATS} (years {NS_MIN_YEAR}-{NS_MAX_YEAR})",
+                option_for(role)))
+
+
+# ---------------------------------------------------------------------------- warnings
+def _nested(src: ParquetSource) -> list[str]:
+    """Columns of nested values, which the in-memory reader leaves out."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(src.files[0])
+    nested = [f for f in schema if pa.types.is_nested(f.type)
+              or (pa.types.is_dictionary(f.type) and pa.types.is_nested(f.type.value_type))]
+    return [_notes.nested_columns([f"{f.name!r} ({f.type})" for f in nested])] if nested else []
+
+
+def _invisible(src: ParquetSource) -> list[str]:
+    """Text columns with values that hold invisible characters (removed on reading)."""
+    from procsimp.read.frame import INVISIBLE, ascii_repr
+
+    out = []
+    pattern = sql_string(f"[{INVISIBLE}]")
+    roles = [role for role in TEXT_ROLES if role in src.columns]
+    # (NFC and stripping neither make nor remove those characters: the raw values tell)
+    found = src.query("SELECT " + ", ".join(
+        "bool_or(" + " OR ".join(f"contains({_raw(src, role)}, {sql_string(ch)})" for ch in INVISIBLE) + ")"
+        for role in roles) + f" FROM {src.scan()}")[0]
+    for role in (role for role, hit in zip(roles, found, strict=True) if hit):
+        raw = _raw(src, role)
+        hits = [v for (v,) in src.query(f"SELECT DISTINCT {raw} FROM {src.scan()} WHERE regexp_matches({raw}, {pattern})")]
+        listed = ", ".join(sql_string(v) for v in hits)
+        (example,) = src.query(f"SELECT arg_min(trim(nfc_normalize({raw}), {sql_string(_WHITESPACE)}), pos) FROM "
+                               f"(SELECT *, {_position_sql(src)} AS pos FROM {src.scan()} WHERE {raw} IN ({listed}))")[0]
+        out.append(_notes.invisible(src.columns[role], role, len(hits), ascii_repr(str(example))))
+    return out
+
+
+def _dropped(src: ParquetSource) -> list[str]:
+    """Events left out for an empty case id, step or completion time, one warning per column."""
+    lacks = {"case": _missing_sql(src, "case"), "activity": _missing_sql(src, "activity"),
+             "timestamp": f"{src.raw_time_sql('timestamp')} IS NULL"}
+    counts = src.query(f"SELECT {', '.join(f'count(*) FILTER (WHERE {cond})' for cond in lacks.values())} "
+                       f"FROM {src.scan()}")[0]
+    out = []
+    for (role, cond), count in zip(lacks.items(), counts, strict=True):
+        if count:
+            positions = [p for (p,) in src.query(f"SELECT {_position_sql(src)} AS pos FROM {src.scan()} WHERE {cond} "
+                                                 f"ORDER BY pos LIMIT {_SHOWN}")]
+            out.append(_notes.dropped(int(count), role, src.columns[role], _where(positions, int(count))))
+    return out
+
+
+def _unsorted(src: ParquetSource, events: str) -> list[str]:
+    """Dossiers whose events, in the order of the files, go back in time."""
+    (n,) = src.query(f"""
+SELECT count(DISTINCT case_id) FROM (
+  SELECT case_id, t_end < lag(t_end) OVER (PARTITION BY case_id ORDER BY f, r) AS back FROM {events})
+WHERE back""")[0]
+    return [_notes.unsorted(int(n))] if n else []
+
+
+def _case_values(src: ParquetSource) -> list[str]:
+    """Dossier attributes other than the service with two values within a dossier (counted when
+    the files are encoded, on the codes of the normalised values)."""
+    differ = src.encoded().differ
+    return [_notes.case_values_differ(src.columns[role], role, *differ[role])
+            for role in CASE_ROLES if role in differ and role in src.columns]
+
+
+def _no_service(src: ParquetSource, events: str) -> list[str]:
+    from procsimp.read.frame import NO_SERVICE
+
+    enc = src.encoded()
+    names = enc.dictionaries["service"]
+    if not enc.has_service or NO_SERVICE not in names:
+        return []
+    (n,) = src.query(f"SELECT count(DISTINCT case_id) FROM {events} WHERE svc = {names.index(NO_SERVICE)}")[0]
+    if n == 0:
+        return []
+    return [_notes.no_service(int(n), src.columns["service"], NO_SERVICE)]
+
+
+def _unmapped(src: ParquetSource) -> list[str]:
+    """The other columns, as compared (text normalised as the reader keeps it), nested aside."""
+    mapped = set(src.columns.values())
+    out = []
+    for column, kind in src.types.items():
+        if column in mapped or kind.upper().startswith(("STRUCT", "MAP", "UNION")) or kind.endswith("]"):
+            continue
+        value = f"s.{quote(column)}"
+        if kind.upper() == "VARCHAR":
+            value = f"nullif(trim({visible_sql(f'nfc_normalize({value})')}, {sql_string(_WHITESPACE)}), '')"
+        out.append(value)
+    return out
+
+
+def _duplicates(src: ParquetSource, events: str, n: int) -> list[str]:
+    """Events equal in every column to an earlier event of the files: only events that share
+    their dossier and time with another can be, so those are found first, on the encoded table
+    (codes of the normalised values; a dossier's attributes are the same for all its events), and
+    only they are compared on the other columns of the files."""
+    candidates = (f"SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY case_id, t_end) AS tied FROM {events}) "
+                  "WHERE tied > 1")
+    compared = ["e.case_id", "e.act", "e.res", "e.unit", "e.t_end", "e.t_start"]
+    joined = f"({candidates}) e"
+    others = _unmapped(src)
+    if others:
+        files = ", ".join(sql_string(f) for f in src.files)
+        joined += (f" JOIN (SELECT *, list_position([{files}], __procsimp_file) AS f FROM {src.scan()}) s "
+                   "ON s.f = e.f AND s.file_row_number = e.r")
+        compared += others
+    offsets = _offsets_sql(src)
+    count, positions = src.query(f"""
+SELECT count(*), list(pos ORDER BY pos)[1:{_SHOWN}] FROM (
+  SELECT {offsets}[e.f] + e.r AS pos, row_number() OVER (PARTITION BY {', '.join(compared)} ORDER BY e.f, e.r) AS k
+  FROM {joined})
+WHERE k > 1""")[0]
+    return [_notes.duplicates(int(count), n, _where(positions, int(count)))] if count else []
+
+
+def _quality(src: ParquetSource, events: str) -> list[str]:
+    """Duplicates, single-event dossiers, ties and day-resolution times, missing officers."""
+    tz = sql_string(src.timezone)
+    local = f"epoch_us(timezone({tz}, to_timestamp(0) + to_microseconds(t_end)))"
+    n, cases, single, distinct_times, midnight, no_officer = src.query(f"""
+SELECT sum(n), count(*), count(*) FILTER (WHERE n = 1), sum(times), sum(midnight), sum(no_officer) FROM (
+  SELECT count(*) AS n, count(DISTINCT t_end) AS times, count(*) FILTER (WHERE {local} % {_DAY_US} = 0) AS midnight,
+    count(*) FILTER (WHERE res IS NULL) AS no_officer
+  FROM {events} GROUP BY case_id)""")[0]
+    n, cases = int(n), int(cases)
+    officers = src.columns.get("resource")
+    notes = [
+        _notes.single_events(int(single), cases),
+        _notes.ties(int(midnight) / n, n - int(distinct_times), n - cases),
+        _notes.missing_officers(int(no_officer) / n, officers),
+    ]
+    return _duplicates(src, events, n) + [note for note in notes if note]
+
+
+def source_warnings(src: ParquetSource) -> list[str]:
+    """Every data-quality warning of the in-memory reader, for the whole log of ``src``."""
+    events = src.encoded().name
+    bad = _bad_times(src)
+    times = [_notes.bad_times(src.columns[role], role, n_bad, [_shown_time(v, src.timezone) for v in values],
+                              _where(positions, n_bad))
+             for role, (_, n_bad, positions, values) in bad.items() if n_bad]
+    return [*_nested(src), *_invisible(src), *times, *_dropped(src), *_unsorted(src, events),
+            *_case_values(src), *_no_service(src, events), *_quality(src, events)]
