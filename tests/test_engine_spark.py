@@ -224,10 +224,10 @@ def _jobs(backend: SparkBackend) -> int:
     return max(tracker.getJobIdsForGroup(None), default=-1)
 
 
-def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, tuple[str, Path]]:
+def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, tuple[str, Path, str]]:
     """``procsimp --engine E ARGS`` for both engines, ``{E}`` in ARGS standing for the engine's
-    own folder: ``{engine: (stdout, folder)}``; Spark must have run jobs for its command."""
-    runs: dict[str, tuple[str, Path]] = {}
+    own folder: ``{engine: (stdout, folder, stderr)}``; Spark must have run jobs for its command."""
+    runs: dict[str, tuple[str, Path, str]] = {}
     for name in ("duckdb", "spark"):
         folder = tmp_path / name
         before = _jobs(spark)
@@ -235,7 +235,7 @@ def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, t
         assert code == 0, err[-2000:]
         ran = _jobs(spark) - before
         assert (ran > 0) if name == "spark" else (ran == 0), (name, ran)
-        runs[name] = (out, folder)
+        runs[name] = (out, folder, err)
     return runs
 
 
@@ -309,3 +309,111 @@ def test_report_on_spark_equals_duckdb(spark: SparkBackend, tmp_path: Path) -> N
                      "--out", "{E}")
     names = _same_folders(runs["spark"][1], runs["duckdb"][1])
     assert {"index.html", "report.md", "kpis.csv", "flags.json"} <= set(names)
+
+
+# ---------------------------------------------------------------------------- Spark reads the files
+@pytest.fixture(scope="module")
+def parquet_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled English log as procsimp writes Parquet (timestamps in nanoseconds, with zone)."""
+    path = tmp_path_factory.mktemp("spark_parquet") / "dossiers en.parquet"  # a space: a path Spark writes as a URI
+    code, _, err = invoke("convert", EVENT_LOGS / "dossiers_en.csv", "--out", path)
+    assert code == 0, err
+    return path
+
+
+def _file_scans(backend: SparkBackend, after: int, path: Path) -> list[int]:
+    """The rows that each Parquet scan of ``path`` produced in the SQL executions after ``after``,
+    from Spark's own record of its executed plans and their metrics."""
+    store = backend.session()._jsparkSession.sharedState().statusStore()
+    executions = store.executionsList()
+    rows = []
+    for i in range(executions.size()):
+        execution = executions.apply(i)
+        if execution.executionId() <= after:
+            continue
+        nodes = store.planGraph(execution.executionId()).allNodes()
+        values = store.executionMetrics(execution.executionId())
+        for j in range(nodes.size()):
+            node = nodes.apply(j)
+            if not node.desc().startswith("FileScan parquet") or not (
+                    str(path) in node.desc() or path.as_uri().replace("file://", "file:") in node.desc()):
+                continue
+            metrics = node.metrics()
+            for k in range(metrics.size()):
+                if metrics.apply(k).name() == "number of output rows":
+                    value = values.get(metrics.apply(k).accumulatorId())
+                    rows.append(int(value.get().replace(",", "")) if value.isDefined() else -1)
+    return rows
+
+
+def _last_execution(backend: SparkBackend) -> int:
+    executions = backend.session()._jsparkSession.sharedState().statusStore().executionsList()
+    return max((executions.apply(i).executionId() for i in range(executions.size())), default=-1)
+
+
+def test_spark_reads_a_log_left_on_its_parquet_files_itself(spark: SparkBackend, parquet_log: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyspark.sql import SparkSession
+
+    expected_log = read_log(parquet_log, storage="parquet")  # on DuckDB
+    expected = {name: fn(expected_log) for name, fn in TABLES.items()}
+    shipped: list[int] = []  # the rows of every table this process hands to Spark
+    create = SparkSession.createDataFrame
+
+    def counting(self: SparkSession, data: object, *args: object, **kwargs: object) -> object:
+        shipped.append(getattr(data, "num_rows", None) or len(data))  # type: ignore[arg-type]
+        return create(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(SparkSession, "createDataFrame", counting)
+    conf = spark.session().conf
+    length = conf.get("spark.sql.maxMetadataStringLength")
+    conf.set("spark.sql.maxMetadataStringLength", "10000")  # the plans name the whole path of the file
+    before = _last_execution(spark)
+    try:
+        with engine.use_backend(spark):
+            log = read_log(parquet_log, storage="parquet")
+            got = {name: fn(log) for name, fn in TABLES.items()}
+    finally:
+        conf.set("spark.sql.maxMetadataStringLength", length)
+    for name in TABLES:
+        assert len(expected[name]) > 0, name
+        pd.testing.assert_frame_equal(got[name].reset_index(drop=True), expected[name].reset_index(drop=True),
+                                      check_dtype=False, rtol=1e-9, obj=name)
+    # Spark scanned the file itself, every event of it ...
+    scans = _file_scans(spark, before, parquet_log)
+    assert scans and max(scans) == log.n_events == 10_349, scans
+    # ... and no table of per-event (or per-dossier) size went from this process to Spark: what
+    # crossed was the calendar's days and the file's name
+    assert shipped and max(shipped) < log.n_cases == 1_000, shipped
+    # the log's facts and encoding were made by Spark, not by this process's DuckDB
+    assert [type(e.database).__name__ for e in log.parquet._shared.values()] == ["SparkDatabase"]
+
+
+def test_commands_on_spark_read_the_parquet_files_and_equal_duckdb(spark: SparkBackend, parquet_log: Path,
+                                                                    tmp_path: Path) -> None:
+    for command, formats in (("profile", "json"), ("mine", "svg,bpmn"), ("flag", "json")):
+        runs = _run_both(spark, tmp_path / command, command, parquet_log, "--storage", "parquet", "--service", SERVICE,
+                         "--format", formats, "--out", "{E}")
+        if command != "mine":
+            _same_json(json.loads(runs["spark"][0]), json.loads(runs["duckdb"][0]), f"{command} stdout")
+        assert _same_folders(runs["spark"][1], runs["duckdb"][1]), command
+        assert "events left on its Parquet file, read by Spark from the files itself (as asked)" in runs["spark"][2]
+        assert "read by DuckDB out of core (as asked)" in runs["duckdb"][2]
+
+
+def test_spark_that_cannot_read_the_files_gives_one_error_line(spark: SparkBackend, parquet_log: Path,
+                                                                tmp_path: Path) -> None:
+    from procsimp.errors import LogReadError
+
+    moved = tmp_path / "moved.parquet"
+    shutil.copy(parquet_log, moved)
+    log = read_log(moved, storage="parquet")  # read on DuckDB; then the file goes before Spark reads it
+    moved.unlink()
+    with engine.use_backend(spark), pytest.raises(LogReadError) as caught:
+        engine.dfg(log)
+    message = str(caught.value)
+    assert message.startswith(f"{moved}: Spark could not read the Parquet files (")
+    assert "PATH_NOT_FOUND" in message and "\n" not in message
+    assert message.endswith("give a path that the Spark driver and every executor reach (a local path in local mode; "
+                            "a shared mount, hdfs:// or s3a:// on a cluster), or use the default DuckDB engine "
+                            "(--engine duckdb)")

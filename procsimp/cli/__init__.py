@@ -371,6 +371,10 @@ def describe_storage(log: Any, wanted: str | None = None) -> str:
     if log.parquet is not None:
         src = log.parquet
         files = f"{len(src.files)} Parquet files" if len(src.files) > 1 else "its Parquet file"
+        from procsimp.engine.backend import get_backend, parquet_database
+
+        if getattr(parquet_database(get_backend()), "engine_name", "DuckDB") == "Spark":
+            return f"{log.n_events:,} events left on {files}, read by Spark from the files itself ({src.reason})"
         return f"{log.n_events:,} events left on {files}, read by DuckDB out of core ({src.reason})"
     from procsimp.core.config import settings
     from procsimp.read.parquet_source import choose_storage
