@@ -210,24 +210,15 @@ class SparkDatabase:
 
         spark = self.session()
         reader = spark.read
-        if hive:  # the folder above the first key=value folder: the partition columns come from the paths
-            root = os.path.commonpath([os.path.dirname(f) for f in files])
-            while "=" in os.path.basename(root):
-                root = os.path.dirname(root)
-            reader = reader.option("basePath", root)
+        if hive:  # the partition columns come from the key=value folders under the base path
+            reader = reader.option("basePath", _base_path(files))
         try:
             frame = reader.parquet(*files)
             listed = frame.inputFiles()
         except Exception as exc:  # pyspark's own exception classes (a path Spark cannot reach)
-            from procsimp.errors import LogReadError
-
             where = files[0] if len(files) == 1 else f"{files[0]} (and {len(files) - 1} more files)"
-            raise LogReadError(
-                f"{where}: Spark could not read the Parquet files ({_first_line(exc)}); give a path that the "
-                "Spark driver and every executor reach (a local path in local mode; a shared mount, hdfs:// or "
-                "s3a:// on a cluster), or use the default DuckDB engine (--engine duckdb)"
-            ) from None
-        nanos = _nanosecond_columns(files[0])
+            raise _unreachable(where, exc) from None
+        nanos = self._nanosecond_columns(files[0])
         columns = []
         for spark_field in frame.schema.fields:
             column = F.col(_backquote(spark_field.name))
@@ -249,8 +240,79 @@ class SparkDatabase:
         self._scans[key] = name
         return name
 
+    def _nanosecond_columns(self, file: str) -> dict[str, bool]:
+        """Column -> has a timezone, for the timestamp columns stored in nanoseconds (Spark reads
+        them as numbers): from the file's footer, read by Spark's own Parquet reader, so any path
+        the cluster reaches."""
+        spark = self.session()
+        jvm = spark._jvm
+        hadoop = jvm.org.apache.parquet.hadoop
+        reader = hadoop.ParquetFileReader.open(hadoop.util.HadoopInputFile.fromPath(
+            jvm.org.apache.hadoop.fs.Path(file), spark._jsc.hadoopConfiguration()))
+        try:
+            schema = reader.getFooter().getFileMetaData().getSchema()
+        finally:
+            reader.close()
+        nanos = {}
+        for i in range(schema.getFieldCount()):
+            kind = str(schema.getType(i).getLogicalTypeAnnotation() or "")
+            if kind.startswith("TIMESTAMP(NANOS"):
+                nanos[str(schema.getType(i).getName())] = kind.endswith("true)")
+        return nanos
+
+    def describe(self, location: str) -> tuple[tuple[str, ...], bool, dict[str, str], int]:
+        """(files, hive-partitioned, column -> DuckDB type name, rows) of the Parquet file or folder
+        at ``location`` (a URI such as ``hdfs://...``, ``s3a://...`` or ``file:///...``), as Spark
+        sees it; a log there is read by Spark only."""
+        spark = self.session()
+        try:
+            files = tuple(sorted(spark.read.parquet(location).inputFiles()))
+        except Exception as exc:  # pyspark's own exception classes (a path Spark cannot reach)
+            raise _unreachable(location, exc) from None
+        from urllib.parse import urlsplit
+
+        root = os.path.normpath(urlsplit(location).path or "/")
+        below = [os.path.relpath(os.path.dirname(urlsplit(f).path), root) for f in files]
+        hive = any("=" in part for folder in below for part in folder.split("/"))
+        name = self._scan(files, hive)
+        frame = spark.table(name)
+        types = {f.name: _DUCKDB_TYPES.get(f.dataType.typeName(), f.dataType.simpleString().upper())
+                 for f in frame.schema.fields if f.name not in ("__procsimp_file", "file_row_number")}
+        return files, hive, types, int(frame.count())
+
     def __repr__(self) -> str:
         return f"SparkDatabase({self._backend!r})"
+
+
+#: Spark's type names -> the DuckDB names the out-of-core reader checks
+_DUCKDB_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP WITH TIME ZONE", "timestamp_ntz": "TIMESTAMP",
+                 "date": "DATE", "long": "BIGINT", "integer": "INTEGER", "short": "SMALLINT", "byte": "TINYINT",
+                 "double": "DOUBLE", "float": "FLOAT", "boolean": "BOOLEAN"}
+
+
+def _unreachable(where: str, exc: BaseException) -> Exception:
+    from procsimp.errors import LogReadError
+
+    return LogReadError(
+        f"{where}: Spark could not read the Parquet files ({_first_line(exc)}); give a path that the "
+        "Spark driver and every executor reach (a local path in local mode; a shared mount, hdfs:// or "
+        "s3a:// on a cluster), or use the default DuckDB engine (--engine duckdb)"
+    )
+
+
+def _base_path(files: tuple[str, ...]) -> str:
+    """The folder above the first ``key=value`` folder common to ``files`` (paths or URIs)."""
+    from urllib.parse import urlsplit
+
+    head = ""
+    parts = urlsplit(files[0])
+    if parts.scheme and parts.netloc is not None and "://" in files[0]:
+        head = f"{parts.scheme}://{parts.netloc}"
+    paths = [f[len(head):] for f in files]
+    root = os.path.commonpath([os.path.dirname(f) for f in paths])
+    while "=" in os.path.basename(root):
+        root = os.path.dirname(root)
+    return head + root
 
 
 _lock = threading.Lock()
@@ -259,20 +321,6 @@ _scan_names = itertools.count()
 
 def _backquote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
-
-
-def _nanosecond_columns(file: str) -> dict[str, bool]:
-    """Column -> has a timezone, for the timestamp columns stored in nanoseconds (read from the
-    first file's footer where this process reaches it; Spark reads those columns as numbers)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.read_schema(file)
-    except (OSError, pa.ArrowException):  # a path only the cluster reaches
-        return {}
-    return {f.name: f.type.tz is not None for f in schema
-            if pa.types.is_timestamp(f.type) and f.type.unit == "ns"}
 
 
 def _listed_path(uri: str, files: tuple[str, ...]) -> str | None:

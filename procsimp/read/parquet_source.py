@@ -176,10 +176,11 @@ def row_count(files: Sequence[str]) -> int:
     return int(sum(pq.read_metadata(f).num_rows for f in files))
 
 
-def has_transitions(files: Sequence[str], hive: bool, column: str, source: str) -> bool:
+def has_transitions(files: Sequence[str], hive: bool, column: str, source: str, database: Any = None) -> bool:
     """Whether a lifecycle column holds a transition other than ``complete`` (or empty): the
-    events are then start/complete pairs that the in-memory reader pairs."""
-    con = connection()
+    events are then start/complete pairs that the in-memory reader pairs (read in ``database``,
+    default procsimp's DuckDB)."""
+    con = (database or shared_database()).cursor()
     try:
         value = f"lower(trim(CAST({quote(column)} AS VARCHAR)))"
         (n,) = con.execute(f"SELECT count(*) FROM {_scan(files, hive)} WHERE {value} NOT IN ('complete', '')").fetchall()[0]
@@ -191,7 +192,7 @@ def has_transitions(files: Sequence[str], hive: bool, column: str, source: str) 
 
 
 def time_formats(files: Sequence[str], hive: bool, columns: Mapping[str, str], types: Mapping[str, str],
-                 source: str) -> tuple[dict[str, str], tuple[str, ...]]:
+                 source: str, database: Any = None) -> tuple[dict[str, str], tuple[str, ...]]:
     """(role -> how its times are read, as the in-memory reader says it; the roles whose dates
     mean the end of the day): a due date column of naive times all at midnight is dates."""
     formats: dict[str, str] = {}
@@ -206,7 +207,7 @@ def time_formats(files: Sequence[str], hive: bool, columns: Mapping[str, str], t
             continue
         formats[role] = "date-time values"
         if role == "due":
-            con = connection()
+            con = (database or shared_database()).cursor()
             try:
                 value = f"CAST({quote(column)} AS TIMESTAMP)"
                 (n, midnight) = con.execute(
