@@ -387,6 +387,13 @@ def test_spark_reads_a_log_left_on_its_parquet_files_itself(spark: SparkBackend,
     assert shipped and max(shipped) < log.n_cases == 1_000, shipped
     # the log's facts and encoding were made by Spark, not by this process's DuckDB
     assert [type(e.database).__name__ for e in log.parquet._shared.values()] == ["SparkDatabase"]
+    # a URI (as a cluster's shared storage is named; written as Hadoop writes paths, spaces as they
+    # are) is listed and read by Spark alone
+    uri = f"file://{parquet_log}"
+    with engine.use_backend(spark):
+        at_uri = read_log(uri)
+        assert at_uri.n_events == 10_349 and at_uri.parquet.files == (f"file://{parquet_log}",)
+        pd.testing.assert_frame_equal(engine.variants(at_uri), expected["variants"], check_dtype=False, rtol=1e-9)
 
 
 def test_commands_on_spark_read_the_parquet_files_and_equal_duckdb(spark: SparkBackend, parquet_log: Path,
@@ -421,3 +428,14 @@ def test_spark_that_cannot_read_the_files_gives_one_error_line(spark: SparkBacke
     assert message.endswith("give a path that the Spark driver and every executor reach (a local path in local mode; "
                             "a shared mount, hdfs:// or s3a:// on a cluster), or use the default DuckDB engine "
                             "(--engine duckdb)")
+    # the same at the command line, for a URI that Spark cannot reach; DuckDB does not read URIs
+    missing = (tmp_path / "nowhere" / "log.parquet").as_uri()
+    code, out, err = invoke("--engine", "spark", "profile", missing, "--out", tmp_path / "spark")
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert code == 1 and out == "" and len(errors) == 1 and "Traceback" not in err
+    assert errors[0].startswith(f"Error: {missing}: Spark could not read the Parquet files ([PATH_NOT_FOUND] Path does not exist")
+    assert not (tmp_path / "spark").exists()
+    code, _, err = invoke("--engine", "duckdb", "profile", parquet_log.as_uri())
+    assert code == 1 and err.strip() == (
+        f"Error: {parquet_log.as_uri()}: a log at a URI is read by the Spark engine, from its Parquet files; add "
+        "--engine spark (and --spark-master URL for a cluster), or give a path on this machine")

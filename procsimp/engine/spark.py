@@ -228,7 +228,8 @@ class SparkDatabase:
                 column = micros if nanos[spark_field.name] else micros.cast("timestamp_ntz")
             columns.append(column.alias(spark_field.name))
         # Spark names each file by its URI: back to the path procsimp listed it by
-        paths = spark.createDataFrame([(uri, _listed_path(uri, files)) for uri in listed],
+        keys = {_file_key(f): f for f in files}
+        paths = spark.createDataFrame([(uri, keys.get(_file_key(uri))) for uri in listed],
                                       "uri string, __procsimp_file string")
         frame = (frame.select(*columns, F.col("_metadata.file_path").alias("__procsimp_uri"),
                               F.col("_metadata.row_index").alias("file_row_number"))
@@ -264,13 +265,14 @@ class SparkDatabase:
         """(files, hive-partitioned, column -> DuckDB type name, rows) of the Parquet file or folder
         at ``location`` (a URI such as ``hdfs://...``, ``s3a://...`` or ``file:///...``), as Spark
         sees it; a log there is read by Spark only."""
+        from urllib.parse import unquote, urlsplit
+
         spark = self.session()
         try:
-            files = tuple(sorted(spark.read.parquet(location).inputFiles()))
+            # (Spark lists them as URIs, encoded; it reads paths as Hadoop writes them, decoded)
+            files = tuple(sorted(unquote(f) for f in spark.read.parquet(location).inputFiles()))
         except Exception as exc:  # pyspark's own exception classes (a path Spark cannot reach)
             raise _unreachable(location, exc) from None
-        from urllib.parse import urlsplit
-
         root = os.path.normpath(urlsplit(location).path or "/")
         below = [os.path.relpath(os.path.dirname(urlsplit(f).path), root) for f in files]
         hive = any("=" in part for folder in below for part in folder.split("/"))
@@ -323,18 +325,16 @@ def _backquote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def _listed_path(uri: str, files: tuple[str, ...]) -> str | None:
-    """The entry of ``files`` that Spark's ``uri`` names (the same file, however written)."""
-    from urllib.parse import unquote, urlparse
+def _file_key(name: str) -> str:
+    """A file's path or URI as one comparable spelling (URIs decoded, ``file:`` as a plain path)."""
+    from urllib.parse import unquote, urlsplit
 
-    if uri in files:
-        return uri
-    parsed = urlparse(uri)
-    path = os.path.normpath(unquote(parsed.path)) if parsed.scheme in ("", "file") else None
-    for f in files:
-        if path is not None and os.path.normpath(os.path.abspath(f)) == path:
-            return f
-    return None
+    parts = urlsplit(name)
+    if parts.scheme == "file":
+        return os.path.normpath(unquote(parts.path))
+    if "://" in name:
+        return f"{parts.scheme}://{parts.netloc}{os.path.normpath(unquote(parts.path))}"
+    return os.path.normpath(os.path.abspath(name))
 
 
 class _SparkCursor:
