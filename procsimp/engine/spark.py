@@ -33,6 +33,14 @@ On the command line, ``procsimp --engine spark [--spark-master URL] COMMAND ...`
 ``PROCSIMP_ENGINE=spark`` and ``PROCSIMP_SPARK_MASTER``) runs the command's plans here; in Python,
 ``procsimp.config_context(engine="spark", spark_master=...)``.
 
+A log left on its Parquet files is read by Spark itself: :class:`SparkDatabase` runs the SQL of
+the out-of-core encoding and of :mod:`procsimp.engine.prepare_sql` on the session (translated the
+same way, plus DuckDB's ``epoch_us``, ``timezone``, ``list_position``, ``to_microseconds`` and row
+values), with DuckDB's ``read_parquet`` as ``spark.read.parquet`` of the same files, so the events
+table is built and kept in Spark and only dictionaries and counts come back. The files must be at
+a path that the driver and every executor reach (local mode: a local path; a cluster: a shared
+mount, ``hdfs://``, ``s3a://``).
+
 pyspark and a Java runtime are needed (``pip install 'procsimp[spark]'``); the error says so
 when they are missing.
 """
