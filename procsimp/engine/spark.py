@@ -52,8 +52,8 @@ import itertools
 import os
 import threading
 import warnings
-from decimal import Decimal
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -376,7 +376,8 @@ class _SparkCursor:
             frame.createOrReplaceTempView(name)
             views[name] = frame
         elif isinstance(tree, exp.Drop):
-            name = tree.find(exp.Table).name
+            table = tree.find(exp.Table)
+            name = table.name if table is not None else ""
             if views.pop(name, None) is not None:
                 self._db.session().catalog.dropTempView(name)
         else:
@@ -497,10 +498,11 @@ class SparkBackend:
         views = [*tables, *(name for name in plan if name.startswith("_"))]
         try:
             with _no_pandas_version_warning():
+                database = self._db
                 for name, table in tables.items():
-                    if self._db is not None and getattr(table, "database", None) is self._db:
+                    if getattr(table, "database", None) is database and database is not None:
                         # a table (or query) of this session: read where it is
-                        self._db.cursor()._frame(_parse(table.select)).createOrReplaceTempView(name)
+                        database.cursor()._frame(_parse(table.select)).createOrReplaceTempView(name)
                     else:
                         spark.createDataFrame(table).createOrReplaceTempView(name)
                 out: dict[str, pd.DataFrame] = {}
