@@ -182,6 +182,19 @@ def test_dialect_rewrites() -> None:
     )
     with pytest.raises(ValueError, match="only list"):
         to_spark_sql("SELECT list(act ORDER BY rn DESC) FROM t")
+    # the out-of-core encoding's DuckDB functions: times, file positions, row values, hints
+    assert to_spark_sql("SELECT epoch_us(timezone('Asia/Ho_Chi_Minh', (CAST(c AS TIMESTAMP) + "
+                        "to_microseconds(86399999999)))) FROM t") == (
+        "SELECT UNIX_MICROS(TO_UTC_TIMESTAMP((CAST(c AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, 0, 0, 86399.999999)), "
+        "'Asia/Ho_Chi_Minh')) FROM t"
+    )
+    assert to_spark_sql("SELECT list_position(['a', 'b'], f), arg_min(x, (t, f, r)) FROM t") == (
+        "SELECT ARRAY_POSITION(ARRAY('a', 'b'), f), MIN_BY(x, STRUCT(t, f, r)) FROM t"
+    )
+    assert to_spark_sql("WITH d AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM d") == "WITH d AS (SELECT 1 AS x) SELECT x FROM d"
+    assert to_spark_sql("SELECT lead(p) OVER a - 1 FROM o WINDOW a AS (ORDER BY p)") == (
+        "SELECT (LEAD(p) OVER a) - 1 FROM o WINDOW a AS (ORDER BY p NULLS LAST)"
+    )
 
 
 def test_every_engine_query_translates() -> None:

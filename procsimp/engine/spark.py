@@ -67,7 +67,7 @@ __all__ = ["SparkBackend", "to_spark_sql"]
 
 
 def _spark_tree(node: Any) -> Any:
-    """The two rewrites SQLGlot leaves to us (see the module docstring), on one parsed node."""
+    """The rewrites SQLGlot leaves to us (see the module docstring), on one parsed node."""
     from sqlglot import exp
 
     if isinstance(node, exp.Anonymous):
@@ -82,7 +82,7 @@ def _spark_tree(node: Any) -> Any:
             node.set("expressions", [args[1], args[0]])
         elif name == "list_position":  # both count from 1, NULL when absent
             node.set("this", "array_position")
-        if name == "to_microseconds":
+        elif name == "to_microseconds":  # an interval of that many microseconds
             if len(args) != 1 or not isinstance(args[0], exp.Literal) or args[0].is_string:
                 raise ValueError(f"only to_microseconds(integer literal) is translated to Spark, not {node.sql('duckdb')}")
             seconds = Decimal(int(args[0].this)) / 1_000_000
@@ -174,7 +174,8 @@ class SparkDatabase:
     itself, so they must be at a path that every executor reaches (a local path in local mode; a
     shared mount, ``hdfs://`` or ``s3a://`` on a cluster). ``nfc_normalize`` is a Python function
     of the session (it sees each text column's distinct values only), and timestamps stored in
-    nanoseconds are read as microseconds, as DuckDB reads them.
+    nanoseconds are read as microseconds, as DuckDB reads them. The session's time zone is set to
+    UTC (the queries convert local times themselves, as on DuckDB).
     """
 
     #: how errors name this database, and what to do when a statement fails
