@@ -360,7 +360,7 @@ def _read_uri(source: str, mapping: Any, timezone: str, columns: dict[str, Any],
         raise LogReadError(f"{source}: a log at a URI stays on its Parquet files, read by Spark; leave out "
                            "--storage memory, or copy the files to this machine")
     files, hive, types, rows = database.describe(source)
-    log, reason = _out_of_core(files, hive, source, mapping, timezone, columns, "at a URI, read by Spark",
+    log, reason = _out_of_core(files, hive, source, mapping, timezone, columns, "a URI",
                                database=database, types=types, rows=rows)
     if log is None:
         raise LogReadError(
