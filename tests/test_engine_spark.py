@@ -198,6 +198,19 @@ def test_dialect_rewrites() -> None:
     )
     with pytest.raises(ValueError, match="only list"):
         to_spark_sql("SELECT list(act ORDER BY rn DESC) FROM t")
+    # the out-of-core encoding's DuckDB functions: times, file positions, row values, hints
+    assert to_spark_sql("SELECT epoch_us(timezone('Asia/Ho_Chi_Minh', (CAST(c AS TIMESTAMP) + "
+                        "to_microseconds(86399999999)))) FROM t") == (
+        "SELECT UNIX_MICROS(TO_UTC_TIMESTAMP((CAST(c AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, 0, 0, 86399.999999)), "
+        "'Asia/Ho_Chi_Minh')) FROM t"
+    )
+    assert to_spark_sql("SELECT list_position(['a', 'b'], f), arg_min(x, (t, f, r)) FROM t") == (
+        "SELECT ARRAY_POSITION(ARRAY('a', 'b'), f), MIN_BY(x, STRUCT(t, f, r)) FROM t"
+    )
+    assert to_spark_sql("WITH d AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM d") == "WITH d AS (SELECT 1 AS x) SELECT x FROM d"
+    assert to_spark_sql("SELECT lead(p) OVER a - 1 FROM o WINDOW a AS (ORDER BY p)") == (
+        "SELECT (LEAD(p) OVER a) - 1 FROM o WINDOW a AS (ORDER BY p NULLS LAST)"
+    )
 
 
 def test_every_engine_query_translates() -> None:
@@ -241,10 +254,10 @@ def _jobs(backend: SparkBackend) -> int:
     return max(tracker.getJobIdsForGroup(None), default=-1)
 
 
-def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, tuple[str, Path]]:
+def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, tuple[str, Path, str]]:
     """``procsimp --engine E ARGS`` for both engines, ``{E}`` in ARGS standing for the engine's
-    own folder: ``{engine: (stdout, folder)}``; Spark must have run jobs for its command."""
-    runs: dict[str, tuple[str, Path]] = {}
+    own folder: ``{engine: (stdout, folder, stderr)}``; Spark must have run jobs for its command."""
+    runs: dict[str, tuple[str, Path, str]] = {}
     for name in ("duckdb", "spark"):
         folder = tmp_path / name
         before = _jobs(spark)
@@ -252,7 +265,7 @@ def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, t
         assert code == 0, err[-2000:]
         ran = _jobs(spark) - before
         assert (ran > 0) if name == "spark" else (ran == 0), (name, ran)
-        runs[name] = (out, folder)
+        runs[name] = (out, folder, err)
     return runs
 
 
@@ -326,3 +339,133 @@ def test_report_on_spark_equals_duckdb(spark: SparkBackend, tmp_path: Path) -> N
                      "--out", "{E}")
     names = _same_folders(runs["spark"][1], runs["duckdb"][1])
     assert {"index.html", "report.md", "kpis.csv", "flags.json"} <= set(names)
+
+
+# ---------------------------------------------------------------------------- Spark reads the files
+@pytest.fixture(scope="module")
+def parquet_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled English log as procsimp writes Parquet (timestamps in nanoseconds, with zone)."""
+    path = tmp_path_factory.mktemp("spark_parquet") / "dossiers en.parquet"  # a space: a path Spark writes as a URI
+    code, _, err = invoke("convert", EVENT_LOGS / "dossiers_en.csv", "--out", path)
+    assert code == 0, err
+    return path
+
+
+def _file_scans(backend: SparkBackend, after: int, path: Path) -> list[int]:
+    """The rows that each Parquet scan of ``path`` produced in the SQL executions after ``after``,
+    from Spark's own record of its executed plans and their metrics."""
+    store = backend.session()._jsparkSession.sharedState().statusStore()
+    executions = store.executionsList()
+    rows = []
+    for i in range(executions.size()):
+        execution = executions.apply(i)
+        if execution.executionId() <= after:
+            continue
+        nodes = store.planGraph(execution.executionId()).allNodes()
+        values = store.executionMetrics(execution.executionId())
+        for j in range(nodes.size()):
+            node = nodes.apply(j)
+            if not node.desc().startswith("FileScan parquet") or not (
+                    str(path) in node.desc() or path.as_uri().replace("file://", "file:") in node.desc()):
+                continue
+            metrics = node.metrics()
+            for k in range(metrics.size()):
+                if metrics.apply(k).name() == "number of output rows":
+                    value = values.get(metrics.apply(k).accumulatorId())
+                    rows.append(int(value.get().replace(",", "")) if value.isDefined() else -1)
+    return rows
+
+
+def _last_execution(backend: SparkBackend) -> int:
+    executions = backend.session()._jsparkSession.sharedState().statusStore().executionsList()
+    return max((executions.apply(i).executionId() for i in range(executions.size())), default=-1)
+
+
+def test_spark_reads_a_log_left_on_its_parquet_files_itself(spark: SparkBackend, parquet_log: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyspark.sql import SparkSession
+
+    expected_log = read_log(parquet_log, storage="parquet")  # on DuckDB
+    expected = {name: fn(expected_log) for name, fn in TABLES.items()}
+    shipped: list[int] = []  # the rows of every table this process hands to Spark
+    create = SparkSession.createDataFrame
+
+    def counting(self: SparkSession, data: object, *args: object, **kwargs: object) -> object:
+        shipped.append(getattr(data, "num_rows", None) or len(data))  # type: ignore[arg-type]
+        return create(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(SparkSession, "createDataFrame", counting)
+    conf = spark.session().conf
+    length = conf.get("spark.sql.maxMetadataStringLength")
+    conf.set("spark.sql.maxMetadataStringLength", "10000")  # the plans name the whole path of the file
+    before = _last_execution(spark)
+    try:
+        with engine.use_backend(spark):
+            log = read_log(parquet_log, storage="parquet")
+            got = {name: fn(log) for name, fn in TABLES.items()}
+    finally:
+        conf.set("spark.sql.maxMetadataStringLength", length)
+    for name in TABLES:
+        assert len(expected[name]) > 0, name
+        pd.testing.assert_frame_equal(got[name].reset_index(drop=True), expected[name].reset_index(drop=True),
+                                      check_dtype=False, rtol=1e-9, obj=name)
+    # Spark scanned the file itself, every event of it ...
+    scans = _file_scans(spark, before, parquet_log)
+    assert scans and max(scans) == log.n_events == 10_349, scans
+    # ... and no table of per-event (or per-dossier) size went from this process to Spark: what
+    # crossed was the calendar's days and the file's name
+    assert shipped and max(shipped) < log.n_cases == 1_000, shipped
+    # the log's facts and encoding were made by Spark, not by this process's DuckDB
+    assert [type(e.database).__name__ for e in log.parquet._shared.values()] == ["SparkDatabase"]
+    # a URI (as a cluster's shared storage is named; written as Hadoop writes paths, spaces as they
+    # are) is listed and read by Spark alone
+    uri = f"file://{parquet_log}"
+    with engine.use_backend(spark):
+        at_uri = read_log(uri)
+        assert at_uri.n_events == 10_349 and at_uri.parquet.files == (f"file://{parquet_log}",)
+        pd.testing.assert_frame_equal(engine.variants(at_uri), expected["variants"], check_dtype=False, rtol=1e-9)
+
+
+def test_commands_on_spark_read_the_parquet_files_and_equal_duckdb(spark: SparkBackend, parquet_log: Path,
+                                                                    tmp_path: Path) -> None:
+    for command, options in (("profile", ()), ("mine", ("--service", SERVICE, "--format", "svg,bpmn")),
+                             ("flag", ("--service", SERVICE, "--format", "json"))):
+        runs = _run_both(spark, tmp_path / command, command, parquet_log, "--storage", "parquet", *options,
+                         "--out", "{E}")
+        if command == "flag":
+            _same_json(json.loads(runs["spark"][0]), json.loads(runs["duckdb"][0]), "flags")
+        else:  # the same text, but for the output folders
+            assert runs["spark"][0].replace(str(runs["spark"][1]), "OUT") == (
+                runs["duckdb"][0].replace(str(runs["duckdb"][1]), "OUT")), command
+        assert _same_folders(runs["spark"][1], runs["duckdb"][1]), command
+        assert "events left on its Parquet file, read by Spark from the files itself (as asked)" in runs["spark"][2]
+        assert "read by DuckDB out of core (as asked)" in runs["duckdb"][2]
+
+
+def test_spark_that_cannot_read_the_files_gives_one_error_line(spark: SparkBackend, parquet_log: Path,
+                                                                tmp_path: Path) -> None:
+    from procsimp.errors import LogReadError
+
+    moved = tmp_path / "moved.parquet"
+    shutil.copy(parquet_log, moved)
+    log = read_log(moved, storage="parquet")  # read on DuckDB; then the file goes before Spark reads it
+    moved.unlink()
+    with engine.use_backend(spark), pytest.raises(LogReadError) as caught:
+        engine.dfg(log)
+    message = str(caught.value)
+    assert message.startswith(f"{moved}: Spark could not read the Parquet files (")
+    assert "PATH_NOT_FOUND" in message and "\n" not in message
+    assert message.endswith("give a path that the Spark driver and every executor reach (a local path in local mode; "
+                            "a shared mount, hdfs:// or s3a:// on a cluster), or use the default DuckDB engine "
+                            "(--engine duckdb)")
+    # the same at the command line, for a URI that Spark cannot reach; DuckDB does not read URIs
+    missing = (tmp_path / "nowhere" / "log.parquet").as_uri()
+    code, out, err = invoke("--engine", "spark", "profile", missing, "--out", tmp_path / "spark")
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert code == 1 and out == "" and len(errors) == 1 and "Traceback" not in err
+    assert errors[0].startswith(f"Error: {missing}: Spark could not read the Parquet files ([PATH_NOT_FOUND] Path does not exist")
+    assert not (tmp_path / "spark").exists()
+    code, _, err = invoke("--engine", "duckdb", "profile", parquet_log.as_uri())
+    assert code == 1 and err.strip() == (
+        f"Error: {parquet_log.as_uri()}: a log at a URI is read by the Spark engine, from its Parquet files; add "
+        "--engine spark (and --spark-master URL for a cluster), or give a path on this machine")

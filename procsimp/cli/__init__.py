@@ -321,8 +321,20 @@ def log_options(func: Callable[..., Any] | None = None, *, service_is_column: bo
         default=None,
         help="YAML file mapping roles to column names (case: Mã hồ sơ ...)",
     )(wrapper)
-    wrapper = click.argument("log", type=click.Path(path_type=Path))(wrapper)
+    wrapper = click.argument("log", type=_LogPath(path_type=Path))(wrapper)
     return wrapper
+
+
+class _LogPath(click.Path):
+    """A log's path, or a URI (``hdfs://``, ``s3a://``, ``file://``: a Parquet log that the Spark
+    engine reads), kept as written."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import re
+
+        if isinstance(value, str) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value):
+            return value
+        return super().convert(value, param, ctx)
 
 
 def load_log(log_args: dict[str, Any], *, quiet: bool = False, out: Path | None = None) -> Any:
@@ -371,6 +383,10 @@ def describe_storage(log: Any, wanted: str | None = None) -> str:
     if log.parquet is not None:
         src = log.parquet
         files = f"{len(src.files)} Parquet files" if len(src.files) > 1 else "its Parquet file"
+        from procsimp.engine.backend import get_backend, parquet_database
+
+        if getattr(parquet_database(get_backend()), "engine_name", "DuckDB") == "Spark":
+            return f"{log.n_events:,} events left on {files}, read by Spark from the files itself ({src.reason})"
         return f"{log.n_events:,} events left on {files}, read by DuckDB out of core ({src.reason})"
     from procsimp.core.config import settings
     from procsimp.read.parquet_source import choose_storage

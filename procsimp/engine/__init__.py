@@ -38,6 +38,7 @@ from procsimp.engine.backend import (
     Backend,
     DuckDBBackend,
     get_backend,
+    parquet_database,
     set_backend,
     use_backend,
 )
@@ -132,8 +133,8 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
 def _inputs(prepared: Prepared, backend: Backend) -> dict[str, Any]:
     """The plan's input ``events``: the prepared table, where the backend can read it."""
     events = prepared.table
-    if not isinstance(backend, DuckDBBackend) and hasattr(events, "arrow"):
-        events = events.arrow()  # a DuckDB table (out of core) for another engine: its rows, in memory
+    if hasattr(events, "arrow") and events.database is not parquet_database(backend):
+        events = events.arrow()  # a table of another engine's database: its rows, in memory
     return {"events": events}
 
 
@@ -157,13 +158,13 @@ def run_plan(
 
 
 def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepared:
-    """The log's ``events`` table: built inside DuckDB from the Parquet files for a log that stands
-    on them (out of core; in the backend's own database when it is DuckDB), else with numpy."""
+    """The log's ``events`` table: built from the Parquet files for a log that stands on them (out
+    of core), where the backend reads them (DuckDB's own database, or Spark: the SQL of
+    :mod:`procsimp.engine.prepare_sql`), else with numpy."""
     if log.out_of_core:
         from procsimp.engine.prepare_sql import prepare_sql
 
-        database = backend.database if isinstance(backend, DuckDBBackend) else None
-        return prepare_sql(log.parquet, calendar, database)
+        return prepare_sql(log.parquet, calendar, parquet_database(backend))
     return prepare(log, calendar)
 
 

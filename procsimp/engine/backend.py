@@ -231,6 +231,29 @@ def set_backend(backend: Backend | None) -> Backend | None:
     return previous
 
 
+def parquet_database(backend: Backend) -> Any:
+    """Where ``backend`` reads a log left on its Parquet files: its own DuckDB database, or its
+    Spark session (:class:`procsimp.engine.spark.SparkDatabase`); None for a backend without one
+    (procsimp's DuckDB then reads the files and the events are shipped to the backend)."""
+    return getattr(backend, "database", None)
+
+
+def _read_database() -> Any:
+    """The hook of :func:`procsimp.read.parquet_source.default_database`: the current backend's
+    database unless it is DuckDB's (the log's facts are then read by procsimp's own DuckDB)."""
+    backend = get_backend()
+    return None if isinstance(backend, DuckDBBackend) else parquet_database(backend)
+
+
+def _set_parquet_hook() -> None:
+    from procsimp.read.parquet_source import set_database_hook
+
+    set_database_hook(_read_database)
+
+
+_set_parquet_hook()
+
+
 @contextmanager
 def use_backend(backend: Backend) -> Iterator[Backend]:
     """Run the engine on ``backend`` inside a ``with`` block."""

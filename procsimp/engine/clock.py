@@ -105,13 +105,14 @@ def clock_table(log: EventLog, *, timezone: str | None = None) -> pd.DataFrame:
     per_log = _CACHE.setdefault(log, {})
     if key not in per_log and log.out_of_core:
         # a log that stands on its Parquet files: the times are read where they are (UTC microseconds)
-        from procsimp.engine.backend import DuckDBBackend
+        from procsimp.engine.backend import parquet_database
 
-        times = log.parquet.times(backend.database if isinstance(backend, DuckDBBackend) else None)
+        database = parquet_database(backend)
+        times = log.parquet.times(database)
         span = log.time_span
         offsets = [(0, 0)] if span is None else _offsets(
             ZoneInfo(tz), int(span[0].value // 1000), int(log.parquet.facts()["last"]))
-        table_in = times if isinstance(backend, DuckDBBackend) else times.arrow()
+        table_in = times if database is not None else times.arrow()
         raw = backend.run({"clock": _plan(offsets, log.has("start"))}, {"times": table_in})["clock"]
         per_log[key] = _clock_frame(raw)
     if key not in per_log:

@@ -235,7 +235,8 @@ WINDOW a AS (PARTITION BY o.case_id, o.act ORDER BY o.pos)""")
     except Exception as exc:  # duckdb's own exception classes (out of memory, disk full)
         from procsimp.read.parquet_source import SPACE_FIX, duckdb_error
 
-        raise duckdb_error(source.source, "building the engine's event table", exc, SPACE_FIX) from None
+        raise duckdb_error(source.source, "building the engine's event table", exc,
+                           getattr(database, "space_fix", SPACE_FIX)) from None
     finally:
         for table in made:
             con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -109,6 +109,24 @@ def shared_database() -> Any:
         return _DB
 
 
+#: the engine's choice of database for a log's files (see :func:`set_database_hook`)
+_HOOK: list[Any] = [None]
+
+
+def set_database_hook(hook: Any) -> None:
+    """``hook()`` names the database where a log left on its files is read when no other is given
+    (None: procsimp's own DuckDB): the engine (:mod:`procsimp.engine.backend`) sets it, so that
+    with the Spark engine the files are read and encoded by Spark."""
+    _HOOK[0] = hook
+
+
+def default_database() -> Any:
+    """Where a log's files are read when no database is named: the engine's (a Spark session,
+    :func:`set_database_hook`), else :func:`shared_database`."""
+    hook = _HOOK[0]
+    return (hook() if hook is not None else None) or shared_database()
+
+
 def connection() -> Any:
     """A cursor (its own connection) on :func:`shared_database`."""
     return shared_database().cursor()
@@ -178,10 +196,11 @@ def row_count(files: Sequence[str]) -> int:
     return int(sum(pq.read_metadata(f).num_rows for f in files))
 
 
-def has_transitions(files: Sequence[str], hive: bool, column: str, source: str) -> bool:
+def has_transitions(files: Sequence[str], hive: bool, column: str, source: str, database: Any = None) -> bool:
     """Whether a lifecycle column holds a transition other than ``complete`` (or empty): the
-    events are then start/complete pairs that the in-memory reader pairs."""
-    con = connection()
+    events are then start/complete pairs that the in-memory reader pairs (read in ``database``,
+    default procsimp's DuckDB)."""
+    con = (database or shared_database()).cursor()
     try:
         value = f"lower(trim(CAST({quote(column)} AS VARCHAR)))"
         (n,) = con.execute(f"SELECT count(*) FROM {_scan(files, hive)} WHERE {value} NOT IN ('complete', '')").fetchall()[0]
@@ -193,7 +212,7 @@ def has_transitions(files: Sequence[str], hive: bool, column: str, source: str) 
 
 
 def time_formats(files: Sequence[str], hive: bool, columns: Mapping[str, str], types: Mapping[str, str],
-                 source: str) -> tuple[dict[str, str], tuple[str, ...]]:
+                 source: str, database: Any = None) -> tuple[dict[str, str], tuple[str, ...]]:
     """(role -> how its times are read, as the in-memory reader says it; the roles whose dates
     mean the end of the day): a due date column of naive times all at midnight is dates."""
     formats: dict[str, str] = {}
@@ -208,7 +227,7 @@ def time_formats(files: Sequence[str], hive: bool, columns: Mapping[str, str], t
             continue
         formats[role] = "date-time values"
         if role == "due":
-            con = connection()
+            con = (database or shared_database()).cursor()
             try:
                 value = f"CAST({quote(column)} AS TIMESTAMP)"
                 (n, midnight) = con.execute(
@@ -408,7 +427,7 @@ class ParquetSource:
         """The integer-coded table of every event of the files (made once per database, shared
         with the sub-logs of services); ``database``: a DuckDB database (default: procsimp's)."""
         if database is None:
-            database = shared_database()
+            database = default_database()
         key = id(database)
         if key not in self._shared:
             self._shared[key] = self._encode(database)
@@ -510,8 +529,12 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
                 conflict_names = (names["case"][case_code], sorted(event_services[c] for c in services))
             else:
                 conflict_names = None
+        except LogReadError:  # Spark's own: a path it cannot reach
+            raise
         except Exception as exc:  # duckdb's own exception classes (out of memory, disk full, bad file)
-            raise duckdb_error(self.source, "reading the Parquet files into DuckDB", exc, SPACE_FIX) from None
+            engine = getattr(database, "engine_name", "DuckDB")
+            raise duckdb_error(self.source, f"reading the Parquet files into {engine}", exc,
+                               getattr(database, "space_fix", SPACE_FIX)) from None
         finally:
             for table in temporary:
                 con.execute(f"DROP TABLE IF EXISTS {table}")

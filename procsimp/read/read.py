@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,8 @@ def read_log(
         timezone = settings().timezone
     check_timezone(timezone)
     wanted = _storage(storage)
+    if _URI.match(source):
+        return _read_uri(source, mapping, timezone, columns, wanted)
     if not p.exists():
         raise LogReadError(f"{source}: no such file; check the path")
     if p.is_dir():
@@ -339,19 +342,52 @@ def _read_dataset(p: Path, source: str, mapping: Any, timezone: str, dayfirst: b
     return log
 
 
+#: a location given as a URI (hdfs://, s3a://, file://...): read by the Spark engine
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _read_uri(source: str, mapping: Any, timezone: str, columns: dict[str, Any], wanted: str) -> EventLog:
+    """A Parquet file or folder at a URI, left on its files and read by the Spark engine (the
+    engine's database, :func:`~procsimp.read.parquet_source.default_database`, reads it)."""
+    from procsimp.read import parquet_source as ps
+
+    database = ps.default_database()
+    if not hasattr(database, "describe"):
+        raise LogReadError(
+            f"{source}: a log at a URI is read by the Spark engine, from its Parquet files; add --engine spark "
+            "(and --spark-master URL for a cluster), or give a path on this machine"
+        )
+    if wanted == "memory":
+        raise LogReadError(f"{source}: a log at a URI stays on its Parquet files, read by Spark; leave out "
+                           "--storage memory, or copy the files to this machine")
+    files, hive, types, rows = database.describe(source)
+    log, reason = _out_of_core(files, hive, source, mapping, timezone, columns, "a URI", [],
+                               database=database, types=types, rows=rows)
+    if log is None:
+        raise LogReadError(
+            f"{source}: cannot stay on its Parquet files: {reason}; convert it once with "
+            "`procsimp convert LOG --to parquet OUT.parquet` and put that file at the URI"
+        )
+    return log
+
+
 def _out_of_core(files: tuple[str, ...], hive: bool, source: str, mapping: Any, timezone: str,
-                 columns: dict[str, Any], why: str, notes: list[str]) -> tuple[EventLog | None, str]:
-    """(the log left on its files, "") or (None, why it cannot be)."""
+                 columns: dict[str, Any], why: str, notes: list[str], *, database: Any = None,
+                 types: dict[str, str] | None = None, rows: int | None = None) -> tuple[EventLog | None, str]:
+    """(the log left on its files, "") or (None, why it cannot be); ``database``, ``types`` and
+    ``rows``: where the files are read and what it found (default procsimp's DuckDB, which reads
+    their schema and footers)."""
     import pyarrow.parquet as pq
 
     from procsimp.read import parquet_source as ps
     from procsimp.read.mapping import normalise_header, resolve_columns
     from procsimp.read.parquet import METADATA_KEY, stored_mapping
 
-    types = ps.schema(files, hive, source)
+    if types is None:
+        types = ps.schema(files, hive, source)
     names = list(types)
     meta = None
-    raw = (pq.read_schema(files[0]).metadata or {}).get(METADATA_KEY)
+    raw = (pq.read_schema(files[0]).metadata or {}).get(METADATA_KEY) if database is None else None
     if raw:
         import json
 
@@ -373,13 +409,14 @@ def _out_of_core(files: tuple[str, ...], hive: bool, source: str, mapping: Any, 
     # a lifecycle column with other transitions than "complete" needs pairing, done in memory
     lifecycle_columns = [c for c in names if c not in used and normalise_header(c) in ("lifecycletransition", "lifecycle")]
     lifecycle = "start" not in cmap.columns and bool(lifecycle_columns) and ps.has_transitions(
-        files, hive, lifecycle_columns[0], source)
+        files, hive, lifecycle_columns[0], source, database)
     reason = ps.out_of_core_reason(cmap.columns, types, activity_key=columns.get("activity_key"), lifecycle=lifecycle)
     if reason is not None:
         return None, reason
-    formats, end_of_day = ps.time_formats(files, hive, cmap.columns, types, source)
+    formats, end_of_day = ps.time_formats(files, hive, cmap.columns, types, source, database)
     src = ps.ParquetSource(files=files, hive=hive, columns=dict(cmap.columns), types=types, timezone=timezone,
-                           rows=ps.row_count(files), source=source, reason=why, end_of_day=end_of_day)
+                           rows=ps.row_count(files) if rows is None else rows, source=source, reason=why,
+                           end_of_day=end_of_day)
     src.check()
     formats = dict(shown.formats) if shown is stored else formats
     log = EventLog(df=None, mapping=ColumnMapping(columns=dict(shown.columns), how=dict(shown.how), formats=formats),  # type: ignore[arg-type]

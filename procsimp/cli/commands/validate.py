@@ -43,7 +43,8 @@ def validate(log_args: dict[str, Any], scope: Any, output_format: str) -> None:
     if args.get("timezone") is None:
         args.pop("timezone", None)
     log, calendar, note = scope.resolve(read_log(**args))
-    fmt = _FORMAT_NAMES.get("parquet" if Path(args["path"]).is_dir() else sniff_format(args["path"])[0], "")
+    on_files = log.out_of_core or Path(args["path"]).is_dir()  # Parquet files (at a URI: read by Spark only)
+    fmt = _FORMAT_NAMES.get("parquet" if on_files else sniff_format(args["path"])[0], "")
     services = log.services
     if output_format == "json":
         summary = log.summary()
