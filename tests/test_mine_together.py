@@ -130,3 +130,13 @@ def test_variants_alone_read_the_lean_case_table() -> None:
     b = engine.aggregates(full, tables=("variants", "cases")).variants
     pd.testing.assert_frame_equal(a, b)
     assert len(a) > 10
+
+
+@pytest.mark.parametrize("storage", ["memory", "parquet"])
+def test_the_engine_run_service_by_service_gives_the_same_tables(storage: str, parquet_log: Path) -> None:
+    whole = engine.aggregates(procsimp.read_log(parquet_log, storage=storage))
+    split = engine.aggregates(procsimp.read_log(parquet_log, storage=storage), by_service=True)
+    for name in engine.TABLES:
+        a, b = getattr(whole, name), getattr(split, name)
+        assert len(a) > 0, name
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, obj=name)

@@ -481,9 +481,10 @@ def mine_all(log: EventLog, *, services: Iterable[str] | None = None, **options:
     ``options`` are :func:`mine`'s (activities, paths, top_variants, min_case_share, calendar).
     ``procsimp mine LOG --out OUT`` is ``mine_all`` then :func:`procsimp.output.maps.write_maps`.
 
-    The maps are those :func:`mine` gives, but for several services the engine runs once over the
-    whole log (its tables are per service) instead of once per service's log: one encoding, one
-    pass, and for a log left on its Parquet files, one events table instead of one per service.
+    The maps are those :func:`mine` gives, but for several services the engine works on the whole
+    log (its tables are per service) instead of on each service's log: one encoding and one events
+    table (for a log left on its Parquet files, instead of one per service), the plan run service
+    by service over it.
     With a variant filter (``top_variants``, ``min_case_share``) each service is mined on its own."""
     from procsimp.engine import _check_log
 
@@ -513,7 +514,9 @@ def _mine_together(
     act_share = _share("activities", activities, "0.8 keeps the activities covering 80% of events")
     path_share = _share("paths", paths, "0.5 keeps the edges covering 50% of the flow")
     progress.step("mine", "every service")
-    whole = engine.aggregates(log, calendar=calendar, tables=_MAP_TABLES)
+    # one encoding of the whole log; its plan runs service by service, so that the engine's
+    # working memory is that of the largest service
+    whole = engine.aggregates(log, calendar=calendar, tables=_MAP_TABLES, by_service=True)
     parts = {name: _split(getattr(whole, name), names) for name in _MAP_TABLES}
     maps = []
     for name, sub in zip(names, subs, strict=True):
