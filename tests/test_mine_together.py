@@ -86,6 +86,25 @@ def test_mine_all_runs_the_engine_once(parquet_log: Path, monkeypatch: pytest.Mo
     assert prepared == [log.n_events]
 
 
+def test_mine_all_of_some_services_encodes_only_theirs(parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import procsimp.engine as engine_module
+
+    log = procsimp.read_log(parquet_log, storage="parquet")
+    names = list(log.services[:2])
+    prepared: list[int] = []
+    real = engine_module._prepare
+
+    def counting(log_: object, *args: object) -> object:
+        prepared.append(getattr(log_, "n_events", -1))
+        return real(log_, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module, "_prepare", counting)
+    maps = mine_all(log, services=names)
+    assert prepared == [sum(m.n_events for m in maps)] and prepared[0] < log.n_events
+    for pmap in maps:
+        _same_map(pmap, mine(procsimp.read_log(parquet_log, storage="parquet"), pmap.service))
+
+
 def test_mine_all_with_a_variant_filter_still_mines_each_service() -> None:
     log = procsimp.read_log(EVENT_LOGS / "dossiers_en.csv")
     maps = mine_all(log, top_variants=2)

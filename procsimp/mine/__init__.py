@@ -513,14 +513,15 @@ def _mine_together(
     subs = [log.for_service(name) for name in names]  # checks the names, as mine() does
     act_share = _share("activities", activities, "0.8 keeps the activities covering 80% of events")
     path_share = _share("paths", paths, "0.5 keeps the edges covering 50% of the flow")
-    progress.step("mine", "every service")
-    # one encoding of the whole log; its plan runs service by service, so that the engine's
-    # working memory is that of the largest service
-    whole = engine.aggregates(log, calendar=calendar, tables=_MAP_TABLES, by_service=True)
+    progress.step("mine")
+    # one encoding of the log (of those services when they are not all of them); its plan runs
+    # service by service, so that the engine's working memory is that of the largest service
+    scope = log.for_service(list(dict.fromkeys(names)))
+    whole = engine.aggregates(scope, calendar=calendar, tables=_MAP_TABLES, by_service=True)
     parts = {name: _split(getattr(whole, name), names) for name in _MAP_TABLES}
     maps = []
-    for name, sub in zip(names, subs, strict=True):
-        progress.step("mine", name)
+    for i, (name, sub) in enumerate(zip(names, subs, strict=True), start=1):
+        progress.step("mine", name, index=i, total=len(names))
         agg = replace(whole, **{table: parts[table][name] for table in _MAP_TABLES})
         maps.append(_build_map(name, agg, log=sub, source=sub, calendar=calendar, cases_total=None,
                                activities=act_share, paths=path_share, top_variants=None, min_case_share=None))
