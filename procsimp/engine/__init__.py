@@ -110,8 +110,13 @@ def _check_log(log: Any) -> None:
         )
 
 
-def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> tuple[Prepared, dict[str, pd.DataFrame]]:
-    """Raw (integer-coded) results of the named queries, computed once per log and calendar."""
+def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
+         by_service: bool = False) -> tuple[Prepared, dict[str, pd.DataFrame]]:
+    """Raw (integer-coded) results of the named queries, computed once per log and calendar.
+
+    ``by_service``: on DuckDB, run the plan once per service over that service's rows of the
+    events table (only for tables grouped by service, as those of :data:`TABLES` are: the results
+    are the same rows), so that the engine's working memory is that of the largest service."""
     _check_log(log)
     cal = _calendar(calendar)
     backend = get_backend()
@@ -126,7 +131,10 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
         tables = _inputs(prepared, backend)
         if "marks" in missing:
             tables["step_kinds"] = _step_kinds(prepared)
-        done.update(backend.run(plan, tables))
+        if by_service and isinstance(backend, DuckDBBackend) and len(prepared.services) > 1:
+            done.update(_run_by_service(backend, plan, tables, len(prepared.services)))
+        else:
+            done.update(backend.run(plan, tables))
     return prepared, {n: done[n] for n in names}
 
 
@@ -155,6 +163,25 @@ def run_plan(
     backend = get_backend()
     prepared = encoded(log, calendar=calendar)
     return prepared, backend.run(plan, _inputs(prepared, backend))
+
+
+def _run_by_service(backend: DuckDBBackend, plan: dict[str, str], tables: dict[str, Any],
+                    services: int) -> dict[str, pd.DataFrame]:
+    """``plan`` run once per service code over that service's events, the results stacked."""
+    events = tables["events"]
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for code in range(services):
+        if getattr(events, "database", None) is not None:  # a table of the backend's database: a view of its rows
+            from procsimp.read.parquet_source import DuckDBQuery
+
+            rows: Any = DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE svc = {code}")
+        else:  # an Arrow table
+            import pyarrow.compute as pc
+
+            rows = events.filter(pc.equal(events.column("svc"), code))
+        for name, frame in backend.run(plan, {**tables, "events": rows}).items():
+            parts.setdefault(name, []).append(frame)
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
 
 def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepared:
@@ -465,15 +492,20 @@ def aggregates(
     calendar: WorkCalendar | None = None,
     catalog: Any = None,
     tables: Iterable[str] = TABLES,
+    by_service: bool = False,
 ) -> Aggregates:
-    """Several engine tables in one pass over the events (the intermediate tables are shared)."""
+    """Several engine tables in one pass over the events (the intermediate tables are shared).
+
+    ``by_service=True`` runs the pass one service at a time (the same tables: each is grouped by
+    service), so that the engine's working memory is that of the largest service rather than of
+    the whole log: for a large log of many services."""
     wanted = tuple(dict.fromkeys(tables))
     unknown = [t for t in wanted if t not in TABLES]
     if unknown:
         raise ParameterError(
             f"unknown engine table(s) {', '.join(map(repr, unknown))}; choose from: {', '.join(TABLES)}"
         )
-    _raw(log, wanted, calendar)  # one plan for all of them
+    _raw(log, wanted, calendar, by_service=by_service)  # one plan for all of them
     makers = {
         "dfg": lambda: dfg(log, calendar=calendar),
         "activities": lambda: activity_table(log, calendar=calendar),

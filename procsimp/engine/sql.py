@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from procsimp.engine.sums import exact_avg, exact_sum
 
-__all__ = ["STEPS", "CASES", "QUERIES", "plan_for"]
+__all__ = ["STEPS", "CASES", "VARIANT_CASES", "QUERIES", "plan_for"]
 
 
 def _clip0(expr: str) -> str:
@@ -99,6 +99,19 @@ LEFT JOIN (
   WHERE coalesce(res <> prev_res, FALSE) OR coalesce(unit <> prev_unit, FALSE)
   GROUP BY case_id
 ) AS h USING (case_id)
+"""
+
+
+#: one row per case with what the variant table needs only (its sequence, events and lead time,
+#: as :data:`CASES` computes them): no hand-off window and no distinct counts, for a plan that
+#: wants the variants but not the case table
+VARIANT_CASES = """
+SELECT svc, case_id,
+  list(act ORDER BY rn) AS variant,
+  count(*) AS events,
+  (max(t_end) - least(min(t_recv), min(coalesce(t_start, t_end)))) / 86400e6 AS lead_days
+FROM events
+GROUP BY svc, case_id
 """
 
 
@@ -176,7 +189,7 @@ SELECT svc, variant,
   CAST(sum(events) AS BIGINT) AS events,
   {exact_avg("lead_days")} AS lead_days_mean,
   row_number() OVER (PARTITION BY svc ORDER BY count(*) DESC, variant) AS rank
-FROM _cases
+FROM {cases}
 GROUP BY svc, variant
 """,
     # per case: the unit that did most of its steps (ties: the one that came first), the citizen's
@@ -230,7 +243,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "dfg": ("_steps",),
     "activities": ("_steps",),
     "start_end": ("_steps",),
-    "variants": ("_cases",),
+    "variants": ("_cases",),  # or "_variant_cases" when the plan has no other reader of _cases
     "cases": ("_cases",),
     "marks": (),
 }
@@ -243,14 +256,23 @@ def plan_for(tables: tuple[str, ...], *, minutes_per_day: float) -> dict[str, st
 
     needs = {**_NEEDS, **DETECT_NEEDS}
     needed = {t for name in tables for t in needs[name]}
+    # the variants alone read the lean per-case table; with another reader of the case table,
+    # they share it
+    lean = "variants" in tables and not any("_cases" in needs[name] for name in tables if name != "variants")
+    if lean:
+        needed = (needed - {"_cases"}) | {"_variant_cases"}
     plan: dict[str, str] = {}
     if "_steps" in needed:
         plan["_steps"] = STEPS
     if "_cases" in needed:
         plan["_cases"] = CASES.format(minutes_per_day=repr(float(minutes_per_day)))
+    if "_variant_cases" in needed:
+        plan["_variant_cases"] = VARIANT_CASES
     for name, sql in DETECT_INTERMEDIATES.items():
         if name in needed:
             plan[name] = sql
     for name in tables:
         plan[name] = QUERIES[name] if name in QUERIES else DETECT_QUERIES[name]
+    if "variants" in plan:
+        plan["variants"] = plan["variants"].format(cases="_variant_cases" if lean else "_cases")
     return plan

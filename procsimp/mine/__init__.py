@@ -133,10 +133,13 @@ class ProcessMap:
         return _mine_service(source, self.service, calendar=self.calendar, **settings)
 
     def model(self, *, noise: float = 0.2, full: bool = False) -> Model:
-        """Discover a BPMN model and Petri net from the variant table (inductive miner)."""
+        """Discover a BPMN model and Petri net from the variant table (inductive miner).
+
+        Fitness and precision are measured against the map's variant table: the variants of
+        every case of :attr:`log`, so the same as against the log, without another pass over it."""
         from procsimp.mine.discovery import discover_model
 
-        return discover_model(self.variants, noise=noise, full=full, log=self.log)
+        return discover_model(self.variants, noise=noise, full=full)
 
     def replace(self, **changes: Any) -> ProcessMap:
         return replace(self, **changes)
@@ -362,6 +365,10 @@ def mine(
     )
 
 
+#: the engine's tables a map is made of
+_MAP_TABLES: tuple[str, ...] = ("dfg", "activities", "variants", "start_end")
+
+
 def _mine_service(
     source: EventLog,
     service: str,
@@ -385,7 +392,32 @@ def _mine_service(
             f"min_case_share={min_case_share!r} keeps no case of service {service!r}: its most "
             f"frequent variant covers {best:.4f} of the cases; use a smaller share"
         )
-    agg = engine.aggregates(log, calendar=calendar, tables=("dfg", "activities", "variants", "start_end"))
+    agg = engine.aggregates(log, calendar=calendar, tables=_MAP_TABLES)
+    # the service's cases: the engine's variant table of the log before the variant filter
+    total = None if log is source else int(engine.variants(source, calendar=calendar)["cases"].sum())
+    return _build_map(
+        service, agg, log=log, source=source, calendar=calendar, cases_total=total,
+        activities=act_share, paths=path_share, top_variants=top_variants, min_case_share=min_case_share,
+    )
+
+
+def _build_map(
+    service: str,
+    agg: Any,
+    *,
+    log: EventLog,
+    source: EventLog,
+    calendar: WorkCalendar | None,
+    cases_total: int | None,
+    activities: float | None,
+    paths: float | None,
+    top_variants: int | None,
+    min_case_share: float | None,
+) -> ProcessMap:
+    """The map of one service from the engine's tables of that service (``agg``: dfg, activities,
+    variants, start_end); ``cases_total``: the service's cases before a variant filter (None: no
+    filter, the cases of the map)."""
+    act_share, path_share = activities, paths
     full_dfg, full_acts, var, full_se = agg.dfg, agg.activities, agg.variants, agg.start_end
     assert full_dfg is not None and full_acts is not None and var is not None and full_se is not None
 
@@ -425,8 +457,7 @@ def _mine_service(
         "flow_share": flow_kept / flow_total if flow_total else 0.0,
         "edges_left_out": total_edges - (len(dfg) + len(se)),
         "cases_kept": n_cases,
-        # the service's cases: the engine's variant table of the log before the variant filter
-        "cases_total": n_cases if log is source else int(engine.variants(source, calendar=calendar)["cases"].sum()),
+        "cases_total": n_cases if cases_total is None else cases_total,
     }
     graph = _graph(service, acts, dfg, se, n_cases)
     return ProcessMap(
@@ -448,6 +479,56 @@ def _mine_service(
 def mine_all(log: EventLog, *, services: Iterable[str] | None = None, **options: Any) -> list[ProcessMap]:
     """One :func:`mine` per service of the log (or per service in ``services``), in that order;
     ``options`` are :func:`mine`'s (activities, paths, top_variants, min_case_share, calendar).
-    ``procsimp mine LOG --out OUT`` is ``mine_all`` then :func:`procsimp.output.maps.write_maps`."""
+    ``procsimp mine LOG --out OUT`` is ``mine_all`` then :func:`procsimp.output.maps.write_maps`.
+
+    The maps are those :func:`mine` gives, but for several services the engine works on the whole
+    log (its tables are per service) instead of on each service's log: one encoding and one events
+    table (for a log left on its Parquet files, instead of one per service), the plan run service
+    by service over it.
+    With a variant filter (``top_variants``, ``min_case_share``) each service is mined on its own."""
+    from procsimp.engine import _check_log
+
+    _check_log(log)
     names: list[str | None] = list(services) if services is not None else [*log.services] or [None]
-    return [mine(log, name, **options) for name in names]
+    together = len(names) > 1 and options.get("top_variants") is None and options.get("min_case_share") is None
+    if not together:
+        return [mine(log, name, **options) for name in names]
+    return _mine_together(log, [str(n) for n in names], **options)
+
+
+def _mine_together(
+    log: EventLog,
+    names: list[str],
+    *,
+    activities: float | None = None,
+    paths: float | None = None,
+    calendar: WorkCalendar | None = None,
+    top_variants: None = None,
+    min_case_share: None = None,
+) -> list[ProcessMap]:
+    """:func:`mine_all` of several services from one engine pass over the whole log."""
+    from procsimp import engine
+    from procsimp.core import progress
+
+    subs = [log.for_service(name) for name in names]  # checks the names, as mine() does
+    act_share = _share("activities", activities, "0.8 keeps the activities covering 80% of events")
+    path_share = _share("paths", paths, "0.5 keeps the edges covering 50% of the flow")
+    progress.step("mine")
+    # one encoding of the log (of those services when they are not all of them); its plan runs
+    # service by service, so that the engine's working memory is that of the largest service
+    scope = log.for_service(list(dict.fromkeys(names)))
+    whole = engine.aggregates(scope, calendar=calendar, tables=_MAP_TABLES, by_service=True)
+    parts = {name: _split(getattr(whole, name), names) for name in _MAP_TABLES}
+    maps = []
+    for i, (name, sub) in enumerate(zip(names, subs, strict=True), start=1):
+        progress.step("mine", name, index=i, total=len(names))
+        agg = replace(whole, **{table: parts[table][name] for table in _MAP_TABLES})
+        maps.append(_build_map(name, agg, log=sub, source=sub, calendar=calendar, cases_total=None,
+                               activities=act_share, paths=path_share, top_variants=None, min_case_share=None))
+    return maps
+
+
+def _split(table: pd.DataFrame, names: list[str]) -> dict[str, pd.DataFrame]:
+    """The rows of each service in ``names`` (in the table's order, index from 0)."""
+    groups = {str(k): v for k, v in table.groupby("service", sort=False, observed=True, dropna=False)}
+    return {name: (groups[name] if name in groups else table.iloc[:0]).reset_index(drop=True) for name in names}

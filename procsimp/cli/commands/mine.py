@@ -11,8 +11,9 @@ plus ``OUT/mine.json``, one object per service with its folder, figures and file
 (:mod:`procsimp.output.maps` writes them). It prints a short summary per service: activities and
 paths kept, and the model's size, fitness and precision.
 
-In Python, the same run is :func:`procsimp.mine.mine_all` (one :func:`procsimp.mine` per
-service) then :func:`procsimp.output.maps.write_maps`.
+In Python, the same run is :func:`procsimp.mine.mine_all` (the maps of :func:`procsimp.mine`
+for every service, from one engine pass over the whole log) then
+:func:`procsimp.output.maps.write_maps`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,161 @@
+"""``mine_all`` over several services runs the engine once over the whole log (its tables are per
+service) and gives the same maps and models as one ``mine`` per service; the variant table alone
+comes from a lean per-case table, equal to the one the case table gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import procsimp
+from procsimp import engine
+from procsimp.errors import ParameterError
+from procsimp.mine import mine, mine_all
+from procsimp.mine.discovery import discover_model
+from tests.conftest import EVENT_LOGS, invoke
+
+
+def _same_attrs(a: dict, b: dict, where: object) -> None:
+    assert a.keys() == b.keys(), where
+    for key, value in a.items():
+        if isinstance(value, float):
+            assert value == pytest.approx(b[key], rel=1e-12, nan_ok=True), (where, key)
+        else:
+            assert value == b[key], (where, key)
+
+
+def _same_map(a: procsimp.ProcessMap, b: procsimp.ProcessMap) -> None:
+    assert a.service == b.service
+    for name in ("dfg", "activities", "variants", "start_end"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False, rtol=1e-12, obj=name)
+    assert (a.n_cases, a.n_events) == (b.n_cases, b.n_events)
+    assert dict(a.filters) == dict(b.filters)
+    assert list(a.graph.nodes) == list(b.graph.nodes)
+    for node, data in a.graph.nodes(data=True):
+        _same_attrs(data, b.graph.nodes[node], node)
+    edges_a = {(s, t): d for s, t, d in a.graph.edges(data=True)}
+    edges_b = {(s, t): d for s, t, d in b.graph.edges(data=True)}
+    assert edges_a.keys() == edges_b.keys()
+    for pair, data in edges_a.items():
+        _same_attrs(data, edges_b[pair], pair)
+
+
+@pytest.fixture(scope="module")
+def parquet_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("together") / "vi.parquet"
+    code, _, err = invoke("convert", EVENT_LOGS / "dossiers_vi.csv", "--out", path)
+    assert code == 0, err
+    return path
+
+
+@pytest.mark.parametrize("storage", ["memory", "parquet"])
+def test_mine_all_equals_one_mine_per_service(storage: str, parquet_log: Path) -> None:
+    log = procsimp.read_log(parquet_log, storage=storage)
+    assert len(log.services) > 1
+    options = {"activities": 0.9, "paths": 0.8}
+    together = mine_all(log, **options)
+    alone = [mine(procsimp.read_log(parquet_log, storage=storage), name, **options) for name in log.services]
+    assert [m.service for m in together] == list(log.services)
+    for a, b in zip(together, alone, strict=True):
+        _same_map(a, b)
+        assert a.log is not None and a.log.n_events == a.n_events  # the service's own events
+        model_a, model_b = a.model(), b.model()
+        assert (model_a.tasks, model_a.gateways, model_a.fitness, model_a.precision) == (
+            model_b.tasks, model_b.gateways, model_b.fitness, model_b.precision)
+
+
+def test_mine_all_runs_the_engine_once(parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import procsimp.engine as engine_module
+
+    log = procsimp.read_log(parquet_log, storage="parquet")
+    prepared: list[int] = []
+    real = engine_module._prepare
+
+    def counting(log_: object, *args: object) -> object:
+        prepared.append(getattr(log_, "n_events", -1))
+        return real(log_, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module, "_prepare", counting)
+    maps = mine_all(log)
+    assert len(maps) == len(log.services) > 1
+    assert prepared == [log.n_events]  # one events table: the whole log's
+    for pmap in maps:  # the model is measured on the map's variants: no other pass
+        pmap.model()
+    assert prepared == [log.n_events]
+
+
+def test_mine_all_of_some_services_encodes_only_theirs(parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import procsimp.engine as engine_module
+
+    log = procsimp.read_log(parquet_log, storage="parquet")
+    names = list(log.services[:2])
+    prepared: list[int] = []
+    real = engine_module._prepare
+
+    def counting(log_: object, *args: object) -> object:
+        prepared.append(getattr(log_, "n_events", -1))
+        return real(log_, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module, "_prepare", counting)
+    maps = mine_all(log, services=names)
+    assert prepared == [sum(m.n_events for m in maps)] and prepared[0] < log.n_events
+    for pmap in maps:
+        _same_map(pmap, mine(procsimp.read_log(parquet_log, storage="parquet"), pmap.service))
+
+
+def test_mine_all_with_a_variant_filter_still_mines_each_service() -> None:
+    log = procsimp.read_log(EVENT_LOGS / "dossiers_en.csv")
+    maps = mine_all(log, top_variants=2)
+    for pmap in maps:
+        assert pmap.filters["top_variants"] == 2
+        assert len(pmap.variants) <= 2
+        assert pmap.filters["cases_total"] >= pmap.n_cases
+        _same_map(pmap, mine(log, pmap.service, top_variants=2))
+
+
+def test_mine_all_names_a_missing_service() -> None:
+    log = procsimp.read_log(EVENT_LOGS / "dossiers_en.csv")
+    with pytest.raises(ParameterError, match="service 'Nope' is not in the log"):
+        mine_all(log, services=[log.services[0], "Nope"])
+
+
+def test_model_of_a_map_equals_the_model_measured_on_its_log() -> None:
+    log = procsimp.read_log(EVENT_LOGS / "dossiers_vi.csv")
+    name = log.services[0]
+    pmap = mine(log, name)
+    on_log = discover_model(pmap.variants, log=log.for_service(name))
+    own = pmap.model()
+    assert (own.fitness, own.precision, own.fitting_share, own.left_out) == (
+        on_log.fitness, on_log.precision, on_log.fitting_share, on_log.left_out)
+
+
+def test_variants_alone_read_the_lean_case_table() -> None:
+    from procsimp.engine.spark import to_spark_sql
+    from procsimp.engine.sql import plan_for
+
+    alone = plan_for(("variants",), minutes_per_day=450.0)
+    assert list(alone) == ["_variant_cases", "variants"]
+    assert "_variant_cases" in alone["variants"]
+    shared = plan_for(("variants", "cases"), minutes_per_day=450.0)
+    assert "_variant_cases" not in shared and "FROM _cases" in shared["variants"]
+    out = to_spark_sql(alone["_variant_cases"])  # Spark runs the same plan
+    assert "COLLECT_LIST(act)" not in out
+
+    lean = procsimp.read_log(EVENT_LOGS / "dossiers_vi.csv")
+    full = procsimp.read_log(EVENT_LOGS / "dossiers_vi.csv")
+    a = engine.variants(lean)
+    b = engine.aggregates(full, tables=("variants", "cases")).variants
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) > 10
+
+
+@pytest.mark.parametrize("storage", ["memory", "parquet"])
+def test_the_engine_run_service_by_service_gives_the_same_tables(storage: str, parquet_log: Path) -> None:
+    whole = engine.aggregates(procsimp.read_log(parquet_log, storage=storage))
+    split = engine.aggregates(procsimp.read_log(parquet_log, storage=storage), by_service=True)
+    for name in engine.TABLES:
+        a, b = getattr(whole, name), getattr(split, name)
+        assert len(a) > 0, name
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, obj=name)
