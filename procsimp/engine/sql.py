@@ -189,7 +189,7 @@ SELECT svc, variant,
   CAST(sum(events) AS BIGINT) AS events,
   {exact_avg("lead_days")} AS lead_days_mean,
   row_number() OVER (PARTITION BY svc ORDER BY count(*) DESC, variant) AS rank
-FROM {cases}
+FROM {{cases}}
 GROUP BY svc, variant
 """,
     # per case: the unit that did most of its steps (ties: the one that came first), the citizen's
