@@ -629,11 +629,8 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
 
     def check(self) -> None:
         """Raise what the in-memory reader raises for rules that make the log unusable: no event
-        that can be placed, a dossier in two services, an end before its start, completion or start
-        times outside the plausible years."""
-        from procsimp.read.parquet_quality import check_times
-
-        check_times(self)
+        that can be placed, a dossier in two services, an end before its start (times outside the
+        plausible years: :func:`procsimp.read.parquet_quality.check_times`)."""
         if "service" in self.columns:
             bad = self.encoded().conflict
             if bad:
@@ -658,16 +655,6 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
                     f"{self.source}: {n} event(s) end before they start ({s!r} after {e!r}); correct "
                     "those times, or swap the columns with --start/--timestamp if they are mapped the wrong way round"
                 )
-
-    def warnings(self) -> list[str]:
-        """The data-quality warnings the in-memory reader gives for the same files, with the same
-        words and figures, computed by DuckDB over the files and the encoded table
-        (:mod:`procsimp.read.parquet_quality`); none for the sub-log of some services."""
-        if self.services is not None:
-            return []
-        from procsimp.read.parquet_quality import source_warnings
-
-        return source_warnings(self)
 
     # ------------------------------------------------------------------ materialising
     def frame(self) -> pd.DataFrame:

@@ -417,8 +417,11 @@ def _out_of_core(files: tuple[str, ...], hive: bool, source: str, mapping: Any, 
     src = ps.ParquetSource(files=files, hive=hive, columns=dict(cmap.columns), types=types, timezone=timezone,
                            rows=ps.row_count(files) if rows is None else rows, source=source, reason=why,
                            end_of_day=end_of_day)
+    from procsimp.read.parquet_quality import check_times, source_warnings
+
+    check_times(src)
     src.check()
     formats = dict(shown.formats) if shown is stored else formats
     log = EventLog(df=None, mapping=ColumnMapping(columns=dict(shown.columns), how=dict(shown.how), formats=formats),  # type: ignore[arg-type]
-                   source=source, timezone=timezone, warnings=(*notes, *src.warnings()), parquet=src)
+                   source=source, timezone=timezone, warnings=(*notes, *source_warnings(src)), parquet=src)
     return log, ""
