@@ -48,6 +48,13 @@ SPACE_FIX = ("check the files, the free space of the temporary folder, or give D
              "(PROCSIMP_MEMORY_LIMIT=8GB)")
 #: in-memory size of one event, measured (about 0.37 GB per million events held in pandas)
 BYTES_PER_EVENT = 370
+#: DuckDB's memory once a log is left on its files, unless PROCSIMP_MEMORY_LIMIT says otherwise:
+#: beyond it DuckDB spills to its temporary folder, so the peak stays flat as the log grows (about
+#: 1.4 GB for the whole process at 5M events and XX at 20M, measured with flag; DuckDB's own
+#: default, 80% of the machine's memory, let it reach 12 GB at 20M)
+OUT_OF_CORE_BUDGET = 1 << 30
+#: the smallest budget taken from the memory available
+MIN_BUDGET = 256 << 20
 
 # Unicode White_Space, as pyarrow's utf8_trim_whitespace strips it
 _WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
@@ -92,6 +99,32 @@ def shared_database() -> Any:
 def connection() -> Any:
     """A cursor (its own connection) on :func:`shared_database`."""
     return shared_database().cursor()
+
+
+def out_of_core_limit() -> str:
+    """DuckDB's memory limit while a log is left on its files: ``PROCSIMP_MEMORY_LIMIT`` when
+    set, else :data:`OUT_OF_CORE_BUDGET` (1 GiB), or a quarter of the memory available now when
+    that is less (at least 256 MiB). The log is out of core because it does not fit; what is
+    left of the memory goes to the small tables and to one service's events at a time."""
+    env = os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip()
+    if env:
+        return env
+    budget = max(MIN_BUDGET, min(OUT_OF_CORE_BUDGET, available_memory() // 4))
+    return f"{budget >> 20}MiB"
+
+
+def limit_memory(database: Any) -> None:
+    """Hold ``database`` to :func:`out_of_core_limit` (procsimp's shared database, when the first
+    log left on its files is read into it; a database made with its own limit keeps it)."""
+    global _LIMITED
+    if database is not _DB or _LIMITED:
+        return
+    database.execute("SET memory_limit = ?", [out_of_core_limit()])
+    _LIMITED = True
+
+
+#: whether the shared database is held to the out-of-core budget
+_LIMITED = False
 
 
 def new_database(*, threads: int | None = None, memory_limit: str | None = None) -> Any:
@@ -379,6 +412,7 @@ class ParquetSource:
             database = shared_database()
         key = id(database)
         if key not in self._shared:
+            limit_memory(database)
             self._shared[key] = self._encode(database)
         return self._shared[key]
 
@@ -656,7 +690,7 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         try:
             # sorted here, not by DuckDB: without insertion order kept, its parallel result
             # batches may come back out of order
-            table = con.execute(f"SELECT {', '.join(picked)}, f, r FROM ({self.events_sql()})").to_arrow_table()
+            table = con.sql(f"SELECT {', '.join(picked)}, f, r FROM ({self.events_sql()})").to_arrow_table()
         except Exception as exc:  # duckdb's own exception classes
             raise duckdb_error(self.source, "reading the log's events", exc, SPACE_FIX) from None
         finally:
