@@ -161,6 +161,63 @@ def test_the_frame_is_materialised_only_when_read(parquet_logs: dict[str, Path])
     assert narrowed.parquet is None and narrowed.n_events == 5
 
 
+@pytest.mark.parametrize("name", ["en", "plain", "hive"])
+def test_a_services_events_are_the_in_memory_ones(parquet_logs: dict[str, Path], name: str) -> None:
+    """The events of a service of a log left on its files are the in-memory sub-log's, column for
+    column and dtype for dtype: decoded from the encoded table when every column fills a role
+    (the bundled log, and a plain export with NFD names in reverse order), read from the files
+    when other attributes are kept (the hive folder's partition column)."""
+    memory, ooc = _both(parquet_logs[name])
+    assert (set(ooc.parquet.types) <= set(ooc.parquet.columns.values())) == (name != "hive")
+    for service in memory.services:
+        pd.testing.assert_frame_equal(ooc.for_service(service).df, memory.for_service(service).df, obj=service)
+    if name != "hive":
+        pd.testing.assert_frame_equal(ooc.parquet.coded_frame(), memory.df)
+    assert not ooc.materialised
+
+
+def test_one_services_events_are_held_at_a_time(parquet_logs: dict[str, Path]) -> None:
+    """Read for one stage, a service after another: only the last sub-log read keeps its events
+    in memory; the others read them again when asked."""
+    _, ooc = _both(parquet_logs["en"])
+    first, second = (ooc.for_service(s) for s in ooc.services[:2])
+    events = first.df
+    assert first.materialised and not second.materialised
+    assert len(second.df) == second.n_events and second.materialised and not first.materialised
+    pd.testing.assert_frame_equal(first.df, events)
+    assert first.materialised and not second.materialised and not ooc.materialised
+
+
+def test_duckdb_keeps_to_a_budget_out_of_core(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a log is left on its files, procsimp's DuckDB database is held to a budget (1 GiB, or a
+    quarter of the memory available when that is less; PROCSIMP_MEMORY_LIMIT when set), not to
+    DuckDB's default of 80% of the machine's memory."""
+    monkeypatch.delenv("PROCSIMP_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 64 << 30)
+    assert parquet_source.out_of_core_limit() == "1024MiB"
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 2 << 30)
+    assert parquet_source.out_of_core_limit() == "512MiB"
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 1 << 20)
+    assert parquet_source.out_of_core_limit() == "256MiB"
+    monkeypatch.setenv("PROCSIMP_MEMORY_LIMIT", "3GB")
+    assert parquet_source.out_of_core_limit() == "3GB"
+    monkeypatch.setattr(parquet_source, "_LIMITED", False)
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 64 << 30)
+    monkeypatch.delenv("PROCSIMP_MEMORY_LIMIT")
+    db = parquet_source.shared_database()
+    before = db.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    try:
+        db.execute("SET memory_limit = '5GB'")
+        procsimp.read_log(parquet_logs["vi"], storage="parquet").n_events
+        limit = db.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        assert limit in ("1.0 GiB", "1024.0 MiB"), limit
+        other = new_database(memory_limit="300MB")  # a database with its own limit keeps it
+        parquet_source.limit_memory(other)
+        assert other.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].startswith("286")
+    finally:
+        db.execute("SET memory_limit = ?", [before])
+
+
 def test_engine_tables_match(parquet_logs: dict[str, Path]) -> None:
     memory, ooc = _both(parquet_logs["vi"])
     for table in ("dfg", "activity_table", "variants", "start_end", "case_table", "case_marks"):
