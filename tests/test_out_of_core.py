@@ -188,6 +188,40 @@ def test_one_services_events_are_held_at_a_time(parquet_logs: dict[str, Path]) -
     assert first.materialised and not second.materialised and not ooc.materialised
 
 
+def test_the_detectors_run_one_batch_of_services_at_a_time(parquet_logs: dict[str, Path],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a budget smaller than the detectors' view of the whole log, their plan runs on
+    batches of services: the tables (and so the flags) are those of one run over every event."""
+    from procsimp.engine import batches, detector_codes
+
+    assert batches.service_batches({0: 10, 1: 20, 2: 5, None: 3}, 25 * batches.BYTES_PER_EVENT) == [[0], [1, 2], [None]]
+    assert batches.service_batches({0: 10, 1: 20}, 30 * batches.BYTES_PER_EVENT) == [[0, 1]]
+    whole = procsimp.read_log(parquet_logs["vi"], storage="parquet")
+    _, one_run = detector_codes(whole)
+    runs: list[int] = []
+    real = batches.service_batches
+
+    def counted(counts: dict[int | None, int], budget: int) -> list[list[int | None]]:
+        made = real(counts, budget)
+        runs.append(len(made))
+        return made
+
+    monkeypatch.setattr(batches, "service_batches", counted)
+    # room for about 5,000 events: one service a batch
+    monkeypatch.setattr(parquet_source, "out_of_core_budget", lambda: 2_000_000)
+    log = procsimp.read_log(parquet_logs["vi"], storage="parquet")
+    _, batched = detector_codes(log)
+    assert len(runs) == 1 and runs[0] == len(log.services) > 1
+    for name, table in one_run.items():
+        keys = [c for c in table.columns if table[c].dtype.kind in "iub" or str(table[c].dtype) in ("Int32", "Int64", "boolean")]
+        left = table.sort_values(keys).reset_index(drop=True)
+        right = batched[name].sort_values(keys).reset_index(drop=True)
+        pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-9, obj=name)
+    flags = procsimp.flag_steps(log)
+    in_memory = procsimp.flag_steps(procsimp.read_log(parquet_logs["vi"], storage="memory"))
+    assert flags and [f.to_dict() for f in flags] == [f.to_dict() for f in in_memory]
+
+
 def test_duckdb_keeps_to_a_budget_out_of_core(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Once a log is left on its files, procsimp's DuckDB database is held to a budget (1 GiB, or a
     quarter of the memory available when that is less; PROCSIMP_MEMORY_LIMIT when set), not to

@@ -126,7 +126,13 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
         tables = {"events": events}
         if "marks" in missing:
             tables["step_kinds"] = _step_kinds(prepared)
-        done.update(backend.run(plan, tables))
+        if log.out_of_core and isinstance(backend, DuckDBBackend) and all(n.startswith("det_") for n in missing):
+            from procsimp.engine.batches import run_by_service
+            from procsimp.read.parquet_source import out_of_core_budget
+
+            done.update(run_by_service(backend, plan, events, out_of_core_budget()))  # within DuckDB's budget
+        else:
+            done.update(backend.run(plan, tables))
     return prepared, {n: done[n] for n in names}
 
 

@@ -109,8 +109,24 @@ def out_of_core_limit() -> str:
     env = os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip()
     if env:
         return env
-    budget = max(MIN_BUDGET, min(OUT_OF_CORE_BUDGET, available_memory() // 4))
-    return f"{budget >> 20}MiB"
+    return f"{out_of_core_budget() >> 20}MiB"
+
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+
+
+def out_of_core_budget() -> int:
+    """:func:`out_of_core_limit` in bytes (a ``PROCSIMP_MEMORY_LIMIT`` that is not a plain size,
+    such as ``4GB`` or ``512MiB``, counts as unlimited)."""
+    import re
+
+    env = os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip()
+    if not env:
+        return max(MIN_BUDGET, min(OUT_OF_CORE_BUDGET, available_memory() // 4))
+    m = re.fullmatch(r"([0-9.]+)\s*([a-zA-Z]*)", env)
+    unit = _UNITS.get(m.group(2).upper()) if m else None
+    return int(float(m.group(1)) * unit) if m and unit else 1 << 62
 
 
 def limit_memory(database: Any) -> None:
