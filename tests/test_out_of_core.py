@@ -223,18 +223,22 @@ def test_the_detectors_run_one_batch_of_services_at_a_time(parquet_logs: dict[st
 
 
 def test_duckdb_keeps_to_a_budget_out_of_core(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once a log is left on its files, procsimp's DuckDB database is held to a budget (1 GiB, or a
+    """Once a log is left on its files, procsimp's DuckDB database is held to a budget (512 MiB, or a
     quarter of the memory available when that is less; PROCSIMP_MEMORY_LIMIT when set), not to
     DuckDB's default of 80% of the machine's memory."""
     monkeypatch.delenv("PROCSIMP_MEMORY_LIMIT", raising=False)
     monkeypatch.setattr(parquet_source, "available_memory", lambda: 64 << 30)
-    assert parquet_source.out_of_core_limit() == "1024MiB"
-    monkeypatch.setattr(parquet_source, "available_memory", lambda: 2 << 30)
     assert parquet_source.out_of_core_limit() == "512MiB"
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 1 << 30)
+    assert parquet_source.out_of_core_limit() == "256MiB"
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 1600 << 20)
+    assert parquet_source.out_of_core_limit() == "400MiB"
     monkeypatch.setattr(parquet_source, "available_memory", lambda: 1 << 20)
     assert parquet_source.out_of_core_limit() == "256MiB"
     monkeypatch.setenv("PROCSIMP_MEMORY_LIMIT", "3GB")
-    assert parquet_source.out_of_core_limit() == "3GB"
+    assert parquet_source.out_of_core_limit() == "3GB" and parquet_source.out_of_core_budget() == 3 * 10**9
+    monkeypatch.setenv("PROCSIMP_MEMORY_LIMIT", "1.5GiB")
+    assert parquet_source.out_of_core_budget() == 3 << 29
     monkeypatch.setattr(parquet_source, "_LIMITED", False)
     monkeypatch.setattr(parquet_source, "available_memory", lambda: 64 << 30)
     monkeypatch.delenv("PROCSIMP_MEMORY_LIMIT")
@@ -244,7 +248,7 @@ def test_duckdb_keeps_to_a_budget_out_of_core(parquet_logs: dict[str, Path], mon
         db.execute("SET memory_limit = '5GB'")
         procsimp.read_log(parquet_logs["vi"], storage="parquet").n_events
         limit = db.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        assert limit in ("1.0 GiB", "1024.0 MiB"), limit
+        assert limit == "512.0 MiB", limit
         other = new_database(memory_limit="300MB")  # a database with its own limit keeps it
         parquet_source.limit_memory(other)
         assert other.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].startswith("286")

@@ -49,10 +49,11 @@ SPACE_FIX = ("check the files, the free space of the temporary folder, or give D
 #: in-memory size of one event, measured (about 0.37 GB per million events held in pandas)
 BYTES_PER_EVENT = 370
 #: DuckDB's memory once a log is left on its files, unless PROCSIMP_MEMORY_LIMIT says otherwise:
-#: beyond it DuckDB spills to its temporary folder, so the peak stays flat as the log grows (about
-#: 1.4 GB for the whole process at 5M events and XX at 20M, measured with flag; DuckDB's own
-#: default, 80% of the machine's memory, let it reach 12 GB at 20M)
-OUT_OF_CORE_BUDGET = 1 << 30
+#: beyond it DuckDB spills to its temporary folder, so the peak stays flat as the log grows. With
+#: DuckDB's own default (80% of the machine's memory) flag reached 12.3 GB at 20M events; the rest
+#: of the process (one service's events for the replay) needs about as much again at 20M (see the
+#: README's "Large logs")
+OUT_OF_CORE_BUDGET = 512 << 20
 #: the smallest budget taken from the memory available
 MIN_BUDGET = 256 << 20
 
@@ -103,7 +104,7 @@ def connection() -> Any:
 
 def out_of_core_limit() -> str:
     """DuckDB's memory limit while a log is left on its files: ``PROCSIMP_MEMORY_LIMIT`` when
-    set, else :data:`OUT_OF_CORE_BUDGET` (1 GiB), or a quarter of the memory available now when
+    set, else :data:`OUT_OF_CORE_BUDGET` (512 MiB), or a quarter of the memory available now when
     that is less (at least 256 MiB). The log is out of core because it does not fit; what is
     left of the memory goes to the small tables and to one service's events at a time."""
     env = os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip()
