@@ -114,10 +114,14 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
     backend = get_backend()
     key = (cal, backend.name, id(backend))
     per_log = _CACHE.setdefault(log, {})
+    missing = tuple(n for n in dict.fromkeys(names) if n not in per_log.get(key, (None, {}))[1])
+    if missing and log.parquet is not None and isinstance(backend, DuckDBBackend):
+        from procsimp.read.parquet_source import limit_memory
+
+        limit_memory(backend._database())  # DuckDB's turn: the whole out-of-core budget
     if key not in per_log:
         per_log[key] = (_prepare(log, cal, backend), {})
     prepared, done = per_log[key]
-    missing = tuple(n for n in dict.fromkeys(names) if n not in done)
     if missing:
         plan = plan_for(missing, minutes_per_day=prepared.minutes_per_day)
         events = prepared.table
@@ -126,7 +130,7 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None) -> 
         tables = {"events": events}
         if "marks" in missing:
             tables["step_kinds"] = _step_kinds(prepared)
-        if log.out_of_core and isinstance(backend, DuckDBBackend) and all(n.startswith("det_") for n in missing):
+        if hasattr(events, "database") and isinstance(backend, DuckDBBackend) and all(n.startswith("det_") for n in missing):
             from procsimp.engine.batches import run_by_service
             from procsimp.read.parquet_source import out_of_core_budget
 

@@ -53,7 +53,7 @@ BYTES_PER_EVENT = 370
 #: DuckDB's own default (80% of the machine's memory) flag reached 12.3 GB at 20M events; the rest
 #: of the process (one service's events for the replay) needs about as much again at 20M (see the
 #: README's "Large logs")
-OUT_OF_CORE_BUDGET = 512 << 20
+OUT_OF_CORE_BUDGET = 1 << 30
 #: the smallest budget taken from the memory available
 MIN_BUDGET = 256 << 20
 
@@ -104,7 +104,7 @@ def connection() -> Any:
 
 def out_of_core_limit() -> str:
     """DuckDB's memory limit while a log is left on its files: ``PROCSIMP_MEMORY_LIMIT`` when
-    set, else :data:`OUT_OF_CORE_BUDGET` (512 MiB), or a quarter of the memory available now when
+    set, else :data:`OUT_OF_CORE_BUDGET` (1 GiB), or a quarter of the memory available now when
     that is less (at least 256 MiB). The log is out of core because it does not fit; what is
     left of the memory goes to the small tables and to one service's events at a time."""
     env = os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip()
@@ -130,18 +130,27 @@ def out_of_core_budget() -> int:
     return int(float(m.group(1)) * unit) if m and unit else 1 << 62
 
 
-def limit_memory(database: Any) -> None:
-    """Hold ``database`` to :func:`out_of_core_limit` (procsimp's shared database, when the first
-    log left on its files is read into it; a database made with its own limit keeps it)."""
+def limit_memory(database: Any, *, share: float = 1.0) -> None:
+    """Hold ``database`` to ``share`` of the out-of-core budget (:func:`out_of_core_budget`, at
+    least 256 MiB): procsimp's shared database only, from the first log left on its files read
+    into it. The budget is the process's, taken in turns: DuckDB has all of it when it reads the
+    files and runs the engine's plans, a quarter while Python holds a service's events
+    (:meth:`ParquetSource.coded_frame`); lowering the limit makes DuckDB spill its tables to disk.
+    ``PROCSIMP_MEMORY_LIMIT`` fixes DuckDB's limit instead; a database made with its own keeps it."""
     global _LIMITED
-    if database is not _DB or _LIMITED:
+    if database is not _DB or (share != 1.0 and not _LIMITED):
         return
-    database.execute("SET memory_limit = ?", [out_of_core_limit()])
-    _LIMITED = True
+    if os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip():
+        limit = out_of_core_limit()
+    else:
+        limit = f"{max(MIN_BUDGET, int(out_of_core_budget() * share)) >> 20}MiB"
+    if limit != _LIMITED:
+        database.execute("SET memory_limit = ?", [limit])
+        _LIMITED = limit
 
 
-#: whether the shared database is held to the out-of-core budget
-_LIMITED = False
+#: the memory limit procsimp set on the shared database (None: DuckDB's own default)
+_LIMITED: str | None = None
 
 
 def new_database(*, threads: int | None = None, memory_limit: str | None = None) -> Any:
@@ -701,6 +710,7 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         import pyarrow.compute as pc
 
         enc = self.encoded()
+        limit_memory(enc.database, share=0.25)  # Python's turn: DuckDB spills its tables
         roles = [role for role in ROLES if role in self.columns]
         picked = [_CODE.get(role) or _TIME[role] for role in roles]
         con = enc.database.cursor()
