@@ -161,6 +161,109 @@ def test_the_frame_is_materialised_only_when_read(parquet_logs: dict[str, Path])
     assert narrowed.parquet is None and narrowed.n_events == 5
 
 
+@pytest.mark.parametrize("name", ["en", "plain", "hive"])
+def test_a_services_events_are_the_in_memory_ones(parquet_logs: dict[str, Path], name: str) -> None:
+    """The events of a service of a log left on its files are the in-memory sub-log's, column for
+    column and dtype for dtype: decoded from the encoded table when every column fills a role
+    (the bundled log, and a plain export with NFD names in reverse order), read from the files
+    when other attributes are kept (the hive folder's partition column)."""
+    memory, ooc = _both(parquet_logs[name])
+    assert (set(ooc.parquet.types) <= set(ooc.parquet.columns.values())) == (name != "hive")
+    for service in memory.services:
+        pd.testing.assert_frame_equal(ooc.for_service(service).df, memory.for_service(service).df, obj=service)
+    if name != "hive":
+        pd.testing.assert_frame_equal(ooc.parquet.coded_frame(), memory.df)
+    assert not ooc.materialised
+
+
+def test_one_services_events_are_held_at_a_time(parquet_logs: dict[str, Path]) -> None:
+    """Read for one stage, a service after another: only the last sub-log read keeps its events
+    in memory; the others read them again when asked."""
+    _, ooc = _both(parquet_logs["en"])
+    first, second = (ooc.for_service(s) for s in ooc.services[:2])
+    events = first.df
+    assert first.materialised and not second.materialised
+    assert len(second.df) == second.n_events and second.materialised and not first.materialised
+    pd.testing.assert_frame_equal(first.df, events)
+    assert first.materialised and not second.materialised and not ooc.materialised
+
+
+def test_the_detectors_run_one_batch_of_services_at_a_time(parquet_logs: dict[str, Path],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a budget smaller than the detectors' view of the whole log, their plan runs on
+    batches of services: the tables (and so the flags) are those of one run over every event."""
+    from procsimp.engine import batches, detector_codes
+
+    assert batches.service_batches({0: 10, 1: 20, 2: 5, None: 3}, 25 * batches.BYTES_PER_EVENT) == [[0], [1, 2], [None]]
+    assert batches.service_batches({0: 10, 1: 20}, 30 * batches.BYTES_PER_EVENT) == [[0, 1]]
+    whole = procsimp.read_log(parquet_logs["vi"], storage="parquet")
+    _, one_run = detector_codes(whole)
+    runs: list[int] = []
+    real = batches.service_batches
+
+    def counted(counts: dict[int | None, int], budget: int) -> list[list[int | None]]:
+        made = real(counts, budget)
+        runs.append(len(made))
+        return made
+
+    monkeypatch.setattr(batches, "service_batches", counted)
+    # room for about 5,000 events: one service a batch
+    monkeypatch.setattr(parquet_source, "out_of_core_budget", lambda: 2_000_000)
+    log = procsimp.read_log(parquet_logs["vi"], storage="parquet")
+    _, batched = detector_codes(log)
+    assert len(runs) == 1 and runs[0] == len(log.services) > 1
+    for name, table in one_run.items():
+        keys = [c for c in table.columns if table[c].dtype.kind in "iub" or str(table[c].dtype) in ("Int32", "Int64", "boolean")]
+        left = table.sort_values(keys).reset_index(drop=True)
+        right = batched[name].sort_values(keys).reset_index(drop=True)
+        pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-9, obj=name)
+    flags = procsimp.flag_steps(log)
+    in_memory = procsimp.flag_steps(procsimp.read_log(parquet_logs["vi"], storage="memory"))
+    assert flags and [f.to_dict() for f in flags] == [f.to_dict() for f in in_memory]
+
+
+def test_duckdb_keeps_to_a_budget_out_of_core(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a log is left on its files, procsimp's DuckDB database is held to a budget (512 MiB, or a
+    quarter of the memory available when that is less; PROCSIMP_MEMORY_LIMIT when set), not to
+    DuckDB's default of 80% of the machine's memory."""
+    monkeypatch.delenv("PROCSIMP_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 64 << 30)
+    assert parquet_source.out_of_core_limit() == "1024MiB"
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 2 << 30)
+    assert parquet_source.out_of_core_limit() == "512MiB"
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 1 << 20)
+    assert parquet_source.out_of_core_limit() == "256MiB"
+    monkeypatch.setenv("PROCSIMP_MEMORY_LIMIT", "3GB")
+    assert parquet_source.out_of_core_limit() == "3GB" and parquet_source.out_of_core_budget() == 3 * 10**9
+    monkeypatch.setenv("PROCSIMP_MEMORY_LIMIT", "1.5GiB")
+    assert parquet_source.out_of_core_budget() == 3 << 29
+    monkeypatch.setattr(parquet_source, "_LIMITED", None)
+    monkeypatch.setattr(parquet_source, "available_memory", lambda: 64 << 30)
+    monkeypatch.delenv("PROCSIMP_MEMORY_LIMIT")
+    db = parquet_source.shared_database()
+
+    def limit() -> str:
+        return str(db.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    before = limit()
+    try:
+        db.execute("SET memory_limit = '5GB'")
+        parquet_source.limit_memory(db, share=0.25)  # no log left on its files read yet: DuckDB's own
+        assert limit() == "4.6 GiB"
+        log = procsimp.read_log(parquet_logs["vi"], storage="parquet")
+        assert log.n_events and limit() == "1.0 GiB"
+        # taken in turns: a quarter while Python holds a service's events, all of it for the engine
+        sub = log.for_service(log.services[0])
+        assert len(sub.df) and limit() == "256.0 MiB"
+        procsimp.engine.detector_tables(sub)
+        assert limit() == "1.0 GiB"
+        other = new_database(memory_limit="300MB")  # a database with its own limit keeps it
+        parquet_source.limit_memory(other)
+        assert str(other.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]).startswith("286")
+    finally:
+        db.execute("SET memory_limit = ?", [before])
+
+
 def test_engine_tables_match(parquet_logs: dict[str, Path]) -> None:
     memory, ooc = _both(parquet_logs["vi"])
     for table in ("dfg", "activity_table", "variants", "start_end", "case_table", "case_marks"):

@@ -410,12 +410,23 @@ class _Frame:
         if obj is None:
             return self
         value = obj.__dict__.get("df")
-        if value is None and obj.__dict__.get("parquet") is not None:
-            value = obj.__dict__["df"] = obj.__dict__["parquet"].frame()
+        source = obj.__dict__.get("parquet")
+        if value is None and source is not None:
+            value = obj.__dict__["df"] = source.frame()
+            if source.services is not None:
+                # the events of some services of a log left on its files (read for one stage, one
+                # service after another): only the last sub-log read keeps them in memory
+                previous = _HELD[0]() if _HELD else None
+                if previous is not None and previous is not obj:
+                    previous.__dict__["df"] = None
+                _HELD[:] = [weakref.ref(obj)]
         return value
 
     def __set__(self, obj: Any, value: Any) -> None:
         obj.__dict__["df"] = value
 
+
+#: the sub-log of a log left on its files whose events were read last (see :class:`_Frame`)
+_HELD: list[weakref.ref[EventLog]] = []
 
 setattr(EventLog, "df", _Frame())  # noqa: B010 (the dataclass field becomes this descriptor)

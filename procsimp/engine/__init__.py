@@ -122,10 +122,14 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
     backend = get_backend()
     key = (cal, backend.name, id(backend))
     per_log = _CACHE.setdefault(log, {})
+    missing = tuple(n for n in dict.fromkeys(names) if n not in per_log.get(key, (None, {}))[1])
+    if missing and log.parquet is not None and isinstance(backend, DuckDBBackend):
+        from procsimp.read.parquet_source import limit_memory
+
+        limit_memory(backend.database)  # DuckDB's turn: the whole out-of-core budget
     if key not in per_log:
         per_log[key] = (_prepare(log, cal, backend), {})
     prepared, done = per_log[key]
-    missing = tuple(n for n in dict.fromkeys(names) if n not in done)
     if missing:
         plan = plan_for(missing, minutes_per_day=prepared.minutes_per_day)
         tables = _inputs(prepared, backend)
@@ -133,6 +137,12 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
             tables["step_kinds"] = _step_kinds(prepared)
         if by_service and isinstance(backend, DuckDBBackend) and len(prepared.services) > 1:
             done.update(_run_by_service(backend, plan, tables, len(prepared.services)))
+        elif (hasattr(tables["events"], "database") and isinstance(backend, DuckDBBackend)
+              and all(n.startswith("det_") for n in missing)):
+            from procsimp.engine.batches import run_by_service
+            from procsimp.read.parquet_source import out_of_core_budget
+
+            done.update(run_by_service(backend, plan, tables["events"], out_of_core_budget()))  # within DuckDB's budget
         else:
             done.update(backend.run(plan, tables))
     return prepared, {n: done[n] for n in names}

@@ -48,6 +48,14 @@ SPACE_FIX = ("check the files, the free space of the temporary folder, or give D
              "(PROCSIMP_MEMORY_LIMIT=8GB)")
 #: in-memory size of one event, measured (about 0.37 GB per million events held in pandas)
 BYTES_PER_EVENT = 370
+#: DuckDB's memory once a log is left on its files, unless PROCSIMP_MEMORY_LIMIT says otherwise:
+#: beyond it DuckDB spills to its temporary folder, so the peak stays flat as the log grows. With
+#: DuckDB's own default (80% of the machine's memory) flag reached 12.3 GB at 20M events; the rest
+#: of the process (one service's events for the replay) needs about as much again at 20M (see the
+#: README's "Large logs")
+OUT_OF_CORE_BUDGET = 1 << 30
+#: the smallest budget taken from the memory available
+MIN_BUDGET = 256 << 20
 
 # Unicode White_Space, as pyarrow's utf8_trim_whitespace strips it
 _WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
@@ -130,6 +138,57 @@ def default_database() -> Any:
 def connection() -> Any:
     """A cursor (its own connection) on :func:`shared_database`."""
     return shared_database().cursor()
+
+
+def out_of_core_limit() -> str:
+    """DuckDB's memory limit while a log is left on its files: ``PROCSIMP_MEMORY_LIMIT`` when
+    set, else :data:`OUT_OF_CORE_BUDGET` (1 GiB), or a quarter of the memory available now when
+    that is less (at least 256 MiB). The log is out of core because it does not fit; what is
+    left of the memory goes to the small tables and to one service's events at a time."""
+    env = os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip()
+    if env:
+        return env
+    return f"{out_of_core_budget() >> 20}MiB"
+
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+
+
+def out_of_core_budget() -> int:
+    """:func:`out_of_core_limit` in bytes (a ``PROCSIMP_MEMORY_LIMIT`` that is not a plain size,
+    such as ``4GB`` or ``512MiB``, counts as unlimited)."""
+    import re
+
+    env = os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip()
+    if not env:
+        return max(MIN_BUDGET, min(OUT_OF_CORE_BUDGET, available_memory() // 4))
+    m = re.fullmatch(r"([0-9.]+)\s*([a-zA-Z]*)", env)
+    unit = _UNITS.get(m.group(2).upper()) if m else None
+    return int(float(m.group(1)) * unit) if m and unit else 1 << 62
+
+
+def limit_memory(database: Any, *, share: float = 1.0) -> None:
+    """Hold ``database`` to ``share`` of the out-of-core budget (:func:`out_of_core_budget`, at
+    least 256 MiB): procsimp's shared database only, from the first log left on its files read
+    into it. The budget is the process's, taken in turns: DuckDB has all of it when it reads the
+    files and runs the engine's plans, a quarter while Python holds a service's events
+    (:meth:`ParquetSource.coded_frame`); lowering the limit makes DuckDB spill its tables to disk.
+    ``PROCSIMP_MEMORY_LIMIT`` fixes DuckDB's limit instead; a database made with its own keeps it."""
+    global _LIMITED
+    if database is not _DB or (share != 1.0 and not _LIMITED):
+        return
+    if os.environ.get("PROCSIMP_MEMORY_LIMIT", "").strip():
+        limit = out_of_core_limit()
+    else:
+        limit = f"{max(MIN_BUDGET, int(out_of_core_budget() * share)) >> 20}MiB"
+    if limit != _LIMITED:
+        database.execute("SET memory_limit = ?", [limit])
+        _LIMITED = limit
+
+
+#: the memory limit procsimp set on the shared database (None: DuckDB's own default)
+_LIMITED: str | None = None
 
 
 def new_database(*, threads: int | None = None, memory_limit: str | None = None) -> Any:
@@ -430,6 +489,7 @@ class ParquetSource:
             database = default_database()
         key = id(database)
         if key not in self._shared:
+            limit_memory(database)
             self._shared[key] = self._encode(database)
         return self._shared[key]
 
@@ -658,8 +718,15 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
 
     # ------------------------------------------------------------------ materialising
     def frame(self) -> pd.DataFrame:
-        """Every event as the in-memory reader makes it (all columns, normalised and sorted): the
-        DataFrame of the log. This reads the whole dataset into memory."""
+        """Every event of the services kept as the in-memory reader makes it (all columns,
+        normalised and sorted): the DataFrame of the log.
+
+        When every column of the files fills a role (no other attribute to carry), it is decoded
+        from the encoded table (:meth:`coded_frame`): only the events of the services kept leave
+        DuckDB, as codes and integer times. Otherwise the whole dataset is read into memory and
+        normalised, as the in-memory reader does (its other attributes need every row)."""
+        if set(self.types) <= set(self.columns.values()) and self.encoded().database is _DB:
+            return self.coded_frame()
         from procsimp.core.log import SERVICE
         from procsimp.read.frame import Rows, frame_to_log
 
@@ -674,6 +741,50 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
                 if isinstance(df[col].dtype, pd.CategoricalDtype):
                     df[col] = df[col].cat.remove_unused_categories()
         return df
+
+
+    def coded_frame(self) -> pd.DataFrame:
+        """The role columns of the events of the services kept, decoded from the encoded table:
+        text as categoricals of the values present (sorted), times in the log's timezone, sorted
+        by case, then completion time, then position in the files, as the in-memory reader does.
+        Only those events cross from DuckDB, as integer codes and microseconds (about 50 bytes an
+        event, against some 370 for the whole frame read from the files)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        enc = self.encoded()
+        limit_memory(enc.database, share=0.25)  # Python's turn: DuckDB spills its tables
+        roles = [role for role in ROLES if role in self.columns]
+        picked = [_CODE.get(role) or _TIME[role] for role in roles]
+        con = enc.database.cursor()
+        try:
+            # sorted here, not by DuckDB: without insertion order kept, its parallel result
+            # batches may come back out of order
+            table = con.sql(f"SELECT {', '.join(picked)}, f, r FROM ({self.events_sql()})").to_arrow_table()
+        except Exception as exc:  # duckdb's own exception classes
+            raise duckdb_error(self.source, "reading the log's events", exc, SPACE_FIX) from None
+        finally:
+            con.close()
+        order = np.lexsort([table.column(c).to_numpy() for c in ("r", "f", "t_end", "case_id")])
+        table = table.drop_columns(["f", "r"]).take(order)
+        del order
+        data: dict[str, Any] = {}
+        for role, column in zip(roles, picked, strict=True):
+            values = table.column(column)
+            table = table.drop_columns([column])  # each column is freed once decoded
+            if role in _TIME:
+                stamps = pc.cast(values, pa.timestamp("us", tz="UTC")).to_pandas()
+                data[ROLES[role]] = stamps.dt.tz_convert(self.timezone).astype(f"datetime64[ns, {self.timezone}]")
+                continue
+            codes = pc.fill_null(values, -1).to_numpy().astype(np.int32, copy=False)
+            used = np.unique(codes[codes >= 0])
+            names = enc.dictionaries[role]
+            categories = pd.Index([names[c] for c in used], dtype="str")
+            data[ROLES[role]] = pd.Categorical.from_codes(
+                np.where(codes >= 0, np.searchsorted(used, codes), -1).astype(codes.dtype), categories=categories)
+            del values, codes
+        return pd.DataFrame(data)
 
 
 def read_dataset_frame(files: Sequence[str], hive: bool, source: str, notes: list[str] | None = None) -> pd.DataFrame:

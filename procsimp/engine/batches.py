@@ -1,0 +1,72 @@
+"""The detectors' plan over a log left on its Parquet files, one batch of services at a time.
+
+Every table of :mod:`procsimp.engine.sql_detect` is grouped by service, and a dossier belongs to
+one service, so the plan run on the events of some services gives exactly those services' rows.
+Out of core, DuckDB holds to a memory budget (:func:`procsimp.read.parquet_source.out_of_core_limit`);
+the detectors' event view of a whole large log (some 40 columns an event, sorted per dossier) does
+not fit in it, and DuckDB's window functions slow down many times over when they spill. So the
+plan runs on batches of services whose view fits the budget, and their small results are put
+together. A service larger than the budget is a batch of its own (DuckDB spills for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["BYTES_PER_EVENT", "run_by_service", "service_batches"]
+
+#: DuckDB memory per event of the detectors' plan (the event view and its window sort), measured
+#: at 5M events (about 1.8 GB)
+BYTES_PER_EVENT = 400
+
+
+def service_batches(counts: Mapping[int | None, int], budget: int) -> list[list[int | None]]:
+    """Services (codes, None for events without one) grouped in order into batches whose events
+    fit in ``budget`` bytes of the plan; one batch when the whole log fits."""
+    limit = max(1, budget // BYTES_PER_EVENT)
+    if sum(counts.values()) <= limit:
+        return [list(counts)]
+    batches: list[list[int | None]] = []
+    size = 0
+    for svc, n in counts.items():
+        if not batches or size + n > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(svc)
+        size += n
+    return batches
+
+
+def run_by_service(backend: Any, plan: Mapping[str, str], events: Any, budget: int) -> dict[str, pd.DataFrame]:
+    """Run ``plan`` (detector tables only) on ``events`` (a table of the backend's DuckDB
+    database), one batch of services at a time; each result is the batches' rows together."""
+    from procsimp.read.parquet_source import DuckDBQuery
+
+    con = events.database.cursor()
+    try:
+        counts = dict(con.execute(f"SELECT svc, count(*) FROM {events.name} GROUP BY svc ORDER BY svc").fetchall())
+    finally:
+        con.close()
+    batches = service_batches(counts, budget)
+    if len(batches) == 1:
+        return backend.run(plan, {"events": events})
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for batch in batches:
+        codes = [str(int(s)) for s in batch if s is not None]
+        where = " OR ".join(([f"svc IN ({', '.join(codes)})"] if codes else [])
+                            + (["svc IS NULL"] if None in batch else []))
+        part = backend.run(plan, {"events": DuckDBQuery(events.database, f"SELECT * FROM {events.name} WHERE {where}")})
+        for name, frame in part.items():
+            parts.setdefault(name, []).append(frame)
+    return {name: _together(frames) for name, frames in parts.items()}
+
+
+def _together(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The batches' rows of one result, with the dtypes one run over every event gives (a column
+    that one batch has only missing values in comes back there as another dtype)."""
+    kept = [f for f in frames if len(f)] or frames[:1]
+    out = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0].reset_index(drop=True)
+    return out
