@@ -1,3 +1,4 @@
+# Long module: the engine's public entry points (the cached tables per log, calendar and backend, the backend choice, the plans' inputs) sit in one module so that every stage imports one name space.
 """The aggregate engine: every per-event computation of procsimp, as SQL over the event log.
 
 All later stages (profile, mining, detectors, redesign, rendering) work on the small tables
@@ -136,7 +137,9 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
         if "marks" in missing:
             tables["step_kinds"] = _step_kinds(prepared)
         if by_service and isinstance(backend, DuckDBBackend) and len(prepared.services) > 1:
-            done.update(_run_by_service(backend, plan, tables, len(prepared.services)))
+            from procsimp.engine.batches import run_per_service
+
+            done.update(run_per_service(backend, plan, tables, len(prepared.services)))
         elif (hasattr(tables["events"], "database") and isinstance(backend, DuckDBBackend)
               and all(n.startswith("det_") for n in missing)):
             from procsimp.engine.batches import run_by_service
@@ -173,25 +176,6 @@ def run_plan(
     backend = get_backend()
     prepared = encoded(log, calendar=calendar)
     return prepared, backend.run(plan, _inputs(prepared, backend))
-
-
-def _run_by_service(backend: DuckDBBackend, plan: dict[str, str], tables: dict[str, Any],
-                    services: int) -> dict[str, pd.DataFrame]:
-    """``plan`` run once per service code over that service's events, the results stacked."""
-    events = tables["events"]
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for code in range(services):
-        if getattr(events, "database", None) is not None:  # a table of the backend's database: a view of its rows
-            from procsimp.read.parquet_source import DuckDBQuery
-
-            rows: Any = DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE svc = {code}")
-        else:  # an Arrow table
-            import pyarrow.compute as pc
-
-            rows = events.filter(pc.equal(events.column("svc"), code))
-        for name, frame in backend.run(plan, {**tables, "events": rows}).items():
-            parts.setdefault(name, []).append(frame)
-    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
 
 def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepared:

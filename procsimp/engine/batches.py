@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["BYTES_PER_EVENT", "run_by_service", "service_batches"]
+__all__ = ["BYTES_PER_EVENT", "run_by_service", "run_per_service", "service_batches"]
 
 #: DuckDB memory per event of the detectors' plan (the event view and its window sort), measured
 #: at 5M events (about 1.8 GB)
@@ -70,3 +70,23 @@ def _together(frames: list[pd.DataFrame]) -> pd.DataFrame:
     kept = [f for f in frames if len(f)] or frames[:1]
     out = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0].reset_index(drop=True)
     return out
+
+
+def run_per_service(backend: Any, plan: dict[str, str], tables: dict[str, Any],
+                    services: int) -> dict[str, pd.DataFrame]:
+    """``plan`` run once per service code over that service's events, the results stacked."""
+    events = tables["events"]
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for code in range(services):
+        if getattr(events, "database", None) is not None:  # a table of the backend's database: a view of its rows
+            from procsimp.read.parquet_source import DuckDBQuery
+
+            rows: Any = DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE svc = {code}")
+        else:  # an Arrow table
+            import pyarrow.compute as pc
+
+            rows = events.filter(pc.equal(events.column("svc"), code))
+        for name, frame in backend.run(plan, {**tables, "events": rows}).items():
+            parts.setdefault(name, []).append(frame)
+    return {name: _together(frames) for name, frames in parts.items()}
+
