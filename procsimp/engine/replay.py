@@ -483,8 +483,12 @@ def apply_edits(
     knocked: np.ndarray | None = None,
     terminal: Iterable[str] = (),
     knockout_ends: Iterable[str] | None = None,
+    service: str | None = None,
 ) -> ApplyResult:
-    """Replay ``log`` under ``edits`` and return the to-be log (a new EventLog).
+    """Replay ``log`` (or its events of one ``service``) under ``edits`` and return the to-be log
+    (a new EventLog). Naming the ``service`` of a whole log, rather than passing
+    ``log.for_service(service)``, models the dossiers from the whole log's encoding, which the
+    other stages share.
 
     ``knocked`` marks (one value per case, in log order) the dossiers that end in a knock-out,
     or ``knockout_ends`` names their last steps (see :func:`timeline`); ``terminal`` names the
@@ -501,14 +505,16 @@ def apply_edits(
             raise ParameterError(
                 f"edits must be Eliminate, Automate, Merge, Parallelize or MoveEarlier objects; got {e!r}"
             )
-    base = timeline(log, calendar=cal, knocked=knocked, terminal=terminal, knockout_ends=knockout_ends)
+    base = timeline(log, calendar=cal, knocked=knocked, terminal=terminal, knockout_ends=knockout_ends,
+                    service=service)
     tl = base
     effects: list[EditEffect] = []
     for e in order_edits(list(edits)):
         tl, effect = _APPLY[e.action](tl, e)  # type: ignore[operator]
         effects.append(effect)
     automated = {e.activity for e in edits if isinstance(e, Automate)}
-    return ApplyResult(log=_to_log(log, base, tl, cal, automated), timeline=tl, effects=tuple(effects))
+    source = log.for_service(service) if service is not None else log
+    return ApplyResult(log=_to_log(source, base, tl, cal, automated), timeline=tl, effects=tuple(effects))
 
 
 def _to_log(

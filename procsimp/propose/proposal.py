@@ -959,8 +959,9 @@ def propose(
     activities = {str(a) for a in svc_log.df[ACTIVITY].dropna().unique()}
     ok, refused = _validate(wanted, activities, roles)
 
-    result = apply_edits(
-        svc_log, ok, calendar=cal, knockout_ends=sorted(roles.knockout_ends), terminal=roles.terminal
+    result = apply_edits(  # modelled from the whole log's encoding, shared with the other stages
+        log, ok, calendar=cal, knockout_ends=sorted(roles.knockout_ends), terminal=roles.terminal,
+        service=name if log.services else None,
     )
     applied: list[Edit] = []
     effects: list[EditEffect] = []
