@@ -207,6 +207,12 @@ def test_dialect_rewrites() -> None:
     assert to_spark_sql("SELECT list_position(['a', 'b'], f), arg_min(x, (t, f, r)) FROM t") == (
         "SELECT ARRAY_POSITION(ARRAY('a', 'b'), f), MIN_BY(x, STRUCT(t, f, r)) FROM t"
     )
+    # the data-quality queries' whole-value match: anchored, so that a partial match is not one
+    assert to_spark_sql("SELECT DISTINCT x FROM t WHERE regexp_full_match(x, '[ a]*')") == (
+        "SELECT DISTINCT x FROM t WHERE x RLIKE '^(?:[ a]*)$'"
+    )
+    with pytest.raises(ValueError, match="only regexp_full_match"):
+        to_spark_sql("SELECT regexp_full_match(x, y) FROM t")
     assert to_spark_sql("WITH d AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM d") == "WITH d AS (SELECT 1 AS x) SELECT x FROM d"
     assert to_spark_sql("SELECT lead(p) OVER a - 1 FROM o WINDOW a AS (ORDER BY p)") == (
         "SELECT (LEAD(p) OVER a) - 1 FROM o WINDOW a AS (ORDER BY p NULLS LAST)"

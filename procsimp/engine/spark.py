@@ -35,7 +35,7 @@ On the command line, ``procsimp --engine spark [--spark-master URL] COMMAND ...`
 
 A log left on its Parquet files is read by Spark itself: :class:`SparkDatabase` runs the SQL of
 the out-of-core encoding and of :mod:`procsimp.engine.prepare_sql` on the session (translated the
-same way, plus DuckDB's ``epoch_us``, ``timezone``, ``list_position``, ``to_microseconds`` and row
+same way, plus DuckDB's ``epoch_us``, ``timezone``, ``list_position``, ``regexp_full_match``, ``to_microseconds`` and row
 values), with DuckDB's ``read_parquet`` as ``spark.read.parquet`` of the same files, so the events
 table is built and kept in Spark and only dictionaries and counts come back. The files must be at
 a path that the driver and every executor reach (local mode: a local path; a cluster: a shared
@@ -83,10 +83,21 @@ def _spark_tree(node: Any) -> Any:
         elif name == "list_position":  # both count from 1, NULL when absent
             node.set("this", "array_position")
         elif name == "to_microseconds":  # an interval of that many microseconds
-            if len(args) != 1 or not isinstance(args[0], exp.Literal) or args[0].is_string:
-                raise ValueError(f"only to_microseconds(integer literal) is translated to Spark, not {node.sql('duckdb')}")
-            seconds = Decimal(int(args[0].this)) / 1_000_000
-            return exp.maybe_parse(f"make_dt_interval(0, 0, 0, {seconds:.6f})", dialect="spark")
+            if len(args) != 1 or (isinstance(args[0], exp.Literal) and args[0].is_string):
+                raise ValueError(f"only to_microseconds(integer) is translated to Spark, not {node.sql('duckdb')}")
+            if isinstance(args[0], exp.Literal):
+                seconds = Decimal(int(args[0].this)) / 1_000_000
+                return exp.maybe_parse(f"make_dt_interval(0, 0, 0, {seconds:.6f})", dialect="spark")
+            # a column: exact decimal seconds (a double would round microseconds of recent times)
+            return exp.maybe_parse(
+                f"make_dt_interval(0, 0, 0, CAST({args[0].sql('spark')} AS DECIMAL(38, 0)) / 1000000)", dialect="spark")
+    if isinstance(node, getattr(exp, "RegexpFullMatch", ())):  # (older SQLGlot: an Anonymous call)
+        # DuckDB's regexp_full_match(x, pattern): the whole value matches; Spark's rlike, anchored
+        call: Any = node
+        pattern = call.expression
+        if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+            raise ValueError(f"only regexp_full_match(x, string literal) is translated to Spark, not {call.sql('duckdb')}")
+        return exp.RegexpLike(this=call.this.copy(), expression=exp.Literal.string(f"^(?:{pattern.this})$"))
     if isinstance(node, exp.Tuple) and not isinstance(node.parent, exp.In):
         # DuckDB compares row values (t_end, f, r) as structs: Spark spells one struct(...)
         return exp.Anonymous(this="struct", expressions=list(node.expressions))

@@ -153,6 +153,10 @@ def _nested(src: ParquetSource) -> list[str]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if "://" in src.files[0]:  # at a URI, read by Spark: the types it found
+        found = [(name, str(kind)) for name, kind in src.types.items()
+                 if str(kind).split("<")[0].split("(")[0].strip().upper() in ("ARRAY", "STRUCT", "MAP")]
+        return [_notes.nested_columns([f"{name!r} ({kind})" for name, kind in found])] if found else []
     schema = pq.read_schema(src.files[0])
     nested = [f for f in schema if pa.types.is_nested(f.type)
               or (pa.types.is_dictionary(f.type) and pa.types.is_nested(f.type.value_type))]
@@ -289,5 +293,13 @@ def source_warnings(src: ParquetSource) -> list[str]:
     times = [_notes.bad_times(src.columns[role], role, n_bad, [_shown_time(v, src.timezone) for v in values],
                               _where(positions, n_bad))
              for role, (_, n_bad, positions, values) in bad.items() if n_bad]
+    if getattr(src.encoded().database, "engine_name", "DuckDB") == "DuckDB":
+        quality = _quality(src, events)
+    else:  # their queries are DuckDB's only for now: say so rather than drop them unseen
+        quality = [
+            f"{src.source}: the checks for duplicate events, single-event dossiers, tied and day-resolution "
+            "times and missing officers are not run when Spark reads the files; read the log with the DuckDB "
+            "engine (--engine duckdb) to see them"
+        ]
     return [*_nested(src), *_invisible(src), *times, *_dropped(src), *_unsorted(src, events),
-            *_case_values(src), *_no_service(src, events), *_quality(src, events)]
+            *_case_values(src), *_no_service(src, events), *quality]
