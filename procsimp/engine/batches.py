@@ -43,25 +43,53 @@ def service_batches(counts: Mapping[int | None, int], budget: int) -> list[list[
 def run_by_service(backend: Any, plan: Mapping[str, str], events: Any, budget: int) -> dict[str, pd.DataFrame]:
     """Run ``plan`` (detector tables only) on ``events`` (a table of the backend's DuckDB
     database), one batch of services at a time; each result is the batches' rows together."""
-    from procsimp.read.parquet_source import DuckDBQuery
-
     con = events.database.cursor()
     try:
-        counts = dict(con.execute(f"SELECT svc, count(*) FROM {events.name} GROUP BY svc ORDER BY svc").fetchall())
+        counts = dict(con.execute(f"SELECT svc, count(*) FROM ({events.select}) GROUP BY svc ORDER BY svc").fetchall())
     finally:
         con.close()
     batches = service_batches(counts, budget)
     if len(batches) == 1:
         return backend.run(plan, {"events": events})
+    return _stacked(backend, plan, {"events": events}, batches)
+
+
+def run_per_service(backend: Any, plan: Mapping[str, str], tables: Mapping[str, Any],
+                    services: int) -> dict[str, pd.DataFrame]:
+    """``plan`` run once per service code over that service's events (``tables["events"]``: a
+    table of the backend's DuckDB database, or an Arrow table), the results stacked."""
+    return _stacked(backend, plan, tables, [[code] for code in range(services)])
+
+
+def _stacked(backend: Any, plan: Mapping[str, str], tables: Mapping[str, Any],
+             batches: list[list[int | None]]) -> dict[str, pd.DataFrame]:
+    """``plan`` run on the events of each batch of service codes in turn (None: events without a
+    service), each result the batches' rows together."""
     parts: dict[str, list[pd.DataFrame]] = {}
     for batch in batches:
-        codes = [str(int(s)) for s in batch if s is not None]
-        where = " OR ".join(([f"svc IN ({', '.join(codes)})"] if codes else [])
-                            + (["svc IS NULL"] if None in batch else []))
-        part = backend.run(plan, {"events": DuckDBQuery(events.database, f"SELECT * FROM {events.name} WHERE {where}")})
+        part = backend.run(plan, {**tables, "events": _rows(tables["events"], batch)})
         for name, frame in part.items():
             parts.setdefault(name, []).append(frame)
     return {name: _together(frames) for name, frames in parts.items()}
+
+
+def _rows(events: Any, batch: list[int | None]) -> Any:
+    """The events of the services in ``batch``: a view of a DuckDB table's rows, or an Arrow
+    table's rows filtered in memory."""
+    codes = [int(s) for s in batch if s is not None]
+    if getattr(events, "database", None) is not None:
+        from procsimp.read.parquet_source import DuckDBQuery
+
+        where = " OR ".join(([f"svc IN ({', '.join(map(str, codes))})"] if codes else [])
+                            + (["svc IS NULL"] if None in batch else []))
+        return DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE {where}")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = pc.is_in(events.column("svc"), value_set=pa.array(codes, type=events.column("svc").type))
+    if None in batch:
+        keep = pc.or_(keep, pc.is_null(events.column("svc")))
+    return events.filter(pc.fill_null(keep, False))
 
 
 def _together(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -70,23 +98,3 @@ def _together(frames: list[pd.DataFrame]) -> pd.DataFrame:
     kept = [f for f in frames if len(f)] or frames[:1]
     out = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0].reset_index(drop=True)
     return out
-
-
-def run_per_service(backend: Any, plan: dict[str, str], tables: dict[str, Any],
-                    services: int) -> dict[str, pd.DataFrame]:
-    """``plan`` run once per service code over that service's events, the results stacked."""
-    events = tables["events"]
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for code in range(services):
-        if getattr(events, "database", None) is not None:  # a table of the backend's database: a view of its rows
-            from procsimp.read.parquet_source import DuckDBQuery
-
-            rows: Any = DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE svc = {code}")
-        else:  # an Arrow table
-            import pyarrow.compute as pc
-
-            rows = events.filter(pc.equal(events.column("svc"), code))
-        for name, frame in backend.run(plan, {**tables, "events": rows}).items():
-            parts.setdefault(name, []).append(frame)
-    return {name: _together(frames) for name, frames in parts.items()}
-
