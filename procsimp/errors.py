@@ -18,6 +18,7 @@ __all__ = [
     "OptionalDependencyError",
     "OutputFolderError",
     "PrivacyError",
+    "EngineResourceError",
 ]
 
 
@@ -70,3 +71,8 @@ class OutputFolderError(ProcsimpError, OSError):
 
 class PrivacyError(ProcsimpError, ValueError):
     """Anonymisation cannot run as asked: no key, a key too short, an unknown column."""
+
+
+class EngineResourceError(ProcsimpError, MemoryError):
+    """The engine ran out of memory or temporary disk space for a query; the message names the
+    table it was computing and how to give it more."""

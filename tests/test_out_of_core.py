@@ -222,6 +222,53 @@ def test_the_detectors_run_one_batch_of_services_at_a_time(parquet_logs: dict[st
     assert flags and [f.to_dict() for f in flags] == [f.to_dict() for f in in_memory]
 
 
+def test_the_profile_and_map_tables_run_one_batch_of_services_at_a_time(
+        parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of core, the profile's and maps' plan (exact quantiles, each dossier's ordered steps)
+    runs on batches of services too: on a whole 100M-event log it does not fit DuckDB's budget.
+    The tables, the profile and the maps are those of one run over every event."""
+    from procsimp.engine import aggregates, batches, case_marks
+
+    names = ("dfg", "activities", "variants", "start_end", "cases")
+    whole = procsimp.read_log(parquet_logs["vi"], storage="parquet")
+    one_run, one_marks = aggregates(whole, tables=names), case_marks(whole)
+    one_profile = procsimp.profile(whole).table
+    runs: list[int] = []
+    real = batches.service_batches
+
+    def counted(counts: dict[int | None, int], budget: int) -> list[list[int | None]]:
+        made = real(counts, budget)
+        runs.append(len(made))
+        return made
+
+    monkeypatch.setattr(batches, "service_batches", counted)
+    monkeypatch.setattr(parquet_source, "out_of_core_budget", lambda: 2_000_000)  # one service a batch
+    log = procsimp.read_log(parquet_logs["vi"], storage="parquet")
+    batched, marks = aggregates(log, tables=names), case_marks(log)
+    assert runs and all(n == len(log.services) > 1 for n in runs)
+    for name in names:
+        left, right = getattr(one_run, name), getattr(batched, name)
+        assert left is not None and right is not None and len(left) > 0
+        keys = list(left.columns[:3])
+        pd.testing.assert_frame_equal(left.sort_values(keys).reset_index(drop=True),
+                                      right.sort_values(keys).reset_index(drop=True), obj=name)
+    pd.testing.assert_frame_equal(one_marks.sort_index(), marks.sort_index())
+    pd.testing.assert_frame_equal(one_profile, procsimp.profile(log).table)
+
+
+def test_the_engine_out_of_memory_is_one_error_line(tmp_path: Path) -> None:
+    """DuckDB running out of memory for a plan raises a ProcsimpError (one ``Error:`` line at the
+    command line, not a traceback) that names the table and how to give DuckDB more memory."""
+    from procsimp.engine.backend import DuckDBBackend, use_backend
+    from procsimp.errors import EngineResourceError
+
+    log = procsimp.read_log(EVENT_LOGS / "dossiers_vi.csv")
+    with use_backend(DuckDBBackend(memory_limit="1MB", threads=1)):
+        with pytest.raises(EngineResourceError, match=r"ran out of resources while computing the '\w+' table .*"
+                                                      r"PROCSIMP_MEMORY_LIMIT=4GB"):
+            procsimp.profile(log)
+
+
 def test_duckdb_keeps_to_a_budget_out_of_core(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Once a log is left on its files, procsimp's DuckDB database is held to a budget (512 MiB, or a
     quarter of the memory available when that is less; PROCSIMP_MEMORY_LIMIT when set), not to

@@ -140,12 +140,11 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
             from procsimp.engine.batches import run_per_service
 
             done.update(run_per_service(backend, plan, tables, len(prepared.services)))
-        elif (hasattr(tables["events"], "database") and isinstance(backend, DuckDBBackend)
-              and all(n.startswith("det_") for n in missing)):
+        elif hasattr(tables["events"], "database") and isinstance(backend, DuckDBBackend):
             from procsimp.engine.batches import run_by_service
             from procsimp.read.parquet_source import out_of_core_budget
 
-            done.update(run_by_service(backend, plan, tables["events"], out_of_core_budget()))  # within DuckDB's budget
+            done.update(run_by_service(backend, plan, tables, out_of_core_budget()))  # within DuckDB's budget
         else:
             done.update(backend.run(plan, tables))
     return prepared, {n: done[n] for n in names}

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from procsimp.core.config import ENGINES  # the values of PROCSIMP_ENGINE
-from procsimp.errors import ParameterError
+from procsimp.errors import EngineResourceError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -103,7 +103,10 @@ class DuckDBBackend:
     def run(
         self, plan: Mapping[str, str], tables: Mapping[str, pa.Table]
     ) -> dict[str, pd.DataFrame]:
+        import duckdb
+
         con = self.database.cursor()  # temporary tables and views are local to it
+        name = "the input tables"
         try:
             for name, table in tables.items():
                 if getattr(table, "database", None) is self._db:  # a table (or query) in this database
@@ -126,11 +129,24 @@ class DuckDBBackend:
             for name in results:
                 out[name] = con.execute(_with_intermediates(plan[name], plan, made)).df()
             return out
+        except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+            raise _resource_error(exc, name) from None
         finally:
             con.close()
 
     def __repr__(self) -> str:
         return f"DuckDBBackend(threads={self.threads!r}, memory_limit={self.memory_limit!r})"
+
+
+def _resource_error(exc: BaseException, table: str) -> EngineResourceError:
+    """One clear error for DuckDB running out of memory or of temporary disk space while it
+    computes ``table`` of a plan."""
+    first = str(exc).strip().splitlines()
+    return EngineResourceError(
+        f"the engine ran out of resources while computing the {table.lstrip('_')!r} table "
+        f"({first[0] if first else type(exc).__name__}); give DuckDB more memory "
+        "(PROCSIMP_MEMORY_LIMIT=4GB) or free space in the temporary folder (TMPDIR)"
+    )
 
 
 def _intermediates(sql: str, plan: Mapping[str, str], made: Collection[str] = ()) -> list[str]:

@@ -1,7 +1,9 @@
-"""The detectors' plan over a log left on its Parquet files, one batch of services at a time.
+"""The engine's plans over a log left on its Parquet files, one batch of services at a time.
 
-Every table of :mod:`procsimp.engine.sql_detect` is grouped by service, and a dossier belongs to
-one service, so the plan run on the events of some services gives exactly those services' rows.
+Every table of :mod:`procsimp.engine.sql_detect` and :mod:`procsimp.engine.sql` is grouped by
+service or by dossier, and a dossier belongs to one service, so a plan run on the events of some
+services gives exactly those services' rows. (Run on a whole 100M-event log at once, the profile
+tables' exact quantiles and ordered lists of steps do not fit a 1 GiB budget: DuckDB stops.)
 Out of core, DuckDB holds to a memory budget (:func:`procsimp.read.parquet_source.out_of_core_limit`);
 the detectors' event view of a whole large log (some 40 columns an event, sorted per dossier) does
 not fit in it, and DuckDB's window functions slow down many times over when they spill. So the
@@ -40,9 +42,12 @@ def service_batches(counts: Mapping[int | None, int], budget: int) -> list[list[
     return batches
 
 
-def run_by_service(backend: Any, plan: Mapping[str, str], events: Any, budget: int) -> dict[str, pd.DataFrame]:
-    """Run ``plan`` (detector tables only) on ``events`` (a table of the backend's DuckDB
-    database), one batch of services at a time; each result is the batches' rows together."""
+def run_by_service(backend: Any, plan: Mapping[str, str], tables: Mapping[str, Any],
+                   budget: int) -> dict[str, pd.DataFrame]:
+    """Run ``plan`` (tables grouped by service or dossier) on ``tables`` (``events``: a table of
+    the backend's DuckDB database; the others, small lookup tables, go to every batch), one batch
+    of services at a time; each result is the batches' rows together."""
+    events = tables["events"]
     con = events.database.cursor()
     try:
         counts = dict(con.execute(f"SELECT svc, count(*) FROM ({events.select}) GROUP BY svc ORDER BY svc").fetchall())
@@ -50,8 +55,8 @@ def run_by_service(backend: Any, plan: Mapping[str, str], events: Any, budget: i
         con.close()
     batches = service_batches(counts, budget)
     if len(batches) == 1:
-        return backend.run(plan, {"events": events})
-    return _stacked(backend, plan, {"events": events}, batches)
+        return backend.run(plan, tables)
+    return _stacked(backend, plan, tables, batches)
 
 
 def run_per_service(backend: Any, plan: Mapping[str, str], tables: Mapping[str, Any],
