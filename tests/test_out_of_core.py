@@ -188,6 +188,22 @@ def test_one_services_events_are_held_at_a_time(parquet_logs: dict[str, Path]) -
     assert first.materialised and not second.materialised and not ooc.materialised
 
 
+def _count_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many batches of services each out-of-core plan ran in, as it runs."""
+    from procsimp.engine import batches
+
+    runs: list[int] = []
+    real = batches.service_batches
+
+    def counted(counts: dict[int | None, int], budget: int) -> list[list[int | None]]:
+        made = real(counts, budget)
+        runs.append(len(made))
+        return made
+
+    monkeypatch.setattr(batches, "service_batches", counted)
+    return runs
+
+
 def test_the_detectors_run_one_batch_of_services_at_a_time(parquet_logs: dict[str, Path],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Under a budget smaller than the detectors' view of the whole log, their plan runs on
@@ -198,15 +214,7 @@ def test_the_detectors_run_one_batch_of_services_at_a_time(parquet_logs: dict[st
     assert batches.service_batches({0: 10, 1: 20}, 30 * batches.BYTES_PER_EVENT) == [[0, 1]]
     whole = procsimp.read_log(parquet_logs["vi"], storage="parquet")
     _, one_run = detector_codes(whole)
-    runs: list[int] = []
-    real = batches.service_batches
-
-    def counted(counts: dict[int | None, int], budget: int) -> list[list[int | None]]:
-        made = real(counts, budget)
-        runs.append(len(made))
-        return made
-
-    monkeypatch.setattr(batches, "service_batches", counted)
+    runs = _count_batches(monkeypatch)
     # room for about 5,000 events: one service a batch
     monkeypatch.setattr(parquet_source, "out_of_core_budget", lambda: 2_000_000)
     log = procsimp.read_log(parquet_logs["vi"], storage="parquet")
@@ -227,21 +235,13 @@ def test_the_profile_and_map_tables_run_one_batch_of_services_at_a_time(
     """Out of core, the profile's and maps' plan (exact quantiles, each dossier's ordered steps)
     runs on batches of services too: on a whole 100M-event log it does not fit DuckDB's budget.
     The tables, the profile and the maps are those of one run over every event."""
-    from procsimp.engine import aggregates, batches, case_marks
+    from procsimp.engine import aggregates, case_marks
 
     names = ("dfg", "activities", "variants", "start_end", "cases")
     whole = procsimp.read_log(parquet_logs["vi"], storage="parquet")
     one_run, one_marks = aggregates(whole, tables=names), case_marks(whole)
     one_profile = procsimp.profile(whole).table
-    runs: list[int] = []
-    real = batches.service_batches
-
-    def counted(counts: dict[int | None, int], budget: int) -> list[list[int | None]]:
-        made = real(counts, budget)
-        runs.append(len(made))
-        return made
-
-    monkeypatch.setattr(batches, "service_batches", counted)
+    runs = _count_batches(monkeypatch)
     monkeypatch.setattr(parquet_source, "out_of_core_budget", lambda: 2_000_000)  # one service a batch
     log = procsimp.read_log(parquet_logs["vi"], storage="parquet")
     batched, marks = aggregates(log, tables=names), case_marks(log)
