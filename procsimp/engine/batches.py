@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["BYTES_PER_EVENT", "run_by_service", "run_per_service", "service_batches"]
+__all__ = ["BYTES_PER_EVENT", "batch_filter", "run_by_service", "run_per_service", "service_batches"]
 
 #: DuckDB memory per event of the detectors' plan (the event view and its window sort), measured
 #: at 5M events (about 1.8 GB)
@@ -38,6 +38,14 @@ def service_batches(counts: Mapping[int | None, int], budget: int) -> list[list[
         batches[-1].append(svc)
         size += n
     return batches
+
+
+def batch_filter(batch: list[int | None], column: str = "svc") -> str:
+    """The SQL condition that keeps the events of the services in ``batch`` (codes; None: the
+    events without a service)."""
+    codes = [int(s) for s in batch if s is not None]
+    return " OR ".join(([f"{column} IN ({', '.join(map(str, codes))})"] if codes else [])
+                       + ([f"{column} IS NULL"] if None in batch else [])) or "false"
 
 
 def run_by_service(backend: Any, plan: Mapping[str, str], events: Any, budget: int) -> dict[str, pd.DataFrame]:
@@ -80,9 +88,7 @@ def _rows(events: Any, batch: list[int | None]) -> Any:
     if getattr(events, "database", None) is not None:
         from procsimp.read.parquet_source import DuckDBQuery
 
-        where = " OR ".join(([f"svc IN ({', '.join(map(str, codes))})"] if codes else [])
-                            + (["svc IS NULL"] if None in batch else []))
-        return DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE {where}")
+        return DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE {batch_filter(batch)}")
     import pyarrow as pa
     import pyarrow.compute as pc
 
