@@ -223,8 +223,8 @@ def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = N
         wm_end, j_end = _work_minutes_sql("e.t_end", "we", prefix, calendar, constant, offset)
         wm_start, j_start = _work_minutes_sql("e.t_start", "ws", prefix, calendar, constant, offset)
         wm_recv, j_recv = _work_minutes_sql("e.t_recv", "wr", prefix, calendar, constant, offset)
-        # the dossiers' offsets in the log (the row of their first event), over every dossier
-        offsets = create("base", f"SELECT case_id, sum(n) OVER (ORDER BY case_id ROWS BETWEEN UNBOUNDED PRECEDING "
+        # per dossier over the whole log: its events and its offset (the row of its first event)
+        offsets = create("base", f"SELECT case_id, n, sum(n) OVER (ORDER BY case_id ROWS BETWEEN UNBOUNDED PRECEDING "
                                  f"AND CURRENT ROW) - n AS base FROM (SELECT case_id, count(*) AS n FROM {rows} "
                                  "GROUP BY case_id)")
         # every window is per dossier and a dossier has one service: the table is built one batch
@@ -234,7 +234,7 @@ def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = N
             ordered = create(f"ord{i}", f"""
 SELECT e.case_id, e.act, e.res, e.unit, {svc} AS svc, e.channel, e.outcome, e.t_end, {wm_end} AS wm_end,
   e.t_start, {wm_start} AS wm_start, e.t_recv, {wm_recv} AS wm_recv, e.t_due,
-  row_number() OVER w AS pos, count(*) OVER (PARTITION BY e.case_id) AS n, lag(e.act) OVER w AS prev_act,
+  row_number() OVER w AS pos, lag(e.act) OVER w AS prev_act,
   lag(e.t_end) OVER w AS prev_end, lag({wm_end}) OVER w AS prev_wm
 FROM {rows} e {j_end} {j_start} {j_recv}
 {where}
@@ -243,7 +243,7 @@ WINDOW w AS (PARTITION BY e.case_id ORDER BY e.t_end, e.f, e.r)""")
   CAST(b.base + o.pos - 1 AS BIGINT) AS rn, CAST(o.case_id AS INTEGER) AS case_id, CAST(o.act AS INTEGER) AS act,
   CAST(o.svc AS INTEGER) AS svc, CAST(o.res AS INTEGER) AS res, CAST(o.unit AS INTEGER) AS unit,
   CAST(o.channel AS INTEGER) AS channel, CAST(o.outcome AS INTEGER) AS outcome,
-  o.pos = 1 AS is_start, o.pos = o.n AS is_end, CAST(o.prev_act AS INTEGER) AS prev_act,
+  o.pos = 1 AS is_start, o.pos = b.n AS is_end, CAST(o.prev_act AS INTEGER) AS prev_act,
   coalesce(o.pos > 1 AND row_number() OVER (PARTITION BY o.case_id, o.prev_act, o.act ORDER BY o.pos) = 1, false)
     AS edge_first,
   CAST(row_number() OVER a - 1 AS INTEGER) AS occ, CAST(b.base + lead(o.pos) OVER a - 1 AS BIGINT) AS next_occ,
