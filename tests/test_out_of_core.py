@@ -277,6 +277,12 @@ def test_duckdb_keeps_to_a_budget_out_of_core(parquet_logs: dict[str, Path], mon
         assert len(sub.df) and limit() == "256.0 MiB"
         procsimp.engine.detector_tables(sub)
         assert limit() == "1.0 GiB"
+        # the replay's plan has all of it; its per-event results then leave Python a turn
+        from procsimp.engine.replay import timeline
+
+        assert len(timeline(log, service=log.services[0]).row) and limit() == "256.0 MiB"
+        procsimp.engine.detector_tables(log)
+        assert limit() == "1.0 GiB"
         other = new_database(memory_limit="300MB")  # a database with its own limit keeps it
         parquet_source.limit_memory(other)
         assert str(other.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]).startswith("286")
