@@ -7,6 +7,11 @@ the detectors' event view of a whole large log (some 40 columns an event, sorted
 not fit in it, and DuckDB's window functions slow down many times over when they spill. So the
 plan runs on batches of services whose view fits the budget, and their small results are put
 together. A service larger than the budget is a batch of its own (DuckDB spills for it).
+
+The out-of-core ``events`` table itself is built in the same batches
+(:func:`procsimp.engine.prepare_sql.prepare_sql`: its window functions are per dossier too) and is
+stored batch after batch, so a batch's (or one service's) rows lie together: a plan over them
+reads those rows only, not the whole table from DuckDB's spill files.
 """
 
 from __future__ import annotations

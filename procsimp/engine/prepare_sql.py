@@ -16,7 +16,10 @@ and value for value, for a log that stands on its Parquet files
   ``edge_first``, ``occ``, ``next_occ``) with window functions per dossier; ``rn`` from each dossier's offset.
 
 DuckDB streams the files and spills to its temporary folder when the data outgrow its memory
-limit; the table stays in DuckDB, and only the dictionaries come back to Python.
+limit; the table stays in DuckDB, and only the dictionaries come back to Python. A log larger than
+the out-of-core budget is prepared one batch of services at a time
+(:func:`procsimp.engine.batches.service_batches`): every window is per dossier, so each batch's
+sorts fit the budget instead of spilling, and the table is stored service by service.
 """
 
 from __future__ import annotations
