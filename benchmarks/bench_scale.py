@@ -15,7 +15,8 @@ reached. A 100M-event log is about a century of one province's dossiers: the poi
 size, not the calendar.
 
 Every run is a fresh process (``python -m procsimp CMD LOG``, no cache), timed on the wall
-clock, with its peak resident memory from ``os.wait4``. The pm4py way, in its own process:
+clock and in processor time (user + system, steadier than the wall clock on a shared machine),
+with its peak resident memory from ``os.wait4``. The pm4py way, in its own process:
 ``pandas.read_parquet``, ``pm4py.format_dataframe``, ``discover_dfg`` and
 ``discover_performance_dfg``; it is skipped for a log larger than ``--pm4py-max`` events
 (default 20M), where it does not fit in memory here. The ratio column is pm4py's time (and
@@ -133,8 +134,9 @@ def _rows(path: Path) -> int:
 
 
 # ---------------------------------------------------------------------------- the runs
-def measure(cmd: list[str], *, cwd: Path) -> tuple[float, float, int]:
-    """(seconds, peak resident GB, exit code) of ``cmd`` in a fresh process."""
+def measure(cmd: list[str], *, cwd: Path) -> tuple[float, float, int, float]:
+    """(seconds, peak resident GB, exit code, processor seconds: user + system) of ``cmd`` in a
+    fresh process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
     with tempfile.TemporaryDirectory() as tmp:
         # GNU time measures the command from a small process of its own: a child's peak memory
@@ -152,7 +154,7 @@ def measure(cmd: list[str], *, cwd: Path) -> tuple[float, float, int]:
                 last = errors.read().decode("utf-8", "replace").strip().splitlines() or [f"exit code {code}"]
                 print(f"    ({' '.join(cmd[2:4])} failed: {last[-1]})")
         kb = int(peak_file.read_text().split()[-1]) if TIME and peak_file.exists() else usage.ru_maxrss
-    return seconds, kb / 1024 / 1024, code
+    return seconds, kb / 1024 / 1024, code, usage.ru_utime + usage.ru_stime
 
 
 def command_line(command: str, log: Path, out: Path) -> list[str]:
@@ -204,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(commands) - set(COMMANDS))
     if unknown:
         parser.error(f"unknown command(s) {', '.join(unknown)}; choose from {', '.join(COMMANDS)}")
-    print(f"{'events':>7}  {'run':<8} {'time s':>8} {'peak GB':>8} {'s/M ev':>7}  {'pm4py/it: time':>14} {'memory':>7}")
+    print(f"{'events':>7}  {'run':<8} {'time s':>8} {'cpu s':>7} {'peak GB':>8} {'s/M ev':>7}  {'pm4py/it: time':>14} "
+          f"{'memory':>7}")
     failures = 0
     for n in sizes:
         t0 = time.perf_counter()
@@ -216,20 +219,21 @@ def main(argv: list[str] | None = None) -> int:
         baseline = None
         if not args.no_pm4py and events <= args.pm4py_max:
             runs = [measure([sys.executable, __file__, "--pm4py-worker", str(path)], cwd=ROOT) for _ in range(args.repeat)]
-            seconds, peak, code = min(runs)
+            seconds, peak, code, cpu = min(runs)
             failures += code != 0
             if code == 0:
                 baseline = (seconds, peak)
-                print(f"{label(n):>7}  {'pm4py':<8} {seconds:8.1f} {peak:8.2f} {seconds / events * 1e6:7.2f}", flush=True)
+                print(f"{label(n):>7}  {'pm4py':<8} {seconds:8.1f} {cpu:7.1f} {peak:8.2f} {seconds / events * 1e6:7.2f}",
+                      flush=True)
         with tempfile.TemporaryDirectory(prefix="procsimp-scale-out-") as tmp:
             for command in commands:
                 runs = [measure(command_line(command, path, Path(tmp) / f"{command}-{i}"), cwd=Path(tmp))
                         for i in range(args.repeat)]
-                seconds, peak, code = min(runs)
+                seconds, peak, code, cpu = min(runs)
                 failures += code != 0
                 ratio = (f"{baseline[0] / seconds:13.2f}x {baseline[1] / peak:6.2f}x"
                          if baseline is not None and command == "mine" and code == 0 else "")
-                print(f"{label(n):>7}  {command:<8} {seconds:8.1f} {peak:8.2f} {seconds / events * 1e6:7.2f}  {ratio}",
+                print(f"{label(n):>7}  {command:<8} {seconds:8.1f} {cpu:7.1f} {peak:8.2f} {seconds / events * 1e6:7.2f}  {ratio}",
                       flush=True)
     print("  (pm4py = read_parquet + format_dataframe + DFG + performance DFG; the ratio is shown against mine,"
           " which computes the same maps and draws them)")

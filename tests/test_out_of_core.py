@@ -115,6 +115,25 @@ def test_sql_prepare_with_another_calendar_and_a_timezone_with_changes(parquet_l
     _assert_same_events(memory, ooc, calendar)
 
 
+def test_sql_prepare_in_batches_of_services(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a budget smaller than the log, the events table is built one batch of services at a
+    time (each batch's windows within the budget), stored service by service: the same table."""
+    from procsimp.engine import batches
+
+    made: list[list[list[int | None]]] = []
+    real = batches.service_batches
+    monkeypatch.setattr(batches, "service_batches", lambda counts, budget: made.append(real(counts, budget)) or made[-1])
+    monkeypatch.setattr(parquet_source, "out_of_core_budget", lambda: 2_000_000)  # about 5,000 events
+    memory, ooc = _both(parquet_logs["vi"])
+    database = new_database()
+    _assert_same_events(memory, ooc, default_calendar(), database)
+    assert len(made) == 1 and len(made[0]) == len(memory.services) > 1
+    # stored by service: each service's rows are together, in the order of the batches
+    table = prepare_sql(ooc.parquet, default_calendar(), database).table
+    svc = [s for (s,) in database.execute(f"SELECT svc FROM {table.name}").fetchall()]
+    assert svc == sorted(svc)
+
+
 def test_sql_prepare_on_a_real_log(tmp_path: Path) -> None:
     """A public log (lifecycle start/complete pairs made into start times by the reader), written
     to Parquet once: the same events table from the file as in memory."""
@@ -219,7 +238,8 @@ def test_the_detectors_run_one_batch_of_services_at_a_time(parquet_logs: dict[st
     monkeypatch.setattr(parquet_source, "out_of_core_budget", lambda: 2_000_000)
     log = procsimp.read_log(parquet_logs["vi"], storage="parquet")
     _, batched = detector_codes(log)
-    assert len(runs) == 1 and runs[0] == len(log.services) > 1
+    # the events table is built in the same batches, then the detectors' plan runs on them
+    assert runs == [len(log.services)] * 2 and len(log.services) > 1
     for name, table in one_run.items():
         keys = [c for c in table.columns if table[c].dtype.kind in "iub" or str(table[c].dtype) in ("Int32", "Int64", "boolean")]
         left = table.sort_values(keys).reset_index(drop=True)
@@ -303,6 +323,12 @@ def test_duckdb_keeps_to_a_budget_out_of_core(parquet_logs: dict[str, Path], mon
         sub = log.for_service(log.services[0])
         assert len(sub.df) and limit() == "256.0 MiB"
         procsimp.engine.detector_tables(sub)
+        assert limit() == "1.0 GiB"
+        # the replay's plan has all of it; its per-event results then leave Python a turn
+        from procsimp.engine.replay import timeline
+
+        assert len(timeline(log, service=log.services[0]).row) and limit() == "256.0 MiB"
+        procsimp.engine.detector_tables(log)
         assert limit() == "1.0 GiB"
         other = new_database(memory_limit="300MB")  # a database with its own limit keeps it
         parquet_source.limit_memory(other)

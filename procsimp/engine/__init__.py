@@ -171,10 +171,23 @@ def run_plan(
     """Run ``plan`` (``name -> SQL`` over ``events``, see :mod:`procsimp.engine.backend`) on the
     log's encoded events (:func:`encoded`) with the current backend. The results are not cached:
     this is for plans whose results are per event, such as the replay's
-    (:mod:`procsimp.engine.sql_replay`)."""
+    (:mod:`procsimp.engine.sql_replay`). Out of core on DuckDB, the plan has the whole memory
+    budget and DuckDB then a quarter of it while the caller holds the results
+    (:func:`procsimp.read.parquet_source.limit_memory`)."""
     backend = get_backend()
     prepared = encoded(log, calendar=calendar)
-    return prepared, backend.run(plan, _inputs(prepared, backend))
+    shared = log.parquet is not None and isinstance(backend, DuckDBBackend)
+    if shared:
+        from procsimp.read.parquet_source import limit_memory
+
+        limit_memory(backend.database)  # DuckDB's turn: the whole out-of-core budget
+    out = backend.run(plan, _inputs(prepared, backend))
+    if shared:
+        # Python's turn: the results are per event (one service's), so DuckDB's cached blocks of
+        # the events table make room for them (DuckDB spills them, and reads back only the next
+        # service's rows, the table being stored service by service)
+        limit_memory(backend.database, share=0.25)
+    return prepared, out
 
 
 def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepared:

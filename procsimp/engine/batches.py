@@ -9,6 +9,11 @@ the detectors' event view of a whole large log (some 40 columns an event, sorted
 not fit in it, and DuckDB's window functions slow down many times over when they spill. So the
 plan runs on batches of services whose view fits the budget, and their small results are put
 together. A service larger than the budget is a batch of its own (DuckDB spills for it).
+
+The out-of-core ``events`` table itself is built in the same batches
+(:func:`procsimp.engine.prepare_sql.prepare_sql`: its window functions are per dossier too) and is
+stored batch after batch, so a batch's (or one service's) rows lie together: a plan over them
+reads those rows only, not the whole table from DuckDB's spill files.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["BYTES_PER_EVENT", "run_by_service", "run_per_service", "service_batches"]
+__all__ = ["BYTES_PER_EVENT", "batch_filter", "run_by_service", "run_per_service", "service_batches"]
 
 #: DuckDB memory per event of the detectors' plan (the event view and its window sort), measured
 #: at 5M events (about 1.8 GB)
@@ -40,6 +45,14 @@ def service_batches(counts: Mapping[int | None, int], budget: int) -> list[list[
         batches[-1].append(svc)
         size += n
     return batches
+
+
+def batch_filter(batch: list[int | None], column: str = "svc") -> str:
+    """The SQL condition that keeps the events of the services in ``batch`` (codes; None: the
+    events without a service)."""
+    codes = [int(s) for s in batch if s is not None]
+    return " OR ".join(([f"{column} IN ({', '.join(map(str, codes))})"] if codes else [])
+                       + ([f"{column} IS NULL"] if None in batch else [])) or "false"
 
 
 def run_by_service(backend: Any, plan: Mapping[str, str], tables: Mapping[str, Any],
@@ -85,9 +98,7 @@ def _rows(events: Any, batch: list[int | None]) -> Any:
     if getattr(events, "database", None) is not None:
         from procsimp.read.parquet_source import DuckDBQuery
 
-        where = " OR ".join(([f"svc IN ({', '.join(map(str, codes))})"] if codes else [])
-                            + (["svc IS NULL"] if None in batch else []))
-        return DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE {where}")
+        return DuckDBQuery(events.database, f"SELECT * FROM ({events.select}) WHERE {batch_filter(batch)}")
     import pyarrow as pa
     import pyarrow.compute as pc
 

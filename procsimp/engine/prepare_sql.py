@@ -16,7 +16,10 @@ and value for value, for a log that stands on its Parquet files
   ``edge_first``, ``occ``, ``next_occ``) with window functions per dossier; ``rn`` from each dossier's offset.
 
 DuckDB streams the files and spills to its temporary folder when the data outgrow its memory
-limit; the table stays in DuckDB, and only the dictionaries come back to Python.
+limit; the table stays in DuckDB, and only the dictionaries come back to Python. A log larger than
+the out-of-core budget is prepared one batch of services at a time
+(:func:`procsimp.engine.batches.service_batches`): every window is per dossier, so each batch's
+sorts fit the budget instead of spilling, and the table is stored service by service.
 """
 
 from __future__ import annotations
@@ -149,6 +152,23 @@ def _work_minutes_sql(expr: str, alias: str, prefix: str, calendar: WorkCalendar
     return f"CASE WHEN ({expr}) IS NULL THEN NULL ELSE {value} END", " ".join(joins)
 
 
+def _batches(con: Any, rows: str, svc: str, database: Any) -> list[str]:
+    """The WHERE clauses (over ``rows`` as ``e``) of the batches of services the events table is
+    built in: one (no clause) on another engine than DuckDB or when the log fits the out-of-core
+    budget at :data:`procsimp.engine.batches.BYTES_PER_EVENT` bytes an event."""
+    from procsimp.engine.batches import batch_filter, service_batches
+
+    if getattr(database, "engine_name", "DuckDB") != "DuckDB" or svc != "svc":
+        return [""]
+    from procsimp.read.parquet_source import out_of_core_budget
+
+    counts = dict(con.execute(f"SELECT svc, count(*) FROM {rows} GROUP BY svc ORDER BY svc").fetchall())
+    batches = service_batches(counts, out_of_core_budget())
+    if len(batches) == 1:
+        return [""]
+    return [f"WHERE {batch_filter(batch, 'e.svc')}" for batch in batches]
+
+
 def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = None) -> Prepared:
     """Build the ``events`` table of ``source`` inside DuckDB, from its encoding
     (:meth:`~procsimp.read.parquet_source.ParquetSource.encoded`, made in ``database``, by default
@@ -168,6 +188,8 @@ def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = N
         return prefix + name
 
     names: dict[str, list[str]] = {}
+    name = f"{prefix}events"
+    made_events = False
     try:
         base = f"({source.events_sql(database)})"
         columns = {"case": "case_id", "activity": "act", "resource": "res", "unit": "unit", "service": "svc",
@@ -204,29 +226,39 @@ def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = N
         wm_end, j_end = _work_minutes_sql("e.t_end", "we", prefix, calendar, constant, offset)
         wm_start, j_start = _work_minutes_sql("e.t_start", "ws", prefix, calendar, constant, offset)
         wm_recv, j_recv = _work_minutes_sql("e.t_recv", "wr", prefix, calendar, constant, offset)
-        ordered = create("ord", f"""
+        # per dossier over the whole log: its events and its offset (the row of its first event)
+        offsets = create("base", f"SELECT case_id, n, sum(n) OVER (ORDER BY case_id ROWS BETWEEN UNBOUNDED PRECEDING "
+                                 f"AND CURRENT ROW) - n AS base FROM (SELECT case_id, count(*) AS n FROM {rows} "
+                                 "GROUP BY case_id)")
+        # every window is per dossier and a dossier has one service: the table is built one batch
+        # of services at a time, each batch's sorts within the memory budget (no spilling), and
+        # stands clustered by service, so that a later plan over some services reads their rows only
+        for i, where in enumerate(_batches(con, rows, svc, database)):
+            ordered = create(f"ord{i}", f"""
 SELECT e.case_id, e.act, e.res, e.unit, {svc} AS svc, e.channel, e.outcome, e.t_end, {wm_end} AS wm_end,
   e.t_start, {wm_start} AS wm_start, e.t_recv, {wm_recv} AS wm_recv, e.t_due,
-  row_number() OVER w AS pos, count(*) OVER (PARTITION BY e.case_id) AS n, lag(e.act) OVER w AS prev_act,
+  row_number() OVER w AS pos, lag(e.act) OVER w AS prev_act,
   lag(e.t_end) OVER w AS prev_end, lag({wm_end}) OVER w AS prev_wm
 FROM {rows} e {j_end} {j_start} {j_recv}
+{where}
 WINDOW w AS (PARTITION BY e.case_id ORDER BY e.t_end, e.f, e.r)""")
-        offsets = create("base", f"SELECT case_id, sum(n) OVER (ORDER BY case_id ROWS BETWEEN UNBOUNDED PRECEDING "
-                                 f"AND CURRENT ROW) - n AS base FROM (SELECT case_id, count(*) AS n FROM {ordered} "
-                                 "GROUP BY case_id)")
-        name = f"{prefix}events"
-        con.execute(f"""
-CREATE TABLE {name} AS SELECT
+            select = f"""SELECT
   CAST(b.base + o.pos - 1 AS BIGINT) AS rn, CAST(o.case_id AS INTEGER) AS case_id, CAST(o.act AS INTEGER) AS act,
   CAST(o.svc AS INTEGER) AS svc, CAST(o.res AS INTEGER) AS res, CAST(o.unit AS INTEGER) AS unit,
   CAST(o.channel AS INTEGER) AS channel, CAST(o.outcome AS INTEGER) AS outcome,
-  o.pos = 1 AS is_start, o.pos = o.n AS is_end, CAST(o.prev_act AS INTEGER) AS prev_act,
+  o.pos = 1 AS is_start, o.pos = b.n AS is_end, CAST(o.prev_act AS INTEGER) AS prev_act,
   coalesce(o.pos > 1 AND row_number() OVER (PARTITION BY o.case_id, o.prev_act, o.act ORDER BY o.pos) = 1, false)
     AS edge_first,
   CAST(row_number() OVER a - 1 AS INTEGER) AS occ, CAST(b.base + lead(o.pos) OVER a - 1 AS BIGINT) AS next_occ,
   o.t_end, o.prev_end, o.wm_end, o.prev_wm, o.t_start, o.wm_start, o.t_recv, o.wm_recv, o.t_due
 FROM {ordered} o JOIN {offsets} b ON b.case_id = o.case_id
-WINDOW a AS (PARTITION BY o.case_id, o.act ORDER BY o.pos)""")
+WINDOW a AS (PARTITION BY o.case_id, o.act ORDER BY o.pos)"""
+            if i == 0:
+                con.execute(f"CREATE TABLE {name} AS {select}")
+                made_events = True
+            else:
+                con.execute(f"INSERT INTO {name} {select}")
+            con.execute(f"DROP TABLE {ordered}")
         n, *present = con.execute(
             f"SELECT count(*), count(t_start) > 0, count(t_due) > 0, count(t_recv) > 0 FROM {name}"
         ).fetchall()[0]
@@ -234,6 +266,9 @@ WINDOW a AS (PARTITION BY o.case_id, o.act ORDER BY o.pos)""")
         raise
     except Exception as exc:  # duckdb's own exception classes (out of memory, disk full)
         from procsimp.read.parquet_source import SPACE_FIX, duckdb_error
+
+        if made_events:  # no partial table left behind
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
         raise duckdb_error(source.source, "building the engine's event table", exc,
                            getattr(database, "space_fix", SPACE_FIX)) from None

@@ -217,6 +217,7 @@ def timeline(
     names = tuple(str(x) for x in prepared.names("activities"))
     ev = raw["replay_events"].sort_values("rn", kind="stable")
     cases = raw["replay_cases"].sort_values("first_rn", kind="stable")
+    del raw  # the unsorted copies (one row per event of the service)
     n_cases = len(cases)
     # the dossiers numbered in log order: case code -> index
     index = np.full(len(prepared.cases) + 1, -1, dtype=np.int32)

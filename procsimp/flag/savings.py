@@ -83,4 +83,5 @@ def replay_savings(
             saving = dict(f.saving)
             saving["workdays_per_case"] = round(float(days or 0.0), 3)
             out[i] = f.replace(saving=saving)
+        del tl  # one service's model at a time: freed before the next one's plan runs
     return out
