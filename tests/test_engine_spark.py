@@ -1,6 +1,6 @@
 """The Spark backend runs the engine's plans in local mode and gives DuckDB's results.
 
-One local Spark session serves the module (starting it takes several seconds). Every engine table
+One local Spark session (the `spark` fixture of tests/conftest.py) serves the run (starting it takes several seconds). Every engine table
 is compared, value for value, with the DuckDB backend on logs that exercise the SQL: services,
 start times, officers and units with gaps, received and due dates, rework, a log without a
 service or start column, a bundled log and a real one.
@@ -48,22 +48,6 @@ TABLES = {
     "marks": engine.case_marks,
     "clock": clock_table,
 }
-
-
-def _java() -> None:
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime on this machine: the Spark backend needs one (make test installs it as root)")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkBackend]:
-    _java()
-    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'procsimp[spark]' (make test does)")
-    backend = SparkBackend(master="local[2]", shuffle_partitions=4)
-    backend.session()
-    yield backend
-    backend.session().stop()
-    engine.backend._by_name.clear()  # backends made by --engine spark hold the stopped session
 
 
 def assert_same_tables(log: EventLog, backend: SparkBackend) -> None:

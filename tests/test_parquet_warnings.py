@@ -5,6 +5,7 @@ positions), and each flaw is named, so a warning dropped from both readers fails
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -40,7 +41,7 @@ def _check(path: Path, expected: list[str], **columns: str) -> list[str]:
     return files
 
 
-def test_day_resolution_duplicates_and_dropped_events(tmp_path: Path) -> None:
+def _day_resolution_log(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     frame = pd.DataFrame({
         "case": ["a", "a", "a", "b", "c", "c", "c", None, "d", "d"],
         "activity": ["x", "y", "y", "x", "x", "z\u200b", "y", "x", "x", " "],
@@ -53,20 +54,23 @@ def test_day_resolution_duplicates_and_dropped_events(tmp_path: Path) -> None:
         "note": ["n"] * 10,
     })
     frame.to_parquet(tmp_path / "flawed.parquet")
-    lines = _check(tmp_path / "flawed.parquet", [
+    return tmp_path / "flawed.parquet", {**MAPPED, "resource": "officer", "service": "service", "due": "due"}
+
+
+def test_day_resolution_duplicates_and_dropped_events(tmp_path: Path) -> None:
+    path, columns = _day_resolution_log(tmp_path)
+    lines = _check(path, [
         "invisible characters", "'due' (due) has 1 value(s) that are not valid times", "with no case id",
         "with no step name", "events of 1 dossier(s) were not in time order", "exact duplicates",
         "2 of 4 dossier(s) (50.0%) have a single event", "of events are at exactly midnight", "have no officer",
-    ], **MAPPED, resource="officer", service="service", due="due")
+    ], **columns)
     assert "'2250-01-01 23:59:59.999999+07:00', on position 4" in lines[1]
     assert "(column 'case', on position 7)" in lines[2]
     assert "1 event(s) (12.5%) are exact duplicates" in lines[5] and "on position 2)" in lines[5]
     assert "(2 of 4) share their time" in lines[7]
 
 
-def test_ties_many_duplicates_case_values_and_no_officer_column(tmp_path: Path) -> None:
-    """Ties within dossiers (not midnight), duplicates beyond the five positions shown, a channel
-    that changes within dossiers, dossiers without a service, events without a completion time."""
+def _ties_log(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     n = 40
     cases = [f"h{i // 4:02d}" for i in range(n)]
     steps = ["receive", "check", "check", "return"] * (n // 4)
@@ -80,19 +84,24 @@ def test_ties_many_duplicates_case_values_and_no_officer_column(tmp_path: Path) 
     frame.loc[[5, 17], "time"] = pd.NaT
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, tmp_path / "ties.parquet")
-    lines = _check(tmp_path / "ties.parquet", [
+    return tmp_path / "ties.parquet", {**MAPPED, "channel": "channel", "service": "service"}
+
+
+def test_ties_many_duplicates_case_values_and_no_officer_column(tmp_path: Path) -> None:
+    """Ties within dossiers (not midnight), duplicates beyond the five positions shown, a channel
+    that changes within dossiers, dossiers without a service, events without a completion time."""
+    path, columns = _ties_log(tmp_path)
+    lines = _check(path, [
         "dropped 2 event(s) with no completion time", "column 'channel' (channel) has different values within",
         "2 dossier(s) have no value in column 'service'", "exact duplicates",
         "of consecutive events of a dossier", "no officer (resource) column was found",
-    ], **MAPPED, channel="channel", service="service")
+    ], **columns)
     assert "on positions 5, 17)" in lines[0]
     assert "(e.g. case 'h00')" in lines[1]
     assert "and 3 more" in lines[3]
 
 
-def test_dataset_folder_with_nested_column_and_timezone(tmp_path: Path) -> None:
-    """A hive-partitioned folder of two files: positions run through the files one after the other;
-    a nested column is left out with a note; times with a timezone; nothing else to say."""
+def _dataset_folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     folder = tmp_path / "log"
     for year, cases in ((2024, ["p1", "p2"]), (2025, ["p3", "p3"])):
         part = folder / f"year={year}"
@@ -104,17 +113,50 @@ def test_dataset_folder_with_nested_column_and_timezone(tmp_path: Path) -> None:
             "tags": pa.array([["x"], []], pa.list_(pa.string())),
         })
         pq.write_table(table, part / "part-0.parquet")
+    return folder, {**MAPPED, "resource": "officer"}
+
+
+def test_dataset_folder_with_nested_column_and_timezone(tmp_path: Path) -> None:
+    """A hive-partitioned folder of two files: positions run through the files one after the other;
+    a nested column is left out with a note; times with a timezone; nothing else to say."""
+    folder, columns = _dataset_folder(tmp_path)
     lines = _check(folder, ["hold nested values", "2 of 3 dossier(s) (66.7%) have a single event",
-                            "50.0% of events have no officer"], **MAPPED, resource="officer")
+                            "50.0% of events have no officer"], **columns)
     assert "'tags' (list<" in lines[0]
 
 
-def test_clean_log_has_no_warning(tmp_path: Path) -> None:
+def _clean_log(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     frame = pd.DataFrame({"case": ["a", "a", "b", "b"], "activity": ["x", "y", "x", "y"],
                           "time": _times("2025-01-02 08:00", "2025-01-02 09:00", "2025-01-03 08:00",
                                          "2025-01-03 10:00"), "officer": ["o1", "o2", "o1", "o2"]})
     frame.to_parquet(tmp_path / "clean.parquet")
-    assert _check(tmp_path / "clean.parquet", [], **MAPPED, resource="officer") == []
+    return tmp_path / "clean.parquet", {**MAPPED, "resource": "officer"}
+
+
+def test_clean_log_has_no_warning(tmp_path: Path) -> None:
+    path, columns = _clean_log(tmp_path)
+    assert _check(path, [], **columns) == []
+
+
+@pytest.mark.parametrize("make", [_day_resolution_log, _ties_log, _dataset_folder, _clean_log],
+                         ids=["day_resolution", "ties", "dataset_folder", "clean"])
+def test_spark_reading_the_files_warns_the_same(spark: Any, tmp_path: Path, make: Any) -> None:
+    """When Spark reads the files itself, every check is computed there: the same lines (words,
+    figures, positions) as the in-memory reader and as DuckDB."""
+    from procsimp import engine
+
+    path, columns = make(tmp_path)
+    memory, files = _both(path, **columns)
+    assert files == memory
+    with engine.use_backend(spark):
+        log = read_log(path, storage="parquet", **columns)
+        assert [type(e.database).__name__ for e in log.parquet._shared.values()] == ["SparkDatabase"]
+        on_spark = list(log.warnings)
+        # every event knows its file (Spark names a local file file:/path in its rows, file:///path
+        # in its listing)
+        (unplaced,) = log.parquet.query(f"SELECT count(*) FROM {log.parquet.encoded().name} WHERE f IS NULL")[0]
+    assert unplaced == 0
+    assert on_spark == memory
 
 
 def test_completion_time_out_of_the_plausible_years_is_the_same_error(tmp_path: Path) -> None:

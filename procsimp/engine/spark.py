@@ -77,8 +77,13 @@ def _spark_tree(node: Any) -> Any:
         name, args = node.name.lower(), list(node.expressions)
         if name == "epoch_us":  # a timestamp as microseconds since the epoch
             node.set("this", "unix_micros")
-        elif name == "timezone":  # DuckDB's timezone(zone, local time): that local time in UTC
-            node.set("this", "to_utc_timestamp")
+        elif name == "timezone":
+            # DuckDB's timezone(zone, x) goes the way x's type says: a local time (TIMESTAMP) to
+            # that instant (TIMESTAMPTZ), or an instant to its local time; Spark names the two
+            if _with_time_zone(args[1]):
+                node.set("this", "from_utc_timestamp")
+            else:
+                node.set("this", "to_utc_timestamp")
             node.set("expressions", [args[1], args[0]])
         elif name == "list_position":  # both count from 1, NULL when absent
             node.set("this", "array_position")
@@ -98,6 +103,21 @@ def _spark_tree(node: Any) -> Any:
         if not isinstance(pattern, exp.Literal) or not pattern.is_string:
             raise ValueError(f"only regexp_full_match(x, string literal) is translated to Spark, not {call.sql('duckdb')}")
         return exp.RegexpLike(this=call.this.copy(), expression=exp.Literal.string(f"^(?:{pattern.this})$"))
+    if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+        index = node.expressions[0]
+        if isinstance(index, exp.Slice):
+            # DuckDB's list[a:b] (from 1, both ends included): Spark's slice(list, a, length)
+            start, end = index.this, index.expression
+            if not all(isinstance(b, exp.Literal) and not b.is_string for b in (start, end)):
+                raise ValueError(f"only list[a:b] with integer literals is translated to Spark, not {node.sql('duckdb')}")
+            return exp.Anonymous(this="slice", expressions=[
+                node.this.transform(_spark_tree), exp.Literal.number(int(start.this)),
+                exp.Literal.number(max(int(end.this) - int(start.this) + 1, 0))])
+        if not isinstance(index, exp.Literal):
+            # DuckDB's list[i] counts from 1 and SQLGlot shifts literal indexes only: Spark's
+            # element_at(list, i) counts from 1 too (its index an INT)
+            return exp.Anonymous(this="element_at", expressions=[
+                node.this.transform(_spark_tree), exp.cast(index.transform(_spark_tree), "int")])
     if isinstance(node, exp.Tuple) and not isinstance(node.parent, exp.In):
         # DuckDB compares row values (t_end, f, r) as structs: Spark spells one struct(...)
         return exp.Anonymous(this="struct", expressions=list(node.expressions))
@@ -114,17 +134,49 @@ def _spark_tree(node: Any) -> Any:
         # DuckDB's quantile_cont(x, q) parses as PERCENTILE_CONT(x, q), which SQLGlot writes as
         # a call that Spark does not have: Spark's exact aggregate is percentile(x, q)
         return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg) and isinstance(node.this.this, exp.Order):
+        # list(x ORDER BY k) FILTER (WHERE c): the filter goes on Spark's collect_list
+        return _ordered_list(node.this, node.expression.this)
     if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
-        # an ordered list: SQLGlot writes collect_list(x), whose order Spark does not keep
-        order = node.this.expressions
-        if len(order) != 1 or order[0].args.get("desc"):
-            raise ValueError(f"only list(x ORDER BY one ascending key) is translated to Spark, not {node.sql('duckdb')}")
-        value, key = node.this.this, order[0].this
-        return exp.maybe_parse(
-            f"transform(array_sort(collect_list(struct({key.sql('spark')} AS k, {value.sql('spark')} AS v))), s -> s.v)",
-            dialect="spark",
-        )
+        return _ordered_list(node)
     return node
+
+
+def _ordered_list(node: Any, where: Any = None) -> Any:
+    """DuckDB's ``list(x ORDER BY k)``: SQLGlot writes collect_list(x), whose order Spark does not
+    keep; the pairs (k, x) collected and sorted keep it."""
+    from sqlglot import exp
+
+    order = node.this.expressions
+    if len(order) != 1 or order[0].args.get("desc"):
+        raise ValueError(f"only list(x ORDER BY one ascending key) is translated to Spark, not {node.sql('duckdb')}")
+
+    parts = {"__k": order[0].this, "__v": node.this.this, "__c": where}
+    condition = " FILTER (WHERE __c)" if where is not None else ""
+    tree = exp.maybe_parse(f"transform(array_sort(collect_list(struct(__k AS k, __v AS v)){condition}), s -> s.v)",
+                           dialect="spark")
+    # the parts (rewritten in turn) take the places of their names
+    for column in list(tree.find_all(exp.Column)):
+        if column.name in parts:
+            column.replace(parts[column.name].transform(_spark_tree))
+    return tree
+
+
+def _with_time_zone(node: Any) -> bool:
+    """Whether a DuckDB expression of a time is an instant (TIMESTAMPTZ: ``to_timestamp(...)``,
+    ``CAST(... AS TIMESTAMPTZ)``, plus or minus an interval) rather than a local time (``CAST(...
+    AS TIMESTAMP)``, plus or minus an interval); another spelling is refused, as its type is not
+    known without the table's."""
+    from sqlglot import exp
+
+    while isinstance(node, (exp.Paren, exp.Add, exp.Sub)):
+        node = node.this
+    if isinstance(node, exp.UnixToTime):
+        return True
+    if isinstance(node, exp.Cast) and node.to.is_type("timestamptz", "timestamp", "timestampntz"):
+        return bool(node.to.is_type("timestamptz"))
+    raise ValueError(f"only timezone(zone, CAST(x AS TIMESTAMP[TZ]) or to_timestamp(x) [+ interval]) is translated to "
+                     f"Spark, not timezone(zone, {node.sql('duckdb')})")
 
 
 def _parse(sql: str) -> Any:
@@ -247,10 +299,12 @@ class SparkDatabase:
                                                    f"{_backquote(spark_field.name)}, 1000)) div 1000"))
                 column = micros if nanos[spark_field.name] else micros.cast("timestamp_ntz")
             columns.append(column.alias(spark_field.name))
-        # Spark names each file by its URI: back to the path procsimp listed it by
+        # Spark names each file by its URI: back to the path procsimp listed it by (a local file is
+        # listed as file:///path, and its rows name it file:/path)
         keys = {_file_key(f): f for f in files}
-        paths = spark.createDataFrame([(uri, keys.get(_file_key(uri))) for uri in listed],
-                                      "uri string, __procsimp_file string")
+        pairs = [(uri, keys.get(_file_key(uri))) for uri in listed]
+        pairs += [("file:/" + uri[len("file:///"):], path) for uri, path in pairs if uri.startswith("file:///")]
+        paths = spark.createDataFrame(pairs, "uri string, __procsimp_file string")
         frame = (frame.select(*columns, F.col("_metadata.file_path").alias("__procsimp_uri"),
                               F.col("_metadata.row_index").alias("file_row_number"))
                  .join(F.broadcast(paths), F.col("__procsimp_uri") == F.col("uri"), "left")
