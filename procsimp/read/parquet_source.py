@@ -497,6 +497,7 @@ class ParquetSource:
         """Read the files once into the integer-coded table. Each text column's distinct values are
         normalised once (not each event's), then every event is coded by joins on those small
         dictionaries; only integers and times are materialised."""
+        from procsimp.read.codes import code_table
         from procsimp.read.frame import NO_SERVICE
 
         prefix = f"procsimp_log{next(_tables)}_"
@@ -519,12 +520,14 @@ class ParquetSource:
                     continue
                 raw = f"CAST({quote(self.columns[role])} AS VARCHAR)"
                 norm = self.text_sql(role)
-                # (the distinct values made first, as a materialised CTE: inlined under the window,
-                # DuckDB's plan takes 50 times longer)
-                maps[role] = create(f"m_{role}", f"""
+                # (the distinct values made first, as a materialised CTE: inlined, DuckDB's plan
+                # normalises every event's value); then ranked in ranges (procsimp.read.codes),
+                # which Spark spreads over its cores
+                pairs = create(f"d_{role}", f"""
 WITH d AS MATERIALIZED (SELECT raw, {norm.replace(raw, 'raw')} AS norm FROM (SELECT DISTINCT {raw} AS raw
   FROM {self.scan()} WHERE {raw} IS NOT NULL))
-SELECT raw, norm, CAST(dense_rank() OVER (ORDER BY norm) - 1 AS INTEGER) AS code FROM d WHERE norm IS NOT NULL""")
+SELECT raw, norm FROM d WHERE norm IS NOT NULL""")
+                maps[role] = code_table(con, pairs, create, f"m_{role}")
                 names[role] = [str(v) for (_, v) in con.execute(
                     f"SELECT DISTINCT code, norm FROM {maps[role]} ORDER BY code").fetchall()]
             joins, codes = [], []
