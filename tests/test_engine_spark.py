@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from procsimp import engine
@@ -414,6 +415,29 @@ def test_spark_reads_a_log_left_on_its_parquet_files_itself(spark: SparkBackend,
         at_uri = read_log(uri)
         assert at_uri.n_events == 10_349 and at_uri.parquet.files == (f"file://{parquet_log}",)
         pd.testing.assert_frame_equal(engine.variants(at_uri), expected["variants"], check_dtype=False, rtol=1e-9)
+    # the notebook preview of the log at the URI: Spark reads the first rows itself (this process's
+    # DuckDB is not asked), and they are DuckDB's first rows of the same file
+    from procsimp.read import parquet_source
+
+    expected_head = expected_log.parquet.head(10)
+    first = pq.read_table(parquet_log).slice(0, 10).to_pandas()
+    assert list(expected_head["case:concept:name"]) == list(first["case:concept:name"].astype(str))
+
+    def no_duckdb() -> None:
+        raise AssertionError("the preview asked DuckDB")
+
+    monkeypatch.setattr(parquet_source, "shared_database", no_duckdb)
+    conf.set("spark.sql.maxMetadataStringLength", "10000")
+    before = _last_execution(spark)
+    try:
+        with engine.use_backend(spark):
+            got_head = at_uri.parquet.head(10)
+            html = at_uri._repr_html_()
+    finally:
+        conf.set("spark.sql.maxMetadataStringLength", length)
+    pd.testing.assert_frame_equal(got_head, expected_head, check_dtype=False)
+    assert _file_scans(spark, before, parquet_log), "Spark did not read the file for the preview"
+    assert str(expected_head["case:concept:name"].iloc[0]) in html and "<table" in html
 
 
 def test_commands_on_spark_read_the_parquet_files_and_equal_duckdb(spark: SparkBackend, parquet_log: Path,

@@ -413,11 +413,12 @@ def _file_key(name: str) -> str:
 
 class _SparkCursor:
     """What :class:`SparkDatabase` offers of a DuckDB cursor: ``execute`` (one statement, no
-    parameters), ``fetchall``, ``register``/``unregister`` of a small Arrow table, ``close``."""
+    parameters), ``fetchall``, ``sql(...).to_arrow_table()``, ``register``/``unregister`` of a
+    small Arrow table, ``close``."""
 
     def __init__(self, database: SparkDatabase) -> None:
         self._db = database
-        self._rows: list[tuple[Any, ...]] = []
+        self._result: Any = None  # the Spark DataFrame of the last query
 
     def _frame(self, tree: Any) -> Any:
         from sqlglot import exp
@@ -446,12 +447,25 @@ class _SparkCursor:
             name = table.name if table is not None else ""
             if views.pop(name, None) is not None:
                 self._db.session().catalog.dropTempView(name)
-        else:
-            self._rows = [tuple(row) for row in self._frame(tree).collect()]
+        else:  # a query: its rows are computed when fetched
+            self._result = self._frame(tree)
         return self
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        return list(self._rows)
+        if self._result is None:
+            return []
+        return [tuple(row) for row in self._result.collect()]
+
+    def sql(self, sql: str) -> _SparkCursor:
+        """A query whose rows are read with :meth:`to_arrow_table` (DuckDB's ``con.sql(...)``)."""
+        return self.execute(sql)
+
+    def to_arrow_table(self) -> pa.Table:
+        """The rows of the last query as an Arrow table."""
+        if self._result is None:
+            raise ValueError("no query was run on this cursor")
+        with _no_pandas_version_warning():
+            return self._result.toArrow()
 
     def register(self, name: str, table: pa.Table) -> None:
         """A small Arrow table (a calendar's days) as a view of the session."""
@@ -462,7 +476,7 @@ class _SparkCursor:
         self._db.session().catalog.dropTempView(name)
 
     def close(self) -> None:
-        self._rows = []
+        self._result = None
 
 
 def _read_parquet_args(node: Any) -> tuple[tuple[str, ...], bool]:

@@ -37,24 +37,28 @@ def _literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def _boundaries(con: Any, pairs: str, size: int) -> list[str]:
+    """The values that start the second, third ... range (none: one range), in increasing order."""
+    (n,) = con.execute(f"SELECT count(*) FROM {pairs}").fetchall()[0]
+    ranges = max(1, -(-int(n) // size))
+    if ranges == 1:
+        return []
+    # a sample of about _SAMPLED values per range, chosen by a hash of the value (any choice
+    # gives the same codes), sorted by the database as it compares the values
+    every = max(1, int(n) // (ranges * _SAMPLED))
+    sample = [str(v) for (v,) in con.execute(
+        f"SELECT DISTINCT norm FROM {pairs} WHERE hash(norm) % {every} = 0 ORDER BY norm").fetchall()]
+    step = len(sample) / ranges
+    return list(dict.fromkeys(sample[int(i * step)] for i in range(1, ranges) if int(i * step) < len(sample)))
+
+
 def code_table(con: Any, pairs: str, create: Callable[[str, str], str], name: str, *,
                bucket: int | None = None) -> str:
     """Create the table ``(raw, norm, code)`` of the table ``pairs`` (its distinct ``(raw, norm)``
     pairs, ``norm`` not NULL; several raw values may share a ``norm`` and then its code) on the
     cursor ``con``, with ``create(name, sql)`` (which names the table it makes); returns its name.
     ``bucket``: values per range (default :data:`BUCKET`)."""
-    size = int(bucket or BUCKET)
-    (n,) = con.execute(f"SELECT count(*) FROM {pairs}").fetchall()[0]
-    ranges = max(1, -(-int(n) // size))
-    boundaries: list[str] = []
-    if ranges > 1:
-        # a sample of about _SAMPLED values per range, chosen by a hash of the value (any
-        # choice gives the same codes), sorted by the database as it compares the values
-        every = max(1, int(n) // (ranges * _SAMPLED))
-        sample = [str(v) for (v,) in con.execute(
-            f"SELECT DISTINCT norm FROM {pairs} WHERE hash(norm) % {every} = 0 ORDER BY norm").fetchall()]
-        step = len(sample) / ranges
-        boundaries = list(dict.fromkeys(sample[int(i * step)] for i in range(1, ranges) if int(i * step) < len(sample)))
+    boundaries = _boundaries(con, pairs, int(bucket or BUCKET))
     which = ("CASE " + " ".join(f"WHEN norm < {_literal(b)} THEN {i}" for i, b in enumerate(boundaries))
              + f" ELSE {len(boundaries)} END") if boundaries else "0"
     ranked = create(f"{name}_ranked", f"""

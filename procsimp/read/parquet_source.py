@@ -676,13 +676,28 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         return DuckDBQuery(enc.database, f"SELECT t_end, t_start FROM ({self.events_sql(enc.database)})")
 
     def head(self, n: int = 10) -> pd.DataFrame:
-        """The first ``n`` rows of the files (mapped columns only), for display."""
-        con = connection()
+        """The first ``n`` rows of the files taken one after the other (mapped columns only), for
+        display: read by the database that reads the files (procsimp's DuckDB, or with the Spark
+        engine the Spark session, which reads them itself); times with a zone shown in the log's."""
+        cols = ", ".join(f"{quote(c)} AS {quote(ROLES[r])}" for r, c in self.columns.items())
+        files = ", ".join(sql_string(f) for f in self.files)
+        # (at most n rows of each file are sorted: the first n of the first files)
+        sql = (f"SELECT {cols} FROM (SELECT *, list_position([{files}], __procsimp_file) AS f FROM {self.scan()} "
+               f"WHERE file_row_number < {int(n)}) ORDER BY f, file_row_number LIMIT {int(n)}")
+        database = default_database()
+        con = database.cursor()
         try:
-            cols = ", ".join(f"{quote(c)} AS {quote(ROLES[r])}" for r, c in self.columns.items())
-            return con.execute(f"SELECT {cols} FROM {self.scan()} LIMIT {int(n)}").df()
+            frame = con.sql(sql).to_arrow_table().to_pandas()
+        except LogReadError:  # Spark's own: a path it cannot reach
+            raise
+        except Exception as exc:  # the database's own exception classes
+            raise duckdb_error(self.source, "reading the first rows", exc, getattr(database, "space_fix", SPACE_FIX)) from None
         finally:
             con.close()
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+                frame[column] = frame[column].dt.tz_convert(self.timezone)
+        return frame
 
     def for_services(self, services: Sequence[str]) -> ParquetSource:
         """The same files, keeping the dossiers of ``services`` only (the encoding is shared)."""
