@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -94,35 +91,21 @@ def test_bundled_and_real_logs(spark: SparkBackend) -> None:
     assert_same_tables(read_log(real_log_path("running-example.xes"), cache=False), spark)
 
 
-def test_command_line_runs_on_spark_with_the_environment_variable(spark: SparkBackend, tmp_path: Path) -> None:
+def test_command_line_runs_on_spark_with_the_environment_variable(spark: SparkBackend, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # the same map from both engines: the DOT files are byte-identical
-    log = EVENT_LOGS / "dossiers_en.csv"
-    outs = {}
-    for engine_name in ("duckdb", "spark"):
-        out = tmp_path / engine_name
-        run = subprocess.run(
-            [sys.executable, "-m", "procsimp", "mine", str(log), "--service", "Register a birth",
-             "--format", "dot", "--out", str(out)],
-            capture_output=True, text=True, env={**os.environ, "PROCSIMP_ENGINE": engine_name}, timeout=600,
-        )
-        assert run.returncode == 0, run.stderr[-2000:]
-        outs[engine_name] = sorted(out.rglob("*.dot"))
+    runs = _run_both(spark, tmp_path, "mine", EVENT_LOGS / "dossiers_en.csv", "--service", "Register a birth",
+                     "--format", "dot", "--out", "{E}", environment=monkeypatch)
+    outs = {name: sorted(folder.rglob("*.dot")) for name, (_, folder, _) in runs.items()}
     assert [p.name for p in outs["duckdb"]] == [p.name for p in outs["spark"]] and outs["duckdb"]
     for a, b in zip(outs["duckdb"], outs["spark"], strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
-def test_flag_runs_its_engine_plans_on_spark(spark: SparkBackend) -> None:
+def test_flag_runs_its_engine_plans_on_spark(spark: SparkBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the detectors' tables are engine plans: on Spark, the flags (JSON) are DuckDB's, byte for byte
-    log = EVENT_LOGS / "dossiers_en.csv"
-    outs = {}
-    for engine_name in ("duckdb", "spark"):
-        run = subprocess.run(
-            [sys.executable, "-m", "procsimp", "flag", str(log), "--format", "json"],
-            capture_output=True, text=True, env={**os.environ, "PROCSIMP_ENGINE": engine_name}, timeout=900,
-        )
-        assert run.returncode == 0, run.stderr[-2000:]
-        outs[engine_name] = run.stdout
+    runs = _run_both(spark, tmp_path, "flag", EVENT_LOGS / "dossiers_en.csv", "--format", "json", environment=monkeypatch)
+    outs = {name: out for name, (out, _, _) in runs.items()}
     assert outs["duckdb"].startswith("[") and '"action"' in outs["duckdb"]
     assert outs["spark"] == outs["duckdb"]
 
@@ -198,6 +181,25 @@ def test_dialect_rewrites() -> None:
     )
     with pytest.raises(ValueError, match="only regexp_full_match"):
         to_spark_sql("SELECT regexp_full_match(x, y) FROM t")
+    # the data-quality queries' lists: the first few values, a filtered ordered list, an index by a column
+    assert to_spark_sql("SELECT list(pos ORDER BY pos)[1:5] FROM t") == (
+        "SELECT SLICE(TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(pos AS k, pos AS v))), s -> s.v), 1, 5) FROM t"
+    )
+    assert to_spark_sql("SELECT list(pos ORDER BY pos) FILTER (WHERE bad) FROM t") == (
+        "SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(pos AS k, pos AS v)) FILTER(WHERE bad)), s -> s.v) FROM t"
+    )
+    assert to_spark_sql("SELECT [0, 10][e.f] + e.r, x_q[1] FROM e") == (
+        "SELECT ELEMENT_AT(ARRAY(0, 10), CAST(e.f AS INT)) + e.r, x_q[0] FROM e"
+    )
+    with pytest.raises(ValueError, match=r"only list\[a:b\] with integer literals"):
+        to_spark_sql("SELECT x[1:n] FROM e")
+    # timezone() of an instant gives its local time (from_utc_timestamp), of a local time its instant
+    assert to_spark_sql("SELECT epoch_us(timezone('Asia/Ho_Chi_Minh', to_timestamp(0) + to_microseconds(t_end))) FROM e") == (
+        "SELECT UNIX_MICROS(FROM_UTC_TIMESTAMP(CAST(FROM_UNIXTIME(0) AS TIMESTAMP) + MAKE_DT_INTERVAL(0, 0, 0, "
+        "CAST(t_end AS DECIMAL(38, 0)) / 1000000), 'Asia/Ho_Chi_Minh')) FROM e"
+    )
+    with pytest.raises(ValueError, match="only timezone"):
+        to_spark_sql("SELECT timezone('UTC', t) FROM e")  # a column of unknown type: no guess
     assert to_spark_sql("WITH d AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM d") == "WITH d AS (SELECT 1 AS x) SELECT x FROM d"
     assert to_spark_sql("SELECT lead(p) OVER a - 1 FROM o WINDOW a AS (ORDER BY p)") == (
         "SELECT (LEAD(p) OVER a) - 1 FROM o WINDOW a AS (ORDER BY p NULLS LAST)"
@@ -245,14 +247,20 @@ def _jobs(backend: SparkBackend) -> int:
     return max(tracker.getJobIdsForGroup(None), default=-1)
 
 
-def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, tuple[str, Path, str]]:
-    """``procsimp --engine E ARGS`` for both engines, ``{E}`` in ARGS standing for the engine's
-    own folder: ``{engine: (stdout, folder, stderr)}``; Spark must have run jobs for its command."""
+def _run_both(spark: SparkBackend, tmp_path: Path, *args: object,
+              environment: pytest.MonkeyPatch | None = None) -> dict[str, tuple[str, Path, str]]:
+    """``procsimp --engine E ARGS`` for both engines (with ``environment``: ``PROCSIMP_ENGINE=E
+    procsimp ARGS``; the Spark backend the variable makes finds the run's session), ``{E}`` in
+    ARGS standing for the engine's own folder: ``{engine: (stdout, folder, stderr)}``; Spark must
+    have run jobs for its command, DuckDB none."""
     runs: dict[str, tuple[str, Path, str]] = {}
     for name in ("duckdb", "spark"):
         folder = tmp_path / name
         before = _jobs(spark)
-        code, out, err = invoke("--engine", name, *(folder if a == "{E}" else a for a in args))
+        if environment is not None:
+            environment.setenv("PROCSIMP_ENGINE", name)
+        chosen = () if environment is not None else ("--engine", name)
+        code, out, err = invoke(*chosen, *(folder if a == "{E}" else a for a in args))
         assert code == 0, err[-2000:]
         ran = _jobs(spark) - before
         assert (ran > 0) if name == "spark" else (ran == 0), (name, ran)

@@ -5,7 +5,7 @@ the input tables become Spark DataFrames, each intermediate (``_steps``, ``_case
 temporary view, and every result comes back through Arrow. The SQL is written once, in DuckDB's
 dialect; :func:`to_spark_sql` translates it with SQLGlot (``read="duckdb", write="spark"``), which
 handles the spellings that differ (list indexes counted from 1 in DuckDB and from 0 in Spark,
-``LAG(x IGNORE NULLS)``, ``NULLS LAST`` defaults ...). Two constructs SQLGlot does not translate
+``LAG(x IGNORE NULLS)``, ``NULLS LAST`` defaults ...). The constructs SQLGlot does not translate
 into what Spark means are rewritten on the parsed tree first:
 
 =================================  ==================================================
@@ -15,7 +15,13 @@ DuckDB                             Spark SQL
                                    linear interpolation)
 ``list(act ORDER BY rn)``          ``transform(array_sort(collect_list(struct(rn AS k,
                                    act AS v))), s -> s.v)`` (``collect_list`` alone
-                                   has no order)
+                                   has no order; a ``FILTER`` goes on
+                                   ``collect_list``)
+``list[1:5]``                      ``slice(list, 1, 5)``
+``list[i]`` (``i`` not a literal)  ``element_at(list, CAST(i AS INT))`` (both from 1)
+``timezone(zone, instant)``        ``from_utc_timestamp(instant, zone)`` (a local time:
+                                   ``to_utc_timestamp``; the argument's spelling tells
+                                   which, see :func:`_with_time_zone`)
 =================================  ==================================================
 
 Use it for one block of work or for the whole session::
@@ -153,8 +159,8 @@ def _ordered_list(node: Any, where: Any = None) -> Any:
 
     parts = {"__k": order[0].this, "__v": node.this.this, "__c": where}
     condition = " FILTER (WHERE __c)" if where is not None else ""
-    tree = exp.maybe_parse(f"transform(array_sort(collect_list(struct(__k AS k, __v AS v)){condition}), s -> s.v)",
-                           dialect="spark")
+    tree: Any = exp.maybe_parse(f"transform(array_sort(collect_list(struct(__k AS k, __v AS v)){condition}), s -> s.v)",
+                                dialect="spark")
     # the parts (rewritten in turn) take the places of their names
     for column in list(tree.find_all(exp.Column)):
         if column.name in parts:

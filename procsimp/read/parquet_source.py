@@ -523,11 +523,11 @@ class ParquetSource:
                 # (the distinct values made first, as a materialised CTE: inlined, DuckDB's plan
                 # normalises every event's value); then ranked in ranges (procsimp.read.codes),
                 # which Spark spreads over its cores
-                pairs = create(f"d_{role}", f"""
+                distinct = create(f"d_{role}", f"""
 WITH d AS MATERIALIZED (SELECT raw, {norm.replace(raw, 'raw')} AS norm FROM (SELECT DISTINCT {raw} AS raw
   FROM {self.scan()} WHERE {raw} IS NOT NULL))
 SELECT raw, norm FROM d WHERE norm IS NOT NULL""")
-                maps[role] = code_table(con, pairs, create, f"m_{role}")
+                maps[role] = code_table(con, distinct, create, f"m_{role}")
                 names[role] = [str(v) for (_, v) in con.execute(
                     f"SELECT DISTINCT code, norm FROM {maps[role]} ORDER BY code").fetchall()]
             joins, codes = [], []
