@@ -62,7 +62,7 @@ def invoke(*args: object) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
-    """One local Spark session (two cores, four shuffle partitions) for every test of the run that
+    """One local Spark session (two cores, two shuffle partitions) for every test of the run that
     needs one: starting a JVM takes seconds. Skips, saying why, without Java or pyspark."""
     if shutil.which("java") is None:
         pytest.skip("no Java runtime on this machine: the Spark backend needs one (make test installs it as root)")
@@ -70,7 +70,7 @@ def spark() -> Iterator[Any]:
     from procsimp import engine
     from procsimp.engine.spark import SparkBackend
 
-    backend = SparkBackend(master="local[2]", shuffle_partitions=4)
+    backend = SparkBackend(master="local[2]", shuffle_partitions=2)
     backend.session()
     yield backend
     backend.session().stop()
