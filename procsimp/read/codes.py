@@ -28,7 +28,7 @@ from typing import Any
 __all__ = ["BUCKET", "code_table"]
 
 #: about how many distinct values one range ranks (one task on Spark)
-BUCKET = 250_000
+BUCKET = 100_000
 #: sampled values per range, of which one becomes a boundary
 _SAMPLED = 64
 

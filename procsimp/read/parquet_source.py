@@ -682,8 +682,8 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         cols = ", ".join(f"{quote(c)} AS {quote(ROLES[r])}" for r, c in self.columns.items())
         files = ", ".join(sql_string(f) for f in self.files)
         # (at most n rows of each file are sorted: the first n of the first files)
-        sql = (f"SELECT {cols} FROM (SELECT *, list_position([{files}], __procsimp_file) AS f FROM {self.scan()} "
-               f"WHERE file_row_number < {int(n)}) ORDER BY f, file_row_number LIMIT {int(n)}")
+        sql = (f"SELECT {cols} FROM (SELECT *, list_position([{files}], __procsimp_file) AS __procsimp_f FROM "
+               f"{self.scan()} WHERE file_row_number < {int(n)}) ORDER BY __procsimp_f, file_row_number LIMIT {int(n)}")
         database = default_database()
         con = database.cursor()
         try:
