@@ -15,6 +15,7 @@ every other file is compared byte for byte (a PDF after its creation date).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -35,6 +36,7 @@ from procsimp.errors import ParameterError
 from procsimp.read import frame_to_log, read_log
 from procsimp.synth import generate
 from tests.conftest import EVENT_LOGS, invoke, real_log_path
+from tests.flawed_logs import FLAWED, MAPPED, case_encoding, ids_log, old_time_log, ranged_codes
 from tests.sample_logs import small_log
 
 TABLES = {
@@ -491,3 +493,50 @@ def test_spark_that_cannot_read_the_files_gives_one_error_line(spark: SparkBacke
     assert code == 1 and err.strip() == (
         f"Error: {parquet_log.as_uri()}: a log at a URI is read by the Spark engine, from its Parquet files; add "
         "--engine spark (and --spark-master URL for a cluster), or give a path on this machine")
+
+
+# ---------------------------------------------------------------------------- Spark checks the files
+@pytest.mark.parametrize("name", list(FLAWED))
+def test_spark_reading_the_files_warns_the_same(spark: SparkBackend, tmp_path: Path, name: str) -> None:
+    """When Spark reads the files itself, every data-quality check is computed there: the same
+    lines (words, figures, positions) as the in-memory reader and as DuckDB."""
+    path, columns = FLAWED[name](tmp_path)
+    memory = list(read_log(path, storage="memory", **columns).warnings)
+    assert list(read_log(path, storage="parquet", **columns).warnings) == memory
+    with engine.use_backend(spark):
+        log = read_log(path, storage="parquet", **columns)
+        assert [type(e.database).__name__ for e in log.parquet._shared.values()] == ["SparkDatabase"]
+        on_spark = list(log.warnings)
+        # every event knows its file (Spark names a local file file:/path in its rows, file:///path
+        # in its listing)
+        (unplaced,) = log.parquet.query(f"SELECT count(*) FROM {log.parquet.encoded().name} WHERE f IS NULL")[0]
+    assert unplaced == 0
+    assert on_spark == memory
+    assert name == "clean" or on_spark
+
+
+def test_spark_reading_the_files_gives_the_same_error_for_an_old_time(spark: SparkBackend, tmp_path: Path) -> None:
+    from procsimp.errors import LogValidationError
+
+    path = old_time_log(tmp_path)
+    messages = []
+    for storage, backend in (("memory", None), ("parquet", None), ("parquet", spark)):
+        with engine.use_backend(backend) if backend else contextlib.nullcontext(), \
+                pytest.raises(LogValidationError) as err:
+            read_log(path, storage=storage, **MAPPED)
+        messages.append(str(err.value))
+    assert messages[2] == messages[1] == messages[0]
+    assert "has 1 value(s) that are not valid times, on position 1" in messages[0]
+
+
+def test_spark_gives_duckdbs_dense_codes(spark: SparkBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the dossier ids ranked in ranges of 10 (procsimp/read/codes.py): Spark's codes of every event
+    # and its dictionary are DuckDB's, which are the sorted places of the ids
+    path, _ = ids_log(tmp_path)
+    expected = case_encoding(path)
+    found = ranged_codes(monkeypatch)
+    with engine.use_backend(spark):
+        got = case_encoding(path)
+    assert len(found) == 2 and max(found) >= 5  # (dossier ids and steps) the ids in several ranges
+    assert got == expected
+    assert expected[0] == sorted(expected[0]) and len(expected[1]) == 2 * len(expected[0])
