@@ -60,6 +60,23 @@ def invoke(*args: object) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session (two cores, two shuffle partitions) for every test of the run that
+    needs one: starting a JVM takes seconds. Skips, saying why, without Java or pyspark."""
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime on this machine: the Spark backend needs one (make test installs it as root)")
+    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'procsimp[spark]' (make test does)")
+    from procsimp import engine
+    from procsimp.engine.spark import SparkBackend
+
+    backend = SparkBackend(master="local[2]", shuffle_partitions=2)
+    backend.session()
+    yield backend
+    backend.session().stop()
+    engine.backend._by_name.clear()  # backends made by --engine spark hold the stopped session
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

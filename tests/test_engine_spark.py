@@ -1,6 +1,6 @@
 """The Spark backend runs the engine's plans in local mode and gives DuckDB's results.
 
-One local Spark session serves the module (starting it takes several seconds). Every engine table
+One local Spark session (the `spark` fixture of tests/conftest.py) serves the run (starting it takes several seconds). Every engine table
 is compared, value for value, with the DuckDB backend on logs that exercise the SQL: services,
 start times, officers and units with gaps, received and due dates, rework, a log without a
 service or start column, a bundled log and a real one.
@@ -15,18 +15,17 @@ every other file is compared byte for byte (a PDF after its creation date).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-import os
 import re
 import shutil
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from procsimp import engine
@@ -37,6 +36,15 @@ from procsimp.errors import ParameterError
 from procsimp.read import frame_to_log, read_log
 from procsimp.synth import generate
 from tests.conftest import EVENT_LOGS, invoke, real_log_path
+from tests.flawed_logs import (
+    FLAWED,
+    MAPPED,
+    case_encoding,
+    dossier_ids,
+    ids_log,
+    old_time_log,
+    ranged_codes,
+)
 from tests.sample_logs import small_log
 
 TABLES = {
@@ -48,22 +56,6 @@ TABLES = {
     "marks": engine.case_marks,
     "clock": clock_table,
 }
-
-
-def _java() -> None:
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime on this machine: the Spark backend needs one (make test installs it as root)")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkBackend]:
-    _java()
-    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'procsimp[spark]' (make test does)")
-    backend = SparkBackend(master="local[2]", shuffle_partitions=4)
-    backend.session()
-    yield backend
-    backend.session().stop()
-    engine.backend._by_name.clear()  # backends made by --engine spark hold the stopped session
 
 
 def assert_same_tables(log: EventLog, backend: SparkBackend) -> None:
@@ -109,35 +101,21 @@ def test_bundled_and_real_logs(spark: SparkBackend) -> None:
     assert_same_tables(read_log(real_log_path("running-example.xes"), cache=False), spark)
 
 
-def test_command_line_runs_on_spark_with_the_environment_variable(spark: SparkBackend, tmp_path: Path) -> None:
+def test_command_line_runs_on_spark_with_the_environment_variable(spark: SparkBackend, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # the same map from both engines: the DOT files are byte-identical
-    log = EVENT_LOGS / "dossiers_en.csv"
-    outs = {}
-    for engine_name in ("duckdb", "spark"):
-        out = tmp_path / engine_name
-        run = subprocess.run(
-            [sys.executable, "-m", "procsimp", "mine", str(log), "--service", "Register a birth",
-             "--format", "dot", "--out", str(out)],
-            capture_output=True, text=True, env={**os.environ, "PROCSIMP_ENGINE": engine_name}, timeout=600,
-        )
-        assert run.returncode == 0, run.stderr[-2000:]
-        outs[engine_name] = sorted(out.rglob("*.dot"))
+    runs = _run_both(spark, tmp_path, "mine", EVENT_LOGS / "dossiers_en.csv", "--service", "Register a birth",
+                     "--format", "dot", "--out", "{E}", environment=monkeypatch)
+    outs = {name: sorted(folder.rglob("*.dot")) for name, (_, folder, _) in runs.items()}
     assert [p.name for p in outs["duckdb"]] == [p.name for p in outs["spark"]] and outs["duckdb"]
     for a, b in zip(outs["duckdb"], outs["spark"], strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
-def test_flag_runs_its_engine_plans_on_spark(spark: SparkBackend) -> None:
+def test_flag_runs_its_engine_plans_on_spark(spark: SparkBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the detectors' tables are engine plans: on Spark, the flags (JSON) are DuckDB's, byte for byte
-    log = EVENT_LOGS / "dossiers_en.csv"
-    outs = {}
-    for engine_name in ("duckdb", "spark"):
-        run = subprocess.run(
-            [sys.executable, "-m", "procsimp", "flag", str(log), "--format", "json"],
-            capture_output=True, text=True, env={**os.environ, "PROCSIMP_ENGINE": engine_name}, timeout=900,
-        )
-        assert run.returncode == 0, run.stderr[-2000:]
-        outs[engine_name] = run.stdout
+    runs = _run_both(spark, tmp_path, "flag", EVENT_LOGS / "dossiers_en.csv", "--format", "json", environment=monkeypatch)
+    outs = {name: out for name, (out, _, _) in runs.items()}
     assert outs["duckdb"].startswith("[") and '"action"' in outs["duckdb"]
     assert outs["spark"] == outs["duckdb"]
 
@@ -213,6 +191,25 @@ def test_dialect_rewrites() -> None:
     )
     with pytest.raises(ValueError, match="only regexp_full_match"):
         to_spark_sql("SELECT regexp_full_match(x, y) FROM t")
+    # the data-quality queries' lists: the first few values, a filtered ordered list, an index by a column
+    assert to_spark_sql("SELECT list(pos ORDER BY pos)[1:5] FROM t") == (
+        "SELECT SLICE(TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(pos AS k, pos AS v))), s -> s.v), 1, 5) FROM t"
+    )
+    assert to_spark_sql("SELECT list(pos ORDER BY pos) FILTER (WHERE bad) FROM t") == (
+        "SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(pos AS k, pos AS v)) FILTER(WHERE bad)), s -> s.v) FROM t"
+    )
+    assert to_spark_sql("SELECT [0, 10][e.f] + e.r, x_q[1] FROM e") == (
+        "SELECT ELEMENT_AT(ARRAY(0, 10), CAST(e.f AS INT)) + e.r, x_q[0] FROM e"
+    )
+    with pytest.raises(ValueError, match=r"only list\[a:b\] with integer literals"):
+        to_spark_sql("SELECT x[1:n] FROM e")
+    # timezone() of an instant gives its local time (from_utc_timestamp), of a local time its instant
+    assert to_spark_sql("SELECT epoch_us(timezone('Asia/Ho_Chi_Minh', to_timestamp(0) + to_microseconds(t_end))) FROM e") == (
+        "SELECT UNIX_MICROS(FROM_UTC_TIMESTAMP(CAST(FROM_UNIXTIME(0) AS TIMESTAMP) + MAKE_DT_INTERVAL(0, 0, 0, "
+        "CAST(t_end AS DECIMAL(38, 0)) / 1000000), 'Asia/Ho_Chi_Minh')) FROM e"
+    )
+    with pytest.raises(ValueError, match="only timezone"):
+        to_spark_sql("SELECT timezone('UTC', t) FROM e")  # a column of unknown type: no guess
     assert to_spark_sql("WITH d AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM d") == "WITH d AS (SELECT 1 AS x) SELECT x FROM d"
     assert to_spark_sql("SELECT lead(p) OVER a - 1 FROM o WINDOW a AS (ORDER BY p)") == (
         "SELECT (LEAD(p) OVER a) - 1 FROM o WINDOW a AS (ORDER BY p NULLS LAST)"
@@ -260,14 +257,20 @@ def _jobs(backend: SparkBackend) -> int:
     return max(tracker.getJobIdsForGroup(None), default=-1)
 
 
-def _run_both(spark: SparkBackend, tmp_path: Path, *args: object) -> dict[str, tuple[str, Path, str]]:
-    """``procsimp --engine E ARGS`` for both engines, ``{E}`` in ARGS standing for the engine's
-    own folder: ``{engine: (stdout, folder, stderr)}``; Spark must have run jobs for its command."""
+def _run_both(spark: SparkBackend, tmp_path: Path, *args: object,
+              environment: pytest.MonkeyPatch | None = None) -> dict[str, tuple[str, Path, str]]:
+    """``procsimp --engine E ARGS`` for both engines (with ``environment``: ``PROCSIMP_ENGINE=E
+    procsimp ARGS``; the Spark backend the variable makes finds the run's session), ``{E}`` in
+    ARGS standing for the engine's own folder: ``{engine: (stdout, folder, stderr)}``; Spark must
+    have run jobs for its command, DuckDB none."""
     runs: dict[str, tuple[str, Path, str]] = {}
     for name in ("duckdb", "spark"):
         folder = tmp_path / name
         before = _jobs(spark)
-        code, out, err = invoke("--engine", name, *(folder if a == "{E}" else a for a in args))
+        if environment is not None:
+            environment.setenv("PROCSIMP_ENGINE", name)
+        chosen = () if environment is not None else ("--engine", name)
+        code, out, err = invoke(*chosen, *(folder if a == "{E}" else a for a in args))
         assert code == 0, err[-2000:]
         ran = _jobs(spark) - before
         assert (ran > 0) if name == "spark" else (ran == 0), (name, ran)
@@ -430,6 +433,29 @@ def test_spark_reads_a_log_left_on_its_parquet_files_itself(spark: SparkBackend,
         at_uri = read_log(uri)
         assert at_uri.n_events == 10_349 and at_uri.parquet.files == (f"file://{parquet_log}",)
         pd.testing.assert_frame_equal(engine.variants(at_uri), expected["variants"], check_dtype=False, rtol=1e-9)
+    # the notebook preview of the log at the URI: Spark reads the first rows itself (this process's
+    # DuckDB is not asked), and they are DuckDB's first rows of the same file
+    from procsimp.read import parquet_source
+
+    expected_head = expected_log.parquet.head(10)
+    first = pq.read_table(parquet_log).slice(0, 10).to_pandas()
+    assert list(expected_head["case:concept:name"]) == list(first["case:concept:name"].astype(str))
+
+    def no_duckdb() -> None:
+        raise AssertionError("the preview asked DuckDB")
+
+    monkeypatch.setattr(parquet_source, "shared_database", no_duckdb)
+    conf.set("spark.sql.maxMetadataStringLength", "10000")
+    before = _last_execution(spark)
+    try:
+        with engine.use_backend(spark):
+            got_head = at_uri.parquet.head(10)
+            html = at_uri._repr_html_()
+    finally:
+        conf.set("spark.sql.maxMetadataStringLength", length)
+    pd.testing.assert_frame_equal(got_head, expected_head, check_dtype=False)
+    assert _file_scans(spark, before, parquet_log), "Spark did not read the file for the preview"
+    assert str(expected_head["case:concept:name"].iloc[0]) in html and "<table" in html
 
 
 def test_commands_on_spark_read_the_parquet_files_and_equal_duckdb(spark: SparkBackend, parquet_log: Path,
@@ -475,3 +501,52 @@ def test_spark_that_cannot_read_the_files_gives_one_error_line(spark: SparkBacke
     assert code == 1 and err.strip() == (
         f"Error: {parquet_log.as_uri()}: a log at a URI is read by the Spark engine, from its Parquet files; add "
         "--engine spark (and --spark-master URL for a cluster), or give a path on this machine")
+
+
+# ---------------------------------------------------------------------------- Spark checks the files
+@pytest.mark.parametrize("name", list(FLAWED))
+def test_spark_reading_the_files_warns_the_same(spark: SparkBackend, tmp_path: Path, name: str) -> None:
+    """When Spark reads the files itself, every data-quality check is computed there: the same
+    lines (words, figures, positions) as the in-memory reader and as DuckDB."""
+    path, columns = FLAWED[name](tmp_path)
+    memory = list(read_log(path, storage="memory", **columns).warnings)
+    assert list(read_log(path, storage="parquet", **columns).warnings) == memory
+    with engine.use_backend(spark):
+        log = read_log(path, storage="parquet", **columns)
+        assert [type(e.database).__name__ for e in log.parquet._shared.values()] == ["SparkDatabase"]
+        on_spark = list(log.warnings)
+        # every event knows its file (Spark names a local file file:/path in its rows, file:///path
+        # in its listing)
+        (unplaced,) = log.parquet.query(f"SELECT count(*) FROM {log.parquet.encoded().name} WHERE f IS NULL")[0]
+    assert unplaced == 0
+    assert on_spark == memory
+    assert name == "clean" or on_spark
+
+
+def test_spark_reading_the_files_gives_the_same_error_for_an_old_time(spark: SparkBackend, tmp_path: Path) -> None:
+    from procsimp.errors import LogValidationError
+
+    path = old_time_log(tmp_path)
+    messages = []
+    for storage, backend in (("memory", None), ("parquet", None), ("parquet", spark)):
+        with engine.use_backend(backend) if backend else contextlib.nullcontext(), \
+                pytest.raises(LogValidationError) as err:
+            read_log(path, storage=storage, **MAPPED)
+        messages.append(str(err.value))
+    assert messages[2] == messages[1] == messages[0]
+    assert "has 1 value(s) that are not valid times, on position 1" in messages[0]
+
+
+def test_spark_gives_duckdbs_dense_codes(spark: SparkBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the dossier ids ranked in ranges of 10 (procsimp/read/codes.py): Spark's codes of every event
+    # and its dictionary are DuckDB's, which are the sorted places of the ids
+    path, _ = ids_log(tmp_path)
+    expected = case_encoding(path)
+    found = ranged_codes(monkeypatch)
+    with engine.use_backend(spark):
+        got = case_encoding(path)
+    assert len(found) == 2 and max(found) >= 5  # (dossier ids and steps) the ids in several ranges
+    assert got == expected
+    # (two of the ids normalise to two others: 108 dossiers, every event kept)
+    assert expected[0] == sorted(expected[0]) and len(expected[0]) == len(dossier_ids()) - 2
+    assert len(expected[1]) == 2 * len(dossier_ids())

@@ -3,20 +3,7 @@
 :class:`SparkBackend` takes the same plans as the DuckDB backend (:mod:`procsimp.engine.sql`):
 the input tables become Spark DataFrames, each intermediate (``_steps``, ``_cases``) a cached
 temporary view, and every result comes back through Arrow. The SQL is written once, in DuckDB's
-dialect; :func:`to_spark_sql` translates it with SQLGlot (``read="duckdb", write="spark"``), which
-handles the spellings that differ (list indexes counted from 1 in DuckDB and from 0 in Spark,
-``LAG(x IGNORE NULLS)``, ``NULLS LAST`` defaults ...). Two constructs SQLGlot does not translate
-into what Spark means are rewritten on the parsed tree first:
-
-=================================  ==================================================
-DuckDB                             Spark SQL
-=================================  ==================================================
-``quantile_cont(x, [0.5, 0.9])``   ``percentile(x, array(0.5, 0.9))`` (both exact, with
-                                   linear interpolation)
-``list(act ORDER BY rn)``          ``transform(array_sort(collect_list(struct(rn AS k,
-                                   act AS v))), s -> s.v)`` (``collect_list`` alone
-                                   has no order)
-=================================  ==================================================
+dialect; :func:`procsimp.engine.spark_dialect.to_spark_sql` translates it with SQLGlot.
 
 Use it for one block of work or for the whole session::
 
@@ -53,10 +40,10 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from procsimp.engine.spark_dialect import _parse, _spark_text, to_spark_sql
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,86 +51,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
 __all__ = ["SparkBackend", "to_spark_sql"]
-
-
-def _spark_tree(node: Any) -> Any:
-    """The rewrites SQLGlot leaves to us (see the module docstring), on one parsed node."""
-    from sqlglot import exp
-
-    if isinstance(node, exp.Anonymous):
-        # DuckDB functions of the out-of-core encoding (procsimp.read.parquet_source) and prepare
-        # (procsimp.engine.prepare_sql) that SQLGlot passes through unchanged
-        # (renamed in place, so that the transform goes on into the arguments)
-        name, args = node.name.lower(), list(node.expressions)
-        if name == "epoch_us":  # a timestamp as microseconds since the epoch
-            node.set("this", "unix_micros")
-        elif name == "timezone":  # DuckDB's timezone(zone, local time): that local time in UTC
-            node.set("this", "to_utc_timestamp")
-            node.set("expressions", [args[1], args[0]])
-        elif name == "list_position":  # both count from 1, NULL when absent
-            node.set("this", "array_position")
-        elif name == "to_microseconds":  # an interval of that many microseconds
-            if len(args) != 1 or (isinstance(args[0], exp.Literal) and args[0].is_string):
-                raise ValueError(f"only to_microseconds(integer) is translated to Spark, not {node.sql('duckdb')}")
-            if isinstance(args[0], exp.Literal):
-                seconds = Decimal(int(args[0].this)) / 1_000_000
-                return exp.maybe_parse(f"make_dt_interval(0, 0, 0, {seconds:.6f})", dialect="spark")
-            # a column: exact decimal seconds (a double would round microseconds of recent times)
-            return exp.maybe_parse(
-                f"make_dt_interval(0, 0, 0, CAST({args[0].sql('spark')} AS DECIMAL(38, 0)) / 1000000)", dialect="spark")
-    if isinstance(node, getattr(exp, "RegexpFullMatch", ())):  # (older SQLGlot: an Anonymous call)
-        # DuckDB's regexp_full_match(x, pattern): the whole value matches; Spark's rlike, anchored
-        call: Any = node
-        pattern = call.expression
-        if not isinstance(pattern, exp.Literal) or not pattern.is_string:
-            raise ValueError(f"only regexp_full_match(x, string literal) is translated to Spark, not {call.sql('duckdb')}")
-        return exp.RegexpLike(this=call.this.copy(), expression=exp.Literal.string(f"^(?:{pattern.this})$"))
-    if isinstance(node, exp.Tuple) and not isinstance(node.parent, exp.In):
-        # DuckDB compares row values (t_end, f, r) as structs: Spark spells one struct(...)
-        return exp.Anonymous(this="struct", expressions=list(node.expressions))
-    if isinstance(node, exp.CTE) and node.args.get("materialized"):
-        # a hint to DuckDB's planner that Spark's grammar does not have
-        node = node.copy()
-        node.set("materialized", None)
-        return node
-    if (isinstance(node, exp.Window) and isinstance(node.parent, exp.Binary) and isinstance(node.args.get("alias"), exp.Identifier)
-            and not node.args.get("partition_by") and not node.args.get("order")):
-        # "f() OVER w - 1": Spark reads a window named "w-1"
-        return exp.Paren(this=node.copy())
-    if isinstance(node, exp.PercentileCont):
-        # DuckDB's quantile_cont(x, q) parses as PERCENTILE_CONT(x, q), which SQLGlot writes as
-        # a call that Spark does not have: Spark's exact aggregate is percentile(x, q)
-        return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
-    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
-        # an ordered list: SQLGlot writes collect_list(x), whose order Spark does not keep
-        order = node.this.expressions
-        if len(order) != 1 or order[0].args.get("desc"):
-            raise ValueError(f"only list(x ORDER BY one ascending key) is translated to Spark, not {node.sql('duckdb')}")
-        value, key = node.this.this, order[0].this
-        return exp.maybe_parse(
-            f"transform(array_sort(collect_list(struct({key.sql('spark')} AS k, {value.sql('spark')} AS v))), s -> s.v)",
-            dialect="spark",
-        )
-    return node
-
-
-def _parse(sql: str) -> Any:
-    """One DuckDB-dialect statement, parsed by SQLGlot."""
-    import sqlglot
-
-    trees = sqlglot.parse(sql, read="duckdb")
-    if len(trees) != 1 or trees[0] is None:
-        raise ValueError(f"one SQL statement expected, got {len(trees)}")
-    return trees[0]
-
-
-def _spark_text(tree: Any) -> str:
-    return str(tree.transform(_spark_tree).sql(dialect="spark"))
-
-
-def to_spark_sql(sql: str) -> str:
-    """The DuckDB-dialect SQL of :mod:`procsimp.engine.sql` in Spark SQL (see the module docstring)."""
-    return _spark_text(_parse(sql))
 
 
 @contextlib.contextmanager
@@ -247,10 +154,12 @@ class SparkDatabase:
                                                    f"{_backquote(spark_field.name)}, 1000)) div 1000"))
                 column = micros if nanos[spark_field.name] else micros.cast("timestamp_ntz")
             columns.append(column.alias(spark_field.name))
-        # Spark names each file by its URI: back to the path procsimp listed it by
+        # Spark names each file by its URI: back to the path procsimp listed it by (a local file is
+        # listed as file:///path, and its rows name it file:/path)
         keys = {_file_key(f): f for f in files}
-        paths = spark.createDataFrame([(uri, keys.get(_file_key(uri))) for uri in listed],
-                                      "uri string, __procsimp_file string")
+        pairs = [(uri, keys.get(_file_key(uri))) for uri in listed]
+        pairs += [("file:/" + uri[len("file:///"):], path) for uri, path in pairs if uri.startswith("file:///")]
+        paths = spark.createDataFrame(pairs, "uri string, __procsimp_file string")
         frame = (frame.select(*columns, F.col("_metadata.file_path").alias("__procsimp_uri"),
                               F.col("_metadata.row_index").alias("file_row_number"))
                  .join(F.broadcast(paths), F.col("__procsimp_uri") == F.col("uri"), "left")
@@ -359,11 +268,12 @@ def _file_key(name: str) -> str:
 
 class _SparkCursor:
     """What :class:`SparkDatabase` offers of a DuckDB cursor: ``execute`` (one statement, no
-    parameters), ``fetchall``, ``register``/``unregister`` of a small Arrow table, ``close``."""
+    parameters), ``fetchall``, ``sql(...).to_arrow_table()``, ``register``/``unregister`` of a
+    small Arrow table, ``close``."""
 
     def __init__(self, database: SparkDatabase) -> None:
         self._db = database
-        self._rows: list[tuple[Any, ...]] = []
+        self._result: Any = None  # the Spark DataFrame of the last query
 
     def _frame(self, tree: Any) -> Any:
         from sqlglot import exp
@@ -392,12 +302,25 @@ class _SparkCursor:
             name = table.name if table is not None else ""
             if views.pop(name, None) is not None:
                 self._db.session().catalog.dropTempView(name)
-        else:
-            self._rows = [tuple(row) for row in self._frame(tree).collect()]
+        else:  # a query: its rows are computed when fetched
+            self._result = self._frame(tree)
         return self
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        return list(self._rows)
+        if self._result is None:
+            return []
+        return [tuple(row) for row in self._result.collect()]
+
+    def sql(self, sql: str) -> _SparkCursor:
+        """A query whose rows are read with :meth:`to_arrow_table` (DuckDB's ``con.sql(...)``)."""
+        return self.execute(sql)
+
+    def to_arrow_table(self) -> pa.Table:
+        """The rows of the last query as an Arrow table."""
+        if self._result is None:
+            raise ValueError("no query was run on this cursor")
+        with _no_pandas_version_warning():
+            return self._result.toArrow()
 
     def register(self, name: str, table: pa.Table) -> None:
         """A small Arrow table (a calendar's days) as a view of the session."""
@@ -408,7 +331,7 @@ class _SparkCursor:
         self._db.session().catalog.dropTempView(name)
 
     def close(self) -> None:
-        self._rows = []
+        self._result = None
 
 
 def _read_parquet_args(node: Any) -> tuple[tuple[str, ...], bool]:

@@ -1,4 +1,4 @@
-"""The data-quality warnings of a log left on its Parquet files, computed by DuckDB.
+"""The data-quality warnings of a log left on its Parquet files, computed where the files are read.
 
 The in-memory reader (:func:`procsimp.read.frame.frame_to_log`) checks its events with numpy; a
 :class:`~procsimp.read.parquet_source.ParquetSource` gets the same figures from a few aggregate
@@ -11,6 +11,10 @@ A position is the event's place in the files taken one after the other (the row 
 DataFrame the in-memory reader would build), as the in-memory reader of a Parquet file says it.
 Times are compared at the microsecond (the in-memory reader: nanosecond), so two times that
 differ by less than a microsecond count as equal here.
+
+The queries are written once, in DuckDB's SQL, and run on the database that reads the files:
+procsimp's DuckDB, or with the Spark engine the Spark session (translated by
+:mod:`procsimp.engine.spark`), so Spark computes every check itself.
 """
 
 from __future__ import annotations
@@ -36,13 +40,16 @@ _SHOWN = 5
 
 def _offsets_sql(src: ParquetSource) -> str:
     """A SQL list: the position of the first row of each file (the files one after the other)."""
-    import pyarrow.parquet as pq
+    if "offsets" not in src._facts:
+        if any("://" in f for f in src.files):  # at a URI: counted by the database that reads them (Spark)
+            counted = dict(src.query(f"SELECT __procsimp_file, count(*) FROM {src.scan()} GROUP BY __procsimp_file"))
+            sizes = [int(counted.get(f, 0)) for f in src.files]
+        else:  # a file's footer tells
+            import pyarrow.parquet as pq
 
-    offsets, total = [], 0
-    for f in src.files:
-        offsets.append(total)
-        total += pq.read_metadata(f).num_rows
-    return f"[{', '.join(map(str, offsets))}]"
+            sizes = [pq.read_metadata(f).num_rows for f in src.files]
+        src._facts["offsets"] = [sum(sizes[:i]) for i in range(len(sizes))]
+    return f"[{', '.join(map(str, src._facts['offsets']))}]"
 
 
 def _position_sql(src: ParquetSource) -> str:
@@ -234,7 +241,7 @@ def _unmapped(src: ParquetSource) -> list[str]:
     mapped = set(src.columns.values())
     out = []
     for column, kind in src.types.items():
-        if column in mapped or kind.upper().startswith(("STRUCT", "MAP", "UNION")) or kind.endswith("]"):
+        if column in mapped or kind.upper().startswith(("STRUCT", "MAP", "UNION", "ARRAY")) or kind.endswith("]"):
             continue
         value = f"s.{quote(column)}"
         if kind.upper() == "VARCHAR":
@@ -293,13 +300,5 @@ def source_warnings(src: ParquetSource) -> list[str]:
     times = [_notes.bad_times(src.columns[role], role, n_bad, [_shown_time(v, src.timezone) for v in values],
                               _where(positions, n_bad))
              for role, (_, n_bad, positions, values) in bad.items() if n_bad]
-    if getattr(src.encoded().database, "engine_name", "DuckDB") == "DuckDB":
-        quality = _quality(src, events)
-    else:  # their queries are DuckDB's only for now: say so rather than drop them unseen
-        quality = [
-            f"{src.source}: the checks for duplicate events, single-event dossiers, tied and day-resolution "
-            "times and missing officers are not run when Spark reads the files; read the log with the DuckDB "
-            "engine (--engine duckdb) to see them"
-        ]
     return [*_nested(src), *_invisible(src), *times, *_dropped(src), *_unsorted(src, events),
-            *_case_values(src), *_no_service(src, events), *quality]
+            *_case_values(src), *_no_service(src, events), *_quality(src, events)]

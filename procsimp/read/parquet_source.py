@@ -497,6 +497,7 @@ class ParquetSource:
         """Read the files once into the integer-coded table. Each text column's distinct values are
         normalised once (not each event's), then every event is coded by joins on those small
         dictionaries; only integers and times are materialised."""
+        from procsimp.read.codes import code_table
         from procsimp.read.frame import NO_SERVICE
 
         prefix = f"procsimp_log{next(_tables)}_"
@@ -519,12 +520,14 @@ class ParquetSource:
                     continue
                 raw = f"CAST({quote(self.columns[role])} AS VARCHAR)"
                 norm = self.text_sql(role)
-                # (the distinct values made first, as a materialised CTE: inlined under the window,
-                # DuckDB's plan takes 50 times longer)
-                maps[role] = create(f"m_{role}", f"""
+                # (the distinct values made first, as a materialised CTE: inlined, DuckDB's plan
+                # normalises every event's value); then ranked in ranges (procsimp.read.codes),
+                # which Spark spreads over its cores
+                distinct = create(f"d_{role}", f"""
 WITH d AS MATERIALIZED (SELECT raw, {norm.replace(raw, 'raw')} AS norm FROM (SELECT DISTINCT {raw} AS raw
   FROM {self.scan()} WHERE {raw} IS NOT NULL))
-SELECT raw, norm, CAST(dense_rank() OVER (ORDER BY norm) - 1 AS INTEGER) AS code FROM d WHERE norm IS NOT NULL""")
+SELECT raw, norm FROM d WHERE norm IS NOT NULL""")
+                maps[role] = code_table(con, distinct, create, f"m_{role}")
                 names[role] = [str(v) for (_, v) in con.execute(
                     f"SELECT DISTINCT code, norm FROM {maps[role]} ORDER BY code").fetchall()]
             joins, codes = [], []
@@ -673,13 +676,28 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         return DuckDBQuery(enc.database, f"SELECT t_end, t_start FROM ({self.events_sql(enc.database)})")
 
     def head(self, n: int = 10) -> pd.DataFrame:
-        """The first ``n`` rows of the files (mapped columns only), for display."""
-        con = connection()
+        """The first ``n`` rows of the files taken one after the other (mapped columns only), for
+        display: read by the database that reads the files (procsimp's DuckDB, or with the Spark
+        engine the Spark session, which reads them itself); times with a zone shown in the log's."""
+        cols = ", ".join(f"{quote(c)} AS {quote(ROLES[r])}" for r, c in self.columns.items())
+        files = ", ".join(sql_string(f) for f in self.files)
+        # (at most n rows of each file are sorted: the first n of the first files)
+        sql = (f"SELECT {cols} FROM (SELECT *, list_position([{files}], __procsimp_file) AS __procsimp_f FROM "
+               f"{self.scan()} WHERE file_row_number < {int(n)}) ORDER BY __procsimp_f, file_row_number LIMIT {int(n)}")
+        database = default_database()
+        con = database.cursor()
         try:
-            cols = ", ".join(f"{quote(c)} AS {quote(ROLES[r])}" for r, c in self.columns.items())
-            return con.execute(f"SELECT {cols} FROM {self.scan()} LIMIT {int(n)}").df()
+            frame = con.sql(sql).to_arrow_table().to_pandas()
+        except LogReadError:  # Spark's own: a path it cannot reach
+            raise
+        except Exception as exc:  # the database's own exception classes
+            raise duckdb_error(self.source, "reading the first rows", exc, getattr(database, "space_fix", SPACE_FIX)) from None
         finally:
             con.close()
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+                frame[column] = frame[column].dt.tz_convert(self.timezone)
+        return frame
 
     def for_services(self, services: Sequence[str]) -> ParquetSource:
         """The same files, keeping the dossiers of ``services`` only (the encoding is shared)."""
