@@ -42,6 +42,21 @@ def _same_map(a: procsimp.ProcessMap, b: procsimp.ProcessMap) -> None:
         _same_attrs(data, edges_b[pair], pair)
 
 
+def _count_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The events of each log the engine encodes from now on (one entry per encoding)."""
+    import procsimp.engine as engine_module
+
+    prepared: list[int] = []
+    real = engine_module._prepare
+
+    def counting(log_: object, *args: object) -> object:
+        prepared.append(getattr(log_, "n_events", -1))
+        return real(log_, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module, "_prepare", counting)
+    return prepared
+
+
 @pytest.fixture(scope="module")
 def parquet_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("together") / "vi.parquet"
@@ -67,17 +82,8 @@ def test_mine_all_equals_one_mine_per_service(storage: str, parquet_log: Path) -
 
 
 def test_mine_all_runs_the_engine_once(parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import procsimp.engine as engine_module
-
     log = procsimp.read_log(parquet_log, storage="parquet")
-    prepared: list[int] = []
-    real = engine_module._prepare
-
-    def counting(log_: object, *args: object) -> object:
-        prepared.append(getattr(log_, "n_events", -1))
-        return real(log_, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(engine_module, "_prepare", counting)
+    prepared = _count_encodings(monkeypatch)
     maps = mine_all(log)
     assert len(maps) == len(log.services) > 1
     assert prepared == [log.n_events]  # one events table: the whole log's
@@ -87,18 +93,9 @@ def test_mine_all_runs_the_engine_once(parquet_log: Path, monkeypatch: pytest.Mo
 
 
 def test_mine_all_of_some_services_encodes_only_theirs(parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import procsimp.engine as engine_module
-
     log = procsimp.read_log(parquet_log, storage="parquet")
     names = list(log.services[:2])
-    prepared: list[int] = []
-    real = engine_module._prepare
-
-    def counting(log_: object, *args: object) -> object:
-        prepared.append(getattr(log_, "n_events", -1))
-        return real(log_, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(engine_module, "_prepare", counting)
+    prepared = _count_encodings(monkeypatch)
     maps = mine_all(log, services=names)
     assert prepared == [sum(m.n_events for m in maps)] and prepared[0] < log.n_events
     for pmap in maps:
@@ -191,17 +188,8 @@ def test_release_lets_go_of_the_events_table_and_a_later_call_encodes_again(
         storage: str, parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 
-    import procsimp.engine as engine_module
-
     log = procsimp.read_log(parquet_log, storage=storage)
-    prepared: list[int] = []
-    real = engine_module._prepare
-
-    def counting(log_: object, *args: object) -> object:
-        prepared.append(getattr(log_, "n_events", -1))
-        return real(log_, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(engine_module, "_prepare", counting)
+    prepared = _count_encodings(monkeypatch)
     before = engine.aggregates(log, tables=("dfg", "activities"))
     table = engine.encoded(log).table
     assert prepared == [log.n_events]
