@@ -42,6 +42,21 @@ def _same_map(a: procsimp.ProcessMap, b: procsimp.ProcessMap) -> None:
         _same_attrs(data, edges_b[pair], pair)
 
 
+def _count_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The events of each log the engine encodes from now on (one entry per encoding)."""
+    import procsimp.engine as engine_module
+
+    prepared: list[int] = []
+    real = engine_module._prepare
+
+    def counting(log_: object, *args: object) -> object:
+        prepared.append(getattr(log_, "n_events", -1))
+        return real(log_, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module, "_prepare", counting)
+    return prepared
+
+
 @pytest.fixture(scope="module")
 def parquet_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("together") / "vi.parquet"
@@ -67,17 +82,8 @@ def test_mine_all_equals_one_mine_per_service(storage: str, parquet_log: Path) -
 
 
 def test_mine_all_runs_the_engine_once(parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import procsimp.engine as engine_module
-
     log = procsimp.read_log(parquet_log, storage="parquet")
-    prepared: list[int] = []
-    real = engine_module._prepare
-
-    def counting(log_: object, *args: object) -> object:
-        prepared.append(getattr(log_, "n_events", -1))
-        return real(log_, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(engine_module, "_prepare", counting)
+    prepared = _count_encodings(monkeypatch)
     maps = mine_all(log)
     assert len(maps) == len(log.services) > 1
     assert prepared == [log.n_events]  # one events table: the whole log's
@@ -87,18 +93,9 @@ def test_mine_all_runs_the_engine_once(parquet_log: Path, monkeypatch: pytest.Mo
 
 
 def test_mine_all_of_some_services_encodes_only_theirs(parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import procsimp.engine as engine_module
-
     log = procsimp.read_log(parquet_log, storage="parquet")
     names = list(log.services[:2])
-    prepared: list[int] = []
-    real = engine_module._prepare
-
-    def counting(log_: object, *args: object) -> object:
-        prepared.append(getattr(log_, "n_events", -1))
-        return real(log_, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(engine_module, "_prepare", counting)
+    prepared = _count_encodings(monkeypatch)
     maps = mine_all(log, services=names)
     assert prepared == [sum(m.n_events for m in maps)] and prepared[0] < log.n_events
     for pmap in maps:
@@ -159,3 +156,55 @@ def test_the_engine_run_service_by_service_gives_the_same_tables(storage: str, p
         a, b = getattr(whole, name), getattr(split, name)
         assert len(a) > 0, name
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, obj=name)
+
+
+def test_mine_all_copies_no_service_until_a_map_s_log_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    from procsimp.core.log import EventLog
+
+    log = procsimp.read_log(EVENT_LOGS / "dossiers_vi.csv")  # in memory
+    asked: list[object] = []
+    real = EventLog.for_service
+
+    def counting(self: EventLog, service: object) -> EventLog:
+        asked.append(service)
+        return real(self, service)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EventLog, "for_service", counting)
+    maps = mine_all(log)
+    assert len(maps) == len(log.services) > 1
+    assert asked == [list(log.services)]  # the scope: every service, so the log itself
+    assert real(log, list(log.services)) is log
+    first = maps[0]
+    sub = first.log  # made now, from the whole log
+    assert asked[1:] == [first.service]
+    assert sub is not None and sub is not log and sub.services == [first.service]
+    assert sub.n_events == first.n_events and sub.n_cases == first.n_cases
+    assert first.log is sub  # made once
+    _same_map(first.filter(activities=0.9), mine(log, first.service, activities=0.9))
+
+
+@pytest.mark.parametrize("storage", ["memory", "parquet"])
+def test_release_lets_go_of_the_events_table_and_a_later_call_encodes_again(
+        storage: str, parquet_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    log = procsimp.read_log(parquet_log, storage=storage)
+    prepared = _count_encodings(monkeypatch)
+    before = engine.aggregates(log, tables=("dfg", "activities"))
+    table = engine.encoded(log).table
+    assert prepared == [log.n_events]
+    engine.release(log)
+    if storage == "parquet":  # the table in DuckDB is dropped with its last handle
+        name, database = table.name, table.database
+        del table
+        gc.collect()
+        con = database.cursor()
+        try:
+            assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall() == [(0,)]
+        finally:
+            con.close()
+    after = engine.aggregates(log, tables=("dfg", "activities"))
+    assert prepared == [log.n_events, log.n_events]  # encoded again
+    for name in ("dfg", "activities"):
+        pd.testing.assert_frame_equal(getattr(before, name), getattr(after, name), obj=name)
+    engine.release(procsimp.read_log(EVENT_LOGS / "dossiers_en.csv"))  # nothing kept: nothing to do

@@ -303,6 +303,9 @@ class EventLog:
             sub = None if set(wanted) >= set(available) else self.replace(parquet=self.parquet.for_services(wanted))
             per_log[key] = sub
             return self if sub is None else sub
+        if set(wanted) >= set(available) and not self.df[SERVICE].isna().any():
+            per_log[key] = None  # every event is of those services: the log itself, not a copy
+            return self
         mask = self.df[SERVICE].isin(wanted)
         df = self.df.loc[mask].reset_index(drop=True)
         unchanged = bool(mask.all())

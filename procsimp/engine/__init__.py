@@ -63,6 +63,7 @@ __all__ = [
     "case_table",
     "detector_codes",
     "detector_tables",
+    "release",
     "dfg",
     "encoded",
     "filter_variants",
@@ -156,6 +157,14 @@ def _inputs(prepared: Prepared, backend: Backend) -> dict[str, Any]:
     if hasattr(events, "arrow") and events.database is not parquet_database(backend):
         events = events.arrow()  # a table of another engine's database: its rows, in memory
     return {"events": events}
+
+
+def release(log: EventLog) -> None:
+    """Let go of the engine's work on ``log``: its encoded events table (in memory, or in DuckDB
+    for a log left on its files) and the results kept with it. For a caller that is done with the
+    engine, so that the memory is free for what comes next; a later engine call on ``log``
+    encodes it again."""
+    _CACHE.pop(log, None)
 
 
 def encoded(log: EventLog, *, calendar: WorkCalendar | None = None) -> Prepared:

@@ -53,7 +53,7 @@ def _clip0(expr: str) -> str:
 #: every event with its predecessor in the case, waiting and processing (the predecessor
 #: columns come with the input, so this is a projection: no window, no sort)
 STEPS = f"""
-SELECT svc, case_id, rn, act, res, unit, is_start, is_end, prev_act, edge_first,
+SELECT svc, case_id, rn, act, res, unit, is_start, is_end, prev_act, edge_first, occ,
   {_clip0("coalesce(t_start, t_end) - prev_end")} / 1e6 AS wait_s,
   {_clip0("coalesce(wm_start, wm_end) - prev_wm")} AS wait_wm,
   {_clip0("t_end - t_start")} / 1e6 AS proc_s,
@@ -147,14 +147,13 @@ SELECT svc, prev_act AS source, act AS target, count, cases,
   {_pick("wait_days", "86400.0")}
 FROM perf
 """,
+    # the cases of an activity: its first occurrences in the cases (``occ`` = 0, marked in the
+    # input), so that one grouping by activity gives every figure
     "activities": f"""
-WITH per_case AS (
-  SELECT svc, act, count(*) AS n FROM _steps GROUP BY svc, act, case_id
-), freq AS (
-  SELECT svc, act, CAST(sum(n) AS BIGINT) AS events, count(*) AS cases
-  FROM per_case GROUP BY svc, act
-), perf AS (
+WITH perf AS (
   SELECT svc, act,
+    count(*) AS events,
+    count(*) FILTER (WHERE occ = 0) AS cases,
     {_stats("proc_wm", "60.0", "proc_hours")},
     {_stats("wait_wm", "60.0", "wait_hours")},
     {_stats("proc_s", "86400.0", "proc_days")},
@@ -173,7 +172,7 @@ SELECT svc, act AS activity, events, cases,
   resources, units,
   starts / sum(starts) OVER (PARTITION BY svc) AS is_start_share,
   ends / sum(ends) OVER (PARTITION BY svc) AS is_end_share
-FROM freq JOIN perf USING (svc, act)
+FROM perf
 """,
     "start_end": """
 SELECT svc, act AS activity, 'start' AS role, count(*) AS cases FROM _steps WHERE is_start

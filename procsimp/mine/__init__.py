@@ -91,7 +91,8 @@ class ProcessMap:
     * ``filters``: the simplification asked for and what it kept;
     * ``graph``: a networkx ``DiGraph`` of the kept activities plus :data:`START_NODE` and
       :data:`END_NODE`, with the figures as node and edge attributes;
-    * ``log``: the events the map describes.
+    * ``log``: the events the map describes (for the maps of :func:`mine_all`, the service's
+      sub-log is made from the whole log when ``log`` is first read, not while mining).
     """
 
     service: str
@@ -103,9 +104,19 @@ class ProcessMap:
     n_events: int
     filters: Mapping[str, Any]
     graph: nx.DiGraph = field(repr=False)
-    log: EventLog | None = field(default=None, repr=False)
+    _log: EventLog | None = field(default=None, repr=False)
     calendar: WorkCalendar | None = field(default=None, repr=False)
     _source: EventLog | None = field(default=None, repr=False)
+    #: the log of several services that holds this map's service (``log`` is taken from it)
+    _whole: EventLog | None = field(default=None, repr=False)
+
+    @property
+    def log(self) -> EventLog | None:
+        """The events the map describes."""
+        if self._log is None and self._whole is not None:
+            # the service's sub-log (made once per log, and shared: EventLog.for_service)
+            object.__setattr__(self, "_log", self._whole.for_service(self.service))
+        return self._log
 
     # -------------------------------------------------------------- derived maps
     def filter(
@@ -405,18 +416,20 @@ def _build_map(
     service: str,
     agg: Any,
     *,
-    log: EventLog,
-    source: EventLog,
+    log: EventLog | None,
+    source: EventLog | None,
     calendar: WorkCalendar | None,
     cases_total: int | None,
     activities: float | None,
     paths: float | None,
     top_variants: int | None,
     min_case_share: float | None,
+    whole: EventLog | None = None,
 ) -> ProcessMap:
     """The map of one service from the engine's tables of that service (``agg``: dfg, activities,
     variants, start_end); ``cases_total``: the service's cases before a variant filter (None: no
-    filter, the cases of the map)."""
+    filter, the cases of the map). ``log``, ``source``: the service's events (and before the
+    variant filter); None with ``whole``, the log they are taken from when first asked for."""
     act_share, path_share = activities, paths
     full_dfg, full_acts, var, full_se = agg.dfg, agg.activities, agg.variants, agg.start_end
     assert full_dfg is not None and full_acts is not None and var is not None and full_se is not None
@@ -470,9 +483,10 @@ def _build_map(
         n_events=n_events,
         filters=filters,
         graph=graph,
-        log=log,
+        _log=log,
         calendar=calendar,
         _source=source,
+        _whole=whole,
     )
 
 
@@ -510,7 +524,12 @@ def _mine_together(
     from procsimp import engine
     from procsimp.core import progress
 
-    subs = [log.for_service(name) for name in names]  # checks the names, as mine() does
+    # the names are checked as mine() checks them; the services' sub-logs are not made (in memory
+    # they would copy every event once more): each map takes its own from the log when asked
+    available = set(log.services)
+    for name in names:
+        if name not in available:
+            log.for_service(name)  # raises, naming the services (or a name written otherwise)
     act_share = _share("activities", activities, "0.8 keeps the activities covering 80% of events")
     path_share = _share("paths", paths, "0.5 keeps the edges covering 50% of the flow")
     progress.step("mine")
@@ -520,11 +539,12 @@ def _mine_together(
     whole = engine.aggregates(scope, calendar=calendar, tables=_MAP_TABLES, by_service=True)
     parts = {name: _split(getattr(whole, name), names) for name in _MAP_TABLES}
     maps = []
-    for i, (name, sub) in enumerate(zip(names, subs, strict=True), start=1):
+    for i, name in enumerate(names, start=1):
         progress.step("mine", name, index=i, total=len(names))
         agg = replace(whole, **{table: parts[table][name] for table in _MAP_TABLES})
-        maps.append(_build_map(name, agg, log=sub, source=sub, calendar=calendar, cases_total=None,
-                               activities=act_share, paths=path_share, top_variants=None, min_case_share=None))
+        maps.append(_build_map(name, agg, log=None, source=None, calendar=calendar, cases_total=None,
+                               activities=act_share, paths=path_share, top_variants=None, min_case_share=None,
+                               whole=log))
     return maps
 
 

@@ -142,15 +142,19 @@ def write_mined(
     model: Any = None,
     min_variant_cases: int = 5,
     skipped: list[str] | None = None,
+    drawn: Mapping[str, Path] | None = None,
 ) -> dict[str, Any]:
     """Every file ``mine`` writes for one service into ``folder`` (a folder under ``out``):
     the map, the model (when ``model`` is given and bpmn or pnml is among ``formats``) and the
-    tables. Returns the service's record of ``mine.json`` (paths relative to ``out``)."""
+    tables. Returns the service's record of ``mine.json`` (paths relative to ``out``).
+    ``drawn``: the map's files when they are already written (:func:`write_map_files`)."""
     from procsimp.mine.render.graphviz import MODEL_FORMATS, render_formats
     from procsimp.read.privacy import fold_rare_variants
 
     folder, out = Path(folder), Path(out)
-    written: dict[str, Path] = dict(write_map_files(pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped))
+    if drawn is None:
+        drawn = write_map_files(pmap, folder, view=view, formats=formats, lang=lang, skipped=skipped)
+    written: dict[str, Path] = dict(drawn)
     model_fmts = [f for f in formats if f in MODEL_FORMATS]
     if model_fmts and model is not None:
         written.update(render_formats(pmap, folder, "model", model_fmts, view, model=model))
@@ -192,6 +196,8 @@ def write_maps(
     :meth:`procsimp.mine.ProcessMap.model`) only when bpmn or pnml is among ``formats``.
     ``meta`` (e.g. :func:`procsimp.engine.filters.run_metadata` of the log and calendar) is added to
     each record."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from procsimp.core._slug import service_slugs
     from procsimp.mine.render.graphviz import MODEL_FORMATS
 
@@ -200,16 +206,33 @@ def write_maps(
     wants_model = any(f in MODEL_FORMATS for f in formats)
     records: list[dict[str, Any]] = []
     folders: dict[str, Path] = {}
-    for pmap in maps:
-        folder = out / slugs[str(pmap.service)]
-        # discovery (with fitness and precision) runs only when a model file is asked for
-        model = pmap.model(noise=noise, full=full) if wants_model else None
-        record = write_mined(pmap, folder, out, formats=formats, view=view, lang=lang, model=model,
-                             min_variant_cases=min_variant_cases, skipped=skipped)
-        record.update(meta or {})
-        records.append(record)
-        folders[str(pmap.service)] = folder
+    # the maps are drawn by Graphviz's processes, in worker threads, while this thread discovers
+    # the models (Python): each service's skipped drawings are reported in the order of the maps
+    reasons: list[list[str]] = [[] for _ in maps]
+    pool = ThreadPoolExecutor(max_workers=_drawing_workers(), thread_name_prefix="procsimp-draw")
+    try:
+        drawings = [pool.submit(write_map_files, pmap, out / slugs[str(pmap.service)], view=view, formats=formats,
+                                lang=lang, skipped=reasons[i] if skipped is not None else None)
+                    for i, pmap in enumerate(maps)]
+        for pmap, drawing, reason in zip(maps, drawings, reasons, strict=True):
+            folder = out / slugs[str(pmap.service)]
+            # discovery (with fitness and precision) runs only when a model file is asked for
+            model = pmap.model(noise=noise, full=full) if wants_model else None
+            record = write_mined(pmap, folder, out, formats=formats, view=view, lang=lang, model=model,
+                                 min_variant_cases=min_variant_cases, drawn=drawing.result())
+            if skipped is not None:
+                skipped.extend(reason)
+            record.update(meta or {})
+            records.append(record)
+            folders[str(pmap.service)] = folder
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return MapFiles(records=records, folders=folders, files=[write_mine_json(records, out)])
+
+
+def _drawing_workers() -> int:
+    """Graphviz processes drawing at once: one per processor (at most 4)."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def write_mine_json(records: Sequence[Mapping[str, Any]], out: str | os.PathLike[str]) -> Path:

@@ -151,6 +151,7 @@ def mine(
                 err=True,
             )
 
+    from procsimp.engine import release
     from procsimp.engine.filters import run_metadata
     from procsimp.mine import mine_all
     from procsimp.output.maps import write_maps
@@ -161,6 +162,9 @@ def mine(
         with office_hours(log, calendar, infer=scope.infer_hours) as cal:
             # mine() names the services of the log when --service is not one of them
             maps = mine_all(log, services=None if service is None else [service], calendar=cal, **filters)
+        # the maps hold their tables: the engine's events table is not needed for the drawings
+        # and models, whose memory (pm4py's too) comes after it, not on top of it
+        release(log)
         if any(f in MAP_FORMATS for f in chosen):
             for pmap in maps:
                 _warn_large(pmap)
