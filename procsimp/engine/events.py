@@ -7,7 +7,9 @@ log held in memory those columns are its DataFrame. For a log left on its Parque
 fetched by a plan of the active backend (DuckDB, or Spark) over the log's encoded ``events``
 table, the way the replay's timeline is: only integer codes and microseconds cross, in log order,
 and they are decoded here with the encoding's dictionaries. The files are never read behind the
-backend's back, and never into a frame of every column.
+backend's back, and never into a frame of every column. While Python holds those columns,
+procsimp's own DuckDB keeps to a quarter of the out-of-core budget
+(:func:`procsimp.read.parquet_source.limit_memory`), as for any service's events.
 """
 
 from __future__ import annotations
@@ -86,6 +88,11 @@ def event_frame(
     present = [r for r in wanted if r in ("case", "activity", "timestamp") or log.has(r)]
     picked = ", ".join(_COLUMNS[r][0] for r in present)
     _, raw = engine.run_plan(log, {"event_columns": f"SELECT rn, {picked} FROM events{where}"}, calendar=calendar)
+    database = getattr(prepared.table, "database", None)
+    if database is not None:
+        from procsimp.read.parquet_source import limit_memory
+
+        limit_memory(database, share=0.25)  # Python's turn: procsimp's DuckDB spills its tables
     # sorted here: a backend's parallel result batches may come back in any order
     rows = raw["event_columns"].sort_values("rn", kind="stable").reset_index(drop=True)
     data: dict[str, object] = {}
