@@ -459,9 +459,23 @@ def test_spark_reads_a_log_left_on_its_parquet_files_itself(spark: SparkBackend,
 
 
 def test_commands_on_spark_read_the_parquet_files_and_equal_duckdb(spark: SparkBackend, parquet_log: Path,
-                                                                    tmp_path: Path) -> None:
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """profile, mine, flag and propose on a log left on its files: Spark reads them, and no
+    command reads the events into pandas on this machine (propose's to-be log and figures come
+    from Spark as codes and times)."""
+    from procsimp.read import parquet_source
+    from procsimp.read.parquet_source import ParquetSource
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the events of a log left on its files were read into pandas")
+
+    for name in ("frame", "coded_frame"):
+        monkeypatch.setattr(ParquetSource, name, refuse)
+    monkeypatch.setattr(parquet_source, "read_dataset_frame", refuse)
     for command, options in (("profile", ()), ("mine", ("--service", SERVICE, "--format", "svg,bpmn")),
-                             ("flag", ("--service", SERVICE, "--format", "json"))):
+                             ("flag", ("--service", SERVICE, "--format", "json")),
+                             ("propose", ("--service", SERVICE))):
         runs = _run_both(spark, tmp_path / command, command, parquet_log, "--storage", "parquet", *options,
                          "--out", "{E}")
         if command == "flag":

@@ -445,6 +445,74 @@ def test_flag_reads_no_event_into_pandas(parquet_logs: dict[str, Path], monkeypa
     assert [f.to_dict() for f in one] == [f.to_dict() for f in in_memory if f.service == flags[0].service]
 
 
+def _refuse_reading_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any read of a log's events from its files into pandas fail: the whole frame, one
+    service's decoded events, or the dataset read row by row."""
+    def refuse(*args: object, **kwargs: object) -> pd.DataFrame:
+        raise AssertionError("the events of a log left on its files were read into pandas")
+
+    monkeypatch.setattr(ParquetSource, "frame", refuse)
+    monkeypatch.setattr(ParquetSource, "coded_frame", refuse)
+    monkeypatch.setattr(parquet_source, "read_dataset_frame", refuse)
+
+
+def _same_folder(left: Path, right: Path) -> list[Path]:
+    """Two output folders hold the same files with the same content (a PDF after its dates)."""
+    import re
+
+    files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
+    date = re.compile(rb"/(Creation|Mod)Date \(D:\d+Z?\)")
+    for rel in files:
+        a, b = (left / rel).read_bytes(), (right / rel).read_bytes()
+        if rel.suffix == ".pdf":
+            a, b = date.sub(b"", a), date.sub(b"", b)
+        assert a.replace(str(left).encode(), b"OUT") == b.replace(str(right).encode(), b"OUT"), rel
+    return files
+
+
+def test_propose_reads_no_event_into_pandas(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    """propose (with the simulation, the to-be procedure and the diagrams) and report on a log left
+    on its Parquet files: the as-is replay, the to-be log, the simulation's officers and units,
+    the share of tied times and the report's example dossiers come from the engine as codes and
+    times; no event is read from the files into pandas, and every output is the in-memory one."""
+    from procsimp.propose import propose_all
+    from procsimp.propose.procedure_table import to_be_procedure
+
+    path = parquet_logs["en"]
+    service = "Register a birth"
+    options = ("--service", service, "--simulate", "--replications", "2")
+    code, _, err = invoke("propose", path, "--storage", "memory", *options, "--out", tmp_path / "p_memory")
+    assert code == 0, err
+    code, _, err = invoke("report", path, "--storage", "memory", "--service", service, "--include-case-ids",
+                          "--out", tmp_path / "r_memory")
+    assert code == 0, err
+    expected = propose_all(procsimp.read_log(path, storage="memory"), simulate=True, replications=2)
+
+    _refuse_reading_events(monkeypatch)
+    log = procsimp.read_log(path, storage="parquet")
+    got = propose_all(log, simulate=True, replications=2)
+    assert not log.materialised and not any(log.for_service(s).materialised for s in log.services)
+    assert len(got) == len(expected) == len(log.services) >= 2
+    assert any(p.edits for p in got) and all(p.simulated is not None for p in got)
+    for p, q in zip(got, expected, strict=True):
+        _close(p.kpis_json(), q.kpis_json(), p.service)
+        assert to_be_procedure(p) == to_be_procedure(q)
+        assert p.diagram().source == q.diagram().source
+        columns = [c for c in q.to_be.df.columns if c in p.to_be.df.columns]
+        assert len(columns) >= 8  # every role of the log
+        pd.testing.assert_frame_equal(p.to_be.df[columns].astype(object), q.to_be.df[columns].astype(object))
+    code, _, err = invoke("propose", path, "--storage", "parquet", *options, "--out", tmp_path / "p_files")
+    assert code == 0, err
+    assert "read by DuckDB out of core (as asked)" in err
+    assert len(_same_folder(tmp_path / "p_files", tmp_path / "p_memory")) > 10
+    code, _, err = invoke("report", path, "--storage", "parquet", "--service", service, "--include-case-ids",
+                          "--out", tmp_path / "r_files")
+    assert code == 0, err
+    assert len(_same_folder(tmp_path / "r_files", tmp_path / "r_memory")) > 10
+
+
 # ---------------------------------------------------------------------------- the choice
 def test_the_choice_is_automatic_and_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parquet_source, "available_memory", lambda: 16_000_000_000)  # 16 GB free

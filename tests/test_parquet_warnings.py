@@ -108,3 +108,49 @@ def test_cli_prints_the_same_warnings(tmp_path: Path) -> None:
         outputs.append([line for line in (out + err).splitlines() if line.startswith("Warning: ")])
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 4  # duplicates, single event, midnight, no officer column
+
+
+def _arrow_log(path: Path, column: str, values: list[str], unit: str = "us") -> Path:
+    """A two-dossier log whose ``column`` (naive times in ``unit``) holds ``values``: years that
+    nanoseconds cannot hold (after 2262, before 1677), as Parquet files may store them."""
+    import datetime as dt
+
+    times = {"time": [f"2025-01-0{2 + i // 2} {8 + i:02d}:00" for i in range(4)], "due": ["2025-02-01 00:00"] * 4}
+    times[column] = values
+    table = pa.table({
+        "case": ["a", "a", "b", "b"], "activity": ["x", "y", "x", "y"],
+        **{name: pa.array([dt.datetime.strptime(v, "%Y-%m-%d %H:%M") for v in vs], type=pa.timestamp(unit))
+           for name, vs in times.items()},
+    })
+    pq.write_table(table, path)
+    return path
+
+
+@pytest.mark.parametrize(("column", "values", "unit", "expected"), [
+    ("time", ["2025-01-02 08:00", "2300-01-01 09:00", "2025-01-03 10:00", "2025-01-03 11:00"], "us",
+     "Error: {path}: column 'time' (timestamp) has 1 value(s) that are not valid times, on position 1: "
+     "'2300-01-01 09:00:00+07:00'; accepted formats: "),
+    ("time", ["2025-01-02 08:00", "2025-01-02 09:00", "1600-01-01 09:00", "2025-01-03 11:00"], "ms",
+     "Error: {path}: column 'time' (timestamp) has 1 value(s) that are not valid times, on position 2: "
+     "'1600-01-01 09:00:00+07:06:30'; accepted formats: "),
+    ("due", ["2025-02-01 00:00", "2025-02-01 00:00", "2300-02-01 00:00", "2300-02-01 00:00"], "s",
+     "Warning: column 'due' (due) has 2 value(s) that are not valid times ('2300-02-01 23:59:59.999999+07:00', "
+     "'2300-02-01 23:59:59.999999+07:00', on positions 2, 3); they are left empty"),
+])
+def test_a_time_nanoseconds_cannot_hold_is_handled_like_out_of_core(tmp_path: Path, column: str, values: list[str],
+                                                                    unit: str, expected: str) -> None:
+    """A time after 2262 (or before 1677) in a Parquet file read into memory: the same single
+    ``Error:`` line (a completion time) or warning (a due date) as the log left on its files,
+    naming the file, the column and the position, never a traceback."""
+    path = _arrow_log(tmp_path / "far.parquet", column, values, unit)
+    expected = expected.format(path=path)
+    results = []
+    for storage in ("memory", "parquet"):
+        code, out, err = invoke("validate", path, "--case", "case", "--activity", "activity", "--timestamp", "time",
+                                "--due", "due", "--storage", storage)
+        assert "Traceback" not in err
+        lines = [line for line in (out + err).splitlines() if line.startswith(("Error:", "Warning: column"))]
+        assert len(lines) == 1 and lines[0].startswith(expected), (storage, out, err)
+        assert code == (1 if expected.startswith("Error:") else 0)
+        results.append(lines)
+    assert results[0] == results[1]

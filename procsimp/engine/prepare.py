@@ -71,6 +71,7 @@ class Prepared:
     has_due: bool
     has_received: bool
     units: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
+    resources: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
     _names: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def names(self, kind: str) -> np.ndarray:
@@ -245,7 +246,7 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     elif (svc_codes < 0).any():  # cases without a service
         svc_cats = svc_cats.append(pd.Index([DEFAULT_SERVICE], dtype=svc_cats.dtype))
         svc_codes = np.where(svc_codes < 0, len(svc_cats) - 1, svc_codes).astype(np.int32)
-    res_codes, _ = _codes_of(df, RESOURCE, n)
+    res_codes, res_cats = _codes_of(df, RESOURCE, n)
     unit_codes, unit_cats = _codes_of(df, UNIT, n)
     ch_codes, ch_cats = _codes_of(df, CHANNEL, n)
     out_codes, out_cats = _codes_of(df, OUTCOME, n)
@@ -304,4 +305,5 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
         has_due=t_due is not None,
         has_received=t_recv is not None,
         units=unit_cats,
+        resources=res_cats,
     )

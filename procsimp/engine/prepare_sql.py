@@ -289,4 +289,5 @@ WINDOW a AS (PARTITION BY o.case_id, o.act ORDER BY o.pos)"""
         has_due=bool(present[1]),
         has_received=bool(present[2]),
         units=pd.Index(names["unit"], dtype=object),
+        resources=pd.Index(names["resource"], dtype=object),
     )

@@ -38,7 +38,9 @@ The as-is model (:func:`timeline`) is a plan of the engine (:mod:`procsimp.engin
 run on DuckDB or Spark over the log's encoded events, so a log that stands on its Parquet files
 is never read into pandas for it; only the model's compact arrays come back (int32 codes,
 float64 working minutes). The edits are numpy functions on those arrays, and the to-be log
-(:func:`apply_edits`) is built from ``log.df``.
+(:func:`apply_edits`) is built from the log's events: ``log.df`` for a log held in memory, the
+role columns fetched from the engine (:func:`procsimp.engine.events.event_frame`) for one left on
+its files.
 """
 
 from __future__ import annotations
@@ -200,19 +202,12 @@ def timeline(
     or the other).
     """
     from procsimp import engine
+    from procsimp.engine.events import service_code
     from procsimp.engine.sql_replay import replay_plan
 
     if knocked is not None and knockout_ends is not None:
         raise ParameterError("give knocked (one value per case) or knockout_ends (step names), not both")
-    code = None
-    if service is not None:
-        services = [str(x) for x in engine.encoded(log, calendar=calendar).names("services")]
-        if service not in services:
-            raise ParameterError(
-                f"service {service!r} is not in the log {log.source}; services in the log: "
-                f"{', '.join(repr(x) for x in services[:20])}"
-            )
-        code = services.index(service)
+    code = None if service is None else service_code(log, service, calendar=calendar)
     prepared, raw = engine.run_plan(log, replay_plan(code), calendar=calendar)
     names = tuple(str(x) for x in prepared.names("activities"))
     ev = raw["replay_events"].sort_values("rn", kind="stable")
@@ -495,8 +490,9 @@ def apply_edits(
     or ``knockout_ends`` names their last steps (see :func:`timeline`); ``terminal`` names the
     steps that only close a dossier (the end steps and knock-out notices). They matter only for
     :class:`MoveEarlier`. The as-is model is the engine's (:func:`timeline`); the edits are
-    applied with numpy on its arrays, and the to-be log is built from ``log.df``. Events that do not move keep their
-    original timestamps, so an empty list of edits gives back the same events and times.
+    applied with numpy on its arrays, and the to-be log is built from the service's events
+    (:func:`procsimp.engine.events.event_frame`: ``log.df`` in memory; codes and times fetched by
+    the backend for a log left on its files). Events that do not move keep their original timestamps, so an empty list of edits gives back the same events and times.
     """
     from procsimp.core.calendar import default_calendar
 
@@ -514,16 +510,20 @@ def apply_edits(
         tl, effect = _APPLY[e.action](tl, e)  # type: ignore[operator]
         effects.append(effect)
     automated = {e.activity for e in edits if isinstance(e, Automate)}
+    from procsimp.engine.events import event_frame
+
     source = log.for_service(service) if service is not None else log
-    return ApplyResult(log=_to_log(source, base, tl, cal, automated), timeline=tl, effects=tuple(effects))
+    # a log left on its files: its role columns from the engine (codes and times), not its files
+    events = event_frame(log, service=service, calendar=cal)
+    return ApplyResult(log=_to_log(source, events, base, tl, cal, automated), timeline=tl, effects=tuple(effects))
 
 
 def _to_log(
-    log: EventLog, base: Timeline, tl: Timeline, cal: WorkCalendar, automated: set[str] | None = None
+    log: EventLog, df: pd.DataFrame, base: Timeline, tl: Timeline, cal: WorkCalendar,
+    automated: set[str] | None = None,
 ) -> EventLog:
-    """The to-be EventLog: surviving events with their replayed times; the steps in
-    ``automated`` have no officer."""
-    df = log.df
+    """The to-be EventLog of ``log`` (its events ``df``, in log order): surviving events with
+    their replayed times; the steps in ``automated`` have no officer."""
     s0, c0 = base.times()
     s1, c1 = tl.times()
     rows = tl.row

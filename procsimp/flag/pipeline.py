@@ -98,7 +98,6 @@ def check_protect(
 
     The error names the value, lists (up to 20) steps that exist and suggests the closest ones.
     """
-    from procsimp.core.log import ACTIVITY
 
     names = normalize_names(protect)
     if not names:
@@ -109,7 +108,7 @@ def check_protect(
         service = normalize_name(service) if isinstance(service, str) else normalize_names(service)
         chosen = log.for_service(service)
         scope = f"service {service!r}" if isinstance(service, str) else f"services {', '.join(map(repr, service))}"
-    steps = sorted(str(a) for a in chosen.df[ACTIVITY].dropna().unique())
+    steps = sorted(chosen.activities)
     known = set(steps)
     for name in names:
         if name in known:
@@ -131,12 +130,11 @@ def with_setting_steps(log: EventLog, names: tuple[str, ...], option: str = "pro
     """``names`` plus the steps of the ``protect`` (or ``external``) setting
     (:func:`procsimp.settings`) that ``log`` has; a setting step the log lacks is not an error."""
     from procsimp.core.config import settings
-    from procsimp.core.log import ACTIVITY
 
     extra = normalize_names(getattr(settings(), option))
     if not extra:
         return names
-    present = {str(a) for a in log.df[ACTIVITY].dropna().unique()}
+    present = set(log.activities)
     return tuple(dict.fromkeys((*names, *(n for n in extra if n in present))))
 
 

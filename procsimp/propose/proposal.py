@@ -28,7 +28,7 @@ import pandas as pd
 
 from procsimp.catalog import resolve_catalog
 from procsimp.core import progress
-from procsimp.core.log import ACTIVITY, TIMESTAMP
+from procsimp.core.log import TIMESTAMP
 from procsimp.engine.edits import (
     RECOMMENDATION_ACTIONS,
     Edit,
@@ -810,11 +810,13 @@ def _to_be_model(
 
 
 def _tie_share(log: EventLog) -> float:
-    df = log.df
+    """The share of steps that complete at the same time as the step before them in the dossier."""
+    from procsimp.core.log import CASE
+    from procsimp.engine.events import event_frame
+
+    df = event_frame(log, roles=("case", "timestamp"))
     if len(df) < 2:
         return 0.0
-    from procsimp.core.log import CASE
-
     same_case = (df[CASE].to_numpy()[1:] == df[CASE].to_numpy()[:-1])
     ts = df[TIMESTAMP].array.asi8
     ties = same_case & (ts[1:] == ts[:-1])
@@ -923,7 +925,7 @@ def propose(
         raise ParameterError(f"service {name!r} has no events in {log.source}")
 
     if flags is None:
-        steps = set(svc_log.df[ACTIVITY].dropna().astype(str))
+        steps = set(svc_log.activities)
         all_flags = _flag_steps(
             svc_log, name, [p for p in protect_t if p in steps], cat, cal, [x for x in external_t if x in steps]
         )
@@ -956,7 +958,7 @@ def propose(
 
     # roles and the as-is case table are computed on the whole log once and shared by services
     roles = _roles(log, name, cal, cat, protect_t, external_t)
-    activities = {str(a) for a in svc_log.df[ACTIVITY].dropna().unique()}
+    activities = set(svc_log.activities)
     ok, refused = _validate(wanted, activities, roles)
 
     result = apply_edits(  # modelled from the whole log's encoding, shared with the other stages

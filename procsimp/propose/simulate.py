@@ -174,9 +174,9 @@ class _Routes:
     wait_pool: dict[int, np.ndarray]
 
 
-def _unit_codes(log: EventLog, unit_names: dict[str, int]) -> np.ndarray:
-    """A unit index per event: the unit, else the officer (one-person unit), else one pool."""
-    df = log.df
+def _unit_codes(df: pd.DataFrame, unit_names: dict[str, int]) -> np.ndarray:
+    """A unit index per event of a log's events ``df``: the unit, else the officer (one-person
+    unit), else one pool."""
     if UNIT in df.columns and df[UNIT].notna().any():
         values = df[UNIT].astype(object).where(df[UNIT].notna(), "(no unit)")
     elif RESOURCE in df.columns and df[RESOURCE].notna().any():
@@ -337,9 +337,9 @@ def _kpis_of_run(
     return {k: out[k] for k in KPI_NAMES}
 
 
-def _aligned_cases(log: EventLog, cases: pd.DataFrame) -> pd.DataFrame:
-    """The case table in the log's order of dossiers (dense case index 0, 1, ...)."""
-    ids = log.df[CASE].astype(str).to_numpy()
+def _aligned_cases(df: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    """The case table in the order of dossiers of a log's events ``df`` (dense case index 0, 1, ...)."""
+    ids = df[CASE].astype(str).to_numpy()
     first = np.ones(len(ids), dtype=bool)
     first[1:] = ids[1:] != ids[:-1]
     order = pd.Index(cases["case"].astype(str)).get_indexer(ids[first])
@@ -432,6 +432,7 @@ def _simulate(
         ) from None
     from procsimp.core.calendar import default_calendar
     from procsimp.engine import case_table
+    from procsimp.engine.events import event_frame
     from procsimp.engine.replay import timeline
 
     replications, seed = _check(replications, seed)
@@ -443,21 +444,23 @@ def _simulate(
 
     unit_names: dict[str, int] = {}
     act_map: dict[str, int] = {}
-    cases_a = _aligned_cases(as_is, case_table(as_is, calendar=cal, catalog=catalog))
+    # the dossier, unit and officer of each event (from the engine for a log left on its files)
+    df = event_frame(as_is, roles=("case", "unit", "resource"), calendar=cal)
+    cases_a = _aligned_cases(df, case_table(as_is, calendar=cal, catalog=catalog))
     tl_a = timeline(as_is, calendar=cal)
-    units_a = _unit_codes(as_is, unit_names)
+    units_a = _unit_codes(df, unit_names)
     routes_a = _routes(as_is, tl_a, cases_a, units_a, act_map, cal)
     routes_b = None
     if to_be is not None:
-        cases_b = _aligned_cases(to_be, case_table(to_be, calendar=cal, catalog=catalog))
+        df_b = event_frame(to_be, roles=("case", "unit", "resource"), calendar=cal)
+        cases_b = _aligned_cases(df_b, case_table(to_be, calendar=cal, catalog=catalog))
         tl_b = timeline(to_be, calendar=cal)
-        units_b = _unit_codes(to_be, unit_names)
+        units_b = _unit_codes(df_b, unit_names)
         routes_b = _routes(to_be, tl_b, cases_b, units_b, act_map, cal)
         if len(cases_b) != len(cases_a):
             raise ParameterError("the to-be log must have the same dossiers as the as-is log")
 
     # officers per unit, as seen in the as-is log
-    df = as_is.df
     n_units = len(unit_names)
     officers = np.zeros(n_units, dtype=np.int64)
     if RESOURCE in df.columns and df[RESOURCE].notna().any():

@@ -192,16 +192,14 @@ _LIMITED: str | None = None
 
 
 def new_database(*, threads: int | None = None, memory_limit: str | None = None) -> Any:
-    """An in-memory DuckDB database that spills to a private temporary folder."""
-    import atexit
-    import shutil
-    import tempfile
-
+    """An in-memory DuckDB database that spills to a private temporary folder (removed when the
+    process ends, even by a signal: :mod:`procsimp.core._spill`)."""
     import duckdb
 
+    from procsimp.core._spill import spill_folder
+
     db = duckdb.connect(":memory:")
-    folder = tempfile.mkdtemp(prefix="procsimp-duckdb-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    folder = spill_folder()
     db.execute("SET temp_directory = ?", [folder])
     db.execute("SET preserve_insertion_order = false")
     if threads is not None:

@@ -671,6 +671,11 @@ class _ColumnParser:
                     f"{self.source}: column {self.column!r} ({self.role}) mixes times with and without a "
                     "timezone; give every value the same form"
                 )
+        # a time that nanoseconds cannot hold (after 2262, before 1677) is outside the plausible
+        # years: found and left empty in the column's own resolution, before the conversion
+        early, early_values = _outside_years(s, timezone, end_of_day=self.end_of_day)
+        if early.any():
+            s = s.where(~early)
         if isinstance(s.dtype, pd.DatetimeTZDtype):
             out = s.dt.tz_convert(timezone)
             desc = "times with timezone"
@@ -693,6 +698,9 @@ class _ColumnParser:
         bad_values = [str(v) for v in out[bad].head(5)]
         if bad.any():
             out = out.where(~bad)
+        if early.any():
+            bad = bad | early
+            bad_values = (early_values + bad_values)[:5]
         return TimeColumn(values=out.reset_index(drop=True), format=desc, bad=np.flatnonzero(bad), bad_values=bad_values)
 
     def _build(self, ns: np.ndarray, aware: np.ndarray, offset: np.ndarray | None, timezone: str, desc: str,
@@ -827,3 +835,27 @@ def parse_times(values: pd.Series, *, timezone: str, column: str = "time", role:
     parser = prepare(values, column=column, role=role, source=source, where=where or _positions)
     return parser.finish(timezone, dayfirst)
 
+
+
+def _outside_years(s: pd.Series, timezone: str, *, end_of_day: bool = False) -> tuple[np.ndarray, list[str]]:
+    """The times of a datetime column stored in another resolution than nanoseconds (seconds,
+    milliseconds or microseconds, as Parquet files hold them) whose local year is outside
+    :data:`NS_MIN_YEAR`..:data:`NS_MAX_YEAR`: (mask, up to five of them as text, in ``timezone``;
+    dates shown at the end of their day for an ``end_of_day`` column of dates only, as the reader
+    of a log left on its files shows them). Nanoseconds cannot hold a time after 2262, so these
+    must go before the conversion."""
+    if not hasattr(s, "dt") or s.dt.unit == "ns":
+        return np.zeros(len(s), dtype=bool), []
+    aware = isinstance(s.dtype, pd.DatetimeTZDtype)
+    local = s.dt.tz_convert(timezone) if aware else s
+    years = local.dt.year
+    bad = (years.notna() & ((years < NS_MIN_YEAR) | (years > NS_MAX_YEAR))).to_numpy()
+    if not bad.any():
+        return bad, []
+    shown = local[bad].head(5)
+    present = local.notna()
+    if end_of_day and not aware and bool((local[present] == local[present].dt.normalize()).all()):
+        shown = shown + pd.Timedelta(microseconds=_END_OF_DAY_NS // 1000)
+    if not aware:
+        shown = shown.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+    return bad, [str(v) for v in shown]

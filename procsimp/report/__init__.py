@@ -399,11 +399,10 @@ def _compute_service(log: EventLog, name: str | None, *, cat: Any, protect: Sequ
 
 def _example_cases(log: EventLog, service: str | None, flags: Sequence[Any], limit: int = 10) -> list[list[str]]:
     """For each flag, up to ``limit`` dossier ids (in log order) that pass through its step."""
-    from procsimp.core.log import ACTIVITY, CASE, SERVICE
+    from procsimp.core.log import ACTIVITY, CASE
+    from procsimp.engine.events import event_frame
 
-    df = log.df
-    if service is not None and SERVICE in df.columns:
-        df = df[df[SERVICE] == service]
+    df = event_frame(log, roles=("case", "activity"), service=service if log.services else None)
     out = []
     for f in flags:
         steps = [f.activity] + ([f.into] if getattr(f, "into", None) else [])
