@@ -185,17 +185,17 @@ def run_plan(
     (:func:`procsimp.read.parquet_source.limit_memory`)."""
     backend = get_backend()
     prepared = encoded(log, calendar=calendar)
-    shared = log.parquet is not None and isinstance(backend, DuckDBBackend)
-    if shared:
+    database = backend.database if log.parquet is not None and isinstance(backend, DuckDBBackend) else None
+    if database is not None:
         from procsimp.read.parquet_source import limit_memory
 
-        limit_memory(backend.database)  # DuckDB's turn: the whole out-of-core budget
+        limit_memory(database)  # DuckDB's turn: the whole out-of-core budget
     out = backend.run(plan, _inputs(prepared, backend))
-    if shared:
+    if database is not None:
         # Python's turn: the results are per event (one service's), so DuckDB's cached blocks of
         # the events table make room for them (DuckDB spills them, and reads back only the next
         # service's rows, the table being stored service by service)
-        limit_memory(backend.database, share=0.25)
+        limit_memory(database, share=0.25)
     return prepared, out
 
 
