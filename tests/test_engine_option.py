@@ -32,6 +32,8 @@ def no_java(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     monkeypatch.delenv("PROCSIMP_ENGINE", raising=False)
     monkeypatch.delenv("PROCSIMP_SPARK_MASTER", raising=False)
     monkeypatch.setattr(backend, "_current", None)
+    # as in a new process: no backend made earlier in this run (one may hold a live Spark session)
+    monkeypatch.setattr(backend, "_by_name", {})
     yield empty
 
 
