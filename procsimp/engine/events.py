@@ -82,17 +82,14 @@ def event_frame(
         return (log if service is None else log.for_service(service)).df
     from procsimp import engine
     from procsimp.engine import _times
+    from procsimp.read.parquet_source import categorical_of_codes
 
     prepared = engine.encoded(log, calendar=calendar)
     where = "" if service is None else f" WHERE svc = {service_code(log, service, calendar=calendar)}"
     present = [r for r in wanted if r in ("case", "activity", "timestamp") or log.has(r)]
     picked = ", ".join(_COLUMNS[r][0] for r in present)
     _, raw = engine.run_plan(log, {"event_columns": f"SELECT rn, {picked} FROM events{where}"}, calendar=calendar)
-    database = getattr(prepared.table, "database", None)
-    if database is not None:
-        from procsimp.read.parquet_source import limit_memory
-
-        limit_memory(database, share=0.25)  # Python's turn: procsimp's DuckDB spills its tables
+    # (run_plan has left procsimp's DuckDB a quarter of the budget while Python holds them)
     # sorted here: a backend's parallel result batches may come back in any order
     rows = raw["event_columns"].sort_values("rn", kind="stable").reset_index(drop=True)
     data: dict[str, object] = {}
@@ -102,15 +99,7 @@ def event_frame(
         if kind is None:
             data[ROLES[role]] = _times(values, prepared.timezone).dt.as_unit("ns")
         else:
-            data[ROLES[role]] = _categorical(values, prepared.names(kind))
+            codes = np.nan_to_num(values.to_numpy(dtype=np.float64, na_value=np.nan), nan=-1.0).astype(np.int32)
+            data[ROLES[role]] = categorical_of_codes(codes, prepared.names(kind))
     return pd.DataFrame(data)
 
-
-def _categorical(values: pd.Series, names: np.ndarray) -> pd.Categorical:
-    """Codes (NULL where missing) as a categorical of the names they use, in the dictionary's
-    (sorted) order."""
-    codes = np.nan_to_num(values.to_numpy(dtype=np.float64, na_value=np.nan), nan=-1.0).astype(np.int32)
-    used = np.unique(codes[codes >= 0])
-    categories = pd.Index([str(names[c]) for c in used], dtype="str")
-    return pd.Categorical.from_codes(np.where(codes >= 0, np.searchsorted(used, codes), -1).astype(np.int32),
-                                     categories=categories)

@@ -41,6 +41,7 @@ __all__ = [
     "shared_database",
     "out_of_core_reason",
     "sql_string",
+    "categorical_of_codes",
 ]
 
 #: what to do when DuckDB fails while it reads a log
@@ -794,13 +795,20 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
                 data[ROLES[role]] = stamps.dt.tz_convert(self.timezone).astype(f"datetime64[ns, {self.timezone}]")
                 continue
             codes = pc.fill_null(values, -1).to_numpy().astype(np.int32, copy=False)
-            used = np.unique(codes[codes >= 0])
-            names = enc.dictionaries[role]
-            categories = pd.Index([names[c] for c in used], dtype="str")
-            data[ROLES[role]] = pd.Categorical.from_codes(
-                np.where(codes >= 0, np.searchsorted(used, codes), -1).astype(codes.dtype), categories=categories)
+            data[ROLES[role]] = categorical_of_codes(codes, enc.dictionaries[role])
             del values, codes
         return pd.DataFrame(data)
+
+
+def categorical_of_codes(codes: Any, names: Any) -> pd.Categorical:
+    """Codes of a sorted dictionary (an int32 array, -1 where missing) as a categorical of the
+    names they use, in the dictionary's order: as the in-memory reader makes a text column."""
+    import numpy as np
+
+    used = np.unique(codes[codes >= 0])
+    categories = pd.Index([str(names[c]) for c in used], dtype="str")
+    return pd.Categorical.from_codes(np.where(codes >= 0, np.searchsorted(used, codes), -1).astype(np.int32),
+                                     categories=categories)
 
 
 def read_dataset_frame(files: Sequence[str], hive: bool, source: str, notes: list[str] | None = None) -> pd.DataFrame:
