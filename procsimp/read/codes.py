@@ -25,16 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from procsimp.read.sql_text import sql_string
+
 __all__ = ["BUCKET", "code_table"]
 
 #: about how many distinct values one range ranks (one task on Spark)
 BUCKET = 100_000
 #: sampled values per range, of which one becomes a boundary
 _SAMPLED = 64
-
-
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _boundaries(con: Any, pairs: str, size: int) -> list[str]:
@@ -59,7 +57,7 @@ def code_table(con: Any, pairs: str, create: Callable[[str, str], str], name: st
     cursor ``con``, with ``create(name, sql)`` (which names the table it makes); returns its name.
     ``bucket``: values per range (default :data:`BUCKET`)."""
     boundaries = _boundaries(con, pairs, int(bucket or BUCKET))
-    which = ("CASE " + " ".join(f"WHEN norm < {_literal(b)} THEN {i}" for i, b in enumerate(boundaries))
+    which = ("CASE " + " ".join(f"WHEN norm < {sql_string(b)} THEN {i}" for i, b in enumerate(boundaries))
              + f" ELSE {len(boundaries)} END") if boundaries else "0"
     ranked = create(f"{name}_ranked", f"""
 SELECT raw, norm, bucket, dense_rank() OVER (PARTITION BY bucket ORDER BY norm) AS k

@@ -31,6 +31,7 @@ import pandas as pd
 from procsimp.core.config import STORAGES
 from procsimp.core.log import CASE_ROLES, ROLES, TEXT_ROLES, TIME_ROLES
 from procsimp.errors import LogReadError, LogValidationError
+from procsimp.read.sql_text import quote, sql_string
 
 __all__ = [
     "ParquetSource",
@@ -90,16 +91,6 @@ def plausible_us(timezone: str) -> tuple[int, int]:
     first = pd.Timestamp(f"{NS_MIN_YEAR}-01-01", tz=timezone)
     end = pd.Timestamp(f"{NS_MAX_YEAR + 1}-01-01", tz=timezone)
     return first.value // 1000, end.value // 1000
-
-
-def sql_string(text: str) -> str:
-    """``text`` as a SQL string literal."""
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def quote(name: str) -> str:
-    """A SQL identifier for a column name (any characters)."""
-    return '"' + str(name).replace('"', '""') + '"'
 
 
 # ---------------------------------------------------------------------------- DuckDB
