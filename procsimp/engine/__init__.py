@@ -626,6 +626,10 @@ def filter_variants(
         [int(c) for c, s, v in zip(r["case_id"], services, seqs, strict=True) if (s, v) in kept],
         dtype=np.int64,
     )
+    if log.out_of_core:  # the same files, keeping those dossiers
+        from procsimp.read.parquet_kept import Kept
+
+        return log.replace(parquet=log.parquet.keeping(Kept(case_names=prepared.names("cases")[keep_codes])))
     codes, _ = encode(log.column("case"), len(log.df))
     mask = np.isin(codes, keep_codes)
     df = log.df.loc[mask].reset_index(drop=True)

@@ -48,7 +48,9 @@ import numpy as np
 import pandas as pd
 
 from procsimp.core.log import ACTIVITY, CASE, ROLES, TIME_ROLES, TIMESTAMP
+from procsimp.engine import filters_sql
 from procsimp.errors import ParameterError
+from procsimp.read.parquet_kept import Kept
 
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.core.log import EventLog
@@ -359,15 +361,17 @@ def _expand(codes: np.ndarray, starts: np.ndarray, keep_case: np.ndarray, n: int
     return keep_code[codes]
 
 
-def _frame_mask(log: EventLog, spec: FilterSpec) -> np.ndarray:
-    codes, starts, ends, n = _per_case(log)
-    ts = log.df[TIMESTAMP]
-    first = ts.iloc[starts].reset_index(drop=True)
-    last = ts.iloc[ends].reset_index(drop=True)
+def _frame_mask(log: EventLog, spec: FilterSpec) -> np.ndarray | Kept:
     lo = None if spec.time_from is None else _bound(spec.time_from, log, end=False, option="--from")
     hi = None if spec.time_to is None else _bound(spec.time_to, log, end=True, option="--to")
     if lo is not None and hi is not None and hi < lo:
         raise ParameterError(f"--to {spec.time_to!r} is before --from {spec.time_from!r}; give --from first in time")
+    if log.out_of_core:
+        return filters_sql.frame_kept(log, spec.frame, lo, hi)
+    codes, starts, ends, n = _per_case(log)
+    ts = log.df[TIMESTAMP]
+    first = ts.iloc[starts].reset_index(drop=True)
+    last = ts.iloc[ends].reset_index(drop=True)
     keep = np.ones(len(starts), dtype=bool)
     if spec.frame == "contained":
         if lo is not None:
@@ -406,7 +410,11 @@ def _column_for(log: EventLog, attribute: str) -> str:
     )
 
 
-def _where_mask(log: EventLog, clause: WhereClause) -> np.ndarray:
+def _where_mask(log: EventLog, clause: WhereClause) -> np.ndarray | Kept:
+    if log.out_of_core:
+        kept = filters_sql.where_kept(log, clause)
+        if kept is not None:
+            return kept  # (else a time or a column that is not text: compared in memory, as read)
     column = _column_for(log, clause.attribute)
     values = log.df[column]
     wanted = {_nfc(v) for v in clause.values}
@@ -444,30 +452,38 @@ def _check_steps(log: EventLog, steps: tuple[str, ...], option: str) -> None:
         raise ParameterError(f"{option} {unknown[0]!r} is not a step of {log.source}; steps there: {shown}")
 
 
-def _endpoint_mask(log: EventLog, steps: tuple[str, ...], *, first: bool) -> np.ndarray:
+def _endpoint_mask(log: EventLog, steps: tuple[str, ...], *, first: bool) -> np.ndarray | Kept:
     _check_steps(log, steps, "--starts-with" if first else "--ends-with")
+    if log.out_of_core:
+        return filters_sql.endpoint_kept(log, steps, first=first)
     codes, starts, ends, n = _per_case(log)
     acts = log.df[ACTIVITY].astype(str).to_numpy()
     at = acts[starts if first else ends]
     return _expand(codes, starts, np.isin(at, list(steps)), n)
 
 
-def _lead_time_mask(log: EventLog, bounds: LeadTime) -> np.ndarray:
+def _lead_time_mask(log: EventLog, bounds: LeadTime) -> np.ndarray | Kept:
+    if log.out_of_core:
+        return filters_sql.lead_time_kept(log, bounds)
     codes, starts, ends, n = _per_case(log)
     ns = log.df[TIMESTAMP].dt.as_unit("ns").array.asi8
     seconds = (ns[ends] - ns[starts]) / 1e9
     return _expand(codes, starts, bounds.mask(seconds), n)
 
 
-def _variant_mask(log: EventLog, kind: str, value: float) -> np.ndarray:
+def _variant_mask(log: EventLog, kind: str, value: float) -> np.ndarray | Kept:
     from procsimp import engine
     kept = engine.filter_variants(
         log, top=int(value) if kind == "top" else None, min_share=value if kind == "share" else None
     )
+    if log.out_of_core:  # the same files, keeping the dossiers of those variants
+        return kept.parquet.kept[-1] if kept is not log else Kept()
     return log.df[CASE].isin(set(kept.df[CASE].astype(str))).to_numpy()
 
 
-def _step_mask(log: EventLog, share: float) -> np.ndarray:
+def _step_mask(log: EventLog, share: float) -> np.ndarray | Kept:
+    if log.out_of_core:
+        return filters_sql.step_kept(log, share)
     frame = pd.DataFrame({"case": log.df[CASE], "act": log.df[ACTIVITY]})
     cases_per_step = frame.drop_duplicates().groupby("act", observed=True)["case"].size()
     n_cases = log.n_cases
@@ -476,10 +492,13 @@ def _step_mask(log: EventLog, share: float) -> np.ndarray:
 
 
 def _step(
-    log: EventLog, records: list[dict[str, Any]], what: str, text: str, mask: np.ndarray
+    log: EventLog, records: list[dict[str, Any]], what: str, text: str, mask: np.ndarray | Kept
 ) -> EventLog:
+    """``log`` narrowed by a mask over its events, or (left on its files) by what a filter keeps."""
     before_cases, before_events = log.n_cases, log.n_events
-    if mask.all():
+    if isinstance(mask, Kept):
+        out = log.replace(parquet=log.parquet.keeping(mask))
+    elif mask.all():
         out = log
     else:
         df = log.df.loc[mask].reset_index(drop=True)
@@ -487,7 +506,7 @@ def _step(
             if isinstance(df[col].dtype, pd.CategoricalDtype):
                 df[col] = df[col].cat.remove_unused_categories()
         out = log.replace(df=df)
-    after_cases = int(out.df[CASE].nunique()) if len(out.df) else 0
+    after_cases = out.n_cases
     if after_cases == 0:
         raise ParameterError(
             f"the filter '{what} {text}' keeps none of the {before_cases:,} dossiers of {log.source}; "
@@ -500,7 +519,7 @@ def _step(
             "cases_before": before_cases,
             "cases_after": after_cases,
             "events_before": before_events,
-            "events_after": len(out.df),
+            "events_after": out.n_events,
         }
     )
     return out
@@ -534,22 +553,14 @@ def filter_log(
 
 #: the filters' names in Vietnamese, for the report
 _FILTER_NAMES_VI = {
-    "time frame": "khung thời gian",
-    "where": "điều kiện",
-    "starts with": "bắt đầu bằng bước",
-    "ends with": "kết thúc bằng bước",
-    "lead time": "thời gian giải quyết",
-    "variants": "biến thể",
+    "time frame": "khung thời gian", "where": "điều kiện", "starts with": "bắt đầu bằng bước",
+    "ends with": "kết thúc bằng bước", "lead time": "thời gian giải quyết", "variants": "biến thể",
     "steps in at least": "các bước có trong ít nhất",
 }
 
 
-_FRAME_MODES_VI = {
-    "intersecting": "giao với khung",
-    "contained": "nằm trọn trong khung",
-    "started": "bắt đầu trong khung",
-    "ended": "kết thúc trong khung",
-}
+_FRAME_MODES_VI = {"intersecting": "giao với khung", "contained": "nằm trọn trong khung",
+                   "started": "bắt đầu trong khung", "ended": "kết thúc trong khung"}
 
 
 def describe_filters(records: Iterable[Mapping[str, Any]], *, lang: str = "en") -> list[str]:

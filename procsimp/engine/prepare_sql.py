@@ -194,7 +194,7 @@ def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = N
         base = f"({source.events_sql(database)})"
         columns = {"case": "case_id", "activity": "act", "resource": "res", "unit": "unit", "service": "svc",
                    "channel": "channel", "outcome": "outcome"}
-        if source.services is None:
+        if not source.narrowed:
             rows = base
             names = {role: list(enc.dictionaries[role]) for role in columns}
         else:

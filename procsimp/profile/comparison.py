@@ -226,9 +226,14 @@ def _note(lang: str) -> str:
 
 # ---------------------------------------------------------------------------- helpers
 def _cases_log(log: EventLog, cases: Any) -> EventLog:
-    """The events of the given dossiers (a new log; categories trimmed)."""
+    """The events of the given dossiers (a new log; categories trimmed). A log left on its files
+    stays there: the same files, keeping those dossiers."""
     from procsimp.core.log import CASE
 
+    if log.out_of_core:
+        from procsimp.read.parquet_kept import Kept
+
+        return log.replace(parquet=log.parquet.keeping(Kept(case_names=np.asarray(cases, dtype=object))))
     mask = log.df[CASE].isin(pd.Index(cases)).to_numpy()
     df = log.df.loc[mask].reset_index(drop=True)
     for col in df.columns:

@@ -418,6 +418,8 @@ class ParquetSource:
     reason: str = ""
     #: time roles whose values are dates (midnight) that mean the end of that day (a due date)
     end_of_day: tuple[str, ...] = ()
+    #: what the filters applied keep (:class:`procsimp.read.parquet_kept.Kept`), in order
+    kept: tuple[Any, ...] = ()
     _facts: dict[str, Any] = field(default_factory=dict, repr=False)
     #: shared by the sub-logs of services: database -> Encoding
     _shared: dict[int, Encoding] = field(default_factory=dict, repr=False)
@@ -597,14 +599,30 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service,
                         conflict=conflict_names, differ=differ)
 
-    def events_sql(self, database: Any = None) -> str:
-        """The encoded events of the services kept (codes of the whole log's dictionaries)."""
+    @property
+    def narrowed(self) -> bool:
+        """Whether some events of the files are left out (services kept, or filters applied)."""
+        return self.services is not None or bool(self.kept)
+
+    def events_sql(self, database: Any = None, *, filtered: bool = True) -> str:
+        """The encoded events of the services kept (codes of the whole log's dictionaries), and of
+        what the filters keep (``filtered=False``: before the filters)."""
         enc = self.encoded(database)
-        if self.services is None:
-            return f"SELECT * FROM {enc.name}"
-        names = enc.dictionaries["service"]
-        codes = [str(names.index(s)) for s in self.services if s in names]
-        return f"SELECT * FROM {enc.name} WHERE svc IN ({', '.join(codes) or 'NULL'})"
+        where = []
+        if self.services is not None:
+            names = enc.dictionaries["service"]
+            codes = [str(names.index(s)) for s in self.services if s in names]
+            where.append(f"svc IN ({', '.join(codes) or 'NULL'})")
+        for kept in self.kept if filtered else ():
+            where += kept.conditions(enc)
+        return f"SELECT * FROM {enc.name}" + (f" WHERE {' AND '.join(where)}" if where else "")
+
+    def keeping(self, kept: Any) -> ParquetSource:
+        """The same files, keeping also what the filter ``kept`` keeps
+        (:class:`procsimp.read.parquet_kept.Kept`; the encoding is shared)."""
+        from dataclasses import replace
+
+        return replace(self, kept=(*self.kept, kept), _facts={}, _shared=self._shared)
 
     # ------------------------------------------------------------------ facts
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -633,7 +651,14 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
             "events": int(n), "cases": int(cases), "n_activities": int(acts), "first": t0, "last": t1,
             "has": {role: bool(h) for role, h in zip(ROLES, has, strict=True)},
         }
-        facts["services"] = (sorted(self.services or enc.dictionaries["service"]) if facts["has"]["service"] else [])
+        if not facts["has"]["service"]:
+            facts["services"] = []
+        elif self.kept:
+            names = enc.dictionaries["service"]
+            facts["services"] = sorted(names[c] for (c,) in self.query(
+                f"SELECT DISTINCT svc FROM ({self.events_sql()}) WHERE svc IS NOT NULL"))
+        else:
+            facts["services"] = sorted(self.services or enc.dictionaries["service"])
         self._facts.update(facts)
         return self._facts
 
@@ -650,7 +675,7 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         key = f"distinct_{role}"
         if key not in self._facts:
             names = self.encoded().dictionaries[role]
-            if self.services is None:
+            if not self.narrowed:
                 values = list(names)
             else:
                 codes = self.query(f"SELECT DISTINCT {_CODE[role]} FROM ({self.events_sql()}) "
@@ -743,12 +768,32 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
                            detect=False)
         df = log.df
         if self.services is not None:
-            mask = df[SERVICE].isin(list(self.services))
-            df = df.loc[mask].reset_index(drop=True)
+            df = df.loc[df[SERVICE].isin(list(self.services))].reset_index(drop=True)
+        if self.kept:
+            df = df.loc[self._kept_mask()].reset_index(drop=True)
+        if self.narrowed:
             for col in df.columns:
                 if isinstance(df[col].dtype, pd.CategoricalDtype):
                     df[col] = df[col].cat.remove_unused_categories()
         return df
+
+    def _kept_mask(self) -> Any:
+        """Whether the filters keep each event of the services kept, in the order of the log's
+        rows (case, completion time, position in the files)."""
+        import numpy as np
+
+        enc = self.encoded()
+        kept = " AND ".join(c for k in self.kept for c in k.conditions(enc))
+        con = enc.database.cursor()
+        try:
+            table = con.sql(f"SELECT case_id, t_end, f, r, CASE WHEN {kept} THEN 1 ELSE 0 END AS k "
+                            f"FROM ({self.events_sql(filtered=False)})").to_arrow_table()
+        except Exception as exc:  # the database's own exception classes
+            raise duckdb_error(self.source, "reading the log's events", exc, SPACE_FIX) from None
+        finally:
+            con.close()
+        order = np.lexsort([table.column(c).to_numpy() for c in ("r", "f", "t_end", "case_id")])
+        return table.column("k").to_numpy()[order].astype(bool)
 
 
     def coded_frame(self) -> pd.DataFrame:
