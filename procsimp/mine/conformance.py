@@ -204,10 +204,15 @@ def _align(paths: dict[tuple[str, ...], int], proc: Procedure) -> dict[tuple[str
 
 # ============================================================================ working time
 def step_hours(log: EventLog, cal: WorkCalendar) -> pd.DataFrame:
-    """Per event: case, activity, unit and the working hours since the previous completion."""
-    from procsimp.core.log import ACTIVITY, CASE, RECEIVED, START, TIMESTAMP, UNIT
+    """Per event: case, activity, unit and the working hours since the previous completion.
 
-    df = log.df
+    For a log left on its Parquet files, those columns of its events (one service's, as
+    :func:`conform` asks) come from the engine as codes and times
+    (:func:`procsimp.engine.events.event_frame`), not from a frame of every column."""
+    from procsimp.core.log import ACTIVITY, CASE, RECEIVED, START, TIMESTAMP, UNIT
+    from procsimp.engine.events import event_frame
+
+    df = event_frame(log, roles=("case", "activity", "unit", "timestamp", "received", "start"), calendar=cal)
     case = df[CASE].astype(object).to_numpy()
     end = df[TIMESTAMP]
     prev = end.shift(1)
@@ -242,7 +247,7 @@ def _check_service(
     ref_keys = {exact_key(s): s for s in proc.step_names}
     exc_keys = {exact_key(e) for e in proc.exception_names}
     optional = {exact_key(o) for o in proc.optional}
-    log_acts = {exact_key(a): a for a in log.df["concept:name"].dropna().astype(str).unique()}
+    log_acts = {exact_key(a): a for a in log.activities}
     for k, s in ref_keys.items():
         if k not in log_acts:
             warnings.append(f"service {name!r}: step {s!r} of the reference does not occur in the log "
@@ -500,9 +505,7 @@ def deviation_map(result: ServiceConformance, log: EventLog, *, lang: str = "en"
                            node_attr={"shape": "box", "style": "rounded,filled", "fontname": font},
                            edge_attr={"fontname": font, "fontsize": "10"})
     edges = dfg(log)
-    acts = sorted(set(edges["source"]).union(edges["target"])) or sorted(
-        log.df["concept:name"].dropna().astype(str).unique()
-    )
+    acts = sorted(set(edges["source"]).union(edges["target"])) or log.distinct("activity")
     ids = {a: f"n{i}" for i, a in enumerate(acts)}
     for a in acts:
         kind = kind_of.get(exact_key(a))
