@@ -564,3 +564,41 @@ def test_spark_gives_duckdbs_dense_codes(spark: SparkBackend, tmp_path: Path, mo
     # (two of the ids normalise to two others: 108 dossiers, every event kept)
     assert expected[0] == sorted(expected[0]) and len(expected[0]) == len(dossier_ids()) - 2
     assert len(expected[1]) == 2 * len(dossier_ids())
+
+
+def test_compare_and_conform_with_filters_on_spark_equal_duckdb(spark: SparkBackend, parquet_log: Path,
+                                                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """compare and conform, with filters, on a log left on its files: Spark reads them and runs
+    the filters (dossier sets as tables of the session) and the plans (jobs run), nothing is read
+    into pandas on this machine, and the files written are DuckDB's (a PDF but for its dates)."""
+    from procsimp.mine import conformance
+    from procsimp.read import parquet_source
+    from procsimp.read.parquet_source import ParquetSource
+
+    synth = generate(cases=160, seed=11, lang="vi", to_be=True)
+    generated = next(p for p in synth.write(tmp_path / "log", formats=["parquet"]) if p.name == "dossiers.parquet")
+    reference = synth.procedure().write(tmp_path / "reference.yaml")
+    # one pm4py alignment per path for both engines: where a path has several optimal ones,
+    # which one pm4py returns may change between calls (not what this test compares)
+    align, memo = conformance._align, {}
+    monkeypatch.setattr(conformance, "_align", lambda paths, proc: memo.setdefault(
+        (proc.service, tuple(sorted(paths))), align(paths, proc)))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the events of a log left on its files were read into pandas")
+
+    for name in ("frame", "coded_frame"):
+        monkeypatch.setattr(ParquetSource, name, refuse)
+    monkeypatch.setattr(parquet_source, "read_dataset_frame", refuse)
+    runs = {
+        "compare": (parquet_log, "--periods", "2025-01..2025-03,2025-04..2025-06", "--where", f"service={SERVICE}",
+                    "--lead-time", "<30d", "--format", "svg,pdf", "--out", "{E}"),
+        "conform": (generated, "--reference", reference, "--service", "Đăng ký khai sinh", "--starts-with",
+                    "Tiếp nhận hồ sơ", "--format", "json", "--out", "{E}"),
+    }
+    for command, (log, *options) in runs.items():
+        both = _run_both(spark, tmp_path / command, command, log, "--storage", "parquet", *options)
+        assert both["spark"][0].replace(str(both["spark"][1]), "OUT") == (
+            both["duckdb"][0].replace(str(both["duckdb"][1]), "OUT")), command
+        assert len(_same_folders(both["spark"][1], both["duckdb"][1])) >= 3, command
+        assert "read by Spark from the files itself (as asked)" in both["spark"][2]

@@ -221,3 +221,4 @@ def test_validate_with_filters_reads_no_event_into_pandas(logs: dict[str, Path],
     memory, files = json.loads(out_memory), json.loads(out_files)
     assert files.pop("storage") == "parquet" and memory.pop("storage") == "memory"
     assert files == memory and len(files["filters"]) == 2
+
