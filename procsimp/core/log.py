@@ -143,7 +143,8 @@ class EventLog:
     :mod:`procsimp.read.parquet_source`): ``parquet`` says where they are, and its facts (events,
     cases, activities, services, time span) and the engine's tables come from DuckDB. Its ``df``
     is then made only when something reads it, a stage that truly needs every event as a row
-    (such as ``filter_log``, ``conform`` and ``check``; not ``profile``, ``mine``, ``flag`` or ``propose``);
+    (such as ``anonymize`` and ``check``; not ``profile``, ``mine``, ``flag``, ``propose``, ``compare``,
+    ``conform`` or :func:`procsimp.filter_log`, whose filtered log stands on the same files);
     :attr:`materialised` tells whether that happened, and :attr:`out_of_core` whether the events
     are still only on the files.
     """

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -49,6 +48,7 @@ import pandas as pd
 
 from procsimp.core.log import ACTIVITY, CASE, ROLES, TIME_ROLES, TIMESTAMP
 from procsimp.engine import filters_sql
+from procsimp.engine.filters_sql import _ROLE_ALIASES, _nfc
 from procsimp.errors import ParameterError
 from procsimp.read.parquet_kept import Kept
 
@@ -79,7 +79,6 @@ SHARE_FORMS = "a share from 0 to 1 (0.05) or a percentage (5%)"
 TIME_FORMS = "a date or a date and time, e.g. 2025-01-31 or '2025-01-31 17:00' (ISO 8601)"
 
 _UNITS = {"h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
-_ROLE_ALIASES = {"officer": "resource", "step": "activity", "dossier": "case", "service-column": "service"}
 
 
 # ---------------------------------------------------------------------------- parsed filters
@@ -122,10 +121,6 @@ class LeadTime:
 
     def __str__(self) -> str:
         return self.text
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", str(text)).strip()
 
 
 def parse_where(text: str | WhereClause) -> WhereClause:

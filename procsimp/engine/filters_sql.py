@@ -13,12 +13,13 @@ seconds as floats.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from procsimp.core.log import ROLES, TEXT_ROLES, TIME_ROLES
 from procsimp.errors import ParameterError
 from procsimp.read.parquet_kept import EVENTS, Kept, codes_of
-from procsimp.read.sql_text import quote, sql_string
+from procsimp.read.sql_text import sql_string
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -27,6 +28,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.engine.filters import LeadTime, WhereClause
 
 __all__ = ["endpoint_kept", "frame_kept", "lead_time_kept", "step_kept", "where_kept"]
+
+_ROLE_ALIASES = {"officer": "resource", "step": "activity", "dossier": "case", "service-column": "service"}
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", str(text)).strip()
+
 
 #: the text roles as named in the encoded table
 _CODE = {"case": "case_id", "activity": "act", "resource": "res", "unit": "unit", "service": "svc",
@@ -66,8 +74,6 @@ def where_role(log: EventLog, attribute: str) -> str | None:
     """The role or other column of the files that ``--where ATTR`` names on a log left on its
     files (:func:`procsimp.engine.filters._column_for`): a role's name, its standard column or
     its source header; else a column of the files that fills no role, as ``"column:NAME"``."""
-    from procsimp.engine.filters import _ROLE_ALIASES, _nfc
-
     source = log.parquet
     name = _ROLE_ALIASES.get(attribute.strip().lower(), attribute.strip())
     by_column = {column: role for role, column in ROLES.items()}
@@ -91,33 +97,29 @@ def where_kept(log: EventLog, clause: WhereClause) -> Kept | None:
     """The dossiers that ``clause`` keeps (a dossier with a matching event, or with none for
     ``!=`` / ``not in``); None when the attribute is a time, or a column of the files that is not
     text: its values are compared as the in-memory log holds them (the caller reads it)."""
-    from procsimp.engine.filters import _nfc
-
     target = where_role(log, clause.attribute)
     assert target is not None
     wanted = sorted({_nfc(v) for v in clause.values})
     source = log.parquet
+    names: Any = None  # the dictionary of a role's codes
     if target in TEXT_ROLES:
         names = source.encoded().dictionaries[target]
         codes = codes_of(wanted, names)
         hit = f"{_CODE[target]} IN ({', '.join(str(int(c)) for c in codes) or 'NULL'})"
         events, value = EVENTS, _CODE[target]
-
-        def decode(v: Any) -> str:
-            return str(names[v])
     elif target.startswith("column:") and source.types.get(target.split(":", 1)[1], "").upper() == "VARCHAR":
-        from procsimp.read.parquet_source import _WHITESPACE, visible_sql
-
-        column = quote(target.split(":", 1)[1])
-        text = f"nullif(trim({visible_sql(f'nfc_normalize(CAST({column} AS VARCHAR))')}, {sql_string(_WHITESPACE)}), '')"
-        files = ", ".join(sql_string(f) for f in source.files)
-        rows = (f"SELECT list_position([{files}], __procsimp_file) AS f, file_row_number AS r, {text} AS v "
+        # the column's text, normalised as the in-memory reader does, joined to the events by position
+        rows = (f"SELECT {source.position_sql()}, {source.column_text_sql(target.split(':', 1)[1])} AS v "
                 f"FROM {source.scan()}")
         events = f"(SELECT e.case_id, h.v FROM {EVENTS} e JOIN ({rows}) h ON h.f = e.f AND h.r = e.r)"
         hit = f"v IN ({', '.join(sql_string(w) for w in wanted)})"
-        value, decode = "v", str
+        value = "v"
     else:
         return None
+
+    def decode(v: Any) -> str:
+        return str(v if names is None else names[v])
+
     now = events.replace(EVENTS, f"({source.events_sql()})")
     present = {decode(v) for (v,) in source.query(f"SELECT DISTINCT {value} FROM {now} WHERE {hit}")}
     missing = sorted(set(wanted) - present)

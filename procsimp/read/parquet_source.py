@@ -433,8 +433,19 @@ class ParquetSource:
         column = self.columns.get(role)
         if column is None:
             return "CAST(NULL AS VARCHAR)"
+        return self.column_text_sql(column)
+
+    @staticmethod
+    def column_text_sql(column: str) -> str:
+        """The normalised text of a column of the files (NFC, stripped, '' as NULL)."""
         value = f"CAST({quote(column)} AS VARCHAR)"
         return f"nullif(trim({visible_sql(f'nfc_normalize({value})')}, {sql_string(_WHITESPACE)}), '')"
+
+    def position_sql(self) -> str:
+        """A row's position in the files, as the encoded table holds it: ``f`` (the file, from
+        1) and ``r`` (the row in it), for a query over :meth:`scan`."""
+        files = ", ".join(sql_string(f) for f in self.files)
+        return f"list_position([{files}], __procsimp_file) AS f, file_row_number AS r"
 
     def time_sql(self, role: str) -> str:
         """A role's times as BIGINT microseconds since the epoch (UTC), or NULL; outside the
@@ -466,9 +477,7 @@ class ParquetSource:
         normalised text of each role, the times, and the position in the files (``f``, ``r``)."""
         parts = [f"{self.text_sql(role)} AS {quote(role)}" for role in TEXT_ROLES]
         parts += [f"{self.time_sql(role)} AS t_{role}" for role in TIME_ROLES]
-        files = ", ".join(sql_string(f) for f in self.files)
-        parts.append(f"list_position([{files}], __procsimp_file) AS f")
-        parts.append("file_row_number AS r")
+        parts.append(self.position_sql())
         inner = f"SELECT {', '.join(parts)} FROM {self.scan()}"
         where = "\"case\" IS NOT NULL AND activity IS NOT NULL AND t_timestamp IS NOT NULL"
         return f"SELECT * FROM ({inner}) WHERE {where}"
