@@ -231,7 +231,7 @@ LEFT JOIN (SELECT case_id, unit FROM unit_n WHERE r = 1) AS u ON c.case_id = u.c
 LEFT JOIN loops AS l ON c.case_id = l.case_id
 """,
     "cases": """
-SELECT svc, case_id, variant, channel, outcome, received, due, first, last, events,
+SELECT svc, case_id, channel, outcome, received, due, first, last, events,
   lead_days, lead_workdays, handoffs, units, resources, rework
 FROM _cases
 """,
