@@ -62,15 +62,17 @@ def case_chunks(log: EventLog, *, calendar: WorkCalendar | None = None,
         cases = engine.case_table(log, calendar=cal, catalog=catalog)
         yield CaseChunk(np.arange(len(cases), dtype=np.int64), cases, engine.case_marks(log, calendar=cal))
         return
-    from procsimp.engine.sql import plan_for
+    from procsimp.engine.sql import CASE_COLUMNS, plan_for
     from procsimp.read.parquet_source import DuckDBQuery, limit_memory
 
     backend = engine.get_backend()
+    assert isinstance(backend, engine.DuckDBBackend)  # as chunked(log) says
     prepared = engine.encoded(log, calendar=cal)
     tables = engine._inputs(prepared, backend)
     tables["step_kinds"] = engine._step_kinds(prepared)
     events = tables["events"]
     plan = plan_for(("cases", "marks"), minutes_per_day=prepared.minutes_per_day)
+    plan["cases"] = f"SELECT {CASE_COLUMNS} FROM _cases"  # not each dossier's list of steps
     for where in _chunk_filters(events):
         limit_memory(backend.database)  # DuckDB's turn: the whole out-of-core budget
         part = backend.run(plan, {**tables, "events": DuckDBQuery(events.database,
