@@ -276,6 +276,56 @@ def test_the_profile_and_map_tables_run_one_batch_of_services_at_a_time(
     pd.testing.assert_frame_equal(one_profile, procsimp.profile(log).table)
 
 
+def test_the_out_of_core_profile_builds_no_per_dossier_table_unless_asked(
+        parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of core, profile (headline and breakdown) works through the dossiers a chunk at a time:
+    no case or dossier table of the whole log is made, no chunk holds every dossier, and the
+    tables are the in-memory ones. ``Profile.cases`` and ``Profile.dossiers`` are made on first
+    access, and are then the in-memory ones too."""
+    from procsimp import engine
+    from procsimp.engine import case_chunks
+    from procsimp.profile import indicators
+
+    path = parquet_logs["vi"]
+    memory = procsimp.read_log(path, storage="memory")
+    expected, expected_by = procsimp.profile(memory), procsimp.profile(memory, by="unit,month")
+    whole_tables: list[str] = []
+    chunk_sizes: list[int] = []
+    real_case_table, real_dossier_table, real_case_frame = engine.case_table, indicators.dossier_table, engine.case_frame
+
+    def case_table(*args: object, **kwargs: object) -> pd.DataFrame:
+        whole_tables.append("cases")
+        return real_case_table(*args, **kwargs)  # type: ignore[arg-type]
+
+    def dossier_table(*args: object, **kwargs: object) -> pd.DataFrame:
+        whole_tables.append("dossiers")
+        return real_dossier_table(*args, **kwargs)  # type: ignore[arg-type]
+
+    def case_frame(*args: object, **kwargs: object) -> pd.DataFrame:
+        out = real_case_frame(*args, **kwargs)  # type: ignore[arg-type]
+        chunk_sizes.append(len(out))
+        return out
+
+    monkeypatch.setattr(engine, "case_table", case_table)
+    monkeypatch.setattr(indicators, "dossier_table", dossier_table)
+    monkeypatch.setattr(engine, "case_frame", case_frame)
+    monkeypatch.setattr(case_chunks, "CHUNK_EVENTS", 300)  # a few chunks, the largest service cut in ranges
+    _refuse_reading_events(monkeypatch)
+    log = procsimp.read_log(path, storage="parquet")
+    got, got_by = procsimp.profile(log), procsimp.profile(log, by="unit,month")
+    n = memory.n_cases
+    assert whole_tables == [] and len(chunk_sizes) >= 2 * 4 and sum(chunk_sizes) == 2 * n
+    assert max(chunk_sizes) < max(expected.services["cases"])  # a service in several chunks
+    pd.testing.assert_frame_equal(got.table, expected.table)
+    pd.testing.assert_frame_equal(got_by.table, expected_by.table)
+    assert len(got.cases) == n and whole_tables == ["cases", "dossiers"]
+    key = ["service", "case"]
+    for name in ("cases", "dossiers"):
+        left = getattr(got, name).sort_values(key).reset_index(drop=True)
+        right = getattr(expected, name).sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(left.astype(object), right.astype(object), obj=name)
+
+
 def test_the_engine_out_of_memory_is_one_error_line(tmp_path: Path) -> None:
     """DuckDB running out of memory for a plan raises a ProcsimpError (one ``Error:`` line at the
     command line, not a traceback) that names the table and how to give DuckDB more memory."""

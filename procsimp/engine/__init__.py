@@ -403,11 +403,18 @@ def case_table(
     * ``handoffs``: changes of officer or unit between consecutive steps; ``units`` /
       ``resources``: distinct units / officers; ``rework``: the case repeats a step.
     """
-    from procsimp.core.calendar import classify_on_time, due_dates
-
     cal = _calendar(calendar)
     prepared, raw = _raw(log, ["cases"], cal)
-    r = raw["cases"].sort_values("case_id", kind="stable").reset_index(drop=True)
+    return case_frame(raw["cases"].sort_values("case_id", kind="stable").reset_index(drop=True),
+                      prepared, calendar=cal, catalog=catalog)
+
+
+def case_frame(r: pd.DataFrame, prepared: Prepared, *, calendar: WorkCalendar, catalog: Any = None) -> pd.DataFrame:
+    """:func:`case_table`'s rows from the plan's raw ``cases`` rows ``r`` (codes and times), in
+    their order: for a caller that runs the plan on some of the dossiers at a time."""
+    from procsimp.core.calendar import classify_on_time, due_dates
+
+    cal = calendar
     tz = prepared.timezone
     service = _text(_decode(r["svc"], prepared, "services"))
     received = _times(r["received"], tz)
@@ -468,7 +475,11 @@ def case_marks(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.Dat
     :mod:`procsimp.catalog.stages` (kinds ``supplement``, ``resubmit``, ``pay``, ``postal``).
     """
     prepared, raw = _raw(log, ["marks"], calendar)
-    r = raw["marks"].sort_values("case_id", kind="stable").reset_index(drop=True)
+    return marks_frame(raw["marks"].sort_values("case_id", kind="stable").reset_index(drop=True), prepared)
+
+
+def marks_frame(r: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
+    """:func:`case_marks`' rows from the plan's raw ``marks`` rows ``r``, in their order."""
     return pd.DataFrame(
         {
             "case": _text(_decode(r["case_id"], prepared, "cases")),

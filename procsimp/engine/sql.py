@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from procsimp.engine.sums import exact_avg, exact_sum
 
-__all__ = ["STEPS", "CASES", "VARIANT_CASES", "QUERIES", "plan_for"]
+__all__ = ["STEPS", "CASES", "CASE_COLUMNS", "VARIANT_CASES", "QUERIES", "plan_for"]
 
 
 def _clip0(expr: str) -> str:
@@ -131,6 +131,11 @@ _SUPPLEMENT_WM = """CASE WHEN supplement = 0 AND prev_supplement = 1 THEN
 #: per event: the wait before a payment step
 _PAYMENT_WM = "CASE WHEN pay = 1 AND wm_at - prev_wm > 0 THEN wm_at - prev_wm ELSE 0 END"
 
+
+#: the columns of the ``cases`` result but each case's ordered steps (``variant``), which only
+#: :func:`procsimp.engine.filter_variants` reads
+CASE_COLUMNS = ("svc, case_id, channel, outcome, received, due, first, last, events, lead_days, lead_workdays, "
+                "handoffs, units, resources, rework")
 
 QUERIES: dict[str, str] = {
     # distinct cases per edge: the first occurrences of the edge in each case (marked in the input)
@@ -230,11 +235,7 @@ FROM per_case AS c
 LEFT JOIN (SELECT case_id, unit FROM unit_n WHERE r = 1) AS u ON c.case_id = u.case_id
 LEFT JOIN loops AS l ON c.case_id = l.case_id
 """,
-    "cases": """
-SELECT svc, case_id, variant, channel, outcome, received, due, first, last, events,
-  lead_days, lead_workdays, handoffs, units, resources, rework
-FROM _cases
-""",
+    "cases": f"SELECT {CASE_COLUMNS}, variant FROM _cases",
 }
 
 #: which intermediate tables each result needs

@@ -29,7 +29,7 @@ import html
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,19 +133,40 @@ _PERCENT = ("on_time_rate", "rework_rate", "early_rate", "late_rate", "online_sh
 class Profile:
     """KPIs per service (``table``: one row per service, then the total row).
 
-    ``cases`` holds the engine's case table (one row per dossier) the figures come from.
+    :attr:`cases` and :attr:`dossiers` are the per-dossier tables the figures come from. For a log
+    in memory they are held; for a log left on its Parquet files (out of core) they are computed
+    from the engine on first access (and then held), as ten million dossiers take gigabytes.
     """
 
     table: pd.DataFrame
-    cases: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     source: str = "<memory>"
     calendar: dict[str, Any] = field(repr=False, default_factory=dict)
     #: the keys of a breakdown (``("unit", "month")``); empty for one row per service
     by: tuple[str, ...] = ()
-    #: one row per dossier with what the indicators count (:func:`procsimp.profile.indicators.dossier_table`)
-    dossiers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     #: the filters applied to the log (:attr:`procsimp.core.log.EventLog.filters`)
     filters: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    #: makes ``(cases, dossiers)`` on first access (None: none, empty frames)
+    per_dossier: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = field(
+        repr=False, compare=False, default=None
+    )
+    _held: dict[str, pd.DataFrame] = field(repr=False, compare=False, default_factory=dict)
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
+        if not self._held:
+            cases, dossiers = self.per_dossier() if self.per_dossier is not None else (pd.DataFrame(), pd.DataFrame())
+            self._held.update(cases=cases, dossiers=dossiers)
+        return self._held
+
+    @property
+    def cases(self) -> pd.DataFrame:
+        """The engine's case table (:func:`procsimp.engine.case_table`, one row per dossier)."""
+        return self._tables()["cases"]
+
+    @property
+    def dossiers(self) -> pd.DataFrame:
+        """One row per dossier with what the indicators count
+        (:func:`procsimp.profile.indicators.dossier_table`)."""
+        return self._tables()["dossiers"]
 
     @property
     def services(self) -> pd.DataFrame:
@@ -311,10 +332,11 @@ def _row(cases: pd.DataFrame, channels: list[str], *, activities: int, variants:
         "due_cases": len(known),
     }
     if channels:
-        counts = cases["channel"].astype(object).where(cases["channel"].notna(), None).value_counts(dropna=False)
+        raw = cases["channel_value"]
+        counts = raw.astype(object).where(raw.notna(), None).value_counts(dropna=False)
         for ch in channels:
             key = None if ch == "unknown" else ch
-            hits = int(counts.get(key, 0)) if key is not None else int(cases["channel"].isna().sum())
+            hits = int(counts.get(key, 0)) if key is not None else int(raw.isna().sum())
             row[f"channel_{ch}"] = hits / n if n else np.nan
     row["steps_per_case"] = float(cases["events"].mean()) if n else np.nan
     row["handoffs_per_case"] = float(cases["handoffs"].mean()) if n else np.nan
@@ -348,34 +370,38 @@ def profile(
     from procsimp import engine
     from procsimp.catalog import resolve_catalog  # a part of procsimp: no fallback without it
     from procsimp.core.log import SERVICE
-    from procsimp.profile.indicators import by_keys, dossier_table
+    from procsimp.profile.indicators import by_keys, load_channel_map
 
     keys = by_keys(by)
     cat = resolve_catalog(catalog)
+    cal = engine._calendar(calendar)
+    mapping = load_channel_map(channel_map)
     progress.step("profile")
-    agg = engine.aggregates(log, calendar=calendar, catalog=cat, tables=("activities", "variants", "cases"))
-    cases, acts, var = agg.cases, agg.activities, agg.variants
-    assert cases is not None and acts is not None and var is not None
-    dossiers = dossier_table(log, calendar=calendar, catalog=cat, channel_map=channel_map, cases=cases)
-    if keys:
-        from procsimp.engine import _calendar
+    agg = engine.aggregates(log, calendar=cal, catalog=cat, tables=("activities", "variants"))
+    acts, var = agg.activities, agg.variants
+    assert acts is not None and var is not None
+    cases, held = _per_dossier(log, calendar=cal, catalog=cat, channel_map=mapping)
 
+    def per_dossier() -> tuple[pd.DataFrame, pd.DataFrame]:
+        return held or _whole_tables(log, calendar=cal, catalog=cat, channel_map=mapping)
+
+    if keys:
         return Profile(
-            table=_breakdown(dossiers, keys, has_channel=log.has("channel")),
-            cases=cases,
+            table=_breakdown(cases, keys, has_channel=log.has("channel")),
             source=log.source,
-            calendar=_calendar(calendar).describe(),
+            calendar=cal.describe(),
             by=keys,
-            dossiers=dossiers,
+            per_dossier=per_dossier,
         )
 
     channels: list[str] = []
-    if cases["channel"].notna().any():
-        channels = sorted({str(c) for c in cases["channel"].dropna()})
-        if cases["channel"].isna().any():
+    raw = cases["channel_value"]
+    if raw.notna().any():
+        channels = sorted({str(c) for c in raw.dropna().unique()})
+        if raw.isna().any():
             channels.append("unknown")
 
-    services = sorted({str(s) for s in cases["service"]})
+    services = sorted({str(s) for s in cases["service"].unique()})
     has_service = log.has(SERVICE)
     skip = set() if has_service else {engine.DEFAULT_SERVICE}
     found = {name: cat.get(name) for name in services if name not in skip}
@@ -392,7 +418,7 @@ def profile(
                 variants=int((var["service"] == name).sum()),
             ),
         }
-        row.update(_indicators(dossiers[dossiers["service"] == name], log))
+        row.update(_indicators(sub, log))
         entry = found.get(name)
         row["in_catalog"] = pd.NA if name in skip else entry is not None
         row["catalog_id"] = getattr(entry, "id", None)
@@ -407,7 +433,7 @@ def profile(
             activities=int(acts["activity"].nunique()),
             variants=len(set(var["variant"])),
         ),
-        **_indicators(dossiers, log),
+        **_indicators(cases, log),
         "in_catalog": pd.NA,
         "catalog_id": None,
         "statutory_days": np.nan,
@@ -431,16 +457,95 @@ def profile(
         [None if v is pd.NA else bool(v) for v in table["in_catalog"]], dtype="boolean"
     )
     table["catalog_id"] = table["catalog_id"].astype(object)
-    from procsimp.engine import _calendar
-
     return Profile(
         table=table,
-        cases=cases,
         source=log.source,
-        dossiers=dossiers,
-        calendar={"label": _calendar(calendar).label(), **_calendar(calendar).describe()},
+        calendar={"label": cal.label(), **cal.describe()},
         filters=[dict(f) for f in log.filters],
+        per_dossier=per_dossier,
     )
+
+
+#: the columns of the per-dossier tables that the figures read: the case table's (its
+#: ``channel`` as ``channel_value``) and the dossier table's
+_CASE_COLUMNS = ("service", "events", "lead_days", "lead_workdays", "on_time", "handoffs", "units", "rework")
+_DOSSIER_COLUMNS = ("month", "quarter", "unit", "channel", "channel_value", "postal", "closed", "timeliness",
+                    "open_overdue")
+#: those held as categories (a few distinct values each)
+_CATEGORIES = ("service", "month", "quarter", "unit", "channel", "channel_value")
+
+
+def _lean(cases: pd.DataFrame, dossiers: pd.DataFrame) -> pd.DataFrame:
+    """The columns the figures read, one row per dossier, with the text as categories: some 60
+    bytes a dossier, against kilobytes for the case and dossier tables (case ids, times, text)."""
+    out = pd.DataFrame({**{c: cases[c].to_numpy() if c != "on_time" else cases[c].array for c in _CASE_COLUMNS},
+                        **{c: dossiers[c].to_numpy() for c in _DOSSIER_COLUMNS}})
+    for col in _CATEGORIES:
+        out[col] = out[col].astype(object).astype("category")
+    out["timeliness"] = pd.Categorical(dossiers["timeliness"], categories=["early", "on_time", "late"], ordered=True)
+    return out
+
+
+def _per_dossier(
+    log: EventLog, *, calendar: WorkCalendar, catalog: Any, channel_map: Mapping[str, str]
+) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame] | None]:
+    """The lean per-dossier columns of the whole log (:func:`_lean`, in the log's case order),
+    made a chunk of dossiers at a time (:func:`procsimp.engine.case_chunks.case_chunks`), and the
+    whole case and dossier tables when the log is in memory (else None: they are not kept)."""
+    from procsimp.core.log import CHANNEL, OUTCOME
+    from procsimp.engine.case_chunks import case_chunks, chunked, last_completion
+    from procsimp.profile.indicators import dossier_rows, unknown_channels, warn_unknown_channels
+
+    end = last_completion(log, calendar=calendar)
+    keep = not chunked(log)
+    parts: list[tuple[np.ndarray, pd.DataFrame]] = []
+    unknown: dict[str, int] = {}
+    held = None
+    for chunk in case_chunks(log, calendar=calendar, catalog=catalog):
+        dossiers = dossier_rows(chunk.cases, chunk.marks, calendar=calendar, timezone=log.timezone,
+                                channel_map=channel_map, has_outcome=log.has(OUTCOME),
+                                log_end=pd.NaT if end is None else end)
+        for value, n in unknown_channels(dossiers).items():
+            unknown[value] = unknown.get(value, 0) + n
+        parts.append((chunk.codes, _lean(chunk.cases, dossiers)))
+        if keep:
+            held = (chunk.cases, dossiers)
+    if log.has(CHANNEL):
+        warn_unknown_channels(unknown, log.source)
+    return _stacked(parts), held
+
+
+def _stacked(parts: list[tuple[np.ndarray, pd.DataFrame]]) -> pd.DataFrame:
+    """The chunks' lean rows together, in the order of their case codes (the log's case order,
+    as one run over every dossier gives them)."""
+    if len(parts) == 1:
+        return parts[0][1]
+    from pandas.api.types import union_categoricals
+
+    order = np.argsort(np.concatenate([codes for codes, _ in parts]), kind="stable")
+    columns: dict[str, Any] = {}
+    for col in parts[0][1].columns:
+        pieces = [frame[col] for _, frame in parts]
+        if col in _CATEGORIES:
+            columns[col] = pd.Categorical(union_categoricals([p.array for p in pieces]).take(order))
+        else:
+            columns[col] = pd.concat(pieces, ignore_index=True).array.take(order)
+    return pd.DataFrame(columns)
+
+
+def _whole_tables(
+    log: EventLog, *, calendar: WorkCalendar, catalog: Any, channel_map: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The whole case and dossier tables of ``log`` (for :attr:`Profile.cases` out of core)."""
+    import warnings
+
+    from procsimp import engine
+    from procsimp.profile.indicators import ChannelWarning, dossier_table
+
+    cases = engine.case_table(log, calendar=calendar, catalog=catalog)
+    with warnings.catch_warnings():  # the profile gave them
+        warnings.simplefilter("ignore", ChannelWarning)
+        return cases, dossier_table(log, calendar=calendar, catalog=catalog, channel_map=channel_map, cases=cases)
 
 
 def _indicators(dossiers: pd.DataFrame, log: EventLog) -> dict[str, Any]:
@@ -461,6 +566,7 @@ def _breakdown(dossiers: pd.DataFrame, keys: tuple[str, ...], *, has_channel: bo
     from procsimp.profile.indicators import INDICATORS, indicator_row
 
     frame = dossiers.copy()
+    frame["service"] = frame["service"].astype(object)
     for key in keys:
         frame[key] = frame[key].astype(object).where(frame[key].notna(), "(none)")
     rows: list[dict[str, Any]] = []

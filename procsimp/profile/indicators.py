@@ -47,6 +47,9 @@ __all__ = [
     "load_channel_map",
     "channel_classes",
     "dossier_table",
+    "dossier_rows",
+    "unknown_channels",
+    "warn_unknown_channels",
     "indicator_row",
     "lead_stats",
     "by_keys",
@@ -208,7 +211,7 @@ def _warn_unknown(unknown: list[str], source: str, counts: Mapping[str, int]) ->
         f"({', '.join(CHANNEL_CLASSES)}); they count in no channel share: map them with "
         "--channel-map FILE (YAML, one 'value: class' per line)",
         ChannelWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
 
@@ -234,24 +237,58 @@ def dossier_table(
     ``cases`` is the engine's case table when the caller already has it.
     """
     from procsimp import engine
-    from procsimp.core.calendar import classify_on_time
-    from procsimp.core.log import CHANNEL
+    from procsimp.core.log import CHANNEL, OUTCOME
     from procsimp.engine import _calendar
 
     cal = _calendar(calendar)
     if cases is None:
         cases = engine.case_table(log, calendar=cal, catalog=catalog)
     marks = engine.case_marks(log, calendar=cal)
-    tz = log.timezone
+    log_end = cases["last"].max() if len(cases) else pd.NaT  # the log's last completion
+    frame = dossier_rows(cases, marks, calendar=cal, timezone=log.timezone, channel_map=load_channel_map(channel_map),
+                         has_outcome=log.has(OUTCOME), log_end=log_end)
+    if log.has(CHANNEL):
+        warn_unknown_channels(unknown_channels(frame), log.source)
+    return frame
+
+
+def unknown_channels(frame: pd.DataFrame) -> dict[str, int]:
+    """``{channel value: dossiers}`` of the values of a :func:`dossier_table` frame that are
+    neither known nor mapped (they count in no channel share)."""
+    raw = frame["channel_value"][frame["channel"].isna() & frame["channel_value"].notna()]
+    return {str(k): int(v) for k, v in raw.astype(object).value_counts().items() if v}
+
+
+def warn_unknown_channels(counts: Mapping[str, int], source: str) -> None:
+    """A :class:`ChannelWarning` naming the unknown channel values ``counts`` (as
+    :func:`unknown_channels` gives them), if any."""
+    _warn_unknown(sorted(counts), source, counts)
+
+
+def dossier_rows(
+    cases: pd.DataFrame,
+    marks: pd.DataFrame,
+    *,
+    calendar: WorkCalendar,
+    timezone: str,
+    channel_map: Mapping[str, str],
+    has_outcome: bool,
+    log_end: Any,
+) -> pd.DataFrame:
+    """:func:`dossier_table`'s rows for the dossiers of ``cases`` (the engine's case table, some
+    or all of its rows) and ``marks`` (:func:`procsimp.engine.case_marks`' rows, same order).
+    ``channel_map`` is loaded (:func:`load_channel_map`); ``log_end`` is the log's last completion
+    (the latest ``last`` of the whole case table); no warning is given here."""
+    from procsimp.core.calendar import classify_on_time
+
+    cal = calendar
+    tz = timezone
     n = len(cases)
 
     # channel classes
-    mapping = load_channel_map(channel_map)
     raw = cases["channel"].astype(object).where(cases["channel"].notna(), None)
-    classes, unknown = channel_classes(pd.unique(raw.dropna()), mapping)
+    classes, _ = channel_classes(pd.unique(raw.dropna()), channel_map)
     channel = raw.map(lambda v: None if v is None else classes.get(v))
-    if log.has(CHANNEL):
-        _warn_unknown(unknown, log.source, raw.value_counts().to_dict())
     postal = (channel == "post").to_numpy() | marks["postal"].to_numpy()
 
     # month and quarter of receipt
@@ -262,10 +299,7 @@ def dossier_table(
     quarter = quarter.where(anchor.notna(), None)
 
     # closed dossiers: an outcome is recorded (every dossier when the log has no outcome column)
-    from procsimp.core.log import OUTCOME
-
-    closed = cases["outcome"].notna().to_numpy() if log.has(OUTCOME) else np.ones(n, dtype=bool)
-    log_end = cases["last"].max() if n else pd.NaT  # the log's last completion (the engine's case table)
+    closed = cases["outcome"].notna().to_numpy() if has_outcome else np.ones(n, dtype=bool)
 
     # clock stops on catalog due dates
     due = cases["due"]
