@@ -48,11 +48,13 @@ WITH ev AS (
   FROM events
   {where}
 ), fr AS (
+  -- one window order (the case, in log order) for all three: one sort of the events
   SELECT *,
     max(c) OVER (PARTITION BY case_id ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS frontier,
-    min(rn) OVER (PARTITION BY case_id) AS first_rn,
-    max(rn) OVER (PARTITION BY case_id) AS last_rn
+    min(rn) OVER w AS first_rn,
+    max(rn) OVER w AS last_rn
   FROM ev
+  WINDOW w AS (PARTITION BY case_id ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ), st AS (
   SELECT *, CASE WHEN frontier IS NULL OR s >= frontier THEN 1 ELSE 0 END AS opens
   FROM fr

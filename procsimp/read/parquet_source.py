@@ -554,13 +554,14 @@ WHERE case_id IS NOT NULL AND act IS NOT NULL AND t_end IS NOT NULL""")
             attributes = {"channel": "channel_ev", "outcome": "outcome_ev", "received": "t_recv", "due": "t_due"}
             # (two values or more: the smallest and the largest differ, cheaper than a distinct count)
             counted = ", ".join(f"min({c}) <> max({c}) AS d_{role}" for role, c in attributes.items())
-            cases = create("cases", f"SELECT case_id, {attrs}, count(DISTINCT service_ev) AS n_services, {counted} "
+            cases = create("cases", f"SELECT case_id, {attrs}, min(service_ev) <> max(service_ev) AS many_services, "
+                                    f"{counted} "
                                     f"FROM {coded} GROUP BY case_id")
             differ_row = con.execute("SELECT " + ", ".join(
                 f"count(*) FILTER (WHERE d_{role}), min(case_id) FILTER (WHERE d_{role})" for role in attributes)
                 + f" FROM {cases}").fetchall()[0]
             conflict = con.execute(
-                f"SELECT c.case_id, list(DISTINCT e.service_ev) FROM (SELECT case_id FROM {cases} WHERE n_services > 1 "
+                f"SELECT c.case_id, list(DISTINCT e.service_ev) FROM (SELECT case_id FROM {cases} WHERE many_services "
                 f"LIMIT 1) c JOIN {coded} e ON e.case_id = c.case_id WHERE e.service_ev IS NOT NULL GROUP BY c.case_id"
             ).fetchall()
             has_service = bool(con.execute(f"SELECT count(service_ev) > 0 FROM {cases}").fetchall()[0][0])
