@@ -265,13 +265,15 @@ class EventLog:
         return first, ts.max()
 
     # ------------------------------------------------------------------ views
-    def for_service(self, service: str | Iterable[str] | None) -> EventLog:
+    def for_service(self, service: str | Iterable[str] | None, *, keep: bool = True) -> EventLog:
         """The events of one service (or several); ``None`` returns the log itself.
 
         A log without a service column is treated as one service: asking for it by any name
         raises, listing what exists. The sub-log is made once and kept while this log lives (so
         the stages that ask for the same service share its encoding and aggregates); a log of
-        that service only is returned as it is.
+        that service only is returned as it is. ``keep=False`` makes a sub-log that is not kept
+        (one already kept is still returned): for a caller that works through the services one at
+        a time and lets go of each, so that they are not all in memory together.
         """
         if service is None:
             return self
@@ -294,7 +296,7 @@ class EventLog:
         # one sub-log per log and services, reused: the engine's encoding and the detectors'
         # aggregates are cached per log object, so every stage that asks for a service shares them
         key = tuple(wanted)
-        per_log = _SUBLOGS.setdefault(self, {})
+        per_log = _SUBLOGS.setdefault(self, {}) if keep else dict(_SUBLOGS.get(self, {}))
         if key in per_log:
             found = per_log[key]
             return self if found is None else found
