@@ -123,4 +123,5 @@ def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[
             f"{source}: the table has columns ({', '.join(repr(n) for n in table.column_names[:12])}) but no "
             "events; write it again with its rows"
         )
-    return table.to_pandas(), meta
+    # the Arrow buffers are let go of column by column as pandas takes them over
+    return table.to_pandas(self_destruct=True, split_blocks=True), meta
