@@ -207,6 +207,20 @@ def test_mine_all_in_memory_encodes_one_service_at_a_time_and_keeps_none(monkeyp
     _same_map(first.filter(activities=0.9), mine(log, first.service, activities=0.9))
 
 
+def test_mine_all_leaves_a_kept_service_log_and_the_engine_s_work_on_it_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    log = procsimp.read_log(EVENT_LOGS / "dossiers_vi.csv")
+    name = log.services[0]
+    kept = log.for_service(name)
+    before = engine.aggregates(kept, tables=("dfg",)).dfg
+    prepared = _count_encodings(monkeypatch)
+    maps = mine_all(log)
+    assert prepared == [m.n_events for m in maps]  # its own copies, one per service
+    assert log.for_service(name) is kept
+    again = engine.aggregates(kept, tables=("dfg",)).dfg
+    assert len(prepared) == len(maps)  # still encoded: not let go of by mine_all
+    pd.testing.assert_frame_equal(before, again)
+
+
 def test_a_map_of_a_day_resolution_log_is_drawn_in_days_without_the_service_s_events(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from procsimp.core.log import EventLog

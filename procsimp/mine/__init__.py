@@ -569,7 +569,8 @@ def _service_tables(log: EventLog, names: list[str], *, calendar: WorkCalendar |
         for name in wanted:
             sub = log.for_service(name, keep=False)  # a copy of the service's events, for this turn only
             tables[name] = engine.aggregates(sub, calendar=calendar, tables=_MAP_TABLES)
-            engine.release(sub)
+            if sub is not log:  # the log itself (of that service only) keeps the engine's work
+                engine.release(sub)
         return tables
     scope = log.for_service(wanted)
     whole = engine.aggregates(scope, calendar=calendar, tables=_MAP_TABLES, by_service=True)
