@@ -1,6 +1,7 @@
-"""``mine_all`` over several services runs the engine once over the whole log (its tables are per
-service) and gives the same maps and models as one ``mine`` per service; the variant table alone
-comes from a lean per-case table, equal to the one the case table gives."""
+"""``mine_all`` over several services gives the same maps and models as one ``mine`` per service:
+a log on its files is encoded once (its tables are per service), a log in memory one service at a
+time, keeping none; the variant table alone comes from a lean per-case table, equal to the one the
+case table gives."""
 
 from __future__ import annotations
 
@@ -158,29 +159,90 @@ def test_the_engine_run_service_by_service_gives_the_same_tables(storage: str, p
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, obj=name)
 
 
-def test_mine_all_copies_no_service_until_a_map_s_log_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mine_all_in_memory_encodes_one_service_at_a_time_and_keeps_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import weakref
+
+    import procsimp.engine as engine_module
     from procsimp.core.log import EventLog
+    from procsimp.mine.render.graphviz import map_dot
 
     log = procsimp.read_log(EVENT_LOGS / "dossiers_vi.csv")  # in memory
-    asked: list[object] = []
-    real = EventLog.for_service
+    encoded: list[tuple[list[str], int]] = []  # (the services encoded, earlier sub-logs still alive)
+    earlier: list[weakref.ref[object]] = []
+    real_prepare = engine_module._prepare
 
-    def counting(self: EventLog, service: object) -> EventLog:
-        asked.append(service)
-        return real(self, service)  # type: ignore[arg-type]
+    def watching(log_: EventLog, *args: object) -> object:
+        gc.collect()
+        encoded.append((log_.services, sum(r() is not None for r in earlier)))
+        earlier.append(weakref.ref(log_))
+        return real_prepare(log_, *args)  # type: ignore[arg-type]
 
+    kept: list[object] = []
+    real_for_service = EventLog.for_service
+
+    def counting(self: EventLog, service: object, *, keep: bool = True) -> EventLog:
+        if keep:
+            kept.append(service)
+        return real_for_service(self, service, keep=keep)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module, "_prepare", watching)
     monkeypatch.setattr(EventLog, "for_service", counting)
     maps = mine_all(log)
     assert len(maps) == len(log.services) > 1
-    assert asked == [list(log.services)]  # the scope: every service, so the log itself
-    assert real(log, list(log.services)) is log
+    # each service's events alone, the one before let go of (not kept with the log)
+    assert encoded == [([m.service], 0) for m in maps]
+    assert sum(m.n_events for m in maps) == log.n_events
+    gc.collect()
+    assert all(r() is None for r in earlier) and kept == []
     first = maps[0]
+    for view in ("frequency", "performance"):  # drawing reads the log's warnings, copies no events
+        assert first.service in map_dot(first, view=view).source
+    assert kept == [] and first.origin is log
     sub = first.log  # made now, from the whole log
-    assert asked[1:] == [first.service]
+    assert kept == [first.service]
     assert sub is not None and sub is not log and sub.services == [first.service]
     assert sub.n_events == first.n_events and sub.n_cases == first.n_cases
-    assert first.log is sub  # made once
+    assert first.log is sub and first.origin is sub  # made once
     _same_map(first.filter(activities=0.9), mine(log, first.service, activities=0.9))
+
+
+def test_mine_all_leaves_a_kept_service_log_and_the_engine_s_work_on_it_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    log = procsimp.read_log(EVENT_LOGS / "dossiers_vi.csv")
+    name = log.services[0]
+    kept = log.for_service(name)
+    before = engine.aggregates(kept, tables=("dfg",)).dfg
+    prepared = _count_encodings(monkeypatch)
+    maps = mine_all(log)
+    assert prepared == [m.n_events for m in maps]  # its own copies, one per service
+    assert log.for_service(name) is kept
+    again = engine.aggregates(kept, tables=("dfg",)).dfg
+    assert len(prepared) == len(maps)  # still encoded: not let go of by mine_all
+    pd.testing.assert_frame_equal(before, again)
+
+
+def test_a_map_of_a_day_resolution_log_is_drawn_in_days_without_the_service_s_events(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from procsimp.core.log import EventLog
+    from procsimp.mine.render.graphviz import time_scale
+
+    frame = pd.read_csv(EVENT_LOGS / "dossiers_en.csv").drop(columns=["start_time"])
+    frame["end_time"] = frame["end_time"].str.slice(0, 10)  # dates only
+    path = tmp_path / "days.csv"
+    frame.to_csv(path, index=False)
+    log = procsimp.read_log(path)
+    assert any("look day-resolution" in w for w in log.warnings)
+    maps = mine_all(log)
+    assert len(maps) > 1
+
+    def refused(self: EventLog, service: object, *, keep: bool = True) -> EventLog:
+        raise AssertionError(f"the events of {service!r} were copied")
+
+    monkeypatch.setattr(EventLog, "for_service", refused)
+    for pmap in maps:
+        assert time_scale(pmap).days  # calendar days: the log records dates only
+    monkeypatch.undo()
+    assert not time_scale(mine(procsimp.read_log(EVENT_LOGS / "dossiers_en.csv"), maps[0].service)).days
 
 
 @pytest.mark.parametrize("storage", ["memory", "parquet"])

@@ -266,13 +266,16 @@ class EventLog:
         return first, ts.max()
 
     # ------------------------------------------------------------------ views
-    def for_service(self, service: str | Iterable[str] | None) -> EventLog:
+    def for_service(self, service: str | Iterable[str] | None, *, keep: bool = True) -> EventLog:
         """The events of one service (or several); ``None`` returns the log itself.
 
         A log without a service column is treated as one service: asking for it by any name
         raises, listing what exists. The sub-log is made once and kept while this log lives (so
         the stages that ask for the same service share its encoding and aggregates); a log of
-        that service only is returned as it is.
+        that service only is returned as it is. ``keep=False`` makes a new sub-log that is not kept
+        (nor taken from those kept): for a caller that works through the services one at a time
+        and lets go of each (and of the engine's work on it), so that they are not all in memory
+        together.
         """
         if service is None:
             return self
@@ -295,7 +298,7 @@ class EventLog:
         # one sub-log per log and services, reused: the engine's encoding and the detectors'
         # aggregates are cached per log object, so every stage that asks for a service shares them
         key = tuple(wanted)
-        per_log = _SUBLOGS.setdefault(self, {})
+        per_log = _SUBLOGS.setdefault(self, {}) if keep else {}
         if key in per_log:
             found = per_log[key]
             return self if found is None else found

@@ -118,6 +118,14 @@ class ProcessMap:
             object.__setattr__(self, "_log", self._whole.for_service(self.service))
         return self._log
 
+    @property
+    def origin(self) -> EventLog | None:
+        """The log the map was mined from, as it is: :attr:`log` once made, else the log of
+        several services that holds the map's service. Its ``source`` and ``warnings`` are those
+        of :attr:`log` (a service's sub-log keeps its log's), so a drawing that wants them reads
+        them here without copying the service's events out of the whole log."""
+        return self._log if self._log is not None else self._whole
+
     # -------------------------------------------------------------- derived maps
     def filter(
         self,
@@ -495,10 +503,11 @@ def mine_all(log: EventLog, *, services: Iterable[str] | None = None, **options:
     ``options`` are :func:`mine`'s (activities, paths, top_variants, min_case_share, calendar).
     ``procsimp mine LOG --out OUT`` is ``mine_all`` then :func:`procsimp.output.maps.write_maps`.
 
-    The maps are those :func:`mine` gives, but for several services the engine works on the whole
-    log (its tables are per service) instead of on each service's log: one encoding and one events
-    table (for a log left on its Parquet files, instead of one per service), the plan run service
-    by service over it.
+    The maps are those :func:`mine` gives, but for several services the services' sub-logs are not
+    kept: a log in memory is encoded one service at a time, each service's events let go of before
+    the next; a log left on its Parquet files is encoded once (instead of once per service) and the
+    plan runs service by service over it. Each map makes its :attr:`ProcessMap.log` from the whole
+    log when first asked for it.
     With a variant filter (``top_variants``, ``min_case_share``) each service is mined on its own."""
     from procsimp.engine import _check_log
 
@@ -520,11 +529,10 @@ def _mine_together(
     top_variants: None = None,
     min_case_share: None = None,
 ) -> list[ProcessMap]:
-    """:func:`mine_all` of several services from one engine pass over the whole log."""
-    from procsimp import engine
+    """:func:`mine_all` of several services, their sub-logs not kept (:func:`_service_tables`)."""
     from procsimp.core import progress
 
-    # the names are checked as mine() checks them; the services' sub-logs are not made (in memory
+    # the names are checked as mine() checks them; the services' sub-logs are not kept (in memory
     # they would copy every event once more): each map takes its own from the log when asked
     available = set(log.services)
     for name in names:
@@ -533,19 +541,41 @@ def _mine_together(
     act_share = _share("activities", activities, "0.8 keeps the activities covering 80% of events")
     path_share = _share("paths", paths, "0.5 keeps the edges covering 50% of the flow")
     progress.step("mine")
-    # one encoding of the log (of those services when they are not all of them); its plan runs
-    # service by service, so that the engine's working memory is that of the largest service
-    scope = log.for_service(list(dict.fromkeys(names)))
-    whole = engine.aggregates(scope, calendar=calendar, tables=_MAP_TABLES, by_service=True)
-    parts = {name: _split(getattr(whole, name), names) for name in _MAP_TABLES}
+    tables = _service_tables(log, names, calendar=calendar)
     maps = []
     for i, name in enumerate(names, start=1):
         progress.step("mine", name, index=i, total=len(names))
-        agg = replace(whole, **{table: parts[table][name] for table in _MAP_TABLES})
+        agg = tables[name]
         maps.append(_build_map(name, agg, log=None, source=None, calendar=calendar, cases_total=None,
                                activities=act_share, paths=path_share, top_variants=None, min_case_share=None,
                                whole=log))
     return maps
+
+
+def _service_tables(log: EventLog, names: list[str], *, calendar: WorkCalendar | None) -> dict[str, Any]:
+    """The engine's map tables (:data:`_MAP_TABLES`) of each service in ``names``.
+
+    A log in memory, on DuckDB, is encoded one service at a time: each service's events are taken
+    from the log, encoded, aggregated and let go of before the next, so that the memory the engine
+    needs is that of the largest service, not of every event encoded at once (the tables are the
+    same: each is grouped by service). A log on its Parquet files (or on Spark) is encoded once,
+    where the backend works, and its plan runs service by service over that one events table."""
+    from procsimp import engine
+    from procsimp.engine.backend import DuckDBBackend
+
+    wanted = list(dict.fromkeys(names))
+    if not log.out_of_core and isinstance(engine.get_backend(), DuckDBBackend):
+        tables = {}
+        for name in wanted:
+            sub = log.for_service(name, keep=False)  # a copy of the service's events, for this turn only
+            tables[name] = engine.aggregates(sub, calendar=calendar, tables=_MAP_TABLES)
+            if sub is not log:  # the log itself (of that service only) keeps the engine's work
+                engine.release(sub)
+        return tables
+    scope = log.for_service(wanted)
+    whole = engine.aggregates(scope, calendar=calendar, tables=_MAP_TABLES, by_service=True)
+    parts = {table: _split(getattr(whole, table), wanted) for table in _MAP_TABLES}
+    return {name: replace(whole, **{table: parts[table][name] for table in _MAP_TABLES}) for name in wanted}
 
 
 def _split(table: pd.DataFrame, names: list[str]) -> dict[str, pd.DataFrame]:

@@ -87,11 +87,10 @@ def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[
     """
     try:
         schema = pq.read_schema(path)
-        text_columns = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-        table = pq.read_table(path, read_dictionary=text_columns or None)
+        rows = pq.read_metadata(path).num_rows
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise unreadable(source, "file", exc, "the file is damaged or not Parquet: write it again") from None
-    raw = (table.schema.metadata or {}).get(METADATA_KEY)
+    raw = (schema.metadata or {}).get(METADATA_KEY)
     meta = None
     if raw:
         try:
@@ -100,7 +99,7 @@ def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[
             meta = None
         if not isinstance(meta, dict):
             meta = None
-    nested = [f for f in table.schema if pa.types.is_nested(f.type)
+    nested = [f for f in schema if pa.types.is_nested(f.type)
               or (pa.types.is_dictionary(f.type) and pa.types.is_nested(f.type.value_type))]
     if nested:
         from procsimp.read.mapping import SYNONYMS, normalise_header
@@ -113,14 +112,41 @@ def read_parquet_frame(path: Path, source: str, *, wanted: set[str] | frozenset[
                     "a case id, step, officer or time must be text, a number or a timestamp: flatten the column "
                     "before writing the Parquet file"
                 )
-        table = table.drop_columns([f.name for f in nested])
         if notes is not None:
             from procsimp.read.notes import nested_columns
 
             notes.append(nested_columns([f"{f.name!r} ({f.type})" for f in nested]))
-    if table.num_rows == 0:
+    if rows == 0:
         raise LogReadError(
-            f"{source}: the table has columns ({', '.join(repr(n) for n in table.column_names[:12])}) but no "
+            f"{source}: the table has columns ({', '.join(repr(n) for n in schema.names[:12])}) but no "
             "events; write it again with its rows"
         )
-    return table.to_pandas(), meta
+    skipped = {f.name for f in nested}
+    try:
+        frame = _frame(path, schema, [f.name for f in schema if f.name not in skipped])
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        raise unreadable(source, "file", exc, "the file is damaged or not Parquet: write it again") from None
+    return frame, meta
+
+
+def _frame(path: Path, schema: pa.Schema, names: list[str]) -> pd.DataFrame:
+    """The columns ``names`` of the file as a DataFrame, text columns dictionary-encoded.
+
+    Each column is read and handed over to pandas in turn (its Arrow buffers let go of as pandas
+    takes them), so that reading takes the memory of the frame plus one column, not of the whole
+    Arrow table beside the frame. A file whose pandas index is stored as columns (or with a
+    repeated column name) is read whole, for pandas to rebuild it."""
+    text = {f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
+    index = (schema.pandas_metadata or {}).get("index_columns", [])
+    by_column = len(set(names)) == len(names) and all(isinstance(i, dict) for i in index)
+    if not by_column:
+        table = pq.read_table(path, columns=names, read_dictionary=sorted(text & set(names)) or None)
+        return table.to_pandas(self_destruct=True, split_blocks=True)
+    data: dict[str, pd.Series] = {}
+    for name in names:
+        table = pq.read_table(path, columns=[name], read_dictionary=[name] if name in text else None)
+        data[name] = table.to_pandas(self_destruct=True, split_blocks=True)[name]
+        del table
+    frame = pd.DataFrame(data, copy=False)
+    pa.default_memory_pool().release_unused()  # what the columns' reading left in Arrow's pool
+    return frame

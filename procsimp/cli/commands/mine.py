@@ -12,7 +12,7 @@ plus ``OUT/mine.json``, one object per service with its folder, figures and file
 paths kept, and the model's size, fitness and precision.
 
 In Python, the same run is :func:`procsimp.mine.mine_all` (the maps of :func:`procsimp.mine`
-for every service, from one engine pass over the whole log) then
+for every service, no service's events kept once its tables are made) then
 :func:`procsimp.output.maps.write_maps`.
 """
 

@@ -386,8 +386,16 @@ class TimeScale:
 
 def _is_day_resolution(pmap: Any) -> bool:
     """Whether the map's log records dates only (the reader's day-resolution finding)."""
-    log = getattr(pmap, "log", None)
+    log = _origin(pmap)
     return any("look day-resolution" in str(w) for w in getattr(log, "warnings", ()) or ())
+
+
+def _origin(pmap: Any) -> Any:
+    """The log ``pmap`` was mined from, for its source and warnings: a ProcessMap's ``origin``
+    (which does not copy the service's events out of a log of several services), else its
+    ``log``."""
+    origin = getattr(pmap, "origin", None)
+    return origin if origin is not None else getattr(pmap, "log", None)
 
 
 def _edge_time(data: Mapping[str, Any], days: bool) -> float | None:
@@ -579,7 +587,7 @@ def _default_title(pmap: Any, view: str, n_acts: int, n_edges: int, lang: str) -
     t = _TEXT[lang]
     service = getattr(pmap, "service", None)
     first = _clean(service) if service else ""
-    log = getattr(pmap, "log", None)
+    log = _origin(pmap)
     source = str(getattr(log, "source", "") or "")
     if log is not None and source and source != "<memory>" and not getattr(log, "services", True):
         first = Path(source).name  # a log without services: name it by its file
