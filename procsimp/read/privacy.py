@@ -20,12 +20,13 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from procsimp.core.log import CASE, RESOURCE, ROLES, EventLog
+from procsimp.core.log import CASE, RESOURCE, ROLES, ColumnMapping, EventLog
 from procsimp.errors import PrivacyError
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "MIN_KEY_BYTES",
     "Anonymized",
     "anonymize",
+    "column_actions",
     "personal_columns",
     "fold_rare_variants",
     "load_key",
@@ -97,17 +99,31 @@ def _value_kinds(values: pd.Series) -> list[str]:
         num = pd.to_numeric(uniques, errors="coerce").dropna()
         whole = num[(num % 1 == 0) & (num >= 0)].astype("int64").astype(str)
         hits = whole.str.fullmatch(_CCCD_NO_ZERO.pattern) | whole.str.fullmatch(_CCCD.pattern)
-        return ["12-digit citizen ID numbers (CCCD)"] if bool(hits.any()) else []
+        return [_KINDS[0]] if bool(hits.any()) else []
     text = uniques.astype(str)
     kinds = []
     runs = text.str.findall(_DIGITS).explode().dropna().str.replace(r"[ .\-+]", "", regex=True)
     if bool(runs.str.fullmatch(_CCCD.pattern).any()):
-        kinds.append("12-digit citizen ID numbers (CCCD)")
+        kinds.append(_KINDS[0])
     if bool(runs.str.fullmatch(_PHONE.pattern).any()):
-        kinds.append("phone numbers")
+        kinds.append(_KINDS[1])
     if bool(text.str.contains(_EMAIL).any()):
-        kinds.append("e-mail addresses")
+        kinds.append(_KINDS[2])
     return kinds
+
+
+#: what :func:`_value_kinds` finds, in the order it names them
+_KINDS = ("12-digit citizen ID numbers (CCCD)", "phone numbers", "e-mail addresses")
+
+
+def _reasons(column: object, kinds: Iterable[str]) -> str:
+    """Why a column is personal: its header, then the kinds of values found (in their order);
+    '' when nothing is."""
+    found = set(kinds)
+    reasons = [kind for kind in _KINDS if kind in found]
+    if _personal_header(column):
+        reasons.insert(0, "a header naming a person or their details")
+    return ", ".join(reasons)
 
 
 def personal_columns(log: EventLog) -> dict[str, str]:
@@ -122,16 +138,18 @@ def personal_columns(log: EventLog) -> dict[str, str]:
     """
     if not isinstance(log, EventLog):
         raise PrivacyError(f"personal_columns needs an EventLog (from procsimp.read_log), got {type(log).__name__}")
+    if log.out_of_core:  # the distinct values of each column, from the files (no event in pandas)
+        from procsimp.read.privacy_files import stream_plan
+
+        return dict(stream_plan(log).found)
     standard = set(ROLES.values())
     found: dict[str, str] = {}
     for column in log.df.columns:
         if column in standard:
             continue
-        reasons = _value_kinds(log.df[column])
-        if _personal_header(column):
-            reasons.insert(0, "a header naming a person or their details")
+        reasons = _reasons(column, _value_kinds(log.df[column]))
         if reasons:
-            found[str(column)] = ", ".join(reasons)
+            found[str(column)] = reasons
     return found
 
 
@@ -192,14 +210,23 @@ def _pseudonymise(values: pd.Series, key: bytes, domain: str, prefix: str, lengt
 class Anonymized:
     """What :func:`anonymize` did: the new log, and per column the action taken and why."""
 
-    log: EventLog
+    #: the anonymised log (None when it was written to ``out`` straight from the files of a log
+    #: left on them, without holding it in memory: read ``path`` back to use it)
+    log: EventLog | None
     #: ``{column: (action, why)}``, action one of pseudonymised, dropped, hashed, kept
     columns: Mapping[str, tuple[str, str]]
+    #: the file written (``anonymize(..., out=...)``), else None
+    path: Path | None = None
+    #: the mapping of the log (where each role came from), as in ``log.mapping``
+    mapping: ColumnMapping = field(default_factory=ColumnMapping)
+    #: dossiers and events of the anonymised log
+    n_cases: int = 0
+    n_events: int = 0
 
     def describe(self) -> list[str]:
         """One line per column that was not kept as it was, then the kept unmapped columns."""
         roles = {col: role for role, col in ROLES.items()}
-        source = self.log.mapping.columns
+        source = self.mapping.columns
 
         def name(column: str) -> str:
             role = roles.get(column)
@@ -219,10 +246,51 @@ class Anonymized:
             f"<tr><td>{_html.escape(c)}</td><td>{_html.escape(a)}</td><td>{_html.escape(w)}</td></tr>"
             for c, (a, w) in self.columns.items()
         )
+        where = f" in {_html.escape(str(self.path))}" if self.path is not None else ""
         return (
-            f"<div><strong>procsimp anonymised log</strong>: {self.log.n_cases:,} dossiers, "
-            f"{self.log.n_events:,} events<table><tr><th>column</th><th>action</th><th>why</th></tr>{rows}</table></div>"
+            f"<div><strong>procsimp anonymised log</strong>{where}: {self.n_cases:,} dossiers, "
+            f"{self.n_events:,} events<table><tr><th>column</th><th>action</th><th>why</th></tr>{rows}</table></div>"
         )
+
+
+def column_actions(columns: Iterable[str], found: Mapping[str, str], *, personal: str,
+                   drop: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``{column: (action, why)}`` for the columns of a log (pm4py names and the unmapped ones, in
+    order): what :func:`anonymize` does to each, given the personal columns ``found``
+    (:func:`personal_columns`) and the columns asked to be dropped (checked here)."""
+    names = [str(c) for c in columns]
+    wanted = list(dict.fromkeys(str(c) for c in drop))
+    standard = set(ROLES.values())
+    unknown = [c for c in wanted if c not in names or c in standard]
+    if unknown:
+        extras = [c for c in names if c not in standard]
+        shown = ", ".join(repr(c) for c in extras) or "none"
+        raise PrivacyError(
+            f"cannot drop {unknown[0]!r}: not an unmapped column of the log; unmapped columns: {shown}"
+        )
+    found = dict(found)
+    for column in wanted:
+        found.setdefault(column, "asked for")
+    actions: dict[str, tuple[str, str]] = {}
+    for column in names:
+        if column == CASE:
+            actions[column] = ("pseudonymised", "dossier id, keyed HMAC")
+        elif column == RESOURCE:
+            actions[column] = ("pseudonymised", "officer, keyed HMAC")
+        elif column in found:
+            actions[column] = ("dropped" if personal == "drop" or column in wanted else "hashed", found[column])
+        elif column not in standard:
+            actions[column] = ("kept", "")
+    return actions
+
+
+#: (domain, prefix, length) of the keyed pseudonyms of the dossier ids, the officers, and a hashed column
+PSEUDONYMS = {CASE: ("case", "HS-", 16), RESOURCE: ("resource", "CB-", 12)}
+
+
+def hashed_domain(column: str) -> tuple[str, str, int]:
+    """(domain, prefix, length) of the keyed hashes of a personal column's values."""
+    return f"column:{column}", "", 16
 
 
 def anonymize(
@@ -232,6 +300,7 @@ def anonymize(
     key_file: str | os.PathLike[str] | None = None,
     personal: str = "drop",
     drop: Iterable[str] = (),
+    out: str | os.PathLike[str] | None = None,
 ) -> Anonymized:
     """A copy of ``log`` that can be shared: keyed pseudonyms, no personal-data columns.
 
@@ -242,6 +311,12 @@ def anonymize(
       or replaced by keyed hashes (``personal="hash"``); the columns named in ``drop`` are dropped;
     * the log's warnings are left out (they may quote dossier ids).
 
+    With ``out`` (a ``.parquet``, ``.csv``, ``.csv.gz``, ``.xes`` or ``.xes.gz`` path) the copy is
+    also written there, atomically (:func:`procsimp.read.write_log`). A log left on its Parquet
+    files (``log.out_of_core``) is then written to Parquet or CSV straight from its files by DuckDB,
+    a batch of events at a time, without holding its events in memory: the file and the figures
+    are those of the log read into memory, and the result's ``log`` is None.
+
     Returns an :class:`Anonymized`; ``log`` is not changed.
     """
     if not isinstance(log, EventLog):
@@ -251,41 +326,32 @@ def anonymize(
     if isinstance(drop, str):
         drop = (drop,)
     secret = load_key(key, key_file=key_file)
+    if out is not None and log.out_of_core:
+        from procsimp.read.privacy_files import streamable, write_anonymized
+
+        if streamable(log, Path(out)):
+            return write_anonymized(log, Path(out), key=secret, personal=personal, drop=drop)
     df = log.df
-    wanted = list(dict.fromkeys(str(c) for c in drop))
-    standard = set(ROLES.values())
-    unknown = [c for c in wanted if c not in df.columns or c in standard]
-    if unknown:
-        extras = [str(c) for c in df.columns if c not in standard]
-        shown = ", ".join(repr(c) for c in extras) or "none"
-        raise PrivacyError(
-            f"cannot drop {unknown[0]!r}: not an unmapped column of the log; unmapped columns: {shown}"
-        )
-    found = personal_columns(log)
-    for column in wanted:
-        found.setdefault(column, "asked for")
-    columns: dict[str, tuple[str, str]] = {}
+    columns = column_actions(df.columns, personal_columns(log), personal=personal, drop=drop)
     new: dict[str, pd.Series] = {}
     for column in df.columns:
         values = df[column]
-        if column == CASE:
-            new[column] = _pseudonymise(values, secret, "case", "HS-", 16)
-            columns[column] = ("pseudonymised", "dossier id, keyed HMAC")
-        elif column == RESOURCE:
-            new[column] = _pseudonymise(values, secret, "resource", "CB-", 12)
-            columns[column] = ("pseudonymised", "officer, keyed HMAC")
-        elif column in found:
-            if personal == "drop" or column in wanted:
-                columns[column] = ("dropped", found[column])
-                continue
-            new[column] = _pseudonymise(values.astype("string").astype("category"), secret, f"column:{column}", "", 16)
-            columns[column] = ("hashed", found[column])
-        else:
+        action = columns.get(column, ("", ""))[0]
+        if action == "pseudonymised":
+            new[column] = _pseudonymise(values, secret, *PSEUDONYMS[column])
+        elif action == "hashed":
+            new[column] = _pseudonymise(values.astype("string").astype("category"), secret, *hashed_domain(column))
+        elif action != "dropped":
             new[column] = values
-            if column not in standard:
-                columns[column] = ("kept", "")
     frame = pd.DataFrame(new, index=df.index)
-    return Anonymized(log=log.replace(df=frame, warnings=()), columns=columns)
+    anonymised = log.replace(df=frame, warnings=())
+    path = None
+    if out is not None:
+        from procsimp.read.write import write_log
+
+        path = write_log(anonymised, out)
+    return Anonymized(log=anonymised, columns=columns, path=path, mapping=log.mapping,
+                      n_cases=anonymised.n_cases, n_events=anonymised.n_events)
 
 
 # ---------------------------------------------------------------------------- rare variants

@@ -16,7 +16,7 @@ from procsimp.core._cells import FORMULA_START, neutralise_cell
 from procsimp.core.log import CASE, EventLog
 from procsimp.errors import ParameterError
 
-__all__ = ["write_log", "neutralise_formulas", "neutralise_cell", "FORMULA_START", "WRITE_FORMATS"]
+__all__ = ["write_log", "csv_times", "neutralise_formulas", "neutralise_cell", "FORMULA_START", "WRITE_FORMATS"]
 
 WRITE_FORMATS = ("csv", "parquet", "xes")
 #: a spreadsheet treats a cell starting with one of these as a formula
@@ -24,6 +24,14 @@ def neutralise_formulas(values: pa.Array) -> pa.Array:
     """Text cells starting with = + - @ (or tab / CR / LF) get a leading apostrophe."""
     starts = pc.match_substring_regex(values, r"^[=+\-@\t\r\n]")
     return pc.if_else(pc.fill_null(starts, False), pc.binary_join_element_wise("'", values, ""), values)
+
+
+def csv_times(values: pa.Array) -> pa.Array:
+    """Times (nanoseconds, with a timezone) as the CSV holds them: ISO 8601 with the offset
+    (``2025-03-04T08:30:00+07:00``), fractions of a second only when there are some."""
+    arr = pc.strftime(values, format="%Y-%m-%dT%H:%M:%S%z")
+    arr = pc.replace_substring(arr, ".000000000", "")
+    return pc.replace_substring_regex(arr, r"([+-]\d\d)(\d\d)$", r"\1:\2")
 
 
 def _format_of(path: Path, format: str | None) -> str:
@@ -57,10 +65,7 @@ def _csv_table(df: pd.DataFrame) -> pa.Table:
             arr = cats.take(pa.array(np.where(codes >= 0, codes, 0)))
             arr = pc.if_else(pa.array(codes >= 0), arr, pa.scalar(None, pa.string()))
         elif isinstance(dtype, pd.DatetimeTZDtype):
-            arr = pa.array(s.astype(f"datetime64[ns, {dtype.tz}]"), from_pandas=True)
-            arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S%z")
-            arr = pc.replace_substring(arr, ".000000000", "")
-            arr = pc.replace_substring_regex(arr, r"([+-]\d\d)(\d\d)$", r"\1:\2")
+            arr = csv_times(pa.array(s.astype(f"datetime64[ns, {dtype.tz}]"), from_pandas=True))
         elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
             arr = pa.array(s.astype(object).where(s.notna(), None).map(str, na_action="ignore"),
                            type=pa.string(), from_pandas=True)

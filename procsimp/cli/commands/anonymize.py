@@ -60,11 +60,8 @@ def anonymize(
     if source.exists() and out.exists() and os.path.samefile(source, out):
         raise ParameterError(f"--out {out} is the log itself; write the anonymised copy to another file")
     log = load_log(log_args)
-    result = run_anonymize(log, key=key, personal=personal, drop=drop)
-    from procsimp.read import write_log
-
-    path = write_log(result.log, out)
+    result = run_anonymize(log, key=key, personal=personal, drop=drop, out=out)
     click.echo("Anonymised:", err=True)
     for line in result.describe():
         click.echo(f"  {line}", err=True)
-    click.echo(f"Wrote {path}: {result.log.n_cases:,} dossiers, {result.log.n_events:,} events")
+    click.echo(f"Wrote {result.path}: {result.n_cases:,} dossiers, {result.n_events:,} events")
