@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from procsimp.core._atomic import atomic_path
-from procsimp.core.log import CASE, RESOURCE, ROLES, TIME_ROLES, EventLog
+from procsimp.core.log import ROLES, EventLog
 from procsimp.errors import PrivacyError
 from procsimp.read.sql_text import quote, sql_string
 
@@ -264,20 +264,15 @@ def _pseudonym_table(con: Any, plan: StreamPlan, values_sql: str, domain: tuple[
     return name
 
 
-def _dictionary(con: Any, names: list[str], created: list[str]) -> str:
-    """The dictionary of a role's codes as a table ``(code, v)`` of the connection."""
-    table = pa.table({"code": pa.array(range(len(names)), pa.int32()), "v": pa.array(names, pa.string())})
-    name = f"procsimp_dict{next(_names)}"
-    con.register(name, table)
-    created.append("view:" + name)
-    return name
-
-
 # ---------------------------------------------------------------------------- writing
 def write_anonymized(log: EventLog, out: Path, *, key: bytes, personal: str, drop: Iterable[str]) -> Any:
     """Write the anonymised copy of ``log`` (left on its files) to ``out`` (Parquet or CSV),
     atomically and a batch of events at a time; returns the
-    :class:`~procsimp.read.privacy.Anonymized` (its ``log`` None)."""
+    :class:`~procsimp.read.privacy.Anonymized` (its ``log`` None).
+
+    DuckDB sorts the events' codes and times (and the unmapped columns kept); each batch's codes
+    are then decoded here, by position in the dictionaries, the dossier ids and officers into
+    their pseudonyms (computed once per distinct value)."""
     from procsimp.read.parquet_source import limit_memory
     from procsimp.read.privacy import PSEUDONYMS, Anonymized, column_actions, hashed_domain
     from procsimp.read.write import _format_of
@@ -287,28 +282,20 @@ def write_anonymized(log: EventLog, out: Path, *, key: bytes, personal: str, dro
     src = log.parquet
     enc = src.encoded(plan.database)
     limit_memory(plan.database)
+    decode: dict[str, pa.Array] = {}
+    selected, joins = [], []
+    for role in plan.roles:
+        column = ROLES[role]
+        if role in _TIME:
+            selected.append(f"e.{_TIME[role]} AS {quote(column)}")
+            continue
+        names = enc.dictionaries[role]
+        decode[column] = (_pseudonyms(names, key, *PSEUDONYMS[column]) if column in PSEUDONYMS
+                          else pa.array(names, pa.string()))
+        selected.append(f"e.{_CODE[role]} AS {quote(column)}")
     con = plan.database.cursor()
     created: list[str] = []
     try:
-        joins, selected, order = [], [], "e.case_id, e.t_end, e.f, e.r"
-        for role in plan.roles:
-            column = ROLES[role]
-            if role in _TIME:
-                selected.append(f"timezone('UTC', make_timestamp(e.{_TIME[role]})) AS {quote(column)}")
-                continue
-            code = _CODE[role]
-            if column in (CASE, RESOURCE):
-                table = _dictionary(con, enc.dictionaries[role], created)
-                values = f"SELECT code, v FROM {table}"
-                if src.narrowed:
-                    values += f" WHERE code IN (SELECT DISTINCT {code} FROM ({plan.rows_sql}))"
-                names = _pseudonym_table(con, plan, values, PSEUDONYMS[column], key, created)
-                joins.append(f"LEFT JOIN {names} {code}_p ON {code}_p.code = e.{code}")
-                selected.append(f"{code}_p.p AS {quote(column)}")
-            else:
-                table = _dictionary(con, enc.dictionaries[role], created)
-                joins.append(f"LEFT JOIN {table} {code}_d ON {code}_d.code = e.{code}")
-                selected.append(f"{code}_d.v AS {quote(column)}")
         for i, extra in enumerate(plan.extras):
             action = actions.get(extra.name, ("kept", ""))[0]
             expr = extra.sql.replace("x.x", "e.x")
@@ -322,22 +309,34 @@ def write_anonymized(log: EventLog, out: Path, *, key: bytes, personal: str, dro
                 selected.append(f"h{i}.p AS {quote(extra.name)}")
             else:
                 selected.append(f"{expr} AS {quote(extra.name)}")
-        sql = f"SELECT {', '.join(selected)} FROM ({plan.rows_sql}) e {' '.join(joins)} ORDER BY {order}"
-        fmt = _format_of(out, None)
-        path = _write(con, sql, log, plan, out, fmt)
+        sql = (f"SELECT {', '.join(selected)} FROM ({plan.rows_sql}) e {' '.join(joins)} "
+               "ORDER BY e.case_id, e.t_end, e.f, e.r")
+        times = [ROLES[role] for role in plan.roles if role in _TIME]
+        path = _write(con, sql, log, plan, out, _format_of(out, None), decode, times)
     finally:
         for name in created:
-            if name.startswith("view:"):
-                con.unregister(name[5:])
-            else:
-                con.execute(f"DROP TABLE IF EXISTS {name}")
+            con.execute(f"DROP TABLE IF EXISTS {name}")
         con.close()
     facts = src.facts()
     return Anonymized(log=None, columns=actions, path=path, mapping=log.mapping, n_cases=int(facts["cases"]),
                       n_events=int(facts["events"]))
 
 
-def _write(con: Any, sql: str, log: EventLog, plan: StreamPlan, out: Path, fmt: str) -> Path:
+def _pseudonyms(names: list[str], key: bytes, domain: str, prefix: str, length: int) -> pa.Array:
+    """The pseudonym of each name of a dictionary, in its order (two names with one pseudonym
+    are refused, as in memory)."""
+    from procsimp.read.privacy import _pseudonym
+
+    parts = [pa.array([_pseudonym(key, domain, str(v), prefix, length) for v in names[i:i + 65536]], pa.string())
+             for i in range(0, len(names), 65536)]
+    values = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    if len(pc.unique(values)) != len(values):  # pragma: no cover - 2^-64 per pair
+        raise PrivacyError(f"two {domain} values got the same pseudonym; use another key")
+    return values
+
+
+def _write(con: Any, sql: str, log: EventLog, plan: StreamPlan, out: Path, fmt: str,
+           decode: dict[str, pa.Array], times: list[str]) -> Path:
     import json
 
     import pyarrow.csv as pacsv
@@ -353,15 +352,15 @@ def _write(con: Any, sql: str, log: EventLog, plan: StreamPlan, out: Path, fmt: 
         sink: Any = None
         try:
             for batch in _batches(con, source, sql):
+                batch = _decoded(batch, decode, times, timezone)
                 if fmt == "parquet":
-                    table = _parquet_batch(batch, timezone)
                     if writer is None:
                         meta = {METADATA_KEY: json.dumps(log_metadata(log.replace(warnings=())),
                                                          ensure_ascii=False).encode("utf-8")}
-                        writer = pq.ParquetWriter(str(tmp), table.schema.with_metadata(meta), compression="zstd")
-                    writer.write_table(table)
+                        writer = pq.ParquetWriter(str(tmp), batch.schema.with_metadata(meta), compression="zstd")
+                    writer.write_table(batch)
                 else:
-                    table = _csv_batch(batch, timezone, gaps)
+                    table = _csv_batch(batch, gaps)
                     if writer is None:
                         sink = (pa.CompressedOutputStream(str(tmp), "gzip") if out.name.lower().endswith(".gz")
                                 else pa.OSFile(str(tmp), "wb"))
@@ -376,24 +375,29 @@ def _write(con: Any, sql: str, log: EventLog, plan: StreamPlan, out: Path, fmt: 
     return out
 
 
-def _parquet_batch(batch: pa.RecordBatch, timezone: str) -> pa.Table:
-    """A batch as the in-memory log writes it: times in nanoseconds in the log's timezone."""
+def _decoded(batch: pa.RecordBatch, decode: dict[str, pa.Array], times: list[str], timezone: str) -> pa.Table:
+    """A batch as the in-memory log holds it: codes as their names (or pseudonyms), the roles'
+    microseconds and the other columns' times as nanoseconds in the log's timezone."""
     columns = []
-    for column in batch.columns:
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if name in decode:
+            column = decode[name].take(column)
+        elif name in times:
+            column = column.cast(pa.timestamp("us", tz="UTC"))
         if pa.types.is_timestamp(column.type):
             column = column.cast(pa.timestamp("ns", tz=timezone))
         columns.append(column)
     return pa.Table.from_arrays(columns, names=batch.schema.names)
 
 
-def _csv_batch(batch: pa.RecordBatch, timezone: str, object_bools: set[str]) -> pa.Table:
+def _csv_batch(table: pa.Table, object_bools: set[str]) -> pa.Table:
     """A batch as :func:`procsimp.read.write_log` writes the in-memory log to CSV."""
     from procsimp.read.write import csv_times, neutralise_formulas
 
     columns = []
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+    for name, column in zip(table.schema.names, table.columns, strict=True):
         if pa.types.is_timestamp(column.type):
-            column = csv_times(column.cast(pa.timestamp("ns", tz=timezone)))
+            column = csv_times(column)
         elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = neutralise_formulas(column)
         elif name in object_bools:  # pandas holds booleans with gaps as objects: written as str()
@@ -401,4 +405,4 @@ def _csv_batch(batch: pa.RecordBatch, timezone: str, object_bools: set[str]) -> 
         elif pa.types.is_date(column.type):
             column = neutralise_formulas(column.cast(pa.string()))
         columns.append(column)
-    return pa.Table.from_arrays(columns, names=batch.schema.names)
+    return pa.Table.from_arrays(columns, names=table.schema.names)
