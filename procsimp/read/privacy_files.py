@@ -87,7 +87,9 @@ class StreamPlan:
 
 def streamable(log: EventLog, out: Path) -> bool:
     """Whether ``log`` can be written to ``out`` straight from its files: a log left on local
-    Parquet files, written to Parquet or CSV (XES is written from the log read into memory)."""
+    Parquet files, written to Parquet or CSV, whose unmapped columns hold text, numbers, booleans,
+    dates or times (XES, and columns of other types such as bytes, are written from the log read
+    into memory)."""
     from procsimp.read.write import _format_of
 
     if not log.out_of_core:
@@ -96,7 +98,10 @@ def streamable(log: EventLog, out: Path) -> bool:
         fmt = _format_of(out, None)
     except Exception:  # noqa: BLE001 - write_log gives the error for the name
         return False
-    return fmt in ("csv", "parquet") and all(os.path.isfile(f) for f in log.parquet.files)
+    src = log.parquet
+    used = set(src.columns.values())
+    return (fmt in ("csv", "parquet") and all(os.path.isfile(f) for f in src.files)
+            and all(_plain(kind) for column, kind in src.types.items() if column not in used))
 
 
 def _database() -> Any:
@@ -144,7 +149,7 @@ def stream_plan(log: EventLog) -> StreamPlan:
     con = database.cursor()
     try:
         stats = _query(con, src.source, "SELECT count(*)" + "".join(
-            f", count({quote(c)}), count(DISTINCT {quote(c)}) FILTER (WHERE {_is_text(k)})"
+            f", count({quote(c)}), " + (f"count(DISTINCT {quote(c)})" if _texty(k) else "0")
             for c, k in wanted) + f" FROM {src.scan()}")[0] if wanted else (0,)
         n = int(stats[0])
         extras = []
@@ -154,21 +159,21 @@ def stream_plan(log: EventLog) -> StreamPlan:
             name = f"{name} (unmapped)" if name in taken else name
             x = f"x.x{i}"
             upper = kind.upper()
-            if _is_text(kind) == "true":
+            text = _as_text(x, kind, gaps=present < n)
+            if text is not None:  # pandas holds it as text (objects become their str())
                 if n == 0 or distinct <= max(1, 0.5 * n):  # a categorical, as the in-memory reader
-                    sql, holds = ParquetSource.column_text_sql(f"x{i}").replace(quote(f"x{i}"), x), "text"
+                    sql = ParquetSource.column_text_sql(f"x{i}").replace(quote(f"x{i}"), f"({text})")
                 else:  # many distinct values: strings, empty kept, invisible characters too
-                    sql = f"trim(nfc_normalize(CAST({x} AS VARCHAR)), {sql_string(_WHITESPACE)})"
-                    holds = "text"
+                    sql = f"trim(nfc_normalize(CAST(({text}) AS VARCHAR)), {sql_string(_WHITESPACE)})"
+                holds = "text"
             elif "TIME ZONE" in upper or upper.startswith("TIMESTAMPTZ"):
                 sql, holds = f"CAST({x} AS TIMESTAMPTZ)", "times"
             elif upper.startswith("TIMESTAMP"):
                 sql, holds = f"timezone({sql_string(log.timezone)}, CAST({x} AS TIMESTAMP))", "times"
-            elif present < n and upper in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
-                                           "UINTEGER", "UBIGINT", "HUGEINT"):
+            elif present < n and upper in _WHOLE:
                 sql, holds = f"CAST({x} AS DOUBLE)", "numbers"  # pandas holds them as floats
             else:
-                sql, holds = x, "as is"
+                sql, holds = x, ("as is" if upper == "BOOLEAN" else "numbers")
             extras.append(Extra(name=name, column=column, kind=kind, sql=sql, gaps=present < n, holds=holds))
         events = src.events_sql(database)
         if extras:
@@ -189,10 +194,36 @@ def stream_plan(log: EventLog) -> StreamPlan:
     return StreamPlan(log=log, database=database, rows_sql=rows_sql, roles=roles, extras=tuple(extras), found=found)
 
 
-def _is_text(kind: str) -> str:
-    """SQL true when a column of this DuckDB type holds text."""
+_WHOLE = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "HUGEINT")
+#: the types of the unmapped columns written straight from the files (others: from memory)
+_PLAIN = (*_WHOLE, "FLOAT", "DOUBLE", "REAL", "BOOLEAN", "DATE", "VARCHAR")
+
+
+def _texty(kind: str) -> bool:
     upper = kind.upper()
-    return "true" if upper in ("VARCHAR", "TEXT", "STRING") or upper.startswith(("ENUM", "VARCHAR")) else "false"
+    return upper.startswith(("VARCHAR", "DECIMAL")) or upper in ("BOOLEAN", "DATE")
+
+
+def _as_text(x: str, kind: str, *, gaps: bool) -> str | None:
+    """SQL of the text pandas makes of a value of this DuckDB type (None: pandas does not hold it
+    as text): text as it is; dates and decimals as their ``str()``; booleans too, when some row has
+    none (pandas then holds them as objects)."""
+    upper = kind.upper()
+    if upper.startswith("VARCHAR"):
+        return f"CAST({x} AS VARCHAR)"
+    if upper == "DATE":
+        return f"strftime({x}, '%Y-%m-%d')"
+    if upper.startswith("DECIMAL"):
+        return f"CAST({x} AS VARCHAR)"
+    if upper == "BOOLEAN" and gaps:
+        return f"CASE WHEN {x} THEN 'True' WHEN NOT {x} THEN 'False' END"
+    return None
+
+
+def _plain(kind: str) -> bool:
+    """Whether an unmapped column of this type is written straight from the files."""
+    upper = kind.upper()
+    return _nested(kind) or upper in _PLAIN or upper.startswith(("VARCHAR", "DECIMAL", "TIMESTAMP"))
 
 
 def _personal(con: Any, plan: StreamPlan, extra: Extra) -> str:
@@ -201,10 +232,10 @@ def _personal(con: Any, plan: StreamPlan, extra: Extra) -> str:
     from procsimp.read.privacy import _KINDS, _reasons, _value_kinds
 
     kinds: set[str] = set()
-    if extra.holds != "times" and "BOOL" not in extra.kind.upper():
+    if extra.holds in ("text", "numbers"):
         expr = extra.sql.replace("x.x", "r.x")
         sql = f"SELECT DISTINCT {expr} AS v FROM ({plan.rows_sql}) r WHERE {expr} IS NOT NULL"
-        numeric = extra.holds == "numbers" or (extra.holds == "as is" and extra.kind.upper() not in ("DATE", "BLOB"))
+        numeric = extra.holds == "numbers"
         for batch in _batches(con, plan.log.parquet.source, sql, 64 * 1024):
             values = batch.column(0).to_pandas()
             kinds.update(_value_kinds(values))
@@ -213,11 +244,11 @@ def _personal(con: Any, plan: StreamPlan, extra: Extra) -> str:
     return _reasons(extra.name, kinds)
 
 
-def _batches(con: Any, source: str, sql: str, rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+def _batches(con: Any, source: str, sql: str, rows: int | None = None) -> Iterator[pa.RecordBatch]:
     from procsimp.read.parquet_source import SPACE_FIX, duckdb_error
 
     try:
-        reader = con.sql(sql).to_arrow_reader(rows)
+        reader = con.sql(sql).to_arrow_reader(rows or BATCH_ROWS)
         yield from reader
     except Exception as exc:  # duckdb's own exception classes (out of memory, disk full, bad file)
         _reraise(exc)
@@ -345,7 +376,6 @@ def _write(con: Any, sql: str, log: EventLog, plan: StreamPlan, out: Path, fmt: 
     from procsimp.read.parquet import METADATA_KEY, log_metadata
 
     timezone = log.timezone
-    gaps = {extra.name for extra in plan.extras if extra.gaps and "BOOL" in extra.kind.upper()}
     source = log.parquet.source
     with atomic_path(out) as tmp:
         writer: Any = None
@@ -360,7 +390,7 @@ def _write(con: Any, sql: str, log: EventLog, plan: StreamPlan, out: Path, fmt: 
                         writer = pq.ParquetWriter(str(tmp), batch.schema.with_metadata(meta), compression="zstd")
                     writer.write_table(batch)
                 else:
-                    table = _csv_batch(batch, gaps)
+                    table = _csv_batch(batch)
                     if writer is None:
                         sink = (pa.CompressedOutputStream(str(tmp), "gzip") if out.name.lower().endswith(".gz")
                                 else pa.OSFile(str(tmp), "wb"))
@@ -390,19 +420,15 @@ def _decoded(batch: pa.RecordBatch, decode: dict[str, pa.Array], times: list[str
     return pa.Table.from_arrays(columns, names=batch.schema.names)
 
 
-def _csv_batch(table: pa.Table, object_bools: set[str]) -> pa.Table:
+def _csv_batch(table: pa.Table) -> pa.Table:
     """A batch as :func:`procsimp.read.write_log` writes the in-memory log to CSV."""
     from procsimp.read.write import csv_times, neutralise_formulas
 
     columns = []
-    for name, column in zip(table.schema.names, table.columns, strict=True):
+    for column in table.columns:
         if pa.types.is_timestamp(column.type):
             column = csv_times(column)
         elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = neutralise_formulas(column)
-        elif name in object_bools:  # pandas holds booleans with gaps as objects: written as str()
-            column = pc.if_else(column, pa.scalar("True"), pa.scalar("False"))
-        elif pa.types.is_date(column.type):
-            column = neutralise_formulas(column.cast(pa.string()))
         columns.append(column)
     return pa.Table.from_arrays(columns, names=table.schema.names)
