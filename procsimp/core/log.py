@@ -143,8 +143,10 @@ class EventLog:
     :mod:`procsimp.read.parquet_source`): ``parquet`` says where they are, and its facts (events,
     cases, activities, services, time span) and the engine's tables come from DuckDB. Its ``df``
     is then made only when something reads it, a stage that truly needs every event as a row
-    (such as ``anonymize`` and ``check``; not ``profile``, ``mine``, ``flag``, ``propose``, ``compare``,
-    ``conform`` or :func:`procsimp.filter_log`, whose filtered log stands on the same files);
+    (such as ``check``, or :func:`procsimp.anonymize` without ``out``, which returns the new log
+    in memory; not ``profile``, ``mine``, ``flag``, ``propose``, ``compare``, ``conform``,
+    ``anonymize`` writing its ``out`` file, or :func:`procsimp.filter_log`, whose filtered log
+    stands on the same files);
     :attr:`materialised` tells whether that happened, and :attr:`out_of_core` whether the events
     are still only on the files.
     """
