@@ -34,6 +34,15 @@ import pyarrow.compute as pc
 from procsimp.core._atomic import atomic_path
 from procsimp.core.log import ROLES, EventLog
 from procsimp.errors import PrivacyError
+from procsimp.read.personal import (
+    KINDS,
+    PSEUDONYMS,
+    column_actions,
+    hashed_domain,
+    pseudonym,
+    reasons,
+    value_kinds,
+)
 from procsimp.read.sql_text import quote, sql_string
 
 __all__ = ["StreamPlan", "stream_plan", "streamable", "write_anonymized"]
@@ -228,8 +237,7 @@ def _plain(kind: str) -> bool:
 
 def _personal(con: Any, plan: StreamPlan, extra: Extra) -> str:
     """Why ``extra`` is personal data ('' when it is not): its header, and the kinds of values
-    found in its distinct values, read in batches (:func:`procsimp.read.privacy._value_kinds`)."""
-    from procsimp.read.privacy import _KINDS, _reasons, _value_kinds
+    found in its distinct values, read in batches (:func:`procsimp.read.personal.value_kinds`)."""
 
     kinds: set[str] = set()
     if extra.holds in ("text", "numbers"):
@@ -238,10 +246,10 @@ def _personal(con: Any, plan: StreamPlan, extra: Extra) -> str:
         numeric = extra.holds == "numbers"
         for batch in _batches(con, plan.log.parquet.source, sql, 64 * 1024):
             values = batch.column(0).to_pandas()
-            kinds.update(_value_kinds(values))
-            if len(kinds) == (1 if numeric else len(_KINDS)):
+            kinds.update(value_kinds(values))
+            if len(kinds) == (1 if numeric else len(KINDS)):
                 break
-    return _reasons(extra.name, kinds)
+    return reasons(extra.name, kinds)
 
 
 def _batches(con: Any, source: str, sql: str, rows: int | None = None) -> Iterator[pa.RecordBatch]:
@@ -262,14 +270,13 @@ def _pseudonym_function(con: Any, key: bytes, domain: str, prefix: str, length: 
     import duckdb
     import pandas as pd
 
-    from procsimp.read.privacy import _pseudonym
 
     def pseudonyms(values: pa.Array) -> pa.Array:
         series = values.to_pandas()
         if isinstance(series.dtype, pd.DatetimeTZDtype):  # as pandas writes them: in the log's zone, ns
             series = series.dt.tz_convert(timezone).astype(f"datetime64[ns, {timezone}]")
         text = series.astype("string")
-        return pa.array([None if pd.isna(v) else _pseudonym(key, domain, str(v), prefix, length) for v in text],
+        return pa.array([None if pd.isna(v) else pseudonym(key, domain, str(v), prefix, length) for v in text],
                         type=pa.string())
 
     name = f"procsimp_pseudonym_{next(_names)}"
@@ -296,16 +303,16 @@ def _pseudonym_table(con: Any, plan: StreamPlan, values_sql: str, domain: tuple[
 
 
 # ---------------------------------------------------------------------------- writing
-def write_anonymized(log: EventLog, out: Path, *, key: bytes, personal: str, drop: Iterable[str]) -> Any:
+def write_anonymized(log: EventLog, out: Path, *, key: bytes, personal: str,
+                     drop: Iterable[str]) -> tuple[dict[str, tuple[str, str]], Path, int, int]:
     """Write the anonymised copy of ``log`` (left on its files) to ``out`` (Parquet or CSV),
     atomically and a batch of events at a time; returns the
-    :class:`~procsimp.read.privacy.Anonymized` (its ``log`` None).
+    ``({column: (action, why)}, the path written, dossiers, events)``.
 
     DuckDB sorts the events' codes and times (and the unmapped columns kept); each batch's codes
     are then decoded here, by position in the dictionaries, the dossier ids and officers into
     their pseudonyms (computed once per distinct value)."""
     from procsimp.read.parquet_source import limit_memory
-    from procsimp.read.privacy import PSEUDONYMS, Anonymized, column_actions, hashed_domain
     from procsimp.read.write import _format_of
 
     plan = stream_plan(log)
@@ -349,16 +356,14 @@ def write_anonymized(log: EventLog, out: Path, *, key: bytes, personal: str, dro
             con.execute(f"DROP TABLE IF EXISTS {name}")
         con.close()
     facts = src.facts()
-    return Anonymized(log=None, columns=actions, path=path, mapping=log.mapping, n_cases=int(facts["cases"]),
-                      n_events=int(facts["events"]))
+    return actions, path, int(facts["cases"]), int(facts["events"])
 
 
 def _pseudonyms(names: list[str], key: bytes, domain: str, prefix: str, length: int) -> pa.Array:
     """The pseudonym of each name of a dictionary, in its order (two names with one pseudonym
     are refused, as in memory)."""
-    from procsimp.read.privacy import _pseudonym
 
-    parts = [pa.array([_pseudonym(key, domain, str(v), prefix, length) for v in names[i:i + 65536]], pa.string())
+    parts = [pa.array([pseudonym(key, domain, str(v), prefix, length) for v in names[i:i + 65536]], pa.string())
              for i in range(0, len(names), 65536)]
     values = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
     if len(pc.unique(values)) != len(values):  # pragma: no cover - 2^-64 per pair
