@@ -212,8 +212,9 @@ def anonymize(
         from procsimp.read.privacy_files import streamable, write_anonymized
 
         if streamable(log, Path(out)):
-            actions, path, cases, events = write_anonymized(log, Path(out), key=secret, personal=personal, drop=drop)
-            return Anonymized(log=None, columns=actions, path=path, mapping=log.mapping, n_cases=cases,
+            actions, written, cases, events = write_anonymized(log, Path(out), key=secret, personal=personal,
+                                                               drop=drop)
+            return Anonymized(log=None, columns=actions, path=written, mapping=log.mapping, n_cases=cases,
                               n_events=events)
     df = log.df
     columns = column_actions(df.columns, personal_columns(log), personal=personal, drop=drop)
