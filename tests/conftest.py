@@ -60,6 +60,19 @@ def invoke(*args: object) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def refuse_reading_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any read of the events of a log left on its Parquet files into pandas fail."""
+    from procsimp.read import parquet_source
+    from procsimp.read.parquet_source import ParquetSource
+
+    def refuse(*args: object, **kwargs: object) -> Any:
+        raise AssertionError("the events of a log left on its files were read into pandas")
+
+    monkeypatch.setattr(ParquetSource, "frame", refuse)
+    monkeypatch.setattr(ParquetSource, "coded_frame", refuse)
+    monkeypatch.setattr(parquet_source, "read_dataset_frame", refuse)
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     """One local Spark session (two cores, two shuffle partitions) for every test of the run that

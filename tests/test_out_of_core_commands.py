@@ -15,9 +15,7 @@ import pytest
 import procsimp
 from procsimp import engine
 from procsimp.errors import ParameterError
-from procsimp.read import parquet_source
-from procsimp.read.parquet_source import ParquetSource
-from tests.conftest import EVENT_LOGS, invoke
+from tests.conftest import EVENT_LOGS, invoke, refuse_reading_events
 
 SERVICE = "Register a birth"
 
@@ -36,16 +34,6 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
              for i, c in enumerate(cases)]
     pq.write_table(table.append_column("note", pa.array(notes, pa.string())), folder / "note.parquet")
     return {"en": folder / "en.parquet", "note": folder / "note.parquet"}
-
-
-def _refuse_reading_events(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make any read of a log's events from its files into pandas fail."""
-    def refuse(*args: object, **kwargs: object) -> pd.DataFrame:
-        raise AssertionError("the events of a log left on its files were read into pandas")
-
-    monkeypatch.setattr(ParquetSource, "frame", refuse)
-    monkeypatch.setattr(ParquetSource, "coded_frame", refuse)
-    monkeypatch.setattr(parquet_source, "read_dataset_frame", refuse)
 
 
 FILTERS: list[dict[str, Any]] = [
@@ -75,7 +63,7 @@ def test_filter_log_keeps_the_log_on_its_files(logs: dict[str, Path], filters: d
     in-memory log's events."""
     memory = procsimp.filter_log(procsimp.read_log(logs["en"], storage="memory"), **filters)
     with monkeypatch.context() as patched:
-        _refuse_reading_events(patched)
+        refuse_reading_events(patched)
         log = procsimp.read_log(logs["en"], storage="parquet")
         got = procsimp.filter_log(log, **filters)
         assert got.out_of_core and not got.materialised and not log.materialised
@@ -99,7 +87,7 @@ def test_filters_on_a_column_that_fills_no_role(logs: dict[str, Path], monkeypat
     for where in ("note=urgent", "note!=urgent", "note in urgent|normal"):
         memory = procsimp.filter_log(procsimp.read_log(path, storage="memory"), where=where, lead_time="<20d")
         with monkeypatch.context() as patched:
-            _refuse_reading_events(patched)
+            refuse_reading_events(patched)
             got = procsimp.filter_log(procsimp.read_log(path, storage="parquet"), where=where, lead_time="<20d")
             assert got.out_of_core and got.filters == memory.filters
             kept = memory.filters[0]["cases_after"] / memory.filters[0]["cases_before"]
@@ -131,7 +119,7 @@ def test_compare_keeps_the_log_on_its_files(logs: dict[str, Path], monkeypatch: 
     options = ("--periods", ",".join(periods), "--where", "channel!=postal", "--format", "svg,dot")
     code, out_memory, err = invoke("compare", logs["en"], "--storage", "memory", *options, "--out", tmp_path / "m")
     assert code == 0, err
-    _refuse_reading_events(monkeypatch)
+    refuse_reading_events(monkeypatch)
     log = procsimp.read_log(logs["en"], storage="parquet")
     got = procsimp.compare(log, periods=periods)
     assert not log.materialised
@@ -195,7 +183,7 @@ def test_conform_reads_no_event_into_pandas(generated: tuple[Path, Path], same_a
     code, out_memory, err = invoke("conform", path, "--storage", "memory", *options, "--out", tmp_path / "m")
     assert code == 0, err
     expected = procsimp.conform(procsimp.read_log(path, storage="memory"), reference)
-    _refuse_reading_events(monkeypatch)
+    refuse_reading_events(monkeypatch)
     log = procsimp.read_log(path, storage="parquet")
     got = procsimp.conform(log, reference)
     assert not log.materialised and len(got.services) == len(expected.services) >= 2
@@ -215,7 +203,7 @@ def test_validate_with_filters_reads_no_event_into_pandas(logs: dict[str, Path],
     options = ("--where", "note=urgent", "--from", "2025-02-01", "--format", "json")
     code, out_memory, err = invoke("validate", logs["note"], "--storage", "memory", *options)
     assert code == 0, err
-    _refuse_reading_events(monkeypatch)
+    refuse_reading_events(monkeypatch)
     code, out_files, err = invoke("validate", logs["note"], "--storage", "parquet", *options)
     assert code == 0, err
     memory, files = json.loads(out_memory), json.loads(out_files)

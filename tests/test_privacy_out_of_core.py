@@ -13,10 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from procsimp.errors import PrivacyError
-from procsimp.read import parquet_source, privacy_files, read_log
-from procsimp.read.parquet_source import ParquetSource
+from procsimp.read import privacy_files, read_log
 from procsimp.read.privacy import anonymize, personal_columns
-from tests.conftest import EVENT_LOGS, invoke
+from tests.conftest import EVENT_LOGS, invoke, refuse_reading_events
 
 KEY = "0c9f8e7d6c5b4a39281706f5e4d3c2b1"
 
@@ -68,16 +67,6 @@ def vi_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _refuse_reading_events(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make any read of a log's events from its files into pandas fail."""
-    def refuse(*args: object, **kwargs: object) -> pd.DataFrame:
-        raise AssertionError("the events of a log left on its files were read into pandas")
-
-    monkeypatch.setattr(ParquetSource, "frame", refuse)
-    monkeypatch.setattr(ParquetSource, "coded_frame", refuse)
-    monkeypatch.setattr(parquet_source, "read_dataset_frame", refuse)
-
-
 @pytest.mark.parametrize(("name", "personal"), [("anon.parquet", "drop"), ("anon.csv", "hash"),
                                                 ("anon.csv.gz", "drop"), ("anon.parquet", "hash")])
 def test_out_of_core_anonymize_writes_the_in_memory_file(vi_log: Path, tmp_path: Path, name: str, personal: str,
@@ -87,7 +76,7 @@ def test_out_of_core_anonymize_writes_the_in_memory_file(vi_log: Path, tmp_path:
     # (a few batches, so that the batches are joined in order)
     monkeypatch.setattr(privacy_files, "BATCH_ROWS", 4096)
     with monkeypatch.context() as patched:
-        _refuse_reading_events(patched)
+        refuse_reading_events(patched)
         log = read_log(vi_log, storage="parquet")
         assert log.out_of_core
         got = anonymize(log, key=KEY, personal=personal, out=tmp_path / "files" / name)
@@ -123,7 +112,7 @@ def test_out_of_core_anonymize_writes_the_in_memory_file(vi_log: Path, tmp_path:
 def test_personal_columns_of_a_log_left_on_its_files(vi_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = personal_columns(read_log(vi_log, storage="memory"))
     with monkeypatch.context() as patched:
-        _refuse_reading_events(patched)
+        refuse_reading_events(patched)
         log = read_log(vi_log, storage="parquet")
         assert personal_columns(log) == expected
     assert set(expected) == {"Họ và tên", "so_giay_to", "ghi_chu"}  # (the ID numbers by their values only)
