@@ -192,11 +192,7 @@ def stream_plan(log: EventLog) -> StreamPlan:
         else:
             rows_sql = events
         plan = StreamPlan(log=log, database=database, rows_sql=rows_sql, roles=roles, extras=tuple(extras), found={})
-        found = {}
-        for extra in extras:
-            reasons = _personal(con, plan, extra)
-            if reasons:
-                found[extra.name] = reasons
+        found = _personal(con, plan)
     finally:
         con.close()
     del enc
@@ -235,21 +231,29 @@ def _plain(kind: str) -> bool:
     return _nested(kind) or upper in _PLAIN or upper.startswith(("VARCHAR", "DECIMAL", "TIMESTAMP"))
 
 
-def _personal(con: Any, plan: StreamPlan, extra: Extra) -> str:
-    """Why ``extra`` is personal data ('' when it is not): its header, and the kinds of values
-    found in its distinct values, read in batches (:func:`procsimp.read.personal.value_kinds`)."""
-
-    kinds: set[str] = set()
-    if extra.holds in ("text", "numbers"):
-        expr = extra.sql.replace("x.x", "r.x")
-        sql = f"SELECT DISTINCT {expr} AS v FROM ({plan.rows_sql}) r WHERE {expr} IS NOT NULL"
-        numeric = extra.holds == "numbers"
+def _personal(con: Any, plan: StreamPlan) -> dict[str, str]:
+    """``{column: why}`` for the unmapped columns that are personal data: by header, and by the
+    kinds of values found in each column's distinct values (:func:`procsimp.read.personal.value_kinds`).
+    The distinct values of every text and number column come from one pass over the events (a
+    grouping set per column: each row holds one column's value, the others empty), in batches."""
+    looked = [i for i, extra in enumerate(plan.extras) if extra.holds in ("text", "numbers")]
+    kinds: dict[int, set[str]] = {i: set() for i in looked}
+    if looked:
+        values = ", ".join(f"{plan.extras[i].sql.replace('x.x', 'r.x')} AS v{i}" for i in looked)
+        sets = ", ".join(f"(v{i})" for i in looked)
+        sql = f"SELECT {', '.join(f'v{i}' for i in looked)} FROM (SELECT {values} FROM ({plan.rows_sql}) r) " \
+              f"GROUP BY GROUPING SETS ({sets})"
         for batch in _batches(con, plan.log.parquet.source, sql, 64 * 1024):
-            values = batch.column(0).to_pandas()
-            kinds.update(value_kinds(values))
-            if len(kinds) == (1 if numeric else len(KINDS)):
-                break
-    return reasons(extra.name, kinds)
+            for k, i in enumerate(looked):
+                column = batch.column(k).drop_null()
+                if len(column) and len(kinds[i]) < (1 if plan.extras[i].holds == "numbers" else len(KINDS)):
+                    kinds[i].update(value_kinds(column.to_pandas()))
+    found = {}
+    for i, extra in enumerate(plan.extras):
+        why = reasons(extra.name, kinds.get(i, ()))
+        if why:
+            found[extra.name] = why
+    return found
 
 
 def _batches(con: Any, source: str, sql: str, rows: int | None = None) -> Iterator[pa.RecordBatch]:
