@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from procsimp.engine.filters import filter_log
 from procsimp.errors import PrivacyError
 from procsimp.read import privacy_files, read_log
 from procsimp.read.privacy import anonymize, personal_columns
@@ -116,6 +117,22 @@ def test_personal_columns_of_a_log_left_on_its_files(vi_log: Path, monkeypatch: 
         log = read_log(vi_log, storage="parquet")
         assert personal_columns(log) == expected
     assert set(expected) == {"Họ và tên", "so_giay_to", "ghi_chu"}  # (the ID numbers by their values only)
+
+
+def test_a_filtered_log_left_on_its_files(vi_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filtered log stays on its files: the events the filters keep, found and written as the
+    filtered log read into memory."""
+    filters = {"time_from": "2025-02-01", "lead_time": ">3d"}
+    memory = filter_log(read_log(vi_log, storage="memory"), **filters)
+    expected = anonymize(memory, key=KEY, personal="hash", out=tmp_path / "memory.csv")
+    with monkeypatch.context() as patched:
+        refuse_reading_events(patched)
+        log = filter_log(read_log(vi_log, storage="parquet"), **filters)
+        got = anonymize(log, key=KEY, personal="hash", out=tmp_path / "files.csv")
+        assert log.out_of_core and not log.materialised
+    assert 0 < got.n_events == expected.n_events < read_log(vi_log, storage="memory").n_events
+    assert (got.n_cases, dict(got.columns)) == (expected.n_cases, dict(expected.columns))
+    assert (tmp_path / "files.csv").read_bytes() == (tmp_path / "memory.csv").read_bytes()
 
 
 def test_cli_anonymize_out_of_core_is_the_in_memory_command(vi_log: Path, tmp_path: Path) -> None:
