@@ -562,7 +562,10 @@ SELECT raw, norm FROM d""")
 SELECT {', '.join(codes)}, {', '.join(times)}, list_position([{files}], s.__procsimp_file) AS f,
   s.file_row_number AS r FROM {self.scan()} s {' '.join(joins)}""")
             dropped = self._dropped(con, coded)
-            placed = "act IS NOT NULL AND t_end IS NOT NULL"
+            # (filtered only when some rows lack a value: a filter makes DuckDB take the table of
+            # events for the small side of its joins)
+            placed = "act IS NOT NULL AND t_end IS NOT NULL" if dropped else "true"
+            placed_e = "e.act IS NOT NULL AND e.t_end IS NOT NULL" if dropped else "true"
             first = "(t_end, f, r)"
             attributes = {"channel": "channel_ev", "outcome": "outcome_ev", "received": "t_recv", "due": "t_due"}
             kept_attrs = ("service_ev", "channel_ev", "outcome_ev", "t_recv", "t_due")
@@ -594,7 +597,7 @@ SELECT {', '.join(codes)}, {', '.join(times)}, list_position([{files}], s.__proc
             conflict = con.execute(
                 f"SELECT c.case_id, list(DISTINCT e.service_ev) FROM (SELECT case_id FROM {cases} WHERE many_services "
                 f"LIMIT 1) c JOIN {coded} e ON e.case_id = c.case_id WHERE e.service_ev IS NOT NULL "
-                "AND e.act IS NOT NULL AND e.t_end IS NOT NULL GROUP BY c.case_id"
+                f"AND {placed_e} GROUP BY c.case_id"
             ).fetchall()
             has_service = bool(con.execute(f"SELECT count(service_ev) > 0 FROM {cases}").fetchall()[0][0])
             # a dossier's values are its first event's: the dictionaries keep the values dossiers have
@@ -618,7 +621,7 @@ SELECT {', '.join(codes)}, {', '.join(times)}, list_position([{files}], s.__proc
 SELECT e.case_id, e.act, e.res, e.unit, {recode['service']} AS svc, {recode['channel']} AS channel,
   {recode['outcome']} AS outcome, e.t_end, e.t_start, c.t_recv, c.t_due, e.f, e.r
 FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id
-WHERE e.act IS NOT NULL AND e.t_end IS NOT NULL""", keep=True)
+WHERE {placed_e}""", keep=True)
             dictionaries = {"case": names["case"], "activity": names["activity"], "resource": names["resource"],
                             "unit": names["unit"], "service": names["service"], "channel": names["channel"],
                             "outcome": names["outcome"]}
