@@ -84,6 +84,53 @@ def test_clean_log_has_no_warning(tmp_path: Path) -> None:
     assert _check(path, [], **columns) == []
 
 
+@pytest.mark.parametrize("first_day", ["2025-03-20", "2025-01-06"], ids=["summer-time-change", "one-offset"])
+def test_midnight_in_a_timezone_with_summer_time(tmp_path: Path, first_day: str) -> None:
+    """Day-resolution times in Europe/Berlin: across the change to summer time (each time's own
+    offset decides what is midnight) and within winter (one offset over the log: one addition),
+    out of core as in memory, every event at midnight."""
+    n = 24
+    frame = pd.DataFrame({
+        "case": [f"c{i // 3}" for i in range(n)],
+        "activity": ["receive", "check", "return"] * (n // 3),
+        "time": pd.Series(pd.date_range(first_day, periods=n, freq="D")).astype("datetime64[us]"),
+    })
+    path = tmp_path / "days.parquet"
+    frame.to_parquet(path)
+    memory = read_log(path, storage="memory", timezone="Europe/Berlin", **MAPPED)
+    files = read_log(path, storage="parquet", timezone="Europe/Berlin", **MAPPED)
+    assert files.storage == "parquet"
+    assert list(files.warnings) == list(memory.warnings)
+    assert any(line.startswith("100.0% of events are at exactly midnight") for line in files.warnings), files.warnings
+
+
+def test_a_dossiers_attributes_come_from_its_first_event_that_has_one(tmp_path: Path) -> None:
+    """A dossier's channel and due date are those of its first event in time that has one, out
+    of core as in memory: for a dossier whose events disagree (the first value is not the
+    smallest, and the rows are not in time order) and for dossiers whose events agree."""
+    t = pd.Timestamp("2025-03-03 08:00")
+    frame = pd.DataFrame({
+        "case": ["a", "a", "a", "b", "b", "c"],
+        "activity": ["return", "receive", "check", "receive", "return", "receive"],
+        "time": [t + pd.Timedelta(hours=h) for h in (3, 1, 2, 1, 2, 1)],
+        "channel": ["counter", None, "online", "postal", "postal", None],
+        "due": [t + pd.Timedelta(days=d) for d in (4, 9, 7, 4, 4, 6)],
+    })
+    frame["time"] = frame["time"].astype("datetime64[us]")
+    frame["due"] = frame["due"].astype("datetime64[us]")
+    path = tmp_path / "attributes.parquet"
+    frame.to_parquet(path)
+    columns = {**MAPPED, "channel": "channel", "due": "due"}
+    memory = read_log(path, storage="memory", **columns)
+    files = read_log(path, storage="parquet", **columns)
+    assert files.storage == "parquet"
+    pd.testing.assert_frame_equal(files.parquet.coded_frame(), memory.df)
+    by_case = memory.df.groupby("case:concept:name", observed=True)
+    assert by_case["case:channel"].first().dropna().astype(str).to_dict() == {"a": "online", "b": "postal"}
+    assert str(by_case["case:due"].first()["a"].tz_localize(None)) == "2025-03-12 08:00:00"
+    assert list(files.warnings) == list(memory.warnings)
+
+
 def _error(path: Path, storage: str) -> str:
     with pytest.raises(LogValidationError) as err:
         read_log(path, storage=storage, **MAPPED)

@@ -23,12 +23,14 @@ _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 _MAX_HOURS = 100_000
 
 
-def constant_offset(first: int, last: int, unit: str, timezone: str) -> int | None:
+def constant_offset(first: int, last: int, unit: str, timezone: str, *, max_hours: int = _MAX_HOURS) -> int | None:
     """The UTC offset of ``timezone`` in ticks of ``unit`` if it is the same at every instant
-    from ``first`` to ``last`` (int64 UTC ticks), else None."""
+    from ``first`` to ``last`` (int64 UTC ticks), else None. A span longer than ``max_hours``
+    hours is not checked (None): a caller about to convert more values than that may allow more
+    than the default, never less."""
     per_hour = 3600 * _PER_SECOND[unit]
     h0, h1 = first // per_hour, last // per_hour + 1
-    if h1 - h0 > _MAX_HOURS:
+    if h1 - h0 > max(max_hours, _MAX_HOURS):
         return None
     ends = np.array([first, last], dtype=np.int64)
     at_ends = pd.DatetimeIndex(ends.view(f"datetime64[{unit}]")).tz_localize("UTC").tz_convert(timezone)

@@ -1,11 +1,21 @@
 """The data-quality warnings of a log left on its Parquet files, computed where the files are read.
 
 The in-memory reader (:func:`procsimp.read.frame.frame_to_log`) checks its events with numpy; a
-:class:`~procsimp.read.parquet_source.ParquetSource` gets the same figures from a few aggregate
-queries over the files and over the encoded ``events`` table, and words them with the same
-functions (:mod:`procsimp.read.notes`), so that a log gives the same warnings, in the same order,
-whichever way it is read. Only counts, the first few positions and a few sample values come back
-to Python.
+:class:`~procsimp.read.parquet_source.ParquetSource` gets the same figures with as few passes over
+the events as it can, and words them with the same functions (:mod:`procsimp.read.notes`), so that
+a log gives the same warnings, in the same order, whichever way it is read:
+
+* the encoding of the files (:meth:`ParquetSource.encoded
+  <procsimp.read.parquet_source.ParquetSource.encoded>`), which reads them once, also counts the
+  events it leaves out and finds the values with invisible characters (among the distinct values);
+* one query over the encoded ``events`` table, one sort of each dossier's events, gives the
+  dossiers, the single-event ones, ties, dossiers not in time order, times at midnight (one
+  addition when the timezone keeps one offset over the log's span, as the in-memory reader
+  does), events without an officer and dossiers without a service;
+* the files are read again only to show a flaw found (its first positions, an example), and the
+  duplicates are looked for only when some events share their dossier and time.
+
+Only counts, the first few positions and a few sample values come back to Python.
 
 A position is the event's place in the files taken one after the other (the row number of the
 DataFrame the in-memory reader would build), as the in-memory reader of a Parquet file says it.
@@ -26,7 +36,7 @@ import pandas as pd
 from procsimp.core.log import CASE_ROLES, TEXT_ROLES, TIME_ROLES
 from procsimp.errors import LogValidationError
 from procsimp.read import notes as _notes
-from procsimp.read.parquet_source import _WHITESPACE, quote, sql_string, visible_sql
+from procsimp.read.parquet_source import _WHITESPACE, SHOWN, quote, sql_string, visible_sql
 
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.read.parquet_source import ParquetSource
@@ -34,22 +44,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["check_times", "source_warnings"]
 
 _DAY_US = 86_400_000_000
-#: positions named in a warning, as :class:`procsimp.read.frame.Rows` names them
-_SHOWN = 5
 
 
 def _offsets_sql(src: ParquetSource) -> str:
     """A SQL list: the position of the first row of each file (the files one after the other)."""
-    if "offsets" not in src._facts:
-        if any("://" in f for f in src.files):  # at a URI: counted by the database that reads them (Spark)
-            counted = dict(src.query(f"SELECT __procsimp_file, count(*) FROM {src.scan()} GROUP BY __procsimp_file"))
-            sizes = [int(counted.get(f, 0)) for f in src.files]
-        else:  # a file's footer tells
-            import pyarrow.parquet as pq
-
-            sizes = [pq.read_metadata(f).num_rows for f in src.files]
-        src._facts["offsets"] = [sum(sizes[:i]) for i in range(len(sizes))]
-    return f"[{', '.join(map(str, src._facts['offsets']))}]"
+    return f"[{', '.join(map(str, src.offsets()))}]"
 
 
 def _position_sql(src: ParquetSource) -> str:
@@ -66,30 +65,6 @@ def _where(first: list[Any] | None, total: int) -> str:
 
 def _raw(src: ParquetSource, role: str) -> str:
     return f"CAST({quote(src.columns[role])} AS VARCHAR)"
-
-
-def _missing_sql(src: ParquetSource, role: str) -> str:
-    """The condition that an event has no value for a text role once read (empty, blank or only
-    invisible characters): the blank values are found among the distinct values, so that no event
-    is normalised one by one."""
-    key = f"blank_{role}"
-    if key not in src._facts:
-        raw = _raw(src, role)
-        # only a value made of white space and invisible characters is blank (NFC makes no blank)
-        from procsimp.read.frame import INVISIBLE
-
-        src._facts[key] = [v for (v,) in src.query(
-            f"SELECT DISTINCT {raw} AS raw FROM {src.scan()} "
-            f"WHERE regexp_full_match({raw}, {sql_string(f'[{_WHITESPACE}{INVISIBLE}]*')})")]
-    blank = src._facts[key]
-    listed = f" OR {_raw(src, role)} IN ({', '.join(sql_string(v) for v in blank)})" if blank else ""
-    return f"({_raw(src, role)} IS NULL{listed})"
-
-
-def _kept_sql(src: ParquetSource) -> str:
-    """The condition that an event of the files can be placed (case, step, completion time)."""
-    return (f"NOT {_missing_sql(src, 'case')} AND NOT {_missing_sql(src, 'activity')} "
-            f"AND {src.raw_time_sql('timestamp')} IS NOT NULL")
 
 
 def _shown_time(micros: int, timezone: str) -> str:
@@ -129,7 +104,7 @@ def _bad_times(src: ParquetSource) -> dict[str, tuple[int, int, list[Any], list[
                 raw = src.raw_time_sql(role)
                 bad = f"({raw} < {first} OR {raw} >= {last})"
                 parts.append(f"count({raw}), count(*) FILTER (WHERE {bad}), "
-                             f"list(pos ORDER BY pos) FILTER (WHERE {bad})[1:{_SHOWN}], "
+                             f"list(pos ORDER BY pos) FILTER (WHERE {bad})[1:{SHOWN}], "
                              f"list({raw} ORDER BY pos) FILTER (WHERE {bad})[1:3]")
             row = src.query(f"SELECT {', '.join(parts)} FROM (SELECT *, {_position_sql(src)} AS pos "
                             f"FROM {src.scan()})")[0]
@@ -171,19 +146,16 @@ def _nested(src: ParquetSource) -> list[str]:
 
 
 def _invisible(src: ParquetSource) -> list[str]:
-    """Text columns with values that hold invisible characters (removed on reading)."""
-    from procsimp.read.frame import INVISIBLE, ascii_repr
+    """Text columns with values that hold invisible characters (removed on reading): the values
+    were found among each column's distinct values when the files were encoded; the files are
+    read again only for the first event that has one."""
+    from procsimp.read.frame import ascii_repr
 
     out = []
-    pattern = sql_string(f"[{INVISIBLE}]")
-    roles = [role for role in TEXT_ROLES if role in src.columns]
-    # (NFC and stripping neither make nor remove those characters: the raw values tell)
-    found = src.query("SELECT " + ", ".join(
-        "bool_or(" + " OR ".join(f"contains({_raw(src, role)}, {sql_string(ch)})" for ch in INVISIBLE) + ")"
-        for role in roles) + f" FROM {src.scan()}")[0]
-    for role in (role for role, hit in zip(roles, found, strict=True) if hit):
+    found = src.encoded().invisible
+    for role in (role for role in TEXT_ROLES if found.get(role)):
         raw = _raw(src, role)
-        hits = [v for (v,) in src.query(f"SELECT DISTINCT {raw} FROM {src.scan()} WHERE regexp_matches({raw}, {pattern})")]
+        hits = found[role]
         listed = ", ".join(sql_string(v) for v in hits)
         (example,) = src.query(f"SELECT arg_min(trim(nfc_normalize({raw}), {sql_string(_WHITESPACE)}), pos) FROM "
                                f"(SELECT *, {_position_sql(src)} AS pos FROM {src.scan()} WHERE {raw} IN ({listed}))")[0]
@@ -192,27 +164,12 @@ def _invisible(src: ParquetSource) -> list[str]:
 
 
 def _dropped(src: ParquetSource) -> list[str]:
-    """Events left out for an empty case id, step or completion time, one warning per column."""
-    lacks = {"case": _missing_sql(src, "case"), "activity": _missing_sql(src, "activity"),
-             "timestamp": f"{src.raw_time_sql('timestamp')} IS NULL"}
-    counts = src.query(f"SELECT {', '.join(f'count(*) FILTER (WHERE {cond})' for cond in lacks.values())} "
-                       f"FROM {src.scan()}")[0]
-    out = []
-    for (role, cond), count in zip(lacks.items(), counts, strict=True):
-        if count:
-            positions = [p for (p,) in src.query(f"SELECT {_position_sql(src)} AS pos FROM {src.scan()} WHERE {cond} "
-                                                 f"ORDER BY pos LIMIT {_SHOWN}")]
-            out.append(_notes.dropped(int(count), role, src.columns[role], _where(positions, int(count))))
-    return out
-
-
-def _unsorted(src: ParquetSource, events: str) -> list[str]:
-    """Dossiers whose events, in the order of the files, go back in time."""
-    (n,) = src.query(f"""
-SELECT count(DISTINCT case_id) FROM (
-  SELECT case_id, t_end < lag(t_end) OVER (PARTITION BY case_id ORDER BY f, r) AS back FROM {events})
-WHERE back""")[0]
-    return [_notes.unsorted(int(n))] if n else []
+    """Events left out for an empty case id, step or completion time, one warning per column
+    (counted when the files were encoded)."""
+    dropped = src.encoded().dropped
+    return [_notes.dropped(count, role, src.columns[role], _where(list(positions), count))
+            for role in ("case", "activity", "timestamp") if role in dropped
+            for count, positions in [dropped[role]]]
 
 
 def _case_values(src: ParquetSource) -> list[str]:
@@ -223,17 +180,65 @@ def _case_values(src: ParquetSource) -> list[str]:
             for role in CASE_ROLES if role in differ and role in src.columns]
 
 
+def _midnight_sql(src: ParquetSource) -> str:
+    """The condition that an event's completion time is at local midnight: one addition when the
+    timezone's offset is the same over the log's span (as the in-memory reader finds it,
+    :func:`procsimp.core._tz.constant_offset`), else a conversion of each time."""
+    from procsimp.core._tz import constant_offset
+
+    facts = src.facts()
+    offset = None
+    if facts["first"] is not None and facts["last"] is not None:
+        # (checking the offset at every hour of the span is cheaper than converting every event)
+        offset = constant_offset(int(facts["first"]), int(facts["last"]), "us", src.timezone,
+                                 max_hours=max(facts["events"], 1))
+    if offset is not None:
+        return f"(t_end + {offset}) % {_DAY_US} = 0"
+    local = f"epoch_us(timezone({sql_string(src.timezone)}, to_timestamp(0) + to_microseconds(t_end)))"
+    return f"{local} % {_DAY_US} = 0"
+
+
+def _figures(src: ParquetSource, events: str) -> dict[str, int]:
+    """The figures of the quality warnings that read the encoded events, from one pass that sorts
+    each dossier's events by time then position in the files (computed once): events, dossiers,
+    single-event dossiers, events at the time of the event before them in their dossier (ties),
+    dossiers whose events go back in time in the order of the files, events at midnight, events
+    without an officer, dossiers without a service.
+
+    A dossier's events go back in time in the files' order exactly when, sorted by time, one
+    comes from a later place in the files than the next (so the one sort serves both)."""
+    from procsimp.read.frame import NO_SERVICE
+
+    key = "figures"
+    if key not in src._facts:
+        enc = src.encoded()
+        names = enc.dictionaries["service"]
+        no_service = (f"count(*) FILTER (WHERE first AND svc = {names.index(NO_SERVICE)})"
+                      if enc.has_service and NO_SERVICE in names else "0")
+        row = src.query(f"""
+SELECT count(*), count(*) FILTER (WHERE first), count(*) FILTER (WHERE first AND last), count(*) FILTER (WHERE tie),
+  count(DISTINCT CASE WHEN back THEN case_id END), count(*) FILTER (WHERE {_midnight_sql(src)}),
+  count(*) FILTER (WHERE res IS NULL), {no_service}
+FROM (
+  SELECT case_id, res, svc, t_end, lag(t_end) OVER w IS NULL AS first, lead(t_end) OVER w IS NULL AS last,
+    lag(t_end) OVER w = t_end AS tie, lag(f) OVER w > f OR (lag(f) OVER w = f AND lag(r) OVER w > r) AS back
+  FROM {events} WINDOW w AS (PARTITION BY case_id ORDER BY t_end, f, r))""")[0]
+        labels = ("events", "cases", "single", "ties", "unsorted", "midnight", "no_officer", "no_service")
+        src._facts[key] = {label: int(value or 0) for label, value in zip(labels, row, strict=True)}
+    return dict(src._facts[key])
+
+
+def _unsorted(src: ParquetSource, events: str) -> list[str]:
+    """Dossiers whose events, in the order of the files, go back in time."""
+    n = _figures(src, events)["unsorted"]
+    return [_notes.unsorted(n)] if n else []
+
+
 def _no_service(src: ParquetSource, events: str) -> list[str]:
     from procsimp.read.frame import NO_SERVICE
 
-    enc = src.encoded()
-    names = enc.dictionaries["service"]
-    if not enc.has_service or NO_SERVICE not in names:
-        return []
-    (n,) = src.query(f"SELECT count(DISTINCT case_id) FROM {events} WHERE svc = {names.index(NO_SERVICE)}")[0]
-    if n == 0:
-        return []
-    return [_notes.no_service(int(n), src.columns["service"], NO_SERVICE)]
+    n = _figures(src, events)["no_service"]
+    return [_notes.no_service(n, src.columns["service"], NO_SERVICE)] if n else []
 
 
 def _unmapped(src: ParquetSource) -> list[str]:
@@ -267,7 +272,7 @@ def _duplicates(src: ParquetSource, events: str, n: int) -> list[str]:
         compared += others
     offsets = _offsets_sql(src)
     count, positions = src.query(f"""
-SELECT count(*), list(pos ORDER BY pos)[1:{_SHOWN}] FROM (
+SELECT count(*), list(pos ORDER BY pos)[1:{SHOWN}] FROM (
   SELECT {offsets}[e.f] + e.r AS pos, row_number() OVER (PARTITION BY {', '.join(compared)} ORDER BY e.f, e.r) AS k
   FROM {joined})
 WHERE k > 1""")[0]
@@ -276,21 +281,17 @@ WHERE k > 1""")[0]
 
 def _quality(src: ParquetSource, events: str) -> list[str]:
     """Duplicates, single-event dossiers, ties and day-resolution times, missing officers."""
-    tz = sql_string(src.timezone)
-    local = f"epoch_us(timezone({tz}, to_timestamp(0) + to_microseconds(t_end)))"
-    n, cases, single, distinct_times, midnight, no_officer = src.query(f"""
-SELECT sum(n), count(*), count(*) FILTER (WHERE n = 1), sum(times), sum(midnight), sum(no_officer) FROM (
-  SELECT count(*) AS n, count(DISTINCT t_end) AS times, count(*) FILTER (WHERE {local} % {_DAY_US} = 0) AS midnight,
-    count(*) FILTER (WHERE res IS NULL) AS no_officer
-  FROM {events} GROUP BY case_id)""")[0]
-    n, cases = int(n), int(cases)
+    figures = _figures(src, events)
+    n, cases = figures["events"], figures["cases"]
     officers = src.columns.get("resource")
     notes = [
-        _notes.single_events(int(single), cases),
-        _notes.ties(int(midnight) / n, n - int(distinct_times), n - cases),
-        _notes.missing_officers(int(no_officer) / n, officers),
+        _notes.single_events(figures["single"], cases),
+        _notes.ties(figures["midnight"] / n, figures["ties"], n - cases),
+        _notes.missing_officers(figures["no_officer"] / n, officers),
     ]
-    return _duplicates(src, events, n) + [note for note in notes if note]
+    # (duplicates share their dossier and time: without ties there are none)
+    duplicates = _duplicates(src, events, n) if figures["ties"] else []
+    return duplicates + [note for note in notes if note]
 
 
 def source_warnings(src: ParquetSource) -> list[str]:

@@ -58,6 +58,8 @@ BYTES_PER_EVENT = 370
 OUT_OF_CORE_BUDGET = 1 << 30
 #: the smallest budget taken from the memory available
 MIN_BUDGET = 256 << 20
+#: positions named in a warning, as :class:`procsimp.read.frame.Rows` names them
+SHOWN = 5
 
 # Unicode White_Space, as pyarrow's utf8_trim_whitespace strips it
 _WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 32, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
@@ -360,6 +362,11 @@ class Encoding:
     conflict: tuple[str, list[str]] | None = None
     #: role -> (dossiers whose events give that attribute more than one value, the first of them)
     differ: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    #: text role -> its distinct values (as in the files) that hold invisible characters
+    invisible: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: role (case, activity, timestamp) -> (events left out for lacking it, the first
+    #: :data:`SHOWN` positions of those in the files taken one after the other)
+    dropped: Mapping[str, tuple[int, tuple[int, ...]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         import weakref
@@ -499,7 +506,7 @@ class ParquetSource:
         normalised once (not each event's), then every event is coded by joins on those small
         dictionaries; only integers and times are materialised."""
         from procsimp.read.codes import code_table
-        from procsimp.read.frame import NO_SERVICE
+        from procsimp.read.frame import INVISIBLE, NO_SERVICE
 
         prefix = f"procsimp_log{next(_tables)}_"
         con = database.cursor()
@@ -515,6 +522,8 @@ class ParquetSource:
             # raw value -> normalised name -> code (codes in the sorted order of the names)
             maps: dict[str, str] = {}
             names: dict[str, list[str]] = {}
+            invisible: dict[str, tuple[str, ...]] = {}
+            hidden = sql_string(f"[{INVISIBLE}]")
             for role in TEXT_ROLES:
                 if role not in self.columns:
                     names[role] = []
@@ -522,12 +531,16 @@ class ParquetSource:
                 raw = f"CAST({quote(self.columns[role])} AS VARCHAR)"
                 norm = self.text_sql(role)
                 # (the distinct values made first, as a materialised CTE: inlined, DuckDB's plan
-                # normalises every event's value); then ranked in ranges (procsimp.read.codes),
-                # which Spark spreads over its cores
-                distinct = create(f"d_{role}", f"""
+                # normalises every event's value); a blank value's norm is NULL
+                values = create(f"v_{role}", f"""
 WITH d AS MATERIALIZED (SELECT raw, {norm.replace(raw, 'raw')} AS norm FROM (SELECT DISTINCT {raw} AS raw
   FROM {self.scan()} WHERE {raw} IS NOT NULL))
-SELECT raw, norm FROM d WHERE norm IS NOT NULL""")
+SELECT raw, norm FROM d""")
+                # the quality checks' invisible characters, looked for in the distinct values only
+                invisible[role] = tuple(str(v) for (v,) in con.execute(
+                    f"SELECT raw FROM {values} WHERE regexp_matches(raw, {hidden})").fetchall())
+                # then ranked in ranges (procsimp.read.codes), which Spark spreads over its cores
+                distinct = create(f"d_{role}", f"SELECT raw, norm FROM {values} WHERE norm IS NOT NULL")
                 maps[role] = code_table(con, distinct, create, f"m_{role}")
                 names[role] = [str(v) for (_, v) in con.execute(
                     f"SELECT DISTINCT code, norm FROM {maps[role]} ORDER BY code").fetchall()]
@@ -544,25 +557,47 @@ SELECT raw, norm FROM d WHERE norm IS NOT NULL""")
                      f"AS {_TIME[role]}" if role in self.columns else f"CAST(NULL AS BIGINT) AS {_TIME[role]}"
                      for role in TIME_ROLES]
             files = ", ".join(sql_string(f) for f in self.files)
+            # every row of the files, those that cannot be placed too (counted for the warnings)
             coded = create("coded", f"""
-SELECT * FROM (SELECT {', '.join(codes)}, {', '.join(times)}, list_position([{files}], s.__procsimp_file) AS f,
-  s.file_row_number AS r FROM {self.scan()} s {' '.join(joins)})
-WHERE case_id IS NOT NULL AND act IS NOT NULL AND t_end IS NOT NULL""")
+SELECT {', '.join(codes)}, {', '.join(times)}, list_position([{files}], s.__procsimp_file) AS f,
+  s.file_row_number AS r FROM {self.scan()} s {' '.join(joins)}""")
+            dropped = self._dropped(con, coded)
+            # (filtered only when some rows lack a value: a filter makes DuckDB take the table of
+            # events for the small side of its joins)
+            placed = "act IS NOT NULL AND t_end IS NOT NULL" if dropped else "true"
+            placed_e = "e.act IS NOT NULL AND e.t_end IS NOT NULL" if dropped else "true"
             first = "(t_end, f, r)"
-            attrs = ", ".join(f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-                              for c in ("service_ev", "channel_ev", "outcome_ev", "t_recv", "t_due"))
             attributes = {"channel": "channel_ev", "outcome": "outcome_ev", "received": "t_recv", "due": "t_due"}
+            kept_attrs = ("service_ev", "channel_ev", "outcome_ev", "t_recv", "t_due")
+            # a dossier's attribute is its first event's that has one: when its events agree (the
+            # smallest value is the largest, the usual case) that is the smallest, and only the
+            # dossiers whose events disagree are looked at event by event (an arg_min over the
+            # order of the events costs five times a min and a max)
+            span = create("span", "SELECT case_id, " + ", ".join(f"min({c}) AS {c}_lo, max({c}) AS {c}_hi"
+                                                                for c in kept_attrs)
+                          + f" FROM {coded} WHERE case_id IS NOT NULL AND {placed} GROUP BY case_id")
+            disagree = " OR ".join(f"{c}_lo <> {c}_hi" for c in kept_attrs)
+            (n_disagree,) = con.execute(f"SELECT count(*) FROM {span} WHERE {disagree}").fetchall()[0]
+            join = ""
+            values_sql = ", ".join(f"s.{c}_lo AS {c}" for c in kept_attrs)
+            if n_disagree:
+                attrs = ", ".join(f"arg_min({c}, {first}) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in kept_attrs)
+                firsts = create("firsts", f"SELECT case_id, {attrs} FROM {coded} WHERE {placed} AND case_id IN "
+                                          f"(SELECT case_id FROM {span} WHERE {disagree}) GROUP BY case_id")
+                join = f" LEFT JOIN {firsts} x ON x.case_id = s.case_id"
+                values_sql = ", ".join(f"CASE WHEN x.case_id IS NULL THEN s.{c}_lo ELSE x.{c} END AS {c}"
+                                       for c in kept_attrs)
             # (two values or more: the smallest and the largest differ, cheaper than a distinct count)
-            counted = ", ".join(f"min({c}) <> max({c}) AS d_{role}" for role, c in attributes.items())
-            cases = create("cases", f"SELECT case_id, {attrs}, min(service_ev) <> max(service_ev) AS many_services, "
-                                    f"{counted} "
-                                    f"FROM {coded} GROUP BY case_id")
+            counted = ", ".join(f"s.{c}_lo <> s.{c}_hi AS d_{role}" for role, c in attributes.items())
+            cases = create("cases", f"SELECT s.case_id, {values_sql}, s.service_ev_lo <> s.service_ev_hi AS "
+                                    f"many_services, {counted} FROM {span} s{join}")
             differ_row = con.execute("SELECT " + ", ".join(
                 f"count(*) FILTER (WHERE d_{role}), min(case_id) FILTER (WHERE d_{role})" for role in attributes)
                 + f" FROM {cases}").fetchall()[0]
             conflict = con.execute(
                 f"SELECT c.case_id, list(DISTINCT e.service_ev) FROM (SELECT case_id FROM {cases} WHERE many_services "
-                f"LIMIT 1) c JOIN {coded} e ON e.case_id = c.case_id WHERE e.service_ev IS NOT NULL GROUP BY c.case_id"
+                f"LIMIT 1) c JOIN {coded} e ON e.case_id = c.case_id WHERE e.service_ev IS NOT NULL "
+                f"AND {placed_e} GROUP BY c.case_id"
             ).fetchall()
             has_service = bool(con.execute(f"SELECT count(service_ev) > 0 FROM {cases}").fetchall()[0][0])
             # a dossier's values are its first event's: the dictionaries keep the values dossiers have
@@ -585,7 +620,8 @@ WHERE case_id IS NOT NULL AND act IS NOT NULL AND t_end IS NOT NULL""")
             name = create("events", f"""
 SELECT e.case_id, e.act, e.res, e.unit, {recode['service']} AS svc, {recode['channel']} AS channel,
   {recode['outcome']} AS outcome, e.t_end, e.t_start, c.t_recv, c.t_due, e.f, e.r
-FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
+FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id
+WHERE {placed_e}""", keep=True)
             dictionaries = {"case": names["case"], "activity": names["activity"], "resource": names["resource"],
                             "unit": names["unit"], "service": names["service"], "channel": names["channel"],
                             "outcome": names["outcome"]}
@@ -607,7 +643,39 @@ FROM {coded} e JOIN {cases} c ON c.case_id = e.case_id""", keep=True)
         differ = {role: (int(differ_row[2 * i]), names["case"][differ_row[2 * i + 1]])
                   for i, role in enumerate(attributes) if differ_row[2 * i]}
         return Encoding(database=database, name=name, dictionaries=dictionaries, has_service=has_service,
-                        conflict=conflict_names, differ=differ)
+                        conflict=conflict_names, differ=differ, invisible=invisible, dropped=dropped)
+
+    def _dropped(self, con: Any, coded: str) -> dict[str, tuple[int, tuple[int, ...]]]:
+        """Role -> (events of the table ``coded`` left out for lacking it, the first positions of
+        those), for the case id, the step and the completion time; positions (from
+        :meth:`offsets`) are looked up only when some event is left out."""
+        lacks = {"case": "case_id IS NULL", "activity": "act IS NULL", "timestamp": "t_end IS NULL"}
+        counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for c in lacks.values())
+                             + f" FROM {coded}").fetchall()[0]
+        if not any(counts):
+            return {}
+        offsets = ", ".join(map(str, self.offsets(con)))
+        firsts = con.execute("SELECT " + ", ".join(f"list(pos ORDER BY pos) FILTER (WHERE {c})[1:{SHOWN}]"
+                                                   for c in lacks.values())
+                             + f" FROM (SELECT *, [{offsets}][f] + r AS pos FROM {coded})").fetchall()[0]
+        return {role: (int(n), tuple(int(p) for p in (shown or [])))
+                for role, n, shown in zip(lacks, counts, firsts, strict=True) if n}
+
+    def offsets(self, con: Any = None) -> list[int]:
+        """The position of the first row of each file, the files taken one after the other: from
+        the files' footers, or at a URI counted by the database that reads them (Spark), on the
+        cursor ``con`` (default: one of the encoding's database)."""
+        if "offsets" not in self._facts:
+            if any("://" in f for f in self.files):
+                sql = f"SELECT __procsimp_file, count(*) FROM {self.scan()} GROUP BY __procsimp_file"
+                counted = dict(con.execute(sql).fetchall() if con is not None else self.query(sql))
+                sizes = [int(counted.get(f, 0)) for f in self.files]
+            else:
+                import pyarrow.parquet as pq
+
+                sizes = [pq.read_metadata(f).num_rows for f in self.files]
+            self._facts["offsets"] = [sum(sizes[:i]) for i in range(len(sizes))]
+        return list(self._facts["offsets"])
 
     @property
     def narrowed(self) -> bool:
