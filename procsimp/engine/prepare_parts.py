@@ -20,6 +20,7 @@ size of the log. The SQL windows stay for Spark, which builds the table in its o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -106,17 +107,15 @@ def _parts(reader: Any, size: int) -> Any:
         yield pa.Table.from_batches(held)
 
 
-def build_in_parts(con: Any, name: str, rows: str, svc: str, offsets: str, wheres: list[str],
-                   calendar: WorkCalendar, n_act: int, budget: int) -> int:
-    """Create the table ``name`` (the columns of
+def build_in_parts(con: Any, name: str, columns: Mapping[str, str], rows: str, svc: str, offsets: str,
+                   wheres: list[str], calendar: WorkCalendar, n_act: int, budget: int) -> int:
+    """Create the table ``name`` (``columns``: name -> DuckDB type, those of
     :data:`~procsimp.engine.prepare_sql.EVENT_COLUMNS`) through the DuckDB connection ``con``
     (the events stream in on a cursor of its own) from
     ``rows`` (the coded events, as ``e``; ``svc`` their service expression), one batch of
     services (``wheres``: WHERE clauses over ``e``) and one part at a time; ``offsets`` is the
     table of each dossier's offset in the whole log (``case_id, base``). Returns the parts made."""
-    from procsimp.engine.prepare_sql import EVENT_COLUMNS
-
-    con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in EVENT_COLUMNS.items())})")
+    con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
     cases, bases = con.execute(f"SELECT case_id, base FROM {offsets}").fetchnumpy().values()
     base = np.zeros(int(cases.max()) + 1 if len(cases) else 0, dtype=np.int64)
     base[np.asarray(cases, dtype=np.int64)] = np.asarray(bases, dtype=np.int64)
@@ -126,19 +125,17 @@ def build_in_parts(con: Any, name: str, rows: str, svc: str, offsets: str, where
     stream = con.cursor()  # a query on ``con`` would end the stream
     try:
         for where in wheres:
-            made += _append(con, stream, name, rows, svc, where, base, calendar, n_act, size)
+            made += _append(con, stream, name, ", ".join(columns), rows, svc, where, base, calendar, n_act, size)
     finally:
         stream.close()
     return made
 
 
-def _append(con: Any, stream: Any, name: str, rows: str, svc: str, where: str, base: np.ndarray,
+def _append(con: Any, stream: Any, name: str, listed: str, rows: str, svc: str, where: str, base: np.ndarray,
             calendar: WorkCalendar, n_act: int, size: int) -> int:
-    """Append the events of one batch of services (``where``) to ``name``, part by part."""
-    from procsimp.engine.prepare_sql import EVENT_COLUMNS
-
+    """Append the events of one batch of services (``where``) to ``name`` (``listed``: its
+    columns), part by part."""
     picked = ", ".join(f"{svc} AS svc" if c == "svc" else f"e.{c}" for c in _FETCHED)
-    listed = ", ".join(EVENT_COLUMNS)
     made = 0
     reader = stream.sql(f"SELECT {picked} FROM {rows} e {where} ORDER BY e.case_id, e.t_end, e.f, e.r"
                             ).to_arrow_reader(min(size, 1 << 17))

@@ -15,6 +15,11 @@ and value for value, for a log that stands on its Parquet files
 * the alignment columns (``is_start``, ``is_end``, ``prev_act``, ``prev_end``, ``prev_wm``,
   ``edge_first``, ``occ``, ``next_occ``) with window functions per dossier; ``rn`` from each dossier's offset.
 
+That is the SQL way, Spark's. On procsimp's DuckDB (the default), the calendar and alignment
+columns come instead from the numpy code of the in-memory path, on parts of whole dossiers
+streamed out of one sort (:mod:`procsimp.engine.prepare_parts`): the window functions sorted each
+dossier's events three times, the most costly step of ``flag`` on a large log.
+
 DuckDB streams the files and spills to its temporary folder when the data outgrow its memory
 limit; the table stays in DuckDB, and only the dictionaries come back to Python. A log larger than
 the out-of-core budget is prepared one batch of services at a time
@@ -238,7 +243,7 @@ def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = N
             from procsimp.read.parquet_source import out_of_core_budget
 
             made_events = True
-            build_in_parts(con, name, rows, svc, offsets, batches, calendar, len(names["activity"]),
+            build_in_parts(con, name, EVENT_COLUMNS, rows, svc, offsets, batches, calendar, len(names["activity"]),
                            out_of_core_budget())
             batches = []  # (the windows below are Spark's)
         else:
