@@ -33,8 +33,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PART_BYTES_PER_EVENT", "build_in_parts"]
 
 #: bytes of the memory budget per event of a part held in Python (the fetched codes and times,
-#: the calendar's temporaries and the table's columns), measured at 20M events
-PART_BYTES_PER_EVENT = 1000
+#: the calendar's temporaries and the table's columns come to a few hundred): about 540,000
+#: events a part under the 1 GiB budget, so that the part and DuckDB's budget stay under 2 GB
+PART_BYTES_PER_EVENT = 2000
 
 _NAT = np.iinfo(np.int64).min
 
