@@ -77,9 +77,9 @@ def _both(path: Path) -> tuple[procsimp.EventLog, procsimp.EventLog]:
 
 
 def _assert_same_events(memory: procsimp.EventLog, ooc: procsimp.EventLog, calendar: WorkCalendar,
-                        database: object = None) -> None:
+                        database: object = None, *, numpy: bool | None = None) -> None:
     a = prepare(memory, calendar)
-    b = prepare_sql(ooc.parquet, calendar, database or new_database())
+    b = prepare_sql(ooc.parquet, calendar, database or new_database(), numpy=numpy)
     left, right = a.table, b.table.arrow()
     # schema-driven: a column added to one path and not the other fails here
     assert left.schema.names == right.schema.names == list(EVENT_COLUMNS)
@@ -99,39 +99,77 @@ def _assert_same_events(memory: procsimp.EventLog, ooc: procsimp.EventLog, calen
     assert not ooc.materialised
 
 
+@pytest.mark.parametrize("numpy", [True, False], ids=["numpy-parts", "sql-windows"])
 @pytest.mark.parametrize("name", ["en", "vi", "plain", "hive"])
-def test_sql_prepare_gives_the_numpy_events_table(parquet_logs: dict[str, Path], name: str) -> None:
+def test_sql_prepare_gives_the_numpy_events_table(parquet_logs: dict[str, Path], name: str, numpy: bool) -> None:
+    """Both ways of building the table from the files (numpy a part at a time, DuckDB's default;
+    SQL windows, Spark's) give the in-memory table."""
     memory, ooc = _both(parquet_logs[name])
-    _assert_same_events(memory, ooc, default_calendar())
+    _assert_same_events(memory, ooc, default_calendar(), numpy=numpy)
 
 
-def test_sql_prepare_with_another_calendar_and_a_timezone_with_changes(parquet_logs: dict[str, Path]) -> None:
+@pytest.mark.parametrize("numpy", [True, False], ids=["numpy-parts", "sql-windows"])
+def test_sql_prepare_with_another_calendar_and_a_timezone_with_changes(parquet_logs: dict[str, Path],
+                                                                       numpy: bool) -> None:
     """Three office periods, Saturday work and a timezone whose offset changes (summer time): the
     working minutes still equal the calendar's own."""
     memory = procsimp.read_log(parquet_logs["plain"], storage="memory", timezone="Europe/Amsterdam")
     ooc = procsimp.read_log(parquet_logs["plain"], storage="parquet", timezone="Europe/Amsterdam")
     calendar = WorkCalendar(timezone="Europe/Amsterdam", hours=(("08:00", "10:00"), ("10:15", "12:00"), ("13:00", "17:30")),
                             weekdays=(0, 1, 2, 3, 4, 5), country="NL")
-    _assert_same_events(memory, ooc, calendar)
+    _assert_same_events(memory, ooc, calendar, numpy=numpy)
 
 
-def test_sql_prepare_in_batches_of_services(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("numpy", [True, False], ids=["numpy-parts", "sql-windows"])
+def test_sql_prepare_in_batches_of_services(parquet_logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                            numpy: bool) -> None:
     """Under a budget smaller than the log, the events table is built one batch of services at a
-    time (each batch's windows within the budget), stored service by service: the same table."""
-    from procsimp.engine import batches
+    time (each batch's sorts within the budget; with numpy, parts of whole dossiers of a few
+    thousand events), stored service by service: the same table."""
+    from procsimp.engine import batches, prepare_parts
 
     made: list[list[list[int | None]]] = []
     real = batches.service_batches
     monkeypatch.setattr(batches, "service_batches", lambda counts, budget: made.append(real(counts, budget)) or made[-1])
+    parts: list[int] = []
+    real_part = prepare_parts._part_table
+    monkeypatch.setattr(prepare_parts, "_part_table",
+                        lambda part, *args: parts.append(part.num_rows) or real_part(part, *args))
     monkeypatch.setattr(parquet_source, "out_of_core_budget", lambda: 2_000_000)  # about 5,000 events
     memory, ooc = _both(parquet_logs["vi"])
     database = new_database()
-    _assert_same_events(memory, ooc, default_calendar(), database)
+    _assert_same_events(memory, ooc, default_calendar(), database, numpy=numpy)
     assert len(made) == 1 and len(made[0]) == len(memory.services) > 1
+    if numpy:  # parts of at most the budget's events, plus one dossier
+        size = 2_000_000 // prepare_parts.PART_BYTES_PER_EVENT
+        longest = int(memory.df.groupby(memory.df["case:concept:name"], observed=True).size().max())
+        assert len(parts) > len(memory.services) and sum(parts) == memory.n_events
+        assert max(parts) < size + longest
+    else:
+        assert not parts
     # stored by service: each service's rows are together, in the order of the batches
-    table = prepare_sql(ooc.parquet, default_calendar(), database).table
+    table = prepare_sql(ooc.parquet, default_calendar(), database, numpy=numpy).table
     svc = [s for (s,) in database.execute(f"SELECT svc FROM {table.name}").fetchall()]
     assert svc == sorted(svc)
+
+
+def test_parts_hold_whole_dossiers() -> None:
+    """The sorted events stream in record batches that cut dossiers anywhere; the parts regroup
+    them into whole dossiers, a dossier larger than a part being a part of its own."""
+    from procsimp.engine.prepare_parts import _parts
+
+    cases = np.repeat(np.arange(12, dtype=np.int32), [1, 5, 2, 9, 1, 1, 3, 20, 2, 2, 4, 1])
+    table = pa.table({"case_id": cases, "x": np.arange(len(cases))})
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=3))
+    parts = list(_parts(reader, 6))
+    assert pa.concat_tables(parts).equals(table)
+    seen: set[int] = set()
+    for part in parts:
+        ids = set(part.column("case_id").to_pylist())
+        assert not ids & seen  # no dossier in two parts
+        seen |= ids
+        assert part.num_rows < 6 + 20  # the size, plus at most one dossier read on
+    assert len(parts) >= 5 and any(7 in p.column("case_id").to_pylist() for p in parts)
 
 
 def test_sql_prepare_on_a_real_log(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.core.calendar import WorkCalendar
     from procsimp.core.log import EventLog
 
-__all__ = ["DEFAULT_SERVICE", "Prepared", "prepare", "encode", "to_micros"]
+__all__ = ["DEFAULT_SERVICE", "Prepared", "events_table", "prepare", "encode", "to_micros", "work_minutes"]
 
 #: the service name used for a log without a service column (and for cases without a service)
 DEFAULT_SERVICE = "all"
@@ -102,7 +102,7 @@ def to_micros(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, mask
 
 
-def _work_minutes(micros: np.ndarray, mask: np.ndarray, calendar: WorkCalendar) -> np.ndarray:
+def work_minutes(micros: np.ndarray, mask: np.ndarray, calendar: WorkCalendar) -> np.ndarray:
     """Working minutes of each time (one vectorised calendar call); NaN where missing."""
     if mask.all():
         return np.full(len(micros), np.nan)
@@ -226,16 +226,83 @@ def _times_of(df: pd.DataFrame, name: str, calendar: WorkCalendar | None) -> tup
     if series is None:
         return None, None, None
     micros, missing = to_micros(series)
-    return micros, missing, (_work_minutes(micros, missing, calendar) if calendar is not None else None)
+    return micros, missing, (work_minutes(micros, missing, calendar) if calendar is not None else None)
+
+
+def events_table(
+    *,
+    case: np.ndarray,
+    act: np.ndarray,
+    n_act: int,
+    svc: np.ndarray,
+    res: np.ndarray | None,
+    unit: np.ndarray | None,
+    channel: np.ndarray | None,
+    outcome: np.ndarray | None,
+    end: tuple[np.ndarray, np.ndarray, np.ndarray],
+    start: tuple[Any, Any, Any],
+    received: tuple[Any, Any, Any],
+    due: tuple[Any, Any],
+    rn: np.ndarray | None = None,
+) -> pa.Table:
+    """The ``events`` table of events sorted by case, then time: the codes (int32, -1 for
+    missing; None for a column without values), each time as (microseconds, missing mask,
+    working minutes) or Nones, and the alignment columns computed here. ``rn``: the events' row
+    numbers in the whole log (default 0, 1, ...), for a part of a log made of whole dossiers;
+    ``next_occ`` is then one of them too."""
+    import pyarrow as pa
+
+    n = len(case)
+    col = _Columns(n)
+    t_end, end_na, wm_end = end
+    t_start, start_na, wm_start = start
+    t_recv, recv_na, wm_recv = received
+    t_due, due_na = due
+    # case boundaries of the case-sorted log: a case starts where the case code changes
+    is_start = np.ones(n, dtype=bool)
+    np.not_equal(case[1:], case[:-1], out=is_start[1:])
+    is_end = np.ones(n, dtype=bool)
+    is_end[:-1] = is_start[1:]
+    prev_na = is_start | _shifted(end_na, is_start)
+    prev_act = _shifted(act, is_start)
+    prev_act[is_start] = -1
+    occ, next_occ = _occurrences(case, act, n_act)
+    if rn is None:
+        rn = np.arange(n, dtype=np.int64)
+    else:
+        next_occ = np.where(next_occ >= 0, rn[np.maximum(next_occ, 0)], -1)
+    columns: dict[str, Any] = {
+        "rn": pa.array(rn),
+        "case_id": col.codes(case),
+        "act": col.codes(act),
+        "svc": col.codes(svc),
+        "res": col.codes(res),
+        "unit": col.codes(unit),
+        "channel": col.codes(channel),
+        "outcome": col.codes(outcome),
+        "is_start": pa.array(is_start),
+        "is_end": pa.array(is_end),
+        "prev_act": col.codes(prev_act),
+        "edge_first": pa.array(_first_edges(case, prev_act, act, n_act, is_start)),
+        "occ": pa.array(occ),
+        "next_occ": col.values(next_occ, next_occ < 0, pa.int64()),
+        "t_end": col.times(t_end, end_na),
+        "prev_end": col.times(_shifted(t_end, is_start), prev_na),
+        "wm_end": col.floats(wm_end, end_na),
+        "prev_wm": col.floats(_shifted(wm_end, is_start), prev_na),
+        "t_start": col.times(t_start, start_na),
+        "wm_start": col.floats(wm_start, start_na),
+        "t_recv": col.times(t_recv, recv_na),
+        "wm_recv": col.floats(wm_recv, recv_na),
+        "t_due": col.times(t_due, due_na),
+    }
+    return pa.table(columns)
 
 
 def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     """Build the engine's ``events`` table for ``log`` (the log is not modified)."""
-    import pyarrow as pa
-
     df = log.df
     n = len(df)
-    col = _Columns(n)
 
     case_codes, case_cats = encode(df[CASE], n)
     act_codes, act_cats = encode(df[ACTIVITY], n)
@@ -251,49 +318,19 @@ def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
     ch_codes, ch_cats = _codes_of(df, CHANNEL, n)
     out_codes, out_cats = _codes_of(df, OUTCOME, n)
 
-    # case boundaries of the case-sorted log: a case starts where the case code changes
-    is_start = np.ones(n, dtype=bool)
-    np.not_equal(case_codes[1:], case_codes[:-1], out=is_start[1:])
-    is_end = np.ones(n, dtype=bool)
-    is_end[:-1] = is_start[1:]
-
     t_end, end_na, wm_end = _times_of(df, TIMESTAMP, calendar)
     if t_end is None:  # no completion time at all (not a valid log, but keep the shapes)
         t_end, end_na, wm_end = np.full(n, _NAT, np.int64), np.ones(n, bool), np.full(n, np.nan)
-    prev_na = is_start | _shifted(end_na, is_start)
-    prev_act = _shifted(act_codes, is_start)
-    prev_act[is_start] = -1
-    occ, next_occ = _occurrences(case_codes, act_codes, len(act_cats))
     t_start, start_na, wm_start = _times_of(df, START, calendar)
     t_recv, recv_na, wm_recv = _times_of(df, RECEIVED, calendar)
     t_due, due_na, _ = _times_of(df, DUE, None)
-    columns: dict[str, Any] = {
-        "rn": pa.array(np.arange(n, dtype=np.int64)),
-        "case_id": col.codes(case_codes),
-        "act": col.codes(act_codes),
-        "svc": col.codes(svc_codes),
-        "res": col.codes(res_codes),
-        "unit": col.codes(unit_codes),
-        "channel": col.codes(ch_codes),
-        "outcome": col.codes(out_codes),
-        "is_start": pa.array(is_start),
-        "is_end": pa.array(is_end),
-        "prev_act": col.codes(prev_act),
-        "edge_first": pa.array(_first_edges(case_codes, prev_act, act_codes, len(act_cats), is_start)),
-        "occ": pa.array(occ),
-        "next_occ": col.values(next_occ, next_occ < 0, pa.int64()),
-        "t_end": col.times(t_end, end_na),
-        "prev_end": col.times(_shifted(t_end, is_start), prev_na),
-        "wm_end": col.floats(wm_end, end_na),
-        "prev_wm": col.floats(_shifted(wm_end, is_start), prev_na),
-        "t_start": col.times(t_start, start_na),
-        "wm_start": col.floats(wm_start, start_na),
-        "t_recv": col.times(t_recv, recv_na),
-        "wm_recv": col.floats(wm_recv, recv_na),
-        "t_due": col.times(t_due, due_na),
-    }
+    table = events_table(
+        case=case_codes, act=act_codes, n_act=len(act_cats), svc=svc_codes, res=res_codes, unit=unit_codes,
+        channel=ch_codes, outcome=out_codes, end=(t_end, end_na, wm_end), start=(t_start, start_na, wm_start),
+        received=(t_recv, recv_na, wm_recv), due=(t_due, due_na),
+    )
     return Prepared(
-        table=pa.table(columns),
+        table=table,
         services=svc_cats,
         activities=act_cats,
         cases=case_cats,

@@ -15,6 +15,11 @@ and value for value, for a log that stands on its Parquet files
 * the alignment columns (``is_start``, ``is_end``, ``prev_act``, ``prev_end``, ``prev_wm``,
   ``edge_first``, ``occ``, ``next_occ``) with window functions per dossier; ``rn`` from each dossier's offset.
 
+That is the SQL way, Spark's. On procsimp's DuckDB (the default), the calendar and alignment
+columns come instead from the numpy code of the in-memory path, on parts of whole dossiers
+streamed out of one sort (:mod:`procsimp.engine.prepare_parts`): the window functions sorted each
+dossier's events three times, the most costly step of ``flag`` on a large log.
+
 DuckDB streams the files and spills to its temporary folder when the data outgrow its memory
 limit; the table stays in DuckDB, and only the dictionaries come back to Python. A log larger than
 the out-of-core budget is prepared one batch of services at a time
@@ -169,12 +174,17 @@ def _batches(con: Any, rows: str, svc: str, database: Any) -> list[str]:
     return [f"WHERE {batch_filter(batch, 'e.svc')}" for batch in batches]
 
 
-def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = None) -> Prepared:
+def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = None, *,
+                numpy: bool | None = None) -> Prepared:
     """Build the ``events`` table of ``source`` inside DuckDB, from its encoding
     (:meth:`~procsimp.read.parquet_source.ParquetSource.encoded`, made in ``database``, by default
     procsimp's own); the :class:`Prepared` holds a :class:`DuckDBTable` handle instead of an
     Arrow table. A log of some services only gets its own dictionaries (the codes its values
-    have among its own, as pandas drops unused categories)."""
+    have among its own, as pandas drops unused categories).
+
+    ``numpy``: build the table with the in-memory path's numpy code, a part of the log at a time
+    (:mod:`procsimp.engine.prepare_parts`), or with SQL window functions; None (the default):
+    numpy on DuckDB, SQL elsewhere (Spark builds the table in its own session)."""
     enc = source.encoded(database)
     database = enc.database
     with _lock:
@@ -221,19 +231,31 @@ def prepare_sql(source: ParquetSource, calendar: WorkCalendar, database: Any = N
         ).fetchall()[0]
         if lo is None:
             raise LogReadError(f"{source.source}: no event has a case id, a step and a time")
-        constant, offset = _calendar_tables(con, prefix, calendar, source.timezone, int(lo), int(hi))
-        made += [f"{prefix}days"] + ([] if constant else [f"{prefix}hours"])
-        wm_end, j_end = _work_minutes_sql("e.t_end", "we", prefix, calendar, constant, offset)
-        wm_start, j_start = _work_minutes_sql("e.t_start", "ws", prefix, calendar, constant, offset)
-        wm_recv, j_recv = _work_minutes_sql("e.t_recv", "wr", prefix, calendar, constant, offset)
         # per dossier over the whole log: its events and its offset (the row of its first event)
         offsets = create("base", f"SELECT case_id, n, sum(n) OVER (ORDER BY case_id ROWS BETWEEN UNBOUNDED PRECEDING "
                                  f"AND CURRENT ROW) - n AS base FROM (SELECT case_id, count(*) AS n FROM {rows} "
                                  "GROUP BY case_id)")
+        if numpy is None:
+            numpy = getattr(database, "engine_name", "DuckDB") == "DuckDB"
+        batches = _batches(con, rows, svc, database)
+        if numpy:  # one sort of the events, then the in-memory path's numpy, part by part
+            from procsimp.engine.prepare_parts import build_in_parts
+            from procsimp.read.parquet_source import out_of_core_budget
+
+            made_events = True
+            build_in_parts(con, name, EVENT_COLUMNS, rows, svc, offsets, batches, calendar, len(names["activity"]),
+                           out_of_core_budget())
+            batches = []  # (the windows below are Spark's)
+        else:
+            constant, offset = _calendar_tables(con, prefix, calendar, source.timezone, int(lo), int(hi))
+            made += [f"{prefix}days"] + ([] if constant else [f"{prefix}hours"])
+            wm_end, j_end = _work_minutes_sql("e.t_end", "we", prefix, calendar, constant, offset)
+            wm_start, j_start = _work_minutes_sql("e.t_start", "ws", prefix, calendar, constant, offset)
+            wm_recv, j_recv = _work_minutes_sql("e.t_recv", "wr", prefix, calendar, constant, offset)
         # every window is per dossier and a dossier has one service: the table is built one batch
         # of services at a time, each batch's sorts within the memory budget (no spilling), and
         # stands clustered by service, so that a later plan over some services reads their rows only
-        for i, where in enumerate(_batches(con, rows, svc, database)):
+        for i, where in enumerate(batches):
             ordered = create(f"ord{i}", f"""
 SELECT e.case_id, e.act, e.res, e.unit, {svc} AS svc, e.channel, e.outcome, e.t_end, {wm_end} AS wm_end,
   e.t_start, {wm_start} AS wm_start, e.t_recv, {wm_recv} AS wm_recv, e.t_due,
