@@ -58,6 +58,16 @@ def test_a_sorted_column_gives_what_arrow_unification_gives(picks: list[int], nu
     assert list(got.cat.categories) == sorted({v for v in values if v is not None})
 
 
+def test_a_row_group_of_missing_values_between_two_others() -> None:
+    # the dictionaries before and after the empty one share an id: it is kept once
+    values = ["HS-1", "HS-2", None, None, "HS-2", "HS-3"]
+    column = _column(values, row_group_size=2)
+    merged = merged_dictionaries(column)
+    assert merged is not None
+    pd.testing.assert_series_equal(_pandas(merged), _pandas(column), check_exact=True)
+    assert merged_dictionaries(_column(["HS-2", "HS-3", None, None, "HS-1", "HS-4"], row_group_size=2)) is None
+
+
 @pytest.mark.parametrize("values", [
     ["HS-002", "HS-001", "HS-003"],  # not sorted within a row group
     ["HS-003", "HS-004", "HS-001", "HS-002"],  # each row group sorted, the second before the first

@@ -179,17 +179,18 @@ def merged_dictionaries(column: pa.ChunkedArray) -> pa.DictionaryArray | None:
                 return None
             parts.append(dic)
         where.append(len(parts) - 1)
-    starts, size, kept = [], 0, []
-    for i, dic in enumerate(parts):
+    starts, size, kept, last = [], 0, [], None  # last: the greatest value so far
+    for dic in parts:
         shared = 0
-        if i and len(dic) and len(parts[i - 1]):
-            last, first = parts[i - 1][len(parts[i - 1]) - 1], dic[0]
-            if pc.greater(last, first).as_py():
+        if len(dic) and last is not None:
+            if pc.greater(last, dic[0]).as_py():
                 return None  # out of order: not a sorted column
-            shared = int(pc.equal(last, first).as_py())
+            shared = int(pc.equal(last, dic[0]).as_py())
         starts.append(size - shared)
         kept.append(dic[shared:])
         size += len(dic) - shared
+        if len(dic):
+            last = dic[len(dic) - 1]
     indices = [pc.add(c.indices.cast(pa.int32()), pa.scalar(starts[w], pa.int32())) if starts[w] else
                c.indices.cast(pa.int32()) for c, w in zip(chunks, where, strict=True)]
     dictionary = pa.concat_arrays(kept) if len(kept) > 1 else kept[0]
