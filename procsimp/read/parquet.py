@@ -16,7 +16,7 @@ from procsimp.core.log import ColumnMapping, EventLog
 from procsimp.errors import LogReadError, ProcsimpError
 
 __all__ = ["METADATA_KEY", "write_parquet", "read_parquet_frame", "log_metadata", "mapping_from_metadata",
-           "stored_mapping"]
+           "stored_mapping", "merged_dictionaries"]
 
 METADATA_KEY = b"procsimp"
 #: bumped when the normalised layout of an EventLog changes
