@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from procsimp.core._categories import without_unused
 from procsimp.errors import MissingColumnError, ParameterError
 
 __all__ = [
@@ -234,7 +235,10 @@ class EventLog:
             return list(self.parquet.facts()["services"])
         if not self.has("service"):
             return []
-        return sorted(str(s) for s in self.df[SERVICE].dropna().unique())
+        values = self.df[SERVICE]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # the categories in use: a count, no hashing
+            return sorted(str(s) for s in without_unused(values).cat.categories)
+        return sorted(str(s) for s in values.dropna().unique())
 
     def distinct(self, role: str) -> list[str]:
         """The distinct values of a text role's column (``"activity"``, ``"unit"`` ...), sorted;
@@ -317,7 +321,7 @@ class EventLog:
         unchanged = bool(mask.all())
         for col in df.columns:
             if isinstance(df[col].dtype, pd.CategoricalDtype):
-                df[col] = df[col].cat.remove_unused_categories()
+                df[col] = without_unused(df[col])
                 unchanged = unchanged and len(df[col].cat.categories) == len(self.df[col].cat.categories)
         # a log of that service only is its own sub-log (None: the cache must not hold the log)
         sub = None if unchanged else self.replace(df=df)

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from procsimp.core._categories import without_unused
 from procsimp.core._tz import check_timezone, local_ticks
 from procsimp.core.log import (
     ACTIVITY,
@@ -597,9 +598,14 @@ def _one_value_per_case(df: pd.DataFrame, role: str, cmap: ColumnMapping, case_c
     present = vals >= 0 if categorical else vals != _NAT
     if not present.any():
         return None
-    rows = np.flatnonzero(present)
-    c, v = case_codes[rows], vals[rows]
-    change = (c[1:] == c[:-1]) & (v[1:] != v[:-1])
+    everywhere = bool(present.all())
+    if everywhere:
+        c, v = case_codes, vals
+    else:
+        rows = np.flatnonzero(present)
+        c, v = case_codes[rows], vals[rows]
+    same_case = c[1:] == c[:-1]
+    change = same_case & (v[1:] != v[:-1])
     conflicted = np.unique(c[1:][change])
     note = None
     if len(conflicted):
@@ -615,8 +621,12 @@ def _one_value_per_case(df: pd.DataFrame, role: str, cmap: ColumnMapping, case_c
                 "with --service-column"
             )
         note = _notes.case_values_differ(cmap.columns[role], role, len(conflicted), cats[first])
-    if len(conflicted) or not present.all():
-        first_cases, first_idx = np.unique(c, return_index=True)
+    if len(conflicted) or not everywhere:
+        if bool((c[1:] >= c[:-1]).all()):  # the case codes of case-sorted events: runs, no sort
+            first_idx = np.flatnonzero(np.concatenate(([True], ~same_case)))
+            first_cases = c[first_idx]
+        else:
+            first_cases, first_idx = np.unique(c, return_index=True)
         lookup = np.full(len(df[CASE].cat.categories), -1 if categorical else _NAT, dtype=np.int64)
         lookup[first_cases] = v[first_idx]
         new_vals = lookup[case_codes]
@@ -630,11 +640,10 @@ def _one_value_per_case(df: pd.DataFrame, role: str, cmap: ColumnMapping, case_c
 def _unused_categories_removed(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         if isinstance(df[col].dtype, pd.CategoricalDtype):
-            n_cats = len(df[col].cat.categories)
-            codes = df[col].cat.codes.to_numpy()
-            # one pass: missing values (-1) land in bin 0
-            if n_cats and not np.bincount(codes + 1, minlength=n_cats + 1)[1:].all():
-                df[col] = df[col].cat.remove_unused_categories()
+            values = df[col]
+            kept = without_unused(values)
+            if kept is not values:
+                df[col] = kept
     return df
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from procsimp.core._atomic import atomic_path
@@ -15,7 +16,7 @@ from procsimp.core.log import ColumnMapping, EventLog
 from procsimp.errors import LogReadError, ProcsimpError
 
 __all__ = ["METADATA_KEY", "write_parquet", "read_parquet_frame", "log_metadata", "mapping_from_metadata",
-           "stored_mapping"]
+           "stored_mapping", "merged_dictionaries"]
 
 METADATA_KEY = b"procsimp"
 #: bumped when the normalised layout of an EventLog changes
@@ -145,8 +146,52 @@ def _frame(path: Path, schema: pa.Schema, names: list[str]) -> pd.DataFrame:
     data: dict[str, pd.Series] = {}
     for name in names:
         table = pq.read_table(path, columns=[name], read_dictionary=[name] if name in text else None)
+        if name in text:
+            merged = merged_dictionaries(table.column(0))
+            if merged is not None:
+                table = pa.table({name: merged})
         data[name] = table.to_pandas(self_destruct=True, split_blocks=True)[name]
         del table
     frame = pd.DataFrame(data, copy=False)
     pa.default_memory_pool().release_unused()  # what the columns' reading left in Arrow's pool
     return frame
+
+
+def merged_dictionaries(column: pa.ChunkedArray) -> pa.DictionaryArray | None:
+    """``column`` (dictionary-encoded text, one dictionary per row group) as one dictionary array
+    whose dictionary is every value in ascending order, when the row groups' dictionaries are
+    each sorted and follow one another (a column sorted by its values, as the case ids of a
+    case-sorted log are); else None, and Arrow unifies the dictionaries as usual.
+
+    The result is the array that Arrow's unification gives (the values in order of first
+    appearance are then in ascending order), without hashing any value: the dictionaries are
+    laid end to end, a value shared by two neighbouring row groups (a dossier cut by a row-group
+    boundary) kept once, and each chunk's indices shifted by where its dictionary starts."""
+    chunks = [c for c in column.chunks if len(c)]
+    if not chunks or not all(pa.types.is_dictionary(c.type) for c in chunks):
+        return None
+    parts: list[pa.Array] = []  # the distinct dictionaries, in chunk order
+    where: list[int] = []  # the dictionary of each chunk (its index in parts)
+    for chunk in chunks:
+        dic = chunk.dictionary
+        if not parts or not (dic is parts[-1] or dic.equals(parts[-1])):
+            if dic.null_count or (len(dic) > 1 and not pc.all(pc.less(dic[:-1], dic[1:])).as_py()):
+                return None
+            parts.append(dic)
+        where.append(len(parts) - 1)
+    starts, size, kept, last = [], 0, [], None  # last: the greatest value so far
+    for dic in parts:
+        shared = 0
+        if len(dic) and last is not None:
+            if pc.greater(last, dic[0]).as_py():
+                return None  # out of order: not a sorted column
+            shared = int(pc.equal(last, dic[0]).as_py())
+        starts.append(size - shared)
+        kept.append(dic[shared:])
+        size += len(dic) - shared
+        if len(dic):
+            last = dic[len(dic) - 1]
+    indices = [pc.add(c.indices.cast(pa.int32()), pa.scalar(starts[w], pa.int32())) if starts[w] else
+               c.indices.cast(pa.int32()) for c, w in zip(chunks, where, strict=True)]
+    dictionary = pa.concat_arrays(kept) if len(kept) > 1 else kept[0]
+    return pa.DictionaryArray.from_arrays(pa.concat_arrays(indices), dictionary)
