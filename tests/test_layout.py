@@ -26,7 +26,6 @@ LONG_MODULES: dict[str, str] = {
     "procsimp/core/calendar.py": "working-minute arithmetic, its inverse, holidays and due dates share the calendar's tables.",
     "procsimp/catalog/loader.py": "one validator for two file formats (YAML and CSV) that share every field rule and error message.",
     "procsimp/flag/aggregates.py": "the detectors' tables and the step roles, one plan of the engine plus the judgements on its results.",
-    "procsimp/engine/__init__.py": "the engine's public entry points (the cached tables per log, calendar and backend, the backend choice, the plans' inputs) sit in one module so that every stage imports one name space.",
     "procsimp/mine/discovery.py": "model discovery and the tree-to-BPMN rewriting rules it applies share one graph representation.",
     "procsimp/read/frame.py": "every reader ends in one validation pass over the same arrays; split, those arrays would travel between modules.",
     "procsimp/read/parquet_source.py": "a log left on its Parquet files: the schema mapping, the checks and the one encoding pass in DuckDB share its source.",

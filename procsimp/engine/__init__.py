@@ -1,4 +1,3 @@
-# Long module: the engine's public entry points (the cached tables per log, calendar and backend, the backend choice, the plans' inputs) sit in one module so that every stage imports one name space.
 """The aggregate engine: every per-event computation of procsimp, as SQL over the event log.
 
 All later stages (profile, mining, detectors, redesign, rendering) work on the small tables
@@ -43,6 +42,13 @@ from procsimp.engine.backend import (
     set_backend,
     use_backend,
 )
+from procsimp.engine.inputs import (
+    check_log,
+    local_times,
+    plan_inputs,
+    resolve_calendar,
+    step_kinds_table,
+)
 from procsimp.engine.prepare import DEFAULT_SERVICE, Prepared, encode, prepare
 from procsimp.engine.sql import plan_for
 from procsimp.errors import ParameterError
@@ -78,8 +84,6 @@ __all__ = [
 #: the tables :func:`aggregates` can compute
 TABLES: tuple[str, ...] = ("dfg", "activities", "variants", "start_end", "cases")
 
-_NAT = np.iinfo(np.int64).min
-
 # log -> {(calendar, backend name): (Prepared, {table name: raw result})}
 _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[Prepared, dict[str, pd.DataFrame]]]] = (
     weakref.WeakKeyDictionary()
@@ -87,31 +91,6 @@ _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[Prepared, dict[str, pd.Da
 
 
 # ---------------------------------------------------------------------------- running
-def _calendar(calendar: WorkCalendar | None) -> WorkCalendar:
-    if calendar is None:
-        from procsimp.core.calendar import default_calendar
-
-        return default_calendar()
-    from procsimp.core.calendar import WorkCalendar
-
-    if not isinstance(calendar, WorkCalendar):
-        raise ParameterError(
-            f"calendar must be a procsimp.core.calendar.WorkCalendar or None (the default Vietnamese "
-            f"office calendar); got {type(calendar).__name__}"
-        )
-    return calendar
-
-
-def _check_log(log: Any) -> None:
-    from procsimp.core.log import EventLog
-
-    if not isinstance(log, EventLog):
-        raise ParameterError(
-            f"expected an EventLog, got {type(log).__name__}; read one with procsimp.read_log(path) "
-            "or build one with procsimp.frame_to_log(df, case=..., activity=..., timestamp=...)"
-        )
-
-
 def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
          by_service: bool = False) -> tuple[Prepared, dict[str, pd.DataFrame]]:
     """Raw (integer-coded) results of the named queries, computed once per log and calendar.
@@ -119,8 +98,8 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
     ``by_service``: on DuckDB, run the plan once per service over that service's rows of the
     events table (only for tables grouped by service, as those of :data:`TABLES` are: the results
     are the same rows), so that the engine's working memory is that of the largest service."""
-    _check_log(log)
-    cal = _calendar(calendar)
+    check_log(log)
+    cal = resolve_calendar(calendar)
     backend = get_backend()
     key = (cal, backend.name, id(backend))
     per_log = _CACHE.setdefault(log, {})
@@ -134,9 +113,9 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
     prepared, done = per_log[key]
     if missing:
         plan = plan_for(missing, minutes_per_day=prepared.minutes_per_day)
-        tables = _inputs(prepared, backend)
+        tables = plan_inputs(prepared, backend)
         if "marks" in missing:
-            tables["step_kinds"] = _step_kinds(prepared)
+            tables["step_kinds"] = step_kinds_table(prepared)
         if by_service and isinstance(backend, DuckDBBackend) and len(prepared.services) > 1:
             from procsimp.engine.batches import run_per_service
 
@@ -149,14 +128,6 @@ def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
         else:
             done.update(backend.run(plan, tables))
     return prepared, {n: done[n] for n in names}
-
-
-def _inputs(prepared: Prepared, backend: Backend) -> dict[str, Any]:
-    """The plan's input ``events``: the prepared table, where the backend can read it."""
-    events = prepared.table
-    if hasattr(events, "arrow") and events.database is not parquet_database(backend):
-        events = events.arrow()  # a table of another engine's database: its rows, in memory
-    return {"events": events}
 
 
 def release(log: EventLog) -> None:
@@ -190,7 +161,7 @@ def run_plan(
         from procsimp.read.parquet_source import limit_memory
 
         limit_memory(database)  # DuckDB's turn: the whole out-of-core budget
-    out = backend.run(plan, _inputs(prepared, backend))
+    out = backend.run(plan, plan_inputs(prepared, backend))
     if database is not None:
         # Python's turn: the results are per event (one service's), so DuckDB's cached blocks of
         # the events table make room for them (DuckDB spills them, and reads back only the next
@@ -210,25 +181,6 @@ def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepare
     return prepare(log, calendar)
 
 
-#: the kinds of step :func:`case_marks` needs (keywords in ``procsimp/catalog/stages.yaml``)
-STEP_KINDS: tuple[str, ...] = ("supplement", "resubmit", "pay", "postal")
-
-
-def _step_kinds(prepared: Prepared) -> Any:
-    """An Arrow table ``act, supplement, resubmit, pay, postal`` (0/1): which activities are a
-    supplement request, a resubmission, a payment or a postal step, by their names."""
-    import pyarrow as pa
-
-    from procsimp.catalog.stages import hint_kinds
-
-    names = prepared.names("activities")
-    hints = [set(hint_kinds(str(n))) for n in names]
-    columns = {"act": pa.array(np.arange(len(names), dtype=np.int32))}
-    for kind in STEP_KINDS:
-        columns[kind] = pa.array(np.array([kind in h for h in hints], dtype=np.int32))
-    return pa.table(columns)
-
-
 def _decode(codes: pd.Series, prepared: Prepared, kind: str) -> np.ndarray:
     """Integer codes (possibly nullable) -> object array of names (None where missing)."""
     values = codes.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -241,14 +193,6 @@ def _decode(codes: pd.Series, prepared: Prepared, kind: str) -> np.ndarray:
 
 def _text(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=object) if pd.isnull(values).any() else pd.Series(values, dtype="str")
-
-
-def _times(values: pd.Series, timezone: str) -> pd.Series:
-    micros = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    ints = np.where(np.isnan(micros), _NAT, np.nan_to_num(micros)).astype(np.int64)
-    # the float round trip is exact for microsecond timestamps (< 2**53)
-    index = pd.DatetimeIndex(ints.view("datetime64[us]")).tz_localize("UTC").tz_convert(timezone)
-    return pd.Series(index, dtype=index.dtype)
 
 
 def _variant_tuples(lists: pd.Series, prepared: Prepared) -> list[tuple[str, ...]]:
@@ -403,7 +347,7 @@ def case_table(
     * ``handoffs``: changes of officer or unit between consecutive steps; ``units`` /
       ``resources``: distinct units / officers; ``rework``: the case repeats a step.
     """
-    cal = _calendar(calendar)
+    cal = resolve_calendar(calendar)
     prepared, raw = _raw(log, ["cases"], cal)
     return case_frame(raw["cases"].sort_values("case_id", kind="stable").reset_index(drop=True),
                       prepared, calendar=cal, catalog=catalog)
@@ -417,10 +361,10 @@ def case_frame(r: pd.DataFrame, prepared: Prepared, *, calendar: WorkCalendar, c
     cal = calendar
     tz = prepared.timezone
     service = _text(_decode(r["svc"], prepared, "services"))
-    received = _times(r["received"], tz)
-    first = _times(r["first"], tz)
-    last = _times(r["last"], tz)
-    due = _times(r["due"], tz)
+    received = local_times(r["received"], tz)
+    first = local_times(r["first"], tz)
+    last = local_times(r["last"], tz)
+    due = local_times(r["due"], tz)
     source = np.where(due.notna().to_numpy(), "log", "none").astype(object)
     need = due.isna().to_numpy()
     if need.any():

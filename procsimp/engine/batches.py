@@ -19,15 +19,51 @@ reads those rows only, not the whole table from DuckDB's spill files.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
-__all__ = ["BYTES_PER_EVENT", "batch_filter", "run_by_service", "run_per_service", "service_batches"]
+__all__ = [
+    "BYTES_PER_EVENT",
+    "ServiceSpan",
+    "batch_filter",
+    "event_counts",
+    "run_by_service",
+    "run_per_service",
+    "service_batches",
+    "service_counts",
+]
 
 #: DuckDB memory per event of the detectors' plan (the event view and its window sort), measured
 #: at 5M events (about 1.8 GB)
 BYTES_PER_EVENT = 400
+
+
+class ServiceSpan(NamedTuple):
+    """A service's share of the events table: its events and the range of its dossiers' codes."""
+
+    events: int
+    first_case: int
+    last_case: int
+
+
+def service_counts(con: Any, rows: str) -> dict[int | None, ServiceSpan]:
+    """Per service code of ``rows`` (a table name, or a query in parentheses, with ``svc`` and
+    ``case_id`` columns; read through the DuckDB connection ``con``), in code order (None, the
+    events without a service, last): its :class:`ServiceSpan`. What the batches of
+    :func:`service_batches` are cut from."""
+    found = con.execute(f"SELECT svc, count(*), min(case_id), max(case_id) FROM {rows} GROUP BY svc ORDER BY svc").fetchall()
+    return {svc: ServiceSpan(int(n), int(lo), int(hi)) for svc, n, lo, hi in found}
+
+
+def event_counts(events: Any) -> dict[int | None, ServiceSpan]:
+    """:func:`service_counts` of an events table held in DuckDB (an object with ``database`` and
+    ``select``, such as :class:`procsimp.read.parquet_source.DuckDBQuery`)."""
+    con = events.database.cursor()
+    try:
+        return service_counts(con, f"({events.select})")
+    finally:
+        con.close()
 
 
 def service_batches(counts: Mapping[int | None, int], budget: int) -> list[list[int | None]]:
@@ -60,12 +96,7 @@ def run_by_service(backend: Any, plan: Mapping[str, str], tables: Mapping[str, A
     """Run ``plan`` (tables grouped by service or dossier) on ``tables`` (``events``: a table of
     the backend's DuckDB database; the others, small lookup tables, go to every batch), one batch
     of services at a time; each result is the batches' rows together."""
-    events = tables["events"]
-    con = events.database.cursor()
-    try:
-        counts = dict(con.execute(f"SELECT svc, count(*) FROM ({events.select}) GROUP BY svc ORDER BY svc").fetchall())
-    finally:
-        con.close()
+    counts = {svc: span.events for svc, span in event_counts(tables["events"]).items()}
     batches = service_batches(counts, budget)
     if len(batches) == 1:
         return backend.run(plan, tables)

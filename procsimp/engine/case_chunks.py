@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from procsimp.engine.inputs import local_times, plan_inputs, resolve_calendar, step_kinds_table
+
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.core.calendar import WorkCalendar
     from procsimp.core.log import EventLog
@@ -57,7 +59,7 @@ def case_chunks(log: EventLog, *, calendar: WorkCalendar | None = None,
     chunks together hold every dossier once."""
     from procsimp import engine
 
-    cal = engine._calendar(calendar)
+    cal = resolve_calendar(calendar)
     if not chunked(log):
         cases = engine.case_table(log, calendar=cal, catalog=catalog)
         yield CaseChunk(np.arange(len(cases), dtype=np.int64), cases, engine.case_marks(log, calendar=cal))
@@ -68,8 +70,8 @@ def case_chunks(log: EventLog, *, calendar: WorkCalendar | None = None,
     backend = engine.get_backend()
     assert isinstance(backend, engine.DuckDBBackend)  # as chunked(log) says
     prepared = engine.encoded(log, calendar=cal)
-    tables = engine._inputs(prepared, backend)
-    tables["step_kinds"] = engine._step_kinds(prepared)
+    tables = plan_inputs(prepared, backend)
+    tables["step_kinds"] = step_kinds_table(prepared)
     events = tables["events"]
     plan = plan_for(("cases", "marks"), minutes_per_day=prepared.minutes_per_day)
     plan["cases"] = f"SELECT {CASE_COLUMNS} FROM _cases"  # not each dossier's list of steps
@@ -90,24 +92,18 @@ def _chunk_filters(events: Any) -> list[str]:
     """SQL conditions on ``events`` that split its dossiers into chunks of about
     :data:`CHUNK_EVENTS` events: batches of whole services, a larger service cut into ranges of
     its case codes."""
-    from procsimp.engine.batches import BYTES_PER_EVENT, batch_filter, service_batches
+    from procsimp.engine.batches import BYTES_PER_EVENT, batch_filter, event_counts, service_batches
     from procsimp.read.parquet_source import out_of_core_budget
 
     limit = CHUNK_EVENTS or max(1, out_of_core_budget() // BYTES_PER_EVENT)
-    con = events.database.cursor()
-    try:
-        rows = con.execute(f"SELECT svc, count(*), min(case_id), max(case_id) FROM ({events.select}) "
-                           "GROUP BY svc ORDER BY svc").fetchall()
-    finally:
-        con.close()
-    spans = {svc: (int(lo), int(hi)) for svc, _, lo, hi in rows}
+    spans = event_counts(events)
     filters: list[str] = []
-    for batch in service_batches({svc: int(n) for svc, n, _, _ in rows}, limit * BYTES_PER_EVENT):
-        n = sum(int(count) for svc, count, _, _ in rows if svc in batch)
+    for batch in service_batches({svc: span.events for svc, span in spans.items()}, limit * BYTES_PER_EVENT):
+        n = sum(spans[svc].events for svc in batch)
         if len(batch) > 1 or n <= limit:
             filters.append(f"({batch_filter(batch)})")
             continue
-        lo, hi = spans[batch[0]]
+        lo, hi = spans[batch[0]].first_case, spans[batch[0]].last_case
         cuts = np.linspace(lo, hi + 1, -(-n // limit) + 1).astype(np.int64)
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
             if b > a:
@@ -121,7 +117,7 @@ def last_completion(log: EventLog, *, calendar: WorkCalendar | None = None) -> p
     from procsimp import engine
 
     backend = engine.get_backend()
-    prepared = engine.encoded(log, calendar=engine._calendar(calendar))
-    out = backend.run({"last": "SELECT max(t_end) AS last FROM events"}, engine._inputs(prepared, backend))["last"]
-    value = engine._times(out["last"], prepared.timezone)
+    prepared = engine.encoded(log, calendar=resolve_calendar(calendar))
+    out = backend.run({"last": "SELECT max(t_end) AS last FROM events"}, plan_inputs(prepared, backend))["last"]
+    value = local_times(out["last"], prepared.timezone)
     return None if value.empty or pd.isna(value.iloc[0]) else value.iloc[0]

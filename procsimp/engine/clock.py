@@ -94,11 +94,11 @@ def clock_table(log: EventLog, *, timezone: str | None = None) -> pd.DataFrame:
     import pyarrow.compute as pc
 
     from procsimp.core.log import START, TIMESTAMP
-    from procsimp.engine import _check_log
     from procsimp.engine.backend import get_backend
+    from procsimp.engine.inputs import check_log
     from procsimp.engine.prepare import to_micros
 
-    _check_log(log)
+    check_log(log)
     tz = timezone or log.timezone
     backend = get_backend()
     key = (tz, backend.name, id(backend))

@@ -81,7 +81,7 @@ def event_frame(
     if not log.out_of_core:
         return (log if service is None else log.for_service(service)).df
     from procsimp import engine
-    from procsimp.engine import _times
+    from procsimp.engine.inputs import local_times
     from procsimp.read.parquet_source import categorical_of_codes
 
     prepared = engine.encoded(log, calendar=calendar)
@@ -97,7 +97,7 @@ def event_frame(
         column, kind = _COLUMNS[role]
         values = rows.pop(column)
         if kind is None:
-            data[ROLES[role]] = _times(values, prepared.timezone).dt.as_unit("ns")
+            data[ROLES[role]] = local_times(values, prepared.timezone).dt.as_unit("ns")
         else:
             codes = np.nan_to_num(values.to_numpy(dtype=np.float64, na_value=np.nan), nan=-1.0).astype(np.int32)
             data[ROLES[role]] = categorical_of_codes(codes, prepared.names(kind))

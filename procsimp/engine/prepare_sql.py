@@ -156,13 +156,13 @@ def _batches(con: Any, rows: str, svc: str, database: Any) -> list[str]:
     """The WHERE clauses (over ``rows`` as ``e``) of the batches of services the events table is
     built in: one (no clause) on another engine than DuckDB or when the log fits the out-of-core
     budget at :data:`procsimp.engine.batches.BYTES_PER_EVENT` bytes an event."""
-    from procsimp.engine.batches import batch_filter, service_batches
+    from procsimp.engine.batches import batch_filter, service_batches, service_counts
 
     if getattr(database, "engine_name", "DuckDB") != "DuckDB" or svc != "svc":
         return [""]
     from procsimp.read.parquet_source import out_of_core_budget
 
-    counts = dict(con.execute(f"SELECT svc, count(*) FROM {rows} GROUP BY svc ORDER BY svc").fetchall())
+    counts = {code: span.events for code, span in service_counts(con, rows).items()}
     batches = service_batches(counts, out_of_core_budget())
     if len(batches) == 1:
         return [""]

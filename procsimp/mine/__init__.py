@@ -369,9 +369,9 @@ def mine(
     processing times use ``calendar`` for working hours (default: the Vietnamese office
     calendar). The log is not modified.
     """
-    from procsimp.engine import _check_log
+    from procsimp.engine.inputs import check_log
 
-    _check_log(log)
+    check_log(log)
     sub, name = _pick_service(log, service)
     return _mine_service(
         sub,
@@ -509,9 +509,9 @@ def mine_all(log: EventLog, *, services: Iterable[str] | None = None, **options:
     plan runs service by service over it. Each map makes its :attr:`ProcessMap.log` from the whole
     log when first asked for it.
     With a variant filter (``top_variants``, ``min_case_share``) each service is mined on its own."""
-    from procsimp.engine import _check_log
+    from procsimp.engine.inputs import check_log
 
-    _check_log(log)
+    check_log(log)
     names: list[str | None] = list(services) if services is not None else [*log.services] or [None]
     together = len(names) > 1 and options.get("top_variants") is None and options.get("min_case_share") is None
     if not together:

@@ -370,11 +370,12 @@ def profile(
     from procsimp import engine
     from procsimp.catalog import resolve_catalog  # a part of procsimp: no fallback without it
     from procsimp.core.log import SERVICE
+    from procsimp.engine.inputs import resolve_calendar
     from procsimp.profile.indicators import by_keys, load_channel_map
 
     keys = by_keys(by)
     cat = resolve_catalog(catalog)
-    cal = engine._calendar(calendar)
+    cal = resolve_calendar(calendar)
     mapping = load_channel_map(channel_map)
     progress.step("profile")
     agg = engine.aggregates(log, calendar=cal, catalog=cat, tables=("activities", "variants"))

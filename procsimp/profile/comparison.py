@@ -322,7 +322,7 @@ def compare(
     from procsimp import engine
     from procsimp.catalog import resolve_catalog
     from procsimp.core.log import CHANNEL, EventLog
-    from procsimp.engine import _calendar
+    from procsimp.engine.inputs import resolve_calendar
     from procsimp.profile.indicators import INDICATORS, dossier_table, load_channel_map
 
     if (other is None) == (periods is None):
@@ -334,7 +334,7 @@ def compare(
     for name, value in (("log", log), ("other", other)):
         if value is not None and not isinstance(value, EventLog):
             raise ParameterError(f"{name} must be an EventLog (procsimp.read_log(path)), got {type(value).__name__}")
-    cal = _calendar(calendar)
+    cal = resolve_calendar(calendar)
     cat = resolve_catalog(catalog)
     progress.step("compare")
     mapping = load_channel_map(channel_map)

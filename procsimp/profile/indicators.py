@@ -238,9 +238,9 @@ def dossier_table(
     """
     from procsimp import engine
     from procsimp.core.log import CHANNEL, OUTCOME
-    from procsimp.engine import _calendar
+    from procsimp.engine.inputs import resolve_calendar
 
-    cal = _calendar(calendar)
+    cal = resolve_calendar(calendar)
     if cases is None:
         cases = engine.case_table(log, calendar=cal, catalog=catalog)
     marks = engine.case_marks(log, calendar=cal)
