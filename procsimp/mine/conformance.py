@@ -2,7 +2,9 @@
 
 For each service the reference describes (:mod:`procsimp.catalog.procedure`), the dossiers' paths are
 aligned with pm4py's alignments on the procedure's Petri net, one alignment per distinct path
-(the variant table, never the raw events). Before aligning, the exceptions are taken out of each
+(the variant table, never the raw events); where several alignments are optimal, one canonical
+optimum is taken (:mod:`procsimp.mine.canonical_alignment`), so the deviations are the same on
+every run. Before aligning, the exceptions are taken out of each
 path, and so is the repeat of the step that raised a supplement request. The result gives:
 
 * ``fitness``: pm4py's alignment-based log fitness (1 - total cost / total worst-case cost);
@@ -188,18 +190,23 @@ def _clean_path(path: Sequence[str], proc: Procedure) -> tuple[str, ...]:
 
 
 def _align(paths: dict[tuple[str, ...], int], proc: Procedure) -> dict[tuple[str, ...], dict[str, Any]]:
-    """pm4py alignments of each distinct path on the procedure's net."""
-    from pm4py.algo.conformance.alignments.petri_net import algorithm as alignments
-    from pm4py.objects.log.obj import Event, Trace
+    """Alignments of each distinct path on the procedure's net, one canonical optimum each
+    (:mod:`procsimp.mine.canonical_alignment`): the same deviations on every run."""
+    from procsimp.mine.canonical_alignment import align_paths
 
     net, im, fm = proc.petri_net()
     # the net's labels are the procedure's spelling; map the log's spelling onto them
     labels = {exact_key(t.label): t.label for t in net.transitions if t.label is not None}
-    out = {}
-    for path in paths:
-        trace = Trace([Event({"concept:name": labels.get(exact_key(a), a)}) for a in path])
-        out[path] = alignments.apply_trace(trace, net, im, fm)
-    return out
+    order = {exact_key(s): i for i, s in enumerate(proc.step_names)}
+    exceptions = {exact_key(e) for e in proc.exception_names}
+
+    def rank(label: str) -> tuple[bool, int]:
+        k = exact_key(label)
+        return k in exceptions and k not in order, order.get(k, len(order))
+
+    keys = list(paths)
+    traces = [tuple(labels.get(exact_key(a), a) for a in path) for path in keys]
+    return dict(zip(keys, align_paths(traces, net, im, fm, rank=rank), strict=True))
 
 
 # ============================================================================ working time
