@@ -105,9 +105,12 @@ def test_an_interrupted_report_over_an_old_one_leaves_it_whole(old_report: Path,
     out = copy_of(old_report, tmp_path / "report")
     before = snapshot(out)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Ctrl-C as a terminal delivers it: a test run started in the background of a non-interactive
+    # shell inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored in the child
     proc = subprocess.Popen(
         [sys.executable, "-m", "procsimp", "report", str(LOG), "--out", str(out), "--format", "svg,png,pdf"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # wait until the new report is half-written (its first table is in the temporary folder)
     while proc.poll() is None and not list(tmp_path.glob(".report.*.procsimp-tmp/profile.csv")):
