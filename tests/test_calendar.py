@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from procsimp.catalog.due import case_due_dates
 from procsimp.core.calendar import (
     WorkCalendar,
     classify_on_time,
     default_calendar,
     due_dates,
 )
+from procsimp.engine.due import case_due_dates
 from procsimp.errors import ParameterError
 from procsimp.read import frame_to_log
 

@@ -261,7 +261,7 @@ HAND_DUE = {
 
 def test_due_dates_from_the_catalog_match_hand_counted_deadlines() -> None:
     """A log without a due-date column gets receipt + the catalog's statutory working days."""
-    from procsimp.catalog.due import case_due_dates
+    from procsimp.engine.due import case_due_dates
 
     tz = "Asia/Ho_Chi_Minh"
     done = {  # completion: a minute early, a minute late, on the dot, ...

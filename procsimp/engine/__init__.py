@@ -307,21 +307,6 @@ def variants(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataF
     return _finish(out, ["service", "rank"], [True, True])
 
 
-def _statutory_days(services: pd.Series, catalog: Any) -> tuple[pd.Series, dict[str, Any]]:
-    """Statutory working days per case from the catalog (NaN when unknown) and the matches."""
-    found: dict[str, Any] = {}
-    from procsimp.catalog import resolve_catalog
-
-    catalog = resolve_catalog(catalog)
-    for name in pd.unique(services.dropna()):
-        found[str(name)] = catalog.get(str(name))
-    days = {
-        name: (float(svc.statutory_days) if svc is not None and svc.statutory_days is not None else np.nan)
-        for name, svc in found.items()
-    }
-    return services.map(days).astype(float), found
-
-
 def case_table(
     log: EventLog,
     *,
@@ -356,6 +341,7 @@ def case_table(
 def case_frame(r: pd.DataFrame, prepared: Prepared, *, calendar: WorkCalendar, catalog: Any = None) -> pd.DataFrame:
     """:func:`case_table`'s rows from the plan's raw ``cases`` rows ``r`` (codes and times), in
     their order: for a caller that runs the plan on some of the dossiers at a time."""
+    from procsimp.catalog.due import statutory_days
     from procsimp.core.calendar import classify_on_time, due_dates
 
     cal = calendar
@@ -368,7 +354,7 @@ def case_frame(r: pd.DataFrame, prepared: Prepared, *, calendar: WorkCalendar, c
     source = np.where(due.notna().to_numpy(), "log", "none").astype(object)
     need = due.isna().to_numpy()
     if need.any():
-        days, _ = _statutory_days(service.astype(object).where(service.notna(), None), catalog)
+        days, _ = statutory_days(service.astype(object).where(service.notna(), None), catalog)
         use = need & np.isfinite(days.to_numpy())
         if use.any():
             start_clock = received.where(received.notna() & (received <= first), first)
