@@ -31,6 +31,7 @@ import pytest
 from procsimp import engine
 from procsimp.core.log import EventLog
 from procsimp.engine.clock import clock_table
+from procsimp.engine.due import case_due_dates
 from procsimp.engine.spark import SparkBackend, to_spark_sql
 from procsimp.errors import ParameterError
 from procsimp.read import frame_to_log, read_log
@@ -55,6 +56,7 @@ TABLES = {
     "cases": engine.case_table,
     "marks": engine.case_marks,
     "clock": clock_table,
+    "due dates": case_due_dates,
 }
 
 
