@@ -399,3 +399,23 @@ def test_large_log_is_linear_work_not_python_loops() -> None:
     d = engine.dfg(log)
     assert int(d["count"].sum()) == n - len(lens)
     assert int(engine.variants(log)["cases"].sum()) == len(lens)
+
+
+@pytest.mark.parametrize("log", [small_log(), read_log(EVENT_LOGS / "dossiers_vi.csv", cache=False)],
+                         ids=["small", "bundled"])
+def test_case_sums_add_up_the_case_table(log: EventLog) -> None:
+    """The profile's counts per service and channel (plan ``case_sums``) are the case table's
+    dossiers, events, hand-offs, units and reworked dossiers, added up per service and channel."""
+    cases = engine.case_table(log)
+    frame = cases.assign(channel=cases["channel"].astype(object).where(cases["channel"].notna(), "(none)"),
+                         service=cases["service"].astype(object), rework=cases["rework"].astype(np.int64))
+    expected = (frame.groupby(["service", "channel"])
+                .agg(cases=("case", "size"), events=("events", "sum"), handoffs=("handoffs", "sum"),
+                     units=("units", "sum"), rework=("rework", "sum"))
+                .reset_index())
+    got = engine.case_sums(log.replace())
+    got = got.assign(channel=got["channel"].astype(object).where(got["channel"].notna(), "(none)"),
+                     service=got["service"].astype(object))
+    got = got.sort_values(["service", "channel"]).reset_index(drop=True)
+    assert got["cases"].sum() == len(cases) and got["events"].sum() == len(log.df)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)

@@ -57,6 +57,7 @@ TABLES = {
     "marks": engine.case_marks,
     "clock": clock_table,
     "due dates": case_due_dates,
+    "case sums": lambda log: engine.case_sums(log).sort_values(["service", "channel"]),
 }
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "activity_table",
     "aggregates",
     "case_marks",
+    "case_sums",
     "case_table",
     "detector_codes",
     "detector_tables",
@@ -391,6 +392,21 @@ def case_frame(r: pd.DataFrame, prepared: Prepared, *, calendar: WorkCalendar, c
     )
     out["timeliness"] = pd.Categorical(out["timeliness"], categories=["early", "on_time", "late"], ordered=True)
     return out
+
+
+def case_sums(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataFrame:
+    """The profile's counts per service and channel value (plan ``case_sums`` of
+    :mod:`procsimp.engine.sql`, run with the case table): ``service, channel, cases, events,
+    handoffs, units, rework`` (dossiers, and the sums of their events ...; ``rework``: dossiers)."""
+    prepared, raw = _raw(log, ["cases", "case_sums"], calendar)
+    return sums_frame(raw["case_sums"], prepared)
+
+
+def sums_frame(r: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
+    """:func:`case_sums`' rows from the plan's raw ``case_sums`` rows ``r``."""
+    counts = {c: r[c].astype(np.int64).to_numpy() for c in ("cases", "events", "handoffs", "units", "rework")}
+    return pd.DataFrame({"service": _text(_decode(r["svc"], prepared, "services")),
+                         "channel": _decode(r["channel"], prepared, "channels"), **counts})
 
 
 def case_marks(log: EventLog, *, calendar: WorkCalendar | None = None) -> pd.DataFrame:

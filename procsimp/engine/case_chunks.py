@@ -7,7 +7,9 @@ classes, months) take gigabytes. :func:`case_chunks` gives the same rows a chunk
 time instead: the plans ``cases`` and ``marks`` of :mod:`procsimp.engine.sql` run on the events of
 one batch of services (a large service split into ranges of its dossiers), so a caller that folds
 each chunk into small figures holds one chunk's rows at a time. Both plans are grouped by dossier,
-so a chunk's rows are exactly those that a run over every event gives for its dossiers.
+so a chunk's rows are exactly those that a run over every event gives for its dossiers. The same
+plan gives each chunk's counts per service and channel (``case_sums``): integers, which add up
+over the chunks to the whole log's.
 
 A log in memory, or on another backend than DuckDB, is one chunk: the cached whole tables.
 """
@@ -38,11 +40,13 @@ CHUNK_EVENTS: int | None = None
 class CaseChunk:
     """The rows of some dossiers: ``codes`` (their integer case codes, the whole log's case order),
     ``cases`` (:func:`procsimp.engine.case_table`'s rows) and ``marks``
-    (:func:`procsimp.engine.case_marks`' rows), in the same order."""
+    (:func:`procsimp.engine.case_marks`' rows), in the same order; and ``sums``, those dossiers'
+    counts per service and channel (:func:`procsimp.engine.case_sums`)."""
 
     codes: np.ndarray
     cases: pd.DataFrame
     marks: pd.DataFrame
+    sums: pd.DataFrame
 
 
 def chunked(log: EventLog) -> bool:
@@ -61,8 +65,9 @@ def case_chunks(log: EventLog, *, calendar: WorkCalendar | None = None,
 
     cal = resolve_calendar(calendar)
     if not chunked(log):
+        sums = engine.case_sums(log, calendar=cal)  # in one plan with the case table
         cases = engine.case_table(log, calendar=cal, catalog=catalog)
-        yield CaseChunk(np.arange(len(cases), dtype=np.int64), cases, engine.case_marks(log, calendar=cal))
+        yield CaseChunk(np.arange(len(cases), dtype=np.int64), cases, engine.case_marks(log, calendar=cal), sums)
         return
     from procsimp.engine.sql import CASE_COLUMNS, plan_for
     from procsimp.read.parquet_source import DuckDBQuery, limit_memory
@@ -73,7 +78,7 @@ def case_chunks(log: EventLog, *, calendar: WorkCalendar | None = None,
     tables = plan_inputs(prepared, backend)
     tables["step_kinds"] = step_kinds_table(prepared)
     events = tables["events"]
-    plan = plan_for(("cases", "marks"), minutes_per_day=prepared.minutes_per_day)
+    plan = plan_for(("cases", "marks", "case_sums"), minutes_per_day=prepared.minutes_per_day)
     plan["cases"] = f"SELECT {CASE_COLUMNS} FROM _cases"  # not each dossier's list of steps
     for where in _chunk_filters(events):
         limit_memory(backend.database)  # DuckDB's turn: the whole out-of-core budget
@@ -81,11 +86,12 @@ def case_chunks(log: EventLog, *, calendar: WorkCalendar | None = None,
                                                                   f"SELECT * FROM ({events.select}) WHERE {where}")})
         raw = part["cases"].sort_values("case_id", kind="stable").reset_index(drop=True)
         marks = part["marks"].sort_values("case_id", kind="stable").reset_index(drop=True)
+        sums = engine.sums_frame(part["case_sums"], prepared)
         del part
         limit_memory(backend.database, share=0.25)  # Python's turn: the chunk's frames
         yield CaseChunk(raw["case_id"].to_numpy(dtype=np.int64),
                         engine.case_frame(raw, prepared, calendar=cal, catalog=catalog),
-                        engine.marks_frame(marks, prepared))
+                        engine.marks_frame(marks, prepared), sums)
 
 
 def _chunk_filters(events: Any) -> list[str]:

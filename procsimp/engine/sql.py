@@ -236,6 +236,16 @@ LEFT JOIN (SELECT case_id, unit FROM unit_n WHERE r = 1) AS u ON c.case_id = u.c
 LEFT JOIN loops AS l ON c.case_id = l.case_id
 """,
     "cases": f"SELECT {CASE_COLUMNS}, variant FROM _cases",
+    # the profile's counts per service and channel: dossiers, and the sums of their events,
+    # hand-offs, units and repeated steps (integers: their totals are exact, however the rows are
+    # split between threads or chunks of dossiers)
+    "case_sums": """
+SELECT svc, channel, count(*) AS cases, CAST(sum(events) AS BIGINT) AS events,
+  CAST(sum(handoffs) AS BIGINT) AS handoffs, CAST(sum(units) AS BIGINT) AS units,
+  count(*) FILTER (WHERE rework) AS rework
+FROM _cases
+GROUP BY svc, channel
+""",
 }
 
 #: which intermediate tables each result needs
@@ -245,6 +255,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "start_end": ("_steps",),
     "variants": ("_cases",),  # or "_variant_cases" when the plan has no other reader of _cases
     "cases": ("_cases",),
+    "case_sums": ("_cases",),
     "marks": (),
 }
 

@@ -20,7 +20,12 @@ One row per service, plus a total row over all dossiers:
 and by-key values (``month`` ``YYYY-MM`` and ``quarter`` ``YYYY-Qn`` of receipt, ``unit`` that
 did most of the dossier's steps, ``channel`` class), then the same rows over all services.
 
-Everything is computed from the engine's tables (:mod:`procsimp.engine`).
+Everything is computed from the engine's tables (:mod:`procsimp.engine`). The counts and the
+means of integers (dossiers, events, steps, hand-offs and units per case, rework rate, channel
+shares) are the grouped sums of the engine's plan ``case_sums``. The lead-time figures and the
+indicators are computed here from lean per-dossier columns: the due dates, clock stops and channel
+classes of :mod:`procsimp.profile.indicators` are computed in Python on the working-day calendar,
+and a mean of doubles summed in SQL differs from pandas' in its last bits.
 """
 
 from __future__ import annotations
@@ -319,12 +324,16 @@ def format_profile(table: pd.DataFrame, *, width: int = 100) -> str:
     return "\n\n".join(blocks)
 
 
-def _row(cases: pd.DataFrame, channels: list[str], *, activities: int, variants: int) -> dict[str, Any]:
+def _row(cases: pd.DataFrame, sums: pd.DataFrame, channels: list[str], *, activities: int,
+         variants: int) -> dict[str, Any]:
+    """The headline figures of some dossiers: ``cases``, their lean rows (:func:`_lean`), and
+    ``sums``, their counts per service and channel (:func:`procsimp.engine.case_sums`)."""
     n = len(cases)
     known = cases["on_time"].dropna()
+    total = sums[["events", "handoffs", "units", "rework"]].sum()
     row: dict[str, Any] = {
         "cases": n,
-        "events": int(cases["events"].sum()),
+        "events": int(total["events"]),
         "activities": activities,
         "variants": variants,
         **lead_stats(cases),
@@ -332,16 +341,14 @@ def _row(cases: pd.DataFrame, channels: list[str], *, activities: int, variants:
         "due_cases": len(known),
     }
     if channels:
-        raw = cases["channel_value"]
-        counts = raw.astype(object).where(raw.notna(), None).value_counts(dropna=False)
+        value = sums["channel"]
         for ch in channels:
-            key = None if ch == "unknown" else ch
-            hits = int(counts.get(key, 0)) if key is not None else int(raw.isna().sum())
-            row[f"channel_{ch}"] = hits / n if n else np.nan
-    row["steps_per_case"] = float(cases["events"].mean()) if n else np.nan
-    row["handoffs_per_case"] = float(cases["handoffs"].mean()) if n else np.nan
-    row["rework_rate"] = float(cases["rework"].mean()) if n else np.nan
-    row["units_per_case"] = float(cases["units"].mean()) if n else np.nan
+            hits = sums["cases"][value.isna() if ch == "unknown" else value == ch].sum()
+            row[f"channel_{ch}"] = int(hits) / n if n else np.nan
+    # a mean of integers is their exact sum over their number, as pandas gives it
+    for column, name in (("events", "steps_per_case"), ("handoffs", "handoffs_per_case"),
+                         ("rework", "rework_rate"), ("units", "units_per_case")):
+        row[name] = float(total[column]) / n if n else np.nan
     return row
 
 
@@ -381,7 +388,7 @@ def profile(
     agg = engine.aggregates(log, calendar=cal, catalog=cat, tables=("activities", "variants"))
     acts, var = agg.activities, agg.variants
     assert acts is not None and var is not None
-    cases, held = _per_dossier(log, calendar=cal, catalog=cat, channel_map=mapping)
+    cases, sums, held = _per_dossier(log, calendar=cal, catalog=cat, channel_map=mapping)
 
     def per_dossier() -> tuple[pd.DataFrame, pd.DataFrame]:
         return held or _whole_tables(log, calendar=cal, catalog=cat, channel_map=mapping)
@@ -396,7 +403,7 @@ def profile(
         )
 
     channels: list[str] = []
-    raw = cases["channel_value"]
+    raw = sums["channel"]
     if raw.notna().any():
         channels = sorted({str(c) for c in raw.dropna().unique()})
         if raw.isna().any():
@@ -414,6 +421,7 @@ def profile(
             "service": name,
             **_row(
                 sub,
+                sums[sums["service"] == name],
                 channels,
                 activities=int((acts["service"] == name).sum()),
                 variants=int((var["service"] == name).sum()),
@@ -430,6 +438,7 @@ def profile(
         "service": TOTAL,
         **_row(
             cases,
+            sums,
             channels,
             activities=int(acts["activity"].nunique()),
             variants=len(set(var["variant"])),
@@ -467,13 +476,12 @@ def profile(
     )
 
 
-#: the columns of the per-dossier tables that the figures read: the case table's (its
-#: ``channel`` as ``channel_value``) and the dossier table's
-_CASE_COLUMNS = ("service", "events", "lead_days", "lead_workdays", "on_time", "handoffs", "units", "rework")
-_DOSSIER_COLUMNS = ("month", "quarter", "unit", "channel", "channel_value", "postal", "closed", "timeliness",
-                    "open_overdue")
+#: the columns of the per-dossier tables that the figures read (the counts and sums of integers
+#: come from the engine's plan ``case_sums`` instead): the case table's and the dossier table's
+_CASE_COLUMNS = ("service", "lead_days", "lead_workdays", "on_time")
+_DOSSIER_COLUMNS = ("month", "quarter", "unit", "channel", "postal", "closed", "timeliness", "open_overdue")
 #: those held as categories (a few distinct values each)
-_CATEGORIES = ("service", "month", "quarter", "unit", "channel", "channel_value")
+_CATEGORIES = ("service", "month", "quarter", "unit", "channel")
 
 
 def _lean(cases: pd.DataFrame, dossiers: pd.DataFrame) -> pd.DataFrame:
@@ -489,10 +497,12 @@ def _lean(cases: pd.DataFrame, dossiers: pd.DataFrame) -> pd.DataFrame:
 
 def _per_dossier(
     log: EventLog, *, calendar: WorkCalendar, catalog: Any, channel_map: Mapping[str, str]
-) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame] | None]:
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame] | None]:
     """The lean per-dossier columns of the whole log (:func:`_lean`, in the log's case order),
-    made a chunk of dossiers at a time (:func:`procsimp.engine.case_chunks.case_chunks`), and the
-    whole case and dossier tables when the log is in memory (else None: they are not kept)."""
+    made a chunk of dossiers at a time (:func:`procsimp.engine.case_chunks.case_chunks`); the
+    engine's counts per service and channel (:func:`procsimp.engine.case_sums`, the chunks' added
+    up); and the whole case and dossier tables when the log is in memory (else None: they are not
+    kept)."""
     from procsimp.core.log import CHANNEL, OUTCOME
     from procsimp.engine.case_chunks import case_chunks, chunked, last_completion
     from procsimp.profile.indicators import dossier_rows, unknown_channels, warn_unknown_channels
@@ -500,6 +510,7 @@ def _per_dossier(
     end = last_completion(log, calendar=calendar)
     keep = not chunked(log)
     parts: list[tuple[np.ndarray, pd.DataFrame]] = []
+    sums: list[pd.DataFrame] = []
     unknown: dict[str, int] = {}
     held = None
     for chunk in case_chunks(log, calendar=calendar, catalog=catalog):
@@ -509,11 +520,15 @@ def _per_dossier(
         for value, n in unknown_channels(dossiers).items():
             unknown[value] = unknown.get(value, 0) + n
         parts.append((chunk.codes, _lean(chunk.cases, dossiers)))
+        sums.append(chunk.sums)
         if keep:
             held = (chunk.cases, dossiers)
     if log.has(CHANNEL):
         warn_unknown_channels(unknown, log.source)
-    return _stacked(parts), held
+    total = pd.concat(sums, ignore_index=True)
+    if len(sums) > 1:  # a service cut into ranges of its dossiers has rows in several chunks
+        total = total.groupby(["service", "channel"], dropna=False, sort=False, as_index=False).sum()
+    return _stacked(parts), total, held
 
 
 def _stacked(parts: list[tuple[np.ndarray, pd.DataFrame]]) -> pd.DataFrame:
