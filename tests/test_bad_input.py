@@ -400,12 +400,19 @@ def test_a_graphviz_pipe_that_breaks_is_an_error_not_success(tmp_path: Path, mon
     def broken(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(graphviz.Digraph, "pipe", broken)
+    monkeypatch.setattr(graphviz.Digraph, "pipe", broken)  # one format a process (the PNG)
+    monkeypatch.setattr(graphviz.backend.execute, "run_check", lambda *a, **k: broken(None))  # SVG and PDF: one run
     code, stdout, stderr = invoke("mine", _named_log(tmp_path / "log.csv", "Chuyển"), "--out", tmp_path / "o")
     assert code == 1
     assert stderr.strip().splitlines()[-1] == (
-        "Error: Graphviz stopped before it read the whole SVG diagram (broken pipe); nothing was drawn: check that "
-        "Graphviz works (dot -V), or write the DOT source with --format dot")
+        "Error: Graphviz stopped before it read the whole SVG/PDF diagram (broken pipe); nothing was drawn: check "
+        "that Graphviz works (dot -V), or write the DOT source with --format dot")
+    code, stdout, stderr = invoke("mine", _named_log(tmp_path / "log.csv", "Chuyển"), "--out", tmp_path / "p",
+                                  "--format", "png")
+    assert code == 1
+    assert stderr.strip().splitlines()[-1] == (
+        "Error: Graphviz stopped before it read the whole PNG diagram (broken pipe); nothing was drawn: check "
+        "that Graphviz works (dot -V), or write the DOT source with --format dot")
 
 
 def test_names_never_reach_the_terminal_as_escape_sequences(tmp_path: Path) -> None:

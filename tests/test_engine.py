@@ -419,3 +419,41 @@ def test_case_sums_add_up_the_case_table(log: EventLog) -> None:
     got = got.sort_values(["service", "channel"]).reset_index(drop=True)
     assert got["cases"].sum() == len(cases) and got["events"].sum() == len(log.df)
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def _rows_sorted(df: pd.DataFrame) -> pd.DataFrame:
+    key = df.apply(lambda row: repr(tuple(row)), axis=1)
+    return df.loc[key.sort_values(kind="stable").index].reset_index(drop=True)
+
+
+def test_maps_plan_reads_its_steps_as_a_view_and_gives_the_same_tables() -> None:
+    """The maps' plan makes ``_steps`` (a projection read by three results) a view, the other
+    plans a temporary table; the tables are the same either way."""
+    from procsimp.engine.sql import plan_for
+
+    maps = ("dfg", "activities", "variants", "start_end")
+    assert plan_for(maps, minutes_per_day=450.0).views == frozenset({"_steps"})
+    assert plan_for(("dfg", "cases"), minutes_per_day=450.0).views == frozenset()
+    assert plan_for(("cases",), minutes_per_day=450.0).views == frozenset()
+
+    made: list[str] = []
+
+    class Recording(engine.DuckDBBackend):
+        def run(self, plan, tables):  # type: ignore[no-untyped-def]
+            original = plan.views
+            plan.views = frozenset()
+            as_tables = super().run(plan, tables)
+            plan.views = original
+            made.append(",".join(sorted(plan.views)))
+            as_views = super().run(plan, tables)
+            for name in as_tables:  # the raw results come in no set order
+                pd.testing.assert_frame_equal(_rows_sorted(as_views[name]), _rows_sorted(as_tables[name]))
+            return as_views
+
+    log = small_log()
+    expected = engine.aggregates(small_log(), tables=maps)
+    with engine.use_backend(Recording(threads=1)):
+        got = engine.aggregates(log, tables=maps)
+    assert made == ["_steps"]
+    for name in maps:
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))

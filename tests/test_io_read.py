@@ -652,3 +652,47 @@ def test_xes_halves_are_copied_exactly(tmp_path: Path, monkeypatch: pytest.Monke
         shares.append(info.worker_share)
     pd.testing.assert_frame_equal(fast, whole)
     assert 0.2 < shares[0] < shares[1] <= 0.5
+
+
+def test_a_frame_handed_over_is_let_go_of_and_gives_the_same_log() -> None:
+    """A reader hands its frame over (read.frame.Handover): frame_to_log keeps no reference to it
+    once the normalised frame exists, and the log is the one the frame itself gives."""
+    import gc
+    import weakref
+
+    from procsimp.read.frame import Handover
+
+    def frame() -> pd.DataFrame:
+        return pd.DataFrame({
+            "case": ["b", "a", "a", "b"],
+            "activity": ["Nhận", "Nhận", "Duyệt", "Duyệt"],
+            "start": pd.to_datetime(["2025-01-02 08:00", "2025-01-01 08:00", "2025-01-01 09:00", "2025-01-02 10:00"]),
+            "timestamp": pd.to_datetime(["2025-01-02 09:00", "2025-01-01 08:30", "2025-01-01 10:00",
+                                         "2025-01-02 11:00"]),
+            "note": ["x", "y", "x", "y"],
+        })
+
+    expected = frame_to_log(frame(), case="case", activity="activity", timestamp="timestamp", start="start")
+    raw = frame()
+    alive = weakref.ref(raw)
+    given = Handover(raw)
+    del raw
+    log = frame_to_log(given, case="case", activity="activity", timestamp="timestamp", start="start")
+    gc.collect()
+    assert alive() is None
+    assert given.frame is None
+    pd.testing.assert_frame_equal(log.df, expected.df)
+    assert log.warnings == expected.warnings
+    with pytest.raises(ValueError, match="handed over once already"):
+        given.take()
+
+
+def test_an_event_that_ends_before_it_starts_names_the_raw_times_after_the_handover() -> None:
+    """The error quotes the source's own values, kept after the frame is let go of."""
+    from procsimp.read.frame import Handover
+
+    raw = pd.DataFrame({"case": ["a", "a"], "activity": ["Nhận", "Duyệt"],
+                        "start": ["2025-01-01 09:00", "2025-01-01 10:00"],
+                        "timestamp": ["2025-01-01 08:00", "2025-01-01 11:00"]})
+    with pytest.raises(LogValidationError, match=r"1 event\(s\) end before they start .*2025-01-01 09:00 > 2025-01-01 08:00"):
+        frame_to_log(Handover(raw), case="case", activity="activity", timestamp="timestamp", start="start")

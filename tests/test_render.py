@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 
 from procsimp.core.log import EventLog
-from procsimp.errors import OptionalDependencyError, ParameterError
+from procsimp.errors import OptionalDependencyError, ParameterError, ProcsimpError
 from procsimp.flag.base import fmt_hours, fmt_hours_vi
 from procsimp.mine import END_NODE, START_NODE, ProcessMap, mine
 from procsimp.mine.render import fonts
@@ -545,3 +545,32 @@ def test_node_ids_match_the_drawing_and_empty_title_draws_none() -> None:
         escaped = html.escape(first, quote=False).replace("\\", "\\\\")
         assert f"label=<{escaped}" in line, name
     assert not any(x.strip().startswith("graph [") and "label=" in x for x in dot.body)
+
+
+@needs_dot
+def test_svg_and_pdf_from_one_layout_are_the_bytes_of_separate_runs(tmp_path: Path) -> None:
+    """``render_formats`` lays a map out once for its SVG and PDF (one Graphviz process writing
+    both): the files are those of one process per format (the PDF but its creation date)."""
+    pmap = fixed_map()
+    dot = gv.map_dot(pmap, lang="vi")
+    both = gv.pipe_formats(dot, ["svg", "pdf"])
+    assert both["svg"] == gv.pipe(dot, "svg")
+    undated = re.compile(rb"/CreationDate \(D:[0-9Z+'-]*\)")
+    assert both["pdf"].startswith(b"%PDF")
+    assert undated.sub(b"", both["pdf"]) == undated.sub(b"", gv.pipe(dot, "pdf"))
+    written = gv.render_formats(pmap, tmp_path, "map", ["svg", "png", "pdf", "dot"], lang="vi")
+    assert sorted(written) == ["dot", "pdf", "png", "svg"]
+    assert (tmp_path / "map.svg").read_bytes() == both["svg"]
+    assert undated.sub(b"", (tmp_path / "map.pdf").read_bytes()) == undated.sub(b"", both["pdf"])
+    assert (tmp_path / "map.png").read_bytes() == gv.write_dot(dot, tmp_path / "alone.png").read_bytes()
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
+@needs_dot
+def test_one_layout_of_several_formats_gives_graphviz_errors_in_one_line() -> None:
+    import graphviz
+
+    broken = graphviz.Digraph()
+    broken.body.append("  a -> [")  # not DOT
+    with pytest.raises(ProcsimpError, match=r"^Graphviz could not render the SVG/PDF diagram: .*syntax error"):
+        gv.pipe_formats(broken, ["svg", "pdf"])

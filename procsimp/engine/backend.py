@@ -121,9 +121,13 @@ class DuckDBBackend:
                 for inter in _intermediates(plan[name], plan):
                     readers[inter] = readers.get(inter, 0) + 1
             made: set[str] = set()
+            views: frozenset[str] = getattr(plan, "views", frozenset())
             for name in plan:
                 if readers.get(name, 0) >= 2:
-                    con.execute(f"CREATE TEMP TABLE {name} AS {_with_intermediates(plan[name], plan, made)}")
+                    # a projection that the plan reads a few times is cheaper computed again by
+                    # each reader than stored (:attr:`procsimp.engine.sql.Plan.views`)
+                    kind = "VIEW" if name in views else "TABLE"
+                    con.execute(f"CREATE TEMP {kind} {name} AS {_with_intermediates(plan[name], plan, made)}")
                     made.add(name)
             out: dict[str, pd.DataFrame] = {}
             for name in results:

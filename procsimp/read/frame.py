@@ -48,7 +48,7 @@ from procsimp.read import times as _times
 from procsimp.read.mapping import normalise_header, option_for, resolve_columns
 from procsimp.read.times import _text_array
 
-__all__ = ["frame_to_log", "nfc_categorical", "nfc_strings", "Rows"]
+__all__ = ["frame_to_log", "Handover", "nfc_categorical", "nfc_strings", "Rows"]
 
 _NAT = np.iinfo(np.int64).min
 _DAY_NS = 86_400 * 1_000_000_000
@@ -280,8 +280,25 @@ def _pair_lifecycle(case: np.ndarray, act: np.ndarray, ts: np.ndarray, lifecycle
 
 
 # ---------------------------------------------------------------------------- main
+class Handover:
+    """A reader's frame given to :func:`frame_to_log` for good (the reader keeps no reference to
+    it): it is let go of as soon as the normalised frame exists, so that a large log's two
+    frames are not held together."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame: pd.DataFrame | None = frame
+
+    def take(self) -> pd.DataFrame:
+        frame, self.frame = self.frame, None
+        if frame is None:
+            raise ValueError("the frame was handed over once already")
+        return frame
+
+
 def frame_to_log(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Handover,
     mapping: Mapping[str, str] | ColumnMapping | str | os.PathLike[str] | None = None,
     *,
     timezone: str = DEFAULT_TIMEZONE,
@@ -313,6 +330,8 @@ def frame_to_log(
     with a message naming the source, the column, the rows and the fix.
     """
     check_timezone(timezone)
+    if isinstance(frame, Handover):
+        frame = frame.take()
     frame = frame.rename(columns=lambda c: unicodedata.normalize("NFC", str(c)))
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()][0]
@@ -398,6 +417,11 @@ def frame_to_log(
     standard = {ROLES[role]: data[ROLES[role]] for role in ROLES if ROLES[role] in data}
     df = pd.DataFrame({**standard, **extras})
     n_source = len(df)
+    # what is still read of the source: the lifecycle column's name, and the raw times of an
+    # event that ends before it starts (for the error); the rest is let go of here
+    lc_col = _lifecycle_column(frame, used) if "start" not in cmap else None
+    raw_times = {cmap.columns[r]: frame[cmap.columns[r]] for r in ("start", "timestamp")} if "start" in cmap else {}
+    del frame, data, standard, extras, parsers
 
     # -- events that cannot be placed
     missing = {
@@ -419,7 +443,6 @@ def frame_to_log(
     keep = np.flatnonzero(~drop)
 
     # -- lifecycle transitions
-    lc_col = _lifecycle_column(frame, used) if "start" not in cmap else None
     if lc_col is not None:
         sub = df.iloc[keep]
         kept, start_ts, note = _pair_lifecycle(
@@ -449,7 +472,7 @@ def frame_to_log(
             src_pos = positions[bad]
             s_col, e_col = cmap.columns["start"], cmap.columns["timestamp"]
             pairs = ", ".join(
-                f"{frame[s_col].iloc[p]!s} > {frame[e_col].iloc[p]!s}" for p in src_pos[:2]
+                f"{raw_times[s_col].iloc[p]!s} > {raw_times[e_col].iloc[p]!s}" for p in src_pos[:2]
             )
             raise LogValidationError(
                 f"{source}: {len(bad)} event(s) end before they start ({s_col!r} after {e_col!r}) "
@@ -657,7 +680,7 @@ def _midnight_share(df: pd.DataFrame, ts: np.ndarray, offsets: list[int] | None)
     unit = df[TIMESTAMP].dt.unit
     per_day = 86_400 * {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
     local = local_ticks(df[TIMESTAMP].array.asi8, unit, str(df[TIMESTAMP].dt.tz))
-    return float(np.mean(local % per_day == 0))
+    return float(np.mean(np.remainder(local, per_day, out=local) == 0))  # in place: one array an event less
 
 
 def _quality_warnings(df: pd.DataFrame, cmap: ColumnMapping, case_codes: np.ndarray, ts: np.ndarray,

@@ -236,8 +236,10 @@ def _named_headers(mapping: Any, columns: dict[str, Any]) -> set[str]:
 
 def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst: bool | None,
           columns: dict[str, Any], notes: list[str], excel: dict[str, Any] | None = None) -> EventLog:
-    from procsimp.read.frame import Rows, frame_to_log
+    from procsimp.read.frame import Handover, Rows, frame_to_log
 
+    # each reader hands its frame over (and keeps no reference), for frame_to_log to let go of it
+    # as soon as the normalised frame exists
     try:
         if fmt == "csv":
             from procsimp.read import _gzip
@@ -252,20 +254,26 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
                         f"{source}: not a valid gzip file ({exc}); the file is damaged or truncated: export it again"
                     ) from None
             frame, info = read_delimited(p, source, data)
-            return frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
+            given = Handover(frame)
+            del frame, data
+            return frame_to_log(given, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                 rows=Rows.file(2), warnings=[*notes, *info.warnings], **columns)
         if fmt == "excel":
             from procsimp.read.excel import read_excel_frame
 
             frame, warnings, first_row = read_excel_frame(p, source, known=_named_headers(mapping, columns),
                                                           **(excel or {}))
-            return frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
+            given = Handover(frame)
+            del frame
+            return frame_to_log(given, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                 rows=Rows.file(first_row), warnings=[*notes, *warnings], **columns)
         if fmt == "xes":
             from procsimp.read.xes import read_xes_frame
 
             frame, xinfo = read_xes_frame(p, source, timezone)
-            return frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
+            given = Handover(frame)
+            del frame
+            return frame_to_log(given, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                 rows=Rows.xes(), xes=True, warnings=[*notes, *xinfo.warnings],
                                 source_offsets=xinfo.offsets, **columns)
         if fmt == "parquet":
@@ -274,14 +282,18 @@ def _read(p: Path, fmt: str, source: str, mapping: Any, timezone: str, dayfirst:
             frame, meta = read_parquet_frame(p, source, wanted=set(columns.values()) | _mapping_columns(mapping),
                                              notes=notes)
             stored = stored_mapping(meta) if meta is not None else None
-            if (stored is not None and mapping is None and not any(columns.values())
-                    and all(ROLES[role] in frame.columns for role in stored.columns)):
+            own_file = (stored is not None and mapping is None and not any(columns.values())
+                        and all(ROLES[role] in frame.columns for role in stored.columns))
+            given = Handover(frame)
+            del frame
+            if own_file:
+                assert stored is not None
                 # procsimp's own file (procsimp convert, write_log): its roles, and no other column
                 # taken for a role by its header (an XES attribute 'dueDate' stays an attribute)
-                as_written = frame_to_log(frame, {role: ROLES[role] for role in stored.columns}, timezone=timezone,
+                as_written = frame_to_log(given, {role: ROLES[role] for role in stored.columns}, timezone=timezone,
                                           source=source, dayfirst=dayfirst, rows=Rows(), warnings=notes, detect=False)
                 return as_written.replace(mapping=stored)
-            log = frame_to_log(frame, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
+            log = frame_to_log(given, mapping, timezone=timezone, source=source, dayfirst=dayfirst,
                                rows=Rows(), warnings=notes, **columns)
             if meta is not None and mapping is None and not any(columns.values()):
                 stored = stored_mapping(meta)

@@ -999,12 +999,39 @@ def _check_png_size(dot: graphviz.Digraph, dpi: float, path: Path) -> None:
 
 def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
     """The diagram rendered by Graphviz as ``fmt`` bytes; every failure is a ProcsimpError."""
+    return pipe_formats(dot, [fmt])[fmt]
+
+
+def _run_layout(dot: graphviz.Digraph, fmts: Sequence[str]) -> dict[str, bytes]:
+    """One Graphviz process, one layout, every format of ``fmts`` (``dot -Tsvg -o F1 -Tpdf -o F2``:
+    the same bytes as one process per format)."""
+    import tempfile
+
+    from graphviz.backend import dot_command, execute
+
+    # procsimp's neato drawings have every node pinned in points (redesign.diagram.panels);
+    # dot's own stderr is in the error of pipe_formats
+    no_op = 1 if dot.engine == "neato" else None
+    if len(fmts) == 1:
+        return {fmts[0]: dot.pipe(format=fmts[0], quiet=True, neato_no_op=no_op)}
+    with tempfile.TemporaryDirectory(prefix="procsimp-dot-") as tmp:
+        cmd: list[Any] = [a for a in dot_command.command(dot.engine, fmts[0], neato_no_op=no_op)
+                          if a != f"-T{fmts[0]}"]
+        files = {fmt: Path(tmp) / f"drawing.{fmt}" for fmt in fmts}
+        for fmt, file in files.items():
+            cmd += [f"-T{fmt}", "-o", os.fspath(file)]
+        execute.run_check(cmd, capture_output=True, quiet=True, input=dot.source.encode(dot.encoding))
+        return {fmt: file.read_bytes() for fmt, file in files.items()}
+
+
+def pipe_formats(dot: graphviz.Digraph, fmts: Sequence[str]) -> dict[str, bytes]:
+    """The diagram rendered by Graphviz in each of ``fmts`` (one layout, one process):
+    ``{format: bytes}``; every failure is a ProcsimpError."""
     import graphviz
 
+    fmt = "/".join(fmts)
     try:
-        # procsimp's neato drawings have every node pinned in points (redesign.diagram.panels);
-        # dot's own stderr is in the error below
-        return dot.pipe(format=fmt, quiet=True, neato_no_op=1 if dot.engine == "neato" else None)
+        return _run_layout(dot, fmts)
     except BrokenPipeError:  # dot stopped reading its input: it failed, nothing was drawn
         raise ProcsimpError(
             f"Graphviz stopped before it read the whole {fmt.upper()} diagram (broken pipe); nothing was drawn: "
@@ -1022,7 +1049,7 @@ def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
             # ("trying to delete a non-line"); the same drawing with straight edges
             straight = dot.copy()
             straight.graph_attr["splines"] = "line"
-            return pipe(straight, fmt)
+            return pipe_formats(straight, fmts)
         stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
         detail = " ".join(stderr.split())[:300] or f"exit code {exc.returncode}"
         raise ProcsimpError(f"Graphviz could not render the {fmt.upper()} diagram: {detail}") from None
@@ -1109,10 +1136,19 @@ def render_formats(
     out = Path(out_dir)
     written: dict[str, Path] = {}
     diagram = None
+    # the SVG and the PDF come from one layout (one Graphviz process); the PNG has a
+    # resolution of its own, so a drawing of its own
+    laid_out = [fmt for fmt in chosen if fmt in ("svg", "pdf")]
+    drawn: dict[str, bytes] = {}
     for fmt in chosen:
         if fmt in MAP_FORMATS:
             if diagram is None:
                 diagram = map_dot(pmap, view=view, ghost=ghost, lang=lang)
+                if len(laid_out) > 1:
+                    drawn = pipe_formats(diagram, laid_out)
+            if fmt in drawn:
+                written[fmt] = write_bytes(out / f"{stem}.{fmt}", drawn[fmt])
+                continue
             try:
                 written[fmt] = write_dot(diagram, out / f"{stem}.{fmt}", format=fmt)
             except ImageTooLarge as exc:
