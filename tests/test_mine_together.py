@@ -50,9 +50,9 @@ def _count_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     prepared: list[int] = []
     real = engine_module._prepare
 
-    def counting(log_: object, *args: object, **kwargs: object) -> object:
+    def counting(log_: object, *args: object) -> object:
         prepared.append(getattr(log_, "n_events", -1))
-        return real(log_, *args, **kwargs)  # type: ignore[arg-type]
+        return real(log_, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(engine_module, "_prepare", counting)
     return prepared
@@ -172,11 +172,11 @@ def test_mine_all_in_memory_encodes_one_service_at_a_time_and_keeps_none(monkeyp
     earlier: list[weakref.ref[object]] = []
     real_prepare = engine_module._prepare
 
-    def watching(log_: EventLog, *args: object, **kwargs: object) -> object:
+    def watching(log_: EventLog, *args: object) -> object:
         gc.collect()
         encoded.append((log_.services, sum(r() is not None for r in earlier)))
         earlier.append(weakref.ref(log_))
-        return real_prepare(log_, *args, **kwargs)  # type: ignore[arg-type]
+        return real_prepare(log_, *args)  # type: ignore[arg-type]
 
     kept: list[object] = []
     real_for_service = EventLog.for_service

@@ -50,7 +50,7 @@ from procsimp.engine.inputs import (
     step_kinds_table,
 )
 from procsimp.engine.prepare import DEFAULT_SERVICE, Prepared, encode, prepare
-from procsimp.engine.sql import columns_read, plan_for
+from procsimp.engine.sql import plan_for
 from procsimp.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,10 +58,28 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.core.log import EventLog
 
 __all__ = [
-    "DEFAULT_SERVICE", "TABLES", "Aggregates", "Backend", "DuckDBBackend", "activity_table",
-    "aggregates", "case_marks", "case_sums", "case_table", "detector_codes", "detector_tables",
-    "release", "dfg", "encoded", "filter_variants", "get_backend", "run_plan", "set_backend",
-    "start_end", "use_backend", "variants",
+    "DEFAULT_SERVICE",
+    "TABLES",
+    "Aggregates",
+    "Backend",
+    "DuckDBBackend",
+    "activity_table",
+    "aggregates",
+    "case_marks",
+    "case_sums",
+    "case_table",
+    "detector_codes",
+    "detector_tables",
+    "release",
+    "dfg",
+    "encoded",
+    "filter_variants",
+    "get_backend",
+    "run_plan",
+    "set_backend",
+    "start_end",
+    "use_backend",
+    "variants",
 ]
 
 #: the tables :func:`aggregates` can compute
@@ -75,34 +93,27 @@ _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, tuple[Prepared, dict[str, pd.Da
 
 # ---------------------------------------------------------------------------- running
 def _raw(log: EventLog, names: Iterable[str], calendar: WorkCalendar | None, *,
-         by_service: bool = False, lean: bool = False) -> tuple[Prepared, dict[str, pd.DataFrame]]:
+         by_service: bool = False) -> tuple[Prepared, dict[str, pd.DataFrame]]:
     """Raw (integer-coded) results of the named queries, computed once per log and calendar.
 
     ``by_service``: on DuckDB, run the plan once per service over that service's rows of the
     events table (only for tables grouped by service, as those of :data:`TABLES` are: the results
-    are the same rows), so that the engine's working memory is that of the largest service.
-    ``lean``: a log not yet encoded gets only the columns the plan reads (:func:`columns_read`);
-    a later plan reading more encodes it again, in full (the kept results stay: same codes)."""
+    are the same rows), so that the engine's working memory is that of the largest service."""
     check_log(log)
     cal = resolve_calendar(calendar)
     backend = get_backend()
     key = (cal, backend.name, id(backend))
     per_log = _CACHE.setdefault(log, {})
-    wanted = tuple(dict.fromkeys(names))
-    cached = per_log.get(key)
-    missing = tuple(n for n in wanted if cached is None or n not in cached[1])
+    missing = tuple(n for n in dict.fromkeys(names) if n not in per_log.get(key, (None, {}))[1])
     if missing and log.parquet is not None and isinstance(backend, DuckDBBackend):
         from procsimp.read.parquet_source import limit_memory
 
         limit_memory(backend.database)  # DuckDB's turn: the whole out-of-core budget
-    plan = plan_for(missing, minutes_per_day=float(cal.minutes_per_day)) if missing else None
-    # the columns this call reads: none for results already kept, every one for encoded()
-    reads = columns_read(plan) if plan is not None else (frozenset() if wanted else None)
-    if cached is None or not cached[0].covers(reads):
-        lean_ok = lean and cached is None and not log.out_of_core
-        cached = per_log[key] = (_prepare(log, cal, backend, columns=reads if lean_ok else None), cached[1] if cached else {})
-    prepared, done = cached
-    if plan is not None:
+    if key not in per_log:
+        per_log[key] = (_prepare(log, cal, backend), {})
+    prepared, done = per_log[key]
+    if missing:
+        plan = plan_for(missing, minutes_per_day=prepared.minutes_per_day)
         tables = plan_inputs(prepared, backend)
         if "marks" in missing:
             tables["step_kinds"] = step_kinds_table(prepared)
@@ -160,16 +171,15 @@ def run_plan(
     return prepared, out
 
 
-def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend, *,
-             columns: frozenset[str] | None = None) -> Prepared:
+def _prepare(log: EventLog, calendar: WorkCalendar, backend: Backend) -> Prepared:
     """The log's ``events`` table: built from the Parquet files for a log that stands on them (out
     of core), where the backend reads them (DuckDB's own database, or Spark: the SQL of
-    :mod:`procsimp.engine.prepare_sql`), else with numpy (only ``columns`` of it, when given)."""
+    :mod:`procsimp.engine.prepare_sql`), else with numpy."""
     if log.out_of_core:
         from procsimp.engine.prepare_sql import prepare_sql
 
         return prepare_sql(log.parquet, calendar, parquet_database(backend))
-    return prepare(log, calendar, columns=columns)
+    return prepare(log, calendar)
 
 
 def _decode(codes: pd.Series, prepared: Prepared, kind: str) -> np.ndarray:
@@ -455,21 +465,19 @@ def aggregates(
     catalog: Any = None,
     tables: Iterable[str] = TABLES,
     by_service: bool = False,
-    lean: bool = False,
 ) -> Aggregates:
     """Several engine tables in one pass over the events (the intermediate tables are shared).
 
     ``by_service=True`` runs the pass one service at a time (the same tables: each is grouped by
     service), so that the engine's working memory is that of the largest service rather than of
-    the whole log: for a large log of many services. ``lean=True``: encode only the columns these
-    tables read (for a caller that :func:`release` s the log next; see :func:`_raw`)."""
+    the whole log: for a large log of many services."""
     wanted = tuple(dict.fromkeys(tables))
     unknown = [t for t in wanted if t not in TABLES]
     if unknown:
         raise ParameterError(
             f"unknown engine table(s) {', '.join(map(repr, unknown))}; choose from: {', '.join(TABLES)}"
         )
-    _raw(log, wanted, calendar, by_service=by_service, lean=lean)  # one plan for all of them
+    _raw(log, wanted, calendar, by_service=by_service)  # one plan for all of them
     makers = {
         "dfg": lambda: dfg(log, calendar=calendar),
         "activities": lambda: activity_table(log, calendar=calendar),

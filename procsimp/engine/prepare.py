@@ -17,15 +17,10 @@ occurrence), and ``next_occ``, the row (``rn``) of the activity's next occurrenc
 detectors' loops and rework read them (:mod:`procsimp.engine.sql_detect`), with no window over
 (case, activity). Arrow arrays are
 built from the numpy buffers without copies where the values have no missing entries.
-
-``prepare(..., columns=...)`` builds only the named columns (those a plan reads,
-:func:`procsimp.engine.sql.columns_read`), and records them in :attr:`Prepared.columns`: the maps'
-plan, for one, reads no channel, outcome, due date or ``next_occ``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +72,6 @@ class Prepared:
     has_received: bool
     units: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
     resources: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
-    #: the columns of ``table`` when it holds only some (``prepare(columns=...)``); None: all of them
-    columns: frozenset[str] | None = None
     _names: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def names(self, kind: str) -> np.ndarray:
@@ -87,12 +80,6 @@ class Prepared:
             index = getattr(self, kind)
             self._names[kind] = np.array(index.astype(object), dtype=object) if len(index) else np.array([], dtype=object)
         return self._names[kind]
-
-    def covers(self, columns: Collection[str] | None) -> bool:
-        """Whether the table has ``columns`` (None: every column)."""
-        if self.columns is None:
-            return True
-        return columns is not None and self.columns.issuperset(columns)
 
 
 def encode(series: pd.Series | None, n: int) -> tuple[np.ndarray, pd.Index]:
@@ -201,10 +188,9 @@ def _first_edges(case_codes: np.ndarray, prev_act: np.ndarray, act: np.ndarray, 
     return out
 
 
-def _occurrences(case_codes: np.ndarray, act: np.ndarray, n_act: int, *,
-                 with_next: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def _occurrences(case_codes: np.ndarray, act: np.ndarray, n_act: int) -> tuple[np.ndarray, np.ndarray]:
     """``(occ, next_occ)`` of each event: how many times its activity ran before in its case, and
-    the row of the activity's next occurrence in the case (-1 for none; None without ``with_next``).
+    the row of the activity's next occurrence in the case (-1 for none).
 
     Events grouped by activity with a stable sort keep their log order, that is case then time,
     so the occurrences of an activity in a case are consecutive there. With fewer than 65,535
@@ -216,10 +202,8 @@ def _occurrences(case_codes: np.ndarray, act: np.ndarray, n_act: int, *,
     order = np.argsort(key.astype(np.uint16) if n_act < 2**16 - 1 else key, kind="stable")
     k, c = key[order], case_codes[order]
     same = (k[1:] == k[:-1]) & (c[1:] == c[:-1])  # the next row in this order repeats the step
-    next_occ = None
-    if with_next:
-        next_occ = np.full(n, -1, dtype=np.int64)
-        next_occ[order[:-1][same]] = order[1:][same]
+    next_occ = np.full(n, -1, dtype=np.int64)
+    next_occ[order[:-1][same]] = order[1:][same]
     first = np.ones(n, dtype=bool)
     first[1:] = ~same
     group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
@@ -260,13 +244,12 @@ def events_table(
     received: tuple[Any, Any, Any],
     due: tuple[Any, Any],
     rn: np.ndarray | None = None,
-    columns: Collection[str] | None = None,
 ) -> pa.Table:
     """The ``events`` table of events sorted by case, then time: the codes (int32, -1 for
     missing; None for a column without values), each time as (microseconds, missing mask,
     working minutes) or Nones, and the alignment columns computed here. ``rn``: the events' row
     numbers in the whole log (default 0, 1, ...), for a part of a log made of whole dossiers;
-    ``next_occ`` is then one of them too. ``columns``: build only these (default: all)."""
+    ``next_occ`` is then one of them too."""
     import pyarrow as pa
 
     n = len(case)
@@ -280,66 +263,46 @@ def events_table(
     np.not_equal(case[1:], case[:-1], out=is_start[1:])
     is_end = np.ones(n, dtype=bool)
     is_end[:-1] = is_start[1:]
+    prev_na = is_start | _shifted(end_na, is_start)
     prev_act = _shifted(act, is_start)
     prev_act[is_start] = -1
-    wanted = None if columns is None else set(columns)
-    occ: np.ndarray | None = None
-    next_occ: np.ndarray | None = None
-    if wanted is None or {"occ", "next_occ"} & wanted:
-        occ, next_occ = _occurrences(case, act, n_act, with_next=wanted is None or "next_occ" in wanted)
+    occ, next_occ = _occurrences(case, act, n_act)
     if rn is None:
         rn = np.arange(n, dtype=np.int64)
-    elif next_occ is not None:
+    else:
         next_occ = np.where(next_occ >= 0, rn[np.maximum(next_occ, 0)], -1)
-
-    def prev_na() -> np.ndarray:
-        return is_start | _shifted(end_na, is_start)
-
-    def next_rows() -> Any:
-        assert next_occ is not None  # made above whenever the column is built
-        return col.values(next_occ, next_occ < 0, pa.int64())
-
-    # each column made only when it is built (a lean table skips the work of the others)
-    makers: dict[str, Callable[[], Any]] = {
-        "rn": lambda: pa.array(rn),
-        "case_id": lambda: col.codes(case),
-        "act": lambda: col.codes(act),
-        "svc": lambda: col.codes(svc),
-        "res": lambda: col.codes(res),
-        "unit": lambda: col.codes(unit),
-        "channel": lambda: col.codes(channel),
-        "outcome": lambda: col.codes(outcome),
-        "is_start": lambda: pa.array(is_start),
-        "is_end": lambda: pa.array(is_end),
-        "prev_act": lambda: col.codes(prev_act),
-        "edge_first": lambda: pa.array(_first_edges(case, prev_act, act, n_act, is_start)),
-        "occ": lambda: pa.array(occ),
-        "next_occ": next_rows,
-        "t_end": lambda: col.times(t_end, end_na),
-        "prev_end": lambda: col.times(_shifted(t_end, is_start), prev_na()),
-        "wm_end": lambda: col.floats(wm_end, end_na),
-        "prev_wm": lambda: col.floats(_shifted(wm_end, is_start), prev_na()),
-        "t_start": lambda: col.times(t_start, start_na),
-        "wm_start": lambda: col.floats(wm_start, start_na),
-        "t_recv": lambda: col.times(t_recv, recv_na),
-        "wm_recv": lambda: col.floats(wm_recv, recv_na),
-        "t_due": lambda: col.times(t_due, due_na),
+    columns: dict[str, Any] = {
+        "rn": pa.array(rn),
+        "case_id": col.codes(case),
+        "act": col.codes(act),
+        "svc": col.codes(svc),
+        "res": col.codes(res),
+        "unit": col.codes(unit),
+        "channel": col.codes(channel),
+        "outcome": col.codes(outcome),
+        "is_start": pa.array(is_start),
+        "is_end": pa.array(is_end),
+        "prev_act": col.codes(prev_act),
+        "edge_first": pa.array(_first_edges(case, prev_act, act, n_act, is_start)),
+        "occ": pa.array(occ),
+        "next_occ": col.values(next_occ, next_occ < 0, pa.int64()),
+        "t_end": col.times(t_end, end_na),
+        "prev_end": col.times(_shifted(t_end, is_start), prev_na),
+        "wm_end": col.floats(wm_end, end_na),
+        "prev_wm": col.floats(_shifted(wm_end, is_start), prev_na),
+        "t_start": col.times(t_start, start_na),
+        "wm_start": col.floats(wm_start, start_na),
+        "t_recv": col.times(t_recv, recv_na),
+        "wm_recv": col.floats(wm_recv, recv_na),
+        "t_due": col.times(t_due, due_na),
     }
-    return pa.table({name: make() for name, make in makers.items() if wanted is None or name in wanted})
+    return pa.table(columns)
 
 
-def prepare(log: EventLog, calendar: WorkCalendar, *, columns: Collection[str] | None = None) -> Prepared:
-    """Build the engine's ``events`` table for ``log`` (the log is not modified); ``columns``:
-    only these columns of it (default: all), the others' log columns not even read."""
+def prepare(log: EventLog, calendar: WorkCalendar) -> Prepared:
+    """Build the engine's ``events`` table for ``log`` (the log is not modified)."""
     df = log.df
     n = len(df)
-    wanted = None if columns is None else frozenset(columns)
-
-    def needs(*names: str) -> bool:
-        return wanted is None or not wanted.isdisjoint(names)
-
-    def skip(name: str) -> pd.DataFrame:  # the frame as far as the table reads its column
-        return df if needs(*_READS[name]) else df.iloc[:0, :0]
 
     case_codes, case_cats = encode(df[CASE], n)
     act_codes, act_cats = encode(df[ACTIVITY], n)
@@ -350,21 +313,21 @@ def prepare(log: EventLog, calendar: WorkCalendar, *, columns: Collection[str] |
     elif (svc_codes < 0).any():  # cases without a service
         svc_cats = svc_cats.append(pd.Index([DEFAULT_SERVICE], dtype=svc_cats.dtype))
         svc_codes = np.where(svc_codes < 0, len(svc_cats) - 1, svc_codes).astype(np.int32)
-    res_codes, res_cats = _codes_of(skip(RESOURCE), RESOURCE, n)
-    unit_codes, unit_cats = _codes_of(skip(UNIT), UNIT, n)
-    ch_codes, ch_cats = _codes_of(skip(CHANNEL), CHANNEL, n)
-    out_codes, out_cats = _codes_of(skip(OUTCOME), OUTCOME, n)
+    res_codes, res_cats = _codes_of(df, RESOURCE, n)
+    unit_codes, unit_cats = _codes_of(df, UNIT, n)
+    ch_codes, ch_cats = _codes_of(df, CHANNEL, n)
+    out_codes, out_cats = _codes_of(df, OUTCOME, n)
 
     t_end, end_na, wm_end = _times_of(df, TIMESTAMP, calendar)
     if t_end is None:  # no completion time at all (not a valid log, but keep the shapes)
         t_end, end_na, wm_end = np.full(n, _NAT, np.int64), np.ones(n, bool), np.full(n, np.nan)
-    t_start, start_na, wm_start = _times_of(skip(START), START, calendar if needs("wm_start") else None)
-    t_recv, recv_na, wm_recv = _times_of(skip(RECEIVED), RECEIVED, calendar if needs("wm_recv") else None)
-    t_due, due_na, _ = _times_of(skip(DUE), DUE, None)
+    t_start, start_na, wm_start = _times_of(df, START, calendar)
+    t_recv, recv_na, wm_recv = _times_of(df, RECEIVED, calendar)
+    t_due, due_na, _ = _times_of(df, DUE, None)
     table = events_table(
         case=case_codes, act=act_codes, n_act=len(act_cats), svc=svc_codes, res=res_codes, unit=unit_codes,
         channel=ch_codes, outcome=out_codes, end=(t_end, end_na, wm_end), start=(t_start, start_na, wm_start),
-        received=(t_recv, recv_na, wm_recv), due=(t_due, due_na), columns=wanted,
+        received=(t_recv, recv_na, wm_recv), due=(t_due, due_na),
     )
     return Prepared(
         table=table,
@@ -380,17 +343,4 @@ def prepare(log: EventLog, calendar: WorkCalendar, *, columns: Collection[str] |
         has_received=t_recv is not None,
         units=unit_cats,
         resources=res_cats,
-        columns=wanted,
     )
-
-
-#: the columns of the ``events`` table made from each of the log's optional columns
-_READS: dict[str, tuple[str, ...]] = {
-    RESOURCE: ("res",),
-    UNIT: ("unit",),
-    CHANNEL: ("channel",),
-    OUTCOME: ("outcome",),
-    START: ("t_start", "wm_start"),
-    RECEIVED: ("t_recv", "wm_recv"),
-    DUE: ("t_due",),
-}

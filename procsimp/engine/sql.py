@@ -40,19 +40,9 @@ Definitions (per event, within its case):
 
 from __future__ import annotations
 
-import re
-
 from procsimp.engine.sums import exact_avg, exact_sum
 
-__all__ = ["STEPS", "CASES", "CASE_COLUMNS", "EVENT_COLUMNS", "VARIANT_CASES", "QUERIES", "Plan", "columns_read",
-           "plan_for"]
-
-#: the columns of the ``events`` table (above), in the order :mod:`procsimp.engine.prepare` builds them
-EVENT_COLUMNS: tuple[str, ...] = (
-    "rn", "case_id", "act", "svc", "res", "unit", "channel", "outcome", "is_start", "is_end", "prev_act",
-    "edge_first", "occ", "next_occ", "t_end", "prev_end", "wm_end", "prev_wm", "t_start", "wm_start", "t_recv",
-    "wm_recv", "t_due",
-)
+__all__ = ["STEPS", "CASES", "CASE_COLUMNS", "VARIANT_CASES", "QUERIES", "Plan", "plan_for"]
 
 
 def _clip0(expr: str) -> str:
@@ -319,21 +309,3 @@ def plan_for(tables: tuple[str, ...], *, minutes_per_day: float) -> Plan:
     if "variants" in plan:
         plan["variants"] = plan["variants"].format(cases="_variant_cases" if lean else "_cases")
     return plan
-
-
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: a ``*`` that selects every column of a table (not ``count(*)``)
-_STAR = re.compile(r"(?:SELECT|,)\s*(?:\w+\.)?\*", re.IGNORECASE)
-
-
-def columns_read(plan: dict[str, str]) -> frozenset[str] | None:
-    """The columns of ``events`` that ``plan`` may read: those named anywhere in its SQL (a name
-    that only labels a result counts too, which is safe: the column is then built for nothing).
-    None (every column) when a query selects ``*``, whose columns the SQL does not name. The
-    plan's SQL is the one source: :func:`procsimp.engine.prepare.prepare` builds these only."""
-    words: set[str] = set()
-    for sql in plan.values():
-        if _STAR.search(sql):
-            return None
-        words.update(_WORD.findall(sql))
-    return frozenset(c for c in EVENT_COLUMNS if c in words)

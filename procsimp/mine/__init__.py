@@ -568,8 +568,7 @@ def _service_tables(log: EventLog, names: list[str], *, calendar: WorkCalendar |
         tables = {}
         for name in wanted:
             sub = log.for_service(name, keep=False)  # a copy of the service's events, for this turn only
-            # only the columns the maps read are encoded (a later stage needing more encodes again)
-            tables[name] = engine.aggregates(sub, calendar=calendar, tables=_MAP_TABLES, lean=True)
+            tables[name] = engine.aggregates(sub, calendar=calendar, tables=_MAP_TABLES)
             if sub is not log:  # the log itself (of that service only) keeps the engine's work
                 engine.release(sub)
         return tables
