@@ -395,13 +395,15 @@ def test_mine_draws_every_file_whatever_the_names(tmp_path: Path, label: str, st
 def test_a_graphviz_pipe_that_breaks_is_an_error_not_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """dot dying while it reads the diagram raises BrokenPipeError here; the command used to exit 0
     as if the terminal had gone. (dot's death is stood in for: no real name makes it die now.)"""
+    import subprocess
+
     import graphviz
 
     def broken(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise BrokenPipeError(32, "Broken pipe")
 
     monkeypatch.setattr(graphviz.Digraph, "pipe", broken)  # one format a process (the PNG)
-    monkeypatch.setattr(graphviz.backend.execute, "run_check", lambda *a, **k: broken(None))  # SVG and PDF: one run
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: broken(None))  # SVG and PDF: one run of dot
     code, stdout, stderr = invoke("mine", _named_log(tmp_path / "log.csv", "Chuyển"), "--out", tmp_path / "o")
     assert code == 1
     assert stderr.strip().splitlines()[-1] == (

@@ -1004,23 +1004,29 @@ def pipe(dot: graphviz.Digraph, fmt: str) -> bytes:
 
 def _run_layout(dot: graphviz.Digraph, fmts: Sequence[str]) -> dict[str, bytes]:
     """One Graphviz process, one layout, every format of ``fmts`` (``dot -Tsvg -o F1 -Tpdf -o F2``:
-    the same bytes as one process per format)."""
+    the same bytes as one process per format). Failures are raised as the graphviz package raises
+    them (:class:`graphviz.ExecutableNotFound`, :class:`graphviz.CalledProcessError`)."""
+    import subprocess
     import tempfile
 
-    from graphviz.backend import dot_command, execute
+    import graphviz
 
     # procsimp's neato drawings have every node pinned in points (redesign.diagram.panels);
     # dot's own stderr is in the error of pipe_formats
-    no_op = 1 if dot.engine == "neato" else None
+    no_op = dot.engine == "neato"
     if len(fmts) == 1:
-        return {fmts[0]: dot.pipe(format=fmts[0], quiet=True, neato_no_op=no_op)}
+        return {fmts[0]: dot.pipe(format=fmts[0], quiet=True, neato_no_op=1 if no_op else None)}
     with tempfile.TemporaryDirectory(prefix="procsimp-dot-") as tmp:
-        cmd: list[Any] = [a for a in dot_command.command(dot.engine, fmts[0], neato_no_op=no_op)
-                          if a != f"-T{fmts[0]}"]
         files = {fmt: Path(tmp) / f"drawing.{fmt}" for fmt in fmts}
+        cmd = [os.fspath(graphviz.DOT_BINARY), f"-K{dot.engine}", *(["-n1"] if no_op else [])]
         for fmt, file in files.items():
             cmd += [f"-T{fmt}", "-o", os.fspath(file)]
-        execute.run_check(cmd, capture_output=True, quiet=True, input=dot.source.encode(dot.encoding))
+        try:
+            done = subprocess.run(cmd, input=dot.source.encode(dot.encoding), capture_output=True, check=False)
+        except FileNotFoundError:
+            raise graphviz.ExecutableNotFound(cmd) from None
+        if done.returncode:
+            raise graphviz.CalledProcessError(done.returncode, cmd, output=done.stdout, stderr=done.stderr)
         return {fmt: file.read_bytes() for fmt, file in files.items()}
 
 
