@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from procsimp.core.calendar import WorkCalendar
     from procsimp.core.log import EventLog
 
-__all__ = ["Timeline", "EditEffect", "ApplyResult", "timeline", "apply_edits"]
+__all__ = ["Timeline", "EditEffect", "ApplyResult", "timeline", "apply_edit", "apply_edits"]
 
 #: times that move by less than this many working minutes keep their original value
 _TOL = 1e-6
@@ -118,6 +118,27 @@ class Timeline:
         dc, ds = c[1:] != c[:-1], s[1:] != s[:-1]
         in_order = np.all((c[1:] > c[:-1]) | (~dc & (s[1:] > s[:-1])) | (~dc & ~ds & (r[1:] > r[:-1])))
         return np.arange(len(c)) if in_order else np.lexsort((r, s, c))
+
+    def parts(self, events: int) -> list[Timeline]:
+        """The model cut into parts of whole dossiers of about ``events`` events, in dossier order,
+        each numbering its dossiers from 0, its arrays views of these. Edits and lead times are per
+        dossier, so the parts' :meth:`lead_minutes` together are this model's; a part that fits
+        the processor's caches is faster per event, and parts can run on threads. One part (this
+        model) when it has at most ``events`` events or its events are not grouped by dossier."""
+        c, n, cases = self.case, len(self.case), len(self.origin)
+        if events < 1:
+            raise ParameterError(f"events must be at least 1, got {events!r}")
+        if n <= events or c[0] < 0 or bool(np.any(c[1:] < c[:-1])):
+            return [self]
+        # a part starts at the dossier of every events-th event (a dossier is never split)
+        starts = np.unique(np.concatenate(([0], c[events::events], [cases])))
+        at = np.searchsorted(c, starts)
+        out = []
+        for lo, hi, a, b in zip(starts[:-1], starts[1:], at[:-1], at[1:], strict=True):
+            out.append(self.with_(row=self.row[a:b], case=c[a:b] - c.dtype.type(lo), act=self.act[a:b],
+                                  stage=self.stage[a:b], wait=self.wait[a:b], proc=self.proc[a:b],
+                                  origin=self.origin[lo:hi], knocked=self.knocked[lo:hi]))
+        return out
 
     def with_(self, **changes: Any) -> Timeline:
         from dataclasses import replace
@@ -450,6 +471,11 @@ _APPLY = {
 }
 
 
+def apply_edit(tl: Timeline, edit: Edit) -> tuple[Timeline, EditEffect]:
+    """The model ``tl`` with ``edit`` applied (a new model; ``tl`` is not changed), and its effect."""
+    return _APPLY[edit.action](tl, edit)  # type: ignore[operator]
+
+
 def order_edits(edits: Sequence[Edit]) -> list[Edit]:
     """Edits in the order they are applied: eliminate, automate, merge, move earlier, parallelize."""
     rank = {a: i for i, a in enumerate(EDIT_ACTIONS)}
@@ -516,7 +542,7 @@ def apply_edits(
     tl = base
     effects: list[EditEffect] = []
     for e in order_edits(list(edits)):
-        tl, effect = _APPLY[e.action](tl, e)  # type: ignore[operator]
+        tl, effect = apply_edit(tl, e)
         effects.append(effect)
     automated = {e.activity for e in edits if isinstance(e, Automate)}
     from procsimp.engine.events import event_frame

@@ -10,18 +10,23 @@ working days, with no edit minus with that flag's edit alone, the same figure
 
 The model of a service's dossiers is the engine's (:mod:`procsimp.engine.sql_replay`), so a log
 left on its Parquet files is not read into memory: only the compact columns of that service's
-events come back. The edits are then applied with numpy on those arrays.
+events come back. The edits are then applied with numpy on those arrays, on parts of whole
+dossiers (:meth:`procsimp.engine.replay.Timeline.parts`) small enough to stay in the processor's
+caches, on as many threads as the machine has cores (at most :data:`MAX_THREADS`): every edit and
+lead time is per dossier, so the parts' lead times together are the service's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from procsimp.engine.edits import edit_from_flag
-from procsimp.engine.replay import _APPLY, Timeline, timeline
+from procsimp.engine.replay import Timeline, apply_edit, timeline
 
 if TYPE_CHECKING:  # pragma: no cover
     from procsimp.core.calendar import WorkCalendar
@@ -32,31 +37,56 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["replay_savings", "edit_saving"]
 
 
-def edit_saving(tl: Timeline, flag: Flag, minutes_per_day: float, *, before: float | None = None) -> float | None:
+#: events of one part of a service's model (:meth:`Timeline.parts`): about 100,000 events keep
+#: a part's arrays in the processor's caches (measured: a 3.7M-event service's edits twice as fast)
+PART_EVENTS = 100_000
+#: threads the parts run on, at most (numpy lets go of the GIL for most of their work)
+MAX_THREADS = 4
+
+#: how the parts are mapped: ``map`` or a thread pool's ``map`` (the results in the parts' order)
+Mapper = Callable[..., Iterator[Any]]
+
+
+def edit_saving(tl: Timeline, flag: Flag, minutes_per_day: float, *, before: float | None = None,
+                mapper: Mapper = map) -> float | None:
     """Working days per dossier that ``flag``'s edit alone saves on timeline ``tl`` (mean lead
     time before minus after, never below 0); None when the flag is not an edit. ``before``: the
     mean lead time of ``tl`` in working minutes, when the caller has it (one per timeline, not
-    one per flag)."""
+    one per flag). ``mapper``: runs the parts of ``tl`` (``map``, or a thread pool's ``map``)."""
     edit = edit_from_flag(flag)
     if edit is None:
         return None
+    parts = tl.parts(PART_EVENTS)
     if before is None:
-        before = _mean_lead(tl)
-    after_tl, effect = _APPLY[edit.action](tl, edit)  # type: ignore[operator]
-    if effect.cases == 0:
+        before = _mean_lead(parts, mapper)
+
+    def after(part: Timeline) -> tuple[np.ndarray, int]:
+        edited, effect = apply_edit(part, edit)
+        return edited.lead_minutes(), effect.cases
+
+    leads, cases = zip(*mapper(after, parts), strict=True)
+    if sum(cases) == 0:
         return 0.0
-    saved = before - _mean(after_tl.lead_minutes())
+    saved = before - _mean(np.concatenate(leads))
     return max(0.0, saved / minutes_per_day) if np.isfinite(saved) else 0.0
 
 
-def _mean_lead(tl: Timeline) -> float:
-    """The mean lead time of ``tl``'s dossiers, in working minutes (NaN without one)."""
-    return _mean(tl.lead_minutes())
+def _mean_lead(parts: Iterable[Timeline], mapper: Mapper = map) -> float:
+    """The mean lead time of the dossiers of ``parts`` (of one timeline), in working minutes (NaN
+    without one)."""
+    return _mean(np.concatenate(list(mapper(Timeline.lead_minutes, parts))))
 
 
 def _mean(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.mean()) if finite.size else float("nan")
+
+
+def _threads() -> int:
+    """Threads for the parts: the cores this process may use, at most :data:`MAX_THREADS` (one:
+    the parts run in the calling thread)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_THREADS, cores))
 
 
 def replay_savings(
@@ -78,19 +108,27 @@ def replay_savings(
     services = {str(r["service"]): r for r in aggregates.service_rows()}
     per_day = float(aggregates.minutes_per_day)
     out: list[Any] = list(flags)
-    for service, idx in by_service.items():
-        srow = services.get(service)
-        ko = {str(a) for a in (srow["knockout_ends"] if srow is not None else ()) or ()}
-        ends = {str(a) for a in (srow["end_activities"] if srow is not None else ()) or ()}
-        # the engine's plan over the service's events: nothing of the log is read into pandas
-        tl = timeline(log, calendar=calendar, service=service if log.services else None,
-                      knockout_ends=sorted(ko), terminal=ko | ends)
-        before = _mean_lead(tl)
-        for i in idx:
-            f = flags[i]
-            days = edit_saving(tl, f, per_day, before=before)
-            saving = dict(f.saving)
-            saving["workdays_per_case"] = round(float(days or 0.0), 3)
-            out[i] = f.replace(saving=saving)
-        del tl  # one service's model at a time: freed before the next one's plan runs
+    threads = _threads()
+    # (the parts of each service's model run on the pool's threads; one thread: in this one)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="procsimp-replay") as pool:
+        mapper: Mapper = pool.map if threads > 1 else map
+        for service, idx in by_service.items():
+            _replay_service(log, flags, out, service, idx, services.get(service), per_day, calendar, mapper)
     return out
+
+
+def _replay_service(log: EventLog, flags: Sequence[Flag], out: list[Any], service: str, idx: list[int],
+                    srow: Any, per_day: float, calendar: WorkCalendar, mapper: Mapper) -> None:
+    """The flags ``idx`` of ``service`` in ``out`` given the replay's saving (:func:`replay_savings`)."""
+    ko = {str(a) for a in (srow["knockout_ends"] if srow is not None else ()) or ()}
+    ends = {str(a) for a in (srow["end_activities"] if srow is not None else ()) or ()}
+    # the engine's plan over the service's events: nothing of the log is read into pandas
+    tl = timeline(log, calendar=calendar, service=service if log.services else None,
+                  knockout_ends=sorted(ko), terminal=ko | ends)
+    before = _mean_lead(tl.parts(PART_EVENTS), mapper)
+    for i in idx:
+        f = flags[i]
+        days = edit_saving(tl, f, per_day, before=before, mapper=mapper)
+        saving = dict(f.saving)
+        saving["workdays_per_case"] = round(float(days or 0.0), 3)
+        out[i] = f.replace(saving=saving)
