@@ -137,7 +137,7 @@ def _rows(path: Path) -> int:
 
 # ---------------------------------------------------------------------------- the runs
 def measure(cmd: list[str], *, cwd: Path) -> tuple[float, float, int, float]:
-    """(seconds, peak resident GB, exit code, processor seconds: user + system) of ``cmd`` in a
+    """(seconds, peak resident GiB, exit code, processor seconds: user + system) of ``cmd`` in a
     fresh process."""
     env = {**_environment(), "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -223,10 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(commands) - set(COMMANDS))
     if unknown:
         parser.error(f"unknown command(s) {', '.join(unknown)}; choose from {', '.join(COMMANDS)}")
-    print(f"{'events':>7}  {'run':<8} {'time s':>8} {'cpu s':>7} {'peak GB':>8} {'s/M ev':>7}  {'pm4py/it: time':>14} "
+    print(f"{'events':>7}  {'run':<8} {'time s':>8} {'cpu s':>7} {'peak GiB':>8} {'s/M ev':>7}  {'pm4py/it: time':>14} "
           f"{'cpu':>6} {'memory':>7}")
     compile_sources()
     failures = 0
+    #: command -> [(size label, events, seconds, processor seconds)] of the runs that succeeded
+    per_event: dict[str, list[tuple[str, int, float, float]]] = {}
     for n in sizes:
         t0 = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--make-log", str(n), "--dir", str(args.dir)], check=True)
@@ -253,6 +255,14 @@ def main(argv: list[str] | None = None) -> int:
                          if baseline is not None and command == "mine" and code == 0 else "")
                 print(f"{label(n):>7}  {command:<8} {seconds:8.1f} {cpu:7.1f} {peak:8.2f} {seconds / events * 1e6:7.2f}  {ratio}",
                       flush=True)
+                if code == 0:
+                    per_event.setdefault(command, []).append((label(n), events, seconds, cpu))
+    for command, runs in per_event.items():
+        # time per event at each larger size, over that at the smallest (1.00x: it grows linearly)
+        (first, e0, s0, c0), *larger = runs
+        for size, events, seconds, cpu in larger:
+            print(f"  {command} at {size}: time per event {seconds / events / (s0 / e0):.2f}x that at {first} "
+                  f"(processor time per event {cpu / events / (c0 / e0):.2f}x)")
     print("  (pm4py = read_parquet + format_dataframe + DFG + performance DFG + the DFG as SVG; the ratio is shown"
           " against mine, which computes the same maps per service and draws them)")
     return 1 if failures else 0
