@@ -71,14 +71,10 @@ class DuckDBBackend:
     def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
         if threads is not None and (not isinstance(threads, int) or threads < 1):
             raise ParameterError(f"DuckDBBackend(threads=...) must be a positive integer, got {threads!r}")
-        env = os.environ.get("PROCSIMP_THREADS")
-        if threads is None and env:
-            try:
-                threads = max(1, int(env))
-            except ValueError:
-                raise ParameterError(
-                    f"PROCSIMP_THREADS={env!r} is not a whole number; set it to e.g. 2 or unset it"
-                ) from None
+        if threads is None:
+            from procsimp.core.cores import threads_setting
+
+            threads = threads_setting()
         self.threads = threads
         self.memory_limit = memory_limit
         self._db: Any = None

@@ -18,7 +18,6 @@ lead time is per dossier, so the parts' lead times together are the service's.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -83,10 +82,11 @@ def _mean(values: np.ndarray) -> float:
 
 
 def _threads() -> int:
-    """Threads for the parts: the cores this process may use, at most :data:`MAX_THREADS` (one:
-    the parts run in the calling thread)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(MAX_THREADS, cores))
+    """Threads for the parts: the cores this process may use (or ``PROCSIMP_THREADS``), at most
+    :data:`MAX_THREADS` (one: the parts run in the calling thread)."""
+    from procsimp.core.cores import worker_threads
+
+    return worker_threads(MAX_THREADS)
 
 
 def replay_savings(

@@ -231,8 +231,11 @@ def write_maps(
 
 
 def _drawing_workers() -> int:
-    """Graphviz processes drawing at once: one per processor (at most 4)."""
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    """Graphviz processes drawing at once: one per processor (at most 4, and at most
+    ``PROCSIMP_THREADS``)."""
+    from procsimp.core.cores import worker_threads
+
+    return worker_threads(4)
 
 
 def write_mine_json(records: Sequence[Mapping[str, Any]], out: str | os.PathLike[str]) -> Path:
