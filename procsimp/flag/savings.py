@@ -12,8 +12,9 @@ The model of a service's dossiers is the engine's (:mod:`procsimp.engine.sql_rep
 left on its Parquet files is not read into memory: only the compact columns of that service's
 events come back. The edits are then applied with numpy on those arrays, on parts of whole
 dossiers (:meth:`procsimp.engine.replay.Timeline.parts`) small enough to stay in the processor's
-caches, on as many threads as the machine has cores (at most :data:`MAX_THREADS`): every edit and
-lead time is per dossier, so the parts' lead times together are the service's.
+caches, on as many threads as the process may use (``PROCSIMP_THREADS``, else its cores; at most
+:data:`MAX_THREADS`): every edit and lead time is per dossier, so the parts' lead times together
+are the service's.
 """
 
 from __future__ import annotations
