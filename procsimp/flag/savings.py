@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from procsimp.engine.edits import edit_from_flag
+from procsimp.core.cores import worker_threads
+from procsimp.engine.edits import Edit, edit_from_flag
 from procsimp.engine.replay import Timeline, apply_edit, timeline
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,8 +58,11 @@ def edit_saving(tl: Timeline, flag: Flag, minutes_per_day: float, *, before: flo
     if edit is None:
         return None
     parts = tl.parts(PART_EVENTS)
-    if before is None:
-        before = _mean_lead(parts, mapper)
+    return _saving(parts, edit, minutes_per_day, _mean_lead(parts, mapper) if before is None else before, mapper)
+
+
+def _saving(parts: list[Timeline], edit: Edit, minutes_per_day: float, before: float, mapper: Mapper) -> float:
+    """:func:`edit_saving` on the parts of a timeline whose mean lead time is ``before``."""
 
     def after(part: Timeline) -> tuple[np.ndarray, int]:
         edited, effect = apply_edit(part, edit)
@@ -82,14 +86,6 @@ def _mean(values: np.ndarray) -> float:
     return float(finite.mean()) if finite.size else float("nan")
 
 
-def _threads() -> int:
-    """Threads for the parts: the cores this process may use (or ``PROCSIMP_THREADS``), at most
-    :data:`MAX_THREADS` (one: the parts run in the calling thread)."""
-    from procsimp.core.cores import worker_threads
-
-    return worker_threads(MAX_THREADS)
-
-
 def replay_savings(
     log: EventLog,
     flags: Sequence[Flag],
@@ -100,36 +96,32 @@ def replay_savings(
     """``flags`` with ``saving["workdays_per_case"]`` replaced by the replay's saving of each
     flag's edit alone (see the module docstring); the other saving figures stay. New flags,
     in the same order."""
-    by_service: dict[str, list[int]] = {}
+    by_service: dict[str, list[tuple[int, Edit]]] = {}
     for i, f in enumerate(flags):
-        if edit_from_flag(f) is not None:
-            by_service.setdefault(f.service, []).append(i)
+        edit = edit_from_flag(f)
+        if edit is not None:
+            by_service.setdefault(f.service, []).append((i, edit))
     if not by_service:
         return list(flags)
     services = {str(r["service"]): r for r in aggregates.service_rows()}
     per_day = float(aggregates.minutes_per_day)
     out: list[Any] = list(flags)
-    threads = _threads()
+    threads = worker_threads(MAX_THREADS)
     # (the parts of each service's model run on the pool's threads; one thread: in this one)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="procsimp-replay") as pool:
         mapper: Mapper = pool.map if threads > 1 else map
-        for service, idx in by_service.items():
-            _replay_service(log, flags, out, service, idx, services.get(service), per_day, calendar, mapper)
+        for service, edits in by_service.items():
+            srow = services.get(service)
+            ko = {str(a) for a in (srow["knockout_ends"] if srow is not None else ()) or ()}
+            ends = {str(a) for a in (srow["end_activities"] if srow is not None else ()) or ()}
+            # the engine's plan over the service's events: nothing of the log is read into pandas
+            tl = timeline(log, calendar=calendar, service=service if log.services else None,
+                          knockout_ends=sorted(ko), terminal=ko | ends)
+            parts = tl.parts(PART_EVENTS)  # cut once, for every flag of the service
+            before = _mean_lead(parts, mapper)
+            for i, edit in edits:
+                saving = dict(flags[i].saving)
+                saving["workdays_per_case"] = round(_saving(parts, edit, per_day, before, mapper), 3)
+                out[i] = flags[i].replace(saving=saving)
+            del tl, parts  # one service's model at a time: freed before the next one's plan runs
     return out
-
-
-def _replay_service(log: EventLog, flags: Sequence[Flag], out: list[Any], service: str, idx: list[int],
-                    srow: Any, per_day: float, calendar: WorkCalendar, mapper: Mapper) -> None:
-    """The flags ``idx`` of ``service`` in ``out`` given the replay's saving (:func:`replay_savings`)."""
-    ko = {str(a) for a in (srow["knockout_ends"] if srow is not None else ()) or ()}
-    ends = {str(a) for a in (srow["end_activities"] if srow is not None else ()) or ()}
-    # the engine's plan over the service's events: nothing of the log is read into pandas
-    tl = timeline(log, calendar=calendar, service=service if log.services else None,
-                  knockout_ends=sorted(ko), terminal=ko | ends)
-    before = _mean_lead(tl.parts(PART_EVENTS), mapper)
-    for i in idx:
-        f = flags[i]
-        days = edit_saving(tl, f, per_day, before=before, mapper=mapper)
-        saving = dict(f.saving)
-        saving["workdays_per_case"] = round(float(days or 0.0), 3)
-        out[i] = f.replace(saving=saving)
