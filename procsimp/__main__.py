@@ -1,5 +1,5 @@
-"""``python -m procsimp`` runs the CLI."""
+"""``python -m procsimp`` runs the CLI (:func:`procsimp.cli.entry.run`)."""
 
-from procsimp.cli import main
+from procsimp.cli.entry import run
 
-main(prog_name="procsimp")
+run()

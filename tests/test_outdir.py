@@ -118,11 +118,40 @@ def test_an_interrupted_report_over_an_old_one_leaves_it_whole(old_report: Path,
     assert proc.poll() is None, "the report finished before it could be interrupted"
     proc.send_signal(sig)
     _, err = proc.communicate()
-    assert proc.returncode == (143 if sig == signal.SIGTERM else 1), err
+    # SIGTERM: exit status 143; Ctrl-C: "Aborted!", then the process ends by SIGINT (procsimp.cli.entry)
+    assert proc.returncode == (143 if sig == signal.SIGTERM else -signal.SIGINT), err
     if sig == signal.SIGINT:
         assert err.decode().strip().endswith("Aborted!")
+        assert b"Traceback" not in err
     assert snapshot(out) == before
     assert siblings(out) == []
+
+
+def _new_session_with_sigint() -> None:
+    """In the child: a session of its own (the terminal's foreground group, so to speak), with
+    SIGINT delivered as a terminal delivers it (see the test above)."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_stops_a_shell_loop_of_commands(tmp_path: Path) -> None:
+    """Ctrl-C reaches the shell and procsimp together. A shell that waits for a command goes on
+    with its script when the command exits with a status, and stops when the command ended by
+    SIGINT: procsimp ends by SIGINT, so the loop stops at the first report."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = (f'for i in 1 2; do "{sys.executable}" -m procsimp report "{LOG}" --out "{tmp_path}/r$i" '
+              '--format svg,png,pdf; done; echo the-loop-went-on')
+    proc = subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=_new_session_with_sigint)
+    while proc.poll() is None and not list(tmp_path.glob(".r1.*.procsimp-tmp/profile.csv")):
+        time.sleep(0.01)
+    assert proc.poll() is None, "the first report finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)  # the whole group, as Ctrl-C on a terminal
+    out, err = proc.communicate()
+    assert b"the-loop-went-on" not in out, err
+    assert proc.returncode == -signal.SIGINT, err
+    assert err.decode().strip().endswith("Aborted!")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no report, whole or half-written
 
 
 def test_debris_of_a_killed_run_is_removed_by_the_next(tmp_path: Path) -> None:

@@ -1,0 +1,63 @@
+"""The ``procsimp`` program (and ``python -m procsimp``): the CLI group run as a process.
+
+Ctrl-C stops a command: its output folder is left as it was (:mod:`procsimp.output.folder`),
+``Aborted!`` is printed on stderr, and the process then ends *by SIGINT*, as Python itself ends
+on a Ctrl-C that no code handles: the shell sees status 130, and a script that runs procsimp
+(``for f in *.csv; do procsimp report "$f" ...; done``) stops too, instead of going on to the
+next file as it would after an ordinary exit status. The process ends that way whatever it was
+doing when the signal came; before, it ended with status 1 or by SIGINT depending on where the
+signal landed (Python marks a Ctrl-C that lands while code compiled from a string runs, such as
+a dataclass being made, as unhandled even once it is handled).
+
+The group itself (:data:`procsimp.cli.main`), as tests and other programs call it in-process
+(click's ``CliRunner``), keeps click's convention: ``Aborted!`` and exit code 1.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType, TracebackType
+from typing import Any
+
+__all__ = ["run"]
+
+
+def run() -> None:
+    """Run the CLI on ``sys.argv`` and end the process by SIGINT if Ctrl-C stopped it."""
+    from procsimp.cli import main
+
+    stopped = _watch_sigint()
+    try:
+        main.main(prog_name="procsimp")
+    except SystemExit:
+        if not stopped.is_set():
+            raise
+        # an unhandled KeyboardInterrupt: Python shuts down as usual (atexit handlers, the
+        # spill folders' removal), then ends the process by SIGINT; its traceback is not shown
+        # (click printed "Aborted!")
+        sys.excepthook = _quiet_interrupt
+        raise KeyboardInterrupt from None
+
+
+def _watch_sigint() -> threading.Event:
+    """An event set when SIGINT arrives; the signal still raises ``KeyboardInterrupt``. A SIGINT
+    that the process ignores (a job started in the background) stays ignored."""
+    stopped = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        return stopped
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return stopped
+
+    def on_sigint(signum: int, frame: FrameType | None) -> Any:
+        stopped.set()
+        return signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    return stopped
+
+
+def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    if not issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)
