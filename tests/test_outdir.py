@@ -127,6 +127,36 @@ def test_an_interrupted_report_over_an_old_one_leaves_it_whole(old_report: Path,
     assert siblings(out) == []
 
 
+def test_ctrl_c_during_the_final_renames_waits_for_them_then_reaches_the_handler(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C while the finished folder is put in place is held back until it is, then sent
+    to the SIGINT handler of the program (which notes it, as ``procsimp.cli.entry`` does), not
+    raised past it."""
+    folder_module = importlib.import_module("procsimp.output.folder")
+    real_swap = folder_module._swap
+
+    def swap_interrupted(work: Path, target: Path) -> None:
+        signal.raise_signal(signal.SIGINT)
+        real_swap(work, target)
+
+    monkeypatch.setattr(folder_module, "_swap", swap_interrupted)
+    seen: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), output_folder(tmp_path / "out", command="test") as folder:
+            (folder.work / "a.txt").write_text("one", encoding="utf-8")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert seen == [signal.SIGINT]
+    assert (tmp_path / "out" / "a.txt").read_text(encoding="utf-8") == "one"
+    assert siblings(tmp_path / "out") == []
+
+
 def _new_session_with_sigint() -> None:
     """In the child: a session of its own (the terminal's foreground group, so to speak), with
     SIGINT delivered as a terminal delivers it (see the test above)."""

@@ -204,7 +204,12 @@ class _Signals:
             signal.signal(signal.SIGINT, saved_int)
             if self.pending is not None:
                 signum, self.pending = self.pending, None
-                self._handler(signum, None)
+                if signum == signal.SIGINT:
+                    # sent again, to the handler it was held back from: Python's (KeyboardInterrupt),
+                    # or the program's, which notes it (procsimp.cli.entry)
+                    signal.raise_signal(signum)
+                else:
+                    self._handler(signum, None)
 
     def __exit__(self, *exc: object) -> None:
         for num, handler in self.previous.items():
