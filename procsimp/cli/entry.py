@@ -21,6 +21,8 @@ import threading
 from types import FrameType, TracebackType
 from typing import Any
 
+import click
+
 __all__ = ["run"]
 
 
@@ -30,15 +32,16 @@ def run() -> None:
 
     stopped = _watch_sigint()
     try:
-        main.main(prog_name="procsimp")
+        main.main(prog_name="procsimp")  # ends with SystemExit, "Aborted!" printed after Ctrl-C
     except SystemExit:
         if not stopped.is_set():
             raise
-        # an unhandled KeyboardInterrupt: Python shuts down as usual (atexit handlers, the
-        # spill folders' removal), then ends the process by SIGINT; its traceback is not shown
-        # (click printed "Aborted!")
-        sys.excepthook = _quiet_interrupt
-        raise KeyboardInterrupt from None
+    except KeyboardInterrupt:  # a Ctrl-C after click's own handling, as the command ended
+        click.echo("Aborted!", err=True)
+    # an unhandled KeyboardInterrupt: Python shuts down as usual (atexit handlers, the spill
+    # folders' removal), then ends the process by SIGINT; its traceback is not shown
+    sys.excepthook = _quiet_interrupt
+    raise KeyboardInterrupt from None
 
 
 def _watch_sigint() -> threading.Event:
