@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -259,38 +260,60 @@ def test_spark_engine_without_java_is_one_error(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(backend, "_current", None)
 
 
+def _interrupted_by_duckdb() -> BaseException:
+    """The exception DuckDB raises when ``connection.interrupt()`` stops a running query."""
+    import duckdb
+
+    con = duckdb.connect()
+    done = threading.Event()
+
+    def stop() -> None:  # interrupt() stops only a running query: repeat until one is stopped
+        while not done.is_set():
+            con.interrupt()
+            done.wait(0.01)
+
+    worker = threading.Thread(target=stop)
+    worker.start()
+    try:
+        con.execute("SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3").fetchall()
+    except Exception as exc:  # noqa: BLE001 - the exception is the result
+        return exc
+    finally:
+        done.set()
+        worker.join()
+    raise AssertionError("the query was not interrupted")
+
+
 def test_ctrl_c_in_a_duckdb_query_says_aborted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """DuckDB turns SIGINT into its own InterruptException, which ended in a traceback. The signal
     is stood in for by DuckDB's own interrupt of a running query."""
-    import threading
-
-    import duckdb
-
     from procsimp.engine import backend as engine_backend
 
-    real_run = engine_backend.DuckDBBackend.run
-
     def interrupted_run(self, plan, tables):  # type: ignore[no-untyped-def]
-        con = duckdb.connect()
-        done = threading.Event()
-
-        def stop() -> None:  # interrupt() stops only a running query: repeat until one is stopped
-            while not done.is_set():
-                con.interrupt()
-                done.wait(0.01)
-
-        worker = threading.Thread(target=stop)
-        worker.start()
-        try:
-            con.execute("SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3").fetchall()
-        finally:
-            done.set()
-            worker.join()
-        return real_run(self, plan, tables)
+        raise _interrupted_by_duckdb()
 
     monkeypatch.setattr(engine_backend.DuckDBBackend, "run", interrupted_run)
     code, out, err = invoke("mine", DATA / "good" / "dossiers_vi.csv", "--out", tmp_path / "m")
     assert (code, err.strip().splitlines()[-1]) == (1, "Aborted!")
+
+
+def test_a_ctrl_c_that_duckdb_reports_is_an_interrupt_not_a_failed_read() -> None:
+    """DuckDB reports a Ctrl-C that stops a query as its own error: ``InterruptException`` (from
+    ``interrupt()``, made here for real) or, on the signal itself, ``RuntimeError('Query
+    interrupted')`` (written here: a real SIGINT into a running query can leave DuckDB 2.0.1
+    waiting forever in its task cancellation, which a test must not risk). Every DuckDB error
+    of a read goes through ``duckdb_error``; an interrupt comes out as ``KeyboardInterrupt``,
+    where it read "reading the log failed (Query interrupted); check the files ..." before."""
+    from procsimp.core.interrupt import is_interrupt
+    from procsimp.read.parquet_source import duckdb_error
+
+    for exc in (_interrupted_by_duckdb(), RuntimeError("Query interrupted")):
+        assert is_interrupt(exc)
+        with pytest.raises(KeyboardInterrupt):
+            raise duckdb_error("log.parquet", "reading the log", exc, "check the files")
+    assert not is_interrupt(RuntimeError("Out of Memory Error: could not allocate"))
+    error = duckdb_error("log.parquet", "reading the log", RuntimeError("IO Error: No space left"), "free space")
+    assert str(error) == "log.parquet: reading the log failed (IO Error: No space left); free space"
 
 
 # ---------------------------------------------------------------------------- decompression

@@ -157,6 +157,52 @@ def test_ctrl_c_during_the_final_renames_waits_for_them_then_reaches_the_handler
     assert siblings(tmp_path / "out") == []
 
 
+#: a command whose engine never returns after Ctrl-C, as DuckDB's query cancellation can hang:
+#: the interrupt reaches the program's handler, then the call goes on waiting
+_STUCK = """
+import sys, time
+from procsimp.engine import backend
+
+def stuck(self, plan, tables):
+    announced = False
+    while True:
+        try:  # (the signal may come as soon as the line is out: it is caught from there)
+            if not announced:
+                print("engine running", flush=True)
+                announced = True
+            time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+backend.DuckDBBackend.run = stuck
+from procsimp.cli.entry import run
+sys.argv = ["procsimp", *sys.argv[1:]]
+run()
+"""
+
+
+def test_ctrl_c_ends_the_process_even_when_the_engine_does_not_stop(tmp_path: Path) -> None:
+    from procsimp.cli.entry import GRACE_SECONDS
+
+    out = tmp_path / "report"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", _STUCK, "report", str(LOG), "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == b"engine running\n"
+    proc.send_signal(signal.SIGINT)
+    try:  # a guard against a hang of the test itself, not a measure of speed
+        _, err = proc.communicate(timeout=GRACE_SECONDS + 120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == -signal.SIGINT, err
+    assert err.decode().strip().splitlines()[-1].startswith("Aborted! (the engine did not stop within")
+    assert not out.exists()
+
+
 def _new_session_with_sigint() -> None:
     """In the child: a session of its own (the terminal's foreground group, so to speak), with
     SIGINT delivered as a terminal delivers it (see the test above)."""

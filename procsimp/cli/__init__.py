@@ -91,7 +91,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:
-            if _interrupted(exc):  # Ctrl-C inside a DuckDB query arrives as its own exception
+            from procsimp.core.interrupt import is_interrupt
+
+            if is_interrupt(exc):  # Ctrl-C inside a DuckDB query arrives as DuckDB's own error
                 raise click.Abort() from None
             raise
 
@@ -156,12 +158,6 @@ def _reader_left() -> bool:
         return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
     except (OSError, ValueError, AttributeError):
         return False
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` is how a library reports Ctrl-C (DuckDB's ``InterruptException``)."""
-    kind = type(exc)
-    return kind.__name__ == "InterruptException" and kind.__module__.split(".")[0] in ("duckdb", "_duckdb")
 
 
 def _one_line(message: str) -> str:

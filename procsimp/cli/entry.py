@@ -9,15 +9,22 @@ doing when the signal came; before, it ended with status 1 or by SIGINT dependin
 signal landed (Python marks a Ctrl-C that lands while code compiled from a string runs, such as
 a dataclass being made, as unhandled even once it is handled).
 
+Ctrl-C never leaves the process hanging: DuckDB can wait forever while it cancels the query
+that the signal stopped, so a command that has not ended some seconds after Ctrl-C is ended then
+(:func:`_end_if_stuck`).
+
 The group itself (:data:`procsimp.cli.main`), as tests and other programs call it in-process
 (click's ``CliRunner``), keeps click's convention: ``Aborted!`` and exit code 1.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 import threading
+import time
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -54,11 +61,44 @@ def _watch_sigint() -> threading.Event:
         return stopped
 
     def on_sigint(signum: int, frame: FrameType | None) -> Any:
-        stopped.set()
+        if not stopped.is_set():
+            stopped.set()
+            threading.Thread(target=_end_if_stuck, name="procsimp-ctrl-c", daemon=True).start()
         return signal.default_int_handler(signum, frame)
 
     signal.signal(signal.SIGINT, on_sigint)
     return stopped
+
+
+#: seconds a command has to stop after Ctrl-C before the process is ended without it
+GRACE_SECONDS = 5.0
+
+
+def _end_if_stuck() -> None:
+    """Ctrl-C stops the work at once, but DuckDB (2.0.1, and 1.5 more rarely) can wait forever
+    while it cancels a query that the signal stopped (in its ``Executor::CancelTasks``). If the
+    process is still running :data:`GRACE_SECONDS` after the signal, the temporary folders
+    where DuckDB spills are removed, ``Aborted!`` is printed, and the process ends by SIGINT
+    anyway. An output folder being written is left as it was; the half-written copy beside it
+    is removed by the next run into it (:mod:`procsimp.output.folder`)."""
+    time.sleep(GRACE_SECONDS)
+    from procsimp.core._spill import _remove_all
+
+    _remove_all()
+    with contextlib.suppress(Exception):
+        sys.stderr.write("Aborted! (the engine did not stop within "
+                         f"{GRACE_SECONDS:g} s of Ctrl-C; the process was ended without it)\n")
+        sys.stderr.flush()
+    with contextlib.suppress(Exception):  # SIGINT back to its default action, from this thread
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.signal.restype = ctypes.c_void_p
+        libc.signal.argtypes = (ctypes.c_int, ctypes.c_void_p)
+        libc.signal(int(signal.SIGINT), 0)  # SIG_DFL
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+    os._exit(128 + int(signal.SIGINT))
 
 
 def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:

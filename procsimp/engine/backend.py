@@ -101,6 +101,8 @@ class DuckDBBackend:
     ) -> dict[str, pd.DataFrame]:
         import duckdb
 
+        from procsimp.core.interrupt import raise_if_interrupt
+
         con = self.database.cursor()  # temporary tables and views are local to it
         name = "the input tables"
         try:
@@ -131,6 +133,9 @@ class DuckDBBackend:
             return out
         except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
             raise _resource_error(exc, name) from None
+        except Exception as exc:
+            raise_if_interrupt(exc)  # Ctrl-C: DuckDB's report of it, as KeyboardInterrupt
+            raise
         finally:
             con.close()
 

@@ -70,7 +70,12 @@ _TIME_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTA
 
 def duckdb_error(source: str, what: str, exc: BaseException, fix: str) -> LogReadError:
     """One clear :class:`LogReadError` for an error DuckDB raised (its own exception classes):
-    ``"{source}: {what} failed ({DuckDB's first line}); {fix}"``."""
+    ``"{source}: {what} failed ({DuckDB's first line}); {fix}"``. A Ctrl-C that stopped the
+    query is raised here as ``KeyboardInterrupt`` (:mod:`procsimp.core.interrupt`), not made a
+    failed read."""
+    from procsimp.core.interrupt import raise_if_interrupt
+
+    raise_if_interrupt(exc)
     first = str(exc).strip().splitlines()
     return LogReadError(f"{source}: {what} failed ({first[0] if first else type(exc).__name__}); {fix}")
 

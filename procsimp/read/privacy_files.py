@@ -130,10 +130,11 @@ def _query(con: Any, source: str, sql: str, what: str = "reading the log") -> li
 
 
 def _reraise(exc: Exception) -> None:
-    """Raise again what is not DuckDB failing on the log: Ctrl-C (DuckDB's ``InterruptException``),
-    procsimp's own errors, a file that cannot be written."""
-    if type(exc).__name__ == "InterruptException":
-        raise KeyboardInterrupt from None
+    """Raise again what is not DuckDB failing on the log: Ctrl-C (DuckDB's report of it, as
+    ``KeyboardInterrupt``), procsimp's own errors, a file that cannot be written."""
+    from procsimp.core.interrupt import raise_if_interrupt
+
+    raise_if_interrupt(exc)
     if isinstance(exc, (PrivacyError, OSError)):
         raise exc
 
