@@ -82,9 +82,9 @@ def _end_if_stuck() -> None:
     anyway. An output folder being written is left as it was; the half-written copy beside it
     is removed by the next run into it (:mod:`procsimp.output.folder`)."""
     time.sleep(GRACE_SECONDS)
-    from procsimp.core._spill import _remove_all
+    from procsimp.core._spill import remove_spill_folders
 
-    _remove_all()
+    remove_spill_folders()
     with contextlib.suppress(Exception):
         sys.stderr.write("Aborted! (the engine did not stop within "
                          f"{GRACE_SECONDS:g} s of Ctrl-C; the process was ended without it)\n")

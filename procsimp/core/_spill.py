@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PREFIX", "remove_stale", "spill_folder"]
+__all__ = ["PREFIX", "remove_spill_folders", "remove_stale", "spill_folder"]
 
 #: the start of every spill folder's name
 PREFIX = "procsimp-duckdb-"
@@ -44,12 +44,14 @@ def spill_folder() -> str:
         first = not _FOLDERS
         _FOLDERS.append(folder)
     if first:
-        atexit.register(_remove_all)
+        atexit.register(remove_spill_folders)
         _catch_signals()
     return folder
 
 
-def _remove_all() -> None:
+def remove_spill_folders() -> None:
+    """Remove this process's spill folders (at exit, on SIGTERM or SIGHUP, and when Ctrl-C could
+    not stop the work: :mod:`procsimp.cli.entry`)."""
     with _LOCK:
         folders = list(_FOLDERS)
     for folder in folders:
@@ -74,7 +76,7 @@ def _catch_signals() -> None:
 
 def _on_signal(signum: int, frame: Any) -> None:
     """Remove the folders, then end the process by the same signal, as it would have ended."""
-    _remove_all()
+    remove_spill_folders()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 

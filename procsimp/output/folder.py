@@ -174,11 +174,9 @@ class _Signals:
         self.pending: int | None = None
 
     def _handler(self, signum: int, frame: Any) -> None:
-        if self.deferring:
+        if self.deferring:  # (SIGINT comes here only then)
             self.pending = signum
             return
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
         raise SystemExit(128 + signum)
 
     def __enter__(self) -> _Signals:
@@ -200,8 +198,8 @@ class _Signals:
         try:
             yield
         finally:
-            self.deferring = False
             signal.signal(signal.SIGINT, saved_int)
+            self.deferring = False
             if self.pending is not None:
                 signum, self.pending = self.pending, None
                 if signum == signal.SIGINT:

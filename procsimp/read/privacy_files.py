@@ -130,11 +130,8 @@ def _query(con: Any, source: str, sql: str, what: str = "reading the log") -> li
 
 
 def _reraise(exc: Exception) -> None:
-    """Raise again what is not DuckDB failing on the log: Ctrl-C (DuckDB's report of it, as
-    ``KeyboardInterrupt``), procsimp's own errors, a file that cannot be written."""
-    from procsimp.core.interrupt import raise_if_interrupt
-
-    raise_if_interrupt(exc)
+    """Raise again what is not DuckDB failing on the log: procsimp's own errors, a file that
+    cannot be written (a Ctrl-C is raised as ``KeyboardInterrupt`` by ``duckdb_error``)."""
     if isinstance(exc, (PrivacyError, OSError)):
         raise exc
 
